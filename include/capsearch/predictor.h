@@ -1,0 +1,73 @@
+/* Execution-time predictors: turn one batch on one pipeline stage into a duration.
+ * A predictor is a policy (a static const cs_predictor_ops table, found by name in a registry);
+ * the engine never knows which one it runs. Instances are immutable after creation and may be
+ * shared by many simulations on many threads.
+ *
+ * Ownership: cs_predictor objects are _new/_free; the context's pointers are borrowed and must
+ * outlive the predictor. */
+#ifndef CAPSEARCH_PREDICTOR_H
+#define CAPSEARCH_PREDICTOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "capsearch/catalog.h"
+#include "capsearch/error.h"
+#include "capsearch/params.h"
+
+/* One request's share of a batch. */
+typedef struct cs_batch_item {
+  int32_t num_tokens; /* tokens processed for this request in this iteration (chunk or 1) */
+  int32_t processed;  /* tokens already in its KV cache before this iteration (incl. prefix-cache hits) */
+  bool is_prefill;    /* prefill not complete when the batch was formed */
+} cs_batch_item;
+
+typedef struct cs_batch_view {
+  int n;                      /* requests */
+  const cs_batch_item *items;
+  int64_t total_tokens;       /* sum of num_tokens */
+} cs_batch_view;
+
+typedef struct cs_stage_time {
+  double total_s;  /* whole stage duration (model + CPU overhead), seconds */
+  double model_s;  /* model execution only */
+} cs_stage_time;
+
+typedef struct cs_predictor_ctx {
+  const cs_model *model;
+  const cs_device *device;
+  const cs_network *network;
+  int tp, pp;
+  cs_params params;            /* predictor parameters (declared by the ops table) */
+  const char *profiling_dir;   /* Vidur-layout profiling data (profile predictor) */
+  const char *predictions_dir; /* Vidur *_predictions.csv tables (profile predictor) */
+  const char *cache_dir;       /* where precomputed tables are cached; NULL = no cache */
+} cs_predictor_ctx;
+
+typedef struct cs_predictor_ops {
+  const char *name;
+  const char *summary;
+  const cs_param_spec *params;
+  size_t nparams;
+  int (*create)(const cs_predictor_ctx *ctx, void **state, cs_err *err);
+  void (*destroy)(void *state);
+  /* Must be pure and thread-safe: same batch and stage give the same time. */
+  void (*stage_time)(const void *state, const cs_batch_view *batch, int stage_id, cs_stage_time *out);
+  /* Optional: provenance / warnings to show the user (e.g. "factors of nearest arch"). */
+  const char *(*describe)(const void *state);
+} cs_predictor_ops;
+
+typedef struct cs_predictor cs_predictor;
+
+/* Registry: NULL-terminated list of all predictors; find by name with a suggestion on miss. */
+const cs_predictor_ops *const *cs_predictor_registry(void);
+int cs_predictor_find(const char *name, const cs_predictor_ops **out, cs_err *err);
+
+int cs_predictor_new(const cs_predictor_ops *ops, const cs_predictor_ctx *ctx, cs_predictor **out, cs_err *err);
+void cs_predictor_free(cs_predictor *p);
+void cs_predictor_stage_time(const cs_predictor *p, const cs_batch_view *batch, int stage_id, cs_stage_time *out);
+const cs_predictor_ops *cs_predictor_get_ops(const cs_predictor *p);
+const char *cs_predictor_describe(const cs_predictor *p);
+
+#endif

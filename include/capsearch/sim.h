@@ -1,0 +1,118 @@
+/* One request-level discrete-event simulation of a cluster of identical replicas (Vidur's
+ * simulator, vidur-semantics.md §1-§6): arrivals, a global scheduler routing requests to
+ * replicas, a replica scheduler forming batches each iteration, pipeline stages with
+ * micro-batches in flight, a paged KV cache, and per-request metrics.
+ *
+ * Ownership: the config borrows everything it points to (catalog entries, trace, predictor),
+ * which must outlive cs_sim_run. A cs_sim_result owns its records (_free). Nothing is global:
+ * simulations on different threads share only const inputs. */
+#ifndef CAPSEARCH_SIM_H
+#define CAPSEARCH_SIM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "capsearch/catalog.h"
+#include "capsearch/error.h"
+#include "capsearch/metrics.h"
+#include "capsearch/params.h"
+#include "capsearch/predictor.h"
+#include "capsearch/trace.h"
+
+/* A policy as configuration code sees it: its name and declared parameters. */
+typedef struct cs_policy_info {
+  const char *name;
+  const char *summary;
+  const cs_param_spec *params;
+  size_t nparams;
+} cs_policy_info;
+
+/* NULL-terminated registries and lookups (unknown names fail with a suggestion). */
+const cs_policy_info *const *cs_replica_sched_list(void);
+const cs_policy_info *const *cs_global_sched_list(void);
+const cs_policy_info *const *cs_request_queue_list(void);
+int cs_replica_sched_info(const char *name, const cs_policy_info **out, cs_err *err);
+int cs_global_sched_info(const char *name, const cs_policy_info **out, cs_err *err);
+int cs_request_queue_info(const char *name, const cs_policy_info **out, cs_err *err);
+
+typedef struct cs_sim_config {
+  const cs_model *model;
+  const cs_device *device;
+  const cs_network *network;
+  int tp, pp, num_replicas;
+
+  const char *replica_scheduler; /* "vllm", "sarathi", "orca", "faster_transformer", "lightllm", "vllm_v1" */
+  cs_params replica_params;      /* chunk_size, batch_size_cap, max_tokens_in_batch, ... */
+  const char *global_scheduler;  /* "round_robin", "lop_uncached", ... */
+  cs_params global_params;       /* tolerance_factor, top_k */
+  const char *request_queue;     /* "fcfs", "edf" */
+  cs_params queue_params;
+
+  int block_size;                /* 16 */
+  double memory_margin;          /* 0.1 (Vidur's memory planner) */
+  int64_t num_blocks;            /* 0 = from the memory planner */
+  double watermark_fraction;     /* 0.01 */
+  bool prefix_caching;
+  int prealloc_tokens;           /* vllm_v1 KV manager preallocation, 64 */
+
+  cs_workload_spec workload;     /* arrivals and lengths */
+  double time_limit_s;           /* simulated-time horizon, 0 = none */
+  uint64_t router_seed;          /* tie-break RNG of routers (Vidur 67) */
+  const cs_predictor *predictor;
+
+  bool record_batches;           /* keep per-batch rows (batch_metrics.csv) */
+  bool chrome_trace;             /* record a Chrome trace of batch stages */
+} cs_sim_config;
+
+void cs_sim_config_defaults(cs_sim_config *c);
+
+typedef struct cs_replica_stats {
+  double memory_usage_min, memory_usage_max, memory_usage_weighted_mean; /* percent of KV blocks */
+  double busy_time_percent;      /* time-weighted mean over stages */
+  double mfu_weighted_mean;
+  int64_t num_batches;
+  int64_t num_preemptions;
+  int64_t prefix_cached_tokens, prefix_total_tokens;
+} cs_replica_stats;
+
+typedef struct cs_sim_stats {
+  int64_t num_arrived;           /* requests that arrived before the run stopped */
+  int64_t num_completed;
+  int64_t num_events;
+  int64_t num_batches;
+  int64_t num_preemptions;       /* restarts */
+  int64_t num_blocks;            /* KV blocks per replica */
+  double end_time;               /* simulated seconds at the last handled event */
+  bool hit_time_limit;
+  double wall_seconds;
+  size_t peak_bytes;             /* memory the simulation reserved */
+} cs_sim_stats;
+
+typedef struct cs_sim_result cs_sim_result;
+
+int cs_sim_run(const cs_sim_config *cfg, cs_sim_result **out, cs_err *err);
+void cs_sim_result_free(cs_sim_result *r);
+
+const cs_sim_stats *cs_sim_result_stats(const cs_sim_result *r);
+/* Completed requests sorted by request id. */
+const cs_request_record *cs_sim_result_records(const cs_sim_result *r, size_t *n);
+const cs_replica_stats *cs_sim_result_replica(const cs_sim_result *r, int replica);
+/* Batch distributions (per cluster): batch_size, batch_num_tokens, batch_num_prefill_tokens,
+ * batch_num_decode_tokens, batch_execution_time. */
+const cs_quantile_table *cs_sim_result_batch_table(const cs_sim_result *r, const char *metric);
+
+typedef struct cs_sim_write_opts {
+  bool gzip_request_metrics;     /* request_metrics.csv.gz */
+  bool write_plots;              /* plots/<metric>.csv quantile tables (default true) */
+  const char *config_json;       /* extra JSON object merged into config.json (the job), may be NULL */
+} cs_sim_write_opts;
+
+/* Writes a Vidur-compatible result directory into `dir` (which must exist): config.json,
+ * request_metrics.csv, plots/<metric>.csv (101-row quantile tables), plots/*_replicawise.csv,
+ * plots/replica_*.json, batch tables, chrome_trace.json when recorded. Every file is written
+ * atomically; `dir` is complete when this returns 0. */
+int cs_sim_write_outputs(const cs_sim_result *r, const cs_sim_config *cfg, const char *dir,
+                         const cs_sim_write_opts *opts, cs_err *err);
+
+#endif

@@ -1,0 +1,114 @@
+/* Traces (request streams) and workload generators.
+ *
+ * Readers (any of them gzip-compressed, detected by magic bytes):
+ *  - Vidur CSV: arrived_at?, num_prefill_tokens, num_decode_tokens, block_hash_ids? (JSON list
+ *    string), block_size?, session_id?; extra columns ignored.
+ *  - Mooncake JSONL: timestamp (ms), input_length, output_length, hash_ids (512-token blocks);
+ *    converted at load to 16-token block hashes and derived session ids (see docs/traces.md).
+ *  - Azure LLM inference CSV: TIMESTAMP, ContextTokens, GeneratedTokens.
+ * Generators produce (arrival, prefill, decode, hashes, session) lazily, one request at a time.
+ *
+ * Ownership: a cs_trace owns its rows and hash pool; it is immutable after loading and shared
+ * across threads as const. A cs_workload is owned by one simulation (_new/_free). */
+#ifndef CAPSEARCH_TRACE_H
+#define CAPSEARCH_TRACE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "capsearch/error.h"
+
+typedef enum cs_trace_format {
+  CS_TRACE_AUTO = 0, /* by extension and header */
+  CS_TRACE_VIDUR_CSV,
+  CS_TRACE_MOONCAKE_JSONL,
+  CS_TRACE_AZURE_CSV
+} cs_trace_format;
+
+typedef struct cs_trace_row {
+  double arrived_at;   /* seconds from the trace start; NAN when the trace has no arrivals */
+  int32_t prefill;     /* prompt tokens (> 0) */
+  int32_t decode;      /* output tokens (> 0) */
+  int64_t session_id;  /* -1 when none */
+  uint32_t hash_off;   /* first block hash in cs_trace.hashes */
+  uint32_t hash_n;     /* number of block hashes (full blocks of prompt + output) */
+} cs_trace_row;
+
+typedef struct cs_trace {
+  char *path;
+  cs_trace_format format;
+  size_t n;
+  cs_trace_row *rows;
+  uint64_t *hashes;
+  size_t nhashes;
+  int block_size;      /* tokens per hashed block (16) */
+  bool has_arrivals, has_hashes, has_sessions;
+  int64_t max_total_tokens; /* max over rows of prefill + decode */
+} cs_trace;
+
+typedef struct cs_trace_opts {
+  cs_trace_format format;   /* CS_TRACE_AUTO to detect */
+  int block_size;           /* target block size for hash ids (default 16) */
+  int64_t max_rows;         /* 0 = all */
+} cs_trace_opts;
+
+int cs_trace_load(const char *path, const cs_trace_opts *opts, cs_trace **out, cs_err *err);
+void cs_trace_free(cs_trace *t);
+/* Writes the trace as a Vidur CSV (with hashes and sessions when present). */
+int cs_trace_write_vidur_csv(const cs_trace *t, const char *path, bool gzip, cs_err *err);
+const char *cs_trace_format_name(cs_trace_format f);
+
+typedef enum cs_arrival_kind {
+  CS_ARRIVAL_POISSON = 0, /* exponential gaps; Vidur truncates at 3/qps by default */
+  CS_ARRIVAL_GAMMA,       /* gamma gaps with coefficient of variation cv */
+  CS_ARRIVAL_STATIC,      /* everything at t = 0 */
+  CS_ARRIVAL_UNIFORM,     /* constant 1/qps */
+  CS_ARRIVAL_TRACE        /* the trace's own arrived_at, times time_scale */
+} cs_arrival_kind;
+
+typedef enum cs_length_kind {
+  CS_LENGTH_TRACE = 0, /* trace rows in file order, wrapping around */
+  CS_LENGTH_FIXED,
+  CS_LENGTH_UNIFORM,
+  CS_LENGTH_ZIPF
+} cs_length_kind;
+
+typedef struct cs_workload_spec {
+  cs_arrival_kind arrival;
+  double qps;
+  double cv;                 /* gamma */
+  bool poisson_untruncated;  /* false = Vidur's min(x, 3/qps) */
+  double time_scale;         /* trace arrivals: multiply timestamps (1 = as recorded) */
+  cs_length_kind length;
+  const cs_trace *trace;     /* lengths/arrivals/hashes/sessions source (borrowed) */
+  int32_t fixed_prefill, fixed_decode;
+  int32_t min_tokens, max_tokens;  /* uniform / zipf total length range */
+  double pd_ratio;           /* uniform / zipf prefill:decode ratio (Vidur default 20) */
+  double zipf_theta;         /* default 0.6 */
+  double prefill_scale, decode_scale; /* default 1 */
+  int64_t num_requests;      /* 0 = until duration or trace end */
+  double duration;           /* seconds, 0 = none */
+  int64_t max_seq_len;       /* prefill + decode must not exceed (0 = no check) */
+  uint64_t seed;             /* default 42 */
+} cs_workload_spec;
+
+void cs_workload_spec_defaults(cs_workload_spec *s);
+
+typedef struct cs_request_spec {
+  double arrived_at;
+  int32_t prefill, decode;
+  int64_t session_id;
+  const uint64_t *hashes;    /* borrowed from the trace; NULL when none */
+  uint32_t hash_n;
+} cs_request_spec;
+
+typedef struct cs_workload cs_workload;
+/* Validates the spec (e.g. qps > 0 for poisson; trace present for trace lengths). */
+int cs_workload_new(const cs_workload_spec *spec, cs_workload **out, cs_err *err);
+void cs_workload_free(cs_workload *w);
+/* Produces the next request; returns 1 when one was produced, 0 at the end, negative on error
+ * (e.g. a trace row longer than max_seq_len: message names the trace file and row). */
+int cs_workload_next(cs_workload *w, cs_request_spec *out, cs_err *err);
+
+#endif

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Installs the Debian packages capsearch needs, only those missing. Safe to run repeatedly.
+# Extra package names given as arguments are installed too (e.g. chromium for the report test).
+set -euo pipefail
+pkgs=(build-essential cmake pkg-config libyaml-dev zlib1g-dev libcsv-dev libcunit1-dev "$@")
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "capsearch: installing ${missing[*]}" >&2
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi

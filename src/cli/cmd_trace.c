@@ -1,0 +1,11 @@
+/* capsearch trace: placeholder until the module behind it lands; it says so and exits 2. */
+#include <stdio.h>
+
+#include "cli/commands.h"
+
+int cs__cmd_trace(int argc, char **argv) {
+  (void)argc;
+  (void)argv;
+  fprintf(stderr, "capsearch: 'trace' is not available in this build yet\n");
+  return CS_EXIT_USAGE;
+}

@@ -1,0 +1,39 @@
+/* Command table of the capsearch executable (git.c / ninja.cc shape): each command lives in its
+ * own file, parses its options with getopt_long next to its usage text, and is the only code
+ * that prints to stdout or exits. Exit codes: 0 ok, 1 some job failed, 2 usage or config
+ * error, 130 interrupted. */
+#ifndef CS_CLI_COMMANDS_H
+#define CS_CLI_COMMANDS_H
+
+#include "capsearch/error.h"
+
+#define CS_EXIT_OK 0
+#define CS_EXIT_FAIL 1
+#define CS_EXIT_USAGE 2
+#define CS_EXIT_INTERRUPTED 130
+
+typedef int (*cs__cmd_fn)(int argc, char **argv);
+
+typedef struct cs__command {
+  const char *name;
+  cs__cmd_fn fn;
+  const char *summary;
+} cs__command;
+
+int cs__cmd_sweep(int argc, char **argv);     /* capsearch --config ... (the main job) */
+int cs__cmd_simulate(int argc, char **argv);
+int cs__cmd_plan(int argc, char **argv);
+int cs__cmd_recommend(int argc, char **argv);
+int cs__cmd_analyze(int argc, char **argv);
+int cs__cmd_report(int argc, char **argv);
+int cs__cmd_list(int argc, char **argv);
+int cs__cmd_trace(int argc, char **argv);
+int cs__cmd_predictor(int argc, char **argv);
+
+/* Prints "capsearch: <msg>" to stderr as one write and returns the exit code for err->code
+ * (CS_EUSAGE/ECONFIG/EUNKNOWN/EPARSE/ERANGE/EINFEASIBLE/ENOENT -> 2, EINTR -> 130, else 1). */
+int cs__cli_fail(const cs_err *err);
+/* The catalog directory: --config-dir flag value when non-NULL, else the default. */
+const char *cs__cli_catalog_dir(const char *flag_value);
+
+#endif

@@ -1,0 +1,30 @@
+#include <stdio.h>
+
+#include "capsearch/catalog.h"
+#include "cli/commands.h"
+
+int cs__cli_fail(const cs_err *err) {
+  const char *msg = err && err->msg[0] ? err->msg : cs_strerror(err ? err->code : CS_EIO);
+  fprintf(stderr, "capsearch: %s\n", msg);
+  switch (err ? err->code : 0) {
+  case CS_EUSAGE:
+  case CS_ECONFIG:
+  case CS_EUNKNOWN:
+  case CS_EPARSE:
+  case CS_ERANGE:
+  case CS_EINFEASIBLE:
+  case CS_ENOENT:
+  case CS_EEXIST:
+  case CS_EFORMAT:
+  case CS_EINVAL:
+    return CS_EXIT_USAGE;
+  case CS_EINTR:
+    return CS_EXIT_INTERRUPTED;
+  default:
+    return CS_EXIT_FAIL;
+  }
+}
+
+const char *cs__cli_catalog_dir(const char *flag_value) {
+  return flag_value ? flag_value : cs_catalog_default_dir();
+}

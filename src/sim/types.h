@@ -1,0 +1,164 @@
+/* Internal simulator types shared by the engine (src/sim) and the policies (src/sched):
+ * requests with Vidur's exact accounting, batches, and the two policy interfaces
+ * (replica schedulers and global schedulers), each a static const ops table
+ * (Linux sched_class / Redis dictType shape) with state sized by the policy and allocated by
+ * the engine in the simulation's arena (ROSS tw_lptype idea).
+ *
+ * Ownership: everything here lives in the simulation's arena and dies with it. Policies never
+ * call malloc per event; they use cs__sim_alloc (the arena) for what they keep. */
+#ifndef CS_SIM_TYPES_H
+#define CS_SIM_TYPES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "capsearch/error.h"
+#include "capsearch/params.h"
+#include "capsearch/sim.h"
+
+typedef struct cs__sim cs__sim;
+
+/* ---- Requests (vidur-semantics.md §1.2) ---------------------------------------------- */
+typedef struct cs__request {
+  int64_t id;                /* 0,1,2,... in generation order */
+  double arrived_at;
+  int32_t num_prefill;       /* P (overwritten by restart) */
+  int32_t num_decode;        /* D (overwritten by restart) */
+  int32_t num_processed;     /* tokens computed so far (incl. the +1 at prefill end) */
+  int32_t num_prefill_cached;/* prefix-cache hit at (last) admission */
+  double scheduled_at, execution_time, model_execution_time, scheduling_delay, preempted_time;
+  double completed_at, prefill_completed_at;
+  double latest_stage_scheduled_at, latest_stage_completed_at;
+  double latest_iteration_scheduled_at, latest_iteration_completed_at, latest_iteration_scheduling_delay;
+  bool scheduled, preempted, completed, is_prefill_complete;
+  int32_t num_restarts;
+  int32_t replica_id;        /* -1 until a replica scheduler accepts it */
+  int64_t session_id;        /* -1 when none */
+  const uint64_t *hashes;    /* block hash ids (prompt + output full blocks), borrowed from the trace */
+  uint32_t hash_n;
+  /* values frozen at first scheduling for the metrics (V1 records P, D, P+D then) */
+  int32_t metric_num_prefill, metric_num_decode;
+  bool metric_captured;
+  double prefill_slo_time;   /* EDF deadline offset */
+  /* policy-private fields (one owner at a time: the replica scheduler that holds it) */
+  int32_t sched_blocks;      /* V0 block accounting: blocks allocated to this request */
+  void *sched_priv;          /* e.g. the vllm_v1 KV manager's per-request block list */
+  int64_t queue_seq;         /* insertion sequence for queues */
+} cs__request;
+
+/* State transitions, exactly as Vidur (implemented in src/sim/request.c). */
+static inline int32_t cs__req_total_tokens(const cs__request *r) { return r->num_prefill + r->num_decode; }
+static inline int32_t cs__req_processed_prefill(const cs__request *r) {
+  return r->num_processed < r->num_prefill ? r->num_processed : r->num_prefill;
+}
+void cs__req_on_batch_schedule(cs__request *r, double t);
+void cs__req_on_stage_schedule(cs__request *r, double t);
+void cs__req_on_stage_end(cs__request *r, double t, double exec, double model_exec);
+void cs__req_on_batch_end(cs__request *r, double t, int32_t num_tokens);
+/* Preemption by recomputation. `keep_prompt` = capsearch's fix: a request restarted mid-prefill
+ * keeps its whole prompt as prompt (Vidur turns the unprocessed part into decode tokens). */
+void cs__req_restart(cs__request *r, bool keep_prompt);
+void cs__req_on_cache_hit(cs__request *r, int32_t cached_tokens);
+
+/* ---- Batches ----------------------------------------------------------------------------- */
+typedef struct cs__batch {
+  int64_t id;
+  int32_t replica_id;
+  int32_t n;                 /* requests */
+  cs__request **requests;
+  int32_t *num_tokens;       /* per request, this iteration */
+  bool *was_prefill;         /* per request: prefill incomplete when the batch was formed */
+  int64_t total_tokens, num_prefill_tokens, num_decode_tokens;
+  double scheduled_at, completed_at;
+  int32_t num_completed_prefills;
+} cs__batch;
+
+/* Builder used by schedulers: the engine owns the storage (arena). */
+cs__batch *cs__batch_new(cs__sim *sim, int32_t replica_id, int32_t capacity);
+void cs__batch_add(cs__batch *b, cs__request *r, int32_t num_tokens);
+
+/* ---- Replica schedulers ----------------------------------------------------------------- */
+typedef struct cs__replica_ctx {
+  cs__sim *sim;
+  int32_t replica_id;
+  int32_t num_stages;        /* PP */
+  int64_t num_blocks;        /* KV blocks of this replica */
+  int32_t block_size;
+  int64_t max_tokens;        /* request generator's max tokens (max_seq_len) */
+  int64_t max_batch_size;    /* Vidur V0 memory-derived batch size (orca/FT), already capped */
+  double watermark_fraction;
+  bool prefix_caching;
+  int32_t prealloc_tokens;
+  bool keep_prompt_on_restart;
+  const cs_params *params;   /* the scheduler's declared parameters, defaults filled */
+} cs__replica_ctx;
+
+typedef struct cs__replica_sched_ops {
+  cs_policy_info info;
+  size_t state_size;
+  int (*init)(void *state, const cs__replica_ctx *ctx, cs_err *err);
+  void (*add_request)(void *state, cs__request *r);
+  /* Forms the next batch for a free pipeline slot, or returns NULL. */
+  cs__batch *(*next_batch)(void *state, double now);
+  void (*on_batch_end)(void *state, cs__batch *b);
+  bool (*is_empty)(const void *state);
+  double (*memory_usage_percent)(const void *state);
+  /* Tokens of r's prompt already in this replica's prefix cache (routers); NULL = 0. */
+  int32_t (*cached_prefill_length)(void *state, const cs__request *r);
+  int64_t (*num_waiting)(const void *state);
+  int64_t (*num_running_batches)(const void *state);
+} cs__replica_sched_ops;
+
+const cs__replica_sched_ops *const *cs__replica_sched_registry(void);
+const cs__replica_sched_ops *cs__replica_sched_lookup(const char *name);
+
+/* ---- Global schedulers (routers) ---------------------------------------------------------- */
+typedef struct cs__router_ctx {
+  cs__sim *sim;
+  int32_t num_replicas;
+  uint64_t seed;             /* tie-break RNG seed (Vidur: Python Random(67)) */
+  const cs_params *params;
+} cs__router_ctx;
+
+typedef struct cs__global_sched_ops {
+  cs_policy_info info;
+  size_t state_size;
+  int (*init)(void *state, const cs__router_ctx *ctx, cs_err *err);
+  /* Picks the replica for r (called for each queued request in (arrived_at, id) order). */
+  int32_t (*route)(void *state, cs__request *r);
+  void (*on_prefill_end)(void *state, cs__request *r);   /* may be NULL */
+  void (*on_request_end)(void *state, cs__request *r);   /* may be NULL */
+  void (*on_batch_end)(void *state, const cs__batch *b); /* may be NULL */
+} cs__global_sched_ops;
+
+const cs__global_sched_ops *const *cs__global_sched_registry(void);
+const cs__global_sched_ops *cs__global_sched_lookup(const char *name);
+
+/* ---- Request queues (waiting lists of replica schedulers) --------------------------------- */
+typedef struct cs__rqueue cs__rqueue;
+typedef struct cs__rqueue_ops {
+  cs_policy_info info;
+  /* Ordered by (key, id): fcfs key = arrived_at; edf key = arrived_at + prefill_slo_time. */
+  double (*key)(const cs__request *r, const cs_params *params);
+} cs__rqueue_ops;
+const cs__rqueue_ops *cs__rqueue_lookup(const char *name);
+/* A binary heap of requests ordered by (ops->key, id), allocated from the arena. */
+cs__rqueue *cs__rqueue_new(cs__sim *sim, const cs__rqueue_ops *ops, const cs_params *params);
+void cs__rqueue_push(cs__rqueue *q, cs__request *r);
+cs__request *cs__rqueue_peek(const cs__rqueue *q);
+cs__request *cs__rqueue_pop(cs__rqueue *q);
+size_t cs__rqueue_size(const cs__rqueue *q);
+
+/* ---- Engine services available to policies ------------------------------------------------ */
+void *cs__sim_alloc(cs__sim *sim, size_t n);                /* arena memory, zeroed */
+cs__replica_ctx const *cs__sim_replica_ctx(cs__sim *sim, int32_t replica);
+/* Replica-scheduler hooks the routers may query (cached prefix length, waiting count). */
+int32_t cs__sim_cached_prefill_length(cs__sim *sim, int32_t replica, const cs__request *r);
+int64_t cs__sim_num_waiting(cs__sim *sim, int32_t replica);
+/* Statistics hooks for schedulers. */
+void cs__sim_note_preemption(cs__sim *sim, int32_t replica, cs__request *victim);
+const cs__rqueue_ops *cs__sim_queue_ops(cs__sim *sim);
+const cs_params *cs__sim_queue_params(cs__sim *sim);
+
+#endif

@@ -1,0 +1,237 @@
+#include "util/fs.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "util/sbuf.h"
+
+static int read_raw(const char *path, char **out, size_t *len, cs_err *err) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return cs_err_set(err, errno == ENOENT ? CS_ENOENT : CS_EIO, "%s: cannot open: %s", path, strerror(errno));
+  cs__sbuf sb;
+  cs__sbuf_init(&sb);
+  char chunk[1 << 16];
+  size_t n;
+  while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) cs__sbuf_add(&sb, chunk, n);
+  int bad = ferror(f);
+  fclose(f);
+  if (bad) {
+    cs__sbuf_release(&sb);
+    return cs_err_set(err, CS_EIO, "%s: read error", path);
+  }
+  *len = sb.len;
+  *out = cs__sbuf_detach(&sb);
+  cs__sbuf_release(&sb);
+  return 0;
+}
+
+static int gunzip(const char *path, const char *in, size_t inlen, char **out, size_t *len, cs_err *err) {
+  z_stream zs;
+  memset(&zs, 0, sizeof zs);
+  if (inflateInit2(&zs, 15 + 32) != Z_OK) return cs_err_set(err, CS_ENOMEM, "%s: cannot start gzip decoder", path);
+  cs__sbuf sb;
+  cs__sbuf_init(&sb);
+  zs.next_in = (Bytef *)in;
+  zs.avail_in = (uInt)inlen;
+  int rc;
+  for (;;) {
+    cs__sbuf_grow(&sb, 1 << 16);
+    zs.next_out = (Bytef *)(sb.buf + sb.len);
+    zs.avail_out = (uInt)(sb.cap - sb.len - 1);
+    rc = inflate(&zs, Z_NO_FLUSH);
+    sb.len = (size_t)((char *)zs.next_out - sb.buf);
+    if (rc == Z_STREAM_END) {
+      /* concatenated gzip members are legal: continue with the next one */
+      if (zs.avail_in > 0) {
+        inflateReset(&zs);
+        continue;
+      }
+      break;
+    }
+    if (rc != Z_OK && rc != Z_BUF_ERROR) break;
+    if (rc == Z_BUF_ERROR && zs.avail_in == 0) break;
+  }
+  inflateEnd(&zs);
+  sb.buf[sb.len] = '\0';
+  if (rc != Z_STREAM_END) {
+    cs__sbuf_release(&sb);
+    if (rc == Z_DATA_ERROR) return cs_err_set(err, CS_EPARSE, "%s: corrupt gzip data", path);
+    return cs_err_set(err, CS_EPARSE, "%s: truncated gzip stream (expected more compressed data)", path);
+  }
+  *len = sb.len;
+  *out = cs__sbuf_detach(&sb);
+  cs__sbuf_release(&sb);
+  return 0;
+}
+
+int cs__read_file(const char *path, char **out, size_t *len, cs_err *err) {
+  char *raw;
+  size_t rawlen;
+  int rc = read_raw(path, &raw, &rawlen, err);
+  if (rc) return rc;
+  if (rawlen >= 2 && (unsigned char)raw[0] == 0x1f && (unsigned char)raw[1] == 0x8b) {
+    rc = gunzip(path, raw, rawlen, out, len, err);
+    free(raw);
+    return rc;
+  }
+  *out = raw;
+  *len = rawlen;
+  return 0;
+}
+
+static int fsync_dir_of(const char *path) {
+  char *dir = cs__path_dirname(path);
+  int fd = open(dir, O_RDONLY | O_DIRECTORY);
+  free(dir);
+  if (fd < 0) return -1;
+  fsync(fd);
+  close(fd);
+  return 0;
+}
+
+int cs__write_file_atomic(const char *path, const void *data, size_t len, bool gzip, cs_err *err) {
+  size_t plen = strlen(path);
+  char *tmp = cs__xmalloc(plen + 16);
+  memcpy(tmp, path, plen);
+  memcpy(tmp + plen, ".tmp-XXXXXX", 12);
+  int fd = mkstemp(tmp);
+  if (fd < 0) {
+    int e = errno;
+    free(tmp);
+    return cs_err_set(err, CS_EIO, "%s: cannot create temporary file: %s", path, strerror(e));
+  }
+  fchmod(fd, 0644);
+  int rc = 0;
+  if (gzip) {
+    int fd2 = dup(fd);
+    gzFile gz = fd2 >= 0 ? gzdopen(fd2, "wb6") : NULL;
+    if (!gz) {
+      rc = cs_err_set(err, CS_EIO, "%s: cannot start gzip writer", path);
+    } else {
+      const char *p = data;
+      size_t left = len;
+      while (left > 0 && rc == 0) {
+        unsigned take = left > (1u << 30) ? (1u << 30) : (unsigned)left;
+        if (gzwrite(gz, p, take) != (int)take) rc = cs_err_set(err, CS_EIO, "%s: gzip write failed", path);
+        p += take;
+        left -= take;
+      }
+      if (gzclose(gz) != Z_OK && rc == 0) rc = cs_err_set(err, CS_EIO, "%s: gzip close failed", path);
+    }
+  } else {
+    const char *p = data;
+    size_t left = len;
+    while (left > 0) {
+      ssize_t w = write(fd, p, left);
+      if (w < 0) {
+        if (errno == EINTR) continue;
+        rc = cs_err_set(err, CS_EIO, "%s: write failed: %s", path, strerror(errno));
+        break;
+      }
+      p += w;
+      left -= (size_t)w;
+    }
+  }
+  if (rc == 0 && fsync(fd) != 0) rc = cs_err_set(err, CS_EIO, "%s: fsync failed: %s", path, strerror(errno));
+  close(fd);
+  if (rc == 0 && rename(tmp, path) != 0) rc = cs_err_set(err, CS_EIO, "%s: rename failed: %s", path, strerror(errno));
+  if (rc != 0) unlink(tmp);
+  else fsync_dir_of(path);
+  free(tmp);
+  return rc;
+}
+
+int cs__mkdir_p(const char *path, cs_err *err) {
+  char *p = cs__xstrdup(path);
+  size_t n = strlen(p);
+  while (n > 1 && p[n - 1] == '/') p[--n] = '\0';
+  for (char *s = p + 1; *s; s++) {
+    if (*s != '/') continue;
+    *s = '\0';
+    if (mkdir(p, 0755) != 0 && errno != EEXIST) {
+      int e = errno;
+      int rc = cs_err_set(err, CS_EIO, "%s: cannot create directory: %s", p, strerror(e));
+      free(p);
+      return rc;
+    }
+    *s = '/';
+  }
+  if (mkdir(p, 0755) != 0 && errno != EEXIST) {
+    int e = errno;
+    int rc = cs_err_set(err, CS_EIO, "%s: cannot create directory: %s", p, strerror(e));
+    free(p);
+    return rc;
+  }
+  if (!cs__is_dir(p)) {
+    int rc = cs_err_set(err, CS_EIO, "%s: exists and is not a directory", p);
+    free(p);
+    return rc;
+  }
+  free(p);
+  return 0;
+}
+
+int cs__rm_rf(const char *path, cs_err *err) {
+  struct stat st;
+  if (lstat(path, &st) != 0) return errno == ENOENT ? 0 : cs_err_set(err, CS_EIO, "%s: %s", path, strerror(errno));
+  if (S_ISDIR(st.st_mode)) {
+    DIR *d = opendir(path);
+    if (!d) return cs_err_set(err, CS_EIO, "%s: cannot open directory: %s", path, strerror(errno));
+    struct dirent *e;
+    int rc = 0;
+    while (rc == 0 && (e = readdir(d)) != NULL) {
+      if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+      char *child = cs__path_join(path, e->d_name);
+      rc = cs__rm_rf(child, err);
+      free(child);
+    }
+    closedir(d);
+    if (rc) return rc;
+    if (rmdir(path) != 0) return cs_err_set(err, CS_EIO, "%s: cannot remove: %s", path, strerror(errno));
+    return 0;
+  }
+  if (unlink(path) != 0) return cs_err_set(err, CS_EIO, "%s: cannot remove: %s", path, strerror(errno));
+  return 0;
+}
+
+int cs__rename_dir(const char *tmp, const char *final, cs_err *err) {
+  if (rename(tmp, final) != 0) return cs_err_set(err, CS_EIO, "%s: cannot rename to %s: %s", tmp, final, strerror(errno));
+  fsync_dir_of(final);
+  return 0;
+}
+
+bool cs__path_exists(const char *path) {
+  struct stat st;
+  return stat(path, &st) == 0;
+}
+
+bool cs__is_dir(const char *path) {
+  struct stat st;
+  return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+char *cs__path_join(const char *a, const char *b) {
+  cs__sbuf sb;
+  cs__sbuf_init(&sb);
+  cs__sbuf_adds(&sb, a);
+  if (sb.len > 0 && sb.buf[sb.len - 1] != '/') cs__sbuf_addc(&sb, '/');
+  while (*b == '/') b++;
+  cs__sbuf_adds(&sb, b);
+  char *r = cs__sbuf_detach(&sb);
+  cs__sbuf_release(&sb);
+  return r;
+}
+
+char *cs__path_dirname(const char *path) {
+  const char *slash = strrchr(path, '/');
+  if (!slash) return cs__xstrdup(".");
+  if (slash == path) return cs__xstrdup("/");
+  return cs__xstrndup(path, (size_t)(slash - path));
+}

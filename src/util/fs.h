@@ -1,0 +1,34 @@
+/* Files: whole-file reads (gzip transparently), atomic writes, directories.
+ * Atomic write (git lockfile.h / ninja build_log idea): write "<path>.tmp-XXXXXX", fsync, rename
+ * over <path>, fsync the directory. A file that exists under its final name is complete.
+ * Ownership: buffers returned through `out` are malloc'd; the caller frees them. */
+#ifndef CS_UTIL_FS_H
+#define CS_UTIL_FS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "capsearch/error.h"
+
+/* Reads a file; if it starts with the gzip magic it is inflated. A truncated or corrupt gzip
+ * stream is an error naming the file. The buffer is NUL-terminated (len excludes the NUL). */
+int cs__read_file(const char *path, char **out, size_t *len, cs_err *err);
+
+/* Writes data atomically; gzip-compresses when `gzip` is true. */
+int cs__write_file_atomic(const char *path, const void *data, size_t len, bool gzip, cs_err *err);
+
+/* mkdir -p; existing directories are fine. */
+int cs__mkdir_p(const char *path, cs_err *err);
+/* Recursively removes a directory tree (used for scratch directories only). */
+int cs__rm_rf(const char *path, cs_err *err);
+/* Atomically publishes a finished directory: rename(tmp, final) + fsync of the parent. */
+int cs__rename_dir(const char *tmp, const char *final, cs_err *err);
+
+bool cs__path_exists(const char *path);
+bool cs__is_dir(const char *path);
+/* Joins two path parts with one '/', malloc'd. */
+char *cs__path_join(const char *a, const char *b);
+/* Directory part of a path ("." when none), malloc'd. */
+char *cs__path_dirname(const char *path);
+
+#endif

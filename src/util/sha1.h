@@ -1,0 +1,24 @@
+/* SHA-1 (FIPS 180-4), used only to name jobs the way Vidur does: sha1(job key)[:8]. */
+#ifndef CS_UTIL_SHA1_H
+#define CS_UTIL_SHA1_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct cs__sha1 {
+  uint32_t h[5];
+  uint64_t len;
+  unsigned char buf[64];
+  size_t fill;
+} cs__sha1;
+
+void cs__sha1_init(cs__sha1 *s);
+void cs__sha1_update(cs__sha1 *s, const void *data, size_t n);
+void cs__sha1_final(cs__sha1 *s, unsigned char out[20]);
+/* Lower-case hex of sha1(data), NUL-terminated (41 bytes). */
+void cs__sha1_hex(const void *data, size_t n, char out[41]);
+
+/* FNV-1a 64-bit, for cache keys and hash tables (not for anything user-visible as "sha1"). */
+uint64_t cs__fnv1a64(const void *data, size_t n, uint64_t seed);
+
+#endif

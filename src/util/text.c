@@ -1,0 +1,141 @@
+#include "util/text.h"
+
+#include <ctype.h>
+#include <stdbool.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "util/sbuf.h"
+
+size_t cs__edit_distance(const char *a, const char *b) {
+  size_t la = strlen(a), lb = strlen(b);
+  size_t *row = cs__xmalloc((lb + 1) * sizeof *row);
+  for (size_t j = 0; j <= lb; j++) row[j] = j;
+  for (size_t i = 1; i <= la; i++) {
+    size_t prev = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= lb; j++) {
+      size_t cur = row[j];
+      size_t sub = prev + (a[i - 1] != b[j - 1]);
+      size_t del = row[j] + 1, ins = row[j - 1] + 1;
+      row[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+      prev = cur;
+    }
+  }
+  size_t d = row[lb];
+  free(row);
+  return d;
+}
+
+const char *cs__suggest(const char *name, const char *const *candidates, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (!strcasecmp(name, candidates[i])) return candidates[i];
+  size_t len = strlen(name);
+  size_t limit = len / 3 > 2 ? len / 3 : 2;
+  const char *best = NULL;
+  size_t bestd = (size_t)-1;
+  for (size_t i = 0; i < n; i++) {
+    size_t d = cs__edit_distance(name, candidates[i]);
+    if (d < bestd) {
+      bestd = d;
+      best = candidates[i];
+    }
+  }
+  if (best && bestd <= limit) return best;
+  /* a candidate that contains the name (or vice versa), e.g. "llama-3-70b" in "meta-llama/Meta-Llama-3-70B" */
+  for (size_t i = 0; i < n; i++) {
+    const char *c = candidates[i];
+    size_t lc = strlen(c);
+    if (len >= 3 && lc >= len) {
+      for (size_t k = 0; k + len <= lc; k++)
+        if (!strncasecmp(c + k, name, len)) return c;
+    }
+  }
+  return NULL;
+}
+
+static int shortest_digits(double v, char *out, size_t size) {
+  for (int p = 1; p <= 17; p++) {
+    snprintf(out, size, "%.*e", p - 1, v);
+    if (strtod(out, NULL) == v) return p;
+  }
+  return 17;
+}
+
+char *cs__fmt_pyfloat(double v, char buf[32]) {
+  if (isnan(v)) {
+    strcpy(buf, "nan");
+    return buf;
+  }
+  if (isinf(v)) {
+    strcpy(buf, v < 0 ? "-inf" : "inf");
+    return buf;
+  }
+  if (v == 0) {
+    strcpy(buf, signbit(v) ? "-0.0" : "0.0");
+    return buf;
+  }
+  char e[40];
+  shortest_digits(v, e, sizeof e);
+  /* e = "[-]d.ddde[+-]XX" -> digits and exponent */
+  const char *s = e;
+  bool neg = *s == '-';
+  if (neg) s++;
+  char digits[24];
+  size_t nd = 0;
+  for (; *s && *s != 'e'; s++)
+    if (isdigit((unsigned char)*s)) digits[nd++] = *s;
+  digits[nd] = '\0';
+  while (nd > 1 && digits[nd - 1] == '0') digits[--nd] = '\0';
+  int exp10 = atoi(s + 1);
+  char *o = buf;
+  if (neg) *o++ = '-';
+  if (exp10 >= -5 && exp10 < 16) {
+    if (exp10 < 0) {
+      *o++ = '0';
+      *o++ = '.';
+      for (int i = 0; i < -exp10 - 1; i++) *o++ = '0';
+      memcpy(o, digits, nd);
+      o += nd;
+    } else {
+      for (int i = 0; i <= exp10; i++) *o++ = i < (int)nd ? digits[i] : '0';
+      *o++ = '.';
+      if ((int)nd > exp10 + 1) {
+        memcpy(o, digits + exp10 + 1, nd - (size_t)exp10 - 1);
+        o += nd - (size_t)exp10 - 1;
+      } else {
+        *o++ = '0';
+      }
+    }
+    *o = '\0';
+    /* Python switches to exponent form below 1e-4 */
+    if (exp10 < -4) goto expform;
+    return buf;
+  }
+expform:
+  o = buf;
+  if (neg) *o++ = '-';
+  *o++ = digits[0];
+  if (nd > 1) {
+    *o++ = '.';
+    memcpy(o, digits + 1, nd - 1);
+    o += nd - 1;
+  }
+  sprintf(o, "e%c%02d", exp10 < 0 ? '-' : '+', abs(exp10));
+  return buf;
+}
+
+char *cs__fmt_double(double v, char buf[32]) {
+  if (isnan(v)) {
+    strcpy(buf, "nan");
+    return buf;
+  }
+  for (int p = 1; p <= 17; p++) {
+    snprintf(buf, 32, "%.*g", p, v);
+    if (strtod(buf, NULL) == v) return buf;
+  }
+  return buf;
+}

@@ -1,0 +1,20 @@
+/* Text helpers: "did you mean" suggestions and number formatting that round-trips.
+ * All functions are pure and thread-safe. */
+#ifndef CS_UTIL_TEXT_H
+#define CS_UTIL_TEXT_H
+
+#include <stddef.h>
+
+/* Levenshtein distance (ninja's edit_distance idea), case-sensitive. */
+size_t cs__edit_distance(const char *a, const char *b);
+/* The candidate closest to `name`, or NULL when none is close enough (distance <= max(2, len/3));
+ * ties go to the earliest candidate. Case-insensitive matches win outright. */
+const char *cs__suggest(const char *name, const char *const *candidates, size_t n);
+
+/* Python's repr(float): shortest string that round-trips, "4.0" for integral values,
+ * exponent form outside [1e-4, 1e16) ("1e-05", "1e+16"). buf needs 32 bytes. */
+char *cs__fmt_pyfloat(double v, char buf[32]);
+/* Shortest round-trip "%g"-like form for machine-read files ("0.1", "4", "1e-07"). */
+char *cs__fmt_double(double v, char buf[32]);
+
+#endif

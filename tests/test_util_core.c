@@ -1,0 +1,205 @@
+/* util: hashing, RNG streams, number formatting, YAML tree errors, atomic files. */
+#include <stdlib.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "capsearch/params.h"
+#include "cs_test.h"
+#include "util/fs.h"
+#include "util/json.h"
+#include "util/rng.h"
+#include "util/sha1.h"
+#include "util/text.h"
+#include "util/yaml.h"
+
+static void test_sha1_matches_vidur_job_hashes(void) {
+  char hex[41];
+  const char *k1 =
+      "Meta-Llama-3-8B_mooncake_conversation_tk131072_h100_dgx_round_robin_fcfs_vllm_v1_cs512_tp1_pp1_bsz512_"
+      "slottft_p99_10s_searchqps_q4_reqs12301";
+  cs__sha1_hex(k1, strlen(k1), hex);
+  CS_ASSERT_TRUE(!strncmp(hex, "50fc5a05", 8));
+  const char *k3 =
+      "Meta-Llama-3-70B_mooncake_toolagent_tk131072_a100_dgx_ranked_sticky_lop_uncached_topk4_fcfs_vllm_v1_cs1024_"
+      "tp4_pp1_bsz512_slottft_p99_10s_and_tpot_p99_100ms_searchqps_q8_reqs23608";
+  cs__sha1_hex(k3, strlen(k3), hex);
+  CS_ASSERT_TRUE(!strncmp(hex, "ea25c7ba", 8));
+  cs__sha1_hex("abc", 3, hex);
+  CS_ASSERT_STR_EQ(hex, "a9993e364706816aba3e25717850c26c9cd0d89d");
+}
+
+static void test_pcg64_reproduces_numpy_default_rng_42(void) {
+  cs__pcg64 r;
+  cs__pcg64_seed(&r, 42);
+  const double want[5] = {0.7739560485559633, 0.4388784397520523, 0.8585979199113825, 0.6973680290593639,
+                          0.09417734788764953};
+  for (int i = 0; i < 5; i++) CS_ASSERT_DBL_EQ(cs__pcg64_random(&r), want[i]);
+}
+
+static void test_mt_reproduces_python_random_seed_42(void) {
+  cs__mt r;
+  cs__mt_seed(&r, 42);
+  CS_ASSERT_DBL_EQ(cs__mt_random(&r), 0.6394267984578837);
+  CS_ASSERT_DBL_EQ(cs__mt_random(&r), 0.025010755222666936);
+  CS_ASSERT_DBL_EQ(cs__mt_random(&r), 0.27502931836911926);
+}
+
+static void test_randbelow_stays_in_range_and_consumes_for_n_1(void) {
+  cs__mt a, b;
+  cs__mt_seed(&a, 67);
+  cs__mt_seed(&b, 67);
+  CS_ASSERT_INT_EQ(cs__mt_randbelow(&a, 1), 0);
+  cs__mt_next32(&b); /* n = 1 still draws one word */
+  CS_ASSERT_INT_EQ(cs__mt_next32(&a), cs__mt_next32(&b));
+  for (int i = 0; i < 1000; i++) CS_ASSERT_INT_LE(cs__mt_randbelow(&a, 7), 6);
+}
+
+static void test_pyfloat_formats_like_python_repr(void) {
+  char b[32];
+  CS_ASSERT_STR_EQ(cs__fmt_pyfloat(4.0, b), "4.0");
+  CS_ASSERT_STR_EQ(cs__fmt_pyfloat(5.5, b), "5.5");
+  CS_ASSERT_STR_EQ(cs__fmt_pyfloat(0.1, b), "0.1");
+  CS_ASSERT_STR_EQ(cs__fmt_pyfloat(6.125, b), "6.125");
+  CS_ASSERT_STR_EQ(cs__fmt_pyfloat(100.0, b), "100.0");
+  CS_ASSERT_STR_EQ(cs__fmt_pyfloat(0.0001, b), "0.0001");
+  CS_ASSERT_STR_EQ(cs__fmt_pyfloat(0.00001, b), "1e-05");
+  CS_ASSERT_STR_EQ(cs__fmt_pyfloat(1e16, b), "1e+16");
+  CS_ASSERT_STR_EQ(cs__fmt_pyfloat(123456789012345.0, b), "123456789012345.0");
+  CS_ASSERT_STR_EQ(cs__fmt_pyfloat(0.30000000000000004, b), "0.30000000000000004");
+  CS_ASSERT_STR_EQ(cs__fmt_pyfloat(-2.5, b), "-2.5");
+}
+
+static void test_suggest_finds_close_names(void) {
+  const char *c[] = {"chunk_size", "batch_size_cap", "max_tokens_in_batch"};
+  CS_ASSERT_STR_EQ(cs__suggest("chunk_sise", c, 3), "chunk_size");
+  CS_ASSERT_TRUE(cs__suggest("zzzzzzzz", c, 3) == NULL);
+  CS_ASSERT_INT_EQ(cs__edit_distance("kitten", "sitting"), 3);
+}
+
+static void test_yaml_unknown_key_names_line_col_and_suggestion(void) {
+  const char *y = "replica_schedulers:\n  - scheduler: vllm_v1\n    chunk_sise: 512\n";
+  cs__ydoc d;
+  cs_err err = {0};
+  CS_ASSERT_OK(cs__ydoc_load_string(&d, "sweep.yml", y, strlen(y), &err), &err);
+  const cs__ynode *rs = cs__ymap_get(d.root, "replica_schedulers");
+  CS_ASSERT_TRUE(rs && rs->kind == CS_Y_SEQ && rs->n == 1);
+  const char *allowed[] = {"scheduler", "chunk_size", NULL};
+  int rc = cs__y_check_keys(&d, rs->items[0], allowed, "replica_schedulers[0]", &err);
+  CS_ASSERT_INT_EQ(rc, CS_ECONFIG);
+  CS_ASSERT_STR_EQ(err.msg, "sweep.yml:3:5: unknown key 'chunk_sise' in replica_schedulers[0] (did you mean 'chunk_size'?)");
+  cs__ydoc_free(&d);
+}
+
+static void test_yaml_malformed_input_reports_position(void) {
+  const char *y = "a: [1, 2\nb: 3\n";
+  cs__ydoc d;
+  cs_err err = {0};
+  CS_ASSERT_INT_EQ(cs__ydoc_load_string(&d, "bad.yml", y, strlen(y), &err), CS_EPARSE);
+  CS_ASSERT_STR_CONTAINS(err.msg, "bad.yml:");
+  const char *j = "{\"num_hidden_layers\": 32, \"hidden_size\": 4096";
+  CS_ASSERT_INT_EQ(cs__ydoc_load_string(&d, "config.json", j, strlen(j), &err), CS_EPARSE);
+  CS_ASSERT_STR_CONTAINS(err.msg, "config.json:2:1: malformed YAML/JSON");
+}
+
+static void test_yaml_typed_reads_reject_wrong_types(void) {
+  const char *y = "n: 12\nx: 2.5\nb: true\ns: abc\nq: '12'\nl: [1]\n";
+  cs__ydoc d;
+  cs_err err = {0};
+  CS_ASSERT_OK(cs__ydoc_load_string(&d, "t.yml", y, strlen(y), &err), &err);
+  int64_t i;
+  double x;
+  bool b;
+  CS_ASSERT_OK(cs__y_int(&d, cs__ymap_get(d.root, "n"), "n", &i, &err), &err);
+  CS_ASSERT_INT_EQ(i, 12);
+  CS_ASSERT_OK(cs__y_double(&d, cs__ymap_get(d.root, "x"), "x", &x, &err), &err);
+  CS_ASSERT_DBL_EQ(x, 2.5);
+  CS_ASSERT_OK(cs__y_bool(&d, cs__ymap_get(d.root, "b"), "b", &b, &err), &err);
+  CS_ASSERT_TRUE(b);
+  CS_ASSERT_INT_EQ(cs__y_int(&d, cs__ymap_get(d.root, "s"), "s", &i, &err), CS_ECONFIG);
+  CS_ASSERT_STR_EQ(err.msg, "t.yml:4:4: s: expected an integer, got 'abc'");
+  CS_ASSERT_INT_EQ(cs__y_int(&d, cs__ymap_get(d.root, "q"), "q", &i, &err), CS_ECONFIG);
+  CS_ASSERT_INT_EQ(cs__y_int(&d, cs__ymap_get(d.root, "l"), "l", &i, &err), CS_ECONFIG);
+  CS_ASSERT_STR_CONTAINS(err.msg, "expected an integer, got a list");
+  cs__ydoc_free(&d);
+}
+
+static void test_atomic_write_and_gzip_roundtrip(void) {
+  char dir[4096], path[4200];
+  CS_ASSERT_TRUE(cs_test_tmpdir(dir, sizeof dir) != NULL);
+  snprintf(path, sizeof path, "%s/a/b/out.csv.gz", dir);
+  cs_err err = {0};
+  char *parent = cs__path_dirname(path);
+  CS_ASSERT_OK(cs__mkdir_p(parent, &err), &err);
+  free(parent);
+  const char *text = "x,y\n1,2\n";
+  CS_ASSERT_OK(cs__write_file_atomic(path, text, strlen(text), true, &err), &err);
+  char *back;
+  size_t len;
+  CS_ASSERT_OK(cs__read_file(path, &back, &len, &err), &err);
+  CS_ASSERT_STR_EQ(back, text);
+  free(back);
+  /* truncate the gzip file: reading it must fail with a clear message, not return partial data */
+  char *raw;
+  FILE *f = fopen(path, "rb");
+  raw = malloc(4096);
+  size_t n = fread(raw, 1, 4096, f);
+  fclose(f);
+  snprintf(path, sizeof path, "%s/trunc.gz", dir);
+  f = fopen(path, "wb");
+  fwrite(raw, 1, n - 6, f);
+  fclose(f);
+  free(raw);
+  CS_ASSERT_INT_EQ(cs__read_file(path, &back, &len, &err), CS_EPARSE);
+  CS_ASSERT_STR_CONTAINS(err.msg, "truncated gzip");
+}
+
+static void test_params_reject_unknown_and_out_of_range(void) {
+  static const cs_param_spec specs[] = {
+      {"chunk_size", CS_PARAM_INT, 512, 1, 1 << 20, false, "tokens per iteration"},
+      {"tolerance_factor", CS_PARAM_DOUBLE, 0, 1, 100, true, "required"},
+  };
+  cs_params p = {0};
+  cs_err err = {0};
+  CS_ASSERT_INT_EQ(cs_params_set(&p, specs, 2, "sarathi", "chunk_sise", 5, "f.yml:1:1", &err), CS_ECONFIG);
+  CS_ASSERT_STR_CONTAINS(err.msg, "did you mean 'chunk_size'");
+  CS_ASSERT_INT_EQ(cs_params_set(&p, specs, 2, "sarathi", "chunk_size", 0, "f.yml:1:1", &err), CS_ERANGE);
+  CS_ASSERT_INT_EQ(cs_params_finish(&p, specs, 2, "x", "f.yml:1:1", &err), CS_ECONFIG);
+  CS_ASSERT_OK(cs_params_set(&p, specs, 2, "x", "tolerance_factor", 2.0, "f", &err), &err);
+  CS_ASSERT_OK(cs_params_finish(&p, specs, 2, "x", "f", &err), &err);
+  CS_ASSERT_DBL_EQ(cs_params_get(&p, "chunk_size", -1), 512);
+}
+
+static void test_json_writer_escapes_and_nests(void) {
+  cs__sbuf sb;
+  cs__sbuf_init(&sb);
+  cs__jw w;
+  cs__jw_init(&w, &sb, true);
+  cs__jw_obj_begin(&w);
+  cs__jw_kstr(&w, "a\"b", "x\ny");
+  cs__jw_key(&w, "l");
+  cs__jw_arr_begin(&w);
+  cs__jw_num(&w, 0.1);
+  cs__jw_int(&w, 3);
+  cs__jw_arr_end(&w);
+  cs__jw_obj_end(&w);
+  CS_ASSERT_STR_EQ(sb.buf, "{\"a\\\"b\": \"x\\ny\", \"l\": [0.1, 3]}");
+  cs__sbuf_release(&sb);
+}
+
+static const cs_test_case cases[] = {
+    {"test_sha1_matches_vidur_job_hashes", test_sha1_matches_vidur_job_hashes},
+    {"test_pcg64_reproduces_numpy_default_rng_42", test_pcg64_reproduces_numpy_default_rng_42},
+    {"test_mt_reproduces_python_random_seed_42", test_mt_reproduces_python_random_seed_42},
+    {"test_randbelow_stays_in_range_and_consumes_for_n_1", test_randbelow_stays_in_range_and_consumes_for_n_1},
+    {"test_pyfloat_formats_like_python_repr", test_pyfloat_formats_like_python_repr},
+    {"test_suggest_finds_close_names", test_suggest_finds_close_names},
+    {"test_yaml_unknown_key_names_line_col_and_suggestion", test_yaml_unknown_key_names_line_col_and_suggestion},
+    {"test_yaml_malformed_input_reports_position", test_yaml_malformed_input_reports_position},
+    {"test_yaml_typed_reads_reject_wrong_types", test_yaml_typed_reads_reject_wrong_types},
+    {"test_atomic_write_and_gzip_roundtrip", test_atomic_write_and_gzip_roundtrip},
+    {"test_params_reject_unknown_and_out_of_range", test_params_reject_unknown_and_out_of_range},
+    {"test_json_writer_escapes_and_nests", test_json_writer_escapes_and_nests},
+    {NULL, NULL},
+};
+
+int main(void) { return cs_test_run("util", cases); }
