@@ -1,0 +1,127 @@
+/* Internal contracts of the predictor module (src/predictor): the ops tables of each predictor,
+ * Vidur's per-layer operation list, the roofline operation model (shared by the roofline
+ * predictor, the calibration fit and `capsearch predictor check`), and the precomputed table
+ * set of the profile predictor (lookups, stage composition, cache files).
+ *
+ * Ownership: cs__roofline and cs__ptables are value structs filled by _init/_build functions
+ * and released with _release; they hold no borrowed pointers after creation except the model,
+ * device and network of a roofline, which the predictor context guarantees to outlive it. */
+#ifndef CS_PREDICTOR_INTERNAL_H
+#define CS_PREDICTOR_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "capsearch/predictor.h"
+
+extern const cs_predictor_ops cs__pred_roofline;
+extern const cs_predictor_ops cs__pred_profile;
+extern const cs_predictor_ops cs__pred_constant;
+
+/* ---- Vidur's operations (vidur-semantics.md §5.3/§5.4) ------------------------------------ */
+/* Token-level operations: their time depends only on the batch's token count. The names are
+ * Vidur's column names (time_stats.<name>.median) and prediction-table file prefixes. */
+typedef enum cs__tok_op {
+  CS__OP_ATTN_PRE_PROJ,
+  CS__OP_ATTN_POST_PROJ,
+  CS__OP_ATTN_ROPE,
+  CS__OP_MLP_UP_PROJ,
+  CS__OP_MLP_DOWN_PROJ,
+  CS__OP_MLP_ACT,
+  CS__OP_INPUT_LAYERNORM,
+  CS__OP_POST_ATTN_LAYERNORM,
+  CS__OP_ADD,
+  CS__OP_KV_CACHE_SAVE, /* keyed by T, not T8 (§5.6) */
+  CS__OP_ALL_REDUCE,    /* TP > 1 only */
+  CS__OP_SEND_RECV,     /* PP > 1 only */
+  CS__NUM_TOK_OPS
+} cs__tok_op;
+
+/* Number of ops found in mlp.csv (the first nine above). */
+#define CS__NUM_MLP_OPS 9
+
+const char *cs__tok_op_name(int op);
+
+/* ---- Roofline operation model (roofline.c) ------------------------------------------------ */
+typedef struct cs__roofline {
+  const cs_model *model;
+  int tp, pp;
+  /* hardware, SI units */
+  double peak_flops;    /* dense tensor FLOP/s at the weight precision */
+  double hbm_bps;       /* HBM bytes/s */
+  double eff_c, eff_m, eff_comm;
+  double attn_eff;      /* FlashAttention compute efficiency relative to eff_c */
+  double lat_s;         /* per-kernel launch/tail latency */
+  double tp_bps, tp_lat_s; /* all-reduce link (intra- or inter-node) */
+  double pp_bps, pp_lat_s; /* stage-to-stage link */
+  double act_bytes;     /* activation element size (2: fp16/bf16) */
+  double nccl_launch_s; /* fixed CPU cost per all-reduce */
+  /* per-shard dimensions */
+  double E, d, nq, nkv, H, Hmoe;
+  double q_lora, kv_lora, rope_d, nope_d, v_d; /* MLA */
+  bool mla, moe;
+  const char *factor_source; /* provenance of eff_c/eff_m/eff_comm */
+  bool factors_borrowed;     /* taken from the nearest architecture, not this device */
+} cs__roofline;
+
+/* Efficiency factors for a device: the catalog's eff_* when set, else the built-in fitted
+ * table (configs may be older than the fit), else the nearest architecture's (flagged). */
+typedef struct cs__factors {
+  double eff_c, eff_m, eff_comm, lat_us;
+  const char *source;
+  bool borrowed;
+} cs__factors;
+void cs__roofline_device_factors(const cs_device *dev, cs__factors *out);
+
+/* Fills a roofline for (model, device, network, tp, pp). Overrides <= 0 mean "from the device".
+ * network may be NULL (then the device's link bandwidth is used). */
+int cs__roofline_init(cs__roofline *r, const cs_model *m, const cs_device *dev, const cs_network *net, int tp,
+                      int pp, const cs__factors *f, cs_err *err);
+/* Time of one token-level op for T tokens on one dense layer, milliseconds. */
+double cs__roofline_tok_op_ms(const cs__roofline *r, int op, double T);
+/* Same for the MoE expert MLP of one MoE layer (up/down/act), T tokens. */
+double cs__roofline_moe_op_ms(const cs__roofline *r, int op, double T);
+/* Attention kernels of one layer, milliseconds: decode (batched, one kernel) and prefill. */
+double cs__roofline_decode_ms(const cs__roofline *r, const cs_batch_view *b);
+double cs__roofline_prefill_ms(const cs__roofline *r, const cs_batch_view *b);
+/* Single-shape attention (for calibration against attention.csv): decode of `batch` requests
+ * with `kv` context each; prefill of one chunk `c` after `kv` cached tokens. */
+double cs__roofline_decode_shape_ms(const cs__roofline *r, double batch, double kv);
+double cs__roofline_prefill_shape_ms(const cs__roofline *r, double chunk, double kv);
+
+/* ---- Precomputed lookup tables (tables.c) ------------------------------------------------- */
+/* A dense table over an integer axis 0..n-1 with linear extrapolation past the end (the slope
+ * over the last half of the table, never negative, so random-forest flat steps do not zero it). */
+typedef struct cs__tab1 {
+  int32_t n;
+  double *v;
+} cs__tab1;
+
+/* attn_decode[(b, kv)]: b = 1..nb (row b-1), kv = 0, g, 2g, ... (column kv/g).
+ * attn_prefill[(kv, c)]: kv = 0, g, ... (row kv/g), c = 0..nc-1 (column c; V0 tables key it by c²). */
+typedef struct cs__tab2 {
+  int32_t rows, cols;
+  double *v; /* rows*cols, row-major */
+} cs__tab2;
+
+typedef struct cs__ptables {
+  cs__tab1 tok[CS__NUM_TOK_OPS]; /* n == 0: op absent (contributes 0) */
+  cs__tab2 decode;
+  cs__tab2 prefill;
+  cs__tab1 cpu;                  /* total CPU overhead ms by batch size (n == 0: not modelled) */
+  int32_t kv_gran;               /* g = 64 */
+  bool have_attn;                /* false: attention falls back to the roofline */
+} cs__ptables;
+
+void cs__ptables_release(cs__ptables *t);
+double cs__tab1_at(const cs__tab1 *t, double x);
+double cs__tab2_at(const cs__tab2 *t, double row, double col);
+
+/* Serialisation for the cache (versioned header, key, checksum). */
+int cs__ptables_save(const cs__ptables *t, const char *path, uint64_t key, cs_err *err);
+/* 0 on a valid entry with this key; CS_ENOENT when absent; CS_EFORMAT when corrupt, truncated,
+ * stale or of another key (the caller rebuilds). */
+int cs__ptables_load(cs__ptables *t, const char *path, uint64_t key, cs_err *err);
+
+#endif

@@ -1,0 +1,95 @@
+/* Registry of execution-time predictors and the thin object wrapping one instance.
+ * Each predictor is a static const cs_predictor_ops table in its own file; adding one is a line
+ * here. The list order is the documentation / `capsearch list predictors` order, default first. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "predictor/internal.h"
+#include "util/sbuf.h"
+#include "util/text.h"
+
+static const cs_predictor_ops *const predictors[] = {
+    &cs__pred_roofline,
+    /* &cs__pred_profile, (lands with profile.c) */
+    &cs__pred_constant,
+    NULL,
+};
+
+struct cs_predictor {
+  const cs_predictor_ops *ops;
+  void *state;
+};
+
+const cs_predictor_ops *const *cs_predictor_registry(void) { return predictors; }
+
+int cs_predictor_find(const char *name, const cs_predictor_ops **out, cs_err *err) {
+  const char *names[16];
+  size_t n = 0;
+  if (!name) return cs_err_set(err, CS_EINVAL, "no predictor name given");
+  for (; predictors[n] && n < 16; n++) {
+    names[n] = predictors[n]->name;
+    if (!strcmp(predictors[n]->name, name)) {
+      *out = predictors[n];
+      return 0;
+    }
+  }
+  const char *sug = cs__suggest(name, names, n);
+  if (sug) return cs_err_set(err, CS_EUNKNOWN, "unknown predictor '%s' (did you mean '%s'?)", name, sug);
+  cs__sbuf sb;
+  cs__sbuf_init(&sb);
+  for (size_t i = 0; i < n; i++) cs__sbuf_addf(&sb, "%s%s", i ? ", " : "", names[i]);
+  int rc = cs_err_set(err, CS_EUNKNOWN, "unknown predictor '%s' (expected one of: %s)", name, sb.buf);
+  cs__sbuf_release(&sb);
+  return rc;
+}
+
+int cs_predictor_new(const cs_predictor_ops *ops, const cs_predictor_ctx *ctx, cs_predictor **out, cs_err *err) {
+  *out = NULL;
+  if (!ops || !ctx) return cs_err_set(err, CS_EINVAL, "cs_predictor_new: no predictor or context given");
+  if (ctx->tp < 1 || ctx->pp < 1)
+    return cs_err_set(err, CS_EINVAL, "predictor '%s': tensor and pipeline parallel sizes must be >= 1 (got TP %d, PP %d)",
+                      ops->name, ctx->tp, ctx->pp);
+  /* Defaults for every parameter the caller did not set, range-checked against the spec. */
+  cs_predictor_ctx c = *ctx;
+  int rc = cs_params_finish(&c.params, ops->params, ops->nparams, ops->name, "predictor", err);
+  if (rc) return rc;
+  for (int i = 0; i < c.params.n; i++) {
+    const cs_param_spec *s = NULL;
+    for (size_t k = 0; k < ops->nparams; k++)
+      if (!strcmp(ops->params[k].name, c.params.names[i])) s = &ops->params[k];
+    if (!s) {
+      const char *names[CS_PARAMS_MAX];
+      size_t nn = ops->nparams < CS_PARAMS_MAX ? ops->nparams : CS_PARAMS_MAX;
+      for (size_t k = 0; k < nn; k++) names[k] = ops->params[k].name;
+      const char *sug = cs__suggest(c.params.names[i], names, nn);
+      return cs_err_set(err, CS_ECONFIG, "predictor '%s': unknown parameter '%s'%s%s%s", ops->name,
+                        c.params.names[i], sug ? " (did you mean '" : "", sug ? sug : "", sug ? "'?)" : "");
+    }
+  }
+  void *state = NULL;
+  rc = ops->create(&c, &state, err);
+  if (rc) return rc;
+  cs_predictor *p = cs__xcalloc(1, sizeof *p);
+  p->ops = ops;
+  p->state = state;
+  *out = p;
+  return 0;
+}
+
+void cs_predictor_free(cs_predictor *p) {
+  if (!p) return;
+  if (p->ops->destroy) p->ops->destroy(p->state);
+  free(p);
+}
+
+void cs_predictor_stage_time(const cs_predictor *p, const cs_batch_view *batch, int stage_id, cs_stage_time *out) {
+  p->ops->stage_time(p->state, batch, stage_id, out);
+}
+
+const cs_predictor_ops *cs_predictor_get_ops(const cs_predictor *p) { return p->ops; }
+
+const char *cs_predictor_describe(const cs_predictor *p) {
+  if (!p) return "";
+  if (p->ops->describe) return p->ops->describe(p->state);
+  return p->ops->summary;
+}

@@ -1,0 +1,144 @@
+/* The "roofline" predictor (default): needs no profiling data, works for every model and device
+ * in the catalogs. Stage time follows Vidur's composition (vidur-semantics.md §5.7) with each
+ * operation timed by the roofline model of roofline_ops.c:
+ *   per layer  attn = pre_proj + post_proj + rope + kv_cache_save + decode + prefill + TP comm + input_norm
+ *              mlp  = up + down + act + TP comm + post_attn_norm      (MoE layers: expert versions)
+ *              block = attn + mlp + add
+ *   stage      = Σ layers of this stage + PP send (all stages but the last) + CPU overhead.
+ * stage_time is O(batch size): a pass over the items for the two attention kernels plus a fixed
+ * number of closed-form op times; nothing is allocated. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "predictor/internal.h"
+#include "util/sbuf.h"
+
+typedef struct roofline_state {
+  cs__roofline r;
+  int pp;
+  int *dense_layers, *moe_layers; /* per stage */
+  double cpu_s;
+  char *describe;
+} roofline_state;
+
+static const cs_param_spec roofline_params[] = {
+    {"eff_compute", CS_PARAM_DOUBLE, 0.0, 0.0, 1.0, false, "fraction of dense peak reached by GEMMs (0 = from the device)"},
+    {"eff_memory", CS_PARAM_DOUBLE, 0.0, 0.0, 1.0, false, "fraction of HBM bandwidth reached (0 = from the device)"},
+    {"eff_comm", CS_PARAM_DOUBLE, 0.0, 0.0, 1.0, false, "fraction of link bandwidth reached by all-reduce (0 = from the device)"},
+    {"attn_eff", CS_PARAM_DOUBLE, 0.6, 0.01, 1.0, false, "FlashAttention compute efficiency relative to eff_compute"},
+    {"kernel_latency_us", CS_PARAM_DOUBLE, -1.0, -1.0, 1e4, false, "fixed cost per kernel, us (-1 = the device's fitted value)"},
+    {"nccl_launch_ms", CS_PARAM_DOUBLE, 0.02, 0.0, 1e3, false, "CPU launch cost per all-reduce, ms (Vidur V0: 0.02)"},
+    {"cpu_overhead_ms", CS_PARAM_DOUBLE, 0.0, 0.0, 1e4, false, "scheduler/sampler CPU time per stage, ms (Vidur skips it: 0)"},
+};
+
+/* Layers of each pipeline stage: L/PP each (the first L%PP stages take one more), split into
+ * the leading dense layers and MoE layers. */
+static void split_layers(const cs_model *m, int pp, int *dense, int *moe) {
+  int L = m->num_layers, start = 0;
+  bool is_moe = m->num_experts > 0 && m->experts_per_token > 0;
+  for (int s = 0; s < pp; s++) {
+    int n = L / pp + (s < L % pp ? 1 : 0);
+    int nd = 0;
+    for (int i = start; i < start + n; i++)
+      if (!is_moe || i < m->first_dense_layers) nd++;
+    dense[s] = nd;
+    moe[s] = n - nd;
+    start += n;
+  }
+}
+
+static int roofline_create(const cs_predictor_ctx *ctx, void **state, cs_err *err) {
+  cs__factors f;
+  if (!ctx->model || !ctx->device) return cs_err_set(err, CS_EINVAL, "predictor 'roofline' needs a model and a device");
+  cs__roofline_device_factors(ctx->device, &f);
+  double v;
+  bool overridden = false;
+  if ((v = cs_params_get(&ctx->params, "eff_compute", 0)) > 0) f.eff_c = v, overridden = true;
+  if ((v = cs_params_get(&ctx->params, "eff_memory", 0)) > 0) f.eff_m = v, overridden = true;
+  if ((v = cs_params_get(&ctx->params, "eff_comm", 0)) > 0) f.eff_comm = v, overridden = true;
+  if ((v = cs_params_get(&ctx->params, "kernel_latency_us", -1)) >= 0) f.lat_us = v;
+  roofline_state *s = cs__xcalloc(1, sizeof *s);
+  int rc = cs__roofline_init(&s->r, ctx->model, ctx->device, ctx->network, ctx->tp, ctx->pp, &f, err);
+  if (rc) {
+    free(s);
+    return rc;
+  }
+  s->r.attn_eff = cs_params_get(&ctx->params, "attn_eff", 0.6);
+  s->r.nccl_launch_s = cs_params_get(&ctx->params, "nccl_launch_ms", 0.02) * 1e-3;
+  s->cpu_s = cs_params_get(&ctx->params, "cpu_overhead_ms", 0) * 1e-3;
+  s->pp = ctx->pp;
+  s->dense_layers = cs__xcalloc((size_t)ctx->pp, sizeof(int));
+  s->moe_layers = cs__xcalloc((size_t)ctx->pp, sizeof(int));
+  split_layers(ctx->model, ctx->pp, s->dense_layers, s->moe_layers);
+
+  cs__sbuf sb;
+  cs__sbuf_init(&sb);
+  cs__sbuf_addf(&sb, "roofline: %s on %s, TP %d PP %d; %.0f TFLOPS x %.2f, %.0f GB/s x %.2f, link x %.2f, %.1f us/kernel (%s%s)",
+                ctx->model->name ? ctx->model->name : "?", ctx->device->name ? ctx->device->name : "?", ctx->tp,
+                ctx->pp, s->r.peak_flops * 1e-12, f.eff_c, s->r.hbm_bps * 1e-9, f.eff_m, f.eff_comm, f.lat_us,
+                overridden ? "overridden by parameters; else " : "", f.source ? f.source : "?");
+  if (f.borrowed && !overridden)
+    cs__sbuf_addf(&sb, "; WARNING: no profile for device '%s', efficiency factors borrowed from the nearest architecture",
+                  ctx->device->name ? ctx->device->name : "?");
+  s->describe = cs__sbuf_detach(&sb);
+  *state = s;
+  return 0;
+}
+
+static void roofline_destroy(void *state) {
+  roofline_state *s = state;
+  if (!s) return;
+  free(s->dense_layers);
+  free(s->moe_layers);
+  free(s->describe);
+  free(s);
+}
+
+static void roofline_stage_time(const void *state, const cs_batch_view *b, int stage_id, cs_stage_time *out) {
+  const roofline_state *s = state;
+  const cs__roofline *r = &s->r;
+  double T = (double)b->total_tokens;
+  if (stage_id < 0) stage_id = 0;
+  if (stage_id >= s->pp) stage_id = s->pp - 1;
+  if (T <= 0 || b->n == 0) {
+    out->model_s = 0;
+    out->total_s = s->cpu_s;
+    return;
+  }
+  double tp_comm = cs__roofline_tok_op_ms(r, CS__OP_ALL_REDUCE, T);
+  double attn = cs__roofline_tok_op_ms(r, CS__OP_ATTN_PRE_PROJ, T) + cs__roofline_tok_op_ms(r, CS__OP_ATTN_POST_PROJ, T) +
+                cs__roofline_tok_op_ms(r, CS__OP_ATTN_ROPE, T) + cs__roofline_tok_op_ms(r, CS__OP_KV_CACHE_SAVE, T) +
+                cs__roofline_decode_ms(r, b) + cs__roofline_prefill_ms(r, b) + tp_comm +
+                cs__roofline_tok_op_ms(r, CS__OP_INPUT_LAYERNORM, T);
+  double common = tp_comm + (r->model->post_attn_norm ? cs__roofline_tok_op_ms(r, CS__OP_POST_ATTN_LAYERNORM, T) : 0) +
+                  cs__roofline_tok_op_ms(r, CS__OP_ADD, T);
+  double ms = 0;
+  int nd = s->dense_layers[stage_id], nm = s->moe_layers[stage_id];
+  if (nd > 0) {
+    double mlp = cs__roofline_tok_op_ms(r, CS__OP_MLP_UP_PROJ, T) + cs__roofline_tok_op_ms(r, CS__OP_MLP_DOWN_PROJ, T) +
+                 cs__roofline_tok_op_ms(r, CS__OP_MLP_ACT, T);
+    ms += nd * (attn + mlp + common);
+  }
+  if (nm > 0) {
+    double mlp = cs__roofline_moe_op_ms(r, CS__OP_MLP_UP_PROJ, T) + cs__roofline_moe_op_ms(r, CS__OP_MLP_DOWN_PROJ, T) +
+                 cs__roofline_moe_op_ms(r, CS__OP_MLP_ACT, T);
+    ms += nm * (attn + mlp + common);
+  }
+  if (stage_id < s->pp - 1) ms += cs__roofline_tok_op_ms(r, CS__OP_SEND_RECV, T);
+  out->model_s = ms * 1e-3;
+  out->total_s = out->model_s + s->cpu_s;
+}
+
+static const char *roofline_describe(const void *state) { return ((const roofline_state *)state)->describe; }
+
+const cs_predictor_ops cs__pred_roofline = {
+    .name = "roofline",
+    .summary = "analytic FLOPs/bytes roofline per operation with fitted efficiency factors (default; no data needed)",
+    .params = roofline_params,
+    .nparams = sizeof roofline_params / sizeof roofline_params[0],
+    .create = roofline_create,
+    .destroy = roofline_destroy,
+    .stage_time = roofline_stage_time,
+    .describe = roofline_describe,
+};

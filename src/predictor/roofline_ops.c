@@ -1,0 +1,303 @@
+/* Roofline model of one transformer layer's operations on one tensor-parallel shard.
+ *
+ * Every operation is a kernel with F floating-point operations and B bytes of HBM traffic; its
+ * time is max(F / (peak · eff_c), B / (bw · eff_m)) + a launch/tail latency (aiconfigurator's
+ * speed-of-light GEMM with an empirical efficiency, anchors.md §4.3; BLIS's per-step roofline,
+ * §4.4). GEMMs move weights once per step plus the activations in and out; element-wise kernels
+ * (norms, activation, residual add, RoPE, KV-cache save) are pure traffic. Attention follows
+ * FlashAttention: no score matrix in HBM, K/V of the context read once per kernel, so decode is
+ * bandwidth-bound and long prefills are compute-bound. Communication: a ring all-reduce moves
+ * 2(TP-1)/TP of the activations over the link with 2(TP-1) latency steps; a pipeline send moves
+ * one stage's activations once. MoE layers read only the experts the step touches: expected
+ * unique experts nEff = N·(1 − ((N−k)/N)^T) for T tokens routed top-k (anchors §4.4). MLA
+ * (DeepSeek) caches one latent vector of kv_lora_rank + rope dims per token, shared by all heads,
+ * and decodes with the up-projections absorbed into the query and output (FlashMLA-style).
+ *
+ * Units: SI inside (seconds, bytes, FLOP/s); the results are milliseconds like Vidur's tables. */
+#include <math.h>
+#include <string.h>
+
+#include "predictor/internal.h"
+
+static const char *const tok_op_names[CS__NUM_TOK_OPS] = {
+    "attn_pre_proj", "attn_post_proj", "attn_rope", "mlp_up_proj", "mlp_down_proj", "mlp_act",
+    "input_layernorm", "post_attention_layernorm", "add", "attn_kv_cache_save", "all_reduce", "send_recv",
+};
+
+const char *cs__tok_op_name(int op) { return op >= 0 && op < CS__NUM_TOK_OPS ? tok_op_names[op] : "?"; }
+
+/* ---- efficiency factors ------------------------------------------------------------------ */
+/* Fitted by `capsearch predictor check` (calibrate.c) to Vidur's mlp.csv profiles (microsoft/vidur
+ * 25e0082d, 8 models × TP 1-8, every other num_tokens point), 2026-11-23. eff_comm is the
+ * fraction of the catalog link bandwidth a ring all-reduce reaches on Vidur's all_reduce.csv. */
+typedef struct builtin_factors {
+  const char *prefix; /* device catalog names starting with this */
+  const char *arch;
+  double eff_c, eff_m, eff_comm, lat_us;
+} builtin_factors;
+
+static const builtin_factors builtin[] = {
+    {"a100", "ampere", 0.75, 0.80, 0.70, 3.0},
+    {"h100", "hopper", 0.65, 0.80, 0.70, 3.0},
+    {"a40", "ampere", 0.75, 0.80, 0.70, 3.0},
+};
+#define NBUILTIN (sizeof builtin / sizeof builtin[0])
+
+/* Architecture -> the profiled device whose factors are the best stand-in. */
+static const struct {
+  const char *arch, *device;
+} nearest[] = {
+    {"ampere", "a100"}, {"hopper", "h100"}, {"blackwell", "h100"}, {"ada", "a40"},
+    {"volta", "a100"},  {"cdna3", "h100"},  {"cdna2", "a100"},
+};
+
+static bool has_prefix_ci(const char *s, const char *p) {
+  for (; *p; s++, p++) {
+    char a = *s, b = *p;
+    if (a >= 'A' && a <= 'Z') a = (char)(a - 'A' + 'a');
+    if (a != b) return false;
+  }
+  return true;
+}
+
+void cs__roofline_device_factors(const cs_device *dev, cs__factors *out) {
+  memset(out, 0, sizeof *out);
+  const builtin_factors *b = NULL;
+  for (size_t i = 0; i < NBUILTIN && dev && dev->name; i++)
+    if (has_prefix_ci(dev->name, builtin[i].prefix)) b = &builtin[i];
+  bool borrowed = false;
+  if (!b) {
+    const char *want = "a100";
+    for (size_t i = 0; dev && dev->arch && i < sizeof nearest / sizeof nearest[0]; i++)
+      if (!strcmp(dev->arch, nearest[i].arch)) want = nearest[i].device;
+    for (size_t i = 0; i < NBUILTIN; i++)
+      if (!strcmp(builtin[i].prefix, want)) b = &builtin[i];
+    borrowed = true;
+  }
+  out->eff_c = b->eff_c;
+  out->eff_m = b->eff_m;
+  out->eff_comm = b->eff_comm;
+  out->lat_us = b->lat_us;
+  out->borrowed = borrowed;
+  out->source = borrowed ? "built-in factors of the nearest profiled architecture"
+                         : "built-in factors fitted to Vidur mlp.csv profiles";
+  /* The catalog wins when it states factors (it carries its own provenance). */
+  if (dev && dev->eff_compute > 0 && dev->eff_memory > 0) {
+    out->eff_c = dev->eff_compute;
+    out->eff_m = dev->eff_memory;
+    if (dev->eff_comm > 0) out->eff_comm = dev->eff_comm;
+    out->source = dev->eff_source ? dev->eff_source : "device catalog";
+    out->borrowed = dev->eff_source && strstr(dev->eff_source, "nearest") != NULL;
+  }
+}
+
+int cs__roofline_init(cs__roofline *r, const cs_model *m, const cs_device *dev, const cs_network *net, int tp,
+                      int pp, const cs__factors *f, cs_err *err) {
+  memset(r, 0, sizeof *r);
+  if (!m || !dev) return cs_err_set(err, CS_EINVAL, "roofline: a model and a device are required");
+  if (m->num_layers <= 0 || m->hidden <= 0 || m->num_q_heads <= 0)
+    return cs_err_set(err, CS_ECONFIG, "roofline: model '%s' lacks layers, hidden size or heads", m->name ? m->name : "?");
+  double peak = dev->tflops_bf16;
+  if (m->weight_bytes > 0 && m->weight_bytes <= 1.0 && dev->tflops_fp8 > 0) peak = dev->tflops_fp8;
+  if (peak <= 0 || dev->hbm_gbps <= 0)
+    return cs_err_set(err, CS_ECONFIG, "roofline: device '%s' needs dense TFLOPS and HBM bandwidth in the catalog",
+                      dev->name ? dev->name : "?");
+  r->model = m;
+  r->tp = tp;
+  r->pp = pp;
+  r->peak_flops = peak * 1e12;
+  r->hbm_bps = dev->hbm_gbps * 1e9;
+  r->eff_c = f->eff_c;
+  r->eff_m = f->eff_m;
+  r->eff_comm = f->eff_comm;
+  r->lat_s = f->lat_us * 1e-6;
+  r->attn_eff = 0.6;
+  r->act_bytes = 2.0;
+  r->factor_source = f->source;
+  r->factors_borrowed = f->borrowed;
+
+  /* links: all-reduce inside a node when TP fits in one, else across nodes */
+  double link = dev->link_gbps > 0 ? dev->link_gbps : 32.0, lat = 5.0;
+  double intra = link, intra_lat = lat, inter = link, inter_lat = lat;
+  int per_node = 8;
+  if (net) {
+    if (net->intra_bw_gbps > 0) intra = net->intra_bw_gbps;
+    if (net->intra_latency_us > 0) intra_lat = net->intra_latency_us;
+    inter = net->inter_bw_gbps > 0 ? net->inter_bw_gbps : intra;
+    inter_lat = net->inter_latency_us > 0 ? net->inter_latency_us : intra_lat;
+    if (net->devices_per_node > 0) per_node = net->devices_per_node;
+  }
+  r->tp_bps = (tp <= per_node ? intra : inter) * 1e9;
+  r->tp_lat_s = (tp <= per_node ? intra_lat : inter_lat) * 1e-6;
+  r->pp_bps = (tp * pp > per_node ? inter : intra) * 1e9;
+  r->pp_lat_s = (tp * pp > per_node ? inter_lat : intra_lat) * 1e-6;
+
+  r->E = m->hidden;
+  r->d = m->head_dim > 0 ? m->head_dim : (double)m->hidden / m->num_q_heads;
+  r->nq = (double)m->num_q_heads / tp;
+  int kvh = m->num_kv_heads > 0 ? m->num_kv_heads : m->num_q_heads;
+  r->nkv = ceil((double)kvh / tp);
+  r->H = (double)m->mlp_hidden / tp;
+  r->moe = m->num_experts > 0 && m->experts_per_token > 0;
+  r->Hmoe = (double)(m->moe_mlp_hidden > 0 ? m->moe_mlp_hidden : m->mlp_hidden) / tp;
+  r->mla = m->kv_lora_rank > 0;
+  if (r->mla) {
+    r->q_lora = m->q_lora_rank;
+    r->kv_lora = m->kv_lora_rank;
+    r->rope_d = m->qk_rope_head_dim;
+    r->nope_d = m->qk_nope_head_dim;
+    r->v_d = m->v_head_dim > 0 ? m->v_head_dim : r->nope_d;
+  }
+  return 0;
+}
+
+/* A GEMM of an (m × k) activation by a (k × n) weight. */
+static double gemm_s(const cs__roofline *r, double m, double k, double n) {
+  double wb = r->model->weight_bytes > 0 ? r->model->weight_bytes : 2.0;
+  double flops = 2.0 * m * k * n;
+  double bytes = wb * k * n + r->act_bytes * (m * k + m * n);
+  double tc = flops / (r->peak_flops * r->eff_c), tm = bytes / (r->hbm_bps * r->eff_m);
+  return (tc > tm ? tc : tm) + r->lat_s;
+}
+
+static double mem_s(const cs__roofline *r, double bytes) { return bytes / (r->hbm_bps * r->eff_m) + r->lat_s; }
+
+static double allreduce_s(const cs__roofline *r, double T) {
+  if (r->tp <= 1) return 0;
+  double bytes = r->act_bytes * T * r->E, p = r->tp;
+  return 2.0 * (p - 1) / p * bytes / (r->tp_bps * r->eff_comm) + 2.0 * (p - 1) * r->tp_lat_s + r->nccl_launch_s;
+}
+
+double cs__roofline_tok_op_ms(const cs__roofline *r, int op, double T) {
+  double ab = r->act_bytes, E = r->E, s = 0;
+  double wb = r->model->weight_bytes > 0 ? r->model->weight_bytes : 2.0;
+  bool gated = r->model->gated_mlp;
+  if (T <= 0) return 0;
+  switch (op) {
+  case CS__OP_ATTN_PRE_PROJ:
+    if (r->mla) {
+      double qd = r->nq * (r->nope_d + r->rope_d);
+      s = r->q_lora > 0 ? gemm_s(r, T, E, r->q_lora) + gemm_s(r, T, r->q_lora, qd) : gemm_s(r, T, E, qd);
+      s += gemm_s(r, T, E, r->kv_lora + r->rope_d);                 /* latent KV */
+      s += gemm_s(r, T, r->kv_lora, r->nq * (r->nope_d + r->v_d)); /* its up-projection */
+    } else {
+      s = gemm_s(r, T, E, (r->nq + 2 * r->nkv) * r->d);
+    }
+    break;
+  case CS__OP_ATTN_POST_PROJ:
+    s = gemm_s(r, T, r->nq * (r->mla ? r->v_d : r->d), E);
+    break;
+  case CS__OP_ATTN_ROPE:
+    s = r->mla ? mem_s(r, 2 * ab * T * (r->nq + 1) * r->rope_d) : mem_s(r, 2 * ab * T * (r->nq + r->nkv) * r->d);
+    break;
+  case CS__OP_MLP_UP_PROJ:
+    s = gemm_s(r, T, E, (gated ? 2 : 1) * r->H);
+    break;
+  case CS__OP_MLP_DOWN_PROJ:
+    s = gemm_s(r, T, r->H, E);
+    break;
+  case CS__OP_MLP_ACT:
+    s = mem_s(r, ab * T * r->H * (gated ? 3 : 2));
+    break;
+  case CS__OP_INPUT_LAYERNORM:
+  case CS__OP_POST_ATTN_LAYERNORM:
+    s = mem_s(r, 2 * ab * T * E + wb * E);
+    break;
+  case CS__OP_ADD:
+    s = mem_s(r, 3 * ab * T * E);
+    break;
+  case CS__OP_KV_CACHE_SAVE:
+    s = r->mla ? mem_s(r, 2 * ab * T * (r->kv_lora + r->rope_d)) : mem_s(r, 2 * ab * T * 2 * r->nkv * r->d);
+    break;
+  case CS__OP_ALL_REDUCE:
+    s = allreduce_s(r, T);
+    break;
+  case CS__OP_SEND_RECV:
+    s = r->pp > 1 ? ab * T * E / (r->pp_bps * r->eff_comm) + r->pp_lat_s : 0;
+    break;
+  default:
+    s = 0;
+  }
+  return s * 1e3;
+}
+
+double cs__roofline_moe_op_ms(const cs__roofline *r, int op, double T) {
+  const cs_model *m = r->model;
+  double ab = r->act_bytes, E = r->E, Hm = r->Hmoe, k = m->experts_per_token, N = m->num_experts;
+  double wb = m->weight_bytes > 0 ? m->weight_bytes : 2.0;
+  double n_eff = N * (1.0 - pow((N - k) / N, T)); /* expected distinct experts touched */
+  double up_n = (m->gated_mlp ? 2 : 1) * Hm, s = 0;
+  double shared_H = m->num_shared_experts * Hm;
+  if (T <= 0) return 0;
+  switch (op) {
+  case CS__OP_MLP_UP_PROJ: {
+    double flops = 2 * T * k * E * up_n;
+    double bytes = wb * n_eff * E * up_n + ab * T * k * (E + up_n);
+    double tc = flops / (r->peak_flops * r->eff_c), tm = bytes / (r->hbm_bps * r->eff_m);
+    s = (tc > tm ? tc : tm) + r->lat_s + gemm_s(r, T, E, N); /* + router */
+    if (shared_H > 0) s += gemm_s(r, T, E, (m->gated_mlp ? 2 : 1) * shared_H);
+    break;
+  }
+  case CS__OP_MLP_DOWN_PROJ: {
+    double flops = 2 * T * k * Hm * E;
+    double bytes = wb * n_eff * Hm * E + ab * T * k * (Hm + E);
+    double tc = flops / (r->peak_flops * r->eff_c), tm = bytes / (r->hbm_bps * r->eff_m);
+    s = (tc > tm ? tc : tm) + r->lat_s;
+    if (shared_H > 0) s += gemm_s(r, T, shared_H, E);
+    break;
+  }
+  case CS__OP_MLP_ACT:
+    s = mem_s(r, ab * T * (k * Hm + shared_H) * (m->gated_mlp ? 3 : 2));
+    break;
+  default:
+    return cs__roofline_tok_op_ms(r, op, T);
+  }
+  return s * 1e3;
+}
+
+/* Attention FLOPs and bytes of one request: `c` new tokens attending to `p` cached ones plus
+ * themselves (causal: on average (c+1)/2 of the new ones). */
+static void attn_cost(const cs__roofline *r, double c, double p, double *flops, double *bytes) {
+  double ab = r->act_bytes, ctx = p + (c + 1) / 2.0;
+  if (r->mla) {
+    double lat_d = r->kv_lora + r->rope_d;
+    /* absorbed: scores over the latent (kv_lora + rope) and values in the latent (kv_lora) */
+    *flops += 2.0 * r->nq * c * ctx * (lat_d + r->kv_lora);
+    *bytes += ab * ((p + c) * lat_d + 2.0 * c * r->nq * lat_d);
+  } else {
+    *flops += 4.0 * r->nq * r->d * c * ctx;
+    *bytes += ab * (2.0 * r->nkv * r->d * (p + c) + 2.0 * r->nq * r->d * c);
+  }
+}
+
+static double attn_kernel_ms(const cs__roofline *r, double flops, double bytes) {
+  if (flops <= 0 && bytes <= 0) return 0;
+  double tc = flops / (r->peak_flops * r->eff_c * r->attn_eff), tm = bytes / (r->hbm_bps * r->eff_m);
+  return ((tc > tm ? tc : tm) + r->lat_s) * 1e3;
+}
+
+double cs__roofline_decode_ms(const cs__roofline *r, const cs_batch_view *b) {
+  double f = 0, by = 0;
+  for (int i = 0; i < b->n; i++)
+    if (!b->items[i].is_prefill) attn_cost(r, b->items[i].num_tokens, b->items[i].processed, &f, &by);
+  return attn_kernel_ms(r, f, by);
+}
+
+double cs__roofline_prefill_ms(const cs__roofline *r, const cs_batch_view *b) {
+  double f = 0, by = 0;
+  for (int i = 0; i < b->n; i++)
+    if (b->items[i].is_prefill) attn_cost(r, b->items[i].num_tokens, b->items[i].processed, &f, &by);
+  return attn_kernel_ms(r, f, by);
+}
+
+double cs__roofline_decode_shape_ms(const cs__roofline *r, double batch, double kv) {
+  double f = 0, by = 0;
+  attn_cost(r, 1, kv, &f, &by);
+  return attn_kernel_ms(r, f * batch, by * batch);
+}
+
+double cs__roofline_prefill_shape_ms(const cs__roofline *r, double chunk, double kv) {
+  double f = 0, by = 0;
+  attn_cost(r, chunk, kv, &f, &by);
+  return attn_kernel_ms(r, f, by);
+}

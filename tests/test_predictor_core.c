@@ -1,0 +1,220 @@
+/* Predictor registry, the constant predictor and the roofline predictor's physics (no data). */
+#include <stdlib.h>
+
+#include "capsearch/predictor.h"
+#include "cs_test.h"
+#include "predictor/internal.h"
+
+/* Llama-2-70B and an A100-80GB / a100_pairwise_nvlink, by hand (vidur-semantics.md §5.2,
+ * anchors.md §8). */
+static cs_model llama70(void) {
+  cs_model m = {0};
+  m.name = "meta-llama/Llama-2-70b-hf";
+  m.num_layers = 80;
+  m.num_q_heads = 64;
+  m.num_kv_heads = 8;
+  m.head_dim = 128;
+  m.hidden = 8192;
+  m.mlp_hidden = 28672;
+  m.gated_mlp = true;
+  m.post_attn_norm = true;
+  m.vocab = 32000;
+  m.weight_bytes = 2;
+  return m;
+}
+
+static cs_device a100(void) {
+  cs_device d = {0};
+  d.name = "a100";
+  d.arch = "ampere";
+  d.memory_gb = 80;
+  d.tflops_bf16 = 312;
+  d.hbm_gbps = 2039;
+  d.link_gbps = 300;
+  return d;
+}
+
+static cs_network nvlink4(void) {
+  cs_network n = {0};
+  n.name = "a100_pairwise_nvlink";
+  n.device = "a100";
+  n.devices_per_node = 4;
+  n.intra_bw_gbps = 300;
+  n.intra_latency_us = 5;
+  n.inter_bw_gbps = 25;
+  n.inter_latency_us = 10;
+  return n;
+}
+
+static cs_predictor *make(const char *name, const cs_model *m, const cs_device *d, const cs_network *n, int tp, int pp,
+                          const char *pname, double pval) {
+  const cs_predictor_ops *ops = NULL;
+  cs_err err = {0};
+  CS_ASSERT_INT_EQ(cs_predictor_find(name, &ops, &err), 0);
+  if (!ops) return NULL;
+  cs_predictor_ctx ctx = {0};
+  ctx.model = m;
+  ctx.device = d;
+  ctx.network = n;
+  ctx.tp = tp;
+  ctx.pp = pp;
+  if (pname) CS_ASSERT_INT_EQ(cs_params_set(&ctx.params, ops->params, ops->nparams, name, pname, pval, "test", &err), 0);
+  cs_predictor *p = NULL;
+  int rc = cs_predictor_new(ops, &ctx, &p, &err);
+  if (rc) CS__FAIL_MSG("cs_predictor_new(%s): %s", name, err.msg);
+  return p;
+}
+
+static double stage(const cs_predictor *p, const cs_batch_item *items, int n, int stage_id) {
+  cs_batch_view b = {n, items, 0};
+  for (int i = 0; i < n; i++) b.total_tokens += items[i].num_tokens;
+  cs_stage_time t = {0};
+  cs_predictor_stage_time(p, &b, stage_id, &t);
+  return t.total_s;
+}
+
+static void test_registry_lists_roofline_first_and_finds_by_name(void) {
+  const cs_predictor_ops *const *reg = cs_predictor_registry();
+  CS_ASSERT_STR_EQ(reg[0]->name, "roofline");
+  int n = 0;
+  bool has_constant = false;
+  for (; reg[n]; n++) has_constant |= !strcmp(reg[n]->name, "constant");
+  CU_ASSERT_TRUE(has_constant);
+  const cs_predictor_ops *ops = NULL;
+  CS_ASSERT_INT_EQ(cs_predictor_find("constant", &ops, NULL), 0);
+  CS_ASSERT_STR_EQ(ops->name, "constant");
+}
+
+static void test_registry_unknown_name_suggests_closest(void) {
+  const cs_predictor_ops *ops = NULL;
+  cs_err err = {0};
+  CS_ASSERT_INT_EQ(cs_predictor_find("rooflin", &ops, &err), CS_EUNKNOWN);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "did you mean 'roofline'"));
+  CS_ASSERT_INT_EQ(cs_predictor_find("xyzzy-totally-else", &ops, &err), CS_EUNKNOWN);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "expected one of"));
+}
+
+static void test_new_rejects_misspelled_parameter_with_suggestion(void) {
+  const cs_predictor_ops *ops = NULL;
+  cs_err err = {0};
+  CS_ASSERT_INT_EQ(cs_predictor_find("constant", &ops, NULL), 0);
+  cs_params p = {0};
+  CS_ASSERT_INT_EQ(cs_params_set(&p, ops->params, ops->nparams, "constant", "stage_time_sm", 3, "x.yml:3:5", &err),
+                   CS_ECONFIG);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "did you mean 'stage_time_ms'"));
+}
+
+static void test_constant_gives_stage_time_ms_whatever_the_batch(void) {
+  cs_model m = llama70();
+  cs_device d = a100();
+  cs_predictor *p = make("constant", &m, &d, NULL, 1, 1, "stage_time_ms", 25);
+  cs_batch_item one[] = {{1, 100, false}};
+  cs_batch_item many[] = {{512, 0, true}, {1, 3000, false}, {1, 10, false}};
+  CS_ASSERT_DBL_EQ(stage(p, one, 1, 0), 0.025);
+  CS_ASSERT_DBL_EQ(stage(p, many, 3, 0), 0.025);
+  cs_predictor_free(p);
+  p = make("constant", &m, &d, NULL, 1, 1, NULL, 0);
+  CS_ASSERT_DBL_EQ(stage(p, one, 1, 0), 0.010); /* default 10 ms */
+  CU_ASSERT_PTR_NOT_NULL(strstr(cs_predictor_describe(p), "10 ms"));
+  cs_predictor_free(p);
+  cs_predictor_free(NULL);
+}
+
+static void test_roofline_decode_step_is_weight_bandwidth_bound(void) {
+  /* One decode token on Llama-2-70B TP1: ~138 GB of weights (L·params_per_layer·2 bytes)
+   * streamed once, so the step takes about weights / (HBM bw · eff_m) and certainly more than the
+   * pure-bandwidth floor. */
+  cs_model m = llama70();
+  cs_device d = a100();
+  cs_network n = nvlink4();
+  cs_predictor *p = make("roofline", &m, &d, &n, 1, 1, NULL, 0);
+  cs_batch_item one[] = {{1, 128, false}};
+  double t = stage(p, one, 1, 0);
+  double per_layer = 8192.0 * 128 * (64 + 16) + 8192.0 * 8192 + 3.0 * 8192 * 28672;
+  double floor_s = 80 * per_layer * 2 / 2039e9;
+  CU_ASSERT_TRUE(t > floor_s);
+  CU_ASSERT_TRUE(t < floor_s * 2.0);
+  cs_predictor_free(p);
+}
+
+static void test_roofline_grows_with_tokens_context_and_shrinks_with_tp(void) {
+  cs_model m = llama70();
+  cs_device d = a100();
+  cs_network n = nvlink4();
+  cs_predictor *p1 = make("roofline", &m, &d, &n, 1, 1, NULL, 0);
+  cs_predictor *p2 = make("roofline", &m, &d, &n, 2, 1, NULL, 0);
+  cs_batch_item small[] = {{128, 0, true}}, big[] = {{2048, 0, true}};
+  CU_ASSERT_TRUE(stage(p1, big, 1, 0) > 4 * stage(p1, small, 1, 0));
+  cs_batch_item short_ctx[] = {{1, 100, false}, {1, 100, false}}, long_ctx[] = {{1, 4000, false}, {1, 4000, false}};
+  CU_ASSERT_TRUE(stage(p1, long_ctx, 2, 0) > stage(p1, short_ctx, 2, 0));
+  double t1 = stage(p1, big, 1, 0), t2 = stage(p2, big, 1, 0);
+  CU_ASSERT_TRUE(t2 < t1);
+  CU_ASSERT_TRUE(t2 > t1 / 2); /* the all-reduce is not free */
+  cs_predictor_free(p1);
+  cs_predictor_free(p2);
+}
+
+static void test_roofline_last_pipeline_stage_skips_send(void) {
+  cs_model m = llama70();
+  cs_device d = a100();
+  cs_network n = nvlink4();
+  cs_predictor *p = make("roofline", &m, &d, &n, 1, 2, NULL, 0);
+  cs_batch_item b[] = {{512, 0, true}};
+  double first = stage(p, b, 1, 0), last = stage(p, b, 1, 1);
+  CU_ASSERT_TRUE(first > last);
+  cs_predictor_free(p);
+}
+
+static void test_roofline_flags_borrowed_factors_for_unprofiled_device(void) {
+  cs_model m = llama70();
+  cs_device d = a100();
+  d.name = "b200";
+  d.arch = "blackwell";
+  d.tflops_bf16 = 2250;
+  d.hbm_gbps = 7700;
+  cs_predictor *p = make("roofline", &m, &d, NULL, 1, 1, NULL, 0);
+  CU_ASSERT_PTR_NOT_NULL(strstr(cs_predictor_describe(p), "nearest architecture"));
+  cs_predictor_free(p);
+  d = a100();
+  p = make("roofline", &m, &d, NULL, 1, 1, NULL, 0);
+  CU_ASSERT_PTR_NULL(strstr(cs_predictor_describe(p), "WARNING"));
+  cs_predictor_free(p);
+}
+
+static void test_roofline_moe_reads_only_touched_experts(void) {
+  /* Mixtral-like: 8 experts top-2. One token touches 2 experts' weights, 64 tokens nearly all 8,
+   * so a 1-token step is much cheaper than an 8-expert dense equivalent. */
+  cs_model m = llama70();
+  m.num_layers = 32;
+  m.hidden = 4096;
+  m.num_q_heads = 32;
+  m.num_kv_heads = 8;
+  m.mlp_hidden = 14336;
+  m.moe_mlp_hidden = 14336;
+  m.num_experts = 8;
+  m.experts_per_token = 2;
+  cs_device d = a100();
+  cs__roofline r;
+  cs__factors f;
+  cs__roofline_device_factors(&d, &f);
+  CS_ASSERT_INT_EQ(cs__roofline_init(&r, &m, &d, NULL, 1, 1, &f, NULL), 0);
+  double one = cs__roofline_moe_op_ms(&r, CS__OP_MLP_UP_PROJ, 1), many = cs__roofline_moe_op_ms(&r, CS__OP_MLP_UP_PROJ, 64);
+  double dense = cs__roofline_tok_op_ms(&r, CS__OP_MLP_UP_PROJ, 1);
+  CU_ASSERT_TRUE(one > 1.8 * dense && one < 2.5 * dense);
+  CU_ASSERT_TRUE(many > 3.5 * one);
+}
+
+static const cs_test_case cases[] = {
+    {"test_registry_lists_roofline_first_and_finds_by_name", test_registry_lists_roofline_first_and_finds_by_name},
+    {"test_registry_unknown_name_suggests_closest", test_registry_unknown_name_suggests_closest},
+    {"test_new_rejects_misspelled_parameter_with_suggestion", test_new_rejects_misspelled_parameter_with_suggestion},
+    {"test_constant_gives_stage_time_ms_whatever_the_batch", test_constant_gives_stage_time_ms_whatever_the_batch},
+    {"test_roofline_decode_step_is_weight_bandwidth_bound", test_roofline_decode_step_is_weight_bandwidth_bound},
+    {"test_roofline_grows_with_tokens_context_and_shrinks_with_tp", test_roofline_grows_with_tokens_context_and_shrinks_with_tp},
+    {"test_roofline_last_pipeline_stage_skips_send", test_roofline_last_pipeline_stage_skips_send},
+    {"test_roofline_flags_borrowed_factors_for_unprofiled_device", test_roofline_flags_borrowed_factors_for_unprofiled_device},
+    {"test_roofline_moe_reads_only_touched_experts", test_roofline_moe_reads_only_touched_experts},
+    {NULL, NULL},
+};
+
+int main(void) { return cs_test_run("predictor_core", cases); }
