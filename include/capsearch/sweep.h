@@ -1,0 +1,180 @@
+/* The sweep file (Vidur's config-explorer YAML, vidur-semantics.md §7.2, plus capsearch
+ * extensions) and its expansion into jobs (§7.3) with Vidur's job key and hash (§7.4).
+ *
+ * Flow: cs_sweep_load (parse + validate the YAML, no catalogs needed) ->
+ *       cs_sweep_check_policies (scheduler / queue names and parameters against the registries) ->
+ *       cs_sweep_expand (cartesian product, Vidur's filters, keys, hashes) ->
+ *       feasibility (src/runner: memory, heads, layers; needs the catalogs).
+ *
+ * Ownership: a cs_sweep owns every string and array in it (one arena) and is immutable after
+ * loading, shared across threads as const. A cs_sweep_jobs owns its jobs (_free). Jobs borrow
+ * the sweep they were expanded from, which must outlive them. */
+#ifndef CAPSEARCH_SWEEP_H
+#define CAPSEARCH_SWEEP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "capsearch/error.h"
+#include "capsearch/metrics.h"
+#include "capsearch/params.h"
+
+/* A YAML number as Vidur's Python would print it with str(): integers as written ("4"), floats
+ * in Python repr ("4.0", "2.5"). Job keys are built from these texts. */
+typedef struct cs_sweep_num {
+  double v;
+  const char *text;
+  bool is_int;
+} cs_sweep_num;
+
+typedef struct cs_sweep_cluster {
+  const char *device;         /* device catalog name ("h100") */
+  const char *network_device; /* network catalog name ("h100_dgx") */
+  int gpus_per_node;
+  int line;
+} cs_sweep_cluster;
+
+typedef struct cs_sweep_gsched {
+  const char *scheduler;       /* "round_robin", "ranked_sticky_lop_uncached", ... */
+  bool has_top_k, has_tolerance;
+  cs_sweep_num top_k, tolerance_factor;
+  int nparams;                 /* every key besides `scheduler`, in file order */
+  const char *param_names[CS_PARAMS_MAX];
+  double param_values[CS_PARAMS_MAX];
+  int line, col;
+} cs_sweep_gsched;
+
+typedef struct cs_sweep_queue {
+  const char *name;     /* used in the job key */
+  const char *provider; /* "fcfs" | "edf" */
+  bool has_slo_norm;
+  double slo_prefill_e2e_time_normalized;
+  int line, col;
+} cs_sweep_queue;
+
+typedef struct cs_sweep_rsched {
+  const char *scheduler; /* "vllm_v1", "sarathi", ... */
+  bool has_chunk;
+  cs_sweep_num chunk_size;
+  int nparams;           /* every key besides `scheduler` (chunk_size included) */
+  const char *param_names[CS_PARAMS_MAX];
+  double param_values[CS_PARAMS_MAX];
+  int line, col;
+} cs_sweep_rsched;
+
+typedef struct cs_sweep_trace {
+  const char *name;
+  const char *trace_file;  /* as written in the sweep file */
+  const char *path;        /* resolved: relative paths are relative to the sweep file's directory */
+  cs_sweep_num max_seq_len;
+  bool enable_prefix_caching;
+  int line;
+} cs_sweep_trace;
+
+typedef struct cs_sweep_model {
+  const char *name;        /* used in the job key */
+  const char *identifier;  /* Hugging Face id, looked up in the model catalog */
+  const char *config;      /* extension: local HF config.json (resolved path), NULL when absent */
+  int nexclude;
+  int64_t *exclude_tp_dims;
+  int line;
+} cs_sweep_model;
+
+typedef enum cs_search_kind { CS_SEARCH_QPS = 0, CS_SEARCH_NUM_REPLICAS, CS_SEARCH_ISOQPS } cs_search_kind;
+const char *cs_search_kind_name(cs_search_kind k);
+
+typedef struct cs_sweep_search {
+  const char *trace, *model;
+  cs_search_kind search_for;
+  cs_sweep_num num_replicas, qps, num_requests;
+  int nmult;
+  double *qps_multipliers;  /* isoqps only */
+  int line;
+} cs_sweep_search;
+
+typedef struct cs_sweep_price {
+  const char *device;
+  double per_gpu_hour;
+} cs_sweep_price;
+
+typedef struct cs_sweep {
+  const char *file;         /* the sweep file as given */
+  const char *dir;          /* its directory (relative trace paths resolve against it) */
+  size_t nclusters, ngsched, nqueues, nrsched, nslos, ntraces, nmodels, nsearches;
+  size_t nbatch, ntp, npp, nprices;
+  cs_sweep_cluster *clusters;
+  cs_sweep_gsched *gscheds;
+  cs_sweep_queue *queues;
+  cs_sweep_rsched *rscheds;
+  cs_slo_config *slos;
+  cs_sweep_trace *traces;
+  cs_sweep_model *models;
+  cs_sweep_search *searches;
+  int64_t *batch_sizes, *tp_dims, *pp_dims;
+  cs_sweep_price *prices;   /* extension: $/GPU-hour overrides per device */
+  /* extensions */
+  const char *predictor;    /* "roofline" (default) | "profile" | ... */
+  int npredictor_params;
+  const char *predictor_param_names[CS_PARAMS_MAX];
+  double predictor_param_values[CS_PARAMS_MAX];
+  const char *profiling_dir, *predictions_dir; /* resolved paths, NULL when absent */
+  bool has_seed;
+  uint64_t seed;            /* workload seed (Vidur 42) */
+  void *mem;                /* internal arena */
+} cs_sweep;
+
+/* Parses and validates a sweep file. Checks every key (unknown keys get a suggestion), types,
+ * non-empty lists, unique names, cross references (a search naming a missing trace/model) and
+ * that every trace file is readable. Errors name file:line:col. */
+int cs_sweep_load(const char *path, cs_sweep **out, cs_err *err);
+int cs_sweep_load_string(const char *name, const char *text, cs_sweep **out, cs_err *err);
+void cs_sweep_free(cs_sweep *s);
+
+/* Checks scheduler, router and queue names against the policy registries and their parameters
+ * against each policy's declared cs_param_spec (suggestions on misspellings). */
+int cs_sweep_check_policies(const cs_sweep *s, cs_err *err);
+
+/* The sweep as normalised JSON (what out/config.json holds), malloc'd. */
+char *cs_sweep_to_json(const cs_sweep *s);
+
+/* ---- Jobs -------------------------------------------------------------------------------- */
+typedef enum cs_job_status {
+  CS_JOB_PENDING = 0, /* not finished (yet) */
+  CS_JOB_OK,          /* search finished with an answer */
+  CS_JOB_NO_PASS,     /* search finished; no probe met the SLO */
+  CS_JOB_INFEASIBLE,  /* cannot run (does not fit, TP does not divide heads, ...): reason */
+  CS_JOB_FAILED       /* a simulation failed: reason */
+} cs_job_status;
+const char *cs_job_status_name(cs_job_status s);
+
+typedef struct cs_sweep_job {
+  size_t index;             /* position in expansion order */
+  size_t search, model, cluster, trace, gsched, queue, rsched, slo; /* indices into the sweep */
+  int tp, pp, batch_size;   /* batch_size as in the sweep; the cap is batch_size * pp */
+  int num_replicas;         /* search.num_replicas */
+  char *key;                /* Vidur's job key (§7.4) */
+  char hash[9];             /* sha1(key)[:8] */
+  cs_job_status status;     /* PENDING, or INFEASIBLE with reason after feasibility checks */
+  char *reason;             /* malloc'd, NULL when none */
+} cs_sweep_job;
+
+typedef struct cs_sweep_jobs {
+  size_t n;
+  cs_sweep_job *v;
+} cs_sweep_jobs;
+
+/* Expands the sweep in Vidur's exact nesting order and filters (§7.3 rules 1-3). */
+int cs_sweep_expand(const cs_sweep *s, cs_sweep_jobs *out, cs_err *err);
+void cs_sweep_jobs_release(cs_sweep_jobs *jobs);
+/* Marks a job infeasible with a printf-style reason (replaces an earlier one). */
+void cs_sweep_job_set_infeasible(cs_sweep_job *j, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/* Vidur's key of a job (§7.4), malloc'd; hash = sha1(key)[:8]. */
+char *cs_sweep_job_key(const cs_sweep *s, const cs_sweep_job *j);
+
+#endif

@@ -1,0 +1,155 @@
+/* Sweep -> jobs: the cartesian product in Vidur's exact nesting order and its filters
+ * (vidur-semantics.md §7.3), the job key and its sha1 hash (§7.4).
+ * Deliberate difference (SPEC §3): a TP larger than gpus_per_node is kept as an infeasible job
+ * with its reason instead of being dropped silently; exclude_tp_dims (the user's own wish) and
+ * rule 3 filter exactly as in Vidur. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "capsearch/sweep.h"
+#include "util/sbuf.h"
+#include "util/sha1.h"
+
+const char *cs_job_status_name(cs_job_status s) {
+  switch (s) {
+  case CS_JOB_PENDING: return "pending";
+  case CS_JOB_OK: return "ok";
+  case CS_JOB_NO_PASS: return "no_pass";
+  case CS_JOB_INFEASIBLE: return "infeasible";
+  case CS_JOB_FAILED: return "failed";
+  }
+  return "?";
+}
+
+char *cs_sweep_job_key(const cs_sweep *s, const cs_sweep_job *j) {
+  const cs_sweep_model *m = &s->models[j->model];
+  const cs_sweep_trace *t = &s->traces[j->trace];
+  const cs_sweep_cluster *c = &s->clusters[j->cluster];
+  const cs_sweep_gsched *g = &s->gscheds[j->gsched];
+  const cs_sweep_rsched *r = &s->rscheds[j->rsched];
+  const cs_sweep_search *sc = &s->searches[j->search];
+  cs__sbuf sb;
+  cs__sbuf_init(&sb);
+  cs__sbuf_addf(&sb, "%s_%s_tk%s_%s_%s", m->name, t->name, t->max_seq_len.text, c->network_device, g->scheduler);
+  if (g->has_top_k) cs__sbuf_addf(&sb, "_topk%s", g->top_k.text);
+  if (g->has_tolerance) cs__sbuf_addf(&sb, "_%sx", g->tolerance_factor.text);
+  cs__sbuf_addf(&sb, "_%s_%s", s->queues[j->queue].name, r->scheduler);
+  if (r->has_chunk) cs__sbuf_addf(&sb, "_cs%s", r->chunk_size.text);
+  cs__sbuf_addf(&sb, "_tp%d_pp%d_bsz%lld_slo%s_search", j->tp, j->pp, (long long)j->batch_size * j->pp,
+                s->slos[j->slo].name);
+  if (sc->search_for == CS_SEARCH_NUM_REPLICAS)
+    cs__sbuf_addf(&sb, "num_replicas_r%s_reqs%s", sc->num_replicas.text, sc->num_requests.text);
+  else
+    cs__sbuf_addf(&sb, "%s_q%s_reqs%s", cs_search_kind_name(sc->search_for), sc->qps.text, sc->num_requests.text);
+  return cs__sbuf_detach(&sb);
+}
+
+void cs_sweep_job_set_infeasible(cs_sweep_job *j, const char *fmt, ...) {
+  cs__sbuf sb;
+  cs__sbuf_init(&sb);
+  va_list ap;
+  va_start(ap, fmt);
+  cs__sbuf_vaddf(&sb, fmt, ap);
+  va_end(ap);
+  free(j->reason);
+  j->reason = cs__sbuf_detach(&sb);
+  j->status = CS_JOB_INFEASIBLE;
+}
+
+static bool excluded(const cs_sweep_model *m, int64_t tp) {
+  for (int i = 0; i < m->nexclude; i++)
+    if (m->exclude_tp_dims[i] == tp) return true;
+  return false;
+}
+
+static int cmp_hash_idx(const void *a, const void *b) {
+  const cs_sweep_job *const *x = a, *const *y = b;
+  int c = strcmp((*x)->key, (*y)->key);
+  if (c) return c;
+  return (*x)->index < (*y)->index ? -1 : (*x)->index > (*y)->index;
+}
+
+int cs_sweep_expand(const cs_sweep *s, cs_sweep_jobs *out, cs_err *err) {
+  CS__VEC(cs_sweep_job) v = {0};
+  for (size_t si = 0; si < s->nsearches; si++) {
+    const cs_sweep_search *sc = &s->searches[si];
+    for (size_t mi = 0; mi < s->nmodels; mi++) {
+      if (strcmp(s->models[mi].name, sc->model)) continue; /* rule 1 */
+      for (size_t ci = 0; ci < s->nclusters; ci++)
+        for (size_t ti = 0; ti < s->ntraces; ti++) {
+          if (strcmp(s->traces[ti].name, sc->trace)) continue; /* rule 1 */
+          for (size_t gi = 0; gi < s->ngsched; gi++) {
+            /* rule 3: a qps search on one replica only needs one router */
+            if (sc->search_for == CS_SEARCH_QPS && sc->num_replicas.v == 1 &&
+                strcmp(s->gscheds[gi].scheduler, "round_robin"))
+              continue;
+            for (size_t qi = 0; qi < s->nqueues; qi++)
+              for (size_t ri = 0; ri < s->nrsched; ri++)
+                for (size_t li = 0; li < s->nslos; li++)
+                  for (size_t tpi = 0; tpi < s->ntp; tpi++) {
+                    if (excluded(&s->models[mi], s->tp_dims[tpi])) continue; /* rule 2 */
+                    for (size_t ppi = 0; ppi < s->npp; ppi++)
+                      for (size_t bi = 0; bi < s->nbatch; bi++) {
+                        cs_sweep_job j = {0};
+                        j.index = v.n;
+                        j.search = si, j.model = mi, j.cluster = ci, j.trace = ti;
+                        j.gsched = gi, j.queue = qi, j.rsched = ri, j.slo = li;
+                        j.tp = (int)s->tp_dims[tpi];
+                        j.pp = (int)s->pp_dims[ppi];
+                        j.batch_size = (int)s->batch_sizes[bi];
+                        j.num_replicas = (int)sc->num_replicas.v;
+                        j.key = cs_sweep_job_key(s, &j);
+                        char hex[41];
+                        cs__sha1_hex(j.key, strlen(j.key), hex);
+                        memcpy(j.hash, hex, 8);
+                        j.hash[8] = '\0';
+                        j.status = CS_JOB_PENDING;
+                        if (j.tp > s->clusters[ci].gpus_per_node)
+                          cs_sweep_job_set_infeasible(&j, "tp %d > gpus_per_node %d of %s", j.tp,
+                                                      s->clusters[ci].gpus_per_node, s->clusters[ci].device);
+                        cs__vec_push(&v, j);
+                      }
+                  }
+          }
+        }
+    }
+  }
+  out->n = v.n;
+  out->v = v.v;
+  /* Two identical entries (say the same router listed twice) give the same key and would
+   * share one run directory: refuse them. */
+  if (v.n > 1) {
+    cs_sweep_job **ptr = malloc(v.n * sizeof *ptr);
+    for (size_t i = 0; i < v.n; i++) ptr[i] = &v.v[i];
+    qsort(ptr, v.n, sizeof *ptr, cmp_hash_idx);
+    for (size_t i = 1; i < v.n; i++)
+      if (!strcmp(ptr[i]->key, ptr[i - 1]->key)) {
+        int rc = cs_err_set(err, CS_ECONFIG,
+                            "%s: jobs %zu and %zu have the same key '%s' (a duplicated entry in the sweep file?)",
+                            s->file, ptr[i - 1]->index, ptr[i]->index, ptr[i]->key);
+        free(ptr);
+        cs_sweep_jobs_release(out);
+        return rc;
+      }
+    free(ptr);
+  }
+  if (v.n == 0)
+    return cs_err_set(err, CS_ECONFIG,
+                      "%s: the sweep expands to no jobs (check that search_configs name models/traces and that "
+                      "exclude_tp_dims leave some tp_dimensions)",
+                      s->file);
+  return 0;
+}
+
+void cs_sweep_jobs_release(cs_sweep_jobs *jobs) {
+  if (!jobs) return;
+  for (size_t i = 0; i < jobs->n; i++) {
+    free(jobs->v[i].key);
+    free(jobs->v[i].reason);
+  }
+  free(jobs->v);
+  jobs->v = NULL;
+  jobs->n = 0;
+}
