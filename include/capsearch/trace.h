@@ -111,4 +111,52 @@ void cs_workload_free(cs_workload *w);
  * (e.g. a trace row longer than max_seq_len: message names the trace file and row). */
 int cs_workload_next(cs_workload *w, cs_request_spec *out, cs_err *err);
 
+/* ---- additions (helper "trace") ------------------------------------------------------------ */
+
+/* "auto", "vidur", "mooncake", "azure" -> format; CS_EUNKNOWN with a suggestion otherwise. */
+int cs_trace_format_parse(const char *name, cs_trace_format *out, cs_err *err);
+
+typedef struct cs_trace_dist {
+  double mean, p50, p90, p99; /* percentiles with linear interpolation (numpy's default) */
+  int64_t min, max;
+} cs_trace_dist;
+
+typedef struct cs_trace_stats {
+  size_t rows;
+  cs_trace_dist prefill, decode, total;
+  double arrival_span;     /* last - first arrival in seconds; NAN without arrivals */
+  double mean_qps;         /* (rows - 1) / span; NAN without arrivals or with a zero span */
+  bool arrivals_sorted;    /* arrivals never decrease */
+  double hash_coverage;    /* fraction of rows carrying block hashes */
+  double session_coverage; /* fraction of rows with a session id */
+  int64_t sessions;        /* distinct session ids */
+  /* Fraction of all prompt tokens lying in hashed prompt blocks already seen in an earlier
+   * request: the prefix-cache hit rate an unlimited cache would reach (0 without hashes). */
+  double prefix_reuse;
+} cs_trace_stats;
+
+void cs_trace_stats_compute(const cs_trace *t, cs_trace_stats *out);
+
+/* Synthetic multi-turn traces with shared prefixes (chat- and agent-like; docs/traces.md):
+ * arrivals come from a workload generator (its lengths are not used); every request belongs to a
+ * session: turn 1's prompt = one of `system_prompts` shared system prompts + new input, turn n's
+ * prompt = turn n-1's prompt + output + new input, so each turn's block hashes extend the
+ * previous turn's. Sessions interleave: each request continues a random one of
+ * `active_sessions` open sessions (a finished one is replaced by a new session). New input,
+ * output and system prompt lengths are log-uniform in [min, max]. */
+typedef struct cs_trace_synth_spec {
+  cs_workload_spec arrivals;       /* arrival law, qps, seed, num_requests (> 0) */
+  int32_t system_prompts;          /* distinct shared system prompts (0 = none) */
+  int32_t system_min, system_max;  /* system prompt tokens */
+  int32_t input_min, input_max;    /* new tokens per turn (user message, tool result) */
+  int32_t output_min, output_max;  /* output tokens per turn */
+  double mean_turns;               /* turns per session, geometric with this mean (>= 1) */
+  int32_t active_sessions;         /* sessions open at a time (>= 1) */
+  int64_t max_seq_len;             /* a session ends before a turn would exceed it (0 = none) */
+  int block_size;                  /* hash block size (16) */
+} cs_trace_synth_spec;
+
+void cs_trace_synth_defaults(cs_trace_synth_spec *s);
+int cs_trace_synth(const cs_trace_synth_spec *s, cs_trace **out, cs_err *err);
+
 #endif

@@ -1,0 +1,123 @@
+/* Summary statistics of a trace (for `capsearch trace info` and for reports). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "trace/internal.h"
+
+static int cmp_i64(const void *a, const void *b) {
+  int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+  return (x > y) - (x < y);
+}
+
+/* numpy.percentile's default (linear interpolation between closest ranks) on sorted v. */
+static double pct(const int64_t *v, size_t n, double q) {
+  double pos = q * (double)(n - 1);
+  size_t lo = (size_t)pos;
+  if (lo + 1 >= n) return (double)v[n - 1];
+  double frac = pos - (double)lo;
+  return (double)v[lo] + frac * (double)(v[lo + 1] - v[lo]);
+}
+
+static void dist(int64_t *v, size_t n, cs_trace_dist *d) {
+  qsort(v, n, sizeof *v, cmp_i64);
+  double sum = 0;
+  for (size_t i = 0; i < n; i++) sum += (double)v[i];
+  d->mean = sum / (double)n;
+  d->p50 = pct(v, n, 0.50);
+  d->p90 = pct(v, n, 0.90);
+  d->p99 = pct(v, n, 0.99);
+  d->min = v[0];
+  d->max = v[n - 1];
+}
+
+/* Open-addressing set of 64-bit ids (value + 1 stored, so 0 marks an empty slot). */
+typedef struct idset {
+  uint64_t *slot;
+  size_t cap, n;
+} idset;
+
+static uint64_t h64(uint64_t x) {
+  x ^= x >> 33;
+  x *= 0xff51afd7ed558ccdull;
+  x ^= x >> 33;
+  x *= 0xc4ceb9fe1a85ec53ull;
+  return x ^ (x >> 33);
+}
+
+static bool idset_has(const idset *s, uint64_t id) {
+  size_t m = s->cap - 1;
+  for (size_t i = h64(id) & m; s->slot[i]; i = (i + 1) & m)
+    if (s->slot[i] == id + 1) return true;
+  return false;
+}
+
+static void idset_add(idset *s, uint64_t id) {
+  size_t m = s->cap - 1, i = h64(id) & m;
+  for (; s->slot[i]; i = (i + 1) & m)
+    if (s->slot[i] == id + 1) return;
+  s->slot[i] = id + 1;
+  s->n++;
+}
+
+static size_t pow2_above(size_t n) {
+  size_t c = 16;
+  while (c < n) c *= 2;
+  return c;
+}
+
+void cs_trace_stats_compute(const cs_trace *t, cs_trace_stats *o) {
+  memset(o, 0, sizeof *o);
+  o->rows = t->n;
+  o->arrival_span = o->mean_qps = NAN;
+  if (!t->n) return;
+  int64_t *v = cs__xmalloc(t->n * sizeof *v);
+  for (size_t i = 0; i < t->n; i++) v[i] = t->rows[i].prefill;
+  dist(v, t->n, &o->prefill);
+  for (size_t i = 0; i < t->n; i++) v[i] = t->rows[i].decode;
+  dist(v, t->n, &o->decode);
+  for (size_t i = 0; i < t->n; i++) v[i] = (int64_t)t->rows[i].prefill + t->rows[i].decode;
+  dist(v, t->n, &o->total);
+
+  o->arrivals_sorted = true;
+  if (t->has_arrivals) {
+    double lo = t->rows[0].arrived_at, hi = lo;
+    for (size_t i = 1; i < t->n; i++) {
+      double a = t->rows[i].arrived_at;
+      if (a < t->rows[i - 1].arrived_at) o->arrivals_sorted = false;
+      if (a < lo) lo = a;
+      if (a > hi) hi = a;
+    }
+    o->arrival_span = hi - lo;
+    if (hi > lo) o->mean_qps = (double)(t->n - 1) / (hi - lo);
+  }
+
+  size_t with_sess = 0, with_hash = 0;
+  for (size_t i = 0; i < t->n; i++) {
+    if (t->rows[i].session_id >= 0) v[with_sess++] = t->rows[i].session_id;
+    if (t->rows[i].hash_n) with_hash++;
+  }
+  o->session_coverage = (double)with_sess / (double)t->n;
+  o->hash_coverage = (double)with_hash / (double)t->n;
+  if (with_sess) {
+    qsort(v, with_sess, sizeof *v, cmp_i64);
+    o->sessions = 1;
+    for (size_t i = 1; i < with_sess; i++) o->sessions += v[i] != v[i - 1];
+  }
+  free(v);
+
+  if (t->has_hashes && t->nhashes) {
+    idset seen = {cs__xcalloc(pow2_above(t->nhashes * 2), sizeof(uint64_t)), pow2_above(t->nhashes * 2), 0};
+    double prompt = 0, reused = 0;
+    for (size_t i = 0; i < t->n; i++) {
+      const cs_trace_row *r = &t->rows[i];
+      prompt += r->prefill;
+      uint32_t prompt_blocks = (uint32_t)(r->prefill / t->block_size);
+      for (uint32_t k = 0; k < r->hash_n && k < prompt_blocks; k++)
+        if (idset_has(&seen, t->hashes[r->hash_off + k])) reused += t->block_size;
+      for (uint32_t k = 0; k < r->hash_n; k++) idset_add(&seen, t->hashes[r->hash_off + k]);
+    }
+    o->prefix_reuse = prompt > 0 ? reused / prompt : 0;
+    free(seen.slot);
+  }
+}
