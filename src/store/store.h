@@ -1,0 +1,64 @@
+/* The output directory (SPEC §9, vidur-semantics.md §7.4), docs/sweep.md describes it:
+ *   out/args.json, out/config.json, out/results.csv
+ *   out/runs/<hash>/job.json
+ *   out/runs/<hash>/r<R>_q<qps>/output.log
+ *   out/runs/<hash>/r<R>_q<qps>/<timestamp>/{config.json, request_metrics.csv[.gz], plots/}
+ *   out/runs/<hash>/r<R>_q<qps>/probe.json      completion marker, written last
+ * A probe directory without probe.json is incomplete: its partial contents are removed and the
+ * probe runs again. probe.json and job.json carry a format name and version so that a newer
+ * reader refuses an older layout instead of misreading it.
+ *
+ * Ownership: paths returned as char * are malloc'd (caller frees); records are plain values. */
+#ifndef CS_STORE_STORE_H
+#define CS_STORE_STORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "capsearch/error.h"
+
+#define CS_STORE_PROBE_FORMAT "capsearch-probe"
+#define CS_STORE_JOB_FORMAT "capsearch-job"
+#define CS_STORE_VERSION 1
+
+/* Creates out/ and out/runs/, removes leftovers of interrupted atomic writes in out/, and
+ * writes config.json. When out/config.json exists with different content the directory holds
+ * another sweep: CS_EEXIST unless `force`. */
+int cs__store_open(const char *out, const char *config_json, bool force, cs_err *err);
+/* Writes out/<name> atomically (args.json, results.csv). */
+int cs__store_write_top(const char *out, const char *name, const char *text, cs_err *err);
+
+/* out/runs/<hash> and out/runs/<hash>/r<R>_q<qps> (qps as Python repr: q4.0, q5.5). */
+char *cs__store_job_dir(const char *out, const char *hash);
+char *cs__store_probe_dir(const char *out, const char *hash, int replicas, double qps);
+/* Vidur-shaped, deterministic name of a probe's result directory: the probe's ordinal within
+ * its job's search in the microseconds field, "1970-01-01_00-00-00-000003" (so names sort in
+ * probe order and reruns are byte-identical). */
+void cs__store_timestamp_name(int probe_no, char buf[32]);
+
+/* Writes job.json (text made by the runner, which must carry format/version) unless an
+ * identical one is there; also removes stale temporary files in the job directory. */
+int cs__store_write_job(const char *job_dir, const char *json, cs_err *err);
+
+typedef struct cs__probe_record {
+  double qps;
+  int replicas;
+  bool pass;
+  double value;          /* the SLO value (quantile of the metric, or fraction meeting them) */
+  int64_t completed, arrived, events;
+  double end_time;       /* simulated seconds */
+  bool hit_time_limit;
+  char timestamp_dir[32];
+} cs__probe_record;
+
+/* 0 and the record when probe.json exists; CS_ENOENT when it does not; CS_EFORMAT when it was
+ * written by another format version; CS_EPARSE when it is unreadable. */
+int cs__store_read_probe(const char *probe_dir, cs__probe_record *rec, cs_err *err);
+/* The completion marker: probe.json, atomically, after everything else of the probe. */
+int cs__store_write_probe(const char *probe_dir, const cs__probe_record *rec, cs_err *err);
+/* Removes everything in an uncommitted probe directory except output.log. */
+int cs__store_clean_probe(const char *probe_dir, cs_err *err);
+/* Appends one line to <probe_dir>/output.log with a single write (O_APPEND). */
+int cs__store_log(const char *probe_dir, const char *line, cs_err *err);
+
+#endif

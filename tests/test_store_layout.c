@@ -1,0 +1,124 @@
+/* Run-directory store: names, the probe.json completion marker, refusal of another sweep's
+ * output directory, cleanup of uncommitted probes. */
+#include <stdlib.h>
+
+#include "cs_test.h"
+#include "store/store.h"
+#include "util/fs.h"
+
+static void test_probe_dir_uses_python_float_repr_of_qps(void) {
+  char *a = cs__store_probe_dir("out", "50fc5a05", 8, 4);
+  char *b = cs__store_probe_dir("out", "50fc5a05", 16, 5.5);
+  char *c = cs__store_probe_dir("out", "50fc5a05", 8, 5.28125);
+  CS_ASSERT_STR_EQ(a, "out/runs/50fc5a05/r8_q4.0");
+  CS_ASSERT_STR_EQ(b, "out/runs/50fc5a05/r16_q5.5");
+  CS_ASSERT_STR_EQ(c, "out/runs/50fc5a05/r8_q5.28125");
+  free(a), free(b), free(c);
+  char ts[32];
+  cs__store_timestamp_name(3, ts);
+  CS_ASSERT_STR_EQ(ts, "1970-01-01_00-00-00-000003");
+}
+
+static void test_output_dir_of_another_sweep_is_refused_unless_forced(void) {
+  char dir[512];
+  cs_test_tmpdir(dir, sizeof dir);
+  cs_err err = {0};
+  CS_ASSERT_OK(cs__store_open(dir, "{\"a\": 1}\n", false, &err), &err);
+  CS_ASSERT_OK(cs__store_open(dir, "{\"a\": 1}\n", false, &err), &err);
+  CS_ASSERT_INT_EQ(cs__store_open(dir, "{\"a\": 2}\n", false, &err), CS_EEXIST);
+  CS_ASSERT_STR_CONTAINS(err.msg, "different sweep");
+  CS_ASSERT_STR_CONTAINS(err.msg, "--force");
+  CS_ASSERT_OK(cs__store_open(dir, "{\"a\": 2}\n", true, &err), &err);
+  char p[600];
+  snprintf(p, sizeof p, "%s/config.json", dir);
+  char *t = cs_test_read(p, NULL);
+  CS_ASSERT_STR_EQ(t, "{\"a\": 2}\n");
+  free(t);
+  snprintf(p, sizeof p, "%s/runs", dir);
+  CS_ASSERT_TRUE(cs__is_dir(p));
+}
+
+static void test_probe_record_round_trips_and_absent_marker_is_enoent(void) {
+  char dir[512];
+  cs_test_tmpdir(dir, sizeof dir);
+  cs__probe_record r = {.qps = 5.5, .replicas = 3, .pass = true, .value = 0.123456789012345, .completed = 99,
+                        .arrived = 100, .events = 12345, .end_time = 123.25, .hit_time_limit = true};
+  cs__store_timestamp_name(2, r.timestamp_dir);
+  cs__probe_record back;
+  cs_err err = {0};
+  CS_ASSERT_INT_EQ(cs__store_read_probe(dir, &back, &err), CS_ENOENT);
+  CS_ASSERT_OK(cs__store_write_probe(dir, &r, &err), &err);
+  CS_ASSERT_OK(cs__store_read_probe(dir, &back, &err), &err);
+  CS_ASSERT_DBL_EQ(back.qps, 5.5);
+  CS_ASSERT_INT_EQ(back.replicas, 3);
+  CS_ASSERT_TRUE(back.pass);
+  CS_ASSERT_DBL_EQ(back.value, r.value);
+  CS_ASSERT_INT_EQ(back.completed, 99);
+  CS_ASSERT_INT_EQ(back.arrived, 100);
+  CS_ASSERT_INT_EQ(back.events, 12345);
+  CS_ASSERT_DBL_EQ(back.end_time, 123.25);
+  CS_ASSERT_TRUE(back.hit_time_limit);
+  CS_ASSERT_STR_EQ(back.timestamp_dir, "1970-01-01_00-00-00-000002");
+}
+
+static void test_probe_marker_of_another_version_is_refused_clearly(void) {
+  char dir[512], p[600];
+  cs_test_tmpdir(dir, sizeof dir);
+  snprintf(p, sizeof p, "%s/probe.json", dir);
+  cs_test_write(p, "{\"format\": \"capsearch-probe\", \"version\": 7, \"qps\": 1}\n");
+  cs__probe_record back;
+  cs_err err = {0};
+  CS_ASSERT_INT_EQ(cs__store_read_probe(dir, &back, &err), CS_EFORMAT);
+  CS_ASSERT_STR_CONTAINS(err.msg, "version 1");
+}
+
+static void test_cleaning_an_uncommitted_probe_keeps_only_its_log(void) {
+  char dir[512], p[600];
+  cs_test_tmpdir(dir, sizeof dir);
+  cs_err err = {0};
+  CS_ASSERT_OK(cs__store_log(dir, "first", &err), &err);
+  CS_ASSERT_OK(cs__store_log(dir, "second\n", &err), &err);
+  snprintf(p, sizeof p, "%s/1970-01-01_00-00-00-000001/plots", dir);
+  cs__mkdir_p(p, NULL);
+  snprintf(p, sizeof p, "%s/.tmp-x/request_metrics.csv", dir);
+  cs__mkdir_p(dir, NULL);
+  snprintf(p, sizeof p, "%s/.tmp-x", dir);
+  cs__mkdir_p(p, NULL);
+  CS_ASSERT_OK(cs__store_clean_probe(dir, &err), &err);
+  snprintf(p, sizeof p, "%s/1970-01-01_00-00-00-000001", dir);
+  CS_ASSERT_TRUE(!cs__path_exists(p));
+  snprintf(p, sizeof p, "%s/.tmp-x", dir);
+  CS_ASSERT_TRUE(!cs__path_exists(p));
+  snprintf(p, sizeof p, "%s/output.log", dir);
+  char *t = cs_test_read(p, NULL);
+  CS_ASSERT_STR_EQ(t, "first\nsecond\n");
+  free(t);
+}
+
+static void test_job_json_is_rewritten_only_when_it_changes_and_tmp_leftovers_go(void) {
+  char dir[512], p[600];
+  cs_test_tmpdir(dir, sizeof dir);
+  snprintf(p, sizeof p, "%s/job.json.tmp-abc123", dir);
+  cs_test_write(p, "partial");
+  cs_err err = {0};
+  CS_ASSERT_OK(cs__store_write_job(dir, "{\"x\": 1}\n", &err), &err);
+  CS_ASSERT_TRUE(!cs__path_exists(p));
+  snprintf(p, sizeof p, "%s/job.json", dir);
+  char *t = cs_test_read(p, NULL);
+  CS_ASSERT_STR_EQ(t, "{\"x\": 1}\n");
+  free(t);
+}
+
+static const cs_test_case cases[] = {
+    {"test_probe_dir_uses_python_float_repr_of_qps", test_probe_dir_uses_python_float_repr_of_qps},
+    {"test_output_dir_of_another_sweep_is_refused_unless_forced",
+     test_output_dir_of_another_sweep_is_refused_unless_forced},
+    {"test_probe_record_round_trips_and_absent_marker_is_enoent",
+     test_probe_record_round_trips_and_absent_marker_is_enoent},
+    {"test_probe_marker_of_another_version_is_refused_clearly", test_probe_marker_of_another_version_is_refused_clearly},
+    {"test_cleaning_an_uncommitted_probe_keeps_only_its_log", test_cleaning_an_uncommitted_probe_keeps_only_its_log},
+    {"test_job_json_is_rewritten_only_when_it_changes_and_tmp_leftovers_go",
+     test_job_json_is_rewritten_only_when_it_changes_and_tmp_leftovers_go},
+    {NULL, NULL}};
+
+int main(void) { return cs_test_run("store", cases); }
