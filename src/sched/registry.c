@@ -9,40 +9,40 @@
 
 /* Replica schedulers (src/sched/<name>.c). */
 extern const cs__replica_sched_ops cs__rsched_vllm_v1;
-/* extern const cs__replica_sched_ops cs__rsched_vllm; */
-/* extern const cs__replica_sched_ops cs__rsched_sarathi; */
-/* extern const cs__replica_sched_ops cs__rsched_orca; */
-/* extern const cs__replica_sched_ops cs__rsched_faster_transformer; */
-/* extern const cs__replica_sched_ops cs__rsched_lightllm; */
+extern const cs__replica_sched_ops cs__rsched_vllm;
+extern const cs__replica_sched_ops cs__rsched_sarathi;
+extern const cs__replica_sched_ops cs__rsched_orca;
+extern const cs__replica_sched_ops cs__rsched_faster_transformer;
+extern const cs__replica_sched_ops cs__rsched_lightllm;
 
 /* Global schedulers (src/sched/router_*.c). */
 extern const cs__global_sched_ops cs__gsched_round_robin;
-/* extern const cs__global_sched_ops cs__gsched_random; */
-/* extern const cs__global_sched_ops cs__gsched_lor; */
-/* extern const cs__global_sched_ops cs__gsched_lop; */
-/* extern const cs__global_sched_ops cs__gsched_lop_uncached; */
-/* extern const cs__global_sched_ops cs__gsched_sticky_round_robin; */
-/* extern const cs__global_sched_ops cs__gsched_sticky_lor; */
-/* extern const cs__global_sched_ops cs__gsched_sticky_lop; */
-/* extern const cs__global_sched_ops cs__gsched_tolerant_sticky_lop_uncached; */
-/* extern const cs__global_sched_ops cs__gsched_ranked_sticky_lop_uncached; */
+extern const cs__global_sched_ops cs__gsched_random;
+extern const cs__global_sched_ops cs__gsched_lor;
+extern const cs__global_sched_ops cs__gsched_lop;
+extern const cs__global_sched_ops cs__gsched_lop_uncached;
+extern const cs__global_sched_ops cs__gsched_sticky_round_robin;
+extern const cs__global_sched_ops cs__gsched_sticky_lor;
+extern const cs__global_sched_ops cs__gsched_sticky_lop;
+extern const cs__global_sched_ops cs__gsched_tolerant_sticky_lop_uncached;
+extern const cs__global_sched_ops cs__gsched_ranked_sticky_lop_uncached;
 
 /* Request queues (src/sched/queue.c). */
 extern const cs__rqueue_ops cs__rqueue_fcfs;
 /* extern const cs__rqueue_ops cs__rqueue_edf; */
 
 static const cs__replica_sched_ops *const replica_scheds[] = {
-    /* &cs__rsched_vllm, &cs__rsched_sarathi, &cs__rsched_orca, &cs__rsched_faster_transformer,
-       &cs__rsched_lightllm, */
+    &cs__rsched_vllm, &cs__rsched_sarathi, &cs__rsched_orca, &cs__rsched_faster_transformer,
+    &cs__rsched_lightllm,
     &cs__rsched_vllm_v1,
     NULL,
 };
 
 static const cs__global_sched_ops *const global_scheds[] = {
     &cs__gsched_round_robin,
-    /* &cs__gsched_random, &cs__gsched_lor, &cs__gsched_lop, &cs__gsched_lop_uncached,
-       &cs__gsched_sticky_round_robin, &cs__gsched_sticky_lor, &cs__gsched_sticky_lop,
-       &cs__gsched_tolerant_sticky_lop_uncached, &cs__gsched_ranked_sticky_lop_uncached, */
+    &cs__gsched_random, &cs__gsched_lor, &cs__gsched_lop, &cs__gsched_lop_uncached,
+    &cs__gsched_sticky_round_robin, &cs__gsched_sticky_lor, &cs__gsched_sticky_lop,
+    &cs__gsched_tolerant_sticky_lop_uncached, &cs__gsched_ranked_sticky_lop_uncached,
     NULL,
 };
 
@@ -56,11 +56,16 @@ static const cs__rqueue_ops *const queues[] = {
 
 /* Public policy-info views, in the same order (ops tables start with their cs_policy_info). */
 static const cs_policy_info *const replica_infos[] = {
+    &cs__rsched_vllm.info, &cs__rsched_sarathi.info, &cs__rsched_orca.info, &cs__rsched_faster_transformer.info,
+    &cs__rsched_lightllm.info,
     &cs__rsched_vllm_v1.info,
     NULL,
 };
 static const cs_policy_info *const global_infos[] = {
     &cs__gsched_round_robin.info,
+    &cs__gsched_random.info, &cs__gsched_lor.info, &cs__gsched_lop.info, &cs__gsched_lop_uncached.info,
+    &cs__gsched_sticky_round_robin.info, &cs__gsched_sticky_lor.info, &cs__gsched_sticky_lop.info,
+    &cs__gsched_tolerant_sticky_lop_uncached.info, &cs__gsched_ranked_sticky_lop_uncached.info,
     NULL,
 };
 static const cs_policy_info *const queue_infos[] = {
