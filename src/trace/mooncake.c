@@ -173,7 +173,7 @@ static int jwhole(jp *j, const char *key, double max, bool positive, double *out
   int rc = jnumber(j, out);
   if (rc) return rc;
   if (*out != floor(*out) || *out < (positive ? 1 : 0) || *out > max) {
-    return cs_err_set(j->err, positive ? CS_ERANGE : CS_EPARSE, "%s:%zu:%zu: key '%s': expected a %s whole number, got %.*s",
+    return cs_err_set(j->err, *out == floor(*out) ? CS_ERANGE : CS_EPARSE, "%s:%zu:%zu: key '%s': expected a %s whole number, got %.*s",
                       j->path, j->line, (size_t)(at - j->line_start) + 1, key, positive ? "positive" : "non-negative",
                       (int)(j->p - at), at);
   }
@@ -276,6 +276,7 @@ static void trie_grow(trie *t);
 /* Finds the child of `parent` (UINT32_MAX = root) labelled id; creates it when `create`. */
 static uint32_t trie_child(trie *t, uint32_t parent, uint64_t id, bool create) {
   if (create && (t->n + 1) * 2 > t->cap) trie_grow(t);
+  if (!t->cap) return UINT32_MAX; /* empty trie */
   uint64_t kp = parent == UINT32_MAX ? 1 : (uint64_t)parent + 2; /* 0 marks an empty slot */
   size_t mask = t->cap - 1, i = mix(kp, id) & mask;
   while (t->key_parent[i]) {

@@ -148,3 +148,21 @@ int cs_trace_synth(const cs_trace_synth_spec *s, cs_trace **out, cs_err *err) {
   cs_workload_free(w);
   return rc < 0 ? rc : 0;
 }
+
+int cs_trace_from_workload(const cs_workload_spec *spec, cs_trace **out, cs_err *err) {
+  *out = NULL;
+  cs_workload *w = NULL;
+  int rc = cs_workload_new(spec, &w, err);
+  if (rc) return rc;
+  cs__trace_builder b = {0};
+  cs_request_spec req;
+  while ((rc = cs_workload_next(w, &req, err)) == 1) {
+    cs_trace_row row = {.arrived_at = req.arrived_at, .prefill = req.prefill, .decode = req.decode,
+                        .session_id = req.session_id};
+    cs__vec_push(&b.rows, row);
+  }
+  if (rc == 0) rc = cs__trace_builder_finish(&b, "(generated)", CS_TRACE_VIDUR_CSV, 16, true, false, false, out, err);
+  cs__trace_builder_release(&b);
+  cs_workload_free(w);
+  return rc < 0 ? rc : 0;
+}

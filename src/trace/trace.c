@@ -127,9 +127,17 @@ void cs_trace_free(cs_trace *t) {
 
 /* ---- loading -------------------------------------------------------------------------------- */
 
-/* Content sniffing: a '{' first means JSON lines; otherwise the CSV header decides (Azure's
+/* Format detection: a .jsonl/.json name or a '{' first means JSON lines; otherwise the CSV header decides (Azure's
  * capitalised ContextTokens/GeneratedTokens columns, else Vidur's). */
-static cs_trace_format detect(const char *data) {
+static bool ends_with(const char *s, const char *suf) {
+  size_t a = strlen(s), b = strlen(suf);
+  return a >= b && !strcmp(s + a - b, suf);
+}
+
+static cs_trace_format detect(const char *path, const char *data) {
+  if (ends_with(path, ".jsonl") || ends_with(path, ".jsonl.gz") || ends_with(path, ".json") ||
+      ends_with(path, ".json.gz"))
+    return CS_TRACE_MOONCAKE_JSONL;
   const char *p = data;
   if ((unsigned char)p[0] == 0xEF && (unsigned char)p[1] == 0xBB && (unsigned char)p[2] == 0xBF) p += 3;
   while (*p && isspace((unsigned char)*p)) p++;
@@ -154,7 +162,7 @@ int cs_trace_load(const char *path, const cs_trace_opts *opts, cs_trace **out, c
   size_t len = 0;
   int rc = cs__read_file(path, &data, &len, err);
   if (rc) return rc;
-  if (o.format == CS_TRACE_AUTO) o.format = detect(data);
+  if (o.format == CS_TRACE_AUTO) o.format = detect(path, data);
   switch (o.format) {
   case CS_TRACE_MOONCAKE_JSONL: rc = cs__read_mooncake(path, data, len, &o, out, err); break;
   case CS_TRACE_AZURE_CSV: rc = cs__read_azure_csv(path, data, len, &o, out, err); break;

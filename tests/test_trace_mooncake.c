@@ -1,0 +1,201 @@
+/* trace: Mooncake JSONL reader: the JSON line parser, 512 -> 16-token hash expansion,
+ * prefix-chain sessions, and errors on malformed lines. */
+#include <stdlib.h>
+
+#include "capsearch/trace.h"
+#include "cs_test.h"
+
+static char dir[512];
+
+static const char *tmpfile_with(const char *name, const char *text) {
+  static char path[1024];
+  if (!dir[0]) cs_test_tmpdir(dir, sizeof dir);
+  snprintf(path, sizeof path, "%s/%s", dir, name);
+  if (cs_test_write(path, text)) CS__FAIL_MSG("cannot write %s", path);
+  return path;
+}
+
+static const char *load_fails(const char *text, int code) {
+  static cs_err err;
+  cs_trace *t = NULL;
+  cs_err_clear(&err);
+  int rc = cs_trace_load(tmpfile_with("bad.jsonl", text), NULL, &t, &err);
+  CS_ASSERT_INT_EQ(rc, code);
+  cs_trace_free(t);
+  return err.msg;
+}
+
+static void test_hash_ids_expand_to_16_token_blocks_with_fresh_tail_and_output_ids(void) {
+  /* P = 1000, D = 100: 62 full prompt blocks (2 Mooncake blocks: 32 + 30), 68 blocks in all */
+  const char *p = tmpfile_with("a.jsonl", "{\"timestamp\": 1500, \"input_length\": 1000, \"output_length\": 100, "
+                                          "\"hash_ids\": [5, 9]}\n"
+                                          "{\"timestamp\": 2500, \"input_length\": 528, \"output_length\": 30, "
+                                          "\"hash_ids\": [5, 3]}\n");
+  cs_err err = {0};
+  cs_trace *t = NULL;
+  CS_ASSERT_OK(cs_trace_load(p, NULL, &t, &err), &err);
+  if (!t) return;
+  CS_ASSERT_INT_EQ(t->format, CS_TRACE_MOONCAKE_JSONL);
+  CS_ASSERT_TRUE(t->has_arrivals && t->has_hashes && t->has_sessions);
+  CS_ASSERT_DBL_EQ(t->rows[0].arrived_at, 1.5);
+  CS_ASSERT_DBL_EQ(t->rows[1].arrived_at, 2.5);
+  const cs_trace_row *r = &t->rows[0];
+  CS_ASSERT_INT_EQ(r->hash_n, 68);
+  const uint64_t *h = t->hashes + r->hash_off;
+  for (int k = 0; k < 32; k++) CS_ASSERT_INT_EQ(h[k], 5 * 32 + k);
+  for (int k = 0; k < 30; k++) CS_ASSERT_INT_EQ(h[32 + k], 9 * 32 + k);
+  /* fresh ids: above every expanded id (max id 9 -> 320), distinct */
+  for (int k = 62; k < 68; k++) {
+    CS_ASSERT_TRUE(h[k] >= 320);
+    for (int m = 62; m < k; m++) CS_ASSERT_TRUE(h[k] != h[m]);
+  }
+  /* second row shares the first 512-token block (same ids) and has its own fresh ids */
+  const cs_trace_row *r2 = &t->rows[1];
+  const uint64_t *h2 = t->hashes + r2->hash_off;
+  CS_ASSERT_INT_EQ(r2->hash_n, 558 / 16);
+  for (int k = 0; k < 32; k++) CS_ASSERT_INT_EQ(h2[k], h[k]);
+  CS_ASSERT_INT_EQ(h2[32], 3 * 32); /* 528 prompt tokens: the 33rd 16-token block is full */
+  for (uint32_t k = 0; k < r2->hash_n; k++) CS_ASSERT_TRUE(k < 33 || h2[k] >= 320);
+  for (uint32_t k = 33; k < r2->hash_n; k++)
+    for (int m = 62; m < 68; m++) CS_ASSERT_TRUE(h2[k] != h[m]);
+  cs_trace_free(t);
+}
+
+static void test_block_size_32_expands_each_id_into_16_sub_ids(void) {
+  const char *p = tmpfile_with("b.jsonl", "{\"timestamp\": 0, \"input_length\": 600, \"output_length\": 8, "
+                                          "\"hash_ids\": [2, 7]}\n");
+  cs_trace_opts o = {CS_TRACE_AUTO, 32, 0};
+  cs_err err = {0};
+  cs_trace *t = NULL;
+  CS_ASSERT_OK(cs_trace_load(p, &o, &t, &err), &err);
+  if (!t) return;
+  CS_ASSERT_INT_EQ(t->block_size, 32);
+  CS_ASSERT_INT_EQ(t->rows[0].hash_n, 19); /* 608 / 32 */
+  CS_ASSERT_INT_EQ(t->hashes[15], 2 * 16 + 15);
+  CS_ASSERT_INT_EQ(t->hashes[16], 7 * 16);
+  CS_ASSERT_INT_EQ(t->hashes[17], 7 * 16 + 1);  /* 18 full prompt blocks (576 tokens) */
+  CS_ASSERT_TRUE(t->hashes[18] >= 8 * 16);     /* the block holding 600..607 is fresh */
+  cs_trace_free(t);
+  o.block_size = 24; /* does not divide 512 */
+  CS_ASSERT_INT_EQ(cs_trace_load(p, &o, &t, &err), CS_EINVAL);
+  CS_ASSERT_STR_CONTAINS(err.msg, "must divide");
+}
+
+static void test_sessions_follow_shared_prefix_chains_of_two_blocks(void) {
+  const char *p = tmpfile_with("s.jsonl",
+                               /* 0: new session 0 */
+                               "{\"timestamp\": 0, \"input_length\": 1500, \"output_length\": 5, \"hash_ids\": [0, 1, 2]}\n"
+                               /* 1: shares only the system block 0 -> new session 1 */
+                               "{\"timestamp\": 1, \"input_length\": 1500, \"output_length\": 5, \"hash_ids\": [0, 4, 5]}\n"
+                               /* 2: extends row 0's chain [0, 1] -> session 0 */
+                               "{\"timestamp\": 2, \"input_length\": 2000, \"output_length\": 5, \"hash_ids\": [0, 1, 6, 7]}\n"
+                               /* 3: extends row 1 by three blocks -> session 1 */
+                               "\n"
+                               "{\"timestamp\": 3, \"input_length\": 2000, \"output_length\": 5, \"hash_ids\": [0, 4, 5, 8]}\n"
+                               /* 4: nothing shared -> session 2 */
+                               "{\"timestamp\": 4, \"input_length\": 100, \"output_length\": 5, \"hash_ids\": [9]}\n");
+  cs_err err = {0};
+  cs_trace *t = NULL;
+  CS_ASSERT_OK(cs_trace_load(p, NULL, &t, &err), &err);
+  if (!t) return;
+  CS_ASSERT_INT_EQ(t->n, 5);
+  CS_ASSERT_INT_EQ(t->rows[0].session_id, 0);
+  CS_ASSERT_INT_EQ(t->rows[1].session_id, 1);
+  CS_ASSERT_INT_EQ(t->rows[2].session_id, 0);
+  CS_ASSERT_INT_EQ(t->rows[3].session_id, 1);
+  CS_ASSERT_INT_EQ(t->rows[4].session_id, 2);
+  cs_trace_free(t);
+}
+
+static void test_unknown_keys_with_nested_values_are_skipped(void) {
+  const char *p = tmpfile_with("u.jsonl", "{\"meta\": {\"a\": [1, {\"b\": null}], \"s\": \"x\\\"y\\u00e9\"}, \"timestamp\": 10.0, "
+                                          "\"input_length\": 32, \"output_length\": 1, \"ok\": true, \"hash_ids\": []}\r\n");
+  cs_err err = {0};
+  cs_trace *t = NULL;
+  CS_ASSERT_OK(cs_trace_load(p, NULL, &t, &err), &err);
+  if (!t) return;
+  CS_ASSERT_INT_EQ(t->rows[0].prefill, 32);
+  CS_ASSERT_INT_EQ(t->rows[0].hash_n, 2); /* 33 tokens = 2 blocks, both fresh (no Mooncake ids) */
+  CS_ASSERT_DBL_EQ(t->rows[0].arrived_at, 0.01);
+  cs_trace_free(t);
+}
+
+static void test_malformed_lines_report_line_column_and_expectation(void) {
+  char buf[1024];
+  const char *fx = cs_test_source("tests/data/trace/malformed_line.jsonl", buf, sizeof buf);
+  cs_err err = {0};
+  cs_trace *t = NULL;
+  CS_ASSERT_INT_EQ(cs_trace_load(fx, NULL, &t, &err), CS_EPARSE);
+  CS_ASSERT_STR_CONTAINS(err.msg, "malformed_line.jsonl:2:");
+  CS_ASSERT_STR_CONTAINS(err.msg, "expected ',' or ']'");
+  const char *good = "{\"timestamp\": 0, \"input_length\": 10, \"output_length\": 1, \"hash_ids\": [0]}\n";
+  char text[512];
+  snprintf(text, sizeof text, "%s{\"timestamp\": 0, \"input_length\": 10 \"output_length\": 1}\n", good);
+  CS_ASSERT_STR_CONTAINS(load_fails(text, CS_EPARSE), "bad.jsonl:2:37: malformed JSON line: expected ',' or '}', got '\"'");
+  snprintf(text, sizeof text, "%s{\"timestamp\": 0, \"input_length\": 10, \"output_length\": 1}\n", good);
+  CS_ASSERT_STR_CONTAINS(load_fails(text, CS_EPARSE), "bad.jsonl:2: missing key 'hash_ids'");
+  CS_ASSERT_STR_CONTAINS(load_fails("{\"timestamp\": 0, \"input_length\": -3, \"output_length\": 1, \"hash_ids\": [0]}\n",
+                                    CS_ERANGE),
+                         "bad.jsonl:1:34: key 'input_length': expected a positive whole number, got -3");
+  CS_ASSERT_STR_CONTAINS(load_fails("{\"timestamp\": 0, \"input_length\": 3, \"output_length\": 1.5, \"hash_ids\": [0]}\n",
+                                    CS_EPARSE),
+                         "key 'output_length'");
+  CS_ASSERT_STR_CONTAINS(load_fails("{\"timestamp\": 0, \"input_length\": 3, \"output_length\": 1, \"hash_ids\": [\"a\"]}\n",
+                                    CS_EPARSE),
+                         "expected a number");
+  CS_ASSERT_STR_CONTAINS(load_fails("{\"timestamp\": 0, \"input_length\": 3, \"output_length\": 1, \"hash_ids\": [1]} x\n",
+                                    CS_EPARSE),
+                         "expected end of line after the object");
+  CS_ASSERT_STR_CONTAINS(load_fails("{\"timestamp: 0}\n", CS_EPARSE), "expected a closing '\"'");
+  CS_ASSERT_STR_CONTAINS(load_fails("[1, 2]\n", CS_EPARSE), "bad.jsonl:1:1: malformed JSON line: expected '{'");
+  CS_ASSERT_STR_CONTAINS(load_fails("{\"timestamp\": 0, \"input_length\": 3, \"output_length\": 1, \"hash_ids\": [1], \"x\": tru}\n",
+                                    CS_EPARSE),
+                         "expected a JSON value");
+  CS_ASSERT_STR_CONTAINS(load_fails("{\"timestamp\": 01, \"input_length\": 3, \"output_length\": 1, \"hash_ids\": [1]}\n",
+                                    CS_EPARSE),
+                         "1:16");
+  CS_ASSERT_STR_CONTAINS(load_fails("\n\n", CS_EPARSE), "no requests");
+  char zbuf[1024];
+  const char *z = cs_test_source("tests/data/trace/zero_input.jsonl", zbuf, sizeof zbuf);
+  CS_ASSERT_INT_EQ(cs_trace_load(z, NULL, &t, &err), CS_ERANGE);
+  CS_ASSERT_STR_CONTAINS(err.msg, "zero_input.jsonl:1:");
+  CS_ASSERT_STR_CONTAINS(err.msg, "'input_length'");
+}
+
+static void test_shared_mooncake_conversation_trace_converts_consistently(void) {
+  char buf[1024];
+  const char *p = cs_test_shared("traces/mooncake_conversation_trace.jsonl", buf, sizeof buf);
+  if (!p) return;
+  cs_err err = {0};
+  cs_trace *t = NULL;
+  CS_ASSERT_OK(cs_trace_load(p, NULL, &t, &err), &err);
+  if (!t) return;
+  CS_ASSERT_INT_EQ(t->n, 12031);
+  CS_ASSERT_INT_EQ(t->max_total_tokens, 126527); /* fits the seed sweep's max_seq_len 131072 */
+  size_t bad = 0;
+  for (size_t i = 0; i < t->n; i++)
+    bad += t->rows[i].hash_n != (uint32_t)((t->rows[i].prefill + t->rows[i].decode) / 16);
+  CS_ASSERT_INT_EQ(bad, 0);
+  cs_trace_stats st;
+  cs_trace_stats_compute(t, &st);
+  /* every request shares block 0; conversations are the chains sharing >= 2 blocks */
+  CS_ASSERT_INT_EQ(st.sessions, 7373);
+  CS_ASSERT_TRUE(st.prefix_reuse > 0.2 && st.prefix_reuse < 0.9);
+  CS_ASSERT_DBL_NEAR(st.prefill.mean, 12035, 1.0);
+  CS_ASSERT_TRUE(st.arrivals_sorted);
+  cs_trace_free(t);
+}
+
+static const cs_test_case cases[] = {
+    {"test_hash_ids_expand_to_16_token_blocks_with_fresh_tail_and_output_ids",
+     test_hash_ids_expand_to_16_token_blocks_with_fresh_tail_and_output_ids},
+    {"test_block_size_32_expands_each_id_into_16_sub_ids", test_block_size_32_expands_each_id_into_16_sub_ids},
+    {"test_sessions_follow_shared_prefix_chains_of_two_blocks", test_sessions_follow_shared_prefix_chains_of_two_blocks},
+    {"test_unknown_keys_with_nested_values_are_skipped", test_unknown_keys_with_nested_values_are_skipped},
+    {"test_malformed_lines_report_line_column_and_expectation",
+     test_malformed_lines_report_line_column_and_expectation},
+    {"test_shared_mooncake_conversation_trace_converts_consistently",
+     test_shared_mooncake_conversation_trace_converts_consistently},
+    {NULL, NULL}};
+
+int main(void) { return cs_test_run("trace_mooncake", cases); }
