@@ -63,6 +63,7 @@ typedef struct cs_sim_config {
 
   bool record_batches;           /* keep per-batch rows (batch_metrics.csv) */
   bool chrome_trace;             /* record a Chrome trace of batch stages */
+  bool vidur_restart_quirk;      /* Vidur's restart: a mid-prefill victim's unprocessed prompt becomes decode tokens */
 } cs_sim_config;
 
 void cs_sim_config_defaults(cs_sim_config *c);
@@ -109,8 +110,8 @@ typedef struct cs_sim_write_opts {
 } cs_sim_write_opts;
 
 /* Writes a Vidur-compatible result directory into `dir` (which must exist): config.json,
- * request_metrics.csv, plots/<metric>.csv (101-row quantile tables), plots/*_replicawise.csv,
- * plots/replica_*.json, batch tables, chrome_trace.json when recorded. Every file is written
+ * request_metrics.csv, plots/<metric>.csv (101-row quantile tables), plots/<metric>_replicawise.csv,
+ * plots/replica_<name>.json, batch tables, chrome_trace.json when recorded. Every file is written
  * atomically; `dir` is complete when this returns 0. */
 int cs_sim_write_outputs(const cs_sim_result *r, const cs_sim_config *cfg, const char *dir,
                          const cs_sim_write_opts *opts, cs_err *err);

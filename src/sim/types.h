@@ -45,6 +45,8 @@ typedef struct cs__request {
   int32_t sched_blocks;      /* V0 block accounting: blocks allocated to this request */
   void *sched_priv;          /* e.g. the vllm_v1 KV manager's per-request block list */
   int64_t queue_seq;         /* insertion sequence for queues */
+  /* engine-private (added after the policies' fields) */
+  double metric_inter_arrival; /* V1: arrival gap to the previous request first scheduled on its replica */
 } cs__request;
 
 /* State transitions, exactly as Vidur (implemented in src/sim/request.c). */

@@ -1,0 +1,61 @@
+/* vLLM-V1 KV-cache manager as Vidur's vllm_v1 uses it (vidur-semantics.md §4.7): a block pool
+ * with a doubly-linked free queue (allocate/evict from the front, free to the back), a
+ * hash -> cached-block map for prefix caching keyed by the trace's block hash ids, preallocation
+ * of ceil(prealloc_tokens / block_size) extra blocks, release in reverse order.
+ *
+ * Ownership: all memory comes from the simulation's arena (cs__sim_alloc); per-request block
+ * lists are recycled through size-class free lists, so memory is bounded by what is resident. */
+#ifndef CS_SCHED_KV_V1_H
+#define CS_SCHED_KV_V1_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sim/types.h"
+
+typedef struct cs__kv_req {
+  int32_t *blocks;       /* block ids held, in request order */
+  int32_t nblocks, cap;
+  int32_t cached_count;  /* blocks [0, cached_count) are registered in the prefix cache */
+} cs__kv_req;
+
+typedef struct cs__kv_block {
+  int32_t prev, next;    /* free-queue links (-1 = none) */
+  int32_t hnext;         /* next block with the same hash (insertion order) */
+  int32_t ref;
+  bool in_free, has_hash;
+  uint64_t hash;
+} cs__kv_block;
+
+typedef struct cs__kv_slot {
+  uint64_t hash;
+  int32_t head;          /* first-inserted block with this hash, -1 = empty slot */
+} cs__kv_slot;
+
+typedef struct cs__kv {
+  cs__sim *sim;
+  int32_t block_size;
+  int64_t num_blocks, num_free;
+  int32_t prealloc_blocks;
+  bool caching;
+  cs__kv_block *b;
+  int32_t free_head, free_tail;
+  cs__kv_slot *map;      /* open addressing, linear probing, backward-shift deletion */
+  uint64_t map_mask;
+  int32_t *list_free[32];/* recycled block lists by size class (next pointer stored in [0]) */
+  int64_t hit_tokens, query_tokens; /* prefix-cache statistics at admission */
+} cs__kv;
+
+void cs__kv_init(cs__kv *kv, cs__sim *sim, int64_t num_blocks, int32_t block_size, int32_t prealloc_tokens,
+                 bool caching);
+/* Leading cached full blocks of r's prompt (at most floor(P / block_size)), written into
+ * `out` (room for P / block_size + 1 ids) when non-NULL; returns the count. */
+int32_t cs__kv_computed_blocks(const cs__kv *kv, const cs__request *r, int32_t *out);
+/* Allocates room for n more tokens of r after `ncomp` newly computed (cached) blocks; false
+ * (and nothing changed) when the free blocks do not suffice. */
+bool cs__kv_allocate(cs__kv *kv, cs__request *r, int32_t n, const int32_t *comp, int32_t ncomp);
+/* Releases r's blocks (reverse order under prefix caching). */
+void cs__kv_free(cs__kv *kv, cs__request *r);
+double cs__kv_usage_percent(const cs__kv *kv);
+
+#endif

@@ -1,0 +1,363 @@
+/* The discrete-event engine (vidur-semantics.md §1.3-§1.5, V1 semantics).
+ *
+ * Events sit in a binary heap ordered by (time, event kind number, per-simulation sequence)
+ * (libuv heap-inl.h idea, V1's tie-breaking). Arrivals are injected lazily: the workload's next
+ * request is pushed only when its time is not later than the heap's top (§1.5). The event that
+ * crosses the time limit is handled, then the loop stops. One `switch` in run_loop() reads top
+ * to bottom like the phases; policies (routers, replica schedulers, queues, predictors) are the
+ * pluggable part. Setup and validation live in setup.c. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "sim/engine.h"
+#include "util/sbuf.h"
+
+/* ---- event heap ---------------------------------------------------------------------- */
+
+static bool ev_less(const cs__event *a, const cs__event *b) {
+  if (a->t != b->t) return a->t < b->t;
+  if (a->kind != b->kind) return a->kind < b->kind;
+  return a->seq < b->seq;
+}
+
+static void push(cs__sim *sim, double t, int kind, int32_t replica, int32_t stage, void *p) {
+  cs__event e = {.t = t, .seq = sim->seq++, .kind = kind, .replica = replica, .stage = stage, .p = p};
+  cs__vec_reserve(&sim->heap, sim->heap.n + 1);
+  cs__event *h = sim->heap.v;
+  size_t i = sim->heap.n++;
+  while (i > 0) {
+    size_t par = (i - 1) / 2;
+    if (!ev_less(&e, &h[par])) break;
+    h[i] = h[par];
+    i = par;
+  }
+  h[i] = e;
+}
+
+static cs__event pop(cs__sim *sim) {
+  cs__event *h = sim->heap.v;
+  cs__event top = h[0];
+  cs__event last = h[--sim->heap.n];
+  size_t n = sim->heap.n, i = 0;
+  for (;;) {
+    size_t c = 2 * i + 1;
+    if (c >= n) break;
+    if (c + 1 < n && ev_less(&h[c + 1], &h[c])) c++;
+    if (!ev_less(&h[c], &last)) break;
+    h[i] = h[c];
+    i = c;
+  }
+  if (n) h[i] = last;
+  return top;
+}
+
+/* ---- meters ---------------------------------------------------------------------------- */
+
+void cs__meter_put(cs__meter *m, double x, double y) {
+  if (!m->have) {
+    m->min = m->max = y;
+  } else {
+    if (y < m->min) m->min = y;
+    if (y > m->max) m->max = y;
+    if (m->last_x != 0) { /* Vidur skips the segment that starts at time 0 */
+      m->sum += m->last_y * (x - m->last_x);
+      m->dur += x - m->last_x;
+    }
+  }
+  m->have = true;
+  m->last_x = x;
+  m->last_y = y;
+}
+
+double cs__meter_mean(const cs__meter *m) {
+  if (m->dur > 0) return m->sum / m->dur;
+  return m->have ? m->last_y : 0;
+}
+
+/* ---- engine services for policies ------------------------------------------------------- */
+
+void *cs__sim_alloc(cs__sim *sim, size_t n) { return cs__arena_alloc(&sim->arena, n); }
+cs__replica_ctx const *cs__sim_replica_ctx(cs__sim *sim, int32_t replica) { return &sim->replicas[replica].ctx; }
+
+int32_t cs__sim_cached_prefill_length(cs__sim *sim, int32_t replica, const cs__request *r) {
+  cs__replica *rep = &sim->replicas[replica];
+  return rep->ops->cached_prefill_length ? rep->ops->cached_prefill_length(rep->state, r) : 0;
+}
+
+int64_t cs__sim_num_waiting(cs__sim *sim, int32_t replica) {
+  cs__replica *rep = &sim->replicas[replica];
+  return rep->ops->num_waiting ? rep->ops->num_waiting(rep->state) : 0;
+}
+
+void cs__sim_note_preemption(cs__sim *sim, int32_t replica, cs__request *victim) {
+  sim->num_preemptions++;
+  sim->replicas[replica].num_preemptions++;
+  if (sim->obs && sim->obs->on_preemption) sim->obs->on_preemption(sim->obs->ud, sim, replica, victim);
+}
+
+const cs__rqueue_ops *cs__sim_queue_ops(cs__sim *sim) { return sim->queue_ops; }
+const cs_params *cs__sim_queue_params(cs__sim *sim) { return &sim->queue_params; }
+double cs__sim_now(const cs__sim *sim) { return sim->now; }
+int32_t cs__sim_num_replicas(const cs__sim *sim) { return sim->num_replicas; }
+const cs_sim_config *cs__sim_config(const cs__sim *sim) { return sim->cfg; }
+
+double cs__sim_replica_memory_percent(cs__sim *sim, int32_t replica) {
+  cs__replica *rep = &sim->replicas[replica];
+  return rep->ops->memory_usage_percent ? rep->ops->memory_usage_percent(rep->state) : 0;
+}
+
+/* ---- handlers ------------------------------------------------------------------------------ */
+
+static void on_request_arrival(cs__sim *sim, cs__request *r) {
+  cs__vec_push(&sim->gqueue, r);
+  cs__vec_push(&sim->arrival_times, r->arrived_at);
+  sim->num_arrived++;
+  push(sim, sim->now, CS__EV_GLOBAL_SCHEDULE, -1, -1, NULL);
+}
+
+static int cmp_arrival(const void *a, const void *b) {
+  const cs__request *x = *(cs__request *const *)a, *y = *(cs__request *const *)b;
+  if (x->arrived_at != y->arrived_at) return x->arrived_at < y->arrived_at ? -1 : 1;
+  return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static void on_global_schedule(cs__sim *sim) {
+  if (!sim->gqueue.n) return;
+  qsort(sim->gqueue.v, sim->gqueue.n, sizeof *sim->gqueue.v, cmp_arrival);
+  /* one REPLICA_SCHEDULE per distinct replica, in ascending replica order */
+  bool *touched = sim->touched;
+  memset(touched, 0, (size_t)sim->num_replicas);
+  for (size_t i = 0; i < sim->gqueue.n; i++) {
+    cs__request *r = sim->gqueue.v[i];
+    int32_t rep = sim->router->route(sim->router_state, r);
+    if (rep < 0 || rep >= sim->num_replicas) rep = 0; /* a router bug must not crash the run */
+    r->replica_id = rep;
+    r->prefill_slo_time = 0;
+    sim->replicas[rep].ops->add_request(sim->replicas[rep].state, r);
+    touched[rep] = true;
+  }
+  sim->gqueue.n = 0;
+  for (int32_t k = 0; k < sim->num_replicas; k++)
+    if (touched[k]) push(sim, sim->now, CS__EV_REPLICA_SCHEDULE, k, -1, NULL);
+}
+
+static void on_replica_schedule(cs__sim *sim, int32_t k) {
+  cs__replica *rep = &sim->replicas[k];
+  while (rep->running_batches < sim->num_stages) {
+    cs__batch *b = rep->ops->next_batch(rep->state, sim->now);
+    if (!b) break;
+    rep->running_batches++;
+    rep->num_batches++;
+    sim->num_batches++;
+    b->scheduled_at = sim->now;
+    for (int32_t i = 0; i < b->n; i++) {
+      cs__request *r = b->requests[i];
+      cs__req_on_batch_schedule(r, sim->now);
+      if (!r->metric_captured) { /* V1 records P, D and the per-replica inter-arrival here */
+        r->metric_captured = true;
+        r->metric_num_prefill = r->num_prefill;
+        r->metric_num_decode = r->num_decode;
+        r->metric_inter_arrival = r->arrived_at - rep->last_first_arrival;
+        rep->last_first_arrival = r->arrived_at;
+      }
+    }
+    if (sim->obs && sim->obs->on_batch_formed) sim->obs->on_batch_formed(sim->obs->ud, sim, b);
+    push(sim, sim->now, CS__EV_BATCH_STAGE_ARRIVAL, k, 0, b);
+  }
+  cs__meter_put(&rep->mem, sim->now, cs__sim_replica_memory_percent(sim, k));
+}
+
+static void on_stage_arrival(cs__sim *sim, int32_t k, int32_t s, cs__batch *b) {
+  cs__stage *st = &sim->replicas[k].stages[s];
+  st->fifo[(st->head + st->n) % st->cap] = b;
+  st->n++;
+  push(sim, sim->now, CS__EV_REPLICA_STAGE_SCHEDULE, k, s, NULL);
+}
+
+static double mfu_of(const cs__sim *sim, const cs__batch *b, double stage_s) {
+  if (stage_s <= 0 || sim->mfu_peak <= 0) return 0;
+  double flops = 2.0 * (double)b->total_tokens * sim->params_per_device;
+  for (int32_t i = 0; i < b->n; i++) {
+    double t = b->num_tokens[i];
+    flops += sim->mfu_attn_coeff * t * (t + b->requests[i]->num_processed);
+  }
+  return flops / stage_s / sim->mfu_peak * 100.0;
+}
+
+static void on_stage_schedule(cs__sim *sim, int32_t k, int32_t s) {
+  cs__stage *st = &sim->replicas[k].stages[s];
+  if (st->busy || !st->n) return;
+  cs__batch *b = st->fifo[st->head];
+  st->head = (st->head + 1) % st->cap;
+  st->n--;
+  cs__vec_reserve(&sim->items, (size_t)b->n);
+  for (int32_t i = 0; i < b->n; i++) {
+    sim->items.v[i].num_tokens = b->num_tokens[i];
+    sim->items.v[i].processed = b->requests[i]->num_processed;
+    sim->items.v[i].is_prefill = b->was_prefill[i];
+  }
+  cs_batch_view view = {.n = b->n, .items = sim->items.v, .total_tokens = b->total_tokens};
+  cs_stage_time tm = {0, 0};
+  cs_predictor_stage_time(sim->cfg->predictor, &view, s, &tm);
+  if (!(tm.total_s >= 0) || !isfinite(tm.total_s)) tm.total_s = 0; /* never go back in time */
+  if (!(tm.model_s >= 0) || !isfinite(tm.model_s)) tm.model_s = tm.total_s;
+  cs__batch_x *x = (cs__batch_x *)b;
+  x->stage_total = tm.total_s;
+  x->stage_model = tm.model_s;
+  x->stage_start = sim->now;
+  for (int32_t i = 0; i < b->n; i++) cs__req_on_stage_schedule(b->requests[i], sim->now);
+  st->busy = true;
+  cs__meter_put(&st->busy_meter, sim->now, 100);
+  cs__meter_put(&st->mfu_meter, sim->now, mfu_of(sim, b, tm.total_s));
+  push(sim, sim->now + tm.total_s, CS__EV_BATCH_STAGE_END, k, s, b);
+}
+
+static void on_stage_end(cs__sim *sim, int32_t k, int32_t s, cs__batch *b) {
+  cs__stage *st = &sim->replicas[k].stages[s];
+  cs__batch_x *x = (cs__batch_x *)b;
+  st->busy = false;
+  for (int32_t i = 0; i < b->n; i++) cs__req_on_stage_end(b->requests[i], sim->now, x->stage_total, x->stage_model);
+  cs__meter_put(&st->busy_meter, sim->now, 0);
+  cs__meter_put(&st->mfu_meter, sim->now, 0);
+  if (sim->cfg->chrome_trace) {
+    cs__chrome_ev ce = {b->id, k, s, b->n, b->total_tokens, x->stage_start, x->stage_total};
+    cs__vec_push(&sim->chrome, ce);
+  }
+  push(sim, sim->now, CS__EV_REPLICA_STAGE_SCHEDULE, k, s, NULL);
+  if (s == sim->num_stages - 1)
+    push(sim, sim->now, CS__EV_BATCH_END, k, -1, b);
+  else
+    push(sim, sim->now, CS__EV_BATCH_STAGE_ARRIVAL, k, s + 1, b);
+}
+
+static void on_batch_end(cs__sim *sim, int32_t k, cs__batch *b) {
+  cs__replica *rep = &sim->replicas[k];
+  b->completed_at = sim->now;
+  for (int32_t i = 0; i < b->n; i++) cs__req_on_batch_end(b->requests[i], sim->now, b->num_tokens[i]);
+  int32_t prefills = 0;
+  for (int32_t i = 0; i < b->n; i++) prefills += b->requests[i]->prefill_completed_at == b->completed_at;
+  b->num_completed_prefills = prefills;
+  if (sim->router->on_batch_end) sim->router->on_batch_end(sim->router_state, b);
+  rep->ops->on_batch_end(rep->state, b);
+  rep->running_batches--;
+  double v[CS__BM_COUNT] = {[CS__BM_SIZE] = b->n,
+                            [CS__BM_TOKENS] = (double)b->total_tokens,
+                            [CS__BM_PREFILL] = (double)b->num_prefill_tokens,
+                            [CS__BM_DECODE] = (double)b->num_decode_tokens,
+                            [CS__BM_EXEC] = b->completed_at - b->scheduled_at,
+                            [CS__BM_PREFILLS_DONE] = prefills};
+  for (int m = 0; m < CS__BM_COUNT; m++) cs__vec_push(&rep->bm[m], v[m]);
+  cs__meter_put(&rep->mem, sim->now, cs__sim_replica_memory_percent(sim, k));
+  if (sim->obs && sim->obs->on_batch_end) sim->obs->on_batch_end(sim->obs->ud, sim, b);
+  push(sim, sim->now, CS__EV_REPLICA_SCHEDULE, k, -1, NULL);
+  for (int32_t i = 0; i < b->n; i++)
+    if (b->requests[i]->prefill_completed_at == b->completed_at)
+      push(sim, sim->now, CS__EV_PREFILL_END, k, -1, b->requests[i]);
+  for (int32_t i = 0; i < b->n; i++)
+    if (b->requests[i]->completed) push(sim, sim->now, CS__EV_REQUEST_END, k, -1, b->requests[i]);
+  cs__batch_recycle(sim, b);
+}
+
+/* Per-request record (§6.1, V1 definitions). */
+static void record_request(cs__sim *sim, const cs__request *r) {
+  cs_request_record rec;
+  double a = r->arrived_at, s = r->scheduled_at, f = r->prefill_completed_at, c = r->completed_at;
+  double e = r->execution_time, m = r->model_execution_time, p = r->preempted_time;
+  double P = r->num_prefill, D = r->num_decode;
+  double *v = rec.v;
+  v[CS_RM_REQUEST_ID] = (double)r->id;
+  v[CS_RM_E2E] = c - a;
+  v[CS_RM_E2E_NORM] = (c - a) / D;
+  v[CS_RM_EXEC] = e;
+  v[CS_RM_EXEC_NORM] = e / D;
+  v[CS_RM_MODEL_EXEC] = m;
+  v[CS_RM_MODEL_EXEC_NORM] = m / D;
+  v[CS_RM_PREEMPT] = p;
+  v[CS_RM_SCHED_DELAY] = r->scheduling_delay;
+  v[CS_RM_EXEC_PLUS_PREEMPT] = e + p;
+  v[CS_RM_EXEC_PLUS_PREEMPT_NORM] = (e + p) / D;
+  v[CS_RM_TTFT] = f - a;
+  v[CS_RM_TTFT_NORM] = (f - a) / P;
+  v[CS_RM_PREFILL_EPP] = f - s;
+  v[CS_RM_PREFILL_EPP_NORM] = (f - s) / P;
+  v[CS_RM_TPOT] = (c - f) / D;
+  v[CS_RM_INTER_ARRIVAL] = r->metric_inter_arrival;
+  v[CS_RM_NUM_TOKENS] = (double)r->metric_num_prefill + r->metric_num_decode;
+  v[CS_RM_NUM_PREFILL] = r->metric_num_prefill;
+  v[CS_RM_NUM_PREFILL_CACHED] = r->num_prefill_cached;
+  v[CS_RM_NUM_DECODE] = r->metric_num_decode;
+  v[CS_RM_PD_RATIO] = (double)r->metric_num_prefill / (double)r->metric_num_decode;
+  v[CS_RM_NUM_RESTARTS] = r->num_restarts;
+  v[CS_RM_ARRIVED_AT] = a;
+  v[CS_RM_REPLICA] = r->replica_id;
+  cs__vec_push(&sim->records, rec);
+  cs__vec_push(&sim->completion_times, c);
+  sim->num_completed++;
+}
+
+static void on_request_end(cs__sim *sim, cs__request *r) {
+  if (sim->router->on_request_end) sim->router->on_request_end(sim->router_state, r);
+  record_request(sim, r);
+  if (sim->obs && sim->obs->on_request_end) sim->obs->on_request_end(sim->obs->ud, sim, r);
+}
+
+/* ---- the loop ---------------------------------------------------------------------------- */
+
+static int pull_next(cs__sim *sim, cs_err *err) {
+  int rc = cs_workload_next(sim->wl, &sim->next, err);
+  if (rc < 0) return rc;
+  sim->have_next = rc == 1;
+  return 0;
+}
+
+static cs__request *new_request(cs__sim *sim, const cs_request_spec *sp) {
+  cs__request *r = cs__sim_alloc(sim, sizeof *r);
+  r->id = sim->next_request_id++;
+  r->arrived_at = sp->arrived_at;
+  r->num_prefill = sp->prefill;
+  r->num_decode = sp->decode;
+  r->replica_id = -1;
+  r->session_id = sp->session_id;
+  r->hashes = sp->hashes;
+  r->hash_n = sp->hashes ? sp->hash_n : 0;
+  return r;
+}
+
+int cs__sim_loop(cs__sim *sim, cs_err *err) {
+  const double limit = sim->cfg->time_limit_s;
+  int rc = pull_next(sim, err);
+  if (rc < 0) return rc;
+  while (!sim->terminated) {
+    if (sim->have_next && (!sim->heap.n || sim->next.arrived_at <= sim->heap.v[0].t)) {
+      if (sim->next.prefill < 1 || sim->next.decode < 1)
+        return cs_err_set(err, CS_ESIM, "request %lld has %d prompt and %d output tokens (expected at least 1 each)",
+                          (long long)sim->next_request_id, (int)sim->next.prefill, (int)sim->next.decode);
+      cs__request *r = new_request(sim, &sim->next);
+      push(sim, r->arrived_at, CS__EV_REQUEST_ARRIVAL, -1, -1, r);
+      if ((rc = pull_next(sim, err)) < 0) return rc;
+      continue;
+    }
+    if (!sim->heap.n) break;
+    cs__event ev = pop(sim);
+    sim->now = ev.t;
+    if (limit > 0 && ev.t > limit) sim->terminated = true; /* this event is still handled */
+    sim->num_events++;
+    if (sim->obs && sim->obs->on_event) sim->obs->on_event(sim->obs->ud, sim, &ev);
+    switch ((cs__ev_kind)ev.kind) {
+    case CS__EV_REQUEST_ARRIVAL: on_request_arrival(sim, ev.p); break;
+    case CS__EV_GLOBAL_SCHEDULE: on_global_schedule(sim); break;
+    case CS__EV_REPLICA_SCHEDULE: on_replica_schedule(sim, ev.replica); break;
+    case CS__EV_BATCH_STAGE_ARRIVAL: on_stage_arrival(sim, ev.replica, ev.stage, ev.p); break;
+    case CS__EV_REPLICA_STAGE_SCHEDULE: on_stage_schedule(sim, ev.replica, ev.stage); break;
+    case CS__EV_BATCH_STAGE_END: on_stage_end(sim, ev.replica, ev.stage, ev.p); break;
+    case CS__EV_BATCH_END: on_batch_end(sim, ev.replica, ev.p); break;
+    case CS__EV_PREFILL_END:
+      if (sim->router->on_prefill_end) sim->router->on_prefill_end(sim->router_state, ev.p);
+      break;
+    case CS__EV_REQUEST_END: on_request_end(sim, ev.p); break;
+    }
+  }
+  return 0;
+}

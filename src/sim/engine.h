@@ -1,0 +1,158 @@
+/* Internal state of one simulation (src/sim only, plus tests through the observer hook).
+ * Everything here lives in the simulation's arena or in a few malloc'd growable arrays that the
+ * engine frees when the run ends. See engine.c for the event loop. */
+#ifndef CS_SIM_ENGINE_H
+#define CS_SIM_ENGINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "capsearch/sim.h"
+#include "sim/types.h"
+#include "util/arena.h"
+#include "util/sbuf.h"
+
+/* V1 event numbering (vidur-semantics.md §1.3): at equal times lower numbers pop first. */
+typedef enum cs__ev_kind {
+  CS__EV_BATCH_STAGE_ARRIVAL = 1,
+  CS__EV_REQUEST_ARRIVAL = 2,
+  CS__EV_BATCH_STAGE_END = 3,
+  CS__EV_BATCH_END = 4,
+  CS__EV_PREFILL_END = 5,
+  CS__EV_REQUEST_END = 6,
+  CS__EV_GLOBAL_SCHEDULE = 7,
+  CS__EV_REPLICA_SCHEDULE = 8,
+  CS__EV_REPLICA_STAGE_SCHEDULE = 9
+} cs__ev_kind;
+
+typedef struct cs__event {
+  double t;
+  int64_t seq;     /* per-simulation creation order (Vidur's event id) */
+  int32_t kind;
+  int32_t replica;
+  int32_t stage;
+  void *p;         /* cs__batch or cs__request */
+} cs__event;
+
+/* A batch with the engine's private bookkeeping (the cs__batch is the first member). */
+typedef struct cs__batch_x {
+  cs__batch b;
+  int cls;
+  int32_t cap;
+  struct cs__batch_x *next_free;
+  double stage_total, stage_model, stage_start; /* the stage it is executing */
+} cs__batch_x;
+
+/* Time-weighted mean with Vidur's SeriesAverageMeter rules (§6.3): each value holds until the
+ * next sample; segments starting at time 0 are skipped; the tail after the last sample is not
+ * counted. */
+typedef struct cs__meter {
+  bool have;
+  double last_x, last_y;
+  double sum, dur;
+  double min, max;
+} cs__meter;
+void cs__meter_put(cs__meter *m, double x, double y);
+double cs__meter_mean(const cs__meter *m);
+
+typedef struct cs__stage {
+  cs__batch **fifo; /* ring buffer of num_stages batches */
+  int32_t head, n, cap;
+  bool busy;
+  cs__meter busy_meter, mfu_meter;
+} cs__stage;
+
+/* Per-batch values kept for the batch quantile tables (and batch_metrics.csv). */
+enum { CS__BM_SIZE, CS__BM_TOKENS, CS__BM_PREFILL, CS__BM_DECODE, CS__BM_EXEC, CS__BM_PREFILLS_DONE, CS__BM_COUNT };
+extern const char *const cs__batch_metric_names[CS__BM_COUNT];
+
+typedef struct cs__replica {
+  const cs__replica_sched_ops *ops;
+  void *state;
+  cs__replica_ctx ctx;
+  cs__stage *stages;
+  int32_t running_batches;
+  double last_first_arrival; /* V1 per-replica inter-arrival */
+  cs__meter mem;
+  int64_t num_batches, num_preemptions;
+  CS__VEC(double) bm[CS__BM_COUNT];
+} cs__replica;
+
+/* Test hook: called by the engine as the run goes (all callbacks optional). */
+typedef struct cs__sim_observer {
+  void *ud;
+  void (*on_event)(void *ud, cs__sim *sim, const cs__event *ev);           /* before handling */
+  void (*on_batch_formed)(void *ud, cs__sim *sim, const cs__batch *b);    /* after on_schedule */
+  void (*on_batch_end)(void *ud, cs__sim *sim, const cs__batch *b);       /* after the schedulers saw it */
+  void (*on_preemption)(void *ud, cs__sim *sim, int32_t replica, const cs__request *victim);
+  void (*on_request_end)(void *ud, cs__sim *sim, const cs__request *r);
+} cs__sim_observer;
+
+typedef struct cs__chrome_ev {
+  int64_t batch_id;
+  int32_t replica, stage, size;
+  int64_t tokens;
+  double start, dur;
+} cs__chrome_ev;
+
+struct cs__sim {
+  const cs_sim_config *cfg;
+  cs__arena arena;
+  const cs__sim_observer *obs;
+  double now;
+  int64_t seq;
+  bool terminated;
+  int64_t num_events;
+
+  CS__VEC(cs__event) heap;
+
+  cs_workload *wl;
+  bool have_next;
+  cs_request_spec next;
+  int64_t next_request_id;
+  int64_t num_arrived, num_completed, num_preemptions;
+
+  CS__VEC(cs__request *) gqueue;
+  bool *touched;                         /* replicas routed to in one GLOBAL_SCHEDULE */
+
+  const cs__global_sched_ops *router;
+  void *router_state;
+  cs__router_ctx router_ctx;
+  cs_params replica_params, global_params, queue_params;
+  const cs__rqueue_ops *queue_ops;
+
+  int32_t num_replicas, num_stages;
+  cs__replica *replicas;
+  int64_t num_blocks;
+
+  cs__batch_x *batch_free[32];
+  int64_t next_batch_id, num_batches;
+  CS__VEC(cs_batch_item) items;          /* predictor scratch */
+  CS__VEC(cs__request *) done_scratch;   /* completed requests of one batch */
+
+  /* MFU constants (§6.3) */
+  double params_per_device, mfu_attn_coeff, mfu_peak;
+
+  /* results */
+  CS__VEC(cs_request_record) records;    /* completion order */
+  CS__VEC(double) arrival_times;
+  CS__VEC(double) completion_times;
+  CS__VEC(cs__chrome_ev) chrome;
+};
+
+/* Runs a simulation with an observer (NULL = none); cs_sim_run is this with NULL. */
+int cs__sim_run_observed(const cs_sim_config *cfg, const cs__sim_observer *obs, cs_sim_result **out, cs_err *err);
+void cs__batch_recycle(cs__sim *sim, cs__batch *b);
+int cs__sim_loop(cs__sim *sim, cs_err *err);
+/* Copies a policy's user parameters (unknown names are errors with a suggestion) and fills defaults. */
+int cs__sim_finish_params(const cs_params *in, const cs_policy_info *info, const char *kind, cs_params *out,
+                          cs_err *err);
+double cs__sim_now(const cs__sim *sim);
+int32_t cs__sim_num_replicas(const cs__sim *sim);
+double cs__sim_replica_memory_percent(cs__sim *sim, int32_t replica);
+const cs_sim_config *cs__sim_config(const cs__sim *sim);
+
+/* Builds the result object from a finished simulation (result.c). */
+int cs__sim_make_result(cs__sim *sim, double wall_s, cs_sim_result **out);
+
+#endif

@@ -1,0 +1,357 @@
+/* Vidur-V1-compatible result directory (vidur-semantics.md §6.2-§6.3):
+ *   config.json                      the resolved configuration (+ the caller's job JSON)
+ *   request_metrics.csv[.gz]         V1 columns and order, sorted by Request Id, floats "%.6f"
+ *   plots/<metric>.csv               101-row quantile tables (cdf,<metric>) of the 15 time metrics
+ *   plots/<metric>_replicawise.csv   the same per replica (cdf,<metric>,replica) when R > 1
+ *   plots/request_{arrival,completion}_time_series.csv
+ *   plots/batch_*.csv                per-replica batch quantile tables (cdf,<metric>,replica);
+ *                                    exact pandas quantiles where Vidur uses DDSketch (1% accuracy)
+ *   plots/replica_{memory_usage,busy_time,mfu,prefix_cache_metrics}.json
+ *   chrome_trace.json                when recorded
+ * Every file is written atomically; identical inputs give byte-identical files. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/result.h"
+#include "util/fs.h"
+#include "util/json.h"
+#include "util/text.h"
+
+static int write_sbuf(const char *dir, const char *name, cs__sbuf *sb, bool gz, cs_err *err) {
+  char *path = cs__path_join(dir, name);
+  int rc = cs__write_file_atomic(path, sb->buf ? sb->buf : "", sb->len, gz, err);
+  free(path);
+  cs__sbuf_reset(sb);
+  return rc;
+}
+
+static void add_py(cs__sbuf *sb, double v) {
+  char b[32];
+  if (isnan(v)) return; /* pandas writes NaN as an empty field */
+  cs__sbuf_adds(sb, cs__fmt_pyfloat(v, b));
+}
+
+static void add_f6(cs__sbuf *sb, double v, bool is_int) {
+  if (isnan(v)) return;
+  if (isinf(v)) {
+    cs__sbuf_adds(sb, v < 0 ? "-inf" : "inf");
+    return;
+  }
+  if (is_int)
+    cs__sbuf_addf(sb, "%lld", (long long)v);
+  else
+    cs__sbuf_addf(sb, "%.6f", v);
+}
+
+static void write_table_rows(cs__sbuf *sb, const cs_quantile_table *t, int replica) {
+  for (int i = 0; i <= 100; i++) {
+    add_py(sb, t->cdf[i]);
+    cs__sbuf_addc(sb, ',');
+    add_py(sb, t->value[i]);
+    if (replica >= 0) cs__sbuf_addf(sb, ",%d", replica);
+    cs__sbuf_addc(sb, '\n');
+  }
+}
+
+static int write_request_metrics(const cs_sim_result *r, const char *dir, bool gz, cs__sbuf *sb, cs_err *err) {
+  for (int m = 0; m < CS_RM_COUNT; m++) cs__sbuf_addf(sb, "%s%s", m ? "," : "", cs_rm_name((cs_rm)m));
+  cs__sbuf_addc(sb, '\n');
+  for (size_t i = 0; i < r->nrecords; i++) {
+    for (int m = 0; m < CS_RM_COUNT; m++) {
+      if (m) cs__sbuf_addc(sb, ',');
+      add_f6(sb, r->records[i].v[m], cs_rm_is_integer((cs_rm)m));
+    }
+    cs__sbuf_addc(sb, '\n');
+  }
+  return write_sbuf(dir, gz ? "request_metrics.csv.gz" : "request_metrics.csv", sb, gz, err);
+}
+
+static int write_plots(const cs_sim_result *r, const char *plots, cs__sbuf *sb, cs_err *err) {
+  int rc;
+  size_t n = r->nrecords;
+  double *vals = cs__xmalloc((n ? n : 1) * sizeof *vals);
+  char name[160];
+  for (int m = 0; m < CS_RM_COUNT; m++) {
+    if (!cs_rm_is_distribution((cs_rm)m)) continue;
+    const char *col = cs_rm_name((cs_rm)m);
+    for (size_t i = 0; i < n; i++) vals[i] = r->records[i].v[m];
+    cs_quantile_table t;
+    cs_quantile_table_build(vals, n, &t);
+    cs__sbuf_addf(sb, "cdf,%s\n", col);
+    write_table_rows(sb, &t, -1);
+    snprintf(name, sizeof name, "%s.csv", col);
+    if ((rc = write_sbuf(plots, name, sb, false, err))) goto out;
+    if (r->num_replicas > 1) {
+      cs__sbuf_addf(sb, "cdf,%s,replica\n", col);
+      for (int32_t k = 0; k < r->num_replicas; k++) {
+        size_t c = 0;
+        for (size_t i = 0; i < n; i++)
+          if ((int32_t)r->records[i].v[CS_RM_REPLICA] == k) vals[c++] = r->records[i].v[m];
+        if (!c) continue;
+        cs_quantile_table_build(vals, c, &t);
+        write_table_rows(sb, &t, k);
+      }
+      snprintf(name, sizeof name, "%s_replicawise.csv", col);
+      if ((rc = write_sbuf(plots, name, sb, false, err))) goto out;
+    }
+  }
+  cs__sbuf_adds(sb, "Time (sec),request_arrival\n");
+  for (size_t i = 0; i < r->narrivals; i++) {
+    add_py(sb, r->arrivals[i]);
+    cs__sbuf_addf(sb, ",%zu\n", i + 1);
+  }
+  if ((rc = write_sbuf(plots, "request_arrival_time_series.csv", sb, false, err))) goto out;
+  cs__sbuf_adds(sb, "Time (sec),request_completion\n");
+  for (size_t i = 0; i < r->ncompletions; i++) {
+    add_py(sb, r->completions[i]);
+    cs__sbuf_addf(sb, ",%zu\n", i + 1);
+  }
+  if ((rc = write_sbuf(plots, "request_completion_time_series.csv", sb, false, err))) goto out;
+  for (int m = 0; m < CS__BM_COUNT; m++) {
+    cs__sbuf_addf(sb, "cdf,%s,replica\n", cs__batch_metric_names[m]);
+    for (int32_t k = 0; k < r->num_replicas; k++) {
+      const cs_quantile_table *t = &r->batch_replica[k * CS__BM_COUNT + m];
+      if (t->count) write_table_rows(sb, t, k);
+    }
+    snprintf(name, sizeof name, "%s.csv", cs__batch_metric_names[m]);
+    if ((rc = write_sbuf(plots, name, sb, false, err))) goto out;
+  }
+  rc = 0;
+out:
+  free(vals);
+  return rc;
+}
+
+static int write_replica_json(const cs_sim_result *r, const char *plots, cs__sbuf *sb, cs_err *err) {
+  cs__jw w;
+  char key[32];
+  int rc;
+  cs__jw_init(&w, sb, false);
+  cs__jw_obj_begin(&w);
+  for (int32_t k = 0; k < r->num_replicas; k++) {
+    snprintf(key, sizeof key, "%d", k);
+    cs__jw_key(&w, key);
+    cs__jw_obj_begin(&w);
+    cs__jw_knum(&w, "replica_memory_usage_min", r->replicas[k].memory_usage_min);
+    cs__jw_knum(&w, "replica_memory_usage_max", r->replicas[k].memory_usage_max);
+    cs__jw_knum(&w, "replica_memory_usage_weighted_mean", r->replicas[k].memory_usage_weighted_mean);
+    cs__jw_obj_end(&w);
+  }
+  cs__jw_obj_end(&w);
+  cs__sbuf_addc(sb, '\n');
+  if ((rc = write_sbuf(plots, "replica_memory_usage.json", sb, false, err))) return rc;
+  for (int which = 0; which < 2; which++) {
+    cs__jw_init(&w, sb, false);
+    cs__jw_obj_begin(&w);
+    for (int32_t k = 0; k < r->num_replicas; k++) {
+      snprintf(key, sizeof key, "%d", k);
+      cs__jw_key(&w, key);
+      cs__jw_obj_begin(&w);
+      for (int32_t s = 0; s < r->num_stages; s++) {
+        const cs__stage_stats *ss = &r->stages[k * r->num_stages + s];
+        snprintf(key, sizeof key, "%d", s);
+        cs__jw_key(&w, key);
+        cs__jw_obj_begin(&w);
+        if (which == 0) {
+          cs__jw_knum(&w, "busy_time_percent_min", ss->busy_min);
+          cs__jw_knum(&w, "busy_time_percent_max", ss->busy_max);
+          cs__jw_knum(&w, "busy_time_percent_weighted_mean", ss->busy_mean);
+        } else {
+          cs__jw_knum(&w, "mfu_min", ss->mfu_min);
+          cs__jw_knum(&w, "mfu_max", ss->mfu_max);
+          cs__jw_knum(&w, "mfu_weighted_mean", ss->mfu_mean);
+        }
+        cs__jw_obj_end(&w);
+      }
+      cs__jw_obj_end(&w);
+    }
+    cs__jw_obj_end(&w);
+    cs__sbuf_addc(sb, '\n');
+    if ((rc = write_sbuf(plots, which == 0 ? "replica_busy_time.json" : "replica_mfu.json", sb, false, err))) return rc;
+  }
+  cs__jw_init(&w, sb, false);
+  cs__jw_obj_begin(&w);
+  for (int32_t k = 0; k < r->num_replicas; k++) {
+    snprintf(key, sizeof key, "%d", k);
+    cs__jw_key(&w, key);
+    cs__jw_obj_begin(&w);
+    int64_t c = r->replicas[k].prefix_cached_tokens, t = r->replicas[k].prefix_total_tokens;
+    cs__jw_kint(&w, "cached_tokens_sum", c);
+    cs__jw_kint(&w, "total_tokens_sum", t);
+    cs__jw_knum(&w, "hit_ratio", t ? (double)c / (double)t : 0.0);
+    cs__jw_obj_end(&w);
+  }
+  cs__jw_obj_end(&w);
+  cs__sbuf_addc(sb, '\n');
+  return write_sbuf(plots, "replica_prefix_cache_metrics.json", sb, false, err);
+}
+
+static void jw_params(cs__jw *w, const char *key, const char *name, const cs_params *p, const char *kind,
+                      int (*info)(const char *, const cs_policy_info **, cs_err *)) {
+  cs__jw_key(w, key);
+  cs__jw_obj_begin(w);
+  cs__jw_kstr(w, "name", name);
+  const cs_policy_info *pi;
+  cs_params full;
+  if (name && !info(name, &pi, NULL) && !cs__sim_finish_params(p, pi, kind, &full, NULL))
+    for (size_t i = 0; i < pi->nparams; i++) { /* declared order: stable output */
+      double v = cs_params_get(&full, pi->params[i].name, pi->params[i].def);
+      if (pi->params[i].type == CS_PARAM_BOOL)
+        cs__jw_kbool(w, pi->params[i].name, v != 0);
+      else if (pi->params[i].type == CS_PARAM_INT)
+        cs__jw_kint(w, pi->params[i].name, (int64_t)v);
+      else
+        cs__jw_knum(w, pi->params[i].name, v);
+    }
+  cs__jw_obj_end(w);
+}
+
+static const char *arrival_name(cs_arrival_kind k) {
+  static const char *const n[] = {"poisson", "gamma", "static", "uniform", "trace"};
+  return (unsigned)k < 5 ? n[k] : "?";
+}
+static const char *length_name(cs_length_kind k) {
+  static const char *const n[] = {"trace", "fixed", "uniform", "zipf"};
+  return (unsigned)k < 4 ? n[k] : "?";
+}
+
+static void write_config(const cs_sim_result *r, const cs_sim_config *cfg, const char *extra, cs__sbuf *sb) {
+  cs__jw w;
+  cs__jw_init(&w, sb, false);
+  cs__jw_obj_begin(&w);
+  cs__jw_kstr(&w, "simulator", "capsearch");
+  cs__jw_kint(&w, "seed", (int64_t)cfg->workload.seed);
+  cs__jw_knum(&w, "time_limit", cfg->time_limit_s);
+  cs__jw_key(&w, "cluster_config");
+  cs__jw_obj_begin(&w);
+  cs__jw_kint(&w, "num_replicas", cfg->num_replicas);
+  cs__jw_key(&w, "replica_config");
+  cs__jw_obj_begin(&w);
+  const cs_model *m = cfg->model;
+  cs__jw_kstr(&w, "model_name", m->name);
+  cs__jw_knum(&w, "memory_margin_fraction", cfg->memory_margin);
+  cs__jw_kint(&w, "num_pipeline_stages", cfg->pp);
+  cs__jw_kint(&w, "tensor_parallel_size", cfg->tp);
+  cs__jw_kstr(&w, "device", cfg->device->name);
+  cs__jw_kstr(&w, "network_device", cfg->network ? cfg->network->name : NULL);
+  cs__jw_kint(&w, "world_size", (int64_t)cfg->tp * cfg->pp);
+  cs__jw_key(&w, "model_config");
+  cs__jw_obj_begin(&w);
+  cs__jw_kint(&w, "num_layers", m->num_layers);
+  cs__jw_kint(&w, "num_q_heads", m->num_q_heads);
+  cs__jw_kint(&w, "num_kv_heads", m->num_kv_heads);
+  cs__jw_kint(&w, "embedding_dim", m->hidden);
+  cs__jw_kint(&w, "mlp_hidden_dim", m->mlp_hidden);
+  cs__jw_kbool(&w, "use_gated_mlp", m->gated_mlp);
+  cs__jw_kint(&w, "vocab_size", m->vocab);
+  cs__jw_obj_end(&w);
+  cs__jw_obj_end(&w);
+  jw_params(&w, "global_scheduler_config", cfg->global_scheduler, &cfg->global_params, "global scheduler",
+            cs_global_sched_info);
+  jw_params(&w, "replica_scheduler_config", cfg->replica_scheduler, &cfg->replica_params, "replica scheduler",
+            cs_replica_sched_info);
+  jw_params(&w, "request_queue_config", cfg->request_queue ? cfg->request_queue : "fcfs", &cfg->queue_params,
+            "request queue", cs_request_queue_info);
+  cs__jw_kint(&w, "block_size", cfg->block_size);
+  cs__jw_kint(&w, "num_blocks", r->stats.num_blocks);
+  cs__jw_knum(&w, "watermark_blocks_fraction", cfg->watermark_fraction);
+  cs__jw_kbool(&w, "enable_prefix_caching", cfg->prefix_caching);
+  cs__jw_kint(&w, "num_preallocate_tokens", cfg->prealloc_tokens);
+  cs__jw_kbool(&w, "keep_prompt_on_restart", !cfg->vidur_restart_quirk);
+  cs__jw_obj_end(&w);
+  const cs_workload_spec *ws = &cfg->workload;
+  cs__jw_key(&w, "request_generator_config");
+  cs__jw_obj_begin(&w);
+  cs__jw_kstr(&w, "arrival", arrival_name(ws->arrival));
+  cs__jw_knum(&w, "qps", ws->qps);
+  if (ws->arrival == CS_ARRIVAL_GAMMA) cs__jw_knum(&w, "cv", ws->cv);
+  if (ws->arrival == CS_ARRIVAL_POISSON) cs__jw_kbool(&w, "poisson_truncated", !ws->poisson_untruncated);
+  if (ws->arrival == CS_ARRIVAL_TRACE) cs__jw_knum(&w, "time_scale_factor", ws->time_scale);
+  cs__jw_kstr(&w, "length", length_name(ws->length));
+  cs__jw_kstr(&w, "trace_file", ws->trace ? ws->trace->path : NULL);
+  if (ws->length == CS_LENGTH_FIXED) {
+    cs__jw_kint(&w, "prefill_tokens", ws->fixed_prefill);
+    cs__jw_kint(&w, "decode_tokens", ws->fixed_decode);
+  }
+  if (ws->length == CS_LENGTH_UNIFORM || ws->length == CS_LENGTH_ZIPF) {
+    cs__jw_kint(&w, "min_tokens", ws->min_tokens);
+    cs__jw_kint(&w, "max_tokens", ws->max_tokens);
+    cs__jw_knum(&w, "prefill_to_decode_ratio", ws->pd_ratio);
+    if (ws->length == CS_LENGTH_ZIPF) cs__jw_knum(&w, "theta", ws->zipf_theta);
+  }
+  cs__jw_knum(&w, "prefill_scale_factor", ws->prefill_scale);
+  cs__jw_knum(&w, "decode_scale_factor", ws->decode_scale);
+  cs__jw_kint(&w, "num_requests", ws->num_requests);
+  cs__jw_knum(&w, "duration", ws->duration);
+  cs__jw_kint(&w, "max_tokens", ws->max_seq_len);
+  cs__jw_kint(&w, "seed", (int64_t)ws->seed);
+  cs__jw_obj_end(&w);
+  cs__jw_key(&w, "execution_time_predictor_config");
+  cs__jw_obj_begin(&w);
+  cs__jw_kstr(&w, "name", r->predictor_name);
+  cs__jw_obj_end(&w);
+  cs__jw_kint(&w, "router_seed", (int64_t)cfg->router_seed);
+  cs__jw_obj_end(&w);
+  /* merge the caller's JSON object: its members follow ours */
+  if (extra) {
+    const char *a = extra, *b = extra + strlen(extra);
+    while (a < b && strchr(" \t\r\n", *a)) a++;
+    while (b > a && strchr(" \t\r\n", b[-1])) b--;
+    if (b - a >= 2 && *a == '{' && b[-1] == '}') {
+      const char *ia = a + 1, *ib = b - 1;
+      while (ia < ib && strchr(" \t\r\n", *ia)) ia++;
+      if (ia < ib && sb->len && sb->buf[sb->len - 1] == '}') {
+        sb->len--;
+        while (sb->len && sb->buf[sb->len - 1] == '\n') sb->len--;
+        cs__sbuf_adds(sb, ",\n  ");
+        cs__sbuf_add(sb, ia, (size_t)(ib - ia));
+        while (sb->len && strchr(" \t\r\n", sb->buf[sb->len - 1])) sb->len--;
+        cs__sbuf_adds(sb, "\n}");
+      }
+    }
+  }
+  cs__sbuf_addc(sb, '\n');
+}
+
+static int write_chrome(const cs_sim_result *r, const char *dir, cs__sbuf *sb, cs_err *err) {
+  cs__sbuf_adds(sb, "{\"traceEvents\":[");
+  char b1[32], b2[32];
+  for (size_t i = 0; i < r->nchrome; i++) {
+    const cs__chrome_ev *e = &r->chrome[i];
+    cs__sbuf_addf(sb,
+                  "%s\n{\"name\":\"batch %lld\",\"ph\":\"X\",\"ts\":%s,\"dur\":%s,\"pid\":%d,\"tid\":%d,"
+                  "\"args\":{\"batch_id\":%lld,\"batch_size\":%d,\"num_tokens\":%lld}}",
+                  i ? "," : "", (long long)e->batch_id, cs__fmt_double(e->start * 1e6, b1),
+                  cs__fmt_double(e->dur * 1e6, b2), e->replica, e->stage, (long long)e->batch_id, e->size,
+                  (long long)e->tokens);
+  }
+  cs__sbuf_adds(sb, "\n]}\n");
+  return write_sbuf(dir, "chrome_trace.json", sb, false, err);
+}
+
+int cs_sim_write_outputs(const cs_sim_result *r, const cs_sim_config *cfg, const char *dir,
+                         const cs_sim_write_opts *opts, cs_err *err) {
+  cs_sim_write_opts def = {.gzip_request_metrics = false, .write_plots = true, .config_json = NULL};
+  if (!opts) opts = &def;
+  if (!cs__is_dir(dir)) return cs_err_set(err, CS_ENOENT, "%s: output directory does not exist", dir);
+  cs__sbuf sb;
+  cs__sbuf_init(&sb);
+  char *plots = cs__path_join(dir, "plots");
+  int rc;
+  write_config(r, cfg, opts->config_json, &sb);
+  if ((rc = write_sbuf(dir, "config.json", &sb, false, err))) goto out;
+  if ((rc = write_request_metrics(r, dir, opts->gzip_request_metrics, &sb, err))) goto out;
+  if (opts->write_plots) {
+    if ((rc = cs__mkdir_p(plots, err))) goto out;
+    if ((rc = write_plots(r, plots, &sb, err))) goto out;
+    if ((rc = write_replica_json(r, plots, &sb, err))) goto out;
+  }
+  if (cfg->chrome_trace && (rc = write_chrome(r, dir, &sb, err))) goto out;
+  rc = 0;
+out:
+  free(plots);
+  cs__sbuf_release(&sb);
+  return rc;
+}

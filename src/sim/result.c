@@ -1,0 +1,158 @@
+/* Builds a cs_sim_result from a finished simulation; public accessors. */
+#include "sim/result.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/sbuf.h"
+
+const char *const cs__batch_metric_names[CS__BM_COUNT] = {
+    [CS__BM_SIZE] = "batch_size",
+    [CS__BM_TOKENS] = "batch_num_tokens",
+    [CS__BM_PREFILL] = "batch_num_prefill_tokens",
+    [CS__BM_DECODE] = "batch_num_decode_tokens",
+    [CS__BM_EXEC] = "batch_execution_time",
+    [CS__BM_PREFILLS_DONE] = "batch_num_completed_prefills",
+};
+
+typedef struct idrec {
+  double id;
+  int32_t idx;
+} idrec;
+
+static int cmp_id(const void *a, const void *b) {
+  const idrec *x = a, *y = b;
+  return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static void *dup_mem(const void *p, size_t n) {
+  void *q = cs__xmalloc(n ? n : 1);
+  if (n) memcpy(q, p, n);
+  return q;
+}
+
+int cs__sim_make_result(cs__sim *sim, double wall_s, cs_sim_result **out) {
+  cs_sim_result *r = cs__xcalloc(1, sizeof *r);
+  size_t n = sim->records.n;
+  /* sort by id, remembering the completion order */
+  idrec *ix = cs__xmalloc((n ? n : 1) * sizeof *ix);
+  for (size_t i = 0; i < n; i++) ix[i] = (idrec){sim->records.v[i].v[CS_RM_REQUEST_ID], (int32_t)i};
+  qsort(ix, n, sizeof *ix, cmp_id);
+  r->records = cs__xmalloc((n ? n : 1) * sizeof *r->records);
+  r->completion_order = cs__xmalloc((n ? n : 1) * sizeof *r->completion_order);
+  for (size_t i = 0; i < n; i++) {
+    r->records[i] = sim->records.v[ix[i].idx];
+    r->completion_order[ix[i].idx] = (int32_t)i;
+  }
+  free(ix);
+  r->nrecords = n;
+  r->arrivals = dup_mem(sim->arrival_times.v, sim->arrival_times.n * sizeof(double));
+  r->narrivals = sim->arrival_times.n;
+  r->completions = dup_mem(sim->completion_times.v, sim->completion_times.n * sizeof(double));
+  r->ncompletions = sim->completion_times.n;
+  r->chrome = dup_mem(sim->chrome.v, sim->chrome.n * sizeof(cs__chrome_ev));
+  r->nchrome = sim->chrome.n;
+  snprintf(r->predictor_name, sizeof r->predictor_name, "%s", cs_predictor_get_ops(sim->cfg->predictor)->name);
+
+  int32_t R = sim->num_replicas, S = sim->num_stages;
+  r->num_replicas = R;
+  r->num_stages = S;
+  r->replicas = cs__xcalloc((size_t)R, sizeof *r->replicas);
+  r->stages = cs__xcalloc((size_t)R * (size_t)S, sizeof *r->stages);
+  r->batch_replica = cs__xcalloc((size_t)R * CS__BM_COUNT, sizeof *r->batch_replica);
+  for (int32_t k = 0; k < R; k++) {
+    cs__replica *rep = &sim->replicas[k];
+    cs_replica_stats *rs = &r->replicas[k];
+    rs->memory_usage_min = rep->mem.have ? rep->mem.min : 0;
+    rs->memory_usage_max = rep->mem.have ? rep->mem.max : 0;
+    rs->memory_usage_weighted_mean = cs__meter_mean(&rep->mem);
+    double busy = 0, mfu = 0;
+    for (int32_t s = 0; s < S; s++) {
+      cs__stage *st = &rep->stages[s];
+      cs__stage_stats *ss = &r->stages[k * S + s];
+      ss->busy_min = st->busy_meter.have ? st->busy_meter.min : 0;
+      ss->busy_max = st->busy_meter.have ? st->busy_meter.max : 0;
+      ss->busy_mean = cs__meter_mean(&st->busy_meter);
+      ss->mfu_min = st->mfu_meter.have ? st->mfu_meter.min : 0;
+      ss->mfu_max = st->mfu_meter.have ? st->mfu_meter.max : 0;
+      ss->mfu_mean = cs__meter_mean(&st->mfu_meter);
+      busy += ss->busy_mean;
+      mfu += ss->mfu_mean;
+    }
+    rs->busy_time_percent = busy / S;
+    rs->mfu_weighted_mean = mfu / S;
+    rs->num_batches = rep->num_batches;
+    rs->num_preemptions = rep->num_preemptions;
+    for (int m = 0; m < CS__BM_COUNT; m++)
+      cs_quantile_table_build(rep->bm[m].v, rep->bm[m].n, &r->batch_replica[k * CS__BM_COUNT + m]);
+  }
+  for (size_t i = 0; i < n; i++) {
+    int32_t k = (int32_t)r->records[i].v[CS_RM_REPLICA];
+    if (k < 0 || k >= R) continue;
+    r->replicas[k].prefix_cached_tokens += (int64_t)r->records[i].v[CS_RM_NUM_PREFILL_CACHED];
+    r->replicas[k].prefix_total_tokens += (int64_t)r->records[i].v[CS_RM_NUM_PREFILL];
+  }
+  for (int m = 0; m < CS__BM_COUNT; m++) {
+    size_t tot = 0;
+    for (int32_t k = 0; k < R; k++) tot += sim->replicas[k].bm[m].n;
+    double *all = cs__xmalloc((tot ? tot : 1) * sizeof *all);
+    size_t o = 0;
+    for (int32_t k = 0; k < R; k++) {
+      if (sim->replicas[k].bm[m].n) memcpy(all + o, sim->replicas[k].bm[m].v, sim->replicas[k].bm[m].n * sizeof *all);
+      o += sim->replicas[k].bm[m].n;
+    }
+    cs_quantile_table_build(all, tot, &r->batch[m]);
+    free(all);
+  }
+
+  cs_sim_stats *st = &r->stats;
+  st->num_arrived = sim->num_arrived;
+  st->num_completed = sim->num_completed;
+  st->num_events = sim->num_events;
+  st->num_batches = sim->num_batches;
+  st->num_preemptions = sim->num_preemptions;
+  st->num_blocks = sim->num_blocks;
+  st->end_time = sim->now;
+  st->hit_time_limit = sim->terminated;
+  st->wall_seconds = wall_s;
+  size_t bytes = sim->arena.total + sim->heap.cap * sizeof(cs__event) + sim->records.cap * sizeof(cs_request_record) +
+                 (sim->arrival_times.cap + sim->completion_times.cap) * sizeof(double) +
+                 sim->gqueue.cap * sizeof(void *) + sim->chrome.cap * sizeof(cs__chrome_ev);
+  for (int32_t k = 0; k < R; k++)
+    for (int m = 0; m < CS__BM_COUNT; m++) bytes += sim->replicas[k].bm[m].cap * sizeof(double);
+  st->peak_bytes = bytes;
+  *out = r;
+  return 0;
+}
+
+void cs_sim_result_free(cs_sim_result *r) {
+  if (!r) return;
+  free(r->records);
+  free(r->completion_order);
+  free(r->replicas);
+  free(r->stages);
+  free(r->batch_replica);
+  free(r->arrivals);
+  free(r->completions);
+  free(r->chrome);
+  free(r);
+}
+
+const cs_sim_stats *cs_sim_result_stats(const cs_sim_result *r) { return &r->stats; }
+
+const cs_request_record *cs_sim_result_records(const cs_sim_result *r, size_t *n) {
+  *n = r->nrecords;
+  return r->records;
+}
+
+const cs_replica_stats *cs_sim_result_replica(const cs_sim_result *r, int replica) {
+  if (replica < 0 || replica >= r->num_replicas) return NULL;
+  return &r->replicas[replica];
+}
+
+const cs_quantile_table *cs_sim_result_batch_table(const cs_sim_result *r, const char *metric) {
+  for (int m = 0; m < CS__BM_COUNT; m++)
+    if (!strcmp(cs__batch_metric_names[m], metric)) return &r->batch[m];
+  return NULL;
+}

@@ -1,0 +1,31 @@
+/* The result of one simulation (internal layout; public accessors in capsearch/sim.h). */
+#ifndef CS_SIM_RESULT_H
+#define CS_SIM_RESULT_H
+
+#include "sim/engine.h"
+
+typedef struct cs__stage_stats {
+  double busy_min, busy_max, busy_mean;
+  double mfu_min, mfu_max, mfu_mean;
+} cs__stage_stats;
+
+struct cs_sim_result {
+  cs_sim_stats stats;
+  cs_request_record *records;      /* sorted by request id */
+  size_t nrecords;
+  int32_t *completion_order;       /* indexes into records, in completion order */
+  int32_t num_replicas, num_stages;
+  cs_replica_stats *replicas;
+  cs__stage_stats *stages;         /* [replica * num_stages + stage] */
+  cs_quantile_table batch[CS__BM_COUNT];      /* cluster-wide */
+  cs_quantile_table *batch_replica;           /* [replica * CS__BM_COUNT + metric] */
+  double *arrivals;                /* arrival times, arrival order */
+  size_t narrivals;
+  double *completions;             /* completion times, completion order */
+  size_t ncompletions;
+  cs__chrome_ev *chrome;
+  size_t nchrome;
+  char predictor_name[64];
+};
+
+#endif
