@@ -1,0 +1,399 @@
+/* Reading an output directory (SPEC §9): results.csv, runs/<hash>/job.json and the probe runs
+ * runs/<hash>/r<R>_q<qps>/ with their probe.json completion markers. Nothing here fails on a
+ * bad file: a corrupt or foreign file becomes a warning naming it, an absent one an entry in the
+ * "missing" list, so an interrupted sweep is analysed as far as it got. */
+#include <dirent.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "analysis/an_int.h"
+#include "analysis/an_load.h"
+#include "util/fs.h"
+#include "util/yaml.h"
+
+const char *const cs__jf_names[CS__JF_COUNT] = {
+#define CS__JF_NAME(id, name) name,
+    CS__JOB_FIELDS(CS__JF_NAME)
+#undef CS__JF_NAME
+};
+
+static void vpush(void *vec, const char *fmt, va_list ap) {
+  CS__VEC(char *) *v = vec;
+  cs__sbuf sb;
+  cs__sbuf_init(&sb);
+  cs__sbuf_vaddf(&sb, fmt, ap);
+  cs__vec_push(v, cs__sbuf_detach(&sb));
+  cs__sbuf_release(&sb);
+}
+
+void cs__an_warn(cs_analysis *a, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vpush(&a->warnings, fmt, ap);
+  va_end(ap);
+}
+
+void cs__an_missing(cs_analysis *a, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vpush(&a->missing, fmt, ap);
+  va_end(ap);
+}
+
+/* ---- JSON helpers (libyaml parses JSON) ---------------------------------------------------- */
+
+bool cs__jnum(const cs__ynode *map, const char *key, double *out) {
+  const cs__ynode *n = cs__ymap_get(map, key);
+  if (!n || n->kind != CS_Y_SCALAR || cs__y_is_null(n)) return false;
+  char *end;
+  double v = strtod(n->str, &end);
+  if (end == n->str || *end) return false;
+  *out = v;
+  return true;
+}
+
+bool cs__jbool(const cs__ynode *map, const char *key, bool *out) {
+  const cs__ynode *n = cs__ymap_get(map, key);
+  if (!n || n->kind != CS_Y_SCALAR) return false;
+  if (!strcasecmp(n->str, "true")) *out = true;
+  else if (!strcasecmp(n->str, "false")) *out = false;
+  else return false;
+  return true;
+}
+
+const char *cs__jstr(const cs__ynode *map, const char *key) {
+  const cs__ynode *n = cs__ymap_get(map, key);
+  if (!n || n->kind != CS_Y_SCALAR || cs__y_is_null(n)) return NULL;
+  return n->str;
+}
+
+/* ---- jobs -------------------------------------------------------------------------------- */
+
+static cs__job *find_job(cs_analysis *a, const char *hash) {
+  for (size_t i = 0; i < a->jobs.n; i++)
+    if (!strcmp(a->jobs.v[i].hash, hash)) return &a->jobs.v[i];
+  return NULL;
+}
+
+static cs__job *add_job(cs_analysis *a, const char *hash) {
+  cs__job j;
+  memset(&j, 0, sizeof j);
+  j.hash = cs__xstrdup(hash);
+  for (int k = 0; k < CS__JF_COUNT; k++) j.f[k] = cs__xstrdup("");
+  j.status = cs__xstrdup("");
+  j.reason = cs__xstrdup("");
+  j.rec_answer_qps = NAN;
+  j.rec_answer_replicas = NAN;
+  j.rec_price = NAN;
+  j.answer_probe = -1;
+  j.slo_quantile = NAN;
+  cs__vec_push(&a->jobs, j);
+  return &a->jobs.v[a->jobs.n - 1];
+}
+
+static void set_field(cs__job *j, int k, const char *v, bool overwrite) {
+  if (!v) return;
+  if (!overwrite && j->f[k][0]) return;
+  free(j->f[k]);
+  j->f[k] = cs__xstrdup(v);
+}
+
+static void read_results(cs_analysis *a) {
+  char *path = cs__path_join(a->out_dir, "results.csv");
+  if (!cs__path_exists(path)) {
+    cs__an_missing(a, "results.csv (the sweep has not written its job table yet; jobs come from runs/*/job.json)");
+    free(path);
+    return;
+  }
+  cs__csv csv;
+  cs_err e = {0};
+  if (cs__csv_load(path, &csv, &e)) {
+    cs__an_warn(a, "%s", e.msg);
+    free(path);
+    return;
+  }
+  int hc = cs__csv_col(&csv, "job_hash");
+  if (hc < 0) {
+    cs__an_warn(a, "%s: not a capsearch results table (no 'job_hash' column); ignored", path);
+    cs__csv_release(&csv);
+    free(path);
+    return;
+  }
+  if (csv.bad_rows)
+    cs__an_warn(a, "%s: %zu row(s) do not have the header's %zu columns (truncated file?)", path, csv.bad_rows,
+                csv.ncols);
+  a->have_results = true;
+  int cols[CS__JF_COUNT];
+  for (int k = 0; k < CS__JF_COUNT; k++) cols[k] = cs__csv_col(&csv, cs__jf_names[k]);
+  int c_status = cs__csv_col(&csv, "status"), c_reason = cs__csv_col(&csv, "reason");
+  int c_aq = cs__csv_col(&csv, "answer_qps"), c_ar = cs__csv_col(&csv, "answer_replicas");
+  int c_price = cs__csv_col(&csv, "price_per_gpu_hour");
+  for (size_t r = 0; r < csv.nrows; r++) {
+    const char *h = cs__csv_str(&csv, r, hc);
+    if (!*h) {
+      cs__an_warn(a, "%s: row %zu has an empty job_hash; skipped", path, r + 2);
+      continue;
+    }
+    cs__job *j = find_job(a, h);
+    if (!j) j = add_job(a, h);
+    j->in_results = true;
+    for (int k = 0; k < CS__JF_COUNT; k++)
+      if (cols[k] >= 0) set_field(j, k, cs__csv_str(&csv, r, cols[k]), true);
+    free(j->status);
+    j->status = cs__xstrdup(cs__csv_str(&csv, r, c_status));
+    free(j->reason);
+    j->reason = cs__xstrdup(cs__csv_str(&csv, r, c_reason));
+    j->rec_answer_qps = cs__csv_num(&csv, r, c_aq);
+    j->rec_answer_replicas = cs__csv_num(&csv, r, c_ar);
+    j->rec_price = cs__csv_num(&csv, r, c_price);
+  }
+  cs__csv_release(&csv);
+  free(path);
+}
+
+/* job.json: the job's parameters plus the SLO config {name, type, quantile, slos:[{metric, value}]}. */
+static void read_job_json(cs_analysis *a, cs__job *j, const char *path) {
+  cs__ydoc doc;
+  cs_err e = {0};
+  if (cs__ydoc_load_file(&doc, path, &e)) {
+    cs__an_warn(a, "%s", e.msg);
+    return;
+  }
+  const cs__ynode *root = doc.root;
+  if (!root || root->kind != CS_Y_MAP) {
+    cs__an_warn(a, "%s: expected a JSON object with the job's parameters; ignored", path);
+    cs__ydoc_free(&doc);
+    return;
+  }
+  j->have_job_json = true;
+  for (int k = 0; k < CS__JF_COUNT; k++) {
+    const cs__ynode *n = cs__ymap_get(root, cs__jf_names[k]);
+    if (n && n->kind == CS_Y_SCALAR && !cs__y_is_null(n)) set_field(j, k, n->str, false);
+  }
+  double v;
+  if (isnan(j->rec_price) && cs__jnum(root, "price_per_gpu_hour", &v)) j->rec_price = v;
+  const cs__ynode *slo = cs__ymap_get(root, "slo");
+  if (!slo) slo = cs__ymap_get(root, "slo_config");
+  if (slo && slo->kind == CS_Y_MAP) {
+    const char *name = cs__jstr(slo, "name");
+    if (name) set_field(j, CS__JF_SLO, name, false);
+    const char *type = cs__jstr(slo, "type");
+    j->slo_or = type && !strcasecmp(type, "or");
+    if (!cs__jnum(slo, "quantile", &j->slo_quantile)) j->slo_quantile = NAN;
+    const cs__ynode *items = cs__ymap_get(slo, "slos");
+    if (items && items->kind == CS_Y_SEQ) {
+      for (size_t i = 0; i < items->n && j->nslo < 8; i++) {
+        const char *m = cs__jstr(items->items[i], "metric");
+        double val;
+        if (!m || !cs__jnum(items->items[i], "value", &val)) {
+          cs__an_warn(a, "%s: slo.slos[%zu] needs a metric and a numeric value; ignored", path, i);
+          continue;
+        }
+        snprintf(j->slo[j->nslo].metric, sizeof j->slo[j->nslo].metric, "%s", m);
+        j->slo[j->nslo].value = val;
+        j->nslo++;
+      }
+    }
+    j->have_slo = j->nslo > 0 && !isnan(j->slo_quantile);
+    if (!j->have_slo) cs__an_warn(a, "%s: incomplete SLO config (need quantile and slos); no goodput", path);
+  }
+  cs__ydoc_free(&doc);
+}
+
+/* "r2_q4.0" -> replicas 2, qps 4.0 */
+static bool parse_probe_name(const char *name, int *replicas, double *qps) {
+  if (name[0] != 'r') return false;
+  char *end;
+  long r = strtol(name + 1, &end, 10);
+  if (end == name + 1 || r <= 0 || strncmp(end, "_q", 2)) return false;
+  const char *q = end + 2;
+  double v = strtod(q, &end);
+  if (end == q || *end || !(v > 0)) return false;
+  *replicas = (int)r;
+  *qps = v;
+  return true;
+}
+
+static void read_probe_json(cs_analysis *a, cs__probe *p, const char *path) {
+  cs__ydoc doc;
+  cs_err e = {0};
+  if (cs__ydoc_load_file(&doc, path, &e)) {
+    cs__an_warn(a, "%s (probe run treated as incomplete)", e.msg);
+    return;
+  }
+  const cs__ynode *root = doc.root;
+  double v;
+  if (!root || root->kind != CS_Y_MAP || !cs__jnum(root, "qps", &v)) {
+    cs__an_warn(a, "%s: expected a JSON object with qps, replicas, pass; probe run treated as incomplete", path);
+    cs__ydoc_free(&doc);
+    return;
+  }
+  const char *fmt = cs__jstr(root, "format");
+  double ver = 1;
+  if ((fmt && strcmp(fmt, "capsearch-probe")) || (cs__jnum(root, "version", &ver) && ver > 1)) {
+    cs__an_warn(a, "%s: format '%s' version %g is not one this analysis reads (capsearch-probe 1); treated as incomplete",
+                path, fmt ? fmt : "?", ver);
+    cs__ydoc_free(&doc);
+    return;
+  }
+  p->complete = true;
+  p->have_pass = cs__jbool(root, "pass", &p->pass);
+  if (!cs__jnum(root, "value", &p->value)) p->value = NAN;
+  if (!cs__jnum(root, "end_time", &p->end_time)) p->end_time = NAN;
+  cs__jbool(root, "hit_time_limit", &p->hit_time_limit);
+  if (cs__jnum(root, "completed", &v)) p->st.completed = (int64_t)v;
+  if (cs__jnum(root, "arrived", &v)) p->st.arrived = (int64_t)v;
+  const char *ts = cs__jstr(root, "timestamp_dir");
+  if (ts) p->timestamp_dir = cs__xstrdup(ts);
+  cs__ydoc_free(&doc);
+}
+
+static int probe_cmp(const void *x, const void *y) {
+  const cs__probe *a = x, *b = y;
+  if (a->timestamp_dir && b->timestamp_dir) {
+    int c = strcmp(a->timestamp_dir, b->timestamp_dir);
+    if (c) return c;
+  } else if (a->timestamp_dir || b->timestamp_dir) {
+    return a->timestamp_dir ? -1 : 1;
+  }
+  return strcmp(a->name, b->name);
+}
+
+static bool known_job_file(const char *name) {
+  size_t n = strlen(name);
+  return !strcmp(name, "job.json") || (n > 4 && !strcmp(name + n - 4, ".log")) || !strncmp(name, ".tmp", 4) ||
+         strstr(name, ".tmp-") != NULL || !strcmp(name, "search.json");
+}
+
+static int name_cmp(const void *x, const void *y) { return strcmp(*(char *const *)x, *(char *const *)y); }
+
+/* Sorted entry names of a directory (without . and ..); NULL when it cannot be read. */
+char **cs__an_list_dir(const char *path, size_t *n) {
+  DIR *d = opendir(path);
+  if (!d) return NULL;
+  CS__VEC(char *) v = {0};
+  struct dirent *e;
+  while ((e = readdir(d)) != NULL) {
+    if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+    cs__vec_push(&v, cs__xstrdup(e->d_name));
+  }
+  closedir(d);
+  if (v.n) qsort(v.v, v.n, sizeof *v.v, name_cmp);
+  *n = v.n;
+  if (!v.v) v.v = cs__xcalloc(1, sizeof *v.v);
+  return v.v;
+}
+
+void cs__an_free_list(char **names, size_t n) {
+  for (size_t i = 0; i < n; i++) free(names[i]);
+  free(names);
+}
+
+static void scan_job_dir(cs_analysis *a, cs__job *j, const char *jdir) {
+  size_t n;
+  char **names = cs__an_list_dir(jdir, &n);
+  if (!names) {
+    cs__an_warn(a, "%s: cannot read the directory", jdir);
+    return;
+  }
+  for (size_t i = 0; i < n; i++) {
+    char *p = cs__path_join(jdir, names[i]);
+    int r;
+    double q;
+    if (cs__is_dir(p) && parse_probe_name(names[i], &r, &q)) {
+      cs__probe pr;
+      memset(&pr, 0, sizeof pr);
+      pr.name = cs__xstrdup(names[i]);
+      pr.replicas = r;
+      pr.qps = q;
+      pr.value = pr.end_time = NAN;
+      char *pj = cs__path_join(p, "probe.json");
+      if (cs__path_exists(pj)) read_probe_json(a, &pr, pj);
+      else cs__an_missing(a, "runs/%s/%s: no probe.json (run interrupted or still running)", j->hash, names[i]);
+      if (pr.complete) cs__an_load_run(a, j, &pr, p);
+      free(pj);
+      cs__vec_push(&j->probes, pr);
+    } else if (!known_job_file(names[i])) {
+      cs__an_warn(a, "%s: not part of a capsearch run directory (expected r<R>_q<qps>/ or job.json); ignored", p);
+    }
+    free(p);
+  }
+  cs__an_free_list(names, n);
+  if (j->probes.n) qsort(j->probes.v, j->probes.n, sizeof *j->probes.v, probe_cmp);
+}
+
+static bool looks_like_hash(const char *s) {
+  size_t n = strlen(s);
+  if (n < 6 || n > 40) return false;
+  for (size_t i = 0; i < n; i++)
+    if (!strchr("0123456789abcdef", s[i])) return false;
+  return true;
+}
+
+int cs__an_scan(cs_analysis *a, cs_err *err) {
+  if (!cs__is_dir(a->out_dir)) return cs_err_set(err, CS_ENOENT, "%s: not a directory (expected a sweep's --output-dir)", a->out_dir);
+  char *runs = cs__path_join(a->out_dir, "runs");
+  char *res = cs__path_join(a->out_dir, "results.csv");
+  bool have_runs = cs__is_dir(runs), have_res = cs__path_exists(res);
+  free(res);
+  if (!have_runs && !have_res) {
+    free(runs);
+    return cs_err_set(err, CS_ENOENT, "%s: no results.csv and no runs/ directory (is this a capsearch output directory?)",
+                      a->out_dir);
+  }
+  read_results(a);
+  if (have_runs) {
+    size_t n;
+    char **names = cs__an_list_dir(runs, &n);
+    for (size_t i = 0; names && i < n; i++) {
+      char *jdir = cs__path_join(runs, names[i]);
+      if (!cs__is_dir(jdir) || !looks_like_hash(names[i])) {
+        if (strncmp(names[i], ".tmp", 4))
+          cs__an_warn(a, "%s: not a job directory (expected runs/<hash>/); ignored", jdir);
+        free(jdir);
+        continue;
+      }
+      cs__job *j = find_job(a, names[i]);
+      char *jj = cs__path_join(jdir, "job.json");
+      bool has_jj = cs__path_exists(jj);
+      if (!j && !has_jj) {
+        cs__an_warn(a, "%s: neither in results.csv nor described by a job.json; ignored", jdir);
+        free(jj);
+        free(jdir);
+        continue;
+      }
+      if (!j) j = add_job(a, names[i]);
+      j->have_run_dir = true;
+      if (has_jj) read_job_json(a, j, jj);
+      else cs__an_missing(a, "runs/%s/job.json", names[i]);
+      free(jj);
+      /* job pointer stays valid: scan_job_dir adds no jobs */
+      scan_job_dir(a, j, jdir);
+      free(jdir);
+    }
+    cs__an_free_list(names, names ? n : 0);
+  } else {
+    cs__an_missing(a, "runs/ (no probe runs yet)");
+  }
+  free(runs);
+  for (size_t i = 0; i < a->jobs.n; i++) {
+    cs__job *j = &a->jobs.v[i];
+    if (j->in_results && !j->have_run_dir && (!strcmp(j->status, "ok") || !strcmp(j->status, "no_pass")))
+      cs__an_missing(a, "runs/%s/ (results.csv lists job %s as %s but its runs are gone)", j->hash, j->hash, j->status);
+    else if (j->in_results && !strcmp(j->status, "pending"))
+      cs__an_missing(a, "job %s: search not finished (status pending)", j->hash);
+    else if (!j->in_results && a->have_results)
+      cs__an_missing(a, "job %s: not yet in results.csv (search not finished)", j->hash);
+    j->tp = atoi(j->f[CS__JF_TP]);
+    j->pp = atoi(j->f[CS__JF_PP]);
+    if (j->pp <= 0) j->pp = 1;
+    j->replicas = atoi(j->f[CS__JF_NREP]);
+    j->batch_size = atoi(j->f[CS__JF_BS]);
+    j->chunk_size = atoi(j->f[CS__JF_CHUNK]);
+  }
+  return 0;
+}
