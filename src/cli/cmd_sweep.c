@@ -1,11 +1,282 @@
-/* capsearch sweep: placeholder until the module behind it lands; it says so and exits 2. */
+/* capsearch --config sweep.yml --output-dir out [--time-limit MIN] ...: the main job, a
+ * parallel, resumable capacity search over a sweep (SPEC §2-§4, §9-§10; docs/sweep.md).
+ * Exit codes: 0 ok, 1 some job failed, 2 usage or config error, 130 interrupted. */
+#include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "cli/commands.h"
+#include "runner/runner.h"
+#include "store/store.h"
+#include "util/json.h"
+#include "util/sbuf.h"
+#include "util/text.h"
+
+#ifndef CS_VERSION
+#define CS_VERSION "0.0.0"
+#endif
+
+/* The one piece of mutable process state: a signal handler may only set a flag. */
+static volatile sig_atomic_t stop_flag;
+
+static void on_signal(int sig) {
+  stop_flag = 1;
+  signal(sig, SIG_DFL); /* a second Ctrl-C ends the process at once (committed work survives) */
+}
+
+static void usage(FILE *f) {
+  fprintf(f,
+          "usage: capsearch --config sweep.yml --output-dir DIR [options]\n"
+          "Runs one capacity search per job of the sweep; running the same command again resumes.\n\n"
+          "  --config FILE                 the sweep (Vidur config-explorer YAML; docs/sweep.md)\n"
+          "  --output-dir DIR              where runs/, results.csv, args.json, config.json go\n"
+          "  --time-limit MIN              simulated minutes per simulation (default 180)\n"
+          "  --cache-dir DIR               predictor table cache shared by all simulations\n"
+          "  -j, --num-threads N           parallel jobs (default: all cores)\n"
+          "  --max-iterations N            probes per search (default 10)\n"
+          "  --min-search-granularity PCT  stop bisecting below this bracket width (default 1)\n"
+          "  --min-qps Q                   give up a qps search below this (default 0.1)\n"
+          "  --seed S                      workload seed (default: the sweep's, else 42)\n"
+          "  --dry-run                     print the job table and exit\n"
+          "  --compress                    write request_metrics.csv.gz\n"
+          "  --force                       reuse an output dir that holds another sweep\n"
+          "  --wall-budget SECONDS         start no new simulation after this much wall time\n"
+          "  --shard i/N                   run only shard i (0-based) of N; a final run without\n"
+          "                                --shard assembles results.csv\n"
+          "  --config-dir DIR              model/device/network catalogs (default: configs/)\n");
+}
+
+static int bad(const char *flag, const char *val, const char *expected) {
+  fprintf(stderr, "capsearch: %s: expected %s, got '%s'\n", flag, expected, val);
+  return CS_EXIT_USAGE;
+}
+
+static bool parse_double(const char *s, double *out) {
+  char *end;
+  double v = strtod(s, &end);
+  if (!*s || *end) return false;
+  *out = v;
+  return true;
+}
+
+static void fmt_dur(double s, char *buf, size_t n) {
+  long t = (long)(s + 0.5);
+  if (t >= 3600) snprintf(buf, n, "%ldh%02ldm", t / 3600, (t / 60) % 60);
+  else if (t >= 60) snprintf(buf, n, "%ldm%02lds", t / 60, t % 60);
+  else snprintf(buf, n, "%lds", t);
+}
+
+typedef struct progress_ctx {
+  bool tty;
+} progress_ctx;
+
+/* One write per line so lines never interleave; on a terminal one line that updates. */
+static void on_progress(void *vctx, const cs__progress *p) {
+  progress_ctx *ctx = vctx;
+  char el[32], eta[32], line[256];
+  fmt_dur(p->elapsed_s, el, sizeof el);
+  if (p->eta_s >= 0) fmt_dur(p->eta_s, eta, sizeof eta);
+  else snprintf(eta, sizeof eta, "?");
+  int n = snprintf(line, sizeof line, "%sjobs %zu/%zu, probes %lld run + %lld reused, %zu failed, %s elapsed, ETA %s%s",
+                   ctx->tty ? "\r\033[K" : "capsearch: ", p->jobs_done, p->jobs_total, (long long)p->probes_run,
+                   (long long)p->probes_reused, p->jobs_failed, el, eta, ctx->tty && !p->final ? "" : "\n");
+  if (n > 0) {
+    ssize_t w = write(STDERR_FILENO, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+    (void)w;
+  }
+}
+
+static void print_plan(const cs__plan *p) {
+  const cs_sweep *s = p->sweep;
+  size_t infeasible = 0, selected = 0;
+  printf("%-5s %-8s %-18s %-22s %-6s %-30s %-16s %-28s %3s %3s %4s %5s  %s\n", "job", "hash", "model", "trace",
+         "device", "global_scheduler", "replica_sched", "slo", "tp", "pp", "R", "gpus", "status");
+  for (size_t i = 0; i < p->jobs.n; i++) {
+    const cs_sweep_job *j = &p->jobs.v[i];
+    if (!p->selected[i]) continue;
+    selected++;
+    char g[64], r[48];
+    const cs_sweep_gsched *gs = &s->gscheds[j->gsched];
+    const cs_sweep_rsched *rs = &s->rscheds[j->rsched];
+    snprintf(g, sizeof g, "%s%s%s%s%s", gs->scheduler, gs->has_top_k ? " k=" : "", gs->has_top_k ? gs->top_k.text : "",
+             gs->has_tolerance ? " x" : "", gs->has_tolerance ? gs->tolerance_factor.text : "");
+    snprintf(r, sizeof r, "%s%s%s", rs->scheduler, rs->has_chunk ? " cs" : "", rs->has_chunk ? rs->chunk_size.text : "");
+    bool inf = j->status == CS_JOB_INFEASIBLE;
+    infeasible += inf;
+    printf("%-5zu %-8s %-18s %-22s %-6s %-30s %-16s %-28s %3d %3d %4d %5d  %s%s%s\n", j->index, j->hash,
+           s->models[j->model].name, s->traces[j->trace].name, s->clusters[j->cluster].device, g, r,
+           s->slos[j->slo].name, j->tp, j->pp, j->num_replicas, cs__plan_job_gpus(p, j, j->num_replicas),
+           inf ? "infeasible: " : "runnable", inf ? j->reason : "", "");
+  }
+  printf("%zu jobs (%zu runnable, %zu infeasible)\n", selected, selected - infeasible, infeasible);
+}
+
+static char *args_json(const cs__runner_opts *o, const char *config_dir, bool dry_run, double wall_s) {
+  cs__sbuf sb;
+  cs__sbuf_init(&sb);
+  cs__jw w;
+  cs__jw_init(&w, &sb, false);
+  cs__jw_obj_begin(&w);
+  cs__jw_kstr(&w, "capsearch_version", CS_VERSION);
+  cs__jw_kstr(&w, "config", o->config_path);
+  cs__jw_kstr(&w, "output_dir", o->out_dir);
+  cs__jw_knum(&w, "time_limit", o->time_limit_min);
+  cs__jw_kstr(&w, "cache_dir", o->cache_dir);
+  cs__jw_kint(&w, "num_threads", o->threads);
+  cs__jw_kint(&w, "max_iterations", o->max_iterations);
+  cs__jw_knum(&w, "min_search_granularity", o->granularity_pct);
+  cs__jw_knum(&w, "min_qps", o->min_qps);
+  if (o->has_seed) cs__jw_kint(&w, "seed", (int64_t)o->seed);
+  else cs__jw_key(&w, "seed"), cs__jw_null(&w);
+  cs__jw_kbool(&w, "dry_run", dry_run);
+  cs__jw_kbool(&w, "compress", o->compress);
+  cs__jw_kbool(&w, "force", o->force);
+  cs__jw_knum(&w, "wall_budget", o->wall_budget_s);
+  if (o->shard_n > 1) {
+    char sh[32];
+    snprintf(sh, sizeof sh, "%d/%d", o->shard_i, o->shard_n);
+    cs__jw_kstr(&w, "shard", sh);
+  }
+  cs__jw_kstr(&w, "config_dir", config_dir);
+  if (wall_s >= 0) cs__jw_knum(&w, "sweep_wall_s", wall_s);
+  cs__jw_obj_end(&w);
+  cs__sbuf_addc(&sb, '\n');
+  return cs__sbuf_detach(&sb);
+}
 
 int cs__cmd_sweep(int argc, char **argv) {
-  (void)argc;
-  (void)argv;
-  fprintf(stderr, "capsearch: 'sweep' is not available in this build yet\n");
-  return CS_EXIT_USAGE;
+  enum { O_CONFIG = 256, O_OUT, O_TL, O_CACHE, O_MAXIT, O_GRAN, O_MINQ, O_SEED, O_DRY, O_COMP, O_FORCE, O_WALL,
+         O_SHARD, O_CDIR };
+  static const struct option longopts[] = {{"config", required_argument, NULL, O_CONFIG},
+                                           {"config-path", required_argument, NULL, O_CONFIG},
+                                           {"output-dir", required_argument, NULL, O_OUT},
+                                           {"time-limit", required_argument, NULL, O_TL},
+                                           {"cache-dir", required_argument, NULL, O_CACHE},
+                                           {"num-threads", required_argument, NULL, 'j'},
+                                           {"max-iterations", required_argument, NULL, O_MAXIT},
+                                           {"min-search-granularity", required_argument, NULL, O_GRAN},
+                                           {"min-qps", required_argument, NULL, O_MINQ},
+                                           {"seed", required_argument, NULL, O_SEED},
+                                           {"dry-run", no_argument, NULL, O_DRY},
+                                           {"compress", no_argument, NULL, O_COMP},
+                                           {"force", no_argument, NULL, O_FORCE},
+                                           {"wall-budget", required_argument, NULL, O_WALL},
+                                           {"shard", required_argument, NULL, O_SHARD},
+                                           {"config-dir", required_argument, NULL, O_CDIR},
+                                           {"help", no_argument, NULL, 'h'},
+                                           {NULL, 0, NULL, 0}};
+  cs__runner_opts o;
+  cs__runner_opts_defaults(&o);
+  const char *config_dir = NULL;
+  bool dry_run = false;
+  double d;
+  int c;
+  optind = 1;
+  while ((c = getopt_long(argc, argv, "j:h", longopts, NULL)) != -1) {
+    switch (c) {
+    case O_CONFIG: o.config_path = optarg; break;
+    case O_OUT: o.out_dir = optarg; break;
+    case O_TL:
+      if (!parse_double(optarg, &o.time_limit_min) || o.time_limit_min < 0)
+        return bad("--time-limit", optarg, "simulated minutes >= 0");
+      break;
+    case O_CACHE: o.cache_dir = optarg; break;
+    case 'j':
+      if (!parse_double(optarg, &d) || d < 1 || d != (int)d) return bad("-j", optarg, "a positive integer");
+      o.threads = (int)d;
+      break;
+    case O_MAXIT:
+      if (!parse_double(optarg, &d) || d < 1 || d != (int)d) return bad("--max-iterations", optarg, "a positive integer");
+      o.max_iterations = (int)d;
+      break;
+    case O_GRAN:
+      if (!parse_double(optarg, &o.granularity_pct) || o.granularity_pct <= 0 || o.granularity_pct >= 100)
+        return bad("--min-search-granularity", optarg, "a percentage in (0, 100)");
+      break;
+    case O_MINQ:
+      if (!parse_double(optarg, &o.min_qps) || o.min_qps < 0) return bad("--min-qps", optarg, "a QPS >= 0");
+      break;
+    case O_SEED:
+      if (!parse_double(optarg, &d) || d < 0 || d != (double)(uint64_t)d) return bad("--seed", optarg, "an integer >= 0");
+      o.has_seed = true;
+      o.seed = (uint64_t)d;
+      break;
+    case O_DRY: dry_run = true; break;
+    case O_COMP: o.compress = true; break;
+    case O_FORCE: o.force = true; break;
+    case O_WALL:
+      if (!parse_double(optarg, &o.wall_budget_s) || o.wall_budget_s <= 0)
+        return bad("--wall-budget", optarg, "seconds > 0");
+      break;
+    case O_SHARD: {
+      int i, n;
+      char tail;
+      if (sscanf(optarg, "%d/%d%c", &i, &n, &tail) != 2 || n < 1 || i < 0 || i >= n)
+        return bad("--shard", optarg, "i/N with 0 <= i < N");
+      o.shard_i = i;
+      o.shard_n = n;
+      break;
+    }
+    case O_CDIR: config_dir = optarg; break;
+    case 'h': usage(stdout); return CS_EXIT_OK;
+    default: usage(stderr); return CS_EXIT_USAGE;
+    }
+  }
+  if (optind < argc) {
+    fprintf(stderr, "capsearch: unexpected argument '%s'\n", argv[optind]);
+    return CS_EXIT_USAGE;
+  }
+  if (!o.config_path || (!o.out_dir && !dry_run)) {
+    fprintf(stderr, "capsearch: %s is required\n", !o.config_path ? "--config" : "--output-dir");
+    usage(stderr);
+    return CS_EXIT_USAGE;
+  }
+  o.catalog_dir = cs__cli_catalog_dir(config_dir);
+  cs_err err = {0};
+  cs__plan plan;
+  int rc = cs__plan_load(&o, &plan, &err);
+  if (rc) {
+    cs__plan_release(&plan);
+    return cs__cli_fail(&err);
+  }
+  if (dry_run) {
+    print_plan(&plan);
+    cs__plan_release(&plan);
+    return CS_EXIT_OK;
+  }
+  char *aj = args_json(&o, o.catalog_dir, false, -1);
+  o.args_json = aj;
+  o.stop = &stop_flag;
+  progress_ctx pctx = {isatty(STDERR_FILENO) == 1};
+  o.progress = on_progress;
+  o.progress_ctx = &pctx;
+  o.progress_interval_s = pctx.tty ? 0.5 : 10;
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, NULL);
+  sigaction(SIGTERM, &sa, NULL);
+  cs__runner_summary sum;
+  rc = cs__plan_run(&plan, &o, &sum, &err);
+  free(aj);
+  if (rc && rc != CS_EINTR) {
+    cs__plan_release(&plan);
+    return cs__cli_fail(&err);
+  }
+  char *aj2 = args_json(&o, o.catalog_dir, false, sum.wall_s);
+  cs__store_write_top(o.out_dir, "args.json", aj2, NULL);
+  free(aj2);
+  fprintf(stderr,
+          "capsearch: %zu jobs: %zu ok, %zu no_pass, %zu infeasible, %zu failed, %zu pending; %lld probes simulated, "
+          "%lld reused; %.1f s\ncapsearch: results in %s/results.csv%s\n",
+          sum.jobs, sum.ok, sum.no_pass, sum.infeasible, sum.failed, sum.pending, (long long)sum.probes_run,
+          (long long)sum.probes_reused, sum.wall_s, o.out_dir,
+          o.shard_n > 1 ? " (after a final run without --shard)" : "");
+  cs__plan_release(&plan);
+  if (rc == CS_EINTR) return cs__cli_fail(&err);
+  return sum.failed ? CS_EXIT_FAIL : CS_EXIT_OK;
 }

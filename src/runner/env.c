@@ -1,0 +1,282 @@
+/* Plan: sweep -> checked jobs with everything they need resolved. Catalog lookups, the
+ * feasibility checks of SPEC §3 (TP divides the attention heads, PP divides the layers, the
+ * model fits in memory at TP x PP on the device: Vidur's V1 planner, vidur-semantics.md §5.2),
+ * cost estimates, the --shard split, and (cs__plan_prepare) the shared read-only traces and
+ * predictors, each created once before the parallel region. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "capsearch/memplan.h"
+#include "runner/runner.h"
+#include "search/search.h"
+#include "util/sbuf.h"
+
+void cs__runner_opts_defaults(cs__runner_opts *o) {
+  *o = (cs__runner_opts){.max_iterations = 10,
+                         .granularity_pct = 1,
+                         .min_qps = 0.1,
+                         .time_limit_min = 180,
+                         .progress_interval_s = 1};
+}
+
+static int resolve_models(cs__plan *p, cs_err *err) {
+  const cs_sweep *s = p->sweep;
+  p->models = cs__xcalloc(s->nmodels, sizeof *p->models);
+  p->owned_models = cs__xcalloc(s->nmodels, sizeof *p->owned_models);
+  for (size_t i = 0; i < s->nmodels; i++) {
+    const cs_sweep_model *m = &s->models[i];
+    int rc;
+    if (m->config) {
+      if ((rc = cs_model_load_hf_config(m->config, &p->owned_models[i], err))) {
+        cs_err_prefix(err, "%s:%d: models[%zu] '%s'", s->file, m->line, i, m->name);
+        return rc;
+      }
+      p->models[i] = p->owned_models[i];
+      continue;
+    }
+    if (cs_catalog_find_model(p->catalog, m->identifier, &p->models[i], NULL) == 0) continue;
+    if (cs_catalog_find_model(p->catalog, m->name, &p->models[i], NULL) == 0) continue;
+    rc = cs_catalog_find_model(p->catalog, m->identifier, &p->models[i], err);
+    cs_err_prefix(err, "%s:%d: models[%zu].identifier (add it to the model catalog or give a local 'config')",
+                  s->file, m->line, i);
+    return rc;
+  }
+  return 0;
+}
+
+static int resolve_clusters(cs__plan *p, cs_err *err) {
+  const cs_sweep *s = p->sweep;
+  p->devices = cs__xcalloc(s->nclusters, sizeof *p->devices);
+  p->networks = cs__xcalloc(s->nclusters, sizeof *p->networks);
+  p->prices = cs__xcalloc(s->nclusters, sizeof *p->prices);
+  for (size_t i = 0; i < s->nclusters; i++) {
+    const cs_sweep_cluster *c = &s->clusters[i];
+    int rc;
+    if ((rc = cs_catalog_find_device(p->catalog, c->device, &p->devices[i], err))) {
+      cs_err_prefix(err, "%s:%d: clusters[%zu].device", s->file, c->line, i);
+      return rc;
+    }
+    if ((rc = cs_catalog_find_network(p->catalog, c->network_device, &p->networks[i], err))) {
+      cs_err_prefix(err, "%s:%d: clusters[%zu].network_device", s->file, c->line, i);
+      return rc;
+    }
+    p->prices[i] = p->devices[i]->price_ondemand;
+    for (size_t k = 0; k < s->nprices; k++)
+      if (!strcmp(s->prices[k].device, c->device) || !strcmp(s->prices[k].device, p->devices[i]->name))
+        p->prices[i] = s->prices[k].per_gpu_hour;
+  }
+  for (size_t k = 0; k < s->nprices; k++) {
+    const cs_device *d;
+    if (cs_catalog_find_device(p->catalog, s->prices[k].device, &d, err)) {
+      cs_err_prefix(err, "%s: prices", s->file);
+      return CS_ECONFIG;
+    }
+  }
+  return 0;
+}
+
+static void check_feasible(cs__plan *p, cs_sweep_job *j) {
+  if (j->status == CS_JOB_INFEASIBLE) return;
+  const cs_sweep *s = p->sweep;
+  const cs_model *m = p->models[j->model];
+  const cs_device *d = p->devices[j->cluster];
+  if (m->no_tensor_parallel && j->tp > 1) {
+    cs_sweep_job_set_infeasible(j, "%s cannot be split by tensor parallelism (tp %d)", s->models[j->model].name, j->tp);
+    return;
+  }
+  if (m->num_q_heads > 0 && m->num_q_heads % j->tp) {
+    cs_sweep_job_set_infeasible(j, "tp %d does not divide the %d attention heads of %s", j->tp, m->num_q_heads,
+                                s->models[j->model].name);
+    return;
+  }
+  if (m->num_layers > 0 && m->num_layers % j->pp) {
+    cs_sweep_job_set_infeasible(j, "pp %d does not divide the %d layers of %s", j->pp, m->num_layers,
+                                s->models[j->model].name);
+    return;
+  }
+  cs_memplan_input in;
+  cs_memplan_input_defaults(&in);
+  in.model = m;
+  in.device = d;
+  in.tp = j->tp;
+  in.pp = j->pp;
+  in.dp = 1;
+  in.max_model_len = (int64_t)s->traces[j->trace].max_seq_len.v;
+  in.engine = CS_ENGINE_VIDUR;
+  in.memory_margin = 0.1;
+  in.block_size = 16;
+  cs_memplan plan;
+  cs_err e = {0};
+  if (cs_memplan_compute(&in, &plan, &e)) {
+    cs_sweep_job_set_infeasible(j, "memory plan failed: %s", e.msg);
+    return;
+  }
+  if (!plan.fits || plan.num_blocks < 1)
+    cs_sweep_job_set_infeasible(j, "%s does not fit on %s at tp %d pp %d: %s (weights %.1f GiB per GPU of %.1f GiB)",
+                                s->models[j->model].name, d->name, j->tp, j->pp, plan.why ? plan.why : "no KV cache left",
+                                plan.weights_gib, d->memory_gib);
+}
+
+static double job_cost(const cs_sweep *s, const cs_sweep_job *j, const cs__runner_opts *o) {
+  if (j->status == CS_JOB_INFEASIBLE) return 0;
+  const cs_sweep_search *sc = &s->searches[j->search];
+  cs__search_params sp;
+  cs__search_params_defaults(&sp);
+  sp.kind = sc->search_for;
+  sp.max_iterations = o->max_iterations;
+  sp.nmult = sc->nmult;
+  double replicas = sc->search_for == CS_SEARCH_NUM_REPLICAS ? 2.0 * j->num_replicas : j->num_replicas;
+  return sc->num_requests.v * replicas * cs__search_max_probes(&sp) * j->pp;
+}
+
+/* --shard i/N: longest-processing-time-first assignment (deterministic: ties by index and
+ * by lowest shard), so every shard gets about the same estimated work. */
+static void select_shard(cs__plan *p, const cs__runner_opts *o) {
+  size_t n = p->jobs.n;
+  p->selected = cs__xcalloc(n ? n : 1, sizeof *p->selected);
+  if (o->shard_n <= 1) {
+    for (size_t i = 0; i < n; i++) p->selected[i] = true;
+    return;
+  }
+  size_t *order = cs__xmalloc((n ? n : 1) * sizeof *order);
+  for (size_t i = 0; i < n; i++) order[i] = i;
+  /* insertion sort by cost desc, index asc (n is small: thousands) */
+  for (size_t i = 1; i < n; i++) {
+    size_t v = order[i], k = i;
+    while (k > 0 && (p->cost[order[k - 1]] < p->cost[v] ||
+                     (p->cost[order[k - 1]] == p->cost[v] && order[k - 1] > v))) {
+      order[k] = order[k - 1];
+      k--;
+    }
+    order[k] = v;
+  }
+  double *load = cs__xcalloc((size_t)o->shard_n, sizeof *load);
+  for (size_t i = 0; i < n; i++) {
+    int best = 0;
+    for (int k = 1; k < o->shard_n; k++)
+      if (load[k] < load[best]) best = k;
+    /* cost-free (infeasible) jobs go round-robin so every shard records some */
+    if (p->cost[order[i]] == 0) best = (int)(order[i] % (size_t)o->shard_n);
+    load[best] += p->cost[order[i]];
+    p->selected[order[i]] = best == o->shard_i;
+  }
+  free(load);
+  free(order);
+}
+
+int cs__plan_load(const cs__runner_opts *o, cs__plan *p, cs_err *err) {
+  memset(p, 0, sizeof *p);
+  int rc;
+  if ((rc = cs_sweep_load(o->config_path, &p->sweep, err))) return rc;
+  if ((rc = cs_sweep_check_policies(p->sweep, err))) return rc;
+  if ((rc = cs_sweep_expand(p->sweep, &p->jobs, err))) return rc;
+  const char *dir = o->catalog_dir ? o->catalog_dir : cs_catalog_default_dir();
+  if ((rc = cs_catalog_load(dir, &p->catalog, err))) return rc;
+  if ((rc = resolve_models(p, err)) || (rc = resolve_clusters(p, err))) return rc;
+  p->cost = cs__xcalloc(p->jobs.n ? p->jobs.n : 1, sizeof *p->cost);
+  for (size_t i = 0; i < p->jobs.n; i++) {
+    check_feasible(p, &p->jobs.v[i]);
+    p->cost[i] = job_cost(p->sweep, &p->jobs.v[i], o);
+  }
+  select_shard(p, o);
+  p->config_json = cs_sweep_to_json(p->sweep);
+  return 0;
+}
+
+int cs__plan_job_gpus(const cs__plan *plan, const cs_sweep_job *j, int replicas) {
+  (void)plan;
+  return replicas * j->tp * j->pp;
+}
+
+double cs__plan_job_price(const cs__plan *plan, const cs_sweep_job *j) { return plan->prices[j->cluster]; }
+
+static int make_predictor(cs__plan *p, const cs__runner_opts *o, cs__pred_slot *slot, cs_err *err) {
+  const cs_sweep *s = p->sweep;
+  const cs_predictor_ops *ops;
+  int rc = cs_predictor_find(s->predictor, &ops, err);
+  if (rc) return rc;
+  cs_predictor_ctx ctx = {0};
+  ctx.model = p->models[slot->model];
+  ctx.device = p->devices[slot->cluster];
+  ctx.network = p->networks[slot->cluster];
+  ctx.tp = slot->tp;
+  ctx.pp = slot->pp;
+  char where[512];
+  snprintf(where, sizeof where, "%s: predictor", s->file);
+  for (int i = 0; i < s->npredictor_params; i++)
+    if ((rc = cs_params_set(&ctx.params, ops->params, ops->nparams, ops->name, s->predictor_param_names[i],
+                            s->predictor_param_values[i], where, err)))
+      return rc;
+  if ((rc = cs_params_finish(&ctx.params, ops->params, ops->nparams, ops->name, where, err))) return rc;
+  ctx.profiling_dir = s->profiling_dir;
+  ctx.predictions_dir = s->predictions_dir;
+  ctx.cache_dir = o->cache_dir;
+  return cs_predictor_new(ops, &ctx, &slot->pred, err);
+}
+
+int cs__plan_prepare(cs__plan *p, const cs__runner_opts *o, cs_err *err) {
+  const cs_sweep *s = p->sweep;
+  p->traces = cs__xcalloc(s->ntraces, sizeof *p->traces);
+  p->job_pred = cs__xcalloc(p->jobs.n ? p->jobs.n : 1, sizeof *p->job_pred);
+  CS__VEC(cs__pred_slot) preds = {0};
+  for (size_t i = 0; i < p->jobs.n; i++) {
+    cs_sweep_job *j = &p->jobs.v[i];
+    if (!p->selected[i] || j->status == CS_JOB_INFEASIBLE) continue;
+    if (!p->traces[j->trace]) {
+      cs_trace_opts to = {.format = CS_TRACE_AUTO, .block_size = 16, .max_rows = 0};
+      int rc = cs_trace_load(s->traces[j->trace].path, &to, &p->traces[j->trace], err);
+      if (rc) {
+        cs_err_prefix(err, "%s:%d: traces[%zu] '%s'", s->file, s->traces[j->trace].line, j->trace,
+                      s->traces[j->trace].name);
+        free(preds.v);
+        return rc;
+      }
+    }
+    size_t k = 0;
+    for (; k < preds.n; k++)
+      if (preds.v[k].model == j->model && preds.v[k].cluster == j->cluster && preds.v[k].tp == j->tp &&
+          preds.v[k].pp == j->pp)
+        break;
+    if (k == preds.n) {
+      cs__pred_slot slot = {.model = j->model, .cluster = j->cluster, .tp = j->tp, .pp = j->pp};
+      cs_err e = {0};
+      if (make_predictor(p, o, &slot, &e)) slot.error = cs__xstrdup(e.msg);
+      cs__vec_push(&preds, slot);
+    }
+    p->job_pred[i] = k;
+    if (!preds.v[k].pred) cs_sweep_job_set_infeasible(j, "predictor '%s': %s", s->predictor, preds.v[k].error);
+  }
+  p->preds = preds.v;
+  p->npreds = preds.n;
+  return 0;
+}
+
+void cs__plan_release(cs__plan *p) {
+  if (!p) return;
+  const cs_sweep *s = p->sweep;
+  for (size_t i = 0; i < p->npreds; i++) {
+    cs_predictor_free(p->preds[i].pred);
+    free(p->preds[i].error);
+  }
+  free(p->preds);
+  if (s && p->traces)
+    for (size_t i = 0; i < s->ntraces; i++) cs_trace_free(p->traces[i]);
+  free(p->traces);
+  if (s && p->owned_models)
+    for (size_t i = 0; i < s->nmodels; i++) cs_model_free(p->owned_models[i]);
+  free(p->owned_models);
+  free((void *)p->models);
+  free((void *)p->devices);
+  free((void *)p->networks);
+  free(p->prices);
+  free(p->job_pred);
+  free(p->cost);
+  free(p->selected);
+  free(p->config_json);
+  cs_sweep_jobs_release(&p->jobs);
+  cs_catalog_free(p->catalog);
+  cs_sweep_free(p->sweep);
+  memset(p, 0, sizeof *p);
+}

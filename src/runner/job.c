@@ -1,0 +1,252 @@
+/* One job = one capacity search (vidur-semantics.md §7.7) driven through the pure state
+ * machine of src/search: each probe is either replayed from its committed probe.json or
+ * simulated (cs_sim_run), judged (cs_slo_evaluate: unfinished requests count as violating,
+ * SPEC §4), written into a temporary directory that is renamed into place, and committed by
+ * writing probe.json last. Everything here is per-job state; the plan is read-only. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "capsearch/sim.h"
+#include "runner/runner.h"
+#include "search/search.h"
+#include "store/store.h"
+#include "util/fs.h"
+#include "util/sbuf.h"
+#include "util/text.h"
+
+double cs__wall_now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static void set_param(cs_params *p, const char *policy, const char *name, double v,
+                      const cs_policy_info *info) {
+  for (size_t i = 0; i < info->nparams; i++)
+    if (!strcmp(info->params[i].name, name)) {
+      cs_params_set(p, info->params, info->nparams, policy, name, v, "", NULL);
+      return;
+    }
+}
+
+/* The simulator configuration of one probe (Vidur's invocation, §7.5, with capsearch's
+ * deliberate fix: prefix caching follows the trace's enable_prefix_caching). */
+static int sim_config(const cs__plan *plan, const cs__runner_opts *o, const cs_sweep_job *j, const cs__probe *pr,
+                      cs_sim_config *c, cs_err *err) {
+  const cs_sweep *s = plan->sweep;
+  const cs_sweep_gsched *g = &s->gscheds[j->gsched];
+  const cs_sweep_rsched *r = &s->rscheds[j->rsched];
+  const cs_sweep_queue *q = &s->queues[j->queue];
+  const cs_sweep_trace *t = &s->traces[j->trace];
+  const cs_sweep_search *sc = &s->searches[j->search];
+  cs_sim_config_defaults(c);
+  c->model = plan->models[j->model];
+  c->device = plan->devices[j->cluster];
+  c->network = plan->networks[j->cluster];
+  c->tp = j->tp;
+  c->pp = j->pp;
+  c->num_replicas = pr->replicas;
+  const cs_policy_info *info;
+  int rc;
+  c->replica_scheduler = r->scheduler;
+  if ((rc = cs_replica_sched_info(r->scheduler, &info, err))) return rc;
+  for (int i = 0; i < r->nparams; i++)
+    if ((rc = cs_params_set(&c->replica_params, info->params, info->nparams, info->name, r->param_names[i],
+                            r->param_values[i], "replica_schedulers", err)))
+      return rc;
+  set_param(&c->replica_params, info->name, "batch_size_cap", (double)j->batch_size * j->pp, info);
+  set_param(&c->replica_params, info->name, "max_tokens_in_batch", t->max_seq_len.v, info);
+  c->global_scheduler = g->scheduler;
+  if ((rc = cs_global_sched_info(g->scheduler, &info, err))) return rc;
+  for (int i = 0; i < g->nparams; i++)
+    if ((rc = cs_params_set(&c->global_params, info->params, info->nparams, info->name, g->param_names[i],
+                            g->param_values[i], "global_schedulers", err)))
+      return rc;
+  c->request_queue = q->provider;
+  if (q->has_slo_norm) {
+    if ((rc = cs_request_queue_info(q->provider, &info, err))) return rc;
+    set_param(&c->queue_params, info->name, "slo_prefill_e2e_time_normalized", q->slo_prefill_e2e_time_normalized,
+              info);
+  }
+  c->prefix_caching = t->enable_prefix_caching;
+  c->workload.arrival = CS_ARRIVAL_POISSON;
+  c->workload.qps = pr->qps;
+  c->workload.length = CS_LENGTH_TRACE;
+  c->workload.trace = plan->traces[j->trace];
+  c->workload.num_requests = (int64_t)sc->num_requests.v;
+  c->workload.max_seq_len = (int64_t)t->max_seq_len.v;
+  c->workload.seed = o->has_seed ? o->seed : s->seed;
+  c->time_limit_s = o->time_limit_min * 60;
+  c->predictor = plan->preds[plan->job_pred[j->index]].pred;
+  return 0;
+}
+
+/* Simulates one probe and commits it. */
+static int run_probe(const cs__plan *plan, const cs__runner_opts *o, const cs_sweep_job *j, const cs__probe *pr,
+                     int probe_no, const char *pdir, const char *job_json, cs__probe_record *rec, cs_err *err) {
+  int rc = cs__store_clean_probe(pdir, err);
+  if (rc || (rc = cs__mkdir_p(pdir, err))) return rc;
+  char qbuf[32], line[1600];
+  cs__fmt_pyfloat(pr->qps, qbuf);
+  snprintf(line, sizeof line, "capsearch: job %s probe %d: simulating %d replicas at qps %s", j->hash, probe_no,
+           pr->replicas, qbuf);
+  cs__store_log(pdir, line, NULL);
+  cs_sim_config cfg;
+  if ((rc = sim_config(plan, o, j, pr, &cfg, err))) return rc;
+  cs_sim_result *res = NULL;
+  double t0 = cs__wall_now();
+  if ((rc = cs_sim_run(&cfg, &res, err))) {
+    snprintf(line, sizeof line, "capsearch: simulation failed: %s", err ? err->msg : "");
+    cs__store_log(pdir, line, NULL);
+    return rc;
+  }
+  double wall = cs__wall_now() - t0;
+  const cs_sim_stats *st = cs_sim_result_stats(res);
+  size_t n = 0;
+  const cs_request_record *recs = cs_sim_result_records(res, &n);
+  cs_slo_verdict v;
+  cs_slo_evaluate(&plan->sweep->slos[j->slo], recs, n, st->num_arrived, &v);
+  *rec = (cs__probe_record){.qps = pr->qps,
+                            .replicas = pr->replicas,
+                            .pass = v.pass,
+                            .value = v.value,
+                            .completed = st->num_completed,
+                            .arrived = st->num_arrived,
+                            .events = st->num_events,
+                            .end_time = st->end_time,
+                            .hit_time_limit = st->hit_time_limit};
+  cs__store_timestamp_name(probe_no, rec->timestamp_dir);
+  char *tmp = NULL, *fin = NULL;
+  cs__sbuf sb;
+  cs__sbuf_init(&sb);
+  cs__sbuf_addf(&sb, "%s/.tmp-%s", pdir, rec->timestamp_dir);
+  tmp = cs__sbuf_detach(&sb);
+  fin = cs__path_join(pdir, rec->timestamp_dir);
+  cs_sim_write_opts wo = {.gzip_request_metrics = o->compress, .write_plots = true, .config_json = job_json};
+  if ((rc = cs__mkdir_p(tmp, err)) || (rc = cs_sim_write_outputs(res, &cfg, tmp, &wo, err)) ||
+      (rc = cs__rename_dir(tmp, fin, err)))
+    goto out;
+  snprintf(line, sizeof line,
+           "capsearch: simulated in %.3f s wall: %lld events, %lld/%lld requests completed, end time %.3f s%s; "
+           "SLO value %.6g -> %s",
+           wall, (long long)st->num_events, (long long)st->num_completed, (long long)st->num_arrived, st->end_time,
+           st->hit_time_limit ? " (hit the time limit)" : "", v.value, v.pass ? "pass" : "fail");
+  cs__store_log(pdir, line, NULL);
+  if ((rc = cs__store_write_probe(pdir, rec, err))) goto out;
+  snprintf(line, sizeof line, "capsearch: committed probe.json (%s)", v.pass ? "pass" : "fail");
+  cs__store_log(pdir, line, NULL);
+out:
+  free(tmp);
+  free(fin);
+  cs_sim_result_free(res);
+  return rc;
+}
+
+typedef struct seen_probe {
+  double qps;
+  int replicas;
+  bool pass;
+} seen_probe;
+
+void cs__run_job(const cs__plan *plan, const cs__runner_opts *o, size_t ji, double t0, cs__job_result *res,
+                 int64_t *probes_run, int64_t *probes_reused) {
+  const cs_sweep_job *j = &plan->jobs.v[ji];
+  const cs_sweep *s = plan->sweep;
+  const cs_sweep_search *sc = &s->searches[j->search];
+  *res = (cs__job_result){.status = CS_JOB_PENDING};
+  *probes_run = *probes_reused = 0;
+  cs_err err = {0};
+  char *jdir = cs__store_job_dir(o->out_dir, j->hash);
+  char *job_json = cs__job_json(plan, o, j);
+  if (cs__store_write_job(jdir, job_json, &err)) {
+    res->status = CS_JOB_FAILED;
+    res->reason = cs__xstrdup(err.msg);
+    goto out;
+  }
+  if (j->status == CS_JOB_INFEASIBLE) {
+    res->status = CS_JOB_INFEASIBLE;
+    res->reason = cs__xstrdup(j->reason ? j->reason : "infeasible");
+    goto out;
+  }
+  cs__search_params sp;
+  cs__search_params_defaults(&sp);
+  sp.kind = sc->search_for;
+  sp.qps0 = sc->qps.v;
+  sp.replicas0 = j->num_replicas;
+  sp.max_iterations = o->max_iterations;
+  sp.granularity_pct = o->granularity_pct;
+  sp.min_qps = o->min_qps;
+  sp.multipliers = sc->qps_multipliers;
+  sp.nmult = sc->nmult;
+  cs__search search;
+  cs__search_init(&search, &sp);
+  CS__VEC(seen_probe) seen = {0};
+  cs__probe pr;
+  int probe_no = 0;
+  bool stopped = false;
+  while (cs__search_next(&search, &pr)) {
+    probe_no++;
+    bool pass = false, known = false;
+    for (size_t k = 0; k < seen.n && !known; k++)
+      if (seen.v[k].qps == pr.qps && seen.v[k].replicas == pr.replicas) known = true, pass = seen.v[k].pass;
+    if (!known) {
+      char *pdir = cs__store_probe_dir(o->out_dir, j->hash, pr.replicas, pr.qps);
+      cs__probe_record rec;
+      int rc = cs__store_read_probe(pdir, &rec, &err);
+      if (rc == 0 && (rec.qps != pr.qps || rec.replicas != pr.replicas))
+        rc = cs_err_set(&err, CS_EFORMAT, "%s/probe.json: holds qps %g with %d replicas, expected qps %g with %d",
+                        pdir, rec.qps, rec.replicas, pr.qps, pr.replicas);
+      if (rc == 0) {
+        (*probes_reused)++;
+      } else if (rc == CS_ENOENT) {
+        bool out_of_time = o->wall_budget_s > 0 && cs__wall_now() - t0 > o->wall_budget_s;
+        if ((o->stop && *o->stop) || out_of_time) {
+          free(pdir);
+          stopped = true;
+          break;
+        }
+        rc = run_probe(plan, o, j, &pr, probe_no, pdir, job_json, &rec, &err);
+        if (rc == 0) (*probes_run)++;
+      }
+      free(pdir);
+      if (rc) {
+        res->status = CS_JOB_FAILED;
+        char q[32];
+        cs__fmt_pyfloat(pr.qps, q);
+        cs__sbuf sb;
+        cs__sbuf_init(&sb);
+        cs__sbuf_addf(&sb, "probe r%d_q%s: %s", pr.replicas, q, err.msg);
+        res->reason = cs__sbuf_detach(&sb);
+        break;
+      }
+      pass = rec.pass;
+      seen_probe sp2 = {pr.qps, pr.replicas, pass};
+      cs__vec_push(&seen, sp2);
+    }
+    cs__search_report(&search, pass);
+  }
+  free(seen.v);
+  res->probes = search.nprobes;
+  res->probes_run = (int)*probes_run;
+  res->probes_reused = (int)*probes_reused;
+  if (res->status == CS_JOB_FAILED) goto out;
+  if (stopped) {
+    res->status = CS_JOB_PENDING;
+    res->reason = cs__xstrdup("interrupted; run the same command again to continue");
+    goto out;
+  }
+  res->has_answer = cs__search_answer(&search, &res->answer_qps, &res->answer_replicas);
+  res->status = res->has_answer ? CS_JOB_OK : CS_JOB_NO_PASS;
+  if (!res->has_answer) {
+    cs__sbuf sb;
+    cs__sbuf_init(&sb);
+    cs__sbuf_addf(&sb, "no probe met SLO %s (search stopped: %s)", s->slos[j->slo].name, search.stop_reason);
+    res->reason = cs__sbuf_detach(&sb);
+  }
+out:
+  free(job_json);
+  free(jdir);
+}

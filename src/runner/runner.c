@@ -1,0 +1,129 @@
+/* Jobs -> cores (vidur-semantics.md §7.9, re-done with OpenMP): one job (a whole sequential
+ * capacity search) per thread, schedule(dynamic, 1) over jobs sorted longest-first by
+ * estimated cost (requests x replicas x probes), per-job result slots sized before the
+ * parallel region. Shared files (results.csv, progress) are written inside one critical
+ * section; run files belong to exactly one job, hence one thread. */
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "runner/runner.h"
+#include "store/store.h"
+#include "util/sbuf.h"
+
+typedef struct shared_state {
+  cs__progress prog;
+  double done_cost, total_cost;
+  double last_progress, last_results;
+} shared_state;
+
+static void report(const cs__runner_opts *o, shared_state *st, double t0, bool final) {
+  if (!o->progress) return;
+  double now = cs__wall_now();
+  if (!final && now - st->last_progress < o->progress_interval_s) return;
+  st->last_progress = now;
+  st->prog.elapsed_s = now - t0;
+  st->prog.eta_s = -1;
+  if (st->done_cost > 0 && st->total_cost > st->done_cost)
+    st->prog.eta_s = st->prog.elapsed_s * (st->total_cost - st->done_cost) / st->done_cost;
+  else if (st->done_cost >= st->total_cost)
+    st->prog.eta_s = 0;
+  st->prog.final = final;
+  o->progress(o->progress_ctx, &st->prog);
+}
+
+/* Longest first; ties by expansion index, so the order is the same on every run. */
+static size_t *job_order(const cs__plan *p, size_t *n) {
+  size_t *ord = cs__xmalloc((p->jobs.n ? p->jobs.n : 1) * sizeof *ord);
+  size_t k = 0;
+  for (size_t i = 0; i < p->jobs.n; i++)
+    if (p->selected[i]) ord[k++] = i;
+  for (size_t i = 1; i < k; i++) {
+    size_t v = ord[i], m = i;
+    while (m > 0 && (p->cost[ord[m - 1]] < p->cost[v] || (p->cost[ord[m - 1]] == p->cost[v] && ord[m - 1] > v))) {
+      ord[m] = ord[m - 1];
+      m--;
+    }
+    ord[m] = v;
+  }
+  *n = k;
+  return ord;
+}
+
+int cs__plan_run(cs__plan *p, const cs__runner_opts *o, cs__runner_summary *sum, cs_err *err) {
+  memset(sum, 0, sizeof *sum);
+  double t0 = cs__wall_now();
+  int rc = cs__store_open(o->out_dir, p->config_json, o->force, err);
+  if (rc) return rc;
+  if (o->args_json && (rc = cs__store_write_top(o->out_dir, "args.json", o->args_json, err))) return rc;
+  if ((rc = cs__plan_prepare(p, o, err))) return rc;
+
+  size_t n = p->jobs.n, nsel = 0;
+  cs__job_result *res = cs__xcalloc(n ? n : 1, sizeof *res);
+  for (size_t i = 0; i < n; i++) res[i].status = CS_JOB_PENDING;
+  size_t *ord = job_order(p, &nsel);
+  shared_state st = {0};
+  st.prog.jobs_total = nsel;
+  for (size_t i = 0; i < nsel; i++) st.total_cost += p->cost[ord[i]];
+  st.last_results = t0;
+  bool sharded = o->shard_n > 1;
+  int threads = o->threads > 0 ? o->threads : omp_get_num_procs();
+  if (threads < 1) threads = 1;
+
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+  for (size_t k = 0; k < nsel; k++) {
+    size_t ji = ord[k];
+    cs__job_result r;
+    int64_t run = 0, reused = 0;
+    cs__run_job(p, o, ji, t0, &r, &run, &reused);
+#pragma omp critical(cs_runner_shared)
+    {
+      res[ji] = r;
+      st.prog.jobs_done += r.status != CS_JOB_PENDING;
+      st.prog.jobs_failed += r.status == CS_JOB_FAILED;
+      st.prog.probes_run += run;
+      st.prog.probes_reused += reused;
+      st.done_cost += p->cost[ji];
+      report(o, &st, t0, false);
+      /* refresh results.csv every few seconds so a long sweep shows its answers early */
+      double now = cs__wall_now();
+      if (!sharded && now - st.last_results > 5) {
+        char *csv = cs__results_csv(p, res);
+        cs__store_write_top(o->out_dir, "results.csv", csv, NULL);
+        free(csv);
+        st.last_results = now;
+      }
+    }
+  }
+  free(ord);
+  report(o, &st, t0, true);
+
+  if (!sharded) {
+    char *csv = cs__results_csv(p, res);
+    rc = cs__store_write_top(o->out_dir, "results.csv", csv, err);
+    free(csv);
+  }
+  sum->jobs = nsel;
+  for (size_t i = 0; i < n; i++) {
+    if (!p->selected[i]) continue;
+    switch (res[i].status) {
+    case CS_JOB_OK: sum->ok++; break;
+    case CS_JOB_NO_PASS: sum->no_pass++; break;
+    case CS_JOB_INFEASIBLE: sum->infeasible++; break;
+    case CS_JOB_FAILED: sum->failed++; break;
+    case CS_JOB_PENDING: sum->pending++; break;
+    }
+  }
+  sum->probes_run = st.prog.probes_run;
+  sum->probes_reused = st.prog.probes_reused;
+  sum->wall_s = cs__wall_now() - t0;
+  sum->interrupted = sum->pending > 0;
+  for (size_t i = 0; i < n; i++) free(res[i].reason);
+  free(res);
+  if (rc) return rc;
+  if (sum->interrupted)
+    return cs_err_set(err, CS_EINTR, "stopped with %zu of %zu jobs unfinished; run the same command again to continue",
+                      sum->pending, nsel);
+  return 0;
+}

@@ -1,0 +1,119 @@
+/* The sweep runner: jobs -> cores (the only module with OpenMP). One job (one whole capacity
+ * search) per thread, dynamic scheduling over jobs ordered longest-first by estimated cost,
+ * per-job state only; catalogs, traces and predictors are created once before the parallel
+ * region and shared read-only.
+ *
+ *   cs__plan plan;  cs__plan_load(&opts, &plan, &err);   // parse, check, expand, resolve
+ *   cs__plan_run(&plan, &opts, &summary, &err);          // or print the plan (--dry-run)
+ *   cs__plan_release(&plan);
+ *
+ * The library never prints: progress goes through opts.progress (called by one thread at a
+ * time). Ownership: a plan owns the sweep, jobs and everything resolved for them. */
+#ifndef CS_RUNNER_RUNNER_H
+#define CS_RUNNER_RUNNER_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "capsearch/catalog.h"
+#include "capsearch/predictor.h"
+#include "capsearch/sweep.h"
+#include "capsearch/trace.h"
+
+typedef struct cs__progress {
+  size_t jobs_done, jobs_total, jobs_failed;
+  int64_t probes_run, probes_reused;
+  double elapsed_s, eta_s; /* eta < 0 when unknown */
+  bool final;
+} cs__progress;
+
+typedef struct cs__runner_opts {
+  const char *config_path;
+  const char *out_dir;
+  const char *catalog_dir;   /* NULL = default */
+  const char *cache_dir;     /* predictor table cache, NULL = none */
+  int threads;               /* 0 = all cores */
+  int max_iterations;        /* 10 */
+  double granularity_pct;    /* 1 */
+  double min_qps;            /* 0.1 */
+  double time_limit_min;     /* simulated minutes, 180 */
+  bool has_seed;
+  uint64_t seed;             /* overrides the sweep's seed */
+  bool compress;             /* request_metrics.csv.gz */
+  bool force;                /* reuse an output directory that holds another sweep */
+  double wall_budget_s;      /* 0 = none: stop starting probes after this many wall seconds */
+  int shard_i, shard_n;      /* --shard i/N (0-based i), n = 0 when not sharded */
+  const char *args_json;     /* the resolved command line, written to out/args.json */
+  const volatile sig_atomic_t *stop; /* set by a signal handler: start no new probes */
+  void (*progress)(void *ctx, const cs__progress *p);
+  void *progress_ctx;
+  double progress_interval_s; /* minimum seconds between progress calls (final always) */
+} cs__runner_opts;
+
+void cs__runner_opts_defaults(cs__runner_opts *o);
+
+typedef struct cs__pred_slot {
+  size_t model, cluster;
+  int tp, pp;
+  cs_predictor *pred;  /* NULL when creation failed (reason then marks the jobs infeasible) */
+  char *error;
+} cs__pred_slot;
+
+typedef struct cs__plan {
+  cs_sweep *sweep;
+  cs_sweep_jobs jobs;
+  cs_catalog *catalog;
+  const cs_model **models;      /* per sweep model */
+  cs_model **owned_models;      /* loaded from a local config.json */
+  const cs_device **devices;    /* per sweep cluster */
+  const cs_network **networks;  /* per sweep cluster */
+  double *prices;               /* $/GPU-hour per sweep cluster */
+  cs_trace **traces;            /* per sweep trace; NULL until loaded */
+  size_t npreds;
+  cs__pred_slot *preds;
+  size_t *job_pred;             /* per job: index into preds */
+  double *cost;                 /* per job: estimated cost (0 for infeasible) */
+  bool *selected;               /* per job: this process runs it (--shard) */
+  char *config_json;
+} cs__plan;
+
+/* Parses and checks the sweep, expands it, resolves catalog entries, marks infeasible jobs
+ * (TP vs heads, PP vs layers, memory). Loads no trace and creates no predictor. */
+int cs__plan_load(const cs__runner_opts *o, cs__plan *plan, cs_err *err);
+void cs__plan_release(cs__plan *plan);
+/* num_gpus and price of a job at a replica count. */
+int cs__plan_job_gpus(const cs__plan *plan, const cs_sweep_job *j, int replicas);
+double cs__plan_job_price(const cs__plan *plan, const cs_sweep_job *j);
+
+typedef struct cs__job_result {
+  cs_job_status status;
+  char *reason;            /* malloc'd */
+  bool has_answer;
+  double answer_qps;
+  int answer_replicas;
+  int probes;              /* probes the search used (run or reused) */
+  int probes_run, probes_reused;
+} cs__job_result;
+
+typedef struct cs__runner_summary {
+  size_t jobs, ok, no_pass, infeasible, failed, pending;
+  int64_t probes_run, probes_reused;
+  double wall_s;
+  bool interrupted;        /* stopped by a signal or the wall budget */
+} cs__runner_summary;
+
+/* Runs the selected jobs, writing the output directory; CS_EINTR when stopped early (every
+ * finished probe is committed). Failed jobs are counted in the summary, not an error. */
+int cs__plan_run(cs__plan *plan, const cs__runner_opts *o, cs__runner_summary *sum, cs_err *err);
+
+/* ---- internal cross-file helpers ---- */
+int cs__plan_prepare(cs__plan *plan, const cs__runner_opts *o, cs_err *err); /* traces + predictors */
+void cs__run_job(const cs__plan *plan, const cs__runner_opts *o, size_t job, double t0, cs__job_result *res,
+                 int64_t *probes_run, int64_t *probes_reused);
+char *cs__job_json(const cs__plan *plan, const cs__runner_opts *o, const cs_sweep_job *j);
+char *cs__results_csv(const cs__plan *plan, const cs__job_result *res);
+double cs__wall_now(void);
+
+#endif
