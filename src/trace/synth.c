@@ -30,16 +30,17 @@ void cs_trace_synth_defaults(cs_trace_synth_spec *s) {
   cs_workload_spec_defaults(&s->arrivals);
   s->arrivals.length = CS_LENGTH_FIXED; /* only the arrivals are used */
   s->arrivals.num_requests = 2000;
+  /* the "chat" preset: short system prompts, prompts ~200-2000 tokens, outputs 50-500 */
   s->system_prompts = 8;
   s->system_min = 100;
   s->system_max = 400;
-  s->input_min = 100;
-  s->input_max = 1000;
+  s->input_min = 50;
+  s->input_max = 700;
   s->output_min = 50;
   s->output_max = 500;
-  s->mean_turns = 3.0;
+  s->mean_turns = 2.5;
   s->active_sessions = 64;
-  s->max_seq_len = 8192;
+  s->max_seq_len = 4096;
   s->block_size = 16;
 }
 

@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# capsearch trace: info / convert / generate, the shipped traces reproduce from their documented
+# commands, and bad input exits 2 with a message naming the file and line.
+# Usage: bash tests/test_cli_trace.sh /path/to/capsearch
+set -u
+CS=${1:?usage: test_cli_trace.sh CAPSEARCH}
+SRC=${CS_SOURCE_DIR:-$(cd "$(dirname "$0")/.." && pwd)}
+DATA=${CS_SHARED_DATA:-$SRC/../shared/data}
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+fails=0
+ok() { echo "ok   $1"; }
+bad() { echo "FAIL $1"; fails=$((fails + 1)); }
+# expect CODE NAME CMD...: runs CMD, checks the exit code; stdout/stderr land in $TMP/out, $TMP/err
+expect() {
+  local code=$1 name=$2
+  shift 2
+  "$@" >"$TMP/out" 2>"$TMP/err"
+  local rc=$?
+  if [ "$rc" -eq "$code" ]; then ok "$name"; else bad "$name (exit $rc, want $code): $(head -c 300 "$TMP/err")"; fi
+}
+contains() { # contains FILE TEXT NAME
+  if grep -qF -- "$2" "$1"; then ok "$3"; else bad "$3: '$2' not in $(head -c 400 "$1")"; fi
+}
+
+# --help on every level
+expect 0 "trace --help" "$CS" trace --help
+contains "$TMP/out" "info FILE" "trace --help lists the subcommands"
+for sub in info convert generate; do
+  expect 0 "trace $sub --help" "$CS" trace "$sub" --help
+  contains "$TMP/out" "usage: capsearch trace $sub" "trace $sub --help prints its usage"
+done
+expect 2 "trace without a subcommand is a usage error" "$CS" trace
+expect 2 "unknown subcommand" "$CS" trace inf
+contains "$TMP/err" "did you mean 'info'" "unknown subcommand suggests the closest"
+
+# the shipped traces are exactly what their documented commands produce (traces/README.md)
+expect 0 "generate chat_small" "$CS" trace generate --shape chat --requests 600 --seed 42 -o "$TMP/chat.csv"
+if cmp -s "$TMP/chat.csv" "$SRC/traces/chat_small.csv"; then ok "chat_small.csv reproduces"; else bad "chat_small.csv differs from its generator"; fi
+expect 0 "generate agent_small" "$CS" trace generate --shape agent --requests 250 --seed 42 -o "$TMP/agent.csv"
+if cmp -s "$TMP/agent.csv" "$SRC/traces/agent_small.csv"; then ok "agent_small.csv reproduces"; else bad "agent_small.csv differs from its generator"; fi
+for f in "$SRC"/traces/*.csv; do
+  size=$(wc -c <"$f")
+  if [ "$size" -lt 300000 ]; then ok "$(basename "$f") is under 300 KB"; else bad "$(basename "$f") is $size bytes"; fi
+done
+
+# info: human and JSON
+expect 0 "info chat_small" "$CS" trace info "$SRC/traces/chat_small.csv"
+contains "$TMP/out" "rows           600" "info prints the row count"
+contains "$TMP/out" "block hashes   100.0% of rows (block size 16)" "info prints hash coverage"
+contains "$TMP/out" "prefix reuse" "info prints the prefix reuse ratio"
+expect 0 "info --json" "$CS" trace info --json "$SRC/traces/agent_small.csv"
+contains "$TMP/out" '"rows": 250' "info --json has rows"
+contains "$TMP/out" '"session_coverage": 1' "info --json has session coverage"
+
+# convert: Vidur CSV -> gzip CSV keeps every row; --max-rows cuts
+expect 0 "convert to .gz" "$CS" trace convert "$SRC/traces/chat_small.csv" -o "$TMP/c.csv.gz"
+if [ "$(head -c 2 "$TMP/c.csv.gz" | od -An -tx1 | tr -d ' ')" = "1f8b" ]; then ok "a .gz output is gzip"; else bad "a .gz output is not gzip"; fi
+expect 0 "convert back" "$CS" trace convert "$TMP/c.csv.gz" -o "$TMP/c.csv"
+if cmp -s "$TMP/c.csv" "$SRC/traces/chat_small.csv"; then ok "convert round-trips byte for byte"; else bad "convert round trip differs"; fi
+expect 0 "convert --max-rows" "$CS" trace convert --max-rows 10 "$SRC/traces/chat_small.csv" -o "$TMP/c10.csv"
+if [ "$(wc -l <"$TMP/c10.csv")" -eq 11 ]; then ok "--max-rows 10 writes 10 rows"; else bad "--max-rows 10 wrote $(wc -l <"$TMP/c10.csv") lines"; fi
+
+# generate: deterministic by seed
+"$CS" trace generate --requests 50 --lengths zipf --qps 3 --seed 7 -o "$TMP/g1.csv" 2>/dev/null
+"$CS" trace generate --requests 50 --lengths zipf --qps 3 --seed 7 -o "$TMP/g2.csv" 2>/dev/null
+"$CS" trace generate --requests 50 --lengths zipf --qps 3 --seed 8 -o "$TMP/g3.csv" 2>/dev/null
+if cmp -s "$TMP/g1.csv" "$TMP/g2.csv"; then ok "same seed, same trace"; else bad "same seed gave different traces"; fi
+if ! cmp -s "$TMP/g1.csv" "$TMP/g3.csv"; then ok "another seed, another trace"; else bad "seed ignored"; fi
+expect 0 "generate poisson fixed" "$CS" trace generate --requests 2 --lengths fixed --prefill 100 --decode 7 -o "$TMP/f.csv"
+# numpy default_rng(42): first gap -ln(1 - 0.7739560485559633) = 1.4870258232016522 s
+contains "$TMP/f.csv" "1.4870258232016522,100,7" "generate: first Poisson arrival matches Vidur V1 at seed 42"
+expect 2 "generate rejects a bad value" "$CS" trace generate --requests 0 -o "$TMP/x.csv"
+contains "$TMP/err" "--requests" "the error names the flag"
+expect 2 "generate rejects a bad range" "$CS" trace generate --shape chat --input-tokens 5 -o "$TMP/x.csv"
+contains "$TMP/err" "MIN:MAX" "range errors say the expected form"
+
+# bad input: exit 2, message names the file and line
+expect 2 "negative length" "$CS" trace info "$SRC/tests/data/trace/negative_prefill.csv"
+contains "$TMP/err" "negative_prefill.csv:3: column 'num_prefill_tokens'" "negative length names file:line and column"
+expect 2 "malformed JSONL" "$CS" trace info "$SRC/tests/data/trace/malformed_line.jsonl"
+contains "$TMP/err" "malformed_line.jsonl:2:" "malformed JSONL names file:line:col"
+expect 2 "missing file" "$CS" trace info "$TMP/nope.csv"
+expect 2 "unknown format" "$CS" trace info --format moonckae "$SRC/traces/chat_small.csv"
+contains "$TMP/err" "did you mean 'mooncake'" "unknown format suggests"
+head -c 1000 "$TMP/c.csv.gz" >"$TMP/cut.csv.gz"
+expect 2 "truncated gzip" "$CS" trace info "$TMP/cut.csv.gz"
+contains "$TMP/err" "truncated gzip" "truncated gzip is reported"
+
+# real traces (skipped without ../shared/data)
+if [ -f "$DATA/traces/mooncake_conversation_trace.jsonl" ]; then
+  expect 0 "convert Mooncake conversation" "$CS" trace convert "$DATA/traces/mooncake_conversation_trace.jsonl" -o "$TMP/mc.csv.gz"
+  expect 0 "info on the converted trace" "$CS" trace info "$TMP/mc.csv.gz"
+  contains "$TMP/out" "rows           12031" "converted Mooncake keeps every request"
+  contains "$TMP/out" "7373 sessions" "converted Mooncake keeps the derived sessions"
+else
+  echo "skip Mooncake conversion (no shared data at $DATA)"
+fi
+
+echo "$fails failure(s)"
+[ "$fails" -eq 0 ]
