@@ -25,6 +25,7 @@ typedef struct ft_state {
   cs__v0 v0; /* first: the shared ops cast the state to cs__v0 */
   int64_t max_batch_size;
   ft_group *head, *tail;
+  ft_group *free_groups; /* finished groups, reused (members arrays hold max_batch_size) */
   int64_t groups_alive;
 } ft_state;
 
@@ -40,7 +41,7 @@ static int ft_init(void *state, const cs__replica_ctx *ctx, cs_err *err) {
   if (s->v0.max_blocks_per_seq < 1)
     return cs_err_set(err, CS_ECONFIG, "faster_transformer: max_tokens %lld is shorter than one KV block",
                       (long long)ctx->max_tokens);
-  s->head = s->tail = NULL;
+  s->head = s->tail = s->free_groups = NULL;
   return 0;
 }
 
@@ -66,8 +67,14 @@ static cs__batch *ft_next_batch(void *state, double now) {
     cs__v0_bb_add(v, r, cs__v0_next_tokens(r));
   }
   if (!v->bb_n) return NULL;
-  ft_group *g = cs__sim_alloc(v->sim, sizeof *g);
-  g->members = cs__sim_alloc(v->sim, (size_t)v->bb_n * sizeof *g->members);
+  ft_group *g = s->free_groups;
+  if (g) {
+    s->free_groups = g->next;
+  } else {
+    g = cs__sim_alloc(v->sim, sizeof *g);
+    g->members = cs__sim_alloc(v->sim, (size_t)s->max_batch_size * sizeof *g->members);
+  }
+  g->next = NULL;
   g->n = v->bb_n;
   for (int32_t i = 0; i < g->n; i++) {
     g->members[i] = v->bb_req[i];
@@ -92,6 +99,8 @@ static void ft_on_batch_end(void *state, cs__batch *b) {
       g->members[i]->sched_priv = NULL;
     }
     s->groups_alive--;
+    g->next = s->free_groups;
+    s->free_groups = g;
     return;
   }
   if (s->tail) s->tail->next = g;
