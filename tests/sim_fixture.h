@@ -43,7 +43,7 @@ static const cs_predictor_ops fx_pred_ops = {.name = "test_constant",
                                              .destroy = fx_destroy,
                                              .stage_time = fx_stage_time};
 
-static cs_predictor *fx_predictor(double stage_ms, int pp) {
+static inline cs_predictor *fx_predictor(double stage_ms, int pp) {
   cs_predictor_ctx ctx = {.model = &fx_model, .device = &fx_device, .tp = 1, .pp = pp};
   ctx.params.n = 1;
   ctx.params.names[0] = "stage_time_ms";
@@ -66,7 +66,7 @@ typedef struct fx_row {
   uint64_t hash_base;
 } fx_row;
 
-static cs_trace *fx_trace(const fx_row *rows, size_t n) {
+static inline cs_trace *fx_trace(const fx_row *rows, size_t n) {
   cs_trace *t = calloc(1, sizeof *t);
   t->path = strdup("memory.csv");
   t->n = n;
@@ -90,7 +90,7 @@ static cs_trace *fx_trace(const fx_row *rows, size_t n) {
 }
 
 /* A config replaying `t` (its arrivals and lengths) on one vllm_v1 replica. */
-static void fx_config(cs_sim_config *c, const cs_trace *t, const cs_predictor *p) {
+static inline void fx_config(cs_sim_config *c, const cs_trace *t, const cs_predictor *p) {
   cs_sim_config_defaults(c);
   c->model = &fx_model;
   c->device = &fx_device;
@@ -102,7 +102,7 @@ static void fx_config(cs_sim_config *c, const cs_trace *t, const cs_predictor *p
   c->workload.max_seq_len = 4096;
 }
 
-static void fx_set_param(cs_params *p, const char *name, double v) {
+static inline void fx_set_param(cs_params *p, const char *name, double v) {
   for (int i = 0; i < p->n; i++)
     if (!strcmp(p->names[i], name)) {
       p->values[i] = v;

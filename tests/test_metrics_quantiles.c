@@ -1,0 +1,140 @@
+/* Metric names/aliases, pandas linear quantiles, the 101-row tables, and the SLO verdict with
+ * unfinished requests counted as violating (vidur-semantics.md §6, §7.6). */
+#include <stdlib.h>
+
+#include "capsearch/metrics.h"
+#include "cs_test.h"
+
+static void test_metric_names_follow_vidur_v1_column_order(void) {
+  CS_ASSERT_STR_EQ(cs_rm_name(CS_RM_REQUEST_ID), "Request Id");
+  CS_ASSERT_STR_EQ(cs_rm_name(CS_RM_TTFT), "prefill_e2e_time");
+  CS_ASSERT_STR_EQ(cs_rm_name(CS_RM_REPLICA), "replica");
+  CS_ASSERT_INT_EQ(CS_RM_COUNT, 25);
+  int ndist = 0;
+  for (int m = 0; m < CS_RM_COUNT; m++) ndist += cs_rm_is_distribution((cs_rm)m);
+  CS_ASSERT_INT_EQ(ndist, 15);
+  CS_ASSERT_INT_EQ(cs_rm_is_integer(CS_RM_NUM_RESTARTS), 1);
+  CS_ASSERT_INT_EQ(cs_rm_is_integer(CS_RM_E2E), 0);
+}
+
+static void test_metric_lookup_accepts_aliases_and_suggests(void) {
+  cs_rm m;
+  cs_err err = {0};
+  CS_ASSERT_INT_EQ(cs_rm_find("ttft", &m, &err), 0);
+  CS_ASSERT_INT_EQ(m, CS_RM_TTFT);
+  CS_ASSERT_INT_EQ(cs_rm_find("tbt", &m, &err), 0);
+  CS_ASSERT_INT_EQ(m, CS_RM_TPOT);
+  CS_ASSERT_INT_EQ(cs_rm_find("request_scheduling_delay", &m, &err), 0);
+  CS_ASSERT_INT_EQ(m, CS_RM_SCHED_DELAY);
+  CS_ASSERT_INT_EQ(cs_rm_find("prefill_e2e_tme", &m, &err), CS_EUNKNOWN);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "did you mean 'prefill_e2e_time'"));
+}
+
+static void test_quantile_matches_pandas_linear_interpolation(void) {
+  double a[] = {1, 2, 3, 4};
+  CS_ASSERT_DBL_EQ(cs_quantile_sorted(a, 4, 0.5), 2.5);
+  CS_ASSERT_DBL_EQ(cs_quantile_sorted(a, 4, 0.25), 1.75);
+  CS_ASSERT_DBL_EQ(cs_quantile_sorted(a, 4, 0.0), 1);
+  CS_ASSERT_DBL_EQ(cs_quantile_sorted(a, 4, 1.0), 4);
+  double b[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+  CS_ASSERT_DBL_NEAR(cs_quantile_sorted(b, 10, 0.9), 9.1, 1e-15);
+  CS_ASSERT_DBL_NEAR(cs_quantile_sorted(b, 10, 0.99), 9.91, 1e-14);
+  double c[] = {5};
+  CS_ASSERT_DBL_EQ(cs_quantile_sorted(c, 1, 0.3), 5);
+  CU_ASSERT(isnan(cs_quantile_sorted(c, 0, 0.3)));
+}
+
+static void test_quantile_table_has_101_rows_and_p99_is_exact(void) {
+  double v[1000];
+  unsigned s = 12345;
+  for (int i = 0; i < 1000; i++) {
+    s = s * 1103515245u + 12345u;
+    v[i] = (s >> 8) / 16777216.0 * 10;
+  }
+  cs_quantile_table t;
+  cs_quantile_table_build(v, 1000, &t);
+  CS_ASSERT_INT_EQ(t.count, 1000);
+  CS_ASSERT_DBL_EQ(t.cdf[35], 35 * 0.01);
+  CS_ASSERT_DBL_EQ(t.cdf[100], 1.0);
+  for (int i = 1; i <= 100; i++) CU_ASSERT(t.value[i] >= t.value[i - 1]);
+  double sorted[1000];
+  memcpy(sorted, v, sizeof v);
+  for (int i = 1; i < 1000; i++) /* insertion sort: tiny and obviously right */
+    for (int j = i; j > 0 && sorted[j] < sorted[j - 1]; j--) {
+      double x = sorted[j];
+      sorted[j] = sorted[j - 1];
+      sorted[j - 1] = x;
+    }
+  CS_ASSERT_DBL_EQ(t.value[100], sorted[999]);
+  CS_ASSERT_DBL_EQ(t.value[0], sorted[0]);
+  CS_ASSERT_DBL_NEAR(cs_quantile_table_at(&t, 0.99), cs_quantile_sorted(sorted, 1000, 0.99), 1e-12);
+  cs_quantile_table e;
+  cs_quantile_table_build(NULL, 0, &e);
+  CS_ASSERT_INT_EQ(e.count, 0);
+  CU_ASSERT(isnan(e.value[50]));
+}
+
+static cs_request_record rec(double ttft, double tpot) {
+  cs_request_record r;
+  memset(&r, 0, sizeof r);
+  r.v[CS_RM_TTFT] = ttft;
+  r.v[CS_RM_TPOT] = tpot;
+  return r;
+}
+
+static void test_single_slo_uses_the_quantile_and_fails_on_unfinished(void) {
+  cs_request_record r[100];
+  for (int i = 0; i < 100; i++) r[i] = rec(i * 0.1, 0.01); /* ttft 0 .. 9.9 */
+  cs_slo_config slo = {.name = "p99", .type = CS_SLO_AND, .quantile = 0.99, .n = 1};
+  slo.slos[0] = (cs_slo){CS_RM_TTFT, 10.0};
+  cs_slo_verdict v;
+  cs_slo_evaluate(&slo, r, 100, 100, &v);
+  CS_ASSERT_INT_EQ(v.pass, 1);
+  CS_ASSERT_DBL_NEAR(v.value, 9.801, 1e-9);
+  CS_ASSERT_INT_EQ(v.total, 100);
+  /* 5 more arrived but never finished: the p99 is now +inf */
+  cs_slo_evaluate(&slo, r, 100, 105, &v);
+  CS_ASSERT_INT_EQ(v.pass, 0);
+  CU_ASSERT(isinf(v.value));
+  CS_ASSERT_INT_EQ(v.completed, 100);
+  CS_ASSERT_INT_EQ(v.total, 105);
+  /* one unfinished out of 1000 only moves the top percentile */
+  cs_request_record *big = calloc(1000, sizeof *big);
+  for (int i = 0; i < 1000; i++) big[i] = rec(1.0, 0.01);
+  slo.quantile = 0.5;
+  cs_slo_evaluate(&slo, big, 999, 1000, &v);
+  CS_ASSERT_INT_EQ(v.pass, 1);
+  CS_ASSERT_DBL_EQ(v.value, 1.0);
+  free(big);
+}
+
+static void test_multi_slo_fraction_counts_unfinished_as_failing(void) {
+  cs_request_record r[10];
+  for (int i = 0; i < 10; i++) r[i] = rec(i < 9 ? 1.0 : 20.0, 0.05); /* one slow TTFT */
+  cs_slo_config slo = {.name = "both", .type = CS_SLO_AND, .quantile = 0.9, .n = 2};
+  slo.slos[0] = (cs_slo){CS_RM_TTFT, 10.0};
+  slo.slos[1] = (cs_slo){CS_RM_TPOT, 0.1};
+  cs_slo_verdict v;
+  cs_slo_evaluate(&slo, r, 10, 10, &v);
+  CS_ASSERT_DBL_NEAR(v.value, 0.9, 1e-15);
+  CS_ASSERT_INT_EQ(v.pass, 1);
+  cs_slo_evaluate(&slo, r, 10, 11, &v); /* 9 of 11 */
+  CS_ASSERT_INT_EQ(v.pass, 0);
+  slo.type = CS_SLO_OR;
+  cs_slo_evaluate(&slo, r, 10, 10, &v);
+  CS_ASSERT_DBL_EQ(v.value, 1.0);
+  cs_slo_evaluate(&slo, r, 0, 0, &v);
+  CS_ASSERT_INT_EQ(v.pass, 0);
+}
+
+static const cs_test_case cases[] = {
+    {"test_metric_names_follow_vidur_v1_column_order", test_metric_names_follow_vidur_v1_column_order},
+    {"test_metric_lookup_accepts_aliases_and_suggests", test_metric_lookup_accepts_aliases_and_suggests},
+    {"test_quantile_matches_pandas_linear_interpolation", test_quantile_matches_pandas_linear_interpolation},
+    {"test_quantile_table_has_101_rows_and_p99_is_exact", test_quantile_table_has_101_rows_and_p99_is_exact},
+    {"test_single_slo_uses_the_quantile_and_fails_on_unfinished", test_single_slo_uses_the_quantile_and_fails_on_unfinished},
+    {"test_multi_slo_fraction_counts_unfinished_as_failing", test_multi_slo_fraction_counts_unfinished_as_failing},
+    {NULL, NULL},
+};
+
+int main(void) { return cs_test_run("metrics_quantiles", cases); }

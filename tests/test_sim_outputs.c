@@ -1,0 +1,189 @@
+/* The result directory (vidur-semantics.md §6.2-§6.3): V1 columns, quantile tables, JSON
+ * summaries, and byte-identical directories for identical inputs and seed. */
+#include <dirent.h>
+#include <sys/stat.h>
+
+#include "cs_test.h"
+#include "sim/engine.h"
+#include "sim_fixture.h"
+
+static cs_trace *lengths_trace(void) {
+  fx_row rows[50];
+  for (int i = 0; i < 50; i++)
+    rows[i] = (fx_row){0, 50 + (i * 37) % 700, 5 + (i * 13) % 120, 0, 0, 0};
+  cs_trace *t = fx_trace(rows, 50);
+  t->has_arrivals = false;
+  return t;
+}
+
+static void poisson_config(cs_sim_config *c, const cs_trace *t, const cs_predictor *p, int replicas) {
+  fx_config(c, t, p);
+  c->workload.arrival = CS_ARRIVAL_POISSON;
+  c->workload.qps = 20;
+  c->workload.num_requests = 200;
+  c->num_replicas = replicas;
+  c->num_blocks = 400;
+}
+
+/* Compares every file of two directory trees byte for byte; returns the number compared. */
+static int compare_trees(const char *a, const char *b) {
+  DIR *d = opendir(a);
+  if (!d) return -1;
+  int n = 0;
+  struct dirent *e;
+  while ((e = readdir(d))) {
+    if (e->d_name[0] == '.') continue;
+    char pa[1024], pb[1024];
+    snprintf(pa, sizeof pa, "%s/%s", a, e->d_name);
+    snprintf(pb, sizeof pb, "%s/%s", b, e->d_name);
+    struct stat st;
+    stat(pa, &st);
+    if (S_ISDIR(st.st_mode)) {
+      int k = compare_trees(pa, pb);
+      if (k < 0) n = -1000000;
+      n += k;
+      continue;
+    }
+    size_t la = 0, lb = 0;
+    char *fa = cs_test_read(pa, &la), *fb = cs_test_read(pb, &lb);
+    if (!fa || !fb || la != lb || memcmp(fa, fb, la)) {
+      CS__FAIL_MSG("%s and %s differ", pa, pb);
+      n = -1000000;
+    }
+    free(fa);
+    free(fb);
+    n++;
+  }
+  closedir(d);
+  return n;
+}
+
+static int count_lines(const char *s) {
+  int n = 0;
+  for (; *s; s++) n += *s == '\n';
+  return n;
+}
+
+static void test_same_seed_gives_byte_identical_directories(void) {
+  cs_trace *t = lengths_trace();
+  cs_predictor *p = fx_predictor(12, 1);
+  char d1[512], d2[512];
+  cs_test_tmpdir(d1, sizeof d1);
+  cs_test_tmpdir(d2, sizeof d2);
+  for (int k = 0; k < 2; k++) {
+    cs_sim_config c;
+    poisson_config(&c, t, p, 2);
+    c.chrome_trace = true;
+    c.prefix_caching = true;
+    cs_sim_result *res = NULL;
+    cs_err err = {0};
+    CS_ASSERT_INT_EQ(cs_sim_run(&c, &res, &err), 0);
+    cs_sim_write_opts o = {.write_plots = true, .config_json = "{\"job\": {\"name\": \"x\"}}"};
+    CS_ASSERT_INT_EQ(cs_sim_write_outputs(res, &c, k ? d2 : d1, &o, &err), 0);
+    cs_sim_result_free(res);
+  }
+  int n = compare_trees(d1, d2);
+  CU_ASSERT(n >= 30);
+  cs_predictor_free(p);
+  cs_trace_free(t);
+}
+
+static void test_request_metrics_csv_has_v1_columns_sorted_by_id(void) {
+  cs_trace *t = lengths_trace();
+  cs_predictor *p = fx_predictor(12, 1);
+  char d[512], path[600];
+  cs_test_tmpdir(d, sizeof d);
+  cs_sim_config c;
+  poisson_config(&c, t, p, 2);
+  cs_sim_result *res = NULL;
+  cs_err err = {0};
+  CS_ASSERT_INT_EQ(cs_sim_run(&c, &res, &err), 0);
+  CS_ASSERT_INT_EQ(cs_sim_result_stats(res)->num_completed, 200);
+  CS_ASSERT_INT_EQ(cs_sim_write_outputs(res, &c, d, NULL, &err), 0);
+  snprintf(path, sizeof path, "%s/request_metrics.csv", d);
+  char *csv = cs_test_read(path, NULL);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(csv);
+  const char *hdr =
+      "Request Id,request_e2e_time,request_e2e_time_normalized,request_execution_time,"
+      "request_execution_time_normalized,request_model_execution_time,request_model_execution_time_normalized,"
+      "request_preemption_time,request_scheduling_delay,request_execution_plus_preemption_time,"
+      "request_execution_plus_preemption_time_normalized,prefill_e2e_time,prefill_e2e_time_normalized,"
+      "prefill_time_execution_plus_preemption,prefill_time_execution_plus_preemption_normalized,"
+      "decode_time_execution_plus_preemption_normalized,request_inter_arrival_delay,request_num_tokens,"
+      "request_num_prefill_tokens,request_num_prefill_tokens_cached,request_num_decode_tokens,request_pd_ratio,"
+      "request_num_restarts,request_arrived_at,replica\n";
+  CU_ASSERT(!strncmp(csv, hdr, strlen(hdr)));
+  CS_ASSERT_INT_EQ(count_lines(csv), 201);
+  CU_ASSERT(!strncmp(csv + strlen(hdr), "0,", 2));
+  /* second row is request 1; integers are integers, floats %.6f (request 0: 50 + 5 tokens) */
+  CU_ASSERT_PTR_NOT_NULL(strstr(csv, ",55,50,0,5,10.000000,0,"));
+  free(csv);
+  snprintf(path, sizeof path, "%s/plots/prefill_e2e_time.csv", d);
+  char *tab = cs_test_read(path, NULL);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(tab);
+  CS_ASSERT_INT_EQ(count_lines(tab), 102);
+  CU_ASSERT(!strncmp(tab, "cdf,prefill_e2e_time\n0.0,", 25));
+  CU_ASSERT_PTR_NOT_NULL(strstr(tab, "\n0.35000000000000003,"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(tab, "\n0.07,"));
+  free(tab);
+  snprintf(path, sizeof path, "%s/plots/prefill_e2e_time_replicawise.csv", d);
+  char *rw = cs_test_read(path, NULL);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(rw);
+  CS_ASSERT_INT_EQ(count_lines(rw), 1 + 2 * 101);
+  free(rw);
+  const char *must[] = {"plots/batch_size.csv", "plots/batch_num_tokens.csv", "plots/batch_execution_time.csv",
+                        "plots/batch_num_completed_prefills.csv", "plots/replica_memory_usage.json",
+                        "plots/replica_busy_time.json", "plots/replica_mfu.json",
+                        "plots/replica_prefix_cache_metrics.json", "plots/request_arrival_time_series.csv",
+                        "plots/request_completion_time_series.csv", "config.json"};
+  for (size_t i = 0; i < sizeof must / sizeof must[0]; i++) {
+    snprintf(path, sizeof path, "%s/%s", d, must[i]);
+    struct stat st;
+    if (stat(path, &st)) CS__FAIL_MSG("missing %s", must[i]);
+  }
+  snprintf(path, sizeof path, "%s/config.json", d);
+  char *cj = cs_test_read(path, NULL);
+  CU_ASSERT_PTR_NOT_NULL(strstr(cj, "\"num_blocks\": 400"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(cj, "\"chunk_size\": 512"));
+  free(cj);
+  cs_sim_result_free(res);
+  cs_predictor_free(p);
+  cs_trace_free(t);
+}
+
+static void test_gzip_request_metrics_when_asked(void) {
+  cs_trace *t = lengths_trace();
+  cs_predictor *p = fx_predictor(12, 1);
+  char d[512], path[600];
+  cs_test_tmpdir(d, sizeof d);
+  cs_sim_config c;
+  poisson_config(&c, t, p, 1);
+  cs_sim_result *res = NULL;
+  cs_err err = {0};
+  CS_ASSERT_INT_EQ(cs_sim_run(&c, &res, &err), 0);
+  cs_sim_write_opts o = {.gzip_request_metrics = true, .write_plots = false};
+  CS_ASSERT_INT_EQ(cs_sim_write_outputs(res, &c, d, &o, &err), 0);
+  snprintf(path, sizeof path, "%s/request_metrics.csv.gz", d);
+  size_t n = 0;
+  FILE *f = fopen(path, "rb");
+  unsigned char magic[2] = {0, 0};
+  if (f) {
+    n = fread(magic, 1, 2, f);
+    fclose(f);
+  }
+  CS_ASSERT_INT_EQ(n, 2);
+  CS_ASSERT_INT_EQ(magic[0], 0x1f);
+  CS_ASSERT_INT_EQ(magic[1], 0x8b);
+  cs_sim_result_free(res);
+  cs_predictor_free(p);
+  cs_trace_free(t);
+}
+
+static const cs_test_case cases[] = {
+    {"test_same_seed_gives_byte_identical_directories", test_same_seed_gives_byte_identical_directories},
+    {"test_request_metrics_csv_has_v1_columns_sorted_by_id", test_request_metrics_csv_has_v1_columns_sorted_by_id},
+    {"test_gzip_request_metrics_when_asked", test_gzip_request_metrics_when_asked},
+    {NULL, NULL},
+};
+
+int main(void) { return cs_test_run("sim_outputs", cases); }
