@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "trace/internal.h"
 
@@ -257,11 +258,17 @@ static int parse_line(jp *j, mc_line *m, u64vec *ids) {
 
 /* ---- prefix trie for sessions: (parent node, hash id) -> node, open addressing ---------------- */
 
+typedef struct trie_slot {
+  uint64_t id;
+  uint32_t parent; /* 1 for the root, node + 2 otherwise; 0 marks an empty slot */
+  uint32_t node;
+} trie_slot;
+
 typedef struct trie {
-  uint64_t *key_parent, *key_id; /* key_parent: 1 for the root, node + 2 otherwise, 0 = empty */
-  uint32_t *node;
+  trie_slot *slot;
   size_t cap, n;
   CS__VEC(int64_t) session; /* per node: session of the latest request through it */
+  CS__VEC(uint32_t) path;   /* scratch: the nodes of the request being placed */
 } trie;
 
 static uint64_t mix(uint64_t a, uint64_t b) {
@@ -271,71 +278,80 @@ static uint64_t mix(uint64_t a, uint64_t b) {
   return x ^ (x >> 29);
 }
 
-static void trie_grow(trie *t);
+static void trie_grow(trie *t) {
+  trie_slot *old = t->slot;
+  size_t oldcap = t->cap;
+  t->cap = oldcap ? oldcap * 2 : 1024;
+  t->slot = cs__xcalloc(t->cap, sizeof *t->slot);
+  size_t mask = t->cap - 1;
+  for (size_t k = 0; k < oldcap; k++) {
+    if (!old[k].parent) continue;
+    size_t i = mix(old[k].parent, old[k].id) & mask;
+    while (t->slot[i].parent) i = (i + 1) & mask;
+    t->slot[i] = old[k];
+  }
+  free(old);
+}
 
 /* Finds the child of `parent` (UINT32_MAX = root) labelled id; creates it when `create`. */
 static uint32_t trie_child(trie *t, uint32_t parent, uint64_t id, bool create) {
   if (create && (t->n + 1) * 2 > t->cap) trie_grow(t);
   if (!t->cap) return UINT32_MAX; /* empty trie */
-  uint64_t kp = parent == UINT32_MAX ? 1 : (uint64_t)parent + 2; /* 0 marks an empty slot */
+  uint32_t kp = parent == UINT32_MAX ? 1 : parent + 2;
   size_t mask = t->cap - 1, i = mix(kp, id) & mask;
-  while (t->key_parent[i]) {
-    if (t->key_parent[i] == kp && t->key_id[i] == id) return t->node[i];
-    i = (i + 1) & mask;
-  }
+  for (; t->slot[i].parent; i = (i + 1) & mask)
+    if (t->slot[i].parent == kp && t->slot[i].id == id) return t->slot[i].node;
   if (!create) return UINT32_MAX;
-  t->key_parent[i] = kp;
-  t->key_id[i] = id;
-  t->node[i] = (uint32_t)t->session.n;
+  t->slot[i].parent = kp;
+  t->slot[i].id = id;
+  t->slot[i].node = (uint32_t)t->session.n;
   t->n++;
   cs__vec_push(&t->session, (int64_t)-1);
-  return t->node[i];
-}
-
-static void trie_grow(trie *t) {
-  trie old = *t;
-  t->cap = old.cap ? old.cap * 2 : 1024;
-  t->key_parent = cs__xcalloc(t->cap, sizeof *t->key_parent);
-  t->key_id = cs__xcalloc(t->cap, sizeof *t->key_id);
-  t->node = cs__xcalloc(t->cap, sizeof *t->node);
-  size_t mask = t->cap - 1;
-  for (size_t k = 0; k < old.cap; k++) {
-    if (!old.key_parent[k]) continue;
-    size_t i = mix(old.key_parent[k], old.key_id[k]) & mask;
-    while (t->key_parent[i]) i = (i + 1) & mask;
-    t->key_parent[i] = old.key_parent[k];
-    t->key_id[i] = old.key_id[k];
-    t->node[i] = old.node[k];
-  }
-  free(old.key_parent);
-  free(old.key_id);
-  free(old.node);
+  return t->slot[i].node;
 }
 
 static void trie_free(trie *t) {
-  free(t->key_parent);
-  free(t->key_id);
-  free(t->node);
+  free(t->slot);
   free(t->session.v);
+  free(t->path.v);
 }
 
 /* The session for a request with Mooncake ids ids[0..n): walks the longest existing prefix,
  * decides the session, then marks every node on the request's path with it. */
 static int64_t assign_session(trie *t, const uint64_t *ids, size_t n, int64_t *next_session) {
-  uint32_t node = UINT32_MAX, deepest = UINT32_MAX;
+  uint32_t node = UINT32_MAX;
   size_t depth = 0;
-  for (; depth < n; depth++) {
+  t->path.n = 0;
+  for (; depth < n; depth++) { /* the longest prefix some earlier request had */
     uint32_t c = trie_child(t, node, ids[depth], false);
     if (c == UINT32_MAX) break;
-    node = deepest = c;
+    cs__vec_push(&t->path, c);
+    node = c;
   }
-  int64_t s = depth >= CS__SESSION_MIN_BLOCKS ? t->session.v[deepest] : (*next_session)++;
-  node = UINT32_MAX;
-  for (size_t k = 0; k < n; k++) {
+  int64_t s = depth >= CS__SESSION_MIN_BLOCKS ? t->session.v[node] : (*next_session)++;
+  for (size_t k = depth; k < n; k++) {
     node = trie_child(t, node, ids[k], true);
-    t->session.v[node] = s;
+    cs__vec_push(&t->path, node);
   }
+  for (size_t k = 0; k < t->path.n; k++) t->session.v[t->path.v[k]] = s;
   return s;
+}
+
+/* The hash pool is large (75 MB for the conversation trace) and written once front to back;
+ * on a VM most of the load time is page faults, so ask for transparent huge pages (one fault per
+ * 2 MB instead of per 4 KB) where the kernel offers them. Memory from posix_memalign is free()d
+ * like any other. */
+static uint64_t *alloc_pool(size_t n) {
+  size_t bytes = (n ? n : 1) * sizeof(uint64_t);
+  void *p = NULL;
+#ifdef MADV_HUGEPAGE
+  if (bytes >= ((size_t)4 << 20) && posix_memalign(&p, (size_t)2 << 20, bytes) == 0) {
+    (void)madvise(p, bytes, MADV_HUGEPAGE); /* advice only: failure changes nothing */
+    return p;
+  }
+#endif
+  p = cs__xmalloc(bytes);
+  return p;
 }
 
 int cs__read_mooncake(const char *path, const char *data, size_t len, const cs_trace_opts *o, cs_trace **out,
@@ -379,27 +395,34 @@ int cs__read_mooncake(const char *path, const char *data, size_t len, const cs_t
     cs__vec_push(&b.rows, row);
   }
   cs__vec_push(&id_off, (uint32_t)all_ids.n);
-  /* Expansion to B-token blocks (second pass: fresh ids start above every expanded id). */
-  uint64_t fresh = (max_id + 1) * sub;
+  /* Expansion to B-token blocks (second pass: fresh ids start above every expanded id). The
+   * pool is sized exactly first: the conversation trace has ~9.3M ids, so no regrowth copies. */
+  uint64_t fresh = (max_id + 1) * sub, total = 0;
+  for (size_t r = 0; r < b.rows.n; r++) total += ((uint64_t)b.rows.v[r].prefill + (uint64_t)b.rows.v[r].decode) / (uint64_t)bs;
+  if (total > UINT32_MAX) {
+    rc = cs_err_set(err, CS_ERANGE, "%s: too many block hashes in the trace (%" PRIu64 ")", path, total);
+    goto out;
+  }
+  b.hashes.v = alloc_pool((size_t)total);
+  b.hashes.cap = (size_t)total;
+  uint64_t *dst = b.hashes.v;
   for (size_t r = 0; r < b.rows.n; r++) {
     cs_trace_row *row = &b.rows.v[r];
     const uint64_t *raw = all_ids.v + id_off.v[r];
     size_t nraw = id_off.v[r + 1] - id_off.v[r];
     size_t full_prompt = (size_t)row->prefill / (size_t)bs;
     size_t keep = ((size_t)row->prefill + (size_t)row->decode) / (size_t)bs;
-    if (b.hashes.n + keep > UINT32_MAX) {
-      rc = cs_err_set(err, CS_ERANGE, "%s: too many block hashes in the trace", path);
-      goto out;
-    }
-    row->hash_off = (uint32_t)b.hashes.n;
+    row->hash_off = (uint32_t)(dst - b.hashes.v);
     row->hash_n = (uint32_t)keep;
-    cs__vec_reserve(&b.hashes, b.hashes.n + keep);
-    for (size_t k = 0; k < keep; k++) {
-      size_t blk = k / sub;
-      uint64_t h = k < full_prompt && blk < nraw ? raw[blk] * sub + (k % sub) : fresh++;
-      b.hashes.v[b.hashes.n++] = h;
+    size_t k = 0;
+    if (full_prompt > nraw * sub) full_prompt = nraw * sub; /* ids missing: the rest is fresh */
+    for (size_t blk = 0; k < full_prompt; blk++) {
+      uint64_t base = raw[blk] * sub;
+      for (uint64_t m = 0; m < sub && k < full_prompt; m++, k++) *dst++ = base + m;
     }
+    for (; k < keep; k++) *dst++ = fresh++;
   }
+  b.hashes.n = (size_t)(dst - b.hashes.v);
   rc = cs__trace_builder_finish(&b, path, CS_TRACE_MOONCAKE_JSONL, bs, true, true, true, out, err);
 out:
   cs__trace_builder_release(&b);
