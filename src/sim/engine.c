@@ -344,6 +344,7 @@ int cs__sim_loop(cs__sim *sim, cs_err *err) {
     sim->now = ev.t;
     if (limit > 0 && ev.t > limit) sim->terminated = true; /* this event is still handled */
     sim->num_events++;
+    if (sim->obs && sim->obs->max_events > 0 && sim->num_events >= sim->obs->max_events) sim->terminated = true;
     if (sim->obs && sim->obs->on_event) sim->obs->on_event(sim->obs->ud, sim, &ev);
     switch ((cs__ev_kind)ev.kind) {
     case CS__EV_REQUEST_ARRIVAL: on_request_arrival(sim, ev.p); break;

@@ -86,6 +86,7 @@ typedef struct cs__sim_observer {
   void (*on_batch_end)(void *ud, cs__sim *sim, const cs__batch *b);       /* after the schedulers saw it */
   void (*on_preemption)(void *ud, cs__sim *sim, int32_t replica, const cs__request *victim);
   void (*on_request_end)(void *ud, cs__sim *sim, const cs__request *r);
+  int64_t max_events;  /* > 0: stop the run (as if the time limit was hit) after this many events */
 } cs__sim_observer;
 
 typedef struct cs__chrome_ev {
