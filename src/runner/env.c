@@ -36,9 +36,7 @@ static int resolve_models(cs__plan *p, cs_err *err) {
       p->models[i] = p->owned_models[i];
       continue;
     }
-    if (cs_catalog_find_model(p->catalog, m->identifier, &p->models[i], NULL) == 0) continue;
-    if (cs_catalog_find_model(p->catalog, m->name, &p->models[i], NULL) == 0) continue;
-    rc = cs_catalog_find_model(p->catalog, m->identifier, &p->models[i], err);
+    if ((rc = cs_catalog_find_model(p->catalog, m->identifier, &p->models[i], err)) == 0) continue;
     cs_err_prefix(err, "%s:%d: models[%zu].identifier (add it to the model catalog or give a local 'config')",
                   s->file, m->line, i);
     return rc;
@@ -181,7 +179,25 @@ int cs__plan_load(const cs__runner_opts *o, cs__plan *p, cs_err *err) {
     p->cost[i] = job_cost(p->sweep, &p->jobs.v[i], o);
   }
   select_shard(p, o);
-  p->config_json = cs_sweep_to_json(p->sweep);
+  /* config.json = the sweep as parsed plus the settings that change a probe's outcome (the
+   * simulated time limit and the seed): a resume with other values is another sweep. Search
+   * settings (iterations, granularity, min qps) only change which probes are asked for, so a
+   * rerun with more iterations continues the committed searches. */
+  char *sj = cs_sweep_to_json(p->sweep);
+  size_t len = strlen(sj);
+  while (len > 0 && (sj[len - 1] == '\n' || sj[len - 1] == '}')) {
+    bool brace = sj[len - 1] == '}';
+    len--;
+    if (brace) break;
+  }
+  while (len > 0 && (sj[len - 1] == '\n' || sj[len - 1] == ' ')) len--;
+  cs__sbuf sb;
+  cs__sbuf_init(&sb);
+  cs__sbuf_add(&sb, sj, len);
+  cs__sbuf_addf(&sb, ",\n  \"run\": {\n    \"time_limit_min\": %.17g,\n    \"seed\": %llu\n  }\n}\n",
+                o->time_limit_min, (unsigned long long)(o->has_seed ? o->seed : p->sweep->seed));
+  free(sj);
+  p->config_json = cs__sbuf_detach(&sb);
   return 0;
 }
 

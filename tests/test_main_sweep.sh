@@ -1,0 +1,152 @@
+#!/usr/bin/env bash
+# The main job end to end: capsearch --config sweep.yml --output-dir out.
+#  - runs a small sweep to completion; results.csv rows, statuses, run-directory layout
+#  - -j1 and -j2 give byte-identical results.csv and run files (output.log and args.json hold
+#    wall times and thread counts and are excluded)
+#  - a rerun simulates nothing and leaves results.csv unchanged
+#  - an output directory holding another sweep is refused (exit 2) unless --force
+#  - bad sweeps: unknown scheduler with suggestion, unreadable trace, unknown key (exit 2)
+#  - the seed's sweep (configs/seed-sweep.yml) expands to 336 jobs with Vidur's hashes
+#  - a reduced seed sweep on the Mooncake traces in ../shared/data runs to completion
+set -u
+BIN=${1:?usage: test_main_sweep.sh CAPSEARCH}
+SRC=${CS_SOURCE_DIR:-$(cd "$(dirname "$0")/.." && pwd)}
+DATA=${CS_SHARED_DATA:-$SRC/../shared/data}
+export CS_CONFIG_DIR=${CS_CONFIG_DIR:-$SRC/configs}
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+fails=0
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+ok() { echo "ok: $*"; }
+
+if [ ! -f "$SRC/traces/chat_small.csv" ]; then
+  echo "SKIP: $SRC/traces/chat_small.csv not present"
+  exit 0
+fi
+cp "$SRC/traces/chat_small.csv" "$T/chat.csv"
+cat > "$T/sweep.yml" <<'YML'
+clusters:
+  - {device: h100, network_device: h100_dgx, gpus_per_node: 8}
+global_schedulers:
+  - scheduler: round_robin
+  - scheduler: ranked_sticky_lop_uncached
+    top_k: 2
+request_queues: [{name: fcfs, provider: fcfs}]
+replica_schedulers:
+  - {scheduler: vllm_v1, chunk_size: 512}
+  - {scheduler: sarathi, chunk_size: 256}
+slo_configs:
+  - name: ttft_p99_1s
+    type: and
+    quantile: 0.99
+    slos: [{metric: prefill_e2e_time, value: 1}]
+traces:
+  - {name: chat, trace_file: chat.csv, max_seq_len: 8192, enable_prefix_caching: true}
+batch_sizes: [64]
+tp_dimensions: [1, 3]
+pp_dimensions: [1]
+models:
+  - {name: Meta-Llama-3-8B, identifier: meta-llama/Meta-Llama-3-8B}
+search_configs:
+  - {trace: chat, model: Meta-Llama-3-8B, search_for: qps, num_replicas: 2, qps: 2, num_requests: 120}
+YML
+OPTS="--max-iterations 4 --time-limit 30"
+
+# dry run: the job table
+"$BIN" --config "$T/sweep.yml" --dry-run > "$T/dry.txt" 2>&1 || fail "dry-run exit $?"
+grep -q "8 jobs (4 runnable, 4 infeasible)" "$T/dry.txt" && ok "dry-run counts" || { fail "dry-run counts"; cat "$T/dry.txt"; }
+grep -q "tp 3 does not divide the 32 attention heads" "$T/dry.txt" && ok "dry-run reason" || fail "dry-run reason"
+
+# run at -j1 and -j2
+"$BIN" --config "$T/sweep.yml" --output-dir "$T/o1" -j1 $OPTS 2> "$T/o1.err"; rc=$?
+[ $rc -eq 0 ] && ok "-j1 run exit 0" || { fail "-j1 run exit $rc"; cat "$T/o1.err"; }
+"$BIN" --config "$T/sweep.yml" --output-dir "$T/o2" -j2 $OPTS 2> "$T/o2.err"; rc=$?
+[ $rc -eq 0 ] && ok "-j2 run exit 0" || { fail "-j2 run exit $rc"; cat "$T/o2.err"; }
+head -1 "$T/o1/results.csv" | grep -q '^job_hash,model,trace,device,network_device,gpus_per_node,global_scheduler,tolerance_factor,top_k,request_queue,replica_scheduler,chunk_size,tp,pp,batch_size,slo_name,search_for,num_replicas,start_qps,num_requests,num_gpus,price_per_gpu_hour,cost_per_hour,answer_qps,answer_replicas,qps_per_dollar,probes,status,reason$' \
+  && ok "results.csv header" || fail "results.csv header"
+[ "$(tail -n +2 "$T/o1/results.csv" | wc -l)" -eq 8 ] && ok "8 result rows" || fail "result rows"
+[ "$(grep -c ',infeasible,' "$T/o1/results.csv")" -eq 4 ] && ok "4 infeasible rows" || fail "infeasible rows"
+[ "$(grep -Ec ',(ok|no_pass),' "$T/o1/results.csv")" -eq 4 ] && ok "4 finished searches" || { fail "finished rows"; cat "$T/o1/results.csv"; }
+for f in args.json config.json results.csv; do [ -f "$T/o1/$f" ] || fail "missing $f"; done
+n_probe=$(find "$T/o1/runs" -name probe.json | wc -l)
+n_ts=$(find "$T/o1/runs" -mindepth 3 -maxdepth 3 -type d -name '1970-01-01_00-00-00-*' | wc -l)
+[ "$n_probe" -gt 0 ] && [ "$n_probe" -eq "$n_ts" ] && ok "one timestamp dir per committed probe ($n_probe)" || fail "probe dirs $n_probe vs $n_ts"
+first=$(find "$T/o1/runs" -name probe.json | head -1 | xargs dirname)
+for f in output.log; do [ -f "$first/$f" ] || fail "missing $first/$f"; done
+ts=$(ls -d "$first"/1970-* | head -1)
+for f in config.json request_metrics.csv plots/prefill_e2e_time.csv; do [ -f "$ts/$f" ] || fail "missing $ts/$f"; done
+[ "$(find "$T/o1/runs" -maxdepth 2 -name job.json | wc -l)" -eq 8 ] && ok "job.json for every job" || fail "job.json count"
+if diff -r -x output.log -x args.json "$T/o1" "$T/o2" > "$T/diff.txt"; then ok "-j1 and -j2 byte-identical"; else fail "-j1 vs -j2 differ"; head -20 "$T/diff.txt"; fi
+
+# rerun = resume with nothing left: no simulation, same results
+cp "$T/o1/results.csv" "$T/results.before"
+"$BIN" --config "$T/sweep.yml" --output-dir "$T/o1" -j2 $OPTS 2> "$T/re.err" || fail "rerun exit $?"
+grep -q " 0 probes simulated" "$T/re.err" && ok "rerun simulates nothing" || { fail "rerun simulated"; cat "$T/re.err"; }
+cmp -s "$T/results.before" "$T/o1/results.csv" && ok "rerun results identical" || fail "rerun results differ"
+# more iterations continue the committed searches: only new probes run
+"$BIN" --config "$T/sweep.yml" --output-dir "$T/o1" -j2 --max-iterations 5 --time-limit 30 2> "$T/more.err" || fail "more-iterations exit $?"
+grep -Eq " [1-4] probes simulated, 1[0-9] reused" "$T/more.err" && ok "more iterations reuse committed probes" || { fail "more iterations"; cat "$T/more.err"; }
+
+# another sweep in the same output dir
+sed 's/value: 1}/value: 2}/' "$T/sweep.yml" > "$T/other.yml"
+"$BIN" --config "$T/other.yml" --output-dir "$T/o1" $OPTS 2> "$T/other.err"; rc=$?
+[ $rc -eq 2 ] && grep -q "different sweep" "$T/other.err" && ok "other sweep refused" || { fail "other sweep rc=$rc"; cat "$T/other.err"; }
+"$BIN" --config "$T/sweep.yml" --output-dir "$T/o1" --time-limit 10 --max-iterations 4 2> "$T/tl.err"; rc=$?
+[ $rc -eq 2 ] && ok "other time limit refused" || fail "other time limit rc=$rc"
+
+# bad sweeps
+sed 's/scheduler: sarathi/scheduler: sarati/' "$T/sweep.yml" > "$T/bad1.yml"
+"$BIN" --config "$T/bad1.yml" --dry-run > /dev/null 2> "$T/bad1.err"; rc=$?
+[ $rc -eq 2 ] && grep -q "did you mean 'sarathi'" "$T/bad1.err" && grep -q "bad1.yml:10:" "$T/bad1.err" \
+  && ok "unknown scheduler: $(cat "$T/bad1.err")" || { fail "unknown scheduler rc=$rc"; cat "$T/bad1.err"; }
+sed 's/top_k: 2/top_kk: 2/' "$T/sweep.yml" > "$T/bad2.yml"
+"$BIN" --config "$T/bad2.yml" --dry-run > /dev/null 2> "$T/bad2.err"; rc=$?
+[ $rc -eq 2 ] && grep -q "did you mean 'top_k'" "$T/bad2.err" && ok "unknown parameter: $(cat "$T/bad2.err")" || { fail "unknown parameter rc=$rc"; cat "$T/bad2.err"; }
+sed 's/chat.csv/nope.csv/' "$T/sweep.yml" > "$T/bad3.yml"
+"$BIN" --config "$T/bad3.yml" --output-dir "$T/o3" 2> "$T/bad3.err"; rc=$?
+[ $rc -eq 2 ] && grep -q "cannot read trace file" "$T/bad3.err" && ok "unreadable trace: $(cat "$T/bad3.err")" || { fail "unreadable trace rc=$rc"; cat "$T/bad3.err"; }
+sed 's/identifier: meta-llama/identifier: meta-lama/' "$T/sweep.yml" > "$T/bad4.yml"
+"$BIN" --config "$T/bad4.yml" --dry-run > /dev/null 2> "$T/bad4.err"; rc=$?
+[ $rc -eq 2 ] && grep -q "models\[0\]" "$T/bad4.err" && ok "unknown model: $(cat "$T/bad4.err")" || { fail "unknown model rc=$rc"; cat "$T/bad4.err"; }
+"$BIN" --config "$T/sweep.yml" --output-dir "$T/o4" --shard 2/2 > /dev/null 2> "$T/bad5.err"; rc=$?
+[ $rc -eq 2 ] && ok "bad --shard refused" || fail "bad --shard rc=$rc"
+
+# the seed's sweep: 336 jobs and Vidur's hashes (trace files only need to be readable here)
+mkdir -p "$T/seed/data/processed_traces"
+cp "$SRC/configs/seed-sweep.yml" "$T/seed/sweep.yml"
+for n in conversation toolagent; do cp "$T/chat.csv" "$T/seed/data/processed_traces/mooncake_${n}_trace.csv"; done
+"$BIN" --config "$T/seed/sweep.yml" --dry-run > "$T/seed.txt" 2> "$T/seed.err"; rc=$?
+[ $rc -eq 0 ] && grep -q "^336 jobs" "$T/seed.txt" && ok "seed sweep: $(tail -1 "$T/seed.txt")" || { fail "seed sweep rc=$rc"; cat "$T/seed.err"; tail -3 "$T/seed.txt"; }
+for h in 50fc5a05 a5cc0361 ea25c7ba; do grep -q " $h " "$T/seed.txt" && ok "seed hash $h" || fail "seed hash $h"; done
+
+# a reduced seed sweep on the real Mooncake traces (JSONL read directly)
+if [ -f "$DATA/traces/mooncake_conversation_trace.jsonl" ]; then
+  mkdir -p "$T/red"
+  python3 - "$SRC/configs/seed-sweep.yml" "$T/red/sweep.yml" "$DATA/traces" <<'PY' || fail "reduce seed sweep"
+import sys, re
+src, dst, data = sys.argv[1:]
+s = open(src).read()
+s = s.replace("./data/processed_traces/mooncake_conversation_trace.csv", data + "/mooncake_conversation_trace.jsonl")
+s = s.replace("./data/processed_traces/mooncake_toolagent_trace.csv", data + "/mooncake_synthetic_trace.jsonl")
+s = s.replace("num_requests: 12301", "num_requests: 40").replace("num_requests: 23608", "num_requests: 40")
+# one cluster, two routers, one chunk size, one SLO: 4 searches x 2 routers = 8 jobs
+s = re.sub(r"  - device: a100\n    network_device: a100_dgx\n    gpus_per_node: 8\n", "", s)
+keep = ["round_robin", "ranked_sticky_lop_uncached\n    top_k: 2"]
+g = s[s.index("global_schedulers:"):s.index("request_queues:")]
+s = s.replace(g, "global_schedulers:\n" + "".join("  - scheduler: %s\n" % k for k in keep) + "\n")
+s = s.replace("  - scheduler: vllm_v1\n    chunk_size: 1024\n", "")
+sl = s[s.index("slo_configs:"):s.index("traces:")]
+s = s.replace(sl, "slo_configs:\n  - name: ttft_p99_10s\n    type: and\n    quantile: 0.99\n    slos:\n      - metric: prefill_e2e_time\n        value: 10\n\n")
+open(dst, "w").write(s)
+PY
+  "$BIN" --config "$T/red/sweep.yml" --output-dir "$T/red/out" -j2 --max-iterations 3 2> "$T/red.err"; rc=$?
+  rows=$(tail -n +2 "$T/red/out/results.csv" 2>/dev/null | wc -l)
+  done_rows=$(grep -Ec ',(ok|no_pass|infeasible),' "$T/red/out/results.csv" 2>/dev/null)
+  [ $rc -eq 0 ] && [ "$rows" -eq 8 ] && [ "$done_rows" -eq 8 ] && ok "reduced seed sweep completed ($(tail -2 "$T/red.err" | head -1))" \
+    || { fail "reduced seed sweep rc=$rc rows=$rows done=$done_rows"; tail -5 "$T/red.err"; cat "$T/red/out/results.csv"; }
+else
+  echo "SKIP: reduced seed sweep (no $DATA/traces)"
+fi
+
+echo "$fails failure(s)"
+[ $fails -eq 0 ]
