@@ -39,7 +39,19 @@ expect 0 "generate chat_small" "$CS" trace generate --shape chat --requests 600 
 if cmp -s "$TMP/chat.csv" "$SRC/traces/chat_small.csv"; then ok "chat_small.csv reproduces"; else bad "chat_small.csv differs from its generator"; fi
 expect 0 "generate agent_small" "$CS" trace generate --shape agent --requests 250 --seed 42 -o "$TMP/agent.csv"
 if cmp -s "$TMP/agent.csv" "$SRC/traces/agent_small.csv"; then ok "agent_small.csv reproduces"; else bad "agent_small.csv differs from its generator"; fi
-for f in "$SRC"/traces/*.csv; do
+# the .gz traces: compare after decompression (compressed bytes depend on the zlib version)
+expect 0 "generate chat_2k" "$CS" trace generate --shape chat --requests 2000 --seed 42 -o "$TMP/chat2k.csv"
+"$CS" trace convert "$SRC/traces/chat_2k.csv.gz" -o "$TMP/chat2k_shipped.csv" 2>/dev/null
+if cmp -s "$TMP/chat2k.csv" "$TMP/chat2k_shipped.csv"; then ok "chat_2k.csv.gz reproduces"; else bad "chat_2k.csv.gz differs from its generator"; fi
+expect 0 "generate agent_1k" "$CS" trace generate --shape agent --requests 1000 --seed 42 -o "$TMP/agent1k.csv"
+"$CS" trace convert "$SRC/traces/agent_1k.csv.gz" -o "$TMP/agent1k_shipped.csv" 2>/dev/null
+if cmp -s "$TMP/agent1k.csv" "$TMP/agent1k_shipped.csv"; then ok "agent_1k.csv.gz reproduces"; else bad "agent_1k.csv.gz differs from its generator"; fi
+if [ "$(head -n 601 "$TMP/chat2k.csv" | cmp -s - "$SRC/traces/chat_small.csv" && echo y)" = y ]; then
+  ok "chat_small.csv is the first 600 rows of chat_2k"
+else
+  bad "chat_small.csv is not a prefix of chat_2k"
+fi
+for f in "$SRC"/traces/*.csv "$SRC"/traces/*.csv.gz; do
   size=$(wc -c <"$f")
   if [ "$size" -lt 300000 ]; then ok "$(basename "$f") is under 300 KB"; else bad "$(basename "$f") is $size bytes"; fi
 done
