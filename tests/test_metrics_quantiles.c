@@ -4,6 +4,7 @@
 
 #include "capsearch/metrics.h"
 #include "cs_test.h"
+#include "metrics/sort.h"
 
 static void test_metric_names_follow_vidur_v1_column_order(void) {
   CS_ASSERT_STR_EQ(cs_rm_name(CS_RM_REQUEST_ID), "Request Id");
@@ -127,7 +128,44 @@ static void test_multi_slo_fraction_counts_unfinished_as_failing(void) {
   CS_ASSERT_INT_EQ(v.pass, 0);
 }
 
+static void test_radix_sort_orders_negatives_zeros_and_nan_last(void) {
+  enum { N = 5000 };
+  double *v = malloc(N * sizeof *v), *w = malloc(N * sizeof *w);
+  unsigned s = 7;
+  for (int i = 0; i < N; i++) {
+    s = s * 1103515245u + 12345u;
+    double x = ((int)(s >> 8) % 20001 - 10000) / 7.0;
+    v[i] = i % 97 == 0 ? NAN : i % 89 == 0 ? -0.0 : i % 83 == 0 ? 1e300 : x;
+    w[i] = v[i];
+  }
+  cs__sort_doubles(v, N);
+  int nan_from = N;
+  for (int i = 0; i < N; i++)
+    if (isnan(v[i])) {
+      nan_from = i;
+      break;
+    }
+  for (int i = nan_from; i < N; i++) CU_ASSERT(isnan(v[i]));
+  CS_ASSERT_INT_EQ(N - nan_from, (N + 96) / 97);
+  for (int i = 1; i < nan_from; i++)
+    if (!(v[i - 1] <= v[i])) CS__FAIL_MSG("not sorted at %d: %g > %g", i, v[i - 1], v[i]);
+  double sv = 0, sw = 0;
+  for (int i = 0; i < N; i++) {
+    if (!isnan(v[i])) sv += v[i] == 1e300 ? 1 : v[i];
+    if (!isnan(w[i])) sw += w[i] == 1e300 ? 1 : w[i];
+  }
+  CS_ASSERT_DBL_NEAR(sv, sw, 1e-6); /* same multiset */
+  double small[] = {3, -1, 2, NAN, 0};
+  cs__sort_doubles(small, 5);
+  CS_ASSERT_DBL_EQ(small[0], -1);
+  CS_ASSERT_DBL_EQ(small[3], 3);
+  CU_ASSERT(isnan(small[4]));
+  free(v);
+  free(w);
+}
+
 static const cs_test_case cases[] = {
+    {"test_radix_sort_orders_negatives_zeros_and_nan_last", test_radix_sort_orders_negatives_zeros_and_nan_last},
     {"test_metric_names_follow_vidur_v1_column_order", test_metric_names_follow_vidur_v1_column_order},
     {"test_metric_lookup_accepts_aliases_and_suggests", test_metric_lookup_accepts_aliases_and_suggests},
     {"test_quantile_matches_pandas_linear_interpolation", test_quantile_matches_pandas_linear_interpolation},

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "metrics/sort.h"
 #include "util/sbuf.h"
 #include "util/text.h"
 
@@ -88,18 +89,13 @@ double cs_quantile_sorted(const double *sorted, size_t n, double q) {
   return lerp(sorted[i], sorted[i + 1], vi - lo);
 }
 
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return x < y ? -1 : x > y ? 1 : 0;
-}
-
 void cs_quantile_table_build(const double *values, size_t n, cs_quantile_table *out) {
   out->count = n;
   double *s = NULL;
   if (n) {
     s = cs__xmalloc(n * sizeof *s);
     memcpy(s, values, n * sizeof *s);
-    qsort(s, n, sizeof *s, cmp_double);
+    cs__sort_doubles(s, n);
   }
   for (int i = 0; i <= 100; i++) {
     out->cdf[i] = i * 0.01;

@@ -1,0 +1,133 @@
+/* Simulator throughput benchmark (prints figures; never a timed test).
+ *  1. 2,000 requests replaying Vidur's reference workload (Llama-2-70B, TP 2, one A100 replica,
+ *     ../shared/data/vidur-runs/.../workload.csv) with vllm_v1 and sarathi, roofline predictor.
+ *     Vidur itself took ~10.7 s and 1.48 GB for this (shared/data/README.md).
+ *  2. 10,000 requests of the Splitwise conversation trace at 8 QPS on 8 replicas
+ *     (round_robin and lop_uncached routers).
+ * Usage: bench_sim_run [SHARED_DATA_DIR] [REPEATS]   (default $CS_SHARED_DATA or ../shared/data, 5)
+ * Reports the best wall time of REPEATS runs, events/s, requests/s, the simulation's own memory
+ * (arena + arrays) and the process peak RSS (getrusage). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include "capsearch/catalog.h"
+#include "capsearch/predictor.h"
+#include "capsearch/sim.h"
+#include "capsearch/trace.h"
+
+static int run_case(const char *label, cs_sim_config *c, int repeats) {
+  double best = 1e30;
+  const cs_sim_stats *st = NULL;
+  cs_sim_result *keep = NULL;
+  for (int i = 0; i < repeats; i++) {
+    cs_sim_result *res = NULL;
+    cs_err err = {0};
+    if (cs_sim_run(c, &res, &err)) {
+      fprintf(stderr, "%s: %s\n", label, err.msg);
+      return 1;
+    }
+    if (cs_sim_result_stats(res)->wall_seconds < best) {
+      best = cs_sim_result_stats(res)->wall_seconds;
+      cs_sim_result_free(keep);
+      keep = res;
+    } else {
+      cs_sim_result_free(res);
+    }
+  }
+  st = cs_sim_result_stats(keep);
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  printf("%-44s %8.2f ms  %7lld req  %9.0f req/s  %9lld events  %10.0f events/s  sim %6.1f MiB  maxrss %6.1f MiB\n",
+         label, best * 1e3, (long long)st->num_completed, (double)st->num_completed / best,
+         (long long)st->num_events, (double)st->num_events / best, (double)st->peak_bytes / 1048576.0,
+         (double)ru.ru_maxrss / 1024.0);
+  cs_sim_result_free(keep);
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  const char *data = argc > 1 ? argv[1] : getenv("CS_SHARED_DATA");
+  if (!data) data = "../shared/data";
+  int repeats = argc > 2 ? atoi(argv[2]) : 5;
+  if (repeats < 1) repeats = 1;
+  cs_err err = {0};
+  cs_catalog *cat = NULL;
+  if (cs_catalog_load(cs_catalog_default_dir(), &cat, &err)) {
+    fprintf(stderr, "catalog: %s\n", err.msg);
+    return 1;
+  }
+  const cs_model *m;
+  const cs_device *d;
+  const cs_network *net = NULL;
+  if (cs_catalog_find_model(cat, "meta-llama/Llama-2-70b-hf", &m, &err) || cs_catalog_find_device(cat, "a100", &d, &err)) {
+    fprintf(stderr, "catalog: %s\n", err.msg);
+    return 1;
+  }
+  cs_catalog_find_network(cat, "a100_pairwise_nvlink", &net, NULL);
+  char path[1024];
+  snprintf(path, sizeof path, "%s/vidur-runs/llama2-70b-tp2-a100/sarathi_qps1/workload.csv", data);
+  cs_trace *wl = NULL, *conv = NULL;
+  cs_trace_opts to = {.format = CS_TRACE_AUTO, .block_size = 16};
+  if (cs_trace_load(path, &to, &wl, &err)) {
+    fprintf(stderr, "%s (pass the shared data directory as the first argument)\n", err.msg);
+    return 1;
+  }
+  snprintf(path, sizeof path, "%s/traces/splitwise_conv.csv", data);
+  to.max_rows = 10000;
+  if (cs_trace_load(path, &to, &conv, &err)) {
+    fprintf(stderr, "%s\n", err.msg);
+    return 1;
+  }
+  const cs_predictor_ops *pops;
+  cs_predictor *pred = NULL;
+  cs_predictor_ctx pc = {.model = m, .device = d, .network = net, .tp = 2, .pp = 1};
+  if (cs_predictor_find("roofline", &pops, &err) ||
+      cs_params_finish(&pc.params, pops->params, pops->nparams, pops->name, "bench", &err) ||
+      cs_predictor_new(pops, &pc, &pred, &err)) {
+    fprintf(stderr, "predictor: %s\n", err.msg);
+    return 1;
+  }
+  printf("bench_sim_run: Llama-2-70B TP2 on a100, roofline predictor, best of %d\n", repeats);
+  cs_sim_config c;
+  cs_sim_config_defaults(&c);
+  c.model = m;
+  c.device = d;
+  c.network = net;
+  c.tp = 2;
+  c.predictor = pred;
+  c.workload.arrival = CS_ARRIVAL_TRACE;
+  c.workload.length = CS_LENGTH_TRACE;
+  c.workload.trace = wl;
+  c.workload.max_seq_len = 4096;
+  int rc = run_case("2000 req, 1 replica, vllm_v1 (Vidur: 10.7 s)", &c, repeats);
+  const cs_policy_info *info;
+  if (!cs_replica_sched_info("sarathi", &info, NULL)) {
+    c.replica_scheduler = "sarathi";
+    rc |= run_case("2000 req, 1 replica, sarathi (Vidur: 10.7 s)", &c, repeats);
+  }
+  cs_sim_config_defaults(&c);
+  c.model = m;
+  c.device = d;
+  c.network = net;
+  c.tp = 2;
+  c.predictor = pred;
+  c.num_replicas = 8;
+  c.workload.arrival = CS_ARRIVAL_POISSON;
+  c.workload.qps = 8;
+  c.workload.length = CS_LENGTH_TRACE;
+  c.workload.trace = conv;
+  c.workload.num_requests = 10000;
+  c.workload.max_seq_len = conv->max_total_tokens;
+  rc |= run_case("10000 req conv, 8 replicas, vllm_v1, rr", &c, repeats);
+  if (!cs_global_sched_info("lop_uncached", &info, NULL)) {
+    c.global_scheduler = "lop_uncached";
+    rc |= run_case("10000 req conv, 8 replicas, vllm_v1, lop_uncach", &c, repeats);
+  }
+  cs_predictor_free(pred);
+  cs_trace_free(wl);
+  cs_trace_free(conv);
+  cs_catalog_free(cat);
+  return rc;
+}
