@@ -108,7 +108,7 @@ static void test_sessions_follow_shared_prefix_chains_of_two_blocks(void) {
 }
 
 static void test_unknown_keys_with_nested_values_are_skipped(void) {
-  const char *p = tmpfile_with("u.jsonl", "{\"meta\": {\"a\": [1, {\"b\": null}], \"s\": \"x\\\"y\\u00e9\"}, \"timestamp\": 10.0, "
+  const char *p = tmpfile_with("u.jsonl", "{\"meta\": {\"a\": [1, {\"b\": null}], \"s\": \"x\\\"y\\u00e9\"}, \"timestamp\": 10.5, "
                                           "\"input_length\": 32, \"output_length\": 1, \"ok\": true, \"hash_ids\": []}\r\n");
   cs_err err = {0};
   cs_trace *t = NULL;
@@ -116,7 +116,7 @@ static void test_unknown_keys_with_nested_values_are_skipped(void) {
   if (!t) return;
   CS_ASSERT_INT_EQ(t->rows[0].prefill, 32);
   CS_ASSERT_INT_EQ(t->rows[0].hash_n, 2); /* 33 tokens = 2 blocks, both fresh (no Mooncake ids) */
-  CS_ASSERT_DBL_EQ(t->rows[0].arrived_at, 0.01);
+  CS_ASSERT_DBL_EQ(t->rows[0].arrived_at, 0.0105);
   cs_trace_free(t);
 }
 
@@ -155,6 +155,9 @@ static void test_malformed_lines_report_line_column_and_expectation(void) {
                                     CS_EPARSE),
                          "1:16");
   CS_ASSERT_STR_CONTAINS(load_fails("\n\n", CS_EPARSE), "no requests");
+  CS_ASSERT_STR_CONTAINS(load_fails("{\"timestamp\": -1, \"input_length\": 3, \"output_length\": 1, \"hash_ids\": [1]}\n",
+                                    CS_ERANGE),
+                         "bad.jsonl:1:15: key 'timestamp': expected a non-negative time in ms, got -1");
   char zbuf[1024];
   const char *z = cs_test_source("tests/data/trace/zero_input.jsonl", zbuf, sizeof zbuf);
   CS_ASSERT_INT_EQ(cs_trace_load(z, NULL, &t, &err), CS_ERANGE);

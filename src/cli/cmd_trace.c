@@ -111,9 +111,14 @@ static void json_dist(cs__jw *w, const char *key, const cs_trace_dist *d) {
   cs__jw_key(w, key);
   cs__jw_obj_begin(w);
   cs__jw_knum(w, "mean", d->mean);
-  cs__jw_knum(w, "p50", d->p50);
-  cs__jw_knum(w, "p90", d->p90);
-  cs__jw_knum(w, "p99", d->p99);
+  const char *names[3] = {"p50", "p90", "p99"};
+  const double vals[3] = {d->p50, d->p90, d->p99};
+  for (int i = 0; i < 3; i++) { /* whole token counts print as integers ("1020", not "1.02e+03") */
+    if (vals[i] == floor(vals[i]) && fabs(vals[i]) < 9e15)
+      cs__jw_kint(w, names[i], (int64_t)vals[i]);
+    else
+      cs__jw_knum(w, names[i], vals[i]);
+  }
   cs__jw_kint(w, "min", d->min);
   cs__jw_kint(w, "max", d->max);
   cs__jw_obj_end(w);
@@ -181,9 +186,11 @@ static int cmd_info(int argc, char **argv) {
     print_dist("prefill", &st.prefill);
     print_dist("decode", &st.decode);
     print_dist("total tokens", &st.total);
-    if (t->has_arrivals)
+    if (t->has_arrivals && st.arrival_span > 0)
       printf("%-14s span %.3f s, mean %.4g qps%s\n", "arrivals", st.arrival_span, st.mean_qps,
              st.arrivals_sorted ? "" : " (NOT in time order)");
+    else if (t->has_arrivals)
+      printf("%-14s all at %g s\n", "arrivals", t->rows[0].arrived_at);
     else
       printf("%-14s none (lengths only)\n", "arrivals");
     if (t->has_hashes)

@@ -206,8 +206,12 @@ static int parse_line(jp *j, mc_line *m, u64vec *ids) {
       if (*j->p != ':') return jerr(j, "':'");
       j->p++;
       ws(j);
-      if (!strcmp(key, "timestamp")) {
-        if ((rc = jwhole(j, key, 9.0e15, false, &m->ts))) return rc;
+      if (!strcmp(key, "timestamp")) { /* ms; fractions allowed (some traces have them) */
+        const char *at = j->p;
+        if ((rc = jnumber(j, &m->ts))) return rc;
+        if (m->ts < 0)
+          return cs_err_set(j->err, CS_ERANGE, "%s:%zu:%zu: key 'timestamp': expected a non-negative time in ms, got %.*s",
+                            j->path, j->line, (size_t)(at - j->line_start) + 1, (int)(j->p - at), at);
         m->has_ts = true;
       } else if (!strcmp(key, "input_length")) {
         if ((rc = jwhole(j, key, INT32_MAX, true, &m->in))) return rc;
