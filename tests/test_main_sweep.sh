@@ -87,6 +87,17 @@ cmp -s "$T/results.before" "$T/o1/results.csv" && ok "rerun results identical" |
 "$BIN" --config "$T/sweep.yml" --output-dir "$T/o1" -j2 --max-iterations 5 --time-limit 30 2> "$T/more.err" || fail "more-iterations exit $?"
 grep -Eq " [1-4] probes simulated, 1[0-9] reused" "$T/more.err" && ok "more iterations reuse committed probes" || { fail "more iterations"; cat "$T/more.err"; }
 
+# --shard i/N: two independent processes, then a final run without --shard assembles
+"$BIN" --config "$T/sweep.yml" --output-dir "$T/sh" --shard 0/2 $OPTS 2> "$T/sh0.err" &
+p0=$!
+"$BIN" --config "$T/sweep.yml" --output-dir "$T/sh" --shard 1/2 $OPTS 2> "$T/sh1.err"; rc1=$?
+wait $p0; rc0=$?
+[ $rc0 -eq 0 ] && [ $rc1 -eq 0 ] && ok "shards ran" || { fail "shards rc=$rc0/$rc1"; cat "$T/sh0.err" "$T/sh1.err"; }
+[ ! -f "$T/sh/results.csv" ] && ok "shards leave results.csv to the final run" || fail "shard wrote results.csv"
+"$BIN" --config "$T/sweep.yml" --output-dir "$T/sh" $OPTS 2> "$T/sh.err" || fail "shard assembly exit $?"
+grep -q " 0 probes simulated" "$T/sh.err" && ok "assembly simulates nothing" || { fail "assembly simulated"; cat "$T/sh.err"; }
+if diff -r -x output.log -x args.json "$T/o2" "$T/sh" > /dev/null; then ok "sharded run byte-identical to one process"; else fail "sharded run differs"; fi
+
 # another sweep in the same output dir
 sed 's/value: 1}/value: 2}/' "$T/sweep.yml" > "$T/other.yml"
 "$BIN" --config "$T/other.yml" --output-dir "$T/o1" $OPTS 2> "$T/other.err"; rc=$?
