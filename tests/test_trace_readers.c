@@ -134,6 +134,26 @@ static void test_field_count_and_quoting_errors_name_the_line(void) {
   CS_ASSERT_STR_CONTAINS(load_fails(e, CS_EPARSE), "no requests");
 }
 
+static void test_crlf_bom_blank_lines_and_multiline_quotes_keep_line_numbers(void) {
+  const char *p = tmpfile_with("crlf.csv", "\xEF\xBB\xBFnum_prefill_tokens,num_decode_tokens,block_hash_ids\r\n"
+                                           "16,16,\"[1,\n 2]\"\r\n"
+                                           "\r\n"
+                                           " 32 , 1 ,\"[3, 4]\"\r\n"
+                                           "5,0,\"[]\"\r\n");
+  cs_err err = {0};
+  cs_trace *t = NULL;
+  CS_ASSERT_INT_EQ(cs_trace_load(p, NULL, &t, &err), CS_ERANGE);
+  /* header line 1, a record spanning lines 2-3, a blank line 4, line 5, the bad row on line 6 */
+  CS_ASSERT_STR_CONTAINS(err.msg, "crlf.csv:6: column 'num_decode_tokens'");
+  cs_trace_opts o = {CS_TRACE_AUTO, 16, 2};
+  CS_ASSERT_OK(cs_trace_load(p, &o, &t, &err), &err);
+  if (!t) return;
+  CS_ASSERT_INT_EQ(t->n, 2);
+  CS_ASSERT_INT_EQ(t->rows[1].prefill, 32);
+  CS_ASSERT_INT_EQ(t->hashes[t->rows[0].hash_off + 1], 2);
+  cs_trace_free(t);
+}
+
 static void test_gzip_trace_loads_like_plain_and_truncated_gzip_fails(void) {
   const char *text = "arrived_at,num_prefill_tokens,num_decode_tokens\n0.0,374,44\n4.314579,396,109\n";
   char gz[1024];
@@ -288,6 +308,8 @@ static const cs_test_case cases[] = {
     {"test_hash_count_must_cover_full_blocks_of_prompt_and_output",
      test_hash_count_must_cover_full_blocks_of_prompt_and_output},
     {"test_field_count_and_quoting_errors_name_the_line", test_field_count_and_quoting_errors_name_the_line},
+    {"test_crlf_bom_blank_lines_and_multiline_quotes_keep_line_numbers",
+     test_crlf_bom_blank_lines_and_multiline_quotes_keep_line_numbers},
     {"test_gzip_trace_loads_like_plain_and_truncated_gzip_fails",
      test_gzip_trace_loads_like_plain_and_truncated_gzip_fails},
     {"test_azure_timestamps_become_seconds_since_first_row", test_azure_timestamps_become_seconds_since_first_row},

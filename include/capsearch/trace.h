@@ -145,7 +145,7 @@ void cs_trace_stats_compute(const cs_trace *t, cs_trace_stats *out);
  * `active_sessions` open sessions (a finished one is replaced by a new session). New input,
  * output and system prompt lengths are log-uniform in [min, max]. */
 typedef struct cs_trace_synth_spec {
-  cs_workload_spec arrivals;       /* arrival law, qps, seed, num_requests (> 0) */
+  cs_workload_spec arrivals;       /* arrival law, qps, seed, num_requests and/or duration */
   int32_t system_prompts;          /* distinct shared system prompts (0 = none) */
   int32_t system_min, system_max;  /* system prompt tokens */
   int32_t input_min, input_max;    /* new tokens per turn (user message, tool result) */
@@ -155,6 +155,10 @@ typedef struct cs_trace_synth_spec {
   int64_t max_seq_len;             /* a session ends before a turn would exceed it (0 = none) */
   int block_size;                  /* hash block size (16) */
 } cs_trace_synth_spec;
+
+/* Materialises a workload (synthetic lengths, num_requests > 0) as a trace with arrivals and
+ * lengths only (`capsearch trace generate` without sessions). */
+int cs_trace_from_workload(const cs_workload_spec *spec, cs_trace **out, cs_err *err);
 
 void cs_trace_synth_defaults(cs_trace_synth_spec *s);
 int cs_trace_synth(const cs_trace_synth_spec *s, cs_trace **out, cs_err *err);

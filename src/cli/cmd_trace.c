@@ -42,6 +42,7 @@ static const char generate_usage[] =
     "usage: capsearch trace generate -o OUT.csv[.gz] [options]\n\n"
     "arrivals:\n"
     "  --requests N            number of requests (2000)\n"
+    "  --duration S            stop once an arrival reaches S seconds (Vidur V1 rule)\n"
     "  --arrival KIND          poisson (Vidur V1, gaps truncated at 3/qps), gamma, static, uniform\n"
     "  --qps Q                 request rate (1.0)      --cv CV   gamma coefficient of variation (1.0)\n"
     "  --poisson-untruncated   plain exponential gaps  --seed S  random seed (42)\n"
@@ -278,9 +279,10 @@ static void preset(cs_trace_synth_spec *sy, bool agent) {
 
 static int cmd_generate(int argc, char **argv) {
   enum { O_QPS = 256, O_CV, O_UNTRUNC, O_SEED, O_LENGTHS, O_PREFILL, O_DECODE, O_MIN, O_MAX, O_PD, O_THETA, O_SHAPE,
-         O_SYSP, O_SYST, O_IN, O_OUT, O_TURNS, O_ACTIVE, O_MAXSEQ, O_BS, O_REQ, O_ARR };
+         O_SYSP, O_SYST, O_IN, O_OUT, O_TURNS, O_ACTIVE, O_MAXSEQ, O_BS, O_REQ, O_ARR, O_DUR };
   static const struct option opts[] = {
       {"output", required_argument, 0, 'o'}, {"requests", required_argument, 0, O_REQ},
+      {"duration", required_argument, 0, O_DUR},
       {"arrival", required_argument, 0, O_ARR}, {"qps", required_argument, 0, O_QPS},
       {"cv", required_argument, 0, O_CV}, {"poisson-untruncated", no_argument, 0, O_UNTRUNC},
       {"seed", required_argument, 0, O_SEED}, {"lengths", required_argument, 0, O_LENGTHS},
@@ -301,6 +303,7 @@ static int cmd_generate(int argc, char **argv) {
   ws->length = CS_LENGTH_UNIFORM;
   const char *outp = NULL;
   int shape = -1, k;
+  bool req_set = false;
   /* session flags are applied after the preset, so remember them */
   const char *sysp = NULL, *syst = NULL, *in = NULL, *outr = NULL, *turns = NULL, *active = NULL, *maxseq = NULL;
   const char *bs = NULL;
@@ -316,6 +319,12 @@ static int cmd_generate(int argc, char **argv) {
     case O_REQ:
       if (!parse_i64(optarg, &v) || v < 1) goto bad;
       ws->num_requests = v;
+      req_set = true;
+      break;
+    case O_DUR:
+      if (!parse_dbl(optarg, &d) || d <= 0) goto bad;
+      ws->duration = d;
+      if (!req_set) ws->num_requests = 0; /* the duration alone ends the stream */
       break;
     case O_ARR:
       if (!pick(optarg, arrivals, 4, &k)) goto bad;

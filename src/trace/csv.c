@@ -131,15 +131,18 @@ typedef struct vidur_rd {
 } vidur_rd;
 
 /* block_hash_ids: a JSON list of non-negative integers, "[1, 2, 3]" or "[]". */
+/* JSON whitespace */
+static bool jsonspace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
 static int parse_hash_list(vidur_rd *r, size_t line, const char *s, cs_err *err) {
   const char *p = s;
-  while (*p == ' ' || *p == '\t') p++;
+  while (jsonspace(*p)) p++;
   if (*p != '[')
     return cs_err_set(err, CS_EPARSE, "%s:%zu: column 'block_hash_ids': expected a JSON list like \"[1, 2]\", got '%s'",
                       r->path, line, s);
   p++;
   for (bool first = true;; first = false) {
-    while (*p == ' ' || *p == '\t') p++;
+    while (jsonspace(*p)) p++;
     if (*p == ']' && first) break;
     const char *q = p;
     while (*q >= '0' && *q <= '9') q++;
@@ -150,7 +153,7 @@ static int parse_hash_list(vidur_rd *r, size_t line, const char *s, cs_err *err)
                         r->path, line, (size_t)(p - s) + 1, s);
     cs__vec_push(&r->b.hashes, h);
     p = q;
-    while (*p == ' ' || *p == '\t') p++;
+    while (jsonspace(*p)) p++;
     if (*p == ']') break;
     if (*p != ',')
       return cs_err_set(err, CS_EPARSE, "%s:%zu: column 'block_hash_ids': expected ',' or ']' at character %zu of '%s'",
@@ -158,7 +161,7 @@ static int parse_hash_list(vidur_rd *r, size_t line, const char *s, cs_err *err)
     p++;
   }
   p++;
-  while (*p == ' ' || *p == '\t') p++;
+  while (jsonspace(*p)) p++;
   if (*p)
     return cs_err_set(err, CS_EPARSE, "%s:%zu: column 'block_hash_ids': unexpected text after the list in '%s'",
                       r->path, line, s);

@@ -61,8 +61,8 @@ static int turns(cs__pcg64 *r, double mean) {
 }
 
 static int check(const cs_trace_synth_spec *s, cs_err *err) {
-  if (s->arrivals.num_requests <= 0)
-    return cs_err_set(err, CS_EINVAL, "trace synth: the number of requests must be positive");
+  if (s->arrivals.num_requests <= 0 && !(s->arrivals.duration > 0))
+    return cs_err_set(err, CS_EINVAL, "trace synth: set a positive number of requests or a duration");
   if (s->block_size <= 0) return cs_err_set(err, CS_EINVAL, "trace synth: block size must be positive");
   if (s->input_min < 1 || s->input_max < s->input_min || s->output_min < 1 || s->output_max < s->output_min)
     return cs_err_set(err, CS_EINVAL, "trace synth: input and output token ranges need 1 <= min <= max");
