@@ -119,10 +119,10 @@ static int y_policy(const cs__ydoc *d, const cs__ynode *n, const char *what, con
   int rc = cs__y_expect(d, n, CS_Y_MAP, what, err);
   if (rc) return rc;
   const cs__ynode *nm = cs__ymap_get(n, "name");
-  char w[32];
+  char w[300];
   if (!nm) {
     cs__y_where(d, n, w, sizeof w);
-    return cs_err_set(err, CS_ECONFIG, "%s%s: missing 'name'", w, what);
+    return cs_err_set(err, CS_ECONFIG, "%s: %s: missing 'name' (the policy to use)", w, what);
   }
   *map = n;
   return cs__y_str(d, nm, what, name, err);
@@ -139,8 +139,6 @@ static int y_params(const cs__ydoc *d, const cs__ynode *map, const cs_policy_inf
     if (skipped) continue;
     char w[300];
     cs__y_where(d, map->keys[i], w, sizeof w);
-    size_t wl = strlen(w);
-    if (wl >= 2) w[wl - 2] = '\0'; /* cs__y_where ends in ": " */
     double v;
     const cs__ynode *val = map->items[i];
     bool b;

@@ -1,0 +1,88 @@
+#!/bin/bash
+# capsearch simulate end to end: a run directory with Vidur's files, byte-identical reruns,
+# YAML + flag overrides, and clear usage/config errors with exit code 2.
+# Usage: bash tests/test_cli_simulate.sh /path/to/capsearch
+set -u
+BIN=${1:?usage: test_cli_simulate.sh CAPSEARCH}
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+fail=0
+ok() { echo "ok - $1"; }
+bad() { echo "FAIL - $1"; fail=1; }
+
+# a small Vidur CSV trace (arrivals, prompt and output lengths)
+awk 'BEGIN { print "arrived_at,num_prefill_tokens,num_decode_tokens";
+  for (i = 0; i < 60; i++) printf "%g,%d,%d\n", i * 0.25, 100 + (i * 37) % 900, 5 + (i * 13) % 80 }' > "$T/trace.csv"
+
+common=(--model Llama-2-7b-hf --device a100 --trace "$T/trace.csv" --predictor constant --num-blocks 2000)
+
+# 1. a run with flags only: summary on stdout, a timestamped run directory
+out=$("$BIN" simulate "${common[@]}" --arrival trace --output-dir "$T/runs" 2>"$T/err")
+rc=$?
+[ $rc -eq 0 ] && ok "simulate exits 0" || { bad "simulate exit $rc: $(cat "$T/err")"; }
+echo "$out" | grep -q "60 arrived, 60 completed" && ok "summary counts requests" || bad "summary: $out"
+echo "$out" | grep -q "^TTFT" && echo "$out" | grep -q "^TPOT" && echo "$out" | grep -q "events/s" \
+  && ok "summary has latency table and speed" || bad "summary table: $out"
+run=$(ls -d "$T"/runs/*/ 2>/dev/null | head -1)
+[[ "$(basename "$run")" =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}_[0-9]{2}-[0-9]{2}-[0-9]{2}-[0-9]{6}$ ]] \
+  && ok "run directory named like Vidur's" || bad "run dir name '$run'"
+for f in config.json request_metrics.csv plots/prefill_e2e_time.csv plots/request_e2e_time.csv \
+         plots/decode_time_execution_plus_preemption_normalized.csv plots/batch_size.csv \
+         plots/replica_memory_usage.json plots/request_arrival_time_series.csv; do
+  [ -s "$run/$f" ] || bad "missing $f"
+done
+[ "$(wc -l < "$run/request_metrics.csv")" -eq 61 ] && ok "request_metrics.csv has 60 rows" \
+  || bad "request_metrics.csv rows: $(wc -l < "$run/request_metrics.csv")"
+head -1 "$run/request_metrics.csv" | grep -q "^Request Id,request_e2e_time,.*,request_arrived_at,replica$" \
+  && ok "V1 header" || bad "header: $(head -1 "$run/request_metrics.csv")"
+[ "$(wc -l < "$run/plots/prefill_e2e_time.csv")" -eq 102 ] && ok "101-row quantile table" || bad "quantile rows"
+
+# 2. same inputs and seed -> byte-identical directories (poisson arrivals, 2 replicas, gzip)
+for d in a b; do
+  "$BIN" simulate "${common[@]}" --qps 4 --num-requests 80 --replicas 2 --global-scheduler lor \
+    --compress --chrome-trace --no-timestamp --output-dir "$T/$d" >/dev/null 2>&1 || bad "rerun $d failed"
+done
+diff -r "$T/a" "$T/b" >/dev/null && ok "identical reruns" || bad "reruns differ"
+[ -s "$T/a/request_metrics.csv.gz" ] && [ -s "$T/a/chrome_trace.json" ] && [ -s "$T/a/plots/request_e2e_time_replicawise.csv" ] \
+  && ok "compress, chrome trace, replicawise tables" || bad "missing .gz / chrome / replicawise"
+"$BIN" simulate "${common[@]}" --qps 4 --num-requests 80 --replicas 2 --global-scheduler lor --seed 7 \
+  --compress --no-timestamp --output-dir "$T/c" >/dev/null 2>&1
+cmp -s "$T/a/request_metrics.csv.gz" "$T/c/request_metrics.csv.gz" && bad "another seed gave the same run" \
+  || ok "the seed changes the run"
+
+# 3. YAML config with flag overrides
+cat > "$T/sim.yml" <<YML
+model: Llama-2-7b-hf
+device: a100
+replica_scheduler: {name: vllm_v1, chunk_size: 256}
+num_blocks: 2000
+predictor: {name: constant, stage_time_ms: 5}
+workload: {trace: $T/trace.csv, arrival: trace}
+output_dir: $T/yml
+no_timestamp: true
+YML
+"$BIN" simulate --config "$T/sim.yml" --chunk-size 128 >/dev/null 2>"$T/err" || bad "yaml run: $(cat "$T/err")"
+grep -q '"chunk_size": 128' "$T/yml/config.json" && ok "flag overrides YAML" || bad "chunk_size not overridden"
+grep -q '"name": "constant"' "$T/yml/config.json" && ok "config.json records the predictor" || bad "predictor name"
+
+# 4. errors: exit 2 and a message that names the problem
+expect_err() { # expected-substring args...
+  local want=$1; shift
+  local msg; msg=$("$BIN" simulate "$@" 2>&1 >/dev/null); local rc=$?
+  if [ $rc -eq 2 ] && echo "$msg" | grep -qF -- "$want"; then ok "error: $want"; else bad "want '$want' (rc $rc): $msg"; fi
+}
+expect_err "did you mean '--chunk-size'" "${common[@]}" --chunk_size 4
+expect_err "did you mean 'sarathi'" "${common[@]}" --replica-scheduler sarthi
+expect_err "TP 3 does not divide" "${common[@]}" --tp 3
+expect_err "unknown parameter 'chunk_size' for 'orca'" "${common[@]}" --replica-scheduler orca --chunk-size 64
+expect_err "--tp: expected an integer" "${common[@]}" --tp two
+printf 'model: Llama-2-7b-hf\ndevise: a100\n' > "$T/bad.yml"
+expect_err "bad.yml:2:1: unknown key 'devise'" --config "$T/bad.yml"
+expect_err "no device" --model Llama-2-7b-hf
+"$BIN" simulate --help | grep -q "usage: capsearch simulate" && ok "--help" || bad "--help"
+
+# 5. a time limit stops the run and says so
+out=$("$BIN" simulate "${common[@]}" --arrival trace --time-limit 2 --no-timestamp --output-dir "$T/tl" 2>&1)
+echo "$out" | grep -q "time limit reached" && ok "time limit" || bad "time limit: $out"
+
+exit $fail
