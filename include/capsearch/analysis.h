@@ -76,17 +76,19 @@ const char *cs_analysis_missing(const cs_analysis *a, size_t i);
 /* ---- recommend: the analytic screen (seeds 001/003/004) --------------------------------- */
 
 typedef struct cs_catalog cs_catalog;
+typedef struct cs_model cs_model;
 
 typedef struct cs_workload_preset {
   const char *name;      /* "chat", "rag", "code" */
   int isl, osl;          /* mean input / output tokens per request */
-  double ttft_slo_s;     /* P50 TTFT target */
-  double tpot_slo_s;     /* P50 TPOT target */
-  double e2e_slo_s;      /* E2E target */
+  double ttft_slo_s;     /* P50 TTFT target, seconds */
+  double tpot_slo_s;     /* P50 TPOT target, seconds */
+  double e2e_slo_s;      /* ConfigIQ's E2E figure (informational: it is not consistent with OSL x TPOT) */
+  double prefix_hit;     /* fraction of the prompt served from the prefix cache */
   const char *source;
 } cs_workload_preset;
 
-/* NULL-terminated list of the built-in presets; lookup by name (did-you-mean on a miss). */
+/* The built-in presets (NULL-name terminated, count in *n); lookup by name (did-you-mean on a miss). */
 const cs_workload_preset *cs_workload_presets(size_t *n);
 int cs_workload_find(const char *name, const cs_workload_preset **out, cs_err *err);
 
@@ -95,6 +97,8 @@ typedef struct cs_recommend_input {
   const char *model_config;    /* path to a HF config.json, or NULL */
   int isl, osl;
   double ttft_slo_s, tpot_slo_s;
+  double slo_quantile;         /* percentile the targets apply to, as a fraction (default 0.5, ConfigIQ's P50) */
+  double prefix_hit;           /* fraction of the prompt served from the prefix cache (rag: 0.525) */
   double qps;                  /* request rate; 0 = derive from users */
   double users;                /* concurrent users (each: one request, then think_time_s) */
   double think_time_s;         /* default 0: a user sends its next request when one finishes */
@@ -108,6 +112,7 @@ void cs_recommend_input_init(cs_recommend_input *in);
 
 typedef struct cs_recommend_row {
   const char *device;          /* borrowed from the catalog */
+  const char *network;         /* the catalog's node type for it (NULL when none) */
   int tp;
   int gpus;                    /* per instance (= tp) */
   bool fits;
@@ -115,11 +120,11 @@ typedef struct cs_recommend_row {
   double kv_tokens;            /* KV cache capacity per instance, tokens */
   int max_batch;               /* concurrent requests the KV cache holds at isl+osl */
   double ttft_s;               /* roofline prefill of isl tokens (batch 1) */
-  double tpot_s;               /* roofline decode step at the batch the load implies */
+  double tpot_s;               /* roofline decode time per token at the batch the load implies */
   int decode_batch;            /* that batch */
   double instance_rps;         /* sustainable requests/s of one instance at the SLO */
   double instance_tok_s;       /* output tokens/s of one instance at that rate */
-  double util;                 /* utilisation of each instance at the load */
+  double util;                 /* each instance's load as a fraction of its SLO capacity */
   double est_ttft_p50_s, est_ttft_p99_s; /* M/G/1 ESTIMATE: queue wait + prefill */
   bool meets_slo;
   int instances;               /* needed for the load with headroom */
@@ -131,11 +136,13 @@ typedef struct cs_recommend_row {
 } cs_recommend_row;
 
 typedef struct cs_recommend_result {
-  const char *model;           /* the model's name */
+  const char *model;           /* the model's name (Hugging Face id) */
+  const char *model_short;     /* its short name (what sweep files use) */
   double qps;                  /* the load screened (from users when qps was 0) */
   double util_target;
   size_t n;
   cs_recommend_row *rows;      /* ranked rows first, then the others; owned */
+  cs_model *owned_model;       /* the --model-config model, freed by _release */
 } cs_recommend_result;
 
 int cs_recommend_run(const cs_catalog *cat, const cs_recommend_input *in, cs_recommend_result *out, cs_err *err);
