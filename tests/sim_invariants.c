@@ -168,7 +168,7 @@ static int sim_inv_all(const cs_sim_config *base, bool expect_all, bool expect_p
   const cs_policy_info *const *rs = cs_replica_sched_list();
   const cs_policy_info *const *gs = cs_global_sched_list();
   for (size_t i = 0; rs[i]; i++) {
-    bool preempting = false;
+    bool preempting = false, skipped = false;
     for (size_t j = 0; gs[j]; j++) {
       cs_sim_config c = *base;
       c.replica_scheduler = rs[i]->name;
@@ -182,9 +182,10 @@ static int sim_inv_all(const cs_sim_config *base, bool expect_all, bool expect_p
       sim_inv_result r;
       sim_inv_run(&c, expect_all, &r);
       (*runs)++;
-      if (r.rc == CS_ECONFIG || r.rc == CS_EINFEASIBLE) {
-        used += (size_t)snprintf(report + used, used < cap ? cap - used : 0, "skip %s x %s: %s\n", rs[i]->name,
-                                 gs[j]->name, r.err);
+      if (r.rc == CS_ECONFIG || r.rc == CS_EINFEASIBLE) { /* reported once per scheduler */
+        if (!skipped)
+          used += (size_t)snprintf(report + used, used < cap ? cap - used : 0, "skip %s: %s\n", rs[i]->name, r.err);
+        skipped = true;
         continue;
       }
       if (r.rc || r.violations) {

@@ -40,10 +40,10 @@ head -1 "$run/request_metrics.csv" | grep -q "^Request Id,request_e2e_time,.*,re
 # 2. same inputs and seed -> byte-identical directories (poisson arrivals, 2 replicas, gzip)
 for d in a b; do
   "$BIN" simulate "${common[@]}" --qps 4 --num-requests 80 --replicas 2 --global-scheduler lor \
-    --compress --chrome-trace --no-timestamp --output-dir "$T/$d" >/dev/null 2>&1 || bad "rerun $d failed"
+    --compress --chrome-trace --batch-metrics --no-timestamp --output-dir "$T/$d" >/dev/null 2>&1 || bad "rerun $d failed"
 done
 diff -r "$T/a" "$T/b" >/dev/null && ok "identical reruns" || bad "reruns differ"
-[ -s "$T/a/request_metrics.csv.gz" ] && [ -s "$T/a/chrome_trace.json" ] && [ -s "$T/a/plots/request_e2e_time_replicawise.csv" ] \
+[ -s "$T/a/request_metrics.csv.gz" ] && [ -s "$T/a/chrome_trace.json" ] && [ -s "$T/a/batch_metrics.csv" ] && [ -s "$T/a/plots/request_e2e_time_replicawise.csv" ] \
   && ok "compress, chrome trace, replicawise tables" || bad "missing .gz / chrome / replicawise"
 "$BIN" simulate "${common[@]}" --qps 4 --num-requests 80 --replicas 2 --global-scheduler lor --seed 7 \
   --compress --no-timestamp --output-dir "$T/c" >/dev/null 2>&1

@@ -53,6 +53,7 @@ static const char sim_usage[] =
     "  --output-dir DIR         parent of the run directory (simulator_output)\n"
     "  --no-timestamp           write into --output-dir itself\n"
     "  --compress               request_metrics.csv.gz     --chrome-trace  chrome_trace.json\n"
+    "  --batch-metrics          batch_metrics.csv (one row per batch)\n"
     "  --vidur-restart-quirk    Vidur's mid-prefill restart (unprocessed prompt becomes decode)\n"
     "  -h, --help               this text\n";
 
@@ -78,7 +79,7 @@ typedef struct sim_opts {
   const char *predictor, *profiling_dir, *predictions_dir, *cache_dir;
   cs_params pparams;
   const char *output_dir;
-  int no_timestamp, compress, chrome_trace, restart_quirk;
+  int no_timestamp, compress, chrome_trace, restart_quirk, batch_metrics;
   int64_t router_seed;
   /* names of YAML policy params, resolved against the policy once it is known */
   const cs__ydoc *doc;
@@ -185,7 +186,7 @@ static int y_strk(const cs__ydoc *d, const cs__ynode *m, const char *k, const ch
 static const char *const top_keys[] = {
     "model", "model_config", "device", "network", "tp", "pp", "replicas", "replica_scheduler", "global_scheduler",
     "request_queue", "block_size", "num_blocks", "memory_margin", "watermark_fraction", "prefix_caching",
-    "prealloc_tokens", "workload", "predictor", "seed", "time_limit", "output_dir", "compress", "chrome_trace",
+    "prealloc_tokens", "workload", "predictor", "seed", "time_limit", "output_dir", "compress", "chrome_trace", "batch_metrics",
     "no_timestamp", "vidur_restart_quirk", "router_seed", "config_dir", NULL};
 static const char *const workload_keys[] = {
     "trace", "arrival", "qps", "cv", "time_scale", "poisson_untruncated", "lengths", "prefill_tokens",
@@ -210,6 +211,7 @@ static int load_yaml(sim_opts *o, const cs__ydoc *d, cs_err *err) {
       (rc = y_i32(d, r, "prealloc_tokens", &o->prealloc, err)) || (rc = y_int(d, r, "seed", &o->seed, err)) ||
       (rc = y_dbl(d, r, "time_limit", &o->time_limit, err)) || (rc = y_strk(d, r, "output_dir", &o->output_dir, err)) ||
       (rc = y_bool(d, r, "compress", &o->compress, err)) || (rc = y_bool(d, r, "chrome_trace", &o->chrome_trace, err)) ||
+      (rc = y_bool(d, r, "batch_metrics", &o->batch_metrics, err)) ||
       (rc = y_bool(d, r, "no_timestamp", &o->no_timestamp, err)) ||
       (rc = y_bool(d, r, "vidur_restart_quirk", &o->restart_quirk, err)) ||
       (rc = y_int(d, r, "router_seed", &o->router_seed, err)))
@@ -254,7 +256,7 @@ enum {
   O_CONFIG = 1000, O_MODEL, O_MODEL_CONFIG, O_DEVICE, O_NETWORK, O_TP, O_PP, O_REPLICAS, O_RSCHED, O_CHUNK, O_CAP,
   O_GSCHED, O_TOL, O_TOPK, O_QUEUE, O_TRACE, O_ARRIVAL, O_QPS, O_CV, O_NREQ, O_MAXSEQ, O_PREFIX, O_PREDICTOR,
   O_PROFDIR, O_PREDDIR, O_CACHEDIR, O_SEED, O_TLIMIT, O_OUTDIR, O_COMPRESS, O_CHROME, O_CONFDIR, O_NOTS, O_NBLOCKS,
-  O_QUIRK
+  O_QUIRK, O_BATCHM
 };
 
 static const struct option long_opts[] = {
@@ -275,7 +277,7 @@ static const struct option long_opts[] = {
     {"output-dir", required_argument, 0, O_OUTDIR}, {"compress", no_argument, 0, O_COMPRESS},
     {"chrome-trace", no_argument, 0, O_CHROME}, {"config-dir", required_argument, 0, O_CONFDIR},
     {"no-timestamp", no_argument, 0, O_NOTS}, {"num-blocks", required_argument, 0, O_NBLOCKS},
-    {"vidur-restart-quirk", no_argument, 0, O_QUIRK}, {"help", no_argument, 0, 'h'},
+    {"vidur-restart-quirk", no_argument, 0, O_QUIRK}, {"batch-metrics", no_argument, 0, O_BATCHM}, {"help", no_argument, 0, 'h'},
     {0, 0, 0, 0}};
 
 static int num_arg(const char *flag, const char *s, double lo, double hi, bool integer, double *out, cs_err *err) {
@@ -332,6 +334,7 @@ static int parse_flags(sim_opts *o, int argc, char **argv, cs_err *err) {
     case O_OUTDIR: o->output_dir = optarg; break;
     case O_COMPRESS: o->compress = 1; break;
     case O_CHROME: o->chrome_trace = 1; break;
+    case O_BATCHM: o->batch_metrics = 1; break;
     case O_NOTS: o->no_timestamp = 1; break;
     case O_QUIRK: o->restart_quirk = 1; break;
     default: {
@@ -429,6 +432,7 @@ static int resolve(sim_opts *o, sim_env *env, cs_sim_config *c, cs_err *err) {
   c->time_limit_s = o->time_limit;
   c->router_seed = (uint64_t)o->router_seed;
   c->chrome_trace = o->chrome_trace;
+  c->record_batches = o->batch_metrics;
   c->vidur_restart_quirk = o->restart_quirk;
 
   cs_workload_spec *w = &c->workload;

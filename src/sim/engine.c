@@ -249,6 +249,11 @@ static void on_batch_end(cs__sim *sim, int32_t k, cs__batch *b) {
                             [CS__BM_EXEC] = b->completed_at - b->scheduled_at,
                             [CS__BM_PREFILLS_DONE] = prefills};
   for (int m = 0; m < CS__BM_COUNT; m++) cs__vec_push(&rep->bm[m], v[m]);
+  if (sim->cfg->record_batches) {
+    cs__batch_row row = {b->id, k, b->n, prefills, b->total_tokens, b->num_prefill_tokens, b->num_decode_tokens,
+                         b->scheduled_at, b->completed_at};
+    cs__vec_push(&sim->batch_rows, row);
+  }
   cs__meter_put(&rep->mem, sim->now, cs__sim_replica_memory_percent(sim, k));
   if (sim->obs && sim->obs->on_batch_end) sim->obs->on_batch_end(sim->obs->ud, sim, b);
   push(sim, sim->now, CS__EV_REPLICA_SCHEDULE, k, -1, NULL);

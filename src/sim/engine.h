@@ -89,6 +89,13 @@ typedef struct cs__sim_observer {
   int64_t max_events;  /* > 0: stop the run (as if the time limit was hit) after this many events */
 } cs__sim_observer;
 
+typedef struct cs__batch_row { /* batch_metrics.csv (record_batches) */
+  int64_t id;
+  int32_t replica, size, completed_prefills;
+  int64_t tokens, prefill, decode;
+  double scheduled_at, completed_at;
+} cs__batch_row;
+
 typedef struct cs__chrome_ev {
   int64_t batch_id;
   int32_t replica, stage, size;
@@ -139,6 +146,7 @@ struct cs__sim {
   CS__VEC(double) arrival_times;
   CS__VEC(double) completion_times;
   CS__VEC(cs__chrome_ev) chrome;
+  CS__VEC(cs__batch_row) batch_rows;
 };
 
 /* Runs a simulation with an observer (NULL = none); cs_sim_run is this with NULL. */

@@ -8,6 +8,7 @@
  *                                    exact pandas quantiles where Vidur uses DDSketch (1% accuracy)
  *   plots/replica_{memory_usage,busy_time,mfu,prefix_cache_metrics}.json
  *   chrome_trace.json                when recorded
+ *   batch_metrics.csv                one row per batch when record_batches
  * Every file is written atomically; identical inputs give byte-identical files. */
 #include <math.h>
 #include <stdio.h>
@@ -331,6 +332,29 @@ static int write_chrome(const cs_sim_result *r, const char *dir, cs__sbuf *sb, c
   return write_sbuf(dir, "chrome_trace.json", sb, false, err);
 }
 
+static int cmp_row(const void *a, const void *b) {
+  const cs__batch_row *x = a, *y = b;
+  return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* One row per batch, sorted by batch id (record_batches). */
+static int write_batches(const cs_sim_result *r, const char *dir, cs__sbuf *sb, cs_err *err) {
+  cs__batch_row *rows = cs__xmalloc((r->nbatch_rows ? r->nbatch_rows : 1) * sizeof *rows);
+  if (r->nbatch_rows) memcpy(rows, r->batch_rows, r->nbatch_rows * sizeof *rows);
+  qsort(rows, r->nbatch_rows, sizeof *rows, cmp_row);
+  cs__sbuf_adds(sb, "Batch Id,replica,batch_scheduled_at,batch_completed_at,batch_size,batch_num_tokens,"
+                    "batch_num_prefill_tokens,batch_num_decode_tokens,batch_execution_time,"
+                    "batch_num_completed_prefills\n");
+  for (size_t i = 0; i < r->nbatch_rows; i++) {
+    const cs__batch_row *w = &rows[i];
+    cs__sbuf_addf(sb, "%lld,%d,%.6f,%.6f,%d,%lld,%lld,%lld,%.6f,%d\n", (long long)w->id, w->replica, w->scheduled_at,
+                  w->completed_at, w->size, (long long)w->tokens, (long long)w->prefill, (long long)w->decode,
+                  w->completed_at - w->scheduled_at, w->completed_prefills);
+  }
+  free(rows);
+  return write_sbuf(dir, "batch_metrics.csv", sb, false, err);
+}
+
 int cs_sim_write_outputs(const cs_sim_result *r, const cs_sim_config *cfg, const char *dir,
                          const cs_sim_write_opts *opts, cs_err *err) {
   cs_sim_write_opts def = {.gzip_request_metrics = false, .write_plots = true, .config_json = NULL};
@@ -349,6 +373,7 @@ int cs_sim_write_outputs(const cs_sim_result *r, const cs_sim_config *cfg, const
     if ((rc = write_replica_json(r, plots, &sb, err))) goto out;
   }
   if (cfg->chrome_trace && (rc = write_chrome(r, dir, &sb, err))) goto out;
+  if (cfg->record_batches && (rc = write_batches(r, dir, &sb, err))) goto out;
   rc = 0;
 out:
   free(plots);

@@ -53,6 +53,8 @@ int cs__sim_make_result(cs__sim *sim, double wall_s, cs_sim_result **out) {
   r->ncompletions = sim->completion_times.n;
   r->chrome = dup_mem(sim->chrome.v, sim->chrome.n * sizeof(cs__chrome_ev));
   r->nchrome = sim->chrome.n;
+  r->batch_rows = dup_mem(sim->batch_rows.v, sim->batch_rows.n * sizeof(cs__batch_row));
+  r->nbatch_rows = sim->batch_rows.n;
   snprintf(r->predictor_name, sizeof r->predictor_name, "%s", cs_predictor_get_ops(sim->cfg->predictor)->name);
 
   int32_t R = sim->num_replicas, S = sim->num_stages;
@@ -118,7 +120,8 @@ int cs__sim_make_result(cs__sim *sim, double wall_s, cs_sim_result **out) {
   st->wall_seconds = wall_s;
   size_t bytes = sim->arena.total + sim->heap.cap * sizeof(cs__event) + sim->records.cap * sizeof(cs_request_record) +
                  (sim->arrival_times.cap + sim->completion_times.cap) * sizeof(double) +
-                 sim->gqueue.cap * sizeof(void *) + sim->chrome.cap * sizeof(cs__chrome_ev);
+                 sim->gqueue.cap * sizeof(void *) + sim->chrome.cap * sizeof(cs__chrome_ev) +
+                 sim->batch_rows.cap * sizeof(cs__batch_row);
   for (int32_t k = 0; k < R; k++)
     for (int m = 0; m < CS__BM_COUNT; m++) bytes += sim->replicas[k].bm[m].cap * sizeof(double);
   st->peak_bytes = bytes;
@@ -136,6 +139,7 @@ void cs_sim_result_free(cs_sim_result *r) {
   free(r->arrivals);
   free(r->completions);
   free(r->chrome);
+  free(r->batch_rows);
   free(r);
 }
 

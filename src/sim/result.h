@@ -25,6 +25,8 @@ struct cs_sim_result {
   size_t ncompletions;
   cs__chrome_ev *chrome;
   size_t nchrome;
+  cs__batch_row *batch_rows;       /* completion order (record_batches) */
+  size_t nbatch_rows;
   char predictor_name[64];
 };
 

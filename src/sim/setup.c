@@ -179,6 +179,7 @@ static void sim_release(cs__sim *sim) {
   free(sim->arrival_times.v);
   free(sim->completion_times.v);
   free(sim->chrome.v);
+  free(sim->batch_rows.v);
   for (int32_t k = 0; sim->replicas && k < sim->num_replicas; k++)
     for (int m = 0; m < CS__BM_COUNT; m++) free(sim->replicas[k].bm[m].v);
   cs__arena_release(&sim->arena);
