@@ -52,18 +52,27 @@ static bool idset_has(const idset *s, uint64_t id) {
   return false;
 }
 
+static void idset_add(idset *s, uint64_t id);
+
+/* Doubles the table (kept at most half full); most ids in a trace repeat, so the set stays far
+ * smaller than the hash pool. */
+static void idset_grow(idset *s) {
+  idset old = *s;
+  s->cap = old.cap ? old.cap * 2 : 1024;
+  s->slot = cs__xcalloc(s->cap, sizeof *s->slot);
+  s->n = 0;
+  for (size_t i = 0; i < old.cap; i++)
+    if (old.slot[i]) idset_add(s, old.slot[i] - 1);
+  free(old.slot);
+}
+
 static void idset_add(idset *s, uint64_t id) {
+  if ((s->n + 1) * 2 > s->cap) idset_grow(s);
   size_t m = s->cap - 1, i = h64(id) & m;
   for (; s->slot[i]; i = (i + 1) & m)
     if (s->slot[i] == id + 1) return;
   s->slot[i] = id + 1;
   s->n++;
-}
-
-static size_t pow2_above(size_t n) {
-  size_t c = 16;
-  while (c < n) c *= 2;
-  return c;
 }
 
 void cs_trace_stats_compute(const cs_trace *t, cs_trace_stats *o) {
@@ -107,7 +116,8 @@ void cs_trace_stats_compute(const cs_trace *t, cs_trace_stats *o) {
   free(v);
 
   if (t->has_hashes && t->nhashes) {
-    idset seen = {cs__xcalloc(pow2_above(t->nhashes * 2), sizeof(uint64_t)), pow2_above(t->nhashes * 2), 0};
+    idset seen = {0};
+    idset_grow(&seen);
     double prompt = 0, reused = 0;
     for (size_t i = 0; i < t->n; i++) {
       const cs_trace_row *r = &t->rows[i];
