@@ -70,6 +70,9 @@ expect 0 "convert to .gz" "$CS" trace convert "$SRC/traces/chat_small.csv" -o "$
 if [ "$(head -c 2 "$TMP/c.csv.gz" | od -An -tx1 | tr -d ' ')" = "1f8b" ]; then ok "a .gz output is gzip"; else bad "a .gz output is not gzip"; fi
 expect 0 "convert back" "$CS" trace convert "$TMP/c.csv.gz" -o "$TMP/c.csv"
 if cmp -s "$TMP/c.csv" "$SRC/traces/chat_small.csv"; then ok "convert round-trips byte for byte"; else bad "convert round trip differs"; fi
+expect 0 "convert IN OUT (positional output)" "$CS" trace convert "$SRC/traces/agent_small.csv" "$TMP/pos.csv"
+if cmp -s "$TMP/pos.csv" "$SRC/traces/agent_small.csv"; then ok "positional output written"; else bad "positional output differs"; fi
+expect 2 "convert with two outputs is a usage error" "$CS" trace convert "$SRC/traces/agent_small.csv" "$TMP/a.csv" -o "$TMP/b.csv"
 expect 0 "convert --max-rows" "$CS" trace convert --max-rows 10 "$SRC/traces/chat_small.csv" -o "$TMP/c10.csv"
 if [ "$(wc -l <"$TMP/c10.csv")" -eq 11 ]; then ok "--max-rows 10 writes 10 rows"; else bad "--max-rows 10 wrote $(wc -l <"$TMP/c10.csv") lines"; fi
 

@@ -31,7 +31,7 @@ static const char info_usage[] =
     "unlimited prefix cache). --json prints the same as a JSON object.\n";
 
 static const char convert_usage[] =
-    "usage: capsearch trace convert IN -o OUT.csv[.gz] [--format auto|vidur|mooncake|azure]\n"
+    "usage: capsearch trace convert IN [-o] OUT.csv[.gz] [--format auto|vidur|mooncake|azure]\n"
     "                               [--max-rows N] [--block-size B]\n\n"
     "Writes IN as a Vidur CSV: arrived_at, num_prefill_tokens, num_decode_tokens and, when the\n"
     "input has them, block_hash_ids, block_size, session_id. Mooncake's 512-token hash ids become\n"
@@ -242,7 +242,9 @@ static int cmd_convert(int argc, char **argv) {
     default: fputs(convert_usage, stderr); return CS_EXIT_USAGE;
     }
   }
-  if (optind != argc - 1) return usage_err("convert: expected exactly one input file (see --help)%s%s", "", "");
+  if (!outp && optind == argc - 2) outp = argv[argc - 1]; /* `convert IN OUT` also works */
+  if (optind != argc - 1 && !(optind == argc - 2 && outp == argv[argc - 1]))
+    return usage_err("convert: expected one input file and -o OUT (see --help)%s%s", "", "");
   if (!outp) return usage_err("convert: missing -o OUT.csv%s%s", "", "");
   cs_trace *t = NULL;
   if (cs_trace_load(argv[optind], &o, &t, &err)) return cs__cli_fail(&err);
