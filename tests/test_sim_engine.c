@@ -270,7 +270,29 @@ static void test_bad_config_errors_name_the_problem(void) {
   run_end(&r);
 }
 
+static void test_kv_blocks_come_from_the_memory_planner_and_misfits_are_infeasible(void) {
+  fx_row rows[] = {{0.0, 100, 4, 0, 0, 0}};
+  run r;
+  run_start(&r, rows, 1);
+  r.c.num_blocks = 0; /* Vidur's V1 planner: 80 GB device, 7B model at TP 1 */
+  CS_ASSERT_INT_EQ(run_go(&r), 0);
+  int64_t blocks = cs_sim_result_stats(r.res)->num_blocks;
+  CU_ASSERT(blocks > 1000 && blocks < 100000);
+  cs_sim_result_free(r.res);
+  r.res = NULL;
+  cs_device small = fx_device;
+  small.memory_gb = small.memory_gib = 8; /* 13.5 GB of fp16 weights do not fit */
+  r.c.device = &small;
+  cs_err err = {0};
+  CS_ASSERT_INT_EQ(cs_sim_run(&r.c, &r.res, &err), CS_EINFEASIBLE);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "does not fit"));
+  CU_ASSERT_PTR_NULL(r.res);
+  run_end(&r);
+}
+
 static const cs_test_case cases[] = {
+    {"test_kv_blocks_come_from_the_memory_planner_and_misfits_are_infeasible",
+     test_kv_blocks_come_from_the_memory_planner_and_misfits_are_infeasible},
     {"test_single_request_ttft_e2e_and_tpot_follow_iterations", test_single_request_ttft_e2e_and_tpot_follow_iterations},
     {"test_decode_one_completes_at_prefill_end", test_decode_one_completes_at_prefill_end},
     {"test_vllm_v1_chunked_prefill_splits_by_token_budget", test_vllm_v1_chunked_prefill_splits_by_token_budget},
