@@ -21,6 +21,7 @@ typedef struct cs__csv {
   size_t nrows;
   char ***rows;        /* nrows arrays of ncols fields ("" for short rows) */
   size_t bad_rows;     /* rows whose width differs from the header (kept, padded) */
+  bool *bad;           /* nrows flags: this row's width differs from the header */
 } cs__csv;
 
 int cs__csv_load(const char *path, cs__csv *csv, cs_err *err);

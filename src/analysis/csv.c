@@ -84,6 +84,7 @@ int cs__csv_parse(const char *name, char *text, cs__csv *csv, cs_err *err) {
   }
   csv->header = parse_record(&p, &csv->ncols);
   CS__VEC(char **) rows = {0};
+  CS__VEC(bool) bad = {0};
   while (*p) {
     if (*p == '\n' || *p == '\r') {
       p++;
@@ -91,6 +92,7 @@ int cs__csv_parse(const char *name, char *text, cs__csv *csv, cs_err *err) {
     }
     size_t nf;
     char **f = parse_record(&p, &nf);
+    cs__vec_push(&bad, nf != csv->ncols);
     if (nf != csv->ncols) {
       csv->bad_rows++;
       char **g = cs__xcalloc(csv->ncols ? csv->ncols : 1, sizeof *g);
@@ -102,6 +104,7 @@ int cs__csv_parse(const char *name, char *text, cs__csv *csv, cs_err *err) {
   }
   csv->rows = rows.v;
   csv->nrows = rows.n;
+  csv->bad = bad.v;
   return 0;
 }
 
@@ -109,6 +112,7 @@ void cs__csv_release(cs__csv *csv) {
   if (!csv) return;
   for (size_t i = 0; i < csv->nrows; i++) free(csv->rows[i]);
   free(csv->rows);
+  free(csv->bad);
   free(csv->header);
   free(csv->data);
   memset(csv, 0, sizeof *csv);

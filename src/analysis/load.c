@@ -124,8 +124,8 @@ static void read_results(cs_analysis *a) {
     return;
   }
   if (csv.bad_rows)
-    cs__an_warn(a, "%s: %zu row(s) do not have the header's %zu columns (truncated file?)", path, csv.bad_rows,
-                csv.ncols);
+    cs__an_warn(a, "%s: %zu row(s) do not have the header's %zu columns (truncated file?); skipped", path,
+                csv.bad_rows, csv.ncols);
   a->have_results = true;
   int cols[CS__JF_COUNT];
   for (int k = 0; k < CS__JF_COUNT; k++) cols[k] = cs__csv_col(&csv, cs__jf_names[k]);
@@ -134,6 +134,7 @@ static void read_results(cs_analysis *a) {
   int c_price = cs__csv_col(&csv, "price_per_gpu_hour");
   for (size_t r = 0; r < csv.nrows; r++) {
     const char *h = cs__csv_str(&csv, r, hc);
+    if (csv.bad[r]) continue; /* counted in the warning above */
     if (!*h) {
       cs__an_warn(a, "%s: row %zu has an empty job_hash; skipped", path, r + 2);
       continue;
