@@ -135,7 +135,9 @@ static void test_request_metrics_csv_has_v1_columns_sorted_by_id(void) {
                         "plots/batch_num_completed_prefills.csv", "plots/replica_memory_usage.json",
                         "plots/replica_busy_time.json", "plots/replica_mfu.json",
                         "plots/replica_prefix_cache_metrics.json", "plots/request_arrival_time_series.csv",
-                        "plots/request_completion_time_series.csv", "config.json"};
+                        "plots/request_completion_time_series.csv", "config.json",
+                        "plots/request_arrival_timeseries_replicawise.csv",
+                        "plots/request_completion_timeseries_replicawise.csv"};
   for (size_t i = 0; i < sizeof must / sizeof must[0]; i++) {
     snprintf(path, sizeof path, "%s/%s", d, must[i]);
     struct stat st;

@@ -112,7 +112,7 @@ double cs__sim_replica_memory_percent(cs__sim *sim, int32_t replica) {
 
 static void on_request_arrival(cs__sim *sim, cs__request *r) {
   cs__vec_push(&sim->gqueue, r);
-  cs__vec_push(&sim->arrival_times, r->arrived_at);
+  cs__vec_push(&sim->arrived, r);
   sim->num_arrived++;
   push(sim, sim->now, CS__EV_GLOBAL_SCHEDULE, -1, -1, NULL);
 }

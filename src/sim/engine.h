@@ -143,7 +143,7 @@ struct cs__sim {
 
   /* results */
   CS__VEC(cs_request_record) records;    /* completion order */
-  CS__VEC(double) arrival_times;
+  CS__VEC(cs__request *) arrived;        /* arrival order (times and replicas for the series) */
   CS__VEC(double) completion_times;
   CS__VEC(cs__chrome_ev) chrome;
   CS__VEC(cs__batch_row) batch_rows;

@@ -3,7 +3,7 @@
  *   request_metrics.csv[.gz]         V1 columns and order, sorted by Request Id, floats "%.6f"
  *   plots/<metric>.csv               101-row quantile tables (cdf,<metric>) of the 15 time metrics
  *   plots/<metric>_replicawise.csv   the same per replica (cdf,<metric>,replica) when R > 1
- *   plots/request_{arrival,completion}_time_series.csv
+ *   plots/request_{arrival,completion}_time_series.csv (+ _timeseries_replicawise.csv when R > 1)
  *   plots/batch_*.csv                per-replica batch quantile tables (cdf,<metric>,replica);
  *                                    exact pandas quantiles where Vidur uses DDSketch (1% accuracy)
  *   plots/replica_{memory_usage,busy_time,mfu,prefix_cache_metrics}.json
@@ -110,6 +110,28 @@ static int write_plots(const cs_sim_result *r, const char *plots, cs__sbuf *sb, 
     cs__sbuf_addf(sb, ",%zu\n", i + 1);
   }
   if ((rc = write_sbuf(plots, "request_completion_time_series.csv", sb, false, err))) goto out;
+  if (r->num_replicas > 1) { /* per-replica cumulative counts, rows in time order */
+    int64_t *cnt = cs__xcalloc((size_t)r->num_replicas, sizeof *cnt);
+    cs__sbuf_adds(sb, "Time (sec),request_arrival,replica\n");
+    for (size_t i = 0; i < r->narrivals; i++) {
+      int32_t k = r->arrival_replica[i];
+      if (k < 0 || k >= r->num_replicas) continue;
+      add_py(sb, r->arrivals[i]);
+      cs__sbuf_addf(sb, ",%lld,%d\n", (long long)++cnt[k], k);
+    }
+    rc = write_sbuf(plots, "request_arrival_timeseries_replicawise.csv", sb, false, err);
+    memset(cnt, 0, (size_t)r->num_replicas * sizeof *cnt);
+    cs__sbuf_adds(sb, "Time (sec),request_completion,replica\n");
+    for (size_t i = 0; !rc && i < r->ncompletions; i++) {
+      int32_t k = (int32_t)r->records[r->completion_order[i]].v[CS_RM_REPLICA];
+      if (k < 0 || k >= r->num_replicas) continue;
+      add_py(sb, r->completions[i]);
+      cs__sbuf_addf(sb, ",%lld,%d\n", (long long)++cnt[k], k);
+    }
+    if (!rc) rc = write_sbuf(plots, "request_completion_timeseries_replicawise.csv", sb, false, err);
+    free(cnt);
+    if (rc) goto out;
+  }
   for (int m = 0; m < CS__BM_COUNT; m++) {
     cs__sbuf_addf(sb, "cdf,%s,replica\n", cs__batch_metric_names[m]);
     for (int32_t k = 0; k < r->num_replicas; k++) {

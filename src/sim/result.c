@@ -47,8 +47,13 @@ int cs__sim_make_result(cs__sim *sim, double wall_s, cs_sim_result **out) {
   }
   free(ix);
   r->nrecords = n;
-  r->arrivals = dup_mem(sim->arrival_times.v, sim->arrival_times.n * sizeof(double));
-  r->narrivals = sim->arrival_times.n;
+  r->narrivals = sim->arrived.n;
+  r->arrivals = cs__xmalloc((r->narrivals ? r->narrivals : 1) * sizeof *r->arrivals);
+  r->arrival_replica = cs__xmalloc((r->narrivals ? r->narrivals : 1) * sizeof *r->arrival_replica);
+  for (size_t i = 0; i < r->narrivals; i++) {
+    r->arrivals[i] = sim->arrived.v[i]->arrived_at;
+    r->arrival_replica[i] = sim->arrived.v[i]->replica_id;
+  }
   r->completions = dup_mem(sim->completion_times.v, sim->completion_times.n * sizeof(double));
   r->ncompletions = sim->completion_times.n;
   r->chrome = dup_mem(sim->chrome.v, sim->chrome.n * sizeof(cs__chrome_ev));
@@ -119,7 +124,7 @@ int cs__sim_make_result(cs__sim *sim, double wall_s, cs_sim_result **out) {
   st->hit_time_limit = sim->terminated;
   st->wall_seconds = wall_s;
   size_t bytes = sim->arena.total + sim->heap.cap * sizeof(cs__event) + sim->records.cap * sizeof(cs_request_record) +
-                 (sim->arrival_times.cap + sim->completion_times.cap) * sizeof(double) +
+                 sim->arrived.cap * sizeof(void *) + sim->completion_times.cap * sizeof(double) +
                  sim->gqueue.cap * sizeof(void *) + sim->chrome.cap * sizeof(cs__chrome_ev) +
                  sim->batch_rows.cap * sizeof(cs__batch_row);
   for (int32_t k = 0; k < R; k++)
@@ -137,6 +142,7 @@ void cs_sim_result_free(cs_sim_result *r) {
   free(r->stages);
   free(r->batch_replica);
   free(r->arrivals);
+  free(r->arrival_replica);
   free(r->completions);
   free(r->chrome);
   free(r->batch_rows);

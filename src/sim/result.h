@@ -20,6 +20,7 @@ struct cs_sim_result {
   cs_quantile_table batch[CS__BM_COUNT];      /* cluster-wide */
   cs_quantile_table *batch_replica;           /* [replica * CS__BM_COUNT + metric] */
   double *arrivals;                /* arrival times, arrival order */
+  int32_t *arrival_replica;        /* replica each arrival was routed to (-1: not routed yet) */
   size_t narrivals;
   double *completions;             /* completion times, completion order */
   size_t ncompletions;

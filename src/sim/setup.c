@@ -176,7 +176,7 @@ static void sim_release(cs__sim *sim) {
   free(sim->items.v);
   free(sim->done_scratch.v);
   free(sim->records.v);
-  free(sim->arrival_times.v);
+  free(sim->arrived.v);
   free(sim->completion_times.v);
   free(sim->chrome.v);
   free(sim->batch_rows.v);
