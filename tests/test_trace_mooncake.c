@@ -165,6 +165,39 @@ static void test_malformed_lines_report_line_column_and_expectation(void) {
   CS_ASSERT_STR_CONTAINS(err.msg, "'input_length'");
 }
 
+static void test_every_truncation_and_byte_flip_of_a_line_fails_cleanly(void) {
+  /* each prefix of a valid line, and the line with each byte replaced by a stray character, must
+   * load or fail with a message naming the line: never crash or read past the buffer (ASan) */
+  const char *line = "{\"timestamp\": 12.5, \"input_length\": 40, \"output_length\": 3, \"hash_ids\": [1, 22], "
+                     "\"x\": {\"y\": [true, null, \"s\\u0041\"]}}";
+  size_t n = strlen(line);
+  char buf[256];
+  int ok = 0, failed = 0;
+  for (size_t cut = 0; cut <= n; cut++) {
+    memcpy(buf, line, cut);
+    buf[cut] = '\0';
+    cs_err err = {0};
+    cs_trace *t = NULL;
+    int rc = cs_trace_load(tmpfile_with("cut.jsonl", buf), NULL, &t, &err);
+    if (rc == 0) ok++;
+    else if (strstr(err.msg, "cut.jsonl")) failed++;
+    else CS__FAIL_MSG("cut %zu: unexpected message %s", cut, err.msg);
+    cs_trace_free(t);
+  }
+  CS_ASSERT_INT_EQ(ok, 1); /* only the whole line is valid */
+  CS_ASSERT_INT_EQ(failed, (int)n);
+  const char stray[] = {'"', ',', ']', '}', '{', '[', '\\', '-', 'x', '\t'};
+  for (size_t i = 0; i < n; i++) {
+    memcpy(buf, line, n + 1);
+    buf[i] = stray[i % sizeof stray];
+    cs_err err = {0};
+    cs_trace *t = NULL;
+    int rc = cs_trace_load(tmpfile_with("flip.jsonl", buf), NULL, &t, &err);
+    if (rc) CS_ASSERT_STR_CONTAINS(err.msg, "flip.jsonl:1");
+    cs_trace_free(t);
+  }
+}
+
 static void test_shared_mooncake_conversation_trace_converts_consistently(void) {
   char buf[1024];
   const char *p = cs_test_shared("traces/mooncake_conversation_trace.jsonl", buf, sizeof buf);
@@ -197,6 +230,8 @@ static const cs_test_case cases[] = {
     {"test_unknown_keys_with_nested_values_are_skipped", test_unknown_keys_with_nested_values_are_skipped},
     {"test_malformed_lines_report_line_column_and_expectation",
      test_malformed_lines_report_line_column_and_expectation},
+    {"test_every_truncation_and_byte_flip_of_a_line_fails_cleanly",
+     test_every_truncation_and_byte_flip_of_a_line_fails_cleanly},
     {"test_shared_mooncake_conversation_trace_converts_consistently",
      test_shared_mooncake_conversation_trace_converts_consistently},
     {NULL, NULL}};

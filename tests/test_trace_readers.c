@@ -154,6 +154,24 @@ static void test_crlf_bom_blank_lines_and_multiline_quotes_keep_line_numbers(voi
   cs_trace_free(t);
 }
 
+static void test_every_truncation_of_a_hashed_row_fails_cleanly(void) {
+  const char *text = "arrived_at,num_prefill_tokens,num_decode_tokens,block_hash_ids,block_size,session_id\n"
+                     "0.5,20,13,\"[7, 8]\",16,3\n";
+  size_t n = strlen(text), hdr = strchr(text, '\n') - text + 1;
+  char buf[256];
+  for (size_t cut = hdr; cut <= n; cut++) {
+    memcpy(buf, text, cut);
+    buf[cut] = '\0';
+    cs_err err = {0};
+    cs_trace *t = NULL;
+    int rc = cs_trace_load(tmpfile_with("cut.csv", buf), NULL, &t, &err);
+    if (rc) CS_ASSERT_STR_CONTAINS(err.msg, "cut.csv");
+    /* a cut row that still parses must still be internally consistent */
+    if (!rc) CS_ASSERT_INT_EQ(t->rows[0].hash_n, (t->rows[0].prefill + t->rows[0].decode) / 16);
+    cs_trace_free(t);
+  }
+}
+
 static void test_gzip_trace_loads_like_plain_and_truncated_gzip_fails(void) {
   const char *text = "arrived_at,num_prefill_tokens,num_decode_tokens\n0.0,374,44\n4.314579,396,109\n";
   char gz[1024];
@@ -310,6 +328,7 @@ static const cs_test_case cases[] = {
     {"test_field_count_and_quoting_errors_name_the_line", test_field_count_and_quoting_errors_name_the_line},
     {"test_crlf_bom_blank_lines_and_multiline_quotes_keep_line_numbers",
      test_crlf_bom_blank_lines_and_multiline_quotes_keep_line_numbers},
+    {"test_every_truncation_of_a_hashed_row_fails_cleanly", test_every_truncation_of_a_hashed_row_fails_cleanly},
     {"test_gzip_trace_loads_like_plain_and_truncated_gzip_fails",
      test_gzip_trace_loads_like_plain_and_truncated_gzip_fails},
     {"test_azure_timestamps_become_seconds_since_first_row", test_azure_timestamps_become_seconds_since_first_row},
