@@ -132,7 +132,13 @@ static void on_global_schedule(cs__sim *sim) {
   for (size_t i = 0; i < sim->gqueue.n; i++) {
     cs__request *r = sim->gqueue.v[i];
     int32_t rep = sim->router->route(sim->router_state, r);
-    if (rep < 0 || rep >= sim->num_replicas) rep = 0; /* a router bug must not crash the run */
+    if (rep < 0 || rep >= sim->num_replicas) { /* a policy bug: stop with an error, never guess */
+      if (!sim->fail_code)
+        sim->fail_code = cs_err_set(&sim->fail, CS_ESIM, "global scheduler '%s' routed request %lld to replica %d of %d",
+                                    sim->router->info.name, (long long)r->id, (int)rep, (int)sim->num_replicas);
+      sim->terminated = true;
+      rep = 0;
+    }
     r->replica_id = rep;
     r->prefill_slo_time = 0;
     sim->replicas[rep].ops->add_request(sim->replicas[rep].state, r);
@@ -364,6 +370,10 @@ int cs__sim_loop(cs__sim *sim, cs_err *err) {
       break;
     case CS__EV_REQUEST_END: on_request_end(sim, ev.p); break;
     }
+  }
+  if (sim->fail_code) {
+    if (err) *err = sim->fail;
+    return sim->fail_code;
   }
   return 0;
 }

@@ -111,6 +111,8 @@ struct cs__sim {
   int64_t seq;
   bool terminated;
   int64_t num_events;
+  int fail_code;   /* a policy broke a contract: the run stops and returns this error */
+  cs_err fail;
 
   CS__VEC(cs__event) heap;
 
