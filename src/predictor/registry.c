@@ -10,7 +10,7 @@
 
 static const cs_predictor_ops *const predictors[] = {
     &cs__pred_roofline,
-    /* &cs__pred_profile, (lands with profile.c) */
+    &cs__pred_profile,
     &cs__pred_constant,
     NULL,
 };
