@@ -29,7 +29,7 @@ extern const cs__global_sched_ops cs__gsched_ranked_sticky_lop_uncached;
 
 /* Request queues (src/sched/queue.c). */
 extern const cs__rqueue_ops cs__rqueue_fcfs;
-/* extern const cs__rqueue_ops cs__rqueue_edf; */
+extern const cs__rqueue_ops cs__rqueue_edf;
 
 static const cs__replica_sched_ops *const replica_scheds[] = {
     &cs__rsched_vllm, &cs__rsched_sarathi, &cs__rsched_orca, &cs__rsched_faster_transformer,
@@ -48,7 +48,7 @@ static const cs__global_sched_ops *const global_scheds[] = {
 
 static const cs__rqueue_ops *const queues[] = {
     &cs__rqueue_fcfs,
-    /* &cs__rqueue_edf, */
+    &cs__rqueue_edf,
     NULL,
 };
 
@@ -70,6 +70,7 @@ static const cs_policy_info *const global_infos[] = {
 };
 static const cs_policy_info *const queue_infos[] = {
     &cs__rqueue_fcfs.info,
+    &cs__rqueue_edf.info,
     NULL,
 };
 _Static_assert(NELEMS(replica_infos) == NELEMS(replica_scheds), "replica scheduler lists out of step");
