@@ -175,6 +175,22 @@ static void read_job_json(cs_analysis *a, cs__job *j, const char *path) {
     const cs__ynode *n = cs__ymap_get(root, cs__jf_names[k]);
     if (n && n->kind == CS_Y_SCALAR && !cs__y_is_null(n)) set_field(j, k, n->str, false);
   }
+  /* the runner nests some parameters: search.{search_for, qps, num_replicas, num_requests},
+   * replica_scheduler_params.chunk_size, global_scheduler_params.{tolerance_factor, top_k} */
+  static const struct {
+    const char *obj, *key;
+    cs__jf f;
+  } nested[] = {{"search", "search_for", CS__JF_SEARCH},
+                {"search", "qps", CS__JF_QPS0},
+                {"search", "num_replicas", CS__JF_NREP},
+                {"search", "num_requests", CS__JF_NREQ},
+                {"replica_scheduler_params", "chunk_size", CS__JF_CHUNK},
+                {"global_scheduler_params", "tolerance_factor", CS__JF_TOL},
+                {"global_scheduler_params", "top_k", CS__JF_TOPK}};
+  for (size_t k = 0; k < sizeof nested / sizeof nested[0]; k++) {
+    const cs__ynode *n = cs__ymap_get(cs__ymap_get(root, nested[k].obj), nested[k].key);
+    if (n && n->kind == CS_Y_SCALAR && !cs__y_is_null(n)) set_field(j, nested[k].f, n->str, false);
+  }
   double v;
   if (isnan(j->rec_price) && cs__jnum(root, "price_per_gpu_hour", &v)) j->rec_price = v;
   const cs__ynode *slo = cs__ymap_get(root, "slo");

@@ -9,14 +9,31 @@
 #include "analysis/an_int.h"
 #include "util/fs.h"
 #include "util/json.h"
-#include "util/text.h"
+
+/* Shortest text that reads back as the same double, without an exponent for ordinary
+ * magnitudes ("40", not "4e+01"). */
+static void fmt_num(double v, char *b, size_t size) {
+  int p;
+  for (p = 1; p < 17; p++) {
+    snprintf(b, size, "%.*g", p, v);
+    if (strtod(b, NULL) == v) break;
+  }
+  if (p == 17) snprintf(b, size, "%.17g", v);
+  if (strchr(b, 'e') && fabs(v) >= 1e-4 && fabs(v) < 1e15) {
+    int dec = p - 1 - (int)floor(log10(fabs(v)));
+    snprintf(b, size, "%.*f", dec < 0 ? 0 : dec, v);
+  }
+}
 
 static void num(cs__sbuf *sb, double v) {
-  char b[32];
+  char b[40];
   cs__sbuf_addc(sb, ',');
   if (isnan(v)) return;
   if (isinf(v)) cs__sbuf_adds(sb, v > 0 ? "inf" : "-inf");
-  else cs__sbuf_adds(sb, cs__fmt_double(v, b));
+  else {
+    fmt_num(v, b, sizeof b);
+    cs__sbuf_adds(sb, b);
+  }
 }
 static void str(cs__sbuf *sb, const char *s) {
   cs__sbuf_addc(sb, ',');
