@@ -191,4 +191,5 @@ const cs__replica_sched_ops cs__rsched_vllm_v1 = {
     .cached_prefill_length = v1_cached_prefill_length,
     .num_waiting = v1_num_waiting,
     .num_running_batches = v1_num_running_batches,
+    .v1_kv_sizing = true,
 };

@@ -101,6 +101,17 @@ static int setup(cs__sim *sim, const cs_sim_config *cfg, cs_err *err) {
 
   const cs_model *m = cfg->model;
   int64_t max_tokens = max_tokens_of(cfg);
+  /* V0 memory-derived batch size (§5.1): orca / faster_transformer batch limit (capped by
+   * batch_size_cap) and, uncapped x PP, the request slots of V0 KV sizing */
+  double ppd = params_per_device(m, cfg->tp, cfg->pp);
+  double hd = m->head_dim > 0 ? m->head_dim : (double)m->hidden / m->num_q_heads;
+  double avail = cfg->device->memory_gib * 1073741824.0 * (1 - cfg->memory_margin);
+  double kv_req = 2.0 * 2.0 * hd * ceil((double)m->num_kv_heads / cfg->tp) * (double)max_tokens * m->num_layers;
+  double mbs = kv_req > 0 ? floor((avail - 2 * ppd) / kv_req) : 1;
+  int64_t cap = (int64_t)cs_params_get(&sim->replica_params, "batch_size_cap", 128);
+  int64_t max_batch = mbs < 1 ? 1 : (int64_t)mbs;
+  if (max_batch > cap) max_batch = cap;
+
   sim->num_blocks = cfg->num_blocks;
   if (sim->num_blocks == 0) {
     cs_memplan_input in;
@@ -120,17 +131,16 @@ static int setup(cs__sim *sim, const cs_sim_config *cfg, cs_err *err) {
       return cs_err_set(err, CS_EINFEASIBLE, "%s does not fit on %s at TP %d x PP %d: %s", m->name, cfg->device->name,
                         cfg->tp, cfg->pp, plan.why ? plan.why : "no room for the KV cache");
     sim->num_blocks = plan.num_blocks;
+    if (!rops->v1_kv_sizing) {
+      if (mbs < 1)
+        return cs_err_set(err, CS_EINFEASIBLE,
+                          "%s on %s at TP %d x PP %d: not even one request of %lld tokens fits in the KV cache "
+                          "(Vidur V0 sizing for '%s')",
+                          m->name, cfg->device->name, cfg->tp, cfg->pp, (long long)max_tokens, rops->info.name);
+      sim->num_blocks = (max_tokens / cfg->block_size) * (int64_t)mbs * cfg->pp;
+    }
   }
 
-  /* V0 memory-derived batch size (§5.1) for orca / faster_transformer, capped by batch_size_cap */
-  double ppd = params_per_device(m, cfg->tp, cfg->pp);
-  double hd = m->head_dim > 0 ? m->head_dim : (double)m->hidden / m->num_q_heads;
-  double avail = cfg->device->memory_gib * 1073741824.0 * (1 - cfg->memory_margin);
-  double kv_req = 2.0 * 2.0 * hd * ceil((double)m->num_kv_heads / cfg->tp) * (double)max_tokens * m->num_layers;
-  double mbs = kv_req > 0 ? floor((avail - 2 * ppd) / kv_req) : 1;
-  int64_t cap = (int64_t)cs_params_get(&sim->replica_params, "batch_size_cap", 128);
-  int64_t max_batch = mbs < 1 ? 1 : (int64_t)mbs;
-  if (max_batch > cap) max_batch = cap;
   sim->params_per_device = ppd;
   sim->mfu_attn_coeff = 4.0 * (m->num_layers / cfg->pp) * (double)(m->num_q_heads / cfg->tp) * hd;
   sim->mfu_peak = cfg->device->tflops_bf16 * 1099511627776.0; /* Vidur divides by 2^40 (§6.3) */

@@ -110,6 +110,10 @@ typedef struct cs__replica_sched_ops {
   int32_t (*cached_prefill_length)(void *state, const cs__request *r);
   int64_t (*num_waiting)(const void *state);
   int64_t (*num_running_batches)(const void *state);
+  /* KV sizing when cs_sim_config.num_blocks is 0: true = Vidur V1's token-capacity planner
+   * (vllm_v1); false (the default, V0 schedulers) = Vidur V0's
+   * (max_tokens / block_size) x memory-derived batch size x PP (vidur-semantics.md §5.1). */
+  bool v1_kv_sizing;
 } cs__replica_sched_ops;
 
 const cs__replica_sched_ops *const *cs__replica_sched_registry(void);
