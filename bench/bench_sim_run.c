@@ -2,6 +2,8 @@
  *  1. 2,000 requests replaying Vidur's reference workload (Llama-2-70B, TP 2, one A100 replica,
  *     ../shared/data/vidur-runs/.../workload.csv) with vllm_v1 and sarathi, roofline predictor.
  *     Vidur itself took ~10.7 s and 1.48 GB for this (shared/data/README.md).
+ *     Also the reference run itself: sarathi with Vidur's prediction tables (profile predictor),
+ *     which reproduces Vidur's per-request metrics exactly (tests/test_sim_vidur_parity.c).
  *  2. 10,000 requests of the Splitwise conversation trace at 8 QPS on 8 replicas
  *     (round_robin and lop_uncached routers).
  * Usage: bench_sim_run [SHARED_DATA_DIR] [REPEATS]   (default $CS_SHARED_DATA or ../shared/data, 5)
@@ -106,6 +108,24 @@ int main(int argc, char **argv) {
   if (!cs_replica_sched_info("sarathi", &info, NULL)) {
     c.replica_scheduler = "sarathi";
     rc |= run_case("2000 req, 1 replica, sarathi (Vidur: 10.7 s)", &c, repeats);
+    /* the Vidur reference run itself: Vidur's prediction tables through the profile predictor */
+    const cs_predictor_ops *prof;
+    cs_predictor *pp = NULL;
+    char preds[1024];
+    snprintf(preds, sizeof preds, "%s/vidur-runs/llama2-70b-tp2-a100/predictions", data);
+    cs_predictor_ctx pc2 = {.model = m, .device = d, .network = net, .tp = 2, .pp = 1, .predictions_dir = preds};
+    if (!cs_predictor_find("profile", &prof, NULL) &&
+        !cs_params_finish(&pc2.params, prof->params, prof->nparams, prof->name, "bench", NULL) &&
+        !cs_predictor_new(prof, &pc2, &pp, &err)) {
+      c.predictor = pp;
+      c.replica_params.n = 1;
+      c.replica_params.names[0] = "chunk_size";
+      c.replica_params.values[0] = 512;
+      rc |= run_case("2000 req, sarathi, profile (= Vidur's run)", &c, repeats);
+      c.predictor = pred;
+      c.replica_params.n = 0;
+      cs_predictor_free(pp);
+    }
   }
   cs_sim_config_defaults(&c);
   c.model = m;

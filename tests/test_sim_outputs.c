@@ -2,6 +2,7 @@
  * summaries, and byte-identical directories for identical inputs and seed. */
 #include <dirent.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cs_test.h"
 #include "sim/engine.h"
@@ -181,7 +182,39 @@ static void test_gzip_request_metrics_when_asked(void) {
   cs_trace_free(t);
 }
 
+static void test_writing_into_a_missing_or_readonly_directory_fails_cleanly(void) {
+  cs_trace *t = lengths_trace();
+  cs_predictor *p = fx_predictor(12, 1);
+  char d[512], sub[600];
+  cs_test_tmpdir(d, sizeof d);
+  cs_sim_config c;
+  poisson_config(&c, t, p, 1);
+  c.workload.num_requests = 20;
+  cs_sim_result *res = NULL;
+  cs_err err = {0};
+  CS_ASSERT_INT_EQ(cs_sim_run(&c, &res, &err), 0);
+  snprintf(sub, sizeof sub, "%s/missing", d);
+  CS_ASSERT_INT_EQ(cs_sim_write_outputs(res, &c, sub, NULL, &err), CS_ENOENT);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "missing"));
+  snprintf(sub, sizeof sub, "%s/ro", d);
+  mkdir(sub, 0555);
+  if (access(sub, W_OK) != 0) { /* not when running as root */
+    int rc = cs_sim_write_outputs(res, &c, sub, NULL, &err);
+    CU_ASSERT(rc < 0);
+    CU_ASSERT(err.msg[0] != '\0');
+  }
+  chmod(sub, 0755);
+  c.num_blocks = (int64_t)1 << 40;
+  cs_sim_result *r2 = NULL;
+  CS_ASSERT_INT_EQ(cs_sim_run(&c, &r2, &err), CS_ERANGE);
+  cs_sim_result_free(res);
+  cs_predictor_free(p);
+  cs_trace_free(t);
+}
+
 static const cs_test_case cases[] = {
+    {"test_writing_into_a_missing_or_readonly_directory_fails_cleanly",
+     test_writing_into_a_missing_or_readonly_directory_fails_cleanly},
     {"test_same_seed_gives_byte_identical_directories", test_same_seed_gives_byte_identical_directories},
     {"test_request_metrics_csv_has_v1_columns_sorted_by_id", test_request_metrics_csv_has_v1_columns_sorted_by_id},
     {"test_gzip_request_metrics_when_asked", test_gzip_request_metrics_when_asked},

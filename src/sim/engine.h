@@ -12,6 +12,9 @@
 #include "util/arena.h"
 #include "util/sbuf.h"
 
+/* KV blocks per replica are int32 ids; 2^28 blocks = 4.3 G tokens of 16 is far beyond any GPU. */
+#define CS__MAX_BLOCKS ((int64_t)1 << 28)
+
 /* V1 event numbering (vidur-semantics.md §1.3): at equal times lower numbers pop first. */
 typedef enum cs__ev_kind {
   CS__EV_BATCH_STAGE_ARRIVAL = 1,

@@ -70,7 +70,11 @@ static int validate(const cs_sim_config *cfg, cs_err *err) {
   if (cfg->block_size < 1) return cs_err_set(err, CS_ECONFIG, "block_size must be >= 1 (got %d)", cfg->block_size);
   if (cfg->time_limit_s < 0 || !isfinite(cfg->time_limit_s))
     return cs_err_set(err, CS_ECONFIG, "time limit must be >= 0 seconds (got %g)", cfg->time_limit_s);
-  if (cfg->num_blocks < 0) return cs_err_set(err, CS_ECONFIG, "num_blocks must be >= 0 (got %lld)", (long long)cfg->num_blocks);
+  if (cfg->num_blocks < 0 || cfg->num_blocks > CS__MAX_BLOCKS)
+    return cs_err_set(err, CS_ERANGE, "num_blocks must be between 0 and %lld (got %lld)", (long long)CS__MAX_BLOCKS,
+                      (long long)cfg->num_blocks);
+  if (cfg->num_replicas > 100000)
+    return cs_err_set(err, CS_ERANGE, "replicas must be <= 100000 (got %d)", cfg->num_replicas);
   return 0;
 }
 
@@ -130,14 +134,15 @@ static int setup(cs__sim *sim, const cs_sim_config *cfg, cs_err *err) {
     if (!plan.fits || plan.num_blocks < 1)
       return cs_err_set(err, CS_EINFEASIBLE, "%s does not fit on %s at TP %d x PP %d: %s", m->name, cfg->device->name,
                         cfg->tp, cfg->pp, plan.why ? plan.why : "no room for the KV cache");
-    sim->num_blocks = plan.num_blocks;
+    sim->num_blocks = plan.num_blocks < CS__MAX_BLOCKS ? plan.num_blocks : CS__MAX_BLOCKS;
     if (!rops->v1_kv_sizing) {
       if (mbs < 1)
         return cs_err_set(err, CS_EINFEASIBLE,
                           "%s on %s at TP %d x PP %d: not even one request of %lld tokens fits in the KV cache "
                           "(Vidur V0 sizing for '%s')",
                           m->name, cfg->device->name, cfg->tp, cfg->pp, (long long)max_tokens, rops->info.name);
-      sim->num_blocks = (max_tokens / cfg->block_size) * (int64_t)mbs * cfg->pp;
+      double nb = (double)(max_tokens / cfg->block_size) * mbs * cfg->pp;
+      sim->num_blocks = nb < (double)CS__MAX_BLOCKS ? (int64_t)nb : CS__MAX_BLOCKS;
     }
   }
 
