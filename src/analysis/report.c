@@ -21,7 +21,7 @@ static const char css[] =
     "#ddd;padding-bottom:4px}h3{font-size:16px;margin:20px 0 6px}h4{font-size:14px;margin:14px 0 6px;color:#444}"
     ".meta{color:#555;font-size:13px}table{border-collapse:collapse;font-size:12.5px;margin:6px 0 10px}"
     "th,td{border:1px solid #ddd;padding:3px 8px;text-align:right;white-space:nowrap}th{background:#f3f5f8}"
-    "td.l,th.l{text-align:left}td.w,th.w{white-space:normal;min-width:200px;max-width:340px;text-align:left}tr:nth-child(even) td{background:#fafbfc}tr.best td{background:#eaf6ea}"
+    "td.l,th.l{text-align:left}td.w,th.w{white-space:normal;overflow-wrap:anywhere;min-width:120px;max-width:230px;text-align:left}th{white-space:normal}tr:nth-child(even) td{background:#fafbfc}tr.best td{background:#eaf6ea}"
     ".pass{color:#1a7f1a;font-weight:600}.fail{color:#c62828;font-weight:600}.warn{background:#fff4e5;"
     "border:1px solid #f0c36d;padding:6px 10px;margin:8px 0;font-size:13px}.row{display:flex;flex-wrap:wrap;gap:12px}"
     ".note{font-size:12px;color:#666}details{font-size:12.5px;margin:4px 0}svg.cs-plot{border:1px solid #e3e3e3}"
@@ -44,8 +44,8 @@ static void td_str(cs__sbuf *o, const char *s) {
 }
 
 static void best_table(cs__sbuf *o, const cs_analysis *a) {
-  cs__sbuf_adds(o, "<table><tr><th class=\"l\">model</th><th class=\"l\">trace</th><th class=\"l\">SLO</th>"
-                   "<th class=\"l\">best configuration</th><th>QPS</th><th>GPUs</th><th>$/h</th><th>QPS per $/h</th>"
+  cs__sbuf_adds(o, "<table><tr><th class=\"l\">model</th><th class=\"l\">trace</th><th class=\"w\">SLO</th>"
+                   "<th class=\"w\">best configuration</th><th>QPS</th><th>GPUs</th><th>$/h</th><th>QPS per $/h</th>"
                    "<th>$ / 1K req</th><th>$ / M tok</th><th>replicas for target</th><th>$ / month (target)</th>"
                    "<th class=\"w\">bottleneck</th></tr>\n");
   for (size_t g = 0; g < a->groups.n; g++) {
@@ -53,7 +53,9 @@ static void best_table(cs__sbuf *o, const cs_analysis *a) {
     cs__sbuf_adds(o, "<tr>");
     td_str(o, G->model);
     td_str(o, G->trace);
-    td_str(o, G->slo);
+    cs__sbuf_adds(o, "<td class=\"w\">");
+    esc(o, G->slo);
+    cs__sbuf_adds(o, "</td>");
     if (G->best < 0) {
       cs__sbuf_adds(o, "<td class=\"l fail\" colspan=\"10\">no configuration met the SLO</td></tr>\n");
       continue;
@@ -61,7 +63,9 @@ static void best_table(cs__sbuf *o, const cs_analysis *a) {
     const cs__job *j = &a->jobs.v[G->best];
     char label[256];
     cs__an_config_label(j, label, sizeof label);
-    td_str(o, label);
+    cs__sbuf_adds(o, "<td class=\"w\">");
+    esc(o, label);
+    cs__sbuf_adds(o, "</td>");
     td_num(o, "%.3g", j->answer_qps);
     td_num(o, "%.0f", j->num_gpus);
     td_num(o, "%.2f", j->cost_per_hour);
