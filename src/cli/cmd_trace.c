@@ -24,11 +24,13 @@ static const char trace_usage[] =
     "Formats are detected from the content; any input may be gzip-compressed.\n";
 
 static const char info_usage[] =
-    "usage: capsearch trace info FILE [--format auto|vidur|mooncake|azure] [--block-size B] [--json]\n\n"
+    "usage: capsearch trace info FILE [--format auto|vidur|mooncake|azure] [--block-size B]\n"
+    "                            [--max-seq-len N] [--json]\n\n"
     "Prints the number of rows, the format, prefill/decode/total token percentiles, the arrival span\n"
     "and mean QPS, which share of rows carries block hashes and session ids, and the prefix reuse\n"
     "ratio (share of prompt tokens in blocks an earlier request already had: the hit rate of an\n"
-    "unlimited prefix cache). --json prints the same as a JSON object.\n";
+    "unlimited prefix cache). --max-seq-len N also counts the requests longer than N tokens (a\n"
+    "sweep with that max_seq_len rejects the trace). --json prints the same as a JSON object.\n";
 
 static const char convert_usage[] =
     "usage: capsearch trace convert IN [-o] OUT.csv[.gz] [--format auto|vidur|mooncake|azure]\n"
@@ -128,15 +130,17 @@ static void json_dist(cs__jw *w, const char *key, const cs_trace_dist *d) {
 static int cmd_info(int argc, char **argv) {
   static const struct option opts[] = {{"format", required_argument, 0, 'f'},
                                        {"block-size", required_argument, 0, 'b'},
+                                       {"max-seq-len", required_argument, 0, 'm'},
                                        {"json", no_argument, 0, 'j'},
                                        {"help", no_argument, 0, 'h'},
                                        {0, 0, 0, 0}};
   cs_trace_opts o = {CS_TRACE_AUTO, 16, 0};
   bool json = false;
+  int64_t max_seq = 0;
   cs_err err = {0};
   int c;
   int64_t v;
-  while ((c = getopt_long(argc, argv, "f:b:jh", opts, NULL)) != -1) {
+  while ((c = getopt_long(argc, argv, "f:b:m:jh", opts, NULL)) != -1) {
     switch (c) {
     case 'f':
       if (cs_trace_format_parse(optarg, &o.format, &err)) return cs__cli_fail(&err);
@@ -144,6 +148,9 @@ static int cmd_info(int argc, char **argv) {
     case 'b':
       if (!parse_i64(optarg, &v) || v < 1 || v > 4096) return usage_err("info: --block-size: expected a positive integer, got '%s'%s", optarg, "");
       o.block_size = (int)v;
+      break;
+    case 'm':
+      if (!parse_i64(optarg, &max_seq) || max_seq < 1) return usage_err("info: --max-seq-len: expected a positive integer, got '%s'%s", optarg, "");
       break;
     case 'j': json = true; break;
     case 'h': fputs(info_usage, stdout); return CS_EXIT_OK;
@@ -155,6 +162,9 @@ static int cmd_info(int argc, char **argv) {
   if (cs_trace_load(argv[optind], &o, &t, &err)) return cs__cli_fail(&err);
   cs_trace_stats st;
   cs_trace_stats_compute(t, &st);
+  size_t over = 0, first_over = 0;
+  for (size_t i = 0; max_seq && i < t->n; i++)
+    if ((int64_t)t->rows[i].prefill + t->rows[i].decode > max_seq && !over++) first_over = i + 1;
   if (json) {
     cs__sbuf sb;
     cs__sbuf_init(&sb);
@@ -177,6 +187,10 @@ static int cmd_info(int argc, char **argv) {
     cs__jw_knum(&w, "session_coverage", st.session_coverage);
     cs__jw_kint(&w, "sessions", st.sessions);
     cs__jw_knum(&w, "prefix_reuse", st.prefix_reuse);
+    if (max_seq) {
+      cs__jw_kint(&w, "max_seq_len", max_seq);
+      cs__jw_kint(&w, "rows_over_max_seq_len", (int64_t)over);
+    }
     cs__jw_obj_end(&w);
     cs__sbuf_addc(&sb, '\n');
     fputs(sb.buf, stdout);
@@ -205,6 +219,10 @@ static int cmd_info(int argc, char **argv) {
       printf("%-14s none\n", "sessions");
     if (t->has_hashes)
       printf("%-14s %.1f%% of prompt tokens in blocks seen earlier\n", "prefix reuse", 100.0 * st.prefix_reuse);
+    if (max_seq && over)
+      printf("%-14s %zu rows exceed %" PRId64 " tokens (first: row %zu)\n", "max_seq_len", over, max_seq, first_over);
+    else if (max_seq)
+      printf("%-14s every row fits %" PRId64 " tokens\n", "max_seq_len", max_seq);
   }
   cs_trace_free(t);
   return CS_EXIT_OK;
