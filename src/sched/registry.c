@@ -105,7 +105,7 @@ static int find_info(const cs_policy_info *const *list, const char *kind, const 
                      const cs_policy_info **out, cs_err *err) {
   size_t n = 0;
   while (list[n]) n++;
-  const char *names[64];
+  const char *names[64] = {0};
   for (size_t i = 0; i < n && i < 64; i++) {
     names[i] = list[i]->name;
     if (!strcmp(list[i]->name, name)) {
