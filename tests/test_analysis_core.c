@@ -162,6 +162,11 @@ static void test_stats_sla_and_summary_report_run_level_numbers(void) {
   CS_ASSERT_STR_CONTAINS(js, "\"job_hash\": \"aaaa0001\"");
   CS_ASSERT_STR_CONTAINS(js, "\"partial\": true");
   free(js);
+  snprintf(path, sizeof path, "%s/analysis/summary.md", dir);
+  char *md = cs_test_read(path, NULL);
+  CS_ASSERT_STR_CONTAINS(md, "| Meta-Llama-3-8B | chat | ttft_p99_2s | h100 tp1 pp1 r1 vllm_v1/cs512 bs128 round_robin | 4 |");
+  CS_ASSERT_STR_CONTAINS(md, "## Missing (partial output directory)");
+  free(md);
   cs_analysis_free(a);
 }
 

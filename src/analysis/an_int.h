@@ -174,6 +174,8 @@ void cs__an_missing(cs_analysis *a, const char *fmt, ...)
 
 /* load.c */
 int cs__an_scan(cs_analysis *a, cs_err *err);
+/* markdown.c: OUT/analysis/summary.md */
+int cs__an_write_markdown(const cs_analysis *a, const char *dir, cs_err *err);
 /* derive.c */
 void cs__an_derive(cs_analysis *a);
 /* Marks the Pareto-optimal points (maximise x, minimise y; ties keep both); returns count. */

@@ -1,6 +1,6 @@
 /* The files of OUT/analysis/: stats.csv, best.csv, pareto.csv, sla.csv, bottlenecks.csv and
- * summary.json, each written atomically. Machine-read numbers round-trip (cs__fmt_double); an
- * unknown value is an empty field in CSV and null in JSON. */
+ * summary.json (summary.md comes from markdown.c), each written atomically. Machine-read numbers
+ * round-trip (fmt_num); an unknown value is an empty field in CSV and null in JSON. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -403,6 +403,7 @@ int cs_analysis_write(const cs_analysis *a, cs_err *err) {
   if (!rc) rc = write_pareto(a, dir, err);
   if (!rc) rc = write_sla_and_bottlenecks(a, dir, err);
   if (!rc) rc = write_summary(a, dir, err);
+  if (!rc) rc = cs__an_write_markdown(a, dir, err);
   free(dir);
   return rc;
 }
