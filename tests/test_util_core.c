@@ -69,6 +69,15 @@ static void test_pyfloat_formats_like_python_repr(void) {
   CS_ASSERT_STR_EQ(cs__fmt_pyfloat(-2.5, b), "-2.5");
 }
 
+static void test_fmt_double_is_shortest_and_never_exponent_for_integers(void) {
+  char b[32];
+  CS_ASSERT_STR_EQ(cs__fmt_double(1020, b), "1020");
+  CS_ASSERT_STR_EQ(cs__fmt_double(0.1, b), "0.1");
+  CS_ASSERT_STR_EQ(cs__fmt_double(-3, b), "-3");
+  CS_ASSERT_STR_EQ(cs__fmt_double(2.5e-7, b), "2.5e-07");
+  CS_ASSERT_DBL_EQ(strtod(cs__fmt_double(1.0 / 3.0, b), NULL), 1.0 / 3.0);
+}
+
 static void test_suggest_finds_close_names(void) {
   const char *c[] = {"chunk_size", "batch_size_cap", "max_tokens_in_batch"};
   CS_ASSERT_STR_EQ(cs__suggest("chunk_sise", c, 3), "chunk_size");
@@ -192,6 +201,8 @@ static const cs_test_case cases[] = {
     {"test_mt_reproduces_python_random_seed_42", test_mt_reproduces_python_random_seed_42},
     {"test_randbelow_stays_in_range_and_consumes_for_n_1", test_randbelow_stays_in_range_and_consumes_for_n_1},
     {"test_pyfloat_formats_like_python_repr", test_pyfloat_formats_like_python_repr},
+    {"test_fmt_double_is_shortest_and_never_exponent_for_integers",
+     test_fmt_double_is_shortest_and_never_exponent_for_integers},
     {"test_suggest_finds_close_names", test_suggest_finds_close_names},
     {"test_yaml_unknown_key_names_line_col_and_suggestion", test_yaml_unknown_key_names_line_col_and_suggestion},
     {"test_yaml_malformed_input_reports_position", test_yaml_malformed_input_reports_position},

@@ -133,6 +133,12 @@ char *cs__fmt_double(double v, char buf[32]) {
     strcpy(buf, "nan");
     return buf;
   }
+  /* whole numbers print as integers ("1020", not "1.02e+03") */
+  if (v == floor(v) && fabs(v) < 1e15) {
+    snprintf(buf, 32, "%.0f", v);
+    if (!strcmp(buf, "-0")) strcpy(buf, "0");
+    return buf;
+  }
   for (int p = 1; p <= 17; p++) {
     snprintf(buf, 32, "%.*g", p, v);
     if (strtod(buf, NULL) == v) return buf;
