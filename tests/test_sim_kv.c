@@ -1,0 +1,117 @@
+/* The vLLM-V1 KV-cache manager (src/sched/kv_v1.c, vidur-semantics.md §4.7): preallocation of
+ * 4 blocks, the free queue's order (allocate from the front, free to the back, reverse order
+ * under prefix caching), prefix hits on full blocks only, touching evictable cached blocks,
+ * eviction of cached hashes, all-or-nothing allocation. */
+#include <stdlib.h>
+
+#include "cs_test.h"
+#include "sched/kv_v1.h"
+#include "sim/engine.h"
+
+static cs__sim *fake_sim(void) {
+  cs__sim *s = calloc(1, sizeof *s);
+  cs__arena_init(&s->arena, 4096);
+  return s;
+}
+
+static const uint64_t H[] = {101, 102, 103, 104, 105, 106, 107, 108, 109, 110};
+
+static cs__request req(int64_t id, int32_t p, int32_t d, bool hashes) {
+  cs__request r = {.id = id, .num_prefill = p, .num_decode = d};
+  r.sched_priv = calloc(1, sizeof(cs__kv_req));
+  if (hashes) {
+    r.hashes = H;
+    r.hash_n = (uint32_t)((p + d) / 16);
+  }
+  return r;
+}
+
+static void expect_blocks(const cs__request *r, const int32_t *want, int n) {
+  const cs__kv_req *q = r->sched_priv;
+  CS_ASSERT_INT_EQ(q->nblocks, n);
+  for (int i = 0; i < n && i < q->nblocks; i++)
+    if (q->blocks[i] != want[i]) CS__FAIL_MSG("block %d: got %d, want %d", i, q->blocks[i], want[i]);
+}
+
+static void test_kv_prealloc_prefix_hits_and_free_order(void) {
+  cs__sim *sim = fake_sim();
+  cs__kv kv;
+  cs__kv_init(&kv, sim, 10, 16, 64, true);
+  CS_ASSERT_INT_EQ(kv.prealloc_blocks, 4);
+  cs__request a = req(0, 40, 8, true), b = req(1, 40, 8, true);
+  /* 40 tokens need 3 blocks; 4 more are preallocated; 2 full blocks get cached */
+  CU_ASSERT(cs__kv_allocate(&kv, &a, 40, NULL, 0));
+  int32_t a_blocks[] = {0, 1, 2, 3, 4, 5, 6};
+  expect_blocks(&a, a_blocks, 7);
+  CS_ASSERT_INT_EQ(kv.num_free, 3);
+  CS_ASSERT_DBL_NEAR(cs__kv_usage_percent(&kv), 70.0, 1e-12);
+  int32_t comp[4];
+  CS_ASSERT_INT_EQ(cs__kv_computed_blocks(&kv, &b, comp), 2); /* full prompt blocks only */
+  CS_ASSERT_INT_EQ(comp[0], 0);
+  CS_ASSERT_INT_EQ(comp[1], 1);
+  /* free in reverse order: the free queue becomes 7 8 9 | 6 5 4 3 2 1 0 */
+  cs__kv_free(&kv, &a);
+  CS_ASSERT_INT_EQ(kv.num_free, 10);
+  /* b hits blocks 0 and 1 (touched out of the free queue), computes 8 tokens: 1 new + 4 prealloc */
+  CS_ASSERT_INT_EQ(cs__kv_computed_blocks(&kv, &b, comp), 2);
+  CU_ASSERT(cs__kv_allocate(&kv, &b, 8, comp, 2));
+  int32_t b_blocks[] = {0, 1, 7, 8, 9, 6, 5};
+  expect_blocks(&b, b_blocks, 7);
+  CS_ASSERT_INT_EQ(kv.num_free, 3);
+  /* all or nothing: 5 blocks do not fit in 3 free */
+  cs__request c = req(2, 80, 4, false);
+  CU_ASSERT(!cs__kv_allocate(&kv, &c, 80, NULL, 0));
+  CS_ASSERT_INT_EQ(kv.num_free, 3);
+  CS_ASSERT_INT_EQ(((cs__kv_req *)c.sched_priv)->nblocks, 0);
+  /* a decode step inside the preallocated room takes no block */
+  b.num_processed = 41;
+  CU_ASSERT(cs__kv_allocate(&kv, &b, 1, NULL, 0));
+  CS_ASSERT_INT_EQ(kv.num_free, 3);
+  cs__kv_free(&kv, &b);
+  /* a request without hashes takes all 10 blocks, evicting every cached hash */
+  cs__request e = req(3, 160, 1, false);
+  CU_ASSERT(cs__kv_allocate(&kv, &e, 160, NULL, 0));
+  CS_ASSERT_INT_EQ(kv.num_free, 0);
+  CS_ASSERT_INT_EQ(cs__kv_computed_blocks(&kv, &b, comp), 0);
+  cs__kv_free(&kv, &e);
+  free(a.sched_priv);
+  free(b.sched_priv);
+  free(c.sched_priv);
+  free(e.sched_priv);
+  cs__arena_release(&sim->arena);
+  free(sim);
+}
+
+static void test_kv_without_caching_frees_in_order_and_never_hits(void) {
+  cs__sim *sim = fake_sim();
+  cs__kv kv;
+  cs__kv_init(&kv, sim, 8, 16, 0, false);
+  cs__request a = req(0, 32, 2, true), b = req(1, 32, 2, true);
+  CU_ASSERT(cs__kv_allocate(&kv, &a, 32, NULL, 0));
+  int32_t a_blocks[] = {0, 1};
+  expect_blocks(&a, a_blocks, 2);
+  cs__kv_free(&kv, &a); /* queue: 2..7, 0, 1 */
+  CS_ASSERT_INT_EQ(cs__kv_computed_blocks(&kv, &b, NULL), 0);
+  a.num_processed = 0;
+  cs__request big = req(2, 16 * 7, 1, false);
+  CU_ASSERT(cs__kv_allocate(&kv, &big, 16 * 7, NULL, 0));
+  int32_t big_blocks[] = {2, 3, 4, 5, 6, 7, 0};
+  expect_blocks(&big, big_blocks, 7);
+  free(a.sched_priv);
+  free(b.sched_priv);
+  free(big.sched_priv);
+  cs__arena_release(&sim->arena);
+  free(sim);
+}
+
+static const cs_test_case cases[] = {
+    {"test_kv_prealloc_prefix_hits_and_free_order", test_kv_prealloc_prefix_hits_and_free_order},
+    {"test_kv_without_caching_frees_in_order_and_never_hits", test_kv_without_caching_frees_in_order_and_never_hits},
+    {NULL, NULL},
+};
+
+int main(void) {
+  int (*volatile keep)(const cs_sim_config *, cs_sim_result **, cs_err *) = cs_sim_run; /* pull the engine in */
+  (void)keep;
+  return cs_test_run("sim_kv", cases);
+}
