@@ -42,7 +42,11 @@ int main(int argc, char **argv) {
   }
   const char *first = argv[1];
   if (!strcmp(first, "--version") || !strcmp(first, "-V")) {
+#ifdef CS_HAVE_MPI
+    printf("capsearch %s (mpi)\n", CS_VERSION); /* an MPI build says so (tests/test_mpi_*.sh) */
+#else
     printf("capsearch %s\n", CS_VERSION);
+#endif
     return CS_EXIT_OK;
   }
   if (!strcmp(first, "--help") || !strcmp(first, "-h") || !strcmp(first, "help")) {
