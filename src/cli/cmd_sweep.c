@@ -144,7 +144,9 @@ static char *args_json(const cs__runner_opts *o, const char *config_dir, bool dr
   if (wall_s >= 0) cs__jw_knum(&w, "sweep_wall_s", wall_s);
   cs__jw_obj_end(&w);
   cs__sbuf_addc(&sb, '\n');
-  return cs__sbuf_detach(&sb);
+  char *detached = cs__sbuf_detach(&sb);
+  cs__sbuf_release(&sb); /* detach leaves a fresh empty buffer */
+  return detached;
 }
 
 int cs__cmd_sweep(int argc, char **argv) {

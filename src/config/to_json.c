@@ -156,5 +156,7 @@ char *cs_sweep_to_json(const cs_sweep *s) {
   cs__jw_kint(&w, "seed", (int64_t)s->seed);
   cs__jw_obj_end(&w);
   cs__sbuf_addc(&sb, '\n');
-  return cs__sbuf_detach(&sb);
+  char *detached = cs__sbuf_detach(&sb);
+  cs__sbuf_release(&sb); /* detach leaves a fresh empty buffer */
+  return detached;
 }

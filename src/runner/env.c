@@ -198,6 +198,7 @@ int cs__plan_load(const cs__runner_opts *o, cs__plan *p, cs_err *err) {
                 o->time_limit_min, (unsigned long long)(o->has_seed ? o->seed : p->sweep->seed));
   free(sj);
   p->config_json = cs__sbuf_detach(&sb);
+  cs__sbuf_release(&sb);
   return 0;
 }
 

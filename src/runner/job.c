@@ -124,6 +124,7 @@ static int run_probe(const cs__plan *plan, const cs__runner_opts *o, const cs_sw
   cs__sbuf_init(&sb);
   cs__sbuf_addf(&sb, "%s/.tmp-%s", pdir, rec->timestamp_dir);
   tmp = cs__sbuf_detach(&sb);
+  cs__sbuf_release(&sb);
   fin = cs__path_join(pdir, rec->timestamp_dir);
   cs_sim_write_opts wo = {.gzip_request_metrics = o->compress, .write_plots = true, .config_json = job_json};
   if ((rc = cs__mkdir_p(tmp, err)) || (rc = cs_sim_write_outputs(res, &cfg, tmp, &wo, err)) ||
@@ -220,6 +221,7 @@ void cs__run_job(const cs__plan *plan, const cs__runner_opts *o, size_t ji, doub
         cs__sbuf_init(&sb);
         cs__sbuf_addf(&sb, "probe r%d_q%s: %s", pr.replicas, q, err.msg);
         res->reason = cs__sbuf_detach(&sb);
+        cs__sbuf_release(&sb);
         break;
       }
       pass = rec.pass;
@@ -245,6 +247,7 @@ void cs__run_job(const cs__plan *plan, const cs__runner_opts *o, size_t ji, doub
     cs__sbuf_init(&sb);
     cs__sbuf_addf(&sb, "no probe met SLO %s (search stopped: %s)", s->slos[j->slo].name, search.stop_reason);
     res->reason = cs__sbuf_detach(&sb);
+    cs__sbuf_release(&sb);
   }
 out:
   free(job_json);

@@ -107,7 +107,9 @@ char *cs__job_json(const cs__plan *plan, const cs__runner_opts *o, const cs_swee
   if (j->status == CS_JOB_INFEASIBLE) cs__jw_kstr(&w, "infeasible", j->reason);
   cs__jw_obj_end(&w);
   cs__sbuf_addc(&sb, '\n');
-  return cs__sbuf_detach(&sb);
+  char *detached = cs__sbuf_detach(&sb);
+  cs__sbuf_release(&sb); /* detach leaves a fresh empty buffer */
+  return detached;
 }
 
 static void field(cs__sbuf *sb, const char *s) {
@@ -196,5 +198,7 @@ char *cs__results_csv(const cs__plan *plan, const cs__job_result *res) {
     field(&sb, r->reason);
     cs__sbuf_addc(&sb, '\n');
   }
-  return cs__sbuf_detach(&sb);
+  char *detached = cs__sbuf_detach(&sb);
+  cs__sbuf_release(&sb); /* detach leaves a fresh empty buffer */
+  return detached;
 }

@@ -74,7 +74,9 @@ char *cs__store_job_dir(const char *out, const char *hash) {
   cs__sbuf sb;
   cs__sbuf_init(&sb);
   cs__sbuf_addf(&sb, "%s/runs/%s", out, hash);
-  return cs__sbuf_detach(&sb);
+  char *detached = cs__sbuf_detach(&sb);
+  cs__sbuf_release(&sb); /* detach leaves a fresh empty buffer */
+  return detached;
 }
 
 char *cs__store_probe_dir(const char *out, const char *hash, int replicas, double qps) {
@@ -83,7 +85,9 @@ char *cs__store_probe_dir(const char *out, const char *hash, int replicas, doubl
   cs__sbuf sb;
   cs__sbuf_init(&sb);
   cs__sbuf_addf(&sb, "%s/runs/%s/r%d_q%s", out, hash, replicas, q);
-  return cs__sbuf_detach(&sb);
+  char *detached = cs__sbuf_detach(&sb);
+  cs__sbuf_release(&sb); /* detach leaves a fresh empty buffer */
+  return detached;
 }
 
 void cs__store_timestamp_name(int probe_no, char buf[32]) {

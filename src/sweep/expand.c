@@ -43,7 +43,9 @@ char *cs_sweep_job_key(const cs_sweep *s, const cs_sweep_job *j) {
     cs__sbuf_addf(&sb, "num_replicas_r%s_reqs%s", sc->num_replicas.text, sc->num_requests.text);
   else
     cs__sbuf_addf(&sb, "%s_q%s_reqs%s", cs_search_kind_name(sc->search_for), sc->qps.text, sc->num_requests.text);
-  return cs__sbuf_detach(&sb);
+  char *detached = cs__sbuf_detach(&sb);
+  cs__sbuf_release(&sb); /* detach leaves a fresh empty buffer */
+  return detached;
 }
 
 void cs_sweep_job_set_infeasible(cs_sweep_job *j, const char *fmt, ...) {
@@ -55,6 +57,7 @@ void cs_sweep_job_set_infeasible(cs_sweep_job *j, const char *fmt, ...) {
   va_end(ap);
   free(j->reason);
   j->reason = cs__sbuf_detach(&sb);
+  cs__sbuf_release(&sb);
   j->status = CS_JOB_INFEASIBLE;
 }
 
