@@ -38,6 +38,12 @@ typedef enum cs__tok_op {
   CS__NUM_TOK_OPS
 } cs__tok_op;
 
+/* Roofline per-kernel memory-efficiency scales: the token ops above plus the two attention
+ * kernels (decode, prefill). */
+#define CS__RL_DECODE CS__NUM_TOK_OPS
+#define CS__RL_PREFILL (CS__NUM_TOK_OPS + 1)
+#define CS__RL_NSCALE (CS__NUM_TOK_OPS + 2)
+
 /* Number of ops found in mlp.csv (the first nine above). */
 #define CS__NUM_MLP_OPS 9
 
@@ -52,7 +58,12 @@ typedef struct cs__roofline {
   double hbm_bps;       /* HBM bytes/s */
   double eff_c, eff_m, eff_comm;
   double attn_eff;      /* FlashAttention compute efficiency relative to eff_c */
-  double lat_s;         /* per-kernel launch/tail latency */
+  double lat_s;         /* per-GEMM fixed cost (launch, tail, small-shape overheads) */
+  double elem_lat_s;    /* per element-wise kernel fixed cost */
+  double overlap_n;     /* compute/memory overlap exponent of GEMMs (p-norm; 0 = max) */
+  double attn_lat_s;    /* fixed cost of an attention kernel (paged / varlen launch, tail) */
+  double mem_scale[CS__RL_NSCALE]; /* element-wise / attention kernels reach eff_m x this of
+                                    * HBM bandwidth (capped at 1); GEMMs use eff_m as is */
   double tp_bps, tp_lat_s; /* all-reduce link (intra- or inter-node) */
   double pp_bps, pp_lat_s; /* stage-to-stage link */
   double act_bytes;     /* activation element size (2: fp16/bf16) */
@@ -68,7 +79,7 @@ typedef struct cs__roofline {
 /* Efficiency factors for a device: the catalog's eff_* when set, else the built-in fitted
  * table (configs may be older than the fit), else the nearest architecture's (flagged). */
 typedef struct cs__factors {
-  double eff_c, eff_m, eff_comm, lat_us;
+  double eff_c, eff_m, eff_comm, lat_us, elem_lat_us;
   const char *source;
   bool borrowed;
 } cs__factors;
@@ -78,6 +89,14 @@ void cs__roofline_device_factors(const cs_device *dev, cs__factors *out);
  * network may be NULL (then the device's link bandwidth is used). */
 int cs__roofline_init(cs__roofline *r, const cs_model *m, const cs_device *dev, const cs_network *net, int tp,
                       int pp, const cs__factors *f, cs_err *err);
+/* FlashAttention compute efficiency (relative to eff_c) and fixed attention-kernel cost, fitted
+ * by `predictor check` to the a100 Llama-2-70B TP2 attention.csv (the only one available). */
+#define CS__ROOFLINE_ATTN_EFF 0.36
+/* GEMM compute/memory overlap exponent, fitted on all three devices' mlp.csv (1.5-1.8). */
+#define CS__ROOFLINE_OVERLAP_N 1.6
+#define CS__ROOFLINE_ATTN_LAT_US 15.8
+/* The built-in per-kernel memory scales (fitted with `predictor check --fit-scales`). */
+void cs__roofline_default_scales(const cs_device *dev, double out[CS__RL_NSCALE]);
 /* Time of one token-level op for T tokens on one dense layer, milliseconds. */
 double cs__roofline_tok_op_ms(const cs__roofline *r, int op, double T);
 /* Same for the MoE expert MLP of one MoE layer (up/down/act), T tokens. */

@@ -27,19 +27,19 @@ static const char *const tok_op_names[CS__NUM_TOK_OPS] = {
 const char *cs__tok_op_name(int op) { return op >= 0 && op < CS__NUM_TOK_OPS ? tok_op_names[op] : "?"; }
 
 /* ---- efficiency factors ------------------------------------------------------------------ */
-/* Fitted by `capsearch predictor check` (calibrate.c) to Vidur's mlp.csv profiles (microsoft/vidur
+/* Fitted by `capsearch predictor check` (check.c) to Vidur's mlp.csv profiles (microsoft/vidur
  * 25e0082d, 8 models × TP 1-8, every other num_tokens point), 2026-11-23. eff_comm is the
- * fraction of the catalog link bandwidth a ring all-reduce reaches on Vidur's all_reduce.csv. */
+ * fraction of the link bandwidth a ring all-reduce reaches (0.70: a guess, not yet fitted). */
 typedef struct builtin_factors {
   const char *prefix; /* device catalog names starting with this */
   const char *arch;
-  double eff_c, eff_m, eff_comm, lat_us;
+  double eff_c, eff_m, eff_comm, lat_us, elem_lat_us;
 } builtin_factors;
 
 static const builtin_factors builtin[] = {
-    {"a100", "ampere", 0.75, 0.80, 0.70, 3.0},
-    {"h100", "hopper", 0.65, 0.80, 0.70, 3.0},
-    {"a40", "ampere", 0.75, 0.80, 0.70, 3.0},
+    {"a100", "ampere", 0.732, 0.816, 0.70, 5.85, 1.80},
+    {"h100", "hopper", 0.738, 0.948, 0.70, 6.15, 1.60},
+    {"a40", "ampere", 0.786, 0.802, 0.70, 3.50, 1.55},
 };
 #define NBUILTIN (sizeof builtin / sizeof builtin[0])
 
@@ -78,17 +78,47 @@ void cs__roofline_device_factors(const cs_device *dev, cs__factors *out) {
   out->eff_m = b->eff_m;
   out->eff_comm = b->eff_comm;
   out->lat_us = b->lat_us;
+  out->elem_lat_us = b->elem_lat_us;
   out->borrowed = borrowed;
   out->source = borrowed ? "built-in factors of the nearest profiled architecture"
                          : "built-in factors fitted to Vidur mlp.csv profiles";
-  /* The catalog wins when it states factors (it carries its own provenance). */
-  if (dev && dev->eff_compute > 0 && dev->eff_memory > 0) {
+  /* The catalog wins when it states calibrated factors (it carries its own provenance);
+   * its "default (uncalibrated)" guesses lose to a fit of the same or the nearest architecture. */
+  bool calibrated = dev && dev->eff_source && !strstr(dev->eff_source, "uncalibrated");
+  if (dev && calibrated && dev->eff_compute > 0 && dev->eff_memory > 0) {
     out->eff_c = dev->eff_compute;
     out->eff_m = dev->eff_memory;
     if (dev->eff_comm > 0) out->eff_comm = dev->eff_comm;
     out->source = dev->eff_source ? dev->eff_source : "device catalog";
     out->borrowed = dev->eff_source && strstr(dev->eff_source, "nearest") != NULL;
   }
+}
+
+/* Per-kernel memory scales relative to the device's eff_memory (which GEMMs' weight streaming
+ * sets): fitted with `capsearch predictor check --fit-scales` on Vidur's mlp.csv profiles
+ * (attention: the a100 Llama-2-70B TP2 attention.csv). Fused element-wise kernels (RMSNorm,
+ * SiLU-and-mul, RoPE) reach a smaller share of HBM bandwidth than weight streaming on HBM parts
+ * (a100, h100: the mean of the two is used) but about the same share on GDDR parts (a40), so
+ * there are two sets, chosen by memory bandwidth (GDDR parts are all below 1.2 TB/s). GEMMs and
+ * communication are 1 by construction. */
+static const double hbm_scales[CS__RL_NSCALE] = {
+    [CS__OP_ATTN_PRE_PROJ] = 1.0,   [CS__OP_ATTN_POST_PROJ] = 1.0,      [CS__OP_ATTN_ROPE] = 0.52,
+    [CS__OP_MLP_UP_PROJ] = 1.0,     [CS__OP_MLP_DOWN_PROJ] = 1.0,       [CS__OP_MLP_ACT] = 0.60,
+    [CS__OP_INPUT_LAYERNORM] = 0.42, [CS__OP_POST_ATTN_LAYERNORM] = 0.40, [CS__OP_ADD] = 1.15,
+    [CS__OP_KV_CACHE_SAVE] = 0.60,  [CS__OP_ALL_REDUCE] = 1.0,          [CS__OP_SEND_RECV] = 1.0,
+    [CS__RL_DECODE] = 0.95,         [CS__RL_PREFILL] = 0.10,
+};
+static const double gddr_scales[CS__RL_NSCALE] = {
+    [CS__OP_ATTN_PRE_PROJ] = 1.0,   [CS__OP_ATTN_POST_PROJ] = 1.0,      [CS__OP_ATTN_ROPE] = 1.0,
+    [CS__OP_MLP_UP_PROJ] = 1.0,     [CS__OP_MLP_DOWN_PROJ] = 1.0,       [CS__OP_MLP_ACT] = 1.0,
+    [CS__OP_INPUT_LAYERNORM] = 0.76, [CS__OP_POST_ATTN_LAYERNORM] = 0.75, [CS__OP_ADD] = 1.07,
+    [CS__OP_KV_CACHE_SAVE] = 1.0,   [CS__OP_ALL_REDUCE] = 1.0,          [CS__OP_SEND_RECV] = 1.0,
+    [CS__RL_DECODE] = 0.95,         [CS__RL_PREFILL] = 0.10,
+};
+
+void cs__roofline_default_scales(const cs_device *dev, double out[CS__RL_NSCALE]) {
+  bool gddr = dev && dev->hbm_gbps > 0 && dev->hbm_gbps < 1200;
+  memcpy(out, gddr ? gddr_scales : hbm_scales, sizeof hbm_scales);
 }
 
 int cs__roofline_init(cs__roofline *r, const cs_model *m, const cs_device *dev, const cs_network *net, int tp,
@@ -111,7 +141,11 @@ int cs__roofline_init(cs__roofline *r, const cs_model *m, const cs_device *dev, 
   r->eff_m = f->eff_m;
   r->eff_comm = f->eff_comm;
   r->lat_s = f->lat_us * 1e-6;
-  r->attn_eff = 0.6;
+  r->elem_lat_s = f->elem_lat_us * 1e-6;
+  r->overlap_n = CS__ROOFLINE_OVERLAP_N;
+  r->attn_eff = CS__ROOFLINE_ATTN_EFF;
+  r->attn_lat_s = CS__ROOFLINE_ATTN_LAT_US * 1e-6;
+  cs__roofline_default_scales(dev, r->mem_scale);
   r->act_bytes = 2.0;
   r->factor_source = f->source;
   r->factors_borrowed = f->borrowed;
@@ -151,16 +185,34 @@ int cs__roofline_init(cs__roofline *r, const cs_model *m, const cs_device *dev, 
   return 0;
 }
 
+/* Roofline combination of compute and memory time. A hard max() is the ideal overlap; real
+ * GEMMs lose some of it near the ridge point, so a p-norm (tc^n + tm^n)^(1/n) is used, with n
+ * fitted (n -> infinity is max(), n = 1 is no overlap at all). */
+static double combine(const cs__roofline *r, double tc, double tm) {
+  double n = r->overlap_n;
+  if (n <= 0 || n > 50) return tc > tm ? tc : tm;
+  double hi = tc > tm ? tc : tm, lo = tc > tm ? tm : tc;
+  if (hi <= 0) return 0;
+  return hi * pow(1.0 + pow(lo / hi, n), 1.0 / n);
+}
+
 /* A GEMM of an (m × k) activation by a (k × n) weight. */
 static double gemm_s(const cs__roofline *r, double m, double k, double n) {
   double wb = r->model->weight_bytes > 0 ? r->model->weight_bytes : 2.0;
   double flops = 2.0 * m * k * n;
   double bytes = wb * k * n + r->act_bytes * (m * k + m * n);
   double tc = flops / (r->peak_flops * r->eff_c), tm = bytes / (r->hbm_bps * r->eff_m);
-  return (tc > tm ? tc : tm) + r->lat_s;
+  return combine(r, tc, tm) + r->lat_s;
 }
 
-static double mem_s(const cs__roofline *r, double bytes) { return bytes / (r->hbm_bps * r->eff_m) + r->lat_s; }
+static double mem_eff(const cs__roofline *r, int kernel) {
+  double e = r->eff_m * r->mem_scale[kernel];
+  return e < 1.0 ? e : 1.0;
+}
+
+static double mem_s(const cs__roofline *r, double bytes, int kernel) {
+  return bytes / (r->hbm_bps * mem_eff(r, kernel)) + r->elem_lat_s;
+}
 
 static double allreduce_s(const cs__roofline *r, double T) {
   if (r->tp <= 1) return 0;
@@ -188,7 +240,7 @@ double cs__roofline_tok_op_ms(const cs__roofline *r, int op, double T) {
     s = gemm_s(r, T, r->nq * (r->mla ? r->v_d : r->d), E);
     break;
   case CS__OP_ATTN_ROPE:
-    s = r->mla ? mem_s(r, 2 * ab * T * (r->nq + 1) * r->rope_d) : mem_s(r, 2 * ab * T * (r->nq + r->nkv) * r->d);
+    s = mem_s(r, r->mla ? 2 * ab * T * (r->nq + 1) * r->rope_d : 2 * ab * T * (r->nq + r->nkv) * r->d, op);
     break;
   case CS__OP_MLP_UP_PROJ:
     s = gemm_s(r, T, E, (gated ? 2 : 1) * r->H);
@@ -197,17 +249,17 @@ double cs__roofline_tok_op_ms(const cs__roofline *r, int op, double T) {
     s = gemm_s(r, T, r->H, E);
     break;
   case CS__OP_MLP_ACT:
-    s = mem_s(r, ab * T * r->H * (gated ? 3 : 2));
+    s = mem_s(r, ab * T * r->H * (gated ? 3 : 2), op);
     break;
   case CS__OP_INPUT_LAYERNORM:
   case CS__OP_POST_ATTN_LAYERNORM:
-    s = mem_s(r, 2 * ab * T * E + wb * E);
+    s = mem_s(r, 2 * ab * T * E + wb * E, op);
     break;
   case CS__OP_ADD:
-    s = mem_s(r, 3 * ab * T * E);
+    s = mem_s(r, 3 * ab * T * E, op);
     break;
   case CS__OP_KV_CACHE_SAVE:
-    s = r->mla ? mem_s(r, 2 * ab * T * (r->kv_lora + r->rope_d)) : mem_s(r, 2 * ab * T * 2 * r->nkv * r->d);
+    s = mem_s(r, r->mla ? 2 * ab * T * (r->kv_lora + r->rope_d) : 2 * ab * T * 2 * r->nkv * r->d, op);
     break;
   case CS__OP_ALL_REDUCE:
     s = allreduce_s(r, T);
@@ -234,7 +286,7 @@ double cs__roofline_moe_op_ms(const cs__roofline *r, int op, double T) {
     double flops = 2 * T * k * E * up_n;
     double bytes = wb * n_eff * E * up_n + ab * T * k * (E + up_n);
     double tc = flops / (r->peak_flops * r->eff_c), tm = bytes / (r->hbm_bps * r->eff_m);
-    s = (tc > tm ? tc : tm) + r->lat_s + gemm_s(r, T, E, N); /* + router */
+    s = combine(r, tc, tm) + r->lat_s + gemm_s(r, T, E, N); /* + router */
     if (shared_H > 0) s += gemm_s(r, T, E, (m->gated_mlp ? 2 : 1) * shared_H);
     break;
   }
@@ -242,12 +294,12 @@ double cs__roofline_moe_op_ms(const cs__roofline *r, int op, double T) {
     double flops = 2 * T * k * Hm * E;
     double bytes = wb * n_eff * Hm * E + ab * T * k * (Hm + E);
     double tc = flops / (r->peak_flops * r->eff_c), tm = bytes / (r->hbm_bps * r->eff_m);
-    s = (tc > tm ? tc : tm) + r->lat_s;
+    s = combine(r, tc, tm) + r->lat_s;
     if (shared_H > 0) s += gemm_s(r, T, shared_H, E);
     break;
   }
   case CS__OP_MLP_ACT:
-    s = mem_s(r, ab * T * (k * Hm + shared_H) * (m->gated_mlp ? 3 : 2));
+    s = mem_s(r, ab * T * (k * Hm + shared_H) * (m->gated_mlp ? 3 : 2), CS__OP_MLP_ACT);
     break;
   default:
     return cs__roofline_tok_op_ms(r, op, T);
@@ -270,34 +322,34 @@ static void attn_cost(const cs__roofline *r, double c, double p, double *flops, 
   }
 }
 
-static double attn_kernel_ms(const cs__roofline *r, double flops, double bytes) {
+static double attn_kernel_ms(const cs__roofline *r, double flops, double bytes, int kernel) {
   if (flops <= 0 && bytes <= 0) return 0;
-  double tc = flops / (r->peak_flops * r->eff_c * r->attn_eff), tm = bytes / (r->hbm_bps * r->eff_m);
-  return ((tc > tm ? tc : tm) + r->lat_s) * 1e3;
+  double tc = flops / (r->peak_flops * r->eff_c * r->attn_eff), tm = bytes / (r->hbm_bps * mem_eff(r, kernel));
+  return ((tc > tm ? tc : tm) + r->attn_lat_s) * 1e3;
 }
 
 double cs__roofline_decode_ms(const cs__roofline *r, const cs_batch_view *b) {
   double f = 0, by = 0;
   for (int i = 0; i < b->n; i++)
     if (!b->items[i].is_prefill) attn_cost(r, b->items[i].num_tokens, b->items[i].processed, &f, &by);
-  return attn_kernel_ms(r, f, by);
+  return attn_kernel_ms(r, f, by, CS__RL_DECODE);
 }
 
 double cs__roofline_prefill_ms(const cs__roofline *r, const cs_batch_view *b) {
   double f = 0, by = 0;
   for (int i = 0; i < b->n; i++)
     if (b->items[i].is_prefill) attn_cost(r, b->items[i].num_tokens, b->items[i].processed, &f, &by);
-  return attn_kernel_ms(r, f, by);
+  return attn_kernel_ms(r, f, by, CS__RL_PREFILL);
 }
 
 double cs__roofline_decode_shape_ms(const cs__roofline *r, double batch, double kv) {
   double f = 0, by = 0;
   attn_cost(r, 1, kv, &f, &by);
-  return attn_kernel_ms(r, f * batch, by * batch);
+  return attn_kernel_ms(r, f * batch, by * batch, CS__RL_DECODE);
 }
 
 double cs__roofline_prefill_shape_ms(const cs__roofline *r, double chunk, double kv) {
   double f = 0, by = 0;
   attn_cost(r, chunk, kv, &f, &by);
-  return attn_kernel_ms(r, f, by);
+  return attn_kernel_ms(r, f, by, CS__RL_PREFILL);
 }
