@@ -101,6 +101,10 @@ int cs__sim_make_result(cs__sim *sim, double wall_s, cs_sim_result **out) {
     r->replicas[k].prefix_total_tokens += (int64_t)r->records[i].v[CS_RM_NUM_PREFILL];
   }
   for (int m = 0; m < CS__BM_COUNT; m++) {
+    if (R == 1) { /* the cluster is the replica */
+      r->batch[m] = r->batch_replica[m];
+      continue;
+    }
     size_t tot = 0;
     for (int32_t k = 0; k < R; k++) tot += sim->replicas[k].bm[m].n;
     double *all = cs__xmalloc((tot ? tot : 1) * sizeof *all);
