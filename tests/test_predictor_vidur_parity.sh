@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Parity with Vidur (microsoft/vidur 7d47513, Nov 2024): replay the exact request stream of the
+# reference run in ../shared/data/vidur-runs/llama2-70b-tp2-a100/sarathi_qps1 (Llama-2-70B TP2 on
+# a100 / a100_pairwise_nvlink, sarathi chunk 512, batch cap 128, V0 memory planner) and compare
+# P50/P90/P99 of TTFT, E2E, normalised decode time (TPOT) and scheduling delay with Vidur's own
+# request_metrics.csv:
+#   - profile predictor on Vidur's exported prediction tables: within 2%;
+#   - profile predictor built from the raw profiling CSVs (interpolated, no random forest): 10%;
+#   - calibrated roofline (no profile data at all): reported, with a loose 25% bound.
+# Skips (exit 0) when the shared data is absent.
+set -u
+CAPSEARCH=${1:?usage: test_predictor_vidur_parity.sh CAPSEARCH}
+SRC=${CS_SOURCE_DIR:-$(cd "$(dirname "$0")/.." && pwd)}
+DATA=${CS_SHARED_DATA:-$SRC/../shared/data}
+RUN=$DATA/vidur-runs/llama2-70b-tp2-a100
+if [ ! -f "$RUN/sarathi_qps1/workload.csv" ] || [ ! -d "$DATA/profiling" ]; then
+  echo "skip: no shared Vidur data at $DATA"
+  exit 0
+fi
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+fail=0
+check() { # check NAME COND...
+  local name=$1; shift
+  if "$@"; then echo "ok   $name"; else echo "FAIL $name"; fail=1; fi
+}
+
+# quantile FILE COLUMN Q: numpy's default (linear between order statistics) over one CSV column
+quantile() {
+  awk -F, -v col="$2" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == col) c = i; next } { print $c }' "$1" |
+    sort -g | awk -v q="$3" '{ v[NR] = $1 } END {
+      pos = q * (NR - 1); lo = int(pos); fr = pos - lo;
+      x = v[lo + 1]; if (lo + 2 <= NR) x = x * (1 - fr) + v[lo + 2] * fr; printf "%.9g\n", x }'
+}
+
+# compare NAME DIR TOLERANCE_PERCENT
+compare() {
+  local name=$1 dir=$2 tol=$3 worst=0
+  for m in prefill_e2e_time request_e2e_time decode_time_execution_plus_preemption_normalized request_scheduling_delay; do
+    for q in 0.5 0.9 0.99; do
+      local want got err
+      want=$(quantile "$RUN/sarathi_qps1/request_metrics.csv" "$m" "$q")
+      got=$(quantile "$dir/request_metrics.csv" "$m" "$q")
+      err=$(awk -v a="$got" -v b="$want" 'BEGIN { e = (a - b) / b * 100; if (e < 0) e = -e; printf "%.2f", e }')
+      echo "     $name $m p$(awk -v q="$q" 'BEGIN{print q*100}'): vidur $want capsearch $got ($err%)"
+      check "$name $m q$q within $tol%" awk -v e="$err" -v t="$tol" 'BEGIN { exit !(e <= t) }'
+    done
+  done
+}
+
+sim() { # sim OUTDIR PREDICTOR-ARGS...
+  local out=$1; shift
+  "$CAPSEARCH" simulate --model meta-llama/Llama-2-70b-hf --device a100 --network a100_pairwise_nvlink --tp 2 \
+    --replica-scheduler sarathi --chunk-size 512 --batch-size-cap 128 --trace "$RUN/sarathi_qps1/workload.csv" \
+    --arrival trace --output-dir "$out" --no-timestamp "$@" >"$out.log" 2>&1
+}
+
+sim "$T/tables" --predictor profile --predictions-dir "$RUN/predictions"
+check "simulate with Vidur's prediction tables exits 0" test $? -eq 0
+check "2000 requests completed (tables)" test "$(($(wc -l <"$T/tables/request_metrics.csv") - 1))" -eq 2000
+compare tables "$T/tables" 2
+
+sim "$T/raw" --predictor profile --profiling-dir "$DATA/profiling" --cache-dir "$T/cache"
+check "simulate with raw profiling CSVs exits 0" test $? -eq 0
+compare raw "$T/raw" 10
+# the second run loads the cached tables and gives byte-identical metrics
+sim "$T/raw2" --predictor profile --profiling-dir "$DATA/profiling" --cache-dir "$T/cache"
+check "cached tables give identical request metrics" cmp -s "$T/raw/request_metrics.csv" "$T/raw2/request_metrics.csv"
+
+sim "$T/roof" --predictor roofline
+check "simulate with the roofline exits 0" test $? -eq 0
+compare roofline "$T/roof" 25
+
+exit $fail
