@@ -28,6 +28,22 @@ static int write_sbuf(const char *dir, const char *name, cs__sbuf *sb, bool gz, 
   return rc;
 }
 
+/* A JSON number: integral values as integers (100, not 1e+02), others shortest round-trip. */
+static void jw_knum(cs__jw *w, const char *key, double v) {
+  if (isfinite(v) && v == floor(v) && fabs(v) < 1e15)
+    cs__jw_kint(w, key, (int64_t)v);
+  else
+    cs__jw_knum(w, key, v);
+}
+
+static const char *fmt_num(double v, char buf[32]) {
+  if (isfinite(v) && v == floor(v) && fabs(v) < 1e15) {
+    snprintf(buf, 32, "%lld", (long long)v);
+    return buf;
+  }
+  return cs__fmt_double(v, buf);
+}
+
 static void add_py(cs__sbuf *sb, double v) {
   char b[32];
   if (isnan(v)) return; /* pandas writes NaN as an empty field */
@@ -157,9 +173,9 @@ static int write_replica_json(const cs_sim_result *r, const char *plots, cs__sbu
     snprintf(key, sizeof key, "%d", k);
     cs__jw_key(&w, key);
     cs__jw_obj_begin(&w);
-    cs__jw_knum(&w, "replica_memory_usage_min", r->replicas[k].memory_usage_min);
-    cs__jw_knum(&w, "replica_memory_usage_max", r->replicas[k].memory_usage_max);
-    cs__jw_knum(&w, "replica_memory_usage_weighted_mean", r->replicas[k].memory_usage_weighted_mean);
+    jw_knum(&w, "replica_memory_usage_min", r->replicas[k].memory_usage_min);
+    jw_knum(&w, "replica_memory_usage_max", r->replicas[k].memory_usage_max);
+    jw_knum(&w, "replica_memory_usage_weighted_mean", r->replicas[k].memory_usage_weighted_mean);
     cs__jw_obj_end(&w);
   }
   cs__jw_obj_end(&w);
@@ -178,13 +194,13 @@ static int write_replica_json(const cs_sim_result *r, const char *plots, cs__sbu
         cs__jw_key(&w, key);
         cs__jw_obj_begin(&w);
         if (which == 0) {
-          cs__jw_knum(&w, "busy_time_percent_min", ss->busy_min);
-          cs__jw_knum(&w, "busy_time_percent_max", ss->busy_max);
-          cs__jw_knum(&w, "busy_time_percent_weighted_mean", ss->busy_mean);
+          jw_knum(&w, "busy_time_percent_min", ss->busy_min);
+          jw_knum(&w, "busy_time_percent_max", ss->busy_max);
+          jw_knum(&w, "busy_time_percent_weighted_mean", ss->busy_mean);
         } else {
-          cs__jw_knum(&w, "mfu_min", ss->mfu_min);
-          cs__jw_knum(&w, "mfu_max", ss->mfu_max);
-          cs__jw_knum(&w, "mfu_weighted_mean", ss->mfu_mean);
+          jw_knum(&w, "mfu_min", ss->mfu_min);
+          jw_knum(&w, "mfu_max", ss->mfu_max);
+          jw_knum(&w, "mfu_weighted_mean", ss->mfu_mean);
         }
         cs__jw_obj_end(&w);
       }
@@ -203,7 +219,7 @@ static int write_replica_json(const cs_sim_result *r, const char *plots, cs__sbu
     int64_t c = r->replicas[k].prefix_cached_tokens, t = r->replicas[k].prefix_total_tokens;
     cs__jw_kint(&w, "cached_tokens_sum", c);
     cs__jw_kint(&w, "total_tokens_sum", t);
-    cs__jw_knum(&w, "hit_ratio", t ? (double)c / (double)t : 0.0);
+    jw_knum(&w, "hit_ratio", t ? (double)c / (double)t : 0.0);
     cs__jw_obj_end(&w);
   }
   cs__jw_obj_end(&w);
@@ -226,7 +242,7 @@ static void jw_params(cs__jw *w, const char *key, const char *name, const cs_par
       else if (pi->params[i].type == CS_PARAM_INT)
         cs__jw_kint(w, pi->params[i].name, (int64_t)v);
       else
-        cs__jw_knum(w, pi->params[i].name, v);
+        jw_knum(w, pi->params[i].name, v);
     }
   cs__jw_obj_end(w);
 }
@@ -246,7 +262,7 @@ static void write_config(const cs_sim_result *r, const cs_sim_config *cfg, const
   cs__jw_obj_begin(&w);
   cs__jw_kstr(&w, "simulator", "capsearch");
   cs__jw_kint(&w, "seed", (int64_t)cfg->workload.seed);
-  cs__jw_knum(&w, "time_limit", cfg->time_limit_s);
+  jw_knum(&w, "time_limit", cfg->time_limit_s);
   cs__jw_key(&w, "cluster_config");
   cs__jw_obj_begin(&w);
   cs__jw_kint(&w, "num_replicas", cfg->num_replicas);
@@ -254,7 +270,7 @@ static void write_config(const cs_sim_result *r, const cs_sim_config *cfg, const
   cs__jw_obj_begin(&w);
   const cs_model *m = cfg->model;
   cs__jw_kstr(&w, "model_name", m->name);
-  cs__jw_knum(&w, "memory_margin_fraction", cfg->memory_margin);
+  jw_knum(&w, "memory_margin_fraction", cfg->memory_margin);
   cs__jw_kint(&w, "num_pipeline_stages", cfg->pp);
   cs__jw_kint(&w, "tensor_parallel_size", cfg->tp);
   cs__jw_kstr(&w, "device", cfg->device->name);
@@ -279,7 +295,7 @@ static void write_config(const cs_sim_result *r, const cs_sim_config *cfg, const
             "request queue", cs_request_queue_info);
   cs__jw_kint(&w, "block_size", cfg->block_size);
   cs__jw_kint(&w, "num_blocks", r->stats.num_blocks);
-  cs__jw_knum(&w, "watermark_blocks_fraction", cfg->watermark_fraction);
+  jw_knum(&w, "watermark_blocks_fraction", cfg->watermark_fraction);
   cs__jw_kbool(&w, "enable_prefix_caching", cfg->prefix_caching);
   cs__jw_kint(&w, "num_preallocate_tokens", cfg->prealloc_tokens);
   cs__jw_kbool(&w, "keep_prompt_on_restart", !cfg->vidur_restart_quirk);
@@ -288,10 +304,10 @@ static void write_config(const cs_sim_result *r, const cs_sim_config *cfg, const
   cs__jw_key(&w, "request_generator_config");
   cs__jw_obj_begin(&w);
   cs__jw_kstr(&w, "arrival", arrival_name(ws->arrival));
-  cs__jw_knum(&w, "qps", ws->qps);
-  if (ws->arrival == CS_ARRIVAL_GAMMA) cs__jw_knum(&w, "cv", ws->cv);
+  jw_knum(&w, "qps", ws->qps);
+  if (ws->arrival == CS_ARRIVAL_GAMMA) jw_knum(&w, "cv", ws->cv);
   if (ws->arrival == CS_ARRIVAL_POISSON) cs__jw_kbool(&w, "poisson_truncated", !ws->poisson_untruncated);
-  if (ws->arrival == CS_ARRIVAL_TRACE) cs__jw_knum(&w, "time_scale_factor", ws->time_scale);
+  if (ws->arrival == CS_ARRIVAL_TRACE) jw_knum(&w, "time_scale_factor", ws->time_scale);
   cs__jw_kstr(&w, "length", length_name(ws->length));
   cs__jw_kstr(&w, "trace_file", ws->trace ? ws->trace->path : NULL);
   if (ws->length == CS_LENGTH_FIXED) {
@@ -301,13 +317,13 @@ static void write_config(const cs_sim_result *r, const cs_sim_config *cfg, const
   if (ws->length == CS_LENGTH_UNIFORM || ws->length == CS_LENGTH_ZIPF) {
     cs__jw_kint(&w, "min_tokens", ws->min_tokens);
     cs__jw_kint(&w, "max_tokens", ws->max_tokens);
-    cs__jw_knum(&w, "prefill_to_decode_ratio", ws->pd_ratio);
-    if (ws->length == CS_LENGTH_ZIPF) cs__jw_knum(&w, "theta", ws->zipf_theta);
+    jw_knum(&w, "prefill_to_decode_ratio", ws->pd_ratio);
+    if (ws->length == CS_LENGTH_ZIPF) jw_knum(&w, "theta", ws->zipf_theta);
   }
-  cs__jw_knum(&w, "prefill_scale_factor", ws->prefill_scale);
-  cs__jw_knum(&w, "decode_scale_factor", ws->decode_scale);
+  jw_knum(&w, "prefill_scale_factor", ws->prefill_scale);
+  jw_knum(&w, "decode_scale_factor", ws->decode_scale);
   cs__jw_kint(&w, "num_requests", ws->num_requests);
-  cs__jw_knum(&w, "duration", ws->duration);
+  jw_knum(&w, "duration", ws->duration);
   cs__jw_kint(&w, "max_tokens", ws->max_seq_len);
   cs__jw_kint(&w, "seed", (int64_t)ws->seed);
   cs__jw_obj_end(&w);
@@ -346,8 +362,8 @@ static int write_chrome(const cs_sim_result *r, const char *dir, cs__sbuf *sb, c
     cs__sbuf_addf(sb,
                   "%s\n{\"name\":\"batch %lld\",\"ph\":\"X\",\"ts\":%s,\"dur\":%s,\"pid\":%d,\"tid\":%d,"
                   "\"args\":{\"batch_id\":%lld,\"batch_size\":%d,\"num_tokens\":%lld}}",
-                  i ? "," : "", (long long)e->batch_id, cs__fmt_double(e->start * 1e6, b1),
-                  cs__fmt_double(e->dur * 1e6, b2), e->replica, e->stage, (long long)e->batch_id, e->size,
+                  i ? "," : "", (long long)e->batch_id, fmt_num(e->start * 1e6, b1),
+                  fmt_num(e->dur * 1e6, b2), e->replica, e->stage, (long long)e->batch_id, e->size,
                   (long long)e->tokens);
   }
   cs__sbuf_adds(sb, "\n]}\n");
