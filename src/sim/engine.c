@@ -182,13 +182,10 @@ static void on_stage_arrival(cs__sim *sim, int32_t k, int32_t s, cs__batch *b) {
   push(sim, sim->now, CS__EV_REPLICA_STAGE_SCHEDULE, k, s, NULL);
 }
 
-static double mfu_of(const cs__sim *sim, const cs__batch *b, double stage_s) {
+/* MFU of a stage (§6.3): (2 T params + sum 4 (L/PP) (q/TP) hd t (t + processed)) / time / peak. */
+static double mfu_of(const cs__sim *sim, const cs__batch *b, double attn_tt, double stage_s) {
   if (stage_s <= 0 || sim->mfu_peak <= 0) return 0;
-  double flops = 2.0 * (double)b->total_tokens * sim->params_per_device;
-  for (int32_t i = 0; i < b->n; i++) {
-    double t = b->num_tokens[i];
-    flops += sim->mfu_attn_coeff * t * (t + b->requests[i]->num_processed);
-  }
+  double flops = 2.0 * (double)b->total_tokens * sim->params_per_device + sim->mfu_attn_coeff * attn_tt;
   return flops / stage_s / sim->mfu_peak * 100.0;
 }
 
@@ -199,10 +196,15 @@ static void on_stage_schedule(cs__sim *sim, int32_t k, int32_t s) {
   st->head = (st->head + 1) % st->cap;
   st->n--;
   cs__vec_reserve(&sim->items, (size_t)b->n);
+  double attn_tt = 0; /* sum of t (t + processed), for the MFU */
   for (int32_t i = 0; i < b->n; i++) {
+    cs__request *r = b->requests[i];
+    double t = b->num_tokens[i];
     sim->items.v[i].num_tokens = b->num_tokens[i];
-    sim->items.v[i].processed = b->requests[i]->num_processed;
+    sim->items.v[i].processed = r->num_processed;
     sim->items.v[i].is_prefill = b->was_prefill[i];
+    attn_tt += t * (t + r->num_processed);
+    cs__req_on_stage_schedule(r, sim->now);
   }
   cs_batch_view view = {.n = b->n, .items = sim->items.v, .total_tokens = b->total_tokens};
   cs_stage_time tm = {0, 0};
@@ -213,10 +215,9 @@ static void on_stage_schedule(cs__sim *sim, int32_t k, int32_t s) {
   x->stage_total = tm.total_s;
   x->stage_model = tm.model_s;
   x->stage_start = sim->now;
-  for (int32_t i = 0; i < b->n; i++) cs__req_on_stage_schedule(b->requests[i], sim->now);
   st->busy = true;
   cs__meter_put(&st->busy_meter, sim->now, 100);
-  cs__meter_put(&st->mfu_meter, sim->now, mfu_of(sim, b, tm.total_s));
+  cs__meter_put(&st->mfu_meter, sim->now, mfu_of(sim, b, attn_tt, tm.total_s));
   push(sim, sim->now + tm.total_s, CS__EV_BATCH_STAGE_END, k, s, b);
 }
 
@@ -241,9 +242,11 @@ static void on_stage_end(cs__sim *sim, int32_t k, int32_t s, cs__batch *b) {
 static void on_batch_end(cs__sim *sim, int32_t k, cs__batch *b) {
   cs__replica *rep = &sim->replicas[k];
   b->completed_at = sim->now;
-  for (int32_t i = 0; i < b->n; i++) cs__req_on_batch_end(b->requests[i], sim->now, b->num_tokens[i]);
   int32_t prefills = 0;
-  for (int32_t i = 0; i < b->n; i++) prefills += b->requests[i]->prefill_completed_at == b->completed_at;
+  for (int32_t i = 0; i < b->n; i++) {
+    cs__req_on_batch_end(b->requests[i], sim->now, b->num_tokens[i]);
+    prefills += b->requests[i]->prefill_completed_at == b->completed_at;
+  }
   b->num_completed_prefills = prefills;
   if (sim->router->on_batch_end) sim->router->on_batch_end(sim->router_state, b);
   rep->ops->on_batch_end(rep->state, b);
@@ -263,11 +266,12 @@ static void on_batch_end(cs__sim *sim, int32_t k, cs__batch *b) {
   cs__meter_put(&rep->mem, sim->now, cs__sim_replica_memory_percent(sim, k));
   if (sim->obs && sim->obs->on_batch_end) sim->obs->on_batch_end(sim->obs->ud, sim, b);
   push(sim, sim->now, CS__EV_REPLICA_SCHEDULE, k, -1, NULL);
-  for (int32_t i = 0; i < b->n; i++)
-    if (b->requests[i]->prefill_completed_at == b->completed_at)
-      push(sim, sim->now, CS__EV_PREFILL_END, k, -1, b->requests[i]);
-  for (int32_t i = 0; i < b->n; i++)
-    if (b->requests[i]->completed) push(sim, sim->now, CS__EV_REQUEST_END, k, -1, b->requests[i]);
+  /* PREFILL_END and REQUEST_END in batch order; the heap orders the two kinds by number */
+  for (int32_t i = 0; i < b->n; i++) {
+    cs__request *r = b->requests[i];
+    if (r->prefill_completed_at == b->completed_at) push(sim, sim->now, CS__EV_PREFILL_END, k, -1, r);
+    if (r->completed) push(sim, sim->now, CS__EV_REQUEST_END, k, -1, r);
+  }
   cs__batch_recycle(sim, b);
 }
 
