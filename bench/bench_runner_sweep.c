@@ -1,13 +1,16 @@
 /* Benchmark of the sweep runner: a 72-job sweep (2 clusters x 3 routers x 2 replica schedulers
  * x 3 SLOs x 2 searches) on the shipped chat trace, run from scratch at 1 and 2 threads.
  * Prints simulations per second and the parallel efficiency (speedup / threads).
- *   bench_runner_sweep [TRACE.csv [MAX_ITERATIONS [NUM_REQUESTS]]]
+ *   bench_runner_sweep [TRACE.csv [MAX_ITERATIONS [NUM_REQUESTS [OUT_ROOT]]]]
  * (default traces/chat_small.csv relative to the current directory, 4 iterations, 200
- * requests). Each probe includes writing its run directory (request_metrics.csv, plots/),
- * as a real sweep does. */
+ * requests, output under /tmp). Each probe includes writing its run directory
+ * (request_metrics.csv, plots/ with an fsync per file), as a real sweep does; pass /dev/shm as
+ * OUT_ROOT to take the disk out of the figures (Vidur's docs recommend tmpfs for the same
+ * reason). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "runner/runner.h"
@@ -41,6 +44,12 @@ static const char *sweep_fmt =
     "  - {trace: chat, model: Meta-Llama-3-8B, search_for: qps, num_replicas: 2, qps: 2, num_requests: %d}\n"
     "  - {trace: chat, model: Qwen2.5-7B, search_for: qps, num_replicas: 2, qps: 2, num_requests: %d}\n";
 
+static double cpu_seconds(void) {
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  return ru.ru_utime.tv_sec + ru.ru_utime.tv_usec * 1e-6 + ru.ru_stime.tv_sec + ru.ru_stime.tv_usec * 1e-6;
+}
+
 static double run(const char *sweep, const char *out, int threads, int iters, cs__runner_summary *sum) {
   cs__runner_opts o;
   cs__runner_opts_defaults(&o);
@@ -69,8 +78,12 @@ int main(int argc, char **argv) {
     fprintf(stderr, "bench_runner_sweep: cannot find trace %s (run from the checkout or pass its path)\n", trace);
     return 1;
   }
-  char root[] = "/tmp/bench_runner_XXXXXX";
-  if (!mkdtemp(root)) return 1;
+  char root[4096];
+  snprintf(root, sizeof root, "%s/bench_runner_XXXXXX", argc > 4 ? argv[4] : "/tmp");
+  if (!mkdtemp(root)) {
+    fprintf(stderr, "bench_runner_sweep: cannot create a directory under %s\n", argc > 4 ? argv[4] : "/tmp");
+    return 1;
+  }
   char sweep[4200], text[8192];
   snprintf(sweep, sizeof sweep, "%s/sweep.yml", root);
   snprintf(text, sizeof text, sweep_fmt, abs_trace, nreq, nreq);
@@ -78,18 +91,24 @@ int main(int argc, char **argv) {
   if (!f) return 1;
   fputs(text, f);
   fclose(f);
-  printf("sweep: 72 jobs, %d requests per simulation, max %d probes per search\n", nreq, iters);
+  printf("sweep: 72 jobs, %d requests per simulation, max %d probes per search, output in %s\n", nreq, iters, root);
   double t[3] = {0};
   cs__runner_summary s[3];
   for (int th = 1; th <= 2; th++) {
     char out[4300];
     snprintf(out, sizeof out, "%s/out%d", root, th);
+    double c0 = cpu_seconds();
     t[th] = run(sweep, out, th, iters, &s[th]);
-    printf("threads %d: %zu jobs, %lld simulations in %.2f s wall = %.1f simulations/s\n", th, s[th].jobs,
-           (long long)s[th].probes_run, t[th], s[th].probes_run / t[th]);
+    double cpu = cpu_seconds() - c0;
+    printf("threads %d: %zu jobs, %lld simulations in %.2f s wall (%.2f s CPU) = %.1f simulations/s, "
+           "CPU busy %.0f%% of %d core(s)\n",
+           th, s[th].jobs, (long long)s[th].probes_run, t[th], cpu, s[th].probes_run / t[th],
+           100 * cpu / (t[th] * th), th);
   }
   double speedup = t[1] / t[2];
-  printf("speedup at 2 threads: %.2fx, parallel efficiency %.0f%%\n", speedup, 100 * speedup / 2);
+  printf("speedup at 2 threads: %.2fx, parallel efficiency %.0f%% (on a machine shared with other work the\n"
+         "CPU-busy figure shows whether the threads got their cores)\n",
+         speedup, 100 * speedup / 2);
   cs__rm_rf(root, NULL);
   return 0;
 }
