@@ -1,0 +1,146 @@
+/* The runner's plan: feasibility checks of SPEC §3 (memory, heads, layers, node size) keep
+ * infeasible jobs with their reasons; the --shard split covers every job exactly once and
+ * balances estimated cost; job.json carries every key part with a versioned header. */
+#include <stdlib.h>
+
+#include "cs_test.h"
+#include "runner/runner.h"
+
+static char dir[512];
+
+static int plan_for(const char *text, cs__plan *plan, int shard_i, int shard_n, cs_err *err) {
+  char path[700], cat[700];
+  snprintf(path, sizeof path, "%s/t.csv", dir);
+  cs_test_write(path, "num_prefill_tokens,num_decode_tokens\n100,10\n");
+  snprintf(path, sizeof path, "%s/s.yml", dir);
+  cs_test_write(path, text);
+  cs__runner_opts o;
+  cs__runner_opts_defaults(&o);
+  o.config_path = path;
+  o.catalog_dir = cs_test_source("configs", cat, sizeof cat);
+  o.shard_i = shard_i;
+  o.shard_n = shard_n;
+  return cs__plan_load(&o, plan, err);
+}
+
+#define HEAD                                                                                          \
+  "clusters: [{device: h100, network_device: h100_dgx, gpus_per_node: 8}]\n"                         \
+  "global_schedulers: [{scheduler: round_robin}, {scheduler: lor}]\n"                                 \
+  "request_queues: [{name: fcfs, provider: fcfs}]\n"                                                  \
+  "replica_schedulers: [{scheduler: vllm_v1, chunk_size: 512}]\n"                                     \
+  "slo_configs: [{name: s, type: and, quantile: 0.99, slos: [{metric: prefill_e2e_time, value: 10}]}]\n" \
+  "traces: [{name: t, trace_file: t.csv, max_seq_len: 8192, enable_prefix_caching: false}]\n"         \
+  "batch_sizes: [64]\n"
+
+static const cs_sweep_job *find(const cs__plan *p, const char *model, int tp, int pp) {
+  for (size_t i = 0; i < p->jobs.n; i++) {
+    const cs_sweep_job *j = &p->jobs.v[i];
+    if (!strcmp(p->sweep->models[j->model].name, model) && j->tp == tp && j->pp == pp) return j;
+  }
+  return NULL;
+}
+
+static void test_infeasible_jobs_are_kept_with_their_reason(void) {
+  cs__plan p;
+  cs_err err = {0};
+  CS_ASSERT_OK(plan_for(HEAD "tp_dimensions: [1, 3, 16]\npp_dimensions: [1, 3]\n"
+                             "models: [{name: small, identifier: meta-llama/Meta-Llama-3-8B},"
+                             " {name: huge, identifier: meta-llama/Llama-3.1-405B}]\n"
+                             "search_configs:\n"
+                             "  - {trace: t, model: small, search_for: qps, num_replicas: 2, qps: 1, num_requests: 10}\n"
+                             "  - {trace: t, model: huge, search_for: qps, num_replicas: 2, qps: 1, num_requests: 10}\n",
+                        &p, 0, 0, &err),
+               &err);
+  CS_ASSERT_INT_EQ(p.jobs.n, 24); /* 2 searches x 2 routers x 3 tp x 2 pp */
+  const cs_sweep_job *ok = find(&p, "small", 1, 1), *heads = find(&p, "small", 3, 1), *layers = find(&p, "small", 1, 3),
+                     *node = find(&p, "small", 16, 1), *mem = find(&p, "huge", 1, 1);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(ok);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(mem);
+  CS_ASSERT_INT_EQ(ok->status, CS_JOB_PENDING);
+  CS_ASSERT_INT_EQ(heads->status, CS_JOB_INFEASIBLE);
+  CS_ASSERT_STR_CONTAINS(heads->reason, "does not divide the 32 attention heads");
+  CS_ASSERT_INT_EQ(layers->status, CS_JOB_INFEASIBLE);
+  CS_ASSERT_STR_CONTAINS(layers->reason, "does not divide the 32 layers");
+  CS_ASSERT_INT_EQ(node->status, CS_JOB_INFEASIBLE);
+  CS_ASSERT_STR_CONTAINS(node->reason, "gpus_per_node 8");
+  CS_ASSERT_INT_EQ(mem->status, CS_JOB_INFEASIBLE);
+  CS_ASSERT_STR_CONTAINS(mem->reason, "does not fit on h100 at tp 1 pp 1");
+  CS_ASSERT_DBL_EQ(p.cost[mem->index], 0);
+  CS_ASSERT_TRUE(p.cost[ok->index] > 0);
+  /* job.json: format header and the job's parameters */
+  cs__runner_opts o;
+  cs__runner_opts_defaults(&o);
+  char *json = cs__job_json(&p, &o, mem);
+  CS_ASSERT_STR_CONTAINS(json, "\"format\": \"capsearch-job\"");
+  CS_ASSERT_STR_CONTAINS(json, "\"version\": 1");
+  CS_ASSERT_STR_CONTAINS(json, "\"model_identifier\": \"meta-llama/Llama-3.1-405B\"");
+  CS_ASSERT_STR_CONTAINS(json, "\"network_device\": \"h100_dgx\"");
+  CS_ASSERT_STR_CONTAINS(json, "\"num_gpus\": 2");
+  CS_ASSERT_STR_CONTAINS(json, "\"infeasible\": ");
+  free(json);
+  cs__plan_release(&p);
+}
+
+static void test_shards_cover_every_job_once_and_balance_cost(void) {
+  const char *text = HEAD "tp_dimensions: [1, 2, 4]\npp_dimensions: [1]\n"
+                          "models: [{name: m, identifier: meta-llama/Meta-Llama-3-8B}]\n"
+                          "search_configs:\n"
+                          "  - {trace: t, model: m, search_for: qps, num_replicas: 2, qps: 1, num_requests: 100}\n"
+                          "  - {trace: t, model: m, search_for: qps, num_replicas: 8, qps: 1, num_requests: 300}\n"
+                          "  - {trace: t, model: m, search_for: num_replicas, num_replicas: 4, qps: 1, num_requests: 50}\n";
+  enum { N = 3 };
+  cs__plan p[N];
+  cs_err err = {0};
+  for (int i = 0; i < N; i++) CS_ASSERT_OK(plan_for(text, &p[i], i, N, &err), &err);
+  size_t n = p[0].jobs.n;
+  CS_ASSERT_INT_EQ(n, 18);
+  double load[N] = {0}, maxcost = 0, total = 0;
+  for (size_t j = 0; j < n; j++) {
+    int owners = 0;
+    for (int i = 0; i < N; i++)
+      if (p[i].selected[j]) {
+        owners++;
+        load[i] += p[i].cost[j];
+      }
+    CS_ASSERT_INT_EQ(owners, 1);
+    if (p[0].cost[j] > maxcost) maxcost = p[0].cost[j];
+    total += p[0].cost[j];
+  }
+  for (int i = 0; i < N; i++) CS_ASSERT_TRUE(load[i] <= total / N + maxcost);
+  /* the same split again */
+  cs__plan again;
+  CS_ASSERT_OK(plan_for(text, &again, 1, N, &err), &err);
+  for (size_t j = 0; j < n; j++) CS_ASSERT_INT_EQ(again.selected[j], p[1].selected[j]);
+  cs__plan_release(&again);
+  for (int i = 0; i < N; i++) cs__plan_release(&p[i]);
+}
+
+static void test_unknown_device_in_a_cluster_names_the_sweep_line(void) {
+  cs__plan p;
+  cs_err err = {0};
+  int rc = plan_for("clusters: [{device: h10, network_device: h100_dgx, gpus_per_node: 8}]\n"
+                    "global_schedulers: [{scheduler: round_robin}]\n"
+                    "request_queues: [{name: fcfs, provider: fcfs}]\n"
+                    "replica_schedulers: [{scheduler: vllm_v1, chunk_size: 512}]\n"
+                    "slo_configs: [{name: s, type: and, quantile: 0.99, slos: [{metric: prefill_e2e_time, value: 10}]}]\n"
+                    "traces: [{name: t, trace_file: t.csv, max_seq_len: 8192, enable_prefix_caching: false}]\n"
+                    "batch_sizes: [64]\ntp_dimensions: [1]\npp_dimensions: [1]\n"
+                    "models: [{name: m, identifier: meta-llama/Meta-Llama-3-8B}]\n"
+                    "search_configs: [{trace: t, model: m, search_for: qps, num_replicas: 2, qps: 1, num_requests: 10}]\n",
+                    &p, 0, 0, &err);
+  CS_ASSERT_INT_NE(rc, 0);
+  CS_ASSERT_STR_CONTAINS(err.msg, "s.yml:1: clusters[0].device");
+  CS_ASSERT_STR_CONTAINS(err.msg, "h10");
+  cs__plan_release(&p);
+}
+
+static const cs_test_case cases[] = {
+    {"test_infeasible_jobs_are_kept_with_their_reason", test_infeasible_jobs_are_kept_with_their_reason},
+    {"test_shards_cover_every_job_once_and_balance_cost", test_shards_cover_every_job_once_and_balance_cost},
+    {"test_unknown_device_in_a_cluster_names_the_sweep_line", test_unknown_device_in_a_cluster_names_the_sweep_line},
+    {NULL, NULL}};
+
+int main(void) {
+  cs_test_tmpdir(dir, sizeof dir);
+  return cs_test_run("runner", cases);
+}
