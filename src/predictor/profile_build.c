@@ -48,7 +48,9 @@ char *cs__profile_compute_path(const char *profiling_dir, const char *device, co
     cs__sbuf_addf(&sb, "%s/compute/%s/%s/%s", profiling_dir, names[i], model, file);
     if (cs__path_exists(sb.buf)) {
       free(first);
-      return cs__sbuf_detach(&sb);
+      char *found = cs__sbuf_detach(&sb);
+      cs__sbuf_release(&sb); /* detach leaves a fresh empty buffer */
+      return found;
     }
     if (!first) first = cs__sbuf_detach(&sb);
     cs__sbuf_release(&sb);
@@ -60,7 +62,9 @@ static char *fmt_path(const char *fmt, const char *a, const char *b, const char 
   cs__sbuf sb;
   cs__sbuf_init(&sb);
   cs__sbuf_addf(&sb, fmt, a, b, c);
-  return cs__sbuf_detach(&sb);
+  char *p = cs__sbuf_detach(&sb);
+  cs__sbuf_release(&sb);
+  return p;
 }
 
 /* "<op>_<8 hex>_predictions.csv" in dir; NULL when none; an error when several match. */
@@ -302,6 +306,7 @@ static void describe(cs__profile *s, const build_ctx *b, const char *cache_note)
   if (s->sr_fallback) cs__sbuf_addf(&sb, "; WARNING: no send/recv profile, timed by the roofline");
   if (!s->t.tok[CS__OP_KV_CACHE_SAVE].n) cs__sbuf_addf(&sb, "; attn_kv_cache_save not profiled (0)");
   s->describe = cs__sbuf_detach(&sb);
+  cs__sbuf_release(&sb);
 }
 
 int cs__profile_build(cs__profile *s, const cs_predictor_ctx *c, cs_err *err) {

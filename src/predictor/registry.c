@@ -23,7 +23,7 @@ struct cs_predictor {
 const cs_predictor_ops *const *cs_predictor_registry(void) { return predictors; }
 
 int cs_predictor_find(const char *name, const cs_predictor_ops **out, cs_err *err) {
-  const char *names[16];
+  const char *names[16] = {0};
   size_t n = 0;
   if (!name) return cs_err_set(err, CS_EINVAL, "no predictor name given");
   for (; predictors[n] && n < 16; n++) {

@@ -89,6 +89,7 @@ static int roofline_create(const cs_predictor_ctx *ctx, void **state, cs_err *er
     cs__sbuf_addf(&sb, "; WARNING: no profile for device '%s', efficiency factors borrowed from the nearest architecture",
                   ctx->device->name ? ctx->device->name : "?");
   s->describe = cs__sbuf_detach(&sb);
+  cs__sbuf_release(&sb);
   cs__sbuf_release(&sb); /* detach leaves a fresh allocation behind */
   *state = s;
   return 0;
