@@ -56,7 +56,7 @@ static void test_best_csv_has_known_qps_per_dollar_costs_and_ranks(void) {
   cs_analysis *a = load(dir, &o);
   cs_err err = {0};
   CS_ASSERT_OK(cs_analysis_write(a, &err), &err);
-  CS_ASSERT_INT_EQ(cs_analysis_num_jobs(a), 6);
+  CS_ASSERT_INT_EQ(cs_analysis_num_jobs(a), 7);
   cs__csv b;
   load_csv(dir, "best.csv", &b);
   long r1 = find_row(&b, "job_hash", "aaaa0001", NULL, NULL);
@@ -88,6 +88,15 @@ static void test_best_csv_has_known_qps_per_dollar_costs_and_ranks(void) {
   /* the best's bottleneck: memory 85% while P75 batch 40 < 0.7 x 128 -> fixed rule (b) */
   CS_ASSERT_STR_CONTAINS(scell(&b, r1, "bottleneck"), "KV-cache memory bound");
   CS_ASSERT_STR_EQ(scell(&b, r1, "saturation"), "STABLE");
+  /* num_replicas search: 2 replicas at the fixed 8 QPS on $4 GPUs; 4 QPS per replica, so 20
+   * QPS at 75% needs ceil(20 / 3) = 7 replicas */
+  long r7 = find_row(&b, "job_hash", "aaaa0007", NULL, NULL);
+  CS_ASSERT_DBL_NEAR(cell(&b, r7, "rank"), 1, 0);
+  CS_ASSERT_DBL_NEAR(cell(&b, r7, "answer_qps"), 8, 0);
+  CS_ASSERT_DBL_NEAR(cell(&b, r7, "answer_replicas"), 2, 0);
+  CS_ASSERT_DBL_NEAR(cell(&b, r7, "qps_per_dollar"), 1.0, 1e-12);
+  CS_ASSERT_DBL_NEAR(cell(&b, r7, "replicas_for_target"), 7, 0);
+  CS_ASSERT_DBL_NEAR(cell(&b, r7, "ttft_p99"), 0.25 + 2.25 * 8.91 / 9, 1e-9); /* the r2 run's */
   cs__csv_release(&b);
   cs_analysis_free(a);
 }
@@ -105,6 +114,7 @@ static void test_pareto_csv_keeps_only_non_dominated_configurations(void) {
   CS_ASSERT_TRUE(find_row(&p, "front", "ttft_p99", "job_hash", "aaaa0003") >= 0);
   CS_ASSERT_INT_EQ(find_row(&p, "front", "ttft_p99", "job_hash", "aaaa0002"), -1);
   CS_ASSERT_INT_EQ(find_row(&p, "front", "ttft_p99", "job_hash", "aaaa0006"), -1);
+  CS_ASSERT_INT_EQ(find_row(&p, "front", "ttft_p99", "job_hash", "aaaa0007"), -1); /* same QPS/$, slower */
   long r = find_row(&p, "front", "ttft_p99", "job_hash", "aaaa0003");
   CS_ASSERT_DBL_NEAR(cell(&p, r, "latency_s"), 0.4955, 1e-9);
   /* TBT P99 of aaaa0003 comes from its replica-wise batch_execution_time (worst replica) */
@@ -123,10 +133,10 @@ static void test_stats_sla_and_summary_report_run_level_numbers(void) {
   cs_analysis *a = load(dir, NULL);
   cs_err err = {0};
   CS_ASSERT_OK(cs_analysis_write(a, &err), &err);
-  CS_ASSERT_INT_EQ(cs_analysis_num_runs(a), 11);
+  CS_ASSERT_INT_EQ(cs_analysis_num_runs(a), 14);
   cs__csv s;
   load_csv(dir, "stats.csv", &s);
-  CS_ASSERT_INT_EQ(s.nrows, 11);
+  CS_ASSERT_INT_EQ(s.nrows, 14);
   long r = find_row(&s, "job_hash", "aaaa0001", "run", "r1_q4.0");
   CS_ASSERT_DBL_NEAR(cell(&s, r, "ttft_p50"), 1.1, 1e-9);
   CS_ASSERT_DBL_NEAR(cell(&s, r, "ttft_p90"), 1.82, 1e-9);

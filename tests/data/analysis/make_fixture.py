@@ -23,6 +23,8 @@ RM_COLS = ("Request Id,request_e2e_time,request_e2e_time_normalized,request_exec
 
 SLO1 = {"name": "ttft_p99_2s", "type": "and", "quantile": 0.99,
         "slos": [{"metric": "prefill_e2e_time", "value": 2.0}]}
+SLO3 = {"name": "ttft_p99_3s", "type": "and", "quantile": 0.99,
+        "slos": [{"metric": "prefill_e2e_time", "value": 3.0}]}
 SLO2 = {"name": "ttft_tpot_p90", "type": "and", "quantile": 0.9,
         "slos": [{"metric": "prefill_e2e_time", "value": 2.0},
                  {"metric": "decode_time_execution_plus_preemption_normalized", "value": 0.1}]}
@@ -113,17 +115,21 @@ def main():
         ("aaaa0004", "a100", 1, 1, "vllm_v1", 512, 2.0, "no_pass", None, SLO1),
         ("aaaa0005", "h100", 1, 2, "vllm", None, 4.0, "pending", None, SLO1),
         ("aaaa0006", "h100", 1, 1, "vllm_v1", 512, 4.0, "ok", 3.0, SLO2),
+        # a num_replicas search at 8 QPS: 1 replica fails, 4 and 2 pass -> 2 replicas
+        ("aaaa0007", "h100", 1, 1, "vllm_v1", 512, 4.0, "ok", 8.0, SLO3),
     ]
     lines = [",".join(COLS)]
     for h, dev, tp, r, rs, cs, price, status, ans, slo in jobs:
+        by_r = h == "aaaa0007"
         p = {"job_hash": h, "model": "Meta-Llama-3-8B", "trace": "chat", "device": dev,
              "network_device": dev + "_dgx", "gpus_per_node": 8, "global_scheduler": "round_robin",
              "tolerance_factor": "", "top_k": "", "request_queue": "fcfs", "replica_scheduler": rs,
              "chunk_size": cs if cs else "", "tp": tp, "pp": 1, "batch_size": 128, "slo_name": slo["name"],
-             "search_for": "qps", "num_replicas": r, "start_qps": 2.0, "num_requests": 10,
+             "search_for": "num_replicas" if by_r else "qps", "num_replicas": r,
+             "start_qps": 8.0 if by_r else 2.0, "num_requests": 10,
              "num_gpus": r * tp, "price_per_gpu_hour": price, "cost_per_hour": r * tp * price,
-             "answer_qps": ans if ans else "", "answer_replicas": r if ans else "",
-             "qps_per_dollar": ans / (r * tp * price) if ans else "", "probes": 3,
+             "answer_qps": ans if ans else "", "answer_replicas": (2 if by_r else r) if ans else "",
+             "qps_per_dollar": ans / ((2 if by_r else r) * tp * price) if ans else "", "probes": 3,
              "status": status, "reason": "no probe met the SLO" if status == "no_pass" else ""}
         if status != "pending":  # an interrupted sweep has no final row for this job
             lines.append(",".join(str(p[c]) for c in COLS))
@@ -159,6 +165,12 @@ def main():
                 out, 2.4)
             os.makedirs(os.path.join(jd, "r2_q8.0"))  # interrupted: no probe.json
             write(os.path.join(jd, "r2_q8.0", "output.log"), "killed\n")
+        elif h == "aaaa0007":
+            failing(jd, "r1_q8.0", "2026-01-01_00-00-01-000000", 8.0, 1)
+            run(jd, "r4_q8.0", "2026-01-01_00-00-02-000000", 8.0, 4, True, lin(0.1, 1.0), lin(0.02, 0.05), pr,
+                out, 1.3)
+            run(jd, "r2_q8.0", "2026-01-01_00-00-03-000000", 8.0, 2, True, lin(0.25, 2.5), lin(0.02, 0.05), pr,
+                out, 1.4)
         elif h == "aaaa0006":
             run(jd, "r1_q3.0", "2026-01-01_00-00-01-000000", 3.0, 1, True, lin(0.15, 1.5), lin(0.02, 0.08), pr,
                 out, 3.3)
