@@ -1,6 +1,9 @@
 /* Run-directory store: names, the probe.json completion marker, refusal of another sweep's
  * output directory, cleanup of uncommitted probes. */
+#include <fcntl.h>
 #include <stdlib.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include "cs_test.h"
 #include "store/store.h"
@@ -109,6 +112,27 @@ static void test_job_json_is_rewritten_only_when_it_changes_and_tmp_leftovers_go
   free(t);
 }
 
+static void test_tmp_leftovers_are_removed_only_when_no_other_process_holds_the_dir(void) {
+  char a[512], b[512], p[700];
+  cs_err err = {0};
+  /* nobody else: a leftover of a killed writer goes */
+  cs_test_tmpdir(a, sizeof a);
+  snprintf(p, sizeof p, "%s/results.csv.tmp-AbC123", a);
+  cs_test_write(p, "partial");
+  CS_ASSERT_OK(cs__store_open(a, "{}\n", false, &err), &err);
+  CS_ASSERT_TRUE(!cs__path_exists(p));
+  /* another live process (a shared lock on .lock): its in-flight temporary file stays */
+  cs_test_tmpdir(b, sizeof b);
+  snprintf(p, sizeof p, "%s/.lock", b);
+  int fd = open(p, O_RDONLY | O_CREAT, 0644);
+  CS_ASSERT_TRUE(fd >= 0 && flock(fd, LOCK_SH) == 0);
+  snprintf(p, sizeof p, "%s/config.json.tmp-XyZ789", b);
+  cs_test_write(p, "in flight");
+  CS_ASSERT_OK(cs__store_open(b, "{}\n", false, &err), &err);
+  CS_ASSERT_TRUE(cs__path_exists(p));
+  close(fd);
+}
+
 static const cs_test_case cases[] = {
     {"test_probe_dir_uses_python_float_repr_of_qps", test_probe_dir_uses_python_float_repr_of_qps},
     {"test_output_dir_of_another_sweep_is_refused_unless_forced",
@@ -119,6 +143,8 @@ static const cs_test_case cases[] = {
     {"test_cleaning_an_uncommitted_probe_keeps_only_its_log", test_cleaning_an_uncommitted_probe_keeps_only_its_log},
     {"test_job_json_is_rewritten_only_when_it_changes_and_tmp_leftovers_go",
      test_job_json_is_rewritten_only_when_it_changes_and_tmp_leftovers_go},
+    {"test_tmp_leftovers_are_removed_only_when_no_other_process_holds_the_dir",
+     test_tmp_leftovers_are_removed_only_when_no_other_process_holds_the_dir},
     {NULL, NULL}};
 
 int main(void) { return cs_test_run("store", cases); }

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include "util/fs.h"
@@ -39,7 +40,19 @@ int cs__store_open(const char *out, const char *config_json, bool force, cs_err 
   rc = cs__mkdir_p(runs, err);
   free(runs);
   if (rc) return rc;
-  remove_tmp_files(out);
+  /* Several processes may share one output directory (--shard, MPI ranks). Each holds a
+   * shared flock on out/.lock for its lifetime (the descriptor stays open until exit, so a
+   * killed process releases it). Leftovers of interrupted atomic writes are removed only
+   * when no other live process holds the lock: otherwise they may be its writes in flight. */
+  char *lock = cs__path_join(out, ".lock");
+  int fd = open(lock, O_RDONLY | O_CREAT | O_CLOEXEC, 0644);
+  free(lock);
+  if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0) {
+    remove_tmp_files(out);
+    flock(fd, LOCK_SH);
+  } else if (fd >= 0) {
+    flock(fd, LOCK_SH);
+  }
   char *cfg = cs__path_join(out, "config.json");
   if (cs__path_exists(cfg)) {
     char *old = NULL;

@@ -21,7 +21,8 @@
 #define CS_STORE_JOB_FORMAT "capsearch-job"
 #define CS_STORE_VERSION 1
 
-/* Creates out/ and out/runs/, removes leftovers of interrupted atomic writes in out/, and
+/* Creates out/ and out/runs/, takes a shared lock on out/.lock for the life of the process,
+ * removes leftovers of interrupted atomic writes in out/ when no other process holds it, and
  * writes config.json. When out/config.json exists with different content the directory holds
  * another sweep: CS_EEXIST unless `force`. */
 int cs__store_open(const char *out, const char *config_json, bool force, cs_err *err);
