@@ -12,6 +12,7 @@
 typedef struct parse_state {
   CS__VEC(char) text;
   CS__VEC(uint32_t) off;
+  CS__VEC(uint32_t) lines; /* line of each data row */
   size_t ncols;     /* 0 until the header row ends */
   size_t field;     /* fields seen in the current row */
   size_t line;      /* 1-based line of the current row (approximate for quoted newlines) */
@@ -39,12 +40,16 @@ static void on_field(void *s, size_t len, void *data) {
   ps->field++;
 }
 
+/* With CSV_REPALL_NL every unquoted CR and LF ends a (possibly empty) row, so lines can be
+ * counted exactly: an LF ends a line, a CR is followed by the LF of CRLF (or is a lone old-Mac
+ * line end, then lines drift; nobody writes those any more). */
 static void on_row(int c, void *data) {
   parse_state *ps = data;
-  (void)c;
-  ps->line++;
+  size_t here = ps->line;
+  if (c != '\r') ps->line++;
   if (ps->error) return;
   if (ps->field == 0) return; /* blank line */
+  if (ps->ncols) cs__vec_push(&ps->lines, (uint32_t)here);
   if (!ps->ncols) {
     ps->ncols = ps->field;
   } else {
@@ -62,7 +67,7 @@ int cs__csvtab_parse(cs__csvtab *t, const char *path, const char *data, size_t l
   memset(t, 0, sizeof *t);
   t->path = path;
   struct csv_parser p;
-  if (csv_init(&p, CSV_APPEND_NULL) != 0) return cs_err_set(err, CS_ENOMEM, "%s: cannot start the CSV parser", path);
+  if (csv_init(&p, CSV_APPEND_NULL | CSV_REPALL_NL) != 0) return cs_err_set(err, CS_ENOMEM, "%s: cannot start the CSV parser", path);
   parse_state ps = {0};
   ps.line = 1;
   int rc = 0;
@@ -86,12 +91,15 @@ int cs__csvtab_parse(cs__csvtab *t, const char *path, const char *data, size_t l
   t->nrows = ps.off.n / ps.ncols - 1;
   t->text = ps.text.v;
   t->off = ps.off.v;
+  t->line = ps.lines.v;
   ps.text.v = NULL;
   ps.off.v = NULL;
+  ps.lines.v = NULL;
 out:
   csv_free(&p);
   free(ps.text.v);
   free(ps.off.v);
+  free(ps.lines.v);
   return rc;
 }
 
@@ -99,6 +107,7 @@ void cs__csvtab_release(cs__csvtab *t) {
   if (!t) return;
   free(t->text);
   free(t->off);
+  free(t->line);
   memset(t, 0, sizeof *t);
 }
 
@@ -113,6 +122,8 @@ int cs__csvtab_need(const cs__csvtab *t, const char *name, cs_err *err) {
   if (c < 0) return cs_err_set(err, CS_EPARSE, "%s: missing column '%s' in the header", t->path, name);
   return c;
 }
+
+size_t cs__csvtab_line(const cs__csvtab *t, size_t r) { return t->line ? t->line[r] : r + 2; }
 
 const char *cs__csvtab_str(const cs__csvtab *t, size_t r, int c) {
   return t->text + t->off[(r + 1) * t->ncols + (size_t)c];
@@ -137,8 +148,7 @@ int cs__csvtab_num(const cs__csvtab *t, size_t r, int c, double *out, cs_err *er
   double v = strtod(s, &end);
   while (*end == ' ') end++;
   if (end == s || *end) {
-    /* the header is line 1, data row r is line r + 2 (exact unless quoted fields span lines) */
-    return cs_err_set(err, CS_EPARSE, "%s:%zu: column '%s': expected a number, got '%s'", t->path, r + 2,
+    return cs_err_set(err, CS_EPARSE, "%s:%zu: column '%s': expected a number, got '%s'", t->path, cs__csvtab_line(t, r),
                       t->text + t->off[c], s);
   }
   *out = v;

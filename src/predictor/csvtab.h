@@ -17,6 +17,7 @@ typedef struct cs__csvtab {
   size_t ncols, nrows;
   char *text;         /* NUL-separated fields */
   uint32_t *off;      /* (nrows + 1) * ncols offsets into text; row 0 is the header */
+  uint32_t *line;     /* 1-based line of each data row (for messages) */
 } cs__csvtab;
 
 /* Parses `len` bytes of CSV text. Rows with more fields than the header are errors naming the
@@ -28,6 +29,8 @@ void cs__csvtab_release(cs__csvtab *t);
 int cs__csvtab_col(const cs__csvtab *t, const char *name);
 /* As _col but a missing column is an error naming the file and the column. */
 int cs__csvtab_need(const cs__csvtab *t, const char *name, cs_err *err);
+/* 1-based line number of data row r (blank lines and CRLF counted; quoted newlines are not). */
+size_t cs__csvtab_line(const cs__csvtab *t, size_t r);
 /* Field text of data row r (0-based, header excluded). */
 const char *cs__csvtab_str(const cs__csvtab *t, size_t r, int c);
 /* Number in data row r; an empty field or "nan" gives NAN and 0; anything else that is not a

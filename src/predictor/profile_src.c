@@ -98,7 +98,7 @@ int cs__mlp_points(const cs__csvtab *t, const cs__shape_filter *f, cs__pts out[C
         !match(f->n_expanded_embd, x) || !match(f->gated, g) || (f->tp > 0 && tp != f->tp))
       continue;
     if (!(n > 0)) {
-      rc = cs_err_set(err, CS_EPARSE, "%s:%zu: column 'num_tokens': expected a positive count", t->path, r + 2);
+      rc = cs_err_set(err, CS_EPARSE, "%s:%zu: column 'num_tokens': expected a positive count", t->path, cs__csvtab_line(t, r));
       goto fail;
     }
     for (int op = 0; op < CS__NUM_MLP_OPS; op++) {
@@ -109,7 +109,7 @@ int cs__mlp_points(const cs__csvtab *t, const cs__shape_filter *f, cs__pts out[C
         else continue;
       }
       if (v < 0) {
-        rc = cs_err_set(err, CS_EPARSE, "%s:%zu: column 'time_stats.%s.median': negative time %g", t->path, r + 2,
+        rc = cs_err_set(err, CS_EPARSE, "%s:%zu: column 'time_stats.%s.median': negative time %g", t->path, cs__csvtab_line(t, r),
                         cs__tok_op_name(op), v);
         goto fail;
       }
