@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# The sweep on MPI (docs/scaling.md), oversubscribed on a small machine:
+#  - `mpirun -np 2 capsearch ... -j1` equals the one-process run: identical results.csv and run
+#    files (output.log and args.json hold wall times and the command line and are excluded)
+#  - both ranks ran jobs (out/output.log says which rank ran which job), no job ran twice (every
+#    probe directory was committed exactly once)
+#  - 3 ranks x 2 threads give the same bytes again (threads inside ranks)
+#  - a rerun under mpirun simulates nothing and leaves results.csv unchanged
+#  - an --shard half run under mpirun, the other half by a plain process, and an assembling
+#    mpirun run equal the one-process run
+#  - an output directory holding another sweep is refused with exit 2, reported once
+# Skips when the binary was built without MPI (-DCS_MPI=ON) or mpirun is missing.
+set -u
+BIN=${1:?usage: test_mpi_sweep.sh CAPSEARCH}
+SRC=${CS_SOURCE_DIR:-$(cd "$(dirname "$0")/.." && pwd)}
+export CS_CONFIG_DIR=${CS_CONFIG_DIR:-$SRC/configs}
+if ! "$BIN" --version 2> /dev/null | grep -q '(mpi)'; then
+  echo "SKIP: $BIN was built without MPI (cmake -DCS_MPI=ON; scripts/test-mpi.sh)"
+  exit 0
+fi
+if ! command -v mpirun > /dev/null; then
+  echo "SKIP: mpirun not found (Debian: openmpi-bin libopenmpi-dev; scripts/test-mpi.sh)"
+  exit 0
+fi
+if [ ! -f "$SRC/traces/chat_small.csv" ]; then
+  echo "SKIP: $SRC/traces/chat_small.csv not present"
+  exit 0
+fi
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+fails=0
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+ok() { echo "ok: $*"; }
+
+MPIRUN=(mpirun)
+if mpirun --version 2>&1 | grep -q 'Open MPI'; then
+  MPIRUN+=(--oversubscribe)
+  [ "$(id -u)" -eq 0 ] && MPIRUN+=(--allow-run-as-root)
+  export OMPI_MCA_btl_vader_single_copy_mechanism=none # containers often forbid CMA
+fi
+# sanitizer builds: Open MPI's own allocations outlive MPI_Finalize
+export ASAN_OPTIONS=${ASAN_OPTIONS:-}${ASAN_OPTIONS:+:}detect_leaks=0
+
+cp "$SRC/traces/chat_small.csv" "$T/chat.csv"
+cat > "$T/sweep.yml" <<'YML'
+clusters:
+  - {device: h100, network_device: h100_dgx, gpus_per_node: 8}
+global_schedulers:
+  - scheduler: round_robin
+  - scheduler: lor
+request_queues: [{name: fcfs, provider: fcfs}]
+replica_schedulers:
+  - {scheduler: vllm_v1, chunk_size: 512}
+  - {scheduler: sarathi, chunk_size: 512}
+slo_configs:
+  - name: ttft_p99_1s
+    type: and
+    quantile: 0.99
+    slos: [{metric: prefill_e2e_time, value: 1}]
+traces:
+  - {name: chat, trace_file: chat.csv, max_seq_len: 8192, enable_prefix_caching: true}
+batch_sizes: [64]
+tp_dimensions: [1, 3]
+pp_dimensions: [1]
+models:
+  - {name: Meta-Llama-3-8B, identifier: meta-llama/Meta-Llama-3-8B}
+search_configs:
+  - {trace: chat, model: Meta-Llama-3-8B, search_for: qps, num_replicas: 2, qps: 2, num_requests: 80}
+  - {trace: chat, model: Meta-Llama-3-8B, search_for: num_replicas, num_replicas: 2, qps: 6, num_requests: 60}
+YML
+OPTS="--max-iterations 3 --time-limit 30"
+run_mpi() { # NP OUTDIR ERRFILE ARGS...
+  local np=$1 out=$2 errf=$3
+  shift 3
+  "${MPIRUN[@]}" -np "$np" "$BIN" --config "$T/sweep.yml" --output-dir "$out" $OPTS "$@" > "$errf.out" 2> "$errf"
+}
+same() { diff -r -x output.log -x args.json "$1" "$2" > "$T/diff.txt"; }
+
+"$BIN" --config "$T/sweep.yml" --output-dir "$T/one" -j2 $OPTS 2> "$T/one.err" || { fail "one-process run exit $?"; cat "$T/one.err"; }
+nprobes=$(find "$T/one/runs" -name probe.json | wc -l)
+
+# 2 ranks x 1 thread
+run_mpi 2 "$T/m2" "$T/m2.err" -j1; rc=$?
+[ $rc -eq 0 ] && ok "mpirun -np 2 exit 0" || { fail "mpirun -np 2 exit $rc"; cat "$T/m2.err"; }
+if same "$T/one" "$T/m2"; then ok "2 ranks byte-identical to one process"; else fail "2 ranks differ"; head -20 "$T/diff.txt"; fi
+cmp -s "$T/one/results.csv" "$T/m2/results.csv" && ok "results.csv identical" || fail "results.csv differs"
+for r in 0 1; do
+  grep -Eq "^capsearch: mpi: rank $r ran [1-9][0-9]* jobs, [1-9][0-9]* probes simulated" "$T/m2/output.log" \
+    && ok "rank $r simulated probes" || { fail "rank $r did no work"; cat "$T/m2/output.log"; }
+done
+sum=$(awk '/^capsearch: mpi: rank [0-9]+ ran [0-9]+ jobs, [0-9]+ probes simulated$/ {n += $8} END {print n + 0}' "$T/m2/output.log")
+[ "$sum" = "$nprobes" ] && ok "ranks simulated $sum probes, as many as one process" || fail "ranks simulated $sum probes, one process $nprobes"
+grep -q "probes simulated, 0 reused" "$T/m2.err" && ok "rank 0 prints one summary" || { fail "summary"; cat "$T/m2.err"; }
+[ "$(grep -c ' jobs: ' "$T/m2.err")" -eq 1 ] && ok "only rank 0 prints the summary" || { fail "summary count"; cat "$T/m2.err"; }
+twice=0
+for d in "$T"/m2/runs/*/r*_q*; do
+  [ "$(grep -c 'committed probe.json' "$d/output.log")" -eq 1 ] || { twice=$((twice + 1)); echo "$d"; }
+done
+[ $twice -eq 0 ] && ok "every probe simulated and committed once" || fail "$twice probe dirs not committed exactly once"
+
+# 3 ranks x 2 threads
+run_mpi 3 "$T/m3" "$T/m3.err" -j2; rc=$?
+[ $rc -eq 0 ] && ok "mpirun -np 3 -j2 exit 0" || { fail "mpirun -np 3 exit $rc"; cat "$T/m3.err"; }
+if same "$T/one" "$T/m3"; then ok "3 ranks x 2 threads byte-identical to one process"; else fail "3 ranks differ"; head -20 "$T/diff.txt"; fi
+grep -q "rank 2 on .* 2 job threads" "$T/m3/output.log" && ok "3 ranks with 2 job threads each" || { fail "rank log"; cat "$T/m3/output.log"; }
+
+# rerun: everything is committed
+run_mpi 2 "$T/m2" "$T/re.err" -j1; rc=$?
+[ $rc -eq 0 ] && grep -q " 0 probes simulated, $nprobes reused" "$T/re.err" && ok "rerun under mpirun simulates nothing" \
+  || { fail "rerun rc=$rc"; cat "$T/re.err"; }
+cmp -s "$T/one/results.csv" "$T/m2/results.csv" && ok "rerun results identical" || fail "rerun results differ"
+
+# --shard with MPI: half under mpirun, half by one process, assembled under mpirun
+run_mpi 2 "$T/sh" "$T/sh0.err" -j1 --shard 0/2; rc0=$?
+"$BIN" --config "$T/sweep.yml" --output-dir "$T/sh" $OPTS -j2 --shard 1/2 2> "$T/sh1.err"; rc1=$?
+[ $rc0 -eq 0 ] && [ $rc1 -eq 0 ] && ok "shards ran (one under mpirun)" || { fail "shards rc=$rc0/$rc1"; cat "$T/sh0.err" "$T/sh1.err"; }
+[ ! -f "$T/sh/results.csv" ] && ok "shards leave results.csv to the final run" || fail "a shard wrote results.csv"
+run_mpi 2 "$T/sh" "$T/sha.err" -j1; rc=$?
+[ $rc -eq 0 ] && grep -q " 0 probes simulated" "$T/sha.err" && ok "mpirun assembly simulates nothing" || { fail "assembly rc=$rc"; cat "$T/sha.err"; }
+if same "$T/one" "$T/sh"; then ok "shards + MPI assembly byte-identical to one process"; else fail "sharded differs"; head "$T/diff.txt"; fi
+
+# another sweep in the same output directory: refused once, by rank 0
+sed 's/value: 1}/value: 2}/' "$T/sweep.yml" > "$T/other.yml"
+"${MPIRUN[@]}" -np 2 "$BIN" --config "$T/other.yml" --output-dir "$T/m2" $OPTS -j1 > /dev/null 2> "$T/other.err"; rc=$?
+[ $rc -eq 2 ] && ok "other sweep refused with exit 2" || { fail "other sweep rc=$rc"; cat "$T/other.err"; }
+[ "$(grep -c 'holds the results of a different sweep' "$T/other.err")" -eq 1 ] && ok "refusal reported once" \
+  || { fail "refusal message count"; cat "$T/other.err"; }
+cmp -s "$T/one/results.csv" "$T/m2/results.csv" && ok "refused run left results.csv alone" || fail "refused run changed results.csv"
+
+echo "$fails failure(s)"
+[ $fails -eq 0 ]
