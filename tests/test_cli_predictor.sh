@@ -67,6 +67,10 @@ for dev in a100 h100; do
   bad=$(awk -F, 'NR > 1 && ($3 == "mlp_up_proj" || $3 == "mlp_down_proj" || $3 == "mlp_act") && $7 > 15 { print $2 " " $3 " " $7 }' "$T/$dev.csv")
   check "$dev: roofline median APE <= 15% on MLP ops ${bad:+(not: $bad)}" test -z "$bad"
 done
+check "a100 node types get all-reduce rows" grep -q "^a100_pairwise_nvlink,-,all_reduce_tp2," "$T/a100.csv"
+# a ring across NVLink pairs runs at PCIe speed: the roofline must know (within 15% at TP4)
+check "pairwise-NVLink TP4 all-reduce within 15%" \
+  awk -F, '$1 == "a100_pairwise_nvlink" && $3 == "all_reduce_tp4" { found = 1; ok = $7 <= 15 } END { exit !(found && ok) }' "$T/a100.csv"
 check "a100 attention rows come from attention.csv" grep -q "^a100,meta-llama/Llama-2-70b-hf,attn_decode," "$T/a100.csv"
 
 "$CAPSEARCH" predictor check --profiling-dir "$DATA/profiling" --device a100 --model Llama-2-7b-hf >"$T/tab" 2>&1; rc=$?

@@ -84,16 +84,21 @@ static int check_cmd(int argc, char **argv) {
              w->rl_p90);
     }
   } else {
-    printf("%-6s %-40s %-25s %6s  %8s %8s  %8s %8s\n", "device", "model", "op", "n", "prof p50", "prof p90", "roof p50",
+    printf("%-20s %-40s %-25s %6s  %8s %8s  %8s %8s\n", "device", "model", "op", "n", "prof p50", "prof p90", "roof p50",
            "roof p90");
     for (size_t i = 0; i < r.rows.n; i++) {
       const cs__check_row *w = &r.rows.v[i];
-      printf("%-6s %-40s %-25s %6d  %7.2f%% %7.2f%%  %7.2f%% %7.2f%%\n", w->device, w->model, w->op, w->n, w->prof_med,
+      printf("%-20s %-40s %-25s %6d  %7.2f%% %7.2f%%  %7.2f%% %7.2f%%\n", w->device, w->model, w->op, w->n, w->prof_med,
              w->prof_p90, w->rl_med, w->rl_p90);
     }
     printf("\nfitted roofline factors (held-out median APE: profile all ops | roofline MLP up/down/act, GEMMs, all ops):\n");
     for (size_t i = 0; i < r.fits.n; i++) {
       const cs__check_fit *f = &r.fits.v[i];
+      if (f->is_network) {
+        printf("  %-20s eff_comm %.3f  latency_us_per_ring_step %.2f   (%d fit points, mean |log err| %.3f)\n", f->device,
+               f->f.eff_comm, f->comm_lat_us, f->nfit, f->mean_abs_log_err);
+        continue;
+      }
       printf("  %-6s eff_compute %.3f  eff_memory %.3f  gemm_latency_us %.2f  elem_latency_us %.2f", f->device, f->f.eff_c,
              f->f.eff_m, f->f.lat_us, f->f.elem_lat_us);
       if (f->attn_eff > 0) printf("  attn_eff %.3f  attn_latency_us %.2f", f->attn_eff, f->attn_lat_us);

@@ -16,6 +16,7 @@
 #define NOPS (CS__NUM_MLP_OPS + 2) /* the nine mlp.csv ops, attn_decode, attn_prefill */
 #define OP_DECODE CS__NUM_MLP_OPS
 #define OP_PREFILL (CS__NUM_MLP_OPS + 1)
+#define OP_COMM NOPS /* all-reduce samples of a network: x = size / 2 (one "token" of hidden 1) */
 
 static const char *op_label(int op) {
   return op == OP_DECODE ? "attn_decode" : op == OP_PREFILL ? "attn_prefill" : cs__tok_op_name(op);
@@ -161,12 +162,17 @@ static void add_series_2d(devwork *w, int model, int grp, int op, const cs__seri
 }
 
 static double rl_predict(const group *g, const sample *s) {
+  if (s->op == OP_COMM) return cs__roofline_tok_op_ms(&g->rl, CS__OP_ALL_REDUCE, s->x);
   if (s->op == OP_DECODE) return cs__roofline_decode_shape_ms(&g->rl, s->x, s->kv);
   if (s->op == OP_PREFILL) return cs__roofline_prefill_shape_ms(&g->rl, s->x, s->kv);
   return cs__roofline_tok_op_ms(&g->rl, s->op, s->x);
 }
 
-#define NP (7 + CS__RL_NSCALE) /* eff_c, eff_m, lat_us, attn_eff, attn_lat_us, overlap n, elem lat, memory scales */
+#define NP (9 + CS__RL_NSCALE) /* eff_c, eff_m, lat_us, attn_eff, attn_lat_us, overlap n, elem lat, memory scales,
+                                * eff_comm, per-step link latency */
+#define P_COMM (7 + CS__RL_NSCALE)
+#define P_COMM_LAT (8 + CS__RL_NSCALE)
+
 
 static void set_factors(devwork *w, const double *p) {
   for (size_t g = 0; g < w->groups.n; g++) {
@@ -179,6 +185,8 @@ static void set_factors(devwork *w, const double *p) {
     r->overlap_n = p[5];
     r->elem_lat_s = p[6] * 1e-6;
     memcpy(r->mem_scale, p + 7, sizeof r->mem_scale);
+    r->eff_comm = p[P_COMM];
+    r->tp_lat_s = p[P_COMM_LAT] * 1e-6;
   }
 }
 
@@ -188,8 +196,10 @@ static void set_factors(devwork *w, const double *p) {
 #define K_GEMM 1
 #define K_ELEM 2
 #define K_ATTN 4
+#define K_COMM 8
 
 static int kind_of(int op) {
+  if (op == OP_COMM) return K_COMM;
   if (op >= CS__NUM_MLP_OPS) return K_ATTN;
   if (op == CS__OP_ATTN_PRE_PROJ || op == CS__OP_ATTN_POST_PROJ || op == CS__OP_MLP_UP_PROJ || op == CS__OP_MLP_DOWN_PROJ)
     return K_GEMM;
@@ -222,6 +232,8 @@ static double fit(devwork *w, double *p, const int *which, int nwhich, int kinds
   lo[4] = 0.0, hi[4] = 40.0;
   lo[5] = 1.0, hi[5] = 8.0;
   lo[6] = 0.0, hi[6] = 20.0;
+  lo[P_COMM] = 0.1, hi[P_COMM] = 1.0;
+  lo[P_COMM_LAT] = 0.0, hi[P_COMM_LAT] = 40.0;
   double best = loss(w, p, kinds, NULL);
   for (int round = 0; round < 3; round++)
     for (int k = 0; k < nwhich; k++) {
@@ -342,6 +354,8 @@ static int check_device(const char *devdir, const char *devname, const cs_device
     cs__roofline_device_factors(dev, &cf.f);
     double p[NP] = {cf.f.eff_c, cf.f.eff_m, cf.f.lat_us, w.groups.v[0].rl.attn_eff, w.groups.v[0].rl.attn_lat_s * 1e6,
                    w.groups.v[0].rl.overlap_n, cf.f.elem_lat_us};
+    p[P_COMM] = cf.f.eff_comm;
+    p[P_COMM_LAT] = w.groups.v[0].rl.tp_lat_s * 1e6;
     cs__roofline_default_scales(dev, p + 7);
     /* 1. device factors from the GEMMs: weight streaming at small T fixes eff_memory, large T
      *    eff_compute; 2. element-wise kernels' memory scales (only with fit_scales: they are
@@ -432,6 +446,103 @@ static int check_device(const char *devdir, const char *devname, const cs_device
   return rc;
 }
 
+/* All-reduce of one node type: per TP degree with num_workers == devices_per_node (Vidur's
+ * filter), hold out odd-ranked sizes; fit eff_comm and the per-step latency of the ring. */
+static int check_network(const char *path, const cs_network *net, const cs_device *dev, cs__check_result *out,
+                         cs_err *err) {
+  char *data = NULL;
+  size_t len;
+  cs__csvtab t = {0};
+  devwork w = {0};
+  w.dev = dev;
+  int rc = cs__read_file(path, &data, &len, err);
+  if (!rc) rc = cs__csvtab_parse(&t, path, data, len, err);
+  int cw = rc ? -1 : cs__csvtab_need(&t, "num_workers", err);
+  if (!rc && cw < 0) rc = CS_EPARSE;
+  int tps[16], ntp = 0;
+  for (size_t r = 0; r < t.nrows && !rc; r++) {
+    double v;
+    if ((rc = cs__csvtab_num(&t, r, cw, &v, err))) break;
+    bool seen = false;
+    for (int i = 0; i < ntp; i++) seen |= tps[i] == (int)v;
+    if (!seen && ntp < 16 && v >= 2) tps[ntp++] = (int)v;
+  }
+  cs_model unit = {0}; /* hidden 1, fp16: one "token" is 2 bytes */
+  unit.name = net->name;
+  unit.num_layers = unit.num_q_heads = unit.num_kv_heads = unit.hidden = unit.head_dim = 1;
+  unit.weight_bytes = 2;
+  CS__VEC(dvec) prof = {0};
+  for (int i = 0; i < ntp && !rc; i++) {
+    cs__pts pts;
+    if (cs__comm_points(&t, "all_reduce", tps[i], false, 1.0, &pts, NULL)) continue; /* not profiled at this TP */
+    group g = {0};
+    g.tp = tps[i];
+    g.model = i;
+    cs__factors f;
+    cs__roofline_device_factors(dev, &f);
+    if ((rc = cs__roofline_init(&g.rl, &unit, dev, net, tps[i], 1, &f, err))) {
+      cs__pts_release(&pts);
+      break;
+    }
+    cs__vec_push(&w.groups, g);
+    cs__pts fit = {0};
+    for (size_t k = 0; k < pts.n; k += 2) cs__pts_add(&fit, pts.x[k], pts.y[k]);
+    cs__pts_finish(&fit);
+    dvec d = {0};
+    for (size_t k = 0; k < pts.n; k++) {
+      bool is_fit = k % 2 == 0;
+      cs__vec_push(&w.s, ((sample){(int)w.groups.n - 1, OP_COMM, pts.x[k], 0, pts.y[k], is_fit}));
+      if (!is_fit && pts.y[k] > 0) cs__vec_push(&d.v, 100.0 * fabs(cs__pts_at(&fit, pts.x[k]) - pts.y[k]) / pts.y[k]);
+    }
+    cs__vec_push(&prof, d);
+    cs__pts_release(&fit);
+    cs__pts_release(&pts);
+  }
+  if (!rc && w.groups.n) {
+    double p[NP] = {0};
+    p[P_COMM] = w.groups.v[0].rl.eff_comm;
+    p[P_COMM_LAT] = w.groups.v[0].rl.tp_lat_s * 1e6;
+    for (size_t g = 0; g < w.groups.n; g++) {
+      /* keep everything but the communication factors as initialised */
+      p[0] = w.groups.v[g].rl.eff_c, p[1] = w.groups.v[g].rl.eff_m, p[2] = w.groups.v[g].rl.lat_s * 1e6;
+    }
+    static const int comm_params[] = {P_COMM, P_COMM_LAT};
+    cs__check_fit cf = {0};
+    snprintf(cf.device, sizeof cf.device, "%s", net->name);
+    cs__roofline_device_factors(dev, &cf.f);
+    cf.mean_abs_log_err = fit(&w, p, comm_params, 2, K_COMM);
+    loss(&w, p, K_COMM, &cf.nfit);
+    cf.f.eff_comm = p[P_COMM];
+    cf.comm_lat_us = p[P_COMM_LAT];
+    cf.is_network = true;
+    for (size_t g = 0; g < w.groups.n; g++) {
+      dvec rl = {0};
+      for (size_t i = 0; i < w.s.n; i++) {
+        const sample *sm = &w.s.v[i];
+        if (sm->fit || sm->group != (int)g || sm->ms <= 0) continue;
+        cs__vec_push(&rl.v, 100.0 * fabs(rl_predict(&w.groups.v[g], sm) - sm->ms) / sm->ms);
+      }
+      cs__check_row row = {0};
+      snprintf(row.device, sizeof row.device, "%s", net->name);
+      snprintf(row.model, sizeof row.model, "-");
+      snprintf(row.op, sizeof row.op, "all_reduce_tp%d", w.groups.v[g].tp);
+      row.n = (int)rl.v.n;
+      cs__median_p90(prof.v[g].v.v, prof.v[g].v.n, &row.prof_med, &row.prof_p90);
+      cs__median_p90(rl.v.v, rl.v.n, &row.rl_med, &row.rl_p90);
+      cs__vec_push(&out->rows, row);
+      free(rl.v.v);
+    }
+    cs__vec_push(&out->fits, cf);
+  }
+  for (size_t i = 0; i < prof.n; i++) free(prof.v[i].v.v);
+  free(prof.v);
+  free(w.groups.v);
+  free(w.s.v);
+  cs__csvtab_release(&t);
+  free(data);
+  return rc;
+}
+
 int cs__predictor_check(const char *profiling_dir, const cs_catalog *cat, const char *device, const char *model,
                         bool fit_scales, cs__check_result *out, cs_err *err) {
   memset(out, 0, sizeof *out);
@@ -461,6 +572,24 @@ int cs__predictor_check(const char *profiling_dir, const cs_catalog *cat, const 
   }
   free_list(devs, nd);
   free(compute);
+  /* node types: all-reduce profiles of the networks whose device is checked */
+  char *netdir = cs__path_join(profiling_dir, "network");
+  char **nets;
+  size_t nn = list_dir(netdir, true, &nets);
+  for (size_t i = 0; i < nn && !rc && !model; i++) {
+    const cs_network *net = NULL;
+    const cs_device *dev = NULL;
+    if (cs_catalog_find_network(cat, nets[i], &net, NULL) || !net->device ||
+        cs_catalog_find_device(cat, net->device, &dev, NULL))
+      continue;
+    if (want && dev != want) continue;
+    char *nd2 = cs__path_join(netdir, nets[i]), *ar = cs__path_join(nd2, "all_reduce.csv");
+    if (cs__path_exists(ar)) rc = check_network(ar, net, dev, out, err);
+    free(ar);
+    free(nd2);
+  }
+  free_list(nets, nn);
+  free(netdir);
   if (!rc && (!any || !out->rows.n))
     rc = cs_err_set(err, CS_ENOENT, "%s: no mlp.csv profiles%s%s%s%s", profiling_dir, device ? " for device " : "",
                     device ? device : "", model ? " and model " : "", model ? model : "");

@@ -13,6 +13,8 @@
  *     kv_cache_size; the roofline's FlashAttention efficiency is fitted likewise.
  * The roofline's per-kernel memory scales are the built-in constants unless fit_scales is set
  * (then they are refitted per device too: how the constants were derived).
+ * Node types (network/<name>/all_reduce.csv, for the checked devices, when no --model filter):
+ * the same hold-out over message sizes per TP, fitting eff_comm and the per-step latency.
  * Reported per (device, model, op): count, median and P90 absolute percentage error.
  * Ownership: cs__check_result is caller-owned; _release frees it. */
 #ifndef CS_PREDICTOR_CHECK_H
@@ -37,6 +39,8 @@ typedef struct cs__check_fit {
   double attn_eff;             /* 0 when the device has no attention profile */
   double attn_lat_us;          /* fixed cost of an attention kernel */
   double overlap_n;            /* GEMM compute/memory overlap exponent used */
+  bool is_network;             /* a node type's all-reduce fit: f.eff_comm and comm_lat_us */
+  double comm_lat_us;          /* per ring step */
   double scales[CS__RL_NSCALE];/* per-kernel memory scales used (refitted with fit_scales) */
   int nfit;
   double mean_abs_log_err;

@@ -29,7 +29,9 @@ const char *cs__tok_op_name(int op) { return op >= 0 && op < CS__NUM_TOK_OPS ? t
 /* ---- efficiency factors ------------------------------------------------------------------ */
 /* Fitted by `capsearch predictor check` (check.c) to Vidur's mlp.csv profiles (microsoft/vidur
  * 25e0082d, 8 models × TP 1-8, every other num_tokens point), 2026-11-23. eff_comm is the
- * fraction of the link bandwidth a ring all-reduce reaches (0.70: a guess, not yet fitted). */
+ * fraction of the link bandwidth a ring all-reduce reaches, fitted to all_reduce.csv: the mean of
+ * the device's node types (a100_dgx 0.49, a100_pairwise_nvlink 0.74; h100_dgx 0.70,
+ * h100_pairwise_nvlink 0.77); a40 has no all-reduce profile and takes a100's. */
 typedef struct builtin_factors {
   const char *prefix; /* device catalog names starting with this */
   const char *arch;
@@ -37,9 +39,9 @@ typedef struct builtin_factors {
 } builtin_factors;
 
 static const builtin_factors builtin[] = {
-    {"a100", "ampere", 0.732, 0.808, 0.70, 5.70, 1.75},
-    {"h100", "hopper", 0.738, 0.942, 0.70, 6.10, 1.60},
-    {"a40", "ampere", 0.786, 0.800, 0.70, 3.45, 1.50},
+    {"a100", "ampere", 0.732, 0.808, 0.61, 5.70, 1.75},
+    {"h100", "hopper", 0.738, 0.942, 0.73, 6.10, 1.60},
+    {"a40", "ampere", 0.786, 0.800, 0.61, 3.45, 1.50},
 };
 #define NBUILTIN (sizeof builtin / sizeof builtin[0])
 
@@ -160,6 +162,13 @@ int cs__roofline_init(cs__roofline *r, const cs_model *m, const cs_device *dev, 
     inter = net->inter_bw_gbps > 0 ? net->inter_bw_gbps : intra;
     inter_lat = net->inter_latency_us > 0 ? net->inter_latency_us : intra_lat;
     if (net->devices_per_node > 0) per_node = net->devices_per_node;
+  }
+  /* NVLink-bridged pairs (Vidur's *_pairwise_nvlink nodes): a ring over more than one pair
+   * crosses PCIe between the pairs and runs at PCIe speed (Vidur's all_reduce.csv: TP4 reaches
+   * 24 GB/s on a100, 49 GB/s on h100 against 195 GB/s at TP2). PCIe 5 on hopper and later. */
+  if (net && net->topology && strstr(net->topology, "pairwise") && tp > 2 && tp <= per_node) {
+    double pcie = dev->arch && (!strcmp(dev->arch, "hopper") || !strcmp(dev->arch, "blackwell")) ? 64.0 : 32.0;
+    if (pcie < intra) intra = pcie;
   }
   r->tp_bps = (tp <= per_node ? intra : inter) * 1e9;
   r->tp_lat_s = (tp <= per_node ? intra_lat : inter_lat) * 1e-6;
