@@ -242,6 +242,15 @@ void cs__run_job(const cs__plan *plan, const cs__runner_opts *o, size_t ji, doub
   }
   res->has_answer = cs__search_answer(&search, &res->answer_qps, &res->answer_replicas);
   res->status = res->has_answer ? CS_JOB_OK : CS_JOB_NO_PASS;
+  if (res->has_answer && sc->search_for == CS_SEARCH_QPS && !search.found) {
+    /* every probe passed: the answer is only a lower bound (few requests arrive as one burst
+     * at high QPS, or the iterations ran out while doubling) */
+    cs__sbuf sb;
+    cs__sbuf_init(&sb);
+    cs__sbuf_addf(&sb, "lower bound: all %d probes passed (raise --max-iterations or num_requests)", search.nprobes);
+    res->reason = cs__sbuf_detach(&sb);
+    cs__sbuf_release(&sb);
+  }
   if (!res->has_answer) {
     cs__sbuf sb;
     cs__sbuf_init(&sb);
