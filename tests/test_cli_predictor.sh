@@ -54,6 +54,17 @@ if [ ! -d "$DATA/profiling/compute" ]; then
   exit $fail
 fi
 
+# ---- concurrent writers of one cache entry ---------------------------------------------------
+pt() { "$CAPSEARCH" predictor time --model Llama-2-70b-hf --device a100 --network a100_pairwise_nvlink --tp 2 \
+  --predictor profile --profiling-dir "$DATA/profiling" --cache-dir "$T/cache" --batch 512@0p,1@1000 "$@"; }
+for i in 1 2 3 4; do pt >"$T/w$i" 2>&1 & done
+wait
+for i in 1 2 3 4; do check "concurrent builder $i succeeded" grep -q "^stage_time_ms" "$T/w$i"; done
+check "one complete cache entry, no temporary files" test "$(ls "$T/cache" | wc -l)" -eq 1 -a "$(ls "$T/cache" | grep -c '^profile-[0-9a-f]*\.tbl$')" -eq 1
+pt >"$T/w5" 2>&1
+check "a later run loads the entry" grep -q "tables loaded from cache" "$T/w5"
+check "cached and built tables give the same time" test "$(grep '^stage_time_ms' "$T/w5")" = "$(grep '^stage_time_ms' "$T/w1")"
+
 # ---- predictor check on Vidur's profiles --------------------------------------------------------
 for dev in a100 h100; do
   "$CAPSEARCH" predictor check --profiling-dir "$DATA/profiling" --device $dev --csv >"$T/$dev.csv" 2>"$T/$dev.err"; rc=$?
