@@ -122,6 +122,17 @@ sed 's/identifier: meta-llama/identifier: meta-lama/' "$T/sweep.yml" > "$T/bad4.
 "$BIN" --config "$T/sweep.yml" --output-dir "$T/o4" --shard 2/2 > /dev/null 2> "$T/bad5.err"; rc=$?
 [ $rc -eq 2 ] && ok "bad --shard refused" || fail "bad --shard rc=$rc"
 
+# a simulation that fails (trace rows longer than max_seq_len): job failed with reason, exit 1
+sed 's/max_seq_len: 8192/max_seq_len: 256/' "$T/sweep.yml" > "$T/fail.yml"
+"$BIN" --config "$T/fail.yml" --output-dir "$T/of" $OPTS 2> "$T/fail.err"; rc=$?
+[ $rc -eq 1 ] && [ "$(grep -c ',failed,.*exceeds max_seq_len' "$T/of/results.csv")" -eq 4 ] && ok "failed jobs: exit 1, reason in results.csv" \
+  || { fail "failed jobs rc=$rc"; cat "$T/fail.err"; cat "$T/of/results.csv"; }
+# --wall-budget: stops starting probes, exit 130, unfinished jobs pending; a rerun finishes them
+"$BIN" --config "$T/sweep.yml" --output-dir "$T/wb" --wall-budget 0.001 $OPTS 2> "$T/wb.err"; rc=$?
+[ $rc -eq 130 ] && grep -q ',pending,' "$T/wb/results.csv" && ok "wall budget: exit 130, pending rows" || { fail "wall budget rc=$rc"; cat "$T/wb.err"; }
+"$BIN" --config "$T/sweep.yml" --output-dir "$T/wb" $OPTS 2> /dev/null || fail "rerun after wall budget"
+cmp -s "$T/o2/results.csv" "$T/wb/results.csv" && ok "rerun after wall budget completes the same results" || fail "wall-budget rerun differs"
+
 # the seed's sweep: 336 jobs and Vidur's hashes (trace files only need to be readable here)
 mkdir -p "$T/seed/data/processed_traces"
 cp "$SRC/configs/seed-sweep.yml" "$T/seed/sweep.yml"
