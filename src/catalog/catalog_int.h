@@ -1,0 +1,45 @@
+/* Internal contracts of the catalog module (the .c files of src/catalog only).
+ * Ownership: strings a parser stores in a cs_model/cs_device/cs_network are copied into the
+ * arena the caller passes; nothing points into a cs__ydoc after loading. */
+#ifndef CS_CATALOG_INT_H
+#define CS_CATALOG_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "capsearch/catalog.h"
+#include "util/arena.h"
+#include "util/yaml.h"
+
+/* Bytes per element of a dtype or quantization name ("bfloat16", "fp16", "fp8_e4m3", "int4",
+ * "float32", ...); 0 when the name is unknown. Case-insensitive. */
+double cs__dtype_bytes(const char *name);
+/* The dtype names cs__dtype_bytes knows, for "expected one of" messages. */
+const char *cs__dtype_names(void);
+
+/* Checks a model's architecture numbers and fills the derived fields (head_dim, weight_bytes,
+ * num_params when 0, attention defaults). `where` prefixes messages ("models.yaml:12:5: model
+ * 'x'"). Fails with CS_ECONFIG naming the offending field. */
+int cs__model_finish(cs_model *m, const char *where, cs_err *err);
+/* Total parameters from the architecture: embeddings, LM head unless tied, attention (MHA/GQA/
+ * MLA), dense or MoE MLP (routed + shared experts + router), norms. */
+int64_t cs__model_param_count(const cs_model *m);
+
+/* One architecture's sanity limits from devices.yaml `architectures:`. */
+typedef struct cs__arch_limit {
+  const char *name;
+  double max_dense_tflops_bf16;
+  bool fp8;
+} cs__arch_limit;
+
+/* Parsers of one catalog entry (a YAML mapping). Aliases are returned NULL-terminated, in the
+ * arena. Errors name file:line:col. */
+int cs__parse_model(const cs__ydoc *d, const cs__ynode *map, cs__arena *mem, cs_model *out,
+                    const char ***aliases, cs_err *err);
+int cs__parse_device(const cs__ydoc *d, const cs__ynode *map, cs__arena *mem, const cs__arch_limit *archs,
+                     size_t narchs, cs_device *out, const char ***aliases, cs_err *err);
+int cs__parse_network(const cs__ydoc *d, const cs__ynode *map, cs__arena *mem, cs_network *out, cs_err *err);
+int cs__parse_arch(const cs__ydoc *d, const cs__ynode *key, const cs__ynode *map, cs__arena *mem,
+                   cs__arch_limit *out, cs_err *err);
+
+#endif

@@ -1,0 +1,232 @@
+/* Hugging Face config.json -> cs_model. Reads the keys transformers' config classes use (with
+ * the older GPT-style spellings as fallbacks), multimodal wrappers' text_config, MoE and MLA
+ * keys, and quantization_config for the bytes per weight. Missing keys fail naming
+ * file:line:col and the key. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "catalog/catalog_int.h"
+#include "util/fs.h"
+#include "util/sbuf.h"
+
+typedef struct hf_model {
+  cs_model m; /* first, so cs_model_free can recover the wrapper */
+  cs__arena mem;
+} hf_model;
+
+typedef struct reader {
+  const cs__ydoc *d;
+  const cs__ynode *cfg;  /* the map holding the text model's keys */
+  const cs__ynode *root; /* the top-level map */
+  cs_err *err;
+} reader;
+
+/* First present, non-null key of `keys` in the text config (then the root). */
+static const cs__ynode *get_any(const reader *r, const char *const *keys, const char **which) {
+  for (int pass = 0; pass < 2; pass++) {
+    const cs__ynode *m = pass ? r->root : r->cfg;
+    if (pass && m == r->cfg) break;
+    for (size_t i = 0; keys[i]; i++) {
+      const cs__ynode *v = cs__ymap_get(m, keys[i]);
+      if (v && !cs__y_is_null(v)) {
+        if (which) *which = keys[i];
+        return v;
+      }
+    }
+  }
+  return NULL;
+}
+
+/* Reads an integer key; when absent: error if required (naming keys[0]), else leaves *out. */
+static int get_int(const reader *r, const char *const *keys, bool required, const char *meaning, int *out) {
+  const char *which = keys[0];
+  const cs__ynode *v = get_any(r, keys, &which);
+  if (!v) {
+    if (!required) return 0;
+    char w[512];
+    cs__y_where(r->d, r->cfg, w, sizeof w);
+    return cs_err_set(r->err, CS_EPARSE, "%s: missing key '%s' (%s)", w, keys[0], meaning);
+  }
+  int64_t iv;
+  int rc = cs__y_int(r->d, v, which, &iv, r->err);
+  if (rc) return rc;
+  if (iv < 0 || iv > 2000000000) {
+    char w[512];
+    cs__y_where(r->d, v, w, sizeof w);
+    return cs_err_set(r->err, CS_EPARSE, "%s: %s: expected a non-negative integer, got %lld", w, which, (long long)iv);
+  }
+  *out = (int)iv;
+  return 0;
+}
+
+static const char *get_str(const reader *r, const char *const *keys) {
+  const cs__ynode *v = get_any(r, keys, NULL);
+  return v && v->kind == CS_Y_SCALAR ? v->str : NULL;
+}
+
+/* Architectures with a plain (2-matrix) MLP and LayerNorm, and those whose attention and MLP
+ * read the same norm in parallel (no post-attention norm). Everything else is Llama-like. */
+static bool arch_matches(const char *arch, const char *const *prefixes) {
+  for (size_t i = 0; prefixes[i]; i++)
+    if (!strncmp(arch, prefixes[i], strlen(prefixes[i]))) return true;
+  return false;
+}
+static const char *const plain_mlp_archs[] = {"Phi", "GPT2", "GPTNeoX", "GPTJ", "OPT", "Bloom",
+                                              "Falcon", "GPTBigCode", "Starcoder2", "MPT", NULL};
+static const char *const parallel_archs[] = {"Phi", "GPTJ", "Falcon", "GPTNeoX", NULL};
+
+/* Bytes per weight from quantization_config (anchors §3.1 step 1), 0 when none applies. */
+static double quant_bytes(const reader *r) {
+  const cs__ynode *q = cs__ymap_get(r->root, "quantization_config");
+  if (!q || q->kind != CS_Y_MAP) q = cs__ymap_get(r->cfg, "quantization_config");
+  if (!q || q->kind != CS_Y_MAP) return 0;
+  const cs__ynode *bits = cs__ymap_get(q, "bits");
+  int64_t b;
+  if (bits && !cs__y_int(r->d, bits, "bits", &b, NULL) && b > 0 && b <= 32) return (double)b / 8;
+  const cs__ynode *grp = cs__ymap_get(cs__ymap_get(cs__ymap_get(q, "config_groups"), "group_0"), "weights");
+  const cs__ynode *nb = cs__ymap_get(grp, "num_bits");
+  if (nb && !cs__y_int(r->d, nb, "num_bits", &b, NULL) && b > 0 && b <= 32) return (double)b / 8;
+  bool flag;
+  const cs__ynode *l4 = cs__ymap_get(q, "load_in_4bit");
+  if (l4 && !cs__y_bool(r->d, l4, "load_in_4bit", &flag, NULL) && flag) return 0.5;
+  const cs__ynode *l8 = cs__ymap_get(q, "load_in_8bit");
+  if (l8 && !cs__y_bool(r->d, l8, "load_in_8bit", &flag, NULL) && flag) return 1;
+  const cs__ynode *qm = cs__ymap_get(q, "quant_method");
+  if (qm && qm->kind == CS_Y_SCALAR) return cs__dtype_bytes(qm->str);
+  return 0;
+}
+
+/* Default name: _name_or_path when it looks like an HF id, else the config's directory name. */
+static const char *model_name(const reader *r, const char *path, cs__arena *mem) {
+  const cs__ynode *np = cs__ymap_get(r->root, "_name_or_path");
+  if (np && np->kind == CS_Y_SCALAR && np->str[0] && np->str[0] != '/' && np->str[0] != '.')
+    return cs__arena_strdup(mem, np->str);
+  char *dir = cs__path_dirname(path);
+  const char *base = strrchr(dir, '/');
+  base = base ? base + 1 : dir;
+  const char *out = cs__arena_strdup(mem, strcmp(base, ".") ? base : path);
+  free(dir);
+  return out;
+}
+
+static int read_model(const reader *r, const char *path, cs__arena *mem, cs_model *m) {
+  static const char *const k_layers[] = {"num_hidden_layers", "n_layer", "num_layers", "n_layers", NULL};
+  static const char *const k_hidden[] = {"hidden_size", "n_embd", "d_model", NULL};
+  static const char *const k_heads[] = {"num_attention_heads", "n_head", "n_heads", NULL};
+  static const char *const k_kv[] = {"num_key_value_heads", "multi_query_group_num", "n_head_kv", "num_kv_heads", NULL};
+  static const char *const k_hd[] = {"head_dim", NULL};
+  static const char *const k_inter[] = {"intermediate_size", "n_inner", "ffn_hidden_size", "ffn_dim", NULL};
+  static const char *const k_vocab[] = {"vocab_size", "padded_vocab_size", NULL};
+  static const char *const k_pos[] = {"max_position_embeddings", "n_positions", "seq_length",
+                                      "max_sequence_length", NULL};
+  static const char *const k_experts[] = {"num_local_experts", "n_routed_experts", "num_experts", NULL};
+  static const char *const k_topk[] = {"num_experts_per_tok", "moe_topk", NULL};
+  static const char *const k_moe_h[] = {"moe_intermediate_size", NULL};
+  static const char *const k_shared[] = {"n_shared_experts", NULL};
+  static const char *const k_first[] = {"first_k_dense_replace", NULL};
+  static const char *const k_kvl[] = {"kv_lora_rank", NULL};
+  static const char *const k_ql[] = {"q_lora_rank", NULL};
+  static const char *const k_rope[] = {"qk_rope_head_dim", NULL};
+  static const char *const k_nope[] = {"qk_nope_head_dim", NULL};
+  static const char *const k_v[] = {"v_head_dim", NULL};
+  static const char *const k_dtype[] = {"torch_dtype", "dtype", NULL};
+  static const char *const k_act[] = {"hidden_act", "activation_function", NULL};
+  static const char *const k_type[] = {"model_type", NULL};
+  int rc;
+  if ((rc = get_int(r, k_layers, true, "the number of transformer layers", &m->num_layers))) return rc;
+  if ((rc = get_int(r, k_hidden, true, "the hidden size", &m->hidden))) return rc;
+  if ((rc = get_int(r, k_heads, true, "the number of attention heads", &m->num_q_heads))) return rc;
+  if ((rc = get_int(r, k_kv, false, "", &m->num_kv_heads))) return rc;
+  const cs__ynode *mq = get_any(r, (const char *const[]){"multi_query", NULL}, NULL);
+  bool multi_query = false;
+  if (mq && !cs__y_bool(r->d, mq, "multi_query", &multi_query, NULL) && multi_query && !m->num_kv_heads)
+    m->num_kv_heads = 1;
+  if ((rc = get_int(r, k_hd, false, "", &m->head_dim))) return rc;
+  if ((rc = get_int(r, k_experts, false, "", &m->num_experts))) return rc;
+  if ((rc = get_int(r, k_moe_h, false, "", &m->moe_mlp_hidden))) return rc;
+  /* intermediate_size is required unless every layer is MoE with its own expert width */
+  bool need_inter = !(m->num_experts > 0 && m->moe_mlp_hidden > 0);
+  if ((rc = get_int(r, k_inter, need_inter, "the MLP width", &m->mlp_hidden))) return rc;
+  if ((rc = get_int(r, k_vocab, true, "the vocabulary size", &m->vocab))) return rc;
+  if ((rc = get_int(r, k_pos, true, "the longest context the model supports", &m->max_positions))) return rc;
+  if (m->num_experts > 0) {
+    if ((rc = get_int(r, k_topk, true, "experts each token is routed to", &m->experts_per_token))) return rc;
+    if ((rc = get_int(r, k_shared, false, "", &m->num_shared_experts))) return rc;
+    if ((rc = get_int(r, k_first, false, "", &m->first_dense_layers))) return rc;
+  }
+  if ((rc = get_int(r, k_kvl, false, "", &m->kv_lora_rank))) return rc;
+  if (m->kv_lora_rank > 0) {
+    if ((rc = get_int(r, k_ql, false, "", &m->q_lora_rank))) return rc;
+    if ((rc = get_int(r, k_rope, true, "MLA rotary head dim", &m->qk_rope_head_dim))) return rc;
+    if ((rc = get_int(r, k_nope, true, "MLA non-rotary head dim", &m->qk_nope_head_dim))) return rc;
+    if ((rc = get_int(r, k_v, true, "MLA value head dim", &m->v_head_dim))) return rc;
+    m->head_dim = m->qk_nope_head_dim + m->qk_rope_head_dim;
+  }
+  const cs__ynode *archs = cs__ymap_get(r->root, "architectures");
+  if (archs && archs->kind == CS_Y_SEQ && archs->n > 0 && archs->items[0]->kind == CS_Y_SCALAR)
+    m->architecture = cs__arena_strdup(mem, archs->items[0]->str);
+  else
+    m->architecture = "unknown";
+  const char *s;
+  if ((s = get_str(r, k_type))) m->family = cs__arena_strdup(mem, s);
+  if ((s = get_str(r, k_act))) m->activation = cs__arena_strdup(mem, s);
+  if ((s = get_str(r, k_dtype))) {
+    if (cs__dtype_bytes(s) <= 0) {
+      char w[512];
+      cs__y_where(r->d, get_any(r, k_dtype, NULL), w, sizeof w);
+      return cs_err_set(r->err, CS_EPARSE, "%s: unknown torch_dtype '%s' (expected one of: %s)", w, s,
+                        cs__dtype_names());
+    }
+    m->dtype = cs__arena_strdup(mem, s);
+  }
+  const cs__ynode *tie = get_any(r, (const char *const[]){"tie_word_embeddings", NULL}, NULL);
+  if (tie && (rc = cs__y_bool(r->d, tie, "tie_word_embeddings", &m->tie_embeddings, r->err))) return rc;
+  m->gated_mlp = !arch_matches(m->architecture, plain_mlp_archs);
+  m->post_attn_norm = !arch_matches(m->architecture, parallel_archs);
+  m->norm = m->gated_mlp ? "rms" : "layer";
+  m->weight_bytes = quant_bytes(r);
+  m->name = model_name(r, path, mem);
+  const char *slash = strrchr(m->name, '/');
+  m->short_name = slash ? slash + 1 : m->name;
+  m->source = cs__arena_strdup(mem, path);
+  return 0;
+}
+
+int cs_model_load_hf_config(const char *path, cs_model **out, cs_err *err) {
+  *out = NULL;
+  cs__ydoc doc = {0};
+  int rc = cs__ydoc_load_file(&doc, path, err);
+  if (rc) return rc;
+  hf_model *hm = cs__xcalloc(1, sizeof *hm);
+  cs__arena_init(&hm->mem, 4096);
+  reader r = {&doc, doc.root, doc.root, err};
+  if (!doc.root) {
+    rc = cs_err_set(err, CS_EPARSE, "%s: empty file (expected a Hugging Face config.json object)", path);
+    goto out;
+  }
+  if ((rc = cs__y_expect(&doc, doc.root, CS_Y_MAP, "config.json top level", err))) goto out;
+  const cs__ynode *tc = cs__ymap_get(doc.root, "text_config");
+  if (tc && tc->kind == CS_Y_MAP) r.cfg = tc; /* multimodal wrapper (Mistral3, Llava, ...) */
+  if ((rc = read_model(&r, path, &hm->mem, &hm->m))) goto out;
+  char where[1100];
+  snprintf(where, sizeof where, "%s", path);
+  rc = cs__model_finish(&hm->m, where, err);
+  if (rc) rc = CS_EPARSE;
+out:
+  cs__ydoc_free(&doc);
+  if (rc) {
+    cs_model_free(&hm->m);
+    return rc;
+  }
+  *out = &hm->m;
+  return 0;
+}
+
+void cs_model_free(cs_model *m) {
+  if (!m) return;
+  hf_model *hm = (hf_model *)(void *)m;
+  cs__arena_release(&hm->mem);
+  free(hm);
+}

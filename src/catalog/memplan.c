@@ -1,0 +1,218 @@
+/* Memory capacity planning (include/capsearch/memplan.h).
+ *  - CS_ENGINE_VIDUR: Vidur V1's planner, vidur-semantics §5.2, reproduced operation by
+ *    operation (same integer divisions, same float order, Python's float floor division) so
+ *    that KV block counts equal Vidur's: the simulator sizes each replica's KV pool with it.
+ *  - CS_ENGINE_VLLM: llm-d config_explorer's capacity planner (anchors §3.1) with the §3.3
+ *    fixes: explicit KV dtype, ceil(kv_heads/TP) KV-head replication, MLA latent replicated on
+ *    every TP rank, per-architecture activation constants, non-torch memory by TP, and
+ *    gpu_memory_utilization as a fraction of total memory (vLLM's meaning). */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "capsearch/memplan.h"
+#include "catalog/catalog_int.h"
+
+#define GIB 1073741824.0
+
+void cs_memplan_input_defaults(cs_memplan_input *in) {
+  memset(in, 0, sizeof *in);
+  in->tp = in->pp = in->dp = 1;
+  in->gpu_memory_utilization = 0.9;
+  in->memory_margin = 0.1;
+  in->block_size = 16;
+  in->engine = CS_ENGINE_VLLM;
+}
+
+/* Python's float // (Objects/floatobject.c float_floor_div), so Vidur's
+ * `(available - weights) // kv_per_token` rounds exactly as it does in Python. */
+static double py_floordiv(double vx, double wx) {
+  double mod = fmod(vx, wx);
+  double div = (vx - mod) / wx;
+  if (mod != 0.0 && ((wx < 0) != (mod < 0))) div -= 1.0;
+  if (div != 0.0) {
+    double fl = floor(div);
+    if (div - fl > 0.5) fl += 1.0;
+    return fl;
+  }
+  return copysign(0.0, vx / wx);
+}
+
+static int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+/* llm-d activation constants (GiB per replica, anchors §3.1 step 6): tier 1 by architecture,
+ * tier 2 by kind. Constant in context length and batch, TP-invariant. */
+static double activation_gib(const cs_model *m) {
+  const char *a = m->architecture ? m->architecture : "";
+  if (!strcmp(a, "LlamaForCausalLM")) return 4.8;
+  if (!strcmp(a, "Qwen2ForCausalLM") || !strcmp(a, "Qwen3ForCausalLM")) return 5.6;
+  if (!strcmp(a, "Mistral3ForConditionalGeneration") || !strcmp(a, "PixtralForConditionalGeneration")) return 2.5;
+  if (m->num_experts > 0) return 8.0;
+  if (strstr(a, "ConditionalGeneration")) return 2.5; /* multimodal */
+  return 5.5;
+}
+
+/* CUDA context, NCCL buffers and allocator slack outside PyTorch's pool (llm-d: 0.15 / 0.6). */
+static double non_torch_gib(int tp) { return tp >= 2 ? 0.6 : 0.15; }
+
+static int check_input(const cs_memplan_input *in, cs_err *err) {
+  if (!in->model || !in->device) return cs_err_set(err, CS_EINVAL, "memory plan: model and device are required");
+  const cs_model *m = in->model;
+  if (in->tp < 1 || in->pp < 1 || in->dp < 1)
+    return cs_err_set(err, CS_ERANGE, "memory plan: tp, pp and dp must be >= 1 (got tp %d, pp %d, dp %d)", in->tp,
+                      in->pp, in->dp);
+  if (in->max_model_len < 0)
+    return cs_err_set(err, CS_ERANGE, "memory plan: max_model_len must be positive, got %lld",
+                      (long long)in->max_model_len);
+  if (in->block_size < 1) return cs_err_set(err, CS_ERANGE, "memory plan: block_size must be >= 1");
+  if (in->engine == CS_ENGINE_VLLM && !(in->gpu_memory_utilization > 0 && in->gpu_memory_utilization <= 1))
+    return cs_err_set(err, CS_ERANGE, "memory plan: gpu_memory_utilization must be in (0, 1], got %g",
+                      in->gpu_memory_utilization);
+  if (in->engine == CS_ENGINE_VIDUR && !(in->memory_margin >= 0 && in->memory_margin < 1))
+    return cs_err_set(err, CS_ERANGE, "memory plan: memory_margin must be in [0, 1), got %g", in->memory_margin);
+  if (in->weight_bytes < 0 || in->kv_bytes < 0)
+    return cs_err_set(err, CS_ERANGE, "memory plan: weight_bytes and kv_bytes must be >= 0");
+  if (in->tp > 1 && m->no_tensor_parallel)
+    return cs_err_set(err, CS_ECONFIG, "model '%s' does not support tensor parallelism (TP must be 1, got %d)",
+                      m->name, in->tp);
+  int valid[64];
+  int nv = cs_model_valid_tp(m, in->tp, valid, 64);
+  if (nv == 0 || valid[nv - 1] != in->tp) {
+    int all[64];
+    int na = cs_model_valid_tp(m, 64, all, 64);
+    char list[256] = "";
+    size_t len = 0;
+    for (int i = 0; i < na && len + 8 < sizeof list; i++)
+      len += (size_t)snprintf(list + len, sizeof list - len, "%s%d", i ? ", " : "", all[i]);
+    if (m->num_q_heads % in->tp)
+      return cs_err_set(err, CS_ECONFIG,
+                        "TP %d does not divide the %d attention heads of '%s' (valid TP sizes: %s)", in->tp,
+                        m->num_q_heads, m->name, list);
+    return cs_err_set(err, CS_ECONFIG,
+                      "TP %d and the %d KV heads of '%s' do not divide one another (valid TP sizes: %s)", in->tp,
+                      m->num_kv_heads, m->name, list);
+  }
+  if (in->pp > m->num_layers)
+    return cs_err_set(err, CS_ECONFIG, "PP %d exceeds the %d layers of '%s'", in->pp, m->num_layers, m->name);
+  if (in->engine == CS_ENGINE_VIDUR) {
+    if (m->num_layers % in->pp)
+      return cs_err_set(err, CS_ECONFIG, "PP %d does not divide the %d layers of '%s' (Vidur needs equal stages)",
+                        in->pp, m->num_layers, m->name);
+    if (m->num_experts > 0 || m->kv_lora_rank > 0)
+      return cs_err_set(err, CS_ECONFIG,
+                        "the Vidur memory planner does not model %s (model '%s'); use the vllm engine",
+                        m->num_experts > 0 ? "mixture-of-experts MLPs" : "multi-head latent attention", m->name);
+  } else if (in->engine != CS_ENGINE_VLLM) {
+    return cs_err_set(err, CS_EINVAL, "memory plan: unknown engine %d", (int)in->engine);
+  }
+  return 0;
+}
+
+/* Vidur V1 (§5.2). head_dim = E / q_heads as Vidur computes it; weights 2 bytes (fp16) and KV
+ * 2 bytes unless the input overrides them. */
+static void plan_vidur(const cs_memplan_input *in, int64_t T, cs_memplan *o) {
+  const cs_model *m = in->model;
+  const int64_t E = m->hidden, L = m->num_layers, H = m->mlp_hidden;
+  const int64_t hd = E / m->num_q_heads;
+  const int64_t q_tp = m->num_q_heads / in->tp;
+  const int64_t kv_tp = ceil_div(m->num_kv_heads, in->tp);
+  const int64_t mats = m->gated_mlp ? 3 : 2;
+  const int64_t per_layer = E * hd * (q_tp + 2 * kv_tp) + E * hd * q_tp + mats * E * H / in->tp;
+  const int64_t params_dev = per_layer * (L / in->pp);
+  const double wb = in->weight_bytes > 0 ? in->weight_bytes : 2.0;
+  const double kvb = in->kv_bytes > 0 ? in->kv_bytes : 2.0;
+  const double avail = in->device->memory_gib * GIB * (1.0 - in->memory_margin);
+  const double weights = wb * (double)params_dev;
+  const double kv_per_token = kvb * 2.0 * (double)hd * (double)kv_tp * (double)(L / in->pp);
+  double tokens = py_floordiv(avail - weights, kv_per_token);
+  if (tokens < 0) tokens = 0;
+  o->usable_gib = avail / GIB;
+  o->weights_gib = weights / GIB;
+  o->kv_gib = avail > weights ? (avail - weights) / GIB : 0;
+  o->kv_bytes_per_token = kvb * 2.0 * (double)hd * (double)m->num_kv_heads * (double)L;
+  o->kv_bytes_per_token_gpu = kv_per_token;
+  o->kv_tokens = (int64_t)tokens;
+  o->num_blocks = o->kv_tokens / in->block_size;
+  if (weights >= avail)
+    o->why = "the weights alone exceed the usable memory (total x (1 - memory margin))";
+  else if (o->kv_tokens < T)
+    o->why = "the KV cache cannot hold one request of max_model_len tokens";
+}
+
+/* llm-d config_explorer with the §3.3 fixes, per GPU. */
+static void plan_vllm(const cs_memplan_input *in, int64_t T, cs_memplan *o) {
+  const cs_model *m = in->model;
+  const int n = in->tp * in->pp;
+  const double wb = in->weight_bytes > 0 ? in->weight_bytes : m->weight_bytes;
+  double kvb = in->kv_bytes > 0 ? in->kv_bytes : cs__dtype_bytes(m->dtype); /* "auto" = model dtype */
+  if (kvb <= 0) kvb = 2;
+  const int64_t L = m->num_layers;
+  const int64_t L_stage = ceil_div(L, in->pp); /* the fullest pipeline stage */
+  if (m->kv_lora_rank > 0) {
+    const double lat = (double)(m->kv_lora_rank + m->qk_rope_head_dim) * kvb; /* one latent per token per layer */
+    o->kv_bytes_per_token = (double)L * lat;
+    o->kv_bytes_per_token_gpu = (double)L_stage * lat; /* replicated on every TP rank */
+  } else {
+    const double head = 2.0 * (double)m->head_dim * kvb; /* K and V */
+    o->kv_bytes_per_token = (double)L * (double)m->num_kv_heads * head;
+    o->kv_bytes_per_token_gpu = (double)L_stage * (double)ceil_div(m->num_kv_heads, in->tp) * head;
+  }
+  o->usable_gib = in->device->memory_gib * in->gpu_memory_utilization;
+  o->weights_gib = (double)m->num_params * wb / GIB / n;
+  o->activation_gib = activation_gib(m) / n;
+  o->non_torch_gib = non_torch_gib(in->tp);
+  double kv = o->usable_gib - o->weights_gib - o->activation_gib - o->non_torch_gib;
+  o->kv_gib = kv > 0 ? kv : 0;
+  o->num_blocks = (int64_t)floor(o->kv_gib * GIB / (o->kv_bytes_per_token_gpu * in->block_size));
+  o->kv_tokens = o->num_blocks * in->block_size;
+  if (o->weights_gib >= o->usable_gib)
+    o->why = "the weights alone exceed the usable memory (total x gpu_memory_utilization)";
+  else if (kv <= 0)
+    o->why = "no memory is left for the KV cache after weights, activations and non-torch memory";
+  else if (o->kv_tokens < T)
+    o->why = "the KV cache cannot hold one request of max_model_len tokens";
+}
+
+static void plan_one(const cs_memplan_input *in, cs_memplan *o) {
+  memset(o, 0, sizeof *o);
+  const int64_t T = in->max_model_len > 0 ? in->max_model_len : in->model->max_positions;
+  o->num_gpus = in->tp * in->pp * in->dp;
+  if (in->engine == CS_ENGINE_VIDUR)
+    plan_vidur(in, T, o);
+  else
+    plan_vllm(in, T, o);
+  o->fits = o->why == NULL;
+  const int64_t blocks_per_req = ceil_div(T, in->block_size);
+  o->max_concurrent = o->num_blocks / blocks_per_req;
+  o->max_context = o->kv_tokens < in->model->max_positions ? o->kv_tokens : in->model->max_positions;
+}
+
+/* Fewest GPUs (TP x PP, TP within one 8-GPU node and valid for the model) that fit. */
+static int min_gpus(const cs_memplan_input *in) {
+  int tps[8];
+  int ntp = cs_model_valid_tp(in->model, 8, tps, 8);
+  for (int n = 1; n <= 1024; n++) {
+    for (int i = 0; i < ntp; i++) {
+      if (n % tps[i]) continue;
+      int pp = n / tps[i];
+      if (pp > in->model->num_layers) continue;
+      if (in->engine == CS_ENGINE_VIDUR && in->model->num_layers % pp) continue;
+      cs_memplan_input c = *in;
+      c.tp = tps[i];
+      c.pp = pp;
+      c.dp = 1;
+      cs_memplan p;
+      plan_one(&c, &p);
+      if (p.fits) return n;
+    }
+  }
+  return 0;
+}
+
+int cs_memplan_compute(const cs_memplan_input *in, cs_memplan *out, cs_err *err) {
+  int rc = check_input(in, err);
+  if (rc) return rc;
+  plan_one(in, out);
+  out->min_gpus = out->fits && in->tp * in->pp == 1 ? 1 : min_gpus(in);
+  return 0;
+}

@@ -1,0 +1,145 @@
+/* Model architecture arithmetic: dtype sizes, defaults and checks, parameter count, attention
+ * kind, valid tensor-parallel sizes. Pure functions of a cs_model. */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "catalog/catalog_int.h"
+
+typedef struct dtype_size {
+  const char *name;
+  double bytes;
+} dtype_size;
+
+/* Names as they appear in HF torch_dtype / vLLM --dtype / --kv-cache-dtype / quant_method. */
+static const dtype_size dtypes[] = {
+    {"float32", 4},     {"fp32", 4},      {"float", 4},      {"bfloat16", 2},  {"bf16", 2},
+    {"float16", 2},     {"fp16", 2},      {"half", 2},       {"fp8", 1},       {"float8", 1},
+    {"fp8_e4m3", 1},    {"fp8_e5m2", 1},  {"float8_e4m3fn", 1}, {"float8_e5m2", 1}, {"int8", 1},
+    {"w8a8", 1},        {"int4", 0.5},    {"fp4", 0.5},      {"nvfp4", 0.5625}, {"mxfp4", 4.25 / 8},
+    {"awq", 0.5},       {"gptq", 0.5},    {"w4a16", 0.5},
+};
+
+double cs__dtype_bytes(const char *name) {
+  if (!name) return 0;
+  for (size_t i = 0; i < sizeof dtypes / sizeof dtypes[0]; i++)
+    if (!strcasecmp(name, dtypes[i].name)) return dtypes[i].bytes;
+  return 0;
+}
+
+const char *cs__dtype_names(void) {
+  return "float32, bfloat16, float16, fp8 (fp8_e4m3, fp8_e5m2), int8, int4, fp4, nvfp4, mxfp4, awq, gptq";
+}
+
+static int bad(cs_err *err, const char *where, const char *fmt_field, long long v, const char *expect) {
+  return cs_err_set(err, CS_ECONFIG, "%s: %s is %lld, expected %s", where, fmt_field, v, expect);
+}
+
+int cs__model_finish(cs_model *m, const char *where, cs_err *err) {
+  if (m->num_layers < 1) return bad(err, where, "num_layers", m->num_layers, ">= 1");
+  if (m->num_q_heads < 1) return bad(err, where, "num_q_heads", m->num_q_heads, ">= 1");
+  if (m->hidden < 1) return bad(err, where, "hidden", m->hidden, ">= 1");
+  if (m->vocab < 1) return bad(err, where, "vocab", m->vocab, ">= 1");
+  if (m->max_positions < 1) return bad(err, where, "max_positions", m->max_positions, ">= 1");
+  if (m->num_kv_heads == 0) m->num_kv_heads = m->num_q_heads;
+  bool mla = m->kv_lora_rank > 0;
+  if (!mla && m->num_q_heads % m->num_kv_heads != 0)
+    return cs_err_set(err, CS_ECONFIG, "%s: num_q_heads %d is not a multiple of num_kv_heads %d", where, m->num_q_heads,
+                      m->num_kv_heads);
+  if (mla && (m->qk_rope_head_dim < 1 || m->qk_nope_head_dim < 1 || m->v_head_dim < 1))
+    return cs_err_set(err, CS_ECONFIG,
+                      "%s: multi-head latent attention (kv_lora_rank %d) needs qk_rope_head_dim, qk_nope_head_dim and "
+                      "v_head_dim >= 1",
+                      where, m->kv_lora_rank);
+  if (m->head_dim == 0) {
+    if (mla) {
+      m->head_dim = m->qk_nope_head_dim + m->qk_rope_head_dim;
+    } else {
+      if (m->hidden % m->num_q_heads != 0)
+        return cs_err_set(err, CS_ECONFIG, "%s: hidden %d is not divisible by num_q_heads %d; give head_dim", where,
+                          m->hidden, m->num_q_heads);
+      m->head_dim = m->hidden / m->num_q_heads;
+    }
+  }
+  if (m->num_experts > 0) {
+    if (m->experts_per_token < 1 || m->experts_per_token > m->num_experts)
+      return cs_err_set(err, CS_ECONFIG, "%s: experts_per_token is %d, expected 1..num_experts (%d)", where,
+                        m->experts_per_token, m->num_experts);
+    if (m->moe_mlp_hidden == 0) m->moe_mlp_hidden = m->mlp_hidden;
+    if (m->moe_mlp_hidden < 1) return bad(err, where, "moe_mlp_hidden", m->moe_mlp_hidden, ">= 1");
+    if (m->first_dense_layers > m->num_layers)
+      return bad(err, where, "first_dense_layers", m->first_dense_layers, "<= num_layers");
+    if (m->first_dense_layers > 0 && m->mlp_hidden < 1)
+      return bad(err, where, "mlp_hidden", m->mlp_hidden, ">= 1 (the dense layers' MLP width)");
+  } else {
+    if (m->mlp_hidden < 1) return bad(err, where, "mlp_hidden", m->mlp_hidden, ">= 1");
+    if (m->experts_per_token || m->num_shared_experts || m->moe_mlp_hidden)
+      return cs_err_set(err, CS_ECONFIG, "%s: MoE fields given but num_experts is 0", where);
+  }
+  if (!m->norm) m->norm = "rms";
+  if (strcmp(m->norm, "rms") && strcmp(m->norm, "layer"))
+    return cs_err_set(err, CS_ECONFIG, "%s: norm is '%s', expected 'rms' or 'layer'", where, m->norm);
+  if (!m->activation) m->activation = m->gated_mlp ? "silu" : "gelu";
+  if (!m->family) m->family = "unknown";
+  if (!m->architecture) m->architecture = "unknown";
+  if (!m->dtype) m->dtype = "bfloat16";
+  double db = cs__dtype_bytes(m->dtype);
+  if (db <= 0)
+    return cs_err_set(err, CS_ECONFIG, "%s: unknown dtype '%s' (expected one of: %s)", where, m->dtype,
+                      cs__dtype_names());
+  if (m->weight_bytes <= 0) m->weight_bytes = db;
+  if (m->num_params <= 0) m->num_params = cs__model_param_count(m);
+  return 0;
+}
+
+int64_t cs__model_param_count(const cs_model *m) {
+  const int64_t E = m->hidden, L = m->num_layers, V = m->vocab;
+  const int64_t nq = m->num_q_heads, nkv = m->num_kv_heads, hd = m->head_dim;
+  int64_t total = V * E + (m->tie_embeddings ? 0 : V * E);
+  const int64_t norm = (m->norm && !strcmp(m->norm, "layer")) ? 2 * E : E; /* LayerNorm has a bias */
+  total += norm;                                                             /* final norm */
+  int64_t attn;
+  if (m->kv_lora_rank > 0) {
+    /* MLA (DeepSeek-V2/V3): low-rank q (optional) and a shared compressed KV latent. */
+    const int64_t qk = m->qk_nope_head_dim + m->qk_rope_head_dim;
+    const int64_t ql = m->q_lora_rank;
+    attn = ql > 0 ? E * ql + ql + ql * nq * qk : E * nq * qk;
+    attn += E * (m->kv_lora_rank + m->qk_rope_head_dim) + m->kv_lora_rank;
+    attn += (int64_t)m->kv_lora_rank * nq * (m->qk_nope_head_dim + m->v_head_dim);
+    attn += nq * m->v_head_dim * E;
+  } else {
+    attn = E * (nq + 2 * nkv) * hd + nq * hd * E; /* q, k, v projections + output projection */
+  }
+  const int64_t mats = m->gated_mlp ? 3 : 2;
+  const int64_t dense_mlp = mats * E * m->mlp_hidden;
+  int64_t moe_mlp = 0;
+  if (m->num_experts > 0)
+    moe_mlp = (int64_t)(m->num_experts + m->num_shared_experts) * mats * E * m->moe_mlp_hidden +
+              E * m->num_experts; /* + router */
+  const int64_t layer_norms = (m->post_attn_norm ? 2 : 1) * norm;
+  for (int64_t l = 0; l < L; l++) {
+    bool moe = m->num_experts > 0 && l >= m->first_dense_layers;
+    total += attn + layer_norms + (moe ? moe_mlp : dense_mlp);
+  }
+  return total;
+}
+
+cs_attn_kind cs_model_attn_kind(const cs_model *m) {
+  if (m->kv_lora_rank > 0) return CS_ATTN_MLA;
+  if (m->num_kv_heads == m->num_q_heads) return CS_ATTN_MHA;
+  if (m->num_kv_heads == 1) return CS_ATTN_MQA;
+  return CS_ATTN_GQA;
+}
+
+int cs_model_valid_tp(const cs_model *m, int max_tp, int *out, int cap) {
+  int n = 0;
+  for (int tp = 1; tp <= max_tp && n < cap; tp++) {
+    if (tp > 1 && m->no_tensor_parallel) break;
+    if (m->num_q_heads % tp) continue;
+    /* KV heads are split across ranks or, when fewer than the ranks, replicated: vLLM needs one
+     * to divide the other. MLA has one latent shared by all heads, replicated on every rank. */
+    if (m->kv_lora_rank == 0 && m->num_kv_heads % tp && tp % m->num_kv_heads) continue;
+    out[n++] = tp;
+  }
+  return n;
+}
