@@ -91,10 +91,11 @@ int cs__roofline_init(cs__roofline *r, const cs_model *m, const cs_device *dev, 
                       int pp, const cs__factors *f, cs_err *err);
 /* FlashAttention compute efficiency (relative to eff_c) and fixed attention-kernel cost, fitted
  * by `predictor check` to the a100 Llama-2-70B TP2 attention.csv (the only one available). */
-#define CS__ROOFLINE_ATTN_EFF 0.36
+#define CS__ROOFLINE_ATTN_EFF 0.44
+#define CS__ROOFLINE_CAUSAL_W 1.6
 /* GEMM compute/memory overlap exponent, fitted on all three devices' mlp.csv (1.5-1.8). */
 #define CS__ROOFLINE_OVERLAP_N 1.6
-#define CS__ROOFLINE_ATTN_LAT_US 15.8
+#define CS__ROOFLINE_ATTN_LAT_US 16.0
 /* The built-in per-kernel memory scales (fitted with `predictor check --fit-scales`). */
 void cs__roofline_default_scales(const cs_device *dev, double out[CS__RL_NSCALE]);
 /* Time of one token-level op for T tokens on one dense layer, milliseconds. */
