@@ -133,6 +133,16 @@ sed 's/max_seq_len: 8192/max_seq_len: 256/' "$T/sweep.yml" > "$T/fail.yml"
 "$BIN" --config "$T/sweep.yml" --output-dir "$T/wb" $OPTS 2> /dev/null || fail "rerun after wall budget"
 cmp -s "$T/o2/results.csv" "$T/wb/results.csv" && ok "rerun after wall budget completes the same results" || fail "wall-budget rerun differs"
 
+# a model from a local Hugging Face config.json (extension)
+cat > "$T/llama.json" <<'JSON'
+{"architectures": ["LlamaForCausalLM"], "model_type": "llama", "hidden_size": 4096, "intermediate_size": 14336,
+ "num_attention_heads": 32, "num_hidden_layers": 32, "num_key_value_heads": 8, "vocab_size": 128256,
+ "max_position_embeddings": 8192, "torch_dtype": "bfloat16", "hidden_act": "silu"}
+JSON
+sed 's#{name: Meta-Llama-3-8B, identifier: meta-llama/Meta-Llama-3-8B}#{name: Meta-Llama-3-8B, config: llama.json}#' "$T/sweep.yml" > "$T/hf.yml"
+"$BIN" --config "$T/hf.yml" --dry-run > "$T/hf.txt" 2> "$T/hf.err"; rc=$?
+[ $rc -eq 0 ] && grep -q "8 jobs (4 runnable, 4 infeasible)" "$T/hf.txt" && ok "model from a local config.json" || { fail "local config.json rc=$rc"; cat "$T/hf.err"; }
+
 # the seed's sweep: 336 jobs and Vidur's hashes (trace files only need to be readable here)
 mkdir -p "$T/seed/data/processed_traces"
 cp "$SRC/configs/seed-sweep.yml" "$T/seed/sweep.yml"

@@ -43,6 +43,7 @@ char *cs__job_json(const cs__plan *plan, const cs__runner_opts *o, const cs_swee
   cs__jw_kstr(&w, "model", m->name);
   cs__jw_kstr(&w, "model_identifier", m->identifier);
   cs__jw_kstr(&w, "model_catalog_name", plan->models ? plan->models[j->model]->name : NULL);
+  if (m->config) cs__jw_kstr(&w, "model_config", m->config);
   cs__jw_kstr(&w, "trace", t->name);
   cs__jw_kstr(&w, "trace_file", t->trace_file);
   knumtext(&w, "max_seq_len", &t->max_seq_len);
