@@ -179,6 +179,23 @@ static void test_roofline_flags_borrowed_factors_for_unprofiled_device(void) {
   p = make("roofline", &m, &d, NULL, 1, 1, NULL, 0);
   CU_ASSERT_PTR_NULL(strstr(cs_predictor_describe(p), "WARNING"));
   cs_predictor_free(p);
+  /* same architecture, other part: same factors, still flagged */
+  d.name = "a100_40g";
+  d.hbm_gbps = 1555;
+  p = make("roofline", &m, &d, NULL, 1, 1, NULL, 0);
+  CU_ASSERT_PTR_NOT_NULL(strstr(cs_predictor_describe(p), "WARNING: no profile for device 'a100_40g'"));
+  cs_predictor_free(p);
+  /* a catalog entry with calibrated factors is used as given, with its provenance */
+  d = a100();
+  d.name = "custom";
+  d.eff_compute = 0.5;
+  d.eff_memory = 0.6;
+  d.eff_comm = 0.4;
+  d.eff_source = "fitted by hand, 2026";
+  p = make("roofline", &m, &d, NULL, 1, 1, NULL, 0);
+  CU_ASSERT_PTR_NOT_NULL(strstr(cs_predictor_describe(p), "x 0.50"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(cs_predictor_describe(p), "fitted by hand, 2026"));
+  cs_predictor_free(p);
 }
 
 static void test_roofline_moe_reads_only_touched_experts(void) {

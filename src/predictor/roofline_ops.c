@@ -33,7 +33,7 @@ const char *cs__tok_op_name(int op) { return op >= 0 && op < CS__NUM_TOK_OPS ? t
  * the device's node types (a100_dgx 0.49, a100_pairwise_nvlink 0.74; h100_dgx 0.70,
  * h100_pairwise_nvlink 0.77); a40 has no all-reduce profile and takes a100's. */
 typedef struct builtin_factors {
-  const char *prefix; /* device catalog names starting with this */
+  const char *prefix; /* the profiled device's catalog name (Vidur's) */
   const char *arch;
   double eff_c, eff_m, eff_comm, lat_us, elem_lat_us;
 } builtin_factors;
@@ -53,20 +53,23 @@ static const struct {
     {"volta", "a100"},  {"cdna3", "h100"},  {"cdna2", "a100"},
 };
 
-static bool has_prefix_ci(const char *s, const char *p) {
-  for (; *p; s++, p++) {
-    char a = *s, b = *p;
+/* Only the profiled parts themselves (Vidur's names) count as calibrated: an A100 40GB or an
+ * H100 PCIe is the same architecture with other memory or clocks, so it gets the same factors
+ * but flagged as borrowed. */
+static bool same_name_ci(const char *s, const char *p) {
+  for (; *s && *p; s++, p++) {
+    char a = *s;
     if (a >= 'A' && a <= 'Z') a = (char)(a - 'A' + 'a');
-    if (a != b) return false;
+    if (a != *p) return false;
   }
-  return true;
+  return !*s && !*p;
 }
 
 void cs__roofline_device_factors(const cs_device *dev, cs__factors *out) {
   memset(out, 0, sizeof *out);
   const builtin_factors *b = NULL;
   for (size_t i = 0; i < NBUILTIN && dev && dev->name; i++)
-    if (has_prefix_ci(dev->name, builtin[i].prefix)) b = &builtin[i];
+    if (same_name_ci(dev->name, builtin[i].prefix)) b = &builtin[i];
   bool borrowed = false;
   if (!b) {
     const char *want = "a100";
