@@ -1,11 +1,189 @@
-/* capsearch plan: placeholder until the module behind it lands; it says so and exits 2. */
+/* capsearch plan: memory capacity planning for one model on one device (or every device),
+ * without simulation: per-GPU breakdown, fit, KV capacity, concurrency, longest context. */
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
 
+#include "capsearch/catalog.h"
+#include "capsearch/memplan.h"
 #include "cli/commands.h"
+#include "catalog/catalog_int.h"
+#include "cli/cmd_plan.h"
+#include "util/json.h"
+#include "util/sbuf.h"
+
+static void usage(FILE *f) {
+  fprintf(f,
+          "usage: capsearch plan (--model NAME | --model-config PATH) (--device NAME | --all-devices)\n"
+          "                      [--tp N] [--pp N] [--dp N] [--max-model-len TOKENS]\n"
+          "                      [--gpu-memory-utilization F] [--dtype D] [--kv-cache-dtype D]\n"
+          "                      [--engine vllm|vidur] [--block-size N] [--memory-margin F]\n"
+          "                      [--config-dir DIR] [--json | --csv]\n\n"
+          "Does the model fit, how much KV cache is left per GPU, how many requests of max-model-len\n"
+          "tokens run at once, the longest context that fits, and the fewest GPUs that work.\n\n"
+          "  --model NAME               catalog model (HF id, short name or alias; capsearch list models)\n"
+          "  --model-config PATH        a local Hugging Face config.json instead\n"
+          "  --device NAME              catalog device (capsearch list devices)\n"
+          "  --all-devices              rank every device: smallest valid TP that fits, KV, concurrency, $/hour\n"
+          "  --tp, --pp, --dp N         tensor / pipeline / data parallel sizes (default 1)\n"
+          "  --max-model-len TOKENS     tokens per request (default: the model's max positions)\n"
+          "  --gpu-memory-utilization F fraction of total GPU memory vLLM may use (default 0.9)\n"
+          "  --dtype D                  weight dtype: auto, bfloat16, float16, fp8, int8, int4, ... (default auto)\n"
+          "  --kv-cache-dtype D         KV dtype: auto (= model dtype), fp8, bfloat16, ... (fp8 doubles capacity)\n"
+          "  --engine E                 vllm: llm-d formulas (default); vidur: Vidur V1 planner, exact\n"
+          "  --block-size N             KV block size in tokens (default 16)\n"
+          "  --memory-margin F          Vidur engine: fraction of memory kept free (default 0.1)\n"
+          "  --config-dir DIR           catalog directory (default: $CAPSEARCH_CONFIG_DIR or the built-in)\n"
+          "  --json, --csv              machine-readable output instead of the table\n");
+}
+
+static int usage_error(const char *fmt, const char *a, const char *b) {
+  fprintf(stderr, "capsearch: plan: ");
+  fprintf(stderr, fmt, a, b);
+  fprintf(stderr, "\n");
+  return CS_EXIT_USAGE;
+}
+
+static int parse_pos_int(const char *flag, const char *s, int64_t max, int64_t *out) {
+  char *end;
+  long long v = strtoll(s, &end, 10);
+  if (!*s || *end || v < 1 || v > max)
+    return usage_error("%s: expected a positive integer, got '%s'", flag, s);
+  *out = v;
+  return 0;
+}
+
+static int parse_fraction(const char *flag, const char *s, bool zero_ok, double *out) {
+  char *end;
+  double v = strtod(s, &end);
+  if (!*s || *end || !(zero_ok ? v >= 0 : v > 0) || !(v <= 1))
+    return usage_error("%s: expected a number in (0, 1], got '%s'", flag, s);
+  *out = v;
+  return 0;
+}
+
+/* "auto" -> 0 (model default); otherwise bytes per element. */
+static int parse_dtype(const char *flag, const char *s, double *out) {
+  if (!strcasecmp(s, "auto")) {
+    *out = 0;
+    return 0;
+  }
+  double b = cs__dtype_bytes(s);
+  if (b <= 0)
+    return usage_error("%s: unknown dtype '%s' (expected auto, float32, bfloat16, float16, fp8, fp8_e4m3, "
+                       "fp8_e5m2, int8, int4, fp4)", flag, s);
+  *out = b;
+  return 0;
+}
+
+enum { OPT_MODEL = 256, OPT_MODEL_CONFIG, OPT_DEVICE, OPT_ALL, OPT_TP, OPT_PP, OPT_DP, OPT_LEN, OPT_UTIL,
+       OPT_DTYPE, OPT_KVDTYPE, OPT_ENGINE, OPT_BLOCK, OPT_MARGIN, OPT_CONFIG_DIR, OPT_JSON, OPT_CSV };
 
 int cs__cmd_plan(int argc, char **argv) {
-  (void)argc;
-  (void)argv;
-  fprintf(stderr, "capsearch: 'plan' is not available in this build yet\n");
-  return CS_EXIT_USAGE;
+  static const struct option opts[] = {
+      {"model", required_argument, 0, OPT_MODEL},
+      {"model-config", required_argument, 0, OPT_MODEL_CONFIG},
+      {"device", required_argument, 0, OPT_DEVICE},
+      {"all-devices", no_argument, 0, OPT_ALL},
+      {"tp", required_argument, 0, OPT_TP},
+      {"pp", required_argument, 0, OPT_PP},
+      {"dp", required_argument, 0, OPT_DP},
+      {"max-model-len", required_argument, 0, OPT_LEN},
+      {"gpu-memory-utilization", required_argument, 0, OPT_UTIL},
+      {"dtype", required_argument, 0, OPT_DTYPE},
+      {"kv-cache-dtype", required_argument, 0, OPT_KVDTYPE},
+      {"engine", required_argument, 0, OPT_ENGINE},
+      {"block-size", required_argument, 0, OPT_BLOCK},
+      {"memory-margin", required_argument, 0, OPT_MARGIN},
+      {"config-dir", required_argument, 0, OPT_CONFIG_DIR},
+      {"json", no_argument, 0, OPT_JSON},
+      {"csv", no_argument, 0, OPT_CSV},
+      {"help", no_argument, 0, 'h'},
+      {0, 0, 0, 0}};
+  const char *model_name = NULL, *model_config = NULL, *device_name = NULL, *config_dir = NULL;
+  bool all_devices = false;
+  cs__plan_format fmt = CS__PLAN_TABLE;
+  cs_memplan_input in;
+  cs_memplan_input_defaults(&in);
+  int64_t v;
+  int c, rc;
+  optind = 1;
+  opterr = 0;
+  while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    rc = 0;
+    switch (c) {
+    case OPT_MODEL: model_name = optarg; break;
+    case OPT_MODEL_CONFIG: model_config = optarg; break;
+    case OPT_DEVICE: device_name = optarg; break;
+    case OPT_ALL: all_devices = true; break;
+    case OPT_TP: if (!(rc = parse_pos_int("--tp", optarg, 1024, &v))) in.tp = (int)v; break;
+    case OPT_PP: if (!(rc = parse_pos_int("--pp", optarg, 1024, &v))) in.pp = (int)v; break;
+    case OPT_DP: if (!(rc = parse_pos_int("--dp", optarg, 1 << 20, &v))) in.dp = (int)v; break;
+    case OPT_LEN: if (!(rc = parse_pos_int("--max-model-len", optarg, INT64_C(1) << 40, &v))) in.max_model_len = v; break;
+    case OPT_BLOCK: if (!(rc = parse_pos_int("--block-size", optarg, 1 << 20, &v))) in.block_size = (int)v; break;
+    case OPT_UTIL: rc = parse_fraction("--gpu-memory-utilization", optarg, false, &in.gpu_memory_utilization); break;
+    case OPT_MARGIN: rc = parse_fraction("--memory-margin", optarg, true, &in.memory_margin); break;
+    case OPT_DTYPE: rc = parse_dtype("--dtype", optarg, &in.weight_bytes); break;
+    case OPT_KVDTYPE: rc = parse_dtype("--kv-cache-dtype", optarg, &in.kv_bytes); break;
+    case OPT_ENGINE:
+      if (!strcmp(optarg, "vllm")) in.engine = CS_ENGINE_VLLM;
+      else if (!strcmp(optarg, "vidur")) in.engine = CS_ENGINE_VIDUR;
+      else rc = usage_error("--engine: expected vllm or vidur, got '%s'%s", optarg, "");
+      break;
+    case OPT_CONFIG_DIR: config_dir = optarg; break;
+    case OPT_JSON: fmt = CS__PLAN_JSON; break;
+    case OPT_CSV: fmt = CS__PLAN_CSV; break;
+    case 'h': usage(stdout); return CS_EXIT_OK;
+    default:
+      if (optopt) {
+        char o[2] = {(char)optopt, 0};
+        return usage_error("option '-%s' is unknown or needs a value%s; see 'capsearch plan --help'", o, "");
+      }
+      return usage_error("option '%s' is unknown or needs a value%s; see 'capsearch plan --help'", argv[optind - 1], "");
+    }
+    if (rc) return rc;
+  }
+  if (optind < argc) return usage_error("unexpected argument '%s'%s; see 'capsearch plan --help'", argv[optind], "");
+  if (!!model_name == !!model_config) return usage_error("give exactly one of --model or --model-config%s%s", "", "");
+  if (!device_name && !all_devices) return usage_error("give --device NAME or --all-devices%s%s", "", "");
+  if (device_name && all_devices) return usage_error("--device and --all-devices exclude each other%s%s", "", "");
+
+  cs_err err = {0};
+  cs_catalog *cat = NULL;
+  cs_model *own = NULL;
+  int exit_code = CS_EXIT_OK;
+  if (cs_catalog_load(cs__cli_catalog_dir(config_dir), &cat, &err)) return cs__cli_fail(&err);
+  if (model_config) {
+    if (cs_model_load_hf_config(model_config, &own, &err)) {
+      exit_code = cs__cli_fail(&err);
+      goto out;
+    }
+    in.model = own;
+  } else if (cs_catalog_find_model(cat, model_name, &in.model, &err)) {
+    exit_code = cs__cli_fail(&err);
+    goto out;
+  }
+  if (all_devices) {
+    exit_code = cs__plan_print_all_devices(cat, &in, fmt, stdout, &err) ? cs__cli_fail(&err) : CS_EXIT_OK;
+    goto out;
+  }
+  if (cs_catalog_find_device(cat, device_name, &in.device, &err)) {
+    exit_code = cs__cli_fail(&err);
+    goto out;
+  }
+  cs_memplan p;
+  if (cs_memplan_compute(&in, &p, &err)) {
+    exit_code = cs__cli_fail(&err);
+    goto out;
+  }
+  if (in.max_model_len > in.model->max_positions)
+    fprintf(stderr, "capsearch: plan: note: --max-model-len %lld exceeds the model's max_position_embeddings %d\n",
+            (long long)in.max_model_len, in.model->max_positions);
+  cs__plan_print_one(&in, &p, fmt, stdout);
+out:
+  cs_model_free(own);
+  cs_catalog_free(cat);
+  return exit_code;
 }
