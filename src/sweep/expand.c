@@ -69,7 +69,9 @@ static bool excluded(const cs_sweep_model *m, int64_t tp) {
 
 static int cmp_hash_idx(const void *a, const void *b) {
   const cs_sweep_job *const *x = a, *const *y = b;
-  int c = strcmp((*x)->key, (*y)->key);
+  int c = strcmp((*x)->hash, (*y)->hash);
+  if (c) return c;
+  c = strcmp((*x)->key, (*y)->key);
   if (c) return c;
   return (*x)->index < (*y)->index ? -1 : (*x)->index > (*y)->index;
 }
@@ -121,22 +123,31 @@ int cs_sweep_expand(const cs_sweep *s, cs_sweep_jobs *out, cs_err *err) {
   }
   out->n = v.n;
   out->v = v.v;
-  /* Two identical entries (say the same router listed twice) give the same key and would
-   * share one run directory: refuse them. */
+  /* Two jobs must never share a run directory: refuse identical keys (the same router listed
+   * twice, say) and, however unlikely, two keys whose 8-hex hashes collide. */
   if (v.n > 1) {
     cs_sweep_job **ptr = malloc(v.n * sizeof *ptr);
     for (size_t i = 0; i < v.n; i++) ptr[i] = &v.v[i];
     qsort(ptr, v.n, sizeof *ptr, cmp_hash_idx);
-    for (size_t i = 1; i < v.n; i++)
-      if (!strcmp(ptr[i]->key, ptr[i - 1]->key)) {
-        int rc = cs_err_set(err, CS_ECONFIG,
-                            "%s: jobs %zu and %zu have the same key '%s' (a duplicated entry in the sweep file?)",
-                            s->file, ptr[i - 1]->index, ptr[i]->index, ptr[i]->key);
-        free(ptr);
-        cs_sweep_jobs_release(out);
-        return rc;
-      }
+    int rc = 0;
+    for (size_t i = 1; i < v.n && rc == 0; i++) {
+      const cs_sweep_job *x = ptr[i - 1], *y = ptr[i];
+      if (strcmp(x->hash, y->hash)) continue;
+      if (!strcmp(x->key, y->key))
+        rc = cs_err_set(err, CS_ECONFIG,
+                        "%s: jobs %zu and %zu have the same key '%s' (a duplicated entry in the sweep file?)",
+                        s->file, x->index, y->index, y->key);
+      else /* 8 hex digits of sha1 (Vidur's names) can collide in very large sweeps */
+        rc = cs_err_set(err, CS_ECONFIG,
+                        "%s: jobs %zu and %zu have different keys but the same hash %s (run directories are "
+                        "named by 8 hex digits of sha1, as in Vidur); split the sweep into two files",
+                        s->file, x->index, y->index, y->hash);
+    }
     free(ptr);
+    if (rc) {
+      cs_sweep_jobs_release(out);
+      return rc;
+    }
   }
   if (v.n == 0)
     return cs_err_set(err, CS_ECONFIG,
