@@ -221,6 +221,57 @@ static void test_roofline_moe_reads_only_touched_experts(void) {
   CU_ASSERT_TRUE(many > 3.5 * one);
 }
 
+static void test_roofline_mla_decode_reads_the_small_latent_cache(void) {
+  /* DeepSeek-V3-like attention: 128 heads, latent KV of 512 + 64 per token shared by all heads;
+   * the same heads with a per-head K/V cache (MHA, 128 x (128 + 128) per token) read ~57x more
+   * bytes, so a long-context decode is far cheaper with MLA. */
+  cs_model mla = llama70();
+  mla.num_layers = 4;
+  mla.hidden = 7168;
+  mla.num_q_heads = 128;
+  mla.num_kv_heads = 128;
+  mla.head_dim = 128;
+  mla.kv_lora_rank = 512;
+  mla.q_lora_rank = 1536;
+  mla.qk_rope_head_dim = 64;
+  mla.qk_nope_head_dim = 128;
+  mla.v_head_dim = 128;
+  cs_model mha = mla;
+  mha.kv_lora_rank = 0;
+  cs_device d = a100();
+  cs__factors f;
+  cs__roofline_device_factors(&d, &f);
+  cs__roofline a, b;
+  CS_ASSERT_INT_EQ(cs__roofline_init(&a, &mla, &d, NULL, 1, 1, &f, NULL), 0);
+  CS_ASSERT_INT_EQ(cs__roofline_init(&b, &mha, &d, NULL, 1, 1, &f, NULL), 0);
+  double t_mla = cs__roofline_decode_shape_ms(&a, 64, 8192), t_mha = cs__roofline_decode_shape_ms(&b, 64, 8192);
+  CU_ASSERT_TRUE(t_mha > 10 * t_mla);
+  /* the latent cache save is small too */
+  CU_ASSERT_TRUE(cs__roofline_tok_op_ms(&a, CS__OP_KV_CACHE_SAVE, 4096) < cs__roofline_tok_op_ms(&b, CS__OP_KV_CACHE_SAVE, 4096));
+}
+
+static void test_roofline_fp8_weights_use_fp8_peak_and_half_the_bytes(void) {
+  cs_model m16 = llama70(), m8 = llama70();
+  m8.weight_bytes = 1;
+  cs_device d = a100();
+  d.name = "h100";
+  d.arch = "hopper";
+  d.tflops_bf16 = 989;
+  d.tflops_fp8 = 1979;
+  d.hbm_gbps = 3350;
+  cs__factors f;
+  cs__roofline_device_factors(&d, &f);
+  cs__roofline a, b;
+  CS_ASSERT_INT_EQ(cs__roofline_init(&a, &m16, &d, NULL, 1, 1, &f, NULL), 0);
+  CS_ASSERT_INT_EQ(cs__roofline_init(&b, &m8, &d, NULL, 1, 1, &f, NULL), 0);
+  CS_ASSERT_DBL_EQ(b.peak_flops, 1979e12);
+  /* weight-bound at 1 token: about half the time; compute-bound at 8192: about half too */
+  double r1 = cs__roofline_tok_op_ms(&b, CS__OP_MLP_UP_PROJ, 1) / cs__roofline_tok_op_ms(&a, CS__OP_MLP_UP_PROJ, 1);
+  double rb = cs__roofline_tok_op_ms(&b, CS__OP_MLP_UP_PROJ, 8192) / cs__roofline_tok_op_ms(&a, CS__OP_MLP_UP_PROJ, 8192);
+  CU_ASSERT_TRUE(r1 > 0.45 && r1 < 0.6);
+  CU_ASSERT_TRUE(rb > 0.45 && rb < 0.6);
+}
+
 static const cs_test_case cases[] = {
     {"test_registry_lists_roofline_first_and_finds_by_name", test_registry_lists_roofline_first_and_finds_by_name},
     {"test_registry_unknown_name_suggests_closest", test_registry_unknown_name_suggests_closest},
@@ -231,6 +282,8 @@ static const cs_test_case cases[] = {
     {"test_roofline_last_pipeline_stage_skips_send", test_roofline_last_pipeline_stage_skips_send},
     {"test_roofline_flags_borrowed_factors_for_unprofiled_device", test_roofline_flags_borrowed_factors_for_unprofiled_device},
     {"test_roofline_moe_reads_only_touched_experts", test_roofline_moe_reads_only_touched_experts},
+    {"test_roofline_mla_decode_reads_the_small_latent_cache", test_roofline_mla_decode_reads_the_small_latent_cache},
+    {"test_roofline_fp8_weights_use_fp8_peak_and_half_the_bytes", test_roofline_fp8_weights_use_fp8_peak_and_half_the_bytes},
     {NULL, NULL},
 };
 
