@@ -1,11 +1,235 @@
-/* capsearch list: placeholder until the module behind it lands; it says so and exits 2. */
+/* capsearch list models|devices|networks|schedulers|predictors|metrics: what the catalogs and
+ * registries hold, as a table or --json. */
+#include <getopt.h>
 #include <stdio.h>
+#include <string.h>
 
+#include "capsearch/catalog.h"
+#include "cli/cmd_list.h"
 #include "cli/commands.h"
+#include "util/json.h"
+#include "util/sbuf.h"
+#include "util/text.h"
+
+static const char *const kinds[] = {"models", "devices", "networks", "schedulers", "predictors", "metrics"};
+#define NKINDS (sizeof kinds / sizeof kinds[0])
+
+static void usage(FILE *f) {
+  fprintf(f,
+          "usage: capsearch list models|devices|networks|schedulers|predictors|metrics [--json]\n"
+          "                      [--config-dir DIR]\n\n"
+          "  models      catalog models (configs/models.yaml): architecture, parameters, dtype\n"
+          "  devices     catalog GPUs (configs/devices.yaml): memory, dense TFLOPS, bandwidth, $/hour\n"
+          "  networks    catalog node types (configs/networks.yaml): GPUs per node, bandwidth, latency\n"
+          "  schedulers  replica schedulers, global schedulers and request queues with their parameters\n"
+          "  predictors  execution-time predictors\n"
+          "  metrics     per-request metrics (request_metrics.csv columns, usable in SLOs)\n\n"
+          "  --json        machine-readable output\n"
+          "  --config-dir  catalog directory (default: $CAPSEARCH_CONFIG_DIR or the built-in)\n");
+}
+
+static const char *attn(const cs_model *m) {
+  switch (cs_model_attn_kind(m)) {
+  case CS_ATTN_MHA: return "MHA";
+  case CS_ATTN_GQA: return "GQA";
+  case CS_ATTN_MQA: return "MQA";
+  default: return "MLA";
+  }
+}
+
+static void models_table(const cs_catalog *c, FILE *f) {
+  fprintf(f, "%-36s %-30s %8s %6s %9s %6s %6s %7s %7s %4s %-9s %s\n", "name", "short name", "params", "layers",
+          "heads q/kv", "hidden", "mlp", "vocab", "max pos", "attn", "experts", "dtype");
+  for (size_t i = 0; i < cs_catalog_num_models(c); i++) {
+    const cs_model *m = cs_catalog_model_at(c, i);
+    char heads[32], moe[32];
+    snprintf(heads, sizeof heads, "%d/%d", m->num_q_heads, m->num_kv_heads);
+    if (m->num_experts > 0)
+      snprintf(moe, sizeof moe, "%d top%d", m->num_experts, m->experts_per_token);
+    else
+      snprintf(moe, sizeof moe, "-");
+    fprintf(f, "%-36s %-30s %7.2fB %6d %9s %6d %6d %7d %7d %4s %-9s %s%s\n", m->name, m->short_name,
+            (double)m->num_params / 1e9, m->num_layers, heads, m->hidden, m->mlp_hidden, m->vocab, m->max_positions,
+            attn(m), moe, m->dtype, m->weight_bytes < 2 ? " (quantized)" : "");
+  }
+}
+
+static void models_json(const cs_catalog *c, cs__jw *w) {
+  cs__jw_arr_begin(w);
+  for (size_t i = 0; i < cs_catalog_num_models(c); i++) {
+    const cs_model *m = cs_catalog_model_at(c, i);
+    cs__jw_obj_begin(w);
+    cs__jw_kstr(w, "name", m->name);
+    cs__jw_kstr(w, "short_name", m->short_name);
+    cs__jw_kstr(w, "architecture", m->architecture);
+    cs__jw_kstr(w, "family", m->family);
+    cs__jw_kint(w, "num_params", m->num_params);
+    cs__jw_kint(w, "num_layers", m->num_layers);
+    cs__jw_kint(w, "num_q_heads", m->num_q_heads);
+    cs__jw_kint(w, "num_kv_heads", m->num_kv_heads);
+    cs__jw_kint(w, "head_dim", m->head_dim);
+    cs__jw_kint(w, "hidden", m->hidden);
+    cs__jw_kint(w, "mlp_hidden", m->mlp_hidden);
+    cs__jw_kbool(w, "gated_mlp", m->gated_mlp);
+    cs__jw_kbool(w, "post_attn_norm", m->post_attn_norm);
+    cs__jw_kstr(w, "norm", m->norm);
+    cs__jw_kstr(w, "activation", m->activation);
+    cs__jw_kint(w, "vocab", m->vocab);
+    cs__jw_kint(w, "max_positions", m->max_positions);
+    cs__jw_kstr(w, "dtype", m->dtype);
+    cs__jw_knum(w, "weight_bytes", m->weight_bytes);
+    cs__jw_kbool(w, "tie_embeddings", m->tie_embeddings);
+    cs__jw_kbool(w, "no_tensor_parallel", m->no_tensor_parallel);
+    cs__jw_kstr(w, "attention", attn(m));
+    cs__jw_kint(w, "num_experts", m->num_experts);
+    cs__jw_kint(w, "experts_per_token", m->experts_per_token);
+    cs__jw_kint(w, "moe_mlp_hidden", m->moe_mlp_hidden);
+    cs__jw_kint(w, "num_shared_experts", m->num_shared_experts);
+    cs__jw_kint(w, "first_dense_layers", m->first_dense_layers);
+    cs__jw_kint(w, "kv_lora_rank", m->kv_lora_rank);
+    cs__jw_kint(w, "q_lora_rank", m->q_lora_rank);
+    cs__jw_kint(w, "qk_rope_head_dim", m->qk_rope_head_dim);
+    cs__jw_kint(w, "qk_nope_head_dim", m->qk_nope_head_dim);
+    cs__jw_kint(w, "v_head_dim", m->v_head_dim);
+    cs__jw_kstr(w, "source", m->source);
+    cs__jw_obj_end(w);
+  }
+  cs__jw_arr_end(w);
+}
+
+static void devices_table(const cs_catalog *c, FILE *f) {
+  fprintf(f, "%-10s %-9s %7s %8s %8s %7s %6s %-15s %7s %6s  %s\n", "name", "arch", "mem GiB", "bf16 TF", "fp8 TF",
+          "HBM GB/s", "link", "interconnect", "$/hour", "spot", "efficiency (compute/memory/comm)");
+  for (size_t i = 0; i < cs_catalog_num_devices(c); i++) {
+    const cs_device *d = cs_catalog_device_at(c, i);
+    char fp8[32], spot[32];
+    snprintf(fp8, sizeof fp8, d->tflops_fp8 > 0 ? "%.1f" : "-", d->tflops_fp8);
+    snprintf(spot, sizeof spot, d->price_spot > 0 ? "%.2f" : "-", d->price_spot);
+    fprintf(f, "%-10s %-9s %7.2f %8.1f %8s %7.0f %6.0f %-15s %7.2f %6s  %.2f/%.2f/%.2f %s\n", d->name, d->arch,
+            d->memory_gib, d->tflops_bf16, fp8, d->hbm_gbps, d->link_gbps, d->interconnect, d->price_ondemand, spot,
+            d->eff_compute, d->eff_memory, d->eff_comm, d->eff_source);
+  }
+}
+
+static void devices_json(const cs_catalog *c, cs__jw *w) {
+  cs__jw_arr_begin(w);
+  for (size_t i = 0; i < cs_catalog_num_devices(c); i++) {
+    const cs_device *d = cs_catalog_device_at(c, i);
+    cs__jw_obj_begin(w);
+    cs__jw_kstr(w, "name", d->name);
+    cs__jw_kstr(w, "display", d->display);
+    cs__jw_kstr(w, "vendor", d->vendor);
+    cs__jw_kstr(w, "arch", d->arch);
+    cs__jw_knum(w, "memory_gb", d->memory_gb);
+    cs__jw_knum(w, "memory_gib", d->memory_gib);
+    cs__jw_knum(w, "tflops_bf16", d->tflops_bf16);
+    cs__jw_knum(w, "tflops_fp8", d->tflops_fp8);
+    cs__jw_knum(w, "tflops_int8", d->tflops_int8);
+    cs__jw_knum(w, "tflops_fp32", d->tflops_fp32);
+    cs__jw_knum(w, "hbm_gbps", d->hbm_gbps);
+    cs__jw_kstr(w, "interconnect", d->interconnect);
+    cs__jw_knum(w, "link_gbps", d->link_gbps);
+    cs__jw_knum(w, "price_ondemand", d->price_ondemand);
+    cs__jw_knum(w, "price_spot", d->price_spot);
+    cs__jw_kstr(w, "price_source", d->price_source);
+    cs__jw_knum(w, "eff_compute", d->eff_compute);
+    cs__jw_knum(w, "eff_memory", d->eff_memory);
+    cs__jw_knum(w, "eff_comm", d->eff_comm);
+    cs__jw_kstr(w, "eff_source", d->eff_source);
+    cs__jw_kstr(w, "source", d->source);
+    cs__jw_obj_end(w);
+  }
+  cs__jw_arr_end(w);
+}
+
+static void networks_table(const cs_catalog *c, FILE *f) {
+  fprintf(f, "%-22s %-10s %8s %-16s %10s %9s %10s %9s\n", "name", "device", "per node", "topology", "intra GB/s",
+          "intra us", "inter GB/s", "inter us");
+  for (size_t i = 0; i < cs_catalog_num_networks(c); i++) {
+    const cs_network *n = cs_catalog_network_at(c, i);
+    fprintf(f, "%-22s %-10s %8d %-16s %10.2f %9.1f %10.2f %9.1f\n", n->name, n->device, n->devices_per_node,
+            n->topology, n->intra_bw_gbps, n->intra_latency_us, n->inter_bw_gbps, n->inter_latency_us);
+  }
+}
+
+static void networks_json(const cs_catalog *c, cs__jw *w) {
+  cs__jw_arr_begin(w);
+  for (size_t i = 0; i < cs_catalog_num_networks(c); i++) {
+    const cs_network *n = cs_catalog_network_at(c, i);
+    cs__jw_obj_begin(w);
+    cs__jw_kstr(w, "name", n->name);
+    cs__jw_kstr(w, "device", n->device);
+    cs__jw_kint(w, "devices_per_node", n->devices_per_node);
+    cs__jw_kstr(w, "topology", n->topology);
+    cs__jw_knum(w, "intra_bw_gbps", n->intra_bw_gbps);
+    cs__jw_knum(w, "intra_latency_us", n->intra_latency_us);
+    cs__jw_knum(w, "inter_bw_gbps", n->inter_bw_gbps);
+    cs__jw_knum(w, "inter_latency_us", n->inter_latency_us);
+    cs__jw_kstr(w, "source", n->source);
+    cs__jw_obj_end(w);
+  }
+  cs__jw_arr_end(w);
+}
 
 int cs__cmd_list(int argc, char **argv) {
-  (void)argc;
-  (void)argv;
-  fprintf(stderr, "capsearch: 'list' is not available in this build yet\n");
-  return CS_EXIT_USAGE;
+  enum { OPT_JSON = 256, OPT_CONFIG_DIR };
+  static const struct option opts[] = {{"json", no_argument, 0, OPT_JSON},
+                                       {"config-dir", required_argument, 0, OPT_CONFIG_DIR},
+                                       {"help", no_argument, 0, 'h'},
+                                       {0, 0, 0, 0}};
+  bool json = false;
+  const char *config_dir = NULL;
+  int c;
+  optind = 1;
+  opterr = 0;
+  while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    switch (c) {
+    case OPT_JSON: json = true; break;
+    case OPT_CONFIG_DIR: config_dir = optarg; break;
+    case 'h': usage(stdout); return CS_EXIT_OK;
+    default:
+      fprintf(stderr, "capsearch: list: option '%s' is unknown or needs a value; see 'capsearch list --help'\n",
+              argv[optind - 1]);
+      return CS_EXIT_USAGE;
+    }
+  }
+  if (optind != argc - 1) {
+    fprintf(stderr, "capsearch: list: expected one of models, devices, networks, schedulers, predictors, metrics\n");
+    return CS_EXIT_USAGE;
+  }
+  const char *kind = argv[optind];
+  size_t k = 0;
+  while (k < NKINDS && strcmp(kind, kinds[k])) k++;
+  if (k == NKINDS) {
+    const char *sug = cs__suggest(kind, kinds, NKINDS);
+    if (sug)
+      fprintf(stderr, "capsearch: list: unknown kind '%s' (did you mean '%s'?)\n", kind, sug);
+    else
+      fprintf(stderr, "capsearch: list: unknown kind '%s' (expected models, devices, networks, schedulers, "
+                      "predictors or metrics)\n", kind);
+    return CS_EXIT_USAGE;
+  }
+  if (k >= 3) return cs__list_policies(kind, json, stdout) ? CS_EXIT_USAGE : CS_EXIT_OK;
+  cs_err err = {0};
+  cs_catalog *cat = NULL;
+  if (cs_catalog_load(cs__cli_catalog_dir(config_dir), &cat, &err)) return cs__cli_fail(&err);
+  if (json) {
+    cs__sbuf sb;
+    cs__sbuf_init(&sb);
+    cs__jw w;
+    cs__jw_init(&w, &sb, false);
+    if (k == 0) models_json(cat, &w);
+    else if (k == 1) devices_json(cat, &w);
+    else networks_json(cat, &w);
+    fprintf(stdout, "%s\n", sb.buf);
+    cs__sbuf_release(&sb);
+  } else if (k == 0) {
+    models_table(cat, stdout);
+  } else if (k == 1) {
+    devices_table(cat, stdout);
+  } else {
+    networks_table(cat, stdout);
+  }
+  cs_catalog_free(cat);
+  return CS_EXIT_OK;
 }

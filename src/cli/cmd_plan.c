@@ -137,7 +137,7 @@ int cs__cmd_plan(int argc, char **argv) {
     case OPT_CSV: fmt = CS__PLAN_CSV; break;
     case 'h': usage(stdout); return CS_EXIT_OK;
     default:
-      if (optopt) {
+      if (optopt > 0 && optopt < 256) {
         char o[2] = {(char)optopt, 0};
         return usage_error("option '-%s' is unknown or needs a value%s; see 'capsearch plan --help'", o, "");
       }

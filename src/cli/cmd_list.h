@@ -1,0 +1,11 @@
+/* `capsearch list` kinds backed by the policy registries (cmd_list_policies.c). */
+#ifndef CS_CLI_CMD_LIST_H
+#define CS_CLI_CMD_LIST_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+/* kind is "schedulers", "predictors" or "metrics"; returns 0, or -1 for another kind. */
+int cs__list_policies(const char *kind, bool json, FILE *f);
+
+#endif

@@ -1,0 +1,126 @@
+/* capsearch list schedulers|predictors|metrics: read from the policy registries
+ * (cs_replica_sched_list, cs_global_sched_list, cs_request_queue_list, cs_predictor_registry)
+ * and the request-metric table (cs_rm_name over CS_RM_COUNT). */
+#include <string.h>
+
+#include "capsearch/metrics.h"
+#include "capsearch/predictor.h"
+#include "capsearch/sim.h"
+#include "cli/cmd_list.h"
+#include "util/json.h"
+#include "util/sbuf.h"
+#include "util/text.h"
+
+static void params_text(const cs_param_spec *ps, size_t n, cs__sbuf *sb) {
+  for (size_t i = 0; i < n; i++) {
+    char b[32];
+    if (ps[i].required)
+      cs__sbuf_addf(sb, "%s%s (required)", i ? ", " : "", ps[i].name);
+    else
+      cs__sbuf_addf(sb, "%s%s=%s", i ? ", " : "", ps[i].name, cs__fmt_double(ps[i].def, b));
+  }
+}
+
+static void params_json(cs__jw *w, const cs_param_spec *ps, size_t n) {
+  cs__jw_key(w, "params");
+  cs__jw_arr_begin(w);
+  for (size_t i = 0; i < n; i++) {
+    cs__jw_obj_begin(w);
+    cs__jw_kstr(w, "name", ps[i].name);
+    cs__jw_kbool(w, "required", ps[i].required);
+    if (!ps[i].required) cs__jw_knum(w, "default", ps[i].def);
+    cs__jw_knum(w, "min", ps[i].min);
+    cs__jw_knum(w, "max", ps[i].max);
+    cs__jw_kstr(w, "help", ps[i].help);
+    cs__jw_obj_end(w);
+  }
+  cs__jw_arr_end(w);
+}
+
+static void policy_group(const char *title, const char *key, const cs_policy_info *const *list, bool json, cs__jw *w,
+                         FILE *f) {
+  if (json) {
+    cs__jw_key(w, key);
+    cs__jw_arr_begin(w);
+  } else {
+    fprintf(f, "%s:\n", title);
+  }
+  for (size_t i = 0; list && list[i]; i++) {
+    const cs_policy_info *p = list[i];
+    if (json) {
+      cs__jw_obj_begin(w);
+      cs__jw_kstr(w, "name", p->name);
+      cs__jw_kstr(w, "summary", p->summary);
+      params_json(w, p->params, p->nparams);
+      cs__jw_obj_end(w);
+      continue;
+    }
+    cs__sbuf sb;
+    cs__sbuf_init(&sb);
+    params_text(p->params, p->nparams, &sb);
+    fprintf(f, "  %-30s %s%s%s%s\n", p->name, p->summary ? p->summary : "", sb.len ? " [" : "", sb.buf,
+            sb.len ? "]" : "");
+    cs__sbuf_release(&sb);
+  }
+  if (json)
+    cs__jw_arr_end(w);
+  else
+    fprintf(f, "\n");
+}
+
+int cs__list_policies(const char *kind, bool json, FILE *f) {
+  cs__sbuf sb;
+  cs__sbuf_init(&sb);
+  cs__jw w;
+  cs__jw_init(&w, &sb, false);
+  if (!strcmp(kind, "schedulers")) {
+    if (json) cs__jw_obj_begin(&w);
+    policy_group("replica schedulers (replica_schedulers[].scheduler)", "replica_schedulers", cs_replica_sched_list(),
+                 json, &w, f);
+    policy_group("global schedulers (global_schedulers[].scheduler)", "global_schedulers", cs_global_sched_list(),
+                 json, &w, f);
+    policy_group("request queues (request_queues[].name)", "request_queues", cs_request_queue_list(), json, &w, f);
+    if (json) cs__jw_obj_end(&w);
+  } else if (!strcmp(kind, "predictors")) {
+    const cs_predictor_ops *const *reg = cs_predictor_registry();
+    if (json) cs__jw_arr_begin(&w);
+    for (size_t i = 0; reg && reg[i]; i++) {
+      if (json) {
+        cs__jw_obj_begin(&w);
+        cs__jw_kstr(&w, "name", reg[i]->name);
+        cs__jw_kstr(&w, "summary", reg[i]->summary);
+        params_json(&w, reg[i]->params, reg[i]->nparams);
+        cs__jw_obj_end(&w);
+      } else {
+        cs__sbuf ps;
+        cs__sbuf_init(&ps);
+        params_text(reg[i]->params, reg[i]->nparams, &ps);
+        fprintf(f, "%-12s %s%s%s%s\n", reg[i]->name, reg[i]->summary ? reg[i]->summary : "", ps.len ? " [" : "",
+                ps.buf, ps.len ? "]" : "");
+        cs__sbuf_release(&ps);
+      }
+    }
+    if (json) cs__jw_arr_end(&w);
+  } else if (!strcmp(kind, "metrics")) {
+    if (json) cs__jw_arr_begin(&w);
+    for (int m = 0; m < CS_RM_COUNT; m++) {
+      if (json) {
+        cs__jw_obj_begin(&w);
+        cs__jw_kstr(&w, "name", cs_rm_name((cs_rm)m));
+        cs__jw_kbool(&w, "integer", cs_rm_is_integer((cs_rm)m));
+        cs__jw_kbool(&w, "distribution", cs_rm_is_distribution((cs_rm)m));
+        cs__jw_obj_end(&w);
+      } else {
+        fprintf(f, "%-52s %s\n", cs_rm_name((cs_rm)m),
+                cs_rm_is_distribution((cs_rm)m) ? "distribution (quantiles, SLOs)" : "per request");
+      }
+    }
+    if (json) cs__jw_arr_end(&w);
+  } else {
+    cs__sbuf_release(&sb);
+    return -1;
+  }
+  if (json) fprintf(f, "%s\n", sb.buf);
+  cs__sbuf_release(&sb);
+  return 0;
+}

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# capsearch list: catalog tables and JSON, registry listings, unknown kinds.
+set -u
+CAPSEARCH=${1:?usage: test_cli_list.sh CAPSEARCH}
+SRC=${CS_SOURCE_DIR:-$(cd "$(dirname "$0")/.." && pwd)}
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+fail=0
+check() { # check NAME COND...
+  local name=$1; shift
+  if "$@"; then echo "ok   $name"; else echo "FAIL $name"; fail=1; fi
+}
+run() { "$CAPSEARCH" list --config-dir "$SRC/configs" "$@" >"$T/out" 2>"$T/err"; rc=$?; }
+
+run models
+check "models exits 0" test $rc -eq 0
+check "models lists Llama-3-70B with its parameter count" grep -qE "^meta-llama/Meta-Llama-3-70B +Meta-Llama-3-70B +70\.55B +80 +64/8 " "$T/out"
+check "models shows DeepSeek-V3 as MLA with 256 experts" grep -qE "^deepseek-ai/DeepSeek-V3 .* MLA 256 top8 " "$T/out"
+check "at least 16 models" test "$(($(wc -l <"$T/out") - 1))" -ge 16
+run models --json
+check "models --json has head_dim" grep -q '"head_dim": 128' "$T/out"
+run devices
+check "devices lists h100 dense bf16 and fp8" grep -qE "^h100 +hopper +80\.00 +989\.4 +1978\.9 " "$T/out"
+check "at least 13 devices" test "$(($(wc -l <"$T/out") - 1))" -ge 13
+run devices --json
+check "devices --json has price sources" grep -q '"price_source": ' "$T/out"
+run networks
+check "networks lists a40_pairwise_nvlink with 8 per node" grep -qE "^a40_pairwise_nvlink +a40 +8 " "$T/out"
+run networks --json
+check "networks --json is an array" grep -q '^\[' "$T/out"
+run schedulers
+check "schedulers lists vllm_v1" grep -qE "^  vllm_v1 " "$T/out"
+check "schedulers lists round_robin" grep -qE "^  round_robin " "$T/out"
+check "schedulers lists fcfs" grep -qE "^  fcfs " "$T/out"
+run predictors
+check "predictors lists roofline" grep -qE "^roofline " "$T/out"
+run metrics
+check "metrics lists request_e2e_time" grep -qE "^request_e2e_time " "$T/out"
+run metrics --json
+check "metrics --json marks distributions" grep -q '"distribution": true' "$T/out"
+run modles
+check "unknown kind exits 2" test $rc -eq 2
+check "unknown kind suggests" grep -q "unknown kind 'modles' (did you mean 'models'?)" "$T/err"
+"$CAPSEARCH" list models --config-dir "$T/nowhere" >/dev/null 2>"$T/err"; rc=$?
+check "missing catalog dir exits 2" test $rc -eq 2
+check "missing catalog dir is named" grep -q "nowhere: catalog directory not found" "$T/err"
+exit $fail
