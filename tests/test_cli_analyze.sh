@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# capsearch analyze on the hand-made output directory tests/data/analysis/sweep: the summary,
+# the files it writes, a partial directory, garbage files (warnings, not crashes), usage errors.
+set -u
+CAPSEARCH=${1:?usage: test_cli_analyze.sh CAPSEARCH}
+SRC=${CS_SOURCE_DIR:-$(cd "$(dirname "$0")/.." && pwd)}
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+fail=0
+check() { # check NAME COND...
+  local name=$1; shift
+  if "$@"; then echo "ok   $name"; else echo "FAIL $name"; fail=1; fi
+}
+cp -r "$SRC/tests/data/analysis/sweep" "$T/out"
+
+"$CAPSEARCH" analyze "$T/out" --target-qps 20 >"$T/stdout" 2>"$T/stderr"; rc=$?
+check "analyze exits 0" test $rc -eq 0
+check "summary names the best configuration" grep -q "best: h100 tp1 pp1 r1 vllm_v1/cs512 bs128 round_robin  \[aaaa0001\]" "$T/stdout"
+check "summary sizes the target with headroom" grep -q "20 QPS at 75% utilisation: 7 replica(s)" "$T/stdout"
+check "summary lists the interrupted probe" grep -q "runs/aaaa0005/r2_q8.0: no probe.json" "$T/stdout"
+for f in stats.csv best.csv pareto.csv sla.csv bottlenecks.csv summary.json summary.md; do
+  check "writes analysis/$f" test -s "$T/out/analysis/$f"
+done
+check "best.csv ranks aaaa0001 first at 1 QPS per \$/h" grep -q "^Meta-Llama-3-8B,chat,ttft_p99_2s,1,aaaa0001,.*,1,0.000277" "$T/out/analysis/best.csv"
+check "no warnings on a clean directory" test ! -s "$T/stderr"
+
+# the same input gives byte-identical files
+cp -r "$T/out/analysis" "$T/first"
+"$CAPSEARCH" analyze "$T/out" --target-qps 20 -q >/dev/null 2>&1
+check "rerun is byte-identical" diff -r "$T/first" "$T/out/analysis"
+
+# --price overrides the recorded price
+"$CAPSEARCH" analyze "$T/out" --price h100=2 -q 2>/dev/null
+check "--price h100=2 doubles QPS per dollar" grep -q "^Meta-Llama-3-8B,chat,ttft_p99_2s,1,aaaa0001,.*,2,--price," "$T/out/analysis/best.csv"
+
+# garbage and foreign files: warnings naming them, still exit 0
+echo '{"qps": 8.0, "pass": tr' >"$T/out/runs/aaaa0001/r1_q8.0/probe.json"
+printf 'hello,world\n1,2\n' >"$T/out/runs/aaaa0003/r1_q4.0/2026-01-01_00-00-01-000000/request_metrics.csv"
+head -c 300 /dev/urandom >"$T/out/runs/aaaa0006/r1_q3.0/2026-01-01_00-00-01-000000/plots/prefill_e2e_time.csv"
+printf '\037\213\010\000trunc' >"$T/out/runs/aaaa0002/r1_q2.0/2026-01-01_00-00-01-000000/request_metrics.csv.gz"
+mkdir -p "$T/out/runs/zzzz-not-a-job" && echo x >"$T/out/runs/notes.txt"
+printf 'job_hash,model\naaaa0001\n' >>"$T/out/results.csv"
+"$CAPSEARCH" analyze "$T/out" >"$T/stdout" 2>"$T/stderr"; rc=$?
+check "garbage: exits 0" test $rc -eq 0
+check "garbage: names the corrupt probe.json" grep -q "runs/aaaa0001/r1_q8.0/probe.json" "$T/stderr"
+check "garbage: names the foreign request_metrics.csv" grep -q "aaaa0003/r1_q4.0/.*request_metrics.csv: not a request_metrics table" "$T/stderr"
+check "garbage: names the truncated gzip" grep -q "request_metrics.csv.gz: truncated gzip" "$T/stderr"
+check "garbage: names the binary plot" grep -q "plots/prefill_e2e_time.csv" "$T/stderr"
+check "garbage: names the foreign directory" grep -q "runs/zzzz-not-a-job" "$T/stderr"
+check "garbage: names the short results rows" grep -q "results.csv: 2 row(s) do not have the header" "$T/stderr"
+check "garbage: still prints a best configuration" grep -q "best:" "$T/stdout"
+
+# usage errors exit 2 with a message
+"$CAPSEARCH" analyze >/dev/null 2>"$T/stderr"; check "no directory: exit 2" test $? -eq 2
+"$CAPSEARCH" analyze "$T/nonexistent" >/dev/null 2>"$T/stderr"; rc=$?
+check "missing directory: exit 2" test $rc -eq 2
+check "missing directory: named" grep -q "nonexistent: not a directory" "$T/stderr"
+"$CAPSEARCH" analyze "$T/out" --price h100 >/dev/null 2>"$T/stderr"; rc=$?
+check "bad --price: exit 2" test $rc -eq 2
+check "bad --price: says what is expected" grep -q "DEVICE=USD" "$T/stderr"
+"$CAPSEARCH" analyze "$T/out" --pricing cheap >/dev/null 2>"$T/stderr"; check "bad --pricing: exit 2" test $? -eq 2
+exit $fail

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# capsearch recommend: ranks the device catalog for a model and workload, --json, --emit-sweep
+# (a sweep file that expands and runs), usage errors.
+set -u
+CAPSEARCH=${1:?usage: test_cli_recommend.sh CAPSEARCH}
+SRC=${CS_SOURCE_DIR:-$(cd "$(dirname "$0")/.." && pwd)}
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+fail=0
+check() {
+  local name=$1; shift
+  if "$@"; then echo "ok   $name"; else echo "FAIL $name"; fail=1; fi
+}
+
+start=$(date +%s%N)
+"$CAPSEARCH" recommend --model meta-llama/Meta-Llama-3-70B --workload chat --qps 20 >"$T/out" 2>"$T/err"; rc=$?
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+echo "note: recommend took ${ms} ms"
+check "recommend exits 0" test $rc -eq 0
+check "header states the workload and load" grep -q "chat (ISL 1155, OSL 211 tokens), 20 QPS" "$T/out"
+check "ranks at least 5 candidates" test "$(grep -cE '^ +[0-9]+  ' "$T/out")" -ge 5
+check "rank 1 is listed first" bash -c "grep -E '^ +[0-9]+  ' '$T/out' | head -1 | grep -qE '^ +1  '"
+check "says which do not fit" grep -q " no  the weights alone exceed" "$T/out"
+check "labels the tail as an estimate" grep -q "M/G/1 ESTIMATE" "$T/out"
+check "ranked by \$/hour (ascending)" bash -c "grep -E '^ +[0-9]+  ' '$T/out' | awk '{print \$15}' | sort -g -c"
+check "fast (well under a second; 5 s allowed on a busy machine)" test "$ms" -lt 5000
+
+"$CAPSEARCH" recommend --model Meta-Llama-3-8B --isl 512 --osl 128 --ttft-slo 500ms --tpot-slo 0.05 --users 50 \
+  --devices h100,a100 --json >"$T/json" 2>&1; rc=$?
+check "--json exits 0" test $rc -eq 0
+check "--json lists candidates with costs" grep -q '"usd_per_1k_tokens"' "$T/json"
+check "--devices filters the catalog" bash -c "! grep -q '\"device\": \"l4\"' '$T/json' && grep -q '\"device\": \"a100\"' '$T/json'"
+
+"$CAPSEARCH" recommend --model meta-llama/Meta-Llama-3-70B --workload chat --qps 20 --top 2 \
+  --emit-sweep "$T/sweep.yml" --trace "$SRC/traces/chat_small.csv" >/dev/null 2>"$T/err"; rc=$?
+check "--emit-sweep exits 0" test $rc -eq 0
+check "emitted sweep has the schema's sections" bash -c "for k in clusters global_schedulers request_queues replica_schedulers slo_configs traces batch_sizes tp_dimensions pp_dimensions models search_configs; do grep -q \"^\$k:\" '$T/sweep.yml' || exit 1; done"
+"$CAPSEARCH" --config "$T/sweep.yml" --output-dir "$T/sweep_out" --dry-run >"$T/dry" 2>&1; rc=$?
+check "emitted sweep expands (--dry-run)" test $rc -eq 0
+check "expansion has runnable jobs" grep -q "runnable" "$T/dry"
+
+"$CAPSEARCH" recommend --model meta-llama/Meta-Llama-3-70B --workload chatt --qps 1 >/dev/null 2>"$T/err"; rc=$?
+check "unknown workload: exit 2" test $rc -eq 2
+check "unknown workload: suggests" grep -q "did you mean 'chat'" "$T/err"
+"$CAPSEARCH" recommend --model meta-llama/Meta-Llama-3-70B --workload chat >/dev/null 2>"$T/err"; rc=$?
+check "no load: exit 2" test $rc -eq 2
+"$CAPSEARCH" recommend --model no-such-model --workload chat --qps 1 >/dev/null 2>"$T/err"; rc=$?
+check "unknown model: exit 2" test $rc -eq 2
+check "unknown model: named" grep -q "no-such-model" "$T/err"
+"$CAPSEARCH" recommend --model Meta-Llama-3-8B --isl 100 --qps 1 >/dev/null 2>"$T/err"; rc=$?
+check "incomplete workload: exit 2" test $rc -eq 2
+"$CAPSEARCH" recommend --model Meta-Llama-3-8B --workload chat --qps 1 --ttft-slo fast >/dev/null 2>"$T/err"; rc=$?
+check "bad duration: exit 2" test $rc -eq 2
+exit $fail
