@@ -122,6 +122,9 @@ sed 's/identifier: meta-llama/identifier: meta-lama/' "$T/sweep.yml" > "$T/bad4.
 "$BIN" --config "$T/sweep.yml" --output-dir "$T/o4" --shard 2/2 > /dev/null 2> "$T/bad5.err"; rc=$?
 [ $rc -eq 2 ] && ok "bad --shard refused" || fail "bad --shard rc=$rc"
 
+"$BIN" --config "$T/sweep.yml" --output-dir "$T/o5" --time-limt 5 > /dev/null 2> "$T/opt.err"; rc=$?
+[ $rc -eq 2 ] && grep -q "did you mean '--time-limit'" "$T/opt.err" && ok "misspelled flag: $(cat "$T/opt.err")" || { fail "misspelled flag rc=$rc"; cat "$T/opt.err"; }
+
 # a simulation that fails (trace rows longer than max_seq_len): job failed with reason, exit 1
 sed 's/max_seq_len: 8192/max_seq_len: 256/' "$T/sweep.yml" > "$T/fail.yml"
 "$BIN" --config "$T/fail.yml" --output-dir "$T/of" $OPTS 2> "$T/fail.err"; rc=$?
