@@ -168,6 +168,24 @@ static void test_vidur_keys_v0_and_v1(void) {
   CS_ASSERT_DBL_NEAR(run(dir, 0, mix, 2), (1000 + 64) + 300, 1e-6);
 }
 
+static void test_v1_prediction_tables_keyed_by_chunk_use_coarse_columns(void) {
+  /* Vidur V1 exports attn_prefill by (kv_cache_size, prefill_chunk_size) with chunks every 32
+   * up to 8192: the table keeps one column per 32 tokens and V1 keys hit them exactly. */
+  char dir[1024], path[1200];
+  cs_test_tmpdir(dir, sizeof dir);
+  write_tables(dir);
+  snprintf(path, sizeof path, "%s/attn_prefill_fedcba98_predictions.csv", dir);
+  FILE *f = fopen(path, "w");
+  fprintf(f, "kv_cache_size,prefill_chunk_size,prediction\n");
+  for (int kv = 0; kv <= 1024; kv += 64)
+    for (int c = 32; c <= 8192; c += 32) fprintf(f, "%d,%d,%d\n", kv, c, 10000 * kv + c);
+  fclose(f);
+  cs_batch_item pre[] = {{300, 10, true}, {100, 10, true}};
+  CS_ASSERT_DBL_NEAR(run(dir, 1, pre, 2), 640320 * 1.1, 1e-3);
+  cs_batch_item big[] = {{5000, 0, true}}; /* ceil(5000/32)*32 = 5024 */
+  CS_ASSERT_DBL_NEAR(run(dir, 1, big, 1), 5024, 1e-6);
+}
+
 static void test_missing_prediction_table_is_named(void) {
   char dir[1024], path[1200];
   cs_test_tmpdir(dir, sizeof dir);
@@ -205,6 +223,8 @@ static const cs_test_case cases[] = {
     {"test_single_point_series_borrows_scaled_slope", test_single_point_series_borrows_scaled_slope},
     {"test_csv_reads_quotes_pads_short_rows_and_names_bad_cells", test_csv_reads_quotes_pads_short_rows_and_names_bad_cells},
     {"test_vidur_keys_v0_and_v1", test_vidur_keys_v0_and_v1},
+    {"test_v1_prediction_tables_keyed_by_chunk_use_coarse_columns",
+     test_v1_prediction_tables_keyed_by_chunk_use_coarse_columns},
     {"test_missing_prediction_table_is_named", test_missing_prediction_table_is_named},
     {NULL, NULL},
 };

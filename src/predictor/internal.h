@@ -131,6 +131,8 @@ typedef struct cs__ptables {
   cs__tab2 prefill;
   cs__tab1 cpu;                  /* total CPU overhead ms by batch size (n == 0: not modelled) */
   int32_t kv_gran;               /* g = 64 */
+  int32_t chunk_gran;            /* prefill columns every chunk_gran tokens: 1 for grids up to 4096
+                                  * (V0 keys use every integer chunk), 32 beyond (V1 grids) */
   bool have_attn;                /* false: attention falls back to the roofline */
 } cs__ptables;
 

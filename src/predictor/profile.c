@@ -85,7 +85,7 @@ static double prefill_ms(const cs__profile *s, const cs_batch_view *b) {
   } else {
     kv = kv_v0;
   }
-  double v = cs__tab2_at(&s->t.prefill, (double)(kv / g), (double)c);
+  double v = cs__tab2_at(&s->t.prefill, (double)(kv / g), (double)c / s->t.chunk_gran);
   if (np > 1 && s->gqa) v *= 1 + s->f_p;
   return v;
 }

@@ -226,6 +226,7 @@ static int build_tables(const build_ctx *b, cs__ptables *t, cs_err *err) {
   int rc = 0;
   memset(t, 0, sizeof *t);
   t->kv_gran = KV_GRAN;
+  t->chunk_gran = 1;
   if (b->predictions) {
     for (int op = 0; op < CS__NUM_TOK_OPS && !rc; op++) {
       if (!b->in[op].data) continue;
@@ -241,7 +242,7 @@ static int build_tables(const build_ctx *b, cs__ptables *t, cs_err *err) {
       cs__series2_release(&s);
       cs__csvtab_release(&csv);
       if (!rc && !(rc = parse(&b->in[IN_PREFILL], &csv, err)) && !(rc = cs__pred_prefill_series(&csv, &s, err)))
-        cs__prefill_tab_from_series(&t->prefill, &s, KV_GRAN, MIN_KV);
+        cs__prefill_tab_from_series(&t->prefill, &s, KV_GRAN, MIN_KV, &t->chunk_gran);
       cs__series2_release(&s);
       cs__csvtab_release(&csv);
       t->have_attn = !rc;
@@ -267,7 +268,7 @@ static int build_tables(const build_ctx *b, cs__ptables *t, cs_err *err) {
       if (rc && !(rc == CS_ENOENT && b->fallback)) return rc;
       if (!rc) {
         cs__decode_tab_from_series(&t->decode, &dec, KV_GRAN, MIN_KV);
-        cs__prefill_tab_from_series(&t->prefill, &pre, KV_GRAN, MIN_KV);
+        cs__prefill_tab_from_series(&t->prefill, &pre, KV_GRAN, MIN_KV, &t->chunk_gran);
         if (save.n) tab1_of(&t->tok[CS__OP_KV_CACHE_SAVE], &save);
         t->have_attn = true;
         cs__series2_release(&dec);

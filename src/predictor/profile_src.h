@@ -46,6 +46,7 @@ int cs__pred_prefill_series(const cs__csvtab *t, cs__series2 *out, cs_err *err);
 /* Dense tables from series: decode rows b = 1..max batch, cols kv = 0, g, ..;
  * prefill rows kv = 0, g, .., cols chunk = 0..max chunk. Sizes cover at least min_kv. */
 void cs__decode_tab_from_series(cs__tab2 *t, const cs__series2 *s, int g, double min_kv);
-void cs__prefill_tab_from_series(cs__tab2 *t, const cs__series2 *s, int g, double min_kv);
+/* *chunk_gran is set to 1 (max chunk <= 4096) or 32 (larger V1 grids: keeps the table small). */
+void cs__prefill_tab_from_series(cs__tab2 *t, const cs__series2 *s, int g, double min_kv, int32_t *chunk_gran);
 
 #endif

@@ -13,7 +13,7 @@
  *   16  8  key: hash of everything the tables were built from (model, device, TP/PP, params, input bytes)
  *   24  8  payload length in bytes
  *   32  8  FNV-1a 64 checksum of the payload
- *   40  .. payload: kv_gran, have_attn, then each table as (n | rows, cols) + doubles
+ *   40  .. payload: kv_gran, chunk_gran, have_attn, then each table as (n | rows, cols) + doubles
  * A file whose size, magic, version, key or checksum disagrees is reported as CS_EFORMAT and the
  * caller rebuilds it; a half-written file never exists under the final name (atomic rename). */
 #include <math.h>
@@ -25,7 +25,7 @@
 #include "util/sbuf.h"
 #include "util/sha1.h"
 
-#define CACHE_VERSION 1u
+#define CACHE_VERSION 2u
 #define HEADER_LEN 40
 static const char cache_magic[8] = {'C', 'S', 'P', 'T', 'B', 'L', 0, 1};
 
@@ -100,6 +100,7 @@ int cs__ptables_save(const cs__ptables *t, const char *path, uint64_t key, cs_er
   cs__sbuf_init(&pay);
   cs__sbuf_init(&file);
   put_i32(&pay, t->kv_gran);
+  put_i32(&pay, t->chunk_gran);
   put_i32(&pay, t->have_attn ? 1 : 0);
   put_i32(&pay, CS__NUM_TOK_OPS);
   for (int i = 0; i < CS__NUM_TOK_OPS; i++) put_tab1(&pay, &t->tok[i]);
@@ -207,13 +208,14 @@ int cs__ptables_load(cs__ptables *t, const char *path, uint64_t key, cs_err *err
   }
   reader r = {b + HEADER_LEN, b + len, false};
   t->kv_gran = get_i32(&r);
+  t->chunk_gran = get_i32(&r);
   t->have_attn = get_i32(&r) != 0;
   if (get_i32(&r) != CS__NUM_TOK_OPS) r.bad = true;
   for (int i = 0; i < CS__NUM_TOK_OPS && !r.bad; i++) get_tab1(&r, &t->tok[i]);
   if (!r.bad) get_tab2(&r, &t->decode);
   if (!r.bad) get_tab2(&r, &t->prefill);
   if (!r.bad) get_tab1(&r, &t->cpu);
-  if (r.bad || r.p != r.end || t->kv_gran <= 0) {
+  if (r.bad || r.p != r.end || t->kv_gran <= 0 || t->chunk_gran <= 0) {
     cs__ptables_release(t);
     rc = cs_err_set(err, CS_EFORMAT, "%s: inconsistent table layout", path);
     goto out;
