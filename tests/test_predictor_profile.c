@@ -334,12 +334,60 @@ static void test_cache_entry_is_reused_and_corrupt_truncated_stale_entries_are_r
   free(orig);
 }
 
+static void test_cpu_overhead_from_cpu_overheads_csv_is_added_per_stage(void) {
+  char dir[1024], path[1400], cmd[1400];
+  cs_test_tmpdir(dir, sizeof dir);
+  write_small_profile(dir);
+  snprintf(cmd, sizeof cmd, "mkdir -p %s/cpu_overhead/a100_pairwise_nvlink/meta-llama/Llama-2-70b-hf", dir);
+  CS_ASSERT_INT_EQ(system(cmd), 0);
+  snprintf(path, sizeof path, "%s/cpu_overhead/a100_pairwise_nvlink/meta-llama/Llama-2-70b-hf/cpu_overheads.csv", dir);
+  /* per batch size b: schedule b/10, sampler 1, prepare 0.5, process 0.25, ray 2 (ms); another
+   * model's and another TP's rows must be ignored */
+  FILE *f = fopen(path, "w");
+  fprintf(f, ",schedule_median,sampler_e2e_median,prepare_inputs_e2e_median,process_model_outputs_median,"
+             "model_name,batch_size,tensor_parallel_degree,ray_comm_time_mean\n");
+  for (int b = 1; b <= 16; b *= 2) {
+    fprintf(f, "%d,%g,1,0.5,0.25,meta-llama/Llama-2-70b-hf,%d,2,2\n", b, b / 10.0, b);
+    fprintf(f, "%d,99,99,99,99,meta-llama/Llama-2-70b-hf,%d,4,99\n", b, b);
+    fprintf(f, "%d,99,99,99,99,other/model,%d,2,99\n", b, b);
+  }
+  fclose(f);
+  cs_model m = llama70();
+  cs_device d = a100();
+  cs_network n = nvlink();
+  const cs_predictor_ops *ops = NULL;
+  cs_predictor_find("profile", &ops, NULL);
+  cs_predictor_ctx ctx = {0};
+  ctx.model = &m;
+  ctx.device = &d;
+  ctx.network = &n;
+  ctx.tp = 2;
+  ctx.pp = 1;
+  ctx.profiling_dir = dir;
+  cs_err err = {0};
+  CS_ASSERT_INT_EQ(cs_params_set(&ctx.params, ops->params, ops->nparams, "profile", "cpu_overhead", 1, "t", &err), 0);
+  cs_predictor *p = NULL;
+  if (cs_predictor_new(ops, &ctx, &p, &err)) CS__FAIL_MSG("%s", err.msg);
+  if (!p) return;
+  cs_batch_item it[4] = {{1, 10, false}, {1, 20, false}, {1, 30, false}, {1, 40, false}};
+  cs_batch_view b = {4, it, 4};
+  cs_stage_time t;
+  cs_predictor_stage_time(p, &b, 0, &t);
+  CS_ASSERT_DBL_NEAR((t.total_s - t.model_s) * 1e3, 0.4 + 1 + 0.5 + 0.25 + 2, 1e-9);
+  b.n = 3; /* batch 3: between the profiled 2 and 4 */
+  b.total_tokens = 3;
+  cs_predictor_stage_time(p, &b, 0, &t);
+  CS_ASSERT_DBL_NEAR((t.total_s - t.model_s) * 1e3, 0.3 + 1 + 0.5 + 0.25 + 2, 1e-9);
+  cs_predictor_free(p);
+}
+
 static const cs_test_case cases[] = {
     {"test_prediction_tables_reproduce_vidur_stage_time_by_hand", test_prediction_tables_reproduce_vidur_stage_time_by_hand},
     {"test_raw_profile_interpolates_through_profiled_points", test_raw_profile_interpolates_through_profiled_points},
     {"test_missing_and_malformed_files_name_file_line_and_column", test_missing_and_malformed_files_name_file_line_and_column},
     {"test_cache_entry_is_reused_and_corrupt_truncated_stale_entries_are_rebuilt",
      test_cache_entry_is_reused_and_corrupt_truncated_stale_entries_are_rebuilt},
+    {"test_cpu_overhead_from_cpu_overheads_csv_is_added_per_stage", test_cpu_overhead_from_cpu_overheads_csv_is_added_per_stage},
     {NULL, NULL},
 };
 
