@@ -38,6 +38,14 @@ check "emitted sweep has the schema's sections" bash -c "for k in clusters globa
 "$CAPSEARCH" --config "$T/sweep.yml" --output-dir "$T/sweep_out" --dry-run >"$T/dry" 2>&1; rc=$?
 check "emitted sweep expands (--dry-run)" test $rc -eq 0
 check "expansion has runnable jobs" grep -q "runnable" "$T/dry"
+# and it runs: the screen hands over to the simulation, whose output analyze reads
+sed 's/num_requests: 1000/num_requests: 40/' "$T/sweep.yml" >"$T/small.yml"
+"$CAPSEARCH" --config "$T/small.yml" --output-dir "$T/run" --max-iterations 2 --time-limit 5 -j 2 >/dev/null 2>"$T/err"; rc=$?
+check "emitted sweep runs" test $rc -eq 0
+check "its jobs finish" awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "status") c = i; next }
+                                $c == "ok" { ok = 1 } END { exit !ok }' "$T/run/results.csv"
+"$CAPSEARCH" analyze "$T/run" -q 2>"$T/err"; rc=$?
+check "analyze reads the emitted sweep's output" bash -c "test $rc -eq 0 && grep -q '^Meta-Llama-3-70B,workload,' '$T/run/analysis/best.csv'"
 
 "$CAPSEARCH" recommend --model meta-llama/Meta-Llama-3-70B --workload chatt --qps 1 >/dev/null 2>"$T/err"; rc=$?
 check "unknown workload: exit 2" test $rc -eq 2
