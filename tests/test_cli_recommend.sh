@@ -31,6 +31,20 @@ check "--json exits 0" test $rc -eq 0
 check "--json lists candidates with costs" grep -q '"usd_per_1k_tokens"' "$T/json"
 check "--devices filters the catalog" bash -c "! grep -q '\"device\": \"l4\"' '$T/json' && grep -q '\"device\": \"a100\"' '$T/json'"
 
+# a local Hugging Face config.json instead of a catalog name (Llama-3-8B's architecture)
+cat >"$T/config.json" <<'JSON'
+{"architectures": ["LlamaForCausalLM"], "model_type": "llama", "hidden_size": 4096,
+ "intermediate_size": 14336, "num_hidden_layers": 32, "num_attention_heads": 32,
+ "num_key_value_heads": 8, "vocab_size": 128256, "max_position_embeddings": 8192,
+ "hidden_act": "silu", "torch_dtype": "bfloat16", "rms_norm_eps": 1e-05, "tie_word_embeddings": false}
+JSON
+"$CAPSEARCH" recommend --model-config "$T/config.json" --workload code --qps 5 --devices h100 >"$T/hf" 2>&1; rc=$?
+check "--model-config exits 0" test $rc -eq 0
+check "--model-config: an 8B model fits one H100" grep -qE "^ +1  h100 +1 +yes" "$T/hf"
+echo '{"hidden_size": 4096' >"$T/bad.json"
+"$CAPSEARCH" recommend --model-config "$T/bad.json" --workload chat --qps 1 >/dev/null 2>"$T/err"; rc=$?
+check "malformed config.json: exit 2 naming it" bash -c "test $rc -eq 2 && grep -q 'bad.json' '$T/err'"
+
 "$CAPSEARCH" recommend --model meta-llama/Meta-Llama-3-70B --workload chat --qps 20 --top 2 \
   --emit-sweep "$T/sweep.yml" --trace "$SRC/traces/chat_small.csv" >/dev/null 2>"$T/err"; rc=$?
 check "--emit-sweep exits 0" test $rc -eq 0
