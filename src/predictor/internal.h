@@ -105,6 +105,8 @@ double cs__roofline_moe_op_ms(const cs__roofline *r, int op, double T);
 /* Attention kernels of one layer, milliseconds: decode (batched, one kernel) and prefill. */
 double cs__roofline_decode_ms(const cs__roofline *r, const cs_batch_view *b);
 double cs__roofline_prefill_ms(const cs__roofline *r, const cs_batch_view *b);
+/* Both in one pass over the batch. */
+void cs__roofline_attn_ms(const cs__roofline *r, const cs_batch_view *b, double *decode_ms, double *prefill_ms);
 /* Single-shape attention (for calibration against attention.csv): decode of `batch` requests
  * with `kv` context each; prefill of one chunk `c` after `kv` cached tokens. */
 double cs__roofline_decode_shape_ms(const cs__roofline *r, double batch, double kv);

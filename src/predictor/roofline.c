@@ -14,10 +14,15 @@
 #include "predictor/internal.h"
 #include "util/sbuf.h"
 
+/* Batches up to this many tokens take their token-level op times from tables built at
+ * creation (16K doubles per layer kind, a few ms to build); larger ones use the closed form. */
+#define TOK_TABLE 16384
+
 typedef struct roofline_state {
   cs__roofline r;
   int pp;
   int *dense_layers, *moe_layers; /* per stage */
+  double *dense_ms, *moe_ms;      /* token-level ms of one dense / MoE layer for T < TOK_TABLE */
   double cpu_s;
   char *describe;
 } roofline_state;
@@ -53,6 +58,23 @@ static void split_layers(const cs_model *m, int pp, int *dense, int *moe) {
   }
 }
 
+/* Token-level part of one layer (everything but the two attention kernels), ms. */
+static double dense_tok_ms(const cs__roofline *r, double T) {
+  return cs__roofline_tok_op_ms(r, CS__OP_ATTN_PRE_PROJ, T) + cs__roofline_tok_op_ms(r, CS__OP_ATTN_POST_PROJ, T) +
+         cs__roofline_tok_op_ms(r, CS__OP_ATTN_ROPE, T) + cs__roofline_tok_op_ms(r, CS__OP_KV_CACHE_SAVE, T) +
+         cs__roofline_tok_op_ms(r, CS__OP_INPUT_LAYERNORM, T) + 2 * cs__roofline_tok_op_ms(r, CS__OP_ALL_REDUCE, T) +
+         (r->model->post_attn_norm ? cs__roofline_tok_op_ms(r, CS__OP_POST_ATTN_LAYERNORM, T) : 0) +
+         cs__roofline_tok_op_ms(r, CS__OP_ADD, T);
+}
+
+static double layer_tok_ms(const cs__roofline *r, double T, bool moe) {
+  double mlp = moe ? cs__roofline_moe_op_ms(r, CS__OP_MLP_UP_PROJ, T) + cs__roofline_moe_op_ms(r, CS__OP_MLP_DOWN_PROJ, T) +
+                         cs__roofline_moe_op_ms(r, CS__OP_MLP_ACT, T)
+                   : cs__roofline_tok_op_ms(r, CS__OP_MLP_UP_PROJ, T) + cs__roofline_tok_op_ms(r, CS__OP_MLP_DOWN_PROJ, T) +
+                         cs__roofline_tok_op_ms(r, CS__OP_MLP_ACT, T);
+  return dense_tok_ms(r, T) + mlp;
+}
+
 static int roofline_create(const cs_predictor_ctx *ctx, void **state, cs_err *err) {
   cs__factors f;
   if (!ctx->model || !ctx->device) return cs_err_set(err, CS_EINVAL, "predictor 'roofline' needs a model and a device");
@@ -78,6 +100,14 @@ static int roofline_create(const cs_predictor_ctx *ctx, void **state, cs_err *er
   s->dense_layers = cs__xcalloc((size_t)ctx->pp, sizeof(int));
   s->moe_layers = cs__xcalloc((size_t)ctx->pp, sizeof(int));
   split_layers(ctx->model, ctx->pp, s->dense_layers, s->moe_layers);
+  bool any_dense = false, any_moe = false;
+  for (int i = 0; i < ctx->pp; i++) any_dense |= s->dense_layers[i] > 0, any_moe |= s->moe_layers[i] > 0;
+  if (any_dense) s->dense_ms = cs__xmalloc(sizeof(double) * TOK_TABLE);
+  if (any_moe) s->moe_ms = cs__xmalloc(sizeof(double) * TOK_TABLE);
+  for (int64_t t = 0; t < TOK_TABLE; t++) {
+    if (s->dense_ms) s->dense_ms[t] = layer_tok_ms(&s->r, (double)t, false);
+    if (s->moe_ms) s->moe_ms[t] = layer_tok_ms(&s->r, (double)t, true);
+  }
 
   cs__sbuf sb;
   cs__sbuf_init(&sb);
@@ -100,6 +130,8 @@ static void roofline_destroy(void *state) {
   if (!s) return;
   free(s->dense_layers);
   free(s->moe_layers);
+  free(s->dense_ms);
+  free(s->moe_ms);
   free(s->describe);
   free(s);
 }
@@ -107,7 +139,7 @@ static void roofline_destroy(void *state) {
 static void roofline_stage_time(const void *state, const cs_batch_view *b, int stage_id, cs_stage_time *out) {
   const roofline_state *s = state;
   const cs__roofline *r = &s->r;
-  double T = (double)b->total_tokens;
+  int64_t T = b->total_tokens;
   if (stage_id < 0) stage_id = 0;
   if (stage_id >= s->pp) stage_id = s->pp - 1;
   if (T <= 0 || b->n == 0) {
@@ -115,26 +147,15 @@ static void roofline_stage_time(const void *state, const cs_batch_view *b, int s
     out->total_s = s->cpu_s;
     return;
   }
-  double tp_comm = cs__roofline_tok_op_ms(r, CS__OP_ALL_REDUCE, T);
-  double attn = cs__roofline_tok_op_ms(r, CS__OP_ATTN_PRE_PROJ, T) + cs__roofline_tok_op_ms(r, CS__OP_ATTN_POST_PROJ, T) +
-                cs__roofline_tok_op_ms(r, CS__OP_ATTN_ROPE, T) + cs__roofline_tok_op_ms(r, CS__OP_KV_CACHE_SAVE, T) +
-                cs__roofline_decode_ms(r, b) + cs__roofline_prefill_ms(r, b) + tp_comm +
-                cs__roofline_tok_op_ms(r, CS__OP_INPUT_LAYERNORM, T);
-  double common = tp_comm + (r->model->post_attn_norm ? cs__roofline_tok_op_ms(r, CS__OP_POST_ATTN_LAYERNORM, T) : 0) +
-                  cs__roofline_tok_op_ms(r, CS__OP_ADD, T);
-  double ms = 0;
+  /* token-level parts from the tables precomputed at creation (closed form past their end) */
+  bool tab = T < TOK_TABLE;
+  double dec, pre;
+  cs__roofline_attn_ms(r, b, &dec, &pre);
+  double attn = dec + pre, ms = 0;
   int nd = s->dense_layers[stage_id], nm = s->moe_layers[stage_id];
-  if (nd > 0) {
-    double mlp = cs__roofline_tok_op_ms(r, CS__OP_MLP_UP_PROJ, T) + cs__roofline_tok_op_ms(r, CS__OP_MLP_DOWN_PROJ, T) +
-                 cs__roofline_tok_op_ms(r, CS__OP_MLP_ACT, T);
-    ms += nd * (attn + mlp + common);
-  }
-  if (nm > 0) {
-    double mlp = cs__roofline_moe_op_ms(r, CS__OP_MLP_UP_PROJ, T) + cs__roofline_moe_op_ms(r, CS__OP_MLP_DOWN_PROJ, T) +
-                 cs__roofline_moe_op_ms(r, CS__OP_MLP_ACT, T);
-    ms += nm * (attn + mlp + common);
-  }
-  if (stage_id < s->pp - 1) ms += cs__roofline_tok_op_ms(r, CS__OP_SEND_RECV, T);
+  if (nd > 0) ms += nd * (attn + (tab ? s->dense_ms[T] : layer_tok_ms(r, (double)T, false)));
+  if (nm > 0) ms += nm * (attn + (tab ? s->moe_ms[T] : layer_tok_ms(r, (double)T, true)));
+  if (stage_id < s->pp - 1) ms += cs__roofline_tok_op_ms(r, CS__OP_SEND_RECV, (double)T);
   out->model_s = ms * 1e-3;
   out->total_s = out->model_s + s->cpu_s;
 }

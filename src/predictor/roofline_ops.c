@@ -360,6 +360,17 @@ double cs__roofline_prefill_ms(const cs__roofline *r, const cs_batch_view *b) {
   return attn_kernel_ms(r, f, by, CS__RL_PREFILL);
 }
 
+void cs__roofline_attn_ms(const cs__roofline *r, const cs_batch_view *b, double *decode_ms, double *prefill_ms) {
+  double fd = 0, bd = 0, fp = 0, bp = 0;
+  for (int i = 0; i < b->n; i++) {
+    const cs_batch_item *it = &b->items[i];
+    if (it->is_prefill) attn_cost(r, it->num_tokens, it->processed, &fp, &bp);
+    else attn_cost(r, it->num_tokens, it->processed, &fd, &bd);
+  }
+  *decode_ms = attn_kernel_ms(r, fd, bd, CS__RL_DECODE);
+  *prefill_ms = attn_kernel_ms(r, fp, bp, CS__RL_PREFILL);
+}
+
 double cs__roofline_decode_shape_ms(const cs__roofline *r, double batch, double kv) {
   double f = 0, by = 0;
   attn_cost(r, 1, kv, &f, &by);
