@@ -9,6 +9,7 @@
 #  - an --shard half run under mpirun, the other half by a plain process, and an assembling
 #    mpirun run equal the one-process run
 #  - an output directory holding another sweep is refused with exit 2, reported once
+#  - an output directory rank 0 cannot see is an error naming the rank and the job
 # Skips when the binary was built without MPI (-DCS_MPI=ON) or mpirun is missing.
 set -u
 BIN=${1:?usage: test_mpi_sweep.sh CAPSEARCH}
@@ -126,6 +127,13 @@ sed 's/value: 1}/value: 2}/' "$T/sweep.yml" > "$T/other.yml"
 [ "$(grep -c 'holds the results of a different sweep' "$T/other.err")" -eq 1 ] && ok "refusal reported once" \
   || { fail "refusal message count"; cat "$T/other.err"; }
 cmp -s "$T/one/results.csv" "$T/m2/results.csv" && ok "refused run left results.csv alone" || fail "refused run changed results.csv"
+
+# a rank whose files rank 0 cannot see (here: MPMD, rank 1 given another --output-dir, as on a
+# node-local disk): refused with the rank and the job named, not a silently wrong results.csv
+"${MPIRUN[@]}" -np 1 "$BIN" --config "$T/sweep.yml" --output-dir "$T/ns0" $OPTS -j1 : \
+  -np 1 "$BIN" --config "$T/sweep.yml" --output-dir "$T/ns1" $OPTS -j1 > /dev/null 2> "$T/ns.err"; rc=$?
+[ $rc -eq 1 ] && grep -q "rank 1 finished it .* must be one directory on a file system every rank shares" "$T/ns.err" \
+  && ok "unshared output directory detected (exit 1)" || { fail "unshared output dir rc=$rc"; cat "$T/ns.err"; }
 
 echo "$fails failure(s)"
 [ $fails -eq 0 ]
