@@ -187,9 +187,9 @@ static void test_invalid_inputs_fail_clearly(void) {
 
 static void test_hf_config_matches_catalog_entry(void) {
   char path[4096];
-  const char *pairs[][2] = {{"llama-3-8b", "Meta-Llama-3-8B"}, {"mixtral-8x7b", "Mixtral-8x7B"},
-                            {"deepseek-v3", "DeepSeek-V3"}};
-  for (size_t i = 0; i < 3; i++) {
+  const char *pairs[4][2] = {{"llama-3-8b", "Meta-Llama-3-8B"}, {"mixtral-8x7b", "Mixtral-8x7B"},
+                            {"deepseek-v3", "DeepSeek-V3"}, {"qwen-72b", "Qwen-72B"}};
+  for (size_t i = 0; i < 4; i++) {
     char rel[256];
     snprintf(rel, sizeof rel, "tests/data/catalog/%s/config.json", pairs[i][0]);
     cs_test_source(rel, path, sizeof path);
@@ -199,6 +199,8 @@ static void test_hf_config_matches_catalog_entry(void) {
     if (!m) continue;
     const cs_model *c = model(pairs[i][1]);
     CS_ASSERT_INT_EQ(m->num_params, c->num_params);
+    CS_ASSERT_INT_EQ(m->mlp_hidden, c->mlp_hidden);
+    CS_ASSERT_INT_EQ(m->num_kv_heads, c->num_kv_heads);
     CS_ASSERT_DBL_EQ(m->weight_bytes, c->weight_bytes);
     CS_ASSERT_INT_EQ(cs_model_attn_kind(m), cs_model_attn_kind(c));
     CS_ASSERT_INT_EQ(m->num_experts, c->num_experts);

@@ -38,6 +38,9 @@ check "HF config.json: 163,840 KV bytes/token" grep -q '"kv_bytes_per_token": 16
 run --model-config "$SRC/tests/data/catalog/mistral-small-3.2-24b/config.json" --device h100 --json --kv-cache-dtype fp8
 check "fp8 KV halves the bytes per token" grep -q '"kv_bytes_per_token": 81920,' "$T/out"
 
+run --model "$SRC/tests/data/catalog/mistral-small-3.2-24b" --device h100 --json
+check "--model takes a directory holding config.json" grep -q '"kv_bytes_per_token": 163840,' "$T/out"
+
 run --model Llama-3.1-405B --device h100 --tp 8
 check "405B on 8 H100s does not fit and says why" grep -qE "^fits +no: the weights alone exceed" "$T/out"
 check "a plan that does not fit still exits 0" test $rc -eq 0

@@ -183,6 +183,9 @@ static int read_model(const reader *r, const char *path, cs__arena *mem, cs_mode
   }
   const cs__ynode *tie = get_any(r, (const char *const[]){"tie_word_embeddings", NULL}, NULL);
   if (tie && (rc = cs__y_bool(r->d, tie, "tie_word_embeddings", &m->tie_embeddings, r->err))) return rc;
+  /* Qwen (v1) configs give intermediate_size as twice the width of each of its gated MLP's
+   * matrices (modeling_qwen.py uses intermediate_size // 2); Vidur's table has the half. */
+  if (!strcmp(m->architecture, "QWenLMHeadModel")) m->mlp_hidden /= 2;
   m->gated_mlp = !arch_matches(m->architecture, plain_mlp_archs);
   m->post_attn_norm = !arch_matches(m->architecture, parallel_archs);
   m->norm = m->gated_mlp ? "rms" : "layer";

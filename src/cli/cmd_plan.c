@@ -11,6 +11,7 @@
 #include "cli/commands.h"
 #include "catalog/catalog_int.h"
 #include "cli/cmd_plan.h"
+#include "util/fs.h"
 #include "util/json.h"
 #include "util/sbuf.h"
 
@@ -23,7 +24,8 @@ static void usage(FILE *f) {
           "                      [--config-dir DIR] [--json | --csv]\n\n"
           "Does the model fit, how much KV cache is left per GPU, how many requests of max-model-len\n"
           "tokens run at once, the longest context that fits, and the fewest GPUs that work.\n\n"
-          "  --model NAME               catalog model (HF id, short name or alias; capsearch list models)\n"
+          "  --model NAME               catalog model (HF id, short name or alias; capsearch list models),\n"
+          "                             or a local config.json / a directory holding one\n"
           "  --model-config PATH        a local Hugging Face config.json instead\n"
           "  --device NAME              catalog device (capsearch list devices)\n"
           "  --all-devices              rank every device: smallest valid TP that fits, KV, concurrency, $/hour\n"
@@ -146,15 +148,33 @@ int cs__cmd_plan(int argc, char **argv) {
     if (rc) return rc;
   }
   if (optind < argc) return usage_error("unexpected argument '%s'%s; see 'capsearch plan --help'", argv[optind], "");
-  if (!!model_name == !!model_config) return usage_error("give exactly one of --model or --model-config%s%s", "", "");
-  if (!device_name && !all_devices) return usage_error("give --device NAME or --all-devices%s%s", "", "");
-  if (device_name && all_devices) return usage_error("--device and --all-devices exclude each other%s%s", "", "");
+  /* --model also takes a local config.json or a directory holding one */
+  char *model_path = NULL;
+  if (model_name && !model_config && (strchr(model_name, '/') || strstr(model_name, ".json"))) {
+    if (cs__is_dir(model_name)) {
+      model_path = cs__path_join(model_name, "config.json");
+      if (cs__path_exists(model_path)) model_config = model_path, model_name = NULL;
+    } else if (cs__path_exists(model_name)) {
+      model_config = model_name, model_name = NULL;
+    }
+  }
+  const char *problem = NULL;
+  if (!!model_name == !!model_config) problem = "give exactly one of --model or --model-config";
+  else if (!device_name && !all_devices) problem = "give --device NAME or --all-devices";
+  else if (device_name && all_devices) problem = "--device and --all-devices exclude each other";
+  if (problem) {
+    free(model_path);
+    return usage_error("%s%s", problem, "");
+  }
 
   cs_err err = {0};
   cs_catalog *cat = NULL;
   cs_model *own = NULL;
   int exit_code = CS_EXIT_OK;
-  if (cs_catalog_load(cs__cli_catalog_dir(config_dir), &cat, &err)) return cs__cli_fail(&err);
+  if (cs_catalog_load(cs__cli_catalog_dir(config_dir), &cat, &err)) {
+    exit_code = cs__cli_fail(&err);
+    goto out;
+  }
   if (model_config) {
     if (cs_model_load_hf_config(model_config, &own, &err)) {
       exit_code = cs__cli_fail(&err);
@@ -183,6 +203,7 @@ int cs__cmd_plan(int argc, char **argv) {
             (long long)in.max_model_len, in.model->max_positions);
   cs__plan_print_one(&in, &p, fmt, stdout);
 out:
+  free(model_path);
   cs_model_free(own);
   cs_catalog_free(cat);
   return exit_code;
