@@ -100,8 +100,9 @@ void cs__sbuf_addf(cs__sbuf *sb, const char *fmt, ...) {
 
 char *cs__sbuf_detach(cs__sbuf *sb) {
   char *p = sb->buf;
+  if (!p) p = cs__xstrdup("");
+  /* the sbuf is left released (no memory): adding to it again allocates afresh */
   sb->buf = NULL;
   sb->len = sb->cap = 0;
-  cs__sbuf_init(sb);
   return p;
 }

@@ -27,7 +27,8 @@ void cs__sbuf_addf(cs__sbuf *sb, const char *fmt, ...)
 #endif
     ;
 void cs__sbuf_vaddf(cs__sbuf *sb, const char *fmt, va_list ap);
-/* Hands the buffer to the caller (free() it); the sbuf is left empty. */
+/* Hands the buffer to the caller (free() it); the sbuf is left released, owning nothing, so no
+ * _release is needed afterwards (it is harmless), and adding to it again allocates afresh. */
 char *cs__sbuf_detach(cs__sbuf *sb);
 
 /* Allocation helpers that abort with a message on exhaustion. */
