@@ -27,7 +27,7 @@ typedef struct cs_memplan_input {
   double gpu_memory_utilization;/* vLLM meaning, default 0.9 */
   double memory_margin;         /* Vidur meaning, default 0.1 */
   double weight_bytes;          /* 0 = from model dtype */
-  double kv_bytes;              /* bytes per KV element; 0 = same as weights (fp8 KV = 1) */
+  double kv_bytes;              /* bytes per KV element; 0 = the model dtype (vLLM kv_cache_dtype=auto; fp8 KV = 1) */
   int block_size;               /* default 16 */
   cs_mem_engine engine;
 } cs_memplan_input;
