@@ -126,7 +126,8 @@ static int run_probe(const cs__plan *plan, const cs__runner_opts *o, const cs_sw
   tmp = cs__sbuf_detach(&sb);
   cs__sbuf_release(&sb);
   fin = cs__path_join(pdir, rec->timestamp_dir);
-  cs_sim_write_opts wo = {.gzip_request_metrics = o->compress, .write_plots = true, .config_json = job_json};
+  cs_sim_write_opts wo = {
+      .gzip_request_metrics = o->compress, .write_plots = true, .config_json = job_json, .private_dir = true};
   if ((rc = cs__mkdir_p(tmp, err)) || (rc = cs_sim_write_outputs(res, &cfg, tmp, &wo, err)) ||
       (rc = cs__rename_dir(tmp, fin, err)))
     goto out;

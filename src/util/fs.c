@@ -96,6 +96,39 @@ static int fsync_dir_of(const char *path) {
   return 0;
 }
 
+/* Writes all of data (gzip-compressed when asked) to fd and fsyncs it. */
+static int write_fd(int fd, const char *path, const void *data, size_t len, bool gzip, cs_err *err) {
+  int rc = 0;
+  if (gzip) {
+    int fd2 = dup(fd);
+    gzFile gz = fd2 >= 0 ? gzdopen(fd2, "wb6") : NULL;
+    if (!gz) return cs_err_set(err, CS_EIO, "%s: cannot start gzip writer", path);
+    const char *p = data;
+    size_t left = len;
+    while (left > 0 && rc == 0) {
+      unsigned take = left > (1u << 30) ? (1u << 30) : (unsigned)left;
+      if (gzwrite(gz, p, take) != (int)take) rc = cs_err_set(err, CS_EIO, "%s: gzip write failed", path);
+      p += take;
+      left -= take;
+    }
+    if (gzclose(gz) != Z_OK && rc == 0) rc = cs_err_set(err, CS_EIO, "%s: gzip close failed", path);
+  } else {
+    const char *p = data;
+    size_t left = len;
+    while (left > 0) {
+      ssize_t w = write(fd, p, left);
+      if (w < 0) {
+        if (errno == EINTR) continue;
+        return cs_err_set(err, CS_EIO, "%s: write failed: %s", path, strerror(errno));
+      }
+      p += w;
+      left -= (size_t)w;
+    }
+  }
+  if (rc == 0 && fsync(fd) != 0) rc = cs_err_set(err, CS_EIO, "%s: fsync failed: %s", path, strerror(errno));
+  return rc;
+}
+
 int cs__write_file_atomic(const char *path, const void *data, size_t len, bool gzip, cs_err *err) {
   size_t plen = strlen(path);
   char *tmp = cs__xmalloc(plen + 16);
@@ -108,43 +141,29 @@ int cs__write_file_atomic(const char *path, const void *data, size_t len, bool g
     return cs_err_set(err, CS_EIO, "%s: cannot create temporary file: %s", path, strerror(e));
   }
   fchmod(fd, 0644);
-  int rc = 0;
-  if (gzip) {
-    int fd2 = dup(fd);
-    gzFile gz = fd2 >= 0 ? gzdopen(fd2, "wb6") : NULL;
-    if (!gz) {
-      rc = cs_err_set(err, CS_EIO, "%s: cannot start gzip writer", path);
-    } else {
-      const char *p = data;
-      size_t left = len;
-      while (left > 0 && rc == 0) {
-        unsigned take = left > (1u << 30) ? (1u << 30) : (unsigned)left;
-        if (gzwrite(gz, p, take) != (int)take) rc = cs_err_set(err, CS_EIO, "%s: gzip write failed", path);
-        p += take;
-        left -= take;
-      }
-      if (gzclose(gz) != Z_OK && rc == 0) rc = cs_err_set(err, CS_EIO, "%s: gzip close failed", path);
-    }
-  } else {
-    const char *p = data;
-    size_t left = len;
-    while (left > 0) {
-      ssize_t w = write(fd, p, left);
-      if (w < 0) {
-        if (errno == EINTR) continue;
-        rc = cs_err_set(err, CS_EIO, "%s: write failed: %s", path, strerror(errno));
-        break;
-      }
-      p += w;
-      left -= (size_t)w;
-    }
-  }
-  if (rc == 0 && fsync(fd) != 0) rc = cs_err_set(err, CS_EIO, "%s: fsync failed: %s", path, strerror(errno));
+  int rc = write_fd(fd, path, data, len, gzip, err);
   close(fd);
   if (rc == 0 && rename(tmp, path) != 0) rc = cs_err_set(err, CS_EIO, "%s: rename failed: %s", path, strerror(errno));
   if (rc != 0) unlink(tmp);
   else fsync_dir_of(path);
   free(tmp);
+  return rc;
+}
+
+int cs__write_file_durable(const char *path, const void *data, size_t len, bool gzip, cs_err *err) {
+  int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return cs_err_set(err, CS_EIO, "%s: cannot create: %s", path, strerror(errno));
+  int rc = write_fd(fd, path, data, len, gzip, err);
+  close(fd);
+  return rc;
+}
+
+int cs__fsync_path(const char *path, cs_err *err) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return cs_err_set(err, CS_EIO, "%s: cannot open: %s", path, strerror(errno));
+  int rc = 0;
+  if (fsync(fd) != 0) rc = cs_err_set(err, CS_EIO, "%s: fsync failed: %s", path, strerror(errno));
+  close(fd);
   return rc;
 }
 

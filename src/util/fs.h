@@ -17,6 +17,13 @@ int cs__read_file(const char *path, char **out, size_t *len, cs_err *err);
 /* Writes data atomically; gzip-compresses when `gzip` is true. */
 int cs__write_file_atomic(const char *path, const void *data, size_t len, bool gzip, cs_err *err);
 
+/* Writes a file in place (create/truncate, write, fsync) without the temporary name: for files
+ * inside a private directory that is published as a whole by cs__rename_dir, where the rename
+ * of the directory is what makes them visible. Fsync the directory (cs__fsync_path) before it. */
+int cs__write_file_durable(const char *path, const void *data, size_t len, bool gzip, cs_err *err);
+/* fsync of a file or directory by path. */
+int cs__fsync_path(const char *path, cs_err *err);
+
 /* mkdir -p; existing directories are fine. */
 int cs__mkdir_p(const char *path, cs_err *err);
 /* Recursively removes a directory tree (used for scratch directories only). */
