@@ -10,6 +10,7 @@
 #    mpirun run equal the one-process run
 #  - an output directory holding another sweep is refused with exit 2, reported once
 #  - an output directory rank 0 cannot see is an error naming the rank and the job
+#  - ranks started with different search options are refused before any work
 # Skips when the binary was built without MPI (-DCS_MPI=ON) or mpirun is missing.
 set -u
 BIN=${1:?usage: test_mpi_sweep.sh CAPSEARCH}
@@ -134,6 +135,12 @@ cmp -s "$T/one/results.csv" "$T/m2/results.csv" && ok "refused run left results.
   -np 1 "$BIN" --config "$T/sweep.yml" --output-dir "$T/ns1" $OPTS -j1 > /dev/null 2> "$T/ns.err"; rc=$?
 [ $rc -eq 1 ] && grep -q "rank 1 finished it .* must be one directory on a file system every rank shares" "$T/ns.err" \
   && ok "unshared output directory detected (exit 1)" || { fail "unshared output dir rc=$rc"; cat "$T/ns.err"; }
+
+# ranks started with different search options (MPMD): refused before any work, rank named
+"${MPIRUN[@]}" -np 1 "$BIN" --config "$T/sweep.yml" --output-dir "$T/mix" $OPTS -j1 : \
+  -np 1 "$BIN" --config "$T/sweep.yml" --output-dir "$T/mix" $OPTS --max-iterations 5 -j1 > /dev/null 2> "$T/mix.err"; rc=$?
+[ $rc -eq 2 ] && grep -q "rank 1: this rank was started with another sweep or other search options" "$T/mix.err" \
+  && [ ! -d "$T/mix/runs" ] && ok "ranks with different options refused (exit 2)" || { fail "mixed options rc=$rc"; cat "$T/mix.err"; }
 
 echo "$fails failure(s)"
 [ $fails -eq 0 ]

@@ -45,21 +45,41 @@ static size_t *job_order(const cs__plan *p, size_t *n) {
   return ord;
 }
 
-/* Job threads per rank when -j is not given: the cores this rank may use. When the launcher
- * bound the rank (the affinity mask is smaller than the machine) that is the mask; otherwise
- * the node's cores are split evenly between the ranks on the node. */
-static int default_threads(void) {
-  int procs = omp_get_num_procs();
-  long online = sysconf(_SC_NPROCESSORS_ONLN);
+/* Ranks on this rank's node (collective: every rank calls it). */
+static int node_ranks(void) {
   int local = 1;
   MPI_Comm node;
   if (MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node) == MPI_SUCCESS) {
     MPI_Comm_size(node, &local);
     MPI_Comm_free(&node);
   }
+  return local;
+}
+
+/* Job threads per rank when -j is not given: the cores this rank may use. When the launcher
+ * bound the rank (the affinity mask is smaller than the machine) that is the mask; otherwise
+ * the node's cores are split evenly between the ranks on the node. */
+static int default_threads(int local) {
+  int procs = omp_get_num_procs();
+  long online = sysconf(_SC_NPROCESSORS_ONLN);
   int t = procs;
   if (online > 0 && procs >= online && local > 1) t = procs / local;
   return t > 0 ? t : 1;
+}
+
+/* FNV-1a over what decides the jobs and their probes: every rank must run the same sweep with
+ * the same search options (an MPMD launch or a relative path resolved on another node could
+ * give a rank another one). */
+static uint64_t fnv1a(const char *s, uint64_t h) {
+  for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+  return h;
+}
+
+static uint64_t plan_digest(const cs__plan *p, const cs__runner_opts *o) {
+  char opts[256];
+  snprintf(opts, sizeof opts, "|%zu|%d|%.17g|%.17g|%d/%d", p->jobs.n, o->max_iterations, o->granularity_pct,
+           o->min_qps, o->shard_i, o->shard_n);
+  return fnv1a(opts, fnv1a(p->config_json, 14695981039346656037ULL));
 }
 
 /* Every rank learns whether some rank failed; the lowest failing rank's message goes to all,
@@ -236,6 +256,14 @@ static int run_ranks(cs__mpi_ctx *c, cs__runner_summary *sum, cs_err *err) {
   const cs__runner_opts *o = c->o;
   cs__plan *p = c->plan;
   int rc = 0;
+  unsigned long long mine = plan_digest(p, o), root = mine;
+  MPI_Bcast(&root, 1, MPI_UNSIGNED_LONG_LONG, 0, MPI_COMM_WORLD);
+  if (mine != root)
+    rc = cs_err_set(err, CS_EUSAGE,
+                    "this rank was started with another sweep or other search options than rank 0 (%s, %zu jobs); "
+                    "give every rank the same command",
+                    o->config_path, p->jobs.n);
+  if ((rc = agree(c->rank, rc, err))) return rc;
   /* rank 0 alone opens the directory (creates it, checks config.json, sweeps up leftovers of
    * interrupted writes) before any rank writes into it */
   if (c->rank == 0) {
@@ -245,7 +273,8 @@ static int run_ranks(cs__mpi_ctx *c, cs__runner_summary *sum, cs_err *err) {
   if ((rc = agree(c->rank, rc, err))) return rc;
   rc = cs__plan_prepare(p, o, err);
   if ((rc = agree(c->rank, rc, err))) return rc;
-  c->threads = o->threads > 0 ? o->threads : default_threads();
+  int local = node_ranks();
+  c->threads = o->threads > 0 ? o->threads : default_threads(local);
   c->t0 = cs__wall_now();
   if (c->rank == 0) {
     c->order = job_order(p, &c->nsel);
