@@ -10,6 +10,9 @@
 
 #include "cli/commands.h"
 #include "runner/runner.h"
+#ifdef CS_HAVE_MPI
+#include "runner/mpi/mpi_runner.h"
+#endif
 #include "store/store.h"
 #include "util/json.h"
 #include "util/sbuf.h"
@@ -284,7 +287,18 @@ int cs__cmd_sweep(int argc, char **argv) {
   sigaction(SIGINT, &sa, NULL);
   sigaction(SIGTERM, &sa, NULL);
   cs__runner_summary sum;
+#ifdef CS_HAVE_MPI
+  /* under mpirun the ranks share the jobs (docs/scaling.md); rank 0 reports for all of them */
+  bool mpi_root = true;
+  rc = cs__mpi_launched() ? cs__mpi_plan_run(&plan, &o, &sum, &mpi_root, &err) : cs__plan_run(&plan, &o, &sum, &err);
+  if (!mpi_root) {
+    free(aj);
+    cs__plan_release(&plan);
+    return CS_EXIT_OK;
+  }
+#else
   rc = cs__plan_run(&plan, &o, &sum, &err);
+#endif
   free(aj);
   if (rc && rc != CS_EINTR) {
     cs__plan_release(&plan);
