@@ -33,20 +33,27 @@ static void report(const cs__runner_opts *o, shared_state *st, double t0, bool f
   o->progress(o->progress_ctx, &st->prog);
 }
 
-/* Longest first; ties by expansion index, so the order is the same on every run. */
-static size_t *job_order(const cs__plan *p, size_t *n) {
-  size_t *ord = cs__xmalloc((p->jobs.n ? p->jobs.n : 1) * sizeof *ord);
+typedef struct cost_idx {
+  double cost;
+  size_t idx;
+} cost_idx;
+
+/* Longest first; ties by expansion index (qsort is not stable, so the index decides). */
+static int cmp_cost_desc(const void *a, const void *b) {
+  const cost_idx *x = a, *y = b;
+  if (x->cost != y->cost) return x->cost > y->cost ? -1 : 1;
+  return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+size_t *cs__job_order(const cs__plan *p, size_t *n) {
+  cost_idx *ci = cs__xmalloc((p->jobs.n ? p->jobs.n : 1) * sizeof *ci);
   size_t k = 0;
   for (size_t i = 0; i < p->jobs.n; i++)
-    if (p->selected[i]) ord[k++] = i;
-  for (size_t i = 1; i < k; i++) {
-    size_t v = ord[i], m = i;
-    while (m > 0 && (p->cost[ord[m - 1]] < p->cost[v] || (p->cost[ord[m - 1]] == p->cost[v] && ord[m - 1] > v))) {
-      ord[m] = ord[m - 1];
-      m--;
-    }
-    ord[m] = v;
-  }
+    if (p->selected[i]) ci[k++] = (cost_idx){p->cost[i], i};
+  qsort(ci, k, sizeof *ci, cmp_cost_desc);
+  size_t *ord = cs__xmalloc((k ? k : 1) * sizeof *ord);
+  for (size_t i = 0; i < k; i++) ord[i] = ci[i].idx;
+  free(ci);
   *n = k;
   return ord;
 }
@@ -62,7 +69,7 @@ int cs__plan_run(cs__plan *p, const cs__runner_opts *o, cs__runner_summary *sum,
   size_t n = p->jobs.n, nsel = 0;
   cs__job_result *res = cs__xcalloc(n ? n : 1, sizeof *res);
   for (size_t i = 0; i < n; i++) res[i].status = CS_JOB_PENDING;
-  size_t *ord = job_order(p, &nsel);
+  size_t *ord = cs__job_order(p, &nsel);
   shared_state st = {0};
   st.prog.jobs_total = nsel;
   for (size_t i = 0; i < nsel; i++) st.total_cost += p->cost[ord[i]];

@@ -114,6 +114,9 @@ void cs__run_job(const cs__plan *plan, const cs__runner_opts *o, size_t job, dou
                  int64_t *probes_run, int64_t *probes_reused);
 char *cs__job_json(const cs__plan *plan, const cs__runner_opts *o, const cs_sweep_job *j);
 char *cs__results_csv(const cs__plan *plan, const cs__job_result *res);
+/* The selected jobs' indices, longest estimated cost first, ties by expansion index (the
+ * order every runner hands jobs out in); malloc'd, *n set to the count. */
+size_t *cs__job_order(const cs__plan *plan, size_t *n);
 double cs__wall_now(void);
 
 #endif

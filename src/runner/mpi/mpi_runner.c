@@ -27,24 +27,6 @@ bool cs__mpi_launched(void) {
   return false;
 }
 
-/* The selected jobs, longest first; ties by expansion index (the order runner.c uses). */
-static size_t *job_order(const cs__plan *p, size_t *n) {
-  size_t *ord = cs__xmalloc((p->jobs.n ? p->jobs.n : 1) * sizeof *ord);
-  size_t k = 0;
-  for (size_t i = 0; i < p->jobs.n; i++)
-    if (p->selected[i]) ord[k++] = i;
-  for (size_t i = 1; i < k; i++) {
-    size_t v = ord[i], m = i;
-    while (m > 0 && (p->cost[ord[m - 1]] < p->cost[v] || (p->cost[ord[m - 1]] == p->cost[v] && ord[m - 1] > v))) {
-      ord[m] = ord[m - 1];
-      m--;
-    }
-    ord[m] = v;
-  }
-  *n = k;
-  return ord;
-}
-
 /* Ranks on this rank's node (collective: every rank calls it). */
 static int node_ranks(void) {
   int local = 1;
@@ -277,7 +259,7 @@ static int run_ranks(cs__mpi_ctx *c, cs__runner_summary *sum, cs_err *err) {
   c->threads = o->threads > 0 ? o->threads : default_threads(local);
   c->t0 = cs__wall_now();
   if (c->rank == 0) {
-    c->order = job_order(p, &c->nsel);
+    c->order = cs__job_order(p, &c->nsel);
     c->res = cs__xcalloc(p->jobs.n ? p->jobs.n : 1, sizeof *c->res);
     c->owner = cs__xmalloc((p->jobs.n ? p->jobs.n : 1) * sizeof *c->owner);
     for (size_t i = 0; i < p->jobs.n; i++) c->res[i].status = CS_JOB_PENDING, c->owner[i] = -1;
