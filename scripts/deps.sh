@@ -2,7 +2,8 @@
 # Installs the Debian packages capsearch needs, only those missing. Safe to run repeatedly.
 # Extra package names given as arguments are installed too (e.g. chromium for the report test).
 set -euo pipefail
-pkgs=(build-essential cmake pkg-config libyaml-dev zlib1g-dev libcsv-dev libcunit1-dev "$@")
+# python3 only for one shell test that rewrites a sweep file
+pkgs=(build-essential cmake pkg-config libyaml-dev zlib1g-dev libcsv-dev libcunit1-dev python3 "$@")
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

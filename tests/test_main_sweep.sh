@@ -146,9 +146,14 @@ sed 's#{name: Meta-Llama-3-8B, identifier: meta-llama/Meta-Llama-3-8B}#{name: Me
 "$BIN" --config "$T/hf.yml" --dry-run > "$T/hf.txt" 2> "$T/hf.err"; rc=$?
 [ $rc -eq 0 ] && grep -q "8 jobs (4 runnable, 4 infeasible)" "$T/hf.txt" && ok "model from a local config.json" || { fail "local config.json rc=$rc"; cat "$T/hf.err"; }
 
-# the seed's sweep: 336 jobs and Vidur's hashes (trace files only need to be readable here)
+# the seed's sweep before its traces exist: --dry-run lists the jobs, a real run refuses
 mkdir -p "$T/seed/data/processed_traces"
 cp "$SRC/configs/seed-sweep.yml" "$T/seed/sweep.yml"
+"$BIN" --config "$T/seed/sweep.yml" --dry-run > "$T/seed0.txt" 2> "$T/seed0.err"; rc=$?
+[ $rc -eq 0 ] && grep -q "^336 jobs" "$T/seed0.txt" && ok "seed dry-run without traces" || { fail "seed dry-run without traces rc=$rc"; cat "$T/seed0.err"; }
+"$BIN" --config "$T/seed/sweep.yml" --output-dir "$T/seed/out" > /dev/null 2> "$T/seed0.err"; rc=$?
+[ $rc -eq 2 ] && grep -q "sweep.yml:62:.*cannot read trace file" "$T/seed0.err" && ok "seed run without traces refused" || { fail "seed run without traces rc=$rc"; cat "$T/seed0.err"; }
+# the seed's sweep: 336 jobs and Vidur's hashes
 for n in conversation toolagent; do cp "$T/chat.csv" "$T/seed/data/processed_traces/mooncake_${n}_trace.csv"; done
 "$BIN" --config "$T/seed/sweep.yml" --dry-run > "$T/seed.txt" 2> "$T/seed.err"; rc=$?
 [ $rc -eq 0 ] && grep -q "^336 jobs" "$T/seed.txt" && ok "seed sweep: $(tail -1 "$T/seed.txt")" || { fail "seed sweep rc=$rc"; cat "$T/seed.err"; tail -3 "$T/seed.txt"; }

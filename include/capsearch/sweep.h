@@ -128,6 +128,9 @@ typedef struct cs_sweep {
  * non-empty lists, unique names, cross references (a search naming a missing trace/model) and
  * that every trace file is readable. Errors name file:line:col. */
 int cs_sweep_load(const char *path, cs_sweep **out, cs_err *err);
+/* The same; check_trace_files = false skips the readability check of trace files (listing the
+ * jobs of a sweep whose traces are not there yet). */
+int cs_sweep_load_opts(const char *path, bool check_trace_files, cs_sweep **out, cs_err *err);
 int cs_sweep_load_string(const char *name, const char *text, cs_sweep **out, cs_err *err);
 void cs_sweep_free(cs_sweep *s);
 

@@ -210,7 +210,10 @@ int cs__cmd_sweep(int argc, char **argv) {
       o.has_seed = true;
       o.seed = (uint64_t)d;
       break;
-    case O_DRY: dry_run = true; break;
+    case O_DRY:
+      dry_run = true;
+      o.dry_run = true;
+      break;
     case O_COMP: o.compress = true; break;
     case O_FORCE: o.force = true; break;
     case O_WALL:

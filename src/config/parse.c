@@ -20,6 +20,7 @@ typedef struct parser {
   cs__arena *a;
   cs_sweep *s;
   cs_err *err;
+  bool skip_trace_check; /* listing jobs (--dry-run) needs no trace file yet */
 } parser;
 
 static char *adup(parser *p, const char *s) { return s ? cs__arena_strdup(p->a, s) : NULL; }
@@ -388,7 +389,8 @@ static int parse_traces(parser *p, const cs__ynode *root) {
       if (!strcmp(p->s->traces[k].name, t->name))
         return fail_at(p, cs__ymap_get(m, "name"), CS_ECONFIG, "%s.name: duplicate trace name '%s'", where, t->name);
     t->path = resolve_path(p, t->trace_file);
-    if ((rc = check_readable(p, cs__ymap_get(m, "trace_file"), where, t->path))) return rc;
+    if (!p->skip_trace_check && (rc = check_readable(p, cs__ymap_get(m, "trace_file"), where, t->path)))
+      return rc;
     t->line = m->line;
   }
   return 0;
@@ -528,7 +530,7 @@ static const char *const top_keys[] = {
     /* extensions (docs/sweep.md) */
     "prices",       "predictor",         "seed",           NULL};
 
-static int parse_doc(const cs__ydoc *d, const char *file, cs_sweep **out, cs_err *err) {
+static int parse_doc(const cs__ydoc *d, const char *file, bool check_traces, cs_sweep **out, cs_err *err) {
   cs__arena *a = cs__xcalloc(1, sizeof *a);
   cs__arena_init(a, 1 << 14);
   cs_sweep *s = cs__arena_alloc(a, sizeof *s);
@@ -538,7 +540,7 @@ static int parse_doc(const cs__ydoc *d, const char *file, cs_sweep **out, cs_err
   s->dir = cs__arena_strdup(a, dir);
   free(dir);
   s->seed = 42;
-  parser p = {d, a, s, err};
+  parser p = {d, a, s, err, !check_traces};
   const cs__ynode *root = d->root;
   int rc;
   if (!root) {
@@ -570,11 +572,13 @@ out:
   return rc;
 }
 
-int cs_sweep_load(const char *path, cs_sweep **out, cs_err *err) {
+int cs_sweep_load(const char *path, cs_sweep **out, cs_err *err) { return cs_sweep_load_opts(path, true, out, err); }
+
+int cs_sweep_load_opts(const char *path, bool check_trace_files, cs_sweep **out, cs_err *err) {
   cs__ydoc d;
   int rc = cs__ydoc_load_file(&d, path, err);
   if (rc) return rc;
-  rc = parse_doc(&d, path, out, err);
+  rc = parse_doc(&d, path, check_trace_files, out, err);
   cs__ydoc_free(&d);
   return rc;
 }
@@ -583,7 +587,7 @@ int cs_sweep_load_string(const char *name, const char *text, cs_sweep **out, cs_
   cs__ydoc d;
   int rc = cs__ydoc_load_string(&d, name, text, strlen(text), err);
   if (rc) return rc;
-  rc = parse_doc(&d, name, out, err);
+  rc = parse_doc(&d, name, true, out, err);
   cs__ydoc_free(&d);
   return rc;
 }

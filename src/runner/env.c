@@ -167,7 +167,7 @@ static void select_shard(cs__plan *p, const cs__runner_opts *o) {
 int cs__plan_load(const cs__runner_opts *o, cs__plan *p, cs_err *err) {
   memset(p, 0, sizeof *p);
   int rc;
-  if ((rc = cs_sweep_load(o->config_path, &p->sweep, err))) return rc;
+  if ((rc = cs_sweep_load_opts(o->config_path, !o->dry_run, &p->sweep, err))) return rc;
   if ((rc = cs_sweep_check_policies(p->sweep, err))) return rc;
   if ((rc = cs_sweep_expand(p->sweep, &p->jobs, err))) return rc;
   const char *dir = o->catalog_dir ? o->catalog_dir : cs_catalog_default_dir();

@@ -45,6 +45,7 @@ typedef struct cs__runner_opts {
   bool force;                /* reuse an output directory that holds another sweep */
   double wall_budget_s;      /* 0 = none: stop starting probes after this many wall seconds */
   int shard_i, shard_n;      /* --shard i/N (0-based i), n = 0 when not sharded */
+  bool dry_run;              /* only list the jobs: trace files need not exist yet */
   const char *args_json;     /* the resolved command line, written to out/args.json */
   const volatile sig_atomic_t *stop; /* set by a signal handler: start no new probes */
   void (*progress)(void *ctx, const cs__progress *p);
