@@ -9,153 +9,17 @@
 
 #include "capsearch/sweep.h"
 #include "config/config.h"
+#include "config/parser.h"
 #include "util/arena.h"
 #include "util/fs.h"
 #include "util/sbuf.h"
 #include "util/text.h"
 #include "util/yaml.h"
 
-typedef struct parser {
-  const cs__ydoc *d;
-  cs__arena *a;
-  cs_sweep *s;
-  cs_err *err;
-  bool skip_trace_check; /* listing jobs (--dry-run) needs no trace file yet */
-} parser;
-
-static char *adup(parser *p, const char *s) { return s ? cs__arena_strdup(p->a, s) : NULL; }
-
-static int fail_at(parser *p, const cs__ynode *n, int code, const char *fmt, const char *a1, const char *a2) {
-  char w[512];
-  cs__y_where(p->d, n, w, sizeof w);
-  char msg[768];
-  snprintf(msg, sizeof msg, fmt, a1 ? a1 : "", a2 ? a2 : "");
-  return cs_err_set(p->err, code, "%s: %s", w, msg);
-}
-
-/* A YAML number kept with its Python str() text (§7.4: the job key is built from it). */
-int cs__sweep_num(const cs__ydoc *d, const cs__ynode *n, const char *what, bool want_int, cs_sweep_num *out,
-                  cs__arena *a, cs_err *err) {
-  char buf[64];
-  if (want_int) {
-    int64_t v;
-    int rc = cs__y_int(d, n, what, &v, err);
-    if (rc) return rc;
-    snprintf(buf, sizeof buf, "%lld", (long long)v);
-    out->v = (double)v;
-    out->is_int = true;
-  } else {
-    double v;
-    int rc = cs__y_double(d, n, what, &v, err);
-    if (rc) return rc;
-    char *end;
-    errno = 0;
-    long long iv = strtoll(n->str, &end, 10);
-    if (*end == '\0' && errno == 0) { /* Python int: str() prints the integer */
-      snprintf(buf, sizeof buf, "%lld", iv);
-      out->is_int = true;
-    } else {
-      cs__fmt_pyfloat(v, buf);
-      out->is_int = false;
-    }
-    out->v = v;
-  }
-  out->text = cs__arena_strdup(a, buf);
-  return 0;
-}
-
-/* A required non-empty sequence at key `key` of map `m`. */
-static int need_seq(parser *p, const cs__ynode *m, const char *key, const char *what, const cs__ynode **out) {
-  const cs__ynode *n = cs__ymap_get(m, key);
-  if (!n || cs__y_is_null(n)) return fail_at(p, m, CS_ECONFIG, "missing required key '%s'%s", key, what);
-  int rc = cs__y_expect(p->d, n, CS_Y_SEQ, key, p->err);
-  if (rc) return rc;
-  if (n->n == 0) return fail_at(p, n, CS_ECONFIG, "%s: empty list (expected at least one entry)", key, NULL);
-  *out = n;
-  return 0;
-}
-
-static int item_map(parser *p, const cs__ynode *n, const char *where, const char *const *allowed) {
-  int rc = cs__y_expect(p->d, n, CS_Y_MAP, where, p->err);
-  if (rc) return rc;
-  return cs__y_check_keys(p->d, n, allowed, where, p->err);
-}
-
-static int req_str(parser *p, const cs__ynode *m, const char *key, const char *where, const char **out) {
-  const cs__ynode *v = cs__ymap_get(m, key);
-  char what[256];
-  snprintf(what, sizeof what, "%s.%s", where, key);
-  if (!v) return fail_at(p, m, CS_ECONFIG, "%s: missing required key '%s'", where, key);
-  const char *s;
-  int rc = cs__y_str(p->d, v, what, &s, p->err);
-  if (rc) return rc;
-  *out = adup(p, s);
-  return 0;
-}
-
-static int req_num(parser *p, const cs__ynode *m, const char *key, const char *where, bool want_int,
-                   cs_sweep_num *out) {
-  const cs__ynode *v = cs__ymap_get(m, key);
-  char what[256];
-  snprintf(what, sizeof what, "%s.%s", where, key);
-  if (!v) return fail_at(p, m, CS_ECONFIG, "%s: missing required key '%s'", where, key);
-  return cs__sweep_num(p->d, v, what, want_int, out, p->a, p->err);
-}
-
-static int positive(parser *p, const cs__ynode *m, const char *key, const char *where, double v) {
-  if (v > 0) return 0;
-  char w[512];
-  cs__y_where(p->d, cs__ymap_get(m, key), w, sizeof w);
-  return cs_err_set(p->err, CS_ERANGE, "%s: %s.%s: expected a positive value, got %g", w, where, key, v);
-}
-
-/* Extra numeric keys of a policy entry become its parameters (validated in policies.c). */
-static int policy_params(parser *p, const cs__ynode *m, const char *where, int *np, const char **names,
-                         double *values) {
-  *np = 0;
-  for (size_t i = 0; i < m->n; i++) {
-    const char *k = m->keys[i]->str;
-    if (!strcmp(k, "scheduler")) continue;
-    if (*np >= CS_PARAMS_MAX) return fail_at(p, m->keys[i], CS_ECONFIG, "%s: too many parameters", where, NULL);
-    char what[256];
-    snprintf(what, sizeof what, "%s.%s", where, k);
-    const cs__ynode *v = m->items[i];
-    double dv;
-    bool bv;
-    if (v->kind == CS_Y_SCALAR && !v->quoted && cs__y_bool(p->d, v, what, &bv, NULL) == 0) {
-      dv = bv ? 1 : 0;
-    } else {
-      int rc = cs__y_double(p->d, v, what, &dv, p->err);
-      if (rc) return rc;
-    }
-    names[*np] = adup(p, k);
-    values[*np] = dv;
-    (*np)++;
-  }
-  return 0;
-}
-
-static int int_list(parser *p, const cs__ynode *n, const char *what, bool allow_empty, int64_t **out, size_t *nout) {
-  int rc = cs__y_expect(p->d, n, CS_Y_SEQ, what, p->err);
-  if (rc) return rc;
-  if (n->n == 0 && !allow_empty)
-    return fail_at(p, n, CS_ECONFIG, "%s: empty list (expected at least one entry)", what, NULL);
-  *out = CS__ARENA_NEW(p->a, int64_t, n->n ? n->n : 1);
-  for (size_t i = 0; i < n->n; i++) {
-    char w[128];
-    snprintf(w, sizeof w, "%s[%zu]", what, i);
-    rc = cs__y_int(p->d, n->items[i], w, &(*out)[i], p->err);
-    if (rc) return rc;
-    if ((*out)[i] <= 0) return fail_at(p, n->items[i], CS_ERANGE, "%s: expected a positive integer", w, NULL);
-  }
-  *nout = n->n;
-  return 0;
-}
-
-static int parse_clusters(parser *p, const cs__ynode *root) {
+static int parse_clusters(cs__cfg_parser *p, const cs__ynode *root) {
   static const char *const keys[] = {"device", "network_device", "gpus_per_node", NULL};
   const cs__ynode *seq;
-  int rc = need_seq(p, root, "clusters", "", &seq);
+  int rc = cs__cfg_need_seq(p, root, "clusters", "", &seq);
   if (rc) return rc;
   p->s->nclusters = seq->n;
   p->s->clusters = CS__ARENA_NEW(p->a, cs_sweep_cluster, seq->n);
@@ -165,9 +29,9 @@ static int parse_clusters(parser *p, const cs__ynode *root) {
     const cs__ynode *m = seq->items[i];
     cs_sweep_cluster *c = &p->s->clusters[i];
     cs_sweep_num g;
-    if ((rc = item_map(p, m, where, keys)) || (rc = req_str(p, m, "device", where, &c->device)) ||
-        (rc = req_str(p, m, "network_device", where, &c->network_device)) ||
-        (rc = req_num(p, m, "gpus_per_node", where, true, &g)) || (rc = positive(p, m, "gpus_per_node", where, g.v)))
+    if ((rc = cs__cfg_item_map(p, m, where, keys)) || (rc = cs__cfg_req_str(p, m, "device", where, &c->device)) ||
+        (rc = cs__cfg_req_str(p, m, "network_device", where, &c->network_device)) ||
+        (rc = cs__cfg_req_num(p, m, "gpus_per_node", where, true, &g)) || (rc = cs__cfg_positive(p, m, "gpus_per_node", where, g.v)))
       return rc;
     c->gpus_per_node = (int)g.v;
     c->line = m->line;
@@ -175,9 +39,9 @@ static int parse_clusters(parser *p, const cs__ynode *root) {
   return 0;
 }
 
-static int parse_gscheds(parser *p, const cs__ynode *root) {
+static int parse_gscheds(cs__cfg_parser *p, const cs__ynode *root) {
   const cs__ynode *seq;
-  int rc = need_seq(p, root, "global_schedulers", "", &seq);
+  int rc = cs__cfg_need_seq(p, root, "global_schedulers", "", &seq);
   if (rc) return rc;
   p->s->ngsched = seq->n;
   p->s->gscheds = CS__ARENA_NEW(p->a, cs_sweep_gsched, seq->n);
@@ -186,28 +50,28 @@ static int parse_gscheds(parser *p, const cs__ynode *root) {
     snprintf(where, sizeof where, "global_schedulers[%zu]", i);
     const cs__ynode *m = seq->items[i];
     cs_sweep_gsched *g = &p->s->gscheds[i];
-    if ((rc = cs__y_expect(p->d, m, CS_Y_MAP, where, p->err)) || (rc = req_str(p, m, "scheduler", where, &g->scheduler)))
+    if ((rc = cs__y_expect(p->d, m, CS_Y_MAP, where, p->err)) || (rc = cs__cfg_req_str(p, m, "scheduler", where, &g->scheduler)))
       return rc;
     const cs__ynode *v;
     if ((v = cs__ymap_get(m, "top_k"))) {
-      if ((rc = req_num(p, m, "top_k", where, true, &g->top_k))) return rc;
+      if ((rc = cs__cfg_req_num(p, m, "top_k", where, true, &g->top_k))) return rc;
       g->has_top_k = true;
     }
     if ((v = cs__ymap_get(m, "tolerance_factor"))) {
-      if ((rc = req_num(p, m, "tolerance_factor", where, false, &g->tolerance_factor))) return rc;
+      if ((rc = cs__cfg_req_num(p, m, "tolerance_factor", where, false, &g->tolerance_factor))) return rc;
       g->has_tolerance = true;
     }
-    if ((rc = policy_params(p, m, where, &g->nparams, g->param_names, g->param_values))) return rc;
+    if ((rc = cs__cfg_policy_params(p, m, where, &g->nparams, g->param_names, g->param_values))) return rc;
     g->line = m->line;
     g->col = m->col;
   }
   return 0;
 }
 
-static int parse_queues(parser *p, const cs__ynode *root) {
+static int parse_queues(cs__cfg_parser *p, const cs__ynode *root) {
   static const char *const keys[] = {"name", "provider", "slo_prefill_e2e_time_normalized", NULL};
   const cs__ynode *seq;
-  int rc = need_seq(p, root, "request_queues", "", &seq);
+  int rc = cs__cfg_need_seq(p, root, "request_queues", "", &seq);
   if (rc) return rc;
   p->s->nqueues = seq->n;
   p->s->queues = CS__ARENA_NEW(p->a, cs_sweep_queue, seq->n);
@@ -216,13 +80,13 @@ static int parse_queues(parser *p, const cs__ynode *root) {
     snprintf(where, sizeof where, "request_queues[%zu]", i);
     const cs__ynode *m = seq->items[i];
     cs_sweep_queue *q = &p->s->queues[i];
-    if ((rc = item_map(p, m, where, keys)) || (rc = req_str(p, m, "name", where, &q->name)) ||
-        (rc = req_str(p, m, "provider", where, &q->provider)))
+    if ((rc = cs__cfg_item_map(p, m, where, keys)) || (rc = cs__cfg_req_str(p, m, "name", where, &q->name)) ||
+        (rc = cs__cfg_req_str(p, m, "provider", where, &q->provider)))
       return rc;
     if (cs__ymap_get(m, "slo_prefill_e2e_time_normalized")) {
       cs_sweep_num v;
-      if ((rc = req_num(p, m, "slo_prefill_e2e_time_normalized", where, false, &v)) ||
-          (rc = positive(p, m, "slo_prefill_e2e_time_normalized", where, v.v)))
+      if ((rc = cs__cfg_req_num(p, m, "slo_prefill_e2e_time_normalized", where, false, &v)) ||
+          (rc = cs__cfg_positive(p, m, "slo_prefill_e2e_time_normalized", where, v.v)))
         return rc;
       q->has_slo_norm = true;
       q->slo_prefill_e2e_time_normalized = v.v;
@@ -233,9 +97,9 @@ static int parse_queues(parser *p, const cs__ynode *root) {
   return 0;
 }
 
-static int parse_rscheds(parser *p, const cs__ynode *root) {
+static int parse_rscheds(cs__cfg_parser *p, const cs__ynode *root) {
   const cs__ynode *seq;
-  int rc = need_seq(p, root, "replica_schedulers", "", &seq);
+  int rc = cs__cfg_need_seq(p, root, "replica_schedulers", "", &seq);
   if (rc) return rc;
   p->s->nrsched = seq->n;
   p->s->rscheds = CS__ARENA_NEW(p->a, cs_sweep_rsched, seq->n);
@@ -244,15 +108,15 @@ static int parse_rscheds(parser *p, const cs__ynode *root) {
     snprintf(where, sizeof where, "replica_schedulers[%zu]", i);
     const cs__ynode *m = seq->items[i];
     cs_sweep_rsched *r = &p->s->rscheds[i];
-    if ((rc = cs__y_expect(p->d, m, CS_Y_MAP, where, p->err)) || (rc = req_str(p, m, "scheduler", where, &r->scheduler)))
+    if ((rc = cs__y_expect(p->d, m, CS_Y_MAP, where, p->err)) || (rc = cs__cfg_req_str(p, m, "scheduler", where, &r->scheduler)))
       return rc;
     if (cs__ymap_get(m, "chunk_size")) {
-      if ((rc = req_num(p, m, "chunk_size", where, true, &r->chunk_size)) ||
-          (rc = positive(p, m, "chunk_size", where, r->chunk_size.v)))
+      if ((rc = cs__cfg_req_num(p, m, "chunk_size", where, true, &r->chunk_size)) ||
+          (rc = cs__cfg_positive(p, m, "chunk_size", where, r->chunk_size.v)))
         return rc;
       r->has_chunk = true;
     }
-    if ((rc = policy_params(p, m, where, &r->nparams, r->param_names, r->param_values))) return rc;
+    if ((rc = cs__cfg_policy_params(p, m, where, &r->nparams, r->param_names, r->param_values))) return rc;
     r->line = m->line;
     r->col = m->col;
   }
@@ -266,7 +130,7 @@ static int parse_rscheds(parser *p, const cs__ynode *root) {
 static const char *const metric_names[] = {CS_REQUEST_METRICS(SLO_METRIC_NAME)};
 static const int metric_is_dist[] = {CS_REQUEST_METRICS(SLO_METRIC_DIST)};
 
-static int parse_slo_metric(parser *p, const cs__ynode *n, const char *what, cs_rm *out) {
+static int parse_slo_metric(cs__cfg_parser *p, const cs__ynode *n, const char *what, cs_rm *out) {
   const char *s;
   int rc = cs__y_str(p->d, n, what, &s, p->err);
   if (rc) return rc;
@@ -291,11 +155,11 @@ static int parse_slo_metric(parser *p, const cs__ynode *n, const char *what, cs_
                     w, what, s);
 }
 
-static int parse_slos(parser *p, const cs__ynode *root) {
+static int parse_slos(cs__cfg_parser *p, const cs__ynode *root) {
   static const char *const keys[] = {"name", "type", "quantile", "slos", NULL};
   static const char *const skeys[] = {"metric", "value", NULL};
   const cs__ynode *seq;
-  int rc = need_seq(p, root, "slo_configs", "", &seq);
+  int rc = cs__cfg_need_seq(p, root, "slo_configs", "", &seq);
   if (rc) return rc;
   p->s->nslos = seq->n;
   p->s->slos = CS__ARENA_NEW(p->a, cs_slo_config, seq->n);
@@ -306,35 +170,35 @@ static int parse_slos(parser *p, const cs__ynode *root) {
     cs_slo_config *c = &p->s->slos[i];
     const char *type;
     cs_sweep_num q;
-    if ((rc = item_map(p, m, where, keys)) || (rc = req_str(p, m, "name", where, &c->name)) ||
-        (rc = req_str(p, m, "type", where, &type)) || (rc = req_num(p, m, "quantile", where, false, &q)))
+    if ((rc = cs__cfg_item_map(p, m, where, keys)) || (rc = cs__cfg_req_str(p, m, "name", where, &c->name)) ||
+        (rc = cs__cfg_req_str(p, m, "type", where, &type)) || (rc = cs__cfg_req_num(p, m, "quantile", where, false, &q)))
       return rc;
     if (!strcmp(type, "and")) c->type = CS_SLO_AND;
     else if (!strcmp(type, "or")) c->type = CS_SLO_OR;
-    else return fail_at(p, cs__ymap_get(m, "type"), CS_ECONFIG, "%s.type: expected 'and' or 'or', got '%s'", where, type);
+    else return cs__cfg_fail_at(p, cs__ymap_get(m, "type"), CS_ECONFIG, "%s.type: expected 'and' or 'or', got '%s'", where, type);
     if (!(q.v > 0 && q.v <= 1))
-      return fail_at(p, cs__ymap_get(m, "quantile"), CS_ERANGE, "%s.quantile: expected a value in (0, 1], got %s",
+      return cs__cfg_fail_at(p, cs__ymap_get(m, "quantile"), CS_ERANGE, "%s.quantile: expected a value in (0, 1], got %s",
                      where, q.text);
     c->quantile = q.v;
     const cs__ynode *sl = cs__ymap_get(m, "slos");
     char sw[96];
     snprintf(sw, sizeof sw, "%s.slos", where);
-    if (!sl) return fail_at(p, m, CS_ECONFIG, "%s: missing required key 'slos'", where, NULL);
+    if (!sl) return cs__cfg_fail_at(p, m, CS_ECONFIG, "%s: missing required key 'slos'", where, NULL);
     if ((rc = cs__y_expect(p->d, sl, CS_Y_SEQ, sw, p->err))) return rc;
-    if (sl->n == 0) return fail_at(p, sl, CS_ECONFIG, "%s: empty list (expected at least one SLO)", sw, NULL);
-    if (sl->n > 8) return fail_at(p, sl, CS_ECONFIG, "%s: at most 8 SLOs per config", sw, NULL);
+    if (sl->n == 0) return cs__cfg_fail_at(p, sl, CS_ECONFIG, "%s: empty list (expected at least one SLO)", sw, NULL);
+    if (sl->n > 8) return cs__cfg_fail_at(p, sl, CS_ECONFIG, "%s: at most 8 SLOs per config", sw, NULL);
     c->n = (int)sl->n;
     for (size_t k = 0; k < sl->n; k++) {
       char iw[128];
       snprintf(iw, sizeof iw, "%s[%zu]", sw, k);
       const cs__ynode *e = sl->items[k];
       cs_sweep_num v;
-      if ((rc = item_map(p, e, iw, skeys))) return rc;
+      if ((rc = cs__cfg_item_map(p, e, iw, skeys))) return rc;
       const cs__ynode *mn = cs__ymap_get(e, "metric");
-      if (!mn) return fail_at(p, e, CS_ECONFIG, "%s: missing required key 'metric'", iw, NULL);
+      if (!mn) return cs__cfg_fail_at(p, e, CS_ECONFIG, "%s: missing required key 'metric'", iw, NULL);
       char mw[160];
       snprintf(mw, sizeof mw, "%s.metric", iw);
-      if ((rc = parse_slo_metric(p, mn, mw, &c->slos[k].metric)) || (rc = req_num(p, e, "value", iw, false, &v)))
+      if ((rc = parse_slo_metric(p, mn, mw, &c->slos[k].metric)) || (rc = cs__cfg_req_num(p, e, "value", iw, false, &v)))
         return rc;
       c->slos[k].value = v.v;
     }
@@ -342,7 +206,7 @@ static int parse_slos(parser *p, const cs__ynode *root) {
   return 0;
 }
 
-static int check_readable(parser *p, const cs__ynode *n, const char *where, const char *path) {
+static int check_readable(cs__cfg_parser *p, const cs__ynode *n, const char *where, const char *path) {
   FILE *f = fopen(path, "rb");
   if (f) {
     fclose(f);
@@ -354,18 +218,18 @@ static int check_readable(parser *p, const cs__ynode *n, const char *where, cons
   return cs_err_set(p->err, CS_ENOENT, "%s: %s: cannot read trace file '%s': %s", w, where, path, strerror(errno));
 }
 
-static const char *resolve_path(parser *p, const char *rel) {
-  if (rel[0] == '/' || !strcmp(p->s->dir, ".")) return adup(p, rel);
+static const char *resolve_path(cs__cfg_parser *p, const char *rel) {
+  if (rel[0] == '/' || !strcmp(p->s->dir, ".")) return cs__cfg_adup(p, rel);
   char *j = cs__path_join(p->s->dir, rel);
-  const char *r = adup(p, j);
+  const char *r = cs__cfg_adup(p, j);
   free(j);
   return r;
 }
 
-static int parse_traces(parser *p, const cs__ynode *root) {
+static int parse_traces(cs__cfg_parser *p, const cs__ynode *root) {
   static const char *const keys[] = {"name", "trace_file", "max_seq_len", "enable_prefix_caching", NULL};
   const cs__ynode *seq;
-  int rc = need_seq(p, root, "traces", "", &seq);
+  int rc = cs__cfg_need_seq(p, root, "traces", "", &seq);
   if (rc) return rc;
   p->s->ntraces = seq->n;
   p->s->traces = CS__ARENA_NEW(p->a, cs_sweep_trace, seq->n);
@@ -374,10 +238,10 @@ static int parse_traces(parser *p, const cs__ynode *root) {
     snprintf(where, sizeof where, "traces[%zu]", i);
     const cs__ynode *m = seq->items[i];
     cs_sweep_trace *t = &p->s->traces[i];
-    if ((rc = item_map(p, m, where, keys)) || (rc = req_str(p, m, "name", where, &t->name)) ||
-        (rc = req_str(p, m, "trace_file", where, &t->trace_file)) ||
-        (rc = req_num(p, m, "max_seq_len", where, true, &t->max_seq_len)) ||
-        (rc = positive(p, m, "max_seq_len", where, t->max_seq_len.v)))
+    if ((rc = cs__cfg_item_map(p, m, where, keys)) || (rc = cs__cfg_req_str(p, m, "name", where, &t->name)) ||
+        (rc = cs__cfg_req_str(p, m, "trace_file", where, &t->trace_file)) ||
+        (rc = cs__cfg_req_num(p, m, "max_seq_len", where, true, &t->max_seq_len)) ||
+        (rc = cs__cfg_positive(p, m, "max_seq_len", where, t->max_seq_len.v)))
       return rc;
     const cs__ynode *pc = cs__ymap_get(m, "enable_prefix_caching");
     if (pc) {
@@ -387,7 +251,7 @@ static int parse_traces(parser *p, const cs__ynode *root) {
     }
     for (size_t k = 0; k < i; k++)
       if (!strcmp(p->s->traces[k].name, t->name))
-        return fail_at(p, cs__ymap_get(m, "name"), CS_ECONFIG, "%s.name: duplicate trace name '%s'", where, t->name);
+        return cs__cfg_fail_at(p, cs__ymap_get(m, "name"), CS_ECONFIG, "%s.name: duplicate trace name '%s'", where, t->name);
     t->path = resolve_path(p, t->trace_file);
     if (!p->skip_trace_check && (rc = check_readable(p, cs__ymap_get(m, "trace_file"), where, t->path)))
       return rc;
@@ -396,10 +260,10 @@ static int parse_traces(parser *p, const cs__ynode *root) {
   return 0;
 }
 
-static int parse_models(parser *p, const cs__ynode *root) {
+static int parse_models(cs__cfg_parser *p, const cs__ynode *root) {
   static const char *const keys[] = {"name", "identifier", "exclude_tp_dims", "config", NULL};
   const cs__ynode *seq;
-  int rc = need_seq(p, root, "models", "", &seq);
+  int rc = cs__cfg_need_seq(p, root, "models", "", &seq);
   if (rc) return rc;
   p->s->nmodels = seq->n;
   p->s->models = CS__ARENA_NEW(p->a, cs_sweep_model, seq->n);
@@ -408,15 +272,15 @@ static int parse_models(parser *p, const cs__ynode *root) {
     snprintf(where, sizeof where, "models[%zu]", i);
     const cs__ynode *m = seq->items[i];
     cs_sweep_model *md = &p->s->models[i];
-    if ((rc = item_map(p, m, where, keys)) || (rc = req_str(p, m, "name", where, &md->name))) return rc;
+    if ((rc = cs__cfg_item_map(p, m, where, keys)) || (rc = cs__cfg_req_str(p, m, "name", where, &md->name))) return rc;
     if (cs__ymap_get(m, "identifier")) {
-      if ((rc = req_str(p, m, "identifier", where, &md->identifier))) return rc;
+      if ((rc = cs__cfg_req_str(p, m, "identifier", where, &md->identifier))) return rc;
     } else if (!cs__ymap_get(m, "config")) {
-      return fail_at(p, m, CS_ECONFIG, "%s: missing required key 'identifier' (or a local 'config' path)", where, NULL);
+      return cs__cfg_fail_at(p, m, CS_ECONFIG, "%s: missing required key 'identifier' (or a local 'config' path)", where, NULL);
     }
     if (cs__ymap_get(m, "config")) {
       const char *c;
-      if ((rc = req_str(p, m, "config", where, &c))) return rc;
+      if ((rc = cs__cfg_req_str(p, m, "config", where, &c))) return rc;
       md->config = resolve_path(p, c);
       if ((rc = check_readable(p, cs__ymap_get(m, "config"), where, md->config))) {
         /* the helper says "trace file"; say what it is */
@@ -430,18 +294,18 @@ static int parse_models(parser *p, const cs__ynode *root) {
       size_t n = 0;
       char what[96];
       snprintf(what, sizeof what, "%s.exclude_tp_dims", where);
-      if ((rc = int_list(p, ex, what, true, &md->exclude_tp_dims, &n))) return rc;
+      if ((rc = cs__cfg_int_list(p, ex, what, true, &md->exclude_tp_dims, &n))) return rc;
       md->nexclude = (int)n;
     }
     for (size_t k = 0; k < i; k++)
       if (!strcmp(p->s->models[k].name, md->name))
-        return fail_at(p, cs__ymap_get(m, "name"), CS_ECONFIG, "%s.name: duplicate model name '%s'", where, md->name);
+        return cs__cfg_fail_at(p, cs__ymap_get(m, "name"), CS_ECONFIG, "%s.name: duplicate model name '%s'", where, md->name);
     md->line = m->line;
   }
   return 0;
 }
 
-static int find_name(parser *p, const cs__ynode *m, const char *where, const char *key, const char *val,
+static int find_name(cs__cfg_parser *p, const cs__ynode *m, const char *where, const char *key, const char *val,
                      const char *const *names, size_t n) {
   for (size_t i = 0; i < n; i++)
     if (!strcmp(names[i], val)) return 0;
@@ -455,11 +319,11 @@ static int find_name(parser *p, const cs__ynode *m, const char *where, const cha
                     key);
 }
 
-static int parse_searches(parser *p, const cs__ynode *root) {
+static int parse_searches(cs__cfg_parser *p, const cs__ynode *root) {
   static const char *const keys[] = {"trace",        "model", "search_for", "num_replicas", "qps",
                                      "num_requests", "qps_multipliers", NULL};
   const cs__ynode *seq;
-  int rc = need_seq(p, root, "search_configs", "", &seq);
+  int rc = cs__cfg_need_seq(p, root, "search_configs", "", &seq);
   if (rc) return rc;
   cs_sweep *s = p->s;
   s->nsearches = seq->n;
@@ -474,11 +338,11 @@ static int parse_searches(parser *p, const cs__ynode *root) {
     const cs__ynode *m = seq->items[i];
     cs_sweep_search *sc = &s->searches[i];
     const char *sf;
-    if ((rc = item_map(p, m, where, keys)) || (rc = req_str(p, m, "trace", where, &sc->trace)) ||
+    if ((rc = cs__cfg_item_map(p, m, where, keys)) || (rc = cs__cfg_req_str(p, m, "trace", where, &sc->trace)) ||
         (rc = find_name(p, m, where, "trace", sc->trace, tn, s->ntraces)) ||
-        (rc = req_str(p, m, "model", where, &sc->model)) ||
+        (rc = cs__cfg_req_str(p, m, "model", where, &sc->model)) ||
         (rc = find_name(p, m, where, "model", sc->model, mn, s->nmodels)) ||
-        (rc = req_str(p, m, "search_for", where, &sf)))
+        (rc = cs__cfg_req_str(p, m, "search_for", where, &sf)))
       return rc;
     if (!strcmp(sf, "qps")) sc->search_for = CS_SEARCH_QPS;
     else if (!strcmp(sf, "num_replicas")) sc->search_for = CS_SEARCH_NUM_REPLICAS;
@@ -492,11 +356,11 @@ static int parse_searches(parser *p, const cs__ynode *root) {
                         sug ? "did you mean '" : "expected qps, num_replicas or isoqps", sug ? sug : "",
                         sug ? "'?" : "");
     }
-    if ((rc = req_num(p, m, "num_replicas", where, true, &sc->num_replicas)) ||
-        (rc = positive(p, m, "num_replicas", where, sc->num_replicas.v)) ||
-        (rc = req_num(p, m, "qps", where, false, &sc->qps)) || (rc = positive(p, m, "qps", where, sc->qps.v)) ||
-        (rc = req_num(p, m, "num_requests", where, true, &sc->num_requests)) ||
-        (rc = positive(p, m, "num_requests", where, sc->num_requests.v)))
+    if ((rc = cs__cfg_req_num(p, m, "num_replicas", where, true, &sc->num_replicas)) ||
+        (rc = cs__cfg_positive(p, m, "num_replicas", where, sc->num_replicas.v)) ||
+        (rc = cs__cfg_req_num(p, m, "qps", where, false, &sc->qps)) || (rc = cs__cfg_positive(p, m, "qps", where, sc->qps.v)) ||
+        (rc = cs__cfg_req_num(p, m, "num_requests", where, true, &sc->num_requests)) ||
+        (rc = cs__cfg_positive(p, m, "num_requests", where, sc->num_requests.v)))
       return rc;
     const cs__ynode *mu = cs__ymap_get(m, "qps_multipliers");
     if (mu && !cs__y_is_null(mu)) {
@@ -510,13 +374,13 @@ static int parse_searches(parser *p, const cs__ynode *root) {
         snprintf(iw, sizeof iw, "%s[%zu]", what, k);
         if ((rc = cs__y_double(p->d, mu->items[k], iw, &sc->qps_multipliers[k], p->err))) return rc;
         if (!(sc->qps_multipliers[k] > 0))
-          return fail_at(p, mu->items[k], CS_ERANGE, "%s: expected a positive multiplier", iw, NULL);
+          return cs__cfg_fail_at(p, mu->items[k], CS_ERANGE, "%s: expected a positive multiplier", iw, NULL);
       }
     }
     if (sc->search_for == CS_SEARCH_ISOQPS && sc->nmult == 0)
-      return fail_at(p, m, CS_ECONFIG, "%s: search_for isoqps needs a non-empty 'qps_multipliers' list", where, NULL);
+      return cs__cfg_fail_at(p, m, CS_ECONFIG, "%s: search_for isoqps needs a non-empty 'qps_multipliers' list", where, NULL);
     if (sc->search_for != CS_SEARCH_ISOQPS && sc->nmult > 0)
-      return fail_at(p, mu, CS_ECONFIG, "%s.qps_multipliers: only valid with search_for: isoqps", where, NULL);
+      return cs__cfg_fail_at(p, mu, CS_ECONFIG, "%s.qps_multipliers: only valid with search_for: isoqps", where, NULL);
     sc->line = m->line;
   }
   return 0;
@@ -540,7 +404,7 @@ static int parse_doc(const cs__ydoc *d, const char *file, bool check_traces, cs_
   s->dir = cs__arena_strdup(a, dir);
   free(dir);
   s->seed = 42;
-  parser p = {d, a, s, err, !check_traces};
+  cs__cfg_parser p = {d, a, s, err, !check_traces};
   const cs__ynode *root = d->root;
   int rc;
   if (!root) {
@@ -558,10 +422,10 @@ static int parse_doc(const cs__ydoc *d, const char *file, bool check_traces, cs_
   for (int i = 0; i < 3; i++) {
     const cs__ynode *n = cs__ymap_get(root, lists[i]);
     if (!n) {
-      rc = fail_at(&p, root, CS_ECONFIG, "missing required key '%s'", lists[i], NULL);
+      rc = cs__cfg_fail_at(&p, root, CS_ECONFIG, "missing required key '%s'", lists[i], NULL);
       goto out;
     }
-    if ((rc = int_list(&p, n, lists[i], false, dst[i], ns[i]))) goto out;
+    if ((rc = cs__cfg_int_list(&p, n, lists[i], false, dst[i], ns[i]))) goto out;
   }
   if ((rc = parse_searches(&p, root)) || (rc = cs__sweep_parse_extensions(d, root, s, a, err))) goto out;
   *out = s;

@@ -1,0 +1,142 @@
+/* Field readers of the sweep-file parser (parser.h): required strings and numbers, positive
+ * values, lists, policy parameters, each failing with file:line:col and what was expected. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config/config.h"
+#include "config/parser.h"
+#include "util/sbuf.h"
+#include "util/text.h"
+
+char *cs__cfg_adup(cs__cfg_parser *p, const char *s) { return s ? cs__arena_strdup(p->a, s) : NULL; }
+
+int cs__cfg_fail_at(cs__cfg_parser *p, const cs__ynode *n, int code, const char *fmt, const char *a1, const char *a2) {
+  char w[512];
+  cs__y_where(p->d, n, w, sizeof w);
+  char msg[768];
+  snprintf(msg, sizeof msg, fmt, a1 ? a1 : "", a2 ? a2 : "");
+  return cs_err_set(p->err, code, "%s: %s", w, msg);
+}
+
+/* A YAML number kept with its Python str() text (§7.4: the job key is built from it). */
+int cs__sweep_num(const cs__ydoc *d, const cs__ynode *n, const char *what, bool want_int, cs_sweep_num *out,
+                  cs__arena *a, cs_err *err) {
+  char buf[64];
+  if (want_int) {
+    int64_t v;
+    int rc = cs__y_int(d, n, what, &v, err);
+    if (rc) return rc;
+    snprintf(buf, sizeof buf, "%lld", (long long)v);
+    out->v = (double)v;
+    out->is_int = true;
+  } else {
+    double v;
+    int rc = cs__y_double(d, n, what, &v, err);
+    if (rc) return rc;
+    char *end;
+    errno = 0;
+    long long iv = strtoll(n->str, &end, 10);
+    if (*end == '\0' && errno == 0) { /* Python int: str() prints the integer */
+      snprintf(buf, sizeof buf, "%lld", iv);
+      out->is_int = true;
+    } else {
+      cs__fmt_pyfloat(v, buf);
+      out->is_int = false;
+    }
+    out->v = v;
+  }
+  out->text = cs__arena_strdup(a, buf);
+  return 0;
+}
+
+/* A required non-empty sequence at key `key` of map `m`. */
+int cs__cfg_need_seq(cs__cfg_parser *p, const cs__ynode *m, const char *key, const char *what, const cs__ynode **out) {
+  const cs__ynode *n = cs__ymap_get(m, key);
+  if (!n || cs__y_is_null(n)) return cs__cfg_fail_at(p, m, CS_ECONFIG, "missing required key '%s'%s", key, what);
+  int rc = cs__y_expect(p->d, n, CS_Y_SEQ, key, p->err);
+  if (rc) return rc;
+  if (n->n == 0) return cs__cfg_fail_at(p, n, CS_ECONFIG, "%s: empty list (expected at least one entry)", key, NULL);
+  *out = n;
+  return 0;
+}
+
+int cs__cfg_item_map(cs__cfg_parser *p, const cs__ynode *n, const char *where, const char *const *allowed) {
+  int rc = cs__y_expect(p->d, n, CS_Y_MAP, where, p->err);
+  if (rc) return rc;
+  return cs__y_check_keys(p->d, n, allowed, where, p->err);
+}
+
+int cs__cfg_req_str(cs__cfg_parser *p, const cs__ynode *m, const char *key, const char *where, const char **out) {
+  const cs__ynode *v = cs__ymap_get(m, key);
+  char what[256];
+  snprintf(what, sizeof what, "%s.%s", where, key);
+  if (!v) return cs__cfg_fail_at(p, m, CS_ECONFIG, "%s: missing required key '%s'", where, key);
+  const char *s;
+  int rc = cs__y_str(p->d, v, what, &s, p->err);
+  if (rc) return rc;
+  *out = cs__cfg_adup(p, s);
+  return 0;
+}
+
+int cs__cfg_req_num(cs__cfg_parser *p, const cs__ynode *m, const char *key, const char *where, bool want_int,
+                   cs_sweep_num *out) {
+  const cs__ynode *v = cs__ymap_get(m, key);
+  char what[256];
+  snprintf(what, sizeof what, "%s.%s", where, key);
+  if (!v) return cs__cfg_fail_at(p, m, CS_ECONFIG, "%s: missing required key '%s'", where, key);
+  return cs__sweep_num(p->d, v, what, want_int, out, p->a, p->err);
+}
+
+int cs__cfg_positive(cs__cfg_parser *p, const cs__ynode *m, const char *key, const char *where, double v) {
+  if (v > 0) return 0;
+  char w[512];
+  cs__y_where(p->d, cs__ymap_get(m, key), w, sizeof w);
+  return cs_err_set(p->err, CS_ERANGE, "%s: %s.%s: expected a positive value, got %g", w, where, key, v);
+}
+
+/* Extra numeric keys of a policy entry become its parameters (validated in policies.c). */
+int cs__cfg_policy_params(cs__cfg_parser *p, const cs__ynode *m, const char *where, int *np, const char **names,
+                         double *values) {
+  *np = 0;
+  for (size_t i = 0; i < m->n; i++) {
+    const char *k = m->keys[i]->str;
+    if (!strcmp(k, "scheduler")) continue;
+    if (*np >= CS_PARAMS_MAX) return cs__cfg_fail_at(p, m->keys[i], CS_ECONFIG, "%s: too many parameters", where, NULL);
+    char what[256];
+    snprintf(what, sizeof what, "%s.%s", where, k);
+    const cs__ynode *v = m->items[i];
+    double dv;
+    bool bv;
+    if (v->kind == CS_Y_SCALAR && !v->quoted && cs__y_bool(p->d, v, what, &bv, NULL) == 0) {
+      dv = bv ? 1 : 0;
+    } else {
+      int rc = cs__y_double(p->d, v, what, &dv, p->err);
+      if (rc) return rc;
+    }
+    names[*np] = cs__cfg_adup(p, k);
+    values[*np] = dv;
+    (*np)++;
+  }
+  return 0;
+}
+
+int cs__cfg_int_list(cs__cfg_parser *p, const cs__ynode *n, const char *what, bool allow_empty, int64_t **out, size_t *nout) {
+  int rc = cs__y_expect(p->d, n, CS_Y_SEQ, what, p->err);
+  if (rc) return rc;
+  if (n->n == 0 && !allow_empty)
+    return cs__cfg_fail_at(p, n, CS_ECONFIG, "%s: empty list (expected at least one entry)", what, NULL);
+  *out = CS__ARENA_NEW(p->a, int64_t, n->n ? n->n : 1);
+  for (size_t i = 0; i < n->n; i++) {
+    char w[128];
+    snprintf(w, sizeof w, "%s[%zu]", what, i);
+    rc = cs__y_int(p->d, n->items[i], w, &(*out)[i], p->err);
+    if (rc) return rc;
+    if ((*out)[i] <= 0) return cs__cfg_fail_at(p, n->items[i], CS_ERANGE, "%s: expected a positive integer", w, NULL);
+  }
+  *nout = n->n;
+  return 0;
+}
+
