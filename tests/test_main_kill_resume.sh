@@ -5,19 +5,7 @@
 # output.log holds exactly one "committed probe.json" line). Also: SIGINT stops cleanly with
 # exit 130 and a later run completes.
 set -u
-BIN=${1:?usage: test_main_kill_resume.sh CAPSEARCH}
-SRC=${CS_SOURCE_DIR:-$(cd "$(dirname "$0")/.." && pwd)}
-export CS_CONFIG_DIR=${CS_CONFIG_DIR:-$SRC/configs}
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-ok() { echo "ok: $*"; }
-if [ ! -f "$SRC/traces/chat_small.csv" ]; then
-  echo "SKIP: $SRC/traces/chat_small.csv not present"
-  exit 0
-fi
-cp "$SRC/traces/chat_small.csv" "$T/chat.csv"
+. "$(dirname "$0")/sweep_test_lib.sh" "$@"
 cat > "$T/sweep.yml" <<'YML'
 clusters:
   - {device: h100, network_device: h100_dgx, gpus_per_node: 8}

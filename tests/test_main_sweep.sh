@@ -9,21 +9,7 @@
 #  - the seed's sweep (configs/seed-sweep.yml) expands to 336 jobs with Vidur's hashes
 #  - a reduced seed sweep on the Mooncake traces in ../shared/data runs to completion
 set -u
-BIN=${1:?usage: test_main_sweep.sh CAPSEARCH}
-SRC=${CS_SOURCE_DIR:-$(cd "$(dirname "$0")/.." && pwd)}
-DATA=${CS_SHARED_DATA:-$SRC/../shared/data}
-export CS_CONFIG_DIR=${CS_CONFIG_DIR:-$SRC/configs}
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-ok() { echo "ok: $*"; }
-
-if [ ! -f "$SRC/traces/chat_small.csv" ]; then
-  echo "SKIP: $SRC/traces/chat_small.csv not present"
-  exit 0
-fi
-cp "$SRC/traces/chat_small.csv" "$T/chat.csv"
+. "$(dirname "$0")/sweep_test_lib.sh" "$@"
 cat > "$T/sweep.yml" <<'YML'
 clusters:
   - {device: h100, network_device: h100_dgx, gpus_per_node: 8}

@@ -13,37 +13,8 @@
 #  - ranks started with different search options are refused before any work
 # Skips when the binary was built without MPI (-DCS_MPI=ON) or mpirun is missing.
 set -u
-BIN=${1:?usage: test_mpi_sweep.sh CAPSEARCH}
-SRC=${CS_SOURCE_DIR:-$(cd "$(dirname "$0")/.." && pwd)}
-export CS_CONFIG_DIR=${CS_CONFIG_DIR:-$SRC/configs}
-if ! "$BIN" --version 2> /dev/null | grep -q '(mpi)'; then
-  echo "SKIP: $BIN was built without MPI (cmake -DCS_MPI=ON; scripts/test-mpi.sh)"
-  exit 0
-fi
-if ! command -v mpirun > /dev/null; then
-  echo "SKIP: mpirun not found (Debian: openmpi-bin libopenmpi-dev; scripts/test-mpi.sh)"
-  exit 0
-fi
-if [ ! -f "$SRC/traces/chat_small.csv" ]; then
-  echo "SKIP: $SRC/traces/chat_small.csv not present"
-  exit 0
-fi
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-ok() { echo "ok: $*"; }
-
-MPIRUN=(mpirun)
-if mpirun --version 2>&1 | grep -q 'Open MPI'; then
-  MPIRUN+=(--oversubscribe)
-  [ "$(id -u)" -eq 0 ] && MPIRUN+=(--allow-run-as-root)
-  export OMPI_MCA_btl_vader_single_copy_mechanism=none # containers often forbid CMA
-fi
-# sanitizer builds: Open MPI's own allocations outlive MPI_Finalize
-export ASAN_OPTIONS=${ASAN_OPTIONS:-}${ASAN_OPTIONS:+:}detect_leaks=0
-
-cp "$SRC/traces/chat_small.csv" "$T/chat.csv"
+. "$(dirname "$0")/sweep_test_lib.sh" "$@"
+cs_require_mpi
 cat > "$T/sweep.yml" <<'YML'
 clusters:
   - {device: h100, network_device: h100_dgx, gpus_per_node: 8}
