@@ -10,37 +10,7 @@
 #include "predictor/internal.h"
 #include "predictor/profile_build.h"
 
-static cs_model llama70(void) {
-  cs_model m = {0};
-  m.name = "meta-llama/Llama-2-70b-hf";
-  m.num_layers = 80;
-  m.num_q_heads = 64;
-  m.num_kv_heads = 8;
-  m.head_dim = 128;
-  m.hidden = 8192;
-  m.mlp_hidden = 28672;
-  m.gated_mlp = true;
-  m.post_attn_norm = true;
-  m.weight_bytes = 2;
-  return m;
-}
-static cs_device a100(void) {
-  cs_device d = {0};
-  d.name = "a100";
-  d.arch = "ampere";
-  d.tflops_bf16 = 312;
-  d.hbm_gbps = 2039;
-  d.link_gbps = 300;
-  return d;
-}
-static cs_network nvlink(void) {
-  cs_network n = {0};
-  n.name = "a100_pairwise_nvlink";
-  n.devices_per_node = 4;
-  n.intra_bw_gbps = 300;
-  n.intra_latency_us = 5;
-  return n;
-}
+#include "predictor_fixture.h"
 
 static const char *pred_dir(char *buf, size_t n) {
   return cs_test_shared("vidur-runs/llama2-70b-tp2-a100/predictions", buf, n);
@@ -110,7 +80,7 @@ static void test_prediction_tables_reproduce_vidur_stage_time_by_hand(void) {
   }
   cs_model m = llama70();
   cs_device d = a100();
-  cs_network n = nvlink();
+  cs_network n = nvlink4();
   cs_err err = {0};
   cs_predictor *p = make_profile(&m, &d, &n, dir, NULL, NULL, &err);
   if (!p) CS__FAIL_MSG("%s", err.msg);
@@ -146,7 +116,7 @@ static void test_raw_profile_interpolates_through_profiled_points(void) {
   }
   cs_model m = llama70();
   cs_device d = a100();
-  cs_network n = nvlink();
+  cs_network n = nvlink4();
   cs_predictor_ctx ctx = {0};
   ctx.model = &m;
   ctx.device = &d;
@@ -196,7 +166,7 @@ static void test_missing_and_malformed_files_name_file_line_and_column(void) {
   cs_test_tmpdir(dir, sizeof dir);
   cs_model m = llama70();
   cs_device d = a100();
-  cs_network n = nvlink();
+  cs_network n = nvlink4();
   cs_err err = {0};
   CU_ASSERT_PTR_NULL(make_profile(&m, &d, &n, NULL, dir, NULL, &err));
   CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "compute/a100/meta-llama/Llama-2-70b-hf/mlp.csv"));
@@ -256,7 +226,7 @@ static void test_cache_entry_is_reused_and_corrupt_truncated_stale_entries_are_r
   snprintf(cache, sizeof cache, "%s/cache", dir);
   cs_model m = llama70();
   cs_device d = a100();
-  cs_network n = nvlink();
+  cs_network n = nvlink4();
   cs_err err = {0};
   cs_batch_item it[] = {{300, 0, true}, {1, 700, false}};
   cs_predictor *p = make_profile(&m, &d, &n, NULL, dir, cache, &err);
@@ -354,7 +324,7 @@ static void test_cpu_overhead_from_cpu_overheads_csv_is_added_per_stage(void) {
   fclose(f);
   cs_model m = llama70();
   cs_device d = a100();
-  cs_network n = nvlink();
+  cs_network n = nvlink4();
   const cs_predictor_ops *ops = NULL;
   cs_predictor_find("profile", &ops, NULL);
   cs_predictor_ctx ctx = {0};
