@@ -166,6 +166,7 @@ static void select_shard(cs__plan *p, const cs__runner_opts *o) {
 
 int cs__plan_load(const cs__runner_opts *o, cs__plan *p, cs_err *err) {
   memset(p, 0, sizeof *p);
+  p->lock.fd = -1;
   int rc;
   if ((rc = cs_sweep_load_opts(o->config_path, !o->dry_run, &p->sweep, err))) return rc;
   if ((rc = cs_sweep_check_policies(p->sweep, err))) return rc;
@@ -236,6 +237,9 @@ static int make_predictor(cs__plan *p, const cs__runner_opts *o, cs__pred_slot *
 int cs__plan_prepare(cs__plan *p, const cs__runner_opts *o, cs_err *err) {
   const cs_sweep *s = p->sweep;
   p->traces = cs__xcalloc(s->ntraces, sizeof *p->traces);
+  p->trace_sha1 = cs__xcalloc(s->ntraces ? s->ntraces : 1, sizeof *p->trace_sha1);
+  int drc = cs__plan_digest_inputs(p, o, err);
+  if (drc) return drc;
   p->job_pred = cs__xcalloc(p->jobs.n ? p->jobs.n : 1, sizeof *p->job_pred);
   CS__VEC(cs__pred_slot) preds = {0};
   for (size_t i = 0; i < p->jobs.n; i++) {
@@ -244,6 +248,7 @@ int cs__plan_prepare(cs__plan *p, const cs__runner_opts *o, cs_err *err) {
     if (!p->traces[j->trace]) {
       cs_trace_opts to = {.format = CS_TRACE_AUTO, .block_size = 16, .max_rows = 0};
       int rc = cs_trace_load(s->traces[j->trace].path, &to, &p->traces[j->trace], err);
+      if (!rc) rc = cs__plan_digest_trace(p, j->trace, err);
       if (rc) {
         cs_err_prefix(err, "%s:%d: traces[%zu] '%s'", s->file, s->traces[j->trace].line, j->trace,
                       s->traces[j->trace].name);
@@ -270,8 +275,15 @@ int cs__plan_prepare(cs__plan *p, const cs__runner_opts *o, cs_err *err) {
   return 0;
 }
 
+int cs__plan_open_store(cs__plan *p, const cs__runner_opts *o, bool shared, cs_err *err) {
+  int rc = cs__store_lock(o->out_dir, shared ? CS_STORE_LOCK_SHARED : CS_STORE_LOCK_EXCLUSIVE, o->wait, &p->lock, err);
+  if (!rc) rc = cs__store_open(o->out_dir, p->config_json, o->force, err);
+  return rc;
+}
+
 void cs__plan_release(cs__plan *p) {
   if (!p) return;
+  cs__store_unlock(&p->lock);
   const cs_sweep *s = p->sweep;
   for (size_t i = 0; i < p->npreds; i++) {
     cs_predictor_free(p->preds[i].pred);
@@ -281,6 +293,7 @@ void cs__plan_release(cs__plan *p) {
   if (s && p->traces)
     for (size_t i = 0; i < s->ntraces; i++) cs_trace_free(p->traces[i]);
   free(p->traces);
+  free(p->trace_sha1);
   if (s && p->owned_models)
     for (size_t i = 0; i < s->nmodels; i++) cs_model_free(p->owned_models[i]);
   free(p->owned_models);
@@ -296,4 +309,5 @@ void cs__plan_release(cs__plan *p) {
   cs_catalog_free(p->catalog);
   cs_sweep_free(p->sweep);
   memset(p, 0, sizeof *p);
+  p->lock.fd = -1;
 }
