@@ -98,6 +98,12 @@ void cs_catalog_free(cs_catalog *cat);
 /* The directory the default catalogs are read from: $CAPSEARCH_CONFIG_DIR, else the configs/
  * next to the executable's source tree (compiled in), else "./configs". */
 const char *cs_catalog_default_dir(void);
+/* The same search for the executable: $CAPSEARCH_CONFIG_DIR; else, relative to the running
+ * executable (/proc/self/exe), <exe dir>/../share/capsearch (an installed tree, wherever it was
+ * moved) or <exe dir>/../configs (a build directory inside the checkout); else the compiled-in
+ * configs/ of the source tree; else "./configs". Writes the directory into buf (n bytes); -1
+ * when it does not fit. */
+int cs_catalog_locate(char *buf, size_t n);
 
 size_t cs_catalog_num_models(const cs_catalog *cat);
 const cs_model *cs_catalog_model_at(const cs_catalog *cat, size_t i);

@@ -64,7 +64,7 @@ cs_price_entry *cs__an_cli_prices(const char *config_dir, size_t *n, cs_catalog 
   cs_err e = {0};
   *n = 0;
   *cat_out = NULL;
-  if (cs_catalog_load(cs__cli_catalog_dir(config_dir), &cat, &e)) {
+  if (cs_catalog_load(cs__cli_catalog_dir(config_dir).s, &cat, &e)) {
     fprintf(stderr, "capsearch: warning: device catalog unavailable (%s); using the sweep's prices\n", e.msg);
     return NULL;
   }

@@ -212,7 +212,7 @@ int cs__cmd_list(int argc, char **argv) {
   if (k >= 3) return cs__list_policies(kind, json, stdout) ? CS_EXIT_USAGE : CS_EXIT_OK;
   cs_err err = {0};
   cs_catalog *cat = NULL;
-  if (cs_catalog_load(cs__cli_catalog_dir(config_dir), &cat, &err)) return cs__cli_fail(&err);
+  if (cs_catalog_load(cs__cli_catalog_dir(config_dir).s, &cat, &err)) return cs__cli_fail(&err);
   if (json) {
     cs__sbuf sb;
     cs__sbuf_init(&sb);

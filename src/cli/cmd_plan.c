@@ -171,7 +171,7 @@ int cs__cmd_plan(int argc, char **argv) {
   cs_catalog *cat = NULL;
   cs_model *own = NULL;
   int exit_code = CS_EXIT_OK;
-  if (cs_catalog_load(cs__cli_catalog_dir(config_dir), &cat, &err)) {
+  if (cs_catalog_load(cs__cli_catalog_dir(config_dir).s, &cat, &err)) {
     exit_code = cs__cli_fail(&err);
     goto out;
   }

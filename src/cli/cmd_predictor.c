@@ -70,7 +70,7 @@ static int check_cmd(int argc, char **argv) {
   }
   cs_err err = {0};
   cs_catalog *cat = NULL;
-  if (cs_catalog_load(cs__cli_catalog_dir(cfgdir), &cat, &err)) return cs__cli_fail(&err);
+  if (cs_catalog_load(cs__cli_catalog_dir(cfgdir).s, &cat, &err)) return cs__cli_fail(&err);
   cs__check_result r;
   if (cs__predictor_check(dir, cat, device, model, fit_scales, &r, &err)) {
     cs_catalog_free(cat);
@@ -209,7 +209,7 @@ static int time_cmd(int argc, char **argv) {
   const cs_predictor_ops *ops = NULL;
   cs_predictor *p = NULL;
   int rc = CS_EXIT_OK;
-  if (cs_predictor_find(pred, &ops, &err) || cs_catalog_load(cs__cli_catalog_dir(cfgdir), &cat, &err) ||
+  if (cs_predictor_find(pred, &ops, &err) || cs_catalog_load(cs__cli_catalog_dir(cfgdir).s, &cat, &err) ||
       cs_catalog_find_model(cat, model, &ctx.model, &err) || cs_catalog_find_device(cat, device, &ctx.device, &err) ||
       (network && cs_catalog_find_network(cat, network, &ctx.network, &err))) {
     rc = cs__cli_fail(&err);

@@ -240,7 +240,7 @@ int cs__cmd_recommend(int argc, char **argv) {
     return CS_EXIT_USAGE;
   }
   cs_catalog *cat;
-  if (cs_catalog_load(cs__cli_catalog_dir(config_dir), &cat, &err)) return cs__cli_fail(&err);
+  if (cs_catalog_load(cs__cli_catalog_dir(config_dir).s, &cat, &err)) return cs__cli_fail(&err);
   cs_recommend_result r;
   if (cs_recommend_run(cat, &in, &r, &err)) {
     cs_catalog_free(cat);

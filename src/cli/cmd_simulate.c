@@ -395,7 +395,7 @@ typedef struct sim_env {
 static int resolve(sim_opts *o, sim_env *env, cs_sim_config *c, cs_err *err) {
   int rc;
   cs_sim_config_defaults(c);
-  if ((rc = cs_catalog_load(cs__cli_catalog_dir(o->config_dir), &env->cat, err))) return rc;
+  if ((rc = cs_catalog_load(cs__cli_catalog_dir(o->config_dir).s, &env->cat, err))) return rc;
   if (o->model_config) {
     if ((rc = cs_model_load_hf_config(o->model_config, &env->own_model, err))) return rc;
     c->model = env->own_model;

@@ -263,7 +263,8 @@ int cs__cmd_sweep(int argc, char **argv) {
     usage(stderr);
     return CS_EXIT_USAGE;
   }
-  o.catalog_dir = cs__cli_catalog_dir(config_dir);
+  cs__cli_path catalog_dir = cs__cli_catalog_dir(config_dir);
+  o.catalog_dir = catalog_dir.s;
   cs_err err = {0};
   cs__plan plan;
   int rc = cs__plan_load(&o, &plan, &err);

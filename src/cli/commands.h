@@ -33,7 +33,13 @@ int cs__cmd_predictor(int argc, char **argv);
 /* Prints "capsearch: <msg>" to stderr as one write and returns the exit code for err->code
  * (CS_EUSAGE/ECONFIG/EUNKNOWN/EPARSE/ERANGE/EINFEASIBLE/ENOENT -> 2, EINTR -> 130, else 1). */
 int cs__cli_fail(const cs_err *err);
-/* The catalog directory: --config-dir flag value when non-NULL, else the default. */
-const char *cs__cli_catalog_dir(const char *flag_value);
+/* A path held by value, so a command needs no buffer of its own (cs__cli_catalog_dir(x).s is
+ * valid to the end of the full expression; keep the struct for longer use). */
+typedef struct cs__cli_path {
+  char s[4096];
+} cs__cli_path;
+/* The catalog directory: --config-dir flag value when non-NULL, else cs_catalog_locate's
+ * (relative to the executable, so an installed tree can move). */
+cs__cli_path cs__cli_catalog_dir(const char *flag_value);
 
 #endif

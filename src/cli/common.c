@@ -25,6 +25,11 @@ int cs__cli_fail(const cs_err *err) {
   }
 }
 
-const char *cs__cli_catalog_dir(const char *flag_value) {
-  return flag_value ? flag_value : cs_catalog_default_dir();
+cs__cli_path cs__cli_catalog_dir(const char *flag_value) {
+  cs__cli_path p = {{0}};
+  if (flag_value)
+    snprintf(p.s, sizeof p.s, "%s", flag_value);
+  else if (cs_catalog_locate(p.s, sizeof p.s))
+    snprintf(p.s, sizeof p.s, "%s", cs_catalog_default_dir());
+  return p;
 }
