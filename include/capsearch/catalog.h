@@ -123,6 +123,19 @@ int cs_catalog_find_network(const cs_catalog *cat, const char *name, const cs_ne
 int cs_model_load_hf_config(const char *path, cs_model **out, cs_err *err);
 void cs_model_free(cs_model *m);
 
+/* Models by name, offline (src/catalog/hf_cache.c). The local Hugging Face hub cache directory
+ * as huggingface_hub computes it ($HF_HUB_CACHE, else $HF_HOME/hub, else
+ * ~/.cache/huggingface/hub; -1 when none can be formed). */
+int cs_hf_cache_dir(char *buf, size_t n);
+/* The cached config.json of repo id ORG/NAME: snapshots/<refs/main>/config.json (transformers'
+ * offline resolution of the main revision). CS_ENOENT with a message saying where it looked. */
+int cs_hf_cache_config(const char *repo_id, char *out, size_t n, cs_err *err);
+/* A model by any name: the catalog first, then a local config.json or a directory holding one,
+ * then ORG/NAME in the Hugging Face cache. A model read from a file is returned in *owned as
+ * well (the caller frees it with cs_model_free; NULL for catalog models). An unknown model's
+ * error keeps the catalog's "did you mean" and says how to give a config. */
+int cs_model_resolve(const cs_catalog *cat, const char *name, const cs_model **out, cs_model **owned, cs_err *err);
+
 cs_attn_kind cs_model_attn_kind(const cs_model *m);
 /* Valid tensor-parallel sizes: divisors of the attention heads (and of the KV heads or
  * multiples of them), 1..max; writes up to cap sizes, returns the count. */

@@ -187,10 +187,7 @@ int cs__cmd_list(int argc, char **argv) {
     case OPT_JSON: json = true; break;
     case OPT_CONFIG_DIR: config_dir = optarg; break;
     case 'h': usage(stdout); return CS_EXIT_OK;
-    default:
-      fprintf(stderr, "capsearch: list: option '%s' is unknown or needs a value; see 'capsearch list --help'\n",
-              argv[optind - 1]);
-      return CS_EXIT_USAGE;
+    default: return cs__cli_bad_option("list", argc, argv, "h", opts);
     }
   }
   if (optind != argc - 1) {

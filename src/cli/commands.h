@@ -42,4 +42,14 @@ typedef struct cs__cli_path {
  * (relative to the executable, so an installed tree can move). */
 cs__cli_path cs__cli_catalog_dir(const char *flag_value);
 
+struct option;
+/* The one manner of every command for a getopt_long failure (run with opterr = 0; call on '?'
+ * or ':'): one line, exit 2. An unknown long option gets "did you mean '--x'?" from the
+ * command's options (so does "-name" written with one dash); a known one says it needs a value
+ * or takes none; an ambiguous prefix says so. cmd names the command in "see 'capsearch CMD
+ * --help'" ("trace info"). cs__cli_option_error fills err (CS_EUSAGE) instead of printing. */
+int cs__cli_option_error(const char *cmd, int argc, char **argv, const char *shortopts,
+                         const struct option *longopts, cs_err *err);
+int cs__cli_bad_option(const char *cmd, int argc, char **argv, const char *shortopts, const struct option *longopts);
+
 #endif

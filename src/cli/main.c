@@ -42,7 +42,10 @@ static void usage(FILE *f) {
           "commands:\n");
   for (size_t i = 0; i < NCOMMANDS; i++) fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
   fprintf(f, "\n  --version  print the version, git commit and build options\n"
-             "  --help     this text (capsearch help CMD prints CMD --help)\n");
+             "  --help     this text (capsearch help CMD prints CMD --help)\n\n"
+             "exit status: 0 success; 1 a job, run or file operation failed; 2 usage, input or\n"
+             "configuration error (one line on stderr naming the flag or file:line:col);\n"
+             "130 interrupted (Ctrl-C; run the same command again to resume a sweep).\n");
 }
 
 /* First line "capsearch VERSION" (help2man and the MPI tests read it), then what was built. */
