@@ -329,6 +329,20 @@ static void test_csv_reader_handles_quotes_crlf_and_short_rows(void) {
   CS_ASSERT_STR_EQ(cs__csv_str(&c, 1, 2), "");
   CS_ASSERT_TRUE(isnan(cs__csv_num(&c, 1, 2)));
   cs__csv_release(&c);
+  /* a quoted newline stays in its field, blank lines are no rows, spaces are kept */
+  text = strdup("\xEF\xBB\xBFname,v\n\n\"two\nlines\", 7 \n\r\nlast,8\n");
+  CS_ASSERT_OK(cs__csv_parse("t.csv", text, &c, &err), &err);
+  CS_ASSERT_INT_EQ(cs__csv_col(&c, "name"), 0);
+  CS_ASSERT_INT_EQ(c.nrows, 2);
+  CS_ASSERT_INT_EQ(c.bad_rows, 0);
+  CS_ASSERT_STR_EQ(cs__csv_str(&c, 0, 0), "two\nlines");
+  CS_ASSERT_STR_EQ(cs__csv_str(&c, 0, 1), " 7 ");
+  CS_ASSERT_TRUE(cs__csv_num(&c, 0, 1) == 7);
+  CS_ASSERT_STR_EQ(cs__csv_str(&c, 1, 0), "last");
+  cs__csv_release(&c);
+  text = strdup("\n\n");
+  CS_ASSERT_INT_EQ(cs__csv_parse("t.csv", text, &c, &err), CS_EPARSE);
+  CS_ASSERT_STR_CONTAINS(err.msg, "empty file");
 }
 
 static void test_missing_directory_is_an_error_naming_it(void) {
