@@ -125,7 +125,7 @@ static void test_wrong_type_says_what_was_expected(void) {
   cs_sweep *s = NULL;
   cs_err err = {0};
   CS_ASSERT_INT_EQ(load_edit("gpus_per_node: 8", "gpus_per_node: eight", &s, &err), CS_ECONFIG);
-  CS_ASSERT_STR_CONTAINS(err.msg, "s.yml:4:20: clusters[0].gpus_per_node: expected an integer, got 'eight'");
+  CS_ASSERT_STR_CONTAINS(err.msg, "s.yml:4:20: clusters[0].gpus_per_node: expected an integer from 1 to 1024, got 'eight'");
   CS_ASSERT_INT_EQ(load_edit("tp_dimensions: [1, 2]", "tp_dimensions: 1", &s, &err), CS_ECONFIG);
   CS_ASSERT_STR_CONTAINS(err.msg, "tp_dimensions: expected a list, got a scalar");
   CS_ASSERT_INT_EQ(load_edit("type: or", "type: xor", &s, &err), CS_ECONFIG);

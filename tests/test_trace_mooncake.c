@@ -136,7 +136,7 @@ static void test_malformed_lines_report_line_column_and_expectation(void) {
   CS_ASSERT_STR_CONTAINS(load_fails(text, CS_EPARSE), "bad.jsonl:2: missing key 'hash_ids'");
   CS_ASSERT_STR_CONTAINS(load_fails("{\"timestamp\": 0, \"input_length\": -3, \"output_length\": 1, \"hash_ids\": [0]}\n",
                                     CS_ERANGE),
-                         "bad.jsonl:1:34: key 'input_length': expected a positive whole number, got -3");
+                         "bad.jsonl:1:34: key 'input_length': expected a whole number from 1 to 16777216, got -3");
   CS_ASSERT_STR_CONTAINS(load_fails("{\"timestamp\": 0, \"input_length\": 3, \"output_length\": 1.5, \"hash_ids\": [0]}\n",
                                     CS_EPARSE),
                          "key 'output_length'");

@@ -170,6 +170,9 @@ typedef struct cs_sweep_jobs {
   cs_sweep_job *v;
 } cs_sweep_jobs;
 
+/* The number of jobs cs_sweep_expand would make, counted without making them (a small file
+ * can describe billions), so a caller can refuse a sweep before expanding it. */
+double cs_sweep_count_jobs(const cs_sweep *s);
 /* Expands the sweep in Vidur's exact nesting order and filters (§7.3 rules 1-3). */
 int cs_sweep_expand(const cs_sweep *s, cs_sweep_jobs *out, cs_err *err);
 void cs_sweep_jobs_release(cs_sweep_jobs *jobs);

@@ -50,6 +50,8 @@ static void usage(FILE *f) {
           "  --force                       reuse an output dir that holds another sweep\n"
           "  --wait                        wait for another run writing the output dir to end\n"
           "                                (default: refuse at once, naming it)\n"
+          "  --max-jobs N                  refuse a sweep of more jobs (default 100000)\n"
+          "  --max-requests N              refuse a search of more requests (default 10000000)\n"
           "  --wall-budget SECONDS         start no new simulation after this much wall time\n"
           "  --shard i/N                   run only shard i (0-based) of N; a final run without\n"
           "                                --shard assembles results.csv\n"
@@ -59,14 +61,6 @@ static void usage(FILE *f) {
 static int bad(const char *flag, const char *val, const char *expected) {
   fprintf(stderr, "capsearch: %s: expected %s, got '%s'\n", flag, expected, val);
   return CS_EXIT_USAGE;
-}
-
-static bool parse_double(const char *s, double *out) {
-  char *end;
-  double v = strtod(s, &end);
-  if (!*s || *end) return false;
-  *out = v;
-  return true;
 }
 
 static void fmt_dur(double s, char *buf, size_t n) {
@@ -133,7 +127,7 @@ static char *args_json(const cs__runner_opts *o, const char *config_dir, bool dr
 
 int cs__cmd_sweep(int argc, char **argv) {
   enum { O_CONFIG = 256, O_OUT, O_TL, O_CACHE, O_MAXIT, O_GRAN, O_MINQ, O_SEED, O_DRY, O_COMP, O_FORCE, O_WALL,
-         O_SHARD, O_CDIR, O_WAIT };
+         O_SHARD, O_CDIR, O_WAIT, O_MAXJOBS, O_MAXREQ };
   static const struct option longopts[] = {{"config", required_argument, NULL, O_CONFIG},
                                            {"config-path", required_argument, NULL, O_CONFIG},
                                            {"output-dir", required_argument, NULL, O_OUT},
@@ -148,6 +142,8 @@ int cs__cmd_sweep(int argc, char **argv) {
                                            {"compress", no_argument, NULL, O_COMP},
                                            {"force", no_argument, NULL, O_FORCE},
                                            {"wait", no_argument, NULL, O_WAIT},
+                                           {"max-jobs", required_argument, NULL, O_MAXJOBS},
+                                           {"max-requests", required_argument, NULL, O_MAXREQ},
                                            {"wall-budget", required_argument, NULL, O_WALL},
                                            {"shard", required_argument, NULL, O_SHARD},
                                            {"config-dir", required_argument, NULL, O_CDIR},
@@ -158,35 +154,40 @@ int cs__cmd_sweep(int argc, char **argv) {
   const char *config_dir = NULL;
   bool dry_run = false;
   double d;
-  int c;
+  int c, rc;
   optind = 1;
   opterr = 0;
   while ((c = getopt_long(argc, argv, ":j:h", longopts, NULL)) != -1) {
     switch (c) {
-    case O_CONFIG: o.config_path = optarg; break;
-    case O_OUT: o.out_dir = optarg; break;
+    case O_CONFIG:
+      if (!optarg[0]) return bad("--config", optarg, "a sweep file");
+      o.config_path = optarg;
+      break;
+    case O_OUT:
+      if (!optarg[0]) return bad("--output-dir", optarg, "a directory path");
+      o.out_dir = optarg;
+      break;
     case O_TL:
-      if (!parse_double(optarg, &o.time_limit_min) || !isfinite(o.time_limit_min) || o.time_limit_min < 0)
-        return bad("--time-limit", optarg, "finite simulated minutes >= 0");
+      if ((rc = cs__cli_num("--time-limit", optarg, 0, 1e9, false, false, &o.time_limit_min))) return rc;
       break;
     case O_CACHE: o.cache_dir = optarg; break;
     case 'j':
-      if (!parse_double(optarg, &d) || d < 1 || d != (int)d) return bad("-j", optarg, "a positive integer");
+      if ((rc = cs__cli_num("-j", optarg, 1, 1 << 20, false, true, &d))) return rc;
       o.threads = (int)d;
       break;
     case O_MAXIT:
-      if (!parse_double(optarg, &d) || d < 1 || d != (int)d) return bad("--max-iterations", optarg, "a positive integer");
+      if ((rc = cs__cli_num("--max-iterations", optarg, 1, 100000, false, true, &d))) return rc;
       o.max_iterations = (int)d;
       break;
     case O_GRAN:
-      if (!parse_double(optarg, &o.granularity_pct) || o.granularity_pct <= 0 || o.granularity_pct >= 100)
-        return bad("--min-search-granularity", optarg, "a percentage in (0, 100)");
+      if ((rc = cs__cli_num("--min-search-granularity", optarg, 0, 100, true, false, &o.granularity_pct))) return rc;
+      if (o.granularity_pct >= 100) return bad("--min-search-granularity", optarg, "a percentage in (0, 100)");
       break;
     case O_MINQ:
-      if (!parse_double(optarg, &o.min_qps) || o.min_qps < 0) return bad("--min-qps", optarg, "a QPS >= 0");
+      if ((rc = cs__cli_num("--min-qps", optarg, 0, 1e9, false, false, &o.min_qps))) return rc;
       break;
     case O_SEED:
-      if (!parse_double(optarg, &d) || d < 0 || d != (double)(uint64_t)d) return bad("--seed", optarg, "an integer >= 0");
+      if ((rc = cs__cli_num("--seed", optarg, 0, 9007199254740992.0, false, true, &d))) return rc;
       o.has_seed = true;
       o.seed = (uint64_t)d;
       break;
@@ -198,16 +199,29 @@ int cs__cmd_sweep(int argc, char **argv) {
     case O_FORCE: o.force = true; break;
     case O_WAIT: o.wait = true; break;
     case O_WALL:
-      if (!parse_double(optarg, &o.wall_budget_s) || o.wall_budget_s <= 0)
-        return bad("--wall-budget", optarg, "seconds > 0");
+      if ((rc = cs__cli_num("--wall-budget", optarg, 0, 1e9, true, false, &o.wall_budget_s))) return rc;
+      break;
+    case O_MAXJOBS:
+      if ((rc = cs__cli_num("--max-jobs", optarg, 1, 1e9, false, true, &d))) return rc;
+      o.max_jobs = (size_t)d;
+      break;
+    case O_MAXREQ:
+      if ((rc = cs__cli_num("--max-requests", optarg, 1, 1e12, false, true, &d))) return rc;
+      o.max_requests = (int64_t)d;
       break;
     case O_SHARD: {
-      int i, n;
-      char tail;
-      if (sscanf(optarg, "%d/%d%c", &i, &n, &tail) != 2 || n < 1 || i < 0 || i >= n)
-        return bad("--shard", optarg, "i/N with 0 <= i < N");
-      o.shard_i = i;
-      o.shard_n = n;
+      /* i/N, both through the checked parser: no sscanf overflow */
+      char part[64];
+      const char *slash = strchr(optarg, '/');
+      double di, dn;
+      if (!slash || (size_t)(slash - optarg) >= sizeof part) return bad("--shard", optarg, "i/N with 0 <= i < N");
+      memcpy(part, optarg, (size_t)(slash - optarg));
+      part[slash - optarg] = '\0';
+      if ((rc = cs__cli_num("--shard N", slash + 1, 1, 1 << 20, false, true, &dn)) ||
+          (rc = cs__cli_num("--shard i", part, 0, dn - 1, false, true, &di)))
+        return rc;
+      o.shard_i = (int)di;
+      o.shard_n = (int)dn;
       break;
     }
     case O_CDIR: config_dir = optarg; break;
@@ -228,7 +242,7 @@ int cs__cmd_sweep(int argc, char **argv) {
   o.catalog_dir = catalog_dir.s;
   cs_err err = {0};
   cs__plan plan;
-  int rc = cs__plan_load(&o, &plan, &err);
+  rc = cs__plan_load(&o, &plan, &err);
   if (rc) {
     cs__plan_release(&plan);
     return cs__cli_fail(&err);

@@ -5,6 +5,8 @@
 #ifndef CS_CLI_COMMANDS_H
 #define CS_CLI_COMMANDS_H
 
+#include <stdbool.h>
+
 #include "capsearch/error.h"
 
 #define CS_EXIT_OK 0
@@ -41,6 +43,11 @@ typedef struct cs__cli_path {
 /* The catalog directory: --config-dir flag value when non-NULL, else cs_catalog_locate's
  * (relative to the executable, so an installed tree can move). */
 cs__cli_path cs__cli_catalog_dir(const char *flag_value);
+
+/* A flag's value through the checked number parser (util/num.h) with the flag's range: 0, or
+ * prints "capsearch: --max-iterations: 1e12 is out of range (expected an integer from 1 to
+ * 100000)" and returns CS_EXIT_USAGE. */
+int cs__cli_num(const char *flag, const char *val, double min, double max, bool min_open, bool integer, double *out);
 
 struct option;
 /* The one manner of every command for a getopt_long failure (run with opterr = 0; call on '?'

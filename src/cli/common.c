@@ -4,6 +4,7 @@
 
 #include "capsearch/catalog.h"
 #include "cli/commands.h"
+#include "util/num.h"
 #include "util/text.h"
 
 int cs__cli_fail(const cs_err *err) {
@@ -104,4 +105,12 @@ int cs__cli_bad_option(const char *cmd, int argc, char **argv, const char *short
   cs_err err = {0};
   cs__cli_option_error(cmd, argc, argv, shortopts, longopts, &err);
   return cs__cli_fail(&err);
+}
+
+int cs__cli_num(const char *flag, const char *val, double min, double max, bool min_open, bool integer, double *out) {
+  cs__num_range r = {min, max, min_open, integer};
+  char why[256];
+  if (cs__num_parse(val, &r, out, why, sizeof why) == 0) return 0;
+  fprintf(stderr, "capsearch: %s: %s\n", flag, why);
+  return CS_EXIT_USAGE;
 }

@@ -8,6 +8,7 @@
 
 #include "config/config.h"
 #include "config/parser.h"
+#include "util/num.h"
 #include "util/sbuf.h"
 #include "util/text.h"
 
@@ -21,10 +22,51 @@ int cs__cfg_fail_at(cs__cfg_parser *p, const cs__ynode *n, int code, const char 
   return cs_err_set(p->err, code, "%s: %s", w, msg);
 }
 
+/* The range of every number of a sweep file, by key (the last part of its place). Upper bounds
+ * are far above any real deployment and far below where an int, a product of them or a
+ * simulated event count could overflow. */
+typedef struct field_range {
+  const char *key;
+  cs__num_range r;
+} field_range;
+
+#define INT_IN(lo, hi) {lo, hi, false, true}
+static const field_range ranges[] = {
+    {"gpus_per_node", INT_IN(1, 1024)},
+    {"top_k", INT_IN(1, 1 << 20)},
+    {"tolerance_factor", {0, 1e6, true, false}},
+    {"slo_prefill_e2e_time_normalized", {0, 1e9, true, false}},
+    {"chunk_size", INT_IN(1, 1 << 24)},
+    {"quantile", {0, 1, true, false}},
+    {"value", {0, 1e6, false, false}},       /* an SLO threshold in seconds */
+    {"max_seq_len", INT_IN(1, 1 << 24)},
+    {"num_replicas", INT_IN(1, 1 << 20)},
+    {"qps", {0, 1e9, true, false}},
+    {"num_requests", INT_IN(1, 1e12)},       /* the runner caps it lower (--max-requests) */
+    {"tp_dimensions", INT_IN(1, 1024)},
+    {"pp_dimensions", INT_IN(1, 1024)},
+    {"exclude_tp_dims", INT_IN(1, 1024)},
+    {"batch_sizes", INT_IN(1, 1 << 20)},
+    {"qps_multipliers", {0, 1e6, true, false}},
+};
+
+const cs__num_range *cs__cfg_range(const char *what) {
+  const char *key = strrchr(what, '.');
+  key = key ? key + 1 : what;
+  size_t n = strcspn(key, "[");
+  for (size_t i = 0; i < sizeof ranges / sizeof *ranges; i++)
+    if (strlen(ranges[i].key) == n && !strncmp(ranges[i].key, key, n)) return &ranges[i].r;
+  return NULL;
+}
+
 /* A YAML number kept with its Python str() text (§7.4: the job key is built from it). */
 int cs__sweep_num(const cs__ydoc *d, const cs__ynode *n, const char *what, bool want_int, cs_sweep_num *out,
                   cs__arena *a, cs_err *err) {
   char buf[64];
+  const cs__num_range *r = cs__cfg_range(what);
+  double checked;
+  int rc0 = r ? cs__y_num(d, n, what, r, &checked, err) : 0;
+  if (rc0) return rc0;
   if (want_int) {
     int64_t v;
     int rc = cs__y_int(d, n, what, &v, err);
@@ -132,6 +174,9 @@ int cs__cfg_int_list(cs__cfg_parser *p, const cs__ynode *n, const char *what, bo
   for (size_t i = 0; i < n->n; i++) {
     char w[128];
     snprintf(w, sizeof w, "%s[%zu]", what, i);
+    const cs__num_range *r = cs__cfg_range(what);
+    double checked;
+    if (r && (rc = cs__y_num(p->d, n->items[i], w, r, &checked, p->err))) return rc;
     rc = cs__y_int(p->d, n->items[i], w, &(*out)[i], p->err);
     if (rc) return rc;
     if ((*out)[i] <= 0) return cs__cfg_fail_at(p, n->items[i], CS_ERANGE, "%s: expected a positive integer", w, NULL);

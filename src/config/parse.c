@@ -12,6 +12,7 @@
 #include "config/parser.h"
 #include "util/arena.h"
 #include "util/fs.h"
+#include "util/num.h"
 #include "util/sbuf.h"
 #include "util/text.h"
 #include "util/yaml.h"
@@ -206,16 +207,22 @@ static int parse_slos(cs__cfg_parser *p, const cs__ynode *root) {
   return 0;
 }
 
-static int check_readable(cs__cfg_parser *p, const cs__ynode *n, const char *where, const char *path) {
-  FILE *f = fopen(path, "rb");
-  if (f) {
-    fclose(f);
-    if (!cs__is_dir(path)) return 0;
-    errno = EISDIR;
-  }
+static int check_input(cs__cfg_parser *p, const cs__ynode *n, const char *where, const char *kind, const char *path) {
+  cs_err e = {0};
+  int rc = cs__check_input(path, &e);
+  if (rc == 0) return 0;
   char w[512];
   cs__y_where(p->d, n, w, sizeof w);
-  return cs_err_set(p->err, CS_ENOENT, "%s: %s: cannot read trace file '%s': %s", w, where, path, strerror(errno));
+  const char *why = e.msg;
+  size_t pl = strlen(path);
+  if (!strncmp(why, path, pl) && !strncmp(why + pl, ": ", 2)) why += pl + 2;
+  if (!strncmp(why, "cannot open: ", 13)) why += 13;
+  return cs_err_set(p->err, rc == CS_EIO ? CS_ENOENT : rc, "%s: %s: cannot read %s '%s': %s", w, where, kind, path,
+                    why);
+}
+
+static int check_readable(cs__cfg_parser *p, const cs__ynode *n, const char *where, const char *path) {
+  return check_input(p, n, where, "trace file", path);
 }
 
 static const char *resolve_path(cs__cfg_parser *p, const char *rel) {
@@ -290,12 +297,9 @@ static int parse_models(cs__cfg_parser *p, const cs__ynode *root) {
       const char *c;
       if ((rc = cs__cfg_req_str(p, m, "config", where, &c))) return rc;
       md->config = resolve_path(p, c);
-      if ((rc = check_readable(p, cs__ymap_get(m, "config"), where, md->config))) {
-        /* the helper says "trace file"; say what it is */
-        char w[512];
-        cs__y_where(p->d, cs__ymap_get(m, "config"), w, sizeof w);
-        return cs_err_set(p->err, CS_ENOENT, "%s: %s.config: cannot read model config '%s'", w, where, md->config);
-      }
+      char cw[96];
+      snprintf(cw, sizeof cw, "%s.config", where);
+      if ((rc = check_input(p, cs__ymap_get(m, "config"), cw, "model config", md->config))) return rc;
     }
     const cs__ynode *ex = cs__ymap_get(m, "exclude_tp_dims");
     if (ex && !cs__y_is_null(ex)) {
@@ -380,7 +384,8 @@ static int parse_searches(cs__cfg_parser *p, const cs__ynode *root) {
       for (size_t k = 0; k < mu->n; k++) {
         char iw[128];
         snprintf(iw, sizeof iw, "%s[%zu]", what, k);
-        if ((rc = cs__y_double(p->d, mu->items[k], iw, &sc->qps_multipliers[k], p->err))) return rc;
+        if ((rc = cs__y_num(p->d, mu->items[k], iw, cs__cfg_range(what), &sc->qps_multipliers[k], p->err)))
+          return rc;
         if (!(sc->qps_multipliers[k] > 0))
           return cs__cfg_fail_at(p, mu->items[k], CS_ERANGE, "%s: expected a positive multiplier", iw, NULL);
       }

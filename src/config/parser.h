@@ -21,6 +21,9 @@ typedef struct cs__cfg_parser {
   bool skip_trace_check; /* listing jobs (--dry-run) needs no trace file yet */
 } cs__cfg_parser;
 
+/* The allowed range of a sweep-file number by its place ("search_configs[0].qps"), or NULL. */
+struct cs__num_range;
+const struct cs__num_range *cs__cfg_range(const char *what);
 char *cs__cfg_adup(cs__cfg_parser *p, const char *s);
 int cs__cfg_fail_at(cs__cfg_parser *p, const cs__ynode *n, int code, const char *fmt, const char *a1, const char *a2);
 int cs__cfg_need_seq(cs__cfg_parser *p, const cs__ynode *m, const char *key, const char *what, const cs__ynode **out);

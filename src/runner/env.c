@@ -18,6 +18,8 @@ void cs__runner_opts_defaults(cs__runner_opts *o) {
                          .granularity_pct = 1,
                          .min_qps = 0.1,
                          .time_limit_min = 180,
+                         .max_jobs = 100000,
+                         .max_requests = 10000000,
                          .progress_interval_s = 1};
 }
 
@@ -165,13 +167,29 @@ static void select_shard(cs__plan *p, const cs__runner_opts *o) {
   free(order);
 }
 
+/* Bounded work: the job count before expanding, and each search's requests (--max-jobs,
+ * --max-requests raise the limits). */
+static int check_size(const cs_sweep *s, const cs__runner_opts *o, cs_err *err) {
+  double n = cs_sweep_count_jobs(s);
+  if (o->max_jobs && n > (double)o->max_jobs)
+    return cs_err_set(err, CS_ERANGE, "%s: the sweep expands to %.0f jobs, more than %zu (raise --max-jobs to run it)",
+                      s->file, n, o->max_jobs);
+  for (size_t i = 0; i < s->nsearches; i++)
+    if (o->max_requests && s->searches[i].num_requests.v > (double)o->max_requests)
+      return cs_err_set(err, CS_ERANGE,
+                        "%s:%d: search_configs[%zu].num_requests: %s requests is more than %lld (raise "
+                        "--max-requests to run it)",
+                        s->file, s->searches[i].line, i, s->searches[i].num_requests.text, (long long)o->max_requests);
+  return 0;
+}
+
 int cs__plan_load(const cs__runner_opts *o, cs__plan *p, cs_err *err) {
   memset(p, 0, sizeof *p);
   p->lock.fd = -1;
   int rc;
   if ((rc = cs_sweep_load_opts(o->config_path, true, &p->sweep, err))) return rc;
   if ((rc = cs_sweep_check_policies(p->sweep, err))) return rc;
-  if ((rc = cs_sweep_expand(p->sweep, &p->jobs, err))) return rc;
+  if ((rc = check_size(p->sweep, o, err)) || (rc = cs_sweep_expand(p->sweep, &p->jobs, err))) return rc;
   const char *dir = o->catalog_dir ? o->catalog_dir : cs_catalog_default_dir();
   if ((rc = cs_catalog_load(dir, &p->catalog, err))) return rc;
   if ((rc = resolve_models(p, err)) || (rc = resolve_clusters(p, err)) || (rc = cs__plan_load_traces(p, err))) return rc;

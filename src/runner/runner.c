@@ -75,7 +75,10 @@ int cs__plan_run(cs__plan *p, const cs__runner_opts *o, cs__runner_summary *sum,
   for (size_t i = 0; i < nsel; i++) st.total_cost += p->cost[ord[i]];
   st.last_results = t0;
   bool sharded = o->shard_n > 1;
-  int threads = o->threads > 0 ? o->threads : omp_get_num_procs();
+  /* no more threads than jobs, nor than a few per core (-j 100000 would exhaust OpenMP) */
+  int procs = omp_get_num_procs(), threads = o->threads > 0 ? o->threads : procs;
+  if (threads > 4 * procs) threads = 4 * procs;
+  if ((size_t)threads > nsel) threads = (int)nsel;
   if (threads < 1) threads = 1;
 
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads)

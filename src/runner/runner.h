@@ -45,6 +45,8 @@ typedef struct cs__runner_opts {
   bool compress;             /* request_metrics.csv.gz */
   bool force;                /* reuse an output directory that holds another sweep */
   bool wait;                 /* wait for another run holding the output directory (--wait) */
+  size_t max_jobs;           /* refuse a sweep of more jobs (--max-jobs, default 100000) */
+  int64_t max_requests;      /* refuse a search of more requests (--max-requests, default 1e7) */
   double wall_budget_s;      /* 0 = none: stop starting probes after this many wall seconds */
   int shard_i, shard_n;      /* --shard i/N (0-based i), n = 0 when not sharded */
   bool dry_run;              /* only list the jobs: trace files need not exist yet */

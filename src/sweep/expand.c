@@ -76,6 +76,26 @@ static int cmp_hash_idx(const void *a, const void *b) {
   return (*x)->index < (*y)->index ? -1 : (*x)->index > (*y)->index;
 }
 
+double cs_sweep_count_jobs(const cs_sweep *s) {
+  double total = 0;
+  for (size_t si = 0; si < s->nsearches; si++) {
+    const cs_sweep_search *sc = &s->searches[si];
+    size_t ng = 0;
+    for (size_t gi = 0; gi < s->ngsched; gi++)
+      ng += !(sc->search_for == CS_SEARCH_QPS && sc->num_replicas.v == 1 && strcmp(s->gscheds[gi].scheduler, "round_robin"));
+    for (size_t mi = 0; mi < s->nmodels; mi++) {
+      if (strcmp(s->models[mi].name, sc->model)) continue;
+      size_t ntp = 0;
+      for (size_t tpi = 0; tpi < s->ntp; tpi++) ntp += !excluded(&s->models[mi], s->tp_dims[tpi]);
+      for (size_t ti = 0; ti < s->ntraces; ti++)
+        if (!strcmp(s->traces[ti].name, sc->trace))
+          total += (double)s->nclusters * (double)ng * (double)s->nqueues * (double)s->nrsched * (double)s->nslos *
+                   (double)ntp * (double)s->npp * (double)s->nbatch;
+    }
+  }
+  return total;
+}
+
 int cs_sweep_expand(const cs_sweep *s, cs_sweep_jobs *out, cs_err *err) {
   CS__VEC(cs_sweep_job) v = {0};
   for (size_t si = 0; si < s->nsearches; si++) {

@@ -104,16 +104,16 @@ static int missing_col(const char *path, const char *name, const char *kind, con
   return rc;
 }
 
-/* A token count: a whole number in (0, 2^31). */
+/* A token count: a whole number in [1, CS__TRACE_MAX_TOKENS]. */
 static int parse_tokens(const char *path, size_t line, const char *col, const char *s, size_t n, int32_t *out,
                         cs_err *err) {
   int64_t v;
   if (!cs__parse_whole(s, n, &v))
     return cs_err_set(err, CS_EPARSE, "%s:%zu: column '%s': expected a whole number of tokens, got '%s'", path,
                       line, col, s);
-  if (v <= 0 || v > INT32_MAX)
-    return cs_err_set(err, CS_ERANGE, "%s:%zu: column '%s': expected a positive number of tokens, got %" PRId64,
-                      path, line, col, v);
+  if (v <= 0 || v > CS__TRACE_MAX_TOKENS)
+    return cs_err_set(err, CS_ERANGE, "%s:%zu: column '%s': expected a number of tokens from 1 to %d, got %" PRId64,
+                      path, line, col, CS__TRACE_MAX_TOKENS, v);
   *out = (int32_t)v;
   return 0;
 }

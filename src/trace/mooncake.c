@@ -174,9 +174,9 @@ static int jwhole(jp *j, const char *key, double max, bool positive, double *out
   int rc = jnumber(j, out);
   if (rc) return rc;
   if (*out != floor(*out) || *out < (positive ? 1 : 0) || *out > max) {
-    return cs_err_set(j->err, *out == floor(*out) ? CS_ERANGE : CS_EPARSE, "%s:%zu:%zu: key '%s': expected a %s whole number, got %.*s",
-                      j->path, j->line, (size_t)(at - j->line_start) + 1, key, positive ? "positive" : "non-negative",
-                      (int)(j->p - at), at);
+    return cs_err_set(j->err, *out == floor(*out) ? CS_ERANGE : CS_EPARSE,
+                      "%s:%zu:%zu: key '%s': expected a whole number from %d to %.0f, got %.*s", j->path, j->line,
+                      (size_t)(at - j->line_start) + 1, key, positive ? 1 : 0, max, (int)(j->p - at), at);
   }
   return 0;
 }
@@ -214,10 +214,10 @@ static int parse_line(jp *j, mc_line *m, u64vec *ids) {
                             j->path, j->line, (size_t)(at - j->line_start) + 1, (int)(j->p - at), at);
         m->has_ts = true;
       } else if (!strcmp(key, "input_length")) {
-        if ((rc = jwhole(j, key, INT32_MAX, true, &m->in))) return rc;
+        if ((rc = jwhole(j, key, CS__TRACE_MAX_TOKENS, true, &m->in))) return rc;
         m->has_in = true;
       } else if (!strcmp(key, "output_length")) {
-        if ((rc = jwhole(j, key, INT32_MAX, true, &m->out))) return rc;
+        if ((rc = jwhole(j, key, CS__TRACE_MAX_TOKENS, true, &m->out))) return rc;
         m->has_out = true;
       } else if (!strcmp(key, "hash_ids")) {
         if (*j->p != '[') return jerr(j, "'[' (hash_ids is a list of integers)");
@@ -403,8 +403,11 @@ int cs__read_mooncake(const char *path, const char *data, size_t len, const cs_t
    * pool is sized exactly first: the conversation trace has ~9.3M ids, so no regrowth copies. */
   uint64_t fresh = (max_id + 1) * sub, total = 0;
   for (size_t r = 0; r < b.rows.n; r++) total += ((uint64_t)b.rows.v[r].prefill + (uint64_t)b.rows.v[r].decode) / (uint64_t)bs;
-  if (total > UINT32_MAX) {
-    rc = cs_err_set(err, CS_ERANGE, "%s: too many block hashes in the trace (%" PRIu64 ")", path, total);
+  if (total > CS__TRACE_MAX_BLOCKS) {
+    rc = cs_err_set(err, CS_ERANGE,
+                    "%s: its requests add up to %" PRIu64 " blocks of %d tokens, more than the %" PRIu64
+                    " a trace may have (fewer rows, or a larger block size)",
+                    path, total, bs, CS__TRACE_MAX_BLOCKS);
     goto out;
   }
   b.hashes.v = alloc_pool((size_t)total);
@@ -412,7 +415,7 @@ int cs__read_mooncake(const char *path, const char *data, size_t len, const cs_t
   uint64_t *dst = b.hashes.v;
   for (size_t r = 0; r < b.rows.n; r++) {
     cs_trace_row *row = &b.rows.v[r];
-    const uint64_t *raw = all_ids.v + id_off.v[r];
+    const uint64_t *raw = all_ids.v ? all_ids.v + id_off.v[r] : NULL; /* NULL: every hash_ids empty */
     size_t nraw = id_off.v[r + 1] - id_off.v[r];
     size_t full_prompt = (size_t)row->prefill / (size_t)bs;
     size_t keep = ((size_t)row->prefill + (size_t)row->decode) / (size_t)bs;

@@ -13,19 +13,68 @@
 #include "util/sbuf.h"
 #include "util/sha1.h"
 
+/* Inputs are regular files of bounded size: a FIFO would block, /dev/zero never ends. */
+static int open_input(const char *path, int *fd_out, size_t *size, cs_err *err) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) {
+    int e = errno;
+    return cs_err_set(err, e == ENOENT ? CS_ENOENT : CS_EIO, "%s: cannot open: %s", path, strerror(e));
+  }
+  struct stat st;
+  int rc = 0;
+  if (fstat(fd, &st) != 0) rc = cs_err_set(err, CS_EIO, "%s: cannot stat: %s", path, strerror(errno));
+  else if (S_ISDIR(st.st_mode)) rc = cs_err_set(err, CS_EINVAL, "%s: is a directory, expected a file", path);
+  else if (!S_ISREG(st.st_mode))
+    rc = cs_err_set(err, CS_EINVAL, "%s: not a regular file (a FIFO, device or socket); inputs must be regular files",
+                    path);
+  else if ((uint64_t)st.st_size > CS_INPUT_MAX_BYTES)
+    rc = cs_err_set(err, CS_ERANGE, "%s: %lld bytes, more than the %llu an input may have", path,
+                    (long long)st.st_size, (unsigned long long)CS_INPUT_MAX_BYTES);
+  if (rc == 0) rc = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) == 0 ? 0 : cs_err_set(err, CS_EIO, "%s: fcntl", path);
+  if (rc) {
+    close(fd);
+    return rc;
+  }
+  *fd_out = fd;
+  *size = (size_t)st.st_size;
+  return 0;
+}
+
+int cs__check_input(const char *path, cs_err *err) {
+  int fd;
+  size_t size;
+  int rc = open_input(path, &fd, &size, err);
+  if (rc == 0) close(fd);
+  return rc;
+}
+
 static int read_raw(const char *path, char **out, size_t *len, cs_err *err) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return cs_err_set(err, errno == ENOENT ? CS_ENOENT : CS_EIO, "%s: cannot open: %s", path, strerror(errno));
+  int fd;
+  size_t size;
+  int rc = open_input(path, &fd, &size, err);
+  if (rc) return rc;
   cs__sbuf sb;
   cs__sbuf_init(&sb);
+  cs__sbuf_grow(&sb, size + 1);
   char chunk[1 << 16];
-  size_t n;
-  while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) cs__sbuf_add(&sb, chunk, n);
-  int bad = ferror(f);
-  fclose(f);
+  int bad = 0;
+  for (;;) {
+    ssize_t n = read(fd, chunk, sizeof chunk);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) bad = errno;
+    if (n <= 0) break;
+    if (sb.len + (size_t)n > CS_INPUT_MAX_BYTES) {
+      close(fd);
+      cs__sbuf_release(&sb);
+      return cs_err_set(err, CS_ERANGE, "%s: grew past the %llu bytes an input may have while being read", path,
+                        (unsigned long long)CS_INPUT_MAX_BYTES);
+    }
+    cs__sbuf_add(&sb, chunk, (size_t)n);
+  }
+  close(fd);
   if (bad) {
     cs__sbuf_release(&sb);
-    return cs_err_set(err, CS_EIO, "%s: read error", path);
+    return cs_err_set(err, CS_EIO, "%s: read error: %s", path, strerror(bad));
   }
   *len = sb.len;
   *out = cs__sbuf_detach(&sb);
@@ -48,6 +97,12 @@ static int gunzip(const char *path, const char *in, size_t inlen, char **out, si
     zs.avail_out = (uInt)(sb.cap - sb.len - 1);
     rc = inflate(&zs, Z_NO_FLUSH);
     sb.len = (size_t)((char *)zs.next_out - sb.buf);
+    if (sb.len > CS_INPUT_MAX_BYTES) {
+      inflateEnd(&zs);
+      cs__sbuf_release(&sb);
+      return cs_err_set(err, CS_ERANGE, "%s: decompresses to more than the %llu bytes an input may have", path,
+                        (unsigned long long)CS_INPUT_MAX_BYTES);
+    }
     if (rc == Z_STREAM_END) {
       /* concatenated gzip members are legal: continue with the next one */
       if (zs.avail_in > 0) {
@@ -203,6 +258,7 @@ int cs__file_sha1(const char *path, char hex[41], uint64_t *size, cs_err *err) {
 }
 
 int cs__mkdir_p(const char *path, cs_err *err) {
+  if (!path[0]) return cs_err_set(err, CS_EINVAL, "cannot create a directory with an empty name");
   char *p = cs__xstrdup(path);
   size_t n = strlen(p);
   while (n > 1 && p[n - 1] == '/') p[--n] = '\0';

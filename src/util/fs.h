@@ -11,9 +11,16 @@
 
 #include "capsearch/error.h"
 
+/* The most bytes an input file may have, compressed or inflated (1 GiB). */
+#define CS_INPUT_MAX_BYTES ((uint64_t)1 << 30)
+
 /* Reads a file; if it starts with the gzip magic it is inflated. A truncated or corrupt gzip
  * stream is an error naming the file. The buffer is NUL-terminated (len excludes the NUL). */
 int cs__read_file(const char *path, char **out, size_t *len, cs_err *err);
+/* Reads a regular file of at most CS_INPUT_MAX_BYTES: a directory, FIFO, device or socket is
+ * refused at once (CS_EINVAL, naming what it is), a larger file with CS_ERANGE. cs__read_file
+ * applies it; cs__check_input only checks. */
+int cs__check_input(const char *path, cs_err *err);
 
 /* Writes data atomically; gzip-compresses when `gzip` is true. */
 int cs__write_file_atomic(const char *path, const void *data, size_t len, bool gzip, cs_err *err);

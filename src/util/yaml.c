@@ -10,6 +10,7 @@
 
 #include "util/arena.h"
 #include "util/fs.h"
+#include "util/num.h"
 #include "util/sbuf.h"
 #include "util/text.h"
 
@@ -18,10 +19,17 @@ typedef struct anchor {
   cs__ynode *node;
 } anchor;
 
+/* Nesting deeper than this is refused with a message (the tree builder recurses per level;
+ * no real config nests beyond a handful). */
+#define CS__YAML_MAX_DEPTH 200
+
 typedef struct builder {
   yaml_parser_t parser;
   cs__arena *arena;
   const char *file;
+  const char *text; /* the input, to place reader errors (libyaml gives only a byte offset) */
+  size_t len;
+  int depth;
   CS__VEC(anchor) anchors;
   cs_err *err;
 } builder;
@@ -29,6 +37,18 @@ typedef struct builder {
 static int parse_error(builder *b) {
   yaml_parser_t *p = &b->parser;
   const char *what = p->problem ? p->problem : "syntax error";
+  if (p->error == YAML_READER_ERROR) {
+    /* an invalid byte (not UTF-8, a control character): libyaml reports its offset only */
+    size_t off = p->problem_offset < b->len ? p->problem_offset : b->len, line = 1, col = 1;
+    for (size_t i = 0; i < off; i++) {
+      if (b->text[i] == '\n') line++, col = 1;
+      else if (((unsigned char)b->text[i] & 0xC0) != 0x80) col++;
+    }
+    if (p->problem_value >= 0)
+      return cs_err_set(b->err, CS_EPARSE, "%s:%zu:%zu: malformed YAML/JSON: %s (byte 0x%02X)", b->file, line, col,
+                        what, (unsigned)p->problem_value & 0xFF);
+    return cs_err_set(b->err, CS_EPARSE, "%s:%zu:%zu: malformed YAML/JSON: %s", b->file, line, col, what);
+  }
   if (p->context)
     return cs_err_set(b->err, CS_EPARSE, "%s:%zu:%zu: %s %s (%s at line %zu)", b->file, p->problem_mark.line + 1,
                       p->problem_mark.column + 1, "malformed YAML/JSON:", what, p->context, p->context_mark.line + 1);
@@ -58,6 +78,10 @@ static int next_event(builder *b, yaml_event_t *ev) {
 }
 
 static int build_children(builder *b, cs__ynode *n, yaml_event_type_t end) {
+  if (b->depth >= CS__YAML_MAX_DEPTH)
+    return cs_err_set(b->err, CS_EPARSE, "%s:%d:%d: nested more than %d levels deep", b->file, n->line, n->col,
+                      CS__YAML_MAX_DEPTH);
+  b->depth++;
   CS__VEC(cs__ynode *) items = {0};
   CS__VEC(cs__ynode *) keys = {0};
   int rc = 0;
@@ -108,6 +132,7 @@ static int build_children(builder *b, cs__ynode *n, yaml_event_type_t end) {
   }
   free(items.v);
   free(keys.v);
+  b->depth--;
   return rc;
 }
 
@@ -158,6 +183,8 @@ int cs__ydoc_load_string(cs__ydoc *doc, const char *name, const char *text, size
   memset(&b, 0, sizeof b);
   b.arena = arena;
   b.file = doc->file;
+  b.text = text;
+  b.len = len;
   b.err = err;
   if (!yaml_parser_initialize(&b.parser)) return cs_err_set(err, CS_ENOMEM, "%s: cannot start YAML parser", name);
   yaml_parser_set_input_string(&b.parser, (const unsigned char *)text, len);
@@ -276,11 +303,32 @@ static int scalar_or_fail(const cs__ydoc *d, const cs__ynode *n, const char *wha
   return 0;
 }
 
+/* "got the string '8' (write numbers without quotes)" for a quoted number. */
+static int quoted_number(const char *w, const char *what, const char *expected, const cs__ynode *n, cs_err *err) {
+  return cs_err_set(err, CS_ECONFIG, "%s: %s: expected %s, got the quoted string '%.60s' (write numbers without quotes)",
+                    w, what, expected, n->str);
+}
+
+int cs__y_num(const cs__ydoc *d, const cs__ynode *n, const char *what, const cs__num_range *r, double *out,
+              cs_err *err) {
+  char want[128];
+  cs__num_range_text(r, want, sizeof want);
+  int rc = scalar_or_fail(d, n, what, want, err);
+  if (rc) return rc;
+  char w[512], why[256];
+  cs__y_where(d, n, w, sizeof w);
+  if (n->quoted) return quoted_number(w, what, want, n, err);
+  int bad = cs__num_parse(n->str, r, out, why, sizeof why);
+  if (bad) return cs_err_set(err, bad == -2 ? CS_ERANGE : CS_ECONFIG, "%s: %s: %s", w, what, why);
+  return 0;
+}
+
 int cs__y_int(const cs__ydoc *d, const cs__ynode *n, const char *what, int64_t *out, cs_err *err) {
   int rc = scalar_or_fail(d, n, what, "an integer", err);
   if (rc) return rc;
   char w[512];
   cs__y_where(d, n, w, sizeof w);
+  if (n->quoted) return quoted_number(w, what, "an integer", n, err);
   const char *s = n->str;
   char *end;
   errno = 0;
@@ -295,6 +343,8 @@ int cs__y_int(const cs__ydoc *d, const cs__ynode *n, const char *what, int64_t *
     *out = (int64_t)dv;
     return 0;
   }
+  if (!n->quoted && *s && *end == '\0' && isfinite(dv) && dv == floor(dv))
+    return cs_err_set(err, CS_ERANGE, "%s: %s: %s is out of range (integers are exact up to 2^53)", w, what, s);
   return cs_err_set(err, CS_ECONFIG, "%s: %s: expected an integer, got '%s'", w, what, s);
 }
 
@@ -306,6 +356,7 @@ int cs__y_double(const cs__ydoc *d, const cs__ynode *n, const char *what, double
   const char *s = n->str;
   char *end;
   errno = 0;
+  if (n->quoted) return quoted_number(w, what, "a number", n, err);
   double v = strtod(s, &end);
   if (n->quoted || !*s || *end != '\0' || errno == ERANGE || !isfinite(v))
     return cs_err_set(err, CS_ECONFIG, "%s: %s: expected a number, got '%s'", w, what, s);

@@ -46,6 +46,11 @@ bool cs__y_is_null(const cs__ynode *n);
  * Errors: "<file>:<line>:<col>: <what>: expected an integer, got 'abc'". */
 int cs__y_int(const cs__ydoc *d, const cs__ynode *n, const char *what, int64_t *out, cs_err *err);
 int cs__y_double(const cs__ydoc *d, const cs__ynode *n, const char *what, double *out, cs_err *err);
+/* A number through the checked parser (util/num.h) with the field's range: "<file>:<line>:<col>:
+ * <what>: 4294967297 is out of range (expected an integer from 1 to 1024)". */
+struct cs__num_range;
+int cs__y_num(const cs__ydoc *d, const cs__ynode *n, const char *what, const struct cs__num_range *r, double *out,
+              cs_err *err);
 int cs__y_bool(const cs__ydoc *d, const cs__ynode *n, const char *what, bool *out, cs_err *err);
 int cs__y_str(const cs__ydoc *d, const cs__ynode *n, const char *what, const char **out, cs_err *err);
 /* Checks kind; message "expected a mapping, got a sequence". */

@@ -257,6 +257,7 @@ static int run_ranks(cs__mpi_ctx *c, cs__runner_summary *sum, cs_err *err) {
   if ((rc = agree(c->rank, rc, err))) return rc;
   int local = node_ranks();
   c->threads = o->threads > 0 ? o->threads : default_threads(local);
+  if (c->threads > 4 * omp_get_num_procs()) c->threads = 4 * omp_get_num_procs(); /* -j 100000 */
   c->t0 = cs__wall_now();
   if (c->rank == 0) {
     c->order = cs__job_order(p, &c->nsel);

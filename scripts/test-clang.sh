@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# CI beside gcc's: the unit suites built with clang under AddressSanitizer + UndefinedBehavior-
+# Sanitizer (clang's UBSan checks more, e.g. arithmetic on a NULL pointer), in build-clang/.
+# The shell suites run under gcc's sanitizers (scripts/test.sh --sanitize); here only the CUnit
+# suites run, which keeps CI well inside its time.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+"$root/scripts/deps.sh" clang
+bdir=$root/build-clang
+CC=clang cmake -S "$root" -B "$bdir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCS_SANITIZE=ON >/dev/null
+cmake --build "$bdir" -j"$(nproc)"
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+cd "$bdir"
+ctest --output-on-failure -j"$(nproc)" -L unit
