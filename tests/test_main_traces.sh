@@ -30,7 +30,7 @@ YML
 
 for v in nan inf 1e999 -inf; do
   "$BIN" --config "$T/sweep.yml" --output-dir "$T/tl" --time-limit "$v" > /dev/null 2> "$T/tl.err"; rc=$?
-  [ $rc -eq 2 ] && grep -q -- "--time-limit: expected finite" "$T/tl.err" && [ ! -e "$T/tl/config.json" ] \
+  [ $rc -eq 2 ] && grep -Eq -- "--time-limit: (expected finite|expected a number|.* is too large)" "$T/tl.err" && [ ! -e "$T/tl/config.json" ] \
     && ok "--time-limit $v refused" || { fail "--time-limit $v rc=$rc"; cat "$T/tl.err"; }
 done
 

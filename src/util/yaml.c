@@ -303,10 +303,17 @@ static int scalar_or_fail(const cs__ydoc *d, const cs__ynode *n, const char *wha
   return 0;
 }
 
-/* "got the string '8' (write numbers without quotes)" for a quoted number. */
+/* A quoted scalar where a number belongs: "got the quoted string '8' (write numbers without
+ * quotes)" when the text is a number, else the plain "got 'big'". */
 static int quoted_number(const char *w, const char *what, const char *expected, const cs__ynode *n, cs_err *err) {
-  return cs_err_set(err, CS_ECONFIG, "%s: %s: expected %s, got the quoted string '%.60s' (write numbers without quotes)",
-                    w, what, expected, n->str);
+  cs__num_range any = {-INFINITY, INFINITY, false, false};
+  double v;
+  char why[8];
+  if (cs__num_parse(n->str, &any, &v, why, sizeof why) == 0)
+    return cs_err_set(err, CS_ECONFIG,
+                      "%s: %s: expected %s, got the quoted string '%.60s' (write numbers without quotes)", w, what,
+                      expected, n->str);
+  return cs_err_set(err, CS_ECONFIG, "%s: %s: expected %s, got '%.60s'", w, what, expected, n->str);
 }
 
 int cs__y_num(const cs__ydoc *d, const cs__ynode *n, const char *what, const cs__num_range *r, double *out,
