@@ -90,7 +90,7 @@ bad "bad engine" "expected vllm or vidur" --model llama3-8b --device h100 --engi
 bad "bad utilization" "gpu-memory-utilization: expected a number in (0, 1]" --model llama3-8b --device h100 --gpu-memory-utilization 1.5
 bad "bad kv dtype" "unknown dtype 'fp9'" --model llama3-8b --device h100 --kv-cache-dtype fp9
 bad "no model" "give exactly one of --model or --model-config" --device h100
-bad "unknown option" "unknown or needs a value" --model llama3-8b --device h100 --tpp 2
+bad "unknown option" "unknown option '--tpp' (did you mean '--tp'?)" --model llama3-8b --device h100 --tpp 2
 bad "vidur engine on MoE" "use the vllm engine" --model Mixtral-8x7B --device h100 --engine vidur
 bad "AWQ group size refuses TP 4" "not a multiple of the awq group size 128" \
   --model-config "$SRC/tests/data/catalog/qwen2.5-72b-awq-29568/config.json" --device h100 --tp 4

@@ -231,27 +231,7 @@ int cs__cmd_sweep(int argc, char **argv) {
     }
     case O_CDIR: config_dir = optarg; break;
     case 'h': usage(stdout); return CS_EXIT_OK;
-    case ':':
-      fprintf(stderr, "capsearch: option '%s' needs a value; see 'capsearch --help'\n", argv[optind - 1]);
-      return CS_EXIT_USAGE;
-    default: {
-      /* getopt stays quiet (opterr = 0): one line naming the option, with a suggestion */
-      const char *arg = argv[optind - 1 < argc ? optind - 1 : argc - 1];
-      char name[128];
-      snprintf(name, sizeof name, "%s", arg[0] == '-' && arg[1] == '-' ? arg + 2 : arg);
-      char *eq = strchr(name, '=');
-      if (eq) *eq = '\0';
-      const char *names[32];
-      size_t n = 0;
-      for (size_t i = 0; longopts[i].name && n < 32; i++) names[n++] = longopts[i].name;
-      const char *sug = cs__suggest(name, names, n);
-      if (arg[0] == '-' && arg[1] != '-') sug = NULL; /* a short option: no long-name guess */
-      if (sug)
-        fprintf(stderr, "capsearch: unknown option '%s' (did you mean '--%s'?)\n", arg, sug);
-      else
-        fprintf(stderr, "capsearch: unknown option '%s'; see 'capsearch --help'\n", arg);
-      return CS_EXIT_USAGE;
-    }
+    default: return cs__cli_bad_option("sweep", argc, argv, ":j:h", longopts);
     }
   }
   if (optind < argc) {
@@ -263,7 +243,8 @@ int cs__cmd_sweep(int argc, char **argv) {
     usage(stderr);
     return CS_EXIT_USAGE;
   }
-  o.catalog_dir = cs__cli_catalog_dir(config_dir);
+  cs__cli_path catalog_dir = cs__cli_catalog_dir(config_dir);
+  o.catalog_dir = catalog_dir.s;
   cs_err err = {0};
   cs__plan plan;
   int rc = cs__plan_load(&o, &plan, &err);

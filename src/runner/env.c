@@ -36,7 +36,8 @@ static int resolve_models(cs__plan *p, cs_err *err) {
       p->models[i] = p->owned_models[i];
       continue;
     }
-    if ((rc = cs_catalog_find_model(p->catalog, m->identifier, &p->models[i], err)) == 0) continue;
+    /* the catalog, else a local config.json or ORG/NAME in the Hugging Face cache */
+    if ((rc = cs_model_resolve(p->catalog, m->identifier, &p->models[i], &p->owned_models[i], err)) == 0) continue;
     cs_err_prefix(err, "%s:%d: models[%zu].identifier (add it to the model catalog or give a local 'config')",
                   s->file, m->line, i);
     return rc;
