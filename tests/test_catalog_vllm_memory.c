@@ -126,12 +126,12 @@ static void test_online_fp8_quantization(void) {
 static void test_yarn_factor_4_derives_max_len_131072(void) {
   cs_model *m = load("qwen2.5-7b-instruct-yarn");
   if (!m) return;
-  CS_ASSERT_INT_EQ(m->max_positions, 131072); /* 32768 x 4 */
+  CS_ASSERT_INT_EQ(cs_model_context_limit(m), 131072); /* 32768 x 4 */
   CS_ASSERT_INT_EQ(m->sliding_window, 0);     /* use_sliding_window false */
   cs_model_free(m);
   m = load("llama-3.1-8b-w4a16"); /* rope_type llama3 does not scale the length */
   if (!m) return;
-  CS_ASSERT_INT_EQ(m->max_positions, 131072);
+  CS_ASSERT_INT_EQ(cs_model_context_limit(m), 131072);
   cs_model_free(m);
 }
 
@@ -163,7 +163,7 @@ static void test_gemma3_minimal_text_config_takes_class_defaults(void) {
   CS_ASSERT_INT_EQ(m->num_kv_heads, 4);
   CS_ASSERT_INT_EQ(m->head_dim, 256);
   CS_ASSERT_INT_EQ(m->vocab, 262208);
-  CS_ASSERT_INT_EQ(m->max_positions, 131072); /* Gemma-3's linear rope factor does not scale it */
+  CS_ASSERT_INT_EQ(cs_model_context_limit(m), 131072); /* Gemma-3's linear rope factor does not scale it */
   CS_ASSERT_TRUE(m->tie_embeddings);
   CS_ASSERT_INT_EQ(m->sliding_window, 1024);
   CS_ASSERT_INT_EQ(m->num_sliding_layers, 29); /* every 6th of 34 layers is full */

@@ -52,6 +52,9 @@ typedef struct cs_model {
   const char *activation;    /* "silu", "gelu", ... */
   int vocab;
   int max_positions;         /* max_position_embeddings */
+  int64_t max_context;       /* longest prompt + output served: max_positions, or what rope_scaling
+                                extends it to (vLLM's rule: YaRN factor x original_max_position_embeddings,
+                                linear/dynamic factor x max_positions); catalog key max_context */
   const char *dtype;         /* weight dtype: "bfloat16", "float16", "float8", ... */
   double weight_bytes;       /* bytes per weight element from dtype */
   bool tie_embeddings;
@@ -152,6 +155,8 @@ int cs_catalog_find_network(const cs_catalog *cat, const char *name, const cs_ne
  * naming the file, line/column and the missing key. */
 int cs_model_load_hf_config(const char *path, cs_model **out, cs_err *err);
 void cs_model_free(cs_model *m);
+/* The longest prompt + output the model serves: max_context, else max_positions. */
+int64_t cs_model_context_limit(const cs_model *m);
 
 /* Models by name, offline (src/catalog/hf_cache.c). The local Hugging Face hub cache directory
  * as huggingface_hub computes it ($HF_HUB_CACHE, else $HF_HOME/hub, else

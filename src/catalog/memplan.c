@@ -226,7 +226,7 @@ static void plan_vllm(const cs_memplan_input *in, int64_t T, cs_memplan *o) {
 
 static void plan_one(const cs_memplan_input *in, cs_memplan *o) {
   memset(o, 0, sizeof *o);
-  const int64_t T = in->max_model_len > 0 ? in->max_model_len : in->model->max_positions;
+  const int64_t T = in->max_model_len > 0 ? in->max_model_len : cs_model_context_limit(in->model);
   o->num_gpus = in->tp * in->pp * in->dp;
   if (in->engine == CS_ENGINE_VIDUR)
     plan_vidur(in, T, o);
@@ -235,7 +235,8 @@ static void plan_one(const cs_memplan_input *in, cs_memplan *o) {
   o->fits = o->why == NULL;
   const int64_t blocks_per_req = ceil_div(T, in->block_size);
   o->max_concurrent = o->num_blocks / blocks_per_req;
-  o->max_context = o->kv_tokens < in->model->max_positions ? o->kv_tokens : in->model->max_positions;
+  const int64_t limit = cs_model_context_limit(in->model);
+  o->max_context = o->kv_tokens < limit ? o->kv_tokens : limit;
 }
 
 /* Fewest GPUs (TP x PP, TP within one 8-GPU node and valid for the model) that fit. */

@@ -121,7 +121,7 @@ double cs__vllm_stage_weights(const cs_model *m, const cs_quant *q, int tp, int 
     if (m->o_bias) b += vp * db;
     b += norm;
   }
-  b += (double)m->max_positions * (m->rotary_dim > 0 ? m->rotary_dim : m->head_dim) * db; /* cos/sin cache */
+  b += (double)cs_model_context_limit(m) * (m->rotary_dim > 0 ? m->rotary_dim : m->head_dim) * db; /* cos/sin */
   return b;
 }
 

@@ -245,9 +245,9 @@ int cs__cmd_plan(int argc, char **argv) {
     exit_code = cs__cli_fail(&err);
     goto out;
   }
-  if (in.max_model_len > in.model->max_positions)
-    fprintf(stderr, "capsearch: plan: note: --max-model-len %lld exceeds the model's max_position_embeddings %d\n",
-            (long long)in.max_model_len, in.model->max_positions);
+  if (in.max_model_len > cs_model_context_limit(in.model))
+    fprintf(stderr, "capsearch: plan: note: --max-model-len %lld exceeds the model's derived max length %lld\n",
+            (long long)in.max_model_len, (long long)cs_model_context_limit(in.model));
   cs__plan_print_one(&in, &p, fmt, stdout);
 out:
   free(model_path);

@@ -19,7 +19,7 @@ static const char *attn_name(cs_attn_kind k) {
 }
 
 static int64_t model_len(const cs_memplan_input *in) {
-  return in->max_model_len > 0 ? in->max_model_len : in->model->max_positions;
+  return in->max_model_len > 0 ? in->max_model_len : cs_model_context_limit(in->model);
 }
 
 /* "1,234,567" */
@@ -155,7 +155,7 @@ void cs__plan_print_one(const cs_memplan_input *in, const cs_memplan *p, cs__pla
   fprintf(f, "max concurrent requests     %s per replica at %s tokens\n", grouped(p->max_concurrent, g[4]),
           grouped(T, g[5]));
   fprintf(f, "longest context that fits   %s tokens (model max %s)\n", grouped(p->max_context, g[0]),
-          grouped(m->max_positions, g[1]));
+          grouped(cs_model_context_limit(m), g[1]));
   if (p->min_gpus > 0)
     fprintf(f, "min GPUs                    %d (TP <= 8 per node, PP for the rest)\n", p->min_gpus);
   else
