@@ -27,7 +27,7 @@ run "$T/a" 2; rc=$?
 check "the sweep exits 0" test $rc -eq 0
 R=$T/a/results.csv
 check "results.csv has the deployment columns" \
-  grep -q ',status,reason,deployment,prefill_replicas,prefill_tp,prefill_pp,decode_replicas,decode_tp,decode_pp,qps_per_gpu$' "$R"
+  grep -q ',deployment,prefill_replicas,prefill_tp,prefill_pp,decode_replicas,decode_tp,decode_pp,qps_per_gpu$' "$R"
 check "6 jobs" test "$(tail -n +2 "$R" | wc -l)" -eq 6
 check "2 aggregated jobs" test "$(grep -c ',aggregated,' "$R")" -eq 2
 for d in "p-tp4-d-tp4 1P1D,1,4,1,1,4,1" "p-tp4-d-tp4 1P2D,1,4,1,2,4,1" "p-tp4-d-tp4 2P1D,2,4,1,1,4,1" \
