@@ -185,6 +185,7 @@ static void select_shard(cs__plan *p, const cs__runner_opts *o) {
 
 int cs__plan_load(const cs__runner_opts *o, cs__plan *p, cs_err *err) {
   memset(p, 0, sizeof *p);
+  p->lock.fd = -1;
   int rc;
   if ((rc = cs_sweep_load_opts(o->config_path, true, &p->sweep, err))) return rc;
   if ((rc = cs_sweep_check_policies(p->sweep, err))) return rc;
@@ -254,8 +255,14 @@ static int make_predictor(cs__plan *p, const cs__runner_opts *o, cs__pred_slot *
 }
 
 int cs__plan_prepare(cs__plan *p, const cs__runner_opts *o, cs_err *err) {
-  (void)err; /* traces are loaded by cs__plan_load; a predictor that fails marks its jobs */
+  /* traces are loaded by cs__plan_load; a predictor that fails marks its jobs */
   const cs_sweep *s = p->sweep;
+  /* what decides a probe besides job.json: the trace files' content and the other inputs */
+  p->trace_sha1 = cs__xcalloc(s->ntraces ? s->ntraces : 1, sizeof *p->trace_sha1);
+  int drc = cs__plan_digest_inputs(p, o, err);
+  for (size_t i = 0; i < s->ntraces && !drc; i++)
+    if (p->traces && p->traces[i]) drc = cs__plan_digest_trace(p, i, err);
+  if (drc) return drc;
   p->job_pred = cs__xcalloc(p->jobs.n ? p->jobs.n : 1, sizeof *p->job_pred);
   p->job_pred_decode = cs__xcalloc(p->jobs.n ? p->jobs.n : 1, sizeof *p->job_pred_decode);
   CS__VEC(cs__pred_slot) preds = {0};
@@ -287,8 +294,15 @@ int cs__plan_prepare(cs__plan *p, const cs__runner_opts *o, cs_err *err) {
   return 0;
 }
 
+int cs__plan_open_store(cs__plan *p, const cs__runner_opts *o, bool shared, cs_err *err) {
+  int rc = cs__store_lock(o->out_dir, shared ? CS_STORE_LOCK_SHARED : CS_STORE_LOCK_EXCLUSIVE, o->wait, &p->lock, err);
+  if (!rc) rc = cs__store_open(o->out_dir, p->config_json, o->force, err);
+  return rc;
+}
+
 void cs__plan_release(cs__plan *p) {
   if (!p) return;
+  cs__store_unlock(&p->lock);
   const cs_sweep *s = p->sweep;
   for (size_t i = 0; i < p->npreds; i++) {
     cs_predictor_free(p->preds[i].pred);
@@ -296,6 +310,7 @@ void cs__plan_release(cs__plan *p) {
   }
   free(p->preds);
   cs__plan_release_traces(p);
+  free(p->trace_sha1);
   if (s && p->owned_models)
     for (size_t i = 0; i < s->nmodels; i++) cs_model_free(p->owned_models[i]);
   free(p->owned_models);
@@ -312,4 +327,5 @@ void cs__plan_release(cs__plan *p) {
   cs_catalog_free(p->catalog);
   cs_sweep_free(p->sweep);
   memset(p, 0, sizeof *p);
+  p->lock.fd = -1;
 }
