@@ -99,7 +99,7 @@ static int run_probe(const cs__plan *plan, const cs__runner_opts *o, const cs_sw
   if ((rc = sim_config(plan, o, j, pr, &cfg, err))) return rc;
   cs_sim_result *res = NULL;
   double t0 = cs__wall_now();
-  if ((rc = cs_sim_run(&cfg, &res, err))) {
+  if ((rc = cs__probe_simulate(plan, j, &cfg, &res, err))) {
     snprintf(line, sizeof line, "capsearch: simulation failed: %s", err ? err->msg : "");
     cs__store_log(pdir, line, NULL);
     return rc;
@@ -130,7 +130,7 @@ static int run_probe(const cs__plan *plan, const cs__runner_opts *o, const cs_sw
   fin = cs__path_join(pdir, rec->timestamp_dir);
   cs_sim_write_opts wo = {
       .gzip_request_metrics = o->compress, .write_plots = true, .config_json = job_json, .private_dir = true};
-  if ((rc = cs__mkdir_p(tmp, err)) || (rc = cs_sim_write_outputs(res, &cfg, tmp, &wo, err)) ||
+  if ((rc = cs__mkdir_p(tmp, err)) || (rc = cs__probe_write(plan, j, res, &cfg, tmp, &wo, err)) ||
       (rc = cs__rename_dir(tmp, fin, err)))
     goto out;
   snprintf(line, sizeof line,

@@ -19,6 +19,7 @@
 
 #include "capsearch/catalog.h"
 #include "capsearch/predictor.h"
+#include "capsearch/sim.h"
 #include "capsearch/sweep.h"
 #include "capsearch/trace.h"
 #include "store/store.h"
@@ -94,6 +95,7 @@ typedef struct cs__plan {
   size_t npreds;
   cs__pred_slot *preds;
   size_t *job_pred;             /* per job: index into preds */
+  size_t *job_pred_decode;      /* per disaggregated job: the decode pool's predictor */
   double *cost;                 /* per job: estimated cost (0 for infeasible) */
   bool *selected;               /* per job: this process runs it (--shard) */
   char *config_json;
@@ -176,5 +178,10 @@ char *cs__results_csv(const cs__plan *plan, const cs__job_result *res);
  * order every runner hands jobs out in); malloc'd, *n set to the count. */
 size_t *cs__job_order(const cs__plan *plan, size_t *n);
 double cs__wall_now(void);
+/* A probe's simulation and its outputs, aggregated or disaggregated (disagg_probe.c). */
+int cs__probe_simulate(const cs__plan *plan, const cs_sweep_job *j, const cs_sim_config *cfg, cs_sim_result **res,
+                       cs_err *err);
+int cs__probe_write(const cs__plan *plan, const cs_sweep_job *j, const cs_sim_result *res, const cs_sim_config *cfg,
+                    const char *dir, const cs_sim_write_opts *wo, cs_err *err);
 
 #endif
