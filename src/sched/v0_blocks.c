@@ -26,6 +26,7 @@ void cs__v0_list_push(cs__sim *sim, cs__v0_list *l, cs__request *r) {
 
 void cs__v0_list_sort_by_arrival(cs__v0_list *l) {
   /* Insertion sort: stable, and the list is nearly sorted already (batch-end appends). */
+  if (!l->v) return; /* never appended to: NULL + 0 is undefined (clang's UBSan says so) */
   cs__request **a = l->v + l->head;
   int32_t n = l->tail - l->head;
   for (int32_t i = 1; i < n; i++) {
