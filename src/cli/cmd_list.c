@@ -187,10 +187,7 @@ int cs__cmd_list(int argc, char **argv) {
     case OPT_JSON: json = true; break;
     case OPT_CONFIG_DIR: config_dir = optarg; break;
     case 'h': usage(stdout); return CS_EXIT_OK;
-    default:
-      fprintf(stderr, "capsearch: list: option '%s' is unknown or needs a value; see 'capsearch list --help'\n",
-              argv[optind - 1]);
-      return CS_EXIT_USAGE;
+    default: return cs__cli_bad_option("list", argc, argv, "h", opts);
     }
   }
   if (optind != argc - 1) {
@@ -212,7 +209,7 @@ int cs__cmd_list(int argc, char **argv) {
   if (k >= 3) return cs__list_policies(kind, json, stdout) ? CS_EXIT_USAGE : CS_EXIT_OK;
   cs_err err = {0};
   cs_catalog *cat = NULL;
-  if (cs_catalog_load(cs__cli_catalog_dir(config_dir), &cat, &err)) return cs__cli_fail(&err);
+  if (cs_catalog_load(cs__cli_catalog_dir(config_dir).s, &cat, &err)) return cs__cli_fail(&err);
   if (json) {
     cs__sbuf sb;
     cs__sbuf_init(&sb);

@@ -150,6 +150,7 @@ void cs_sim_result_free(cs_sim_result *r) {
   free(r->completions);
   free(r->chrome);
   free(r->batch_rows);
+  free(r->extra_values);
   free(r);
 }
 
