@@ -75,6 +75,39 @@ static void test_quantile_table_has_101_rows_and_p99_is_exact(void) {
   CU_ASSERT(isnan(e.value[50]));
 }
 
+/* Whole values given as counts give the same table, bit for bit, as the expanded samples:
+ * several shapes (one value, gaps, a long tail, sizes that do and do not divide evenly). */
+static void test_quantile_table_from_counts_equals_expanded_samples(void) {
+  static const size_t sizes[] = {1, 2, 7, 100, 101, 997, 5000};
+  unsigned s = 99;
+  for (size_t c = 0; c < sizeof sizes / sizeof sizes[0]; c++) {
+    size_t n = sizes[c], nv = 1 + (c * 37) % 600;
+    uint32_t *counts = calloc(nv, sizeof *counts);
+    double *v = malloc(n * sizeof *v);
+    for (size_t i = 0; i < n; i++) {
+      s = s * 1103515245u + 12345u;
+      size_t x = (s >> 8) % nv;
+      if (i % 3 == 0) x = x / 8; /* a heavier low end */
+      counts[x]++;
+      v[i] = (double)x;
+    }
+    cs_quantile_table a, b;
+    cs_quantile_table_build(v, n, &a);
+    cs_quantile_table_build_counts(counts, nv, &b);
+    CS_ASSERT_INT_EQ(b.count, n);
+    CU_ASSERT(memcmp(a.cdf, b.cdf, sizeof a.cdf) == 0);
+    for (int i = 0; i <= 100; i++)
+      if (memcmp(&a.value[i], &b.value[i], sizeof(double)))
+        CS__FAIL_MSG("n %zu row %d: counts give %.17g, samples %.17g", n, i, b.value[i], a.value[i]);
+    free(counts);
+    free(v);
+  }
+  cs_quantile_table e;
+  cs_quantile_table_build_counts(NULL, 0, &e);
+  CS_ASSERT_INT_EQ(e.count, 0);
+  CU_ASSERT(isnan(e.value[50]));
+}
+
 static cs_request_record rec(double ttft, double tpot) {
   cs_request_record r;
   memset(&r, 0, sizeof r);
@@ -170,6 +203,7 @@ static const cs_test_case cases[] = {
     {"test_metric_lookup_accepts_aliases_and_suggests", test_metric_lookup_accepts_aliases_and_suggests},
     {"test_quantile_matches_pandas_linear_interpolation", test_quantile_matches_pandas_linear_interpolation},
     {"test_quantile_table_has_101_rows_and_p99_is_exact", test_quantile_table_has_101_rows_and_p99_is_exact},
+    {"test_quantile_table_from_counts_equals_expanded_samples", test_quantile_table_from_counts_equals_expanded_samples},
     {"test_single_slo_uses_the_quantile_and_fails_on_unfinished", test_single_slo_uses_the_quantile_and_fails_on_unfinished},
     {"test_multi_slo_fraction_counts_unfinished_as_failing", test_multi_slo_fraction_counts_unfinished_as_failing},
     {NULL, NULL},

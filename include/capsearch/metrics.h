@@ -74,6 +74,10 @@ typedef struct cs_quantile_table {
 } cs_quantile_table;
 
 void cs_quantile_table_build(const double *values, size_t n, cs_quantile_table *out);
+/* The same table for whole values 0..nvals-1 given as counts (counts[v] samples equal v): the
+ * bytes equal cs_quantile_table_build on the expanded samples, with no sort and memory that
+ * grows with the largest value instead of the number of samples (batch sizes, token counts). */
+void cs_quantile_table_build_counts(const uint32_t *counts, size_t nvals, cs_quantile_table *out);
 /* Quantile q of the table itself, with pandas' linear interpolation over its 101 values
  * (for q = 0.99 this is exactly the p99 of the samples). */
 double cs_quantile_table_at(const cs_quantile_table *t, double q);

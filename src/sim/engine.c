@@ -257,7 +257,19 @@ static void on_batch_end(cs__sim *sim, int32_t k, cs__batch *b) {
                             [CS__BM_DECODE] = (double)b->num_decode_tokens,
                             [CS__BM_EXEC] = b->completed_at - b->scheduled_at,
                             [CS__BM_PREFILLS_DONE] = prefills};
-  for (int m = 0; m < CS__BM_COUNT; m++) cs__vec_push(&rep->bm[m], v[m]);
+  for (int m = 0; m < CS__BM_COUNT; m++) {
+    if (m == CS__BM_EXEC) {
+      cs__vec_push(&rep->bm_exec, v[m]);
+      continue;
+    }
+    size_t x = (size_t)v[m]; /* a count: whole and >= 0 */
+    if (x >= rep->bm_counts[m].n) {
+      cs__vec_reserve(&rep->bm_counts[m], x + 1);
+      memset(rep->bm_counts[m].v + rep->bm_counts[m].n, 0, (x + 1 - rep->bm_counts[m].n) * sizeof(uint32_t));
+      rep->bm_counts[m].n = x + 1;
+    }
+    rep->bm_counts[m].v[x]++;
+  }
   if (sim->cfg->record_batches) {
     cs__batch_row row = {b->id, k, b->n, prefills, b->total_tokens, b->num_prefill_tokens, b->num_decode_tokens,
                          b->scheduled_at, b->completed_at};

@@ -196,7 +196,8 @@ static void sim_release(cs__sim *sim) {
   free(sim->chrome.v);
   free(sim->batch_rows.v);
   for (int32_t k = 0; sim->replicas && k < sim->num_replicas; k++)
-    for (int m = 0; m < CS__BM_COUNT; m++) free(sim->replicas[k].bm[m].v);
+    for (int m = 0; m < CS__BM_COUNT; m++) free(sim->replicas[k].bm_counts[m].v);
+  for (int32_t k = 0; sim->replicas && k < sim->num_replicas; k++) free(sim->replicas[k].bm_exec.v);
   cs__arena_release(&sim->arena);
 }
 
