@@ -7,7 +7,8 @@
 #
 #   bench/bench_runner_seedjob.sh CAPSEARCH [SHARED_DATA_DIR] [-- extra capsearch options]
 #   e.g. bench/bench_runner_seedjob.sh build/capsearch ../shared/data
-#   BENCH_PERF=1 also records `perf record -g` into perf.data in the current directory.
+#   BENCH_PERF=1 also records `perf record -g` into perf.data in the current directory;
+#   BENCH_KEEP=DIR keeps the output directory there.
 set -u
 BIN=${1:?usage: bench_runner_seedjob.sh CAPSEARCH [SHARED_DATA_DIR] [-- options]}
 shift
@@ -68,6 +69,7 @@ PERF=()
 /usr/bin/time -f '%U %S %M %e' -o "$T/time" "${PERF[@]}" "$BIN" --config "$T/seed-job.yml" \
   --output-dir "$T/out" -j1 "$@" 2> "$T/err" || { cat "$T/err"; exit 1; }
 read -r user sys rss wall < "$T/time"
+[ -n "${BENCH_KEEP:-}" ] && rm -rf "$BENCH_KEEP" && cp -r "$T/out" "$BENCH_KEEP"
 tail -n +2 "$T/out/results.csv" | cut -d, -f1-3 > /dev/null
 awk -F, 'NR == 1 {for (i = 1; i <= NF; i++) c[$i] = i} NR == 2 {print "answer: qps " $c["answer_qps"] ", status " $c["status"] ", probes " $c["probes"]}' "$T/out/results.csv"
 cat "$T"/out/runs/*/r*/output.log | awk '/simulated in/ {

@@ -197,7 +197,54 @@ static void test_radix_sort_orders_negatives_zeros_and_nan_last(void) {
   free(w);
 }
 
+/* Soundness of early stopping: for small totals and several quantiles, a run of any size
+ * N <= max_total holding the deciding number of violators fails, however favourable the other
+ * values (all far below the threshold, or just at it) and however large the violators (just
+ * above it, or +inf / NaN); one violator fewer can still pass, so the count is not wasteful
+ * beyond the table's interpolation. */
+static void test_deciding_violations_decide_a_failing_verdict(void) {
+  static const double qs[] = {0.5, 0.9, 0.95, 0.99, 0.999, 1.0, 0.01};
+  enum { MAXN = 150 };
+  cs_request_record *recs = calloc(MAXN, sizeof *recs);
+  for (size_t qi = 0; qi < sizeof qs / sizeof qs[0]; qi++) {
+    cs_slo_config one = {.name = "one", .type = CS_SLO_AND, .quantile = qs[qi], .n = 1};
+    one.slos[0] = (cs_slo){CS_RM_TTFT, 2.0};
+    cs_slo_config two = {.name = "two", .type = CS_SLO_AND, .quantile = qs[qi], .n = 2};
+    two.slos[0] = (cs_slo){CS_RM_TTFT, 2.0};
+    two.slos[1] = (cs_slo){CS_RM_TPOT, 0.1};
+    const cs_slo_config *slos[] = {&one, &two};
+    for (int k = 0; k < 2; k++) {
+      for (int64_t maxn = 1; maxn <= MAXN; maxn += 7) {
+        int64_t need = cs_slo_deciding_violations(slos[k], maxn);
+        CU_ASSERT(need >= 1);
+        if (need > maxn) continue;
+        for (int64_t n = need; n <= maxn; n++)
+          for (int style = 0; style < 3; style++) {
+            for (int64_t i = 0; i < n; i++) {
+              bool bad = i < need;
+              double ok_v = style == 1 ? 2.0 : 0.001 * (double)i, bad_v = style == 0 ? 2.0000001 : style == 1 ? INFINITY : NAN;
+              recs[i] = rec(bad ? bad_v : ok_v, bad && k == 1 ? 0.5 : 0.01);
+              CU_ASSERT(cs_slo_record_violates(slos[k], &recs[i]) == bad);
+            }
+            cs_slo_verdict v;
+            cs_slo_evaluate(slos[k], recs, (size_t)n, n, &v);
+            if (v.pass) CS__FAIL_MSG("q %g slos %d max %lld n %lld style %d: %lld violators passed", qs[qi], k + 1,
+                                     (long long)maxn, (long long)n, style, (long long)need);
+          }
+        if (k == 1 && need > 1) { /* tight for the fraction: need - 1 violators can pass at maxn */
+          for (int64_t i = 0; i < maxn; i++) recs[i] = rec(i < need - 1 ? 5.0 : 0.5, 0.01);
+          cs_slo_verdict v;
+          cs_slo_evaluate(slos[k], recs, (size_t)maxn, maxn, &v);
+          CU_ASSERT(v.pass);
+        }
+      }
+    }
+  }
+  free(recs);
+}
+
 static const cs_test_case cases[] = {
+    {"test_deciding_violations_decide_a_failing_verdict", test_deciding_violations_decide_a_failing_verdict},
     {"test_radix_sort_orders_negatives_zeros_and_nan_last", test_radix_sort_orders_negatives_zeros_and_nan_last},
     {"test_metric_names_follow_vidur_v1_column_order", test_metric_names_follow_vidur_v1_column_order},
     {"test_metric_lookup_accepts_aliases_and_suggests", test_metric_lookup_accepts_aliases_and_suggests},

@@ -77,9 +77,8 @@ static double lerp(double a, double b, double t) {
   return t >= 0.5 ? b - d * (1 - t) : a + d * t;
 }
 
-/* Where quantile q of n sorted samples falls: sorted[*i] alone (*t = 0) or between sorted[*i]
- * and sorted[*i + 1] at fraction *t. */
-static void quantile_pos(size_t n, double q, size_t *i, double *t) {
+/* See sort.h. */
+void cs__quantile_pos(size_t n, double q, size_t *i, double *t) {
   /* pandas passes q*100 to np.percentile, which divides by 100 again: replay that rounding. */
   double qq = (q * 100.0) / 100.0;
   double vi = (double)(n - 1) * qq;
@@ -99,7 +98,7 @@ double cs_quantile_sorted(const double *sorted, size_t n, double q) {
   if (n == 0) return NAN;
   size_t i;
   double t;
-  quantile_pos(n, q, &i, &t);
+  cs__quantile_pos(n, q, &i, &t);
   return t == 0 ? sorted[i] : lerp(sorted[i], sorted[i + 1], t);
 }
 
@@ -139,7 +138,7 @@ void cs_quantile_table_build_counts(const uint32_t *counts, size_t nvals, cs_qua
     }
     size_t i;
     double t;
-    quantile_pos((size_t)n, out->cdf[r], &i, &t);
+    cs__quantile_pos((size_t)n, out->cdf[r], &i, &t);
     double a = kth_count(counts, nvals, i, &cur, &below);
     if (t == 0) {
       out->value[r] = a;

@@ -81,6 +81,8 @@ static int sim_config(const cs__plan *plan, const cs__runner_opts *o, const cs_s
   c->workload.seed = o->has_seed ? o->seed : s->seed;
   c->time_limit_s = o->time_limit_min * 60;
   c->predictor = plan->preds[plan->job_pred[j->index]].pred;
+  /* stop once the SLO verdict is a certain fail: the search only reads the verdict */
+  c->early_stop_slo = o->full_probes ? NULL : &s->slos[j->slo];
   return 0;
 }
 
@@ -109,6 +111,10 @@ static int run_probe(const cs__plan *plan, const cs__runner_opts *o, const cs_sw
   const cs_request_record *recs = cs_sim_result_records(res, &n);
   cs_slo_verdict v;
   cs_slo_evaluate(&plan->sweep->slos[j->slo], recs, n, st->num_arrived, &v);
+  if (st->stopped_early && v.pass) { /* cannot happen (cs_slo_deciding_violations) */
+    cs_sim_result_free(res);
+    return cs_err_set(err, CS_ESIM, "probe stopped early but its partial verdict passes; rerun with --full-probes");
+  }
   *rec = (cs__probe_record){.qps = pr->qps,
                             .replicas = pr->replicas,
                             .pass = v.pass,
@@ -117,7 +123,8 @@ static int run_probe(const cs__plan *plan, const cs__runner_opts *o, const cs_sw
                             .arrived = st->num_arrived,
                             .events = st->num_events,
                             .end_time = st->end_time,
-                            .hit_time_limit = st->hit_time_limit};
+                            .hit_time_limit = st->hit_time_limit,
+                            .stopped_early = st->stopped_early};
   cs__store_timestamp_name(probe_no, rec->timestamp_dir);
   char *tmp = NULL, *fin = NULL;
   cs__sbuf sb;
@@ -135,7 +142,10 @@ static int run_probe(const cs__plan *plan, const cs__runner_opts *o, const cs_sw
            "capsearch: simulated in %.3f s wall: %lld events, %lld/%lld requests completed, end time %.3f s%s; "
            "SLO value %.6g -> %s",
            wall, (long long)st->num_events, (long long)st->num_completed, (long long)st->num_arrived, st->end_time,
-           st->hit_time_limit ? " (hit the time limit)" : "", v.value, v.pass ? "pass" : "fail");
+           st->hit_time_limit ? " (hit the time limit)"
+           : st->stopped_early ? " (stopped early: enough requests violate the SLO that the full run fails)"
+                               : "",
+           v.value, v.pass ? "pass" : "fail");
   cs__store_log(pdir, line, NULL);
   if ((rc = cs__store_write_probe(pdir, rec, err))) goto out;
   snprintf(line, sizeof line, "capsearch: committed probe.json (%s)", v.pass ? "pass" : "fail");

@@ -42,6 +42,7 @@ typedef struct cs__runner_opts {
   bool has_seed;
   uint64_t seed;             /* overrides the sweep's seed */
   bool compress;             /* request_metrics.csv.gz */
+  bool full_probes;          /* no early stopping: every probe runs to the end (Vidur) */
   bool force;                /* reuse an output directory that holds another sweep */
   double wall_budget_s;      /* 0 = none: stop starting probes after this many wall seconds */
   int shard_i, shard_n;      /* --shard i/N (0-based i), n = 0 when not sharded */

@@ -322,6 +322,11 @@ static void record_request(cs__sim *sim, const cs__request *r) {
   cs__vec_push(&sim->records, rec);
   cs__vec_push(&sim->completion_times, c);
   sim->num_completed++;
+  if (sim->cfg->early_stop_slo && cs_slo_record_violates(sim->cfg->early_stop_slo, &rec) &&
+      ++sim->violations >= sim->deciding_violations) { /* the verdict fails whatever comes next */
+    sim->terminated = true;
+    sim->stopped_early = true;
+  }
 }
 
 static void on_request_end(cs__sim *sim, cs__request *r) {

@@ -114,6 +114,8 @@ struct cs__sim {
   double now;
   int64_t seq;
   bool terminated;
+  bool stopped_early;  /* terminated by early_stop_slo */
+  int64_t violations, deciding_violations; /* early stopping: counted, and enough to stop */
   int64_t num_events;
   int fail_code;   /* a policy broke a contract: the run stops and returns this error */
   cs_err fail;

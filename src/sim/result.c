@@ -141,7 +141,8 @@ int cs__sim_make_result(cs__sim *sim, double wall_s, cs_sim_result **out) {
   st->num_preemptions = sim->num_preemptions;
   st->num_blocks = sim->num_blocks;
   st->end_time = sim->now;
-  st->hit_time_limit = sim->terminated;
+  st->hit_time_limit = sim->terminated && !sim->stopped_early;
+  st->stopped_early = sim->stopped_early;
   st->wall_seconds = wall_s;
   size_t bytes = sim->arena.total + sim->heap.cap * sizeof(cs__event) + sim->records.cap * sizeof(cs_request_record) +
                  sim->arrived.cap * sizeof(void *) + sim->completion_times.cap * sizeof(double) +

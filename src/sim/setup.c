@@ -214,6 +214,9 @@ int cs__sim_run_observed(const cs_sim_config *cfg, const cs__sim_observer *obs, 
   memset(&sim, 0, sizeof sim);
   sim.cfg = cfg;
   sim.obs = obs;
+  sim.deciding_violations = INT64_MAX;
+  if (cfg->early_stop_slo && cfg->workload.num_requests > 0)
+    sim.deciding_violations = cs_slo_deciding_violations(cfg->early_stop_slo, cfg->workload.num_requests);
   cs__arena_init(&sim.arena, 256 * 1024);
   int rc = setup(&sim, cfg, err);
   if (!rc) rc = cs__sim_loop(&sim, err);

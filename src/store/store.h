@@ -49,6 +49,7 @@ typedef struct cs__probe_record {
   int64_t completed, arrived, events;
   double end_time;       /* simulated seconds */
   bool hit_time_limit;
+  bool stopped_early;    /* the simulation stopped once the verdict was a certain fail */
   char timestamp_dir[32];
 } cs__probe_record;
 
