@@ -74,7 +74,7 @@ bad "bad engine" "expected vllm or vidur" --model llama3-8b --device h100 --engi
 bad "bad utilization" "gpu-memory-utilization: expected a number in (0, 1]" --model llama3-8b --device h100 --gpu-memory-utilization 1.5
 bad "bad kv dtype" "unknown dtype 'fp9'" --model llama3-8b --device h100 --kv-cache-dtype fp9
 bad "no model" "give exactly one of --model or --model-config" --device h100
-bad "unknown option" "unknown or needs a value" --model llama3-8b --device h100 --tpp 2
+bad "unknown option" "unknown option '--tpp' (did you mean '--tp'?)" --model llama3-8b --device h100 --tpp 2
 bad "vidur engine on MoE" "use the vllm engine" --model Mixtral-8x7B --device h100 --engine vidur
 
 "$CAPSEARCH" plan --help >"$T/out" 2>&1; rc=$?

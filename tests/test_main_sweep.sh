@@ -6,6 +6,7 @@
 #  - a rerun simulates nothing and leaves results.csv unchanged
 #  - an output directory holding another sweep is refused (exit 2) unless --force
 #  - bad sweeps: unknown scheduler with suggestion, unreadable trace, unknown key (exit 2)
+#  - overlong trace rows: clipped and counted by default; `overlong: error` refuses the sweep
 #  - the seed's sweep (configs/seed-sweep.yml) expands to 336 jobs with Vidur's hashes
 #  - a reduced seed sweep on the Mooncake traces in ../shared/data runs to completion
 set -u
@@ -48,7 +49,7 @@ grep -q "tp 3 does not divide the 32 attention heads" "$T/dry.txt" && ok "dry-ru
 [ $rc -eq 0 ] && ok "-j1 run exit 0" || { fail "-j1 run exit $rc"; cat "$T/o1.err"; }
 "$BIN" --config "$T/sweep.yml" --output-dir "$T/o2" -j2 $OPTS 2> "$T/o2.err"; rc=$?
 [ $rc -eq 0 ] && ok "-j2 run exit 0" || { fail "-j2 run exit $rc"; cat "$T/o2.err"; }
-head -1 "$T/o1/results.csv" | grep -q '^job_hash,model,trace,device,network_device,gpus_per_node,global_scheduler,tolerance_factor,top_k,request_queue,replica_scheduler,chunk_size,tp,pp,batch_size,slo_name,search_for,num_replicas,start_qps,num_requests,num_gpus,price_per_gpu_hour,cost_per_hour,answer_qps,answer_replicas,qps_per_dollar,probes,status,reason$' \
+head -1 "$T/o1/results.csv" | grep -q '^job_hash,model,trace,device,network_device,gpus_per_node,global_scheduler,tolerance_factor,top_k,request_queue,replica_scheduler,chunk_size,tp,pp,batch_size,slo_name,search_for,num_replicas,start_qps,num_requests,num_gpus,price_per_gpu_hour,cost_per_hour,answer_qps,answer_replicas,qps_per_dollar,probes,status,reason,length_limit,overlong_rows,overlong_policy$' \
   && ok "results.csv header" || fail "results.csv header"
 [ "$(tail -n +2 "$T/o1/results.csv" | wc -l)" -eq 8 ] && ok "8 result rows" || fail "result rows"
 [ "$(grep -c ',infeasible,' "$T/o1/results.csv")" -eq 4 ] && ok "4 infeasible rows" || fail "infeasible rows"
@@ -111,11 +112,17 @@ sed 's/identifier: meta-llama/identifier: meta-lama/' "$T/sweep.yml" > "$T/bad4.
 "$BIN" --config "$T/sweep.yml" --output-dir "$T/o5" --time-limt 5 > /dev/null 2> "$T/opt.err"; rc=$?
 [ $rc -eq 2 ] && grep -q "did you mean '--time-limit'" "$T/opt.err" && ok "misspelled flag: $(cat "$T/opt.err")" || { fail "misspelled flag rc=$rc"; cat "$T/opt.err"; }
 
-# a simulation that fails (trace rows longer than max_seq_len): job failed with reason, exit 1
-sed 's/max_seq_len: 8192/max_seq_len: 256/' "$T/sweep.yml" > "$T/fail.yml"
-"$BIN" --config "$T/fail.yml" --output-dir "$T/of" $OPTS 2> "$T/fail.err"; rc=$?
-[ $rc -eq 1 ] && [ "$(grep -c ',failed,.*exceeds max_seq_len' "$T/of/results.csv")" -eq 4 ] && ok "failed jobs: exit 1, reason in results.csv" \
-  || { fail "failed jobs rc=$rc"; cat "$T/fail.err"; cat "$T/of/results.csv"; }
+# trace rows longer than max_seq_len are clipped (Vidur V0's rule), counted in results.csv and
+# job.json; `overlong: error` refuses the sweep when it is loaded, naming the trace file and row
+sed 's/max_seq_len: 8192/max_seq_len: 256/' "$T/sweep.yml" > "$T/clip.yml"
+"$BIN" --config "$T/clip.yml" --output-dir "$T/of" $OPTS 2> "$T/clip.err"; rc=$?
+[ $rc -eq 0 ] && [ "$(grep -c ',256,[1-9][0-9]*,clip$' "$T/of/results.csv")" -eq 8 ] && [ "$(grep -c ',failed,' "$T/of/results.csv")" -eq 0 ] \
+  && grep -q '"overlong_rows"' "$T/of/runs/$(tail -1 "$T/of/results.csv" | cut -d, -f1)/job.json" \
+  && ok "overlong rows clipped and counted" || { fail "overlong clip rc=$rc"; cat "$T/clip.err"; cat "$T/of/results.csv"; }
+sed 's/max_seq_len: 8192, /max_seq_len: 256, overlong: error, /' "$T/sweep.yml" > "$T/olerr.yml"
+"$BIN" --config "$T/olerr.yml" --dry-run > /dev/null 2> "$T/olerr.err"; rc=$?
+[ $rc -eq 2 ] && grep -q "olerr.yml:[0-9]*: traces\[0\] 'chat' (limit: max_seq_len 256): .*chat.csv: row [0-9]*: prefill" "$T/olerr.err" \
+  && ok "overlong: error refused: $(cat "$T/olerr.err")" || { fail "overlong: error rc=$rc"; cat "$T/olerr.err"; }
 # --wall-budget: stops starting probes, exit 130, unfinished jobs pending; a rerun finishes them
 "$BIN" --config "$T/sweep.yml" --output-dir "$T/wb" --wall-budget 0.001 $OPTS 2> "$T/wb.err"; rc=$?
 [ $rc -eq 130 ] && grep -q ',pending,' "$T/wb/results.csv" && ok "wall budget: exit 130, pending rows" || { fail "wall budget rc=$rc"; cat "$T/wb.err"; }
@@ -132,11 +139,11 @@ sed 's#{name: Meta-Llama-3-8B, identifier: meta-llama/Meta-Llama-3-8B}#{name: Me
 "$BIN" --config "$T/hf.yml" --dry-run > "$T/hf.txt" 2> "$T/hf.err"; rc=$?
 [ $rc -eq 0 ] && grep -q "8 jobs (4 runnable, 4 infeasible)" "$T/hf.txt" && ok "model from a local config.json" || { fail "local config.json rc=$rc"; cat "$T/hf.err"; }
 
-# the seed's sweep before its traces exist: --dry-run lists the jobs, a real run refuses
+# the seed's sweep before its traces exist: --dry-run and a real run both refuse, naming the file
 mkdir -p "$T/seed/data/processed_traces"
 cp "$SRC/configs/seed-sweep.yml" "$T/seed/sweep.yml"
 "$BIN" --config "$T/seed/sweep.yml" --dry-run > "$T/seed0.txt" 2> "$T/seed0.err"; rc=$?
-[ $rc -eq 0 ] && grep -q "^336 jobs" "$T/seed0.txt" && ok "seed dry-run without traces" || { fail "seed dry-run without traces rc=$rc"; cat "$T/seed0.err"; }
+[ $rc -eq 2 ] && grep -q "sweep.yml:62:.*cannot read trace file.*mooncake_conversation_trace.csv" "$T/seed0.err" && ok "seed dry-run without traces refused" || { fail "seed dry-run without traces rc=$rc"; cat "$T/seed0.err"; }
 "$BIN" --config "$T/seed/sweep.yml" --output-dir "$T/seed/out" > /dev/null 2> "$T/seed0.err"; rc=$?
 [ $rc -eq 2 ] && grep -q "sweep.yml:62:.*cannot read trace file" "$T/seed0.err" && ok "seed run without traces refused" || { fail "seed run without traces rc=$rc"; cat "$T/seed0.err"; }
 # the seed's sweep: 336 jobs and Vidur's hashes

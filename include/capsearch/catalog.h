@@ -33,6 +33,9 @@ typedef struct cs_model {
   const char *activation;    /* "silu", "gelu", ... */
   int vocab;
   int max_positions;         /* max_position_embeddings */
+  int64_t max_context;       /* longest prompt + output served: max_positions, or what rope_scaling
+                                extends it to (vLLM's rule: YaRN factor x original_max_position_embeddings,
+                                linear/dynamic factor x max_positions); catalog key max_context */
   const char *dtype;         /* weight dtype: "bfloat16", "float16", "float8", ... */
   double weight_bytes;       /* bytes per weight element from dtype */
   bool tie_embeddings;
@@ -98,6 +101,12 @@ void cs_catalog_free(cs_catalog *cat);
 /* The directory the default catalogs are read from: $CAPSEARCH_CONFIG_DIR, else the configs/
  * next to the executable's source tree (compiled in), else "./configs". */
 const char *cs_catalog_default_dir(void);
+/* The same search for the executable: $CAPSEARCH_CONFIG_DIR; else, relative to the running
+ * executable (/proc/self/exe), <exe dir>/../share/capsearch (an installed tree, wherever it was
+ * moved) or <exe dir>/../configs (a build directory inside the checkout); else the compiled-in
+ * configs/ of the source tree; else "./configs". Writes the directory into buf (n bytes); -1
+ * when it does not fit. */
+int cs_catalog_locate(char *buf, size_t n);
 
 size_t cs_catalog_num_models(const cs_catalog *cat);
 const cs_model *cs_catalog_model_at(const cs_catalog *cat, size_t i);
@@ -116,6 +125,21 @@ int cs_catalog_find_network(const cs_catalog *cat, const char *name, const cs_ne
  * naming the file, line/column and the missing key. */
 int cs_model_load_hf_config(const char *path, cs_model **out, cs_err *err);
 void cs_model_free(cs_model *m);
+/* The longest prompt + output the model serves: max_context, else max_positions. */
+int64_t cs_model_context_limit(const cs_model *m);
+
+/* Models by name, offline (src/catalog/hf_cache.c). The local Hugging Face hub cache directory
+ * as huggingface_hub computes it ($HF_HUB_CACHE, else $HF_HOME/hub, else
+ * ~/.cache/huggingface/hub; -1 when none can be formed). */
+int cs_hf_cache_dir(char *buf, size_t n);
+/* The cached config.json of repo id ORG/NAME: snapshots/<refs/main>/config.json (transformers'
+ * offline resolution of the main revision). CS_ENOENT with a message saying where it looked. */
+int cs_hf_cache_config(const char *repo_id, char *out, size_t n, cs_err *err);
+/* A model by any name: the catalog first, then a local config.json or a directory holding one,
+ * then ORG/NAME in the Hugging Face cache. A model read from a file is returned in *owned as
+ * well (the caller frees it with cs_model_free; NULL for catalog models). An unknown model's
+ * error keeps the catalog's "did you mean" and says how to give a config. */
+int cs_model_resolve(const cs_catalog *cat, const char *name, const cs_model **out, cs_model **owned, cs_err *err);
 
 cs_attn_kind cs_model_attn_kind(const cs_model *m);
 /* Valid tensor-parallel sizes: divisors of the attention heads (and of the KV heads or

@@ -19,6 +19,7 @@
 #include "capsearch/error.h"
 #include "capsearch/metrics.h"
 #include "capsearch/params.h"
+#include "capsearch/trace.h"
 
 /* A YAML number as Vidur's Python would print it with str(): integers as written ("4"), floats
  * in Python repr ("4.0", "2.5"). Job keys are built from these texts. */
@@ -69,6 +70,8 @@ typedef struct cs_sweep_trace {
   const char *path;        /* resolved: relative paths are relative to the sweep file's directory */
   cs_sweep_num max_seq_len;
   bool enable_prefix_caching;
+  bool has_overlong;
+  cs_overlong overlong;    /* extension: rows longer than the limit (default clip, Vidur V0) */
   int line;
 } cs_sweep_trace;
 

@@ -45,6 +45,7 @@ typedef struct cs_trace {
   int block_size;      /* tokens per hashed block (16) */
   bool has_arrivals, has_hashes, has_sessions;
   int64_t max_total_tokens; /* max over rows of prefill + decode */
+  bool borrowed_hashes;     /* hashes belong to another trace (cs_trace_limit's result) */
 } cs_trace;
 
 typedef struct cs_trace_opts {
@@ -58,6 +59,33 @@ void cs_trace_free(cs_trace *t);
 /* Writes the trace as a Vidur CSV (with hashes and sessions when present). */
 int cs_trace_write_vidur_csv(const cs_trace *t, const char *path, bool gzip, cs_err *err);
 const char *cs_trace_format_name(cs_trace_format f);
+
+/* What to do with a row whose prompt + output exceeds a length limit (a sweep trace's
+ * `overlong`, docs/traces.md): clip it with Vidur V0's proportional rule (vidur-semantics.md
+ * §2.3), drop it, or refuse the trace. */
+typedef enum cs_overlong { CS_OVERLONG_CLIP = 0, CS_OVERLONG_DROP, CS_OVERLONG_ERROR } cs_overlong;
+const char *cs_overlong_name(cs_overlong p);
+/* "clip", "drop", "error" -> policy; CS_EUNKNOWN with a suggestion otherwise. */
+int cs_overlong_parse(const char *name, cs_overlong *out, cs_err *err);
+
+typedef struct cs_trace_limit_stats {
+  int64_t limit;
+  size_t overlong;        /* rows with prefill + decode > limit */
+  size_t first_row;       /* 1-based index of the first such row, 0 when none */
+  int32_t first_prefill, first_decode;
+  int64_t longest;        /* longest prefill + decode in the trace */
+} cs_trace_limit_stats;
+
+/* Counts the rows of `t` longer than `limit` tokens. */
+void cs_trace_count_overlong(const cs_trace *t, int64_t limit, cs_trace_limit_stats *st);
+/* Vidur V0's clip of one row to `limit` tokens: diff = P + D - limit; P -= ceil(diff P / (P + D)),
+ * D -= ceil(diff D / (P + D)), both at least 1. Returns false when the row cannot fit (limit < 2). */
+bool cs_trace_clip_lengths(int32_t *prefill, int32_t *decode, int64_t limit);
+/* A trace whose rows all fit in `limit` tokens: clipped (block hashes cut to the full blocks of
+ * the clipped row) or without the overlong rows (CS_OVERLONG_DROP). The result borrows `t`'s
+ * hash pool, so `t` must outlive it. CS_ERANGE for CS_OVERLONG_ERROR (or nothing left after
+ * dropping), naming the file and the first overlong row. */
+int cs_trace_limit(const cs_trace *t, int64_t limit, cs_overlong policy, cs_trace **out, cs_err *err);
 
 typedef enum cs_arrival_kind {
   CS_ARRIVAL_POISSON = 0, /* exponential gaps; Vidur truncates at 3/qps by default */

@@ -136,6 +136,12 @@ typedef struct cs__job {
   int group;                 /* index of its (model, trace, SLO) group */
   const char *bottleneck;    /* static text, best configurations only */
   const char *saturation;    /* STABLE / BACKLOGGED / OVERLOADED at the answer's run */
+  struct {                   /* what deploy.c needs from job.json ("" / -1 / 0 when unknown) */
+    char model_id[256];      /* model_identifier: the HF id */
+    char model_config[1024]; /* a local config.json the sweep used */
+    double max_seq_len, max_tokens_in_batch;
+    int prefix_caching;      /* 1, 0, or -1 unknown */
+  } dep;
 } cs__job;
 
 typedef struct cs__group {
@@ -176,6 +182,9 @@ void cs__an_missing(cs_analysis *a, const char *fmt, ...)
 int cs__an_scan(cs_analysis *a, cs_err *err);
 /* markdown.c: OUT/analysis/summary.md */
 int cs__an_write_markdown(const cs_analysis *a, const char *dir, cs_err *err);
+/* deploy.c: OUT/analysis/deploy.{md,json}, and one best configuration's `vllm serve` line */
+int cs__an_write_deploy(const cs_analysis *a, const char *dir, cs_err *err);
+void cs__an_vllm_command(const cs__job *j, cs__sbuf *sb);
 /* derive.c */
 void cs__an_derive(cs_analysis *a);
 /* Marks the Pareto-optimal points (maximise x, minimise y; ties keep both); returns count. */

@@ -159,6 +159,9 @@ char *cs_analysis_summary_text(const cs_analysis *a) {
     }
     cs__sbuf_addf(&sb, "        bottleneck: %s%s%s\n", j->bottleneck ? j->bottleneck : "n/a",
                   j->saturation && *j->saturation ? "; load " : "", j->saturation ? j->saturation : "");
+    cs__sbuf_adds(&sb, "        deploy: ");
+    cs__an_vllm_command(j, &sb);
+    cs__sbuf_addf(&sb, "  (x %d replica(s); analysis/deploy.md)\n", j->replicas_for_target);
   }
   if (a->missing.n) {
     cs__sbuf_addf(&sb, "\npartial output directory: %zu item(s) missing\n", a->missing.n);

@@ -91,6 +91,7 @@ static cs__job *add_job(cs_analysis *a, const char *hash) {
   j.rec_price = NAN;
   j.answer_probe = -1;
   j.slo_quantile = NAN;
+  j.dep.prefix_caching = -1;
   cs__vec_push(&a->jobs, j);
   return &a->jobs.v[a->jobs.n - 1];
 }
@@ -156,6 +157,20 @@ static void read_results(cs_analysis *a) {
   free(path);
 }
 
+/* What the vLLM command of deploy.c needs: the HF id, a local config, the context length, the
+ * trace's prefix caching, Vidur vllm's max_tokens_in_batch. */
+static void read_deploy_fields(cs__job *j, const cs__ynode *root) {
+  const char *s = cs__jstr(root, "model_identifier");
+  snprintf(j->dep.model_id, sizeof j->dep.model_id, "%s", s ? s : "");
+  s = cs__jstr(root, "model_config");
+  snprintf(j->dep.model_config, sizeof j->dep.model_config, "%s", s ? s : "");
+  if (!cs__jnum(root, "max_seq_len", &j->dep.max_seq_len)) j->dep.max_seq_len = 0;
+  if (!cs__jnum(cs__ymap_get(root, "replica_scheduler_params"), "max_tokens_in_batch", &j->dep.max_tokens_in_batch))
+    j->dep.max_tokens_in_batch = 0;
+  bool pc;
+  j->dep.prefix_caching = cs__jbool(root, "enable_prefix_caching", &pc) ? pc : -1;
+}
+
 /* job.json: the job's parameters plus the SLO config {name, type, quantile, slos:[{metric, value}]}. */
 static void read_job_json(cs_analysis *a, cs__job *j, const char *path) {
   cs__ydoc doc;
@@ -193,6 +208,7 @@ static void read_job_json(cs_analysis *a, cs__job *j, const char *path) {
   }
   double v;
   if (isnan(j->rec_price) && cs__jnum(root, "price_per_gpu_hour", &v)) j->rec_price = v;
+  read_deploy_fields(j, root);
   const cs__ynode *slo = cs__ymap_get(root, "slo");
   if (!slo) slo = cs__ymap_get(root, "slo_config");
   if (slo && slo->kind == CS_Y_MAP) {

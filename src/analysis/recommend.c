@@ -280,7 +280,7 @@ int cs_recommend_run(const cs_catalog *cat, const cs_recommend_input *in, cs_rec
     m = owned;
   } else if (!in->model) {
     return cs_err_set(err, CS_EUSAGE, "recommend needs --model NAME or --model-config config.json");
-  } else if ((rc = cs_catalog_find_model(cat, in->model, &m, err))) {
+  } else if ((rc = cs_model_resolve(cat, in->model, &m, &owned, err))) {
     return rc;
   }
   const cs_predictor_ops *roof;

@@ -66,6 +66,33 @@ static const char *get_str(const reader *r, const char *const *keys) {
   return v && v->kind == CS_Y_SCALAR ? v->str : NULL;
 }
 
+/* The context rope_scaling extends max_position_embeddings to, as vLLM derives max_model_len
+ * (vllm/config.py _get_and_verify_max_len): "yarn" scales original_max_position_embeddings by
+ * factor; "linear"/"dynamic" scale max_position_embeddings; "llama3", "longrope", "su" and
+ * "default" already give the extended length in max_position_embeddings. */
+static int64_t rope_context(const reader *r, int max_positions) {
+  const cs__ynode *rs = get_any(r, (const char *const[]){"rope_scaling", NULL}, NULL);
+  if (!rs || rs->kind != CS_Y_MAP) return max_positions;
+  const cs__ynode *t = cs__ymap_get(rs, "rope_type");
+  if (!t || t->kind != CS_Y_SCALAR) t = cs__ymap_get(rs, "type");
+  const char *type = t && t->kind == CS_Y_SCALAR ? t->str : "";
+  const cs__ynode *f = cs__ymap_get(rs, "factor");
+  double factor = 0;
+  if (!f || cs__y_double(r->d, f, "rope_scaling.factor", &factor, NULL) || !(factor >= 1) || factor > 1e4)
+    return max_positions;
+  double base = max_positions;
+  if (!strcmp(type, "yarn")) {
+    const cs__ynode *o = cs__ymap_get(rs, "original_max_position_embeddings");
+    double orig = 0;
+    if (o && !cs__y_double(r->d, o, "original_max_position_embeddings", &orig, NULL) && orig >= 1 && orig <= 2e9)
+      base = orig;
+  } else if (strcmp(type, "linear") && strcmp(type, "dynamic")) {
+    return max_positions;
+  }
+  double ext = base * factor;
+  return ext > max_positions ? (int64_t)ext : max_positions;
+}
+
 /* Architectures with a plain (2-matrix) MLP and LayerNorm, and those whose attention and MLP
  * read the same norm in parallel (no post-attention norm). Everything else is Llama-like. */
 static bool arch_matches(const char *arch, const char *const *prefixes) {
@@ -151,6 +178,7 @@ static int read_model(const reader *r, const char *path, cs__arena *mem, cs_mode
   if ((rc = get_int(r, k_inter, need_inter, "the MLP width", &m->mlp_hidden))) return rc;
   if ((rc = get_int(r, k_vocab, true, "the vocabulary size", &m->vocab))) return rc;
   if ((rc = get_int(r, k_pos, true, "the longest context the model supports", &m->max_positions))) return rc;
+  m->max_context = rope_context(r, m->max_positions);
   if (m->num_experts > 0) {
     if ((rc = get_int(r, k_topk, true, "experts each token is routed to", &m->experts_per_token))) return rc;
     if ((rc = get_int(r, k_shared, false, "", &m->num_shared_experts))) return rc;

@@ -41,6 +41,8 @@ int cs__model_finish(cs_model *m, const char *where, cs_err *err) {
   if (m->hidden < 1) return bad(err, where, "hidden", m->hidden, ">= 1");
   if (m->vocab < 1) return bad(err, where, "vocab", m->vocab, ">= 1");
   if (m->max_positions < 1) return bad(err, where, "max_positions", m->max_positions, ">= 1");
+  if (m->max_context < 0) return bad(err, where, "max_context", (long long)m->max_context, ">= 0");
+  if (m->max_context == 0) m->max_context = m->max_positions;
   if (m->num_kv_heads == 0) m->num_kv_heads = m->num_q_heads;
   bool mla = m->kv_lora_rank > 0;
   if (!mla && m->num_q_heads % m->num_kv_heads != 0)
@@ -143,3 +145,5 @@ int cs_model_valid_tp(const cs_model *m, int max_tp, int *out, int cap) {
   }
   return n;
 }
+
+int64_t cs_model_context_limit(const cs_model *m) { return m->max_context > 0 ? m->max_context : m->max_positions; }

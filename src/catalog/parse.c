@@ -31,7 +31,7 @@ static const field model_fields[] = {
     FM(moe_mlp_hidden, F_INT, false), FM(num_shared_experts, F_INT, false), FM(first_dense_layers, F_INT, false),
     FM(kv_lora_rank, F_INT, false),  FM(q_lora_rank, F_INT, false),     FM(qk_rope_head_dim, F_INT, false),
     FM(qk_nope_head_dim, F_INT, false), FM(v_head_dim, F_INT, false),   FM(num_params, F_I64, false),
-    FM(source, F_STR, false),
+    FM(source, F_STR, false),        FM(max_context, F_I64, false),
 };
 #undef FM
 

@@ -64,7 +64,7 @@ cs_price_entry *cs__an_cli_prices(const char *config_dir, size_t *n, cs_catalog 
   cs_err e = {0};
   *n = 0;
   *cat_out = NULL;
-  if (cs_catalog_load(cs__cli_catalog_dir(config_dir), &cat, &e)) {
+  if (cs_catalog_load(cs__cli_catalog_dir(config_dir).s, &cat, &e)) {
     fprintf(stderr, "capsearch: warning: device catalog unavailable (%s); using the sweep's prices\n", e.msg);
     return NULL;
   }
@@ -115,6 +115,7 @@ int cs__cmd_analyze(int argc, char **argv) {
   cs_err err = {0};
   int c;
   optind = 1;
+  opterr = 0;
   while ((c = getopt_long(argc, argv, "qh", longopts, NULL)) != -1) {
     if (c == 'h') {
       usage(stdout);
@@ -124,10 +125,7 @@ int cs__cmd_analyze(int argc, char **argv) {
       quiet = true;
       continue;
     }
-    if (c == '?') {
-      usage(stderr);
-      return CS_EXIT_USAGE;
-    }
+    if (c == '?') return cs__cli_bad_option("analyze", argc, argv, "qh", longopts);
     if (cs__an_cli_common(c, optarg, &o, &config_dir, &err)) return cs__cli_fail(&err);
   }
   if (optind != argc - 1) {

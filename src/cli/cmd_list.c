@@ -1,6 +1,7 @@
 /* capsearch list models|devices|networks|schedulers|predictors|metrics: what the catalogs and
  * registries hold, as a table or --json. */
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -111,6 +112,14 @@ static void devices_table(const cs_catalog *c, FILE *f) {
   }
 }
 
+/* An optional catalog number (0 = not given, e.g. no fp8 tensor cores, no spot price): null. */
+static void knum_opt(cs__jw *w, const char *key, double v) {
+  if (v > 0)
+    cs__jw_knum(w, key, v);
+  else
+    cs__jw_knum(w, key, NAN);
+}
+
 static void devices_json(const cs_catalog *c, cs__jw *w) {
   cs__jw_arr_begin(w);
   for (size_t i = 0; i < cs_catalog_num_devices(c); i++) {
@@ -123,14 +132,14 @@ static void devices_json(const cs_catalog *c, cs__jw *w) {
     cs__jw_knum(w, "memory_gb", d->memory_gb);
     cs__jw_knum(w, "memory_gib", d->memory_gib);
     cs__jw_knum(w, "tflops_bf16", d->tflops_bf16);
-    cs__jw_knum(w, "tflops_fp8", d->tflops_fp8);
-    cs__jw_knum(w, "tflops_int8", d->tflops_int8);
-    cs__jw_knum(w, "tflops_fp32", d->tflops_fp32);
+    knum_opt(w, "tflops_fp8", d->tflops_fp8);
+    knum_opt(w, "tflops_int8", d->tflops_int8);
+    knum_opt(w, "tflops_fp32", d->tflops_fp32);
     cs__jw_knum(w, "hbm_gbps", d->hbm_gbps);
     cs__jw_kstr(w, "interconnect", d->interconnect);
     cs__jw_knum(w, "link_gbps", d->link_gbps);
     cs__jw_knum(w, "price_ondemand", d->price_ondemand);
-    cs__jw_knum(w, "price_spot", d->price_spot);
+    knum_opt(w, "price_spot", d->price_spot);
     cs__jw_kstr(w, "price_source", d->price_source);
     cs__jw_knum(w, "eff_compute", d->eff_compute);
     cs__jw_knum(w, "eff_memory", d->eff_memory);
@@ -187,10 +196,7 @@ int cs__cmd_list(int argc, char **argv) {
     case OPT_JSON: json = true; break;
     case OPT_CONFIG_DIR: config_dir = optarg; break;
     case 'h': usage(stdout); return CS_EXIT_OK;
-    default:
-      fprintf(stderr, "capsearch: list: option '%s' is unknown or needs a value; see 'capsearch list --help'\n",
-              argv[optind - 1]);
-      return CS_EXIT_USAGE;
+    default: return cs__cli_bad_option("list", argc, argv, "h", opts);
     }
   }
   if (optind != argc - 1) {
@@ -212,7 +218,7 @@ int cs__cmd_list(int argc, char **argv) {
   if (k >= 3) return cs__list_policies(kind, json, stdout) ? CS_EXIT_USAGE : CS_EXIT_OK;
   cs_err err = {0};
   cs_catalog *cat = NULL;
-  if (cs_catalog_load(cs__cli_catalog_dir(config_dir), &cat, &err)) return cs__cli_fail(&err);
+  if (cs_catalog_load(cs__cli_catalog_dir(config_dir).s, &cat, &err)) return cs__cli_fail(&err);
   if (json) {
     cs__sbuf sb;
     cs__sbuf_init(&sb);

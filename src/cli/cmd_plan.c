@@ -138,12 +138,7 @@ int cs__cmd_plan(int argc, char **argv) {
     case OPT_JSON: fmt = CS__PLAN_JSON; break;
     case OPT_CSV: fmt = CS__PLAN_CSV; break;
     case 'h': usage(stdout); return CS_EXIT_OK;
-    default:
-      if (optopt > 0 && optopt < 256) {
-        char o[2] = {(char)optopt, 0};
-        return usage_error("option '-%s' is unknown or needs a value%s; see 'capsearch plan --help'", o, "");
-      }
-      return usage_error("option '%s' is unknown or needs a value%s; see 'capsearch plan --help'", argv[optind - 1], "");
+    default: return cs__cli_bad_option("plan", argc, argv, "h", opts);
     }
     if (rc) return rc;
   }
@@ -171,7 +166,7 @@ int cs__cmd_plan(int argc, char **argv) {
   cs_catalog *cat = NULL;
   cs_model *own = NULL;
   int exit_code = CS_EXIT_OK;
-  if (cs_catalog_load(cs__cli_catalog_dir(config_dir), &cat, &err)) {
+  if (cs_catalog_load(cs__cli_catalog_dir(config_dir).s, &cat, &err)) {
     exit_code = cs__cli_fail(&err);
     goto out;
   }
@@ -181,7 +176,7 @@ int cs__cmd_plan(int argc, char **argv) {
       goto out;
     }
     in.model = own;
-  } else if (cs_catalog_find_model(cat, model_name, &in.model, &err)) {
+  } else if (cs_model_resolve(cat, model_name, &in.model, &own, &err)) {
     exit_code = cs__cli_fail(&err);
     goto out;
   }

@@ -13,6 +13,7 @@
 #include "capsearch/predictor.h"
 #include "cli/commands.h"
 #include "predictor/check.h"
+#include "util/text.h"
 
 static const char predictor_usage[] =
     "usage: capsearch predictor <check|time> [options]   (--help on each)\n\n"
@@ -51,6 +52,7 @@ static int check_cmd(int argc, char **argv) {
   bool csv = false, fit_scales = false;
   int c;
   optind = 1;
+  opterr = 0;
   while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
     switch (c) {
     case 'p': dir = optarg; break;
@@ -60,7 +62,7 @@ static int check_cmd(int argc, char **argv) {
     case 'S': fit_scales = true; break;
     case 'C': cfgdir = optarg; break;
     case 'h': fputs(check_usage, stdout); return CS_EXIT_OK;
-    default: fputs(check_usage, stderr); return CS_EXIT_USAGE;
+    default: return cs__cli_bad_option("predictor check", argc, argv, "h", opts);
     }
   }
   if (!dir || optind < argc) {
@@ -70,7 +72,7 @@ static int check_cmd(int argc, char **argv) {
   }
   cs_err err = {0};
   cs_catalog *cat = NULL;
-  if (cs_catalog_load(cs__cli_catalog_dir(cfgdir), &cat, &err)) return cs__cli_fail(&err);
+  if (cs_catalog_load(cs__cli_catalog_dir(cfgdir).s, &cat, &err)) return cs__cli_fail(&err);
   cs__check_result r;
   if (cs__predictor_check(dir, cat, device, model, fit_scales, &r, &err)) {
     cs_catalog_free(cat);
@@ -168,6 +170,7 @@ static int time_cmd(int argc, char **argv) {
   ctx.tp = ctx.pp = 1;
   int c;
   optind = 1;
+  opterr = 0;
   while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
     switch (c) {
     case 'm': model = optarg; break;
@@ -190,7 +193,7 @@ static int time_cmd(int argc, char **argv) {
     case 'C': cfgdir = optarg; break;
     case 'b': batch = optarg; break;
     case 'h': fputs(time_usage, stdout); return CS_EXIT_OK;
-    default: fputs(time_usage, stderr); return CS_EXIT_USAGE;
+    default: return cs__cli_bad_option("predictor time", argc, argv, "h", opts);
     }
   }
   if (!model || !device || !batch || optind < argc) {
@@ -208,9 +211,10 @@ static int time_cmd(int argc, char **argv) {
   cs_catalog *cat = NULL;
   const cs_predictor_ops *ops = NULL;
   cs_predictor *p = NULL;
+  cs_model *own = NULL;
   int rc = CS_EXIT_OK;
-  if (cs_predictor_find(pred, &ops, &err) || cs_catalog_load(cs__cli_catalog_dir(cfgdir), &cat, &err) ||
-      cs_catalog_find_model(cat, model, &ctx.model, &err) || cs_catalog_find_device(cat, device, &ctx.device, &err) ||
+  if (cs_predictor_find(pred, &ops, &err) || cs_catalog_load(cs__cli_catalog_dir(cfgdir).s, &cat, &err) ||
+      cs_model_resolve(cat, model, &ctx.model, &own, &err) || cs_catalog_find_device(cat, device, &ctx.device, &err) ||
       (network && cs_catalog_find_network(cat, network, &ctx.network, &err))) {
     rc = cs__cli_fail(&err);
     goto out;
@@ -244,6 +248,7 @@ static int time_cmd(int argc, char **argv) {
   printf("stage_time_ms %.6f\nmodel_time_ms %.6f\n", t.total_s * 1e3, t.model_s * 1e3);
 out:
   cs_predictor_free(p);
+  cs_model_free(own);
   cs_catalog_free(cat);
   free(items);
   return rc;
@@ -256,6 +261,11 @@ int cs__cmd_predictor(int argc, char **argv) {
   }
   if (!strcmp(argv[1], "check")) return check_cmd(argc - 1, argv + 1);
   if (!strcmp(argv[1], "time")) return time_cmd(argc - 1, argv + 1);
-  fprintf(stderr, "capsearch: predictor: unknown subcommand '%s' (expected check or time)\n", argv[1]);
+  static const char *const subs[] = {"check", "time"};
+  const char *sug = cs__suggest(argv[1], subs, 2);
+  if (sug)
+    fprintf(stderr, "capsearch: predictor: unknown subcommand '%s' (did you mean '%s'?)\n", argv[1], sug);
+  else
+    fprintf(stderr, "capsearch: predictor: unknown subcommand '%s' (expected check or time)\n", argv[1]);
   return CS_EXIT_USAGE;
 }

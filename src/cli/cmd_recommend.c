@@ -171,6 +171,7 @@ int cs__cmd_recommend(int argc, char **argv) {
   cs_err err = {0};
   int c;
   optind = 1;
+  opterr = 0;
   while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
     int rc = 0;
     switch (c) {
@@ -208,9 +209,7 @@ int cs__cmd_recommend(int argc, char **argv) {
       break;
     case O_TRACE: trace = optarg; break;
     case O_CFG: config_dir = optarg; break;
-    default:
-      usage(stderr);
-      return CS_EXIT_USAGE;
+    default: return cs__cli_bad_option("recommend", argc, argv, "h", longopts);
     }
     if (rc) return cs__cli_fail(&err);
   }
@@ -240,7 +239,7 @@ int cs__cmd_recommend(int argc, char **argv) {
     return CS_EXIT_USAGE;
   }
   cs_catalog *cat;
-  if (cs_catalog_load(cs__cli_catalog_dir(config_dir), &cat, &err)) return cs__cli_fail(&err);
+  if (cs_catalog_load(cs__cli_catalog_dir(config_dir).s, &cat, &err)) return cs__cli_fail(&err);
   cs_recommend_result r;
   if (cs_recommend_run(cat, &in, &r, &err)) {
     cs_catalog_free(cat);

@@ -33,6 +33,7 @@ int cs__cmd_report(int argc, char **argv) {
   cs_err err = {0};
   int c;
   optind = 1;
+  opterr = 0;
   while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
     if (c == 'h') {
       usage(stdout);
@@ -42,10 +43,7 @@ int cs__cmd_report(int argc, char **argv) {
       output = optarg;
       continue;
     }
-    if (c == '?') {
-      usage(stderr);
-      return CS_EXIT_USAGE;
-    }
+    if (c == '?') return cs__cli_bad_option("report", argc, argv, "o:h", longopts);
     if (cs__an_cli_common(c, optarg, &o, &config_dir, &err)) return cs__cli_fail(&err);
   }
   if (optind != argc - 1) {

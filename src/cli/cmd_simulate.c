@@ -337,20 +337,7 @@ static int parse_flags(sim_opts *o, int argc, char **argv, cs_err *err) {
     case O_BATCHM: o->batch_metrics = 1; break;
     case O_NOTS: o->no_timestamp = 1; break;
     case O_QUIRK: o->restart_quirk = 1; break;
-    default: {
-      const char *bad = argv[optind - 1];
-      const char *names[64];
-      size_t n = 0;
-      for (; long_opts[n].name && n < 64; n++) names[n] = long_opts[n].name;
-      const char *b = bad;
-      while (*b == '-') b++;
-      char key[64];
-      snprintf(key, sizeof key, "%.*s", (int)strcspn(b, "="), b);
-      const char *sug = cs__suggest(key, names, n);
-      if (optopt) return cs_err_set(err, CS_EUSAGE, "%s needs a value", bad);
-      if (sug) return cs_err_set(err, CS_EUSAGE, "unknown option '%s' (did you mean '--%s'?)", bad, sug);
-      return cs_err_set(err, CS_EUSAGE, "unknown option '%s' (see capsearch simulate --help)", bad);
-    }
+    default: return cs__cli_option_error("simulate", argc, argv, "h", long_opts, err);
     }
     if (rc) return rc;
   }
@@ -395,13 +382,13 @@ typedef struct sim_env {
 static int resolve(sim_opts *o, sim_env *env, cs_sim_config *c, cs_err *err) {
   int rc;
   cs_sim_config_defaults(c);
-  if ((rc = cs_catalog_load(cs__cli_catalog_dir(o->config_dir), &env->cat, err))) return rc;
+  if ((rc = cs_catalog_load(cs__cli_catalog_dir(o->config_dir).s, &env->cat, err))) return rc;
   if (o->model_config) {
     if ((rc = cs_model_load_hf_config(o->model_config, &env->own_model, err))) return rc;
     c->model = env->own_model;
   } else {
     if (!o->model) return cs_err_set(err, CS_EUSAGE, "no model: give --model NAME or --model-config FILE");
-    if ((rc = cs_catalog_find_model(env->cat, o->model, &c->model, err))) return rc;
+    if ((rc = cs_model_resolve(env->cat, o->model, &c->model, &env->own_model, err))) return rc;
   }
   if (!o->device) return cs_err_set(err, CS_EUSAGE, "no device: give --device NAME (see capsearch list devices)");
   if ((rc = cs_catalog_find_device(env->cat, o->device, &c->device, err))) return rc;

@@ -2,12 +2,14 @@
  * parallel, resumable capacity search over a sweep (SPEC §2-§4, §9-§10; docs/sweep.md).
  * Exit codes: 0 ok, 1 some job failed, 2 usage or config error, 130 interrupted. */
 #include <getopt.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "cli/cmd_sweep.h"
 #include "cli/commands.h"
 #include "runner/runner.h"
 #ifdef CS_HAVE_MPI
@@ -94,31 +96,6 @@ static void on_progress(void *vctx, const cs__progress *p) {
   }
 }
 
-static void print_plan(const cs__plan *p) {
-  const cs_sweep *s = p->sweep;
-  size_t infeasible = 0, selected = 0;
-  printf("%-5s %-8s %-18s %-22s %-6s %-30s %-16s %-28s %3s %3s %4s %5s  %s\n", "job", "hash", "model", "trace",
-         "device", "global_scheduler", "replica_sched", "slo", "tp", "pp", "R", "gpus", "status");
-  for (size_t i = 0; i < p->jobs.n; i++) {
-    const cs_sweep_job *j = &p->jobs.v[i];
-    if (!p->selected[i]) continue;
-    selected++;
-    char g[64], r[48];
-    const cs_sweep_gsched *gs = &s->gscheds[j->gsched];
-    const cs_sweep_rsched *rs = &s->rscheds[j->rsched];
-    snprintf(g, sizeof g, "%s%s%s%s%s", gs->scheduler, gs->has_top_k ? " k=" : "", gs->has_top_k ? gs->top_k.text : "",
-             gs->has_tolerance ? " x" : "", gs->has_tolerance ? gs->tolerance_factor.text : "");
-    snprintf(r, sizeof r, "%s%s%s", rs->scheduler, rs->has_chunk ? " cs" : "", rs->has_chunk ? rs->chunk_size.text : "");
-    bool inf = j->status == CS_JOB_INFEASIBLE;
-    infeasible += inf;
-    printf("%-5zu %-8s %-18s %-22s %-6s %-30s %-16s %-28s %3d %3d %4d %5d  %s%s%s\n", j->index, j->hash,
-           s->models[j->model].name, s->traces[j->trace].name, s->clusters[j->cluster].device, g, r,
-           s->slos[j->slo].name, j->tp, j->pp, j->num_replicas, cs__plan_job_gpus(p, j, j->num_replicas),
-           inf ? "infeasible: " : "runnable", inf ? j->reason : "", "");
-  }
-  printf("%zu jobs (%zu runnable, %zu infeasible)\n", selected, selected - infeasible, infeasible);
-}
-
 static char *args_json(const cs__runner_opts *o, const char *config_dir, bool dry_run, double wall_s) {
   cs__sbuf sb;
   cs__sbuf_init(&sb);
@@ -190,8 +167,8 @@ int cs__cmd_sweep(int argc, char **argv) {
     case O_CONFIG: o.config_path = optarg; break;
     case O_OUT: o.out_dir = optarg; break;
     case O_TL:
-      if (!parse_double(optarg, &o.time_limit_min) || o.time_limit_min < 0)
-        return bad("--time-limit", optarg, "simulated minutes >= 0");
+      if (!parse_double(optarg, &o.time_limit_min) || !isfinite(o.time_limit_min) || o.time_limit_min < 0)
+        return bad("--time-limit", optarg, "finite simulated minutes >= 0");
       break;
     case O_CACHE: o.cache_dir = optarg; break;
     case 'j':
@@ -236,27 +213,7 @@ int cs__cmd_sweep(int argc, char **argv) {
     }
     case O_CDIR: config_dir = optarg; break;
     case 'h': usage(stdout); return CS_EXIT_OK;
-    case ':':
-      fprintf(stderr, "capsearch: option '%s' needs a value; see 'capsearch --help'\n", argv[optind - 1]);
-      return CS_EXIT_USAGE;
-    default: {
-      /* getopt stays quiet (opterr = 0): one line naming the option, with a suggestion */
-      const char *arg = argv[optind - 1 < argc ? optind - 1 : argc - 1];
-      char name[128];
-      snprintf(name, sizeof name, "%s", arg[0] == '-' && arg[1] == '-' ? arg + 2 : arg);
-      char *eq = strchr(name, '=');
-      if (eq) *eq = '\0';
-      const char *names[32];
-      size_t n = 0;
-      for (size_t i = 0; longopts[i].name && n < 32; i++) names[n++] = longopts[i].name;
-      const char *sug = cs__suggest(name, names, n);
-      if (arg[0] == '-' && arg[1] != '-') sug = NULL; /* a short option: no long-name guess */
-      if (sug)
-        fprintf(stderr, "capsearch: unknown option '%s' (did you mean '--%s'?)\n", arg, sug);
-      else
-        fprintf(stderr, "capsearch: unknown option '%s'; see 'capsearch --help'\n", arg);
-      return CS_EXIT_USAGE;
-    }
+    default: return cs__cli_bad_option("sweep", argc, argv, ":j:h", longopts);
     }
   }
   if (optind < argc) {
@@ -268,7 +225,8 @@ int cs__cmd_sweep(int argc, char **argv) {
     usage(stderr);
     return CS_EXIT_USAGE;
   }
-  o.catalog_dir = cs__cli_catalog_dir(config_dir);
+  cs__cli_path catalog_dir = cs__cli_catalog_dir(config_dir);
+  o.catalog_dir = catalog_dir.s;
   cs_err err = {0};
   cs__plan plan;
   int rc = cs__plan_load(&o, &plan, &err);
@@ -277,7 +235,7 @@ int cs__cmd_sweep(int argc, char **argv) {
     return cs__cli_fail(&err);
   }
   if (dry_run) {
-    print_plan(&plan);
+    cs__print_sweep_plan(stdout, &plan, &o);
     cs__plan_release(&plan);
     return CS_EXIT_OK;
   }

@@ -154,7 +154,7 @@ static int cmd_info(int argc, char **argv) {
       break;
     case 'j': json = true; break;
     case 'h': fputs(info_usage, stdout); return CS_EXIT_OK;
-    default: fputs(info_usage, stderr); return CS_EXIT_USAGE;
+    default: return cs__cli_bad_option("trace info", argc, argv, "f:b:m:jh", opts);
     }
   }
   if (optind != argc - 1) return usage_err("info: expected exactly one trace FILE (see --help)%s%s", "", "");
@@ -257,7 +257,7 @@ static int cmd_convert(int argc, char **argv) {
       o.block_size = (int)v;
       break;
     case 'h': fputs(convert_usage, stdout); return CS_EXIT_OK;
-    default: fputs(convert_usage, stderr); return CS_EXIT_USAGE;
+    default: return cs__cli_bad_option("trace convert", argc, argv, "o:f:n:b:h", opts);
     }
   }
   if (!outp && optind == argc - 2) outp = argv[argc - 1]; /* `convert IN OUT` also works */
@@ -392,7 +392,7 @@ static int cmd_generate(int argc, char **argv) {
     case O_MAXSEQ: maxseq = optarg; break;
     case O_BS: bs = optarg; break;
     case 'h': fputs(generate_usage, stdout); return CS_EXIT_OK;
-    default: fputs(generate_usage, stderr); return CS_EXIT_USAGE;
+    default: return cs__cli_bad_option("trace generate", argc, argv, "o:h", opts);
     }
     continue;
   bad:
@@ -437,6 +437,7 @@ int cs__cmd_trace(int argc, char **argv) {
     return CS_EXIT_OK;
   }
   optind = 1; /* each subcommand parses its own options */
+  opterr = 0;
   if (!strcmp(sub, "info")) return cmd_info(argc - 1, argv + 1);
   if (!strcmp(sub, "convert")) return cmd_convert(argc - 1, argv + 1);
   if (!strcmp(sub, "generate")) return cmd_generate(argc - 1, argv + 1);

@@ -33,7 +33,23 @@ int cs__cmd_predictor(int argc, char **argv);
 /* Prints "capsearch: <msg>" to stderr as one write and returns the exit code for err->code
  * (CS_EUSAGE/ECONFIG/EUNKNOWN/EPARSE/ERANGE/EINFEASIBLE/ENOENT -> 2, EINTR -> 130, else 1). */
 int cs__cli_fail(const cs_err *err);
-/* The catalog directory: --config-dir flag value when non-NULL, else the default. */
-const char *cs__cli_catalog_dir(const char *flag_value);
+/* A path held by value, so a command needs no buffer of its own (cs__cli_catalog_dir(x).s is
+ * valid to the end of the full expression; keep the struct for longer use). */
+typedef struct cs__cli_path {
+  char s[4096];
+} cs__cli_path;
+/* The catalog directory: --config-dir flag value when non-NULL, else cs_catalog_locate's
+ * (relative to the executable, so an installed tree can move). */
+cs__cli_path cs__cli_catalog_dir(const char *flag_value);
+
+struct option;
+/* The one manner of every command for a getopt_long failure (run with opterr = 0; call on '?'
+ * or ':'): one line, exit 2. An unknown long option gets "did you mean '--x'?" from the
+ * command's options (so does "-name" written with one dash); a known one says it needs a value
+ * or takes none; an ambiguous prefix says so. cmd names the command in "see 'capsearch CMD
+ * --help'" ("trace info"). cs__cli_option_error fills err (CS_EUSAGE) instead of printing. */
+int cs__cli_option_error(const char *cmd, int argc, char **argv, const char *shortopts,
+                         const struct option *longopts, cs_err *err);
+int cs__cli_bad_option(const char *cmd, int argc, char **argv, const char *shortopts, const struct option *longopts);
 
 #endif

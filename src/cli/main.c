@@ -8,8 +8,17 @@
 #include "cli/commands.h"
 #include "util/text.h"
 
+#if __has_include("cs_build_info.h")
+#include "cs_build_info.h" /* CS_GIT_COMMIT, written at build time (cmake/cs_build_info.cmake) */
+#endif
 #ifndef CS_VERSION
 #define CS_VERSION "0.0.0"
+#endif
+#ifndef CS_GIT_COMMIT
+#define CS_GIT_COMMIT "unknown"
+#endif
+#ifndef CS_BUILD_TYPE
+#define CS_BUILD_TYPE "unknown"
 #endif
 
 static const cs__command commands[] = {
@@ -32,7 +41,65 @@ static void usage(FILE *f) {
           "The first form runs the capacity-search sweep; running it again resumes.\n\n"
           "commands:\n");
   for (size_t i = 0; i < NCOMMANDS; i++) fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
-  fprintf(f, "\n  --version  print the version\n  --help     this text\n");
+  fprintf(f, "\n  --version  print the version, git commit and build options\n"
+             "  --help     this text (capsearch help CMD prints CMD --help)\n\n"
+             "exit status: 0 success; 1 a job, run or file operation failed; 2 usage, input or\n"
+             "configuration error (one line on stderr naming the flag or file:line:col);\n"
+             "130 interrupted (Ctrl-C; run the same command again to resume a sweep).\n");
+}
+
+/* First line "capsearch VERSION" (help2man and the MPI tests read it), then what was built. */
+static void print_version(void) {
+#ifdef CS_HAVE_MPI
+  printf("capsearch %s (mpi)\n", CS_VERSION);
+#else
+  printf("capsearch %s\n", CS_VERSION);
+#endif
+  printf("commit: %s\n", CS_GIT_COMMIT);
+#ifdef _OPENMP
+  printf("OpenMP: yes (%d)\n", (int)_OPENMP);
+#else
+  printf("OpenMP: no\n");
+#endif
+#ifdef CS_HAVE_MPI
+  printf("MPI: yes\n");
+#else
+  printf("MPI: no (configure with -DCS_MPI=ON)\n");
+#endif
+#ifdef CS_BUILD_SANITIZE
+  printf("build: %s, AddressSanitizer + UndefinedBehaviorSanitizer\n", CS_BUILD_TYPE);
+#else
+  printf("build: %s\n", CS_BUILD_TYPE);
+#endif
+}
+
+/* Finds a command by name; NULL with a one-line "did you mean" on stderr when unknown. */
+static const cs__command *find_command(const char *name) {
+  for (size_t i = 0; i < NCOMMANDS; i++)
+    if (!strcmp(name, commands[i].name)) return &commands[i];
+  const char *names[NCOMMANDS];
+  for (size_t i = 0; i < NCOMMANDS; i++) names[i] = commands[i].name;
+  const char *sug = cs__suggest(name, names, NCOMMANDS);
+  if (sug)
+    fprintf(stderr, "capsearch: unknown command '%s' (did you mean '%s'?)\n", name, sug);
+  else
+    fprintf(stderr, "capsearch: unknown command '%s'; see 'capsearch --help'\n", name);
+  return NULL;
+}
+
+/* capsearch help [CMD [SUB]]: the same text as capsearch CMD [SUB] --help. */
+static int help(int argc, char **argv) {
+  if (argc < 2) {
+    usage(stdout);
+    return CS_EXIT_OK;
+  }
+  const cs__command *cmd = find_command(argv[1]);
+  if (!cmd) return CS_EXIT_USAGE;
+  char *args[4] = {argv[1], NULL, NULL, NULL};
+  int n = 1;
+  if (argc > 2) args[n++] = argv[2]; /* a sub-command: help trace info */
+  args[n++] = (char *)"--help";
+  return cmd->fn(n, args);
 }
 
 int main(int argc, char **argv) {
@@ -42,26 +109,15 @@ int main(int argc, char **argv) {
   }
   const char *first = argv[1];
   if (!strcmp(first, "--version") || !strcmp(first, "-V")) {
-#ifdef CS_HAVE_MPI
-    printf("capsearch %s (mpi)\n", CS_VERSION); /* an MPI build says so (tests/test_mpi_*.sh) */
-#else
-    printf("capsearch %s\n", CS_VERSION);
-#endif
+    print_version();
     return CS_EXIT_OK;
   }
-  if (!strcmp(first, "--help") || !strcmp(first, "-h") || !strcmp(first, "help")) {
+  if (!strcmp(first, "--help") || !strcmp(first, "-h")) {
     usage(stdout);
     return CS_EXIT_OK;
   }
+  if (!strcmp(first, "help")) return help(argc - 1, argv + 1);
   if (first[0] == '-') return cs__cmd_sweep(argc, argv);
-  for (size_t i = 0; i < NCOMMANDS; i++)
-    if (!strcmp(first, commands[i].name)) return commands[i].fn(argc - 1, argv + 1);
-  const char *names[NCOMMANDS];
-  for (size_t i = 0; i < NCOMMANDS; i++) names[i] = commands[i].name;
-  const char *sug = cs__suggest(first, names, NCOMMANDS);
-  if (sug)
-    fprintf(stderr, "capsearch: unknown command '%s' (did you mean '%s'?)\n", first, sug);
-  else
-    fprintf(stderr, "capsearch: unknown command '%s'; see 'capsearch --help'\n", first);
-  return CS_EXIT_USAGE;
+  const cs__command *cmd = find_command(first);
+  return cmd ? cmd->fn(argc - 1, argv + 1) : CS_EXIT_USAGE;
 }

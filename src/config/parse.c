@@ -227,7 +227,7 @@ static const char *resolve_path(cs__cfg_parser *p, const char *rel) {
 }
 
 static int parse_traces(cs__cfg_parser *p, const cs__ynode *root) {
-  static const char *const keys[] = {"name", "trace_file", "max_seq_len", "enable_prefix_caching", NULL};
+  static const char *const keys[] = {"name", "trace_file", "max_seq_len", "enable_prefix_caching", "overlong", NULL};
   const cs__ynode *seq;
   int rc = cs__cfg_need_seq(p, root, "traces", "", &seq);
   if (rc) return rc;
@@ -248,6 +248,14 @@ static int parse_traces(cs__cfg_parser *p, const cs__ynode *root) {
       char what[96];
       snprintf(what, sizeof what, "%s.enable_prefix_caching", where);
       if ((rc = cs__y_bool(p->d, pc, what, &t->enable_prefix_caching, p->err))) return rc;
+    }
+    if (cs__ymap_get(m, "overlong")) {
+      const char *ov;
+      cs_err e = {0};
+      if ((rc = cs__cfg_req_str(p, m, "overlong", where, &ov))) return rc;
+      if (cs_overlong_parse(ov, &t->overlong, &e))
+        return cs__cfg_fail_at(p, cs__ymap_get(m, "overlong"), CS_ECONFIG, "%s.overlong: %s", where, e.msg);
+      t->has_overlong = true;
     }
     for (size_t k = 0; k < i; k++)
       if (!strcmp(p->s->traces[k].name, t->name))

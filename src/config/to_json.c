@@ -102,6 +102,7 @@ char *cs_sweep_to_json(const cs_sweep *s) {
     cs__jw_kstr(&w, "trace_file", t->trace_file);
     num(&w, "max_seq_len", &t->max_seq_len);
     cs__jw_kbool(&w, "enable_prefix_caching", t->enable_prefix_caching);
+    if (t->has_overlong) cs__jw_kstr(&w, "overlong", cs_overlong_name(t->overlong));
     cs__jw_obj_end(&w);
   }
   cs__jw_arr_end(&w);

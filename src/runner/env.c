@@ -36,7 +36,8 @@ static int resolve_models(cs__plan *p, cs_err *err) {
       p->models[i] = p->owned_models[i];
       continue;
     }
-    if ((rc = cs_catalog_find_model(p->catalog, m->identifier, &p->models[i], err)) == 0) continue;
+    /* the catalog, else a local config.json or ORG/NAME in the Hugging Face cache */
+    if ((rc = cs_model_resolve(p->catalog, m->identifier, &p->models[i], &p->owned_models[i], err)) == 0) continue;
     cs_err_prefix(err, "%s:%d: models[%zu].identifier (add it to the model catalog or give a local 'config')",
                   s->file, m->line, i);
     return rc;
@@ -167,12 +168,12 @@ static void select_shard(cs__plan *p, const cs__runner_opts *o) {
 int cs__plan_load(const cs__runner_opts *o, cs__plan *p, cs_err *err) {
   memset(p, 0, sizeof *p);
   int rc;
-  if ((rc = cs_sweep_load_opts(o->config_path, !o->dry_run, &p->sweep, err))) return rc;
+  if ((rc = cs_sweep_load_opts(o->config_path, true, &p->sweep, err))) return rc;
   if ((rc = cs_sweep_check_policies(p->sweep, err))) return rc;
   if ((rc = cs_sweep_expand(p->sweep, &p->jobs, err))) return rc;
   const char *dir = o->catalog_dir ? o->catalog_dir : cs_catalog_default_dir();
   if ((rc = cs_catalog_load(dir, &p->catalog, err))) return rc;
-  if ((rc = resolve_models(p, err)) || (rc = resolve_clusters(p, err))) return rc;
+  if ((rc = resolve_models(p, err)) || (rc = resolve_clusters(p, err)) || (rc = cs__plan_load_traces(p, err))) return rc;
   p->cost = cs__xcalloc(p->jobs.n ? p->jobs.n : 1, sizeof *p->cost);
   for (size_t i = 0; i < p->jobs.n; i++) {
     check_feasible(p, &p->jobs.v[i]);
@@ -234,23 +235,13 @@ static int make_predictor(cs__plan *p, const cs__runner_opts *o, cs__pred_slot *
 }
 
 int cs__plan_prepare(cs__plan *p, const cs__runner_opts *o, cs_err *err) {
+  (void)err; /* traces are loaded by cs__plan_load; a predictor that fails marks its jobs */
   const cs_sweep *s = p->sweep;
-  p->traces = cs__xcalloc(s->ntraces, sizeof *p->traces);
   p->job_pred = cs__xcalloc(p->jobs.n ? p->jobs.n : 1, sizeof *p->job_pred);
   CS__VEC(cs__pred_slot) preds = {0};
   for (size_t i = 0; i < p->jobs.n; i++) {
     cs_sweep_job *j = &p->jobs.v[i];
     if (!p->selected[i] || j->status == CS_JOB_INFEASIBLE) continue;
-    if (!p->traces[j->trace]) {
-      cs_trace_opts to = {.format = CS_TRACE_AUTO, .block_size = 16, .max_rows = 0};
-      int rc = cs_trace_load(s->traces[j->trace].path, &to, &p->traces[j->trace], err);
-      if (rc) {
-        cs_err_prefix(err, "%s:%d: traces[%zu] '%s'", s->file, s->traces[j->trace].line, j->trace,
-                      s->traces[j->trace].name);
-        free(preds.v);
-        return rc;
-      }
-    }
     size_t k = 0;
     for (; k < preds.n; k++)
       if (preds.v[k].model == j->model && preds.v[k].cluster == j->cluster && preds.v[k].tp == j->tp &&
@@ -278,9 +269,7 @@ void cs__plan_release(cs__plan *p) {
     free(p->preds[i].error);
   }
   free(p->preds);
-  if (s && p->traces)
-    for (size_t i = 0; i < s->ntraces; i++) cs_trace_free(p->traces[i]);
-  free(p->traces);
+  cs__plan_release_traces(p);
   if (s && p->owned_models)
     for (size_t i = 0; i < s->nmodels; i++) cs_model_free(p->owned_models[i]);
   free(p->owned_models);

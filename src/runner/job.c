@@ -75,9 +75,9 @@ static int sim_config(const cs__plan *plan, const cs__runner_opts *o, const cs_s
   c->workload.arrival = CS_ARRIVAL_POISSON;
   c->workload.qps = pr->qps;
   c->workload.length = CS_LENGTH_TRACE;
-  c->workload.trace = plan->traces[j->trace];
+  c->workload.trace = cs__plan_job_trace(plan, j);
   c->workload.num_requests = (int64_t)sc->num_requests.v;
-  c->workload.max_seq_len = (int64_t)t->max_seq_len.v;
+  c->workload.max_seq_len = cs__plan_job_view(plan, j)->limit;
   c->workload.seed = o->has_seed ? o->seed : s->seed;
   c->time_limit_s = o->time_limit_min * 60;
   c->predictor = plan->preds[plan->job_pred[j->index]].pred;

@@ -105,6 +105,19 @@ char *cs__job_json(const cs__plan *plan, const cs__runner_opts *o, const cs_swee
   cs__jw_kstr(&w, "predictor", s->predictor);
   cs__jw_knum(&w, "price_per_gpu_hour", cs__plan_job_price(plan, j));
   cs__jw_kint(&w, "num_gpus", cs__plan_job_gpus(plan, j, j->num_replicas));
+  const cs__trace_view *v = cs__plan_job_view(plan, j);
+  if (v) {
+    /* the trace's rows against this job's length limit (docs/traces.md "Overlong rows") */
+    cs__jw_key(&w, "length_limit");
+    cs__jw_obj_begin(&w);
+    cs__jw_kint(&w, "tokens", v->limit);
+    cs__jw_kstr(&w, "from", v->model_limited ? "model context" : "max_seq_len");
+    cs__jw_kint(&w, "model_context", cs_model_context_limit(plan->models[j->model]));
+    cs__jw_kint(&w, "trace_rows", (int64_t)plan->traces[j->trace]->n);
+    cs__jw_kint(&w, "overlong_rows", (int64_t)v->st.overlong);
+    cs__jw_kstr(&w, "overlong", cs_overlong_name(t->overlong));
+    cs__jw_obj_end(&w);
+  }
   if (j->status == CS_JOB_INFEASIBLE) cs__jw_kstr(&w, "infeasible", j->reason);
   cs__jw_obj_end(&w);
   cs__sbuf_addc(&sb, '\n');
@@ -141,7 +154,7 @@ static void fnum(cs__sbuf *sb, double v) {
   "job_hash,model,trace,device,network_device,gpus_per_node,global_scheduler,tolerance_factor,top_k,"          \
   "request_queue,replica_scheduler,chunk_size,tp,pp,batch_size,slo_name,search_for,num_replicas,start_qps,"    \
   "num_requests,num_gpus,price_per_gpu_hour,cost_per_hour,answer_qps,answer_replicas,qps_per_dollar,probes,"   \
-  "status,reason\n"
+  "status,reason,length_limit,overlong_rows,overlong_policy\n"
 
 char *cs__results_csv(const cs__plan *plan, const cs__job_result *res) {
   const cs_sweep *s = plan->sweep;
@@ -197,6 +210,11 @@ char *cs__results_csv(const cs__plan *plan, const cs__job_result *res) {
     }
     cs__sbuf_addf(&sb, "%d,%s,", r->probes, cs_job_status_name(r->status));
     field(&sb, r->reason);
+    const cs__trace_view *v = cs__plan_job_view(plan, j);
+    if (v)
+      cs__sbuf_addf(&sb, ",%lld,%zu,%s", (long long)v->limit, v->st.overlong, cs_overlong_name(s->traces[j->trace].overlong));
+    else
+      cs__sbuf_adds(&sb, ",,,");
     cs__sbuf_addc(&sb, '\n');
   }
   char *detached = cs__sbuf_detach(&sb);

@@ -63,6 +63,18 @@ typedef struct cs__pred_slot {
   char *error;
 } cs__pred_slot;
 
+/* One trace as one job sees it: its rows against the job's length limit, the smaller of the
+ * trace's max_seq_len and the model's context (docs/traces.md "Overlong rows"). */
+typedef struct cs__trace_view {
+  size_t trace;                 /* sweep trace index */
+  size_t model;                 /* sweep model index the limit came from */
+  int64_t limit;
+  bool model_limited;           /* the model's context is the binding limit */
+  cs_trace_limit_stats st;      /* rows over the limit (counted before clip / drop) */
+  cs_trace *limited;            /* clipped / dropped copy; NULL when no row is overlong */
+  double mean_decode;           /* mean output tokens of the rows the jobs use (estimates) */
+} cs__trace_view;
+
 typedef struct cs__plan {
   cs_sweep *sweep;
   cs_sweep_jobs jobs;
@@ -72,7 +84,10 @@ typedef struct cs__plan {
   const cs_device **devices;    /* per sweep cluster */
   const cs_network **networks;  /* per sweep cluster */
   double *prices;               /* $/GPU-hour per sweep cluster */
-  cs_trace **traces;            /* per sweep trace; NULL until loaded */
+  cs_trace **traces;            /* per sweep trace, loaded and checked by cs__plan_load */
+  size_t nviews;
+  cs__trace_view *views;        /* distinct (trace, limit) pairs */
+  size_t *job_view;             /* per job: index into views */
   size_t npreds;
   cs__pred_slot *preds;
   size_t *job_pred;             /* per job: index into preds */
@@ -110,7 +125,34 @@ typedef struct cs__runner_summary {
  * finished probe is committed). Failed jobs are counted in the summary, not an error. */
 int cs__plan_run(cs__plan *plan, const cs__runner_opts *o, cs__runner_summary *sum, cs_err *err);
 
+/* The rows a job simulates (its trace, limited to its job's limit). */
+const cs_trace *cs__plan_job_trace(const cs__plan *plan, const cs_sweep_job *j);
+const cs__trace_view *cs__plan_job_view(const cs__plan *plan, const cs_sweep_job *j);
+
+/* What a job will cost, before it runs (--dry-run). CPU from a constant measured on the 2-core
+ * dev machine (docs/sweep.md "Estimates"): simulated output tokens dominate the event count. */
+typedef struct cs__job_estimate {
+  int64_t requests;        /* per probe */
+  int max_probes;
+  double first_qps;        /* the search's first probe */
+  int first_replicas;
+  double window_s;         /* arrival window of the first probe: requests / first_qps */
+  double cpu_s;            /* all probes, upper estimate */
+  double disk_bytes;       /* all probes' run directories */
+} cs__job_estimate;
+#define CS__EST_CPU_S_PER_TOKEN 1.2e-6
+#define CS__EST_BYTES_PER_REQUEST 200.0
+#define CS__EST_BYTES_PER_REPLICA 56000.0
+#define CS__EST_BYTES_PER_PROBE 40000.0
+/* The keep-up check wants at least this much traffic per probe (docs/sweep.md "Verdict"). */
+#define CS__MIN_WINDOW_S 120.0
+void cs__plan_job_estimate(const cs__plan *plan, const cs__runner_opts *o, const cs_sweep_job *j, cs__job_estimate *e);
+
 /* ---- internal cross-file helpers ---- */
+/* Loads every trace of the sweep and builds the per-job views (traces.c); errors name the
+ * sweep file's line and the trace file. */
+int cs__plan_load_traces(cs__plan *plan, cs_err *err);
+void cs__plan_release_traces(cs__plan *plan);
 int cs__plan_prepare(cs__plan *plan, const cs__runner_opts *o, cs_err *err); /* traces + predictors */
 void cs__run_job(const cs__plan *plan, const cs__runner_opts *o, size_t job, double t0, cs__job_result *res,
                  int64_t *probes_run, int64_t *probes_reused);

@@ -116,8 +116,13 @@ static cs__batch *v1_next_batch(void *state, double now) {
     ensure_comp(s, h->num_prefill / s->ctx.block_size + 1);
     int32_t nc = cs__kv_computed_blocks(&s->kv, h, s->comp);
     int32_t c = nc * s->ctx.block_size;
+    bool received = h->num_processed > c; /* prompt KV received from a prefill pool (disaggregation) */
+    if (received) {
+      c = h->num_processed;
+      nc = 0;
+    }
     int32_t n = h->num_prefill - c;
-    if (n == 0) { /* full hit on a block-aligned prompt: recompute the last block */
+    if (n == 0 && !received) { /* full hit on a block-aligned prompt: recompute the last block */
       c -= s->ctx.block_size;
       n = s->ctx.block_size;
       nc--;
@@ -133,7 +138,7 @@ static cs__batch *v1_next_batch(void *state, double now) {
     s->sched_r[ns] = h;
     s->sched_n[ns++] = n;
     budget -= n;
-    cs__req_on_cache_hit(h, c);
+    if (!received) cs__req_on_cache_hit(h, c);
   }
   if (!ns) return NULL;
   cs__batch *b = cs__batch_new(s->ctx.sim, s->ctx.replica_id, ns);

@@ -338,7 +338,7 @@ static void on_request_end(cs__sim *sim, cs__request *r) {
 /* ---- the loop ---------------------------------------------------------------------------- */
 
 static int pull_next(cs__sim *sim, cs_err *err) {
-  int rc = cs_workload_next(sim->wl, &sim->next, err);
+  int rc = sim->src ? sim->src->next(sim->src->ud, &sim->next, err) : cs_workload_next(sim->wl, &sim->next, err);
   if (rc < 0) return rc;
   sim->have_next = rc == 1;
   return 0;
@@ -354,6 +354,10 @@ static cs__request *new_request(cs__sim *sim, const cs_request_spec *sp) {
   r->session_id = sp->session_id;
   r->hashes = sp->hashes;
   r->hash_n = sp->hashes ? sp->hash_n : 0;
+  if (sim->src && sim->src->kv_ready) { /* prompt KV received, not computed; the last token is always computed */
+    int32_t k = sim->src->kv_ready[r->id];
+    r->num_processed = k < sp->prefill ? (k > 0 ? k : 0) : sp->prefill - 1;
+  }
   return r;
 }
 

@@ -93,6 +93,16 @@ typedef struct cs__sim_observer {
   int64_t max_events;  /* > 0: stop the run (as if the time limit was hit) after this many events */
 } cs__sim_observer;
 
+/* A request source replacing the workload generator (the pools of a disaggregated run,
+ * src/sim/disagg.c): `next` yields requests in non-decreasing arrival order (1, 0 at the end,
+ * negative on error); `kv_ready[i]`, when given, is the number of prompt tokens whose KV cache
+ * arrives with the i-th request yielded (received from a prefill pool, so not computed here). */
+typedef struct cs__sim_source {
+  void *ud;
+  int (*next)(void *ud, cs_request_spec *out, cs_err *err);
+  const int32_t *kv_ready;
+} cs__sim_source;
+
 typedef struct cs__batch_row { /* batch_metrics.csv (record_batches) */
   int64_t id;
   int32_t replica, size, completed_prefills;
@@ -111,6 +121,7 @@ struct cs__sim {
   const cs_sim_config *cfg;
   cs__arena arena;
   const cs__sim_observer *obs;
+  const cs__sim_source *src; /* NULL: the workload generator */
   double now;
   int64_t seq;
   bool terminated;
@@ -159,6 +170,9 @@ struct cs__sim {
 
 /* Runs a simulation with an observer (NULL = none); cs_sim_run is this with NULL. */
 int cs__sim_run_observed(const cs_sim_config *cfg, const cs__sim_observer *obs, cs_sim_result **out, cs_err *err);
+/* The same with a request source instead of cfg->workload's generator (NULL = the generator). */
+int cs__sim_run_source(const cs_sim_config *cfg, const cs__sim_observer *obs, const cs__sim_source *src,
+                       cs_sim_result **out, cs_err *err);
 void cs__batch_recycle(cs__sim *sim, cs__batch *b);
 int cs__sim_loop(cs__sim *sim, cs_err *err);
 /* Copies a policy's user parameters (unknown names are errors with a suggestion) and fills defaults. */

@@ -103,11 +103,16 @@ static void write_table_rows(cs__sbuf *sb, const cs_quantile_table *t, int repli
 
 static int write_request_metrics(const cs_sim_result *r, const char *dir, bool gz, cs__sbuf *sb, cs_err *err) {
   for (int m = 0; m < CS_RM_COUNT; m++) cs__sbuf_addf(sb, "%s%s", m ? "," : "", cs_rm_name((cs_rm)m));
+  if (r->extra_column) cs__sbuf_addf(sb, ",%s", r->extra_column);
   cs__sbuf_addc(sb, '\n');
   for (size_t i = 0; i < r->nrecords; i++) {
     for (int m = 0; m < CS_RM_COUNT; m++) {
       if (m) cs__sbuf_addc(sb, ',');
       add_f6(sb, r->records[i].v[m], cs_rm_is_integer((cs_rm)m));
+    }
+    if (r->extra_column) {
+      cs__sbuf_addc(sb, ',');
+      add_f6(sb, r->extra_values[i], false);
     }
     cs__sbuf_addc(sb, '\n');
   }

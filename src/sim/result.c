@@ -169,6 +169,7 @@ void cs_sim_result_free(cs_sim_result *r) {
   free(r->completions);
   free(r->chrome);
   free(r->batch_rows);
+  free(r->extra_values);
   free(r);
 }
 

@@ -29,6 +29,10 @@ struct cs_sim_result {
   cs__batch_row *batch_rows;       /* completion order (record_batches) */
   size_t nbatch_rows;
   char predictor_name[64];
+  /* Disaggregated runs (src/sim/disagg.c): one more request_metrics.csv column at the end, one
+   * value per record (NULL otherwise, so aggregated outputs are unchanged). */
+  const char *extra_column;
+  double *extra_values;
 };
 
 #endif

@@ -181,7 +181,7 @@ static int setup(cs__sim *sim, const cs_sim_config *cfg, cs_err *err) {
       .sim = sim, .num_replicas = sim->num_replicas, .seed = cfg->router_seed, .params = &sim->global_params};
   sim->router_state = cs__sim_alloc(sim, sim->router->state_size ? sim->router->state_size : 1);
   if ((rc = sim->router->init(sim->router_state, &sim->router_ctx, err))) return rc;
-  return cs_workload_new(&cfg->workload, &sim->wl, err);
+  return sim->src ? 0 : cs_workload_new(&cfg->workload, &sim->wl, err);
 }
 
 static void sim_release(cs__sim *sim) {
@@ -208,14 +208,20 @@ static double wall_now(void) {
 }
 
 int cs__sim_run_observed(const cs_sim_config *cfg, const cs__sim_observer *obs, cs_sim_result **out, cs_err *err) {
+  return cs__sim_run_source(cfg, obs, NULL, out, err);
+}
+
+int cs__sim_run_source(const cs_sim_config *cfg, const cs__sim_observer *obs, const cs__sim_source *src,
+                       cs_sim_result **out, cs_err *err) {
   *out = NULL;
   double t0 = wall_now();
   cs__sim sim;
   memset(&sim, 0, sizeof sim);
   sim.cfg = cfg;
   sim.obs = obs;
+  sim.src = src;
   sim.deciding_violations = INT64_MAX;
-  if (cfg->early_stop_slo && cfg->workload.num_requests > 0)
+  if (cfg->early_stop_slo && !src && cfg->workload.num_requests > 0) /* a source may yield more */
     sim.deciding_violations = cs_slo_deciding_violations(cfg->early_stop_slo, cfg->workload.num_requests);
   cs__arena_init(&sim.arena, 256 * 1024);
   int rc = setup(&sim, cfg, err);

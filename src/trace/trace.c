@@ -121,7 +121,7 @@ void cs_trace_free(cs_trace *t) {
   if (!t) return;
   free(t->path);
   free(t->rows);
-  free(t->hashes);
+  if (!t->borrowed_hashes) free(t->hashes);
   free(t);
 }
 
