@@ -49,6 +49,8 @@ static void usage(FILE *f) {
           "  --compress                    write request_metrics.csv.gz\n"
           "  --force                       reuse an output dir that holds another sweep\n"
           "  --wall-budget SECONDS         start no new simulation after this much wall time\n"
+          "  --keep-runs all|answers|none  run directories kept: every probe's (default), only those\n"
+          "                                that decided each answer, or none (probe.json stays)\n"
           "  --full-probes                 simulate every probe to the end (Vidur's behaviour); by\n"
           "                                default a probe stops once its SLO verdict is a certain fail\n"
           "  --shard i/N                   run only shard i (0-based) of N; a final run without\n"
@@ -118,6 +120,7 @@ static char *args_json(const cs__runner_opts *o, const char *config_dir, bool dr
   cs__jw_kbool(&w, "force", o->force);
   cs__jw_knum(&w, "wall_budget", o->wall_budget_s);
   cs__jw_kbool(&w, "full_probes", o->full_probes);
+  cs__jw_kstr(&w, "keep_runs", o->keep_runs == CS__KEEP_NONE ? "none" : o->keep_runs == CS__KEEP_ANSWERS ? "answers" : "all");
   if (o->shard_n > 1) {
     char sh[32];
     snprintf(sh, sizeof sh, "%d/%d", o->shard_i, o->shard_n);
@@ -134,7 +137,7 @@ static char *args_json(const cs__runner_opts *o, const char *config_dir, bool dr
 
 int cs__cmd_sweep(int argc, char **argv) {
   enum { O_CONFIG = 256, O_OUT, O_TL, O_CACHE, O_MAXIT, O_GRAN, O_MINQ, O_SEED, O_DRY, O_COMP, O_FORCE, O_WALL,
-         O_SHARD, O_CDIR, O_FULL };
+         O_SHARD, O_CDIR, O_FULL, O_KEEP };
   static const struct option longopts[] = {{"config", required_argument, NULL, O_CONFIG},
                                            {"config-path", required_argument, NULL, O_CONFIG},
                                            {"output-dir", required_argument, NULL, O_OUT},
@@ -152,6 +155,7 @@ int cs__cmd_sweep(int argc, char **argv) {
                                            {"shard", required_argument, NULL, O_SHARD},
                                            {"config-dir", required_argument, NULL, O_CDIR},
                                            {"full-probes", no_argument, NULL, O_FULL},
+                                           {"keep-runs", required_argument, NULL, O_KEEP},
                                            {"help", no_argument, NULL, 'h'},
                                            {NULL, 0, NULL, 0}};
   cs__runner_opts o;
@@ -197,6 +201,12 @@ int cs__cmd_sweep(int argc, char **argv) {
       break;
     case O_COMP: o.compress = true; break;
     case O_FULL: o.full_probes = true; break;
+    case O_KEEP:
+      if (!strcmp(optarg, "all")) o.keep_runs = CS__KEEP_ALL;
+      else if (!strcmp(optarg, "answers")) o.keep_runs = CS__KEEP_ANSWERS;
+      else if (!strcmp(optarg, "none")) o.keep_runs = CS__KEEP_NONE;
+      else return bad("--keep-runs", optarg, "all, answers or none");
+      break;
     case O_FORCE: o.force = true; break;
     case O_WALL:
       if (!parse_double(optarg, &o.wall_budget_s) || o.wall_budget_s <= 0)

@@ -157,12 +157,6 @@ out:
   return rc;
 }
 
-typedef struct seen_probe {
-  double qps;
-  int replicas;
-  bool pass;
-} seen_probe;
-
 void cs__run_job(const cs__plan *plan, const cs__runner_opts *o, size_t ji, double t0, cs__job_result *res,
                  int64_t *probes_run, int64_t *probes_reused) {
   const cs_sweep_job *j = &plan->jobs.v[ji];
@@ -170,6 +164,7 @@ void cs__run_job(const cs__plan *plan, const cs__runner_opts *o, size_t ji, doub
   const cs_sweep_search *sc = &s->searches[j->search];
   *res = (cs__job_result){.status = CS_JOB_PENDING};
   *probes_run = *probes_reused = 0;
+  CS__VEC(cs__probe_seen) seen = {0};
   cs_err err = {0};
   char *jdir = cs__store_job_dir(o->out_dir, j->hash);
   char *job_json = cs__job_json(plan, o, j);
@@ -195,7 +190,6 @@ void cs__run_job(const cs__plan *plan, const cs__runner_opts *o, size_t ji, doub
   sp.nmult = sc->nmult;
   cs__search search;
   cs__search_init(&search, &sp);
-  CS__VEC(seen_probe) seen = {0};
   cs__probe pr;
   int probe_no = 0;
   bool stopped = false;
@@ -236,12 +230,11 @@ void cs__run_job(const cs__plan *plan, const cs__runner_opts *o, size_t ji, doub
         break;
       }
       pass = rec.pass;
-      seen_probe sp2 = {pr.qps, pr.replicas, pass};
+      cs__probe_seen sp2 = {pr.qps, pr.replicas, pass};
       cs__vec_push(&seen, sp2);
     }
     cs__search_report(&search, pass);
   }
-  free(seen.v);
   res->probes = search.nprobes;
   res->probes_run = (int)*probes_run;
   res->probes_reused = (int)*probes_reused;
@@ -269,7 +262,9 @@ void cs__run_job(const cs__plan *plan, const cs__runner_opts *o, size_t ji, doub
     res->reason = cs__sbuf_detach(&sb);
     cs__sbuf_release(&sb);
   }
+  if (o->keep_runs != CS__KEEP_ALL) cs__prune_runs(o, j, sc->search_for, res, seen.v, seen.n);
 out:
+  free(seen.v);
   free(job_json);
   free(jdir);
 }

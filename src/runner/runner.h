@@ -43,6 +43,7 @@ typedef struct cs__runner_opts {
   uint64_t seed;             /* overrides the sweep's seed */
   bool compress;             /* request_metrics.csv.gz */
   bool full_probes;          /* no early stopping: every probe runs to the end (Vidur) */
+  int keep_runs;             /* CS__KEEP_ALL (default), _ANSWERS, _NONE: which run files stay */
   bool force;                /* reuse an output directory that holds another sweep */
   double wall_budget_s;      /* 0 = none: stop starting probes after this many wall seconds */
   int shard_i, shard_n;      /* --shard i/N (0-based i), n = 0 when not sharded */
@@ -147,6 +148,21 @@ typedef struct cs__job_estimate {
 /* The keep-up check wants at least this much traffic per probe (docs/sweep.md "Verdict"). */
 #define CS__MIN_WINDOW_S 120.0
 void cs__plan_job_estimate(const cs__plan *plan, const cs__runner_opts *o, const cs_sweep_job *j, cs__job_estimate *e);
+
+/* --keep-runs: the simulator outputs kept after a job finishes. all: every probe's (Vidur's
+ * layout); answers: only the probes that decided the answer (the answer's probe and the failing
+ * probe next to it; without an answer the failing probe nearest to passing); none: no run
+ * directory. probe.json and output.log always stay, so a rerun replays the search. */
+enum { CS__KEEP_ALL = 0, CS__KEEP_ANSWERS, CS__KEEP_NONE };
+#define CS__EST_BYTES_KEPT_PER_PROBE 1500.0 /* probe.json + output.log */
+typedef struct cs__probe_seen {
+  double qps;
+  int replicas;
+  bool pass;
+} cs__probe_seen;
+/* Removes the run directories --keep-runs does not keep for a finished job (keep.c). */
+void cs__prune_runs(const cs__runner_opts *o, const cs_sweep_job *j, cs_search_kind kind, const cs__job_result *res,
+                    const cs__probe_seen *seen, size_t n);
 
 /* ---- internal cross-file helpers ---- */
 /* Loads every trace of the sweep and builds the per-job views (traces.c); errors name the
