@@ -119,6 +119,8 @@ typedef struct cs__job {
   double rec_answer_qps, rec_answer_replicas;
   double rec_price;          /* price_per_gpu_hour recorded, NAN when none */
   bool in_results, have_job_json, have_run_dir;
+  char *deployment;          /* results.csv "deployment" (sweeps with disaggregation), NULL when absent */
+  int pool_gpus;             /* a disaggregated job's GPUs (both pools); 0 = replicas x tp x pp */
   CS__VEC(cs__probe) probes; /* sorted by probe order (timestamp_dir, then name) */
   /* derived */
   bool answered;             /* a passing answer exists */
@@ -182,6 +184,10 @@ void cs__an_missing(cs_analysis *a, const char *fmt, ...)
 int cs__an_scan(cs_analysis *a, cs_err *err);
 /* markdown.c: OUT/analysis/summary.md */
 int cs__an_write_markdown(const cs_analysis *a, const char *dir, cs_err *err);
+/* disagg.c: analysis/disaggregation.csv and the summary's side-by-side lines (sweeps with a
+ * disaggregation section only) */
+int cs__an_write_disagg(const cs_analysis *a, const char *dir, cs_err *err);
+void cs__an_disagg_summary(const cs_analysis *a, size_t group, cs__sbuf *sb);
 /* deploy.c: OUT/analysis/deploy.{md,json}, and one best configuration's `vllm serve` line */
 int cs__an_write_deploy(const cs_analysis *a, const char *dir, cs_err *err);
 void cs__an_vllm_command(const cs__job *j, cs__sbuf *sb);

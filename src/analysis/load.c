@@ -133,6 +133,10 @@ static void read_results(cs_analysis *a) {
   int c_status = cs__csv_col(&csv, "status"), c_reason = cs__csv_col(&csv, "reason");
   int c_aq = cs__csv_col(&csv, "answer_qps"), c_ar = cs__csv_col(&csv, "answer_replicas");
   int c_price = cs__csv_col(&csv, "price_per_gpu_hour");
+  int c_dep = cs__csv_col(&csv, "deployment"), c_pool[6];
+  static const char *const pool_cols[6] = {"prefill_replicas", "prefill_tp", "prefill_pp",
+                                           "decode_replicas",  "decode_tp",  "decode_pp"};
+  for (int k = 0; k < 6; k++) c_pool[k] = cs__csv_col(&csv, pool_cols[k]);
   for (size_t r = 0; r < csv.nrows; r++) {
     const char *h = cs__csv_str(&csv, r, hc);
     if (csv.bad[r]) continue; /* counted in the warning above */
@@ -152,6 +156,15 @@ static void read_results(cs_analysis *a) {
     j->rec_answer_qps = cs__csv_num(&csv, r, c_aq);
     j->rec_answer_replicas = cs__csv_num(&csv, r, c_ar);
     j->rec_price = cs__csv_num(&csv, r, c_price);
+    if (c_dep >= 0) {
+      free(j->deployment);
+      j->deployment = cs__xstrdup(cs__csv_str(&csv, r, c_dep));
+      double v[6];
+      for (int k = 0; k < 6; k++) v[k] = cs__csv_num(&csv, r, c_pool[k]);
+      bool ok = strcmp(j->deployment, "aggregated") != 0;
+      for (int k = 0; k < 6; k++) ok = ok && v[k] >= 1 && v[k] < 1e6;
+      j->pool_gpus = ok ? (int)(v[0] * v[1] * v[2] + v[3] * v[4] * v[5]) : 0;
+    }
   }
   cs__csv_release(&csv);
   free(path);
