@@ -68,6 +68,9 @@ typedef struct cs_sim_config {
    * violate the SLO that cs_slo_deciding_violations(slo, workload.num_requests) says decide a
    * failing verdict; stats.stopped_early tells. The SLO is borrowed. */
   const cs_slo_config *early_stop_slo;
+  /* Set by another thread to abandon the run (its result is then partial and meant to be
+   * discarded): checked every 1024 events. NULL = never. */
+  const _Atomic int *cancel;
 } cs_sim_config;
 
 void cs_sim_config_defaults(cs_sim_config *c);

@@ -287,6 +287,10 @@ int cs__cmd_sweep(int argc, char **argv) {
   char *aj2 = args_json(&o, o.catalog_dir, false, sum.wall_s);
   cs__store_write_top(o.out_dir, "args.json", aj2, NULL);
   free(aj2);
+  if (sum.probes_wasted)
+    fprintf(stderr,
+            "capsearch: %lld speculative probes (run on threads the last jobs left idle) were not needed\n",
+            (long long)sum.probes_wasted);
   if (sum.probes_redone)
     fprintf(stderr,
             "capsearch: %lld committed probes were damaged or decided by other inputs and were simulated again "

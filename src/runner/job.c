@@ -86,10 +86,15 @@ static int sim_config(const cs__plan *plan, const cs__runner_opts *o, const cs_s
   return 0;
 }
 
-/* Simulates one probe and commits it. */
+int cs__probe_config(const cs__plan *plan, const cs__runner_opts *o, const cs_sweep_job *j, const cs__probe *pr,
+                     cs_sim_config *c, cs_err *err) {
+  return sim_config(plan, o, j, pr, c, err);
+}
+
+/* Simulates one probe (or takes its speculative result from sj) and commits it. */
 static int run_probe(const cs__plan *plan, const cs__runner_opts *o, const cs_sweep_job *j, const cs__probe *pr,
-                     int probe_no, const char *pdir, const char *job_json, const char *key, cs__probe_record *rec,
-                     cs_err *err) {
+                     int probe_no, const char *pdir, const char *job_json, const char *key, cs__spec_job *sj,
+                     cs__probe_record *rec, cs_err *err) {
   int rc = cs__store_clean_probe(pdir, err);
   if (rc || (rc = cs__mkdir_p(pdir, err))) return rc;
   char qbuf[32], line[1600];
@@ -100,13 +105,19 @@ static int run_probe(const cs__plan *plan, const cs__runner_opts *o, const cs_sw
   cs_sim_config cfg;
   if ((rc = sim_config(plan, o, j, pr, &cfg, err))) return rc;
   cs_sim_result *res = NULL;
-  double t0 = cs__wall_now();
-  if ((rc = cs__probe_simulate(plan, j, &cfg, &res, err))) {
+  double wall = 0;
+  bool ahead = sj && cs__spec_take(sj, pr, &res, &wall, &rc, err);
+  if (ahead) cs__store_log(pdir, "capsearch: simulated ahead on a thread the last jobs left idle", NULL);
+  if (!ahead) {
+    double t0 = cs__wall_now();
+    rc = cs__probe_simulate(plan, j, &cfg, &res, err);
+    wall = cs__wall_now() - t0;
+  }
+  if (rc) {
     snprintf(line, sizeof line, "capsearch: simulation failed: %s", err ? err->msg : "");
     cs__store_log(pdir, line, NULL);
     return rc;
   }
-  double wall = cs__wall_now() - t0;
   const cs_sim_stats *st = cs_sim_result_stats(res);
   size_t n = 0;
   const cs_request_record *recs = cs_sim_result_records(res, &n);
@@ -196,6 +207,7 @@ void cs__run_job(const cs__plan *plan, const cs__runner_opts *o, size_t ji, doub
   *res = (cs__job_result){.status = CS_JOB_PENDING};
   *probes_run = *probes_reused = 0;
   CS__VEC(cs__probe_seen) seen = {0};
+  cs__spec_job *sj = NULL;
   cs_err err = {0};
   char *jdir = cs__store_job_dir(o->out_dir, j->hash);
   char *job_json = cs__job_json(plan, o, j);
@@ -223,6 +235,7 @@ void cs__run_job(const cs__plan *plan, const cs__runner_opts *o, size_t ji, doub
   sp.nmult = sc->nmult;
   cs__search search;
   cs__search_init(&search, &sp);
+  if (o->spec) sj = cs__spec_begin(o->spec, plan, o, j);
   cs__probe pr;
   int probe_no = 0;
   bool stopped = false;
@@ -248,7 +261,8 @@ void cs__run_job(const cs__plan *plan, const cs__runner_opts *o, size_t ji, doub
           break;
         }
         if (err.code == CS_EIO) res->probes_redone++; /* reuse_probe said why in output.log */
-        rc = run_probe(plan, o, j, &pr, probe_no, pdir, job_json, key, &rec, &err);
+        if (sj) cs__spec_ahead(sj, &search, seen.v, seen.n);
+        rc = run_probe(plan, o, j, &pr, probe_no, pdir, job_json, key, sj, &rec, &err);
         if (rc == 0) (*probes_run)++;
       }
       free(pdir);
@@ -269,6 +283,8 @@ void cs__run_job(const cs__plan *plan, const cs__runner_opts *o, size_t ji, doub
     }
     cs__search_report(&search, pass);
   }
+  if (sj) res->probes_wasted = cs__spec_end(sj);
+  sj = NULL;
   res->probes = search.nprobes;
   res->probes_run = (int)*probes_run;
   res->probes_reused = (int)*probes_reused;

@@ -1,7 +1,8 @@
 /* --keep-runs answers|none (runner.h): after a job finishes, remove the simulator outputs
- * (the probe's <timestamp>/ directory) of the probes the user does not keep. probe.json and
- * output.log stay in every probe directory, so a rerun replays the search from them and
- * simulates nothing; results.csv does not change. A full-size sweep writes megabytes per probe
+ * (the probe's <timestamp>/ directory) of the probes the user does not keep, through
+ * cs__store_prune_probe (probe.json is rewritten as pruned first). probe.json and output.log
+ * stay in every probe directory, so a rerun replays the search from them and simulates
+ * nothing; results.csv does not change. A full-size sweep writes megabytes per probe
  * (request_metrics.csv and the time series hold one row per request), which is what this
  * bounds. */
 #include <stdio.h>
@@ -9,7 +10,6 @@
 
 #include "runner/runner.h"
 #include "store/store.h"
-#include "util/fs.h"
 
 /* Whether probe k decided the job's answer: the answer's own probe and the failing probe on
  * the other side of it (qps and isoqps: the lowest failing qps above the answer; num_replicas:
@@ -41,19 +41,15 @@ void cs__prune_runs(const cs__runner_opts *o, const cs_sweep_job *j, cs_search_k
     if (o->keep_runs == CS__KEEP_ANSWERS && decided(kind, res, seen, n, k)) continue;
     char *pdir = cs__store_probe_dir(o->out_dir, j->hash, seen[k].replicas, seen[k].qps);
     cs__probe_record rec;
-    if (cs__store_read_probe(pdir, &rec, NULL) == 0 && rec.timestamp_dir[0]) {
-      char *run = cs__path_join(pdir, rec.timestamp_dir);
-      if (cs__path_exists(run)) {
-        cs_err err = {0};
-        char line[1700];
-        if (cs__rm_rf(run, &err))
-          snprintf(line, sizeof line, "capsearch: --keep-runs: could not remove %s: %s", rec.timestamp_dir, err.msg);
-        else
-          snprintf(line, sizeof line, "capsearch: --keep-runs %s: removed the run directory %s",
-                   o->keep_runs == CS__KEEP_NONE ? "none" : "answers", rec.timestamp_dir);
-        cs__store_log(pdir, line, NULL);
-      }
-      free(run);
+    if (cs__store_read_probe(pdir, &rec, NULL) == 0 && !rec.pruned) {
+      cs_err err = {0};
+      char line[1700];
+      if (cs__store_prune_probe(pdir, &err))
+        snprintf(line, sizeof line, "capsearch: --keep-runs: could not remove the run files: %s", err.msg);
+      else
+        snprintf(line, sizeof line, "capsearch: --keep-runs %s: removed the run directory %s",
+                 o->keep_runs == CS__KEEP_NONE ? "none" : "answers", rec.timestamp_dir);
+      cs__store_log(pdir, line, NULL);
     }
     free(pdir);
   }

@@ -7,6 +7,7 @@
  * to bottom like the phases; policies (routers, replica schedulers, queues, predictors) are the
  * pluggable part. Setup and validation live in setup.c. */
 #include <math.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -381,6 +382,8 @@ int cs__sim_loop(cs__sim *sim, cs_err *err) {
     if (limit > 0 && ev.t > limit) sim->terminated = true; /* this event is still handled */
     sim->num_events++;
     if (sim->obs && sim->obs->max_events > 0 && sim->num_events >= sim->obs->max_events) sim->terminated = true;
+    if (sim->cfg->cancel && !(sim->num_events & 1023) && atomic_load_explicit(sim->cfg->cancel, memory_order_relaxed))
+      sim->terminated = true;
     if (sim->obs && sim->obs->on_event) sim->obs->on_event(sim->obs->ud, sim, &ev);
     switch ((cs__ev_kind)ev.kind) {
     case CS__EV_REQUEST_ARRIVAL: on_request_arrival(sim, ev.p); break;
