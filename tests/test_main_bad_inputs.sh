@@ -209,7 +209,7 @@ printf '{"timestamp": 0, "input_length": 100, "output_length": 10, "hash_ids": [
 env num_requests=20 bash -c "$(declare -f sweep); sweep" | grep -v 'provider: edf' > "$T/j.yml"
 (eval "$LIMIT" && exec timeout -s KILL 60 "$BIN" --config "$T/j.yml" --output-dir "$T/oj" -j 100000 --max-iterations 1 \
   --time-limit 1) > /dev/null 2> "$T/case.err"; rc=$?
-[ $rc -eq 0 ] && ok "-j 100000 runs (threads capped at the jobs and the machine)" || fail "-j 100000: exit $rc $(tail -c 300 "$T/case.err")"
+[ $rc -eq 0 ] && ok "-j 100000 runs (threads capped at 4 per core)" || fail "-j 100000: exit $rc $(tail -c 300 "$T/case.err")"
 
 [ $ncases -ge 100 ] && ok "$ncases bad inputs: each exit 2 naming where, no crash, within 10 s and 1 GB" \
   || fail "only $ncases cases"

@@ -76,10 +76,10 @@ int cs__plan_run(cs__plan *p, const cs__runner_opts *o, cs__runner_summary *sum,
   for (size_t i = 0; i < nsel; i++) st.total_cost += p->cost[ord[i]];
   st.last_results = t0;
   bool sharded = o->shard_n > 1;
-  /* no more threads than jobs, nor than a few per core (-j 100000 would exhaust OpenMP) */
+  /* no more than a few threads per core (-j 100000 would exhaust OpenMP); threads beyond the
+   * job count are not idle: they simulate ahead for the searches (spec.c) */
   int procs = omp_get_num_procs(), threads = o->threads > 0 ? o->threads : procs;
   if (threads > 4 * procs) threads = 4 * procs;
-  if ((size_t)threads > nsel) threads = (int)nsel;
   if (threads < 1) threads = 1;
   /* speculative probes on the threads the last jobs leave idle (spec.c) */
   cs__spec_pool pool = {.threads = threads};
