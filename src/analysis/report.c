@@ -57,7 +57,14 @@ static void best_table(cs__sbuf *o, const cs_analysis *a) {
     esc(o, G->slo);
     cs__sbuf_adds(o, "</td>");
     if (G->best < 0) {
-      cs__sbuf_adds(o, "<td class=\"l fail\" colspan=\"10\">no configuration met the SLO</td></tr>\n");
+      const char *nm = NULL;
+      for (size_t k = 0; k < G->jobs.n && !nm; k++) nm = strstr(a->jobs.v[G->jobs.v[k]].reason, "nearest miss: ");
+      cs__sbuf_adds(o, "<td class=\"l fail\" colspan=\"10\">no configuration met the SLO");
+      if (nm) {
+        cs__sbuf_adds(o, "; ");
+        esc(o, nm);
+      }
+      cs__sbuf_adds(o, "</td></tr>\n");
       continue;
     }
     const cs__job *j = &a->jobs.v[G->best];
@@ -66,7 +73,15 @@ static void best_table(cs__sbuf *o, const cs_analysis *a) {
     cs__sbuf_adds(o, "<td class=\"w\">");
     esc(o, label);
     cs__sbuf_adds(o, "</td>");
-    td_num(o, "%.3g", j->answer_qps);
+    if (cs__an_answer_is_bound(j)) {
+      char ans[128];
+      cs__an_answer_text(j, ans, sizeof ans);
+      cs__sbuf_adds(o, "<td class=\"fail\">");
+      esc(o, ans);
+      cs__sbuf_adds(o, "</td>");
+    } else {
+      td_num(o, "%.3g", j->answer_qps);
+    }
     td_num(o, "%.0f", j->num_gpus);
     td_num(o, "%.2f", j->cost_per_hour);
     td_num(o, "%.3g", j->qps_per_dollar);
@@ -104,7 +119,13 @@ static void ranking_table(cs__sbuf *o, const cs_analysis *a, const cs__group *G)
     else cs__sbuf_adds(o, "<td>&ndash;</td>");
     td_str(o, label);
     td_str(o, j->hash);
-    td_num(o, "%.3g", j->answered ? j->answer_qps : NAN);
+    if (j->answered && cs__an_answer_is_bound(j)) {
+      char ans[128];
+      cs__an_answer_text(j, ans, sizeof ans);
+      td_str(o, ans);
+    } else {
+      td_num(o, "%.3g", j->answered ? j->answer_qps : NAN);
+    }
     td_num(o, "%.0f", j->answered ? j->num_gpus : NAN);
     td_num(o, "%.2f", j->cost_per_hour);
     td_num(o, "%.3g", j->qps_per_dollar);
@@ -113,8 +134,8 @@ static void ranking_table(cs__sbuf *o, const cs_analysis *a, const cs__group *G)
     td_num(o, "%.3f", p ? p->st.ttft[2] : NAN);
     td_num(o, "%.1f", p ? p->st.tbt[2] * 1000 : NAN);
     char st[160];
-    snprintf(st, sizeof st, "%s%s%s", j->status[0] ? j->status : "unfinished", j->answer_derived ? " (lower bound)" : "",
-             j->reason[0] ? ": " : "");
+    snprintf(st, sizeof st, "%s%s%s", j->status[0] ? j->status : "unfinished",
+             cs__an_answer_is_bound(j) ? " (only a bound)" : "", j->reason[0] ? ": " : "");
     cs__sbuf_adds(o, "<td class=\"l\">");
     esc(o, st);
     esc(o, j->reason);
@@ -302,9 +323,15 @@ int cs_analysis_write_report(const cs_analysis *a, const char *html_path, cs_err
                     "(headroom %.0f%%)%s</p>\n",
                 a->jobs.n, a->num_runs, a->util * 100, a->opts.headroom_pct,
                 a->opts.target_qps > 0 ? "" : " for each answer's own QPS");
-  if (a->missing.n)
-    cs__sbuf_addf(&o, "<div class=\"warn\">Partial output directory (an interrupted or running sweep): %zu item(s) "
-                      "missing; unfinished searches show their best passing probe as a lower bound.</div>\n",
+  size_t pending = cs__an_pending_jobs(a);
+  if (pending || (a->missing.n && !a->have_results))
+    cs__sbuf_addf(&o, "<div class=\"warn\">Partial output directory (an interrupted or running sweep): %zu job(s) "
+                      "pending, %zu item(s) missing; unfinished searches show their best passing probe as a lower "
+                      "bound.</div>\n",
+                  pending, a->missing.n);
+  else if (a->missing.n)
+    cs__sbuf_addf(&o, "<div class=\"warn\">Every job finished, but %zu item(s) are missing from the output "
+                      "directory.</div>\n",
                   a->missing.n);
   list_details(&o, "Missing", a->missing.v, a->missing.n);
   list_details(&o, "Warnings", a->warnings.v, a->warnings.n);

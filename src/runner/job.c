@@ -80,6 +80,7 @@ static int sim_config(const cs__plan *plan, const cs__runner_opts *o, const cs_s
   c->workload.max_seq_len = cs__plan_job_view(plan, j)->limit;
   c->workload.seed = o->has_seed ? o->seed : s->seed;
   c->time_limit_s = o->time_limit_min * 60;
+  c->vidur_restart_quirk = s->vidur_restart_quirk;
   c->predictor = plan->preds[plan->job_pred[j->index]].pred;
   return 0;
 }
@@ -107,17 +108,14 @@ static int run_probe(const cs__plan *plan, const cs__runner_opts *o, const cs_sw
   const cs_sim_stats *st = cs_sim_result_stats(res);
   size_t n = 0;
   const cs_request_record *recs = cs_sim_result_records(res, &n);
-  cs_slo_verdict v;
-  cs_slo_evaluate(&plan->sweep->slos[j->slo], recs, n, st->num_arrived, &v);
   *rec = (cs__probe_record){.qps = pr->qps,
                             .replicas = pr->replicas,
-                            .pass = v.pass,
-                            .value = v.value,
                             .completed = st->num_completed,
                             .arrived = st->num_arrived,
                             .events = st->num_events,
                             .end_time = st->end_time,
                             .hit_time_limit = st->hit_time_limit};
+  cs__probe_verdict(plan->sweep, j, recs, n, st->num_arrived, rec);
   cs__store_timestamp_name(probe_no, rec->timestamp_dir);
   char *tmp = NULL, *fin = NULL;
   cs__sbuf sb;
@@ -133,12 +131,14 @@ static int run_probe(const cs__plan *plan, const cs__runner_opts *o, const cs_sw
     goto out;
   snprintf(line, sizeof line,
            "capsearch: simulated in %.3f s wall: %lld events, %lld/%lld requests completed, end time %.3f s%s; "
-           "SLO value %.6g -> %s",
+           "SLO value %.6g (%s); arrivals over %.6g s, keep-up ratio %.4g (%s) -> %s",
            wall, (long long)st->num_events, (long long)st->num_completed, (long long)st->num_arrived, st->end_time,
-           st->hit_time_limit ? " (hit the time limit)" : "", v.value, v.pass ? "pass" : "fail");
+           st->hit_time_limit ? " (hit the time limit)" : "", rec->value, rec->slo_pass ? "holds" : "violated",
+           rec->window_s, rec->keepup_ratio, rec->kept_up ? "kept up" : rec->too_short ? "too short to tell" : "fell behind",
+           rec->pass ? "pass" : "fail");
   cs__store_log(pdir, line, NULL);
   if ((rc = cs__store_write_probe(pdir, rec, err))) goto out;
-  snprintf(line, sizeof line, "capsearch: committed probe.json (%s)", v.pass ? "pass" : "fail");
+  snprintf(line, sizeof line, "capsearch: committed probe.json (%s)", rec->pass ? "pass" : "fail");
   cs__store_log(pdir, line, NULL);
 out:
   free(tmp);
@@ -147,11 +147,6 @@ out:
   return rc;
 }
 
-typedef struct seen_probe {
-  double qps;
-  int replicas;
-  bool pass;
-} seen_probe;
 
 void cs__run_job(const cs__plan *plan, const cs__runner_opts *o, size_t ji, double t0, cs__job_result *res,
                  int64_t *probes_run, int64_t *probes_reused) {
@@ -159,6 +154,7 @@ void cs__run_job(const cs__plan *plan, const cs__runner_opts *o, size_t ji, doub
   const cs_sweep *s = plan->sweep;
   const cs_sweep_search *sc = &s->searches[j->search];
   *res = (cs__job_result){.status = CS_JOB_PENDING};
+  CS__VEC(cs__probe_record) seen = {0}; /* every distinct probe's record, for the conclusion */
   *probes_run = *probes_reused = 0;
   cs_err err = {0};
   char *jdir = cs__store_job_dir(o->out_dir, j->hash);
@@ -185,7 +181,6 @@ void cs__run_job(const cs__plan *plan, const cs__runner_opts *o, size_t ji, doub
   sp.nmult = sc->nmult;
   cs__search search;
   cs__search_init(&search, &sp);
-  CS__VEC(seen_probe) seen = {0};
   cs__probe pr;
   int probe_no = 0;
   bool stopped = false;
@@ -226,12 +221,10 @@ void cs__run_job(const cs__plan *plan, const cs__runner_opts *o, size_t ji, doub
         break;
       }
       pass = rec.pass;
-      seen_probe sp2 = {pr.qps, pr.replicas, pass};
-      cs__vec_push(&seen, sp2);
+      cs__vec_push(&seen, rec);
     }
     cs__search_report(&search, pass);
   }
-  free(seen.v);
   res->probes = search.nprobes;
   res->probes_run = (int)*probes_run;
   res->probes_reused = (int)*probes_reused;
@@ -243,23 +236,9 @@ void cs__run_job(const cs__plan *plan, const cs__runner_opts *o, size_t ji, doub
   }
   res->has_answer = cs__search_answer(&search, &res->answer_qps, &res->answer_replicas);
   res->status = res->has_answer ? CS_JOB_OK : CS_JOB_NO_PASS;
-  if (res->has_answer && sc->search_for == CS_SEARCH_QPS && !search.found) {
-    /* every probe passed: the answer is only a lower bound (few requests arrive as one burst
-     * at high QPS, or the iterations ran out while doubling) */
-    cs__sbuf sb;
-    cs__sbuf_init(&sb);
-    cs__sbuf_addf(&sb, "lower bound: all %d probes passed (raise --max-iterations or num_requests)", search.nprobes);
-    res->reason = cs__sbuf_detach(&sb);
-    cs__sbuf_release(&sb);
-  }
-  if (!res->has_answer) {
-    cs__sbuf sb;
-    cs__sbuf_init(&sb);
-    cs__sbuf_addf(&sb, "no probe met SLO %s (search stopped: %s)", s->slos[j->slo].name, search.stop_reason);
-    res->reason = cs__sbuf_detach(&sb);
-    cs__sbuf_release(&sb);
-  }
+  cs__job_conclude(plan, j, seen.v, seen.n, res);
 out:
+  free(seen.v);
   free(job_json);
   free(jdir);
 }

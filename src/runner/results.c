@@ -154,7 +154,7 @@ static void fnum(cs__sbuf *sb, double v) {
   "job_hash,model,trace,device,network_device,gpus_per_node,global_scheduler,tolerance_factor,top_k,"          \
   "request_queue,replica_scheduler,chunk_size,tp,pp,batch_size,slo_name,search_for,num_replicas,start_qps,"    \
   "num_requests,num_gpus,price_per_gpu_hour,cost_per_hour,answer_qps,answer_replicas,qps_per_dollar,probes,"   \
-  "status,reason,length_limit,overlong_rows,overlong_policy\n"
+  "status,reason,length_limit,overlong_rows,overlong_policy,answer_kind,sustained_qps\n"
 
 char *cs__results_csv(const cs__plan *plan, const cs__job_result *res) {
   const cs_sweep *s = plan->sweep;
@@ -215,6 +215,8 @@ char *cs__results_csv(const cs__plan *plan, const cs__job_result *res) {
       cs__sbuf_addf(&sb, ",%lld,%zu,%s", (long long)v->limit, v->st.overlong, cs_overlong_name(s->traces[j->trace].overlong));
     else
       cs__sbuf_adds(&sb, ",,,");
+    cs__sbuf_addf(&sb, ",%s,", r->has_answer && r->answer_kind ? r->answer_kind : "");
+    if (r->has_answer && isfinite(r->sustained_qps)) fnum(&sb, r->sustained_qps);
     cs__sbuf_addc(&sb, '\n');
   }
   char *detached = cs__sbuf_detach(&sb);

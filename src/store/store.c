@@ -144,6 +144,13 @@ int cs__store_write_probe(const char *probe_dir, const cs__probe_record *r, cs_e
   cs__jw_knum(&w, "end_time", r->end_time);
   cs__jw_kbool(&w, "hit_time_limit", r->hit_time_limit);
   cs__jw_kstr(&w, "timestamp_dir", r->timestamp_dir);
+  cs__jw_kbool(&w, "slo_pass", r->slo_pass);
+  cs__jw_kbool(&w, "kept_up", r->kept_up);
+  cs__jw_kbool(&w, "too_short", r->too_short);
+  cs__jw_knum(&w, "keepup_ratio", r->keepup_ratio);
+  cs__jw_knum(&w, "window_s", r->window_s);
+  cs__jw_knum(&w, "sustained_qps", r->sustained_qps);
+  cs__jw_knum(&w, "median_e2e", r->median_e2e);
   cs__jw_obj_end(&w);
   cs__sbuf_addc(&sb, '\n');
   char *p = cs__path_join(probe_dir, "probe.json");
@@ -204,6 +211,17 @@ int cs__store_read_probe(const char *probe_dir, cs__probe_record *rec, cs_err *e
   rec->events = (int64_t)events;
   rec->hit_time_limit = hit;
   snprintf(rec->timestamp_dir, sizeof rec->timestamp_dir, "%s", ts);
+  rec->slo_pass = pass;
+  rec->kept_up = true;
+  rec->keepup_ratio = rec->window_s = rec->median_e2e = rec->sustained_qps = NAN;
+  const cs__ynode *n;
+  if ((n = cs__ymap_get(d.root, "slo_pass")) && cs__y_bool(&d, n, "slo_pass", &rec->slo_pass, NULL)) rec->slo_pass = pass;
+  if ((n = cs__ymap_get(d.root, "kept_up")) && cs__y_bool(&d, n, "kept_up", &rec->kept_up, NULL)) rec->kept_up = true;
+  if ((n = cs__ymap_get(d.root, "too_short")) && cs__y_bool(&d, n, "too_short", &rec->too_short, NULL)) rec->too_short = false;
+  if (cs__ymap_get(d.root, "keepup_ratio")) get_num(&d, "keepup_ratio", &rec->keepup_ratio, NULL);
+  if (cs__ymap_get(d.root, "window_s")) get_num(&d, "window_s", &rec->window_s, NULL);
+  if (cs__ymap_get(d.root, "sustained_qps")) get_num(&d, "sustained_qps", &rec->sustained_qps, NULL);
+  if (cs__ymap_get(d.root, "median_e2e")) get_num(&d, "median_e2e", &rec->median_e2e, NULL);
 out:
   cs__ydoc_free(&d);
   free(p);

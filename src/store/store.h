@@ -50,6 +50,15 @@ typedef struct cs__probe_record {
   double end_time;       /* simulated seconds */
   bool hit_time_limit;
   char timestamp_dir[32];
+  /* the verdict's parts (docs/sweep.md "Verdict"); a probe.json without them (older writers)
+   * reads as slo_pass = pass, kept_up = true, the rest NAN / false */
+  bool slo_pass;         /* the SLO alone held */
+  bool kept_up;          /* completions kept pace with arrivals (or not checked: verdict vidur) */
+  bool too_short;        /* not kept up and the arrival window too short to tell */
+  double keepup_ratio;   /* completions / arrivals over the second half of the arrival window */
+  double window_s;       /* arrival span */
+  double sustained_qps;  /* completions per second over the second half of the arrival window */
+  double median_e2e;
 } cs__probe_record;
 
 /* 0 and the record when probe.json exists; CS_ENOENT when it does not; CS_EFORMAT when it was
