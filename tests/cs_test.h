@@ -22,6 +22,11 @@ typedef struct cs_test_case {
 
 /* Runs one suite; returns 0 when every test passed, 1 otherwise (never a raw count). */
 int cs_test_run(const char *suite, const cs_test_case *cases);
+/* Exit status of a test that did not run (ctest's SKIP_RETURN_CODE, tests/CMakeLists.txt). */
+#define CS_TEST_SKIP 77
+/* A case that cannot run here (no shared data, a policy not built in) says why and returns;
+ * when every case of the suite skipped, cs_test_run exits CS_TEST_SKIP. */
+void cs_test_skip(const char *why);
 
 /* $CS_SHARED_DATA/<rel> when that exists, else NULL (tests then skip with a message). */
 const char *cs_test_shared(const char *rel, char *buf, size_t size);

@@ -4,7 +4,7 @@
 #   BIN (the capsearch binary, $1), SRC (the checkout), DATA (../shared/data),
 #   T (a scratch directory removed at exit; a test that sets its own EXIT trap removes it too),
 #   $T/chat.csv (the shipped chat trace), fails / fail / ok (result counting),
-# and skips the test (exit 0) when the shipped trace is absent.
+# and skips the test (exit 77, ctest's SKIP_RETURN_CODE) when the shipped trace is absent.
 BIN=${1:?usage: $0 CAPSEARCH}
 SRC=${CS_SOURCE_DIR:-$(cd "$(dirname "$0")/.." && pwd)}
 DATA=${CS_SHARED_DATA:-$SRC/../shared/data}
@@ -19,11 +19,11 @@ ok() { echo "ok: $*"; }
 cs_require_mpi() {
   if ! "$BIN" --version 2> /dev/null | grep -q '(mpi)'; then
     echo "SKIP: $BIN was built without MPI (cmake -DCS_MPI=ON; scripts/test-mpi.sh)"
-    exit 0
+    exit 77
   fi
   if ! command -v mpirun > /dev/null; then
     echo "SKIP: mpirun not found (Debian: openmpi-bin libopenmpi-dev; scripts/test-mpi.sh)"
-    exit 0
+    exit 77
   fi
   MPIRUN=(mpirun)
   if mpirun --version 2>&1 | grep -q 'Open MPI'; then
@@ -36,7 +36,7 @@ cs_require_mpi() {
 
 if [ ! -f "$SRC/traces/chat_small.csv" ]; then
   echo "SKIP: $SRC/traces/chat_small.csv not present"
-  exit 0
+  exit 77
 fi
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT

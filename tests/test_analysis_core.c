@@ -329,6 +329,20 @@ static void test_csv_reader_handles_quotes_crlf_and_short_rows(void) {
   CS_ASSERT_STR_EQ(cs__csv_str(&c, 1, 2), "");
   CS_ASSERT_TRUE(isnan(cs__csv_num(&c, 1, 2)));
   cs__csv_release(&c);
+  /* a quoted newline stays in its field, blank lines are no rows, spaces are kept */
+  text = strdup("\xEF\xBB\xBFname,v\n\n\"two\nlines\", 7 \n\r\nlast,8\n");
+  CS_ASSERT_OK(cs__csv_parse("t.csv", text, &c, &err), &err);
+  CS_ASSERT_INT_EQ(cs__csv_col(&c, "name"), 0);
+  CS_ASSERT_INT_EQ(c.nrows, 2);
+  CS_ASSERT_INT_EQ(c.bad_rows, 0);
+  CS_ASSERT_STR_EQ(cs__csv_str(&c, 0, 0), "two\nlines");
+  CS_ASSERT_STR_EQ(cs__csv_str(&c, 0, 1), " 7 ");
+  CS_ASSERT_TRUE(cs__csv_num(&c, 0, 1) == 7);
+  CS_ASSERT_STR_EQ(cs__csv_str(&c, 1, 0), "last");
+  cs__csv_release(&c);
+  text = strdup("\n\n");
+  CS_ASSERT_INT_EQ(cs__csv_parse("t.csv", text, &c, &err), CS_EPARSE);
+  CS_ASSERT_STR_CONTAINS(err.msg, "empty file");
 }
 
 static void test_missing_directory_is_an_error_naming_it(void) {
@@ -342,7 +356,41 @@ static void test_missing_directory_is_an_error_naming_it(void) {
   CS_ASSERT_STR_CONTAINS(err.msg, "no results.csv and no runs/");
 }
 
+/* deploy.c's vLLM mapping per replica scheduler and model source */
+static void test_vllm_command_maps_each_scheduler(void) {
+  cs__job j;
+  memset(&j, 0, sizeof j);
+  char *f[CS__JF_COUNT];
+  for (int k = 0; k < CS__JF_COUNT; k++) f[k] = "";
+  memcpy(j.f, f, sizeof f);
+  j.f[CS__JF_MODEL] = "Llama-2-70b-hf";
+  j.f[CS__JF_RSCHED] = "sarathi";
+  j.tp = 4, j.pp = 2, j.batch_size = 32, j.chunk_size = 1024;
+  j.dep.prefix_caching = 0;
+  j.dep.max_seq_len = 16384;
+  snprintf(j.dep.model_id, sizeof j.dep.model_id, "meta-llama/Llama-2-70b-hf");
+  cs__sbuf sb;
+  cs__sbuf_init(&sb);
+  cs__an_vllm_command(&j, &sb);
+  CS_ASSERT_STR_EQ(sb.buf, "vllm serve meta-llama/Llama-2-70b-hf --tensor-parallel-size 4 --pipeline-parallel-size 2 "
+                           "--max-num-seqs 32 --enable-chunked-prefill --max-num-batched-tokens 1024 "
+                           "--no-enable-prefix-caching --gpu-memory-utilization 0.9 --max-model-len 16384 "
+                           "--kv-cache-dtype auto");
+  /* Vidur's vllm: whole prompts up to max_tokens_in_batch, no chunking; a local config's directory */
+  j.f[CS__JF_RSCHED] = "vllm";
+  j.dep.max_tokens_in_batch = 4096;
+  j.dep.prefix_caching = -1;
+  snprintf(j.dep.model_config, sizeof j.dep.model_config, "/models/my model/config.json");
+  cs__sbuf_reset(&sb);
+  cs__an_vllm_command(&j, &sb);
+  CS_ASSERT_STR_EQ(sb.buf, "vllm serve '/models/my model' --tensor-parallel-size 4 --pipeline-parallel-size 2 "
+                           "--max-num-seqs 32 --no-enable-chunked-prefill --max-num-batched-tokens 4096 "
+                           "--gpu-memory-utilization 0.9 --max-model-len 16384 --kv-cache-dtype auto");
+  cs__sbuf_release(&sb);
+}
+
 static const cs_test_case cases[] = {
+    {"test_vllm_command_maps_each_scheduler", test_vllm_command_maps_each_scheduler},
     {"test_best_csv_has_known_qps_per_dollar_costs_and_ranks", test_best_csv_has_known_qps_per_dollar_costs_and_ranks},
     {"test_pareto_csv_keeps_only_non_dominated_configurations", test_pareto_csv_keeps_only_non_dominated_configurations},
     {"test_stats_sla_and_summary_report_run_level_numbers", test_stats_sla_and_summary_report_run_level_numbers},

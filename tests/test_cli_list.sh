@@ -24,6 +24,12 @@ check "devices lists h100 dense bf16 and fp8" grep -qE "^h100 +hopper +80\.00 +9
 check "at least 13 devices" test "$(($(wc -l <"$T/out") - 1))" -ge 13
 run devices --json
 check "devices --json has price sources" grep -q '"price_source": ' "$T/out"
+python3 - "$T/out" > "$T/a100" << 'PY'
+import json, sys
+d = {x["name"]: x for x in json.load(open(sys.argv[1]))}
+print(d["a100"]["tflops_fp8"], d["h100"]["tflops_fp8"], d["a100"]["tflops_bf16"])
+PY
+check "devices --json: absent fp8 rating is null, present ones numbers" grep -qx "None 1978.9 312.0\|None 1978.9 312" "$T/a100"
 run networks
 check "networks lists a40_pairwise_nvlink with 8 per node" grep -qE "^a40_pairwise_nvlink +a40 +8 " "$T/out"
 run networks --json

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# capsearch plan: the breakdown for Llama-3-70B on 4 H100s, Vidur-mode block counts, the HF
+# capsearch plan: vLLM 0.19's breakdown for Llama-3-70B on 4 H100s, Vidur-mode block counts, the HF
 # config.json path (Mistral-Small KV bytes/token), --all-devices, JSON/CSV, and every bad input
 # with its message and exit code 2.
 set -u
@@ -16,15 +16,16 @@ run() { "$CAPSEARCH" plan --config-dir "$SRC/configs" "$@" >"$T/out" 2>"$T/err";
 
 run --model meta-llama/Meta-Llama-3-70B --device h100 --tp 4
 check "70B on 4 H100 exits 0" test $rc -eq 0
-check "prints the weights row" grep -qE "^  weights +32\.85$" "$T/out"
-check "prints the activation row" grep -qE "^  activation +1\.20$" "$T/out"
-check "prints the non-torch row" grep -qE "^  non-torch +0\.60$" "$T/out"
-check "prints the KV row" grep -qE "^  KV cache +37\.35$" "$T/out"
+check "prints the usable row (79.19 GiB torch-visible x 0.9)" grep -qE "^  usable memory +71\.27$" "$T/out"
+check "prints the weights row" grep -qE "^  weights +32\.86$" "$T/out"
+check "prints the activation row" grep -qE "^  activation +2\.09$" "$T/out"
+check "prints the non-torch row" grep -qE "^  non-torch +2\.13$" "$T/out"
+check "prints the KV row" grep -qE "^  KV cache +34\.20$" "$T/out"
 check "says it fits" grep -qE "^fits +yes$" "$T/out"
 check "KV bytes per token, whole model and per GPU" grep -q "327,680 (whole model), 81,920 per GPU" "$T/out"
 check "min GPUs is 2" grep -qE "^min GPUs +2 " "$T/out"
 check "valid TP sizes" grep -qE "^valid TP sizes +1 2 4 8 16 32 64$" "$T/out"
-check "max concurrency at max length" grep -qE "^max concurrent requests +59 per replica at 8,192 tokens" "$T/out"
+check "max concurrency at max length" grep -qE "^max concurrent requests +54 per replica at 8,192 tokens" "$T/out"
 
 run --model Meta-Llama-3-8B --device h100 --engine vidur --max-model-len 4096 --json
 check "vidur engine: 30,208 blocks for Llama-3-8B TP1" grep -q '"kv_blocks": 30208,' "$T/out"
@@ -47,10 +48,25 @@ check "a plan that does not fit still exits 0" test $rc -eq 0
 
 run --model llama3-70b --all-devices
 check "--all-devices exits 0" test $rc -eq 0
-check "--all-devices lists every device" test "$(grep -cE '^(a100|a100_40g|h100|h100_pcie|h200|b200|l40s|l40|l4|a10g|a40|v100|mi300x) ' "$T/out")" -eq 13
-check "--all-devices: H100 needs TP 2" grep -qE "^h100 +80\.00 +2 +2 " "$T/out"
+ndev=$("$CAPSEARCH" list devices --config-dir "$SRC/configs" --json | grep -o '"name":' | wc -l)
+check "--all-devices lists every device" test "$(grep -cE '^[a-z0-9_]+ +[0-9]+\.[0-9]+ ' "$T/out")" -eq "$ndev"
+check "--all-devices lists the RTX 3090" grep -qE '^rtx3090 +23\.58 ' "$T/out"
+check "--all-devices: H100 needs TP 2" grep -qE "^h100 +79\.19 +2 +2 " "$T/out"
 run --model llama3-70b --all-devices --json
 check "--all-devices --json is an array" grep -q '^\[' "$T/out"
+
+run --model Llama-3.1-8B --device rtx3090 --gpu-memory-utilization 0.90 --max-model-len 20000 \
+  --max-num-batched-tokens 20000 --json
+check "RTX 3090, Llama-3.1-8B at 20k: fits" grep -q '"fits": true' "$T/out"
+check "RTX 3090: profiled at 20000 batched tokens" grep -q '"max_num_batched_tokens": 20000,' "$T/out"
+check "RTX 3090: about 31k KV tokens" grep -qE '"kv_tokens": 3[0-2][0-9]{3},' "$T/out"
+run --model Llama-3.1-8B --device h100 --quantization fp8 --dtype bfloat16 --json
+check "--quantization fp8 is accepted" grep -q '"quantization": "fp8",' "$T/out"
+run --model-config "$SRC/tests/data/catalog/qwen2.5-7b-instruct-yarn/config.json" --device h100 --json
+check "YaRN x4 raises the max length to 131072" grep -q '"max_context": 131072,' "$T/out"
+run --model-config "$SRC/tests/data/catalog/llama-3.1-8b-w4a16/config.json" --device h100 --json
+check "w4a16 checkpoint: compressed-tensors" grep -q '"quantization": "compressed-tensors",' "$T/out"
+check "w4a16 checkpoint: 5.34 GiB of weights" grep -qE '"weights_gib": 5\.34[0-9]*,' "$T/out"
 
 # bad input: message and exit code 2
 bad() { # bad NAME PATTERN ARGS...
@@ -76,6 +92,14 @@ bad "bad kv dtype" "unknown dtype 'fp9'" --model llama3-8b --device h100 --kv-ca
 bad "no model" "give exactly one of --model or --model-config" --device h100
 bad "unknown option" "unknown option '--tpp' (did you mean '--tp'?)" --model llama3-8b --device h100 --tpp 2
 bad "vidur engine on MoE" "use the vllm engine" --model Mixtral-8x7B --device h100 --engine vidur
+bad "AWQ group size refuses TP 4" "not a multiple of the awq group size 128" \
+  --model-config "$SRC/tests/data/catalog/qwen2.5-72b-awq-29568/config.json" --device h100 --tp 4
+bad "--dtype is vLLM's (no fp8)" "dtype: unknown dtype 'fp8'" --model llama3-8b --device h100 --dtype fp8
+bad "unknown --quantization" "quantization: unknown method 'fp7'" --model llama3-8b --device h100 --quantization fp7
+bad "--quantization against the checkpoint's" "does not match the checkpoint" \
+  --model-config "$SRC/tests/data/catalog/qwen2.5-72b-awq-29568/config.json" --device h200 --quantization fp8
+bad "zero batched tokens" "max-num-batched-tokens: expected a positive integer" --model llama3-8b --device h100 \
+  --max-num-batched-tokens 0
 
 "$CAPSEARCH" plan --help >"$T/out" 2>&1; rc=$?
 check "--help exits 0 and documents --kv-cache-dtype" test $rc -eq 0 -a -n "$(grep -- --kv-cache-dtype "$T/out")"

@@ -7,15 +7,15 @@
 #   - profile predictor on Vidur's exported prediction tables: within 2%;
 #   - profile predictor built from the raw profiling CSVs (interpolated, no random forest): 10%;
 #   - calibrated roofline (no profile data at all): reported, with a loose 25% bound.
-# Skips (exit 0) when the shared data is absent.
+# Skips (exit 77: ctest reports it as skipped) when the shared data is absent.
 set -u
 CAPSEARCH=${1:?usage: test_predictor_vidur_parity.sh CAPSEARCH}
 SRC=${CS_SOURCE_DIR:-$(cd "$(dirname "$0")/.." && pwd)}
 DATA=${CS_SHARED_DATA:-$SRC/../shared/data}
 RUN=$DATA/vidur-runs/llama2-70b-tp2-a100
 if [ ! -f "$RUN/sarathi_qps1/workload.csv" ] || [ ! -d "$DATA/profiling" ]; then
-  echo "skip: no shared Vidur data at $DATA"
-  exit 0
+  echo "SKIP: no shared Vidur data at $DATA"
+  exit 77
 fi
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT

@@ -54,13 +54,13 @@ static void test_sarathi_run_matches_vidur_request_by_request(void) {
   if (!cs_test_shared(RUN "/sarathi_qps1/workload.csv", wl, sizeof wl) ||
       !cs_test_shared(RUN "/sarathi_qps1/request_metrics.csv", vm, sizeof vm) ||
       !cs_test_shared(RUN "/predictions", preds, sizeof preds)) {
-    fprintf(stderr, "skip: shared Vidur run not available\n");
+    cs_test_skip("shared Vidur run not available");
     return;
   }
   const cs_policy_info *info;
   const cs_predictor_ops *pops;
   if (cs_replica_sched_info("sarathi", &info, NULL) || cs_predictor_find("profile", &pops, NULL)) {
-    fprintf(stderr, "skip: sarathi or the profile predictor is not built in\n");
+    cs_test_skip("sarathi or the profile predictor is not built in");
     return;
   }
   cs_err err = {0};

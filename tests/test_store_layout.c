@@ -119,8 +119,11 @@ static void test_tmp_leftovers_are_removed_only_when_no_other_process_holds_the_
   cs_test_tmpdir(a, sizeof a);
   snprintf(p, sizeof p, "%s/results.csv.tmp-AbC123", a);
   cs_test_write(p, "partial");
+  cs__store_lock_t lk;
+  CS_ASSERT_OK(cs__store_lock(a, CS_STORE_LOCK_SHARED, false, &lk, &err), &err);
   CS_ASSERT_OK(cs__store_open(a, "{}\n", false, &err), &err);
   CS_ASSERT_TRUE(!cs__path_exists(p));
+  cs__store_unlock(&lk);
   /* another live process (a shared lock on .lock): its in-flight temporary file stays */
   cs_test_tmpdir(b, sizeof b);
   snprintf(p, sizeof p, "%s/.lock", b);
@@ -128,8 +131,10 @@ static void test_tmp_leftovers_are_removed_only_when_no_other_process_holds_the_
   CS_ASSERT_TRUE(fd >= 0 && flock(fd, LOCK_SH) == 0);
   snprintf(p, sizeof p, "%s/config.json.tmp-XyZ789", b);
   cs_test_write(p, "in flight");
+  CS_ASSERT_OK(cs__store_lock(b, CS_STORE_LOCK_SHARED, false, &lk, &err), &err);
   CS_ASSERT_OK(cs__store_open(b, "{}\n", false, &err), &err);
   CS_ASSERT_TRUE(cs__path_exists(p));
+  cs__store_unlock(&lk);
   close(fd);
 }
 

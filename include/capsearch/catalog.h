@@ -16,6 +16,25 @@
 
 typedef enum cs_attn_kind { CS_ATTN_MHA, CS_ATTN_GQA, CS_ATTN_MQA, CS_ATTN_MLA } cs_attn_kind;
 
+/* How a checkpoint stores its weights (HF quantization_config, or a catalog `quantization:`),
+ * as vLLM loads them: only the decoder's linear layers are quantized; embeddings, lm_head,
+ * norms, MoE routers and the modules in `ignore` stay at the 16-bit dtype. */
+typedef struct cs_quant {
+  const char *method;        /* quant_method: "fp8", "compressed-tensors", "awq", "gptq", "mxfp4",
+                                "bitsandbytes", ...; NULL = unquantized */
+  int bits;                  /* bits per quantized weight */
+  int group_size;            /* > 0: one scale per group_size inputs; 0: one per output channel;
+                                -1: one per tensor */
+  int block;                 /* > 0: block-wise scales over block x block tiles (fp8 128x128) */
+  double scale_bytes;        /* bytes per scale (2 for fp16/bf16 scales, 4 for fp32, 1 for e8m0) */
+  bool zero_points;          /* asymmetric: a packed zero point per group (AWQ, GPTQ sym=false) */
+  bool g_idx;                /* GPTQ act-order: one int32 group index per input row */
+  bool experts_only;         /* only the MoE experts are quantized (gpt-oss mxfp4) */
+  const char *const *ignore; /* NULL-terminated module names / "re:" patterns kept at 16 bits */
+  const unsigned char *keep16; /* per layer, bit k: linear kind k (q k v o gate up down experts)
+                                  matched `ignore` and stays 16-bit; NULL when none did */
+} cs_quant;
+
 typedef struct cs_model {
   const char *name;          /* canonical id, the Hugging Face id: "meta-llama/Meta-Llama-3-70B" */
   const char *short_name;    /* "Meta-Llama-3-70B" (what sweep files use as models[].name) */
@@ -52,6 +71,15 @@ typedef struct cs_model {
   int qk_rope_head_dim;
   int qk_nope_head_dim;
   int v_head_dim;
+  int shared_expert_hidden;  /* Qwen2-MoE shared_expert_intermediate_size (one gated shared expert) */
+  /* Module layout details vLLM allocates (derived from the architecture unless given) */
+  bool qkv_bias;             /* q/k/v projections carry a bias (Qwen2, Phi) */
+  bool o_bias;               /* output projection, MLP and lm_head carry biases (Phi-2) */
+  bool qk_norm;              /* per-head RMSNorm on q and k (Qwen3, Gemma-3) */
+  int rotary_dim;            /* rotated dims per head (partial_rotary_factor x head_dim), 0 = head_dim */
+  int sliding_window;        /* tokens, 0 when no layer uses a sliding window */
+  int num_sliding_layers;    /* layers that attend over the sliding window only (the rest are full) */
+  cs_quant quant;            /* checkpoint quantization (method NULL when none) */
   int64_t num_params;        /* total parameters (computed from the architecture if not given) */
   const char *source;        /* provenance: "configs/models.yaml:12" or the config.json path */
 } cs_model;
@@ -63,6 +91,8 @@ typedef struct cs_device {
   const char *arch;          /* "ampere", "hopper", "blackwell", "ada", "volta", "cdna3" */
   double memory_gb;          /* marketed capacity, decimal GB as printed on the datasheet */
   double memory_gib;         /* usable capacity in GiB used by planners (Vidur uses the GB figure as GiB) */
+  double torch_gib;          /* total memory as torch/vLLM see it (cudaMemGetInfo total), GiB: what
+                                gpu_memory_utilization multiplies; 0 = unknown (memory_gib is used) */
   double tflops_bf16;        /* dense tensor TFLOPS, bf16/fp16; never the sparse figure */
   double tflops_fp8;         /* dense; 0 when the device has no fp8 tensor cores */
   double tflops_int8;        /* dense TOPS; 0 when not listed */

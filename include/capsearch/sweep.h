@@ -101,6 +101,18 @@ typedef struct cs_sweep_price {
   double per_gpu_hour;
 } cs_sweep_price;
 
+/* capsearch extension `disaggregation` (docs/disaggregation.md): a prefill pool shape, a decode
+ * pool shape and the xPyD replica ratios to try; each ratio becomes a job beside the aggregated
+ * ones. */
+typedef struct cs_sweep_disagg {
+  const char *name;
+  int prefill_tp, prefill_pp, decode_tp, decode_pp;
+  int nratios;
+  int *ratio_prefill, *ratio_decode; /* x prefill : y decode replicas */
+  int placement;                     /* cs_kv_placement: 0 auto, 1 same node, 2 across nodes */
+  int line;
+} cs_sweep_disagg;
+
 typedef struct cs_sweep {
   const char *file;         /* the sweep file as given */
   const char *dir;          /* its directory (relative trace paths resolve against it) */
@@ -127,6 +139,8 @@ typedef struct cs_sweep {
   bool verdict_vidur;       /* `verdict: vidur`: Vidur's SLO judgement exactly (survivors only,
                                no keep-up check); default `capsearch` (docs/sweep.md "Verdict") */
   bool vidur_restart_quirk; /* Vidur's restart rule in every simulation (docs/simulator.md) */
+  size_t ndisagg;           /* extension: disaggregated prefill/decode shapes */
+  cs_sweep_disagg *disagg;
   void *mem;                /* internal arena */
 } cs_sweep;
 
@@ -161,7 +175,11 @@ typedef struct cs_sweep_job {
   size_t index;             /* position in expansion order */
   size_t search, model, cluster, trace, gsched, queue, rsched, slo; /* indices into the sweep */
   int tp, pp, batch_size;   /* batch_size as in the sweep; the cap is batch_size * pp */
-  int num_replicas;         /* search.num_replicas */
+  int num_replicas;         /* search.num_replicas; a disaggregated job: prefill + decode replicas */
+  /* Disaggregated jobs (after every aggregated one): tp/pp above are the prefill pool's */
+  bool disagg;
+  size_t shape;             /* index into sweep.disagg */
+  int prefill_replicas, decode_replicas, decode_tp, decode_pp;
   char *key;                /* Vidur's job key (§7.4) */
   char hash[9];             /* sha1(key)[:8] */
   cs_job_status status;     /* PENDING, or INFEASIBLE with reason after feasibility checks */

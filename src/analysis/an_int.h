@@ -121,6 +121,8 @@ typedef struct cs__job {
   double rec_answer_qps, rec_answer_replicas;
   double rec_price;          /* price_per_gpu_hour recorded, NAN when none */
   bool in_results, have_job_json, have_run_dir;
+  char *deployment;          /* results.csv "deployment" (sweeps with disaggregation), NULL when absent */
+  int pool_gpus;             /* a disaggregated job's GPUs (both pools); 0 = replicas x tp x pp */
   CS__VEC(cs__probe) probes; /* sorted by probe order (timestamp_dir, then name) */
   /* derived */
   bool answered;             /* a passing answer exists */
@@ -138,6 +140,12 @@ typedef struct cs__job {
   int group;                 /* index of its (model, trace, SLO) group */
   const char *bottleneck;    /* static text, best configurations only */
   const char *saturation;    /* STABLE / BACKLOGGED / OVERLOADED at the answer's run */
+  struct {                   /* what deploy.c needs from job.json ("" / -1 / 0 when unknown) */
+    char model_id[256];      /* model_identifier: the HF id */
+    char model_config[1024]; /* a local config.json the sweep used */
+    double max_seq_len, max_tokens_in_batch;
+    int prefix_caching;      /* 1, 0, or -1 unknown */
+  } dep;
 } cs__job;
 
 typedef struct cs__group {
@@ -178,6 +186,13 @@ void cs__an_missing(cs_analysis *a, const char *fmt, ...)
 int cs__an_scan(cs_analysis *a, cs_err *err);
 /* markdown.c: OUT/analysis/summary.md */
 int cs__an_write_markdown(const cs_analysis *a, const char *dir, cs_err *err);
+/* disagg.c: analysis/disaggregation.csv and the summary's side-by-side lines (sweeps with a
+ * disaggregation section only) */
+int cs__an_write_disagg(const cs_analysis *a, const char *dir, cs_err *err);
+void cs__an_disagg_summary(const cs_analysis *a, size_t group, cs__sbuf *sb);
+/* deploy.c: OUT/analysis/deploy.{md,json}, and one best configuration's `vllm serve` line */
+int cs__an_write_deploy(const cs_analysis *a, const char *dir, cs_err *err);
+void cs__an_vllm_command(const cs__job *j, cs__sbuf *sb);
 /* derive.c */
 void cs__an_derive(cs_analysis *a);
 /* Marks the Pareto-optimal points (maximise x, minimise y; ties keep both); returns count. */

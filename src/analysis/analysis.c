@@ -81,6 +81,7 @@ void cs_analysis_free(cs_analysis *a) {
     free(j->status);
     free(j->reason);
     free(j->answer_kind);
+    free(j->deployment);
     for (size_t p = 0; p < j->probes.n; p++) {
       free(j->probes.v[p].name);
       free(j->probes.v[p].timestamp_dir);
@@ -151,6 +152,7 @@ char *cs_analysis_summary_text(const cs_analysis *a) {
     const cs__group *G = &a->groups.v[g];
     cs__sbuf_addf(&sb, "\n%s / %s / SLO %s:\n", G->model[0] ? G->model : "?", G->trace[0] ? G->trace : "?",
                   G->slo[0] ? G->slo : "?");
+    cs__an_disagg_summary(a, g, &sb);
     if (G->best < 0) {
       cs__sbuf_addf(&sb, "  no configuration met the SLO (%zu job(s))\n", G->jobs.n);
       nearest_misses(&sb, a, G);
@@ -171,7 +173,9 @@ char *cs_analysis_summary_text(const cs_analysis *a) {
     if (isfinite(j->usd_per_mtok)) cs__sbuf_addf(&sb, ", $%.3g per M tokens", j->usd_per_mtok);
     cs__sbuf_addc(&sb, '\n');
     cs__sbuf_addf(&sb, "        %.4g QPS at %.0f%% utilisation: %d replica(s), %d GPUs, $%.2f/h, $%.0f/month\n",
-                  j->target_qps, a->util * 100, j->replicas_for_target, j->replicas_for_target * (j->tp > 0 ? j->tp : 1) * j->pp,
+                  j->target_qps, a->util * 100, j->replicas_for_target,
+                  j->pool_gpus > 0 ? j->replicas_for_target / j->answer_replicas * j->num_gpus
+                                   : j->replicas_for_target * (j->tp > 0 ? j->tp : 1) * j->pp,
                   j->cost_for_target, j->cost_for_target * 730.0);
     const cs__probe *p = cs__an_answer_probe(j);
     if (p) {
@@ -185,6 +189,9 @@ char *cs_analysis_summary_text(const cs_analysis *a) {
     }
     cs__sbuf_addf(&sb, "        bottleneck: %s%s%s\n", j->bottleneck ? j->bottleneck : "n/a",
                   j->saturation && *j->saturation ? "; load " : "", j->saturation ? j->saturation : "");
+    cs__sbuf_adds(&sb, "        deploy: ");
+    cs__an_vllm_command(j, &sb);
+    cs__sbuf_addf(&sb, "  (x %d replica(s); analysis/deploy.md)\n", j->replicas_for_target);
   }
   if (a->missing.n) {
     if (pending || !a->have_results)

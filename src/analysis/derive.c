@@ -139,7 +139,7 @@ static void costs(cs_analysis *a, cs__job *j) {
   j->replicas_for_target = 0;
   if (!j->answered) return;
   int tp = j->tp > 0 ? j->tp : 1;
-  j->num_gpus = j->answer_replicas * tp * j->pp;
+  j->num_gpus = j->pool_gpus > 0 ? j->pool_gpus : j->answer_replicas * tp * j->pp;
   j->cost_per_hour = j->num_gpus * j->price;
   j->qps_per_dollar = j->answer_qps / j->cost_per_hour;
   j->usd_per_request = j->cost_per_hour / (j->answer_qps * 3600.0);
@@ -157,6 +157,12 @@ static void costs(cs_analysis *a, cs__job *j) {
   j->replicas_for_target = (int)ceil(j->target_qps / (per_replica * a->util) - 1e-9);
   if (j->replicas_for_target < 1) j->replicas_for_target = 1;
   j->cost_for_target = j->replicas_for_target * tp * j->pp * j->price;
+  if (j->pool_gpus > 0) { /* disaggregated: scale whole xPyD units (both pools together) */
+    int units = (int)ceil(j->target_qps / (j->answer_qps * a->util) - 1e-9);
+    if (units < 1) units = 1;
+    j->replicas_for_target = units * j->answer_replicas;
+    j->cost_for_target = (double)units * j->num_gpus * j->price;
+  }
 }
 
 /* BLIS-style saturation label of the answer's run: did the replicas keep up with arrivals? */
@@ -294,6 +300,11 @@ cs__pareto_pt *cs__an_pareto_points(const cs_analysis *a, const char *model, con
 
 void cs__an_config_label(const cs__job *j, char *buf, size_t size) {
   const char *chunk = j->f[CS__JF_CHUNK];
+  if (j->pool_gpus > 0 && j->deployment) { /* disaggregated: the shape and xPyD say it all */
+    snprintf(buf, size, "%s %s %s%s%s bs%s %s", j->f[CS__JF_DEVICE], j->deployment, j->f[CS__JF_RSCHED],
+             chunk[0] ? "/cs" : "", chunk, j->f[CS__JF_BS], j->f[CS__JF_GSCHED]);
+    return;
+  }
   snprintf(buf, size, "%s tp%s pp%s r%d %s%s%s bs%s %s", j->f[CS__JF_DEVICE], j->f[CS__JF_TP], j->f[CS__JF_PP],
            j->answered ? j->answer_replicas : j->replicas, j->f[CS__JF_RSCHED], chunk[0] ? "/cs" : "", chunk,
            j->f[CS__JF_BS], j->f[CS__JF_GSCHED]);

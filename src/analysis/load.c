@@ -93,6 +93,7 @@ static cs__job *add_job(cs_analysis *a, const char *hash) {
   j.rec_price = NAN;
   j.answer_probe = -1;
   j.slo_quantile = NAN;
+  j.dep.prefix_caching = -1;
   cs__vec_push(&a->jobs, j);
   return &a->jobs.v[a->jobs.n - 1];
 }
@@ -135,6 +136,10 @@ static void read_results(cs_analysis *a) {
   int c_aq = cs__csv_col(&csv, "answer_qps"), c_ar = cs__csv_col(&csv, "answer_replicas");
   int c_price = cs__csv_col(&csv, "price_per_gpu_hour");
   int c_kind = cs__csv_col(&csv, "answer_kind"), c_sus = cs__csv_col(&csv, "sustained_qps");
+  int c_dep = cs__csv_col(&csv, "deployment"), c_pool[6];
+  static const char *const pool_cols[6] = {"prefill_replicas", "prefill_tp", "prefill_pp",
+                                           "decode_replicas",  "decode_tp",  "decode_pp"};
+  for (int k = 0; k < 6; k++) c_pool[k] = cs__csv_col(&csv, pool_cols[k]);
   for (size_t r = 0; r < csv.nrows; r++) {
     const char *h = cs__csv_str(&csv, r, hc);
     if (csv.bad[r]) continue; /* counted in the warning above */
@@ -157,9 +162,32 @@ static void read_results(cs_analysis *a) {
     free(j->answer_kind);
     j->answer_kind = cs__xstrdup(cs__csv_str(&csv, r, c_kind));
     j->rec_sustained_qps = cs__csv_num(&csv, r, c_sus);
+    if (c_dep >= 0) {
+      free(j->deployment);
+      j->deployment = cs__xstrdup(cs__csv_str(&csv, r, c_dep));
+      double v[6];
+      for (int k = 0; k < 6; k++) v[k] = cs__csv_num(&csv, r, c_pool[k]);
+      bool ok = strcmp(j->deployment, "aggregated") != 0;
+      for (int k = 0; k < 6; k++) ok = ok && v[k] >= 1 && v[k] < 1e6;
+      j->pool_gpus = ok ? (int)(v[0] * v[1] * v[2] + v[3] * v[4] * v[5]) : 0;
+    }
   }
   cs__csv_release(&csv);
   free(path);
+}
+
+/* What the vLLM command of deploy.c needs: the HF id, a local config, the context length, the
+ * trace's prefix caching, Vidur vllm's max_tokens_in_batch. */
+static void read_deploy_fields(cs__job *j, const cs__ynode *root) {
+  const char *s = cs__jstr(root, "model_identifier");
+  snprintf(j->dep.model_id, sizeof j->dep.model_id, "%s", s ? s : "");
+  s = cs__jstr(root, "model_config");
+  snprintf(j->dep.model_config, sizeof j->dep.model_config, "%s", s ? s : "");
+  if (!cs__jnum(root, "max_seq_len", &j->dep.max_seq_len)) j->dep.max_seq_len = 0;
+  if (!cs__jnum(cs__ymap_get(root, "replica_scheduler_params"), "max_tokens_in_batch", &j->dep.max_tokens_in_batch))
+    j->dep.max_tokens_in_batch = 0;
+  bool pc;
+  j->dep.prefix_caching = cs__jbool(root, "enable_prefix_caching", &pc) ? pc : -1;
 }
 
 /* job.json: the job's parameters plus the SLO config {name, type, quantile, slos:[{metric, value}]}. */
@@ -199,6 +227,7 @@ static void read_job_json(cs_analysis *a, cs__job *j, const char *path) {
   }
   double v;
   if (isnan(j->rec_price) && cs__jnum(root, "price_per_gpu_hour", &v)) j->rec_price = v;
+  read_deploy_fields(j, root);
   const cs__ynode *slo = cs__ymap_get(root, "slo");
   if (!slo) slo = cs__ymap_get(root, "slo_config");
   if (slo && slo->kind == CS_Y_MAP) {

@@ -414,6 +414,8 @@ int cs_analysis_write(const cs_analysis *a, cs_err *err) {
   if (!rc) rc = write_sla_and_bottlenecks(a, dir, err);
   if (!rc) rc = write_summary(a, dir, err);
   if (!rc) rc = cs__an_write_markdown(a, dir, err);
+  if (!rc) rc = cs__an_write_disagg(a, dir, err);
+  if (!rc) rc = cs__an_write_deploy(a, dir, err);
   free(dir);
   return rc;
 }

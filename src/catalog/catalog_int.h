@@ -21,9 +21,31 @@ const char *cs__dtype_names(void);
  * num_params when 0, attention defaults). `where` prefixes messages ("models.yaml:12:5: model
  * 'x'"). Fails with CS_ECONFIG naming the offending field. */
 int cs__model_finish(cs_model *m, const char *where, cs_err *err);
+/* Fills the layout flags vLLM's model classes imply by architecture (biases, q/k norms,
+ * rotary dims); called by cs__model_finish. */
+void cs__model_arch_defaults(cs_model *m);
+/* Whether vLLM refuses TP `tp` for the model's quantization groups; writes the reason. */
+bool cs__model_quant_tp_refusal(const cs_model *m, int tp, char *why, size_t size);
+/* Whether the architecture's transformers config class ties embeddings by default. */
+bool cs__arch_ties_embeddings(const char *arch);
 /* Total parameters from the architecture: embeddings, LM head unless tied, attention (MHA/GQA/
  * MLA), dense or MoE MLP (routed + shared experts + router), norms. */
 int64_t cs__model_param_count(const cs_model *m);
+
+/* Quantization (quant.c). Linear kinds of one decoder layer, in cs_quant.keep16 bit order. */
+enum { CS__LIN_Q, CS__LIN_K, CS__LIN_V, CS__LIN_O, CS__LIN_GATE, CS__LIN_UP, CS__LIN_DOWN, CS__LIN_EXPERTS,
+       CS__LIN_KINDS };
+/* A vLLM --quantization / catalog `quantization:` name -> scheme; -1 when unknown. */
+int cs__quant_from_name(const char *name, cs_quant *q);
+const char *cs__quant_names(void);
+/* A checkpoint's quantization_config mapping -> scheme; strings copied into `mem`. */
+int cs__quant_from_hf(const cs__ydoc *d, const cs__ynode *qc, cs__arena *mem, cs_quant *q, cs_err *err);
+/* Resolves m->quant.ignore against every layer's linear modules (fills keep16). */
+int cs__quant_resolve(cs_model *m, cs__arena *mem);
+bool cs__quant_name_ignored(const cs_quant *q, const char *name);
+/* Bytes of one [out x in] linear weight on one GPU under `q` (NULL or unquantized: 16-bit
+ * `dtype_bytes`), scales and zero points included. */
+double cs__quant_linear_bytes(const cs_quant *q, double out, double in, double dtype_bytes);
 
 /* One architecture's sanity limits from devices.yaml `architectures:`. */
 typedef struct cs__arch_limit {

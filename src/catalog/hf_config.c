@@ -21,7 +21,65 @@ typedef struct reader {
   const cs__ynode *cfg;  /* the map holding the text model's keys */
   const cs__ynode *root; /* the top-level map */
   cs_err *err;
+  const char *model_type; /* the text config's model_type, for class defaults */
 } reader;
+
+/* Defaults of transformers' config classes for keys a config.json may leave out (vLLM builds
+ * the config class, so an absent key takes the class default). Key names as in keys[0]. */
+typedef struct class_default {
+  const char *model_type, *key;
+  int value;
+} class_default;
+static const class_default class_defaults[] = {
+    {"gemma3_text", "vocab_size", 262208},     {"gemma3_text", "hidden_size", 2304},
+    {"gemma3_text", "intermediate_size", 9216}, {"gemma3_text", "num_hidden_layers", 26},
+    {"gemma3_text", "num_attention_heads", 8}, {"gemma3_text", "num_key_value_heads", 4},
+    {"gemma3_text", "head_dim", 256},          {"gemma3_text", "max_position_embeddings", 131072},
+    {"gemma3_text", "sliding_window", 4096},   {"gemma2", "vocab_size", 256000},
+    {"gemma2", "hidden_size", 2304},           {"gemma2", "intermediate_size", 9216},
+    {"gemma2", "num_hidden_layers", 26},       {"gemma2", "num_attention_heads", 8},
+    {"gemma2", "num_key_value_heads", 4},      {"gemma2", "head_dim", 256},
+    {"gemma2", "max_position_embeddings", 8192}, {"gemma2", "sliding_window", 4096},
+    {"gemma", "vocab_size", 256000},           {"gemma", "hidden_size", 3072},
+    {"gemma", "intermediate_size", 24576},     {"gemma", "num_hidden_layers", 28},
+    {"gemma", "num_attention_heads", 16},      {"gemma", "num_key_value_heads", 16},
+    {"gemma", "head_dim", 256},                {"gemma", "max_position_embeddings", 8192},
+    {"llama", "vocab_size", 32000},            {"llama", "hidden_size", 4096},
+    {"llama", "intermediate_size", 11008},     {"llama", "num_hidden_layers", 32},
+    {"llama", "num_attention_heads", 32},      {"llama", "max_position_embeddings", 2048},
+    {"mistral", "vocab_size", 32000},          {"mistral", "hidden_size", 4096},
+    {"mistral", "intermediate_size", 14336},   {"mistral", "num_hidden_layers", 32},
+    {"mistral", "num_attention_heads", 32},    {"mistral", "num_key_value_heads", 8},
+    {"mistral", "max_position_embeddings", 131072}, {"mixtral", "vocab_size", 32000},
+    {"mixtral", "hidden_size", 4096},          {"mixtral", "intermediate_size", 14336},
+    {"mixtral", "num_hidden_layers", 32},      {"mixtral", "num_attention_heads", 32},
+    {"mixtral", "num_key_value_heads", 8},     {"mixtral", "max_position_embeddings", 131072},
+    {"mixtral", "num_local_experts", 8},       {"mixtral", "num_experts_per_tok", 2},
+    {"qwen2", "vocab_size", 151936},           {"qwen2", "hidden_size", 4096},
+    {"qwen2", "intermediate_size", 22016},     {"qwen2", "num_hidden_layers", 32},
+    {"qwen2", "num_attention_heads", 32},      {"qwen2", "num_key_value_heads", 32},
+    {"qwen2", "max_position_embeddings", 32768}, {"qwen3", "vocab_size", 151936},
+    {"qwen3", "hidden_size", 4096},            {"qwen3", "intermediate_size", 22016},
+    {"qwen3", "num_hidden_layers", 32},        {"qwen3", "num_attention_heads", 32},
+    {"qwen3", "num_key_value_heads", 32},      {"qwen3", "head_dim", 128},
+    {"qwen3", "max_position_embeddings", 32768}, {"phi", "vocab_size", 51200},
+    {"phi", "hidden_size", 2048},              {"phi", "intermediate_size", 8192},
+    {"phi", "num_hidden_layers", 24},          {"phi", "num_attention_heads", 32},
+    {"phi", "max_position_embeddings", 2048},  {"phi3", "vocab_size", 32064},
+    {"phi3", "hidden_size", 3072},             {"phi3", "intermediate_size", 8192},
+    {"phi3", "num_hidden_layers", 32},         {"phi3", "num_attention_heads", 32},
+    {"phi3", "max_position_embeddings", 4096},
+};
+
+static bool class_default_of(const reader *r, const char *key, int *out) {
+  if (!r->model_type) return false;
+  for (size_t i = 0; i < sizeof class_defaults / sizeof class_defaults[0]; i++)
+    if (!strcmp(class_defaults[i].model_type, r->model_type) && !strcmp(class_defaults[i].key, key)) {
+      *out = class_defaults[i].value;
+      return true;
+    }
+  return false;
+}
 
 /* First present, non-null key of `keys` in the text config (then the root). */
 static const cs__ynode *get_any(const reader *r, const char *const *keys, const char **which) {
@@ -44,6 +102,7 @@ static int get_int(const reader *r, const char *const *keys, bool required, cons
   const char *which = keys[0];
   const cs__ynode *v = get_any(r, keys, &which);
   if (!v) {
+    if (class_default_of(r, keys[0], out)) return 0;
     if (!required) return 0;
     char w[512];
     cs__y_where(r->d, r->cfg, w, sizeof w);
@@ -73,6 +132,7 @@ static const char *get_str(const reader *r, const char *const *keys) {
 static int64_t rope_context(const reader *r, int max_positions) {
   const cs__ynode *rs = get_any(r, (const char *const[]){"rope_scaling", NULL}, NULL);
   if (!rs || rs->kind != CS_Y_MAP) return max_positions;
+  if (r->model_type && !strncmp(r->model_type, "gemma3", 6)) return max_positions; /* vLLM exempts Gemma-3 */
   const cs__ynode *t = cs__ymap_get(rs, "rope_type");
   if (!t || t->kind != CS_Y_SCALAR) t = cs__ymap_get(rs, "type");
   const char *type = t && t->kind == CS_Y_SCALAR ? t->str : "";
@@ -100,29 +160,55 @@ static bool arch_matches(const char *arch, const char *const *prefixes) {
     if (!strncmp(arch, prefixes[i], strlen(prefixes[i]))) return true;
   return false;
 }
-static const char *const plain_mlp_archs[] = {"Phi", "GPT2", "GPTNeoX", "GPTJ", "OPT", "Bloom",
+static const char *const plain_mlp_archs[] = {"PhiFor", "GPT2", "GPTNeoX", "GPTJ", "OPT", "Bloom",
                                               "Falcon", "GPTBigCode", "Starcoder2", "MPT", NULL};
-static const char *const parallel_archs[] = {"Phi", "GPTJ", "Falcon", "GPTNeoX", NULL};
+static const char *const parallel_archs[] = {"PhiFor", "GPTJ", "Falcon", "GPTNeoX", NULL};
 
-/* Bytes per weight from quantization_config (anchors §3.1 step 1), 0 when none applies. */
-static double quant_bytes(const reader *r) {
+/* quantization_config (top level, else in the text config) -> m->quant. */
+static int read_quant(const reader *r, cs__arena *mem, cs_model *m) {
   const cs__ynode *q = cs__ymap_get(r->root, "quantization_config");
   if (!q || q->kind != CS_Y_MAP) q = cs__ymap_get(r->cfg, "quantization_config");
   if (!q || q->kind != CS_Y_MAP) return 0;
-  const cs__ynode *bits = cs__ymap_get(q, "bits");
-  int64_t b;
-  if (bits && !cs__y_int(r->d, bits, "bits", &b, NULL) && b > 0 && b <= 32) return (double)b / 8;
-  const cs__ynode *grp = cs__ymap_get(cs__ymap_get(cs__ymap_get(q, "config_groups"), "group_0"), "weights");
-  const cs__ynode *nb = cs__ymap_get(grp, "num_bits");
-  if (nb && !cs__y_int(r->d, nb, "num_bits", &b, NULL) && b > 0 && b <= 32) return (double)b / 8;
-  bool flag;
-  const cs__ynode *l4 = cs__ymap_get(q, "load_in_4bit");
-  if (l4 && !cs__y_bool(r->d, l4, "load_in_4bit", &flag, NULL) && flag) return 0.5;
-  const cs__ynode *l8 = cs__ymap_get(q, "load_in_8bit");
-  if (l8 && !cs__y_bool(r->d, l8, "load_in_8bit", &flag, NULL) && flag) return 1;
-  const cs__ynode *qm = cs__ymap_get(q, "quant_method");
-  if (qm && qm->kind == CS_Y_SCALAR) return cs__dtype_bytes(qm->str);
+  int rc = cs__quant_from_hf(r->d, q, mem, &m->quant, r->err);
+  if (rc) return rc;
+  m->weight_bytes = m->quant.bits / 8.0;
   return 0;
+}
+
+static double get_num(const reader *r, const cs__ynode *map, const char *key, double dflt) {
+  const cs__ynode *v = map ? cs__ymap_get(map, key) : NULL;
+  double x;
+  if (!v || cs__y_is_null(v) || cs__y_double(r->d, v, key, &x, NULL)) return dflt;
+  return x;
+}
+
+/* Sliding-window layers: Gemma-2 alternates (even layers slide), Gemma-3 slides on all but
+ * every sliding_window_pattern-th layer, `layer_types` lists them; Mistral/Phi-3 slide on every
+ * layer; Qwen2's use_sliding_window false turns it off. */
+static void read_sliding(const reader *r, cs_model *m) {
+  int win = 0;
+  get_int(r, (const char *const[]){"sliding_window", NULL}, false, "", &win);
+  const cs__ynode *use = get_any(r, (const char *const[]){"use_sliding_window", NULL}, NULL);
+  bool on = true;
+  if (use) cs__y_bool(r->d, use, "use_sliding_window", &on, NULL);
+  if (win <= 0 || !on) return;
+  m->sliding_window = win;
+  const cs__ynode *lt = get_any(r, (const char *const[]){"layer_types", NULL}, NULL);
+  int pattern = 0;
+  const char *fam = m->family ? m->family : "";
+  if (lt && lt->kind == CS_Y_SEQ) {
+    int n = 0;
+    for (size_t i = 0; i < lt->n; i++)
+      if (lt->items[i]->kind == CS_Y_SCALAR && strstr(lt->items[i]->str, "sliding")) n++;
+    m->num_sliding_layers = n;
+    return;
+  }
+  if (!strcmp(fam, "gemma2")) pattern = 2;
+  if (!strncmp(fam, "gemma3", 6)) {
+    pattern = 6;
+    get_int(r, (const char *const[]){"sliding_window_pattern", NULL}, false, "", &pattern);
+  }
+  m->num_sliding_layers = pattern > 0 ? m->num_layers - m->num_layers / pattern : m->num_layers;
 }
 
 /* Default name: _name_or_path when it looks like an HF id, else the config's directory name. */
@@ -152,6 +238,7 @@ static int read_model(const reader *r, const char *path, cs__arena *mem, cs_mode
   static const char *const k_topk[] = {"num_experts_per_tok", "moe_topk", NULL};
   static const char *const k_moe_h[] = {"moe_intermediate_size", NULL};
   static const char *const k_shared[] = {"n_shared_experts", NULL};
+  static const char *const k_shared_h[] = {"shared_expert_intermediate_size", NULL};
   static const char *const k_first[] = {"first_k_dense_replace", NULL};
   static const char *const k_kvl[] = {"kv_lora_rank", NULL};
   static const char *const k_ql[] = {"q_lora_rank", NULL};
@@ -182,6 +269,7 @@ static int read_model(const reader *r, const char *path, cs__arena *mem, cs_mode
   if (m->num_experts > 0) {
     if ((rc = get_int(r, k_topk, true, "experts each token is routed to", &m->experts_per_token))) return rc;
     if ((rc = get_int(r, k_shared, false, "", &m->num_shared_experts))) return rc;
+    if ((rc = get_int(r, k_shared_h, false, "", &m->shared_expert_hidden))) return rc;
     if ((rc = get_int(r, k_first, false, "", &m->first_dense_layers))) return rc;
   }
   if ((rc = get_int(r, k_kvl, false, "", &m->kv_lora_rank))) return rc;
@@ -210,14 +298,20 @@ static int read_model(const reader *r, const char *path, cs__arena *mem, cs_mode
     m->dtype = cs__arena_strdup(mem, s);
   }
   const cs__ynode *tie = get_any(r, (const char *const[]){"tie_word_embeddings", NULL}, NULL);
+  m->tie_embeddings = cs__arch_ties_embeddings(m->architecture); /* the config class default */
   if (tie && (rc = cs__y_bool(r->d, tie, "tie_word_embeddings", &m->tie_embeddings, r->err))) return rc;
+  double prf = get_num(r, r->cfg, "partial_rotary_factor", 0);
+  int hd = m->head_dim > 0 ? m->head_dim : m->hidden / (m->num_q_heads > 0 ? m->num_q_heads : 1);
+  if (prf > 0 && prf < 1) m->rotary_dim = (int)(prf * hd);
+  get_int(r, (const char *const[]){"rotary_dim", NULL}, false, "", &m->rotary_dim);
+  read_sliding(r, m);
   /* Qwen (v1) configs give intermediate_size as twice the width of each of its gated MLP's
    * matrices (modeling_qwen.py uses intermediate_size // 2); Vidur's table has the half. */
   if (!strcmp(m->architecture, "QWenLMHeadModel")) m->mlp_hidden /= 2;
   m->gated_mlp = !arch_matches(m->architecture, plain_mlp_archs);
   m->post_attn_norm = !arch_matches(m->architecture, parallel_archs);
   m->norm = m->gated_mlp ? "rms" : "layer";
-  m->weight_bytes = quant_bytes(r);
+  if ((rc = read_quant(r, mem, m))) return rc;
   m->name = model_name(r, path, mem);
   const char *slash = strrchr(m->name, '/');
   m->short_name = slash ? slash + 1 : m->name;
@@ -232,19 +326,26 @@ int cs_model_load_hf_config(const char *path, cs_model **out, cs_err *err) {
   if (rc) return rc;
   hf_model *hm = cs__xcalloc(1, sizeof *hm);
   cs__arena_init(&hm->mem, 4096);
-  reader r = {&doc, doc.root, doc.root, err};
+  reader r = {&doc, doc.root, doc.root, err, NULL};
   if (!doc.root) {
     rc = cs_err_set(err, CS_EPARSE, "%s: empty file (expected a Hugging Face config.json object)", path);
     goto out;
   }
   if ((rc = cs__y_expect(&doc, doc.root, CS_Y_MAP, "config.json top level", err))) goto out;
   const cs__ynode *tc = cs__ymap_get(doc.root, "text_config");
-  if (tc && tc->kind == CS_Y_MAP) r.cfg = tc; /* multimodal wrapper (Mistral3, Llava, ...) */
+  if (tc && tc->kind == CS_Y_MAP) r.cfg = tc; /* multimodal wrapper (Mistral3, Llava, Gemma-3, ...) */
+  r.model_type = get_str(&r, (const char *const[]){"model_type", NULL});
+  if (r.cfg != r.root && !cs__ymap_get(r.cfg, "model_type")) {
+    /* a text_config without model_type is the wrapper's text class (gemma3 -> gemma3_text) */
+    const char *top = r.model_type;
+    r.model_type = top && !strcmp(top, "gemma3") ? "gemma3_text" : top;
+  }
   if ((rc = read_model(&r, path, &hm->mem, &hm->m))) goto out;
   char where[1100];
   snprintf(where, sizeof where, "%s", path);
   rc = cs__model_finish(&hm->m, where, err);
   if (rc) rc = CS_EPARSE;
+  else rc = cs__quant_resolve(&hm->m, &hm->mem);
 out:
   cs__ydoc_free(&doc);
   if (rc) {

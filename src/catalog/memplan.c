@@ -9,9 +9,11 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "capsearch/memplan.h"
 #include "catalog/catalog_int.h"
+#include "catalog/memplan_int.h"
 
 #define GIB 1073741824.0
 
@@ -39,21 +41,6 @@ static double py_floordiv(double vx, double wx) {
 }
 
 static int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
-
-/* llm-d activation constants (GiB per replica, anchors §3.1 step 6): tier 1 by architecture,
- * tier 2 by kind. Constant in context length and batch, TP-invariant. */
-static double activation_gib(const cs_model *m) {
-  const char *a = m->architecture ? m->architecture : "";
-  if (!strcmp(a, "LlamaForCausalLM")) return 4.8;
-  if (!strcmp(a, "Qwen2ForCausalLM") || !strcmp(a, "Qwen3ForCausalLM")) return 5.6;
-  if (!strcmp(a, "Mistral3ForConditionalGeneration") || !strcmp(a, "PixtralForConditionalGeneration")) return 2.5;
-  if (m->num_experts > 0) return 8.0;
-  if (strstr(a, "ConditionalGeneration")) return 2.5; /* multimodal */
-  return 5.5;
-}
-
-/* CUDA context, NCCL buffers and allocator slack outside PyTorch's pool (llm-d: 0.15 / 0.6). */
-static double non_torch_gib(int tp) { return tp >= 2 ? 0.6 : 0.15; }
 
 static int check_input(const cs_memplan_input *in, cs_err *err) {
   if (!in->model || !in->device) return cs_err_set(err, CS_EINVAL, "memory plan: model and device are required");
@@ -88,9 +75,23 @@ static int check_input(const cs_memplan_input *in, cs_err *err) {
       return cs_err_set(err, CS_ECONFIG,
                         "TP %d does not divide the %d attention heads of '%s' (valid TP sizes: %s)", in->tp,
                         m->num_q_heads, m->name, list);
+    char why[512];
+    if (cs__model_quant_tp_refusal(m, in->tp, why, sizeof why))
+      return cs_err_set(err, CS_ECONFIG, "%s (valid TP sizes: %s)", why, list);
     return cs_err_set(err, CS_ECONFIG,
                       "TP %d and the %d KV heads of '%s' do not divide one another (valid TP sizes: %s)", in->tp,
                       m->num_kv_heads, m->name, list);
+  }
+  if (in->engine == CS_ENGINE_VLLM && in->quantization) {
+    cs_quant q;
+    if (cs__quant_from_name(in->quantization, &q))
+      return cs_err_set(err, CS_EINVAL, "memory plan: unknown quantization '%s' (expected one of: %s)",
+                        in->quantization, cs__quant_names());
+    if (m->quant.method && strcasecmp(q.method, m->quant.method))
+      return cs_err_set(err, CS_ECONFIG,
+                        "quantization '%s' does not match the checkpoint's quantization_config (%s) of '%s'; vLLM "
+                        "refuses the mismatch (leave --quantization out to use the checkpoint's)",
+                        in->quantization, m->quant.method, m->name);
   }
   if (in->pp > m->num_layers)
     return cs_err_set(err, CS_ECONFIG, "PP %d exceeds the %d layers of '%s'", in->pp, m->num_layers, m->name);
@@ -126,6 +127,7 @@ static void plan_vidur(const cs_memplan_input *in, int64_t T, cs_memplan *o) {
   const double kv_per_token = kvb * 2.0 * (double)hd * (double)kv_tp * (double)(L / in->pp);
   double tokens = py_floordiv(avail - weights, kv_per_token);
   if (tokens < 0) tokens = 0;
+  o->total_gib = in->device->memory_gib;
   o->usable_gib = avail / GIB;
   o->weights_gib = weights / GIB;
   o->kv_gib = avail > weights ? (avail - weights) / GIB : 0;
@@ -139,43 +141,92 @@ static void plan_vidur(const cs_memplan_input *in, int64_t T, cs_memplan *o) {
     o->why = "the KV cache cannot hold one request of max_model_len tokens";
 }
 
-/* llm-d config_explorer with the §3.3 fixes, per GPU. */
+/* The quantization scheme in force: --quantization overrides nothing; it must agree with the
+ * checkpoint's (vLLM refuses a mismatch) or quantize an unquantized checkpoint online. */
+static const cs_quant *effective_quant(const cs_memplan_input *in, cs_quant *online) {
+  if (in->quantization && !in->model->quant.method && !cs__quant_from_name(in->quantization, online)) return online;
+  return in->model->quant.method ? &in->model->quant : NULL;
+}
+
+/* vLLM's batch defaults (EngineArgs): larger on >= 70 GiB GPUs other than the A100. */
+static void batch_defaults(const cs_memplan_input *in, double total_gib, int64_t *T, int64_t *R) {
+  bool big = total_gib >= 70 && !strstr(in->device->name, "a100");
+  *T = in->max_num_batched_tokens > 0 ? in->max_num_batched_tokens : (big ? 8192 : 2048);
+  int64_t seqs = in->max_num_seqs > 0 ? in->max_num_seqs : (big ? 1024 : 256);
+  *R = seqs < *T ? seqs : *T;
+}
+
+/* KV-cache groups of one stage (vLLM's hybrid allocator, uniform page size): layers of one
+ * kind (full, sliding) are cut into groups of group_size; each block is one page in every
+ * group, and the log's token count is num_blocks / groups x block_size. */
+static void kv_groups(int full, int sliding, int *group_size, int *groups) {
+  if (full == 0 || sliding == 0) {
+    *group_size = full + sliding;
+    *groups = 1;
+    return;
+  }
+  int lo = full < sliding ? full : sliding, hi = full < sliding ? sliding : full;
+  *group_size = hi < 1.25 * lo ? hi : lo;
+  *groups = (full + *group_size - 1) / *group_size + (sliding + *group_size - 1) / *group_size;
+}
+
+/* vLLM 0.19's start-up accounting per GPU; the replica's blocks are the fewest any pipeline
+ * stage has. */
 static void plan_vllm(const cs_memplan_input *in, int64_t T, cs_memplan *o) {
   const cs_model *m = in->model;
-  const int n = in->tp * in->pp;
-  const double wb = in->weight_bytes > 0 ? in->weight_bytes : m->weight_bytes;
-  double kvb = in->kv_bytes > 0 ? in->kv_bytes : cs__dtype_bytes(m->dtype); /* "auto" = model dtype */
-  if (kvb <= 0) kvb = 2;
-  const int64_t L = m->num_layers;
-  const int64_t L_stage = ceil_div(L, in->pp); /* the fullest pipeline stage */
-  if (m->kv_lora_rank > 0) {
-    const double lat = (double)(m->kv_lora_rank + m->qk_rope_head_dim) * kvb; /* one latent per token per layer */
-    o->kv_bytes_per_token = (double)L * lat;
-    o->kv_bytes_per_token_gpu = (double)L_stage * lat; /* replicated on every TP rank */
-  } else {
-    const double head = 2.0 * (double)m->head_dim * kvb; /* K and V */
-    o->kv_bytes_per_token = (double)L * (double)m->num_kv_heads * head;
-    o->kv_bytes_per_token_gpu = (double)L_stage * (double)ceil_div(m->num_kv_heads, in->tp) * head;
+  cs_quant online;
+  const cs_quant *q = effective_quant(in, &online);
+  const double db = in->weight_bytes > 0 ? in->weight_bytes : 2.0; /* auto: 16-bit, float32 -> bf16 */
+  const double kvb = in->kv_bytes > 0 ? in->kv_bytes : db; /* auto: the compute dtype */
+  const int ep = in->expert_parallel && m->num_experts > 0 ? in->tp * in->dp : 1;
+  o->total_gib = in->device->torch_gib > 0 ? in->device->torch_gib : in->device->memory_gib;
+  o->usable_gib = o->total_gib * in->gpu_memory_utilization;
+  batch_defaults(in, o->total_gib, &o->batched_tokens, &o->num_seqs);
+  o->activation_gib = cs__vllm_activation_bytes(m, in->tp, ep, o->batched_tokens, o->num_seqs) / GIB;
+  o->non_torch_gib = cs__vllm_non_torch_gib(in->tp);
+  const double layer_kv = cs__vllm_kv_layer_bytes(m, in->tp, kvb);
+  o->kv_bytes_per_token = cs__vllm_kv_layer_bytes(m, 1, kvb) * m->num_layers;
+  if (m->kv_lora_rank == 0) o->kv_bytes_per_token = 2.0 * m->num_kv_heads * m->head_dim * kvb * m->num_layers;
+  const int W = m->sliding_window;
+  const bool window_binds = W > 0 && W < T; /* a window wider than the request is full attention */
+  o->num_blocks = -1;
+  for (int s = 0; s < in->pp; s++) {
+    int lo, hi;
+    cs__pp_stage(m->num_layers, in->pp, s, &lo, &hi);
+    const int n = hi - lo;
+    const int sliding = (int)llround((double)m->num_sliding_layers * n / m->num_layers);
+    int gsize, groups;
+    kv_groups(n - sliding, sliding, &gsize, &groups);
+    const double w = cs__vllm_stage_weights(m, q, in->tp, ep, db, in->pp, s) / GIB;
+    const double kv = o->usable_gib - w - o->activation_gib - o->non_torch_gib;
+    const double page = layer_kv * in->block_size;
+    int64_t blocks = kv > 0 ? (int64_t)floor(kv * GIB / page / gsize) : 0;
+    int64_t tokens = blocks / groups * in->block_size;
+    if (o->num_blocks < 0 || tokens < o->kv_tokens) {
+      o->num_blocks = blocks;
+      o->kv_tokens = tokens;
+      o->kv_groups = groups;
+      o->weights_gib = w;
+      o->kv_gib = kv > 0 ? kv : 0;
+      o->kv_bytes_per_token_gpu = layer_kv * n;
+      /* one request of T tokens: every full layer holds T, a sliding one its window's worth */
+      const double need = layer_kv * ((double)(n - sliding) * T +
+                                      (double)sliding * (window_binds ? W - 1 + o->batched_tokens : T));
+      if (w >= o->usable_gib)
+        o->why = "the weights alone exceed the usable memory (torch-visible total x gpu_memory_utilization)";
+      else if (kv <= 0)
+        o->why = "no memory is left for the KV cache after weights, activation peak and non-torch memory";
+      else if (need > kv * GIB)
+        o->why = "the KV cache cannot hold one request of max_model_len tokens";
+      else
+        o->why = NULL;
+    }
   }
-  o->usable_gib = in->device->memory_gib * in->gpu_memory_utilization;
-  o->weights_gib = (double)m->num_params * wb / GIB / n;
-  o->activation_gib = activation_gib(m) / n;
-  o->non_torch_gib = non_torch_gib(in->tp);
-  double kv = o->usable_gib - o->weights_gib - o->activation_gib - o->non_torch_gib;
-  o->kv_gib = kv > 0 ? kv : 0;
-  o->num_blocks = (int64_t)floor(o->kv_gib * GIB / (o->kv_bytes_per_token_gpu * in->block_size));
-  o->kv_tokens = o->num_blocks * in->block_size;
-  if (o->weights_gib >= o->usable_gib)
-    o->why = "the weights alone exceed the usable memory (total x gpu_memory_utilization)";
-  else if (kv <= 0)
-    o->why = "no memory is left for the KV cache after weights, activations and non-torch memory";
-  else if (o->kv_tokens < T)
-    o->why = "the KV cache cannot hold one request of max_model_len tokens";
 }
 
 static void plan_one(const cs_memplan_input *in, cs_memplan *o) {
   memset(o, 0, sizeof *o);
-  const int64_t T = in->max_model_len > 0 ? in->max_model_len : in->model->max_positions;
+  const int64_t T = in->max_model_len > 0 ? in->max_model_len : cs_model_context_limit(in->model);
   o->num_gpus = in->tp * in->pp * in->dp;
   if (in->engine == CS_ENGINE_VIDUR)
     plan_vidur(in, T, o);
@@ -184,7 +235,8 @@ static void plan_one(const cs_memplan_input *in, cs_memplan *o) {
   o->fits = o->why == NULL;
   const int64_t blocks_per_req = ceil_div(T, in->block_size);
   o->max_concurrent = o->num_blocks / blocks_per_req;
-  o->max_context = o->kv_tokens < in->model->max_positions ? o->kv_tokens : in->model->max_positions;
+  const int64_t limit = cs_model_context_limit(in->model);
+  o->max_context = o->kv_tokens < limit ? o->kv_tokens : limit;
 }
 
 /* Fewest GPUs (TP x PP, TP within one 8-GPU node and valid for the model) that fit. */

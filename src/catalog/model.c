@@ -89,15 +89,41 @@ int cs__model_finish(cs_model *m, const char *where, cs_err *err) {
   if (db <= 0)
     return cs_err_set(err, CS_ECONFIG, "%s: unknown dtype '%s' (expected one of: %s)", where, m->dtype,
                       cs__dtype_names());
+  if (m->quant.method && m->quant.bits > 0 && m->weight_bytes <= 0) m->weight_bytes = m->quant.bits / 8.0;
   if (m->weight_bytes <= 0) m->weight_bytes = db;
+  cs__model_arch_defaults(m);
   if (m->num_params <= 0) m->num_params = cs__model_param_count(m);
   return 0;
+}
+
+static bool arch_is(const char *arch, const char *const *names, bool prefix) {
+  for (size_t i = 0; names[i]; i++)
+    if (prefix ? !strncmp(arch, names[i], strlen(names[i])) : !strcmp(arch, names[i])) return true;
+  return false;
+}
+
+/* Layout details vLLM's model classes have by architecture (not in config.json). */
+void cs__model_arch_defaults(cs_model *m) {
+  const char *a = m->architecture ? m->architecture : "";
+  static const char *const qkv_bias[] = {"Qwen2", "QWen", "PhiForCausalLM", NULL};
+  static const char *const all_bias[] = {"PhiForCausalLM", NULL};
+  static const char *const qk_norm[] = {"Qwen3", "Gemma3", "Olmo2", NULL};
+  if (arch_is(a, qkv_bias, true)) m->qkv_bias = true;
+  if (arch_is(a, all_bias, false)) m->o_bias = true;
+  if (arch_is(a, qk_norm, true)) m->qk_norm = true;
+  if (m->rotary_dim <= 0) m->rotary_dim = m->kv_lora_rank > 0 ? m->qk_rope_head_dim : m->head_dim;
+}
+
+bool cs__arch_ties_embeddings(const char *arch) {
+  /* transformers config classes whose tie_word_embeddings defaults to true */
+  static const char *const tied[] = {"Gemma", "GPT2", "GPTBigCode", "OPT", "Bloom", "Falcon", "Starcoder2", NULL};
+  return arch && arch_is(arch, tied, true);
 }
 
 int64_t cs__model_param_count(const cs_model *m) {
   const int64_t E = m->hidden, L = m->num_layers, V = m->vocab;
   const int64_t nq = m->num_q_heads, nkv = m->num_kv_heads, hd = m->head_dim;
-  int64_t total = V * E + (m->tie_embeddings ? 0 : V * E);
+  int64_t total = V * E + (m->tie_embeddings ? 0 : V * E) + (m->o_bias ? V : 0);
   const int64_t norm = (m->norm && !strcmp(m->norm, "layer")) ? 2 * E : E; /* LayerNorm has a bias */
   total += norm;                                                             /* final norm */
   int64_t attn;
@@ -112,12 +138,18 @@ int64_t cs__model_param_count(const cs_model *m) {
   } else {
     attn = E * (nq + 2 * nkv) * hd + nq * hd * E; /* q, k, v projections + output projection */
   }
+  if (m->qkv_bias) attn += (nq + 2 * nkv) * hd;
+  if (m->o_bias) attn += E;
+  if (m->qk_norm) attn += 2 * hd;
   const int64_t mats = m->gated_mlp ? 3 : 2;
-  const int64_t dense_mlp = mats * E * m->mlp_hidden;
+  int64_t dense_mlp = mats * E * m->mlp_hidden;
+  if (m->o_bias) dense_mlp += m->mlp_hidden + E;
   int64_t moe_mlp = 0;
-  if (m->num_experts > 0)
+  if (m->num_experts > 0) {
     moe_mlp = (int64_t)(m->num_experts + m->num_shared_experts) * mats * E * m->moe_mlp_hidden +
               E * m->num_experts; /* + router */
+    if (m->shared_expert_hidden > 0) moe_mlp += mats * E * m->shared_expert_hidden + E; /* + its gate */
+  }
   const int64_t layer_norms = (m->post_attn_norm ? 2 : 1) * norm;
   for (int64_t l = 0; l < L; l++) {
     bool moe = m->num_experts > 0 && l >= m->first_dense_layers;
@@ -141,9 +173,38 @@ int cs_model_valid_tp(const cs_model *m, int max_tp, int *out, int cap) {
     /* KV heads are split across ranks or, when fewer than the ranks, replicated: vLLM needs one
      * to divide the other. MLA has one latent shared by all heads, replicated on every rank. */
     if (m->kv_lora_rank == 0 && m->num_kv_heads % tp && tp % m->num_kv_heads) continue;
+    if (cs__model_quant_tp_refusal(m, tp, NULL, 0)) continue;
     out[n++] = tp;
   }
   return n;
+}
+
+/* vLLM's quantized linear layers need every TP shard to hold whole quantization groups (the
+ * row-parallel down/o projections split their inputs) and whole packed words (column-parallel
+ * outputs); fp8 block-wise scales need whole blocks. vLLM refuses the engine otherwise
+ * ("The input size is not aligned with the quantized weight shape"). */
+bool cs__model_quant_tp_refusal(const cs_model *m, int tp, char *why, size_t size) {
+  const cs_quant *q = &m->quant;
+  if (!q->method || tp <= 1) return false;
+  const int g = q->block > 0 ? q->block : q->group_size;
+  if (g <= 0) return false;
+  struct {
+    const char *what;
+    int64_t width;
+  } split[] = {{"MLP width (intermediate_size)", m->num_experts > 0 && m->first_dense_layers == 0 ? 0 : m->mlp_hidden},
+               {"expert width (moe_intermediate_size)", m->num_experts > 0 ? m->moe_mlp_hidden : 0},
+               {"attention output width (heads x head_dim)", (int64_t)m->num_q_heads * m->head_dim}};
+  for (size_t i = 0; i < 3; i++) {
+    if (split[i].width <= 0) continue;
+    if (split[i].width % tp == 0 && (split[i].width / tp) % g == 0) continue;
+    if (why)
+      snprintf(why, size,
+               "TP %d splits the %s %lld of '%s' into %lld per GPU, not a multiple of the %s group size %d "
+               "(vLLM refuses: the input size is not aligned with the quantized weight shape)",
+               tp, split[i].what, (long long)split[i].width, m->name, (long long)(split[i].width / tp), q->method, g);
+    return true;
+  }
+  return false;
 }
 
 int64_t cs_model_context_limit(const cs_model *m) { return m->max_context > 0 ? m->max_context : m->max_positions; }

@@ -39,6 +39,7 @@ static const field model_fields[] = {
 static const field device_fields[] = {
     FD(name, F_STR, true),           FD(display, F_STR, false),        FD(vendor, F_STR, true),
     FD(arch, F_STR, true),           FD(memory_gb, F_DBL, true),       FD(memory_gib, F_DBL, true),
+    FD(torch_gib, F_DBL, false),
     FD(tflops_bf16, F_DBL, true),    FD(tflops_fp8, F_DBL, false),     FD(tflops_int8, F_DBL, false),
     FD(tflops_fp32, F_DBL, false),   FD(hbm_gbps, F_DBL, true),        FD(interconnect, F_STR, true),
     FD(link_gbps, F_DBL, true),      FD(price_ondemand, F_DBL, true),  FD(price_spot, F_DBL, false),
@@ -168,13 +169,12 @@ int cs__parse_model(const cs__ydoc *d, const cs__ynode *map, cs__arena *mem, cs_
   if (q) {
     const char *qs;
     if ((rc = cs__y_str(d, q, "quantization", &qs, err))) return rc;
-    double b = cs__dtype_bytes(qs);
-    if (b <= 0) {
+    if (cs__quant_from_name(qs, &out->quant)) {
       cs__y_where(d, q, w, sizeof w);
       return cs_err_set(err, CS_ECONFIG, "%s: model '%s': unknown quantization '%s' (expected one of: %s)", w,
-                        out->name, qs, cs__dtype_names());
+                        out->name, qs, cs__quant_names());
     }
-    out->weight_bytes = b;
+    out->weight_bytes = out->quant.bits / 8.0;
   }
   char src[600];
   if (!out->source) {
@@ -293,6 +293,11 @@ int cs__parse_device(const cs__ydoc *d, const cs__ynode *map, cs__arena *mem, co
       return cs_err_set(err, CS_ECONFIG, "%s: device '%s': %s must be in (0, 1], got %g", w, out->name,
                         fractions[i].key, fractions[i].v);
     }
+  if (out->torch_gib > out->memory_gb) {
+    cs__y_where(d, cs__ymap_get(map, "torch_gib"), w, sizeof w);
+    return cs_err_set(err, CS_ECONFIG, "%s: device '%s': torch_gib %g exceeds memory_gb %g", w, out->name,
+                      out->torch_gib, out->memory_gb);
+  }
   if (out->memory_gib > out->memory_gb * 1.0) {
     cs__y_where(d, cs__ymap_get(map, "memory_gib"), w, sizeof w);
     /* a GiB is larger than a GB: the usable GiB figure cannot exceed the marketed GB figure */

@@ -1,6 +1,7 @@
 /* capsearch list models|devices|networks|schedulers|predictors|metrics: what the catalogs and
  * registries hold, as a table or --json. */
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -111,6 +112,14 @@ static void devices_table(const cs_catalog *c, FILE *f) {
   }
 }
 
+/* An optional catalog number (0 = not given, e.g. no fp8 tensor cores, no spot price): null. */
+static void knum_opt(cs__jw *w, const char *key, double v) {
+  if (v > 0)
+    cs__jw_knum(w, key, v);
+  else
+    cs__jw_knum(w, key, NAN);
+}
+
 static void devices_json(const cs_catalog *c, cs__jw *w) {
   cs__jw_arr_begin(w);
   for (size_t i = 0; i < cs_catalog_num_devices(c); i++) {
@@ -123,14 +132,14 @@ static void devices_json(const cs_catalog *c, cs__jw *w) {
     cs__jw_knum(w, "memory_gb", d->memory_gb);
     cs__jw_knum(w, "memory_gib", d->memory_gib);
     cs__jw_knum(w, "tflops_bf16", d->tflops_bf16);
-    cs__jw_knum(w, "tflops_fp8", d->tflops_fp8);
-    cs__jw_knum(w, "tflops_int8", d->tflops_int8);
-    cs__jw_knum(w, "tflops_fp32", d->tflops_fp32);
+    knum_opt(w, "tflops_fp8", d->tflops_fp8);
+    knum_opt(w, "tflops_int8", d->tflops_int8);
+    knum_opt(w, "tflops_fp32", d->tflops_fp32);
     cs__jw_knum(w, "hbm_gbps", d->hbm_gbps);
     cs__jw_kstr(w, "interconnect", d->interconnect);
     cs__jw_knum(w, "link_gbps", d->link_gbps);
     cs__jw_knum(w, "price_ondemand", d->price_ondemand);
-    cs__jw_knum(w, "price_spot", d->price_spot);
+    knum_opt(w, "price_spot", d->price_spot);
     cs__jw_kstr(w, "price_source", d->price_source);
     cs__jw_knum(w, "eff_compute", d->eff_compute);
     cs__jw_knum(w, "eff_memory", d->eff_memory);

@@ -19,8 +19,10 @@ static void usage(FILE *f) {
   fprintf(f,
           "usage: capsearch plan (--model NAME | --model-config PATH) (--device NAME | --all-devices)\n"
           "                      [--tp N] [--pp N] [--dp N] [--max-model-len TOKENS]\n"
-          "                      [--gpu-memory-utilization F] [--dtype D] [--kv-cache-dtype D]\n"
-          "                      [--engine vllm|vidur] [--block-size N] [--memory-margin F]\n"
+          "                      [--gpu-memory-utilization F] [--dtype D] [--quantization Q]\n"
+          "                      [--kv-cache-dtype D] [--max-num-batched-tokens N] [--max-num-seqs N]\n"
+          "                      [--enable-expert-parallel] [--engine vllm|vidur] [--block-size N]\n"
+          "                      [--memory-margin F]\n"
           "                      [--config-dir DIR] [--json | --csv]\n\n"
           "Does the model fit, how much KV cache is left per GPU, how many requests of max-model-len\n"
           "tokens run at once, the longest context that fits, and the fewest GPUs that work.\n\n"
@@ -32,9 +34,16 @@ static void usage(FILE *f) {
           "  --tp, --pp, --dp N         tensor / pipeline / data parallel sizes (default 1)\n"
           "  --max-model-len TOKENS     tokens per request (default: the model's max positions)\n"
           "  --gpu-memory-utilization F fraction of total GPU memory vLLM may use (default 0.9)\n"
-          "  --dtype D                  weight dtype: auto, bfloat16, float16, fp8, int8, int4, ... (default auto)\n"
-          "  --kv-cache-dtype D         KV dtype: auto (= model dtype), fp8, bfloat16, ... (fp8 doubles capacity)\n"
-          "  --engine E                 vllm: llm-d formulas (default); vidur: Vidur V1 planner, exact\n"
+          "  --dtype D                  vLLM --dtype of unquantized parameters: auto (16-bit), bfloat16,\n"
+          "                             float16, half, float32, float (default auto)\n"
+          "  --quantization Q           vLLM --quantization: fp8 (online, of an unquantized checkpoint) or the\n"
+          "                             checkpoint's own method; default: the config's quantization_config\n"
+          "  --kv-cache-dtype D         KV dtype: auto (= compute dtype), fp8, bfloat16, ... (fp8 doubles capacity)\n"
+          "  --max-num-batched-tokens N tokens of vLLM's profiling forward (default 8192 on >= 70 GiB GPUs other\n"
+          "                             than the A100, else 2048, as vLLM's)\n"
+          "  --max-num-seqs N           sequences per step (default 1024 / 256 likewise)\n"
+          "  --enable-expert-parallel   MoE experts spread over TP x DP ranks instead of sliced\n"
+          "  --engine E                 vllm: vLLM 0.19's start-up accounting (default); vidur: Vidur V1, exact\n"
           "  --block-size N             KV block size in tokens (default 16)\n"
           "  --memory-margin F          Vidur engine: fraction of memory kept free (default 0.1)\n"
           "  --config-dir DIR           catalog directory (default: $CAPSEARCH_CONFIG_DIR or the built-in)\n"
@@ -66,6 +75,21 @@ static int parse_fraction(const char *flag, const char *s, bool zero_ok, double 
   return 0;
 }
 
+/* vLLM --dtype: "auto" -> 0 (16-bit); otherwise bytes per unquantized parameter. */
+static int parse_model_dtype(const char *s, double *out) {
+  static const struct {
+    const char *name;
+    double bytes;
+  } names[] = {{"auto", 0}, {"bfloat16", 2}, {"float16", 2}, {"half", 2}, {"float32", 4}, {"float", 4}};
+  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+    if (!strcasecmp(s, names[i].name)) {
+      *out = names[i].bytes;
+      return 0;
+    }
+  return usage_error("--dtype: unknown dtype '%s' (expected auto, bfloat16, float16, half, float32 or float; "
+                     "quantized weights come from the checkpoint or --quantization)%s", s, "");
+}
+
 /* "auto" -> 0 (model default); otherwise bytes per element. */
 static int parse_dtype(const char *flag, const char *s, double *out) {
   if (!strcasecmp(s, "auto")) {
@@ -81,7 +105,31 @@ static int parse_dtype(const char *flag, const char *s, double *out) {
 }
 
 enum { OPT_MODEL = 256, OPT_MODEL_CONFIG, OPT_DEVICE, OPT_ALL, OPT_TP, OPT_PP, OPT_DP, OPT_LEN, OPT_UTIL,
-       OPT_DTYPE, OPT_KVDTYPE, OPT_ENGINE, OPT_BLOCK, OPT_MARGIN, OPT_CONFIG_DIR, OPT_JSON, OPT_CSV };
+       OPT_DTYPE, OPT_KVDTYPE, OPT_ENGINE, OPT_BLOCK, OPT_MARGIN, OPT_CONFIG_DIR, OPT_JSON, OPT_CSV, OPT_QUANT,
+       OPT_MNBT, OPT_SEQS, OPT_EP };
+
+/* The options that mirror vLLM's engine arguments. */
+static int parse_vllm_opt(int c, const char *arg, cs_memplan_input *in) {
+  int64_t v;
+  int rc = 0;
+  switch (c) {
+  case OPT_UTIL: return parse_fraction("--gpu-memory-utilization", arg, false, &in->gpu_memory_utilization);
+  case OPT_DTYPE: return parse_model_dtype(arg, &in->weight_bytes);
+  case OPT_KVDTYPE: return parse_dtype("--kv-cache-dtype", arg, &in->kv_bytes);
+  case OPT_QUANT:
+    if (cs__quant_from_name(arg, &(cs_quant){0}))
+      return usage_error("--quantization: unknown method '%s' (expected one of: %s)", arg, cs__quant_names());
+    in->quantization = arg;
+    return 0;
+  case OPT_MNBT:
+    if (!(rc = parse_pos_int("--max-num-batched-tokens", arg, INT64_C(1) << 30, &v))) in->max_num_batched_tokens = v;
+    return rc;
+  case OPT_SEQS:
+    if (!(rc = parse_pos_int("--max-num-seqs", arg, 1 << 24, &v))) in->max_num_seqs = v;
+    return rc;
+  default: in->expert_parallel = true; return 0;
+  }
+}
 
 int cs__cmd_plan(int argc, char **argv) {
   static const struct option opts[] = {
@@ -96,6 +144,10 @@ int cs__cmd_plan(int argc, char **argv) {
       {"gpu-memory-utilization", required_argument, 0, OPT_UTIL},
       {"dtype", required_argument, 0, OPT_DTYPE},
       {"kv-cache-dtype", required_argument, 0, OPT_KVDTYPE},
+      {"quantization", required_argument, 0, OPT_QUANT},
+      {"max-num-batched-tokens", required_argument, 0, OPT_MNBT},
+      {"max-num-seqs", required_argument, 0, OPT_SEQS},
+      {"enable-expert-parallel", no_argument, 0, OPT_EP},
       {"engine", required_argument, 0, OPT_ENGINE},
       {"block-size", required_argument, 0, OPT_BLOCK},
       {"memory-margin", required_argument, 0, OPT_MARGIN},
@@ -125,10 +177,10 @@ int cs__cmd_plan(int argc, char **argv) {
     case OPT_DP: if (!(rc = parse_pos_int("--dp", optarg, 1 << 20, &v))) in.dp = (int)v; break;
     case OPT_LEN: if (!(rc = parse_pos_int("--max-model-len", optarg, INT64_C(1) << 40, &v))) in.max_model_len = v; break;
     case OPT_BLOCK: if (!(rc = parse_pos_int("--block-size", optarg, 1 << 20, &v))) in.block_size = (int)v; break;
-    case OPT_UTIL: rc = parse_fraction("--gpu-memory-utilization", optarg, false, &in.gpu_memory_utilization); break;
     case OPT_MARGIN: rc = parse_fraction("--memory-margin", optarg, true, &in.memory_margin); break;
-    case OPT_DTYPE: rc = parse_dtype("--dtype", optarg, &in.weight_bytes); break;
-    case OPT_KVDTYPE: rc = parse_dtype("--kv-cache-dtype", optarg, &in.kv_bytes); break;
+    case OPT_UTIL: case OPT_DTYPE: case OPT_QUANT: case OPT_MNBT: case OPT_SEQS: case OPT_EP: case OPT_KVDTYPE:
+      rc = parse_vllm_opt(c, optarg, &in);
+      break;
     case OPT_ENGINE:
       if (!strcmp(optarg, "vllm")) in.engine = CS_ENGINE_VLLM;
       else if (!strcmp(optarg, "vidur")) in.engine = CS_ENGINE_VIDUR;
@@ -193,9 +245,9 @@ int cs__cmd_plan(int argc, char **argv) {
     exit_code = cs__cli_fail(&err);
     goto out;
   }
-  if (in.max_model_len > in.model->max_positions)
-    fprintf(stderr, "capsearch: plan: note: --max-model-len %lld exceeds the model's max_position_embeddings %d\n",
-            (long long)in.max_model_len, in.model->max_positions);
+  if (in.max_model_len > cs_model_context_limit(in.model))
+    fprintf(stderr, "capsearch: plan: note: --max-model-len %lld exceeds the model's derived max length %lld\n",
+            (long long)in.max_model_len, (long long)cs_model_context_limit(in.model));
   cs__plan_print_one(&in, &p, fmt, stdout);
 out:
   free(model_path);

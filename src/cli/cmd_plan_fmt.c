@@ -19,7 +19,7 @@ static const char *attn_name(cs_attn_kind k) {
 }
 
 static int64_t model_len(const cs_memplan_input *in) {
-  return in->max_model_len > 0 ? in->max_model_len : in->model->max_positions;
+  return in->max_model_len > 0 ? in->max_model_len : cs_model_context_limit(in->model);
 }
 
 /* "1,234,567" */
@@ -57,6 +57,7 @@ static void json_one(cs__jw *w, const cs_memplan_input *in, const cs_memplan *p)
   cs__jw_kint(w, "num_gpus", p->num_gpus);
   cs__jw_kint(w, "max_model_len", model_len(in));
   cs__jw_kint(w, "num_params", m->num_params);
+  cs__jw_knum(w, "total_gib", p->total_gib);
   cs__jw_knum(w, "usable_gib", p->usable_gib);
   cs__jw_knum(w, "weights_gib", p->weights_gib);
   cs__jw_knum(w, "activation_gib", p->activation_gib);
@@ -67,6 +68,12 @@ static void json_one(cs__jw *w, const cs_memplan_input *in, const cs_memplan *p)
   cs__jw_knum(w, "kv_bytes_per_token", p->kv_bytes_per_token);
   cs__jw_knum(w, "kv_bytes_per_token_gpu", p->kv_bytes_per_token_gpu);
   cs__jw_kint(w, "block_size", in->block_size);
+  if (in->engine == CS_ENGINE_VLLM) {
+    cs__jw_kstr(w, "quantization", in->quantization ? in->quantization : m->quant.method);
+    cs__jw_kint(w, "max_num_batched_tokens", p->batched_tokens);
+    cs__jw_kint(w, "max_num_seqs", p->num_seqs);
+    cs__jw_kint(w, "kv_groups", p->kv_groups);
+  }
   cs__jw_kint(w, "kv_blocks", p->num_blocks);
   cs__jw_kint(w, "kv_tokens", p->kv_tokens);
   cs__jw_kint(w, "max_concurrent", p->max_concurrent);
@@ -122,14 +129,18 @@ void cs__plan_print_one(const cs_memplan_input *in, const cs_memplan *p, cs__pla
   fprintf(f, "model     %s (%s, %.2fB params, %s %dq/%dkv heads, %s, %g bytes/weight)\n", m->name, m->architecture,
           (double)m->num_params / 1e9, attn_name(cs_model_attn_kind(m)), m->num_q_heads, m->num_kv_heads, m->dtype,
           in->weight_bytes > 0 ? in->weight_bytes : m->weight_bytes);
-  fprintf(f, "device    %s (%s, %g GiB) x %d  [TP %d x PP %d x DP %d]\n", d->name, d->display, d->memory_gib,
+  fprintf(f, "device    %s (%s, %g GiB) x %d  [TP %d x PP %d x DP %d]\n", d->name, d->display, p->total_gib,
           p->num_gpus, in->tp, in->pp, in->dp);
   if (in->engine == CS_ENGINE_VIDUR)
     fprintf(f, "engine    vidur (Vidur V1 planner: fp16, memory margin %g), max_model_len %lld\n\n", in->memory_margin,
             (long long)T);
   else
-    fprintf(f, "engine    vllm (llm-d formulas), gpu_memory_utilization %g, max_model_len %lld\n\n",
-            in->gpu_memory_utilization, (long long)T);
+    fprintf(f,
+            "engine    vllm (vLLM 0.19 start-up accounting), gpu_memory_utilization %g of %.2f GiB, max_model_len "
+            "%lld,\n          max_num_batched_tokens %lld, max_num_seqs %lld%s%s\n\n",
+            in->gpu_memory_utilization, p->total_gib, (long long)T, (long long)p->batched_tokens,
+            (long long)p->num_seqs, in->quantization || m->quant.method ? ", quantization " : "",
+            in->quantization ? in->quantization : m->quant.method ? m->quant.method : "");
   fprintf(f, "per GPU                          GiB\n");
   fprintf(f, "  usable memory             %9.2f\n", p->usable_gib);
   fprintf(f, "  weights                   %9.2f\n", p->weights_gib);
@@ -144,7 +155,7 @@ void cs__plan_print_one(const cs_memplan_input *in, const cs_memplan *p, cs__pla
   fprintf(f, "max concurrent requests     %s per replica at %s tokens\n", grouped(p->max_concurrent, g[4]),
           grouped(T, g[5]));
   fprintf(f, "longest context that fits   %s tokens (model max %s)\n", grouped(p->max_context, g[0]),
-          grouped(m->max_positions, g[1]));
+          grouped(cs_model_context_limit(m), g[1]));
   if (p->min_gpus > 0)
     fprintf(f, "min GPUs                    %d (TP <= 8 per node, PP for the rest)\n", p->min_gpus);
   else
@@ -230,10 +241,10 @@ int cs__plan_print_all_devices(const cs_catalog *cat, const cs_memplan_input *in
       char g[2][32];
       if (r[i].tp == 0) {
         fprintf(f, "%-10s %8.2f    -     -           -         -            -          -          -  (%s)\n",
-                r[i].d->name, r[i].d->memory_gib, r[i].p.why ? r[i].p.why : "does not fit");
+                r[i].d->name, r[i].p.total_gib, r[i].p.why ? r[i].p.why : "does not fit");
         continue;
       }
-      fprintf(f, "%-10s %8.2f %4d %5d %11.2f %9.2f %12s %10s %10.2f\n", r[i].d->name, r[i].d->memory_gib, r[i].tp,
+      fprintf(f, "%-10s %8.2f %4d %5d %11.2f %9.2f %12s %10s %10.2f\n", r[i].d->name, r[i].p.total_gib, r[i].tp,
               r[i].p.num_gpus, r[i].p.weights_gib, r[i].p.kv_gib, grouped(r[i].p.kv_tokens, g[0]),
               grouped(r[i].p.max_concurrent, g[1]), r[i].d->price_ondemand * r[i].p.num_gpus);
     }

@@ -48,6 +48,8 @@ static void usage(FILE *f) {
           "  --dry-run                     print the job table and exit\n"
           "  --compress                    write request_metrics.csv.gz\n"
           "  --force                       reuse an output dir that holds another sweep\n"
+          "  --wait                        wait for another run writing the output dir to end\n"
+          "                                (default: refuse at once, naming it)\n"
           "  --wall-budget SECONDS         start no new simulation after this much wall time\n"
           "  --shard i/N                   run only shard i (0-based) of N; a final run without\n"
           "                                --shard assembles results.csv\n"
@@ -131,7 +133,7 @@ static char *args_json(const cs__runner_opts *o, const char *config_dir, bool dr
 
 int cs__cmd_sweep(int argc, char **argv) {
   enum { O_CONFIG = 256, O_OUT, O_TL, O_CACHE, O_MAXIT, O_GRAN, O_MINQ, O_SEED, O_DRY, O_COMP, O_FORCE, O_WALL,
-         O_SHARD, O_CDIR };
+         O_SHARD, O_CDIR, O_WAIT };
   static const struct option longopts[] = {{"config", required_argument, NULL, O_CONFIG},
                                            {"config-path", required_argument, NULL, O_CONFIG},
                                            {"output-dir", required_argument, NULL, O_OUT},
@@ -145,6 +147,7 @@ int cs__cmd_sweep(int argc, char **argv) {
                                            {"dry-run", no_argument, NULL, O_DRY},
                                            {"compress", no_argument, NULL, O_COMP},
                                            {"force", no_argument, NULL, O_FORCE},
+                                           {"wait", no_argument, NULL, O_WAIT},
                                            {"wall-budget", required_argument, NULL, O_WALL},
                                            {"shard", required_argument, NULL, O_SHARD},
                                            {"config-dir", required_argument, NULL, O_CDIR},
@@ -193,6 +196,7 @@ int cs__cmd_sweep(int argc, char **argv) {
       break;
     case O_COMP: o.compress = true; break;
     case O_FORCE: o.force = true; break;
+    case O_WAIT: o.wait = true; break;
     case O_WALL:
       if (!parse_double(optarg, &o.wall_budget_s) || o.wall_budget_s <= 0)
         return bad("--wall-budget", optarg, "seconds > 0");
@@ -271,6 +275,11 @@ int cs__cmd_sweep(int argc, char **argv) {
   char *aj2 = args_json(&o, o.catalog_dir, false, sum.wall_s);
   cs__store_write_top(o.out_dir, "args.json", aj2, NULL);
   free(aj2);
+  if (sum.probes_redone)
+    fprintf(stderr,
+            "capsearch: %lld committed probes were damaged or decided by other inputs and were simulated again "
+            "(the reasons are in their output.log)\n",
+            (long long)sum.probes_redone);
   fprintf(stderr,
           "capsearch: %zu jobs: %zu ok%s, %zu no_pass, %zu infeasible, %zu failed, %zu pending; %lld probes simulated, "
           "%lld reused; %.1f s\ncapsearch: results in %s/results.csv%s\n",

@@ -400,7 +400,7 @@ static const char *const top_keys[] = {
     "clusters",     "global_schedulers", "request_queues", "replica_schedulers", "slo_configs", "traces",
     "batch_sizes",  "tp_dimensions",     "pp_dimensions",  "models",             "search_configs",
     /* extensions (docs/sweep.md) */
-    "prices",       "predictor",         "seed",           "verdict",            "vidur_restart_quirk", NULL};
+    "prices",       "predictor",         "seed",           "disaggregation", "verdict",       "vidur_restart_quirk", NULL};
 
 static int parse_doc(const cs__ydoc *d, const char *file, bool check_traces, cs_sweep **out, cs_err *err) {
   cs__arena *a = cs__xcalloc(1, sizeof *a);
@@ -435,7 +435,9 @@ static int parse_doc(const cs__ydoc *d, const char *file, bool check_traces, cs_
     }
     if ((rc = cs__cfg_int_list(&p, n, lists[i], false, dst[i], ns[i]))) goto out;
   }
-  if ((rc = parse_searches(&p, root)) || (rc = cs__sweep_parse_extensions(d, root, s, a, err))) goto out;
+  if ((rc = parse_searches(&p, root)) || (rc = cs__sweep_parse_extensions(d, root, s, a, err)) ||
+      (rc = cs__sweep_parse_disagg(&p, root)))
+    goto out;
   *out = s;
   return 0;
 out:

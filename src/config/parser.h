@@ -31,4 +31,7 @@ int cs__cfg_positive(cs__cfg_parser *p, const cs__ynode *m, const char *key, con
 int cs__cfg_policy_params(cs__cfg_parser *p, const cs__ynode *m, const char *where, int *np, const char **names, double *values);
 int cs__cfg_int_list(cs__cfg_parser *p, const cs__ynode *n, const char *what, bool allow_empty, int64_t **out, size_t *nout);
 
+/* The `disaggregation` extension (disagg.c); absent = none. */
+int cs__sweep_parse_disagg(cs__cfg_parser *p, const cs__ynode *root);
+
 #endif

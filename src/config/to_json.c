@@ -157,6 +157,32 @@ char *cs_sweep_to_json(const cs_sweep *s) {
   cs__jw_kint(&w, "seed", (int64_t)s->seed);
   cs__jw_kstr(&w, "verdict", s->verdict_vidur ? "vidur" : "capsearch");
   if (s->vidur_restart_quirk) cs__jw_kbool(&w, "vidur_restart_quirk", true);
+  if (s->ndisagg) {
+    cs__jw_key(&w, "disaggregation");
+    cs__jw_arr_begin(&w);
+    for (size_t i = 0; i < s->ndisagg; i++) {
+      const cs_sweep_disagg *g = &s->disagg[i];
+      static const char *const placement[] = {"auto", "intra_node", "inter_node"};
+      cs__jw_obj_begin(&w);
+      cs__jw_kstr(&w, "name", g->name);
+      cs__jw_kint(&w, "prefill_tp", g->prefill_tp);
+      cs__jw_kint(&w, "prefill_pp", g->prefill_pp);
+      cs__jw_kint(&w, "decode_tp", g->decode_tp);
+      cs__jw_kint(&w, "decode_pp", g->decode_pp);
+      cs__jw_kstr(&w, "kv_placement", placement[g->placement]);
+      cs__jw_key(&w, "ratios");
+      cs__jw_arr_begin(&w);
+      for (int k = 0; k < g->nratios; k++) {
+        cs__jw_arr_begin(&w);
+        cs__jw_int(&w, g->ratio_prefill[k]);
+        cs__jw_int(&w, g->ratio_decode[k]);
+        cs__jw_arr_end(&w);
+      }
+      cs__jw_arr_end(&w);
+      cs__jw_obj_end(&w);
+    }
+    cs__jw_arr_end(&w);
+  }
   cs__jw_obj_end(&w);
   cs__sbuf_addc(&sb, '\n');
   char *detached = cs__sbuf_detach(&sb);

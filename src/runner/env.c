@@ -76,31 +76,31 @@ static int resolve_clusters(cs__plan *p, cs_err *err) {
   return 0;
 }
 
-static void check_feasible(cs__plan *p, cs_sweep_job *j) {
-  if (j->status == CS_JOB_INFEASIBLE) return;
+/* One pool of a job (the whole replica when aggregated): false and the job infeasible when not. */
+static bool check_pool(cs__plan *p, cs_sweep_job *j, int tp, int pp, const char *pool) {
   const cs_sweep *s = p->sweep;
   const cs_model *m = p->models[j->model];
   const cs_device *d = p->devices[j->cluster];
-  if (m->no_tensor_parallel && j->tp > 1) {
-    cs_sweep_job_set_infeasible(j, "%s cannot be split by tensor parallelism (tp %d)", s->models[j->model].name, j->tp);
-    return;
+  if (m->no_tensor_parallel && tp > 1) {
+    cs_sweep_job_set_infeasible(j, "%s%s cannot be split by tensor parallelism (tp %d)", pool, s->models[j->model].name, tp);
+    return false;
   }
-  if (m->num_q_heads > 0 && m->num_q_heads % j->tp) {
-    cs_sweep_job_set_infeasible(j, "tp %d does not divide the %d attention heads of %s", j->tp, m->num_q_heads,
+  if (m->num_q_heads > 0 && m->num_q_heads % tp) {
+    cs_sweep_job_set_infeasible(j, "%stp %d does not divide the %d attention heads of %s", pool, tp, m->num_q_heads,
                                 s->models[j->model].name);
-    return;
+    return false;
   }
-  if (m->num_layers > 0 && m->num_layers % j->pp) {
-    cs_sweep_job_set_infeasible(j, "pp %d does not divide the %d layers of %s", j->pp, m->num_layers,
+  if (m->num_layers > 0 && m->num_layers % pp) {
+    cs_sweep_job_set_infeasible(j, "%spp %d does not divide the %d layers of %s", pool, pp, m->num_layers,
                                 s->models[j->model].name);
-    return;
+    return false;
   }
   cs_memplan_input in;
   cs_memplan_input_defaults(&in);
   in.model = m;
   in.device = d;
-  in.tp = j->tp;
-  in.pp = j->pp;
+  in.tp = tp;
+  in.pp = pp;
   in.dp = 1;
   in.max_model_len = (int64_t)s->traces[j->trace].max_seq_len.v;
   in.engine = CS_ENGINE_VIDUR;
@@ -109,13 +109,31 @@ static void check_feasible(cs__plan *p, cs_sweep_job *j) {
   cs_memplan plan;
   cs_err e = {0};
   if (cs_memplan_compute(&in, &plan, &e)) {
-    cs_sweep_job_set_infeasible(j, "memory plan failed: %s", e.msg);
+    cs_sweep_job_set_infeasible(j, "%smemory plan failed: %s", pool, e.msg);
+    return false;
+  }
+  if (!plan.fits || plan.num_blocks < 1) {
+    cs_sweep_job_set_infeasible(j, "%s%s does not fit on %s at tp %d pp %d: %s (weights %.1f GiB per GPU of %.1f GiB)",
+                                pool, s->models[j->model].name, d->name, tp, pp, plan.why ? plan.why : "no KV cache left",
+                                plan.weights_gib, d->memory_gib);
+    return false;
+  }
+  return true;
+}
+
+static void check_feasible(cs__plan *p, cs_sweep_job *j) {
+  if (j->status == CS_JOB_INFEASIBLE) return;
+  if (!j->disagg) {
+    check_pool(p, j, j->tp, j->pp, "");
     return;
   }
-  if (!plan.fits || plan.num_blocks < 1)
-    cs_sweep_job_set_infeasible(j, "%s does not fit on %s at tp %d pp %d: %s (weights %.1f GiB per GPU of %.1f GiB)",
-                                s->models[j->model].name, d->name, j->tp, j->pp, plan.why ? plan.why : "no KV cache left",
-                                plan.weights_gib, d->memory_gib);
+  const char *rs = p->sweep->rscheds[j->rsched].scheduler;
+  if (strcmp(rs, "vllm_v1") && strcmp(rs, "sarathi")) {
+    cs_sweep_job_set_infeasible(j, "decode pool: replica scheduler '%s' cannot resume from a received KV cache "
+                                   "(vllm_v1 or sarathi can)", rs);
+    return;
+  }
+  if (check_pool(p, j, j->tp, j->pp, "prefill pool: ")) check_pool(p, j, j->decode_tp, j->decode_pp, "decode pool: ");
 }
 
 static double job_cost(const cs_sweep *s, const cs_sweep_job *j, const cs__runner_opts *o) {
@@ -167,6 +185,7 @@ static void select_shard(cs__plan *p, const cs__runner_opts *o) {
 
 int cs__plan_load(const cs__runner_opts *o, cs__plan *p, cs_err *err) {
   memset(p, 0, sizeof *p);
+  p->lock.fd = -1;
   int rc;
   if ((rc = cs_sweep_load_opts(o->config_path, true, &p->sweep, err))) return rc;
   if ((rc = cs_sweep_check_policies(p->sweep, err))) return rc;
@@ -205,6 +224,7 @@ int cs__plan_load(const cs__runner_opts *o, cs__plan *p, cs_err *err) {
 
 int cs__plan_job_gpus(const cs__plan *plan, const cs_sweep_job *j, int replicas) {
   (void)plan;
+  if (j->disagg) return j->prefill_replicas * j->tp * j->pp + j->decode_replicas * j->decode_tp * j->decode_pp;
   return replicas * j->tp * j->pp;
 }
 
@@ -235,34 +255,54 @@ static int make_predictor(cs__plan *p, const cs__runner_opts *o, cs__pred_slot *
 }
 
 int cs__plan_prepare(cs__plan *p, const cs__runner_opts *o, cs_err *err) {
-  (void)err; /* traces are loaded by cs__plan_load; a predictor that fails marks its jobs */
+  /* traces are loaded by cs__plan_load; a predictor that fails marks its jobs */
   const cs_sweep *s = p->sweep;
+  /* what decides a probe besides job.json: the trace files' content and the other inputs */
+  p->trace_sha1 = cs__xcalloc(s->ntraces ? s->ntraces : 1, sizeof *p->trace_sha1);
+  int drc = cs__plan_digest_inputs(p, o, err);
+  for (size_t i = 0; i < s->ntraces && !drc; i++)
+    if (p->traces && p->traces[i]) drc = cs__plan_digest_trace(p, i, err);
+  if (drc) return drc;
   p->job_pred = cs__xcalloc(p->jobs.n ? p->jobs.n : 1, sizeof *p->job_pred);
+  p->job_pred_decode = cs__xcalloc(p->jobs.n ? p->jobs.n : 1, sizeof *p->job_pred_decode);
   CS__VEC(cs__pred_slot) preds = {0};
   for (size_t i = 0; i < p->jobs.n; i++) {
     cs_sweep_job *j = &p->jobs.v[i];
     if (!p->selected[i] || j->status == CS_JOB_INFEASIBLE) continue;
-    size_t k = 0;
-    for (; k < preds.n; k++)
-      if (preds.v[k].model == j->model && preds.v[k].cluster == j->cluster && preds.v[k].tp == j->tp &&
-          preds.v[k].pp == j->pp)
-        break;
-    if (k == preds.n) {
-      cs__pred_slot slot = {.model = j->model, .cluster = j->cluster, .tp = j->tp, .pp = j->pp};
-      cs_err e = {0};
-      if (make_predictor(p, o, &slot, &e)) slot.error = cs__xstrdup(e.msg);
-      cs__vec_push(&preds, slot);
+    for (int pool = 0; pool < (j->disagg ? 2 : 1); pool++) {
+      int tp = pool ? j->decode_tp : j->tp, pp = pool ? j->decode_pp : j->pp;
+      size_t k = 0;
+      for (; k < preds.n; k++)
+        if (preds.v[k].model == j->model && preds.v[k].cluster == j->cluster && preds.v[k].tp == tp &&
+            preds.v[k].pp == pp)
+          break;
+      if (k == preds.n) {
+        cs__pred_slot slot = {.model = j->model, .cluster = j->cluster, .tp = tp, .pp = pp};
+        cs_err e = {0};
+        if (make_predictor(p, o, &slot, &e)) slot.error = cs__xstrdup(e.msg);
+        cs__vec_push(&preds, slot);
+      }
+      if (pool)
+        p->job_pred_decode[i] = k;
+      else
+        p->job_pred[i] = k;
+      if (!preds.v[k].pred) cs_sweep_job_set_infeasible(j, "predictor '%s': %s", s->predictor, preds.v[k].error);
     }
-    p->job_pred[i] = k;
-    if (!preds.v[k].pred) cs_sweep_job_set_infeasible(j, "predictor '%s': %s", s->predictor, preds.v[k].error);
   }
   p->preds = preds.v;
   p->npreds = preds.n;
   return 0;
 }
 
+int cs__plan_open_store(cs__plan *p, const cs__runner_opts *o, bool shared, cs_err *err) {
+  int rc = cs__store_lock(o->out_dir, shared ? CS_STORE_LOCK_SHARED : CS_STORE_LOCK_EXCLUSIVE, o->wait, &p->lock, err);
+  if (!rc) rc = cs__store_open(o->out_dir, p->config_json, o->force, err);
+  return rc;
+}
+
 void cs__plan_release(cs__plan *p) {
   if (!p) return;
+  cs__store_unlock(&p->lock);
   const cs_sweep *s = p->sweep;
   for (size_t i = 0; i < p->npreds; i++) {
     cs_predictor_free(p->preds[i].pred);
@@ -270,6 +310,7 @@ void cs__plan_release(cs__plan *p) {
   }
   free(p->preds);
   cs__plan_release_traces(p);
+  free(p->trace_sha1);
   if (s && p->owned_models)
     for (size_t i = 0; i < s->nmodels; i++) cs_model_free(p->owned_models[i]);
   free(p->owned_models);
@@ -278,6 +319,7 @@ void cs__plan_release(cs__plan *p) {
   free((void *)p->networks);
   free(p->prices);
   free(p->job_pred);
+  free(p->job_pred_decode);
   free(p->cost);
   free(p->selected);
   free(p->config_json);
@@ -285,4 +327,5 @@ void cs__plan_release(cs__plan *p) {
   cs_catalog_free(p->catalog);
   cs_sweep_free(p->sweep);
   memset(p, 0, sizeof *p);
+  p->lock.fd = -1;
 }

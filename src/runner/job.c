@@ -87,7 +87,8 @@ static int sim_config(const cs__plan *plan, const cs__runner_opts *o, const cs_s
 
 /* Simulates one probe and commits it. */
 static int run_probe(const cs__plan *plan, const cs__runner_opts *o, const cs_sweep_job *j, const cs__probe *pr,
-                     int probe_no, const char *pdir, const char *job_json, cs__probe_record *rec, cs_err *err) {
+                     int probe_no, const char *pdir, const char *job_json, const char *key, cs__probe_record *rec,
+                     cs_err *err) {
   int rc = cs__store_clean_probe(pdir, err);
   if (rc || (rc = cs__mkdir_p(pdir, err))) return rc;
   char qbuf[32], line[1600];
@@ -99,7 +100,7 @@ static int run_probe(const cs__plan *plan, const cs__runner_opts *o, const cs_sw
   if ((rc = sim_config(plan, o, j, pr, &cfg, err))) return rc;
   cs_sim_result *res = NULL;
   double t0 = cs__wall_now();
-  if ((rc = cs_sim_run(&cfg, &res, err))) {
+  if ((rc = cs__probe_simulate(plan, j, &cfg, &res, err))) {
     snprintf(line, sizeof line, "capsearch: simulation failed: %s", err ? err->msg : "");
     cs__store_log(pdir, line, NULL);
     return rc;
@@ -117,6 +118,7 @@ static int run_probe(const cs__plan *plan, const cs__runner_opts *o, const cs_sw
                             .hit_time_limit = st->hit_time_limit};
   cs__probe_verdict(plan->sweep, j, recs, n, st->num_arrived, rec);
   cs__store_timestamp_name(probe_no, rec->timestamp_dir);
+  snprintf(rec->key, sizeof rec->key, "%s", key);
   char *tmp = NULL, *fin = NULL;
   cs__sbuf sb;
   cs__sbuf_init(&sb);
@@ -126,7 +128,7 @@ static int run_probe(const cs__plan *plan, const cs__runner_opts *o, const cs_sw
   fin = cs__path_join(pdir, rec->timestamp_dir);
   cs_sim_write_opts wo = {
       .gzip_request_metrics = o->compress, .write_plots = true, .config_json = job_json, .private_dir = true};
-  if ((rc = cs__mkdir_p(tmp, err)) || (rc = cs_sim_write_outputs(res, &cfg, tmp, &wo, err)) ||
+  if ((rc = cs__mkdir_p(tmp, err)) || (rc = cs__probe_write(plan, j, res, &cfg, tmp, &wo, err)) ||
       (rc = cs__rename_dir(tmp, fin, err)))
     goto out;
   snprintf(line, sizeof line,
@@ -147,6 +149,35 @@ out:
   return rc;
 }
 
+/* A committed probe is reused only when its files are intact and it was decided by the same
+ * inputs (key); otherwise it is simulated again (CS_ENOENT, with err->code CS_EIO and the
+ * reason in output.log). A marker of a newer format, or for another probe, fails the job. */
+static int reuse_probe(const char *pdir, const cs__probe *pr, const char *key, cs__probe_record *rec,
+                       cs_err *err) {
+  cs_err e = {0};
+  int rc = cs__store_read_probe(pdir, rec, &e);
+  if (rc == CS_ENOENT) {
+    err->code = 0;
+    return rc;
+  }
+  if (rc == 0 && (rec->qps != pr->qps || rec->replicas != pr->replicas))
+    return cs_err_set(err, CS_EFORMAT, "%s/probe.json: holds qps %g with %d replicas, expected qps %g with %d", pdir,
+                      rec->qps, rec->replicas, pr->qps, pr->replicas);
+  if (rc == CS_EFORMAT) return cs_err_set(err, rc, "%s", e.msg);
+  if (rc == 0 && !strcmp(rec->key, key)) return 0;
+  char line[CS_ERR_MSG_MAX + 160];
+  if (rc == 0)
+    snprintf(line, sizeof line,
+             "capsearch: committed probe was decided by other inputs (key %.12s, now %.12s: the SLO, trace, "
+             "catalog or a parameter changed); simulating it again",
+             rec->key[0] ? rec->key : "none", key);
+  else
+    snprintf(line, sizeof line, "capsearch: committed probe is damaged (%s); simulating it again", e.msg);
+  cs__store_log(pdir, line, NULL);
+  err->code = CS_EIO;
+  return CS_ENOENT;
+}
+
 
 void cs__run_job(const cs__plan *plan, const cs__runner_opts *o, size_t ji, double t0, cs__job_result *res,
                  int64_t *probes_run, int64_t *probes_reused) {
@@ -159,7 +190,9 @@ void cs__run_job(const cs__plan *plan, const cs__runner_opts *o, size_t ji, doub
   cs_err err = {0};
   char *jdir = cs__store_job_dir(o->out_dir, j->hash);
   char *job_json = cs__job_json(plan, o, j);
-  if (cs__store_write_job(jdir, job_json, &err)) {
+  char key[41];
+  cs__probe_key(plan, o, j, key);
+  if (cs__path_guard(o->out_dir, jdir, &err) || cs__store_write_job(jdir, job_json, &err)) {
     res->status = CS_JOB_FAILED;
     res->reason = cs__xstrdup(err.msg);
     goto out;
@@ -192,10 +225,10 @@ void cs__run_job(const cs__plan *plan, const cs__runner_opts *o, size_t ji, doub
     if (!known) {
       char *pdir = cs__store_probe_dir(o->out_dir, j->hash, pr.replicas, pr.qps);
       cs__probe_record rec;
-      int rc = cs__store_read_probe(pdir, &rec, &err);
-      if (rc == 0 && (rec.qps != pr.qps || rec.replicas != pr.replicas))
-        rc = cs_err_set(&err, CS_EFORMAT, "%s/probe.json: holds qps %g with %d replicas, expected qps %g with %d",
-                        pdir, rec.qps, rec.replicas, pr.qps, pr.replicas);
+      char *plog = cs__path_join(pdir, "output.log");
+      int rc = cs__path_guard(o->out_dir, plog, &err);
+      free(plog);
+      if (rc == 0) rc = reuse_probe(pdir, &pr, key, &rec, &err);
       if (rc == 0) {
         (*probes_reused)++;
       } else if (rc == CS_ENOENT) {
@@ -205,7 +238,8 @@ void cs__run_job(const cs__plan *plan, const cs__runner_opts *o, size_t ji, doub
           stopped = true;
           break;
         }
-        rc = run_probe(plan, o, j, &pr, probe_no, pdir, job_json, &rec, &err);
+        if (err.code == CS_EIO) res->probes_redone++; /* reuse_probe said why in output.log */
+        rc = run_probe(plan, o, j, &pr, probe_no, pdir, job_json, key, &rec, &err);
         if (rc == 0) (*probes_run)++;
       }
       free(pdir);

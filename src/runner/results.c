@@ -102,9 +102,23 @@ char *cs__job_json(const cs__plan *plan, const cs__runner_opts *o, const cs_swee
   }
   cs__jw_arr_end(&w);
   cs__jw_obj_end(&w);
+  cs__jw_kstr(&w, "verdict", s->verdict_vidur ? "vidur" : "capsearch"); /* decides pass / fail */
+  if (s->vidur_restart_quirk) cs__jw_kbool(&w, "vidur_restart_quirk", true);
   cs__jw_kstr(&w, "predictor", s->predictor);
   cs__jw_knum(&w, "price_per_gpu_hour", cs__plan_job_price(plan, j));
   cs__jw_kint(&w, "num_gpus", cs__plan_job_gpus(plan, j, j->num_replicas));
+  if (j->disagg) {
+    cs__jw_key(&w, "disaggregation");
+    cs__jw_obj_begin(&w);
+    cs__jw_kstr(&w, "shape", s->disagg[j->shape].name);
+    cs__jw_kint(&w, "prefill_replicas", j->prefill_replicas);
+    cs__jw_kint(&w, "prefill_tp", j->tp);
+    cs__jw_kint(&w, "prefill_pp", j->pp);
+    cs__jw_kint(&w, "decode_replicas", j->decode_replicas);
+    cs__jw_kint(&w, "decode_tp", j->decode_tp);
+    cs__jw_kint(&w, "decode_pp", j->decode_pp);
+    cs__jw_obj_end(&w);
+  }
   const cs__trace_view *v = cs__plan_job_view(plan, j);
   if (v) {
     /* the trace's rows against this job's length limit (docs/traces.md "Overlong rows") */
@@ -156,11 +170,35 @@ static void fnum(cs__sbuf *sb, double v) {
   "num_requests,num_gpus,price_per_gpu_hour,cost_per_hour,answer_qps,answer_replicas,qps_per_dollar,probes,"   \
   "status,reason,length_limit,overlong_rows,overlong_policy,answer_kind,sustained_qps\n"
 
+#define DISAGG_HEADER \
+  ",deployment,prefill_replicas,prefill_tp,prefill_pp,decode_replicas,decode_tp,decode_pp,qps_per_gpu\n"
+
+/* deployment = "aggregated" or "<shape> <x>P<y>D"; an aggregated job has one pool of replicas
+ * doing both phases (reported as prefill = decode = its replicas and shape). */
+static void disagg_fields(cs__sbuf *sb, const cs_sweep *s, const cs_sweep_job *j, int gpus, const cs__job_result *r) {
+  cs__sbuf_addc(sb, ',');
+  if (j->disagg) {
+    char dep[160];
+    snprintf(dep, sizeof dep, "%s %dP%dD", s->disagg[j->shape].name, j->prefill_replicas, j->decode_replicas);
+    field(sb, dep);
+    cs__sbuf_addf(sb, ",%d,%d,%d,%d,%d,%d,", j->prefill_replicas, j->tp, j->pp, j->decode_replicas, j->decode_tp,
+                  j->decode_pp);
+  } else {
+    int rep = r->has_answer ? r->answer_replicas : j->num_replicas;
+    cs__sbuf_addf(sb, "aggregated,%d,%d,%d,%d,%d,%d,", rep, j->tp, j->pp, rep, j->tp, j->pp);
+  }
+  if (r->has_answer && gpus > 0) fnum(sb, r->answer_qps / gpus);
+}
+
 char *cs__results_csv(const cs__plan *plan, const cs__job_result *res) {
   const cs_sweep *s = plan->sweep;
   cs__sbuf sb;
   cs__sbuf_init(&sb);
   cs__sbuf_adds(&sb, RESULTS_HEADER);
+  if (s->ndisagg) { /* sweeps with a disaggregation section: the pools, side by side */
+    sb.len--;
+    cs__sbuf_adds(&sb, DISAGG_HEADER);
+  }
   for (size_t i = 0; i < plan->jobs.n; i++) {
     const cs_sweep_job *j = &plan->jobs.v[i];
     const cs__job_result *r = &res[i];
@@ -217,6 +255,7 @@ char *cs__results_csv(const cs__plan *plan, const cs__job_result *res) {
       cs__sbuf_adds(&sb, ",,,");
     cs__sbuf_addf(&sb, ",%s,", r->has_answer && r->answer_kind ? r->answer_kind : "");
     if (r->has_answer && isfinite(r->sustained_qps)) fnum(&sb, r->sustained_qps);
+    if (s->ndisagg) disagg_fields(&sb, s, j, gpus, r);
     cs__sbuf_addc(&sb, '\n');
   }
   char *detached = cs__sbuf_detach(&sb);

@@ -61,7 +61,7 @@ size_t *cs__job_order(const cs__plan *p, size_t *n) {
 int cs__plan_run(cs__plan *p, const cs__runner_opts *o, cs__runner_summary *sum, cs_err *err) {
   memset(sum, 0, sizeof *sum);
   double t0 = cs__wall_now();
-  int rc = cs__store_open(o->out_dir, p->config_json, o->force, err);
+  int rc = cs__plan_open_store(p, o, o->shard_n > 1, err);
   if (rc) return rc;
   if (o->args_json && (rc = cs__store_write_top(o->out_dir, "args.json", o->args_json, err))) return rc;
   if ((rc = cs__plan_prepare(p, o, err))) return rc;
@@ -91,6 +91,7 @@ int cs__plan_run(cs__plan *p, const cs__runner_opts *o, cs__runner_summary *sum,
       st.prog.jobs_failed += r.status == CS_JOB_FAILED;
       st.prog.probes_run += run;
       st.prog.probes_reused += reused;
+      sum->probes_redone += r.probes_redone;
       st.done_cost += p->cost[ji];
       report(o, &st, t0, false);
       /* refresh results.csv every few seconds so a long sweep shows its answers early */

@@ -19,8 +19,10 @@
 
 #include "capsearch/catalog.h"
 #include "capsearch/predictor.h"
+#include "capsearch/sim.h"
 #include "capsearch/sweep.h"
 #include "capsearch/trace.h"
+#include "store/store.h"
 
 typedef struct cs__progress {
   size_t jobs_done, jobs_total, jobs_failed;
@@ -43,6 +45,7 @@ typedef struct cs__runner_opts {
   uint64_t seed;             /* overrides the sweep's seed */
   bool compress;             /* request_metrics.csv.gz */
   bool force;                /* reuse an output directory that holds another sweep */
+  bool wait;                 /* wait for another run holding the output directory (--wait) */
   double wall_budget_s;      /* 0 = none: stop starting probes after this many wall seconds */
   int shard_i, shard_n;      /* --shard i/N (0-based i), n = 0 when not sharded */
   bool dry_run;              /* only list the jobs: trace files need not exist yet */
@@ -90,9 +93,13 @@ typedef struct cs__plan {
   size_t npreds;
   cs__pred_slot *preds;
   size_t *job_pred;             /* per job: index into preds */
+  size_t *job_pred_decode;      /* per disaggregated job: the decode pool's predictor */
   double *cost;                 /* per job: estimated cost (0 for infeasible) */
   bool *selected;               /* per job: this process runs it (--shard) */
   char *config_json;
+  char (*trace_sha1)[41];       /* per sweep trace: sha1 of its file ("" until loaded) */
+  char inputs_sha1[41];         /* catalogs, model config.json, predictor params and data */
+  cs__store_lock_t lock;        /* the output directory, held from cs__plan_run to release */
 } cs__plan;
 
 /* Parses and checks the sweep, expands it, resolves catalog entries, marks infeasible jobs
@@ -114,12 +121,14 @@ typedef struct cs__job_result {
   double sustained_qps;    /* completions per second the answer's probe sustained (NAN: none) */
   int probes;              /* probes the search used (run or reused) */
   int probes_run, probes_reused;
+  int probes_redone;       /* committed probes found damaged or stale, simulated again */
 } cs__job_result;
 
 typedef struct cs__runner_summary {
   size_t jobs, ok, no_pass, infeasible, failed, pending;
   size_t bounds;           /* ok jobs whose answer is only a bound (answer_kind lower/upper_bound) */
   int64_t probes_run, probes_reused;
+  int64_t probes_redone;   /* of probes_run: damaged or stale committed probes (see output.log) */
   double wall_s;
   bool interrupted;        /* stopped by a signal or the wall budget */
 } cs__runner_summary;
@@ -170,6 +179,12 @@ void cs__job_conclude(const cs__plan *plan, const cs_sweep_job *j, const struct 
 int cs__plan_load_traces(cs__plan *plan, cs_err *err);
 void cs__plan_release_traces(cs__plan *plan);
 int cs__plan_prepare(cs__plan *plan, const cs__runner_opts *o, cs_err *err); /* traces + predictors */
+/* sha1s of what decides a probe besides job.json (inputs.c), and the key of a probe. */
+int cs__plan_digest_inputs(cs__plan *plan, const cs__runner_opts *o, cs_err *err);
+int cs__plan_digest_trace(cs__plan *plan, size_t trace, cs_err *err);
+void cs__probe_key(const cs__plan *plan, const cs__runner_opts *o, const cs_sweep_job *j, char key[41]);
+/* Takes the output directory (exclusive, or shared for --shard/MPI), then cs__store_open. */
+int cs__plan_open_store(cs__plan *plan, const cs__runner_opts *o, bool shared, cs_err *err);
 void cs__run_job(const cs__plan *plan, const cs__runner_opts *o, size_t job, double t0, cs__job_result *res,
                  int64_t *probes_run, int64_t *probes_reused);
 char *cs__job_json(const cs__plan *plan, const cs__runner_opts *o, const cs_sweep_job *j);
@@ -178,5 +193,10 @@ char *cs__results_csv(const cs__plan *plan, const cs__job_result *res);
  * order every runner hands jobs out in); malloc'd, *n set to the count. */
 size_t *cs__job_order(const cs__plan *plan, size_t *n);
 double cs__wall_now(void);
+/* A probe's simulation and its outputs, aggregated or disaggregated (disagg_probe.c). */
+int cs__probe_simulate(const cs__plan *plan, const cs_sweep_job *j, const cs_sim_config *cfg, cs_sim_result **res,
+                       cs_err *err);
+int cs__probe_write(const cs__plan *plan, const cs_sweep_job *j, const cs_sim_result *res, const cs_sim_config *cfg,
+                    const char *dir, const cs_sim_write_opts *wo, cs_err *err);
 
 #endif

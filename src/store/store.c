@@ -8,9 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "store/store_int.h"
 #include "util/fs.h"
 #include "util/json.h"
 #include "util/sbuf.h"
@@ -18,7 +19,7 @@
 #include "util/yaml.h"
 
 /* Removes "<name>.tmp-XXXXXX" leftovers of atomic writes interrupted by a kill. */
-static void remove_tmp_files(const char *dir) {
+void cs__store_remove_tmp_files(const char *dir) {
   DIR *d = opendir(dir);
   if (!d) return;
   struct dirent *e;
@@ -37,23 +38,12 @@ int cs__store_open(const char *out, const char *config_json, bool force, cs_err 
   int rc = cs__mkdir_p(out, err);
   if (rc) return rc;
   char *runs = cs__path_join(out, "runs");
-  rc = cs__mkdir_p(runs, err);
-  free(runs);
-  if (rc) return rc;
-  /* Several processes may share one output directory (--shard, MPI ranks). Each holds a
-   * shared flock on out/.lock for its lifetime (the descriptor stays open until exit, so a
-   * killed process releases it). Leftovers of interrupted atomic writes are removed only
-   * when no other live process holds the lock: otherwise they may be its writes in flight. */
-  char *lock = cs__path_join(out, ".lock");
-  int fd = open(lock, O_RDONLY | O_CREAT | O_CLOEXEC, 0644);
-  free(lock);
-  if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0) {
-    remove_tmp_files(out);
-    flock(fd, LOCK_SH);
-  } else if (fd >= 0) {
-    flock(fd, LOCK_SH);
-  }
   char *cfg = cs__path_join(out, "config.json");
+  rc = cs__path_guard(out, runs, err);
+  if (!rc) rc = cs__path_guard(out, cfg, err);
+  if (!rc) rc = cs__mkdir_p(runs, err);
+  free(runs);
+  if (rc) goto out;
   if (cs__path_exists(cfg)) {
     char *old = NULL;
     size_t len = 0;
@@ -110,7 +100,7 @@ void cs__store_timestamp_name(int probe_no, char buf[32]) {
 int cs__store_write_job(const char *job_dir, const char *json, cs_err *err) {
   int rc = cs__mkdir_p(job_dir, err);
   if (rc) return rc;
-  remove_tmp_files(job_dir);
+  cs__store_remove_tmp_files(job_dir);
   char *p = cs__path_join(job_dir, "job.json");
   char *old = NULL;
   size_t len = 0;
@@ -151,10 +141,20 @@ int cs__store_write_probe(const char *probe_dir, const cs__probe_record *r, cs_e
   cs__jw_knum(&w, "window_s", r->window_s);
   cs__jw_knum(&w, "sustained_qps", r->sustained_qps);
   cs__jw_knum(&w, "median_e2e", r->median_e2e);
+  cs__jw_kstr(&w, "key", r->key);
+  cs__jw_kbool(&w, "pruned", r->pruned);
+  int rc = 0;
+  if (r->pruned) {
+    cs__jw_key(&w, "files");
+    cs__jw_arr_begin(&w);
+    cs__jw_arr_end(&w);
+  } else {
+    rc = cs__store_files_json(&w, probe_dir, err);
+  }
   cs__jw_obj_end(&w);
   cs__sbuf_addc(&sb, '\n');
   char *p = cs__path_join(probe_dir, "probe.json");
-  int rc = cs__write_file_atomic(p, sb.buf, sb.len, false, err);
+  if (rc == 0) rc = cs__write_file_atomic(p, sb.buf, sb.len, false, err);
   free(p);
   cs__sbuf_release(&sb);
   return rc;
@@ -171,9 +171,15 @@ static int get_num(const cs__ydoc *d, const char *key, double *out, cs_err *err)
 
 int cs__store_read_probe(const char *probe_dir, cs__probe_record *rec, cs_err *err) {
   char *p = cs__path_join(probe_dir, "probe.json");
-  if (!cs__path_exists(p)) {
+  struct stat st;
+  if (lstat(p, &st) != 0) {
     free(p);
     return CS_ENOENT;
+  }
+  if (!S_ISREG(st.st_mode)) {
+    int rc = cs_err_set(err, CS_EPARSE, "%s: not a regular file", p);
+    free(p);
+    return rc;
   }
   cs__ydoc d;
   int rc = cs__ydoc_load_file(&d, p, err);
@@ -222,19 +228,34 @@ int cs__store_read_probe(const char *probe_dir, cs__probe_record *rec, cs_err *e
   if (cs__ymap_get(d.root, "window_s")) get_num(&d, "window_s", &rec->window_s, NULL);
   if (cs__ymap_get(d.root, "sustained_qps")) get_num(&d, "sustained_qps", &rec->sustained_qps, NULL);
   if (cs__ymap_get(d.root, "median_e2e")) get_num(&d, "median_e2e", &rec->median_e2e, NULL);
+  const cs__ynode *key = cs__ymap_get(d.root, "key");
+  if (key && key->kind == CS_Y_SCALAR) snprintf(rec->key, sizeof rec->key, "%s", key->str);
+  const cs__ynode *pruned = cs__ymap_get(d.root, "pruned");
+  if (pruned && cs__y_bool(&d, pruned, "pruned", &rec->pruned, NULL)) rec->pruned = false;
+  rc = cs__store_files_verify(&d, probe_dir, err);
 out:
   cs__ydoc_free(&d);
   free(p);
   return rc;
 }
 
-int cs__store_clean_probe(const char *probe_dir, cs_err *err) {
-  DIR *d = opendir(probe_dir);
-  if (!d) return errno == ENOENT ? 0 : cs_err_set(err, CS_EIO, "%s: cannot open: %s", probe_dir, strerror(errno));
+/* Removes everything in probe_dir but output.log (and probe.json when keep_marker); never
+ * follows a link: probe_dir itself must be a real directory, and links inside are unlinked. */
+static int clean_dir(const char *probe_dir, bool keep_marker, cs_err *err) {
+  int fd = open(probe_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+  if (!d) {
+    int e = errno;
+    if (fd >= 0) close(fd);
+    if (e == ENOENT) return 0;
+    return cs_err_set(err, CS_EIO, "%s: cannot open: %s", probe_dir,
+                      e == ELOOP || e == ENOTDIR ? "not a directory (a symbolic link?)" : strerror(e));
+  }
   CS__VEC(char *) victims = {0};
   struct dirent *e;
   while ((e = readdir(d)) != NULL) {
     if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") || !strcmp(e->d_name, "output.log")) continue;
+    if (keep_marker && !strcmp(e->d_name, "probe.json")) continue;
     cs__vec_push(&victims, cs__path_join(probe_dir, e->d_name));
   }
   closedir(d);
@@ -247,14 +268,28 @@ int cs__store_clean_probe(const char *probe_dir, cs_err *err) {
   return rc;
 }
 
+int cs__store_clean_probe(const char *probe_dir, cs_err *err) { return clean_dir(probe_dir, false, err); }
+
+int cs__store_prune_probe(const char *probe_dir, cs_err *err) {
+  cs__probe_record r;
+  int rc = cs__store_read_probe(probe_dir, &r, err);
+  if (rc) return rc;
+  r.pruned = true;
+  if ((rc = cs__store_write_probe(probe_dir, &r, err))) return rc;
+  return clean_dir(probe_dir, true, err);
+}
+
 int cs__store_log(const char *probe_dir, const char *line, cs_err *err) {
-  char *p = cs__path_join(probe_dir, "output.log");
-  int fd = open(p, O_WRONLY | O_CREAT | O_APPEND, 0644);
-  if (fd < 0) {
-    int rc = cs_err_set(err, CS_EIO, "%s: cannot open: %s", p, strerror(errno));
-    free(p);
-    return rc;
-  }
+  /* openat below a directory opened without following links: neither the probe directory nor
+   * output.log may be a link to somewhere else */
+  int dfd = open(probe_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  int fd = dfd >= 0 ? openat(dfd, "output.log", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0644) : -1;
+  int e = errno;
+  if (dfd >= 0) close(dfd);
+  if (fd < 0)
+    return cs_err_set(err, CS_EIO, "%s/output.log: cannot open: %s", probe_dir,
+                      e == ELOOP || e == ENOTDIR ? "a symbolic link (never followed inside the output directory)"
+                                                 : strerror(e));
   size_t n = strlen(line);
   char *buf = cs__xmalloc(n + 2);
   memcpy(buf, line, n);
@@ -262,9 +297,8 @@ int cs__store_log(const char *probe_dir, const char *line, cs_err *err) {
   if (!n || line[n - 1] != '\n') buf[m++] = '\n';
   ssize_t w = write(fd, buf, m);
   int rc = 0;
-  if (w != (ssize_t)m) rc = cs_err_set(err, CS_EIO, "%s: write failed: %s", p, strerror(errno));
+  if (w != (ssize_t)m) rc = cs_err_set(err, CS_EIO, "%s/output.log: write failed: %s", probe_dir, strerror(errno));
   close(fd);
   free(buf);
-  free(p);
   return rc;
 }

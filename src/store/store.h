@@ -21,10 +21,23 @@
 #define CS_STORE_JOB_FORMAT "capsearch-job"
 #define CS_STORE_VERSION 1
 
-/* Creates out/ and out/runs/, takes a shared lock on out/.lock for the life of the process,
- * removes leftovers of interrupted atomic writes in out/ when no other process holds it, and
- * writes config.json. When out/config.json exists with different content the directory holds
- * another sweep: CS_EEXIST unless `force`. */
+/* One writer per output directory (lock.c). A lone run takes out/.lock exclusively; the
+ * processes of one --shard or MPI run share it. A run that cannot take it fails at once with
+ * CS_EUSAGE and a message naming the holder (pid, host, start time), or waits when `wait`.
+ * Whoever holds the directory alone removes leftovers of interrupted atomic writes in out/.
+ * The lock lasts until cs__store_unlock or the end of the process. */
+typedef enum cs__store_lock_mode { CS_STORE_LOCK_EXCLUSIVE, CS_STORE_LOCK_SHARED } cs__store_lock_mode;
+typedef struct cs__store_lock_t {
+  int fd; /* -1 when not held */
+} cs__store_lock_t;
+int cs__store_lock(const char *out, cs__store_lock_mode mode, bool wait, cs__store_lock_t *lk, cs_err *err);
+void cs__store_unlock(cs__store_lock_t *lk);
+/* Removes "<name>.tmp-XXXXXX" leftovers of atomic writes in dir (call only while alone). */
+void cs__store_remove_tmp_files(const char *dir);
+
+/* Creates out/ and out/runs/ and writes config.json (call with the lock held). When
+ * out/config.json exists with different content the directory holds another sweep: CS_EEXIST
+ * unless `force`. A symbolic link at out/runs is refused. */
 int cs__store_open(const char *out, const char *config_json, bool force, cs_err *err);
 /* Writes out/<name> atomically (args.json, results.csv). */
 int cs__store_write_top(const char *out, const char *name, const char *text, cs_err *err);
@@ -59,13 +72,22 @@ typedef struct cs__probe_record {
   double window_s;       /* arrival span */
   double sustained_qps;  /* completions per second over the second half of the arrival window */
   double median_e2e;
+  char key[41];          /* sha1 of everything that decides the probe (job.json and inputs); "" = none */
+  bool pruned;           /* its files were deleted on purpose (cs__store_prune_probe) */
 } cs__probe_record;
 
-/* 0 and the record when probe.json exists; CS_ENOENT when it does not; CS_EFORMAT when it was
- * written by another format version; CS_EPARSE when it is unreadable. */
+/* 0 and the record when probe.json exists and every file it lists is there with its recorded
+ * size and sha1; CS_ENOENT when it does not exist; CS_EFORMAT when it was written by another
+ * format version; CS_EPARSE when it is unreadable (truncated, say); CS_EIO naming the first
+ * missing or damaged file (the probe must be simulated again). */
 int cs__store_read_probe(const char *probe_dir, cs__probe_record *rec, cs_err *err);
-/* The completion marker: probe.json, atomically, after everything else of the probe. */
+/* The completion marker: probe.json, atomically, after everything else of the probe. It lists
+ * every file then under probe_dir (but output.log) with size and sha1 (none when rec->pruned). */
 int cs__store_write_probe(const char *probe_dir, const cs__probe_record *rec, cs_err *err);
+/* Deletes a committed probe's result files on purpose (a keep-only-answers policy) so that a
+ * resume still reuses its verdict: probe.json is first rewritten with pruned = true and an
+ * empty file list, then everything but probe.json and output.log is removed. */
+int cs__store_prune_probe(const char *probe_dir, cs_err *err);
 /* Removes everything in an uncommitted probe directory except output.log. */
 int cs__store_clean_probe(const char *probe_dir, cs_err *err);
 /* Appends one line to <probe_dir>/output.log with a single write (O_APPEND). */

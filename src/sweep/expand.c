@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "capsearch/sweep.h"
+#include "sweep/expand_int.h"
 #include "util/sbuf.h"
 #include "util/sha1.h"
 
@@ -43,6 +44,9 @@ char *cs_sweep_job_key(const cs_sweep *s, const cs_sweep_job *j) {
     cs__sbuf_addf(&sb, "num_replicas_r%s_reqs%s", sc->num_replicas.text, sc->num_requests.text);
   else
     cs__sbuf_addf(&sb, "%s_q%s_reqs%s", cs_search_kind_name(sc->search_for), sc->qps.text, sc->num_requests.text);
+  if (j->disagg) /* capsearch extension: the pools (docs/disaggregation.md) */
+    cs__sbuf_addf(&sb, "_disagg%dp_tp%d_pp%d_%dd_tp%d_pp%d", j->prefill_replicas, j->tp, j->pp, j->decode_replicas,
+                  j->decode_tp, j->decode_pp);
   char *detached = cs__sbuf_detach(&sb);
   cs__sbuf_release(&sb); /* detach leaves a fresh empty buffer */
   return detached;
@@ -76,8 +80,16 @@ static int cmp_hash_idx(const void *a, const void *b) {
   return (*x)->index < (*y)->index ? -1 : (*x)->index > (*y)->index;
 }
 
+void cs__sweep_job_name(const cs_sweep *s, cs_sweep_job *j) {
+  j->key = cs_sweep_job_key(s, j);
+  char hex[41];
+  cs__sha1_hex(j->key, strlen(j->key), hex);
+  memcpy(j->hash, hex, 8);
+  j->hash[8] = '\0';
+}
+
 int cs_sweep_expand(const cs_sweep *s, cs_sweep_jobs *out, cs_err *err) {
-  CS__VEC(cs_sweep_job) v = {0};
+  cs__job_vec v = {0};
   for (size_t si = 0; si < s->nsearches; si++) {
     const cs_sweep_search *sc = &s->searches[si];
     for (size_t mi = 0; mi < s->nmodels; mi++) {
@@ -105,11 +117,7 @@ int cs_sweep_expand(const cs_sweep *s, cs_sweep_jobs *out, cs_err *err) {
                         j.pp = (int)s->pp_dims[ppi];
                         j.batch_size = (int)s->batch_sizes[bi];
                         j.num_replicas = (int)sc->num_replicas.v;
-                        j.key = cs_sweep_job_key(s, &j);
-                        char hex[41];
-                        cs__sha1_hex(j.key, strlen(j.key), hex);
-                        memcpy(j.hash, hex, 8);
-                        j.hash[8] = '\0';
+                        cs__sweep_job_name(s, &j);
                         j.status = CS_JOB_PENDING;
                         if (j.tp > s->clusters[ci].gpus_per_node)
                           cs_sweep_job_set_infeasible(&j, "tp %d > gpus_per_node %d of %s", j.tp,
@@ -121,6 +129,7 @@ int cs_sweep_expand(const cs_sweep *s, cs_sweep_jobs *out, cs_err *err) {
         }
     }
   }
+  cs__sweep_expand_disagg(s, &v);
   out->n = v.n;
   out->v = v.v;
   /* Two jobs must never share a run directory: refuse identical keys (the same router listed

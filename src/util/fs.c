@@ -11,6 +11,7 @@
 #include <zlib.h>
 
 #include "util/sbuf.h"
+#include "util/sha1.h"
 
 static int read_raw(const char *path, char **out, size_t *len, cs_err *err) {
   FILE *f = fopen(path, "rb");
@@ -167,6 +168,40 @@ int cs__fsync_path(const char *path, cs_err *err) {
   return rc;
 }
 
+int cs__file_sha1(const char *path, char hex[41], uint64_t *size, cs_err *err) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+  if (fd < 0)
+    return cs_err_set(err, errno == ENOENT ? CS_ENOENT : CS_EIO, "%s: cannot open: %s", path,
+                      errno == ELOOP ? "is a symbolic link" : strerror(errno));
+  struct stat st;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    close(fd);
+    return cs_err_set(err, CS_EIO, "%s: not a regular file", path);
+  }
+  cs__sha1 s;
+  cs__sha1_init(&s);
+  unsigned char buf[1 << 16];
+  uint64_t total = 0;
+  for (;;) {
+    ssize_t n = read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      int e = errno;
+      close(fd);
+      return cs_err_set(err, CS_EIO, "%s: read error: %s", path, strerror(e));
+    }
+    if (n == 0) break;
+    cs__sha1_update(&s, buf, (size_t)n);
+    total += (uint64_t)n;
+  }
+  close(fd);
+  unsigned char d[20];
+  cs__sha1_final(&s, d);
+  for (int i = 0; i < 20; i++) snprintf(hex + 2 * i, 3, "%02x", d[i]);
+  *size = total;
+  return 0;
+}
+
 int cs__mkdir_p(const char *path, cs_err *err) {
   char *p = cs__xstrdup(path);
   size_t n = strlen(p);
@@ -224,6 +259,36 @@ int cs__rename_dir(const char *tmp, const char *final, cs_err *err) {
   if (rename(tmp, final) != 0) return cs_err_set(err, CS_EIO, "%s: cannot rename to %s: %s", tmp, final, strerror(errno));
   fsync_dir_of(final);
   return 0;
+}
+
+int cs__path_guard(const char *base, const char *path, cs_err *err) {
+  size_t bl = strlen(base);
+  if (strncmp(path, base, bl) != 0) return cs_err_set(err, CS_EINVAL, "%s: not inside %s", path, base);
+  char *p = cs__xstrdup(path);
+  int rc = 0;
+  for (size_t i = bl; rc == 0;) {
+    while (p[i] == '/') i++;
+    if (!p[i]) break;
+    while (p[i] && p[i] != '/') i++;
+    char save = p[i];
+    p[i] = '\0';
+    struct stat st;
+    if (lstat(p, &st) != 0) {
+      p[i] = save;
+      break; /* not there yet */
+    }
+    if (S_ISLNK(st.st_mode))
+      rc = cs_err_set(err, CS_EUSAGE,
+                      "%s: is a symbolic link inside the output directory %s; capsearch never follows links "
+                      "there (a link could make it overwrite or delete files elsewhere): remove it",
+                      p, base);
+    else if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode))
+      rc = cs_err_set(err, CS_EUSAGE, "%s: is neither a directory nor a regular file (inside the output directory %s)",
+                      p, base);
+    p[i] = save;
+  }
+  free(p);
+  return rc;
 }
 
 bool cs__path_exists(const char *path) {

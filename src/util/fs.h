@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "capsearch/error.h"
 
@@ -24,12 +25,22 @@ int cs__write_file_durable(const char *path, const void *data, size_t len, bool 
 /* fsync of a file or directory by path. */
 int cs__fsync_path(const char *path, cs_err *err);
 
+/* sha1 (40 hex digits) and size of a regular file, read as stored (no gzip inflation);
+ * a symbolic link or special file is an error. */
+int cs__file_sha1(const char *path, char hex[41], uint64_t *size, cs_err *err);
+
 /* mkdir -p; existing directories are fine. */
 int cs__mkdir_p(const char *path, cs_err *err);
 /* Recursively removes a directory tree (used for scratch directories only). */
 int cs__rm_rf(const char *path, cs_err *err);
 /* Atomically publishes a finished directory: rename(tmp, final) + fsync of the parent. */
 int cs__rename_dir(const char *tmp, const char *final, cs_err *err);
+
+/* Inside a directory capsearch owns (the output directory) nothing is followed: every existing
+ * component of `path` below `base` (path must start with base) must be a real directory or
+ * regular file, never a symbolic link. CS_EUSAGE naming the link otherwise; absent components
+ * are fine (they will be created). */
+int cs__path_guard(const char *base, const char *path, cs_err *err);
 
 bool cs__path_exists(const char *path);
 bool cs__is_dir(const char *path);

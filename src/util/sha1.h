@@ -1,4 +1,5 @@
-/* SHA-1 (FIPS 180-4), used only to name jobs the way Vidur does: sha1(job key)[:8]. */
+/* SHA-1 (FIPS 180-4): job names the way Vidur does (sha1(job key)[:8]), checksums of the files
+ * a probe.json vouches for, and the key of what decides a probe. */
 #ifndef CS_UTIL_SHA1_H
 #define CS_UTIL_SHA1_H
 

@@ -252,7 +252,7 @@ static int run_ranks(cs__mpi_ctx *c, cs__runner_summary *sum, cs_err *err) {
   /* rank 0 alone opens the directory (creates it, checks config.json, sweeps up leftovers of
    * interrupted writes) before any rank writes into it */
   if (c->rank == 0) {
-    rc = cs__store_open(o->out_dir, p->config_json, o->force, err);
+    rc = cs__plan_open_store(p, o, true, err);
     if (!rc && o->args_json) rc = cs__store_write_top(o->out_dir, "args.json", o->args_json, err);
   }
   if ((rc = agree(c->rank, rc, err))) return rc;

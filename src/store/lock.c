@@ -1,0 +1,117 @@
+/* Who may write an output directory (see store.h): one process alone, or a group of processes
+ * that split the jobs between them (--shard, MPI ranks). An flock on out/.lock held for the
+ * life of the process says which: exclusive for a lone run, shared for the group. The kernel
+ * drops the lock when the process dies, so a killed run never blocks the next one. The lock
+ * file's text names the last holder (pid, host, start time) for the message of a refused run. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "store/store.h"
+#include "util/fs.h"
+
+static void write_holder(int fd, const char *mode) {
+  char host[256] = "?";
+  if (gethostname(host, sizeof host - 1) != 0) snprintf(host, sizeof host, "?");
+  host[sizeof host - 1] = '\0';
+  time_t now = time(NULL);
+  struct tm tm;
+  char when[64] = "?";
+  if (gmtime_r(&now, &tm)) strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  char line[512];
+  int n = snprintf(line, sizeof line, "pid %ld on host %s, started %s, %s\n", (long)getpid(), host, when, mode);
+  if (n <= 0) return;
+  if (ftruncate(fd, 0) != 0) return;
+  ssize_t w = pwrite(fd, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1, 0);
+  (void)w;
+}
+
+/* The holder line of the lock file, without its newline ("unknown" when empty). */
+static void read_holder(int fd, char *buf, size_t size) {
+  ssize_t n = pread(fd, buf, size - 1, 0);
+  if (n <= 0) n = 0;
+  buf[n] = '\0';
+  char *nl = strchr(buf, '\n');
+  if (nl) *nl = '\0';
+  if (!buf[0]) snprintf(buf, size, "holder unknown");
+}
+
+static int busy(const char *out, int fd, bool shared, cs_err *err) {
+  char who[300];
+  read_holder(fd, who, sizeof who);
+  return cs_err_set(err, CS_EUSAGE,
+                    "%s is in use by another capsearch run (%s); only one run may write an output directory "
+                    "(%s): wait for it to finish, add --wait to queue behind it, or use another --output-dir",
+                    out, who,
+                    shared ? "--shard and MPI runs share one with each other, never with a run without --shard"
+                           : "--shard and MPI runs share one with each other");
+}
+
+static int open_lock(const char *out, const char *name, int *fd, cs_err *err) {
+  char *p = cs__path_join(out, name);
+  struct stat st;
+  if (lstat(p, &st) == 0 && !S_ISREG(st.st_mode)) {
+    int rc = cs_err_set(err, CS_EUSAGE, "%s: not a regular file (capsearch never follows links inside its output "
+                                        "directory); remove it", p);
+    free(p);
+    return rc;
+  }
+  *fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+  int e = errno;
+  free(p);
+  if (*fd < 0) return cs_err_set(err, CS_EIO, "%s/%s: cannot open: %s", out, name, strerror(e));
+  return 0;
+}
+
+/* flock, retried on EINTR; blocking only when asked. */
+static int take(int fd, int op, bool wait) {
+  int r;
+  do r = flock(fd, op | (wait ? 0 : LOCK_NB));
+  while (r != 0 && errno == EINTR);
+  return r;
+}
+
+int cs__store_lock(const char *out, cs__store_lock_mode mode, bool wait, cs__store_lock_t *lk, cs_err *err) {
+  lk->fd = -1;
+  int rc = cs__mkdir_p(out, err);
+  if (rc || (rc = open_lock(out, ".lock", &lk->fd, err))) return rc;
+  if (mode == CS_STORE_LOCK_EXCLUSIVE) {
+    if (take(lk->fd, LOCK_EX, wait) != 0) {
+      rc = busy(out, lk->fd, false, err);
+      goto fail;
+    }
+    cs__store_remove_tmp_files(out);
+    write_holder(lk->fd, "writing alone");
+    return 0;
+  }
+  /* shared: the first of the group sweeps up leftovers of killed writers, while it is alone */
+  if (take(lk->fd, LOCK_EX, false) == 0) {
+    cs__store_remove_tmp_files(out);
+    write_holder(lk->fd, "sharing it with --shard or MPI ranks");
+  }
+  if (take(lk->fd, LOCK_SH, wait) != 0) {
+    rc = busy(out, lk->fd, true, err);
+    goto fail;
+  }
+  return 0;
+fail:
+  close(lk->fd);
+  lk->fd = -1;
+  return rc;
+}
+
+/* The last holder leaves the lock file empty, so a finished directory is the same whoever ran it. */
+void cs__store_unlock(cs__store_lock_t *lk) {
+  if (!lk || lk->fd < 0) return;
+  if (flock(lk->fd, LOCK_EX | LOCK_NB) == 0 && ftruncate(lk->fd, 0) != 0) {
+    /* an unremovable holder line only makes a later refusal name a finished run */
+  }
+  close(lk->fd);
+  lk->fd = -1;
+}

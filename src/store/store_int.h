@@ -1,0 +1,15 @@
+/* Internal to src/store: the file list of probe.json (files.c). */
+#ifndef CS_STORE_STORE_INT_H
+#define CS_STORE_STORE_INT_H
+
+#include "store/store.h"
+#include "util/json.h"
+#include "util/yaml.h"
+
+/* Writes "files": [{path, size, sha1}, ...] for the files under probe_dir (see files.c). */
+int cs__store_files_json(cs__jw *w, const char *probe_dir, cs_err *err);
+/* Checks every file listed in a loaded probe.json: CS_EIO naming the first that is missing,
+ * of another size or content, or not a regular file. */
+int cs__store_files_verify(const cs__ydoc *d, const char *probe_dir, cs_err *err);
+
+#endif

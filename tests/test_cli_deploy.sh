@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# analyze writes, per best configuration, the `vllm serve` line that realises it and the replicas
+# for the target QPS (analysis/deploy.md and deploy.json): on a small real sweep, every flag is
+# one of vLLM's (tests/data/deploy/vllm_serve_flags.txt) and each value is the simulated one.
+set -u
+CAPSEARCH=${1:?usage: test_cli_deploy.sh CAPSEARCH}
+SRC=${CS_SOURCE_DIR:-$(cd "$(dirname "$0")/.." && pwd)}
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+fail=0
+check() { # check NAME COND...
+  local name=$1; shift
+  if "$@"; then echo "ok   $name"; else echo "FAIL $name"; fail=1; fi
+}
+cat > "$T/sweep.yml" << EOF2
+clusters:
+  - device: h100
+    network_device: h100_dgx
+    gpus_per_node: 8
+global_schedulers:
+  - scheduler: round_robin
+request_queues:
+  - name: fcfs
+    provider: fcfs
+replica_schedulers:
+  - scheduler: vllm_v1
+    chunk_size: 256
+slo_configs:
+  - name: ttft_p99_2s
+    type: and
+    quantile: 0.99
+    slos:
+      - metric: prefill_e2e_time
+        value: 2
+traces:
+  - name: chat
+    trace_file: $SRC/traces/chat_small.csv
+    max_seq_len: 4096
+    enable_prefix_caching: true
+batch_sizes: [64]
+tp_dimensions: [2]
+pp_dimensions: [1]
+models:
+  - name: Meta-Llama-3-8B
+    identifier: meta-llama/Meta-Llama-3-8B
+search_configs:
+  - trace: chat
+    model: Meta-Llama-3-8B
+    search_for: qps
+    num_replicas: 1
+    qps: 2
+    num_requests: 60
+EOF2
+"$CAPSEARCH" --config "$T/sweep.yml" --output-dir "$T/out" --max-iterations 3 --time-limit 5 -j 2 > /dev/null 2> "$T/err"
+check "the sweep runs" test $? -eq 0
+"$CAPSEARCH" analyze "$T/out" --target-qps 40 > "$T/stdout" 2> "$T/err"
+check "analyze exits 0" test $? -eq 0
+D=$T/out/analysis
+check "deploy.md written" test -s "$D/deploy.md"
+check "deploy.json written" test -s "$D/deploy.json"
+check "analyze prints the deploy line" grep -q "deploy: vllm serve meta-llama/Meta-Llama-3-8B" "$T/stdout"
+
+python3 - "$D/deploy.json" "$SRC/tests/data/deploy/vllm_serve_flags.txt" > "$T/py" 2>&1 << 'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+known = {l.strip() for l in open(sys.argv[2]) if l.startswith("--")}
+dep = d["deployments"]
+assert d["format"] == "capsearch-deploy" and len(dep) == 1, d
+x = dep[0]
+argv = x["argv"]
+assert argv[:3] == ["vllm", "serve", "meta-llama/Meta-Llama-3-8B"], argv
+flags = [a for a in argv if a.startswith("--")]
+unknown = [f for f in flags if f not in known]
+assert not unknown, "not vLLM flags: %s" % unknown
+val = {argv[i]: argv[i + 1] for i in range(3, len(argv) - 1) if argv[i].startswith("--") and not argv[i + 1].startswith("--")}
+want = {"--tensor-parallel-size": "2", "--pipeline-parallel-size": "1", "--max-num-seqs": "64",
+        "--max-num-batched-tokens": "256", "--gpu-memory-utilization": "0.9", "--max-model-len": "4096",
+        "--kv-cache-dtype": "auto"}
+for k, v in want.items():
+    assert val.get(k) == v, (k, val.get(k), v)
+assert "--enable-prefix-caching" in flags and "--enable-chunked-prefill" in flags, flags
+assert x["command"] == " ".join(argv), x["command"]
+assert x["gpus_per_replica"] == 2 and x["target_qps"] == 40, x
+assert x["replicas"] >= 1 and x["gpus"] == 2 * x["replicas"], x
+print("ok")
+PY
+check "deploy.json: vLLM's flags with the simulated values" grep -qx ok "$T/py" || cat "$T/py"
+check "deploy.md: the command in a shell block" grep -q '^vllm serve meta-llama/Meta-Llama-3-8B --tensor-parallel-size 2 ' "$D/deploy.md"
+check "deploy.md: replicas for the target" grep -qE '^\*\*[0-9]+ replicas?\*\* \([0-9]+ GPUs, \$[0-9.]+/hour\) for 40 QPS' "$D/deploy.md"
+exit $fail

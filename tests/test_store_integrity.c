@@ -1,0 +1,173 @@
+/* Run-directory store, what may not be trusted: one writer per output directory, probe.json
+ * proving its files (size and sha1), deliberate pruning, and no symbolic link followed. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cs_test.h"
+#include "store/store.h"
+#include "util/fs.h"
+
+static void test_second_lone_writer_is_refused_naming_the_holder(void) {
+  char dir[512];
+  cs_test_tmpdir(dir, sizeof dir);
+  cs_err err = {0};
+  cs__store_lock_t a, b;
+  CS_ASSERT_OK(cs__store_lock(dir, CS_STORE_LOCK_EXCLUSIVE, false, &a, &err), &err);
+  CS_ASSERT_INT_EQ(cs__store_lock(dir, CS_STORE_LOCK_EXCLUSIVE, false, &b, &err), CS_EUSAGE);
+  char pid[32];
+  snprintf(pid, sizeof pid, "pid %ld on host ", (long)getpid());
+  CS_ASSERT_STR_CONTAINS(err.msg, pid);
+  CS_ASSERT_STR_CONTAINS(err.msg, "started ");
+  CS_ASSERT_STR_CONTAINS(err.msg, "--wait");
+  /* a shard may not join a lone run, nor a lone run a group of shards */
+  CS_ASSERT_INT_EQ(cs__store_lock(dir, CS_STORE_LOCK_SHARED, false, &b, &err), CS_EUSAGE);
+  cs__store_unlock(&a);
+  CS_ASSERT_OK(cs__store_lock(dir, CS_STORE_LOCK_SHARED, false, &a, &err), &err);
+  CS_ASSERT_OK(cs__store_lock(dir, CS_STORE_LOCK_SHARED, false, &b, &err), &err);
+  cs__store_lock_t c;
+  CS_ASSERT_INT_EQ(cs__store_lock(dir, CS_STORE_LOCK_EXCLUSIVE, false, &c, &err), CS_EUSAGE);
+  cs__store_unlock(&b);
+  cs__store_unlock(&a);
+  /* the last one out leaves the lock file empty, so finished directories compare equal */
+  char p[600];
+  snprintf(p, sizeof p, "%s/.lock", dir);
+  size_t len = 1;
+  free(cs_test_read(p, &len));
+  CS_ASSERT_INT_EQ(len, 0);
+}
+
+/* A committed probe with a result directory of two files. */
+static void commit_probe(const char *dir, cs__probe_record *r) {
+  char p[700];
+  *r = (cs__probe_record){.qps = 2, .replicas = 1, .pass = true, .value = 0.5};
+  cs__store_timestamp_name(1, r->timestamp_dir);
+  snprintf(r->key, sizeof r->key, "%040d", 7);
+  snprintf(p, sizeof p, "%s/%s/plots", dir, r->timestamp_dir);
+  cs__mkdir_p(p, NULL);
+  snprintf(p, sizeof p, "%s/%s/request_metrics.csv", dir, r->timestamp_dir);
+  cs_test_write(p, "request_id,e2e\n0,1.5\n1,2.5\n");
+  snprintf(p, sizeof p, "%s/%s/plots/x.csv", dir, r->timestamp_dir);
+  cs_test_write(p, "cdf,x\n0.5,1\n");
+  cs__store_log(dir, "log line", NULL);
+  cs_err err = {0};
+  CS_ASSERT_OK(cs__store_write_probe(dir, r, &err), &err);
+}
+
+static void test_probe_json_lists_every_file_with_size_and_sha1(void) {
+  char dir[512], p[700];
+  cs_test_tmpdir(dir, sizeof dir);
+  cs__probe_record r, back;
+  commit_probe(dir, &r);
+  snprintf(p, sizeof p, "%s/probe.json", dir);
+  char *t = cs_test_read(p, NULL);
+  CS_ASSERT_STR_CONTAINS(t, "\"path\": \"1970-01-01_00-00-00-000001/plots/x.csv\"");
+  CS_ASSERT_STR_CONTAINS(t, "\"path\": \"1970-01-01_00-00-00-000001/request_metrics.csv\"");
+  CS_ASSERT_STR_CONTAINS(t, "\"size\": 27");
+  CS_ASSERT_TRUE(strstr(t, "output.log") == NULL);
+  free(t);
+  cs_err err = {0};
+  CS_ASSERT_OK(cs__store_read_probe(dir, &back, &err), &err);
+  CS_ASSERT_STR_EQ(back.key, r.key);
+  CS_ASSERT_TRUE(!back.pruned);
+}
+
+static void test_damaged_or_missing_files_are_reported(void) {
+  char dir[512], p[700];
+  cs__probe_record r, back;
+  cs_err err = {0};
+  /* truncated */
+  cs_test_tmpdir(dir, sizeof dir);
+  commit_probe(dir, &r);
+  snprintf(p, sizeof p, "%s/%s/request_metrics.csv", dir, r.timestamp_dir);
+  cs_test_write(p, "request_id,e2e\n0,1.5\n");
+  CS_ASSERT_INT_EQ(cs__store_read_probe(dir, &back, &err), CS_EIO);
+  CS_ASSERT_STR_CONTAINS(err.msg, "request_metrics.csv");
+  /* same size, other bytes */
+  cs_test_write(p, "request_id,e2e\n0,1.5\n1,2.6\n");
+  CS_ASSERT_INT_EQ(cs__store_read_probe(dir, &back, &err), CS_EIO);
+  CS_ASSERT_STR_CONTAINS(err.msg, "checksum");
+  /* deleted */
+  unlink(p);
+  CS_ASSERT_INT_EQ(cs__store_read_probe(dir, &back, &err), CS_EIO);
+  /* a truncated probe.json itself */
+  cs_test_tmpdir(dir, sizeof dir);
+  commit_probe(dir, &r);
+  snprintf(p, sizeof p, "%s/probe.json", dir);
+  char *t = cs_test_read(p, NULL);
+  t[strlen(t) / 2] = '\0';
+  cs_test_write(p, t);
+  free(t);
+  CS_ASSERT_INT_EQ(cs__store_read_probe(dir, &back, &err), CS_EPARSE);
+  /* an older marker without a file list is not trusted either */
+  cs_test_write(p, "{\"format\": \"capsearch-probe\", \"version\": 1, \"qps\": 2, \"replicas\": 1, \"pass\": true, "
+                   "\"value\": 1, \"completed\": 1, \"arrived\": 1, \"events\": 1, \"end_time\": 1, "
+                   "\"hit_time_limit\": false, \"timestamp_dir\": \"x\"}\n");
+  CS_ASSERT_INT_EQ(cs__store_read_probe(dir, &back, &err), CS_EIO);
+  CS_ASSERT_STR_CONTAINS(err.msg, "checksums");
+}
+
+static void test_pruned_probe_keeps_its_verdict_without_files(void) {
+  char dir[512], p[700];
+  cs_test_tmpdir(dir, sizeof dir);
+  cs__probe_record r, back;
+  commit_probe(dir, &r);
+  cs_err err = {0};
+  CS_ASSERT_OK(cs__store_prune_probe(dir, &err), &err);
+  snprintf(p, sizeof p, "%s/%s", dir, r.timestamp_dir);
+  CS_ASSERT_TRUE(!cs__path_exists(p));
+  snprintf(p, sizeof p, "%s/output.log", dir);
+  CS_ASSERT_TRUE(cs__path_exists(p));
+  CS_ASSERT_OK(cs__store_read_probe(dir, &back, &err), &err);
+  CS_ASSERT_TRUE(back.pruned);
+  CS_ASSERT_TRUE(back.pass);
+  CS_ASSERT_STR_EQ(back.key, r.key);
+}
+
+static void test_links_inside_the_output_directory_are_never_followed(void) {
+  char out[512], victim[512], p[700], q[700];
+  cs_test_tmpdir(out, sizeof out);
+  cs_test_tmpdir(victim, sizeof victim);
+  snprintf(p, sizeof p, "%s/precious.txt", victim);
+  cs_test_write(p, "keep me\n");
+  snprintf(p, sizeof p, "%s/runs/abcd1234", out);
+  cs__mkdir_p(p, NULL);
+  snprintf(p, sizeof p, "%s/runs/abcd1234/r1_q2.0", out);
+  CS_ASSERT_INT_EQ(symlink(victim, p), 0);
+  cs_err err = {0};
+  CS_ASSERT_INT_EQ(cs__path_guard(out, p, &err), CS_EUSAGE);
+  CS_ASSERT_STR_CONTAINS(err.msg, "symbolic link");
+  snprintf(q, sizeof q, "%s/runs/abcd1234", out);
+  CS_ASSERT_OK(cs__path_guard(out, q, &err), &err);
+  /* even unguarded, cleaning and logging do not go through the link */
+  CS_ASSERT_TRUE(cs__store_clean_probe(p, &err) != 0);
+  CS_ASSERT_TRUE(cs__store_log(p, "x", &err) != 0);
+  snprintf(q, sizeof q, "%s/output.log", victim);
+  CS_ASSERT_TRUE(!cs__path_exists(q));
+  snprintf(q, sizeof q, "%s/precious.txt", victim);
+  char *t = cs_test_read(q, NULL);
+  CS_ASSERT_STR_EQ(t, "keep me\n");
+  free(t);
+  /* a symlinked output.log is not appended to */
+  snprintf(p, sizeof p, "%s/runs/abcd1234/r1_q4.0", out);
+  cs__mkdir_p(p, NULL);
+  snprintf(p, sizeof p, "%s/runs/abcd1234/r1_q4.0/output.log", out);
+  CS_ASSERT_INT_EQ(symlink(q, p), 0);
+  snprintf(p, sizeof p, "%s/runs/abcd1234/r1_q4.0", out);
+  CS_ASSERT_TRUE(cs__store_log(p, "appended", &err) != 0);
+  t = cs_test_read(q, NULL);
+  CS_ASSERT_STR_EQ(t, "keep me\n");
+  free(t);
+}
+
+static const cs_test_case cases[] = {
+    {"test_second_lone_writer_is_refused_naming_the_holder", test_second_lone_writer_is_refused_naming_the_holder},
+    {"test_probe_json_lists_every_file_with_size_and_sha1", test_probe_json_lists_every_file_with_size_and_sha1},
+    {"test_damaged_or_missing_files_are_reported", test_damaged_or_missing_files_are_reported},
+    {"test_pruned_probe_keeps_its_verdict_without_files", test_pruned_probe_keeps_its_verdict_without_files},
+    {"test_links_inside_the_output_directory_are_never_followed",
+     test_links_inside_the_output_directory_are_never_followed},
+    {NULL, NULL}};
+
+int main(void) { return cs_test_run("store_integrity", cases); }
