@@ -88,7 +88,7 @@ grep -q '^Meta-Llama-3-8B,mooncake_conversation,ttlt_p99_60s,1,.*,lower_bound,[0
 grep -q '"answer_is_bound": true' "$T/bv/analysis/summary.json" && ok "summary.json marks the bound" || fail "summary.json bound"
 grep -q '>= 4096 QPS (lower bound)' "$T/bv/analysis/summary.md" && ok "summary.md marks the bound" || fail "summary.md bound"
 grep -q 'ONLY A BOUND' "$T/bv.txt" && grep -q '>= 4096 QPS (lower bound)' "$T/bv.txt" && ok "terminal summary marks the bound" || { fail "terminal bound"; cat "$T/bv.txt"; }
-grep -q '<span class="lb">lower bound</span>' "$T/bv.html" && grep -q '&ge; 4096' "$T/bv.html" && ok "report marks the bound" || fail "report bound"
+grep -q '<span class="lb">lower bound</span>' "$T/bv.html" && grep -q '&ge; 4,096' "$T/bv.html" && ok "report marks the bound" || fail "report bound"
 
 echo "$fails failure(s)"
 [ $fails -eq 0 ]
