@@ -62,6 +62,7 @@ typedef struct cs__probe_record {
   int64_t completed, arrived, events;
   double end_time;       /* simulated seconds */
   bool hit_time_limit;
+  bool stopped_early;    /* the simulation stopped once the verdict was a certain fail */
   char timestamp_dir[32];
   /* the verdict's parts (docs/sweep.md "Verdict"); a probe.json without them (older writers)
    * reads as slo_pass = pass, kept_up = true, the rest NAN / false */
