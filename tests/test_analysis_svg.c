@@ -1,3 +1,4 @@
+#include <math.h>
 /* analysis: the SVG plot writer of the HTML report (nice ticks, escaping, what gets drawn). */
 #include <stdlib.h>
 
@@ -40,11 +41,27 @@ static void test_tick_labels_use_the_decimals_of_their_step(void) {
   cs__svg_fmt_tick(0.25, 0.05, b, sizeof b);
   CS_ASSERT_STR_EQ(b, "0.25");
   cs__svg_fmt_tick(1500, 500, b, sizeof b);
-  CS_ASSERT_STR_EQ(b, "1500");
+  CS_ASSERT_STR_EQ(b, "1,500");
   cs__svg_fmt_tick(0.4, 0.2, b, sizeof b);
   CS_ASSERT_STR_EQ(b, "0.4");
   cs__svg_fmt_tick(2e-5, 1e-5, b, sizeof b);
-  CS_ASSERT_STR_EQ(b, "2e-05");
+  CS_ASSERT_STR_EQ(b, "0.00002");
+  cs__svg_fmt_tick(2e6, 1e6, b, sizeof b);
+  CS_ASSERT_STR_EQ(b, "2,000,000");
+}
+
+/* numbers for people: the report's "4.1e+03 QPS" is "4,100" */
+static void test_numbers_for_people_have_no_exponent(void) {
+  static const struct {
+    double v;
+    const char *want;
+  } cases[] = {{4100, "4,100"}, {4123.6, "4,124"}, {7.534, "7.53"}, {64, "64"}, {12.26, "12.3"}, {0.03687, "0.0369"},
+               {0.5, "0.5"}, {0, "0"}, {-1234567, "-1,234,567"}, {2e-5, "0.00002"}, {1.5e-7, "0.00000015"}, {1e-12, "1e-12"}, {NAN, "n/a"}};
+  char b[64];
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    cs__svg_fmt_num(cases[i].v, b, sizeof b);
+    CS_ASSERT_STR_EQ(b, cases[i].want);
+  }
 }
 
 static void test_escape_makes_text_safe_in_xml(void) {
@@ -103,6 +120,7 @@ static const cs_test_case cases[] = {
     {"test_nice_numbers_are_1_2_5_multiples", test_nice_numbers_are_1_2_5_multiples},
     {"test_ticks_cover_the_range_with_nice_steps", test_ticks_cover_the_range_with_nice_steps},
     {"test_tick_labels_use_the_decimals_of_their_step", test_tick_labels_use_the_decimals_of_their_step},
+    {"test_numbers_for_people_have_no_exponent", test_numbers_for_people_have_no_exponent},
     {"test_escape_makes_text_safe_in_xml", test_escape_makes_text_safe_in_xml},
     {"test_xy_plot_draws_each_finite_point_with_its_tooltip", test_xy_plot_draws_each_finite_point_with_its_tooltip},
     {"test_empty_plot_says_no_data", test_empty_plot_says_no_data},

@@ -43,15 +43,51 @@ int cs__svg_ticks(double lo, double hi, int want, double *ticks, int cap, double
   return n;
 }
 
-void cs__svg_fmt_tick(double v, double step, char *buf, size_t size) {
-  if (v != 0 && (fabs(v) >= 1e6 || fabs(v) < 1e-4)) {
+/* digits with a thousands separator every three, then the fraction as printed */
+static void group_thousands(const char *in, char *buf, size_t size) {
+  const char *digits = in + (*in == '-'), *dot = strchr(digits, '.');
+  size_t nint = dot ? (size_t)(dot - digits) : strlen(digits), k = 0;
+  if (*in == '-' && k + 1 < size) buf[k++] = '-';
+  for (size_t i = 0; i < nint && k + 2 < size; i++) {
+    if (i && (nint - i) % 3 == 0) buf[k++] = ',';
+    buf[k++] = digits[i];
+  }
+  snprintf(buf + k, size - k, "%s", dot ? dot : "");
+}
+
+void cs__svg_fmt_num(double v, char *buf, size_t size) {
+  char raw[64];
+  double a = fabs(v);
+  if (!isfinite(v)) {
+    snprintf(buf, size, "%s", isnan(v) ? "n/a" : v > 0 ? "inf" : "-inf");
+    return;
+  }
+  if (a >= 1e15 || (a > 0 && a < 1e-7)) { /* not an ordinary number: the exponent is the honest form */
     snprintf(buf, size, "%.3g", v);
     return;
   }
+  int dec = a >= 100 ? 0 : a >= 10 ? 1 : a >= 1 ? 2 : a == 0 ? 0 : (int)ceil(-log10(a)) + 2;
+  if (dec > 9) dec = 9;
+  snprintf(raw, sizeof raw, "%.*f", dec, v);
+  if (strchr(raw, '.')) { /* "7.50" -> "7.5", "3.00" -> "3" */
+    char *e = raw + strlen(raw) - 1;
+    while (*e == '0') *e-- = '\0';
+    if (*e == '.') *e = '\0';
+  }
+  if (!strcmp(raw, "-0")) snprintf(raw, sizeof raw, "0");
+  group_thousands(raw, buf, size);
+}
+
+void cs__svg_fmt_tick(double v, double step, char *buf, size_t size) {
   int dec = step > 0 ? (int)ceil(-log10(step) - 1e-9) : 0;
   if (dec < 0) dec = 0;
-  if (dec > 6) dec = 6;
-  snprintf(buf, size, "%.*f", dec, v);
+  if (dec > 9 || fabs(v) >= 1e15) {
+    cs__svg_fmt_num(v, buf, size);
+    return;
+  }
+  char raw[64];
+  snprintf(raw, sizeof raw, "%.*f", dec, v);
+  group_thousands(raw, buf, size);
 }
 
 void cs__svg_escape(cs__sbuf *out, const char *s) {
@@ -212,10 +248,11 @@ void cs__svg_bars(cs__sbuf *out, const char *title, const char *ylabel, const ch
                     cx - bw / 2, top, bw, base - top, color ? color : "#1f77b4");
       cs__sbuf_adds(out, "<title>");
       cs__svg_escape(out, labels[i]);
-      snprintf(b, sizeof b, ": %.4g", values[i]);
+      cs__svg_fmt_num(values[i], b, sizeof b);
+      cs__sbuf_adds(out, ": ");
       cs__svg_escape(out, b);
       cs__sbuf_adds(out, "</title></rect>\n");
-      snprintf(b, sizeof b, "%.3g", values[i]);
+      cs__svg_fmt_num(values[i], b, sizeof b);
       text(out, cx, top - 4, "middle", "cs-value", b, 0);
     } else {
       text(out, cx, fy(&f, 0) - 4, "middle", "cs-value", "n/a", 0);

@@ -41,8 +41,11 @@ double cs__svg_nice(double x, bool round);
 /* Nice ticks covering [lo, hi] with about `want` ticks; writes at most cap ticks and the nice
  * range into *nlo and *nhi; returns the count. A zero-width range is widened around its value. */
 int cs__svg_ticks(double lo, double hi, int want, double *ticks, int cap, double *nlo, double *nhi);
-/* Formats a tick value with just the decimals its step needs ("0.25", "1500", "1e-05"). */
+/* Formats a tick value with just the decimals its step needs ("0.25", "1,500", "0.00001"). */
 void cs__svg_fmt_tick(double v, double step, char *buf, size_t size);
+/* A number for people: no exponent below 1e15, thousands separated, three significant digits
+ * for small values, trailing zeros dropped ("4,100", "7.53", "0.0369", "12"); "n/a", "inf". */
+void cs__svg_fmt_num(double v, char *buf, size_t size);
 /* XML text / attribute escaping (& < > " '). */
 void cs__svg_escape(cs__sbuf *out, const char *s);
 

@@ -7,6 +7,8 @@
  *   plots/batch_*.csv                per-replica batch quantile tables (cdf,<metric>,replica);
  *                                    exact pandas quantiles where Vidur uses DDSketch (1% accuracy)
  *   plots/replica_{memory_usage,busy_time,mfu,prefix_cache_metrics}.json
+ *   config.yml, plots/replica_<i>_memory_usage.json, replica_<i>_stage_<j>_{mfu,
+ *   busy_time_percent}.json: Vidur's own names, what its capacity-search analyzer reads
  *   chrome_trace.json                when recorded
  *   batch_metrics.csv                one row per batch when record_batches
  * Every file is written atomically; identical inputs give byte-identical files. */
@@ -15,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/output_vidur.h"
 #include "sim/result.h"
 #include "util/fs.h"
 #include "util/json.h"
@@ -242,7 +245,15 @@ static int write_replica_json(const cs_sim_result *r, const char *plots, cs__sbu
   }
   cs__jw_obj_end(&w);
   cs__sbuf_addc(sb, '\n');
-  return write_sbuf(plots, "replica_prefix_cache_metrics.json", sb, false, err);
+  if ((rc = write_sbuf(plots, "replica_prefix_cache_metrics.json", sb, false, err))) return rc;
+  for (int32_t k = 0; k < r->num_replicas; k++)
+    for (int which = 0; which < 3; which++)
+      for (int32_t st = 0; st < (which ? r->num_stages : 1); st++) {
+        char name[96];
+        cs__vidur_replica_json(r, k, st, which, name, sizeof name, sb);
+        if ((rc = write_sbuf(plots, name, sb, false, err))) return rc;
+      }
+  return 0;
 }
 
 static void jw_params(cs__jw *w, const char *key, const char *name, const cs_params *p, const char *kind,
@@ -423,6 +434,8 @@ int cs_sim_write_outputs(const cs_sim_result *r, const cs_sim_config *cfg, const
   int rc;
   write_config(r, cfg, opts->config_json, sb);
   if ((rc = write_sbuf(dir, "config.json", sb, false, err))) goto out;
+  cs__vidur_config_yml(r, cfg, sb);
+  if ((rc = write_sbuf(dir, "config.yml", sb, false, err))) goto out;
   if ((rc = write_request_metrics(r, dir, opts->gzip_request_metrics, sb, err))) goto out;
   if (opts->write_plots) {
     if ((rc = cs__mkdir_p(plots, err))) goto out;
