@@ -75,6 +75,39 @@ static void test_quantile_table_has_101_rows_and_p99_is_exact(void) {
   CU_ASSERT(isnan(e.value[50]));
 }
 
+/* Whole values given as counts give the same table, bit for bit, as the expanded samples:
+ * several shapes (one value, gaps, a long tail, sizes that do and do not divide evenly). */
+static void test_quantile_table_from_counts_equals_expanded_samples(void) {
+  static const size_t sizes[] = {1, 2, 7, 100, 101, 997, 5000};
+  unsigned s = 99;
+  for (size_t c = 0; c < sizeof sizes / sizeof sizes[0]; c++) {
+    size_t n = sizes[c], nv = 1 + (c * 37) % 600;
+    uint32_t *counts = calloc(nv, sizeof *counts);
+    double *v = malloc(n * sizeof *v);
+    for (size_t i = 0; i < n; i++) {
+      s = s * 1103515245u + 12345u;
+      size_t x = (s >> 8) % nv;
+      if (i % 3 == 0) x = x / 8; /* a heavier low end */
+      counts[x]++;
+      v[i] = (double)x;
+    }
+    cs_quantile_table a, b;
+    cs_quantile_table_build(v, n, &a);
+    cs_quantile_table_build_counts(counts, nv, &b);
+    CS_ASSERT_INT_EQ(b.count, n);
+    CU_ASSERT(memcmp(a.cdf, b.cdf, sizeof a.cdf) == 0);
+    for (int i = 0; i <= 100; i++)
+      if (memcmp(&a.value[i], &b.value[i], sizeof(double)))
+        CS__FAIL_MSG("n %zu row %d: counts give %.17g, samples %.17g", n, i, b.value[i], a.value[i]);
+    free(counts);
+    free(v);
+  }
+  cs_quantile_table e;
+  cs_quantile_table_build_counts(NULL, 0, &e);
+  CS_ASSERT_INT_EQ(e.count, 0);
+  CU_ASSERT(isnan(e.value[50]));
+}
+
 static cs_request_record rec(double ttft, double tpot) {
   cs_request_record r;
   memset(&r, 0, sizeof r);
@@ -164,12 +197,60 @@ static void test_radix_sort_orders_negatives_zeros_and_nan_last(void) {
   free(w);
 }
 
+/* Soundness of early stopping: for small totals and several quantiles, a run of any size
+ * N <= max_total holding the deciding number of violators fails, however favourable the other
+ * values (all far below the threshold, or just at it) and however large the violators (just
+ * above it, or +inf / NaN); one violator fewer can still pass, so the count is not wasteful
+ * beyond the table's interpolation. */
+static void test_deciding_violations_decide_a_failing_verdict(void) {
+  static const double qs[] = {0.5, 0.9, 0.95, 0.99, 0.999, 1.0, 0.01};
+  enum { MAXN = 150 };
+  cs_request_record *recs = calloc(MAXN, sizeof *recs);
+  for (size_t qi = 0; qi < sizeof qs / sizeof qs[0]; qi++) {
+    cs_slo_config one = {.name = "one", .type = CS_SLO_AND, .quantile = qs[qi], .n = 1};
+    one.slos[0] = (cs_slo){CS_RM_TTFT, 2.0};
+    cs_slo_config two = {.name = "two", .type = CS_SLO_AND, .quantile = qs[qi], .n = 2};
+    two.slos[0] = (cs_slo){CS_RM_TTFT, 2.0};
+    two.slos[1] = (cs_slo){CS_RM_TPOT, 0.1};
+    const cs_slo_config *slos[] = {&one, &two};
+    for (int k = 0; k < 2; k++) {
+      for (int64_t maxn = 1; maxn <= MAXN; maxn += 7) {
+        int64_t need = cs_slo_deciding_violations(slos[k], maxn);
+        CU_ASSERT(need >= 1);
+        if (need > maxn) continue;
+        for (int64_t n = need; n <= maxn; n++)
+          for (int style = 0; style < 3; style++) {
+            for (int64_t i = 0; i < n; i++) {
+              bool bad = i < need;
+              double ok_v = style == 1 ? 2.0 : 0.001 * (double)i, bad_v = style == 0 ? 2.0000001 : style == 1 ? INFINITY : NAN;
+              recs[i] = rec(bad ? bad_v : ok_v, bad && k == 1 ? 0.5 : 0.01);
+              CU_ASSERT(cs_slo_record_violates(slos[k], &recs[i]) == bad);
+            }
+            cs_slo_verdict v;
+            cs_slo_evaluate(slos[k], recs, (size_t)n, n, &v);
+            if (v.pass) CS__FAIL_MSG("q %g slos %d max %lld n %lld style %d: %lld violators passed", qs[qi], k + 1,
+                                     (long long)maxn, (long long)n, style, (long long)need);
+          }
+        if (k == 1 && need > 1) { /* tight for the fraction: need - 1 violators can pass at maxn */
+          for (int64_t i = 0; i < maxn; i++) recs[i] = rec(i < need - 1 ? 5.0 : 0.5, 0.01);
+          cs_slo_verdict v;
+          cs_slo_evaluate(slos[k], recs, (size_t)maxn, maxn, &v);
+          CU_ASSERT(v.pass);
+        }
+      }
+    }
+  }
+  free(recs);
+}
+
 static const cs_test_case cases[] = {
+    {"test_deciding_violations_decide_a_failing_verdict", test_deciding_violations_decide_a_failing_verdict},
     {"test_radix_sort_orders_negatives_zeros_and_nan_last", test_radix_sort_orders_negatives_zeros_and_nan_last},
     {"test_metric_names_follow_vidur_v1_column_order", test_metric_names_follow_vidur_v1_column_order},
     {"test_metric_lookup_accepts_aliases_and_suggests", test_metric_lookup_accepts_aliases_and_suggests},
     {"test_quantile_matches_pandas_linear_interpolation", test_quantile_matches_pandas_linear_interpolation},
     {"test_quantile_table_has_101_rows_and_p99_is_exact", test_quantile_table_has_101_rows_and_p99_is_exact},
+    {"test_quantile_table_from_counts_equals_expanded_samples", test_quantile_table_from_counts_equals_expanded_samples},
     {"test_single_slo_uses_the_quantile_and_fails_on_unfinished", test_single_slo_uses_the_quantile_and_fails_on_unfinished},
     {"test_multi_slo_fraction_counts_unfinished_as_failing", test_multi_slo_fraction_counts_unfinished_as_failing},
     {NULL, NULL},

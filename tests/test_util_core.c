@@ -1,5 +1,9 @@
 /* util: hashing, RNG streams, number formatting, YAML tree errors, atomic files. */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -67,6 +71,92 @@ static void test_pyfloat_formats_like_python_repr(void) {
   CS_ASSERT_STR_EQ(cs__fmt_pyfloat(123456789012345.0, b), "123456789012345.0");
   CS_ASSERT_STR_EQ(cs__fmt_pyfloat(0.30000000000000004, b), "0.30000000000000004");
   CS_ASSERT_STR_EQ(cs__fmt_pyfloat(-2.5, b), "-2.5");
+}
+
+/* The reference: the fewest of 1..17 significant digits that read back, tried in order. */
+static void shortest_by_linear_search(double v, char *out) {
+  for (int p = 1; p <= 17; p++) {
+    snprintf(out, 40, "%.*e", p - 1, v);
+    if (strtod(out, NULL) == v) return;
+  }
+}
+
+/* The significant digits of a decimal ("-0.00123e+5" -> "123"), trailing zeros dropped. */
+static void sig_digits(const char *s, char *out) {
+  size_t n = 0;
+  for (; *s && *s != 'e'; s++)
+    if (*s >= '0' && *s <= '9' && (n || *s != '0')) out[n++] = *s;
+  while (n && out[n - 1] == '0') n--;
+  out[n] = '\0';
+}
+
+static uint64_t xorshift(uint64_t *s) {
+  *s ^= *s << 13;
+  *s ^= *s >> 7;
+  *s ^= *s << 17;
+  return *s;
+}
+
+/* pyfloat's digit search (a binary search where it is provably the same) against the plain
+ * search: random bit patterns over every exponent, simulated times, short decimals, powers of
+ * two and their neighbours, subnormals. */
+static void test_pyfloat_digits_equal_the_linear_search(void) {
+  uint64_t st = 0x9E3779B97F4A7C15ull;
+  char got[32], want[40];
+  for (int i = 0; i < 60000; i++) {
+    double v;
+    uint64_t r = xorshift(&st);
+    switch (i % 6) {
+    case 0: memcpy(&v, &r, sizeof v); break;
+    case 1: v = (double)(r >> 11) / 9007199254740992.0 * 5000.0; break;
+    case 2: v = (double)(r % 100000) / 1000.0; break;
+    case 3: v = ldexp(1.0, (int)(r % 2000) - 1000); break;
+    case 4: v = nextafter(ldexp(1.0, (int)(r % 200) - 100), (r & 1) ? 0.0 : INFINITY); break;
+    default: v = ldexp((double)(r % 1000 + 1), -1074); break;
+    }
+    if (!isfinite(v) || v == 0) continue;
+    cs__fmt_pyfloat(v, got);
+    shortest_by_linear_search(v, want);
+    char dg[40], dw[40];
+    sig_digits(got, dg);
+    sig_digits(want, dw);
+    if (strcmp(dg, dw) || strtod(got, NULL) != v) CS__FAIL_MSG("%.17g: got %s, want %s", v, got, want);
+  }
+}
+
+/* cs__fmt_fixed6 against printf("%.6f") on values near the rounding ties, whole microseconds,
+ * times, tiny and huge values, negatives and zeros; it declines exactly the values at or above
+ * its bound and the non-finite ones. */
+static void test_fixed6_equals_printf(void) {
+  uint64_t st = 12345;
+  char got[32], want[400];
+  for (int i = 0; i < 300000; i++) {
+    uint64_t r = xorshift(&st);
+    double v;
+    switch (i % 6) {
+    case 0: v = ((double)(r % 2000000000) + 0.5) / 1e6; break;        /* near a tie */
+    case 1: v = nextafter(((double)(r % 2000000000) + 0.5) / 1e6, (r & 1) ? 0 : 1e9); break;
+    case 2: v = (double)(r % 4000000000ull) / 1e6; break;               /* whole microseconds */
+    case 3: v = (double)(r >> 11) / 9007199254740992.0 * 20000.0; break; /* times */
+    case 4: v = ldexp((double)(r >> 11), (int)(r % 80) - 90); break;    /* 1e-11 .. 1e10 */
+    default: memcpy(&v, &r, sizeof v); break;
+    }
+    if (r & 2) v = -v;
+    size_t n = cs__fmt_fixed6(v, got);
+    snprintf(want, sizeof want, "%.6f", v);
+    bool fast = isfinite(v) && fabs(v) < 8796093.0;
+    if (fast != (n > 0)) CS__FAIL_MSG("%.17g: returned %zu", v, n);
+    else if (n && (strcmp(got, want) || n != strlen(want))) CS__FAIL_MSG("%.17g: got %s, want %s", v, got, want);
+  }
+  const double special[] = {0.0, -0.0, 0.0000005, -0.0000005, 0.0000015, 8796092.9999995, 1e-300};
+  for (size_t i = 0; i < sizeof special / sizeof special[0]; i++) {
+    CU_ASSERT(cs__fmt_fixed6(special[i], got) > 0);
+    snprintf(want, sizeof want, "%.6f", special[i]);
+    CS_ASSERT_STR_EQ(got, want);
+  }
+  CS_ASSERT_INT_EQ(cs__fmt_fixed6(8796093.0, got), 0);
+  CS_ASSERT_INT_EQ(cs__fmt_fixed6(NAN, got), 0);
+  CS_ASSERT_INT_EQ(cs__fmt_fixed6(-INFINITY, got), 0);
 }
 
 static void test_fmt_double_is_shortest_and_never_exponent_for_integers(void) {
@@ -196,6 +286,8 @@ static void test_json_writer_escapes_and_nests(void) {
 }
 
 static const cs_test_case cases[] = {
+    {"test_pyfloat_digits_equal_the_linear_search", test_pyfloat_digits_equal_the_linear_search},
+    {"test_fixed6_equals_printf", test_fixed6_equals_printf},
     {"test_sha1_matches_vidur_job_hashes", test_sha1_matches_vidur_job_hashes},
     {"test_pcg64_reproduces_numpy_default_rng_42", test_pcg64_reproduces_numpy_default_rng_42},
     {"test_mt_reproduces_python_random_seed_42", test_mt_reproduces_python_random_seed_42},

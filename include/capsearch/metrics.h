@@ -74,6 +74,10 @@ typedef struct cs_quantile_table {
 } cs_quantile_table;
 
 void cs_quantile_table_build(const double *values, size_t n, cs_quantile_table *out);
+/* The same table for whole values 0..nvals-1 given as counts (counts[v] samples equal v): the
+ * bytes equal cs_quantile_table_build on the expanded samples, with no sort and memory that
+ * grows with the largest value instead of the number of samples (batch sizes, token counts). */
+void cs_quantile_table_build_counts(const uint32_t *counts, size_t nvals, cs_quantile_table *out);
 /* Quantile q of the table itself, with pandas' linear interpolation over its 101 values
  * (for q = 0.99 this is exactly the p99 of the samples). */
 double cs_quantile_table_at(const cs_quantile_table *t, double q);
@@ -100,6 +104,16 @@ typedef struct cs_slo_verdict {
   int64_t completed;  /* requests that completed */
   int64_t total;      /* requests that arrived (unfinished ones count as violating) */
 } cs_slo_verdict;
+
+/* Early stopping. A completed request violates `slo` when its record alone already fails it:
+ * one SLO: the metric is above the threshold (or NaN); several: the record does not meet them
+ * (`and`: all, `or`: any). Such a request counts against the run whatever happens later. */
+bool cs_slo_record_violates(const cs_slo_config *slo, const cs_request_record *r);
+/* The number of violating requests that decides a failing verdict whatever the other requests
+ * do, for any run judged over at most `max_total` requests (the arrived ones, or the completed
+ * ones): INT64_MAX when no count does. Once that many completed requests violate, the full run
+ * cannot pass, so a search can stop simulating it (capsearch's --full-probes turns this off). */
+int64_t cs_slo_deciding_violations(const cs_slo_config *slo, int64_t max_total);
 
 /* Judges a run (vidur-semantics.md §7.6) with capsearch's fix: requests that arrived but did
  * not finish within the time limit count as violating. `records` are the completed requests;

@@ -64,6 +64,13 @@ typedef struct cs_sim_config {
   bool record_batches;           /* keep per-batch rows (batch_metrics.csv) */
   bool chrome_trace;             /* record a Chrome trace of batch stages */
   bool vidur_restart_quirk;      /* Vidur's restart: a mid-prefill victim's unprocessed prompt becomes decode tokens */
+  /* Early stopping (NULL = run to the end): stop as soon as this many completed requests
+   * violate the SLO that cs_slo_deciding_violations(slo, workload.num_requests) says decide a
+   * failing verdict; stats.stopped_early tells. The SLO is borrowed. */
+  const cs_slo_config *early_stop_slo;
+  /* Set by another thread to abandon the run (its result is then partial and meant to be
+   * discarded): checked every 1024 events. NULL = never. */
+  const _Atomic int *cancel;
 } cs_sim_config;
 
 void cs_sim_config_defaults(cs_sim_config *c);
@@ -86,6 +93,7 @@ typedef struct cs_sim_stats {
   int64_t num_blocks;            /* KV blocks per replica */
   double end_time;               /* simulated seconds at the last handled event */
   bool hit_time_limit;
+  bool stopped_early;            /* ended by early_stop_slo: the SLO's verdict fails for certain */
   double wall_seconds;
   size_t peak_bytes;             /* memory the simulation reserved */
 } cs_sim_stats;

@@ -5,6 +5,7 @@
  *   predictor time --model M --device D [--tp N] [--pp N] [--predictor NAME] [--batch SPEC] ...
  *       one stage time for a hand-written batch (debugging, hand checks) */
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "capsearch/predictor.h"
 #include "cli/commands.h"
 #include "predictor/check.h"
+#include "predictor/check_eval.h"
 #include "util/text.h"
 
 static const char predictor_usage[] =
@@ -42,6 +44,70 @@ static const char time_usage[] =
     "SPEC is a comma-separated list of requests, each TOKENS@PROCESSED with a 'p' suffix for a\n"
     "prefill chunk: '512@0p,1@1000,1@2300' is a 512-token prefill chunk and two decodes with 1000\n"
     "and 2300 tokens of context. Prints the predictor's description and the stage time in ms.\n";
+
+/* One row per profiled point: the default roofline against the measurement. */
+static void print_eval_csv(const cs__eval_result *ev) {
+  printf("device,model,tp,op,num_tokens,batch_size,kv_cache_size,prefill_chunk_size,measured_ms,predicted_ms,rel_error\n");
+  for (size_t i = 0; i < ev->rows.n; i++) {
+    const cs__eval_row *w = &ev->rows.v[i];
+    char k[4][32];
+    const double keys[4] = {w->num_tokens, w->batch_size, w->kv_cache_size, w->prefill_chunk_size};
+    for (int j = 0; j < 4; j++) {
+      if (keys[j] >= 0) snprintf(k[j], sizeof k[j], "%.0f", keys[j]);
+      else k[j][0] = '\0';
+    }
+    printf("%s,%s,%d,%s,%s,%s,%s,%s,%.6g,%.6g,%.4f\n", w->device, w->model, w->tp, cs__eval_op_name(w->op), k[0], k[1],
+           k[2], k[3], w->measured_ms, w->predicted_ms, w->predicted_ms / w->measured_ms - 1.0);
+  }
+}
+
+static void print_eval_summary(const cs__eval_result *ev) {
+  cs__eval_sums s;
+  cs__eval_summarize(ev, &s);
+  printf("default roofline against every profiled row (|predicted / measured - 1|; bias = median signed error):\n");
+  printf("%-8s %-26s %6s  %8s %8s %8s  %s\n", "device", "op", "rows", "median", "worst", "bias", "worst num_tokens median");
+  for (size_t i = 0; i < s.v.n; i++) {
+    const cs__eval_sum *x = &s.v.v[i];
+    printf("%-8s %-26s %6d  %7.1f%% %7.1f%% %+7.1f%%", x->device, cs__eval_op_name(x->op), x->n, 100 * x->med,
+           100 * x->worst, 100 * x->bias);
+    if (!isnan(x->worst_key_med)) printf("  %.1f%% at %.0f", 100 * x->worst_key_med, x->worst_key);
+    printf("\n");
+  }
+  printf("\n");
+  free(s.v.v);
+}
+
+static void print_holdout(const cs__check_result *r, bool fit_scales) {
+  printf("%-20s %-40s %-25s %6s  %8s %8s  %8s %8s\n", "device", "model", "op", "n", "prof p50", "prof p90", "roof p50",
+         "roof p90");
+  for (size_t i = 0; i < r->rows.n; i++) {
+    const cs__check_row *w = &r->rows.v[i];
+    printf("%-20s %-40s %-25s %6d  %7.2f%% %7.2f%%  %7.2f%% %7.2f%%\n", w->device, w->model, w->op, w->n, w->prof_med,
+           w->prof_p90, w->rl_med, w->rl_p90);
+  }
+  printf("\nfitted roofline factors (held-out median APE: profile all ops | roofline MLP up/down/act, GEMMs, all ops):\n");
+  for (size_t i = 0; i < r->fits.n; i++) {
+    const cs__check_fit *f = &r->fits.v[i];
+    if (f->warn[0]) fprintf(stderr, "capsearch: predictor check: warning: %s: %s\n", f->device, f->warn);
+    if (f->is_network) {
+      printf("  %-20s eff_comm %.3f  latency_us_per_ring_step %.2f   (%d fit points, mean |log err| %.3f)\n", f->device,
+             f->f.eff_comm, f->comm_lat_us, f->nfit, f->mean_abs_log_err);
+      continue;
+    }
+    printf("  %-6s eff_compute %.3f  eff_memory %.3f  gemm_latency_us %.2f  elem_latency_us %.2f", f->device, f->f.eff_c,
+           f->f.eff_m, f->f.lat_us, f->f.elem_lat_us);
+    if (f->attn_eff > 0) printf("  attn_eff %.3f  attn_latency_us %.2f", f->attn_eff, f->attn_lat_us);
+    printf("   (%d fit points, mean |log err| %.3f; %.2f%% | %.2f%%, %.2f%%, %.2f%%)\n", f->nfit, f->mean_abs_log_err,
+           f->prof_med, f->rl_mlp_med, f->rl_linear_med, f->rl_all_med);
+    if (fit_scales) {
+      printf("         overlap_n %.2f; memory scales:", f->overlap_n);
+      for (int k = 0; k < CS__RL_NSCALE; k++)
+        printf(" %s %.3f", k == CS__RL_DECODE ? "attn_decode" : k == CS__RL_PREFILL ? "attn_prefill" : cs__tok_op_name(k),
+               f->scales[k]);
+      printf("\n");
+    }
+  }
+}
 
 static int check_cmd(int argc, char **argv) {
   static const struct option opts[] = {{"profiling-dir", required_argument, 0, 'p'}, {"device", required_argument, 0, 'd'},
@@ -73,48 +139,25 @@ static int check_cmd(int argc, char **argv) {
   cs_err err = {0};
   cs_catalog *cat = NULL;
   if (cs_catalog_load(cs__cli_catalog_dir(cfgdir).s, &cat, &err)) return cs__cli_fail(&err);
+  cs__eval_result ev;
+  if (cs__predictor_eval(dir, cat, device, model, &ev, &err)) {
+    cs_catalog_free(cat);
+    return cs__cli_fail(&err);
+  }
+  if (csv) {
+    print_eval_csv(&ev);
+    cs__eval_result_release(&ev);
+    cs_catalog_free(cat);
+    return CS_EXIT_OK;
+  }
+  print_eval_summary(&ev);
+  cs__eval_result_release(&ev);
   cs__check_result r;
   if (cs__predictor_check(dir, cat, device, model, fit_scales, &r, &err)) {
     cs_catalog_free(cat);
     return cs__cli_fail(&err);
   }
-  if (csv) {
-    printf("device,model,op,n_test,profile_median_ape,profile_p90_ape,roofline_median_ape,roofline_p90_ape\n");
-    for (size_t i = 0; i < r.rows.n; i++) {
-      const cs__check_row *w = &r.rows.v[i];
-      printf("%s,%s,%s,%d,%.4f,%.4f,%.4f,%.4f\n", w->device, w->model, w->op, w->n, w->prof_med, w->prof_p90, w->rl_med,
-             w->rl_p90);
-    }
-  } else {
-    printf("%-20s %-40s %-25s %6s  %8s %8s  %8s %8s\n", "device", "model", "op", "n", "prof p50", "prof p90", "roof p50",
-           "roof p90");
-    for (size_t i = 0; i < r.rows.n; i++) {
-      const cs__check_row *w = &r.rows.v[i];
-      printf("%-20s %-40s %-25s %6d  %7.2f%% %7.2f%%  %7.2f%% %7.2f%%\n", w->device, w->model, w->op, w->n, w->prof_med,
-             w->prof_p90, w->rl_med, w->rl_p90);
-    }
-    printf("\nfitted roofline factors (held-out median APE: profile all ops | roofline MLP up/down/act, GEMMs, all ops):\n");
-    for (size_t i = 0; i < r.fits.n; i++) {
-      const cs__check_fit *f = &r.fits.v[i];
-      if (f->is_network) {
-        printf("  %-20s eff_comm %.3f  latency_us_per_ring_step %.2f   (%d fit points, mean |log err| %.3f)\n", f->device,
-               f->f.eff_comm, f->comm_lat_us, f->nfit, f->mean_abs_log_err);
-        continue;
-      }
-      printf("  %-6s eff_compute %.3f  eff_memory %.3f  gemm_latency_us %.2f  elem_latency_us %.2f", f->device, f->f.eff_c,
-             f->f.eff_m, f->f.lat_us, f->f.elem_lat_us);
-      if (f->attn_eff > 0) printf("  attn_eff %.3f  attn_latency_us %.2f", f->attn_eff, f->attn_lat_us);
-      printf("   (%d fit points, mean |log err| %.3f; %.2f%% | %.2f%%, %.2f%%, %.2f%%)\n", f->nfit, f->mean_abs_log_err,
-             f->prof_med, f->rl_mlp_med, f->rl_linear_med, f->rl_all_med);
-      if (fit_scales) {
-        printf("         overlap_n %.2f; memory scales:", f->overlap_n);
-        for (int k = 0; k < CS__RL_NSCALE; k++)
-          printf(" %s %.3f", k == CS__RL_DECODE ? "attn_decode" : k == CS__RL_PREFILL ? "attn_prefill" : cs__tok_op_name(k),
-                 f->scales[k]);
-        printf("\n");
-      }
-    }
-  }
+  print_holdout(&r, fit_scales);
   cs__check_result_release(&r);
   cs_catalog_free(cat);
   return CS_EXIT_OK;

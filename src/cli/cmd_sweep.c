@@ -52,6 +52,10 @@ static void usage(FILE *f) {
           "  --wait                        wait for another run writing the output dir to end\n"
           "                                (default: refuse at once, naming it)\n"
           "  --wall-budget SECONDS         start no new simulation after this much wall time\n"
+          "  --keep-runs all|answers|none  run directories kept: every probe's (default), only those\n"
+          "                                that decided each answer, or none (probe.json stays)\n"
+          "  --full-probes                 simulate every probe to the end (Vidur's behaviour); by\n"
+          "                                default a probe stops once its SLO verdict is a certain fail\n"
           "  --shard i/N                   run only shard i (0-based) of N; a final run without\n"
           "                                --shard assembles results.csv\n"
           "  --config-dir DIR              model/device/network catalogs (default: configs/)\n");
@@ -133,6 +137,9 @@ static char *args_json(const cs__runner_opts *o, const char *config_dir, bool dr
   cs__jw_kbool(&w, "compress", o->compress);
   cs__jw_kbool(&w, "force", o->force);
   cs__jw_knum(&w, "wall_budget", o->wall_budget_s);
+  cs__jw_kbool(&w, "full_probes", o->full_probes);
+  cs__jw_kstr(&w, "keep_runs",
+              o->keep_runs == CS__KEEP_NONE ? "none" : o->keep_runs == CS__KEEP_ANSWERS ? "answers" : "all");
   if (o->shard_n > 1) {
     char sh[32];
     snprintf(sh, sizeof sh, "%d/%d", o->shard_i, o->shard_n);
@@ -168,7 +175,7 @@ static void write_output_log(const char *out_dir, const cs__runner_summary *sum)
 
 int cs__cmd_sweep(int argc, char **argv) {
   enum { O_CONFIG = 256, O_OUT, O_TL, O_CACHE, O_MAXIT, O_GRAN, O_MINQ, O_SEED, O_DRY, O_COMP, O_FORCE, O_WALL,
-         O_SHARD, O_CDIR, O_WAIT };
+         O_SHARD, O_CDIR, O_WAIT, O_FULL, O_KEEP };
   static const struct option longopts[] = {{"config", required_argument, NULL, O_CONFIG},
                                            {"config-path", required_argument, NULL, O_CONFIG},
                                            {"output-dir", required_argument, NULL, O_OUT},
@@ -186,6 +193,8 @@ int cs__cmd_sweep(int argc, char **argv) {
                                            {"wall-budget", required_argument, NULL, O_WALL},
                                            {"shard", required_argument, NULL, O_SHARD},
                                            {"config-dir", required_argument, NULL, O_CDIR},
+                                           {"full-probes", no_argument, NULL, O_FULL},
+                                           {"keep-runs", required_argument, NULL, O_KEEP},
                                            {"help", no_argument, NULL, 'h'},
                                            {NULL, 0, NULL, 0}};
   cs__runner_opts o;
@@ -230,6 +239,13 @@ int cs__cmd_sweep(int argc, char **argv) {
       o.dry_run = true;
       break;
     case O_COMP: o.compress = true; break;
+    case O_FULL: o.full_probes = true; break;
+    case O_KEEP:
+      if (!strcmp(optarg, "all")) o.keep_runs = CS__KEEP_ALL;
+      else if (!strcmp(optarg, "answers")) o.keep_runs = CS__KEEP_ANSWERS;
+      else if (!strcmp(optarg, "none")) o.keep_runs = CS__KEEP_NONE;
+      else return bad("--keep-runs", optarg, "all, answers or none");
+      break;
     case O_FORCE: o.force = true; break;
     case O_WAIT: o.wait = true; break;
     case O_WALL:
@@ -308,6 +324,10 @@ int cs__cmd_sweep(int argc, char **argv) {
   cs__store_write_top(o.out_dir, "args.json", aj2, NULL);
   free(aj2);
   write_output_log(o.out_dir, &sum);
+  if (sum.probes_wasted)
+    fprintf(stderr,
+            "capsearch: %lld speculative probes (run on threads the last jobs left idle) were not needed\n",
+            (long long)sum.probes_wasted);
   if (sum.probes_redone)
     fprintf(stderr,
             "capsearch: %lld committed probes were damaged or decided by other inputs and were simulated again "

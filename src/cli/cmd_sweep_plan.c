@@ -54,7 +54,7 @@ static void print_traces(FILE *f, const cs__plan *p) {
 void cs__print_sweep_plan(FILE *f, const cs__plan *p, const cs__runner_opts *o) {
   const cs_sweep *s = p->sweep;
   size_t infeasible = 0, selected = 0, short_jobs = 0, first_short = 0;
-  double cpu = 0, disk = 0, probes = 0, reqs = 0;
+  double cpu = 0, disk = 0, probes = 0, reqs = 0, disk_answers = 0, disk_none = 0;
   print_traces(f, p);
   fprintf(f, "%-5s %-8s %-18s %-22s %-6s %-30s %-16s %-28s %3s %3s %4s %5s %7s %6s %6s %6s  %s\n", "job", "hash",
           "model", "trace", "device", "global_scheduler", "replica_sched", "slo", "tp", "pp", "R", "gpus", "reqs",
@@ -79,6 +79,11 @@ void cs__print_sweep_plan(FILE *f, const cs__plan *p, const cs__runner_opts *o) 
     if (short_win && !short_jobs++) first_short = i;
     cpu += e.cpu_s;
     disk += e.disk_bytes;
+    if (e.max_probes > 0 && e.disk_bytes > 0) { /* --keep-runs: two deciding probes, or none */
+      double kept = e.max_probes * CS__EST_BYTES_KEPT_PER_PROBE;
+      disk_answers += e.disk_bytes / e.max_probes * (e.max_probes < 2 ? e.max_probes : 2) + kept;
+      disk_none += kept;
+    }
     probes += e.max_probes;
     reqs += (double)e.requests * e.max_probes;
     char st[96];
@@ -95,6 +100,10 @@ void cs__print_sweep_plan(FILE *f, const cs__plan *p, const cs__runner_opts *o) 
   fmt_bytes(disk, d, sizeof d);
   fprintf(f, "%zu jobs (%zu runnable, %zu infeasible); at most %.0f probes simulating %.0f requests: about %s CPU, %s disk\n",
           selected, selected - infeasible, infeasible, probes, reqs, c, d);
+  char da[16], dn[16];
+  fmt_bytes(disk_answers, da, sizeof da);
+  fmt_bytes(disk_none, dn, sizeof dn);
+  fprintf(f, "disk by --keep-runs: all %s, answers %s, none %s\n", d, da, dn);
   if (short_jobs) {
     const cs_sweep_job *j = &p->jobs.v[first_short];
     cs__job_estimate e;

@@ -77,16 +77,29 @@ static double lerp(double a, double b, double t) {
   return t >= 0.5 ? b - d * (1 - t) : a + d * t;
 }
 
-double cs_quantile_sorted(const double *sorted, size_t n, double q) {
-  if (n == 0) return NAN;
+/* See sort.h. */
+void cs__quantile_pos(size_t n, double q, size_t *i, double *t) {
   /* pandas passes q*100 to np.percentile, which divides by 100 again: replay that rounding. */
   double qq = (q * 100.0) / 100.0;
   double vi = (double)(n - 1) * qq;
-  if (vi <= 0) return sorted[0];
-  if (vi >= (double)(n - 1)) return sorted[n - 1];
-  double lo = floor(vi);
-  size_t i = (size_t)lo;
-  return lerp(sorted[i], sorted[i + 1], vi - lo);
+  *t = 0;
+  if (vi <= 0) {
+    *i = 0;
+  } else if (vi >= (double)(n - 1)) {
+    *i = n - 1;
+  } else {
+    double lo = floor(vi);
+    *i = (size_t)lo;
+    *t = vi - lo;
+  }
+}
+
+double cs_quantile_sorted(const double *sorted, size_t n, double q) {
+  if (n == 0) return NAN;
+  size_t i;
+  double t;
+  cs__quantile_pos(n, q, &i, &t);
+  return t == 0 ? sorted[i] : lerp(sorted[i], sorted[i + 1], t);
 }
 
 void cs_quantile_table_build(const double *values, size_t n, cs_quantile_table *out) {
@@ -102,6 +115,39 @@ void cs_quantile_table_build(const double *values, size_t n, cs_quantile_table *
     out->value[i] = n ? cs_quantile_sorted(s, n, out->cdf[i]) : NAN;
   }
   free(s);
+}
+
+/* The k-th smallest sample (0-based) of a counts histogram, walking forward from a cursor
+ * (v, below = samples with value < v) since the table asks for increasing k. */
+static double kth_count(const uint32_t *counts, size_t nvals, uint64_t k, size_t *v, uint64_t *below) {
+  while (*v < nvals && *below + counts[*v] <= k) *below += counts[(*v)++];
+  return (double)*v;
+}
+
+void cs_quantile_table_build_counts(const uint32_t *counts, size_t nvals, cs_quantile_table *out) {
+  uint64_t n = 0;
+  for (size_t v = 0; v < nvals; v++) n += counts[v];
+  out->count = (size_t)n;
+  size_t cur = 0;
+  uint64_t below = 0;
+  for (int r = 0; r <= 100; r++) {
+    out->cdf[r] = r * 0.01;
+    if (!n) {
+      out->value[r] = NAN;
+      continue;
+    }
+    size_t i;
+    double t;
+    cs__quantile_pos((size_t)n, out->cdf[r], &i, &t);
+    double a = kth_count(counts, nvals, i, &cur, &below);
+    if (t == 0) {
+      out->value[r] = a;
+    } else {
+      size_t cur2 = cur;
+      uint64_t below2 = below;
+      out->value[r] = lerp(a, kth_count(counts, nvals, i + 1, &cur2, &below2), t);
+    }
+  }
 }
 
 double cs_quantile_table_at(const cs_quantile_table *t, double q) {

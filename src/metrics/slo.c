@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "capsearch/metrics.h"
+#include "metrics/sort.h"
 #include "util/sbuf.h"
 
 static bool meets(const cs_slo_config *slo, const cs_request_record *r) {
@@ -45,4 +46,37 @@ void cs_slo_evaluate(const cs_slo_config *slo, const cs_request_record *records,
   for (size_t i = 0; i < n_completed; i++) good += meets(slo, &records[i]);
   out->value = (double)good / (double)total;
   out->pass = out->value >= slo->quantile;
+}
+
+bool cs_slo_record_violates(const cs_slo_config *slo, const cs_request_record *r) {
+  if (slo->n == 1) return !(r->v[slo->slos[0].metric] <= slo->slos[0].value);
+  return !meets(slo, r);
+}
+
+/* One SLO over N samples: the verdict reads the 101-row table at q, i.e. rows i_T and i_T + 1
+ * (or one row), and row r is the samples' quantile at cdf r * 0.01, which reads sorted samples
+ * from index lo(N) = cs__quantile_pos(N, i_T * 0.01) up. The violators are the largest samples
+ * (above the threshold; NaN sorts last). When at least N - lo(N) samples violate, every sample
+ * the verdict reads is above the threshold; linear interpolation between two such values never
+ * falls below the smaller (and an infinite end gives +inf), so the value is above the threshold
+ * and the verdict fails. The count needed for every N <= max_total is the largest N - lo(N).
+ * Several SLOs: good <= N - bad, so good / N <= (max_total - bad) / max_total (division rounds
+ * monotonically); once that is below the quantile the verdict fails for every N. */
+int64_t cs_slo_deciding_violations(const cs_slo_config *slo, int64_t max_total) {
+  if (max_total <= 0 || slo->n <= 0) return INT64_MAX;
+  if (slo->n == 1) {
+    size_t it, lo;
+    double t;
+    cs__quantile_pos(101, slo->quantile, &it, &t);
+    double cdf = (double)it * 0.01; /* the table's own cdf value for row it */
+    int64_t need = 1;
+    for (int64_t n = 1; n <= max_total; n++) {
+      cs__quantile_pos((size_t)n, cdf, &lo, &t);
+      if (n - (int64_t)lo > need) need = n - (int64_t)lo;
+    }
+    return need;
+  }
+  for (int64_t bad = 0; bad <= max_total; bad++)
+    if (!((double)(max_total - bad) / (double)max_total >= slo->quantile)) return bad;
+  return INT64_MAX;
 }

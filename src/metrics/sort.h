@@ -8,5 +8,8 @@
 #include <stddef.h>
 
 void cs__sort_doubles(double *v, size_t n);
+/* Where pandas' quantile q of n sorted samples falls: sorted[*i] alone (*t = 0) or between
+ * sorted[*i] and sorted[*i + 1] at fraction *t (metrics.c). */
+void cs__quantile_pos(size_t n, double q, size_t *i, double *t);
 
 #endif

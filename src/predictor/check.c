@@ -47,51 +47,6 @@ typedef struct devwork {
   size_t prof_cap;
 } devwork;
 
-static int cmp_dbl(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return x < y ? -1 : x > y;
-}
-
-void cs__median_p90(double *v, size_t n, double *med, double *p90) {
-  *med = *p90 = NAN;
-  if (!n) return;
-  qsort(v, n, sizeof *v, cmp_dbl);
-  double q[2] = {0.5, 0.9}, *o[2] = {med, p90};
-  for (int k = 0; k < 2; k++) {
-    double pos = q[k] * (double)(n - 1);
-    size_t lo = (size_t)pos;
-    double fr = pos - (double)lo;
-    *o[k] = lo + 1 < n ? v[lo] * (1 - fr) + v[lo + 1] * fr : v[lo];
-  }
-}
-
-static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
-
-/* Sorted names of the subdirectories (or files when want_dirs is false) of dir. */
-static size_t list_dir(const char *dir, bool want_dirs, char ***out) {
-  *out = NULL;
-  DIR *d = opendir(dir);
-  if (!d) return 0;
-  CS__VEC(char *) v = {0};
-  struct dirent *e;
-  while ((e = readdir(d))) {
-    if (e->d_name[0] == '.') continue;
-    char *p = cs__path_join(dir, e->d_name);
-    bool isd = cs__is_dir(p);
-    free(p);
-    if (isd == want_dirs) cs__vec_push(&v, cs__xstrdup(e->d_name));
-  }
-  closedir(d);
-  if (v.n) qsort(v.v, v.n, sizeof *v.v, cmp_str);
-  *out = v.v;
-  return v.n;
-}
-
-static void free_list(char **l, size_t n) {
-  for (size_t i = 0; i < n; i++) free(l[i]);
-  free(l);
-}
-
 static dvec *prof_list(devwork *w, int model, int op) {
   size_t need = (size_t)(model + 1) * NOPS;
   if (need > w->prof_cap) {
@@ -222,9 +177,7 @@ static double loss(devwork *w, const double *p, int kinds, int *n_out) {
   return n ? sum / n : 0;
 }
 
-/* Coordinate descent: for each parameter a coarse grid then a fine grid around the best. */
-static double fit(devwork *w, double *p, const int *which, int nwhich, int kinds) {
-  double lo[NP], hi[NP];
+static void param_bounds(double *lo, double *hi) {
   for (int k = 0; k < NP; k++) lo[k] = 0.1, hi[k] = 4.0; /* scales */
   lo[0] = lo[1] = 0.2, hi[0] = hi[1] = 1.0;
   lo[2] = 0.0, hi[2] = 20.0;
@@ -234,6 +187,36 @@ static double fit(devwork *w, double *p, const int *which, int nwhich, int kinds
   lo[6] = 0.0, hi[6] = 20.0;
   lo[P_COMM] = 0.1, hi[P_COMM] = 1.0;
   lo[P_COMM_LAT] = 0.0, hi[P_COMM_LAT] = 40.0;
+}
+
+static const char *param_name(int j) {
+  static const char *const names[] = {"eff_compute", "eff_memory", "gemm_latency_us", "attn_eff",
+                                      "attn_latency_us", "overlap_n", "elem_latency_us"};
+  if (j < 7) return names[j];
+  if (j == P_COMM) return "eff_comm";
+  if (j == P_COMM_LAT) return "latency_us_per_ring_step";
+  return "memory scale";
+}
+
+/* A fitted value on its search bound is no fit: the data wants a value the grid does not allow
+ * (an eager-timing floor, say), and the factor is not to be trusted. Appended to warn. */
+static void note_bounds(const double *p, const int *which, int nwhich, char *warn, size_t cap) {
+  double lo[NP], hi[NP];
+  param_bounds(lo, hi);
+  for (int k = 0; k < nwhich; k++) {
+    int j = which[k];
+    double span = hi[j] - lo[j];
+    if (p[j] > lo[j] + 1e-6 * span && p[j] < hi[j] - 1e-6 * span) continue;
+    size_t n = strlen(warn);
+    snprintf(warn + n, cap - n, "%s%s fitted onto its search bound %g (range %g..%g)", n ? "; " : "", param_name(j), p[j],
+             lo[j], hi[j]);
+  }
+}
+
+/* Coordinate descent: for each parameter a coarse grid then a fine grid around the best. */
+static double fit(devwork *w, double *p, const int *which, int nwhich, int kinds) {
+  double lo[NP], hi[NP];
+  param_bounds(lo, hi);
   double best = loss(w, p, kinds, NULL);
   for (int round = 0; round < 3; round++)
     for (int k = 0; k < nwhich; k++) {
@@ -257,13 +240,6 @@ static double fit(devwork *w, double *p, const int *which, int nwhich, int kinds
       }
     }
   return best;
-}
-
-static bool model_matches(const char *filter, const char *org, const char *name) {
-  if (!filter) return true;
-  char full[256];
-  snprintf(full, sizeof full, "%s/%s", org, name);
-  return !strcasecmp(filter, full) || !strcasecmp(filter, name);
 }
 
 static int load_model(devwork *w, const char *dir, int model, cs_err *err) {
@@ -327,13 +303,13 @@ static int check_device(const char *devdir, const char *devname, const cs_device
   w.dev = dev;
   int rc = 0;
   char **orgs;
-  size_t norg = list_dir(devdir, true, &orgs);
+  size_t norg = cs__list_dir(devdir, true, &orgs);
   for (size_t o = 0; o < norg && !rc; o++) {
     char *odir = cs__path_join(devdir, orgs[o]);
     char **names;
-    size_t nn = list_dir(odir, true, &names);
+    size_t nn = cs__list_dir(odir, true, &names);
     for (size_t k = 0; k < nn && !rc; k++) {
-      if (!model_matches(model_filter, orgs[o], names[k])) continue;
+      if (!cs__model_matches(model_filter, orgs[o], names[k])) continue;
       char *mdir = cs__path_join(odir, names[k]), *mlp = cs__path_join(mdir, "mlp.csv");
       if (cs__path_exists(mlp)) {
         char full[256];
@@ -344,10 +320,10 @@ static int check_device(const char *devdir, const char *devname, const cs_device
       free(mlp);
       free(mdir);
     }
-    free_list(names, nn);
+    cs__free_list(names, nn);
     free(odir);
   }
-  free_list(orgs, norg);
+  cs__free_list(orgs, norg);
   if (!rc && w.groups.n) {
     cs__check_fit cf = {0};
     snprintf(cf.device, sizeof cf.device, "%s", devname);
@@ -370,11 +346,14 @@ static int check_device(const char *devdir, const char *devname, const cs_device
       attn_params[na++] = 7 + CS__RL_PREFILL;
     }
     fit(&w, p, gemm_params, ng, K_GEMM);
+    note_bounds(p, gemm_params, ng, cf.warn, sizeof cf.warn);
     if (ne) fit(&w, p, el_params, ne, K_ELEM);
+    if (ne) note_bounds(p, el_params, ne, cf.warn, sizeof cf.warn);
     cf.mean_abs_log_err = loss(&w, p, K_GEMM | K_ELEM, &cf.nfit);
     int nattn = 0;
     loss(&w, p, K_ATTN, &nattn);
     if (nattn) fit(&w, p, attn_params, na, K_ATTN);
+    if (nattn) note_bounds(p, attn_params, na, cf.warn, sizeof cf.warn);
     memcpy(cf.scales, p + 7, sizeof cf.scales);
     cf.f.elem_lat_us = p[6];
     cf.overlap_n = p[5];
@@ -511,6 +490,7 @@ static int check_network(const char *path, const cs_network *net, const cs_devic
     snprintf(cf.device, sizeof cf.device, "%s", net->name);
     cs__roofline_device_factors(dev, &cf.f);
     cf.mean_abs_log_err = fit(&w, p, comm_params, 2, K_COMM);
+    note_bounds(p, comm_params, 2, cf.warn, sizeof cf.warn);
     loss(&w, p, K_COMM, &cf.nfit);
     cf.f.eff_comm = p[P_COMM];
     cf.comm_lat_us = p[P_COMM_LAT];
@@ -559,7 +539,7 @@ int cs__predictor_check(const char *profiling_dir, const cs_catalog *cat, const 
     return rc;
   }
   char **devs;
-  size_t nd = list_dir(compute, true, &devs);
+  size_t nd = cs__list_dir(compute, true, &devs);
   bool any = false;
   for (size_t i = 0; i < nd && !rc; i++) {
     const cs_device *dev = NULL;
@@ -570,12 +550,12 @@ int cs__predictor_check(const char *profiling_dir, const cs_catalog *cat, const 
     rc = check_device(dd, devs[i], dev, model, fit_scales, out, err);
     free(dd);
   }
-  free_list(devs, nd);
+  cs__free_list(devs, nd);
   free(compute);
   /* node types: all-reduce profiles of the networks whose device is checked */
   char *netdir = cs__path_join(profiling_dir, "network");
   char **nets;
-  size_t nn = list_dir(netdir, true, &nets);
+  size_t nn = cs__list_dir(netdir, true, &nets);
   for (size_t i = 0; i < nn && !rc && !model; i++) {
     const cs_network *net = NULL;
     const cs_device *dev = NULL;
@@ -588,7 +568,7 @@ int cs__predictor_check(const char *profiling_dir, const cs_catalog *cat, const 
     free(ar);
     free(nd2);
   }
-  free_list(nets, nn);
+  cs__free_list(nets, nn);
   free(netdir);
   if (!rc && (!any || !out->rows.n))
     rc = cs_err_set(err, CS_ENOENT, "%s: no mlp.csv profiles%s%s%s%s", profiling_dir, device ? " for device " : "",

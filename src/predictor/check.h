@@ -44,6 +44,7 @@ typedef struct cs__check_fit {
   double scales[CS__RL_NSCALE];/* per-kernel memory scales used (refitted with fit_scales) */
   int nfit;
   double mean_abs_log_err;
+  char warn[512];              /* factors fitted onto their search bounds ("" when none) */
   /* medians of the held-out APE (%) over all models of the device */
   double prof_med;             /* profile, all mlp.csv ops */
   double rl_mlp_med;           /* roofline, mlp_up_proj + mlp_down_proj + mlp_act */
@@ -66,5 +67,11 @@ void cs__check_result_release(cs__check_result *r);
 /* Median and P90 (linear interpolation between order statistics, numpy's default) of v[0..n);
  * sorts v in place. */
 void cs__median_p90(double *v, size_t n, double *med, double *p90);
+
+/* Sorted names of the subdirectories (want_dirs) or files of dir; free with cs__free_list. */
+size_t cs__list_dir(const char *dir, bool want_dirs, char ***out);
+void cs__free_list(char **l, size_t n);
+/* Whether a model filter (NULL: all) matches "org/name" or "name", case-insensitively. */
+bool cs__model_matches(const char *filter, const char *org, const char *name);
 
 #endif

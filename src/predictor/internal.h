@@ -62,6 +62,9 @@ typedef struct cs__roofline {
   double elem_lat_s;    /* per element-wise kernel fixed cost */
   double overlap_n;     /* compute/memory overlap exponent of GEMMs (p-norm; 0 = max) */
   double attn_lat_s;    /* fixed cost of an attention kernel (paged / varlen launch, tail) */
+  double dec_eff;       /* HBM share of a decode kernel with >= 2 CTAs per SM (no split-KV) */
+  double n_sm;          /* streaming multiprocessors: wave and split-KV granularity */
+  double causal_w;      /* cost per FLOP of the causal triangle relative to cached context */
   double mem_scale[CS__RL_NSCALE]; /* element-wise / attention kernels reach eff_m x this of
                                     * HBM bandwidth (capped at 1); GEMMs use eff_m as is */
   double tp_bps, tp_lat_s; /* all-reduce link (intra- or inter-node) */
@@ -80,22 +83,28 @@ typedef struct cs__roofline {
  * table (configs may be older than the fit), else the nearest architecture's (flagged). */
 typedef struct cs__factors {
   double eff_c, eff_m, eff_comm, lat_us, elem_lat_us;
+  double attn_eff, attn_lat_us; /* FlashAttention: compute share relative to eff_c, fixed cost */
+  double dec_eff;               /* decode HBM share without split-KV (many CTAs) */
+  double n_sm;
+  double overlap_n;             /* GEMM compute/memory overlap exponent (0: the default) */
+  double causal_w;              /* cost per FLOP of a chunk's causal part relative to its cached part */
   const char *source;
+  const char *from;             /* the profiled device whose fit is used ("" when none) */
   bool borrowed;
 } cs__factors;
 void cs__roofline_device_factors(const cs_device *dev, cs__factors *out);
+/* One sentence: the measured residual bias of the default roofline for this device (printed
+ * with every answer; from `predictor check` on the shared profiles, docs/predictors.md). */
+const char *cs__roofline_known_bias(const cs_device *dev);
 
 /* Fills a roofline for (model, device, network, tp, pp). Overrides <= 0 mean "from the device".
  * network may be NULL (then the device's link bandwidth is used). */
 int cs__roofline_init(cs__roofline *r, const cs_model *m, const cs_device *dev, const cs_network *net, int tp,
                       int pp, const cs__factors *f, cs_err *err);
-/* FlashAttention compute efficiency (relative to eff_c) and fixed attention-kernel cost, fitted
- * by `predictor check` to the a100 Llama-2-70B TP2 attention.csv (the only one available). */
-#define CS__ROOFLINE_ATTN_EFF 0.44
-#define CS__ROOFLINE_CAUSAL_W 1.6
+/* Query rows per FlashAttention prefill CTA (FA2 forward, head dim 128). */
+#define CS__ROOFLINE_ATTN_QTILE 128.0
 /* GEMM compute/memory overlap exponent, fitted on all three devices' mlp.csv (1.5-1.8). */
 #define CS__ROOFLINE_OVERLAP_N 1.6
-#define CS__ROOFLINE_ATTN_LAT_US 16.0
 /* The built-in per-kernel memory scales (fitted with `predictor check --fit-scales`). */
 void cs__roofline_default_scales(const cs_device *dev, double out[CS__RL_NSCALE]);
 /* Time of one token-level op for T tokens on one dense layer, milliseconds. */

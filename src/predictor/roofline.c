@@ -31,10 +31,11 @@ static const cs_param_spec roofline_params[] = {
     {"eff_compute", CS_PARAM_DOUBLE, 0.0, 0.0, 1.0, false, "fraction of dense peak reached by GEMMs (0 = from the device)"},
     {"eff_memory", CS_PARAM_DOUBLE, 0.0, 0.0, 1.0, false, "fraction of HBM bandwidth reached (0 = from the device)"},
     {"eff_comm", CS_PARAM_DOUBLE, 0.0, 0.0, 1.0, false, "fraction of link bandwidth reached by all-reduce (0 = from the device)"},
-    {"attn_eff", CS_PARAM_DOUBLE, CS__ROOFLINE_ATTN_EFF, 0.01, 1.0, false,
-     "FlashAttention compute efficiency relative to eff_compute (fitted: 0.44)"},
-    {"attn_latency_us", CS_PARAM_DOUBLE, CS__ROOFLINE_ATTN_LAT_US, 0.0, 1e4, false,
-     "fixed cost per attention kernel, us (fitted: 16)"},
+    {"attn_eff", CS_PARAM_DOUBLE, 0.0, 0.0, 1.0, false,
+     "FlashAttention compute efficiency relative to eff_compute (0 = the device's fitted value)"},
+    {"attn_latency_us", CS_PARAM_DOUBLE, -1.0, -1.0, 1e4, false, "fixed cost per attention kernel, us (-1 = the device's fitted value)"},
+    {"decode_eff", CS_PARAM_DOUBLE, 0.0, 0.0, 1.0, false,
+     "HBM share of decode attention with >= 2 CTAs per SM, no split-KV (0 = the device's fitted value)"},
     {"gemm_latency_us", CS_PARAM_DOUBLE, -1.0, -1.0, 1e4, false, "fixed cost per GEMM, us (-1 = the device's fitted value)"},
     {"elem_latency_us", CS_PARAM_DOUBLE, -1.0, -1.0, 1e4, false,
      "fixed cost per element-wise kernel, us (-1 = the device's fitted value)"},
@@ -86,14 +87,15 @@ static int roofline_create(const cs_predictor_ctx *ctx, void **state, cs_err *er
   if ((v = cs_params_get(&ctx->params, "eff_comm", 0)) > 0) f.eff_comm = v, overridden = true;
   if ((v = cs_params_get(&ctx->params, "gemm_latency_us", -1)) >= 0) f.lat_us = v;
   if ((v = cs_params_get(&ctx->params, "elem_latency_us", -1)) >= 0) f.elem_lat_us = v;
+  if ((v = cs_params_get(&ctx->params, "attn_eff", 0)) > 0) f.attn_eff = v, overridden = true;
+  if ((v = cs_params_get(&ctx->params, "attn_latency_us", -1)) >= 0) f.attn_lat_us = v;
+  if ((v = cs_params_get(&ctx->params, "decode_eff", 0)) > 0) f.dec_eff = v, overridden = true;
   roofline_state *s = cs__xcalloc(1, sizeof *s);
   int rc = cs__roofline_init(&s->r, ctx->model, ctx->device, ctx->network, ctx->tp, ctx->pp, &f, err);
   if (rc) {
     free(s);
     return rc;
   }
-  s->r.attn_eff = cs_params_get(&ctx->params, "attn_eff", CS__ROOFLINE_ATTN_EFF);
-  s->r.attn_lat_s = cs_params_get(&ctx->params, "attn_latency_us", CS__ROOFLINE_ATTN_LAT_US) * 1e-6;
   s->r.nccl_launch_s = cs_params_get(&ctx->params, "nccl_launch_ms", 0.02) * 1e-3;
   s->cpu_s = cs_params_get(&ctx->params, "cpu_overhead_ms", 0) * 1e-3;
   s->pp = ctx->pp;
@@ -111,13 +113,15 @@ static int roofline_create(const cs_predictor_ctx *ctx, void **state, cs_err *er
 
   cs__sbuf sb;
   cs__sbuf_init(&sb);
-  cs__sbuf_addf(&sb, "roofline: %s on %s, TP %d PP %d; %.0f TFLOPS x %.2f, %.0f GB/s x %.2f, link x %.2f, %.1f us/GEMM, %.1f us/element-wise kernel (%s%s)",
+  cs__sbuf_addf(&sb, "roofline: %s on %s, TP %d PP %d; %.0f TFLOPS x %.2f, %.0f GB/s x %.2f, link x %.2f, %.1f us/GEMM, %.1f us/element-wise kernel, attention x %.2f + %.1f us, decode without split-KV x %.2f (%s%s)",
                 ctx->model->name ? ctx->model->name : "?", ctx->device->name ? ctx->device->name : "?", ctx->tp,
                 ctx->pp, s->r.peak_flops * 1e-12, f.eff_c, s->r.hbm_bps * 1e-9, f.eff_m, f.eff_comm, f.lat_us, f.elem_lat_us,
-                overridden ? "overridden by parameters; else " : "", f.source ? f.source : "?");
+                f.attn_eff, f.attn_lat_us, f.dec_eff, overridden ? "overridden by parameters; else " : "",
+                f.source ? f.source : "?");
   if (f.borrowed && !overridden)
-    cs__sbuf_addf(&sb, "; WARNING: no profile for device '%s', efficiency factors borrowed from the nearest architecture",
-                  ctx->device->name ? ctx->device->name : "?");
+    cs__sbuf_addf(&sb, "; WARNING: no profile for device '%s', efficiency factors borrowed from the nearest architecture ('%s')",
+                  ctx->device->name ? ctx->device->name : "?", f.from ? f.from : "?");
+  cs__sbuf_addf(&sb, "; %s", cs__roofline_known_bias(ctx->device));
   s->describe = cs__sbuf_detach(&sb);
   cs__sbuf_release(&sb);
   cs__sbuf_release(&sb); /* detach leaves a fresh allocation behind */

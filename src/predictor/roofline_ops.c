@@ -26,79 +26,6 @@ static const char *const tok_op_names[CS__NUM_TOK_OPS] = {
 
 const char *cs__tok_op_name(int op) { return op >= 0 && op < CS__NUM_TOK_OPS ? tok_op_names[op] : "?"; }
 
-/* ---- efficiency factors ------------------------------------------------------------------ */
-/* Fitted by `capsearch predictor check` (check.c) to Vidur's mlp.csv profiles (microsoft/vidur
- * 25e0082d, 8 models × TP 1-8, every other num_tokens point), 2026-11-23. eff_comm is the
- * fraction of the link bandwidth a ring all-reduce reaches, fitted to all_reduce.csv: the mean of
- * the device's node types (a100_dgx 0.49, a100_pairwise_nvlink 0.74; h100_dgx 0.70,
- * h100_pairwise_nvlink 0.77); a40 has no all-reduce profile and takes a100's. */
-typedef struct builtin_factors {
-  const char *prefix; /* the profiled device's catalog name (Vidur's) */
-  const char *arch;
-  double eff_c, eff_m, eff_comm, lat_us, elem_lat_us;
-} builtin_factors;
-
-static const builtin_factors builtin[] = {
-    {"a100", "ampere", 0.732, 0.808, 0.61, 5.70, 1.75},
-    {"h100", "hopper", 0.738, 0.942, 0.73, 6.10, 1.60},
-    {"a40", "ampere", 0.786, 0.800, 0.61, 3.45, 1.50},
-};
-#define NBUILTIN (sizeof builtin / sizeof builtin[0])
-
-/* Architecture -> the profiled device whose factors are the best stand-in. */
-static const struct {
-  const char *arch, *device;
-} nearest[] = {
-    {"ampere", "a100"}, {"hopper", "h100"}, {"blackwell", "h100"}, {"ada", "a40"},
-    {"volta", "a100"},  {"cdna3", "h100"},  {"cdna2", "a100"},
-};
-
-/* Only the profiled parts themselves (Vidur's names) count as calibrated: an A100 40GB or an
- * H100 PCIe is the same architecture with other memory or clocks, so it gets the same factors
- * but flagged as borrowed. */
-static bool same_name_ci(const char *s, const char *p) {
-  for (; *s && *p; s++, p++) {
-    char a = *s;
-    if (a >= 'A' && a <= 'Z') a = (char)(a - 'A' + 'a');
-    if (a != *p) return false;
-  }
-  return !*s && !*p;
-}
-
-void cs__roofline_device_factors(const cs_device *dev, cs__factors *out) {
-  memset(out, 0, sizeof *out);
-  const builtin_factors *b = NULL;
-  for (size_t i = 0; i < NBUILTIN && dev && dev->name; i++)
-    if (same_name_ci(dev->name, builtin[i].prefix)) b = &builtin[i];
-  bool borrowed = false;
-  if (!b) {
-    const char *want = "a100";
-    for (size_t i = 0; dev && dev->arch && i < sizeof nearest / sizeof nearest[0]; i++)
-      if (!strcmp(dev->arch, nearest[i].arch)) want = nearest[i].device;
-    for (size_t i = 0; i < NBUILTIN; i++)
-      if (!strcmp(builtin[i].prefix, want)) b = &builtin[i];
-    borrowed = true;
-  }
-  out->eff_c = b->eff_c;
-  out->eff_m = b->eff_m;
-  out->eff_comm = b->eff_comm;
-  out->lat_us = b->lat_us;
-  out->elem_lat_us = b->elem_lat_us;
-  out->borrowed = borrowed;
-  out->source = borrowed ? "built-in factors of the nearest profiled architecture"
-                         : "built-in factors fitted to Vidur mlp.csv profiles";
-  /* The catalog wins when it states calibrated factors (it carries its own provenance);
-   * its "default (uncalibrated)" guesses lose to a fit of the same or the nearest architecture. */
-  bool calibrated = dev && dev->eff_source && !strstr(dev->eff_source, "uncalibrated");
-  if (dev && calibrated && dev->eff_compute > 0 && dev->eff_memory > 0) {
-    out->eff_c = dev->eff_compute;
-    out->eff_m = dev->eff_memory;
-    if (dev->eff_comm > 0) out->eff_comm = dev->eff_comm;
-    out->source = dev->eff_source ? dev->eff_source : "device catalog";
-    out->borrowed = dev->eff_source && strstr(dev->eff_source, "nearest") != NULL;
-  }
-}
-
 /* Per-kernel memory scales relative to the device's eff_memory (which GEMMs' weight streaming
  * sets): fitted with `capsearch predictor check --fit-scales` on Vidur's mlp.csv profiles
  * (attention: the a100 Llama-2-70B TP2 attention.csv). Fused element-wise kernels (RMSNorm,
@@ -121,9 +48,23 @@ static const double gddr_scales[CS__RL_NSCALE] = {
     [CS__RL_DECODE] = 0.95,         [CS__RL_PREFILL] = 1.0,
 };
 
+/* h200 (this project's measurement, the kernels of current PyTorch/vLLM on Hopper): norms, RoPE
+ * and SiLU-and-mul stream at close to the GEMMs' share; decode scale for split-KV calls. Fitted
+ * on layers.csv (CUDA-graph layers) and the large-token rows of mlp.csv. */
+static const double h200_scales[CS__RL_NSCALE] = {
+    [CS__OP_ATTN_PRE_PROJ] = 1.0,   [CS__OP_ATTN_POST_PROJ] = 1.0,      [CS__OP_ATTN_ROPE] = 0.90,
+    [CS__OP_MLP_UP_PROJ] = 1.0,     [CS__OP_MLP_DOWN_PROJ] = 1.0,       [CS__OP_MLP_ACT] = 0.90,
+    [CS__OP_INPUT_LAYERNORM] = 0.90, [CS__OP_POST_ATTN_LAYERNORM] = 0.90, [CS__OP_ADD] = 0.90,
+    [CS__OP_KV_CACHE_SAVE] = 0.90,  [CS__OP_ALL_REDUCE] = 1.0,          [CS__OP_SEND_RECV] = 1.0,
+    [CS__RL_DECODE] = 0.95,         [CS__RL_PREFILL] = 1.0,
+};
+
 void cs__roofline_default_scales(const cs_device *dev, double out[CS__RL_NSCALE]) {
   bool gddr = dev && dev->hbm_gbps > 0 && dev->hbm_gbps < 1200;
-  memcpy(out, gddr ? gddr_scales : hbm_scales, sizeof hbm_scales);
+  cs__factors f;
+  cs__roofline_device_factors(dev, &f);
+  const double *s = gddr ? gddr_scales : f.from && !strcmp(f.from, "h200") ? h200_scales : hbm_scales;
+  memcpy(out, s, sizeof hbm_scales);
 }
 
 int cs__roofline_init(cs__roofline *r, const cs_model *m, const cs_device *dev, const cs_network *net, int tp,
@@ -147,9 +88,12 @@ int cs__roofline_init(cs__roofline *r, const cs_model *m, const cs_device *dev, 
   r->eff_comm = f->eff_comm;
   r->lat_s = f->lat_us * 1e-6;
   r->elem_lat_s = f->elem_lat_us * 1e-6;
-  r->overlap_n = CS__ROOFLINE_OVERLAP_N;
-  r->attn_eff = CS__ROOFLINE_ATTN_EFF;
-  r->attn_lat_s = CS__ROOFLINE_ATTN_LAT_US * 1e-6;
+  r->overlap_n = f->overlap_n > 0 ? f->overlap_n : CS__ROOFLINE_OVERLAP_N;
+  r->attn_eff = f->attn_eff;
+  r->attn_lat_s = f->attn_lat_us * 1e-6;
+  r->dec_eff = f->dec_eff;
+  r->n_sm = f->n_sm > 0 ? f->n_sm : 108;
+  r->causal_w = f->causal_w > 0 ? f->causal_w : 1.0;
   cs__roofline_default_scales(dev, r->mem_scale);
   r->act_bytes = 2.0;
   r->factor_source = f->source;
@@ -222,8 +166,13 @@ static double mem_eff(const cs__roofline *r, int kernel) {
   return e < 1.0 ? e : 1.0;
 }
 
-static double mem_s(const cs__roofline *r, double bytes, int kernel) {
-  return bytes / (r->hbm_bps * mem_eff(r, kernel)) + r->elem_lat_s;
+/* vLLM's fused element-wise kernels (RMSNorm, RoPE, SiLU-and-mul, KV-cache write) launch one
+ * CTA per token: below one token per SM only T SMs stream, so small batches run at T / SMs of the
+ * kernel's share (a100 Llama-2-70B TP2 at 16 tokens: 7 us RMSNorm, 12 us SiLU-and-mul, against
+ * 2-3 us for the bytes at full width). The residual add is a plain element-wise kernel. */
+static double mem_s(const cs__roofline *r, double bytes, int kernel, double T) {
+  double width = kernel == CS__OP_ADD || T >= r->n_sm ? 1.0 : T / r->n_sm;
+  return bytes / (r->hbm_bps * mem_eff(r, kernel) * width) + r->elem_lat_s;
 }
 
 static double allreduce_s(const cs__roofline *r, double T) {
@@ -252,7 +201,7 @@ double cs__roofline_tok_op_ms(const cs__roofline *r, int op, double T) {
     s = gemm_s(r, T, r->nq * (r->mla ? r->v_d : r->d), E);
     break;
   case CS__OP_ATTN_ROPE:
-    s = mem_s(r, r->mla ? 2 * ab * T * (r->nq + 1) * r->rope_d : 2 * ab * T * (r->nq + r->nkv) * r->d, op);
+    s = mem_s(r, r->mla ? 2 * ab * T * (r->nq + 1) * r->rope_d : 2 * ab * T * (r->nq + r->nkv) * r->d, op, T);
     break;
   case CS__OP_MLP_UP_PROJ:
     s = gemm_s(r, T, E, (gated ? 2 : 1) * r->H);
@@ -264,17 +213,17 @@ double cs__roofline_tok_op_ms(const cs__roofline *r, int op, double T) {
     /* gated: read gate and up, write the product (3 tensors). A plain GELU moves 2 tensors, but
      * its kernel reaches a larger share of bandwidth than SiLU-and-mul, whose share the
      * mlp_act scale encodes: charged 1.5 tensors (fitted on phi-2, a100/h100/a40). */
-    s = mem_s(r, ab * T * r->H * (gated ? 3 : 1.5), op);
+    s = mem_s(r, ab * T * r->H * (gated ? 3 : 1.5), op, T);
     break;
   case CS__OP_INPUT_LAYERNORM:
   case CS__OP_POST_ATTN_LAYERNORM:
-    s = mem_s(r, 2 * ab * T * E + wb * E, op);
+    s = mem_s(r, 2 * ab * T * E + wb * E, op, T);
     break;
   case CS__OP_ADD:
-    s = mem_s(r, 3 * ab * T * E, op);
+    s = mem_s(r, 3 * ab * T * E, op, T);
     break;
   case CS__OP_KV_CACHE_SAVE:
-    s = mem_s(r, r->mla ? 2 * ab * T * (r->kv_lora + r->rope_d) : 2 * ab * T * 2 * r->nkv * r->d, op);
+    s = mem_s(r, r->mla ? 2 * ab * T * (r->kv_lora + r->rope_d) : 2 * ab * T * 2 * r->nkv * r->d, op, T);
     break;
   case CS__OP_ALL_REDUCE:
     s = allreduce_s(r, T);
@@ -314,7 +263,7 @@ double cs__roofline_moe_op_ms(const cs__roofline *r, int op, double T) {
     break;
   }
   case CS__OP_MLP_ACT:
-    s = mem_s(r, ab * T * (k * Hm + shared_H) * (m->gated_mlp ? 3 : 2), CS__OP_MLP_ACT);
+    s = mem_s(r, ab * T * (k * Hm + shared_H) * (m->gated_mlp ? 3 : 2), CS__OP_MLP_ACT, T);
     break;
   default:
     return cs__roofline_tok_op_ms(r, op, T);
@@ -322,63 +271,3 @@ double cs__roofline_moe_op_ms(const cs__roofline *r, int op, double T) {
   return s * 1e3;
 }
 
-/* Attention FLOPs and bytes of one request: `c` new tokens attending to `p` cached ones plus
- * themselves (causal: on average (c+1)/2 of the new ones). The causal triangle is charged
- * CS__ROOFLINE_CAUSAL_W times its FLOPs: diagonal tiles are computed whole and masked, and the
- * profiled kernels run it at about 1.6x the cost per FLOP of the rectangular cached part
- * (a100 attention.csv: kv = 0 prefills ran 1.25x and long-context ones 0.75x a uniform model). */
-static void attn_cost(const cs__roofline *r, double c, double p, double *flops, double *bytes) {
-  double ab = r->act_bytes, ctx = p + CS__ROOFLINE_CAUSAL_W * (c + 1) / 2.0;
-  if (r->mla) {
-    double lat_d = r->kv_lora + r->rope_d;
-    /* absorbed: scores over the latent (kv_lora + rope) and values in the latent (kv_lora) */
-    *flops += 2.0 * r->nq * c * ctx * (lat_d + r->kv_lora);
-    *bytes += ab * ((p + c) * lat_d + 2.0 * c * r->nq * lat_d);
-  } else {
-    *flops += 4.0 * r->nq * r->d * c * ctx;
-    *bytes += ab * (2.0 * r->nkv * r->d * (p + c) + 2.0 * r->nq * r->d * c);
-  }
-}
-
-static double attn_kernel_ms(const cs__roofline *r, double flops, double bytes, int kernel) {
-  if (flops <= 0 && bytes <= 0) return 0;
-  double tc = flops / (r->peak_flops * r->eff_c * r->attn_eff), tm = bytes / (r->hbm_bps * mem_eff(r, kernel));
-  return ((tc > tm ? tc : tm) + r->attn_lat_s) * 1e3;
-}
-
-double cs__roofline_decode_ms(const cs__roofline *r, const cs_batch_view *b) {
-  double f = 0, by = 0;
-  for (int i = 0; i < b->n; i++)
-    if (!b->items[i].is_prefill) attn_cost(r, b->items[i].num_tokens, b->items[i].processed, &f, &by);
-  return attn_kernel_ms(r, f, by, CS__RL_DECODE);
-}
-
-double cs__roofline_prefill_ms(const cs__roofline *r, const cs_batch_view *b) {
-  double f = 0, by = 0;
-  for (int i = 0; i < b->n; i++)
-    if (b->items[i].is_prefill) attn_cost(r, b->items[i].num_tokens, b->items[i].processed, &f, &by);
-  return attn_kernel_ms(r, f, by, CS__RL_PREFILL);
-}
-
-void cs__roofline_attn_ms(const cs__roofline *r, const cs_batch_view *b, double *decode_ms, double *prefill_ms) {
-  double fd = 0, bd = 0, fp = 0, bp = 0;
-  for (int i = 0; i < b->n; i++) {
-    const cs_batch_item *it = &b->items[i];
-    if (it->is_prefill) attn_cost(r, it->num_tokens, it->processed, &fp, &bp);
-    else attn_cost(r, it->num_tokens, it->processed, &fd, &bd);
-  }
-  *decode_ms = attn_kernel_ms(r, fd, bd, CS__RL_DECODE);
-  *prefill_ms = attn_kernel_ms(r, fp, bp, CS__RL_PREFILL);
-}
-
-double cs__roofline_decode_shape_ms(const cs__roofline *r, double batch, double kv) {
-  double f = 0, by = 0;
-  attn_cost(r, 1, kv, &f, &by);
-  return attn_kernel_ms(r, f * batch, by * batch, CS__RL_DECODE);
-}
-
-double cs__roofline_prefill_shape_ms(const cs__roofline *r, double chunk, double kv) {
-  double f = 0, by = 0;
-  attn_cost(r, chunk, kv, &f, &by);
-  return attn_kernel_ms(r, f, by, CS__RL_PREFILL);
-}

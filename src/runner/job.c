@@ -81,13 +81,20 @@ static int sim_config(const cs__plan *plan, const cs__runner_opts *o, const cs_s
   c->workload.seed = o->has_seed ? o->seed : s->seed;
   c->time_limit_s = o->time_limit_min * 60;
   c->predictor = plan->preds[plan->job_pred[j->index]].pred;
+  /* stop once the SLO verdict is a certain fail: the search only reads the verdict */
+  c->early_stop_slo = o->full_probes ? NULL : &s->slos[j->slo];
   return 0;
 }
 
-/* Simulates one probe and commits it. */
+int cs__probe_config(const cs__plan *plan, const cs__runner_opts *o, const cs_sweep_job *j, const cs__probe *pr,
+                     cs_sim_config *c, cs_err *err) {
+  return sim_config(plan, o, j, pr, c, err);
+}
+
+/* Simulates one probe (or takes its speculative result from sj) and commits it. */
 static int run_probe(const cs__plan *plan, const cs__runner_opts *o, const cs_sweep_job *j, const cs__probe *pr,
-                     int probe_no, const char *pdir, const char *job_json, const char *key, cs__probe_record *rec,
-                     cs_err *err) {
+                     int probe_no, const char *pdir, const char *job_json, const char *key, cs__spec_job *sj,
+                     cs__probe_record *rec, cs_err *err) {
   int rc = cs__store_clean_probe(pdir, err);
   if (rc || (rc = cs__mkdir_p(pdir, err))) return rc;
   char qbuf[32], line[1600];
@@ -98,18 +105,28 @@ static int run_probe(const cs__plan *plan, const cs__runner_opts *o, const cs_sw
   cs_sim_config cfg;
   if ((rc = sim_config(plan, o, j, pr, &cfg, err))) return rc;
   cs_sim_result *res = NULL;
-  double t0 = cs__wall_now();
-  if ((rc = cs__probe_simulate(plan, j, &cfg, &res, err))) {
+  double wall = 0;
+  bool ahead = sj && cs__spec_take(sj, pr, &res, &wall, &rc, err);
+  if (ahead) cs__store_log(pdir, "capsearch: simulated ahead on a thread the last jobs left idle", NULL);
+  if (!ahead) {
+    double t0 = cs__wall_now();
+    rc = cs__probe_simulate(plan, j, &cfg, &res, err);
+    wall = cs__wall_now() - t0;
+  }
+  if (rc) {
     snprintf(line, sizeof line, "capsearch: simulation failed: %s", err ? err->msg : "");
     cs__store_log(pdir, line, NULL);
     return rc;
   }
-  double wall = cs__wall_now() - t0;
   const cs_sim_stats *st = cs_sim_result_stats(res);
   size_t n = 0;
   const cs_request_record *recs = cs_sim_result_records(res, &n);
   cs_slo_verdict v;
   cs_slo_evaluate(&plan->sweep->slos[j->slo], recs, n, st->num_arrived, &v);
+  if (st->stopped_early && v.pass) { /* cannot happen (cs_slo_deciding_violations) */
+    cs_sim_result_free(res);
+    return cs_err_set(err, CS_ESIM, "probe stopped early but its partial verdict passes; rerun with --full-probes");
+  }
   *rec = (cs__probe_record){.qps = pr->qps,
                             .replicas = pr->replicas,
                             .pass = v.pass,
@@ -118,7 +135,8 @@ static int run_probe(const cs__plan *plan, const cs__runner_opts *o, const cs_sw
                             .arrived = st->num_arrived,
                             .events = st->num_events,
                             .end_time = st->end_time,
-                            .hit_time_limit = st->hit_time_limit};
+                            .hit_time_limit = st->hit_time_limit,
+                            .stopped_early = st->stopped_early};
   cs__store_timestamp_name(probe_no, rec->timestamp_dir);
   snprintf(rec->key, sizeof rec->key, "%s", key);
   char *tmp = NULL, *fin = NULL;
@@ -137,7 +155,10 @@ static int run_probe(const cs__plan *plan, const cs__runner_opts *o, const cs_sw
            "capsearch: simulated in %.3f s wall: %lld events, %lld/%lld requests completed, end time %.3f s%s; "
            "SLO value %.6g -> %s",
            wall, (long long)st->num_events, (long long)st->num_completed, (long long)st->num_arrived, st->end_time,
-           st->hit_time_limit ? " (hit the time limit)" : "", v.value, v.pass ? "pass" : "fail");
+           st->hit_time_limit ? " (hit the time limit)"
+           : st->stopped_early ? " (stopped early: enough requests violate the SLO that the full run fails)"
+                               : "",
+           v.value, v.pass ? "pass" : "fail");
   cs__store_log(pdir, line, NULL);
   if ((rc = cs__store_write_probe(pdir, rec, err))) goto out;
   snprintf(line, sizeof line, "capsearch: committed probe.json (%s)", v.pass ? "pass" : "fail");
@@ -178,12 +199,6 @@ static int reuse_probe(const char *pdir, const cs__probe *pr, const char *key, c
   return CS_ENOENT;
 }
 
-typedef struct seen_probe {
-  double qps;
-  int replicas;
-  bool pass;
-} seen_probe;
-
 void cs__run_job(const cs__plan *plan, const cs__runner_opts *o, size_t ji, double t0, cs__job_result *res,
                  int64_t *probes_run, int64_t *probes_reused) {
   const cs_sweep_job *j = &plan->jobs.v[ji];
@@ -191,6 +206,8 @@ void cs__run_job(const cs__plan *plan, const cs__runner_opts *o, size_t ji, doub
   const cs_sweep_search *sc = &s->searches[j->search];
   *res = (cs__job_result){.status = CS_JOB_PENDING};
   *probes_run = *probes_reused = 0;
+  CS__VEC(cs__probe_seen) seen = {0};
+  cs__spec_job *sj = NULL;
   cs_err err = {0};
   char *jdir = cs__store_job_dir(o->out_dir, j->hash);
   char *job_json = cs__job_json(plan, o, j);
@@ -218,7 +235,7 @@ void cs__run_job(const cs__plan *plan, const cs__runner_opts *o, size_t ji, doub
   sp.nmult = sc->nmult;
   cs__search search;
   cs__search_init(&search, &sp);
-  CS__VEC(seen_probe) seen = {0};
+  if (o->spec) sj = cs__spec_begin(o->spec, plan, o, j);
   cs__probe pr;
   int probe_no = 0;
   bool stopped = false;
@@ -246,8 +263,9 @@ void cs__run_job(const cs__plan *plan, const cs__runner_opts *o, size_t ji, doub
           break;
         }
         if (err.code == CS_EIO) res->probes_redone++; /* reuse_probe said why in output.log */
+        if (sj) cs__spec_ahead(sj, &search, seen.v, seen.n);
         double started = cs__wall_now();
-        rc = run_probe(plan, o, j, &pr, probe_no, pdir, job_json, key, &rec, &err);
+        rc = run_probe(plan, o, j, &pr, probe_no, pdir, job_json, key, sj, &rec, &err);
         if (rc == 0) (*probes_run)++;
         if (rc == 0 && o->probe_done) o->probe_done(o->probe_ctx, ji, CS__PROBE_SIMULATED, cs__wall_now() - started);
       }
@@ -264,12 +282,13 @@ void cs__run_job(const cs__plan *plan, const cs__runner_opts *o, size_t ji, doub
         break;
       }
       pass = rec.pass;
-      seen_probe sp2 = {pr.qps, pr.replicas, pass};
+      cs__probe_seen sp2 = {pr.qps, pr.replicas, pass};
       cs__vec_push(&seen, sp2);
     }
     cs__search_report(&search, pass);
   }
-  free(seen.v);
+  if (sj) res->probes_wasted = cs__spec_end(sj);
+  sj = NULL;
   res->probes = search.nprobes;
   res->probes_run = (int)*probes_run;
   res->probes_reused = (int)*probes_reused;
@@ -297,7 +316,9 @@ void cs__run_job(const cs__plan *plan, const cs__runner_opts *o, size_t ji, doub
     res->reason = cs__sbuf_detach(&sb);
     cs__sbuf_release(&sb);
   }
+  if (o->keep_runs != CS__KEEP_ALL) cs__prune_runs(o, j, sc->search_for, res, seen.v, seen.n);
 out:
+  free(seen.v);
   free(job_json);
   free(jdir);
 }

@@ -4,6 +4,7 @@
  * parallel region. Shared files (results.csv, progress) are written inside one critical
  * section; run files belong to exactly one job, hence one thread. */
 #include <omp.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,8 +89,14 @@ int cs__plan_run(cs__plan *p, const cs__runner_opts *o, cs__runner_summary *sum,
   int threads = o->threads > 0 ? o->threads : omp_get_num_procs();
   if (threads < 1) threads = 1;
   cs__eta_init(&st.eta, p, o, ord, nsel, threads);
-  cs__runner_opts jo = *o; /* the jobs report each probe to the estimate */
-  jo.probe_done = on_probe;
+  /* speculative probes on the threads the last jobs leave idle (spec.c) */
+  cs__spec_pool pool = {.threads = threads};
+  atomic_init(&pool.unstarted, (long)nsel);
+  atomic_init(&pool.active, 0);
+  atomic_init(&pool.inflight, 0);
+  cs__runner_opts jo = *o;
+  jo.spec = threads > 1 ? &pool : NULL;
+  jo.probe_done = on_probe; /* the jobs report each probe to the estimate */
   jo.probe_ctx = &st;
 
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
@@ -97,9 +104,13 @@ int cs__plan_run(cs__plan *p, const cs__runner_opts *o, cs__runner_summary *sum,
     size_t ji = ord[k];
     cs__job_result r;
     int64_t run = 0, reused = 0;
+    atomic_fetch_add(&pool.active, 1);
+    atomic_fetch_sub(&pool.unstarted, 1);
     cs__run_job(p, &jo, ji, t0, &r, &run, &reused);
+    atomic_fetch_sub(&pool.active, 1);
 #pragma omp critical(cs_runner_shared)
     {
+      sum->probes_wasted += r.probes_wasted;
       res[ji] = r;
       st.prog.jobs_done += r.status != CS_JOB_PENDING;
       st.prog.jobs_failed += r.status == CS_JOB_FAILED;

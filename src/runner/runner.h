@@ -22,6 +22,7 @@
 #include "capsearch/sim.h"
 #include "capsearch/sweep.h"
 #include "capsearch/trace.h"
+#include "search/search.h"
 #include "store/store.h"
 
 typedef struct cs__progress {
@@ -52,6 +53,9 @@ typedef struct cs__runner_opts {
   bool has_seed;
   uint64_t seed;             /* overrides the sweep's seed */
   bool compress;             /* request_metrics.csv.gz */
+  bool full_probes;          /* no early stopping: every probe runs to the end (Vidur) */
+  int keep_runs;             /* CS__KEEP_ALL (default), _ANSWERS, _NONE: which run files stay */
+  struct cs__spec_pool *spec; /* speculative probes on idle threads (set by the thread runner) */
   bool force;                /* reuse an output directory that holds another sweep */
   bool wait;                 /* wait for another run holding the output directory (--wait) */
   double wall_budget_s;      /* 0 = none: stop starting probes after this many wall seconds */
@@ -148,6 +152,7 @@ typedef struct cs__job_result {
   int answer_replicas;
   int probes;              /* probes the search used (run or reused) */
   int probes_run, probes_reused;
+  int probes_wasted;       /* speculative simulations the search did not use */
   int probes_redone;       /* committed probes found damaged or stale, simulated again */
 } cs__job_result;
 
@@ -155,6 +160,7 @@ typedef struct cs__runner_summary {
   size_t jobs, ok, no_pass, infeasible, failed, pending;
   int64_t probes_run, probes_reused;
   int64_t probes_redone;   /* of probes_run: damaged or stale committed probes (see output.log) */
+  int64_t probes_wasted;   /* speculative simulations not used */
   double wall_s;
   bool interrupted;        /* stopped by a signal or the wall budget */
 } cs__runner_summary;
@@ -185,6 +191,44 @@ typedef struct cs__job_estimate {
 /* The keep-up check wants at least this much traffic per probe (docs/sweep.md "Verdict"). */
 #define CS__MIN_WINDOW_S 120.0
 void cs__plan_job_estimate(const cs__plan *plan, const cs__runner_opts *o, const cs_sweep_job *j, cs__job_estimate *e);
+
+/* --keep-runs: the simulator outputs kept after a job finishes. all: every probe's (Vidur's
+ * layout); answers: only the probes that decided the answer (the answer's probe and the failing
+ * probe next to it; without an answer the failing probe nearest to passing); none: no run
+ * directory. probe.json and output.log always stay, so a rerun replays the search. */
+enum { CS__KEEP_ALL = 0, CS__KEEP_ANSWERS, CS__KEEP_NONE };
+#define CS__EST_BYTES_KEPT_PER_PROBE 1500.0 /* probe.json + output.log */
+typedef struct cs__probe_seen {
+  double qps;
+  int replicas;
+  bool pass;
+} cs__probe_seen;
+/* Removes the run directories --keep-runs does not keep for a finished job (keep.c). */
+void cs__prune_runs(const cs__runner_opts *o, const cs_sweep_job *j, cs_search_kind kind, const cs__job_result *res,
+                    const cs__probe_seen *seen, size_t n);
+
+/* ---- speculative search (spec.c) ----
+ * When every job has started and threads sit idle, a job's thread queues the probes its search
+ * may ask for next (both verdicts of the probe it is about to simulate, and theirs) as OpenMP
+ * tasks; idle threads run them into memory. The job still commits probes in its own order
+ * through the same code, so answers and run files equal the sequential search's; results not
+ * asked for are discarded (counted as wasted) and their runs cancelled. */
+typedef struct cs__spec_pool {
+  int threads;
+  _Atomic long unstarted, active, inflight; /* jobs not started, jobs running, queued/running probes */
+} cs__spec_pool;
+typedef struct cs__spec_job cs__spec_job;
+cs__spec_job *cs__spec_begin(cs__spec_pool *pool, const cs__plan *plan, const cs__runner_opts *o,
+                             const cs_sweep_job *j);
+/* Before the job simulates the probe `s` awaits: queue its likely successors on idle threads. */
+void cs__spec_ahead(cs__spec_job *sj, const cs__search *s, const cs__probe_seen *seen, size_t nseen);
+/* The speculative result of probe p, waiting while it runs; false when none was queued (or it
+ * was claimed back unstarted: the caller simulates it). */
+bool cs__spec_take(cs__spec_job *sj, const cs__probe *p, cs_sim_result **res, double *wall, int *rc, cs_err *err);
+/* Cancels what was not taken; returns the number of speculative simulations wasted. */
+int cs__spec_end(cs__spec_job *sj);
+int cs__probe_config(const cs__plan *plan, const cs__runner_opts *o, const cs_sweep_job *j, const cs__probe *pr,
+                     cs_sim_config *c, cs_err *err);
 
 /* ---- internal cross-file helpers ---- */
 /* Loads every trace of the sweep and builds the per-job views (traces.c); errors name the

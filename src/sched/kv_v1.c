@@ -23,100 +23,161 @@ void cs__kv_init(cs__kv *kv, cs__sim *sim, int64_t num_blocks, int32_t block_siz
   kv->prealloc_blocks = (prealloc_tokens + block_size - 1) / block_size;
   kv->caching = caching;
   kv->b = cs__sim_alloc(sim, sizeof *kv->b * (size_t)(num_blocks ? num_blocks : 1));
+  uint64_t rcap = 16;
+  while (rcap < 2 * (uint64_t)num_blocks) rcap *= 2;
+  kv->ring = cs__sim_alloc(sim, sizeof *kv->ring * rcap);
+  kv->ring_mask = rcap - 1;
   for (int64_t i = 0; i < num_blocks; i++) {
-    kv->b[i].prev = (int32_t)i - 1;
-    kv->b[i].next = i + 1 < num_blocks ? (int32_t)i + 1 : -1;
-    kv->b[i].hnext = -1;
+    kv->b[i].slot = (int32_t)i;
+    kv->b[i].hprev = kv->b[i].hnext = -1;
     kv->b[i].in_free = true;
+    kv->ring[i] = (int32_t)i;
   }
-  kv->free_head = num_blocks ? 0 : -1;
-  kv->free_tail = (int32_t)num_blocks - 1;
-  if (caching) {
+  kv->ring_tail = (uint64_t)num_blocks;
+  if (caching) { /* room for full groups at first; grows when hashes are scattered */
     uint64_t cap = 16;
-    while (cap < 2 * (uint64_t)num_blocks) cap *= 2;
+    while (cap < 2 * (uint64_t)num_blocks / CS__KV_LANES) cap *= 2;
     kv->map = cs__sim_alloc(sim, sizeof *kv->map * cap);
-    for (uint64_t i = 0; i < cap; i++) kv->map[i].head = -1;
     kv->map_mask = cap - 1;
   }
 }
 
-/* ---- free queue ---- */
+/* Blocks are visited in free-queue or request order, which is scattered in memory: ask for a
+ * block's line a few iterations ahead (a hint only; it never changes a result). */
+#if defined(__GNUC__)
+#define KV_PREFETCH(p) __builtin_prefetch(p)
+#else
+#define KV_PREFETCH(p) ((void)(p))
+#endif
+enum { KV_AHEAD = 8 };
+
+/* ---- free queue ----
+ * A ring of block ids in queue order. A block leaving from the middle (a touched cached block)
+ * leaves a hole (-1) that the front skips; when the ring is full of holes it is compacted in
+ * place. At most num_blocks ids are live in a ring of >= 2 * num_blocks, so a compaction frees
+ * at least half the ring: O(1) amortised per operation. */
 static void fq_remove(cs__kv *kv, int32_t i) {
-  cs__kv_block *b = &kv->b[i];
-  if (b->prev >= 0) kv->b[b->prev].next = b->next; else kv->free_head = b->next;
-  if (b->next >= 0) kv->b[b->next].prev = b->prev; else kv->free_tail = b->prev;
-  b->prev = b->next = -1;
-  b->in_free = false;
+  kv->ring[kv->b[i].slot] = -1;
+  kv->b[i].in_free = false;
   kv->num_free--;
 }
 
+static int32_t fq_pop_front(cs__kv *kv) {
+  int32_t blk;
+  while ((blk = kv->ring[kv->ring_head & kv->ring_mask]) < 0) kv->ring_head++;
+  kv->ring_head++;
+  kv->b[blk].in_free = false;
+  kv->num_free--;
+  return blk;
+}
+
+static void fq_compact(cs__kv *kv) {
+  uint64_t w = kv->ring_head;
+  for (uint64_t r = kv->ring_head; r != kv->ring_tail; r++) {
+    int32_t blk = kv->ring[r & kv->ring_mask];
+    if (blk < 0) continue;
+    kv->ring[w & kv->ring_mask] = blk;
+    kv->b[blk].slot = (int32_t)(w & kv->ring_mask);
+    w++;
+  }
+  kv->ring_tail = w;
+}
+
 static void fq_append(cs__kv *kv, int32_t i) {
-  cs__kv_block *b = &kv->b[i];
-  b->prev = kv->free_tail;
-  b->next = -1;
-  if (kv->free_tail >= 0) kv->b[kv->free_tail].next = i; else kv->free_head = i;
-  kv->free_tail = i;
-  b->in_free = true;
+  if (kv->ring_tail - kv->ring_head > kv->ring_mask) fq_compact(kv);
+  uint64_t slot = kv->ring_tail++ & kv->ring_mask;
+  kv->ring[slot] = i;
+  kv->b[i].slot = (int32_t)slot;
+  kv->b[i].in_free = true;
   kv->num_free++;
 }
 
-/* ---- hash map: hash -> list of blocks in insertion order ---- */
-static uint64_t map_find(const cs__kv *kv, uint64_t h) {
-  uint64_t i = mix(h) & kv->map_mask;
-  while (kv->map[i].head >= 0 && kv->map[i].hash != h) i = (i + 1) & kv->map_mask;
+/* ---- hash map: hash -> list of blocks in insertion order ----
+ * vLLM keeps dict[hash] -> dict[block id] -> block: insert, evict and lookup are O(1). Here a
+ * hash's blocks form a circular doubly-linked list through the blocks (the head is the first
+ * inserted, its hprev the last), and the map is keyed by hash / 16: a request inserts (and the
+ * free queue later evicts) its blocks in order and traces number a prompt's blocks
+ * consecutively (a Mooncake 512-token id expands to 32 consecutive 16-token ids), so sixteen
+ * operations share one entry, one cache miss instead of sixteen. Where an entry sits never
+ * changes what a lookup returns. */
+static uint64_t map_find(const cs__kv *kv, uint64_t g) {
+  uint64_t i = mix(g) & kv->map_mask;
+  while (kv->map[i].used && kv->map[i].group != g) i = (i + 1) & kv->map_mask;
   return i;
 }
 
+/* The first-inserted block still cached with hash h (vLLM's next(iter(dict[h].values()))). */
 static int32_t cache_lookup(const cs__kv *kv, uint64_t h) {
-  return kv->map[map_find(kv, h)].head;
+  const cs__kv_group *e = &kv->map[map_find(kv, h / CS__KV_LANES)];
+  unsigned lane = (unsigned)(h % CS__KV_LANES);
+  return (e->used >> lane) & 1 ? e->head[lane] : -1;
+}
+
+static void map_grow(cs__kv *kv) {
+  cs__kv_group *old = kv->map;
+  uint64_t n = kv->map_mask + 1;
+  kv->map = cs__sim_alloc(kv->sim, sizeof *kv->map * n * 2);
+  kv->map_mask = n * 2 - 1;
+  for (uint64_t i = 0; i < n; i++)
+    if (old[i].used) kv->map[map_find(kv, old[i].group)] = old[i];
 }
 
 static void cache_insert(cs__kv *kv, int32_t blk, uint64_t h) {
   cs__kv_block *b = &kv->b[blk];
   b->has_hash = true;
   b->hash = h;
-  b->hnext = -1;
-  uint64_t i = map_find(kv, h);
-  if (kv->map[i].head < 0) {
-    kv->map[i].hash = h;
-    kv->map[i].head = blk;
+  if (2 * (kv->map_used + 1) > kv->map_mask + 1) map_grow(kv);
+  cs__kv_group *e = &kv->map[map_find(kv, h / CS__KV_LANES)];
+  unsigned lane = (unsigned)(h % CS__KV_LANES);
+  if (!e->used) {
+    e->group = h / CS__KV_LANES;
+    kv->map_used++;
+  }
+  if (!((e->used >> lane) & 1)) {
+    e->used |= 1u << lane;
+    e->head[lane] = b->hprev = b->hnext = blk;
     return;
   }
-  int32_t t = kv->map[i].head;
-  while (kv->b[t].hnext >= 0) t = kv->b[t].hnext;
-  kv->b[t].hnext = blk;
+  int32_t head = e->head[lane], tail = kv->b[head].hprev;
+  b->hprev = tail;
+  b->hnext = head;
+  kv->b[tail].hnext = blk;
+  kv->b[head].hprev = blk;
 }
 
 static void map_delete_slot(cs__kv *kv, uint64_t i) { /* backward-shift deletion */
   uint64_t j = i;
+  kv->map_used--;
   for (;;) {
     j = (j + 1) & kv->map_mask;
-    if (kv->map[j].head < 0) break;
-    uint64_t home = mix(kv->map[j].hash) & kv->map_mask;
+    if (!kv->map[j].used) break;
+    uint64_t home = mix(kv->map[j].group) & kv->map_mask;
     /* can the entry at j move to i? only if home is not cyclically in (i, j] */
     bool stays = (i <= j) ? (i < home && home <= j) : (i < home || home <= j);
     if (stays) continue;
     kv->map[i] = kv->map[j];
     i = j;
   }
-  kv->map[i].head = -1;
+  kv->map[i].used = 0;
 }
 
 static void cache_evict(cs__kv *kv, int32_t blk) {
   cs__kv_block *b = &kv->b[blk];
   if (!b->has_hash) return;
-  uint64_t i = map_find(kv, b->hash);
-  assert(kv->map[i].head >= 0);
-  if (kv->map[i].head == blk) {
-    kv->map[i].head = b->hnext;
-    if (kv->map[i].head < 0) map_delete_slot(kv, i);
+  uint64_t i = map_find(kv, b->hash / CS__KV_LANES);
+  cs__kv_group *e = &kv->map[i];
+  unsigned lane = (unsigned)(b->hash % CS__KV_LANES);
+  assert(e->used >> lane & 1);
+  if (b->hnext == blk) { /* the hash's last block */
+    e->used &= ~(1u << lane);
+    if (!e->used) map_delete_slot(kv, i);
   } else {
-    int32_t t = kv->map[i].head;
-    while (kv->b[t].hnext != blk) t = kv->b[t].hnext;
-    kv->b[t].hnext = b->hnext;
+    kv->b[b->hprev].hnext = b->hnext;
+    kv->b[b->hnext].hprev = b->hprev;
+    if (e->head[lane] == blk) e->head[lane] = b->hnext;
   }
   b->has_hash = false;
-  b->hnext = -1;
+  b->hprev = b->hnext = -1;
 }
 
 /* ---- per-request block lists ---- */
@@ -182,8 +243,9 @@ bool cs__kv_allocate(cs__kv *kv, cs__request *r, int32_t n, const int32_t *comp,
   }
   if (ncomp) q->cached_count = q->nblocks;
   for (int64_t k = 0; k < take; k++) {
-    int32_t blk = kv->free_head;
-    fq_remove(kv, blk);
+    int32_t ahead = kv->ring[(kv->ring_head + KV_AHEAD) & kv->ring_mask];
+    if (ahead >= 0) KV_PREFETCH(&kv->b[ahead]);
+    int32_t blk = fq_pop_front(kv);
     cache_evict(kv, blk);
     kv->b[blk].ref = 1;
     q->blocks[q->nblocks++] = blk;
@@ -200,11 +262,21 @@ bool cs__kv_allocate(cs__kv *kv, cs__request *r, int32_t n, const int32_t *comp,
 void cs__kv_free(cs__kv *kv, cs__request *r) {
   cs__kv_req *q = req_state(r);
   for (int32_t k = 0; k < q->nblocks; k++) {
+    int32_t far = k + KV_AHEAD;
+    if (far < q->nblocks) KV_PREFETCH(&kv->b[q->blocks[kv->caching ? q->nblocks - 1 - far : far]]);
     int32_t blk = q->blocks[kv->caching ? q->nblocks - 1 - k : k];
     if (--kv->b[blk].ref == 0) fq_append(kv, blk);
   }
   q->nblocks = 0;
   q->cached_count = 0;
+  if (q->blocks) { /* recycle the list: memory stays bounded by the running requests */
+    int cls = 0;
+    while ((1 << cls) < q->cap) cls++;
+    memcpy(q->blocks, &kv->list_free[cls], sizeof(int32_t *));
+    kv->list_free[cls] = q->blocks;
+    q->blocks = NULL;
+    q->cap = 0;
+  }
 }
 
 double cs__kv_usage_percent(const cs__kv *kv) {

@@ -1,6 +1,10 @@
 /* vLLM-V1 KV-cache manager as Vidur's vllm_v1 uses it (vidur-semantics.md §4.7): a block pool
- * with a doubly-linked free queue (allocate/evict from the front, free to the back), a
- * hash -> cached-block map for prefix caching keyed by the trace's block hash ids, preallocation
+ * with a free queue (allocate/evict from the front, free to the back, touched cached blocks
+ * leave from the middle; kept as a ring of block ids with holes, so allocation reads memory in
+ * order), a
+ * hash -> cached-block map for prefix caching keyed by the trace's block hash ids (each hash holds
+ * its blocks in insertion order in a doubly-linked list, so insert, evict and lookup are O(1), as
+ * vLLM's dict of dicts is), preallocation
  * of ceil(prealloc_tokens / block_size) extra blocks, release in reverse order.
  *
  * Ownership: all memory comes from the simulation's arena (cs__sim_alloc); per-request block
@@ -20,17 +24,21 @@ typedef struct cs__kv_req {
 } cs__kv_req;
 
 typedef struct cs__kv_block {
-  int32_t prev, next;    /* free-queue links (-1 = none) */
-  int32_t hnext;         /* next block with the same hash (insertion order) */
+  int32_t slot;          /* index in the free ring while in_free */
+  int32_t hprev, hnext;  /* circular list of the blocks with one hash, in insertion order */
   int32_t ref;
   bool in_free, has_hash;
   uint64_t hash;
 } cs__kv_block;
 
-typedef struct cs__kv_slot {
-  uint64_t hash;
-  int32_t head;          /* first-inserted block with this hash, -1 = empty slot */
-} cs__kv_slot;
+/* One entry of the prefix-cache map: the 16 hashes group*16 .. group*16+15, each with the
+ * first-inserted block holding it (its circular list gives the others). */
+#define CS__KV_LANES 16
+typedef struct cs__kv_group {
+  uint64_t group;
+  uint32_t used;         /* bit k: lane k holds blocks; 0 = empty entry */
+  int32_t head[CS__KV_LANES];
+} cs__kv_group;
 
 typedef struct cs__kv {
   cs__sim *sim;
@@ -39,9 +47,11 @@ typedef struct cs__kv {
   int32_t prealloc_blocks;
   bool caching;
   cs__kv_block *b;
-  int32_t free_head, free_tail;
-  cs__kv_slot *map;      /* open addressing, linear probing, backward-shift deletion */
-  uint64_t map_mask;
+  int32_t *ring;         /* free queue: ring[pos & ring_mask] for pos in [ring_head, ring_tail),
+                            -1 where a block left from the middle */
+  uint64_t ring_mask, ring_head, ring_tail;
+  cs__kv_group *map;     /* open addressing, linear probing, backward-shift deletion */
+  uint64_t map_mask, map_used; /* capacity - 1, entries in use (the map doubles past half full) */
   int32_t *list_free[32];/* recycled block lists by size class (next pointer stored in [0]) */
   int64_t hit_tokens, query_tokens; /* prefix-cache statistics at admission */
 } cs__kv;

@@ -7,6 +7,7 @@
  * to bottom like the phases; policies (routers, replica schedulers, queues, predictors) are the
  * pluggable part. Setup and validation live in setup.c. */
 #include <math.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -257,7 +258,19 @@ static void on_batch_end(cs__sim *sim, int32_t k, cs__batch *b) {
                             [CS__BM_DECODE] = (double)b->num_decode_tokens,
                             [CS__BM_EXEC] = b->completed_at - b->scheduled_at,
                             [CS__BM_PREFILLS_DONE] = prefills};
-  for (int m = 0; m < CS__BM_COUNT; m++) cs__vec_push(&rep->bm[m], v[m]);
+  for (int m = 0; m < CS__BM_COUNT; m++) {
+    if (m == CS__BM_EXEC) {
+      cs__vec_push(&rep->bm_exec, v[m]);
+      continue;
+    }
+    size_t x = (size_t)v[m]; /* a count: whole and >= 0 */
+    if (x >= rep->bm_counts[m].n) {
+      cs__vec_reserve(&rep->bm_counts[m], x + 1);
+      memset(rep->bm_counts[m].v + rep->bm_counts[m].n, 0, (x + 1 - rep->bm_counts[m].n) * sizeof(uint32_t));
+      rep->bm_counts[m].n = x + 1;
+    }
+    rep->bm_counts[m].v[x]++;
+  }
   if (sim->cfg->record_batches) {
     cs__batch_row row = {b->id, k, b->n, prefills, b->total_tokens, b->num_prefill_tokens, b->num_decode_tokens,
                          b->scheduled_at, b->completed_at};
@@ -310,6 +323,11 @@ static void record_request(cs__sim *sim, const cs__request *r) {
   cs__vec_push(&sim->records, rec);
   cs__vec_push(&sim->completion_times, c);
   sim->num_completed++;
+  if (sim->cfg->early_stop_slo && cs_slo_record_violates(sim->cfg->early_stop_slo, &rec) &&
+      ++sim->violations >= sim->deciding_violations) { /* the verdict fails whatever comes next */
+    sim->terminated = true;
+    sim->stopped_early = true;
+  }
 }
 
 static void on_request_end(cs__sim *sim, cs__request *r) {
@@ -364,6 +382,8 @@ int cs__sim_loop(cs__sim *sim, cs_err *err) {
     if (limit > 0 && ev.t > limit) sim->terminated = true; /* this event is still handled */
     sim->num_events++;
     if (sim->obs && sim->obs->max_events > 0 && sim->num_events >= sim->obs->max_events) sim->terminated = true;
+    if (sim->cfg->cancel && !(sim->num_events & 1023) && atomic_load_explicit(sim->cfg->cancel, memory_order_relaxed))
+      sim->terminated = true;
     if (sim->obs && sim->obs->on_event) sim->obs->on_event(sim->obs->ud, sim, &ev);
     switch ((cs__ev_kind)ev.kind) {
     case CS__EV_REQUEST_ARRIVAL: on_request_arrival(sim, ev.p); break;

@@ -78,7 +78,8 @@ typedef struct cs__replica {
   double last_first_arrival; /* V1 per-replica inter-arrival */
   cs__meter mem;
   int64_t num_batches, num_preemptions;
-  CS__VEC(double) bm[CS__BM_COUNT];
+  CS__VEC(double) bm_exec;                /* CS__BM_EXEC per batch */
+  CS__VEC(uint32_t) bm_counts[CS__BM_COUNT]; /* the whole-number metrics: [value] -> batches */
 } cs__replica;
 
 /* Test hook: called by the engine as the run goes (all callbacks optional). */
@@ -124,6 +125,8 @@ struct cs__sim {
   double now;
   int64_t seq;
   bool terminated;
+  bool stopped_early;  /* terminated by early_stop_slo */
+  int64_t violations, deciding_violations; /* early stopping: counted, and enough to stop */
   int64_t num_events;
   int fail_code;   /* a policy broke a contract: the run stops and returns this error */
   cs_err fail;

@@ -92,7 +92,11 @@ int cs__sim_make_result(cs__sim *sim, double wall_s, cs_sim_result **out) {
     rs->num_batches = rep->num_batches;
     rs->num_preemptions = rep->num_preemptions;
     for (int m = 0; m < CS__BM_COUNT; m++)
-      cs_quantile_table_build(rep->bm[m].v, rep->bm[m].n, &r->batch_replica[k * CS__BM_COUNT + m]);
+      if (m == CS__BM_EXEC)
+        cs_quantile_table_build(rep->bm_exec.v, rep->bm_exec.n, &r->batch_replica[k * CS__BM_COUNT + m]);
+      else
+        cs_quantile_table_build_counts(rep->bm_counts[m].v, rep->bm_counts[m].n,
+                                       &r->batch_replica[k * CS__BM_COUNT + m]);
   }
   for (size_t i = 0; i < n; i++) {
     int32_t k = (int32_t)r->records[i].v[CS_RM_REPLICA];
@@ -105,13 +109,25 @@ int cs__sim_make_result(cs__sim *sim, double wall_s, cs_sim_result **out) {
       r->batch[m] = r->batch_replica[m];
       continue;
     }
+    if (m != CS__BM_EXEC) { /* the cluster's histogram is the sum of the replicas' */
+      size_t nv = 0;
+      for (int32_t k = 0; k < R; k++)
+        if (sim->replicas[k].bm_counts[m].n > nv) nv = sim->replicas[k].bm_counts[m].n;
+      uint32_t *sum = cs__xcalloc(nv ? nv : 1, sizeof *sum);
+      for (int32_t k = 0; k < R; k++)
+        for (size_t x = 0; x < sim->replicas[k].bm_counts[m].n; x++) sum[x] += sim->replicas[k].bm_counts[m].v[x];
+      cs_quantile_table_build_counts(sum, nv, &r->batch[m]);
+      free(sum);
+      continue;
+    }
     size_t tot = 0;
-    for (int32_t k = 0; k < R; k++) tot += sim->replicas[k].bm[m].n;
+    for (int32_t k = 0; k < R; k++) tot += sim->replicas[k].bm_exec.n;
     double *all = cs__xmalloc((tot ? tot : 1) * sizeof *all);
     size_t o = 0;
     for (int32_t k = 0; k < R; k++) {
-      if (sim->replicas[k].bm[m].n) memcpy(all + o, sim->replicas[k].bm[m].v, sim->replicas[k].bm[m].n * sizeof *all);
-      o += sim->replicas[k].bm[m].n;
+      if (sim->replicas[k].bm_exec.n)
+        memcpy(all + o, sim->replicas[k].bm_exec.v, sim->replicas[k].bm_exec.n * sizeof *all);
+      o += sim->replicas[k].bm_exec.n;
     }
     cs_quantile_table_build(all, tot, &r->batch[m]);
     free(all);
@@ -125,14 +141,17 @@ int cs__sim_make_result(cs__sim *sim, double wall_s, cs_sim_result **out) {
   st->num_preemptions = sim->num_preemptions;
   st->num_blocks = sim->num_blocks;
   st->end_time = sim->now;
-  st->hit_time_limit = sim->terminated;
+  st->hit_time_limit = sim->terminated && !sim->stopped_early;
+  st->stopped_early = sim->stopped_early;
   st->wall_seconds = wall_s;
   size_t bytes = sim->arena.total + sim->heap.cap * sizeof(cs__event) + sim->records.cap * sizeof(cs_request_record) +
                  sim->arrived.cap * sizeof(void *) + sim->completion_times.cap * sizeof(double) +
                  sim->gqueue.cap * sizeof(void *) + sim->chrome.cap * sizeof(cs__chrome_ev) +
                  sim->batch_rows.cap * sizeof(cs__batch_row);
-  for (int32_t k = 0; k < R; k++)
-    for (int m = 0; m < CS__BM_COUNT; m++) bytes += sim->replicas[k].bm[m].cap * sizeof(double);
+  for (int32_t k = 0; k < R; k++) {
+    bytes += sim->replicas[k].bm_exec.cap * sizeof(double);
+    for (int m = 0; m < CS__BM_COUNT; m++) bytes += sim->replicas[k].bm_counts[m].cap * sizeof(uint32_t);
+  }
   st->peak_bytes = bytes;
   *out = r;
   return 0;

@@ -196,7 +196,8 @@ static void sim_release(cs__sim *sim) {
   free(sim->chrome.v);
   free(sim->batch_rows.v);
   for (int32_t k = 0; sim->replicas && k < sim->num_replicas; k++)
-    for (int m = 0; m < CS__BM_COUNT; m++) free(sim->replicas[k].bm[m].v);
+    for (int m = 0; m < CS__BM_COUNT; m++) free(sim->replicas[k].bm_counts[m].v);
+  for (int32_t k = 0; sim->replicas && k < sim->num_replicas; k++) free(sim->replicas[k].bm_exec.v);
   cs__arena_release(&sim->arena);
 }
 
@@ -219,6 +220,9 @@ int cs__sim_run_source(const cs_sim_config *cfg, const cs__sim_observer *obs, co
   sim.cfg = cfg;
   sim.obs = obs;
   sim.src = src;
+  sim.deciding_violations = INT64_MAX;
+  if (cfg->early_stop_slo && !src && cfg->workload.num_requests > 0) /* a source may yield more */
+    sim.deciding_violations = cs_slo_deciding_violations(cfg->early_stop_slo, cfg->workload.num_requests);
   cs__arena_init(&sim.arena, 256 * 1024);
   int rc = setup(&sim, cfg, err);
   if (!rc) rc = cs__sim_loop(&sim, err);

@@ -133,6 +133,7 @@ int cs__store_write_probe(const char *probe_dir, const cs__probe_record *r, cs_e
   cs__jw_kint(&w, "events", r->events);
   cs__jw_knum(&w, "end_time", r->end_time);
   cs__jw_kbool(&w, "hit_time_limit", r->hit_time_limit);
+  if (r->stopped_early) cs__jw_kbool(&w, "stopped_early", true); /* absent: ran to the end */
   cs__jw_kstr(&w, "timestamp_dir", r->timestamp_dir);
   cs__jw_kstr(&w, "key", r->key);
   cs__jw_kbool(&w, "pruned", r->pruned);
@@ -209,6 +210,11 @@ int cs__store_read_probe(const char *probe_dir, cs__probe_record *rec, cs_err *e
   rec->arrived = (int64_t)arrived;
   rec->events = (int64_t)events;
   rec->hit_time_limit = hit;
+  const cs__ynode *se = cs__ymap_get(d.root, "stopped_early");
+  if (se && (rc = cs__y_bool(&d, se, "stopped_early", &rec->stopped_early, err))) {
+    rc = CS_EPARSE;
+    goto out;
+  }
   snprintf(rec->timestamp_dir, sizeof rec->timestamp_dir, "%s", ts);
   const cs__ynode *key = cs__ymap_get(d.root, "key");
   if (key && key->kind == CS_Y_SCALAR) snprintf(rec->key, sizeof rec->key, "%s", key->str);

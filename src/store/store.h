@@ -62,6 +62,7 @@ typedef struct cs__probe_record {
   int64_t completed, arrived, events;
   double end_time;       /* simulated seconds */
   bool hit_time_limit;
+  bool stopped_early;    /* the simulation stopped once the verdict was a certain fail */
   char timestamp_dir[32];
   char key[41];          /* sha1 of everything that decides the probe (job.json and inputs); "" = none */
   bool pruned;           /* its files were deleted on purpose (cs__store_prune_probe) */

@@ -3,6 +3,7 @@
 #include <ctype.h>
 #include <stdbool.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,12 +58,62 @@ const char *cs__suggest(const char *name, const char *const *candidates, size_t 
   return NULL;
 }
 
+static bool round_trips(double v, int p, char *out, size_t size) {
+  snprintf(out, size, "%.*e", p - 1, v);
+  return strtod(out, NULL) == v;
+}
+
+/* The fewest significant digits p (1..17) whose correctly rounded decimal reads back as v,
+ * written to out. Let S(p) be that decimal. S(p) is also a (p+1)-digit decimal, so S(p+1) is at
+ * least as close to v. When v's neighbours are equally far on both sides (every finite double
+ * whose mantissa field is not 0) the set of decimals reading back as v is an interval
+ * symmetric around v with both ends in or both out, so S(p) inside implies S(p+1) inside: the
+ * predicate is monotone in p and a binary search finds the least p (about 4 conversions
+ * instead of up to 17). At a power of two the lower gap is half the upper one, S(p+1) may fall
+ * out on the other side, and the plain search from 1 up is kept. */
 static int shortest_digits(double v, char *out, size_t size) {
-  for (int p = 1; p <= 17; p++) {
-    snprintf(out, size, "%.*e", p - 1, v);
-    if (strtod(out, NULL) == v) return p;
+  uint64_t bits;
+  memcpy(&bits, &v, sizeof bits);
+  if ((bits & 0xFFFFFFFFFFFFFull) == 0) {
+    for (int p = 1; p <= 17; p++)
+      if (round_trips(v, p, out, size)) return p;
+    return 17;
   }
-  return 17;
+  int lo = 1, hi = 17; /* S(17) always reads back */
+  while (lo < hi) {
+    int mid = (lo + hi) / 2;
+    if (round_trips(v, mid, out, size)) hi = mid;
+    else lo = mid + 1;
+  }
+  snprintf(out, size, "%.*e", lo - 1, v);
+  return lo;
+}
+
+/* "%.6f" through integer arithmetic where that is provably the same text (see text.h). With
+ * a = |v| < 2^43 / 10^6, x = fl(a * 10^6) < 2^43, so x's ulp is at most 2^-9 and the exact
+ * product X lies within 2^-10 of x. x's integer part and fraction f are exact. Unless f is
+ * within 2^-9 of one half, X and x round to the same integer r (X cannot cross the tie), and
+ * printf's correctly rounded "%.6f" is r / 10^6 with six decimals. Near a tie snprintf
+ * decides; larger and non-finite values are left to the caller. */
+size_t cs__fmt_fixed6(double v, char buf[32]) {
+  double a = fabs(v);
+  if (!(a < 8796093.0)) return 0;
+  double x = a * 1e6, ip = floor(x), f = x - ip;
+  if (fabs(f - 0.5) <= 1.0 / 512) return (size_t)snprintf(buf, 32, "%.6f", v);
+  uint64_t r = (uint64_t)ip + (f > 0.5);
+  char tmp[24];
+  int n = 0;
+  for (int i = 0; i < 6; i++, r /= 10) tmp[n++] = (char)('0' + r % 10);
+  tmp[n++] = '.';
+  do {
+    tmp[n++] = (char)('0' + r % 10);
+    r /= 10;
+  } while (r);
+  size_t o = 0;
+  if (signbit(v)) buf[o++] = '-';
+  while (n) buf[o++] = tmp[--n];
+  buf[o] = '\0';
+  return o;
 }
 
 char *cs__fmt_pyfloat(double v, char buf[32]) {

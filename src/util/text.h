@@ -14,6 +14,9 @@ const char *cs__suggest(const char *name, const char *const *candidates, size_t 
 /* Python's repr(float): shortest string that round-trips, "4.0" for integral values,
  * exponent form outside [1e-4, 1e16) ("1e-05", "1e+16"). buf needs 32 bytes. */
 char *cs__fmt_pyfloat(double v, char buf[32]);
+/* printf("%.6f", v) byte for byte (-0.0 included), mostly without printf, for |v| < 8796093;
+ * returns the length, or 0 (nothing written) for larger or non-finite v. */
+size_t cs__fmt_fixed6(double v, char buf[32]);
 /* Shortest round-trip "%g"-like form for machine-read files ("0.1", "4", "1e-07"). */
 char *cs__fmt_double(double v, char buf[32]);
 

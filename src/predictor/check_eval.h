@@ -1,0 +1,70 @@
+/* `capsearch predictor check`, per profiled row: the default roofline (the factors `simulate`
+ * uses for that device, no refit) against every measured point of a Vidur-layout profiling
+ * directory: mlp.csv (token ops), attention.csv (attn_decode, attn_prefill) and layers.csv (whole
+ * decoder layers replayed in a CUDA graph: ops layer_decode, layer_prefill).
+ *
+ * Measurement method. Vidur's profiles time kernels with Kineto (GPU time only). A profile whose
+ * attention.csv says profile_method CUDA_EVENT (../shared/tools/profile_ops.py) timed each eager
+ * PyTorch call between CUDA events, so every call also carries the host's dispatch time (the GPU
+ * waits for the launch): the comparison adds that floor (cs__eager_floor_ms) to the kernel model
+ * for such files. It is a property of the measurement, never added to simulated times. layers.csv
+ * rows are CUDA-graph replays: no floor.
+ *
+ * Ownership: cs__eval_result is caller-owned; _release frees it. */
+#ifndef CS_PREDICTOR_CHECK_EVAL_H
+#define CS_PREDICTOR_CHECK_EVAL_H
+
+#include "capsearch/catalog.h"
+#include "predictor/internal.h"
+#include "util/sbuf.h"
+
+/* Ops beyond the token ops (cs__tok_op) that rows can carry. */
+#define CS__EV_DECODE 100
+#define CS__EV_PREFILL 101
+#define CS__EV_LAYER_DECODE 102
+#define CS__EV_LAYER_PREFILL 103
+
+typedef struct cs__eval_row {
+  char device[32];
+  char model[96];
+  int tp, op;
+  /* keys; < 0 where they do not apply (printed empty) */
+  double num_tokens, batch_size, kv_cache_size, prefill_chunk_size;
+  double measured_ms, predicted_ms;
+} cs__eval_row;
+
+typedef struct cs__eval_result {
+  CS__VEC(cs__eval_row) rows;
+} cs__eval_result;
+
+/* Per (device, op) summary of |rel_error| = |predicted / measured - 1|. */
+typedef struct cs__eval_sum {
+  char device[32];
+  int op, n;
+  double med, worst, bias;  /* median and worst |error|, median signed error (fractions) */
+  double worst_key_med;     /* token ops: the largest per-num_tokens median |error|; else NAN */
+  double worst_key;         /* the num_tokens where it is */
+} cs__eval_sum;
+
+typedef struct cs__eval_sums {
+  CS__VEC(cs__eval_sum) v;
+} cs__eval_sums;
+
+/* Summaries in row order of first appearance (devices, then ops as met). free(out->v.v). */
+void cs__eval_summarize(const cs__eval_result *r, cs__eval_sums *out);
+
+const char *cs__eval_op_name(int op);
+bool cs__eval_op_is_gemm(int op);
+
+/* Host dispatch floor of one eager call of `op` as profile_ops.py makes it (ms): the number of
+ * PyTorch calls times the per-call cost, SDPA's own checks for attention. kv is the cached
+ * context of a prefill (an offset causal mask takes another path), gqa whether the call passes
+ * enable_gqa with more than one KV head. */
+double cs__eager_floor_ms(int op, double kv, bool gqa);
+
+/* device / model filters as cs__predictor_check. Fails when nothing matched. */
+int cs__predictor_eval(const char *profiling_dir, const cs_catalog *cat, const char *device, const char *model,
+                       cs__eval_result *out, cs_err *err);
+void cs__eval_result_release(cs__eval_result *r);
+
+#endif

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Early stopping (a probe ends once its SLO verdict is a certain fail) against --full-probes
+# (every probe to the end, Vidur's behaviour), on a sweep whose searches pass and fail probes
+# under one-metric SLOs at several quantiles and two-metric `and` / `or` SLOs:
+#  - the same probes are simulated, each with the same verdict
+#  - results.csv and every passing probe's directory are byte-identical
+#  - some failing probes stopped early (probe.json "stopped_early": true, a note in output.log);
+#    none did under --full-probes, and no passing probe ever does
+set -u
+. "$(dirname "$0")/sweep_test_lib.sh" "$@"
+cat > "$T/sweep.yml" <<'YML'
+clusters:
+  - {device: h100, network_device: h100_dgx, gpus_per_node: 8}
+global_schedulers:
+  - scheduler: round_robin
+request_queues: [{name: fcfs, provider: fcfs}]
+replica_schedulers:
+  - {scheduler: vllm_v1, chunk_size: 512}
+  - {scheduler: sarathi, chunk_size: 256}
+slo_configs:
+  - name: ttft_p99_1s
+    type: and
+    quantile: 0.99
+    slos: [{metric: prefill_e2e_time, value: 1}]
+  - name: e2e_p50_8s
+    type: and
+    quantile: 0.5
+    slos: [{metric: request_e2e_time, value: 8}]
+  - name: ttft_and_tpot_p90
+    type: and
+    quantile: 0.9
+    slos: [{metric: prefill_e2e_time, value: 2}, {metric: decode_time_execution_plus_preemption_normalized, value: 0.03}]
+  - name: ttft_or_tpot_p95
+    type: or
+    quantile: 0.95
+    slos: [{metric: prefill_e2e_time, value: 0.5}, {metric: decode_time_execution_plus_preemption_normalized, value: 0.02}]
+traces:
+  - {name: chat, trace_file: chat.csv, max_seq_len: 8192, enable_prefix_caching: true}
+batch_sizes: [64]
+tp_dimensions: [1]
+pp_dimensions: [1]
+models:
+  - {name: Meta-Llama-3-8B, identifier: meta-llama/Meta-Llama-3-8B}
+search_configs:
+  - {trace: chat, model: Meta-Llama-3-8B, search_for: qps, num_replicas: 1, qps: 4, num_requests: 400}
+YML
+OPTS="--max-iterations 6 --time-limit 30 -j2"
+"$BIN" --config "$T/sweep.yml" --output-dir "$T/early" $OPTS 2> "$T/early.err" || { fail "early run exit $?"; cat "$T/early.err"; }
+"$BIN" --config "$T/sweep.yml" --output-dir "$T/full" --full-probes $OPTS 2> "$T/full.err" || { fail "full run exit $?"; cat "$T/full.err"; }
+
+cmp -s "$T/early/results.csv" "$T/full/results.csv" && ok "results.csv byte-identical" || { fail "results.csv differs"; diff "$T/early/results.csv" "$T/full/results.csv"; }
+(cd "$T/early/runs" && find . -name probe.json | sort) > "$T/early.list"
+(cd "$T/full/runs" && find . -name probe.json | sort) > "$T/full.list"
+cmp -s "$T/early.list" "$T/full.list" && ok "the same $(wc -l < "$T/full.list") probes" || fail "different probes"
+pass_of() { grep -q '"pass": true' "$1" && echo pass || echo fail; }
+same_verdicts=1 passing=0 stopped=0 identical=1
+while read -r p; do
+  a=$(pass_of "$T/early/runs/$p") b=$(pass_of "$T/full/runs/$p")
+  [ "$a" = "$b" ] || { same_verdicts=0; echo "verdict differs: $p ($a vs $b)"; }
+  d=$(dirname "$p")
+  if [ "$b" = pass ]; then
+    passing=$((passing + 1))
+    grep -q stopped_early "$T/early/runs/$p" && { identical=0; echo "passing probe stopped early: $p"; }
+    diff -r -x output.log "$T/early/runs/$d" "$T/full/runs/$d" > /dev/null || { identical=0; echo "passing probe differs: $d"; }
+  elif grep -q '"stopped_early": true' "$T/early/runs/$p"; then
+    stopped=$((stopped + 1))
+    grep -q "stopped early" "$T/early/runs/$d/output.log" || { identical=0; echo "no note in $d/output.log"; }
+  fi
+done < "$T/full.list"
+[ $same_verdicts = 1 ] && ok "every probe's verdict equals the full run's" || fail "verdicts differ"
+[ $passing -gt 0 ] && [ $identical = 1 ] && ok "$passing passing probes byte-identical" || fail "passing probes ($passing) differ"
+[ $stopped -gt 0 ] && ok "$stopped failing probes stopped early" || fail "no probe stopped early"
+grep -rq stopped_early "$T/full/runs" && fail "--full-probes stopped a probe" || ok "--full-probes runs every probe to the end"
+[ $fails -eq 0 ]

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# --keep-runs all|answers|none: which simulator run directories stay after a job finishes.
+#  - results.csv is byte-identical in all three modes
+#  - answers: every finished job keeps one or two run directories (the probes that decided its
+#    answer), each byte-identical to the same probe's under `all`; none: no run directory
+#  - probe.json and output.log stay everywhere, and a rerun of `none` simulates nothing
+#  - --dry-run estimates the disk of each mode; a bad value is a usage error (exit 2)
+set -u
+. "$(dirname "$0")/sweep_test_lib.sh" "$@"
+cat > "$T/sweep.yml" <<'YML'
+clusters:
+  - {device: h100, network_device: h100_dgx, gpus_per_node: 8}
+global_schedulers:
+  - scheduler: round_robin
+request_queues: [{name: fcfs, provider: fcfs}]
+replica_schedulers:
+  - {scheduler: vllm_v1, chunk_size: 512}
+slo_configs:
+  - name: ttft_p99_1s
+    type: and
+    quantile: 0.99
+    slos: [{metric: prefill_e2e_time, value: 1}]
+  - name: ttft_p99_1ms
+    type: and
+    quantile: 0.99
+    slos: [{metric: prefill_e2e_time, value: 0.001}]
+traces:
+  - {name: chat, trace_file: chat.csv, max_seq_len: 8192, enable_prefix_caching: true}
+batch_sizes: [64]
+tp_dimensions: [1]
+pp_dimensions: [1]
+models:
+  - {name: Meta-Llama-3-8B, identifier: meta-llama/Meta-Llama-3-8B}
+search_configs:
+  - {trace: chat, model: Meta-Llama-3-8B, search_for: qps, num_replicas: 1, qps: 4, num_requests: 200}
+YML
+OPTS="--max-iterations 5 --time-limit 30 -j2"
+for m in all answers none; do
+  "$BIN" --config "$T/sweep.yml" --output-dir "$T/$m" --keep-runs $m $OPTS 2> "$T/$m.err" || { fail "$m exit $?"; cat "$T/$m.err"; }
+done
+for m in answers none; do
+  cmp -s "$T/all/results.csv" "$T/$m/results.csv" && ok "$m: results.csv identical" || fail "$m: results.csv differs"
+  [ "$(find "$T/$m/runs" -name probe.json | wc -l)" -eq "$(find "$T/all/runs" -name probe.json | wc -l)" ] \
+    && ok "$m: every probe.json kept" || fail "$m: probe.json missing"
+done
+runs() { find "$1" -mindepth 2 -maxdepth 2 -type d -name '1970-*' | wc -l; }
+good=1 jobs=0
+for jd in "$T"/answers/runs/*/; do
+  h=$(basename "$jd")
+  n=$(runs "$jd")
+  jobs=$((jobs + 1))
+  { [ "$n" -ge 1 ] && [ "$n" -le 2 ] && [ "$n" -lt "$(runs "$T/all/runs/$h")" ]; } || { good=0; echo "job $h keeps $n of $(runs "$T/all/runs/$h")"; }
+  for ts in $(cd "$T/answers/runs" && find "$h" -mindepth 2 -maxdepth 2 -type d -name '1970-*'); do
+    diff -r "$T/answers/runs/$ts" "$T/all/runs/$ts" > /dev/null || { good=0; echo "$ts differs"; }
+  done
+done
+[ $good = 1 ] && [ $jobs -eq 2 ] && ok "answers: 1-2 deciding run directories per job, identical to all's" || fail "answers keeps the wrong runs"
+[ "$(find "$T/none/runs" -type d -name '1970-*' | wc -l)" -eq 0 ] && ok "none: no run directory" || fail "none kept run directories"
+grep -rq "removed the run directory" "$T/none/runs" && ok "output.log notes the removal" || fail "no note in output.log"
+"$BIN" --config "$T/sweep.yml" --output-dir "$T/none" --keep-runs none $OPTS 2> "$T/re.err" || fail "rerun exit $?"
+grep -q " 0 probes simulated" "$T/re.err" && ok "rerun of none simulates nothing" || { fail "rerun simulated"; cat "$T/re.err"; }
+cmp -s "$T/all/results.csv" "$T/none/results.csv" && ok "rerun: results.csv unchanged" || fail "rerun changed results.csv"
+"$BIN" --config "$T/sweep.yml" --dry-run $OPTS 2>&1 | grep -q "disk by --keep-runs: all .*, answers .*, none " \
+  && ok "dry-run estimates each mode" || fail "dry-run estimate"
+"$BIN" --config "$T/sweep.yml" --output-dir "$T/bad" --keep-runs some $OPTS 2> "$T/bad.err"; rc=$?
+[ $rc -eq 2 ] && grep -q -- "--keep-runs" "$T/bad.err" && ok "bad --keep-runs exits 2 naming the flag" || fail "bad value rc $rc"
+[ $fails -eq 0 ]
