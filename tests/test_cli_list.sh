@@ -22,14 +22,21 @@ check "models --json has head_dim" grep -q '"head_dim": 128' "$T/out"
 run devices
 check "devices lists h100 dense bf16 and fp8" grep -qE "^h100 +hopper +80\.00 +989\.4 +1978\.9 " "$T/out"
 check "at least 13 devices" test "$(($(wc -l <"$T/out") - 1))" -ge 13
+# the factors the roofline uses, not the catalog's uncalibrated guesses; borrowed ones flagged
+check "devices shows h200's own fitted factors" grep -qE "^h200 .* 0\.770/0\.890/0\.73 fitted by" "$T/out"
+check "devices flags b200's factors as borrowed from h100" grep -qE "^b200 .* 0\.738/0\.942/0\.73 BORROWED from h100:" "$T/out"
+check "devices flags a100_40g as borrowed from a100" grep -qE "^a100_40g .* BORROWED from a100:" "$T/out"
 run devices --json
 check "devices --json has price sources" grep -q '"price_source": ' "$T/out"
 python3 - "$T/out" > "$T/a100" << 'PY'
 import json, sys
 d = {x["name"]: x for x in json.load(open(sys.argv[1]))}
 print(d["a100"]["tflops_fp8"], d["h100"]["tflops_fp8"], d["a100"]["tflops_bf16"])
+r = d["b200"]["roofline"]
+print("roofline", r["borrowed"], r["calibrated_on"], r["eff_memory"], d["h200"]["roofline"]["borrowed"])
 PY
 check "devices --json: absent fp8 rating is null, present ones numbers" grep -qx "None 1978.9 312.0\|None 1978.9 312" "$T/a100"
+check "devices --json: roofline factors used, b200 borrowed from h100" grep -qx "roofline True h100 0.942 False" "$T/a100"
 run networks
 check "networks lists a40_pairwise_nvlink with 8 per node" grep -qE "^a40_pairwise_nvlink +a40 +8 " "$T/out"
 run networks --json

@@ -85,4 +85,17 @@ expect_err "no device" --model Llama-2-7b-hf
 out=$("$BIN" simulate "${common[@]}" --arrival trace --time-limit 2 --no-timestamp --output-dir "$T/tl" 2>&1)
 echo "$out" | grep -q "time limit reached" && ok "time limit" || bad "time limit: $out"
 
+# --param NAME=VALUE sets a predictor parameter (docs/predictors.md): the constant predictor's
+# stage time shows in TPOT; a misspelled name or a value that is no number is a usage error
+tpot() { "$BIN" simulate "${common[@]}" --arrival trace --output-dir "$T/$1" --no-timestamp "${@:2}" 2>"$T/perr" |
+  awk '/^TPOT/ { print $2 }'; }
+t5=$(tpot p5 --param stage_time_ms=5) t50=$(tpot p50 --param stage_time_ms=50)
+awk -v a="$t5" -v b="$t50" 'BEGIN { exit !(a > 0.004 && a <= 0.005 && b / a > 9.99 && b / a < 10.01) }' \
+  && ok "--param stage_time_ms sets the constant stage time ($t5, $t50 s)" || bad "--param TPOT $t5 / $t50: $(cat "$T/perr")"
+"$BIN" simulate "${common[@]}" --output-dir "$T/pe" --param stage_time_m=5 >/dev/null 2>"$T/perr"; rc=$?
+[ $rc -eq 2 ] && grep -q "did you mean 'stage_time_ms'" "$T/perr" && ok "misspelled --param: exit 2 with a suggestion" \
+  || bad "misspelled --param: rc $rc $(cat "$T/perr")"
+"$BIN" simulate "${common[@]}" --output-dir "$T/pe" --param stage_time_ms=fast >/dev/null 2>"$T/perr"; rc=$?
+[ $rc -eq 2 ] && grep -q "expected NAME=NUMBER" "$T/perr" && ok "--param without a number: exit 2" || bad "--param value: rc $rc"
+
 exit $fail

@@ -8,6 +8,7 @@
 #include "capsearch/catalog.h"
 #include "cli/cmd_list.h"
 #include "cli/commands.h"
+#include "predictor/internal.h"
 #include "util/json.h"
 #include "util/sbuf.h"
 #include "util/text.h"
@@ -100,15 +101,19 @@ static void models_json(const cs_catalog *c, cs__jw *w) {
 
 static void devices_table(const cs_catalog *c, FILE *f) {
   fprintf(f, "%-10s %-9s %7s %8s %8s %7s %6s %-15s %7s %6s  %s\n", "name", "arch", "mem GiB", "bf16 TF", "fp8 TF",
-          "HBM GB/s", "link", "interconnect", "$/hour", "spot", "efficiency (compute/memory/comm)");
+          "HBM GB/s", "link", "interconnect", "$/hour", "spot", "roofline factors used (compute/memory/comm)");
   for (size_t i = 0; i < cs_catalog_num_devices(c); i++) {
     const cs_device *d = cs_catalog_device_at(c, i);
     char fp8[32], spot[32];
     snprintf(fp8, sizeof fp8, d->tflops_fp8 > 0 ? "%.1f" : "-", d->tflops_fp8);
     snprintf(spot, sizeof spot, d->price_spot > 0 ? "%.2f" : "-", d->price_spot);
-    fprintf(f, "%-10s %-9s %7.2f %8.1f %8s %7.0f %6.0f %-15s %7.2f %6s  %.2f/%.2f/%.2f %s\n", d->name, d->arch,
+    cs__factors rf;
+    cs__roofline_device_factors(d, &rf);
+    char from[64] = "";
+    if (rf.borrowed) snprintf(from, sizeof from, "BORROWED from %s: ", rf.from ? rf.from : "?");
+    fprintf(f, "%-10s %-9s %7.2f %8.1f %8s %7.0f %6.0f %-15s %7.2f %6s  %.3f/%.3f/%.2f %s%s\n", d->name, d->arch,
             d->memory_gib, d->tflops_bf16, fp8, d->hbm_gbps, d->link_gbps, d->interconnect, d->price_ondemand, spot,
-            d->eff_compute, d->eff_memory, d->eff_comm, d->eff_source);
+            rf.eff_c, rf.eff_m, rf.eff_comm, from, rf.source ? rf.source : "?");
   }
 }
 
@@ -118,6 +123,27 @@ static void knum_opt(cs__jw *w, const char *key, double v) {
     cs__jw_knum(w, key, v);
   else
     cs__jw_knum(w, key, NAN);
+}
+
+/* The factors the roofline predictor actually uses for d (catalog, built-in fit or borrowed). */
+static void roofline_json(cs__jw *w, const cs_device *d) {
+  cs__factors rf;
+  cs__roofline_device_factors(d, &rf);
+  cs__jw_key(w, "roofline");
+  cs__jw_obj_begin(w);
+  cs__jw_knum(w, "eff_compute", rf.eff_c);
+  cs__jw_knum(w, "eff_memory", rf.eff_m);
+  cs__jw_knum(w, "eff_comm", rf.eff_comm);
+  cs__jw_knum(w, "gemm_latency_us", rf.lat_us);
+  cs__jw_knum(w, "elem_latency_us", rf.elem_lat_us);
+  cs__jw_knum(w, "attn_eff", rf.attn_eff);
+  cs__jw_knum(w, "attn_latency_us", rf.attn_lat_us);
+  cs__jw_knum(w, "causal_weight", rf.causal_w);
+  cs__jw_knum(w, "sms", rf.n_sm);
+  cs__jw_kbool(w, "borrowed", rf.borrowed);
+  cs__jw_kstr(w, "calibrated_on", rf.from);
+  cs__jw_kstr(w, "source", rf.source);
+  cs__jw_obj_end(w);
 }
 
 static void devices_json(const cs_catalog *c, cs__jw *w) {
@@ -145,6 +171,7 @@ static void devices_json(const cs_catalog *c, cs__jw *w) {
     cs__jw_knum(w, "eff_memory", d->eff_memory);
     cs__jw_knum(w, "eff_comm", d->eff_comm);
     cs__jw_kstr(w, "eff_source", d->eff_source);
+    roofline_json(w, d);
     cs__jw_kstr(w, "source", d->source);
     cs__jw_obj_end(w);
   }

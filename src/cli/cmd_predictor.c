@@ -25,15 +25,16 @@ static const char predictor_usage[] =
 
 static const char check_usage[] =
     "usage: capsearch predictor check --profiling-dir DIR [--device X] [--model Y] [--csv]\n"
-    "                                 [--config-dir D]\n\n"
-    "DIR is laid out as Vidur's data/profiling (compute/<device>/<org>/<model>/mlp.csv and,\n"
-    "where profiled, attention.csv). Every other profiled num_tokens point (per model, TP and\n"
-    "operation; every other kv point of each attention series) is held out: the profile\n"
-    "predictor interpolates the rest, the roofline's efficiency factors are fitted on the rest.\n"
-    "Prints, per device, model and operation, the median and P90 absolute percentage error on\n"
-    "the held-out points, then the fitted factors (to copy into configs/devices.yaml).\n"
+    "                                 [--fit-scales] [--config-dir D]\n\n"
+    "DIR is laid out as Vidur's data/profiling (compute/<device>/<org>/<model>/mlp.csv and, where\n"
+    "profiled, attention.csv and layers.csv). The default roofline (the factors simulate uses) is\n"
+    "compared with every profiled row; eager CUDA-event profiles get their dispatch floor added.\n"
+    "Prints a per-op summary (median and worst |error|), then the held-out check: every other\n"
+    "profiled point is held out, the profile predictor interpolates the rest and the roofline's\n"
+    "factors are refitted on the rest (warnings on stderr when a factor ends on its search bound).\n"
     "  --device X   only this device (catalog name)     --model Y   only this model (org/name or name)\n"
-    "  --csv        machine-readable CSV instead of the table\n"
+    "  --csv        one row per profiled row: device,model,tp,op,num_tokens,batch_size,kv_cache_size,\n"
+    "               prefill_chunk_size,measured_ms,predicted_ms,rel_error (predicted/measured - 1)\n"
     "  --fit-scales also refit the per-kernel memory scales (how the built-in constants were made)\n";
 
 static const char time_usage[] =

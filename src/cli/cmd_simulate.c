@@ -49,6 +49,7 @@ static const char sim_usage[] =
     "execution time:\n"
     "  --predictor NAME         roofline (default), profile, constant, ...\n"
     "  --profiling-dir DIR  --predictions-dir DIR  --cache-dir DIR   profile predictor inputs\n"
+    "  --param NAME=VALUE       a predictor parameter (repeatable; `capsearch list predictors`)\n"
     "output:\n"
     "  --output-dir DIR         parent of the run directory (simulator_output)\n"
     "  --no-timestamp           write into --output-dir itself\n"
@@ -78,6 +79,8 @@ typedef struct sim_opts {
   double time_limit;
   const char *predictor, *profiling_dir, *predictions_dir, *cache_dir;
   cs_params pparams;
+  const char *param_args[CS_PARAMS_MAX]; /* --param NAME=VALUE, checked once the predictor is known */
+  int nparam_args;
   const char *output_dir;
   int no_timestamp, compress, chrome_trace, restart_quirk, batch_metrics;
   int64_t router_seed;
@@ -256,7 +259,7 @@ enum {
   O_CONFIG = 1000, O_MODEL, O_MODEL_CONFIG, O_DEVICE, O_NETWORK, O_TP, O_PP, O_REPLICAS, O_RSCHED, O_CHUNK, O_CAP,
   O_GSCHED, O_TOL, O_TOPK, O_QUEUE, O_TRACE, O_ARRIVAL, O_QPS, O_CV, O_NREQ, O_MAXSEQ, O_PREFIX, O_PREDICTOR,
   O_PROFDIR, O_PREDDIR, O_CACHEDIR, O_SEED, O_TLIMIT, O_OUTDIR, O_COMPRESS, O_CHROME, O_CONFDIR, O_NOTS, O_NBLOCKS,
-  O_QUIRK, O_BATCHM
+  O_QUIRK, O_BATCHM, O_PARAM
 };
 
 static const struct option long_opts[] = {
@@ -277,7 +280,7 @@ static const struct option long_opts[] = {
     {"output-dir", required_argument, 0, O_OUTDIR}, {"compress", no_argument, 0, O_COMPRESS},
     {"chrome-trace", no_argument, 0, O_CHROME}, {"config-dir", required_argument, 0, O_CONFDIR},
     {"no-timestamp", no_argument, 0, O_NOTS}, {"num-blocks", required_argument, 0, O_NBLOCKS},
-    {"vidur-restart-quirk", no_argument, 0, O_QUIRK}, {"batch-metrics", no_argument, 0, O_BATCHM}, {"help", no_argument, 0, 'h'},
+    {"vidur-restart-quirk", no_argument, 0, O_QUIRK}, {"batch-metrics", no_argument, 0, O_BATCHM}, {"param", required_argument, 0, O_PARAM}, {"help", no_argument, 0, 'h'},
     {0, 0, 0, 0}};
 
 static int num_arg(const char *flag, const char *s, double lo, double hi, bool integer, double *out, cs_err *err) {
@@ -337,6 +340,10 @@ static int parse_flags(sim_opts *o, int argc, char **argv, cs_err *err) {
     case O_BATCHM: o->batch_metrics = 1; break;
     case O_NOTS: o->no_timestamp = 1; break;
     case O_QUIRK: o->restart_quirk = 1; break;
+    case O_PARAM:
+      if (o->nparam_args == CS_PARAMS_MAX) return cs_err_set(err, CS_EUSAGE, "--param: at most %d", CS_PARAMS_MAX);
+      o->param_args[o->nparam_args++] = optarg;
+      break;
     default: return cs__cli_option_error("simulate", argc, argv, "h", long_opts, err);
     }
     if (rc) return rc;
@@ -378,6 +385,23 @@ typedef struct sim_env {
   cs_predictor *pred;
   cs_sim_result *res;
 } sim_env;
+
+/* --param NAME=VALUE for the chosen predictor: the name is checked against its list (with a
+ * suggestion when misspelled), the value must be a number. */
+static int flag_params(const sim_opts *o, const cs_policy_info *info, cs_params *p, cs_err *err) {
+  for (int i = 0; i < o->nparam_args; i++) {
+    const char *a = o->param_args[i], *eq = strchr(a, '=');
+    char name[64], *end = NULL;
+    double v = eq ? strtod(eq + 1, &end) : 0;
+    if (!eq || eq == a || (size_t)(eq - a) >= sizeof name || end == eq + 1 || *end || !isfinite(v))
+      return cs_err_set(err, CS_EUSAGE, "--param '%s': expected NAME=NUMBER", a);
+    memcpy(name, a, (size_t)(eq - a));
+    name[eq - a] = '\0';
+    int rc = set_flag_param(p, info, name, v, "param", err);
+    if (rc) return rc;
+  }
+  return 0;
+}
 
 static int resolve(sim_opts *o, sim_env *env, cs_sim_config *c, cs_err *err) {
   int rc;
@@ -467,6 +491,7 @@ static int resolve(sim_opts *o, sim_env *env, cs_sim_config *c, cs_err *err) {
   cs_policy_info pinfo = {pops->name, pops->summary, pops->params, pops->nparams};
   const char *skip[] = {"profiling_dir", "predictions_dir", "cache_dir", NULL};
   if ((rc = y_params(o->doc, o->pnode, &pinfo, skip, &pc.params, err))) return rc;
+  if ((rc = flag_params(o, &pinfo, &pc.params, err))) return rc;
   if ((rc = cs_params_finish(&pc.params, pops->params, pops->nparams, pops->name, "predictor", err))) return rc;
   if ((rc = cs_predictor_new(pops, &pc, &env->pred, err))) return rc;
   c->predictor = env->pred;

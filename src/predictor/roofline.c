@@ -113,14 +113,15 @@ static int roofline_create(const cs_predictor_ctx *ctx, void **state, cs_err *er
 
   cs__sbuf sb;
   cs__sbuf_init(&sb);
-  cs__sbuf_addf(&sb, "roofline: %s on %s, TP %d PP %d; %.0f TFLOPS x %.2f, %.0f GB/s x %.2f, link x %.2f, %.1f us/GEMM, %.1f us/element-wise kernel, attention x %.2f + %.1f us, decode without split-KV x %.2f (%s%s)",
+  cs__sbuf_addf(&sb, "roofline: %s on %s, TP %d PP %d; %.0f TFLOPS x %.2f, %.0f GB/s x %.2f, link x %.2f, %.1f us/GEMM, %.1f us/element-wise kernel, attention x %.2f + %.1f us (%s%s)",
                 ctx->model->name ? ctx->model->name : "?", ctx->device->name ? ctx->device->name : "?", ctx->tp,
                 ctx->pp, s->r.peak_flops * 1e-12, f.eff_c, s->r.hbm_bps * 1e-9, f.eff_m, f.eff_comm, f.lat_us, f.elem_lat_us,
-                f.attn_eff, f.attn_lat_us, f.dec_eff, overridden ? "overridden by parameters; else " : "",
+                f.attn_eff, f.attn_lat_us, overridden ? "overridden by parameters; else " : "",
                 f.source ? f.source : "?");
   if (f.borrowed && !overridden)
     cs__sbuf_addf(&sb, "; WARNING: no profile for device '%s', efficiency factors borrowed from the nearest architecture ('%s')",
                   ctx->device->name ? ctx->device->name : "?", f.from ? f.from : "?");
+  if (f.dec_eff > 0) cs__sbuf_addf(&sb, "; decode with >= 2 CTAs per SM at x %.2f of HBM", f.dec_eff);
   cs__sbuf_addf(&sb, "; %s", cs__roofline_known_bias(ctx->device));
   s->describe = cs__sbuf_detach(&sb);
   cs__sbuf_release(&sb);

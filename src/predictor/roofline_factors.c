@@ -100,7 +100,7 @@ void cs__roofline_device_factors(const cs_device *dev, cs__factors *out) {
     out->eff_m = dev->eff_memory;
     if (dev->eff_comm > 0) out->eff_comm = dev->eff_comm;
     out->source = dev->eff_source;
-    out->borrowed = strstr(dev->eff_source, "borrowed") != NULL || strstr(dev->eff_source, "nearest") != NULL;
+    out->borrowed = !strncmp(dev->eff_source, "borrowed", 8) || strstr(dev->eff_source, "nearest") != NULL;
   }
 }
 
@@ -110,8 +110,8 @@ const char *cs__roofline_known_bias(const cs_device *dev) {
   cs__factors f;
   cs__roofline_device_factors(dev, &f);
   if (f.borrowed)
-    return "known bias: calibrated on another part of the same architecture; expect 10-25% error either way, "
-           "check with `capsearch predictor check` on a profile of this part";
-  return "known bias: median per-operation error within 10-15% on this part's profiles; element-wise kernels and "
-         "short attention calls are the least certain (docs/predictors.md)";
+    return "known bias: calibrated on another part of the same architecture; expect 10-25% error either way "
+           "(check with `capsearch predictor check` on a profile of this part)";
+  return "known bias: median per-operation error within 12% on this part's profiles, decode attention the "
+         "least certain; on Vidur's A100 run decode (TPOT, E2E) is 7-9% optimistic (docs/predictors.md)";
 }
