@@ -175,7 +175,7 @@ static void test_stats_sla_and_summary_report_run_level_numbers(void) {
   snprintf(path, sizeof path, "%s/analysis/summary.md", dir);
   char *md = cs_test_read(path, NULL);
   CS_ASSERT_STR_CONTAINS(md, "| Meta-Llama-3-8B | chat | ttft_p99_2s | h100 tp1 pp1 r1 vllm_v1/cs512 bs128 round_robin | 4 |");
-  CS_ASSERT_STR_CONTAINS(md, "## Missing (partial output directory)");
+  CS_ASSERT_STR_CONTAINS(md, "## Missing (partial output directory: ");
   free(md);
   cs_analysis_free(a);
 }

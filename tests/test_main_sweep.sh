@@ -49,7 +49,7 @@ grep -q "tp 3 does not divide the 32 attention heads" "$T/dry.txt" && ok "dry-ru
 [ $rc -eq 0 ] && ok "-j1 run exit 0" || { fail "-j1 run exit $rc"; cat "$T/o1.err"; }
 "$BIN" --config "$T/sweep.yml" --output-dir "$T/o2" -j2 $OPTS 2> "$T/o2.err"; rc=$?
 [ $rc -eq 0 ] && ok "-j2 run exit 0" || { fail "-j2 run exit $rc"; cat "$T/o2.err"; }
-head -1 "$T/o1/results.csv" | grep -q '^job_hash,model,trace,device,network_device,gpus_per_node,global_scheduler,tolerance_factor,top_k,request_queue,replica_scheduler,chunk_size,tp,pp,batch_size,slo_name,search_for,num_replicas,start_qps,num_requests,num_gpus,price_per_gpu_hour,cost_per_hour,answer_qps,answer_replicas,qps_per_dollar,probes,status,reason,length_limit,overlong_rows,overlong_policy$' \
+head -1 "$T/o1/results.csv" | grep -q '^job_hash,model,trace,device,network_device,gpus_per_node,global_scheduler,tolerance_factor,top_k,request_queue,replica_scheduler,chunk_size,tp,pp,batch_size,slo_name,search_for,num_replicas,start_qps,num_requests,num_gpus,price_per_gpu_hour,cost_per_hour,answer_qps,answer_replicas,qps_per_dollar,probes,status,reason,length_limit,overlong_rows,overlong_policy,answer_kind,sustained_qps$' \
   && ok "results.csv header" || fail "results.csv header"
 [ "$(tail -n +2 "$T/o1/results.csv" | wc -l)" -eq 8 ] && ok "8 result rows" || fail "result rows"
 [ "$(grep -c ',infeasible,' "$T/o1/results.csv")" -eq 4 ] && ok "4 infeasible rows" || fail "infeasible rows"
@@ -116,7 +116,7 @@ sed 's/identifier: meta-llama/identifier: meta-lama/' "$T/sweep.yml" > "$T/bad4.
 # job.json; `overlong: error` refuses the sweep when it is loaded, naming the trace file and row
 sed 's/max_seq_len: 8192/max_seq_len: 256/' "$T/sweep.yml" > "$T/clip.yml"
 "$BIN" --config "$T/clip.yml" --output-dir "$T/of" $OPTS 2> "$T/clip.err"; rc=$?
-[ $rc -eq 0 ] && [ "$(grep -c ',256,[1-9][0-9]*,clip$' "$T/of/results.csv")" -eq 8 ] && [ "$(grep -c ',failed,' "$T/of/results.csv")" -eq 0 ] \
+[ $rc -eq 0 ] && [ "$(grep -c ',256,[1-9][0-9]*,clip,' "$T/of/results.csv")" -eq 8 ] && [ "$(grep -c ',failed,' "$T/of/results.csv")" -eq 0 ] \
   && grep -q '"overlong_rows"' "$T/of/runs/$(tail -1 "$T/of/results.csv" | cut -d, -f1)/job.json" \
   && ok "overlong rows clipped and counted" || { fail "overlong clip rc=$rc"; cat "$T/clip.err"; cat "$T/of/results.csv"; }
 sed 's/max_seq_len: 8192, /max_seq_len: 256, overlong: error, /' "$T/sweep.yml" > "$T/olerr.yml"

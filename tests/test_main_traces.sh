@@ -60,7 +60,7 @@ sed 's/enable_prefix_caching: true}/enable_prefix_caching: true, overlong: drop}
 "$BIN" --config "$T/drop.yml" --dry-run > "$T/drop.txt" 2>&1; rc=$?
 [ $rc -eq 0 ] && grep -q "rows overlong .*-> dropped" "$T/drop.txt" && ok "overlong: drop" || { fail "overlong drop rc=$rc"; cat "$T/drop.txt"; }
 "$BIN" --config "$T/drop.yml" --output-dir "$T/drop" --max-iterations 2 2> "$T/drop.err"; rc=$?
-[ $rc -eq 0 ] && [ "$(grep -c ',failed,' "$T/drop/results.csv")" -eq 0 ] && grep -q ',1024,[1-9][0-9]*,drop$' "$T/drop/results.csv" \
+[ $rc -eq 0 ] && [ "$(grep -c ',failed,' "$T/drop/results.csv")" -eq 0 ] && grep -q ',1024,[1-9][0-9]*,drop,' "$T/drop/results.csv" \
   && ok "dropped rows: run finishes, results.csv counts them" || { fail "drop run rc=$rc"; cat "$T/drop.err" "$T/drop/results.csv"; }
 sed 's/overlong: drop/overlong: dorp/' "$T/drop.yml" > "$T/badpol.yml"
 "$BIN" --config "$T/badpol.yml" --dry-run > /dev/null 2> "$T/badpol.err"; rc=$?
@@ -108,7 +108,7 @@ PY
 "$BIN" --config "$T/red.yml" --output-dir "$T/red" -j2 --max-iterations 3 2> "$T/red.err"; rc=$?
 rows=$(tail -n +2 "$T/red/results.csv" 2> /dev/null | wc -l)
 failed=$(grep -c ',failed,' "$T/red/results.csv" 2> /dev/null)
-[ $rc -eq 0 ] && [ "$rows" -eq 4 ] && [ "$failed" -eq 0 ] && [ "$(grep -c ',8192,[1-9][0-9]*,clip$' "$T/red/results.csv")" -eq 4 ] \
+[ $rc -eq 0 ] && [ "$rows" -eq 4 ] && [ "$failed" -eq 0 ] && [ "$(grep -c ',8192,[1-9][0-9]*,clip,' "$T/red/results.csv")" -eq 4 ] \
   && ok "reduced seed sweep: 4 jobs, 0 failed ($(grep 'jobs:' "$T/red.err"))" \
   || { fail "reduced seed sweep rc=$rc rows=$rows failed=$failed"; tail -5 "$T/red.err"; cat "$T/red/results.csv"; }
 

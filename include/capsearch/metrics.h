@@ -121,4 +121,30 @@ int64_t cs_slo_deciding_violations(const cs_slo_config *slo, int64_t max_total);
 void cs_slo_evaluate(const cs_slo_config *slo, const cs_request_record *records, size_t n_completed,
                      int64_t num_arrived, cs_slo_verdict *out);
 
+/* Did the simulated system keep up with the offered load? (docs/sweep.md "Verdict"; flow
+ * balance of operational analysis, Denning & Buzen 1978: a system that is not saturated
+ * completes, over an observation window, the work that arrives in it.) Window W = the second
+ * half of the arrival span S, [t_first + S/2, t_last]. Kept up iff
+ *   - every request finished (no time-limit cut),
+ *   - the median E2E of the requests arriving in the first half is at most S/2 (else the run
+ *     is too short to tell: `too_short`; num_requests spans too little time at this QPS), and
+ *   - the requests completing inside W fall short of those arriving inside W by at most
+ *     max(5 %, 2 sqrt(arrivals in W)) (the window's own Poisson noise).
+ * A stable system passes (completions in W are the arrivals of an equally long window one
+ * latency earlier); a burst drained long after it arrived, or a growing backlog, fails. */
+#define CS_KEEPUP_MIN_RATIO 0.95
+typedef struct cs_keepup {
+  bool kept_up;
+  bool too_short;       /* not kept up, and the median E2E exceeds half the arrival span */
+  double span_s;        /* last - first arrival */
+  double ratio;         /* completions / arrivals inside W (NAN when W holds no arrival) */
+  double sustained_qps; /* completions inside W / its length: the throughput the run sustained */
+  double median_e2e;     /* of the requests arriving in the first half of the span */
+  int64_t unfinished;
+} cs_keepup;
+
+/* `records` are the completed requests (arrival and E2E columns used); `num_arrived` all
+ * requests that arrived. */
+void cs_keepup_evaluate(const cs_request_record *records, size_t n_completed, int64_t num_arrived, cs_keepup *out);
+
 #endif

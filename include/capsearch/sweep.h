@@ -136,6 +136,9 @@ typedef struct cs_sweep {
   const char *profiling_dir, *predictions_dir; /* resolved paths, NULL when absent */
   bool has_seed;
   uint64_t seed;            /* workload seed (Vidur 42) */
+  bool verdict_vidur;       /* `verdict: vidur`: Vidur's SLO judgement exactly (survivors only,
+                               no keep-up check); default `capsearch` (docs/sweep.md "Verdict") */
+  bool vidur_restart_quirk; /* Vidur's restart rule in every simulation (docs/simulator.md) */
   size_t ndisagg;           /* extension: disaggregated prefill/decode shapes */
   cs_sweep_disagg *disagg;
   void *mem;                /* internal arena */

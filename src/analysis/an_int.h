@@ -116,6 +116,8 @@ typedef struct cs__job {
   cs__slo_item slo[8];
   /* what the sweep recorded */
   char *status, *reason;
+  char *answer_kind;         /* results.csv answer_kind ("" when absent): capacity, lower_bound, ... */
+  double rec_sustained_qps;  /* results.csv sustained_qps, NAN when absent */
   double rec_answer_qps, rec_answer_replicas;
   double rec_price;          /* price_per_gpu_hour recorded, NAN when none */
   bool in_results, have_job_json, have_run_dir;
@@ -204,6 +206,15 @@ extern const char *const cs__pareto_axis_names[3];
 const char *cs__an_bottleneck(const cs__job *j, const cs__stats *st);
 /* A human label for a configuration: "h100 tp2 pp1 r1 vllm_v1/cs512 bs128 lor". */
 void cs__an_config_label(const cs__job *j, char *buf, size_t size);
+/* What kind of answer a job has (docs/analysis.md): "" (none), "capacity", "vidur",
+ * "lower_bound" (qps: the limit was not found, or the search is unfinished), "upper_bound"
+ * (num_replicas). Bounds are marked in every output and never shown as a plain figure. */
+const char *cs__an_answer_kind(const cs__job *j);
+bool cs__an_answer_is_bound(const cs__job *j);
+/* The answer's QPS as people read it: "22.25" or ">= 4096 (lower bound)". */
+void cs__an_answer_text(const cs__job *j, char *buf, size_t size);
+/* Jobs whose work is not done (status pending, or not yet in results.csv). */
+size_t cs__an_pending_jobs(const cs_analysis *a);
 /* Value of the SLO metric `metric` at quantile q for a run, from its stats (NAN if unknown). */
 const cs__probe *cs__an_answer_probe(const cs__job *j);
 

@@ -80,6 +80,7 @@ void cs_analysis_free(cs_analysis *a) {
     for (int k = 0; k < CS__JF_COUNT; k++) free(j->f[k]);
     free(j->status);
     free(j->reason);
+    free(j->answer_kind);
     free(j->deployment);
     for (size_t p = 0; p < j->probes.n; p++) {
       free(j->probes.v[p].name);
@@ -115,19 +116,38 @@ static const char *secs(double v, char *buf, size_t n) {
   return buf;
 }
 
+/* A group where nothing passed: each job's nearest miss (results.csv reason), up to three. */
+static void nearest_misses(cs__sbuf *sb, const cs_analysis *a, const cs__group *G) {
+  size_t shown = 0, nfail = 0, ninf = 0;
+  for (size_t k = 0; k < G->jobs.n; k++) {
+    const cs__job *j = &a->jobs.v[G->jobs.v[k]];
+    const char *nm = strstr(j->reason, "nearest miss: ");
+    nfail += !strcmp(j->status, "failed");
+    ninf += !strcmp(j->status, "infeasible");
+    if (!nm || shown >= 3) continue;
+    char label[256];
+    cs__an_config_label(j, label, sizeof label);
+    cs__sbuf_addf(sb, "  %s  [%s]\n        %s\n", label, j->hash, nm);
+    shown++;
+  }
+  if (nfail || ninf) cs__sbuf_addf(sb, "  (%zu failed, %zu infeasible: see results.csv reason)\n", nfail, ninf);
+}
+
 char *cs_analysis_summary_text(const cs_analysis *a) {
   cs__sbuf sb;
   cs__sbuf_init(&sb);
-  size_t ok = 0, nopass = 0, pending = 0, other = 0;
+  size_t ok = 0, bounds = 0, nopass = 0, infeasible = 0, failed = 0, pending = cs__an_pending_jobs(a);
   for (size_t i = 0; i < a->jobs.n; i++) {
-    const char *s = a->jobs.v[i].status;
-    if (!strcmp(s, "ok")) ok++;
-    else if (!strcmp(s, "no_pass")) nopass++;
-    else if (!strcmp(s, "pending") || !*s) pending++;
-    else other++;
+    const cs__job *j = &a->jobs.v[i];
+    if (!strcmp(j->status, "ok")) ok++, bounds += cs__an_answer_is_bound(j);
+    else if (!strcmp(j->status, "no_pass")) nopass++;
+    else if (!strcmp(j->status, "infeasible")) infeasible++;
+    else if (!strcmp(j->status, "failed")) failed++;
   }
-  cs__sbuf_addf(&sb, "%zu jobs (%zu ok, %zu no pass, %zu unfinished, %zu infeasible/failed), %zu completed runs\n",
-                a->jobs.n, ok, nopass, pending, other, a->num_runs);
+  cs__sbuf_addf(&sb, "%zu jobs: %zu finished with an answer", a->jobs.n, ok);
+  if (bounds) cs__sbuf_addf(&sb, " (%zu only a bound)", bounds);
+  cs__sbuf_addf(&sb, ", %zu no-pass, %zu infeasible, %zu failed, %zu pending; %zu completed runs\n", nopass, infeasible,
+                failed, pending, a->num_runs);
   for (size_t g = 0; g < a->groups.n; g++) {
     const cs__group *G = &a->groups.v[g];
     cs__sbuf_addf(&sb, "\n%s / %s / SLO %s:\n", G->model[0] ? G->model : "?", G->trace[0] ? G->trace : "?",
@@ -135,15 +155,21 @@ char *cs_analysis_summary_text(const cs_analysis *a) {
     cs__an_disagg_summary(a, g, &sb);
     if (G->best < 0) {
       cs__sbuf_addf(&sb, "  no configuration met the SLO (%zu job(s))\n", G->jobs.n);
+      nearest_misses(&sb, a, G);
       continue;
     }
     const cs__job *j = &a->jobs.v[G->best];
     char label[256], b1[64];
     cs__an_config_label(j, label, sizeof label);
-    cs__sbuf_addf(&sb, "  best: %s  [%s]%s\n", label, j->hash, j->answer_derived ? "  (search unfinished: lower bound)" : "");
-    cs__sbuf_addf(&sb, "        %.4g QPS on %d GPU(s) at $%.2f/GPU-h (%s): $%.2f/h, %.4g QPS per $/h, $%.3g per 1K requests",
-                  j->answer_qps, j->num_gpus, j->price, j->price_source, j->cost_per_hour, j->qps_per_dollar,
-                  j->usd_per_request * 1000);
+    char ans[128];
+    cs__an_answer_text(j, ans, sizeof ans);
+    bool bound = cs__an_answer_is_bound(j);
+    cs__sbuf_addf(&sb, "  best: %s  [%s]%s\n", label, j->hash,
+                  bound ? "  (ONLY A BOUND: the capacity limit was not found; the figures below are bounds too)" : "");
+    if (bound && j->reason[0]) cs__sbuf_addf(&sb, "        why: %s\n", j->reason);
+    cs__sbuf_addf(&sb, "        %s on %d GPU(s) at $%.2f/GPU-h (%s): $%.2f/h, %s%.4g QPS per $/h, $%s%.3g per 1K requests",
+                  ans, j->num_gpus, j->price, j->price_source, j->cost_per_hour, bound ? ">= " : "", j->qps_per_dollar,
+                  bound ? "<= " : "", j->usd_per_request * 1000);
     if (isfinite(j->usd_per_mtok)) cs__sbuf_addf(&sb, ", $%.3g per M tokens", j->usd_per_mtok);
     cs__sbuf_addc(&sb, '\n');
     cs__sbuf_addf(&sb, "        %.4g QPS at %.0f%% utilisation: %d replica(s), %d GPUs, $%.2f/h, $%.0f/month\n",
@@ -168,7 +194,11 @@ char *cs_analysis_summary_text(const cs_analysis *a) {
     cs__sbuf_addf(&sb, "  (x %d replica(s); analysis/deploy.md)\n", j->replicas_for_target);
   }
   if (a->missing.n) {
-    cs__sbuf_addf(&sb, "\npartial output directory: %zu item(s) missing\n", a->missing.n);
+    if (pending || !a->have_results)
+      cs__sbuf_addf(&sb, "\npartial output directory (%zu job(s) pending: interrupted or still running): %zu item(s) missing\n",
+                    pending, a->missing.n);
+    else
+      cs__sbuf_addf(&sb, "\nevery job finished, but %zu item(s) are missing from the output directory\n", a->missing.n);
     for (size_t i = 0; i < a->missing.n && i < 10; i++) cs__sbuf_addf(&sb, "  missing: %s\n", a->missing.v[i]);
     if (a->missing.n > 10) cs__sbuf_addf(&sb, "  ... and %zu more (analysis/summary.json lists all)\n", a->missing.n - 10);
   }

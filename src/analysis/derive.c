@@ -23,6 +23,36 @@ const cs__probe *cs__an_answer_probe(const cs__job *j) {
   return p->have_stats ? p : NULL;
 }
 
+const char *cs__an_answer_kind(const cs__job *j) {
+  if (!j->answered) return "";
+  if (j->answer_derived) return "lower_bound";
+  if (j->answer_kind && j->answer_kind[0]) return j->answer_kind;
+  /* results.csv from before the answer_kind column: its reason said so */
+  if (!strncmp(j->reason, "lower bound", 11)) return "lower_bound";
+  return "capacity";
+}
+
+bool cs__an_answer_is_bound(const cs__job *j) { return strstr(cs__an_answer_kind(j), "_bound") != NULL; }
+
+void cs__an_answer_text(const cs__job *j, char *buf, size_t size) {
+  const char *k = cs__an_answer_kind(j);
+  if (!j->answered) snprintf(buf, size, "-");
+  else if (!strcmp(k, "lower_bound"))
+    snprintf(buf, size, ">= %.4g QPS (lower bound%s)", j->answer_qps, j->answer_derived ? ": search unfinished" : "");
+  else if (!strcmp(k, "upper_bound"))
+    snprintf(buf, size, "%.4g QPS on <= %d replicas (upper bound)", j->answer_qps, j->answer_replicas);
+  else snprintf(buf, size, "%.4g QPS", j->answer_qps);
+}
+
+size_t cs__an_pending_jobs(const cs_analysis *a) {
+  size_t n = 0;
+  for (size_t i = 0; i < a->jobs.n; i++) {
+    const cs__job *j = &a->jobs.v[i];
+    n += !strcmp(j->status, "pending") || !j->status[0];
+  }
+  return n;
+}
+
 static bool same_qps(double a, double b) { return fabs(a - b) <= 1e-9 * fmax(1.0, fabs(b)); }
 
 /* The answer: what results.csv recorded for a finished search, else the best passing probe so

@@ -86,6 +86,8 @@ static cs__job *add_job(cs_analysis *a, const char *hash) {
   for (int k = 0; k < CS__JF_COUNT; k++) j.f[k] = cs__xstrdup("");
   j.status = cs__xstrdup("");
   j.reason = cs__xstrdup("");
+  j.answer_kind = cs__xstrdup("");
+  j.rec_sustained_qps = NAN;
   j.rec_answer_qps = NAN;
   j.rec_answer_replicas = NAN;
   j.rec_price = NAN;
@@ -133,6 +135,7 @@ static void read_results(cs_analysis *a) {
   int c_status = cs__csv_col(&csv, "status"), c_reason = cs__csv_col(&csv, "reason");
   int c_aq = cs__csv_col(&csv, "answer_qps"), c_ar = cs__csv_col(&csv, "answer_replicas");
   int c_price = cs__csv_col(&csv, "price_per_gpu_hour");
+  int c_kind = cs__csv_col(&csv, "answer_kind"), c_sus = cs__csv_col(&csv, "sustained_qps");
   int c_dep = cs__csv_col(&csv, "deployment"), c_pool[6];
   static const char *const pool_cols[6] = {"prefill_replicas", "prefill_tp", "prefill_pp",
                                            "decode_replicas",  "decode_tp",  "decode_pp"};
@@ -156,6 +159,9 @@ static void read_results(cs_analysis *a) {
     j->rec_answer_qps = cs__csv_num(&csv, r, c_aq);
     j->rec_answer_replicas = cs__csv_num(&csv, r, c_ar);
     j->rec_price = cs__csv_num(&csv, r, c_price);
+    free(j->answer_kind);
+    j->answer_kind = cs__xstrdup(cs__csv_str(&csv, r, c_kind));
+    j->rec_sustained_qps = cs__csv_num(&csv, r, c_sus);
     if (c_dep >= 0) {
       free(j->deployment);
       j->deployment = cs__xstrdup(cs__csv_str(&csv, r, c_dep));
@@ -359,7 +365,10 @@ static void scan_job_dir(cs_analysis *a, cs__job *j, const char *jdir) {
       pr.value = pr.end_time = NAN;
       char *pj = cs__path_join(p, "probe.json");
       if (cs__path_exists(pj)) read_probe_json(a, &pr, pj);
-      else cs__an_missing(a, "runs/%s/%s: no probe.json (run interrupted or still running)", j->hash, names[i]);
+      /* a failed job's failing probe never commits: that is the failure, reported with its
+       * reason, not missing work */
+      else if (strcmp(j->status, "failed"))
+        cs__an_missing(a, "runs/%s/%s: no probe.json (run interrupted or still running)", j->hash, names[i]);
       if (pr.complete) cs__an_load_run(a, j, &pr, p);
       free(pj);
       cs__vec_push(&j->probes, pr);

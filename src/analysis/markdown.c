@@ -45,14 +45,20 @@ int cs__an_write_markdown(const cs_analysis *a, const char *dir, cs_err *err) {
     cell(&o, G->trace);
     cell(&o, G->slo);
     if (G->best < 0) {
-      cs__sbuf_adds(&o, " no configuration met the SLO | | | | | | | | | |\n");
+      const char *nm = NULL;
+      for (size_t k = 0; k < G->jobs.n && !nm; k++) nm = strstr(a->jobs.v[G->jobs.v[k]].reason, "nearest miss: ");
+      cs__sbuf_adds(&o, " no configuration met the SLO");
+      if (nm) cs__sbuf_addf(&o, "; %s", nm);
+      cs__sbuf_adds(&o, " | | | | | | | | | |\n");
       continue;
     }
     const cs__job *j = &a->jobs.v[G->best];
     char label[256];
     cs__an_config_label(j, label, sizeof label);
     cell(&o, label);
-    ncell(&o, "%.4g", j->answer_qps);
+    char ans[128];
+    cs__an_answer_text(j, ans, sizeof ans);
+    cell(&o, cs__an_answer_is_bound(j) ? ans : (snprintf(ans, sizeof ans, "%.4g", j->answer_qps), ans));
     ncell(&o, "%.0f", j->num_gpus);
     ncell(&o, "%.2f", j->cost_per_hour);
     ncell(&o, "%.4g", j->qps_per_dollar);
@@ -77,7 +83,10 @@ int cs__an_write_markdown(const cs_analysis *a, const char *dir, cs_err *err) {
       ncell(&o, "%.0f", j->rank ? j->rank : NAN);
       cell(&o, label);
       cell(&o, j->hash);
-      ncell(&o, "%.4g", j->answered ? j->answer_qps : NAN);
+      char ans[128];
+      cs__an_answer_text(j, ans, sizeof ans);
+      if (j->answered && cs__an_answer_is_bound(j)) cell(&o, ans);
+      else ncell(&o, "%.4g", j->answered ? j->answer_qps : NAN);
       ncell(&o, "%.0f", j->answered ? j->num_gpus : NAN);
       ncell(&o, "%.2f", j->cost_per_hour);
       ncell(&o, "%.4g", j->qps_per_dollar);
@@ -109,7 +118,11 @@ int cs__an_write_markdown(const cs_analysis *a, const char *dir, cs_err *err) {
                   j->saturation[0] ? " Load: " : "", j->saturation);
   }
   if (a->missing.n) {
-    cs__sbuf_addf(&o, "\n## Missing (partial output directory)\n\n");
+    size_t pending = cs__an_pending_jobs(a);
+    if (pending || !a->have_results)
+      cs__sbuf_addf(&o, "\n## Missing (partial output directory: %zu job(s) pending)\n\n", pending);
+    else
+      cs__sbuf_addf(&o, "\n## Missing (every job finished; these files are gone)\n\n");
     for (size_t i = 0; i < a->missing.n; i++) cs__sbuf_addf(&o, "- %s\n", a->missing.v[i]);
   }
   if (a->warnings.n) {

@@ -61,7 +61,7 @@ static void ranking_table(cs__sbuf *o, const cs_analysis *a, const cs__group *G)
     cs__rp_td_num(o, j->rank ? j->rank : NAN, NULL, NULL);
     cs__rp_td_str(o, label, 'w');
     cs__rp_td_str(o, j->hash, 'l');
-    bool lower = j->answer_derived || strstr(j->reason, "lower bound");
+    bool lower = cs__an_answer_is_bound(j);
     cs__rp_td_num(o, j->answered ? j->answer_qps : NAN, lower ? "&ge; " : "", NULL);
     cs__rp_td_num(o, j->answered ? j->num_gpus : NAN, NULL, NULL);
     cs__rp_td_money(o, j->cost_per_hour);
@@ -71,8 +71,8 @@ static void ranking_table(cs__sbuf *o, const cs_analysis *a, const cs__group *G)
     cs__rp_td_num(o, p ? p->st.ttft[2] : NAN, NULL, NULL);
     cs__rp_td_num(o, p ? p->st.tbt[2] * 1000 : NAN, NULL, NULL);
     char st[160];
-    snprintf(st, sizeof st, "%s%s%s", j->status[0] ? j->status : "unfinished", j->answer_derived ? " (lower bound)" : "",
-             j->reason[0] ? ": " : "");
+    snprintf(st, sizeof st, "%s%s%s", j->status[0] ? j->status : "unfinished",
+             cs__an_answer_is_bound(j) ? " (only a bound)" : "", j->reason[0] ? ": " : "");
     cs__sbuf_adds(o, "<td class=\"w\">");
     esc(o, st);
     esc(o, j->reason);
@@ -331,9 +331,15 @@ int cs_analysis_write_report(const cs_analysis *a, const char *html_path, cs_err
   cs__sbuf_addf(&o, " &middot; %zu jobs &middot; %zu completed runs &middot; tables sort by a click on a column and "
                     "filter by the box above them</p>\n",
                 a->jobs.n, a->num_runs);
-  if (a->missing.n)
-    cs__sbuf_addf(&o, "<div class=\"warn\">Partial output directory (an interrupted or running sweep): %zu item(s) "
-                      "missing; unfinished searches show their best passing probe as a lower bound.</div>\n",
+  size_t pending = cs__an_pending_jobs(a);
+  if (pending || (a->missing.n && !a->have_results))
+    cs__sbuf_addf(&o, "<div class=\"warn\">Partial output directory (an interrupted or running sweep): %zu job(s) "
+                      "pending, %zu item(s) missing; unfinished searches show their best passing probe as a lower "
+                      "bound.</div>\n",
+                  pending, a->missing.n);
+  else if (a->missing.n)
+    cs__sbuf_addf(&o, "<div class=\"warn\">Every job finished, but %zu item(s) are missing from the output "
+                      "directory.</div>\n",
                   a->missing.n);
   list_details(&o, "Missing", a->missing.v, a->missing.n);
   list_details(&o, "Warnings", a->warnings.v, a->warnings.n);

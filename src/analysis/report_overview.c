@@ -13,7 +13,17 @@ static void esc(cs__sbuf *o, const char *s) { cs__svg_escape(o, s ? s : ""); }
 static void miss_text(cs__sbuf *o, const cs_analysis *a, const cs__group *G) {
   cs__rp_miss m;
   if (!cs__rp_nearest_miss(a, G, &m)) {
-    cs__sbuf_adds(o, "no configuration met the SLO (no completed probe to compare)");
+    /* no probe missed its SLO: the sweep's own nearest miss (e.g. the SLO held but the
+     * replicas did not keep up), from results.csv */
+    const char *nm = NULL;
+    for (size_t k = 0; k < G->jobs.n && !nm; k++) nm = strstr(a->jobs.v[G->jobs.v[k]].reason, "nearest miss: ");
+    cs__sbuf_adds(o, "no configuration met the SLO");
+    if (nm) {
+      cs__sbuf_adds(o, "; ");
+      esc(o, nm);
+    } else {
+      cs__sbuf_adds(o, " (no completed probe to compare)");
+    }
     return;
   }
   const cs__job *j = &a->jobs.v[m.job];
@@ -49,7 +59,7 @@ static void row(cs__sbuf *o, const cs_analysis *a, const cs__group *G) {
   cs__sbuf_adds(o, "<td class=\"w\">");
   esc(o, label);
   cs__sbuf_addf(o, " <span class=\"note\">[%s]</span>", j->hash);
-  bool lower = j->answer_derived || strstr(j->reason, "lower bound");
+  bool lower = cs__an_answer_is_bound(j);
   if (lower) cs__sbuf_adds(o, " <span class=\"lb\">lower bound</span>");
   cs__sbuf_adds(o, "</td>");
   double per = j->answer_replicas > 0 ? j->answer_qps / j->answer_replicas : j->answer_qps;

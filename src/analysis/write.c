@@ -132,7 +132,7 @@ static int write_best(const cs_analysis *a, const char *dir, cs_err *err) {
                      "cost_per_hour,qps_per_dollar,usd_per_request,usd_per_million_tokens,"
                      "usd_per_million_output_tokens,monthly_usd,target_qps,target_utilization,"
                      "replicas_for_target,gpus_for_target,cost_per_hour_for_target,ttft_p90,ttft_p99,"
-                     "tbt_p99,tbt_source,goodput_rps,saturation,bottleneck\n");
+                     "tbt_p99,tbt_source,goodput_rps,saturation,bottleneck,answer_kind,sustained_qps\n");
   for (size_t g = 0; g < a->groups.n; g++) {
     const cs__group *G = &a->groups.v[g];
     for (size_t k = 0; k < G->jobs.n; k++) {
@@ -182,6 +182,8 @@ static int write_best(const cs_analysis *a, const char *dir, cs_err *err) {
       num(&sb, p ? p->st.goodput_rps : NAN);
       str(&sb, j->saturation);
       str(&sb, j->bottleneck ? j->bottleneck : "");
+      str(&sb, cs__an_answer_kind(j));
+      num(&sb, j->answered ? j->rec_sustained_qps : NAN);
       cs__sbuf_addc(&sb, '\n');
     }
   }
@@ -319,7 +321,9 @@ static int write_summary(const cs_analysis *a, const char *dir, cs_err *err) {
   cs__jw_kint(&w, "version", 1);
   cs__jw_kint(&w, "jobs", (int64_t)a->jobs.n);
   cs__jw_kint(&w, "completed_runs", (int64_t)a->num_runs);
-  cs__jw_kbool(&w, "partial", a->missing.n > 0);
+  size_t pending = cs__an_pending_jobs(a);
+  cs__jw_kbool(&w, "partial", pending > 0 || !a->have_results); /* work still to do */
+  cs__jw_kint(&w, "pending_jobs", (int64_t)pending);
   jnum_or_null(&w, "target_qps", a->opts.target_qps);
   cs__jw_knum(&w, "headroom_pct", a->opts.headroom_pct);
   cs__jw_knum(&w, "target_utilization", a->util);
@@ -341,7 +345,10 @@ static int write_summary(const cs_analysis *a, const char *dir, cs_err *err) {
       cs__jw_kstr(&w, "job_hash", j->hash);
       cs__jw_kstr(&w, "config", label);
       cs__jw_kbool(&w, "search_unfinished", j->answer_derived);
+      cs__jw_kstr(&w, "answer_kind", cs__an_answer_kind(j));
+      cs__jw_kbool(&w, "answer_is_bound", cs__an_answer_is_bound(j));
       cs__jw_knum(&w, "answer_qps", j->answer_qps);
+      jnum_or_null(&w, "sustained_qps", j->rec_sustained_qps);
       cs__jw_kint(&w, "answer_replicas", j->answer_replicas);
       cs__jw_kint(&w, "num_gpus", j->num_gpus);
       cs__jw_knum(&w, "price_per_gpu_hour", j->price);
@@ -374,6 +381,9 @@ static int write_summary(const cs_analysis *a, const char *dir, cs_err *err) {
     } else {
       cs__jw_key(&w, "job_hash");
       cs__jw_null(&w);
+      const char *nm = NULL;
+      for (size_t k = 0; k < G->jobs.n && !nm; k++) nm = strstr(a->jobs.v[G->jobs.v[k]].reason, "nearest miss: ");
+      if (nm) cs__jw_kstr(&w, "nearest_miss", nm + 14);
     }
     cs__jw_obj_end(&w);
   }

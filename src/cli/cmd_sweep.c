@@ -320,6 +320,9 @@ int cs__cmd_sweep(int argc, char **argv) {
     cs__plan_release(&plan);
     return cs__cli_fail(&err);
   }
+  char bounds[96] = "";
+  if (sum.bounds)
+    snprintf(bounds, sizeof bounds, " (%zu only a bound: the limit was not found; see results.csv answer_kind)", sum.bounds);
   char *aj2 = args_json(&o, o.catalog_dir, false, sum.wall_s);
   cs__store_write_top(o.out_dir, "args.json", aj2, NULL);
   free(aj2);
@@ -334,9 +337,9 @@ int cs__cmd_sweep(int argc, char **argv) {
             "(the reasons are in their output.log)\n",
             (long long)sum.probes_redone);
   fprintf(stderr,
-          "capsearch: %zu jobs: %zu ok, %zu no_pass, %zu infeasible, %zu failed, %zu pending; %lld probes simulated, "
+          "capsearch: %zu jobs: %zu ok%s, %zu no_pass, %zu infeasible, %zu failed, %zu pending; %lld probes simulated, "
           "%lld reused; %.1f s\ncapsearch: results in %s/results.csv%s\n",
-          sum.jobs, sum.ok, sum.no_pass, sum.infeasible, sum.failed, sum.pending, (long long)sum.probes_run,
+          sum.jobs, sum.ok, bounds, sum.no_pass, sum.infeasible, sum.failed, sum.pending, (long long)sum.probes_run,
           (long long)sum.probes_reused, sum.wall_s, o.out_dir,
           o.shard_n > 1 ? " (after a final run without --shard)" : "");
   cs__plan_release(&plan);

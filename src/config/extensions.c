@@ -1,7 +1,9 @@
 /* capsearch extensions of the sweep file (docs/sweep.md):
  *   prices:    {<device>: <$ per GPU-hour>, ...}  overrides the device catalog's on-demand price
  *   predictor: roofline | {name: profile, profiling_dir: DIR, predictions_dir: DIR, <param>: v}
- *   seed:      <int>  the workload seed (Vidur's default 42) */
+ *   seed:      <int>  the workload seed (Vidur's default 42)
+ *   verdict:   capsearch (SLO and keep-up, default) | vidur (Vidur's SLO judgement exactly)
+ *   vidur_restart_quirk: <bool>  Vidur's restart rule in every simulation */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +11,7 @@
 #include "config/config.h"
 #include "util/fs.h"
 #include "util/sbuf.h"
+#include "util/text.h"
 
 static const char *resolve(const cs_sweep *s, cs__arena *a, const char *rel) {
   if (rel[0] == '/' || !strcmp(s->dir, ".")) return cs__arena_strdup(a, rel);
@@ -108,5 +111,21 @@ int cs__sweep_parse_extensions(const cs__ydoc *d, const cs__ynode *root, cs_swee
     s->has_seed = true;
     s->seed = (uint64_t)v;
   }
+  if ((n = cs__ymap_get(root, "verdict")) && !cs__y_is_null(n)) {
+    const char *v;
+    if ((rc = cs__y_str(d, n, "verdict", &v, err))) return rc;
+    if (strcmp(v, "vidur") && strcmp(v, "capsearch")) {
+      static const char *const names[] = {"capsearch", "vidur"};
+      const char *sug = cs__suggest(v, names, 2);
+      char w[512];
+      cs__y_where(d, n, w, sizeof w);
+      return cs_err_set(err, CS_ECONFIG, "%s: verdict: unknown verdict '%s' (%s%s%s)", w, v,
+                        sug ? "did you mean '" : "expected capsearch or vidur", sug ? sug : "", sug ? "'?" : "");
+    }
+    s->verdict_vidur = !strcmp(v, "vidur");
+  }
+  if ((n = cs__ymap_get(root, "vidur_restart_quirk")) && !cs__y_is_null(n) &&
+      (rc = cs__y_bool(d, n, "vidur_restart_quirk", &s->vidur_restart_quirk, err)))
+    return rc;
   return 0;
 }

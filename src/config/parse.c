@@ -400,7 +400,7 @@ static const char *const top_keys[] = {
     "clusters",     "global_schedulers", "request_queues", "replica_schedulers", "slo_configs", "traces",
     "batch_sizes",  "tp_dimensions",     "pp_dimensions",  "models",             "search_configs",
     /* extensions (docs/sweep.md) */
-    "prices",       "predictor",         "seed",           "disaggregation", NULL};
+    "prices",       "predictor",         "seed",           "disaggregation", "verdict",       "vidur_restart_quirk", NULL};
 
 static int parse_doc(const cs__ydoc *d, const char *file, bool check_traces, cs_sweep **out, cs_err *err) {
   cs__arena *a = cs__xcalloc(1, sizeof *a);

@@ -155,6 +155,8 @@ char *cs_sweep_to_json(const cs_sweep *s) {
   params(&w, s->npredictor_params, s->predictor_param_names, s->predictor_param_values);
   cs__jw_obj_end(&w);
   cs__jw_kint(&w, "seed", (int64_t)s->seed);
+  cs__jw_kstr(&w, "verdict", s->verdict_vidur ? "vidur" : "capsearch");
+  if (s->vidur_restart_quirk) cs__jw_kbool(&w, "vidur_restart_quirk", true);
   if (s->ndisagg) {
     cs__jw_key(&w, "disaggregation");
     cs__jw_arr_begin(&w);

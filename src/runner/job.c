@@ -80,6 +80,7 @@ static int sim_config(const cs__plan *plan, const cs__runner_opts *o, const cs_s
   c->workload.max_seq_len = cs__plan_job_view(plan, j)->limit;
   c->workload.seed = o->has_seed ? o->seed : s->seed;
   c->time_limit_s = o->time_limit_min * 60;
+  c->vidur_restart_quirk = s->vidur_restart_quirk;
   c->predictor = plan->preds[plan->job_pred[j->index]].pred;
   /* stop once the SLO verdict is a certain fail: the search only reads the verdict */
   c->early_stop_slo = o->full_probes ? NULL : &s->slos[j->slo];
@@ -121,22 +122,19 @@ static int run_probe(const cs__plan *plan, const cs__runner_opts *o, const cs_sw
   const cs_sim_stats *st = cs_sim_result_stats(res);
   size_t n = 0;
   const cs_request_record *recs = cs_sim_result_records(res, &n);
-  cs_slo_verdict v;
-  cs_slo_evaluate(&plan->sweep->slos[j->slo], recs, n, st->num_arrived, &v);
-  if (st->stopped_early && v.pass) { /* cannot happen (cs_slo_deciding_violations) */
-    cs_sim_result_free(res);
-    return cs_err_set(err, CS_ESIM, "probe stopped early but its partial verdict passes; rerun with --full-probes");
-  }
   *rec = (cs__probe_record){.qps = pr->qps,
                             .replicas = pr->replicas,
-                            .pass = v.pass,
-                            .value = v.value,
                             .completed = st->num_completed,
                             .arrived = st->num_arrived,
                             .events = st->num_events,
                             .end_time = st->end_time,
                             .hit_time_limit = st->hit_time_limit,
                             .stopped_early = st->stopped_early};
+  cs__probe_verdict(plan->sweep, j, recs, n, st->num_arrived, rec);
+  if (st->stopped_early && rec->slo_pass) { /* cannot happen (cs_slo_deciding_violations) */
+    cs_sim_result_free(res);
+    return cs_err_set(err, CS_ESIM, "probe stopped early but its partial verdict passes; rerun with --full-probes");
+  }
   cs__store_timestamp_name(probe_no, rec->timestamp_dir);
   snprintf(rec->key, sizeof rec->key, "%s", key);
   char *tmp = NULL, *fin = NULL;
@@ -153,15 +151,16 @@ static int run_probe(const cs__plan *plan, const cs__runner_opts *o, const cs_sw
     goto out;
   snprintf(line, sizeof line,
            "capsearch: simulated in %.3f s wall: %lld events, %lld/%lld requests completed, end time %.3f s%s; "
-           "SLO value %.6g -> %s",
+           "SLO value %.6g (%s); arrivals over %.6g s, keep-up ratio %.4g (%s) -> %s",
            wall, (long long)st->num_events, (long long)st->num_completed, (long long)st->num_arrived, st->end_time,
            st->hit_time_limit ? " (hit the time limit)"
            : st->stopped_early ? " (stopped early: enough requests violate the SLO that the full run fails)"
                                : "",
-           v.value, v.pass ? "pass" : "fail");
+           rec->value, rec->slo_pass ? "holds" : "violated", rec->window_s, rec->keepup_ratio,
+           rec->kept_up ? "kept up" : rec->too_short ? "too short to tell" : "fell behind", rec->pass ? "pass" : "fail");
   cs__store_log(pdir, line, NULL);
   if ((rc = cs__store_write_probe(pdir, rec, err))) goto out;
-  snprintf(line, sizeof line, "capsearch: committed probe.json (%s)", v.pass ? "pass" : "fail");
+  snprintf(line, sizeof line, "capsearch: committed probe.json (%s)", rec->pass ? "pass" : "fail");
   cs__store_log(pdir, line, NULL);
 out:
   free(tmp);
@@ -205,6 +204,7 @@ void cs__run_job(const cs__plan *plan, const cs__runner_opts *o, size_t ji, doub
   const cs_sweep *s = plan->sweep;
   const cs_sweep_search *sc = &s->searches[j->search];
   *res = (cs__job_result){.status = CS_JOB_PENDING};
+  CS__VEC(cs__probe_record) records = {0}; /* every distinct probe's record, for the conclusion */
   *probes_run = *probes_reused = 0;
   CS__VEC(cs__probe_seen) seen = {0};
   cs__spec_job *sj = NULL;
@@ -284,6 +284,7 @@ void cs__run_job(const cs__plan *plan, const cs__runner_opts *o, size_t ji, doub
       pass = rec.pass;
       cs__probe_seen sp2 = {pr.qps, pr.replicas, pass};
       cs__vec_push(&seen, sp2);
+      cs__vec_push(&records, rec);
     }
     cs__search_report(&search, pass);
   }
@@ -300,25 +301,11 @@ void cs__run_job(const cs__plan *plan, const cs__runner_opts *o, size_t ji, doub
   }
   res->has_answer = cs__search_answer(&search, &res->answer_qps, &res->answer_replicas);
   res->status = res->has_answer ? CS_JOB_OK : CS_JOB_NO_PASS;
-  if (res->has_answer && sc->search_for == CS_SEARCH_QPS && !search.found) {
-    /* every probe passed: the answer is only a lower bound (few requests arrive as one burst
-     * at high QPS, or the iterations ran out while doubling) */
-    cs__sbuf sb;
-    cs__sbuf_init(&sb);
-    cs__sbuf_addf(&sb, "lower bound: all %d probes passed (raise --max-iterations or num_requests)", search.nprobes);
-    res->reason = cs__sbuf_detach(&sb);
-    cs__sbuf_release(&sb);
-  }
-  if (!res->has_answer) {
-    cs__sbuf sb;
-    cs__sbuf_init(&sb);
-    cs__sbuf_addf(&sb, "no probe met SLO %s (search stopped: %s)", s->slos[j->slo].name, search.stop_reason);
-    res->reason = cs__sbuf_detach(&sb);
-    cs__sbuf_release(&sb);
-  }
+  cs__job_conclude(plan, j, records.v, records.n, res);
   if (o->keep_runs != CS__KEEP_ALL) cs__prune_runs(o, j, sc->search_for, res, seen.v, seen.n);
 out:
   free(seen.v);
+  free(records.v);
   free(job_json);
   free(jdir);
 }

@@ -102,6 +102,8 @@ char *cs__job_json(const cs__plan *plan, const cs__runner_opts *o, const cs_swee
   }
   cs__jw_arr_end(&w);
   cs__jw_obj_end(&w);
+  cs__jw_kstr(&w, "verdict", s->verdict_vidur ? "vidur" : "capsearch"); /* decides pass / fail */
+  if (s->vidur_restart_quirk) cs__jw_kbool(&w, "vidur_restart_quirk", true);
   cs__jw_kstr(&w, "predictor", s->predictor);
   cs__jw_knum(&w, "price_per_gpu_hour", cs__plan_job_price(plan, j));
   cs__jw_kint(&w, "num_gpus", cs__plan_job_gpus(plan, j, j->num_replicas));
@@ -166,7 +168,7 @@ static void fnum(cs__sbuf *sb, double v) {
   "job_hash,model,trace,device,network_device,gpus_per_node,global_scheduler,tolerance_factor,top_k,"          \
   "request_queue,replica_scheduler,chunk_size,tp,pp,batch_size,slo_name,search_for,num_replicas,start_qps,"    \
   "num_requests,num_gpus,price_per_gpu_hour,cost_per_hour,answer_qps,answer_replicas,qps_per_dollar,probes,"   \
-  "status,reason,length_limit,overlong_rows,overlong_policy\n"
+  "status,reason,length_limit,overlong_rows,overlong_policy,answer_kind,sustained_qps\n"
 
 #define DISAGG_HEADER \
   ",deployment,prefill_replicas,prefill_tp,prefill_pp,decode_replicas,decode_tp,decode_pp,qps_per_gpu\n"
@@ -251,6 +253,8 @@ char *cs__results_csv(const cs__plan *plan, const cs__job_result *res) {
       cs__sbuf_addf(&sb, ",%lld,%zu,%s", (long long)v->limit, v->st.overlong, cs_overlong_name(s->traces[j->trace].overlong));
     else
       cs__sbuf_adds(&sb, ",,,");
+    cs__sbuf_addf(&sb, ",%s,", r->has_answer && r->answer_kind ? r->answer_kind : "");
+    if (r->has_answer && isfinite(r->sustained_qps)) fnum(&sb, r->sustained_qps);
     if (s->ndisagg) disagg_fields(&sb, s, j, gpus, r);
     cs__sbuf_addc(&sb, '\n');
   }

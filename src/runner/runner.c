@@ -141,7 +141,10 @@ int cs__plan_run(cs__plan *p, const cs__runner_opts *o, cs__runner_summary *sum,
   for (size_t i = 0; i < n; i++) {
     if (!p->selected[i]) continue;
     switch (res[i].status) {
-    case CS_JOB_OK: sum->ok++; break;
+    case CS_JOB_OK:
+      sum->ok++;
+      sum->bounds += cs__answer_is_bound(&res[i]);
+      break;
     case CS_JOB_NO_PASS: sum->no_pass++; break;
     case CS_JOB_INFEASIBLE: sum->infeasible++; break;
     case CS_JOB_FAILED: sum->failed++; break;

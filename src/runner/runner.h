@@ -150,6 +150,9 @@ typedef struct cs__job_result {
   bool has_answer;
   double answer_qps;
   int answer_replicas;
+  const char *answer_kind; /* static: "capacity", "lower_bound", "upper_bound" (num_replicas),
+                              "vidur" (verdict: vidur), NULL without an answer (verdict.c) */
+  double sustained_qps;    /* completions per second the answer's probe sustained (NAN: none) */
   int probes;              /* probes the search used (run or reused) */
   int probes_run, probes_reused;
   int probes_wasted;       /* speculative simulations the search did not use */
@@ -158,6 +161,7 @@ typedef struct cs__job_result {
 
 typedef struct cs__runner_summary {
   size_t jobs, ok, no_pass, infeasible, failed, pending;
+  size_t bounds;           /* ok jobs whose answer is only a bound (answer_kind lower/upper_bound) */
   int64_t probes_run, probes_reused;
   int64_t probes_redone;   /* of probes_run: damaged or stale committed probes (see output.log) */
   int64_t probes_wasted;   /* speculative simulations not used */
@@ -231,6 +235,19 @@ int cs__probe_config(const cs__plan *plan, const cs__runner_opts *o, const cs_sw
                      cs_sim_config *c, cs_err *err);
 
 /* ---- internal cross-file helpers ---- */
+struct cs__probe_record;
+struct cs__sbuf;
+/* A probe's verdict from its completed requests (verdict.c): pass, slo_pass, kept_up, ... */
+void cs__probe_verdict(const cs_sweep *s, const cs_sweep_job *j, const cs_request_record *recs, size_t n,
+                       int64_t arrived, struct cs__probe_record *rec);
+/* Why a probe failed, one clause: "P99 request_e2e_time 75 s > 60 s at qps 0.25 (8 replicas)". */
+void cs__probe_describe_miss(const cs_sweep *s, const cs_sweep_job *j, const struct cs__probe_record *r,
+                             struct cs__sbuf *sb);
+/* The answer is a lower bound (qps) or upper bound (replicas), not a measured limit. */
+bool cs__answer_is_bound(const cs__job_result *r);
+/* A finished search's status, answer kind and reason from its probes' records. */
+void cs__job_conclude(const cs__plan *plan, const cs_sweep_job *j, const struct cs__probe_record *v, size_t n,
+                      cs__job_result *res);
 /* Loads every trace of the sweep and builds the per-job views (traces.c); errors name the
  * sweep file's line and the trace file. */
 int cs__plan_load_traces(cs__plan *plan, cs_err *err);

@@ -135,6 +135,13 @@ int cs__store_write_probe(const char *probe_dir, const cs__probe_record *r, cs_e
   cs__jw_kbool(&w, "hit_time_limit", r->hit_time_limit);
   if (r->stopped_early) cs__jw_kbool(&w, "stopped_early", true); /* absent: ran to the end */
   cs__jw_kstr(&w, "timestamp_dir", r->timestamp_dir);
+  cs__jw_kbool(&w, "slo_pass", r->slo_pass);
+  cs__jw_kbool(&w, "kept_up", r->kept_up);
+  cs__jw_kbool(&w, "too_short", r->too_short);
+  cs__jw_knum(&w, "keepup_ratio", r->keepup_ratio);
+  cs__jw_knum(&w, "window_s", r->window_s);
+  cs__jw_knum(&w, "sustained_qps", r->sustained_qps);
+  cs__jw_knum(&w, "median_e2e", r->median_e2e);
   cs__jw_kstr(&w, "key", r->key);
   cs__jw_kbool(&w, "pruned", r->pruned);
   int rc = 0;
@@ -216,6 +223,17 @@ int cs__store_read_probe(const char *probe_dir, cs__probe_record *rec, cs_err *e
     goto out;
   }
   snprintf(rec->timestamp_dir, sizeof rec->timestamp_dir, "%s", ts);
+  rec->slo_pass = pass;
+  rec->kept_up = true;
+  rec->keepup_ratio = rec->window_s = rec->median_e2e = rec->sustained_qps = NAN;
+  const cs__ynode *n;
+  if ((n = cs__ymap_get(d.root, "slo_pass")) && cs__y_bool(&d, n, "slo_pass", &rec->slo_pass, NULL)) rec->slo_pass = pass;
+  if ((n = cs__ymap_get(d.root, "kept_up")) && cs__y_bool(&d, n, "kept_up", &rec->kept_up, NULL)) rec->kept_up = true;
+  if ((n = cs__ymap_get(d.root, "too_short")) && cs__y_bool(&d, n, "too_short", &rec->too_short, NULL)) rec->too_short = false;
+  if (cs__ymap_get(d.root, "keepup_ratio")) get_num(&d, "keepup_ratio", &rec->keepup_ratio, NULL);
+  if (cs__ymap_get(d.root, "window_s")) get_num(&d, "window_s", &rec->window_s, NULL);
+  if (cs__ymap_get(d.root, "sustained_qps")) get_num(&d, "sustained_qps", &rec->sustained_qps, NULL);
+  if (cs__ymap_get(d.root, "median_e2e")) get_num(&d, "median_e2e", &rec->median_e2e, NULL);
   const cs__ynode *key = cs__ymap_get(d.root, "key");
   if (key && key->kind == CS_Y_SCALAR) snprintf(rec->key, sizeof rec->key, "%s", key->str);
   const cs__ynode *pruned = cs__ymap_get(d.root, "pruned");

@@ -64,6 +64,15 @@ typedef struct cs__probe_record {
   bool hit_time_limit;
   bool stopped_early;    /* the simulation stopped once the verdict was a certain fail */
   char timestamp_dir[32];
+  /* the verdict's parts (docs/sweep.md "Verdict"); a probe.json without them (older writers)
+   * reads as slo_pass = pass, kept_up = true, the rest NAN / false */
+  bool slo_pass;         /* the SLO alone held */
+  bool kept_up;          /* completions kept pace with arrivals (or not checked: verdict vidur) */
+  bool too_short;        /* not kept up and the arrival window too short to tell */
+  double keepup_ratio;   /* completions / arrivals over the second half of the arrival window */
+  double window_s;       /* arrival span */
+  double sustained_qps;  /* completions per second over the second half of the arrival window */
+  double median_e2e;
   char key[41];          /* sha1 of everything that decides the probe (job.json and inputs); "" = none */
   bool pruned;           /* its files were deleted on purpose (cs__store_prune_probe) */
 } cs__probe_record;

@@ -193,7 +193,10 @@ static void summarize(const cs__mpi_ctx *c, cs__runner_summary *sum) {
   sum->jobs = c->nsel;
   for (size_t k = 0; k < c->nsel; k++) {
     switch (c->res[c->order[k]].status) {
-    case CS_JOB_OK: sum->ok++; break;
+    case CS_JOB_OK:
+      sum->ok++;
+      sum->bounds += cs__answer_is_bound(&c->res[c->order[k]]);
+      break;
     case CS_JOB_NO_PASS: sum->no_pass++; break;
     case CS_JOB_INFEASIBLE: sum->infeasible++; break;
     case CS_JOB_FAILED: sum->failed++; break;
