@@ -191,7 +191,38 @@ static void test_aggregated_columns_unchanged(void) {
   cs_trace_free(t);
 }
 
+/* Mixture-of-experts models size their KV cache with vLLM's planner (Vidur's has no MoE), with
+ * the experts split over the TP ranks when EP = TP; any other EP is refused. */
+static void test_moe_replica_with_expert_parallelism(void) {
+  const cs_model *m = model("Mixtral-8x7B");
+  const cs_device *h100 = NULL;
+  cs_err err = {0};
+  CS_ASSERT_OK(cs_catalog_find_device(cat, "h100", &h100, &err), &err);
+  fx_row rows[] = {{.at = 0, .p = 100, .d = 3}};
+  cs_trace *t = fx_trace(rows, 1);
+  cs_predictor *p = fx_predictor(10, 1);
+  cs_sim_config c;
+  fx_config(&c, t, p);
+  c.model = m;
+  c.device = h100;
+  c.num_blocks = 0;
+  c.tp = c.ep = 8;
+  cs_sim_result *res = NULL;
+  CS_ASSERT_OK(cs_sim_run(&c, &res, &err), &err);
+  if (res) {
+    CS_ASSERT_INT_EQ(cs_sim_result_stats(res)->num_completed, 1);
+    CS_ASSERT_TRUE(cs_sim_result_stats(res)->num_blocks > 1000);
+    cs_sim_result_free(res);
+  }
+  c.ep = 4;
+  CS_ASSERT_INT_NE(cs_sim_run(&c, &res, &err), 0);
+  CS_ASSERT_STR_CONTAINS(err.msg, "EP 4: the simulator splits the experts over a replica's TP ranks");
+  cs_predictor_free(p);
+  cs_trace_free(t);
+}
+
 static const cs_test_case cases[] = {
+    {"test_moe_replica_with_expert_parallelism", test_moe_replica_with_expert_parallelism},
     {"test_kv_transfer_llama3_70b", test_kv_transfer_llama3_70b},
     {"test_kv_bytes_mla", test_kv_bytes_mla},
     {"test_two_requests_vllm_v1", test_two_requests_vllm_v1},

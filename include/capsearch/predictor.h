@@ -43,6 +43,10 @@ typedef struct cs_predictor_ctx {
   const char *profiling_dir;   /* Vidur-layout profiling data (profile predictor) */
   const char *predictions_dir; /* Vidur *_predictions.csv tables (profile predictor) */
   const char *cache_dir;       /* where precomputed tables are cached; NULL = no cache */
+  /* Expert parallelism (MoE, include/capsearch/ep.h): ep > 1 adds every MoE layer's dispatch +
+   * combine all-to-all to the predicted stage time; 0 or 1 = none. */
+  int ep;
+  double ep_imbalance;         /* 0 = CS_EP_DEFAULT_IMBALANCE */
 } cs_predictor_ctx;
 
 typedef struct cs_predictor_ops {

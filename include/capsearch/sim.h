@@ -41,6 +41,9 @@ typedef struct cs_sim_config {
   const cs_device *device;
   const cs_network *network;
   int tp, pp, num_replicas;
+  int ep;                        /* expert parallelism (MoE): 0/1 none, or tp (experts split over the TP
+                                    ranks: vLLM's planner with expert_parallel sizes the KV cache; give
+                                    the predictor ctx.ep too for the all-to-all) */
 
   const char *replica_scheduler; /* "vllm", "sarathi", "orca", "faster_transformer", "lightllm", "vllm_v1" */
   cs_params replica_params;      /* chunk_size, batch_size_cap, max_tokens_in_batch, ... */

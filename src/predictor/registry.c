@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "capsearch/ep.h"
 #include "predictor/internal.h"
 #include "util/sbuf.h"
 #include "util/text.h"
@@ -18,6 +19,8 @@ static const cs_predictor_ops *const predictors[] = {
 struct cs_predictor {
   const cs_predictor_ops *ops;
   void *state;
+  cs_ep_cost ep;       /* ranks 1 = no expert parallelism */
+  int layers_per_stage, first_dense;
 };
 
 const cs_predictor_ops *const *cs_predictor_registry(void) { return predictors; }
@@ -66,12 +69,19 @@ int cs_predictor_new(const cs_predictor_ops *ops, const cs_predictor_ctx *ctx, c
                         c.params.names[i], sug ? " (did you mean '" : "", sug ? sug : "", sug ? "'?)" : "");
     }
   }
+  cs_ep_cost ep = {.ranks = 1};
+  if (c.ep > 1 && (rc = cs_ep_cost_init(&ep, c.model, c.device, c.network, c.ep, 0, c.ep_imbalance, err))) return rc;
   void *state = NULL;
   rc = ops->create(&c, &state, err);
   if (rc) return rc;
   cs_predictor *p = cs__xcalloc(1, sizeof *p);
   p->ops = ops;
   p->state = state;
+  p->ep = ep;
+  if (c.model) {
+    p->layers_per_stage = c.model->num_layers / c.pp;
+    p->first_dense = c.model->first_dense_layers;
+  }
   *out = p;
   return 0;
 }
@@ -84,6 +94,13 @@ void cs_predictor_free(cs_predictor *p) {
 
 void cs_predictor_stage_time(const cs_predictor *p, const cs_batch_view *batch, int stage_id, cs_stage_time *out) {
   p->ops->stage_time(p->state, batch, stage_id, out);
+  if (p->ep.ranks > 1) { /* the MoE layers of this stage: dispatch + combine */
+    int lo = stage_id * p->layers_per_stage, hi = lo + p->layers_per_stage;
+    int moe = hi - (lo > p->first_dense ? lo : p->first_dense);
+    double a2a = moe > 0 ? moe * cs_ep_layer_seconds(&p->ep, batch->total_tokens) : 0;
+    out->total_s += a2a;
+    out->model_s += a2a;
+  }
 }
 
 const cs_predictor_ops *cs_predictor_get_ops(const cs_predictor *p) { return p->ops; }

@@ -67,6 +67,11 @@ static int validate(const cs_sim_config *cfg, cs_err *err) {
     return cs_err_set(err, CS_EINFEASIBLE, "model %s cannot be split by tensor parallelism (TP %d)", m->name, cfg->tp);
   if (m->num_layers % cfg->pp)
     return cs_err_set(err, CS_EINFEASIBLE, "PP %d does not divide the %d layers of %s", cfg->pp, m->num_layers, m->name);
+  if (cfg->ep > 1 && (cfg->ep != cfg->tp || m->num_experts <= 0 || m->num_experts % cfg->ep))
+    return cs_err_set(err, CS_EINFEASIBLE,
+                      "EP %d: the simulator splits the experts over a replica's TP ranks (EP = TP %d), of a "
+                      "mixture-of-experts model whose experts EP divides (%s has %d experts)",
+                      cfg->ep, cfg->tp, m->name, m->num_experts);
   if (cfg->block_size < 1) return cs_err_set(err, CS_ECONFIG, "block_size must be >= 1 (got %d)", cfg->block_size);
   if (cfg->time_limit_s < 0 || !isfinite(cfg->time_limit_s))
     return cs_err_set(err, CS_ECONFIG, "time limit must be >= 0 seconds (got %g)", cfg->time_limit_s);
@@ -129,6 +134,11 @@ static int setup(cs__sim *sim, const cs_sim_config *cfg, cs_err *err) {
     in.memory_margin = cfg->memory_margin;
     in.block_size = cfg->block_size;
     in.engine = CS_ENGINE_VIDUR;
+    if (m->num_experts > 0 || m->kv_lora_rank > 0) { /* Vidur's planner has no MoE / MLA: vLLM's */
+      in.engine = CS_ENGINE_VLLM;
+      in.gpu_memory_utilization = 1 - cfg->memory_margin;
+      in.expert_parallel = cfg->ep > 1;
+    }
     cs_memplan plan;
     if ((rc = cs_memplan_compute(&in, &plan, err))) return rc;
     if (!plan.fits || plan.num_blocks < 1)
