@@ -102,6 +102,9 @@ static void build(const cs__job *j, deploy *d) {
   arg(d, "--kv-cache-dtype");
   arg(d, "auto");
   if (j->pp > 1) note(d, "--max-num-seqs is per pipeline micro-batch, as Vidur's batch_size");
+  if (j->pool_gpus > 0) /* docs/disaggregation.md */
+    note(d, "disaggregated: this line is the prefill pool's; start the decode pool with its own TP/PP (results.csv) "
+            "and put both behind a P/D proxy with a KV connector (vLLM's NixlConnector, llm-d P/D, Dynamo)");
 }
 
 /* One shell word: single-quoted unless it is plainly safe. */

@@ -284,6 +284,10 @@ int cs__cmd_sweep(int argc, char **argv) {
     cs__plan_release(&plan);
     return cs__cli_fail(&err);
   }
+  for (size_t i = 0; i < plan.sweep->ntraces; i++) { /* one line per trace that has one */
+    char w[1200];
+    if (cs_trace_warning(plan.traces[i], w, sizeof w)) fprintf(stderr, "capsearch: warning: %s\n", w);
+  }
   if (dry_run) {
     cs__print_sweep_plan(stdout, &plan, &o);
     cs__plan_release(&plan);
