@@ -159,7 +159,7 @@ static void json_one(cs__jw *w, const cs_analysis *a, const cs__group *G, const 
   cs__jw_kint(w, "gpus", (int64_t)j->replicas_for_target * per);
   cs__jw_knum(w, "usd_per_hour", j->cost_for_target);
   cs__jw_kstr(w, "router", router(j));
-  cs__jw_kbool(w, "lower_bound", j->answer_derived);
+  cs__jw_kbool(w, "lower_bound", cs__an_answer_is_bound(j));
   cs__jw_kstr(w, "command", cmd.buf);
   cs__jw_key(w, "argv");
   cs__jw_arr_begin(w);
@@ -179,7 +179,7 @@ static void md_one(cs__sbuf *o, const cs_analysis *a, const cs__group *G, const 
   int per = (j->tp > 0 ? j->tp : 1) * (j->pp > 0 ? j->pp : 1);
   cs__sbuf_addf(o, "## %s / %s / SLO %s\n\n", G->model, G->trace, G->slo);
   cs__sbuf_addf(o, "Job `%s` on %s%s. Each replica (%d GPU%s):\n\n```sh\n", j->hash, j->f[CS__JF_DEVICE],
-                j->answer_derived ? " (search unfinished: its QPS is a lower bound)" : "", per, per == 1 ? "" : "s");
+                cs__an_answer_is_bound(j) ? " (its QPS is only a bound)" : "", per, per == 1 ? "" : "s");
   cs__an_vllm_command(j, o);
   cs__sbuf_addf(o, "\n```\n\n**%d replica%s** (%d GPUs, $%.2f/hour) for %.4g QPS at %.0f %% utilisation, behind a %s "
                    "load balancer (the simulated router).\n",
