@@ -175,6 +175,8 @@ static void test_gemma3_minimal_text_config_takes_class_defaults(void) {
   const double page = 2.0 * 4 * 256 * 2 * 16;
   CS_ASSERT_INT_EQ(p.num_blocks, (int64_t)floor(p.kv_gib * GIB / page / 5));
   CS_ASSERT_INT_EQ(p.kv_tokens, p.num_blocks / 7 * 16);
+  /* a request: 2048 blocks in the full group, (1023 + 8192 tokens) / 16 + 1 in each sliding one */
+  CS_ASSERT_INT_EQ(p.max_concurrent, p.num_blocks / (2048 + 6 * 577));
   cs_model_free(m);
 }
 

@@ -212,6 +212,13 @@ static void plan_vllm(const cs_memplan_input *in, int64_t T, cs_memplan *o) {
       /* one request of T tokens: every full layer holds T, a sliding one its window's worth */
       const double need = layer_kv * ((double)(n - sliding) * T +
                                       (double)sliding * (window_binds ? W - 1 + o->batched_tokens : T));
+      /* vLLM's max concurrency: blocks per request summed over the groups, a sliding group
+       * needing its window plus one batch and one block */
+      const int64_t bs = in->block_size, full_blocks = ceil_div(T, bs);
+      const int64_t slide_tokens = W - 1 + o->batched_tokens < T ? W - 1 + o->batched_tokens : T;
+      const int64_t slide_blocks = window_binds ? ceil_div(slide_tokens, bs) + 1 : full_blocks;
+      const int nf = (n - sliding + gsize - 1) / gsize, ns = groups - nf;
+      o->max_concurrent = blocks / (nf * full_blocks + ns * slide_blocks);
       if (w >= o->usable_gib)
         o->why = "the weights alone exceed the usable memory (torch-visible total x gpu_memory_utilization)";
       else if (kv <= 0)
@@ -233,8 +240,7 @@ static void plan_one(const cs_memplan_input *in, cs_memplan *o) {
   else
     plan_vllm(in, T, o);
   o->fits = o->why == NULL;
-  const int64_t blocks_per_req = ceil_div(T, in->block_size);
-  o->max_concurrent = o->num_blocks / blocks_per_req;
+  if (in->engine == CS_ENGINE_VIDUR) o->max_concurrent = o->num_blocks / ceil_div(T, in->block_size);
   const int64_t limit = cs_model_context_limit(in->model);
   o->max_context = o->kv_tokens < limit ? o->kv_tokens : limit;
 }

@@ -186,6 +186,8 @@ int cs_model_valid_tp(const cs_model *m, int max_tp, int *out, int cap) {
 bool cs__model_quant_tp_refusal(const cs_model *m, int tp, char *why, size_t size) {
   const cs_quant *q = &m->quant;
   if (!q->method || tp <= 1) return false;
+  /* mxfp4, nvfp4 and bitsandbytes kernels pad or re-block their shards */
+  if (!strcmp(q->method, "mxfp4") || !strcmp(q->method, "nvfp4") || !strcmp(q->method, "bitsandbytes")) return false;
   const int g = q->block > 0 ? q->block : q->group_size;
   if (g <= 0) return false;
   struct {

@@ -157,6 +157,7 @@ static void devices_json(const cs_catalog *c, cs__jw *w) {
     cs__jw_kstr(w, "arch", d->arch);
     cs__jw_knum(w, "memory_gb", d->memory_gb);
     cs__jw_knum(w, "memory_gib", d->memory_gib);
+    cs__jw_knum(w, "torch_gib", d->torch_gib);
     cs__jw_knum(w, "tflops_bf16", d->tflops_bf16);
     knum_opt(w, "tflops_fp8", d->tflops_fp8);
     knum_opt(w, "tflops_int8", d->tflops_int8);

@@ -291,6 +291,7 @@ void cs__run_job(const cs__plan *plan, const cs__runner_opts *o, size_t ji, doub
     bool pass = false, known = false;
     for (size_t k = 0; k < seen.n && !known; k++)
       if (seen.v[k].qps == pr.qps && seen.v[k].replicas == pr.replicas) known = true, pass = seen.v[k].pass;
+    if (known && o->probe_done) o->probe_done(o->probe_ctx, ji, CS__PROBE_REPEATED, 0);
     if (!known) {
       char *pdir = cs__store_probe_dir(o->out_dir, j->hash, pr.replicas, pr.qps);
       cs__probe_record rec;
@@ -300,6 +301,7 @@ void cs__run_job(const cs__plan *plan, const cs__runner_opts *o, size_t ji, doub
       if (rc == 0) rc = reuse_probe(pdir, &pr, key, &rec, &err);
       if (rc == 0) {
         (*probes_reused)++;
+        if (o->probe_done) o->probe_done(o->probe_ctx, ji, CS__PROBE_REUSED, 0);
       } else if (rc == CS_ENOENT) {
         bool out_of_time = o->wall_budget_s > 0 && cs__wall_now() - t0 > o->wall_budget_s;
         if ((o->stop && *o->stop) || out_of_time) {
@@ -309,8 +311,10 @@ void cs__run_job(const cs__plan *plan, const cs__runner_opts *o, size_t ji, doub
         }
         if (err.code == CS_EIO) res->probes_redone++; /* reuse_probe said why in output.log */
         if (sj) cs__spec_ahead(sj, &search, seen.v, seen.n);
+        double started = cs__wall_now();
         rc = run_probe(plan, o, j, &pr, probe_no, pdir, job_json, key, sj, &rec, &err);
         if (rc == 0) (*probes_run)++;
+        if (rc == 0 && o->probe_done) o->probe_done(o->probe_ctx, ji, CS__PROBE_SIMULATED, cs__wall_now() - started);
       }
       free(pdir);
       if (rc) {
