@@ -143,9 +143,14 @@ static void test_emitted_sweep_is_yaml_with_the_top_candidates(void) {
   char tmp[1024], path[1100];
   cs_test_tmpdir(tmp, sizeof tmp);
   snprintf(path, sizeof path, "%s/sweep.yml", tmp);
-  CS_ASSERT_OK(cs_recommend_emit_sweep(&r, &in, "traces/chat_small.csv", 2, path, &err), &err);
+  char trace[1024];
+  cs_test_source("traces/chat_small.csv", trace, sizeof trace);
+  CS_ASSERT_OK(cs_recommend_emit_sweep(&r, &in, trace, 2, path, &err), &err);
+  /* a trace that is not there would give a sweep that cannot run: refused */
+  CS_ASSERT_INT_EQ(cs_recommend_emit_sweep(&r, &in, "no/such/trace.csv", 2, path, &err), CS_ENOENT);
   cs__ydoc doc;
   CS_ASSERT_OK(cs__ydoc_load_file(&doc, path, &err), &err);
+  if (!doc.root) return;
   const cs__ynode *cl = cs__ymap_get(doc.root, "clusters");
   CS_ASSERT_TRUE(cl && cl->kind == CS_Y_SEQ && cl->n >= 1);
   CS_ASSERT_STR_EQ(cs__ymap_get(cl->items[0], "device")->str, r.rows[0].device);

@@ -73,4 +73,21 @@ check "unknown model: named" grep -q "no-such-model" "$T/err"
 check "incomplete workload: exit 2" test $rc -eq 2
 "$CAPSEARCH" recommend --model Meta-Llama-3-8B --workload chat --qps 1 --ttft-slo fast >/dev/null 2>"$T/err"; rc=$?
 check "bad duration: exit 2" test $rc -eq 2
+
+# --emit-sweep into another directory, run from yet another: trace paths resolve from the sweep
+mkdir -p "$T/elsewhere/out" "$T/cwd/data"
+cp "$SRC/traces/chat_small.csv" "$T/cwd/data/mine.csv"
+(cd "$T/cwd" && "$CAPSEARCH" recommend --model Meta-Llama-3-8B --workload chat --qps 5 --trace data/mine.csv \
+  --emit-sweep "$T/elsewhere/out/rec.yml" >/dev/null 2>"$T/err"); rc=$?
+check "emit with a relative --trace from another cwd: exit 0" test $rc -eq 0
+check "emitted trace path is relative to the sweep's directory" grep -q 'trace_file: "../../cwd/data/mine.csv"' "$T/elsewhere/out/rec.yml"
+(cd / && "$CAPSEARCH" --config "$T/elsewhere/out/rec.yml" --dry-run >/dev/null 2>"$T/err"); rc=$?
+check "the emitted sweep loads from any cwd" test $rc -eq 0
+(cd "$T/cwd" && "$CAPSEARCH" recommend --model Meta-Llama-3-8B --workload chat --qps 5 \
+  --emit-sweep "$T/elsewhere/out/def.yml" >/dev/null 2>"$T/err"); rc=$?
+(cd / && "$CAPSEARCH" --config "$T/elsewhere/out/def.yml" --dry-run >/dev/null 2>&1); rc2=$?
+check "the default trace is found outside the checkout and the sweep loads" test $rc -eq 0 -a $rc2 -eq 0
+(cd "$T/cwd" && "$CAPSEARCH" recommend --model Meta-Llama-3-8B --workload chat --qps 5 --trace nope.csv \
+  --emit-sweep "$T/elsewhere/out/bad.yml" >/dev/null 2>"$T/err"); rc=$?
+check "a missing --trace is refused (exit 2)" bash -c "test $rc -eq 2 && grep -q 'nope.csv' '$T/err'"
 exit $fail

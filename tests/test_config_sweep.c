@@ -177,7 +177,24 @@ static void test_missing_required_key_and_isoqps_without_multipliers(void) {
   CS_ASSERT_STR_CONTAINS(err.msg, "empty sweep file");
 }
 
+static void test_slo_metric_aliases_resolve_like_the_metric_registry(void) {
+  cs_sweep *s = NULL;
+  cs_err err = {0};
+  CS_ASSERT_OK(load_edit("metric: prefill_e2e_time,", "metric: ttft,", &s, &err), &err);
+  if (s) CS_ASSERT_INT_EQ(s->slos[0].slos[0].metric, CS_RM_TTFT);
+  cs_sweep_free(s);
+  s = NULL;
+  CS_ASSERT_OK(load_edit("metric: decode_time_execution_plus_preemption_normalized,", "metric: tpot,", &s, &err), &err);
+  if (s) CS_ASSERT_INT_EQ(s->slos[0].slos[1].metric, CS_RM_TPOT);
+  cs_sweep_free(s);
+  s = NULL;
+  CS_ASSERT_INT_EQ(load_edit("metric: prefill_e2e_time,", "metric: request_num_tokens,", &s, &err), CS_ECONFIG);
+  CS_ASSERT_STR_CONTAINS(err.msg, "not a request time distribution");
+  cs_sweep_free(s);
+}
+
 static const cs_test_case cases[] = {
+    {"test_slo_metric_aliases_resolve_like_the_metric_registry", test_slo_metric_aliases_resolve_like_the_metric_registry},
     {"test_seed_schema_parses_with_every_value", test_seed_schema_parses_with_every_value},
     {"test_extensions_prices_predictor_seed_and_isoqps", test_extensions_prices_predictor_seed_and_isoqps},
     {"test_unknown_key_names_its_place_and_suggests", test_unknown_key_names_its_place_and_suggests},

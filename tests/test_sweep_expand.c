@@ -147,7 +147,37 @@ static void test_duplicate_entries_giving_one_key_are_refused(void) {
   cs_sweep_free(s);
 }
 
+static void test_entries_differing_in_other_parameters_get_distinct_jobs(void) {
+  cs_sweep *s = load_text(
+      "clusters: [{device: h100, network_device: h100_dgx, gpus_per_node: 4}]\n"
+      "global_schedulers: [{scheduler: random, seed: 1}, {scheduler: random, seed: 2}]\n"
+      "request_queues: [{name: fcfs, provider: fcfs}]\n"
+      "replica_schedulers: [{scheduler: lightllm, max_waiting_iters: 10}, {scheduler: lightllm, max_waiting_iters: 20},\n"
+      "                     {scheduler: vllm_v1, chunk_size: 512}]\n"
+      "slo_configs: [{name: s, type: and, quantile: 0.99, slos: [{metric: prefill_e2e_time, value: 10}]}]\n"
+      "traces: [{name: t, trace_file: t.csv, max_seq_len: 4096, enable_prefix_caching: false}]\n"
+      "batch_sizes: [64]\ntp_dimensions: [1]\npp_dimensions: [1]\n"
+      "models: [{name: m, identifier: x}]\n"
+      "search_configs: [{trace: t, model: m, search_for: num_replicas, num_replicas: 2, qps: 1, num_requests: 10}]\n");
+  CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+  cs_sweep_jobs jobs = {0};
+  cs_err err = {0};
+  CS_ASSERT_OK(cs_sweep_expand(s, &jobs, &err), &err);
+  CS_ASSERT_INT_EQ(jobs.n, 6);
+  /* Vidur's key has chunk_size: that entry keeps Vidur's key exactly */
+  CU_ASSERT_PTR_NOT_NULL(by_key(&jobs, "m_t_tk4096_h100_dgx_random_seed1_fcfs_vllm_v1_cs512_tp1_pp1_bsz64_slos_search"
+                                       "num_replicas_r2_reqs10"));
+  CU_ASSERT_PTR_NOT_NULL(by_key(&jobs, "m_t_tk4096_h100_dgx_random_seed2_fcfs_lightllm_max_waiting_iters20_tp1_pp1_"
+                                       "bsz64_slos_searchnum_replicas_r2_reqs10"));
+  for (size_t a = 0; a < jobs.n; a++)
+    for (size_t b = a + 1; b < jobs.n; b++) CU_ASSERT_STRING_NOT_EQUAL(jobs.v[a].hash, jobs.v[b].hash);
+  cs_sweep_jobs_release(&jobs);
+  cs_sweep_free(s);
+}
+
 static const cs_test_case cases[] = {
+    {"test_entries_differing_in_other_parameters_get_distinct_jobs",
+     test_entries_differing_in_other_parameters_get_distinct_jobs},
     {"test_seed_sweep_expands_to_336_jobs_with_vidur_hashes", test_seed_sweep_expands_to_336_jobs_with_vidur_hashes},
     {"test_tolerance_factor_keeps_its_float_text_in_the_key", test_tolerance_factor_keeps_its_float_text_in_the_key},
     {"test_one_replica_qps_search_keeps_only_round_robin", test_one_replica_qps_search_keeps_only_round_robin},

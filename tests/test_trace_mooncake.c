@@ -61,6 +61,34 @@ static void test_hash_ids_expand_to_16_token_blocks_with_fresh_tail_and_output_i
   cs_trace_free(t);
 }
 
+/* hash_ids[i] names prompt tokens [512 i, 512 (i + 1)): ids past the prompt are ignored (they
+ * neither share blocks nor move the fresh-id base), missing ones leave fresh blocks, and the
+ * trace says how many rows disagreed, once. */
+static void test_hash_ids_count_mismatch_follows_mooncake_and_is_counted(void) {
+  const char *p = tmpfile_with("m.jsonl", "{\"timestamp\": 0, \"input_length\": 600, \"output_length\": 16, "
+                                          "\"hash_ids\": [1, 2, 50]}\n"
+                                          "{\"timestamp\": 1, \"input_length\": 1100, \"output_length\": 16, "
+                                          "\"hash_ids\": [1]}\n"
+                                          "{\"timestamp\": 2, \"input_length\": 512, \"output_length\": 16, "
+                                          "\"hash_ids\": [2]}\n");
+  cs_err err = {0};
+  cs_trace *t = NULL;
+  CS_ASSERT_OK(cs_trace_load(p, NULL, &t, &err), &err);
+  if (!t) return;
+  CS_ASSERT_INT_EQ(t->hash_mismatch_rows, 2);
+  CS_ASSERT_INT_EQ(t->hash_mismatch_line, 1);
+  const uint64_t *a = t->hashes + t->rows[0].hash_off, *b = t->hashes + t->rows[1].hash_off;
+  CS_ASSERT_INT_EQ(a[32], 2 * 32);           /* the second block is id 2 */
+  CS_ASSERT_INT_EQ(t->rows[0].hash_n, 38);   /* 616 tokens */
+  CS_ASSERT_INT_EQ(a[37], 3 * 32);           /* the first fresh id sits above id 2, not above 50 */
+  CS_ASSERT_INT_EQ(b[0], 1 * 32);
+  CS_ASSERT_TRUE(b[32] >= 3 * 32);           /* blocks 2 and 3 have no id: fresh, never shared */
+  char w[512];
+  CS_ASSERT_TRUE(cs_trace_warning(t, w, sizeof w));
+  CS_ASSERT_STR_CONTAINS(w, "2 of 3 rows have a hash_ids count other than ceil(input_length / 512) (first: line 1)");
+  cs_trace_free(t);
+}
+
 static void test_block_size_32_expands_each_id_into_16_sub_ids(void) {
   const char *p = tmpfile_with("b.jsonl", "{\"timestamp\": 0, \"input_length\": 600, \"output_length\": 8, "
                                           "\"hash_ids\": [2, 7]}\n");
@@ -223,6 +251,7 @@ static void test_shared_mooncake_conversation_trace_converts_consistently(void) 
 }
 
 static const cs_test_case cases[] = {
+    {"test_hash_ids_count_mismatch_follows_mooncake_and_is_counted", test_hash_ids_count_mismatch_follows_mooncake_and_is_counted},
     {"test_hash_ids_expand_to_16_token_blocks_with_fresh_tail_and_output_ids",
      test_hash_ids_expand_to_16_token_blocks_with_fresh_tail_and_output_ids},
     {"test_block_size_32_expands_each_id_into_16_sub_ids", test_block_size_32_expands_each_id_into_16_sub_ids},

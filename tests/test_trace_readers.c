@@ -219,6 +219,22 @@ static void test_azure_timestamps_become_seconds_since_first_row(void) {
   cs_trace_free(t);
 }
 
+/* The 2024 Azure traces: a UTC offset, and rows whose time has no fractional seconds. */
+static void test_azure_2024_timestamps_with_utc_offset_and_no_fraction(void) {
+  const char *p = tmpfile_with("az24.csv", "TIMESTAMP,ContextTokens,GeneratedTokens\n"
+                                           "2024-05-10 00:00:00.009930+00:00,2048,28\n"
+                                           "2024-05-10 00:00:01+00:00,1024,10\n"
+                                           "2024-05-09 19:00:02.5-05:00,512,5\n");
+  cs_err err = {0};
+  cs_trace *t = NULL;
+  CS_ASSERT_OK(cs_trace_load(p, NULL, &t, &err), &err);
+  if (!t) return;
+  CS_ASSERT_INT_EQ(t->n, 3);
+  CS_ASSERT_DBL_NEAR(t->rows[1].arrived_at, 1.0 - 0.009930, 1e-12);
+  CS_ASSERT_DBL_NEAR(t->rows[2].arrived_at, 2.5 - 0.009930, 1e-12); /* 19:00 at -05:00 is 00:00 UTC */
+  cs_trace_free(t);
+}
+
 static void test_azure_errors_name_line_and_column(void) {
   CS_ASSERT_STR_CONTAINS(load_fails(fixture("azure_zero_context.csv"), CS_ERANGE),
                          "azure_zero_context.csv:3: column 'ContextTokens'");
@@ -333,6 +349,7 @@ static const cs_test_case cases[] = {
      test_gzip_trace_loads_like_plain_and_truncated_gzip_fails},
     {"test_azure_timestamps_become_seconds_since_first_row", test_azure_timestamps_become_seconds_since_first_row},
     {"test_azure_errors_name_line_and_column", test_azure_errors_name_line_and_column},
+    {"test_azure_2024_timestamps_with_utc_offset_and_no_fraction", test_azure_2024_timestamps_with_utc_offset_and_no_fraction},
     {"test_max_rows_stops_early", test_max_rows_stops_early},
     {"test_written_csv_reloads_identically_plain_and_gzip", test_written_csv_reloads_identically_plain_and_gzip},
     {"test_unknown_format_name_suggests", test_unknown_format_name_suggests},

@@ -46,7 +46,15 @@ typedef struct cs_trace {
   bool has_arrivals, has_hashes, has_sessions;
   int64_t max_total_tokens; /* max over rows of prefill + decode */
   bool borrowed_hashes;     /* hashes belong to another trace (cs_trace_limit's result) */
+  /* Mooncake rows whose hash_ids count differs from ceil(input_length / 512): the ids describe
+   * the prompt's blocks in order, so extra ids are ignored and missing blocks get fresh ids */
+  size_t hash_mismatch_rows;
+  size_t hash_mismatch_line; /* the first such row's line, 0 when none */
 } cs_trace;
+
+/* The trace's one load warning (Mooncake hash_ids count mismatch) as a line for stderr, or
+ * false when there is none. */
+bool cs_trace_warning(const cs_trace *t, char *buf, size_t size);
 
 typedef struct cs_trace_opts {
   cs_trace_format format;   /* CS_TRACE_AUTO to detect */

@@ -102,6 +102,9 @@ static void build(const cs__job *j, deploy *d) {
   arg(d, "--kv-cache-dtype");
   arg(d, "auto");
   if (j->pp > 1) note(d, "--max-num-seqs is per pipeline micro-batch, as Vidur's batch_size");
+  if (j->pool_gpus > 0) /* docs/disaggregation.md */
+    note(d, "disaggregated: this line is the prefill pool's; start the decode pool with its own TP/PP (results.csv) "
+            "and put both behind a P/D proxy with a KV connector (vLLM's NixlConnector, llm-d P/D, Dynamo)");
 }
 
 /* One shell word: single-quoted unless it is plainly safe. */
@@ -156,7 +159,7 @@ static void json_one(cs__jw *w, const cs_analysis *a, const cs__group *G, const 
   cs__jw_kint(w, "gpus", (int64_t)j->replicas_for_target * per);
   cs__jw_knum(w, "usd_per_hour", j->cost_for_target);
   cs__jw_kstr(w, "router", router(j));
-  cs__jw_kbool(w, "lower_bound", j->answer_derived);
+  cs__jw_kbool(w, "lower_bound", cs__an_answer_is_bound(j));
   cs__jw_kstr(w, "command", cmd.buf);
   cs__jw_key(w, "argv");
   cs__jw_arr_begin(w);
@@ -176,7 +179,7 @@ static void md_one(cs__sbuf *o, const cs_analysis *a, const cs__group *G, const 
   int per = (j->tp > 0 ? j->tp : 1) * (j->pp > 0 ? j->pp : 1);
   cs__sbuf_addf(o, "## %s / %s / SLO %s\n\n", G->model, G->trace, G->slo);
   cs__sbuf_addf(o, "Job `%s` on %s%s. Each replica (%d GPU%s):\n\n```sh\n", j->hash, j->f[CS__JF_DEVICE],
-                j->answer_derived ? " (search unfinished: its QPS is a lower bound)" : "", per, per == 1 ? "" : "s");
+                cs__an_answer_is_bound(j) ? " (its QPS is only a bound)" : "", per, per == 1 ? "" : "s");
   cs__an_vllm_command(j, o);
   cs__sbuf_addf(o, "\n```\n\n**%d replica%s** (%d GPUs, $%.2f/hour) for %.4g QPS at %.0f %% utilisation, behind a %s "
                    "load balancer (the simulated router).\n",

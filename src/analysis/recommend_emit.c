@@ -22,6 +22,24 @@ static void yaml_str(cs__sbuf *sb, const char *s) {
   cs__sbuf_addc(sb, '"');
 }
 
+/* `to` (absolute) as a path relative to the directory `from` (absolute): "../traces/x.csv".
+ * A sweep resolves trace_file against its own directory, so this is what it must say. */
+static void rel_path(const char *from, const char *to, char *out, size_t size) {
+  size_t common = 0, i = 0;
+  for (; from[i] && to[i] && from[i] == to[i]; i++)
+    if (from[i] == '/') common = i + 1;
+  if (!from[i] && to[i] == '/') common = i + 1; /* `to` lies under `from` */
+  if (common <= 1) { /* nothing shared but the root: the absolute path reads better */
+    snprintf(out, size, "%s", to);
+    return;
+  }
+  size_t n = 0;
+  out[0] = '\0';
+  for (const char *q = from + common; *q; q++)
+    if (q == from + common || q[-1] == '/') n += (size_t)snprintf(out + n, n < size ? size - n : 0, "../");
+  snprintf(out + (n < size ? n : size - 1), n < size ? size - n : 1, "%s", to + common);
+}
+
 int cs_recommend_emit_sweep(const cs_recommend_result *r, const cs_recommend_input *in, const char *trace_file,
                             int top, const char *path, cs_err *err) {
   const cs_recommend_row *pick[64];
@@ -30,8 +48,14 @@ int cs_recommend_emit_sweep(const cs_recommend_result *r, const cs_recommend_inp
     if (r->rows[i].rank > 0 && r->rows[i].network) pick[n++] = &r->rows[i];
   if (!n)
     return cs_err_set(err, CS_EINFEASIBLE, "--emit-sweep: no candidate meets the SLO (with a known network) to hand over");
-  char resolved[PATH_MAX];
-  const char *trace = realpath(trace_file, resolved) ? resolved : trace_file;
+  char resolved[PATH_MAX], sweep_dir[PATH_MAX], trace[2 * PATH_MAX];
+  if (!realpath(trace_file, resolved) || cs__is_dir(resolved))
+    return cs_err_set(err, CS_ENOENT, "--trace: cannot read trace file '%s' (the emitted sweep would not run)", trace_file);
+  char *dir = cs__path_dirname(path);
+  bool dir_ok = realpath(dir, sweep_dir) != NULL;
+  free(dir);
+  if (dir_ok) rel_path(sweep_dir, resolved, trace, sizeof trace);
+  else snprintf(trace, sizeof trace, "%s", resolved); /* the directory is made later: stay absolute */
   double cap = INFINITY;
   int tps[64], ntp = 0;
   for (int i = 0; i < n; i++) {

@@ -6,10 +6,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "capsearch/analysis.h"
 #include "capsearch/catalog.h"
 #include "cli/commands.h"
+#include "util/fs.h"
 #include "util/json.h"
 #include "util/sbuf.h"
 
@@ -248,11 +250,18 @@ int cs__cmd_recommend(int argc, char **argv) {
   if (json) print_json(&r, &in, workload);
   else print_table(&r, &in, workload);
   int code = CS_EXIT_OK;
+  char *shipped = NULL;
+  if (emit && !strcmp(trace, "traces/chat_small.csv") && access(trace, R_OK) != 0) {
+    /* the default trace ships beside the catalogs (configs/ and traces/ in the checkout) */
+    shipped = cs__path_join(cs__cli_catalog_dir(config_dir).s, "../traces/chat_small.csv");
+    trace = shipped;
+  }
   if (emit) {
     if (cs_recommend_emit_sweep(&r, &in, trace, top, emit, &err)) code = cs__cli_fail(&err);
     else fprintf(stderr, "capsearch: wrote %s (top %d candidate(s); run: capsearch --config %s --output-dir DIR)\n", emit,
                  top, emit);
   }
+  free(shipped);
   cs_recommend_result_release(&r);
   cs_catalog_free(cat);
   return code;

@@ -458,6 +458,8 @@ static int resolve(sim_opts *o, sim_env *env, cs_sim_config *c, cs_err *err) {
   if (o->trace) {
     cs_trace_opts to = {.format = CS_TRACE_AUTO, .block_size = o->block_size, .max_rows = 0};
     if ((rc = cs_trace_load(o->trace, &to, &env->trace, err))) return rc;
+    char warn[1200];
+    if (cs_trace_warning(env->trace, warn, sizeof warn)) fprintf(stderr, "capsearch: warning: %s\n", warn);
     w->trace = env->trace;
   } else if (w->length == CS_LENGTH_TRACE || w->arrival == CS_ARRIVAL_TRACE) {
     return cs_err_set(err, CS_EUSAGE, "trace lengths/arrivals need --trace FILE");

@@ -79,14 +79,29 @@ typedef struct progress_ctx {
   bool tty;
 } progress_ctx;
 
-/* One write per line so lines never interleave; on a terminal one line that updates. */
+/* One write per line so lines never interleave; on a terminal one line that updates. The
+ * estimate says its basis: probes left at most, how many probes it was learned from, threads. */
 static void on_progress(void *vctx, const cs__progress *p) {
   progress_ctx *ctx = vctx;
-  char el[32], eta[32], line[256];
+  char el[32], eta[128], line[400];
   fmt_dur(p->elapsed_s, el, sizeof el);
-  if (p->eta_s >= 0) fmt_dur(p->eta_s, eta, sizeof eta);
-  else snprintf(eta, sizeof eta, "?");
-  int n = snprintf(line, sizeof line, "%sjobs %zu/%zu, probes %lld run + %lld reused, %zu failed, %s elapsed, ETA %s%s",
+  if (p->stopping) {
+    snprintf(eta, sizeof eta, "stopping: running probes finish, no new ones (no ETA)");
+  } else if (p->final) {
+    snprintf(eta, sizeof eta, "done");
+  } else if (p->eta_s >= 0 && p->probes_timed <= 0) {
+    char d[32];
+    fmt_dur(p->eta_s, d, sizeof d);
+    snprintf(eta, sizeof eta, "ETA %s (from the estimated cost of the jobs left)", d);
+  } else if (p->eta_s >= 0) {
+    char d[32];
+    fmt_dur(p->eta_s, d, sizeof d);
+    snprintf(eta, sizeof eta, "ETA %s (<= %lld probes left, cost learned from %lld probes, %d thread%s)", d,
+             (long long)p->probes_left, (long long)p->probes_timed, p->parallel, p->parallel == 1 ? "" : "s");
+  } else {
+    snprintf(eta, sizeof eta, "ETA ? (<= %lld probes left; none timed yet)", (long long)p->probes_left);
+  }
+  int n = snprintf(line, sizeof line, "%sjobs %zu/%zu, probes %lld run + %lld reused, %zu failed, %s elapsed, %s%s",
                    ctx->tty ? "\r\033[K" : "capsearch: ", p->jobs_done, p->jobs_total, (long long)p->probes_run,
                    (long long)p->probes_reused, p->jobs_failed, el, eta, ctx->tty && !p->final ? "" : "\n");
   if (n > 0) {
@@ -282,6 +297,10 @@ int cs__cmd_sweep(int argc, char **argv) {
   if (rc) {
     cs__plan_release(&plan);
     return cs__cli_fail(&err);
+  }
+  for (size_t i = 0; i < plan.sweep->ntraces; i++) { /* one line per trace that has one */
+    char w[1200];
+    if (cs_trace_warning(plan.traces[i], w, sizeof w)) fprintf(stderr, "capsearch: warning: %s\n", w);
   }
   if (dry_run) {
     cs__print_sweep_plan(stdout, &plan, &o);

@@ -160,6 +160,8 @@ static int cmd_info(int argc, char **argv) {
   if (optind != argc - 1) return usage_err("info: expected exactly one trace FILE (see --help)%s%s", "", "");
   cs_trace *t = NULL;
   if (cs_trace_load(argv[optind], &o, &t, &err)) return cs__cli_fail(&err);
+  char warn[1200];
+  if (cs_trace_warning(t, warn, sizeof warn)) fprintf(stderr, "capsearch: warning: %s\n", warn);
   cs_trace_stats st;
   cs_trace_stats_compute(t, &st);
   size_t over = 0, first_over = 0;
@@ -266,6 +268,8 @@ static int cmd_convert(int argc, char **argv) {
   if (!outp) return usage_err("convert: missing -o OUT.csv%s%s", "", "");
   cs_trace *t = NULL;
   if (cs_trace_load(argv[optind], &o, &t, &err)) return cs__cli_fail(&err);
+  char warn[1200];
+  if (cs_trace_warning(t, warn, sizeof warn)) fprintf(stderr, "capsearch: warning: %s\n", warn);
   int rc = cs_trace_write_vidur_csv(t, outp, ends_with(outp, ".gz"), &err);
   if (!rc) fprintf(stderr, "capsearch: wrote %zu requests (%s -> vidur) to %s\n", t->n, cs_trace_format_name(t->format), outp);
   cs_trace_free(t);

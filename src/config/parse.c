@@ -124,36 +124,23 @@ static int parse_rscheds(cs__cfg_parser *p, const cs__ynode *root) {
   return 0;
 }
 
-/* Metric names come from the request_metrics X-macro list (metrics.h), so that this file
- * does not depend on the metrics library; only time distributions can be SLO metrics. */
-#define SLO_METRIC_NAME(id, col, isint, isdist) col,
-#define SLO_METRIC_DIST(id, col, isint, isdist) isdist,
-static const char *const metric_names[] = {CS_REQUEST_METRICS(SLO_METRIC_NAME)};
-static const int metric_is_dist[] = {CS_REQUEST_METRICS(SLO_METRIC_DIST)};
-
+/* SLO metrics go through the one metric-name resolver (cs_rm_find: request_metrics.csv
+ * columns and the aliases ttft, tpot, tbt, e2e, scheduling_delay); only time distributions
+ * can be SLO metrics. */
 static int parse_slo_metric(cs__cfg_parser *p, const cs__ynode *n, const char *what, cs_rm *out) {
   const char *s;
   int rc = cs__y_str(p->d, n, what, &s, p->err);
   if (rc) return rc;
-  const char *cands[CS_RM_COUNT];
-  size_t nc = 0;
-  for (int i = 0; i < CS_RM_COUNT; i++) {
-    if (!metric_is_dist[i]) continue;
-    if (!strcmp(s, metric_names[i])) {
-      *out = (cs_rm)i;
-      return 0;
-    }
-    cands[nc++] = metric_names[i];
-  }
-  const char *sug = cs__suggest(s, cands, nc);
+  cs_err e = {0};
   char w[512];
   cs__y_where(p->d, n, w, sizeof w);
-  if (sug)
-    return cs_err_set(p->err, CS_EUNKNOWN, "%s: %s: unknown metric '%s' (did you mean '%s'?)", w, what, s, sug);
-  return cs_err_set(p->err, CS_EUNKNOWN,
-                    "%s: %s: unknown metric '%s' (expected a request time distribution such as "
-                    "prefill_e2e_time; see 'capsearch list metrics')",
-                    w, what, s);
+  if ((rc = cs_rm_find(s, out, &e))) return cs_err_set(p->err, rc, "%s: %s: %s", w, what, e.msg);
+  if (!cs_rm_is_distribution(*out))
+    return cs_err_set(p->err, CS_ECONFIG,
+                      "%s: %s: '%s' is not a request time distribution (an SLO needs one, such as prefill_e2e_time; "
+                      "see 'capsearch list metrics')",
+                      w, what, s);
+  return 0;
 }
 
 static int parse_slos(cs__cfg_parser *p, const cs__ynode *root) {

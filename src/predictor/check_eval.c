@@ -384,8 +384,31 @@ static double median_of(double *v, size_t n) {
   return med;
 }
 
+typedef struct tok_err {
+  double t, e;
+} tok_err;
+
+static int cmp_tok_err(const void *a, const void *b) {
+  const tok_err *x = a, *y = b;
+  return x->t < y->t ? -1 : x->t > y->t ? 1 : x->e < y->e ? -1 : x->e > y->e;
+}
+
+/* The largest per-num_tokens median of |error| (rows sorted by num_tokens, then error). */
+static void worst_key(tok_err *v, size_t n, cs__eval_sum *s) {
+  qsort(v, n, sizeof *v, cmp_tok_err);
+  for (size_t i = 0; i < n;) {
+    size_t j = i;
+    while (j < n && v[j].t == v[i].t) j++;
+    size_t k = j - i;
+    double m = k % 2 ? v[i + k / 2].e : 0.5 * (v[i + k / 2 - 1].e + v[i + k / 2].e);
+    if (isnan(s->worst_key_med) || m > s->worst_key_med) s->worst_key_med = m, s->worst_key = v[i].t;
+    i = j;
+  }
+}
+
 static void summarize_one(const cs__eval_result *r, const char *dev, int op, cs__eval_sum *s) {
-  CS__VEC(double) a = {0}, sg = {0}, tk = {0};
+  CS__VEC(double) a = {0}, sg = {0};
+  CS__VEC(tok_err) tk = {0};
   memset(s, 0, sizeof *s);
   snprintf(s->device, sizeof s->device, "%s", dev);
   s->op = op;
@@ -397,23 +420,12 @@ static void summarize_one(const cs__eval_result *r, const char *dev, int op, cs_
     cs__vec_push(&a, fabs(e));
     cs__vec_push(&sg, e);
     if (fabs(e) > s->worst) s->worst = fabs(e);
-    bool seen = false;
-    for (size_t k = 0; k < tk.n; k++) seen |= tk.v[k] == w->num_tokens;
-    if (!seen && w->num_tokens >= 0 && op < CS__NUM_TOK_OPS) cs__vec_push(&tk, w->num_tokens);
+    if (w->num_tokens >= 0 && op < CS__NUM_TOK_OPS) cs__vec_push(&tk, ((tok_err){w->num_tokens, fabs(e)}));
   }
   s->n = (int)a.n;
   s->med = median_of(a.v, a.n);
   s->bias = median_of(sg.v, sg.n);
-  for (size_t k = 0; k < tk.n; k++) {
-    CS__VEC(double) e = {0};
-    for (size_t i = 0; i < r->rows.n; i++) {
-      const cs__eval_row *w = &r->rows.v[i];
-      if (w->op == op && !strcmp(w->device, dev) && w->num_tokens == tk.v[k]) cs__vec_push(&e, fabs(rel_err(w)));
-    }
-    double m = median_of(e.v, e.n);
-    if (isnan(s->worst_key_med) || m > s->worst_key_med) s->worst_key_med = m, s->worst_key = tk.v[k];
-    free(e.v);
-  }
+  if (tk.n) worst_key(tk.v, tk.n, s);
   free(a.v);
   free(sg.v);
   free(tk.v);

@@ -138,16 +138,25 @@ static void check_feasible(cs__plan *p, cs_sweep_job *j) {
   if (check_pool(p, j, j->tp, j->pp, "prefill pool: ")) check_pool(p, j, j->decode_tp, j->decode_pp, "decode pool: ");
 }
 
-static double job_cost(const cs_sweep *s, const cs_sweep_job *j, const cs__runner_opts *o) {
-  if (j->status == CS_JOB_INFEASIBLE) return 0;
+int cs__job_max_probes(const cs_sweep *s, const cs_sweep_job *j, const cs__runner_opts *o) {
   const cs_sweep_search *sc = &s->searches[j->search];
   cs__search_params sp;
   cs__search_params_defaults(&sp);
   sp.kind = sc->search_for;
   sp.max_iterations = o->max_iterations;
   sp.nmult = sc->nmult;
+  return cs__search_max_probes(&sp);
+}
+
+double cs__job_probe_cost(const cs_sweep *s, const cs_sweep_job *j) {
+  if (j->status == CS_JOB_INFEASIBLE) return 0;
+  const cs_sweep_search *sc = &s->searches[j->search];
   double replicas = sc->search_for == CS_SEARCH_NUM_REPLICAS ? 2.0 * j->num_replicas : j->num_replicas;
-  return sc->num_requests.v * replicas * cs__search_max_probes(&sp) * j->pp;
+  return sc->num_requests.v * replicas * j->pp;
+}
+
+static double job_cost(const cs_sweep *s, const cs_sweep_job *j, const cs__runner_opts *o) {
+  return cs__job_probe_cost(s, j) * cs__job_max_probes(s, j, o);
 }
 
 /* --shard i/N: longest-processing-time-first assignment (deterministic: ties by index and

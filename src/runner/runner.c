@@ -15,8 +15,9 @@
 
 typedef struct shared_state {
   cs__progress prog;
-  double done_cost, total_cost;
-  double last_progress, last_results;
+  cs__eta eta;
+  const cs__runner_opts *o;
+  double t0, last_progress, last_results;
 } shared_state;
 
 static void report(const cs__runner_opts *o, shared_state *st, double t0, bool final) {
@@ -25,13 +26,21 @@ static void report(const cs__runner_opts *o, shared_state *st, double t0, bool f
   if (!final && now - st->last_progress < o->progress_interval_s) return;
   st->last_progress = now;
   st->prog.elapsed_s = now - t0;
-  st->prog.eta_s = -1;
-  if (st->done_cost > 0 && st->total_cost > st->done_cost)
-    st->prog.eta_s = st->prog.elapsed_s * (st->total_cost - st->done_cost) / st->done_cost;
-  else if (st->done_cost >= st->total_cost)
-    st->prog.eta_s = 0;
+  cs__eta_fill(&st->eta, &st->prog, o->stop && *o->stop);
   st->prog.final = final;
   o->progress(o->progress_ctx, &st->prog);
+}
+
+/* opts.probe_done: every finished probe refines the estimate (called by the job's thread) */
+static void on_probe(void *ctx, size_t ji, int kind, double wall_s) {
+  shared_state *st = ctx;
+#pragma omp critical(cs_runner_shared)
+  {
+    st->prog.probes_run += kind == CS__PROBE_SIMULATED;
+    st->prog.probes_reused += kind == CS__PROBE_REUSED;
+    cs__eta_probe(&st->eta, ji, kind == CS__PROBE_SIMULATED, wall_s);
+    report(st->o, st, st->t0, false);
+  }
 }
 
 typedef struct cost_idx {
@@ -73,14 +82,16 @@ int cs__plan_run(cs__plan *p, const cs__runner_opts *o, cs__runner_summary *sum,
   size_t *ord = cs__job_order(p, &nsel);
   shared_state st = {0};
   st.prog.jobs_total = nsel;
-  for (size_t i = 0; i < nsel; i++) st.total_cost += p->cost[ord[i]];
   st.last_results = t0;
+  st.t0 = t0;
+  st.o = o;
   bool sharded = o->shard_n > 1;
   /* no more than a few threads per core (-j 100000 would exhaust OpenMP); threads beyond the
    * job count are not idle: they simulate ahead for the searches (spec.c) */
   int procs = omp_get_num_procs(), threads = o->threads > 0 ? o->threads : procs;
   if (threads > 4 * procs) threads = 4 * procs;
   if (threads < 1) threads = 1;
+  cs__eta_init(&st.eta, p, o, ord, nsel, threads);
   /* speculative probes on the threads the last jobs leave idle (spec.c) */
   cs__spec_pool pool = {.threads = threads};
   atomic_init(&pool.unstarted, (long)nsel);
@@ -88,6 +99,8 @@ int cs__plan_run(cs__plan *p, const cs__runner_opts *o, cs__runner_summary *sum,
   atomic_init(&pool.inflight, 0);
   cs__runner_opts jo = *o;
   jo.spec = threads > 1 ? &pool : NULL;
+  jo.probe_done = on_probe; /* the jobs report each probe to the estimate */
+  jo.probe_ctx = &st;
 
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
   for (size_t k = 0; k < nsel; k++) {
@@ -104,10 +117,9 @@ int cs__plan_run(cs__plan *p, const cs__runner_opts *o, cs__runner_summary *sum,
       res[ji] = r;
       st.prog.jobs_done += r.status != CS_JOB_PENDING;
       st.prog.jobs_failed += r.status == CS_JOB_FAILED;
-      st.prog.probes_run += run;
-      st.prog.probes_reused += reused;
+      (void)run, (void)reused; /* counted probe by probe (on_probe) */
       sum->probes_redone += r.probes_redone;
-      st.done_cost += p->cost[ji];
+      cs__eta_job_done(&st.eta, ji);
       report(o, &st, t0, false);
       /* refresh results.csv every few seconds so a long sweep shows its answers early */
       double now = cs__wall_now();
@@ -121,6 +133,7 @@ int cs__plan_run(cs__plan *p, const cs__runner_opts *o, cs__runner_summary *sum,
   }
   free(ord);
   report(o, &st, t0, true);
+  cs__eta_free(&st.eta);
 
   if (!sharded) {
     char *csv = cs__results_csv(p, res);

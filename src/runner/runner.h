@@ -29,8 +29,16 @@ typedef struct cs__progress {
   size_t jobs_done, jobs_total, jobs_failed;
   int64_t probes_run, probes_reused;
   double elapsed_s, eta_s; /* eta < 0 when unknown */
+  /* the estimate's basis: at most probes_left probes remain (each search's maximum less what
+   * it ran), costed at what probes_timed simulated probes took per unit of requests x
+   * replicas x tokens, spread over `parallel` threads */
+  int64_t probes_left, probes_timed;
+  int parallel;
+  bool stopping;           /* interrupted: running probes finish, no new ones, no ETA */
   bool final;
 } cs__progress;
+
+enum { CS__PROBE_REPEATED, CS__PROBE_REUSED, CS__PROBE_SIMULATED };
 
 typedef struct cs__runner_opts {
   const char *config_path;
@@ -58,11 +66,33 @@ typedef struct cs__runner_opts {
   const char *args_json;     /* the resolved command line, written to out/args.json */
   const volatile sig_atomic_t *stop; /* set by a signal handler: start no new probes */
   void (*progress)(void *ctx, const cs__progress *p);
+  /* runner-internal: called by the job's thread after each probe of job `ji`: kind
+   * CS__PROBE_SIMULATED (with its wall seconds), _REUSED (committed on disk) or _REPEATED (the
+   * search asked for a point it had already decided) */
+  void (*probe_done)(void *ctx, size_t ji, int kind, double wall_s);
+  void *probe_ctx;
   void *progress_ctx;
   double progress_interval_s; /* minimum seconds between progress calls (final always) */
 } cs__runner_opts;
 
 void cs__runner_opts_defaults(cs__runner_opts *o);
+/* The most probes a job's search can take, and the cost of one probe (requests x replicas x
+ * pipeline stages, 0 for an infeasible job): the units the progress estimate counts in. */
+int cs__job_max_probes(const cs_sweep *s, const cs_sweep_job *j, const cs__runner_opts *o);
+double cs__job_probe_cost(const cs_sweep *s, const cs_sweep_job *j);
+
+/* The remaining-work estimate of the progress line (eta.c): per job its probe cost and how
+ * many probes it ran, and the seconds per unit learned from simulated probes. Not thread-safe:
+ * the runner calls it inside its critical section. */
+typedef struct cs__eta {
+  size_t n;
+  double *unit;      /* per job: one probe's cost, requests x replicas x stages x tokens */
+  int *max_probes, *done;
+  bool *open;        /* selected, feasible and not finished */
+  double timed_units, timed_wall;
+  int64_t timed;
+  int threads;
+} cs__eta;
 
 typedef struct cs__pred_slot {
   size_t model, cluster;
@@ -225,6 +255,14 @@ void cs__job_conclude(const cs__plan *plan, const cs_sweep_job *j, const struct 
 int cs__plan_load_traces(cs__plan *plan, cs_err *err);
 void cs__plan_release_traces(cs__plan *plan);
 int cs__plan_prepare(cs__plan *plan, const cs__runner_opts *o, cs_err *err); /* traces + predictors */
+/* eta.c, after cs__plan_prepare (it reads the traces' token counts) */
+void cs__eta_init(cs__eta *e, const cs__plan *p, const cs__runner_opts *o, const size_t *ord, size_t nsel,
+                  int threads);
+void cs__eta_probe(cs__eta *e, size_t ji, bool simulated, double wall_s);
+void cs__eta_job_done(cs__eta *e, size_t ji);
+/* eta_s, probes_left, probes_timed, parallel and stopping of prog */
+void cs__eta_fill(const cs__eta *e, cs__progress *prog, bool stopping);
+void cs__eta_free(cs__eta *e);
 /* sha1s of what decides a probe besides job.json (inputs.c), and the key of a probe. */
 int cs__plan_digest_inputs(cs__plan *plan, const cs__runner_opts *o, cs_err *err);
 int cs__plan_digest_trace(cs__plan *plan, size_t trace, cs_err *err);

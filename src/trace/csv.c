@@ -271,8 +271,10 @@ static int digits(const char **p, int n) {
   return v;
 }
 
-/* "YYYY-MM-DD HH:MM:SS[.fffffff]" (or 'T' between, optional trailing 'Z'): whole seconds since
- * the epoch and the fraction kept apart, so that sub-microsecond digits survive the subtraction. */
+/* "YYYY-MM-DD HH:MM:SS[.fffffff]" (or 'T' between), then 'Z' or a UTC offset "+00:00" /
+ * "-0500" (the Azure 2024 traces: "2024-05-10 00:00:00.009930+00:00", some rows without a
+ * fraction): whole seconds since the epoch (UTC) and the fraction kept apart, so that
+ * sub-microsecond digits survive the subtraction. */
 static bool parse_timestamp(const char *s, int64_t *sec, double *frac) {
   const char *p = s;
   while (*p == ' ') p++;
@@ -295,10 +297,20 @@ static bool parse_timestamp(const char *s, int64_t *sec, double *frac) {
     if (*p < '0' || *p > '9') return false;
     for (; *p >= '0' && *p <= '9'; p++, scale /= 10) f += (*p - '0') * scale;
   }
-  if (*p == 'Z') p++;
+  int off = 0; /* seconds east of UTC */
+  if (*p == 'Z') {
+    p++;
+  } else if (*p == '+' || *p == '-') {
+    int sign = *p++ == '-' ? -1 : 1;
+    int oh = digits(&p, 2);
+    if (*p == ':') p++;
+    int om = digits(&p, 2);
+    if (oh < 0 || oh > 23 || om < 0 || om > 59) return false;
+    off = sign * (oh * 3600 + om * 60);
+  }
   while (*p == ' ') p++;
   if (*p) return false;
-  *sec = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se;
+  *sec = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se - off;
   *frac = f;
   return true;
 }

@@ -5,6 +5,7 @@
  * still sees the shared prefixes). */
 #include <inttypes.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -97,4 +98,13 @@ int cs_trace_limit(const cs_trace *t, int64_t limit, cs_overlong policy, cs_trac
   o->n = n;
   *out = o;
   return 0;
+}
+
+bool cs_trace_warning(const cs_trace *t, char *buf, size_t size) {
+  if (!t->hash_mismatch_rows) return false;
+  snprintf(buf, size,
+           "%s: %zu of %zu rows have a hash_ids count other than ceil(input_length / 512) (first: line %zu); "
+           "read as Mooncake means them: ids past the prompt ignored, blocks without an id never shared",
+           t->path, t->hash_mismatch_rows, t->n, t->hash_mismatch_line);
+  return true;
 }

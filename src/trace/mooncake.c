@@ -371,6 +371,7 @@ int cs__read_mooncake(const char *path, const char *data, size_t len, const cs_t
   trie tr = {0};
   int64_t next_session = 0;
   uint64_t max_id = 0;
+  size_t mismatch = 0, mismatch_line = 0;
   int rc = 0;
   jp j = {.path = path, .p = data, .err = err};
   const char *end = data + len;
@@ -390,6 +391,11 @@ int cs__read_mooncake(const char *path, const char *data, size_t len, const cs_t
     if ((rc = parse_line(&j, &m, &ids))) goto out;
     j.p = next;
     cs_trace_row row = {.arrived_at = m.ts / 1000.0, .prefill = (int32_t)m.in, .decode = (int32_t)m.out};
+    /* Mooncake's meaning: hash_ids[i] names prompt tokens [512 i, 512 (i + 1)); ids past the
+     * prompt describe nothing and are dropped, blocks without an id get fresh ones below */
+    size_t want = (size_t)((m.in + CS__MOONCAKE_BLOCK - 1) / CS__MOONCAKE_BLOCK);
+    if (ids.n != want && !mismatch++) mismatch_line = j.line;
+    if (ids.n > want) ids.n = want;
     row.session_id = assign_session(&tr, ids.v, ids.n, &next_session);
     cs__vec_push(&id_off, (uint32_t)all_ids.n);
     for (size_t k = 0; k < ids.n; k++) {
@@ -431,6 +437,10 @@ int cs__read_mooncake(const char *path, const char *data, size_t len, const cs_t
   }
   b.hashes.n = (size_t)(dst - b.hashes.v);
   rc = cs__trace_builder_finish(&b, path, CS_TRACE_MOONCAKE_JSONL, bs, true, true, true, out, err);
+  if (!rc) {
+    (*out)->hash_mismatch_rows = mismatch;
+    (*out)->hash_mismatch_line = mismatch_line;
+  }
 out:
   cs__trace_builder_release(&b);
   free(ids.v);
