@@ -3,7 +3,8 @@
 # (every probe to the end, Vidur's behaviour), on a sweep whose searches pass and fail probes
 # under one-metric SLOs at several quantiles and two-metric `and` / `or` SLOs:
 #  - the same probes are simulated, each with the same verdict
-#  - results.csv and every passing probe's directory are byte-identical
+#  - results.csv and every passing probe's directory are byte-identical (also the reasons that
+#    quote failing probes: a stopped probe the conclusion quotes is simulated to the end)
 #  - some failing probes stopped early (probe.json "stopped_early": true, a note in output.log);
 #    none did under --full-probes, and no passing probe ever does
 set -u
@@ -30,6 +31,10 @@ slo_configs:
     type: and
     quantile: 0.9
     slos: [{metric: prefill_e2e_time, value: 2}, {metric: decode_time_execution_plus_preemption_normalized, value: 0.03}]
+  - name: ttft_p99_1ms_never
+    type: and
+    quantile: 0.99
+    slos: [{metric: prefill_e2e_time, value: 0.001}]
   - name: ttft_or_tpot_p95
     type: or
     quantile: 0.95
@@ -44,7 +49,7 @@ models:
 search_configs:
   - {trace: chat, model: Meta-Llama-3-8B, search_for: qps, num_replicas: 1, qps: 4, num_requests: 400}
 YML
-OPTS="--max-iterations 6 --time-limit 30 -j2"
+OPTS="--max-iterations 5 --time-limit 30 -j2"
 "$BIN" --config "$T/sweep.yml" --output-dir "$T/early" $OPTS 2> "$T/early.err" || { fail "early run exit $?"; cat "$T/early.err"; }
 "$BIN" --config "$T/sweep.yml" --output-dir "$T/full" --full-probes $OPTS 2> "$T/full.err" || { fail "full run exit $?"; cat "$T/full.err"; }
 
@@ -70,5 +75,6 @@ done < "$T/full.list"
 [ $same_verdicts = 1 ] && ok "every probe's verdict equals the full run's" || fail "verdicts differ"
 [ $passing -gt 0 ] && [ $identical = 1 ] && ok "$passing passing probes byte-identical" || fail "passing probes ($passing) differ"
 [ $stopped -gt 0 ] && ok "$stopped failing probes stopped early" || fail "no probe stopped early"
+grep -q ',no_pass,' "$T/early/results.csv" && ok "a job without answer (its nearest miss quoted)" || fail "no no_pass job"
 grep -rq stopped_early "$T/full/runs" && fail "--full-probes stopped a probe" || ok "--full-probes runs every probe to the end"
 [ $fails -eq 0 ]

@@ -62,6 +62,17 @@ check "simulate with Vidur's prediction tables exits 0" test $? -eq 0
 check "2000 requests completed (tables)" test "$(($(wc -l <"$T/tables/request_metrics.csv") - 1))" -eq 2000
 compare tables "$T/tables" 2
 
+# replica memory: Vidur's "weighted_mean" is the plain mean of its memory samples (48.50 in the
+# reference run; capsearch's blocks differ by 0.03 %), and the true time-weighted mean has its own
+# name (51.8 here: busy stretches are long, idle samples short)
+jnum() { sed -n "s/.*\"$2\": \([0-9.e+-]*\).*/\1/p" "$1" | head -1; }
+ours=$(jnum "$T/tables/plots/replica_1_memory_usage.json" replica_1_memory_usage_weighted_mean)
+vidur=$(jnum "$RUN/sarathi_qps1/plots/replica_1_memory_usage.json" replica_1_memory_usage_weighted_mean)
+tw=$(jnum "$T/tables/plots/replica_memory_usage.json" replica_memory_usage_time_weighted_mean)
+check "replica memory weighted_mean is Vidur's sample mean ($ours vs $vidur)" \
+  awk -v a="$ours" -v b="$vidur" 'BEGIN { exit !(a > 0 && (a - b) / b < 0.01 && (b - a) / b < 0.01) }'
+check "the time-weighted memory mean has its own name ($tw)" awk -v t="$tw" -v a="$ours" 'BEGIN { exit !(t > 0 && t != a) }'
+
 sim "$T/raw" --predictor profile --profiling-dir "$DATA/profiling" --cache-dir "$T/cache"
 check "simulate with raw profiling CSVs exits 0" test $? -eq 0
 compare raw "$T/raw" 10

@@ -114,6 +114,13 @@ static void test_pyfloat_digits_equal_the_linear_search(void) {
     case 4: v = nextafter(ldexp(1.0, (int)(r % 200) - 100), (r & 1) ? 0.0 : INFINITY); break;
     default: v = ldexp((double)(r % 1000 + 1), -1074); break;
     }
+    if (i < 24) { /* decimals whose 17 digits end in 5 then zeros, carries, extremes */
+      static const double fixed[] = {0.5,  1.5,   2.5,    9.5,     0.125,   1234.5,  1.25e-5, 99.5,
+                                     9.95, 0.995, 1e22,   1e23,    5e-324,  2.5e-8,  1.7976931348623157e308,
+                                     999999999999999.9,  0.30000000000000004, 123456789.125, 7.5e15,
+                                     4.35, 0.045, 650.5, 2.675, 1.005};
+      v = (r & 1) ? -fixed[i] : fixed[i];
+    }
     if (!isfinite(v) || v == 0) continue;
     cs__fmt_pyfloat(v, got);
     shortest_by_linear_search(v, want);

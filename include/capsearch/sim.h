@@ -80,6 +80,7 @@ void cs_sim_config_defaults(cs_sim_config *c);
 
 typedef struct cs_replica_stats {
   double memory_usage_min, memory_usage_max, memory_usage_weighted_mean; /* percent of KV blocks */
+  double memory_usage_sample_mean;  /* plain mean of the memory samples */
   double busy_time_percent;      /* time-weighted mean over stages */
   double mfu_weighted_mean;
   int64_t num_batches;

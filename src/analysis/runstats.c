@@ -324,7 +324,9 @@ void cs__an_load_run(cs_analysis *a, const cs__job *j, cs__probe *p, const char 
   read_qtab(a, plots, "batch_num_tokens", &t);
   st->batch_tokens_p50 = cs__qtab_at(&t, 0.5);
   st->batch_tokens_p90 = cs__qtab_at(&t, 0.9);
-  read_json_stat(a, plots, "replica_memory_usage.json", "weighted_mean", "_max", &st->mem_mean, &st->mem_max);
+  /* the true time-weighted mean where the run has it; Vidur's field is a plain sample mean */
+  if (!read_json_stat(a, plots, "replica_memory_usage.json", "_time_weighted_mean", "_max", &st->mem_mean, &st->mem_max))
+    read_json_stat(a, plots, "replica_memory_usage.json", "weighted_mean", "_max", &st->mem_mean, &st->mem_max);
   read_json_stat(a, plots, "replica_busy_time.json", "weighted_mean", NULL, &st->busy_mean, NULL);
   read_json_stat(a, plots, "replica_mfu.json", "weighted_mean", NULL, &st->mfu_mean, NULL);
   prefix_hits(a, plots, &st->prefix_hit);

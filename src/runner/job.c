@@ -169,6 +169,53 @@ out:
   return rc;
 }
 
+/* Whether the conclusion (cs__job_conclude) may read failing probe k's details: the nearest
+ * miss when nothing passed; otherwise the failing probes beyond the answer, nearest first,
+ * until one that is not too short to tell. */
+static bool read_by_conclusion(const cs_sweep_search *sc, const cs__job_result *res, const cs__probe_record *v,
+                               size_t n, size_t k) {
+  bool by_rep = sc->search_for == CS_SEARCH_NUM_REPLICAS;
+  if (v[k].pass) return false;
+  for (size_t i = 0; i < n; i++) { /* a nearer failing probe that settles it first? */
+    if (v[i].pass || i == k) continue;
+    if (res->has_answer && (by_rep ? v[i].replicas >= res->answer_replicas : v[i].qps <= res->answer_qps)) continue;
+    bool nearer = by_rep ? v[i].replicas > v[k].replicas : v[i].qps < v[k].qps;
+    if (nearer && (!res->has_answer || (!v[i].stopped_early && !v[i].too_short))) return false;
+  }
+  return !res->has_answer || (by_rep ? v[k].replicas < res->answer_replicas : v[k].qps > res->answer_qps);
+}
+
+/* Early stopping keeps every verdict, but a stopped probe's value and keep-up figures are
+ * partial, and the conclusion quotes some failing probes. Those are simulated to the end first,
+ * in their own directory under their own ordinal, as --full-probes would have: results.csv and
+ * their run files then equal a run without early stopping. */
+static int complete_stopped(const cs__plan *plan, const cs__runner_opts *o, const cs_sweep_job *j,
+                            const char *job_json, const char *key, const cs__job_result *res,
+                            cs__probe_record *v, size_t n, int64_t *probes_run, cs_err *err) {
+  const cs_sweep_search *sc = &plan->sweep->searches[j->search];
+  cs__runner_opts full = *o;
+  full.full_probes = true;
+  full.spec = NULL;
+  bool again = true;
+  while (again) { /* a completed probe may turn out too short, making the next one count */
+    again = false;
+    for (size_t k = 0; k < n; k++) {
+      if (!v[k].stopped_early || !read_by_conclusion(sc, res, v, n, k)) continue;
+      const char *dash = strrchr(v[k].timestamp_dir, '-');
+      int probe_no = dash ? atoi(dash + 1) : 0;
+      cs__probe pr = {.qps = v[k].qps, .replicas = v[k].replicas};
+      char *pdir = cs__store_probe_dir(o->out_dir, j->hash, pr.replicas, pr.qps);
+      cs__store_log(pdir, "capsearch: simulating to the end: the job's conclusion quotes this probe", NULL);
+      int rc = run_probe(plan, &full, j, &pr, probe_no, pdir, job_json, key, NULL, &v[k], err);
+      free(pdir);
+      if (rc) return rc;
+      (*probes_run)++;
+      again = true;
+    }
+  }
+  return 0;
+}
+
 /* A committed probe is reused only when its files are intact and it was decided by the same
  * inputs (key); otherwise it is simulated again (CS_ENOENT, with err->code CS_EIO and the
  * reason in output.log). A marker of a newer format, or for another probe, fails the job. */
@@ -301,6 +348,12 @@ void cs__run_job(const cs__plan *plan, const cs__runner_opts *o, size_t ji, doub
   }
   res->has_answer = cs__search_answer(&search, &res->answer_qps, &res->answer_replicas);
   res->status = res->has_answer ? CS_JOB_OK : CS_JOB_NO_PASS;
+  if (complete_stopped(plan, o, j, job_json, key, res, records.v, records.n, probes_run, &err)) {
+    res->status = CS_JOB_FAILED;
+    res->reason = cs__xstrdup(err.msg);
+    goto out;
+  }
+  res->probes_run = (int)*probes_run;
   cs__job_conclude(plan, j, records.v, records.n, res);
   if (o->keep_runs != CS__KEEP_ALL) cs__prune_runs(o, j, sc->search_for, res, seen.v, seen.n);
 out:

@@ -70,7 +70,11 @@ void cs__meter_put(cs__meter *m, double x, double y) {
   m->have = true;
   m->last_x = x;
   m->last_y = y;
+  m->ysum += y;
+  m->n++;
 }
+
+double cs__meter_sample_mean(const cs__meter *m) { return m->n ? m->ysum / (double)m->n : 0; }
 
 double cs__meter_mean(const cs__meter *m) {
   if (m->dur > 0) return m->sum / m->dur;

@@ -54,9 +54,12 @@ typedef struct cs__meter {
   double last_x, last_y;
   double sum, dur;
   double min, max;
+  double ysum;       /* plain sum of the samples (Vidur's "weighted mean" is their plain mean) */
+  int64_t n;
 } cs__meter;
 void cs__meter_put(cs__meter *m, double x, double y);
 double cs__meter_mean(const cs__meter *m);
+double cs__meter_sample_mean(const cs__meter *m);
 
 typedef struct cs__stage {
   cs__batch **fifo; /* ring buffer of num_stages batches */

@@ -212,7 +212,10 @@ static int write_replica_json(const cs_sim_result *r, const char *plots, cs__sbu
     cs__jw_obj_begin(&w);
     jw_knum(&w, "replica_memory_usage_min", r->replicas[k].memory_usage_min);
     jw_knum(&w, "replica_memory_usage_max", r->replicas[k].memory_usage_max);
-    jw_knum(&w, "replica_memory_usage_weighted_mean", r->replicas[k].memory_usage_weighted_mean);
+    /* Vidur's field holds the plain mean of the memory samples; the time-weighted mean (each
+     * sample held until the next) has its own name */
+    jw_knum(&w, "replica_memory_usage_weighted_mean", r->replicas[k].memory_usage_sample_mean);
+    jw_knum(&w, "replica_memory_usage_time_weighted_mean", r->replicas[k].memory_usage_weighted_mean);
     cs__jw_obj_end(&w);
   }
   cs__jw_obj_end(&w);

@@ -69,7 +69,7 @@ void cs__vidur_replica_json(const cs_sim_result *r, int k, int stage, int which,
   char prefix[64];
   if (which == 0) {
     lo = r->replicas[k].memory_usage_min, hi = r->replicas[k].memory_usage_max;
-    mean = r->replicas[k].memory_usage_weighted_mean;
+    mean = r->replicas[k].memory_usage_sample_mean; /* Vidur's "weighted mean": a plain sample mean */
     snprintf(prefix, sizeof prefix, "replica_%d_%s", k + 1, what[which]);
   } else {
     const cs__stage_stats *ss = &r->stages[k * r->num_stages + stage];
@@ -89,6 +89,10 @@ void cs__vidur_replica_json(const cs_sim_result *r, int k, int stage, int which,
   cs__jw_knum(&w, key, hi);
   snprintf(key, sizeof key, "%s_weighted_mean", prefix);
   cs__jw_knum(&w, key, mean);
+  if (which == 0) {
+    snprintf(key, sizeof key, "%s_time_weighted_mean", prefix);
+    cs__jw_knum(&w, key, r->replicas[k].memory_usage_weighted_mean);
+  }
   cs__jw_obj_end(&w);
   cs__sbuf_addc(sb, '\n');
 }

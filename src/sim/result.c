@@ -74,6 +74,7 @@ int cs__sim_make_result(cs__sim *sim, double wall_s, cs_sim_result **out) {
     rs->memory_usage_min = rep->mem.have ? rep->mem.min : 0;
     rs->memory_usage_max = rep->mem.have ? rep->mem.max : 0;
     rs->memory_usage_weighted_mean = cs__meter_mean(&rep->mem);
+    rs->memory_usage_sample_mean = cs__meter_sample_mean(&rep->mem);
     double busy = 0, mfu = 0;
     for (int32_t s = 0; s < S; s++) {
       cs__stage *st = &rep->stages[s];

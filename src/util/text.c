@@ -58,8 +58,60 @@ const char *cs__suggest(const char *name, const char *const *candidates, size_t 
   return NULL;
 }
 
-static bool round_trips(double v, int p, char *out, size_t size) {
-  snprintf(out, size, "%.*e", p - 1, v);
+/* v's 17 correctly rounded significant digits D17 ("%.16e"), kept to derive shorter roundings:
+ * rounding D17 to p digits gives the correctly rounded p-digit decimal of v unless D17's digits
+ * after the p-th are exactly 5 then zeros. (The p-digit rounding boundary M has p + 1 digits,
+ * so it is a 17-digit decimal: v below M gives D17 <= M, above gives D17 >= M; only D17 == M
+ * hides the side, and then printf decides.) */
+typedef struct d17 {
+  bool neg;
+  char dig[17];
+  int exp10;
+} d17;
+
+static void d17_of(double v, d17 *d) {
+  char b[40];
+  snprintf(b, sizeof b, "%.16e", v);
+  const char *s = b;
+  d->neg = *s == '-';
+  if (d->neg) s++;
+  int n = 0;
+  for (; *s && *s != 'e'; s++)
+    if (*s >= '0' && *s <= '9' && n < 17) d->dig[n++] = *s;
+  d->exp10 = atoi(s + 1);
+}
+
+/* S(p) written as printf's "%.*e" with p - 1 decimals; false when D17 cannot tell (a tie). */
+static bool d17_round(const d17 *d, int p, char *out, size_t size) {
+  char m[18];
+  int e = d->exp10;
+  memcpy(m, d->dig, (size_t)p);
+  if (p < 17) {
+    bool tie = d->dig[p] == '5';
+    for (int i = p + 1; i < 17 && tie; i++) tie = d->dig[i] == '0';
+    if (tie) return false;
+    if (d->dig[p] >= '5') { /* round up (above the tie), carrying */
+      int i = p - 1;
+      while (i >= 0 && m[i] == '9') m[i--] = '0';
+      if (i >= 0) {
+        m[i]++;
+      } else {
+        m[0] = '1';
+        e++;
+      }
+    }
+  }
+  size_t o = 0;
+  if (d->neg) out[o++] = '-';
+  out[o++] = m[0];
+  if (p > 1) out[o++] = '.';
+  for (int i = 1; i < p; i++) out[o++] = m[i];
+  snprintf(out + o, size - o, "e%c%02d", e < 0 ? '-' : '+', e < 0 ? -e : e);
+  return true;
+}
+
+static bool round_trips(double v, const d17 *d, int p, char *out, size_t size) {
+  if (!d || !d17_round(d, p, out, size)) snprintf(out, size, "%.*e", p - 1, v);
   return strtod(out, NULL) == v;
 }
 
@@ -68,24 +120,27 @@ static bool round_trips(double v, int p, char *out, size_t size) {
  * least as close to v. When v's neighbours are equally far on both sides (every finite double
  * whose mantissa field is not 0) the set of decimals reading back as v is an interval
  * symmetric around v with both ends in or both out, so S(p) inside implies S(p+1) inside: the
- * predicate is monotone in p and a binary search finds the least p (about 4 conversions
- * instead of up to 17). At a power of two the lower gap is half the upper one, S(p+1) may fall
- * out on the other side, and the plain search from 1 up is kept. */
+ * predicate is monotone in p and a binary search finds the least p (about 4 read-backs instead
+ * of up to 17, the candidates cut from one 17-digit conversion, see d17). At a power of two the
+ * lower gap is half the upper one, S(p+1) may fall out on the other side, and the plain search
+ * from 1 up with printf is kept. */
 static int shortest_digits(double v, char *out, size_t size) {
   uint64_t bits;
   memcpy(&bits, &v, sizeof bits);
   if ((bits & 0xFFFFFFFFFFFFFull) == 0) {
     for (int p = 1; p <= 17; p++)
-      if (round_trips(v, p, out, size)) return p;
+      if (round_trips(v, NULL, p, out, size)) return p;
     return 17;
   }
+  d17 d;
+  d17_of(v, &d);
   int lo = 1, hi = 17; /* S(17) always reads back */
   while (lo < hi) {
     int mid = (lo + hi) / 2;
-    if (round_trips(v, mid, out, size)) hi = mid;
+    if (round_trips(v, &d, mid, out, size)) hi = mid;
     else lo = mid + 1;
   }
-  snprintf(out, size, "%.*e", lo - 1, v);
+  if (!d17_round(&d, lo, out, size)) snprintf(out, size, "%.*e", lo - 1, v);
   return lo;
 }
 
