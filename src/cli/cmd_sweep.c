@@ -154,23 +154,36 @@ static char *args_json(const cs__runner_opts *o, const char *config_dir, bool dr
   return detached;
 }
 
-/* OUT/output.log for Vidur's analyzer, which reads the sweep's wall time from its line
- * "Simulation took time: X": the time of every run into this directory, added up over resumes. */
+/* OUT/output.log is the sweep's log (the MPI runner's rank lines live there too); Vidur's analyzer
+ * reads the sweep's time from its line "Simulation took time: X". Keep every other line, replace
+ * that one with the time of every run into this directory, added up over resumes. Only the
+ * reporting process gets here, after the run. */
 static void write_output_log(const char *out_dir, const cs__runner_summary *sum) {
   char *path = cs__path_join(out_dir, "output.log"), *old = NULL;
-  size_t len;
+  size_t len = 0;
   double before = 0;
   cs_err e = {0};
+  cs__sbuf sb;
+  cs__sbuf_init(&sb);
   if (cs__path_exists(path) && !cs__read_file(path, &old, &len, &e)) {
-    const char *t = strstr(old, "Simulation took time:");
-    if (t && sscanf(t, "Simulation took time: %lf", &before) != 1) before = 0;
+    for (char *line = old; line && *line;) {
+      char *nl = strchr(line, '\n');
+      size_t n = nl ? (size_t)(nl - line) + 1 : strlen(line);
+      if (!strncmp(line, "Simulation took time:", 21)) {
+        if (sscanf(line, "Simulation took time: %lf", &before) != 1) before = 0;
+      } else {
+        cs__sbuf_add(&sb, line, n);
+        if (!nl) cs__sbuf_addc(&sb, '\n');
+      }
+      line += n;
+    }
   }
   free(old);
   free(path);
-  char took[200];
-  snprintf(took, sizeof took, "capsearch: %zu jobs, %lld probes simulated in this run\nSimulation took time: %.3f\n",
-           sum->jobs, (long long)sum->probes_run, before + sum->wall_s);
-  cs__store_write_top(out_dir, "output.log", took, NULL);
+  cs__sbuf_addf(&sb, "capsearch: %zu jobs, %lld probes simulated in this run\nSimulation took time: %.3f\n", sum->jobs,
+                (long long)sum->probes_run, before + sum->wall_s);
+  cs__store_write_top(out_dir, "output.log", sb.buf, NULL);
+  cs__sbuf_release(&sb);
 }
 
 int cs__cmd_sweep(int argc, char **argv) {
