@@ -191,7 +191,7 @@ static bool read_by_conclusion(const cs_sweep_search *sc, const cs__job_result *
  * their run files then equal a run without early stopping. */
 static int complete_stopped(const cs__plan *plan, const cs__runner_opts *o, const cs_sweep_job *j,
                             const char *job_json, const char *key, const cs__job_result *res,
-                            cs__probe_record *v, size_t n, int64_t *probes_run, cs_err *err) {
+                            cs__probe_record *v, size_t n, double t0, int64_t *probes_run, cs_err *err) {
   const cs_sweep_search *sc = &plan->sweep->searches[j->search];
   cs__runner_opts full = *o;
   full.full_probes = true;
@@ -201,6 +201,8 @@ static int complete_stopped(const cs__plan *plan, const cs__runner_opts *o, cons
     again = false;
     for (size_t k = 0; k < n; k++) {
       if (!v[k].stopped_early || !read_by_conclusion(sc, res, v, n, k)) continue;
+      if ((o->stop && *o->stop) || (o->wall_budget_s > 0 && cs__wall_now() - t0 > o->wall_budget_s))
+        return CS_EINTR; /* the job stays pending; a rerun finishes it */
       const char *dash = strrchr(v[k].timestamp_dir, '-');
       int probe_no = dash ? atoi(dash + 1) : 0;
       cs__probe pr = {.qps = v[k].qps, .replicas = v[k].replicas};
@@ -348,9 +350,11 @@ void cs__run_job(const cs__plan *plan, const cs__runner_opts *o, size_t ji, doub
   }
   res->has_answer = cs__search_answer(&search, &res->answer_qps, &res->answer_replicas);
   res->status = res->has_answer ? CS_JOB_OK : CS_JOB_NO_PASS;
-  if (complete_stopped(plan, o, j, job_json, key, res, records.v, records.n, probes_run, &err)) {
-    res->status = CS_JOB_FAILED;
-    res->reason = cs__xstrdup(err.msg);
+  int crc = complete_stopped(plan, o, j, job_json, key, res, records.v, records.n, t0, probes_run, &err);
+  if (crc) {
+    res->status = crc == CS_EINTR ? CS_JOB_PENDING : CS_JOB_FAILED;
+    res->reason = cs__xstrdup(crc == CS_EINTR ? "interrupted; run the same command again to continue" : err.msg);
+    res->has_answer = false;
     goto out;
   }
   res->probes_run = (int)*probes_run;
