@@ -12,10 +12,7 @@ check() {
   if "$@"; then echo "ok   $name"; else echo "FAIL $name"; fail=1; fi
 }
 
-start=$(date +%s%N)
 "$CAPSEARCH" recommend --model meta-llama/Meta-Llama-3-70B --workload chat --qps 20 >"$T/out" 2>"$T/err"; rc=$?
-ms=$(( ($(date +%s%N) - start) / 1000000 ))
-echo "note: recommend took ${ms} ms"
 check "recommend exits 0" test $rc -eq 0
 check "header states the workload and load" grep -q "chat (ISL 1155, OSL 211 tokens), 20 QPS" "$T/out"
 check "ranks at least 5 candidates" test "$(grep -cE '^ +[0-9]+  ' "$T/out")" -ge 5
@@ -23,7 +20,6 @@ check "rank 1 is listed first" bash -c "grep -E '^ +[0-9]+  ' '$T/out' | head -1
 check "says which do not fit" grep -q " no  the weights alone exceed" "$T/out"
 check "labels the tail as an estimate" grep -q "M/G/1 ESTIMATE" "$T/out"
 check "ranked by \$/hour (ascending)" bash -c "grep -E '^ +[0-9]+  ' '$T/out' | awk '{print \$15}' | sort -g -c"
-check "fast (well under a second; 5 s allowed on a busy machine)" test "$ms" -lt 5000
 
 "$CAPSEARCH" recommend --model Meta-Llama-3-8B --isl 512 --osl 128 --ttft-slo 500ms --tpot-slo 0.05 --users 50 \
   --devices h100,a100 --json >"$T/json" 2>&1; rc=$?

@@ -33,6 +33,7 @@ typedef struct cs_sweep_cluster {
   const char *device;         /* device catalog name ("h100") */
   const char *network_device; /* network catalog name ("h100_dgx") */
   int gpus_per_node;
+  int num_gpus;               /* Vidur V0 schema only (0 otherwise): replicas = num_gpus / (tp * pp) */
   int line;
 } cs_sweep_cluster;
 
@@ -139,6 +140,8 @@ typedef struct cs_sweep {
   bool verdict_vidur;       /* `verdict: vidur`: Vidur's SLO judgement exactly (survivors only,
                                no keep-up check); default `capsearch` (docs/sweep.md "Verdict") */
   bool vidur_restart_quirk; /* Vidur's restart rule in every simulation (docs/simulator.md) */
+  bool from_v0;             /* translated from Vidur's V0 explorer schema (docs/sweep.md): V0
+                               expansion, replica counts and job keys */
   size_t ndisagg;           /* extension: disaggregated prefill/decode shapes */
   cs_sweep_disagg *disagg;
   void *mem;                /* internal arena */

@@ -311,6 +311,11 @@ int cs__cmd_sweep(int argc, char **argv) {
     cs__plan_release(&plan);
     return cs__cli_fail(&err);
   }
+  if (plan.sweep->from_v0)
+    fprintf(stderr,
+            "capsearch: note: %s was translated from Vidur's V0 explorer schema: %zu jobs, replicas = num_gpus / "
+            "(tp * pp), SLO P99 request_scheduling_delay <= 5 s, router round_robin (docs/sweep.md)\n",
+            o.config_path, plan.jobs.n);
   for (size_t i = 0; i < plan.sweep->ntraces; i++) { /* one line per trace that has one */
     char w[1200];
     if (cs_trace_warning(plan.traces[i], w, sizeof w)) fprintf(stderr, "capsearch: warning: %s\n", w);

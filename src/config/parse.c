@@ -19,6 +19,7 @@
 
 static int parse_clusters(cs__cfg_parser *p, const cs__ynode *root) {
   static const char *const keys[] = {"device", "network_device", "gpus_per_node", NULL};
+  static const char *const v0_keys[] = {"device", "num_gpus", "gpus_per_node", NULL};
   const cs__ynode *seq;
   int rc = cs__cfg_need_seq(p, root, "clusters", "", &seq);
   if (rc) return rc;
@@ -30,10 +31,18 @@ static int parse_clusters(cs__cfg_parser *p, const cs__ynode *root) {
     const cs__ynode *m = seq->items[i];
     cs_sweep_cluster *c = &p->s->clusters[i];
     cs_sweep_num g;
-    if ((rc = cs__cfg_item_map(p, m, where, keys)) || (rc = cs__cfg_req_str(p, m, "device", where, &c->device)) ||
-        (rc = cs__cfg_req_str(p, m, "network_device", where, &c->network_device)) ||
+    if ((rc = cs__cfg_item_map(p, m, where, p->v0 ? v0_keys : keys)) ||
+        (rc = cs__cfg_req_str(p, m, "device", where, &c->device)) ||
+        (!p->v0 && (rc = cs__cfg_req_str(p, m, "network_device", where, &c->network_device))) ||
         (rc = cs__cfg_req_num(p, m, "gpus_per_node", where, true, &g)) || (rc = cs__cfg_positive(p, m, "gpus_per_node", where, g.v)))
       return rc;
+    if (p->v0) { /* V0 never passed a network device: Vidur's default (reference §7.5) */
+      cs_sweep_num ng;
+      if ((rc = cs__cfg_req_num(p, m, "num_gpus", where, true, &ng)) || (rc = cs__cfg_positive(p, m, "num_gpus", where, ng.v)))
+        return rc;
+      c->num_gpus = (int)ng.v;
+      c->network_device = "a100_pairwise_nvlink";
+    }
     c->gpus_per_node = (int)g.v;
     c->line = m->line;
   }
@@ -99,14 +108,15 @@ static int parse_queues(cs__cfg_parser *p, const cs__ynode *root) {
 }
 
 static int parse_rscheds(cs__cfg_parser *p, const cs__ynode *root) {
+  const char *key = p->v0 ? "schedulers" : "replica_schedulers";
   const cs__ynode *seq;
-  int rc = cs__cfg_need_seq(p, root, "replica_schedulers", "", &seq);
+  int rc = cs__cfg_need_seq(p, root, key, "", &seq);
   if (rc) return rc;
   p->s->nrsched = seq->n;
   p->s->rscheds = CS__ARENA_NEW(p->a, cs_sweep_rsched, seq->n);
   for (size_t i = 0; i < seq->n; i++) {
     char where[64];
-    snprintf(where, sizeof where, "replica_schedulers[%zu]", i);
+    snprintf(where, sizeof where, "%s[%zu]", key, i);
     const cs__ynode *m = seq->items[i];
     cs_sweep_rsched *r = &p->s->rscheds[i];
     if ((rc = cs__y_expect(p->d, m, CS_Y_MAP, where, p->err)) || (rc = cs__cfg_req_str(p, m, "scheduler", where, &r->scheduler)))
@@ -222,6 +232,8 @@ static const char *resolve_path(cs__cfg_parser *p, const char *rel) {
 
 static int parse_traces(cs__cfg_parser *p, const cs__ynode *root) {
   static const char *const keys[] = {"name", "trace_file", "max_seq_len", "enable_prefix_caching", "overlong", NULL};
+  static const char *const v0_keys[] = {"name",     "trace_file", "max_seq_len", "enable_prefix_caching",
+                                        "overlong", "num_requests", "start_qps", NULL};
   const cs__ynode *seq;
   int rc = cs__cfg_need_seq(p, root, "traces", "", &seq);
   if (rc) return rc;
@@ -232,8 +244,8 @@ static int parse_traces(cs__cfg_parser *p, const cs__ynode *root) {
     snprintf(where, sizeof where, "traces[%zu]", i);
     const cs__ynode *m = seq->items[i];
     cs_sweep_trace *t = &p->s->traces[i];
-    if ((rc = cs__cfg_item_map(p, m, where, keys)) || (rc = cs__cfg_req_str(p, m, "name", where, &t->name)) ||
-        (rc = cs__cfg_req_str(p, m, "trace_file", where, &t->trace_file)) ||
+    if ((rc = cs__cfg_item_map(p, m, where, p->v0 ? v0_keys : keys)) ||
+        (rc = cs__cfg_req_str(p, m, "name", where, &t->name)) || (rc = cs__cfg_req_str(p, m, "trace_file", where, &t->trace_file)) ||
         (rc = cs__cfg_req_num(p, m, "max_seq_len", where, true, &t->max_seq_len)) ||
         (rc = cs__cfg_positive(p, m, "max_seq_len", where, t->max_seq_len.v)))
       return rc;
@@ -392,7 +404,9 @@ static const char *const top_keys[] = {
     "clusters",     "global_schedulers", "request_queues", "replica_schedulers", "slo_configs", "traces",
     "batch_sizes",  "tp_dimensions",     "pp_dimensions",  "models",             "search_configs",
     /* extensions (docs/sweep.md) */
-    "prices",       "predictor",         "seed",           "disaggregation", "verdict",       "vidur_restart_quirk", NULL};
+    "prices",       "predictor",         "seed",           "disaggregation", "verdict",       "vidur_restart_quirk",
+    "schedulers", /* Vidur V0 (v0.c) */
+    NULL};
 
 static int parse_doc(const cs__ydoc *d, const char *file, bool check_traces, cs_sweep **out, cs_err *err) {
   cs__arena *a = cs__xcalloc(1, sizeof *a);
@@ -404,7 +418,7 @@ static int parse_doc(const cs__ydoc *d, const char *file, bool check_traces, cs_
   s->dir = cs__arena_strdup(a, dir);
   free(dir);
   s->seed = 42;
-  cs__cfg_parser p = {d, a, s, err, !check_traces};
+  cs__cfg_parser p = {d, a, s, err, !check_traces, false};
   const cs__ynode *root = d->root;
   int rc;
   if (!root) {
@@ -412,9 +426,12 @@ static int parse_doc(const cs__ydoc *d, const char *file, bool check_traces, cs_
     goto out;
   }
   if ((rc = cs__y_expect(d, root, CS_Y_MAP, "the sweep file", err)) ||
-      (rc = cs__y_check_keys(d, root, top_keys, "the sweep file", err)) || (rc = parse_clusters(&p, root)) ||
-      (rc = parse_gscheds(&p, root)) || (rc = parse_queues(&p, root)) || (rc = parse_rscheds(&p, root)) ||
-      (rc = parse_slos(&p, root)) || (rc = parse_traces(&p, root)) || (rc = parse_models(&p, root)))
+      (rc = cs__y_check_keys(d, root, top_keys, "the sweep file", err)) || (rc = cs__sweep_detect_v0(&p, root, &p.v0)))
+    goto out;
+  s->from_v0 = p.v0;
+  if ((rc = parse_clusters(&p, root)) || (!p.v0 && (rc = parse_gscheds(&p, root))) ||
+      (!p.v0 && (rc = parse_queues(&p, root))) || (rc = parse_rscheds(&p, root)) || (!p.v0 && (rc = parse_slos(&p, root))) ||
+      (rc = parse_traces(&p, root)) || (rc = parse_models(&p, root)))
     goto out;
   const char *lists[3] = {"batch_sizes", "tp_dimensions", "pp_dimensions"};
   int64_t **dst[3] = {&s->batch_sizes, &s->tp_dims, &s->pp_dims};
@@ -427,7 +444,7 @@ static int parse_doc(const cs__ydoc *d, const char *file, bool check_traces, cs_
     }
     if ((rc = cs__cfg_int_list(&p, n, lists[i], false, dst[i], ns[i]))) goto out;
   }
-  if ((rc = parse_searches(&p, root)) || (rc = cs__sweep_parse_extensions(d, root, s, a, err)) ||
+  if ((rc = (p.v0 ? cs__sweep_parse_v0(&p, root) : parse_searches(&p, root))) || (rc = cs__sweep_parse_extensions(d, root, s, a, err)) ||
       (rc = cs__sweep_parse_disagg(&p, root)))
     goto out;
   *out = s;

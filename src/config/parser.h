@@ -19,6 +19,7 @@ typedef struct cs__cfg_parser {
   cs_sweep *s;
   cs_err *err;
   bool skip_trace_check; /* listing jobs (--dry-run) needs no trace file yet */
+  bool v0;               /* Vidur V0 schema (v0.c) */
 } cs__cfg_parser;
 
 /* The allowed range of a sweep-file number by its place ("search_configs[0].qps"), or NULL. */
@@ -33,6 +34,12 @@ int cs__cfg_req_num(cs__cfg_parser *p, const cs__ynode *m, const char *key, cons
 int cs__cfg_positive(cs__cfg_parser *p, const cs__ynode *m, const char *key, const char *where, double v);
 int cs__cfg_policy_params(cs__cfg_parser *p, const cs__ynode *m, const char *where, int *np, const char **names, double *values);
 int cs__cfg_int_list(cs__cfg_parser *p, const cs__ynode *n, const char *what, bool allow_empty, int64_t **out, size_t *nout);
+
+/* Vidur's V0 explorer schema (v0.c): detection (mixing V0 and V1 keys is an error) and the
+ * V0-only sections, translated into the V1 structures (round_robin router, fcfs queue, V0's
+ * scheduling-delay SLO, one qps search per model x trace). */
+int cs__sweep_detect_v0(cs__cfg_parser *p, const cs__ynode *root, bool *v0);
+int cs__sweep_parse_v0(cs__cfg_parser *p, const cs__ynode *root);
 
 /* The `disaggregation` extension (disagg.c); absent = none. */
 int cs__sweep_parse_disagg(cs__cfg_parser *p, const cs__ynode *root);

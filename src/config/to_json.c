@@ -32,6 +32,7 @@ char *cs_sweep_to_json(const cs_sweep *s) {
   cs__jw w;
   cs__jw_init(&w, &sb, false);
   cs__jw_obj_begin(&w);
+  if (s->from_v0) cs__jw_kstr(&w, "translated_from", "vidur_v0"); /* docs/sweep.md */
   cs__jw_key(&w, "clusters");
   cs__jw_arr_begin(&w);
   for (size_t i = 0; i < s->nclusters; i++) {
@@ -39,6 +40,7 @@ char *cs_sweep_to_json(const cs_sweep *s) {
     cs__jw_kstr(&w, "device", s->clusters[i].device);
     cs__jw_kstr(&w, "network_device", s->clusters[i].network_device);
     cs__jw_kint(&w, "gpus_per_node", s->clusters[i].gpus_per_node);
+    if (s->clusters[i].num_gpus) cs__jw_kint(&w, "num_gpus", s->clusters[i].num_gpus);
     cs__jw_obj_end(&w);
   }
   cs__jw_arr_end(&w);

@@ -73,7 +73,10 @@ char *cs__job_json(const cs__plan *plan, const cs__runner_opts *o, const cs_swee
   cs__jw_obj_begin(&w);
   cs__jw_kstr(&w, "search_for", cs_search_kind_name(sc->search_for));
   knumtext(&w, "qps", &sc->qps);
-  knumtext(&w, "num_replicas", &sc->num_replicas);
+  if (s->from_v0) /* V0 has no search replica count: the job's num_gpus / (tp * pp) */
+    cs__jw_kint(&w, "num_replicas", j->num_replicas);
+  else
+    knumtext(&w, "num_replicas", &sc->num_replicas);
   knumtext(&w, "num_requests", &sc->num_requests);
   if (sc->nmult) {
     cs__jw_key(&w, "qps_multipliers");

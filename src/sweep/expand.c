@@ -48,6 +48,7 @@ char *cs_sweep_job_key(const cs_sweep *s, const cs_sweep_job *j) {
   const cs_sweep_gsched *g = &s->gscheds[j->gsched];
   const cs_sweep_rsched *r = &s->rscheds[j->rsched];
   const cs_sweep_search *sc = &s->searches[j->search];
+  if (s->from_v0 && !j->disagg) return cs__sweep_v0_key(s, j);
   cs__sbuf sb;
   cs__sbuf_init(&sb);
   cs__sbuf_addf(&sb, "%s_%s_tk%s_%s_%s", m->name, t->name, t->max_seq_len.text, c->network_device, g->scheduler);
@@ -129,7 +130,8 @@ void cs__sweep_job_name(const cs_sweep *s, cs_sweep_job *j) {
 
 int cs_sweep_expand(const cs_sweep *s, cs_sweep_jobs *out, cs_err *err) {
   cs__job_vec v = {0};
-  for (size_t si = 0; si < s->nsearches; si++) {
+  if (s->from_v0) cs__sweep_expand_v0(s, &v); /* V0's own product and replica counts */
+  for (size_t si = 0; !s->from_v0 && si < s->nsearches; si++) {
     const cs_sweep_search *sc = &s->searches[si];
     for (size_t mi = 0; mi < s->nmodels; mi++) {
       if (strcmp(s->models[mi].name, sc->model)) continue; /* rule 1 */

@@ -12,4 +12,8 @@ void cs__sweep_job_name(const cs_sweep *s, cs_sweep_job *j);
 /* Appends the disaggregated jobs (after every aggregated one, so those keep Vidur's order). */
 void cs__sweep_expand_disagg(const cs_sweep *s, cs__job_vec *v);
 
+/* Vidur V0 schema (expand_v0.c): its jobs, in V0's order, with per-job replica counts; its key. */
+void cs__sweep_expand_v0(const cs_sweep *s, cs__job_vec *v);
+char *cs__sweep_v0_key(const cs_sweep *s, const cs_sweep_job *j);
+
 #endif
