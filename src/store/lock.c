@@ -77,6 +77,21 @@ static int take(int fd, int op, bool wait) {
   return r;
 }
 
+/* A member of a shard/MPI group that starts while another member briefly holds the lock
+ * exclusively (sweeping up a killed writer's leftovers) must not be refused: it retries the
+ * shared lock for up to 30 s unless the holder is a lone run, which holds it for its whole life. */
+static int take_shared_after_sweeper(int fd) {
+  for (int tries = 0; tries < 600; tries++) {
+    char who[300];
+    read_holder(fd, who, sizeof who);
+    if (strstr(who, "writing alone")) return -1;
+    struct timespec ts = {0, 50 * 1000 * 1000};
+    nanosleep(&ts, NULL);
+    if (take(fd, LOCK_SH, false) == 0) return 0;
+  }
+  return -1;
+}
+
 int cs__store_lock(const char *out, cs__store_lock_mode mode, bool wait, cs__store_lock_t *lk, cs_err *err) {
   lk->fd = -1;
   int rc = cs__mkdir_p(out, err);
@@ -92,10 +107,10 @@ int cs__store_lock(const char *out, cs__store_lock_mode mode, bool wait, cs__sto
   }
   /* shared: the first of the group sweeps up leftovers of killed writers, while it is alone */
   if (take(lk->fd, LOCK_EX, false) == 0) {
-    cs__store_remove_tmp_files(out);
     write_holder(lk->fd, "sharing it with --shard or MPI ranks");
+    cs__store_remove_tmp_files(out);
   }
-  if (take(lk->fd, LOCK_SH, wait) != 0) {
+  if (take(lk->fd, LOCK_SH, wait) != 0 && take_shared_after_sweeper(lk->fd) != 0) {
     rc = busy(out, lk->fd, true, err);
     goto fail;
   }
