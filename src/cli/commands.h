@@ -8,6 +8,7 @@
 #include <stdbool.h>
 
 #include "capsearch/error.h"
+#include "capsearch/sim.h"
 
 #define CS_EXIT_OK 0
 #define CS_EXIT_FAIL 1
@@ -24,6 +25,8 @@ typedef struct cs__command {
 
 int cs__cmd_sweep(int argc, char **argv);     /* capsearch --config ... (the main job) */
 int cs__cmd_simulate(int argc, char **argv);
+/* Prints one finished simulation's summary to stdout (cmd_simulate_summary.c); dir: its run directory. */
+void cs__sim_print_summary(const cs_sim_config *c, const cs_sim_result *res, const char *dir);
 int cs__cmd_plan(int argc, char **argv);
 int cs__cmd_recommend(int argc, char **argv);
 int cs__cmd_analyze(int argc, char **argv);
