@@ -275,7 +275,7 @@ static int time_cmd(int argc, char **argv) {
     }
     memcpy(name, params[i], (size_t)(eq - params[i]));
     name[eq - params[i]] = '\0';
-    if (cs_params_set(&ctx.params, ops->params, ops->nparams, ops->name, name, v, "--param", &err)) {
+    if (cs_params_set(&ctx.params, ops->info.params, ops->info.nparams, ops->info.name, name, v, "--param", &err)) {
       rc = cs__cli_fail(&err);
       goto out;
     }

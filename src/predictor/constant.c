@@ -46,10 +46,10 @@ static void constant_stage_time(const void *state, const cs_batch_view *batch, i
 static const char *constant_describe(const void *state) { return ((const constant_state *)state)->describe; }
 
 const cs_predictor_ops cs__pred_constant = {
-    .name = "constant",
-    .summary = "fixed time per batch stage (stage_time_ms), for hand-computed tests and debugging",
-    .params = constant_params,
-    .nparams = sizeof constant_params / sizeof constant_params[0],
+    .info = {.name = "constant",
+             .summary = "fixed time per batch stage (stage_time_ms), for hand-computed tests and debugging",
+             .params = constant_params,
+             .nparams = sizeof constant_params / sizeof constant_params[0]},
     .create = constant_create,
     .destroy = constant_destroy,
     .stage_time = constant_stage_time,

@@ -124,10 +124,10 @@ static void profile_stage_time(const void *state, const cs_batch_view *b, int st
 static const char *profile_describe(const void *state) { return ((const cs__profile *)state)->describe; }
 
 const cs_predictor_ops cs__pred_profile = {
-    .name = "profile",
-    .summary = "Vidur profiling CSVs (--profiling-dir) or Vidur prediction tables (--predictions-dir), interpolated",
-    .params = profile_params,
-    .nparams = sizeof profile_params / sizeof profile_params[0],
+    .info = {.name = "profile",
+             .summary = "Vidur profiling CSVs (--profiling-dir) or Vidur prediction tables (--predictions-dir), interpolated",
+             .params = profile_params,
+             .nparams = sizeof profile_params / sizeof profile_params[0]},
     .create = profile_create,
     .destroy = profile_destroy,
     .stage_time = profile_stage_time,

@@ -168,10 +168,10 @@ static void roofline_stage_time(const void *state, const cs_batch_view *b, int s
 static const char *roofline_describe(const void *state) { return ((const roofline_state *)state)->describe; }
 
 const cs_predictor_ops cs__pred_roofline = {
-    .name = "roofline",
-    .summary = "analytic FLOPs/bytes roofline per operation with fitted efficiency factors (default; no data needed)",
-    .params = roofline_params,
-    .nparams = sizeof roofline_params / sizeof roofline_params[0],
+    .info = {.name = "roofline",
+             .summary = "analytic FLOPs/bytes roofline per operation with fitted efficiency factors (default; no data needed)",
+             .params = roofline_params,
+             .nparams = sizeof roofline_params / sizeof roofline_params[0]},
     .create = roofline_create,
     .destroy = roofline_destroy,
     .stage_time = roofline_stage_time,

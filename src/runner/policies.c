@@ -64,7 +64,6 @@ int cs_sweep_check_policies(const cs_sweep *s, cs_err *err) {
     cs_err_prefix(err, "%s", where);
     return rc;
   }
-  cs_policy_info pinfo = {ops->name, ops->summary, ops->params, ops->nparams};
-  return check_params(&pinfo, s->npredictor_params, s->predictor_param_names, s->predictor_param_values, where, false,
+  return check_params(&ops->info, s->npredictor_params, s->predictor_param_names, s->predictor_param_values, where, false,
                       err);
 }

@@ -41,7 +41,8 @@ static const cs_param_spec edf_params[] = {
 };
 
 const cs__rqueue_ops cs__rqueue_fcfs = {
-    .info = {.name = "fcfs", .summary = "first come first served: (arrived_at, id)", .params = NULL, .nparams = 0},
+    .info = {.name = "fcfs", .summary = "first come first served: (arrived_at, id)", .params = NULL, .nparams = 0,
+             .flags = CS_QUEUE_ARRIVAL_ORDER},
     .key = fcfs_key,
 };
 

@@ -38,9 +38,6 @@ static int v1_init(void *state, const cs__replica_ctx *ctx, cs_err *err) {
   v1_state *s = state;
   s->ctx = *ctx;
   const cs__rqueue_ops *qops = cs__sim_queue_ops(ctx->sim);
-  if (qops && strcmp(qops->info.name, "fcfs"))
-    return cs_err_set(err, CS_ECONFIG, "replica scheduler 'vllm_v1' needs the 'fcfs' request queue (got '%s')",
-                      qops->info.name);
   s->chunk_size = (int32_t)cs_params_get(ctx->params, "chunk_size", 512);
   s->cap = (int32_t)cs_params_get(ctx->params, "batch_size_cap", 128);
   if (ctx->num_blocks < 1)
@@ -185,7 +182,9 @@ const cs__replica_sched_ops cs__rsched_vllm_v1 = {
     .info = {.name = "vllm_v1",
              .summary = "vLLM V1: chunked prefill under one token budget, prefix caching, preemption by recomputation",
              .params = v1_params,
-             .nparams = sizeof v1_params / sizeof v1_params[0]},
+             .nparams = sizeof v1_params / sizeof v1_params[0],
+             .flags = CS_RSCHED_CHUNKED_PREFILL | CS_RSCHED_RESUMES_KV | CS_RSCHED_V1_KV_SIZING |
+                      CS_RSCHED_NEEDS_ARRIVAL_QUEUE},
     .state_size = sizeof(v1_state),
     .init = v1_init,
     .add_request = v1_add_request,
@@ -196,5 +195,4 @@ const cs__replica_sched_ops cs__rsched_vllm_v1 = {
     .cached_prefill_length = v1_cached_prefill_length,
     .num_waiting = v1_num_waiting,
     .num_running_batches = v1_num_running_batches,
-    .v1_kv_sizing = true,
 };

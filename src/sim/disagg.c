@@ -92,11 +92,13 @@ static int decode_config(const cs_disagg_config *cfg, cs_sim_config *d, cs_err *
     return cs_err_set(err, CS_ECONFIG, "disaggregation: the decode pool serves %s but the prefill pool %s",
                       d->model->name, p->model ? p->model->name : "no model");
   const char *s = d->replica_scheduler ? d->replica_scheduler : "";
-  if (strcmp(s, "vllm_v1") && strcmp(s, "sarathi"))
+  if (!cs_registry_has(cs_registry_get(cs_replica_scheds(), s), CS_RSCHED_RESUMES_KV)) {
+    char can[256];
     return cs_err_set(err, CS_ECONFIG,
                       "decode pool: replica scheduler '%s' cannot resume a request from a received KV cache "
-                      "(use vllm_v1 or sarathi)",
-                      s);
+                      "(use %s)",
+                      s, cs_registry_names(cs_replica_scheds(), CS_RSCHED_RESUMES_KV, " or ", can, sizeof can));
+  }
   d->model = p->model;
   d->workload = p->workload;
   d->block_size = p->block_size;

@@ -98,12 +98,12 @@ static int setup(cs__sim *sim, const cs_sim_config *cfg, cs_err *err) {
   if ((rc = cs_replica_sched_info(cfg->replica_scheduler ? cfg->replica_scheduler : "", &rinfo, err))) return rc;
   if ((rc = cs_global_sched_info(cfg->global_scheduler ? cfg->global_scheduler : "", &ginfo, err))) return rc;
   if ((rc = cs_request_queue_info(cfg->request_queue ? cfg->request_queue : "fcfs", &qinfo, err))) return rc;
-  const cs__replica_sched_ops *rops = cs__replica_sched_lookup(rinfo->name);
-  sim->router = cs__global_sched_lookup(ginfo->name);
-  sim->queue_ops = cs__rqueue_lookup(qinfo->name);
-  if (!rops || !sim->router || !sim->queue_ops)
-    return cs_err_set(err, CS_EUNKNOWN, "scheduler '%s' / '%s' / queue '%s' is listed but not built in", rinfo->name,
-                      ginfo->name, qinfo->name);
+  const cs__replica_sched_ops *rops = cs__replica_sched_ops_of(rinfo);
+  sim->router = cs__global_sched_ops_of(ginfo);
+  sim->queue_ops = cs__rqueue_ops_of(qinfo);
+  if (cs_registry_has(rinfo, CS_RSCHED_NEEDS_ARRIVAL_QUEUE) && !cs_registry_has(qinfo, CS_QUEUE_ARRIVAL_ORDER))
+    return cs_err_set(err, CS_ECONFIG, "replica scheduler '%s' needs the 'fcfs' request queue (got '%s')", rinfo->name,
+                      qinfo->name);
   if ((rc = cs__sim_finish_params(&cfg->replica_params, rinfo, "replica scheduler", &sim->replica_params, err))) return rc;
   if ((rc = cs__sim_finish_params(&cfg->global_params, ginfo, "global scheduler", &sim->global_params, err))) return rc;
   if ((rc = cs__sim_finish_params(&cfg->queue_params, qinfo, "request queue", &sim->queue_params, err))) return rc;
@@ -145,7 +145,7 @@ static int setup(cs__sim *sim, const cs_sim_config *cfg, cs_err *err) {
       return cs_err_set(err, CS_EINFEASIBLE, "%s does not fit on %s at TP %d x PP %d: %s", m->name, cfg->device->name,
                         cfg->tp, cfg->pp, plan.why ? plan.why : "no room for the KV cache");
     sim->num_blocks = plan.num_blocks < CS__MAX_BLOCKS ? plan.num_blocks : CS__MAX_BLOCKS;
-    if (!rops->v1_kv_sizing) {
+    if (!cs_registry_has(rinfo, CS_RSCHED_V1_KV_SIZING)) {
       if (mbs < 1)
         return cs_err_set(err, CS_EINFEASIBLE,
                           "%s on %s at TP %d x PP %d: not even one request of %lld tokens fits in the KV cache "

@@ -3,7 +3,6 @@
 #include <math.h>
 #include <string.h>
 
-#include "util/sbuf.h"
 #include "util/text.h"
 
 double cs_params_get(const cs_params *p, const char *name, double def) {
@@ -29,17 +28,9 @@ int cs_params_set(cs_params *p, const cs_param_spec *specs, size_t nspecs, const
     const char *names[CS_PARAMS_MAX] = {0};
     size_t n = nspecs < CS_PARAMS_MAX ? nspecs : CS_PARAMS_MAX;
     for (size_t i = 0; i < n; i++) names[i] = specs[i].name;
-    const char *sug = cs__suggest(name, names, n);
-    if (sug)
-      return cs_err_set(err, CS_ECONFIG, "%s: unknown parameter '%s' for '%s' (did you mean '%s'?)", where, name,
-                        policy, sug);
-    cs__sbuf sb;
-    cs__sbuf_init(&sb);
-    for (size_t i = 0; i < n; i++) cs__sbuf_addf(&sb, "%s%s", i ? ", " : "", names[i]);
-    int rc = cs_err_set(err, CS_ECONFIG, "%s: unknown parameter '%s' for '%s' (it takes: %s)", where, name, policy,
-                        n ? sb.buf : "no parameters");
-    cs__sbuf_release(&sb);
-    return rc;
+    char suffix[600];
+    cs__choices_suffix(name, names, n, "it takes", "no parameters", suffix, sizeof suffix);
+    return cs_err_set(err, CS_ECONFIG, "%s: unknown parameter '%s' for '%s'%s", where, name, policy, suffix);
   }
   if (s->type == CS_PARAM_INT && value != floor(value))
     return cs_err_set(err, CS_ECONFIG, "%s: %s.%s: expected an integer, got %g", where, policy, name, value);
