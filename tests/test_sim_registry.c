@@ -91,5 +91,5 @@ int main(void) {
       {"test_capabilities_answer_what_code_used_to_ask_by_name", test_capabilities_answer_what_code_used_to_ask_by_name},
       {NULL, NULL},
   };
-  return cs_test_run("sched_registry", cases);
+  return cs_test_run("sim_registry", cases);
 }
