@@ -244,6 +244,7 @@ int cs__sim_run_source(const cs_sim_config *cfg, const cs__sim_observer *obs, co
   double t0 = wall_now();
   cs__sim sim;
   memset(&sim, 0, sizeof sim);
+  sim.svc = &cs__sim_engine_services;
   sim.cfg = cfg;
   sim.obs = obs;
   sim.src = src;
