@@ -29,9 +29,8 @@ typedef cs_registry_entry cs_policy_info;
 enum {
   CS_RSCHED_CHUNKED_PREFILL = 1u << 0, /* splits prompts into chunks under a token budget (chunk_size) */
   CS_RSCHED_RESUMES_KV = 1u << 1,      /* resumes a request from a received KV cache (a decode pool) */
-  CS_RSCHED_V1_KV_SIZING = 1u << 2,    /* KV blocks from Vidur V1's token-capacity planner, not V0's
+  CS_RSCHED_V1_KV_SIZING = 1u << 2     /* KV blocks from Vidur V1's token-capacity planner, not V0's
                                           (max_tokens / block_size) x memory-derived batch x PP */
-  CS_RSCHED_NEEDS_ARRIVAL_QUEUE = 1u << 3 /* works only with a request queue in arrival order */
 };
 /* Capability flags of request queues. */
 enum { CS_QUEUE_ARRIVAL_ORDER = 1u << 0 /* ordered by (arrived_at, id): fcfs */ };
@@ -68,6 +67,10 @@ typedef struct cs_sim_config {
   cs_params global_params;       /* tolerance_factor, top_k */
   const char *request_queue;     /* "fcfs", "edf" */
   cs_params queue_params;
+  /* The three policies resolved (registry entries): NULL = look up the names above. A caller
+   * that runs many simulations (the sweep runner) resolves once and sets these; the simulation
+   * then uses them and never looks a name up. */
+  const cs_policy_info *replica_policy, *global_policy, *queue_policy;
 
   int block_size;                /* 16 */
   double memory_margin;          /* 0.1 (Vidur's memory planner) */

@@ -316,10 +316,11 @@ static int parse_flags(sim_opts *o, int argc, char **argv, cs_err *err) {
     case O_RSCHED: o->rsched = optarg; o->rnode = NULL; break;
     case O_GSCHED: o->gsched = optarg; o->gnode = NULL; break;
     case O_QUEUE: o->queue = optarg; o->qnode = NULL; break;
-    case O_CHUNK: rc = num_arg(flag, optarg, 1, 1 << 20, true, &o->chunk_size, err); break;
-    case O_CAP: rc = num_arg(flag, optarg, 1, 1 << 16, true, &o->batch_cap, err); break;
-    case O_TOL: rc = num_arg(flag, optarg, 0, 1e9, false, &o->tolerance, err); break;
-    case O_TOPK: rc = num_arg(flag, optarg, 1, 1e6, true, &o->top_k, err); break;
+    /* policy parameters: the bounds are the policy's own (set_flag_param checks them) */
+    case O_CHUNK: rc = num_arg(flag, optarg, -HUGE_VAL, HUGE_VAL, true, &o->chunk_size, err); break;
+    case O_CAP: rc = num_arg(flag, optarg, -HUGE_VAL, HUGE_VAL, true, &o->batch_cap, err); break;
+    case O_TOL: rc = num_arg(flag, optarg, -HUGE_VAL, HUGE_VAL, false, &o->tolerance, err); break;
+    case O_TOPK: rc = num_arg(flag, optarg, -HUGE_VAL, HUGE_VAL, true, &o->top_k, err); break;
     case O_TRACE: o->trace = optarg; break;
     case O_ARRIVAL: o->arrival = optarg; break;
     case O_QPS: rc = num_arg(flag, optarg, 1e-9, 1e9, false, &o->qps, err); break;

@@ -22,7 +22,9 @@ int cs__cfg_fail_at(cs__cfg_parser *p, const cs__ynode *n, int code, const char 
   return cs_err_set(p->err, code, "%s: %s", w, msg);
 }
 
-/* The range of every number of a sweep file, by key (the last part of its place). Upper bounds
+/* The range of every number of a sweep file, by key (the last part of its place), except policy
+ * parameters: their bounds are declared once, by the policy (cs_sweep_resolve_policies checks
+ * them). Upper bounds
  * are far above any real deployment and far below where an int, a product of them or a
  * simulated event count could overflow. */
 typedef struct field_range {
@@ -33,10 +35,6 @@ typedef struct field_range {
 #define INT_IN(lo, hi) {lo, hi, false, true}
 static const field_range ranges[] = {
     {"gpus_per_node", INT_IN(1, 1024)},
-    {"top_k", INT_IN(1, 1 << 20)},
-    {"tolerance_factor", {0, 1e6, true, false}},
-    {"slo_prefill_e2e_time_normalized", {0, 1e9, true, false}},
-    {"chunk_size", INT_IN(1, 1 << 24)},
     {"quantile", {0, 1, true, false}},
     {"value", {0, 1e6, false, false}},       /* an SLO threshold in seconds */
     {"max_seq_len", INT_IN(1, 1 << 24)},
@@ -152,11 +150,18 @@ int cs__cfg_policy_params(cs__cfg_parser *p, const cs__ynode *m, const char *whe
     const cs__ynode *v = m->items[i];
     double dv;
     bool bv;
+    /* any plain decimal number (no hex, nan or inf): the policy's declared bounds are checked
+     * when the sweep's policies are resolved */
+    static const cs__num_range any = {-1e300, 1e300, false, false};
+    char why[160];
     if (v->kind == CS_Y_SCALAR && !v->quoted && cs__y_bool(p->d, v, what, &bv, NULL) == 0) {
       dv = bv ? 1 : 0;
-    } else {
-      int rc = cs__y_double(p->d, v, what, &dv, p->err);
-      if (rc) return rc;
+    } else if (v->kind != CS_Y_SCALAR || v->quoted || cs__num_parse(v->str, &any, &dv, why, sizeof why)) {
+      char w[512];
+      cs__y_where(p->d, v, w, sizeof w);
+      return cs_err_set(p->err, CS_ECONFIG, "%s: %s: expected a number, got %s%s%s", w, what,
+                        v->kind == CS_Y_SCALAR ? "'" : "a ", v->kind == CS_Y_SCALAR ? v->str : "mapping or list",
+                        v->kind == CS_Y_SCALAR ? "'" : "");
     }
     names[*np] = cs__cfg_adup(p, k);
     values[*np] = dv;

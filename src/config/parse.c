@@ -95,12 +95,16 @@ static int parse_queues(cs__cfg_parser *p, const cs__ynode *root) {
       return rc;
     if (cs__ymap_get(m, "slo_prefill_e2e_time_normalized")) {
       cs_sweep_num v;
-      if ((rc = cs__cfg_req_num(p, m, "slo_prefill_e2e_time_normalized", where, false, &v)) ||
-          (rc = cs__cfg_positive(p, m, "slo_prefill_e2e_time_normalized", where, v.v)))
-        return rc;
+      if ((rc = cs__cfg_req_num(p, m, "slo_prefill_e2e_time_normalized", where, false, &v))) return rc;
       q->has_slo_norm = true;
       q->slo_prefill_e2e_time_normalized = v.v;
     }
+    /* the name is the queue's part of the job key (Vidur's): two entries with one name would
+     * give their jobs one key */
+    for (size_t k = 0; k < i; k++)
+      if (!strcmp(p->s->queues[k].name, q->name))
+        return cs__cfg_fail_at(p, cs__ymap_get(m, "name"), CS_ECONFIG, "%s.name: duplicate request queue name '%s'",
+                               where, q->name);
     q->line = m->line;
     q->col = m->col;
   }
@@ -122,9 +126,7 @@ static int parse_rscheds(cs__cfg_parser *p, const cs__ynode *root) {
     if ((rc = cs__y_expect(p->d, m, CS_Y_MAP, where, p->err)) || (rc = cs__cfg_req_str(p, m, "scheduler", where, &r->scheduler)))
       return rc;
     if (cs__ymap_get(m, "chunk_size")) {
-      if ((rc = cs__cfg_req_num(p, m, "chunk_size", where, true, &r->chunk_size)) ||
-          (rc = cs__cfg_positive(p, m, "chunk_size", where, r->chunk_size.v)))
-        return rc;
+      if ((rc = cs__cfg_req_num(p, m, "chunk_size", where, true, &r->chunk_size))) return rc;
       r->has_chunk = true;
     }
     if ((rc = cs__cfg_policy_params(p, m, where, &r->nparams, r->param_names, r->param_values))) return rc;
@@ -355,18 +357,14 @@ static int parse_searches(cs__cfg_parser *p, const cs__ynode *root) {
         (rc = find_name(p, m, where, "model", sc->model, mn, s->nmodels)) ||
         (rc = cs__cfg_req_str(p, m, "search_for", where, &sf)))
       return rc;
-    if (!strcmp(sf, "qps")) sc->search_for = CS_SEARCH_QPS;
-    else if (!strcmp(sf, "num_replicas")) sc->search_for = CS_SEARCH_NUM_REPLICAS;
-    else if (!strcmp(sf, "isoqps")) sc->search_for = CS_SEARCH_ISOQPS;
-    else {
-      static const char *const kinds[] = {"qps", "num_replicas", "isoqps"};
-      const char *sug = cs__suggest(sf, kinds, 3);
+    const cs_registry_entry *kind;
+    cs_err e = {0};
+    if (cs_registry_find(cs_searches(), sf, &kind, &e)) {
       char w[512];
       cs__y_where(p->d, cs__ymap_get(m, "search_for"), w, sizeof w);
-      return cs_err_set(p->err, CS_ECONFIG, "%s: %s.search_for: unknown search '%s' (%s%s%s)", w, where, sf,
-                        sug ? "did you mean '" : "expected qps, num_replicas or isoqps", sug ? sug : "",
-                        sug ? "'?" : "");
+      return cs_err_set(p->err, CS_ECONFIG, "%s: %s.search_for: %s", w, where, e.msg);
     }
+    sc->search_for = ((const cs_search_def *)kind)->kind;
     if ((rc = cs__cfg_req_num(p, m, "num_replicas", where, true, &sc->num_replicas)) ||
         (rc = cs__cfg_positive(p, m, "num_replicas", where, sc->num_replicas.v)) ||
         (rc = cs__cfg_req_num(p, m, "qps", where, false, &sc->qps)) || (rc = cs__cfg_positive(p, m, "qps", where, sc->qps.v)) ||
@@ -482,11 +480,3 @@ void cs_sweep_free(cs_sweep *s) {
   free(a);
 }
 
-const char *cs_search_kind_name(cs_search_kind k) {
-  switch (k) {
-  case CS_SEARCH_QPS: return "qps";
-  case CS_SEARCH_NUM_REPLICAS: return "num_replicas";
-  case CS_SEARCH_ISOQPS: return "isoqps";
-  }
-  return "?";
-}

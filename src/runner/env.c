@@ -124,13 +124,13 @@ static bool check_pool(cs__plan *p, cs_sweep_job *j, int tp, int pp, const char 
 }
 
 static void check_feasible(cs__plan *p, cs_sweep_job *j) {
-  if (j->status == CS_JOB_INFEASIBLE) return;
+  if (j->status == CS_JOB_INFEASIBLE || !cs__job_policy_params_fit(p->sweep, j)) return;
   if (!j->disagg) {
     check_pool(p, j, j->tp, j->pp, "");
     return;
   }
   const char *rs = p->sweep->rscheds[j->rsched].scheduler;
-  if (!cs_registry_has(cs_registry_get(cs_replica_scheds(), rs), CS_RSCHED_RESUMES_KV)) {
+  if (!cs_registry_has(p->sweep->rscheds[j->rsched].policy, CS_RSCHED_RESUMES_KV)) {
     char can[256];
     cs_sweep_job_set_infeasible(j, "decode pool: replica scheduler '%s' cannot resume from a received KV cache "
                                    "(%s can)", rs, cs_registry_names(cs_replica_scheds(), CS_RSCHED_RESUMES_KV, " or ", can, sizeof can));
@@ -216,7 +216,7 @@ int cs__plan_load(const cs__runner_opts *o, cs__plan *p, cs_err *err) {
   p->lock.fd = -1;
   int rc;
   if ((rc = cs_sweep_load_opts(o->config_path, true, &p->sweep, err))) return rc;
-  if ((rc = cs_sweep_check_policies(p->sweep, err))) return rc;
+  if ((rc = cs_sweep_resolve_policies(p->sweep, err))) return rc;
   if ((rc = check_size(p->sweep, o, err)) || (rc = cs_sweep_expand(p->sweep, &p->jobs, err))) return rc;
   const char *dir = o->catalog_dir ? o->catalog_dir : cs_catalog_default_dir();
   if ((rc = cs_catalog_load(dir, &p->catalog, err))) return rc;

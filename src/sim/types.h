@@ -173,12 +173,16 @@ typedef struct cs__rqueue cs__rqueue;
 typedef struct cs__rqueue_ops {
   cs_policy_info info;
   /* Ordered by (key, id): fcfs key = arrived_at; edf key = arrived_at + prefill_slo_time. */
-  double (*key)(const cs__request *r, const cs_params *params);
+  double (*key)(const cs__request *r, const void *params); /* params: bound struct (info.params_size) */
 } cs__rqueue_ops;
 /* The ops table of a queue's registry entry (cs_request_queues()); by name: NULL when unknown. */
 const cs__rqueue_ops *cs__rqueue_ops_of(const cs_policy_info *e);
 const cs__rqueue_ops *cs__rqueue_lookup(const char *name);
-/* A binary heap of requests ordered by (ops->key, id), allocated from the arena. */
+/* Fails with CS_ECONFIG naming `policy` unless the queue orders by arrival (fcfs): the
+ * schedulers that Vidur runs only with FCFS. NULL ops = the default fcfs. */
+int cs__rqueue_require_arrival_order(const cs__rqueue_ops *ops, const char *policy, cs_err *err);
+/* A binary heap of requests ordered by (ops->key, id), allocated from the arena. The order's
+ * parameters are bound from `params` (validated by the caller; NULL = defaults) once, here. */
 cs__rqueue *cs__rqueue_new(cs__sim *sim, const cs__rqueue_ops *ops, const cs_params *params);
 void cs__rqueue_push(cs__rqueue *q, cs__request *r);
 cs__request *cs__rqueue_peek(const cs__rqueue *q);
