@@ -86,13 +86,9 @@ typedef struct sim_env {
  * suggestion when misspelled), the value must be a number. */
 static int flag_params(const sim_opts *o, const cs_policy_info *info, cs_params *p, cs_err *err) {
   for (int i = 0; i < o->nparam_args; i++) {
-    const char *a = o->param_args[i], *eq = strchr(a, '=');
-    char name[64], *end = NULL;
-    double v = eq ? strtod(eq + 1, &end) : 0;
-    if (!eq || eq == a || (size_t)(eq - a) >= sizeof name || end == eq + 1 || *end || !isfinite(v))
-      return cs_err_set(err, CS_EUSAGE, "--param '%s': expected NAME=NUMBER", a);
-    memcpy(name, a, (size_t)(eq - a));
-    name[eq - a] = '\0';
+    char name[64];
+    double v;
+    if (cs__cli_param_arg(o->param_args[i], name, &v, err)) return err->code;
     int rc = set_flag_param(p, info, name, v, "param", err);
     if (rc) return rc;
   }
