@@ -217,13 +217,13 @@ static void list_reserve(cs__kv *kv, cs__kv_req *q, int32_t want) {
 }
 
 int32_t cs__kv_computed_blocks(const cs__kv *kv, const cs__request *r, int32_t *out) {
-  if (!kv->caching || !r->hashes) return 0;
+  if (!kv->caching || !r->hashes.n) return 0;
   uint32_t lim = (uint32_t)(r->num_prefill / kv->block_size);
-  if (lim > r->hash_n) lim = r->hash_n;
+  if (lim > r->hashes.n) lim = r->hashes.n;
   int32_t n = 0;
   const cs__kv_group *e = NULL;
   for (uint32_t i = 0; i < lim; i++) { /* the first-inserted block still cached with the hash */
-    uint64_t h = r->hashes[i];
+    uint64_t h = cs_block_hash(&r->hashes, i);
     if (!e || e->group != h / CS__KV_LANES) e = &kv->map[map_find(kv, h / CS__KV_LANES)];
     unsigned lane = (unsigned)(h % CS__KV_LANES);
     if (!e->used || !((e->used >> lane) & 1)) break;
@@ -267,10 +267,10 @@ bool cs__kv_allocate(cs__kv *kv, cs__request *r, int32_t n, const int32_t *comp,
     kv->b[blk].rf = 1;
     q->blocks[q->nblocks++] = blk;
   }
-  if (kv->caching && r->hashes) {
+  if (kv->caching && r->hashes.n) {
     int64_t full = (computed + n) / bs;
-    for (int64_t i = q->cached_count; i < full && i < (int64_t)r->hash_n && i < q->nblocks; i++)
-      cache_insert(kv, q->blocks[i], r->hashes[i]);
+    for (int64_t i = q->cached_count; i < full && i < (int64_t)r->hashes.n && i < q->nblocks; i++)
+      cache_insert(kv, q->blocks[i], cs_block_hash(&r->hashes, (uint32_t)i));
     if (full > q->cached_count) q->cached_count = (int32_t)full;
   }
   return true;
