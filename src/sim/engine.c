@@ -83,27 +83,39 @@ double cs__meter_mean(const cs__meter *m) {
 
 /* ---- engine services for policies ------------------------------------------------------- */
 
-void *cs__sim_alloc(cs__sim *sim, size_t n) { return cs__arena_alloc(&sim->arena, n); }
-cs__replica_ctx const *cs__sim_replica_ctx(cs__sim *sim, int32_t replica) { return &sim->replicas[replica].ctx; }
+static void *svc_alloc(cs__sim *sim, size_t n) { return cs__arena_alloc(&sim->arena, n); }
+static const cs__replica_ctx *svc_replica_ctx(cs__sim *sim, int32_t replica) { return &sim->replicas[replica].ctx; }
 
-int32_t cs__sim_cached_prefill_length(cs__sim *sim, int32_t replica, const cs__request *r) {
+static int32_t svc_cached_prefill_length(cs__sim *sim, int32_t replica, const cs__request *r) {
   cs__replica *rep = &sim->replicas[replica];
   return rep->ops->cached_prefill_length ? rep->ops->cached_prefill_length(rep->state, r) : 0;
 }
 
-int64_t cs__sim_num_waiting(cs__sim *sim, int32_t replica) {
+static int64_t svc_num_waiting(cs__sim *sim, int32_t replica) {
   cs__replica *rep = &sim->replicas[replica];
   return rep->ops->num_waiting ? rep->ops->num_waiting(rep->state) : 0;
 }
 
-void cs__sim_note_preemption(cs__sim *sim, int32_t replica, cs__request *victim) {
+static void svc_note_preemption(cs__sim *sim, int32_t replica, cs__request *victim) {
   sim->num_preemptions++;
   sim->replicas[replica].num_preemptions++;
   if (sim->obs && sim->obs->on_preemption) sim->obs->on_preemption(sim->obs->ud, sim, replica, victim);
 }
 
-const cs__rqueue_ops *cs__sim_queue_ops(cs__sim *sim) { return sim->queue_ops; }
-const cs_params *cs__sim_queue_params(cs__sim *sim) { return &sim->queue_params; }
+static const cs__rqueue_ops *svc_queue_ops(cs__sim *sim) { return sim->queue_ops; }
+static const cs_params *svc_queue_params(cs__sim *sim) { return &sim->queue_params; }
+
+const cs__sim_services cs__sim_engine_services = {
+    .alloc = svc_alloc,
+    .batch_new = cs__sim_batch_new,
+    .replica_ctx = svc_replica_ctx,
+    .cached_prefill_length = svc_cached_prefill_length,
+    .num_waiting = svc_num_waiting,
+    .note_preemption = svc_note_preemption,
+    .queue_ops = svc_queue_ops,
+    .queue_params = svc_queue_params,
+};
+
 double cs__sim_now(const cs__sim *sim) { return sim->now; }
 int32_t cs__sim_num_replicas(const cs__sim *sim) { return sim->num_replicas; }
 const cs_sim_config *cs__sim_config(const cs__sim *sim) { return sim->cfg; }
@@ -292,40 +304,19 @@ static void on_batch_end(cs__sim *sim, int32_t k, cs__batch *b) {
   cs__batch_recycle(sim, b);
 }
 
-/* Per-request record (§6.1, V1 definitions). */
+/* Per-request record (§6.1, V1 definitions; the computations are CS_REQUEST_METRICS'). */
 static void record_request(cs__sim *sim, const cs__request *r) {
+  const cs_request_facts facts = {
+      .a = r->arrived_at, .s = r->scheduled_at, .f = r->prefill_completed_at, .c = r->completed_at,
+      .e = r->execution_time, .m = r->model_execution_time, .p = r->preempted_time,
+      .sched_delay = r->scheduling_delay, .P = r->num_prefill, .D = r->num_decode,
+      .num_prefill = r->metric_num_prefill, .num_decode = r->metric_num_decode,
+      .num_cached = r->num_prefill_cached, .inter_arrival = r->metric_inter_arrival,
+      .restarts = r->num_restarts, .replica = r->replica_id, .id = (double)r->id};
   cs_request_record rec;
-  double a = r->arrived_at, s = r->scheduled_at, f = r->prefill_completed_at, c = r->completed_at;
-  double e = r->execution_time, m = r->model_execution_time, p = r->preempted_time;
-  double P = r->num_prefill, D = r->num_decode;
-  double *v = rec.v;
-  v[CS_RM_REQUEST_ID] = (double)r->id;
-  v[CS_RM_E2E] = c - a;
-  v[CS_RM_E2E_NORM] = (c - a) / D;
-  v[CS_RM_EXEC] = e;
-  v[CS_RM_EXEC_NORM] = e / D;
-  v[CS_RM_MODEL_EXEC] = m;
-  v[CS_RM_MODEL_EXEC_NORM] = m / D;
-  v[CS_RM_PREEMPT] = p;
-  v[CS_RM_SCHED_DELAY] = r->scheduling_delay;
-  v[CS_RM_EXEC_PLUS_PREEMPT] = e + p;
-  v[CS_RM_EXEC_PLUS_PREEMPT_NORM] = (e + p) / D;
-  v[CS_RM_TTFT] = f - a;
-  v[CS_RM_TTFT_NORM] = (f - a) / P;
-  v[CS_RM_PREFILL_EPP] = f - s;
-  v[CS_RM_PREFILL_EPP_NORM] = (f - s) / P;
-  v[CS_RM_TPOT] = (c - f) / D;
-  v[CS_RM_INTER_ARRIVAL] = r->metric_inter_arrival;
-  v[CS_RM_NUM_TOKENS] = (double)r->metric_num_prefill + r->metric_num_decode;
-  v[CS_RM_NUM_PREFILL] = r->metric_num_prefill;
-  v[CS_RM_NUM_PREFILL_CACHED] = r->num_prefill_cached;
-  v[CS_RM_NUM_DECODE] = r->metric_num_decode;
-  v[CS_RM_PD_RATIO] = (double)r->metric_num_prefill / (double)r->metric_num_decode;
-  v[CS_RM_NUM_RESTARTS] = r->num_restarts;
-  v[CS_RM_ARRIVED_AT] = a;
-  v[CS_RM_REPLICA] = r->replica_id;
+  cs_request_record_fill(&facts, &rec);
   cs__vec_push(&sim->records, rec);
-  cs__vec_push(&sim->completion_times, c);
+  cs__vec_push(&sim->completion_times, r->completed_at);
   sim->num_completed++;
   if (sim->cfg->early_stop_slo && cs_slo_record_violates(sim->cfg->early_stop_slo, &rec) &&
       ++sim->violations >= sim->deciding_violations) { /* the verdict fails whatever comes next */
