@@ -17,7 +17,7 @@ void cs__runner_opts_defaults(cs__runner_opts *o) {
   *o = (cs__runner_opts){.max_iterations = 10,
                          .granularity_pct = 1,
                          .min_qps = 0.1,
-                         .time_limit_min = 180,
+                         .time_limit_s = 180 * 60,
                          .max_jobs = 100000,
                          .max_requests = 10000000,
                          .progress_interval_s = 1};
@@ -242,7 +242,7 @@ int cs__plan_load(const cs__runner_opts *o, cs__plan *p, cs_err *err) {
   cs__sbuf_init(&sb);
   cs__sbuf_add(&sb, sj, len);
   cs__sbuf_addf(&sb, ",\n  \"run\": {\n    \"time_limit_min\": %.17g,\n    \"seed\": %llu\n  }\n}\n",
-                o->time_limit_min, (unsigned long long)(o->has_seed ? o->seed : p->sweep->seed));
+                o->time_limit_s / 60, (unsigned long long)(o->has_seed ? o->seed : p->sweep->seed));
   free(sj);
   p->config_json = cs__sbuf_detach(&sb);
   cs__sbuf_release(&sb);
