@@ -73,9 +73,8 @@ int cs__cfg_y_clusters(const cs__opt_yctx *c, const cs__opt *o, const cs__ynode 
 
 /* ---- SLOs ---------------------------------------------------------------------------------- */
 
-/* SLO metrics go through the one metric-name resolver (cs_rm_find: request_metrics.csv
- * columns and the aliases ttft, tpot, tbt, e2e, scheduling_delay); only time distributions
- * can be SLO metrics. */
+/* SLO metrics go through the one metric-name resolver (cs_slo_metric_find: request_metrics.csv
+ * columns and their aliases, time distributions only), as analysis reads them. */
 static int y_metric(const cs__opt_yctx *c, const cs__opt *o, const cs__ynode *n, const char *what, void *field,
                     cs_err *err) {
   (void)o;
@@ -85,12 +84,7 @@ static int y_metric(const cs__opt_yctx *c, const cs__opt *o, const cs__ynode *n,
   cs_err e = {0};
   char w[512];
   cs__y_where(c->d, n, w, sizeof w);
-  if ((rc = cs_rm_find(s, field, &e))) return cs_err_set(err, rc, "%s: %s: %s", w, what, e.msg);
-  if (!cs_rm_is_distribution(*(cs_rm *)field))
-    return cs_err_set(err, CS_ECONFIG,
-                      "%s: %s: '%s' is not a request time distribution (an SLO needs one, such as prefill_e2e_time; "
-                      "see 'capsearch list metrics')",
-                      w, what, s);
+  if ((rc = cs_slo_metric_find(s, field, &e))) return cs_err_set(err, rc, "%s: %s: %s", w, what, e.msg);
   return 0;
 }
 
