@@ -71,6 +71,11 @@ int cs__cfg_y_disagg(const cs__opt_yctx *c, const cs__opt *o, const cs__ynode *s
                      cs_err *err) {
   (void)o, (void)field;
   cs__cfg_parser *p = c->user;
+  if (p->v0) /* V0's clusters fix the GPU count and replica shape of every job */
+    return cs__cfg_fail_at(p, seq, CS_ECONFIG,
+                           "%s: not available in a Vidur V0 explorer file (its clusters fix num_gpus and one replica shape "
+                           "per job); write the sweep in the V1 schema with search_configs (docs/sweep.md)",
+                           "disaggregation", NULL);
   int rc = cs__y_expect(c->d, seq, CS_Y_SEQ, what, err);
   if (rc) return rc;
   if (seq->n == 0) return cs__cfg_fail_at(p, seq, CS_ECONFIG, "%s: empty list (expected at least one entry)", what, NULL);
