@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "capsearch/analysis.h"
+#include "util/csvw.h" /* cs__csv_field: the one CSV field writer */
 #include "util/sbuf.h"
 
 /* ---- CSV ------------------------------------------------------------------------------- */
@@ -32,8 +33,6 @@ int cs__csv_col(const cs__csv *csv, const char *name);
 /* Field as a number (NAN when empty / not a number / col < 0). */
 double cs__csv_num(const cs__csv *csv, size_t row, int col);
 const char *cs__csv_str(const cs__csv *csv, size_t row, int col);
-/* Appends a field to a CSV line, quoting when needed. */
-void cs__csv_field(cs__sbuf *sb, const char *s);
 
 /* ---- quantiles ------------------------------------------------------------------------- */
 /* pandas linear-interpolation quantile of sorted values (NAN when n == 0). */

@@ -8,6 +8,7 @@
 
 #include "runner/runner.h"
 #include "store/store.h"
+#include "util/csvw.h"
 #include "util/json.h"
 #include "util/sbuf.h"
 #include "util/text.h"
@@ -143,20 +144,6 @@ char *cs__job_json(const cs__plan *plan, const cs__runner_opts *o, const cs_swee
   return detached;
 }
 
-static void field(cs__sbuf *sb, const char *s) {
-  if (!s) s = "";
-  if (!strpbrk(s, ",\"\n\r")) {
-    cs__sbuf_adds(sb, s);
-    return;
-  }
-  cs__sbuf_addc(sb, '"');
-  for (; *s; s++) {
-    if (*s == '"') cs__sbuf_addc(sb, '"');
-    cs__sbuf_addc(sb, *s == '\n' || *s == '\r' ? ' ' : *s);
-  }
-  cs__sbuf_addc(sb, '"');
-}
-
 /* Shortest round-trip form without exponents for everyday magnitudes: Python's repr with an
  * integral ".0" dropped ("160", "5.28125", "22.58823529411765", "1e-05"). */
 static void fnum(cs__sbuf *sb, double v) {
@@ -183,7 +170,7 @@ static void disagg_fields(cs__sbuf *sb, const cs_sweep *s, const cs_sweep_job *j
   if (j->disagg) {
     char dep[160];
     snprintf(dep, sizeof dep, "%s %dP%dD", s->disagg[j->shape].name, j->prefill_replicas, j->decode_replicas);
-    field(sb, dep);
+    cs__csv_field(sb, dep);
     cs__sbuf_addf(sb, ",%d,%d,%d,%d,%d,%d,", j->prefill_replicas, j->tp, j->pp, j->decode_replicas, j->decode_tp,
                   j->decode_pp);
   } else {
@@ -213,27 +200,27 @@ char *cs__results_csv(const cs__plan *plan, const cs__job_result *res) {
     double price = cs__plan_job_price(plan, j);
     double cost = gpus * price;
     cs__sbuf_addf(&sb, "%s,", j->hash);
-    field(&sb, s->models[j->model].name);
+    cs__csv_field(&sb, s->models[j->model].name);
     cs__sbuf_addc(&sb, ',');
-    field(&sb, s->traces[j->trace].name);
+    cs__csv_field(&sb, s->traces[j->trace].name);
     cs__sbuf_addc(&sb, ',');
-    field(&sb, s->clusters[j->cluster].device);
+    cs__csv_field(&sb, s->clusters[j->cluster].device);
     cs__sbuf_addc(&sb, ',');
-    field(&sb, s->clusters[j->cluster].network_device);
+    cs__csv_field(&sb, s->clusters[j->cluster].network_device);
     cs__sbuf_addf(&sb, ",%d,", s->clusters[j->cluster].gpus_per_node);
-    field(&sb, g->scheduler);
+    cs__csv_field(&sb, g->scheduler);
     cs__sbuf_addc(&sb, ',');
     if (g->has_tolerance) fnum(&sb, g->tolerance_factor.v);
     cs__sbuf_addc(&sb, ',');
     if (g->has_top_k) fnum(&sb, g->top_k.v);
     cs__sbuf_addc(&sb, ',');
-    field(&sb, s->queues[j->queue].name);
+    cs__csv_field(&sb, s->queues[j->queue].name);
     cs__sbuf_addc(&sb, ',');
-    field(&sb, rs->scheduler);
+    cs__csv_field(&sb, rs->scheduler);
     cs__sbuf_addc(&sb, ',');
     if (rs->has_chunk) fnum(&sb, rs->chunk_size.v);
     cs__sbuf_addf(&sb, ",%d,%d,%d,", j->tp, j->pp, j->batch_size);
-    field(&sb, s->slos[j->slo].name);
+    cs__csv_field(&sb, s->slos[j->slo].name);
     cs__sbuf_addf(&sb, ",%s,%d,", cs_search_kind_name(sc->search_for), j->num_replicas);
     fnum(&sb, sc->qps.v);
     cs__sbuf_addf(&sb, ",%lld,%d,", (long long)sc->num_requests.v, gpus);
@@ -250,7 +237,7 @@ char *cs__results_csv(const cs__plan *plan, const cs__job_result *res) {
       cs__sbuf_adds(&sb, ",,,");
     }
     cs__sbuf_addf(&sb, "%d,%s,", r->probes, cs_job_status_name(r->status));
-    field(&sb, r->reason);
+    cs__csv_field(&sb, r->reason);
     const cs__trace_view *v = cs__plan_job_view(plan, j);
     if (v)
       cs__sbuf_addf(&sb, ",%lld,%zu,%s", (long long)v->limit, v->st.overlong, cs_overlong_name(s->traces[j->trace].overlong));

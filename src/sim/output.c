@@ -20,6 +20,7 @@
 #include "sim/output_vidur.h"
 #include "sim/result.h"
 #include "util/fs.h"
+#include "util/csvw.h"
 #include "util/json.h"
 #include "util/text.h"
 
@@ -104,9 +105,22 @@ static void write_table_rows(cs__sbuf *sb, const cs_quantile_table *t, int repli
   }
 }
 
+/* "cdf,<metric>[,replica]": the header of a quantile table */
+static void cdf_header(cs__sbuf *sb, const char *metric, bool replica) {
+  cs__sbuf_adds(sb, "cdf,");
+  cs__csv_field(sb, metric);
+  cs__sbuf_adds(sb, replica ? ",replica\n" : "\n");
+}
+
 static int write_request_metrics(const cs_sim_result *r, const char *dir, bool gz, cs__sbuf *sb, cs_err *err) {
-  for (int m = 0; m < CS_RM_COUNT; m++) cs__sbuf_addf(sb, "%s%s", m ? "," : "", cs_rm_name((cs_rm)m));
-  if (r->extra_column) cs__sbuf_addf(sb, ",%s", r->extra_column);
+  for (int m = 0; m < CS_RM_COUNT; m++) {
+    if (m) cs__sbuf_addc(sb, ',');
+    cs__csv_field(sb, cs_rm_name((cs_rm)m));
+  }
+  if (r->extra_column) {
+    cs__sbuf_addc(sb, ',');
+    cs__csv_field(sb, r->extra_column);
+  }
   cs__sbuf_addc(sb, '\n');
   for (size_t i = 0; i < r->nrecords; i++) {
     for (int m = 0; m < CS_RM_COUNT; m++) {
@@ -133,12 +147,12 @@ static int write_plots(const cs_sim_result *r, const char *plots, cs__sbuf *sb, 
     for (size_t i = 0; i < n; i++) vals[i] = r->records[i].v[m];
     cs_quantile_table t;
     cs_quantile_table_build(vals, n, &t);
-    cs__sbuf_addf(sb, "cdf,%s\n", col);
+    cdf_header(sb, col, false);
     write_table_rows(sb, &t, -1);
     snprintf(name, sizeof name, "%s.csv", col);
     if ((rc = write_sbuf(plots, name, sb, false, err))) goto out;
     if (r->num_replicas > 1) {
-      cs__sbuf_addf(sb, "cdf,%s,replica\n", col);
+      cdf_header(sb, col, true);
       for (int32_t k = 0; k < r->num_replicas; k++) {
         size_t c = 0;
         for (size_t i = 0; i < n; i++)
@@ -186,7 +200,7 @@ static int write_plots(const cs_sim_result *r, const char *plots, cs__sbuf *sb, 
     if (rc) goto out;
   }
   for (int m = 0; m < CS__BM_COUNT; m++) {
-    cs__sbuf_addf(sb, "cdf,%s,replica\n", cs__batch_metric_names[m]);
+    cdf_header(sb, cs__batch_metric_names[m], true);
     for (int32_t k = 0; k < r->num_replicas; k++) {
       const cs_quantile_table *t = &r->batch_replica[k * CS__BM_COUNT + m];
       if (t->count) write_table_rows(sb, t, k);
@@ -304,7 +318,7 @@ static const char *length_name(cs_length_kind k) {
   return (unsigned)k < 4 ? n[k] : "?";
 }
 
-static void write_config(const cs_sim_result *r, const cs_sim_config *cfg, const char *extra, cs__sbuf *sb) {
+static int write_config(const cs_sim_result *r, const cs_sim_config *cfg, const char *extra, cs__sbuf *sb, cs_err *err) {
   cs__jw w;
   cs__jw_init(&w, sb, false);
   cs__jw_obj_begin(&w);
@@ -380,26 +394,12 @@ static void write_config(const cs_sim_result *r, const cs_sim_config *cfg, const
   cs__jw_kstr(&w, "name", r->predictor_name);
   cs__jw_obj_end(&w);
   cs__jw_kint(&w, "router_seed", (int64_t)cfg->router_seed);
+  /* the caller's JSON object (the job): its members follow ours */
+  int rc = extra ? cs__jw_members(&w, extra, err) : 0;
   cs__jw_obj_end(&w);
-  /* merge the caller's JSON object: its members follow ours */
-  if (extra) {
-    const char *a = extra, *b = extra + strlen(extra);
-    while (a < b && strchr(" \t\r\n", *a)) a++;
-    while (b > a && strchr(" \t\r\n", b[-1])) b--;
-    if (b - a >= 2 && *a == '{' && b[-1] == '}') {
-      const char *ia = a + 1, *ib = b - 1;
-      while (ia < ib && strchr(" \t\r\n", *ia)) ia++;
-      if (ia < ib && sb->len && sb->buf[sb->len - 1] == '}') {
-        sb->len--;
-        while (sb->len && sb->buf[sb->len - 1] == '\n') sb->len--;
-        cs__sbuf_adds(sb, ",\n  ");
-        cs__sbuf_add(sb, ia, (size_t)(ib - ia));
-        while (sb->len && strchr(" \t\r\n", sb->buf[sb->len - 1])) sb->len--;
-        cs__sbuf_adds(sb, "\n}");
-      }
-    }
-  }
+  if (!rc) rc = cs__jw_finish(&w, "config.json", err);
   cs__sbuf_addc(sb, '\n');
+  return rc;
 }
 
 static int write_chrome(const cs_sim_result *r, const char *dir, cs__sbuf *sb, cs_err *err) {
@@ -451,7 +451,7 @@ int cs_sim_write_outputs(const cs_sim_result *r, const cs_sim_config *cfg, const
   cs__sbuf_init(sb);
   char *plots = cs__path_join(dir, "plots");
   int rc;
-  write_config(r, cfg, opts->config_json, sb);
+  if ((rc = write_config(r, cfg, opts->config_json, sb, err))) goto out;
   if ((rc = write_sbuf(dir, "config.json", sb, false, err))) goto out;
   cs__vidur_config_yml(r, cfg, sb);
   if ((rc = write_sbuf(dir, "config.yml", sb, false, err))) goto out;

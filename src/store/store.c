@@ -34,6 +34,27 @@ void cs__store_remove_tmp_files(const char *dir) {
   free(victims.v);
 }
 
+int cs__store_config_json(const char *sweep_json, const cs__store_run *run, char **out, cs_err *err) {
+  cs__sbuf sb;
+  cs__sbuf_init(&sb);
+  cs__jw w;
+  cs__jw_init(&w, &sb, false);
+  cs__jw_obj_begin(&w);
+  int rc = cs__jw_members(&w, sweep_json, err);
+  cs__jw_key(&w, "run");
+  cs__jw_obj_begin(&w);
+  /* %.17g: the bytes every earlier config.json has, so existing output directories resume */
+  cs__jw_knumf(&w, "time_limit_min", "%.17g", run->time_limit_min);
+  cs__jw_kuint(&w, "seed", run->seed);
+  cs__jw_obj_end(&w);
+  cs__jw_obj_end(&w);
+  if (!rc) rc = cs__jw_finish(&w, "config.json", err);
+  cs__sbuf_addc(&sb, '\n');
+  *out = rc ? NULL : cs__sbuf_detach(&sb);
+  cs__sbuf_release(&sb);
+  return rc;
+}
+
 int cs__store_open(const char *out, const char *config_json, bool force, cs_err *err) {
   int rc = cs__mkdir_p(out, err);
   if (rc) return rc;

@@ -35,6 +35,17 @@ void cs__store_unlock(cs__store_lock_t *lk);
 /* Removes "<name>.tmp-XXXXXX" leftovers of atomic writes in dir (call only while alone). */
 void cs__store_remove_tmp_files(const char *dir);
 
+/* The settings of a run that change a probe's outcome: the same values written to config.json
+ * ("run": time_limit_min as %.17g, seed) and to job.json ("search": time_limit_s, seed). */
+typedef struct cs__store_run {
+  double time_limit_min; /* simulated minutes per simulation; not a number: written as null */
+  uint64_t seed;
+} cs__store_run;
+
+/* out/config.json's text: the members of sweep_json (the sweep as normalised JSON, a JSON
+ * object) followed by "run". CS_EPARSE when sweep_json is not one JSON object. */
+int cs__store_config_json(const char *sweep_json, const cs__store_run *run, char **out, cs_err *err);
+
 /* Creates out/ and out/runs/ and writes config.json (call with the lock held). When
  * out/config.json exists with different content the directory holds another sweep: CS_EEXIST
  * unless `force`. A symbolic link at out/runs is refused. */

@@ -186,6 +186,12 @@ void cs__jw_int(cs__jw *w, int64_t v) {
   scalar(w, b);
 }
 
+void cs__jw_uint(cs__jw *w, uint64_t v) {
+  char b[32];
+  snprintf(b, sizeof b, "%llu", (unsigned long long)v);
+  scalar(w, b);
+}
+
 void cs__jw_bool(cs__jw *w, bool v) { scalar(w, v ? "true" : "false"); }
 void cs__jw_null(cs__jw *w) { scalar(w, "null"); }
 
@@ -204,6 +210,10 @@ void cs__jw_knumf(cs__jw *w, const char *key, const char *fmt, double v) {
 void cs__jw_kint(cs__jw *w, const char *key, int64_t v) {
   cs__jw_key(w, key);
   cs__jw_int(w, v);
+}
+void cs__jw_kuint(cs__jw *w, const char *key, uint64_t v) {
+  cs__jw_key(w, key);
+  cs__jw_uint(w, v);
 }
 void cs__jw_kbool(cs__jw *w, const char *key, bool v) {
   cs__jw_key(w, key);

@@ -44,6 +44,7 @@ void cs__jw_num(cs__jw *w, double v);      /* non-finite writes null */
 /* v in a printf format with one double conversion ("%.17g", "%.6f"); non-finite writes null. */
 void cs__jw_numf(cs__jw *w, const char *fmt, double v);
 void cs__jw_int(cs__jw *w, int64_t v);
+void cs__jw_uint(cs__jw *w, uint64_t v);
 void cs__jw_bool(cs__jw *w, bool v);
 void cs__jw_null(cs__jw *w);
 /* key + value shorthands */
@@ -51,6 +52,7 @@ void cs__jw_kstr(cs__jw *w, const char *key, const char *s);
 void cs__jw_knum(cs__jw *w, const char *key, double v);
 void cs__jw_knumf(cs__jw *w, const char *key, const char *fmt, double v);
 void cs__jw_kint(cs__jw *w, const char *key, int64_t v);
+void cs__jw_kuint(cs__jw *w, const char *key, uint64_t v);
 void cs__jw_kbool(cs__jw *w, const char *key, bool v);
 /* Appends the members of `object` (the text of a JSON object, such as another writer's
  * output) to the object being written, re-indented to its depth. CS_EPARSE when the text is
