@@ -57,7 +57,7 @@ static double run(const char *sweep, const char *out, int threads, int iters, cs
   o.out_dir = out;
   o.threads = threads;
   o.max_iterations = iters;
-  o.time_limit_min = 30;
+  o.time_limit_s = 30 * 60;
   cs_err err = {0};
   cs__plan plan;
   double t0 = cs__wall_now();

@@ -152,7 +152,7 @@ static void test_config_json_is_valid_json_for_any_time_limit(void) {
   cs__plan p;
   cs__runner_opts o;
   cs__runner_opts_defaults(&o);
-  o.time_limit_min = NAN;
+  o.time_limit_s = NAN;
   cs_err err = {0};
   CS_ASSERT_OK(plan_with(ONE_JOB, &o, &p, &err), &err);
   CS_ASSERT_STR_CONTAINS(p.config_json, "\"run\": {\n    \"time_limit_min\": null,\n    \"seed\": ");
@@ -162,7 +162,7 @@ static void test_config_json_is_valid_json_for_any_time_limit(void) {
   cs__ydoc_free(&d);
   cs__plan_release(&p);
   cs__runner_opts_defaults(&o);
-  o.time_limit_min = 0.1;
+  o.time_limit_s = 6; /* 0.1 minutes */
   CS_ASSERT_OK(plan_with(ONE_JOB, &o, &p, &err), &err);
   CS_ASSERT_STR_CONTAINS(p.config_json, "\"time_limit_min\": 0.10000000000000001,\n");
   CS_ASSERT_TRUE(p.config_json[strlen(p.config_json) - 2] == '}');

@@ -1,7 +1,6 @@
 /* capsearch --config sweep.yml --output-dir out [--time-limit MIN] ...: the main job, a
  * parallel, resumable capacity search over a sweep (SPEC §2-§4, §9-§10; docs/sweep.md).
  * Exit codes: 0 ok, 1 some job failed, 2 usage or config error, 130 interrupted. */
-#include <getopt.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -18,6 +17,7 @@
 #include "store/store.h"
 #include "util/fs.h"
 #include "util/json.h"
+#include "util/opt.h"
 #include "util/sbuf.h"
 #include "util/text.h"
 
@@ -33,39 +33,85 @@ static void on_signal(int sig) {
   signal(sig, SIG_DFL); /* a second Ctrl-C ends the process at once (committed work survives) */
 }
 
-static void usage(FILE *f) {
-  fprintf(f,
-          "usage: capsearch --config sweep.yml --output-dir DIR [options]\n"
-          "Runs one capacity search per job of the sweep; running the same command again resumes.\n\n"
-          "  --config FILE                 the sweep (Vidur config-explorer YAML; docs/sweep.md)\n"
-          "  --output-dir DIR              where runs/, results.csv, args.json, config.json go\n"
-          "  --time-limit MIN              simulated minutes per simulation (default 180)\n"
-          "  --cache-dir DIR               predictor table cache shared by all simulations\n"
-          "  -j, --num-threads N           parallel jobs (default: all cores)\n"
-          "  --max-iterations N            probes per search (default 10)\n"
-          "  --min-search-granularity PCT  stop bisecting below this bracket width (default 1)\n"
-          "  --min-qps Q                   give up a qps search below this (default 0.1)\n"
-          "  --seed S                      workload seed (default: the sweep's, else 42)\n"
-          "  --dry-run                     print the job table and exit\n"
-          "  --compress                    write request_metrics.csv.gz\n"
-          "  --force                       reuse an output dir that holds another sweep\n"
-          "  --wait                        wait for another run writing the output dir to end\n"
-          "                                (default: refuse at once, naming it)\n"
-          "  --max-jobs N                  refuse a sweep of more jobs (default 100000)\n"
-          "  --max-requests N              refuse a search of more requests (default 10000000)\n"
-          "  --wall-budget SECONDS         start no new simulation after this much wall time\n"
-          "  --keep-runs all|answers|none  run directories kept: every probe's (default), only those\n"
-          "                                that decided each answer, or none (probe.json stays)\n"
-          "  --full-probes                 simulate every probe to the end (Vidur's behaviour); by\n"
-          "                                default a probe stops once its SLO verdict is a certain fail\n"
-          "  --shard i/N                   run only shard i (0-based) of N; a final run without\n"
-          "                                --shard assembles results.csv\n"
-          "  --config-dir DIR              model/device/network catalogs (default: configs/)\n");
+static const char *const keep_names[] = {"all", "answers", "none", NULL};
+static const int keep_values[] = {CS__KEEP_ALL, CS__KEEP_ANSWERS, CS__KEEP_NONE};
+
+typedef struct sweep_args {
+  cs__runner_opts o;
+  const char *config_dir;
+} sweep_args;
+
+/* --shard i/N, both through the checked parser: no sscanf overflow */
+static int shard_arg(void *obj, const cs__opt *opt, const char *text, cs_err *err) {
+  (void)opt;
+  static const cs__opt n_opt = {CS_OPT_INT, "N", CS_OPT_FIELD(sweep_args, o.shard_n), .range = {1, 1 << 20, false, true}};
+  cs__opt i_opt = {CS_OPT_INT, "i", CS_OPT_FIELD(sweep_args, o.shard_i), .range = {0, 0, false, true}};
+  char part[64];
+  const char *slash = strchr(text, '/');
+  if (!slash || (size_t)(slash - text) >= sizeof part) return cs_err_set(err, CS_EUSAGE, "expected i/N with 0 <= i < N, got '%s'", text);
+  memcpy(part, text, (size_t)(slash - text));
+  part[slash - text] = '\0';
+  int rc = cs__opt_set(&n_opt, obj, slash + 1, "N", err);
+  if (rc) return rc;
+  i_opt.range.max = ((sweep_args *)obj)->o.shard_n - 1;
+  return cs__opt_set(&i_opt, obj, part, "i", err);
 }
 
-static int bad(const char *flag, const char *val, const char *expected) {
-  fprintf(stderr, "capsearch: %s: expected %s, got '%s'\n", flag, expected, val);
-  return CS_EXIT_USAGE;
+#define F(f) CS_OPT_FIELD(sweep_args, o.f)
+static const cs__opt sweep_opts[] = {
+    {CS_OPT_STR, "config", .arg = "FILE", .help = "the sweep (Vidur config-explorer YAML; docs/sweep.md)", F(config_path),
+     .expect = "a sweep file"},
+    {CS_OPT_STR, "config-path", .arg = "FILE", .help = "the same as --config (Vidur's name)", F(config_path),
+     .expect = "a sweep file"},
+    {CS_OPT_STR, "output-dir", .arg = "DIR", .help = "where runs/, results.csv, args.json, config.json go", F(out_dir),
+     .expect = "a directory path"},
+    {CS_OPT_NUM, "time-limit", .arg = "MIN", .help = "simulated time per simulation (30s, 2h: other units)",
+     F(time_limit_s), .range = {0, 1e9, false, false}, .unit = &cs__unit_minutes},
+    {CS_OPT_STR, "cache-dir", .arg = "DIR", .help = "predictor table cache shared by all simulations", F(cache_dir)},
+    {CS_OPT_INT, "num-threads", 'j', .help = "parallel jobs (default: all cores)", F(threads),
+     .range = {1, 1 << 20, false, true}},
+    {CS_OPT_INT, "max-iterations", .help = "probes per search", F(max_iterations), .range = {1, 100000, false, true}},
+    {CS_OPT_NUM, "min-search-granularity", .arg = "PCT", .help = "stop bisecting below this bracket width",
+     F(granularity_pct), .range = {0, 100, true, false}, .max_open = true, .expect = "a percentage in (0, 100)"},
+    {CS_OPT_NUM, "min-qps", .arg = "Q", .help = "give up a qps search below this", F(min_qps), .range = {0, 1e9, false, false}},
+    {CS_OPT_INT, "seed", .arg = "S", .help = "workload seed (default: the sweep's, else 42)", F(seed),
+     .range = {0, 9007199254740992.0, false, true}, CS_OPT_SETS(sweep_args, o.has_seed)},
+    {CS_OPT_FLAG, "dry-run", .help = "print the job table and exit", F(dry_run)},
+    {CS_OPT_FLAG, "compress", .help = "write request_metrics.csv.gz", F(compress)},
+    {CS_OPT_FLAG, "force", .help = "reuse an output dir that holds another sweep", F(force)},
+    {CS_OPT_FLAG, "wait", .help = "wait for another run writing the output dir to end\n(default: refuse at once, naming it)",
+     F(wait)},
+    {CS_OPT_INT, "max-jobs", .help = "refuse a sweep of more jobs", F(max_jobs), .range = {1, 1e9, false, true}},
+    {CS_OPT_INT, "max-requests", .help = "refuse a search of more requests", F(max_requests),
+     .range = {1, 1e12, false, true}},
+    {CS_OPT_NUM, "wall-budget", .arg = "SECONDS", .help = "start no new simulation after this much wall time",
+     F(wall_budget_s), .range = {0, 1e9, true, false}, .unit = &cs__unit_seconds},
+    {CS_OPT_ENUM, "keep-runs", .arg = "all|answers|none",
+     .help = "run directories kept: every probe's, only those that decided\neach answer, or none (probe.json stays)",
+     F(keep_runs), .choices = keep_names, .values = keep_values, .noun = "keep-runs policy"},
+    {CS_OPT_FLAG, "full-probes", .help = "simulate every probe to the end (Vidur's behaviour); by default\n"
+                                         "a probe stops once its SLO verdict is a certain fail", F(full_probes)},
+    {CS_OPT_FN, "shard", .arg = "i/N", .help = "run only shard i (0-based) of N; a final run without --shard\n"
+                                                "assembles results.csv", .fn = shard_arg},
+    {CS_OPT_STR, "config-dir", .arg = "DIR", .help = "model/device/network catalogs (default: configs/)",
+     CS_OPT_FIELD(sweep_args, config_dir)},
+    {CS_OPT_HELP, "help", 'h', .help = "this text"},
+    {CS_OPT_END}};
+#undef F
+
+static const cs__opt_cmd sweep_cmd = {
+    "sweep", "capsearch --config sweep.yml --output-dir DIR [options]",
+    "Runs one capacity search per job of the sweep; running the same command again resumes.", sweep_opts, NULL, 0, 0};
+
+static void usage(FILE *f) {
+  sweep_args d;
+  cs__runner_opts_defaults(&d.o);
+  d.config_dir = NULL;
+  cs__sbuf sb;
+  cs__sbuf_init(&sb);
+  cs__opt_help(&sweep_cmd, &d, &sb);
+  fputs(sb.buf, f);
+  cs__sbuf_release(&sb);
 }
 
 static void fmt_dur(double s, char *buf, size_t n) {
@@ -119,7 +165,7 @@ static char *args_json(const cs__runner_opts *o, const char *config_dir, bool dr
   cs__jw_kstr(&w, "capsearch_version", CS_VERSION);
   cs__jw_kstr(&w, "config", o->config_path);
   cs__jw_kstr(&w, "output_dir", o->out_dir);
-  cs__jw_knum(&w, "time_limit", o->time_limit_min);
+  cs__jw_knum(&w, "time_limit", o->time_limit_s / 60); /* minutes, as given */
   cs__jw_kstr(&w, "cache_dir", o->cache_dir);
   cs__jw_kint(&w, "num_threads", o->threads);
   cs__jw_kint(&w, "max_iterations", o->max_iterations);
@@ -180,158 +226,52 @@ static void write_output_log(const char *out_dir, const cs__runner_summary *sum)
   cs__sbuf_release(&sb);
 }
 
-int cs__cmd_sweep(int argc, char **argv) {
-  enum { O_CONFIG = 256, O_OUT, O_TL, O_CACHE, O_MAXIT, O_GRAN, O_MINQ, O_SEED, O_DRY, O_COMP, O_FORCE, O_WALL,
-         O_SHARD, O_CDIR, O_WAIT, O_FULL, O_KEEP, O_MAXJOBS, O_MAXREQ };
-  static const struct option longopts[] = {{"config", required_argument, NULL, O_CONFIG},
-                                           {"config-path", required_argument, NULL, O_CONFIG},
-                                           {"output-dir", required_argument, NULL, O_OUT},
-                                           {"time-limit", required_argument, NULL, O_TL},
-                                           {"cache-dir", required_argument, NULL, O_CACHE},
-                                           {"num-threads", required_argument, NULL, 'j'},
-                                           {"max-iterations", required_argument, NULL, O_MAXIT},
-                                           {"min-search-granularity", required_argument, NULL, O_GRAN},
-                                           {"min-qps", required_argument, NULL, O_MINQ},
-                                           {"seed", required_argument, NULL, O_SEED},
-                                           {"dry-run", no_argument, NULL, O_DRY},
-                                           {"compress", no_argument, NULL, O_COMP},
-                                           {"force", no_argument, NULL, O_FORCE},
-                                           {"wait", no_argument, NULL, O_WAIT},
-                                           {"max-jobs", required_argument, NULL, O_MAXJOBS},
-                                           {"max-requests", required_argument, NULL, O_MAXREQ},
-                                           {"wall-budget", required_argument, NULL, O_WALL},
-                                           {"shard", required_argument, NULL, O_SHARD},
-                                           {"config-dir", required_argument, NULL, O_CDIR},
-                                           {"full-probes", no_argument, NULL, O_FULL},
-                                           {"keep-runs", required_argument, NULL, O_KEEP},
-                                           {"help", no_argument, NULL, 'h'},
-                                           {NULL, 0, NULL, 0}};
-  cs__runner_opts o;
-  cs__runner_opts_defaults(&o);
-  const char *config_dir = NULL;
-  bool dry_run = false;
-  double d;
-  int c, rc;
-  optind = 1;
-  opterr = 0;
-  while ((c = getopt_long(argc, argv, ":j:h", longopts, NULL)) != -1) {
-    switch (c) {
-    case O_CONFIG:
-      if (!optarg[0]) return bad("--config", optarg, "a sweep file");
-      o.config_path = optarg;
-      break;
-    case O_OUT:
-      if (!optarg[0]) return bad("--output-dir", optarg, "a directory path");
-      o.out_dir = optarg;
-      break;
-    case O_TL:
-      if ((rc = cs__cli_num("--time-limit", optarg, 0, 1e9, false, false, &o.time_limit_min))) return rc;
-      break;
-    case O_CACHE: o.cache_dir = optarg; break;
-    case 'j':
-      if ((rc = cs__cli_num("-j", optarg, 1, 1 << 20, false, true, &d))) return rc;
-      o.threads = (int)d;
-      break;
-    case O_MAXIT:
-      if ((rc = cs__cli_num("--max-iterations", optarg, 1, 100000, false, true, &d))) return rc;
-      o.max_iterations = (int)d;
-      break;
-    case O_GRAN:
-      if ((rc = cs__cli_num("--min-search-granularity", optarg, 0, 100, true, false, &o.granularity_pct))) return rc;
-      if (o.granularity_pct >= 100) return bad("--min-search-granularity", optarg, "a percentage in (0, 100)");
-      break;
-    case O_MINQ:
-      if ((rc = cs__cli_num("--min-qps", optarg, 0, 1e9, false, false, &o.min_qps))) return rc;
-      break;
-    case O_SEED:
-      if ((rc = cs__cli_num("--seed", optarg, 0, 9007199254740992.0, false, true, &d))) return rc;
-      o.has_seed = true;
-      o.seed = (uint64_t)d;
-      break;
-    case O_DRY:
-      dry_run = true;
-      o.dry_run = true;
-      break;
-    case O_COMP: o.compress = true; break;
-    case O_FULL: o.full_probes = true; break;
-    case O_KEEP:
-      if (!strcmp(optarg, "all")) o.keep_runs = CS__KEEP_ALL;
-      else if (!strcmp(optarg, "answers")) o.keep_runs = CS__KEEP_ANSWERS;
-      else if (!strcmp(optarg, "none")) o.keep_runs = CS__KEEP_NONE;
-      else return bad("--keep-runs", optarg, "all, answers or none");
-      break;
-    case O_FORCE: o.force = true; break;
-    case O_WAIT: o.wait = true; break;
-    case O_WALL:
-      if ((rc = cs__cli_num("--wall-budget", optarg, 0, 1e9, true, false, &o.wall_budget_s))) return rc;
-      break;
-    case O_MAXJOBS:
-      if ((rc = cs__cli_num("--max-jobs", optarg, 1, 1e9, false, true, &d))) return rc;
-      o.max_jobs = (size_t)d;
-      break;
-    case O_MAXREQ:
-      if ((rc = cs__cli_num("--max-requests", optarg, 1, 1e12, false, true, &d))) return rc;
-      o.max_requests = (int64_t)d;
-      break;
-    case O_SHARD: {
-      /* i/N, both through the checked parser: no sscanf overflow */
-      char part[64];
-      const char *slash = strchr(optarg, '/');
-      double di, dn;
-      if (!slash || (size_t)(slash - optarg) >= sizeof part) return bad("--shard", optarg, "i/N with 0 <= i < N");
-      memcpy(part, optarg, (size_t)(slash - optarg));
-      part[slash - optarg] = '\0';
-      if ((rc = cs__cli_num("--shard N", slash + 1, 1, 1 << 20, false, true, &dn)) ||
-          (rc = cs__cli_num("--shard i", part, 0, dn - 1, false, true, &di)))
-        return rc;
-      o.shard_i = (int)di;
-      o.shard_n = (int)dn;
-      break;
-    }
-    case O_CDIR: config_dir = optarg; break;
-    case 'h': usage(stdout); return CS_EXIT_OK;
-    default: return cs__cli_bad_option("sweep", argc, argv, ":j:h", longopts);
-    }
-  }
-  if (optind < argc) {
-    fprintf(stderr, "capsearch: unexpected argument '%s'\n", argv[optind]);
-    return CS_EXIT_USAGE;
-  }
-  if (!o.config_path || (!o.out_dir && !dry_run)) {
-    fprintf(stderr, "capsearch: %s is required\n", !o.config_path ? "--config" : "--output-dir");
-    usage(stderr);
-    return CS_EXIT_USAGE;
-  }
-  cs__cli_path catalog_dir = cs__cli_catalog_dir(config_dir);
-  o.catalog_dir = catalog_dir.s;
-  cs_err err = {0};
-  cs__plan plan;
-  rc = cs__plan_load(&o, &plan, &err);
-  if (rc) {
-    cs__plan_release(&plan);
-    return cs__cli_fail(&err);
-  }
-  if (plan.sweep->from_v0)
+/* The sweep's notes before it runs: a V0 file's translation, each trace's warning. */
+static void print_notes(const cs__plan *plan, const cs__runner_opts *o) {
+  if (plan->sweep->from_v0)
     fprintf(stderr,
             "capsearch: note: %s was translated from Vidur's V0 explorer schema: %zu jobs, replicas = num_gpus / "
             "(tp * pp), SLO P99 request_scheduling_delay <= 5 s, router round_robin (docs/sweep.md)\n",
-            o.config_path, plan.jobs.n);
-  for (size_t i = 0; i < plan.sweep->ntraces; i++) { /* one line per trace that has one */
+            o->config_path, plan->jobs.n);
+  for (size_t i = 0; i < plan->sweep->ntraces; i++) { /* one line per trace that has one */
     char w[1200];
-    if (cs_trace_warning(plan.traces[i], w, sizeof w)) fprintf(stderr, "capsearch: warning: %s\n", w);
+    if (cs_trace_warning(plan->traces[i], w, sizeof w)) fprintf(stderr, "capsearch: warning: %s\n", w);
   }
-  if (dry_run) {
-    cs__print_sweep_plan(stdout, &plan, &o);
-    cs__plan_release(&plan);
-    return CS_EXIT_OK;
-  }
-  char *aj = args_json(&o, o.catalog_dir, false, -1);
-  o.args_json = aj;
-  o.stop = &stop_flag;
+}
+
+static void print_summary(const cs__runner_opts *o, const cs__runner_summary *sum) {
+  char bounds[96] = "";
+  if (sum->bounds)
+    snprintf(bounds, sizeof bounds, " (%zu only a bound: the limit was not found; see results.csv answer_kind)",
+             sum->bounds);
+  if (sum->probes_wasted)
+    fprintf(stderr,
+            "capsearch: %lld speculative probes (run on threads the last jobs left idle) were not needed\n",
+            (long long)sum->probes_wasted);
+  if (sum->probes_redone)
+    fprintf(stderr,
+            "capsearch: %lld committed probes were damaged or decided by other inputs and were simulated again "
+            "(the reasons are in their output.log)\n",
+            (long long)sum->probes_redone);
+  fprintf(stderr,
+          "capsearch: %zu jobs: %zu ok%s, %zu no_pass, %zu infeasible, %zu failed, %zu pending; %lld probes simulated, "
+          "%lld reused; %.1f s\ncapsearch: results in %s/results.csv%s\n",
+          sum->jobs, sum->ok, bounds, sum->no_pass, sum->infeasible, sum->failed, sum->pending,
+          (long long)sum->probes_run, (long long)sum->probes_reused, sum->wall_s, o->out_dir,
+          o->shard_n > 1 ? " (after a final run without --shard)" : "");
+}
+
+/* Runs the loaded plan with progress on stderr and Ctrl-C handling, then writes args.json and
+ * output.log; returns the exit code. */
+static int run_plan(cs__plan *plan, cs__runner_opts *o) {
+  cs_err err = {0};
+  char *aj = args_json(o, o->catalog_dir, false, -1);
+  o->args_json = aj;
+  o->stop = &stop_flag;
   progress_ctx pctx = {isatty(STDERR_FILENO) == 1};
-  o.progress = on_progress;
-  o.progress_ctx = &pctx;
-  o.progress_interval_s = pctx.tty ? 0.5 : 10;
+  o->progress = on_progress;
+  o->progress_ctx = &pctx;
+  o->progress_interval_s = pctx.tty ? 0.5 : 10;
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
   sa.sa_handler = on_signal;
@@ -339,46 +279,56 @@ int cs__cmd_sweep(int argc, char **argv) {
   sigaction(SIGINT, &sa, NULL);
   sigaction(SIGTERM, &sa, NULL);
   cs__runner_summary sum;
+  int rc;
 #ifdef CS_HAVE_MPI
   /* under mpirun the ranks share the jobs (docs/scaling.md); rank 0 reports for all of them */
   bool mpi_root = true;
-  rc = cs__mpi_launched() ? cs__mpi_plan_run(&plan, &o, &sum, &mpi_root, &err) : cs__plan_run(&plan, &o, &sum, &err);
+  rc = cs__mpi_launched() ? cs__mpi_plan_run(plan, o, &sum, &mpi_root, &err) : cs__plan_run(plan, o, &sum, &err);
   if (!mpi_root) {
     free(aj);
-    cs__plan_release(&plan);
     return CS_EXIT_OK;
   }
 #else
-  rc = cs__plan_run(&plan, &o, &sum, &err);
+  rc = cs__plan_run(plan, o, &sum, &err);
 #endif
   free(aj);
-  if (rc && rc != CS_EINTR) {
+  if (rc && rc != CS_EINTR) return cs__cli_fail(&err);
+  char *aj2 = args_json(o, o->catalog_dir, false, sum.wall_s);
+  cs__store_write_top(o->out_dir, "args.json", aj2, NULL);
+  free(aj2);
+  write_output_log(o->out_dir, &sum);
+  print_summary(o, &sum);
+  if (rc == CS_EINTR) return cs__cli_fail(&err);
+  return sum.failed ? CS_EXIT_FAIL : CS_EXIT_OK;
+}
+
+int cs__cmd_sweep(int argc, char **argv) {
+  sweep_args a;
+  cs__runner_opts_defaults(&a.o);
+  a.config_dir = NULL;
+  cs__runner_opts *o = &a.o;
+  cs_err err = {0};
+  int rc = cs__opt_parse(&sweep_cmd, argc, argv, &a, NULL, NULL, &err);
+  if (rc == CS_OPT_HELP_ASKED) {
+    usage(stdout);
+    return CS_EXIT_OK;
+  }
+  if (rc) return cs__cli_fail(&err);
+  if (!o->config_path || (!o->out_dir && !o->dry_run)) {
+    fprintf(stderr, "capsearch: %s is required\n", !o->config_path ? "--config" : "--output-dir");
+    usage(stderr);
+    return CS_EXIT_USAGE;
+  }
+  cs__cli_path catalog_dir = cs__cli_catalog_dir(a.config_dir);
+  o->catalog_dir = catalog_dir.s;
+  cs__plan plan;
+  if ((rc = cs__plan_load(o, &plan, &err))) {
     cs__plan_release(&plan);
     return cs__cli_fail(&err);
   }
-  char bounds[96] = "";
-  if (sum.bounds)
-    snprintf(bounds, sizeof bounds, " (%zu only a bound: the limit was not found; see results.csv answer_kind)", sum.bounds);
-  char *aj2 = args_json(&o, o.catalog_dir, false, sum.wall_s);
-  cs__store_write_top(o.out_dir, "args.json", aj2, NULL);
-  free(aj2);
-  write_output_log(o.out_dir, &sum);
-  if (sum.probes_wasted)
-    fprintf(stderr,
-            "capsearch: %lld speculative probes (run on threads the last jobs left idle) were not needed\n",
-            (long long)sum.probes_wasted);
-  if (sum.probes_redone)
-    fprintf(stderr,
-            "capsearch: %lld committed probes were damaged or decided by other inputs and were simulated again "
-            "(the reasons are in their output.log)\n",
-            (long long)sum.probes_redone);
-  fprintf(stderr,
-          "capsearch: %zu jobs: %zu ok%s, %zu no_pass, %zu infeasible, %zu failed, %zu pending; %lld probes simulated, "
-          "%lld reused; %.1f s\ncapsearch: results in %s/results.csv%s\n",
-          sum.jobs, sum.ok, bounds, sum.no_pass, sum.infeasible, sum.failed, sum.pending, (long long)sum.probes_run,
-          (long long)sum.probes_reused, sum.wall_s, o.out_dir,
-          o.shard_n > 1 ? " (after a final run without --shard)" : "");
+  print_notes(&plan, o);
+  if (o->dry_run) cs__print_sweep_plan(stdout, &plan, o);
+  rc = o->dry_run ? CS_EXIT_OK : run_plan(&plan, o);
   cs__plan_release(&plan);
-  if (rc == CS_EINTR) return cs__cli_fail(&err);
-  return sum.failed ? CS_EXIT_FAIL : CS_EXIT_OK;
+  return rc;
 }

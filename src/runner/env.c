@@ -17,7 +17,7 @@ void cs__runner_opts_defaults(cs__runner_opts *o) {
   *o = (cs__runner_opts){.max_iterations = 10,
                          .granularity_pct = 1,
                          .min_qps = 0.1,
-                         .time_limit_min = 180,
+                         .time_limit_s = 180 * 60,
                          .max_jobs = 100000,
                          .max_requests = 10000000,
                          .progress_interval_s = 1};
@@ -231,7 +231,7 @@ int cs__plan_load(const cs__runner_opts *o, cs__plan *p, cs_err *err) {
    * settings (iterations, granularity, min qps) only change which probes are asked for, so a
    * rerun with more iterations continues the committed searches. */
   char *sj = cs_sweep_to_json(p->sweep);
-  cs__store_run run = {.time_limit_min = o->time_limit_min, .seed = o->has_seed ? o->seed : p->sweep->seed};
+  cs__store_run run = {.time_limit_s = o->time_limit_s, .seed = o->has_seed ? o->seed : p->sweep->seed};
   rc = cs__store_config_json(sj, &run, &p->config_json, err);
   free(sj);
   return rc;

@@ -79,7 +79,7 @@ static int sim_config(const cs__plan *plan, const cs__runner_opts *o, const cs_s
   c->workload.num_requests = (int64_t)sc->num_requests.v;
   c->workload.max_seq_len = cs__plan_job_view(plan, j)->limit;
   c->workload.seed = o->has_seed ? o->seed : s->seed;
-  c->time_limit_s = o->time_limit_min * 60;
+  c->time_limit_s = o->time_limit_s;
   c->vidur_restart_quirk = s->vidur_restart_quirk;
   c->predictor = plan->preds[plan->job_pred[j->index]].pred;
   /* stop once the SLO verdict is a certain fail: the search only reads the verdict */

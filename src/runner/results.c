@@ -88,7 +88,7 @@ char *cs__job_json(const cs__plan *plan, const cs__runner_opts *o, const cs_swee
   cs__jw_kint(&w, "max_iterations", o->max_iterations);
   cs__jw_knum(&w, "min_search_granularity", o->granularity_pct);
   cs__jw_knum(&w, "min_qps", o->min_qps);
-  cs__jw_knum(&w, "time_limit_s", o->time_limit_min * 60);
+  cs__jw_knum(&w, "time_limit_s", o->time_limit_s);
   cs__jw_kint(&w, "seed", (int64_t)(o->has_seed ? o->seed : s->seed));
   cs__jw_obj_end(&w);
   cs__jw_key(&w, "slo");

@@ -49,7 +49,7 @@ typedef struct cs__runner_opts {
   int max_iterations;        /* 10 */
   double granularity_pct;    /* 1 */
   double min_qps;            /* 0.1 */
-  double time_limit_min;     /* simulated minutes, 180 */
+  double time_limit_s;       /* simulated seconds per simulation, 10800 (--time-limit is in minutes) */
   bool has_seed;
   uint64_t seed;             /* overrides the sweep's seed */
   bool compress;             /* request_metrics.csv.gz */

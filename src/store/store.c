@@ -44,7 +44,7 @@ int cs__store_config_json(const char *sweep_json, const cs__store_run *run, char
   cs__jw_key(&w, "run");
   cs__jw_obj_begin(&w);
   /* %.17g: the bytes every earlier config.json has, so existing output directories resume */
-  cs__jw_knumf(&w, "time_limit_min", "%.17g", run->time_limit_min);
+  cs__jw_knumf(&w, "time_limit_min", "%.17g", run->time_limit_s / 60);
   cs__jw_kuint(&w, "seed", run->seed);
   cs__jw_obj_end(&w);
   cs__jw_obj_end(&w);

@@ -35,10 +35,13 @@ void cs__store_unlock(cs__store_lock_t *lk);
 /* Removes "<name>.tmp-XXXXXX" leftovers of atomic writes in dir (call only while alone). */
 void cs__store_remove_tmp_files(const char *dir);
 
-/* The settings of a run that change a probe's outcome: the same values written to config.json
- * ("run": time_limit_min as %.17g, seed) and to job.json ("search": time_limit_s, seed). */
+/* The settings of a run that change a probe's outcome, written by the store alone: to
+ * config.json as "run": {time_limit_min (minutes, %.17g), seed} and to job.json as
+ * "search": {time_limit_s (seconds, shortest round-trip), seed}. The names and forms are those
+ * of every earlier output directory (which must keep resuming); a time limit that is not a
+ * number is null in both. */
 typedef struct cs__store_run {
-  double time_limit_min; /* simulated minutes per simulation; not a number: written as null */
+  double time_limit_s; /* simulated seconds per simulation */
   uint64_t seed;
 } cs__store_run;
 
