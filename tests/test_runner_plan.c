@@ -186,12 +186,38 @@ static void test_results_csv_keeps_line_breaks_inside_quotes(void) {
   cs__plan_release(&p);
 }
 
+/* A probe key hashes job.json without the expansion index and the settings that only steer the
+ * search; the store writes that text from the same record (it was cut out of job.json by string
+ * surgery) and it must stay what the surgery made, or every committed probe would run again. */
+static void test_probe_key_text_is_job_json_without_steering(void) {
+  cs__plan p;
+  cs__runner_opts o;
+  cs__runner_opts_defaults(&o);
+  cs_err err = {0};
+  CS_ASSERT_OK(plan_with(ONE_JOB, &o, &p, &err), &err);
+  cs__runner_opts o2 = o;
+  o2.max_iterations = 0;
+  o2.granularity_pct = 0;
+  o2.min_qps = 0;
+  char *full = cs__job_json(&p, &o2, &p.jobs.v[1]);
+  CS_ASSERT_STR_CONTAINS(full, "\n  \"index\": 1,\n");
+  char *idx = strstr(full, "\n  \"index\": ");
+  char *eol = strchr(idx + 1, '\n');
+  memmove(idx, eol, strlen(eol) + 1);
+  char *dec = cs__job_deciding_json(&p, &o, &p.jobs.v[1]);
+  CS_ASSERT_STR_EQ(dec, full);
+  free(dec);
+  free(full);
+  cs__plan_release(&p);
+}
+
 static const cs_test_case cases[] = {
     {"test_infeasible_jobs_are_kept_with_their_reason", test_infeasible_jobs_are_kept_with_their_reason},
     {"test_shards_cover_every_job_once_and_balance_cost", test_shards_cover_every_job_once_and_balance_cost},
     {"test_unknown_device_in_a_cluster_names_the_sweep_line", test_unknown_device_in_a_cluster_names_the_sweep_line},
     {"test_config_json_is_valid_json_for_any_time_limit", test_config_json_is_valid_json_for_any_time_limit},
     {"test_results_csv_keeps_line_breaks_inside_quotes", test_results_csv_keeps_line_breaks_inside_quotes},
+    {"test_probe_key_text_is_job_json_without_steering", test_probe_key_text_is_job_json_without_steering},
     {NULL, NULL}};
 
 int main(void) {

@@ -45,6 +45,22 @@ typedef struct cs__store_run {
   uint64_t seed;
 } cs__store_run;
 
+/* out/args.json: the resolved command line of the last run into the directory (read by people
+ * and by Vidur's scripts; nothing resumes from it). */
+typedef struct cs__store_args {
+  const char *capsearch_version, *config, *output_dir, *cache_dir, *config_dir;
+  const char *keep_runs; /* "all", "answers", "none" */
+  const char *shard;     /* "i/N", NULL: absent (not sharded) */
+  double time_limit_s;   /* written in minutes, as --time-limit takes it */
+  int num_threads, max_iterations;
+  double min_search_granularity, min_qps, wall_budget_s;
+  bool has_seed;         /* false: "seed": null (the sweep's seed) */
+  uint64_t seed;
+  bool dry_run, compress, force, full_probes;
+  double sweep_wall_s;   /* < 0: absent (the run has not ended) */
+} cs__store_args;
+char *cs__store_args_json(const cs__store_args *a);
+
 /* out/config.json's text: the members of sweep_json (the sweep as normalised JSON, a JSON
  * object) followed by "run". CS_EPARSE when sweep_json is not one JSON object. */
 int cs__store_config_json(const char *sweep_json, const cs__store_run *run, char **out, cs_err *err);
