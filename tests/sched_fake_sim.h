@@ -1,7 +1,8 @@
 /* A minimal stand-in for the simulation engine, for unit tests of the policies in src/sched
  * (tests/test_sched_*.c link cs_sched only, not the engine). It provides the engine services
- * that policies call (types.h "Engine services"), batches, and the request transitions of
- * vidur-semantics.md §1.2 (a compact copy: enough to drive schedulers step by step by hand).
+ * that policies call (types.h "Engine services", a table installed by fake_sim_init), batches,
+ * and the engine's request transitions of vidur-semantics.md §1.2 (a compact copy: enough to
+ * drive schedulers step by step by hand).
  * The real engine runs the same policies in the invariant harness (tests/sim_invariants.*).
  * Include this header from exactly one test file per executable. */
 #ifndef CS_TESTS_SCHED_FAKE_SIM_H
@@ -18,6 +19,7 @@
 #define FAKE_MAX_REPLICAS 16
 
 struct cs__sim {
+  const cs__sim_services *svc; /* first member, as sim/types.h requires */
   void *allocs[FAKE_MAX_ALLOCS];
   int nallocs;
   int64_t next_batch_id;
@@ -30,47 +32,50 @@ struct cs__sim {
   cs__replica_ctx ctx[FAKE_MAX_REPLICAS];
 };
 
-/* Test-only definitions of the engine services (prototypes in sim/types.h). */
-void *cs__sim_alloc(cs__sim *sim, size_t n) {
+/* Test-only engine services (the table is in sim/types.h), installed by fake_sim_init. */
+static void *fake_alloc(cs__sim *sim, size_t n) {
   void *p = calloc(1, n ? n : 1);
   if (sim->nallocs < FAKE_MAX_ALLOCS) sim->allocs[sim->nallocs++] = p;
   return p;
 }
-cs__replica_ctx const *cs__sim_replica_ctx(cs__sim *sim, int32_t replica) { return &sim->ctx[replica]; }
-int32_t cs__sim_cached_prefill_length(cs__sim *sim, int32_t replica, const cs__request *r) {
+static const cs__replica_ctx *fake_replica_ctx(cs__sim *sim, int32_t replica) { return &sim->ctx[replica]; }
+static int32_t fake_cached_prefill_length(cs__sim *sim, int32_t replica, const cs__request *r) {
   return sim->cached ? sim->cached(r, replica) : 0;
 }
-int64_t cs__sim_num_waiting(cs__sim *sim, int32_t replica) {
+static int64_t fake_num_waiting(cs__sim *sim, int32_t replica) {
   (void)sim;
   (void)replica;
   return 0;
 }
-void cs__sim_note_preemption(cs__sim *sim, int32_t replica, cs__request *victim) {
+static void fake_note_preemption(cs__sim *sim, int32_t replica, cs__request *victim) {
   (void)replica;
   sim->preemptions++;
   sim->last_victim = victim;
 }
-const cs__rqueue_ops *cs__sim_queue_ops(cs__sim *sim) { return sim->queue_ops; }
-const cs_params *cs__sim_queue_params(cs__sim *sim) { return &sim->queue_params; }
+static const cs__rqueue_ops *fake_queue_ops(cs__sim *sim) { return sim->queue_ops; }
+static const cs_params *fake_queue_params(cs__sim *sim) { return &sim->queue_params; }
 
-cs__batch *cs__batch_new(cs__sim *sim, int32_t replica_id, int32_t capacity) {
-  cs__batch *b = cs__sim_alloc(sim, sizeof *b);
+static cs__batch *fake_batch_new(cs__sim *sim, int32_t replica_id, int32_t capacity) {
+  cs__batch *b = fake_alloc(sim, sizeof *b);
   b->id = sim->next_batch_id++;
   b->replica_id = replica_id;
-  b->requests = cs__sim_alloc(sim, (size_t)capacity * sizeof *b->requests);
-  b->num_tokens = cs__sim_alloc(sim, (size_t)capacity * sizeof *b->num_tokens);
-  b->was_prefill = cs__sim_alloc(sim, (size_t)capacity * sizeof *b->was_prefill);
+  b->capacity = capacity;
+  b->requests = fake_alloc(sim, (size_t)capacity * sizeof *b->requests);
+  b->num_tokens = fake_alloc(sim, (size_t)capacity * sizeof *b->num_tokens);
+  b->was_prefill = fake_alloc(sim, (size_t)capacity * sizeof *b->was_prefill);
   return b;
 }
-void cs__batch_add(cs__batch *b, cs__request *r, int32_t num_tokens) {
-  b->requests[b->n] = r;
-  b->num_tokens[b->n] = num_tokens;
-  b->was_prefill[b->n] = !r->is_prefill_complete;
-  b->n++;
-  b->total_tokens += num_tokens;
-  if (!r->is_prefill_complete) b->num_prefill_tokens += num_tokens;
-  else b->num_decode_tokens += num_tokens;
-}
+
+static const cs__sim_services fake_services = {
+    .alloc = fake_alloc,
+    .batch_new = fake_batch_new,
+    .replica_ctx = fake_replica_ctx,
+    .cached_prefill_length = fake_cached_prefill_length,
+    .num_waiting = fake_num_waiting,
+    .note_preemption = fake_note_preemption,
+    .queue_ops = fake_queue_ops,
+    .queue_params = fake_queue_params,
+};
 
 void cs__req_on_batch_schedule(cs__request *r, double t) {
   r->latest_iteration_scheduled_at = t;
@@ -91,17 +96,10 @@ void cs__req_on_batch_end(cs__request *r, double t, int32_t n) {
     r->completed_at = t;
   }
 }
-void cs__req_restart(cs__request *r, bool keep_prompt) {
-  int32_t total = r->num_prefill + r->num_decode, p = r->num_processed;
-  if (keep_prompt && p < r->num_prefill) p = r->num_prefill;
-  r->num_prefill = p;
-  r->num_decode = total - p;
-  r->num_processed = 0;
-  r->scheduled = r->preempted = r->completed = r->is_prefill_complete = false;
-  r->num_restarts++;
+static inline void fake_sim_init(cs__sim *sim) {
+  memset(sim, 0, sizeof *sim);
+  sim->svc = &fake_services;
 }
-
-static inline void fake_sim_init(cs__sim *sim) { memset(sim, 0, sizeof *sim); }
 static inline void fake_sim_release(cs__sim *sim) {
   for (int i = 0; i < sim->nallocs; i++) free(sim->allocs[i]);
   sim->nallocs = 0;

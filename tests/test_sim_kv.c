@@ -13,6 +13,7 @@
 
 static cs__sim *fake_sim(void) {
   cs__sim *s = calloc(1, sizeof *s);
+  s->svc = &cs__sim_engine_services;
   cs__arena_init(&s->arena, 4096);
   return s;
 }

@@ -83,27 +83,39 @@ double cs__meter_mean(const cs__meter *m) {
 
 /* ---- engine services for policies ------------------------------------------------------- */
 
-void *cs__sim_alloc(cs__sim *sim, size_t n) { return cs__arena_alloc(&sim->arena, n); }
-cs__replica_ctx const *cs__sim_replica_ctx(cs__sim *sim, int32_t replica) { return &sim->replicas[replica].ctx; }
+static void *svc_alloc(cs__sim *sim, size_t n) { return cs__arena_alloc(&sim->arena, n); }
+static const cs__replica_ctx *svc_replica_ctx(cs__sim *sim, int32_t replica) { return &sim->replicas[replica].ctx; }
 
-int32_t cs__sim_cached_prefill_length(cs__sim *sim, int32_t replica, const cs__request *r) {
+static int32_t svc_cached_prefill_length(cs__sim *sim, int32_t replica, const cs__request *r) {
   cs__replica *rep = &sim->replicas[replica];
   return rep->ops->cached_prefill_length ? rep->ops->cached_prefill_length(rep->state, r) : 0;
 }
 
-int64_t cs__sim_num_waiting(cs__sim *sim, int32_t replica) {
+static int64_t svc_num_waiting(cs__sim *sim, int32_t replica) {
   cs__replica *rep = &sim->replicas[replica];
   return rep->ops->num_waiting ? rep->ops->num_waiting(rep->state) : 0;
 }
 
-void cs__sim_note_preemption(cs__sim *sim, int32_t replica, cs__request *victim) {
+static void svc_note_preemption(cs__sim *sim, int32_t replica, cs__request *victim) {
   sim->num_preemptions++;
   sim->replicas[replica].num_preemptions++;
   if (sim->obs && sim->obs->on_preemption) sim->obs->on_preemption(sim->obs->ud, sim, replica, victim);
 }
 
-const cs__rqueue_ops *cs__sim_queue_ops(cs__sim *sim) { return sim->queue_ops; }
-const cs_params *cs__sim_queue_params(cs__sim *sim) { return &sim->queue_params; }
+static const cs__rqueue_ops *svc_queue_ops(cs__sim *sim) { return sim->queue_ops; }
+static const cs_params *svc_queue_params(cs__sim *sim) { return &sim->queue_params; }
+
+const cs__sim_services cs__sim_engine_services = {
+    .alloc = svc_alloc,
+    .batch_new = cs__sim_batch_new,
+    .replica_ctx = svc_replica_ctx,
+    .cached_prefill_length = svc_cached_prefill_length,
+    .num_waiting = svc_num_waiting,
+    .note_preemption = svc_note_preemption,
+    .queue_ops = svc_queue_ops,
+    .queue_params = svc_queue_params,
+};
+
 double cs__sim_now(const cs__sim *sim) { return sim->now; }
 int32_t cs__sim_num_replicas(const cs__sim *sim) { return sim->num_replicas; }
 const cs_sim_config *cs__sim_config(const cs__sim *sim) { return sim->cfg; }

@@ -44,25 +44,6 @@ void cs__req_on_batch_end(cs__request *r, double t, int32_t num_tokens) {
   }
 }
 
-void cs__req_restart(cs__request *r, bool keep_prompt) {
-  int32_t total = r->num_prefill + r->num_decode;
-  /* Vidur: P := processed (a mid-prefill victim's unprocessed prompt becomes decode tokens).
-   * capsearch (keep_prompt): P := max(P, processed), so only generated tokens join the prompt. */
-  int32_t p = r->num_processed;
-  if (keep_prompt && p < r->num_prefill) p = r->num_prefill;
-  r->num_prefill = p;
-  r->num_decode = total - p;
-  r->num_processed = 0;
-  r->scheduled = r->preempted = r->completed = r->is_prefill_complete = false;
-  r->num_restarts += 1;
-}
-
-void cs__req_on_cache_hit(cs__request *r, int32_t cached_tokens) {
-  assert(!r->scheduled && r->num_processed == 0 && cached_tokens <= r->num_prefill);
-  r->num_processed = cached_tokens;
-  r->num_prefill_cached = cached_tokens;
-}
-
 /* ---- batches: recycled through per-size-class free lists (no allocation per iteration) ---- */
 
 static int size_class(int32_t cap) {
@@ -71,7 +52,7 @@ static int size_class(int32_t cap) {
   return c;
 }
 
-cs__batch *cs__batch_new(cs__sim *sim, int32_t replica_id, int32_t capacity) {
+cs__batch *cs__sim_batch_new(cs__sim *sim, int32_t replica_id, int32_t capacity) {
   if (capacity < 1) capacity = 1;
   int cls = size_class(capacity);
   cs__batch_x *x = sim->batch_free[cls];
@@ -95,20 +76,8 @@ cs__batch *cs__batch_new(cs__sim *sim, int32_t replica_id, int32_t capacity) {
   b->total_tokens = b->num_prefill_tokens = b->num_decode_tokens = 0;
   b->scheduled_at = b->completed_at = 0;
   b->num_completed_prefills = 0;
+  b->capacity = x->cap;
   return b;
-}
-
-void cs__batch_add(cs__batch *b, cs__request *r, int32_t num_tokens) {
-  assert(b->n < ((cs__batch_x *)b)->cap);
-  b->requests[b->n] = r;
-  b->num_tokens[b->n] = num_tokens;
-  b->was_prefill[b->n] = !r->is_prefill_complete;
-  b->n++;
-  b->total_tokens += num_tokens;
-  if (!r->is_prefill_complete)
-    b->num_prefill_tokens += num_tokens;
-  else
-    b->num_decode_tokens += num_tokens;
 }
 
 void cs__batch_recycle(cs__sim *sim, cs__batch *b) {

@@ -9,6 +9,7 @@
 #ifndef CS_SIM_TYPES_H
 #define CS_SIM_TYPES_H
 
+#include <assert.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -58,10 +59,28 @@ void cs__req_on_batch_schedule(cs__request *r, double t);
 void cs__req_on_stage_schedule(cs__request *r, double t);
 void cs__req_on_stage_end(cs__request *r, double t, double exec, double model_exec);
 void cs__req_on_batch_end(cs__request *r, double t, int32_t num_tokens);
-/* Preemption by recomputation. `keep_prompt` = capsearch's fix: a request restarted mid-prefill
- * keeps its whole prompt as prompt (Vidur turns the unprocessed part into decode tokens). */
-void cs__req_restart(cs__request *r, bool keep_prompt);
-void cs__req_on_cache_hit(cs__request *r, int32_t cached_tokens);
+/* The two transitions the replica schedulers make themselves are defined here, inline, so the
+ * policies (cs_sched) need nothing of the engine's library (cs_sim depends on cs_sched, never the
+ * reverse).
+ * Preemption by recomputation. Vidur: P := processed (a mid-prefill victim's unprocessed prompt
+ * becomes decode tokens). capsearch's fix (`keep_prompt`): P := max(P, processed), so only
+ * generated tokens join the prompt. */
+static inline void cs__req_restart(cs__request *r, bool keep_prompt) {
+  int32_t total = r->num_prefill + r->num_decode;
+  int32_t p = r->num_processed;
+  if (keep_prompt && p < r->num_prefill) p = r->num_prefill;
+  r->num_prefill = p;
+  r->num_decode = total - p;
+  r->num_processed = 0;
+  r->scheduled = r->preempted = r->completed = r->is_prefill_complete = false;
+  r->num_restarts += 1;
+}
+/* A prefix-cache hit at admission: the first `cached_tokens` prompt tokens count as processed. */
+static inline void cs__req_on_cache_hit(cs__request *r, int32_t cached_tokens) {
+  assert(!r->scheduled && r->num_processed == 0 && cached_tokens <= r->num_prefill);
+  r->num_processed = cached_tokens;
+  r->num_prefill_cached = cached_tokens;
+}
 
 /* ---- Batches ----------------------------------------------------------------------------- */
 typedef struct cs__batch {
@@ -74,11 +93,23 @@ typedef struct cs__batch {
   int64_t total_tokens, num_prefill_tokens, num_decode_tokens;
   double scheduled_at, completed_at;
   int32_t num_completed_prefills;
+  int32_t capacity;          /* room in requests/num_tokens/was_prefill (set by cs__batch_new) */
 } cs__batch;
 
-/* Builder used by schedulers: the engine owns the storage (arena). */
-cs__batch *cs__batch_new(cs__sim *sim, int32_t replica_id, int32_t capacity);
-void cs__batch_add(cs__batch *b, cs__request *r, int32_t num_tokens);
+/* Builder used by schedulers: cs__batch_new (an engine service, below) hands out a batch whose
+ * storage the engine owns (arena); cs__batch_add appends one request to it. */
+static inline void cs__batch_add(cs__batch *b, cs__request *r, int32_t num_tokens) {
+  assert(b->n < b->capacity);
+  b->requests[b->n] = r;
+  b->num_tokens[b->n] = num_tokens;
+  b->was_prefill[b->n] = !r->is_prefill_complete;
+  b->n++;
+  b->total_tokens += num_tokens;
+  if (!r->is_prefill_complete)
+    b->num_prefill_tokens += num_tokens;
+  else
+    b->num_decode_tokens += num_tokens;
+}
 
 /* ---- Replica schedulers ----------------------------------------------------------------- */
 typedef struct cs__replica_ctx {
@@ -156,15 +187,47 @@ cs__request *cs__rqueue_peek(const cs__rqueue *q);
 cs__request *cs__rqueue_pop(cs__rqueue *q);
 size_t cs__rqueue_size(const cs__rqueue *q);
 
-/* ---- Engine services available to policies ------------------------------------------------ */
-void *cs__sim_alloc(cs__sim *sim, size_t n);                /* arena memory, zeroed */
-cs__replica_ctx const *cs__sim_replica_ctx(cs__sim *sim, int32_t replica);
-/* Replica-scheduler hooks the routers may query (cached prefix length, waiting count). */
-int32_t cs__sim_cached_prefill_length(cs__sim *sim, int32_t replica, const cs__request *r);
-int64_t cs__sim_num_waiting(cs__sim *sim, int32_t replica);
-/* Statistics hooks for schedulers. */
-void cs__sim_note_preemption(cs__sim *sim, int32_t replica, cs__request *victim);
-const cs__rqueue_ops *cs__sim_queue_ops(cs__sim *sim);
-const cs_params *cs__sim_queue_params(cs__sim *sim);
+/* ---- Engine services available to policies ------------------------------------------------
+ * The policies are a library below the engine (cs_sim links cs_sched; cs_sched links nothing of
+ * cs_sim), so they reach the simulation that runs them through this table of function pointers.
+ * Whoever runs policies -- the engine (src/sim/engine.c, cs__sim_engine_services) or the unit
+ * tests' stand-in (tests/sched_fake_sim.h) -- makes a `const cs__sim_services *` the FIRST member
+ * of its struct cs__sim; a pointer to a struct points to its first member (C11 6.7.2.1p15), which
+ * is how the inline wrappers below find the table without knowing the rest of the struct. */
+typedef struct cs__sim_services {
+  void *(*alloc)(cs__sim *sim, size_t n);                                    /* arena memory, zeroed */
+  cs__batch *(*batch_new)(cs__sim *sim, int32_t replica_id, int32_t capacity); /* capacity >= 1 */
+  const cs__replica_ctx *(*replica_ctx)(cs__sim *sim, int32_t replica);
+  /* Replica-scheduler hooks the routers may query (cached prefix length, waiting count). */
+  int32_t (*cached_prefill_length)(cs__sim *sim, int32_t replica, const cs__request *r);
+  int64_t (*num_waiting)(cs__sim *sim, int32_t replica);
+  /* Statistics hook for schedulers. */
+  void (*note_preemption)(cs__sim *sim, int32_t replica, cs__request *victim);
+  /* The configured waiting-queue order and its parameters. */
+  const cs__rqueue_ops *(*queue_ops)(cs__sim *sim);
+  const cs_params *(*queue_params)(cs__sim *sim);
+} cs__sim_services;
+
+static inline const cs__sim_services *cs__sim_svc(cs__sim *sim) {
+  return *(const cs__sim_services *const *)(void *)sim;
+}
+static inline void *cs__sim_alloc(cs__sim *sim, size_t n) { return cs__sim_svc(sim)->alloc(sim, n); }
+static inline cs__batch *cs__batch_new(cs__sim *sim, int32_t replica_id, int32_t capacity) {
+  return cs__sim_svc(sim)->batch_new(sim, replica_id, capacity);
+}
+static inline const cs__replica_ctx *cs__sim_replica_ctx(cs__sim *sim, int32_t replica) {
+  return cs__sim_svc(sim)->replica_ctx(sim, replica);
+}
+static inline int32_t cs__sim_cached_prefill_length(cs__sim *sim, int32_t replica, const cs__request *r) {
+  return cs__sim_svc(sim)->cached_prefill_length(sim, replica, r);
+}
+static inline int64_t cs__sim_num_waiting(cs__sim *sim, int32_t replica) {
+  return cs__sim_svc(sim)->num_waiting(sim, replica);
+}
+static inline void cs__sim_note_preemption(cs__sim *sim, int32_t replica, cs__request *victim) {
+  cs__sim_svc(sim)->note_preemption(sim, replica, victim);
+}
+static inline const cs__rqueue_ops *cs__sim_queue_ops(cs__sim *sim) { return cs__sim_svc(sim)->queue_ops(sim); }
+static inline const cs_params *cs__sim_queue_params(cs__sim *sim) { return cs__sim_svc(sim)->queue_params(sim); }
 
 #endif
