@@ -376,6 +376,29 @@ static void test_json_members_splice_checked(void) {
   cs__sbuf_release(&sb);
 }
 
+/* The tight form with caller-placed line breaks: Chrome's trace format, one event per line. */
+static void test_json_writer_tight_with_line_breaks(void) {
+  cs__sbuf sb;
+  cs__sbuf_init(&sb);
+  cs__jw w;
+  cs__jw_init_tight(&w, &sb);
+  cs__jw_obj_begin(&w);
+  cs__jw_key(&w, "e");
+  cs__jw_arr_begin(&w);
+  for (int i = 0; i < 2; i++) {
+    cs__jw_break(&w);
+    cs__jw_obj_begin(&w);
+    cs__jw_kint(&w, "a", i);
+    cs__jw_kstr(&w, "b", "x");
+    cs__jw_obj_end(&w);
+  }
+  cs__jw_break(&w);
+  cs__jw_arr_end(&w);
+  cs__jw_obj_end(&w);
+  CS_ASSERT_STR_EQ(sb.buf, "{\"e\":[\n{\"a\":0,\"b\":\"x\"},\n{\"a\":1,\"b\":\"x\"}\n]}");
+  cs__sbuf_release(&sb);
+}
+
 static const cs_test_case cases[] = {
     {"test_pyfloat_digits_equal_the_linear_search", test_pyfloat_digits_equal_the_linear_search},
     {"test_fixed6_equals_printf", test_fixed6_equals_printf},
@@ -397,6 +420,7 @@ static const cs_test_case cases[] = {
      test_json_writer_refuses_misuse_instead_of_writing_invalid_json},
     {"test_json_writer_nonfinite_is_null_and_bad_utf8_escaped", test_json_writer_nonfinite_is_null_and_bad_utf8_escaped},
     {"test_json_members_splice_checked", test_json_members_splice_checked},
+    {"test_json_writer_tight_with_line_breaks", test_json_writer_tight_with_line_breaks},
     {NULL, NULL},
 };
 

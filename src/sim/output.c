@@ -53,14 +53,6 @@ static void jw_knum(cs__jw *w, const char *key, double v) {
     cs__jw_knum(w, key, v);
 }
 
-static const char *fmt_num(double v, char buf[32]) {
-  if (isfinite(v) && v == floor(v) && fabs(v) < 1e15) {
-    snprintf(buf, 32, "%lld", (long long)v);
-    return buf;
-  }
-  return cs__fmt_double(v, buf);
-}
-
 static void add_py(cs__sbuf *sb, double v) {
   char b[32];
   if (isnan(v)) return; /* pandas writes NaN as an empty field */
@@ -402,20 +394,40 @@ static int write_config(const cs_sim_result *r, const cs_sim_config *cfg, const 
   return rc;
 }
 
+/* Chrome's trace-event format (chrome://tracing, Perfetto): one complete event per batch and
+ * line, written compactly. */
 static int write_chrome(const cs_sim_result *r, const char *dir, cs__sbuf *sb, cs_err *err) {
-  cs__sbuf_adds(sb, "{\"traceEvents\":[");
-  char b1[32], b2[32];
+  cs__jw w;
+  cs__jw_init_tight(&w, sb);
+  cs__jw_obj_begin(&w);
+  cs__jw_key(&w, "traceEvents");
+  cs__jw_arr_begin(&w);
+  char name[48];
   for (size_t i = 0; i < r->nchrome; i++) {
     const cs__chrome_ev *e = &r->chrome[i];
-    cs__sbuf_addf(sb,
-                  "%s\n{\"name\":\"batch %lld\",\"ph\":\"X\",\"ts\":%s,\"dur\":%s,\"pid\":%d,\"tid\":%d,"
-                  "\"args\":{\"batch_id\":%lld,\"batch_size\":%d,\"num_tokens\":%lld}}",
-                  i ? "," : "", (long long)e->batch_id, fmt_num(e->start * 1e6, b1),
-                  fmt_num(e->dur * 1e6, b2), e->replica, e->stage, (long long)e->batch_id, e->size,
-                  (long long)e->tokens);
+    snprintf(name, sizeof name, "batch %lld", (long long)e->batch_id);
+    cs__jw_break(&w);
+    cs__jw_obj_begin(&w);
+    cs__jw_kstr(&w, "name", name);
+    cs__jw_kstr(&w, "ph", "X");
+    jw_knum(&w, "ts", e->start * 1e6);
+    jw_knum(&w, "dur", e->dur * 1e6);
+    cs__jw_kint(&w, "pid", e->replica);
+    cs__jw_kint(&w, "tid", e->stage);
+    cs__jw_key(&w, "args");
+    cs__jw_obj_begin(&w);
+    cs__jw_kint(&w, "batch_id", e->batch_id);
+    cs__jw_kint(&w, "batch_size", e->size);
+    cs__jw_kint(&w, "num_tokens", e->tokens);
+    cs__jw_obj_end(&w);
+    cs__jw_obj_end(&w);
   }
-  cs__sbuf_adds(sb, "\n]}\n");
-  return write_sbuf(dir, "chrome_trace.json", sb, false, err);
+  cs__jw_break(&w);
+  cs__jw_arr_end(&w);
+  cs__jw_obj_end(&w);
+  int rc = cs__jw_finish(&w, "chrome_trace.json", err);
+  cs__sbuf_addc(sb, '\n');
+  return rc ? rc : write_sbuf(dir, "chrome_trace.json", sb, false, err);
 }
 
 static int cmp_row(const void *a, const void *b) {

@@ -15,12 +15,23 @@ void cs__jw_init(cs__jw *w, cs__sbuf *out, bool compact) {
   w->compact = compact;
 }
 
+void cs__jw_init_tight(cs__jw *w, cs__sbuf *out) {
+  cs__jw_init(w, out, true);
+  w->tight = true;
+}
+
+void cs__jw_break(cs__jw *w) { w->brk = true; }
+
 static bool misuse(cs__jw *w, const char *what) {
   if (!w->misuse) w->misuse = what;
   return false;
 }
 
 static void newline(cs__jw *w) {
+  if (w->brk) {
+    cs__sbuf_addc(w->out, '\n');
+    w->brk = false;
+  }
   if (w->compact) return;
   cs__sbuf_addc(w->out, '\n');
   for (int i = 0; i < w->depth; i++) cs__sbuf_adds(w->out, "  ");
@@ -38,7 +49,7 @@ static bool before_value(cs__jw *w) {
     return true;
   }
   if (w->open[w->depth] == '{') return misuse(w, "a value without a key inside an object");
-  if (!w->first[w->depth]) cs__sbuf_adds(w->out, w->compact ? ", " : ",");
+  if (!w->first[w->depth]) cs__sbuf_adds(w->out, w->compact && !w->tight ? ", " : ",");
   newline(w);
   w->first[w->depth] = false;
   return true;
@@ -113,7 +124,7 @@ static void close_(cs__jw *w, char open, char c) {
   }
   bool empty = w->first[w->depth];
   w->depth--;
-  if (!empty) newline(w);
+  if (!empty || w->brk) newline(w);
   cs__sbuf_addc(w->out, c);
   value_done(w);
 }
@@ -128,7 +139,7 @@ static bool before_key(cs__jw *w) {
   if (w->misuse) return false;
   if (w->depth == 0 || w->open[w->depth] != '{') return misuse(w, "a key outside an object");
   if (w->after_key) return misuse(w, "a key without its value");
-  if (!w->first[w->depth]) cs__sbuf_adds(w->out, w->compact ? ", " : ",");
+  if (!w->first[w->depth]) cs__sbuf_adds(w->out, w->compact && !w->tight ? ", " : ",");
   newline(w);
   w->first[w->depth] = false;
   w->after_key = true;
@@ -138,14 +149,14 @@ static bool before_key(cs__jw *w) {
 void cs__jw_key(cs__jw *w, const char *key) {
   if (!before_key(w)) return;
   cs__json_escape(w->out, key ? key : "");
-  cs__sbuf_adds(w->out, ": ");
+  cs__sbuf_adds(w->out, w->tight ? ":" : ": ");
 }
 
 /* A key whose text is already a valid JSON string literal. */
 static void raw_key(cs__jw *w, const char *text, size_t len) {
   if (!before_key(w)) return;
   cs__sbuf_add(w->out, text, len);
-  cs__sbuf_adds(w->out, ": ");
+  cs__sbuf_adds(w->out, w->tight ? ":" : ": ");
 }
 
 /* A scalar's text, already valid JSON. */

@@ -29,11 +29,18 @@ typedef struct cs__jw {
   char open[CS__JW_MAX_DEPTH + 1];  /* per depth: '{' or '[' (depth 0: the document) */
   bool after_key;
   bool compact; /* single line, no indentation */
+  bool tight;   /* compact without spaces after ',' and ':' (cs__jw_init_tight) */
+  bool brk;     /* a line break after the next separator (cs__jw_break) */
   bool done;    /* the top-level value is complete */
   const char *misuse; /* the first nesting error, NULL while none */
 } cs__jw;
 
 void cs__jw_init(cs__jw *w, cs__sbuf *out, bool compact);
+/* Compact with no space after ',' and ':' (Chrome's trace format, one event per line). */
+void cs__jw_init_tight(cs__jw *w, cs__sbuf *out);
+/* A line break before the next element or closing bracket (after its ',' if any): whitespace
+ * only, for line-oriented files written compactly. */
+void cs__jw_break(cs__jw *w);
 void cs__jw_obj_begin(cs__jw *w);
 void cs__jw_obj_end(cs__jw *w);
 void cs__jw_arr_begin(cs__jw *w);
