@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "capsearch/analysis.h"
+#include "capsearch/metrics.h"
 #include "util/csvw.h" /* cs__csv_field: the one CSV field writer */
 #include "util/sbuf.h"
 
@@ -97,6 +98,10 @@ typedef enum cs__jf {
 } cs__jf;
 /* The field's results.csv column name. */
 const char *cs__jf_name(int k);
+
+/* An SLO metric name read from a job (job.json): resolved as the sweep resolves it
+ * (cs_slo_metric_find), so analysis accepts exactly what a sweep file accepts. */
+int cs__an_slo_metric(const char *name, cs_rm *out, cs_err *err);
 
 typedef struct cs__slo_item {
   char metric[96];

@@ -15,9 +15,6 @@
 #include "util/sbuf.h"
 #include "util/text.h"
 
-#define RM_COL(id, col, isint, isdist) col,
-static const char *const rm_names[] = {CS_REQUEST_METRICS(RM_COL)};
-
 /* job.json's record: the job's parameters as the store writes them (store/job.h). `deciding`
  * leaves out what only steers the search (which probes are asked for, not what one answers):
  * the expansion index, iterations, granularity, minimum QPS; that text is the probe key's. */
@@ -59,7 +56,7 @@ static void job_record(const cs__plan *plan, const cs__runner_opts *o, const cs_
   r->slo = (cs__store_job_slo){.name = slo->name, .type = slo->type == CS_SLO_AND ? "and" : "or",
                                .quantile = slo->quantile, .n = slo->n};
   for (int i = 0; i < slo->n && i < 8; i++) {
-    r->slo.metric[i] = rm_names[slo->slos[i].metric];
+    r->slo.metric[i] = cs_rm_name(slo->slos[i].metric);
     r->slo.value[i] = slo->slos[i].value;
   }
   if (j->disagg) {
