@@ -90,12 +90,6 @@ typedef struct cs_sweep_model {
 } cs_sweep_model;
 
 typedef enum cs_search_kind { CS_SEARCH_QPS = 0, CS_SEARCH_NUM_REPLICAS, CS_SEARCH_ISOQPS } cs_search_kind;
-/* The searches' registry (search_for names; src/search/registry.c): entries are cs_search_def. */
-typedef struct cs_search_def {
-  cs_registry_entry info; /* first (registry.h) */
-  cs_search_kind kind;
-} cs_search_def;
-const cs_registry *cs_searches(void);
 const char *cs_search_kind_name(cs_search_kind k);
 
 typedef struct cs_sweep_search {
