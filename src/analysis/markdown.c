@@ -80,14 +80,14 @@ int cs__an_write_markdown(const cs_analysis *a, const char *dir, cs_err *err) {
       char label[256];
       cs__an_config_label(j, label, sizeof label);
       cs__sbuf_adds(&o, "|");
-      ncell(&o, "%.0f", j->rank ? j->rank : NAN);
+      ncell(&o, "%.0f", j->rank ? (double)j->rank : NAN);
       cell(&o, label);
       cell(&o, j->hash);
       char ans[128];
       cs__an_answer_text(j, ans, sizeof ans);
       if (j->answered && cs__an_answer_is_bound(j)) cell(&o, ans);
       else ncell(&o, "%.4g", j->answered ? j->answer_qps : NAN);
-      ncell(&o, "%.0f", j->answered ? j->num_gpus : NAN);
+      ncell(&o, "%.0f", j->answered ? (double)j->num_gpus : NAN);
       ncell(&o, "%.2f", j->cost_per_hour);
       ncell(&o, "%.4g", j->qps_per_dollar);
       ncell(&o, "%.3f", p ? p->st.ttft[2] : NAN);
