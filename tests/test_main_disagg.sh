@@ -23,6 +23,9 @@ check() { # check NAME COND...
 sed -e "s|trace_file: .*|trace_file: $TRACE|" -e 's|num_requests: 2000|num_requests: 120|' -e 's|qps: 1$|qps: 0.25|' \
   "$SRC/configs/disagg-example.yml" >"$T/s.yml"
 run() { "$BIN" --config "$T/s.yml" --output-dir "$1" --time-limit 20 --max-iterations 3 -j "$2" >"$1.log" 2>&1; }
+"$BIN" --config "$T/s.yml" --dry-run >"$T/dry.txt" 2>&1
+check "--dry-run shows both pools' TP and PP (prefill/decode)" grep -q ' 8/4 1/1    2    12 ' "$T/dry.txt"
+check "--dry-run shows an aggregated job's TP alone" grep -q '   8   1    2    16 ' "$T/dry.txt"
 run "$T/a" 2; rc=$?
 check "the sweep exits 0" test $rc -eq 0
 R=$T/a/results.csv

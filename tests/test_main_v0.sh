@@ -51,6 +51,12 @@ printf 'search_configs: []\n' >> "$T/v0.yml"
 "$BIN" --config "$T/v0.yml" --dry-run > /dev/null 2> "$T/mix2.err"; rc=$?
 [ $rc -eq 2 ] && grep -q "v0.yml:14:1: 'search_configs' is Vidur V1 schema" "$T/mix2.err" && ok "search_configs in V0 refused" ||
   { fail "search_configs rc $rc"; cat "$T/mix2.err"; }
+# the disaggregation extension needs the V1 schema (V0's clusters fix each job's GPUs)
+head -n 13 "$T/v0.yml" > "$T/dis.yml"
+printf 'disaggregation:\n  - {prefill: {tp: 2}, decode: {tp: 2}, ratios: [[1, 1]]}\n' >> "$T/dis.yml"
+"$BIN" --config "$T/dis.yml" --dry-run > /dev/null 2> "$T/dis.err"; rc=$?
+[ $rc -eq 2 ] && grep -q "dis.yml:15:3: disaggregation: not available in a Vidur V0 explorer file" "$T/dis.err" &&
+  ok "disaggregation in V0 refused" || { fail "disaggregation in V0: rc $rc"; cat "$T/dis.err"; }
 
 # a tiny real run: one h100 cluster, one job with 4 replicas
 cat > "$T/run.yml" <<'YML'

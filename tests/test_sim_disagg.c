@@ -2,6 +2,7 @@
  * KV bytes and transfer time for known models and networks, and two requests through both
  * pools with the 10 ms constant-stage predictor of sim_fixture.h. */
 #include "capsearch/disagg.h"
+#include "capsearch/memplan.h"
 #include "cs_test.h"
 #include "sim_fixture.h"
 
@@ -221,8 +222,50 @@ static void test_moe_replica_with_expert_parallelism(void) {
   cs_trace_free(t);
 }
 
+/* Wide EP: Mixtral on 8 H100s as 8 data-parallel attention ranks (TP 1) sharing EP 8. Each GPU
+ * holds the attention and embeddings whole and one expert (vLLM's planner at tp 1, dp 8,
+ * expert_parallel), and the replica's scheduler pools the 8 ranks' KV caches. The two requests
+ * of a 10 ms constant step run in one batch either way. EP must equal TP x DP. */
+static void test_wide_ep_replica_pools_the_attention_ranks_kv(void) {
+  const cs_model *m = model("Mixtral-8x7B");
+  const cs_device *h100 = NULL;
+  cs_err err = {0};
+  CS_ASSERT_OK(cs_catalog_find_device(cat, "h100", &h100, &err), &err);
+  fx_row rows[] = {{.at = 0, .p = 100, .d = 3}, {.at = 0, .p = 100, .d = 3}};
+  cs_trace *t = fx_trace(rows, 2);
+  cs_predictor *p = fx_predictor(10, 1);
+  cs_sim_config c;
+  fx_config(&c, t, p);
+  c.model = m;
+  c.device = h100;
+  c.num_blocks = 0;
+  c.tp = 1;
+  c.dp = c.ep = 8;
+  cs_memplan_input in;
+  cs_memplan_input_defaults(&in);
+  in.model = m, in.device = h100, in.engine = CS_ENGINE_VLLM, in.expert_parallel = true;
+  in.tp = 1, in.dp = 8, in.max_model_len = 4096, in.gpu_memory_utilization = 1 - c.memory_margin;
+  in.block_size = c.block_size;
+  cs_memplan plan;
+  CS_ASSERT_OK(cs_memplan_compute(&in, &plan, &err), &err);
+  CS_ASSERT_TRUE(plan.fits && plan.weights_gib < 16);
+  cs_sim_result *res = NULL;
+  CS_ASSERT_OK(cs_sim_run(&c, &res, &err), &err);
+  if (res) {
+    CS_ASSERT_INT_EQ(cs_sim_result_stats(res)->num_completed, 2);
+    CS_ASSERT_INT_EQ(cs_sim_result_stats(res)->num_blocks, 8 * plan.num_blocks);
+    cs_sim_result_free(res);
+  }
+  c.ep = 4;
+  CS_ASSERT_INT_NE(cs_sim_run(&c, &res, &err), 0);
+  CS_ASSERT_STR_CONTAINS(err.msg, "(EP = TP 1 x DP 8)");
+  cs_predictor_free(p);
+  cs_trace_free(t);
+}
+
 static const cs_test_case cases[] = {
     {"test_moe_replica_with_expert_parallelism", test_moe_replica_with_expert_parallelism},
+    {"test_wide_ep_replica_pools_the_attention_ranks_kv", test_wide_ep_replica_pools_the_attention_ranks_kv},
     {"test_kv_transfer_llama3_70b", test_kv_transfer_llama3_70b},
     {"test_kv_bytes_mla", test_kv_bytes_mla},
     {"test_two_requests_vllm_v1", test_two_requests_vllm_v1},

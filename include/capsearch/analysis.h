@@ -43,7 +43,7 @@ typedef struct cs_analysis_opts {
 } cs_analysis_opts;
 
 void cs_analysis_opts_init(cs_analysis_opts *o);
-/* Parses "h100=3.50" into an override; errors name the flag and what was expected. */
+/* Parses "h100=3.50" into an override; errors say what was expected (the caller names the flag). */
 int cs_analysis_opts_add_price(cs_analysis_opts *o, const char *spec, cs_err *err);
 /* Target utilisation for a headroom percentage: ConfigIQ's mapping (0 -> 95%, 25 -> 75%,
  * 50 and 100 -> 50%), i.e. 1 - headroom/100 clamped to [0.50, 0.95]. */

@@ -14,37 +14,86 @@
 
 #include "capsearch/error.h"
 
-/* X(ID, "column", is_integer, is_time_distribution) in request_metrics.csv column order.
- * The 15 time distributions get a plots/<column>.csv quantile table. */
-#define CS_REQUEST_METRICS(X)                                                          \
-  X(REQUEST_ID, "Request Id", 1, 0)                                                    \
-  X(E2E, "request_e2e_time", 0, 1)                                                     \
-  X(E2E_NORM, "request_e2e_time_normalized", 0, 1)                                     \
-  X(EXEC, "request_execution_time", 0, 1)                                              \
-  X(EXEC_NORM, "request_execution_time_normalized", 0, 1)                              \
-  X(MODEL_EXEC, "request_model_execution_time", 0, 1)                                  \
-  X(MODEL_EXEC_NORM, "request_model_execution_time_normalized", 0, 1)                  \
-  X(PREEMPT, "request_preemption_time", 0, 1)                                          \
-  X(SCHED_DELAY, "request_scheduling_delay", 0, 1)                                     \
-  X(EXEC_PLUS_PREEMPT, "request_execution_plus_preemption_time", 0, 1)                 \
-  X(EXEC_PLUS_PREEMPT_NORM, "request_execution_plus_preemption_time_normalized", 0, 1) \
-  X(TTFT, "prefill_e2e_time", 0, 1)                                                    \
-  X(TTFT_NORM, "prefill_e2e_time_normalized", 0, 1)                                    \
-  X(PREFILL_EPP, "prefill_time_execution_plus_preemption", 0, 1)                       \
-  X(PREFILL_EPP_NORM, "prefill_time_execution_plus_preemption_normalized", 0, 1)       \
-  X(TPOT, "decode_time_execution_plus_preemption_normalized", 0, 1)                    \
-  X(INTER_ARRIVAL, "request_inter_arrival_delay", 0, 0)                                \
-  X(NUM_TOKENS, "request_num_tokens", 1, 0)                                            \
-  X(NUM_PREFILL, "request_num_prefill_tokens", 1, 0)                                   \
-  X(NUM_PREFILL_CACHED, "request_num_prefill_tokens_cached", 1, 0)                     \
-  X(NUM_DECODE, "request_num_decode_tokens", 1, 0)                                     \
-  X(PD_RATIO, "request_pd_ratio", 0, 0)                                                \
-  X(NUM_RESTARTS, "request_num_restarts", 1, 0)                                        \
-  X(ARRIVED_AT, "request_arrived_at", 0, 0)                                            \
-  X(REPLICA, "replica", 1, 0)
+/* The quantities a request's metrics are computed from, recorded when it completes (names as
+ * in the definitions above). P and D normalise the times; the token-count columns report
+ * num_prefill / num_decode, the counts at first scheduling (vidur-semantics.md §6.1). */
+typedef struct cs_request_facts {
+  double a, s, f, c;            /* arrival, first schedule, first token, completion (s) */
+  double e, m, p;               /* execution, model execution, preempted time (s) */
+  double sched_delay;           /* time queued before being scheduled (s) */
+  double P, D;                  /* post-restart prompt and output tokens */
+  double num_prefill, num_decode, num_cached; /* reported token counts; prefix-cache hits */
+  double inter_arrival;         /* V1: gap to the previous arrival on the same replica (s) */
+  double restarts, replica, id;
+} cs_request_facts;
+
+/* Capability flags of a metric: CS_RMF_INT is written as an integer; CS_RMF_DIST is a request
+ * time distribution, with plots/<column>.csv (101-row quantile table), _scatter.csv and
+ * _replicawise.csv, and the only kind an SLO may name. Every metric is a request_metrics.csv
+ * column. */
+#define CS_RMF_INT 1u
+#define CS_RMF_DIST 2u
+/* Aliases of a metric line: CS_RM_ALIASES("ttft") or CS_RM_NO_ALIAS. */
+#define CS_RM_ALIASES(...) ((const char *const[]){__VA_ARGS__, NULL})
+#define CS_RM_NO_ALIAS NULL
+
+/* The per-request metrics, one line each, in request_metrics.csv column order (Vidur V1):
+ *   X(ID, "column", flags, "unit", aliases, "summary", value)
+ * `value` is the metric's computation from `const cs_request_facts *r`; it is part of the line,
+ * so a metric cannot be declared without one (cs_request_record_fill writes every column).
+ * Aliases: Vidur's and vLLM's short names (ttft; tpot and tbt, Vidur's name for the decode time
+ * per token; e2e, e2el as vLLM's benchmark says; scheduling_delay, sched_delay as analysis
+ * stats.csv says). Adding a metric: one line here (docs/architecture.md). */
+#define CS_REQUEST_METRICS(X)                                                                                    \
+  X(REQUEST_ID, "Request Id", CS_RMF_INT, "", CS_RM_NO_ALIAS, "request id, in arrival order", r->id)            \
+  X(E2E, "request_e2e_time", CS_RMF_DIST, "s", CS_RM_ALIASES("e2e", "e2el"), "arrival to completion, c - a",   \
+    r->c - r->a)                                                                                                 \
+  X(E2E_NORM, "request_e2e_time_normalized", CS_RMF_DIST, "s/token", CS_RM_NO_ALIAS, "(c - a) / D",             \
+    (r->c - r->a) / r->D)                                                                                        \
+  X(EXEC, "request_execution_time", CS_RMF_DIST, "s", CS_RM_NO_ALIAS, "time in batches, e", r->e)               \
+  X(EXEC_NORM, "request_execution_time_normalized", CS_RMF_DIST, "s/token", CS_RM_NO_ALIAS, "e / D",            \
+    r->e / r->D)                                                                                                 \
+  X(MODEL_EXEC, "request_model_execution_time", CS_RMF_DIST, "s", CS_RM_NO_ALIAS,                               \
+    "model execution time, m (execution without CPU overheads)", r->m)                                          \
+  X(MODEL_EXEC_NORM, "request_model_execution_time_normalized", CS_RMF_DIST, "s/token", CS_RM_NO_ALIAS,        \
+    "m / D", r->m / r->D)                                                                                        \
+  X(PREEMPT, "request_preemption_time", CS_RMF_DIST, "s", CS_RM_NO_ALIAS,                                       \
+    "time waiting between its iterations, p", r->p)                                                                \
+  X(SCHED_DELAY, "request_scheduling_delay", CS_RMF_DIST, "s", CS_RM_ALIASES("scheduling_delay", "sched_delay"), \
+    "arrival to first schedule, s - a", r->sched_delay)                                                          \
+  X(EXEC_PLUS_PREEMPT, "request_execution_plus_preemption_time", CS_RMF_DIST, "s", CS_RM_NO_ALIAS, "e + p",     \
+    r->e + r->p)                                                                                                 \
+  X(EXEC_PLUS_PREEMPT_NORM, "request_execution_plus_preemption_time_normalized", CS_RMF_DIST, "s/token",        \
+    CS_RM_NO_ALIAS, "(e + p) / D", (r->e + r->p) / r->D)                                                         \
+  X(TTFT, "prefill_e2e_time", CS_RMF_DIST, "s", CS_RM_ALIASES("ttft"), "time to first token, f - a",            \
+    r->f - r->a)                                                                                                 \
+  X(TTFT_NORM, "prefill_e2e_time_normalized", CS_RMF_DIST, "s/token", CS_RM_NO_ALIAS, "(f - a) / P",            \
+    (r->f - r->a) / r->P)                                                                                        \
+  X(PREFILL_EPP, "prefill_time_execution_plus_preemption", CS_RMF_DIST, "s", CS_RM_NO_ALIAS,                    \
+    "first schedule to first token, f - s", r->f - r->s)                                                         \
+  X(PREFILL_EPP_NORM, "prefill_time_execution_plus_preemption_normalized", CS_RMF_DIST, "s/token",              \
+    CS_RM_NO_ALIAS, "(f - s) / P", (r->f - r->s) / r->P)                                                         \
+  X(TPOT, "decode_time_execution_plus_preemption_normalized", CS_RMF_DIST, "s/token",                          \
+    CS_RM_ALIASES("tpot", "tbt"), "time per output token, (c - f) / D", (r->c - r->f) / r->D)                    \
+  X(INTER_ARRIVAL, "request_inter_arrival_delay", 0u, "s", CS_RM_NO_ALIAS,                                      \
+    "gap to the previous arrival on the same replica", r->inter_arrival)                                         \
+  X(NUM_TOKENS, "request_num_tokens", CS_RMF_INT, "tokens", CS_RM_NO_ALIAS, "prompt + output tokens",           \
+    r->num_prefill + r->num_decode)                                                                              \
+  X(NUM_PREFILL, "request_num_prefill_tokens", CS_RMF_INT, "tokens", CS_RM_NO_ALIAS, "prompt tokens",           \
+    r->num_prefill)                                                                                              \
+  X(NUM_PREFILL_CACHED, "request_num_prefill_tokens_cached", CS_RMF_INT, "tokens", CS_RM_NO_ALIAS,              \
+    "prompt tokens served from the prefix cache", r->num_cached)                                                 \
+  X(NUM_DECODE, "request_num_decode_tokens", CS_RMF_INT, "tokens", CS_RM_NO_ALIAS, "output tokens",             \
+    r->num_decode)                                                                                               \
+  X(PD_RATIO, "request_pd_ratio", 0u, "", CS_RM_NO_ALIAS, "prompt / output tokens",                             \
+    r->num_prefill / r->num_decode)                                                                              \
+  X(NUM_RESTARTS, "request_num_restarts", CS_RMF_INT, "", CS_RM_NO_ALIAS, "times preempted and restarted",      \
+    r->restarts)                                                                                                 \
+  X(ARRIVED_AT, "request_arrived_at", 0u, "s", CS_RM_NO_ALIAS, "arrival time, a", r->a)                         \
+  X(REPLICA, "replica", CS_RMF_INT, "", CS_RM_NO_ALIAS, "replica that completed it", r->replica)
 
 typedef enum cs_rm {
-#define CS__RM_ENUM(id, col, isint, isdist) CS_RM_##id,
+#define CS__RM_ENUM(id, col, flags, unit, aliases, summary, value) CS_RM_##id,
   CS_REQUEST_METRICS(CS__RM_ENUM)
 #undef CS__RM_ENUM
   CS_RM_COUNT
@@ -54,12 +103,18 @@ typedef struct cs_request_record {
   double v[CS_RM_COUNT];
 } cs_request_record;
 
+/* Computes every metric of a completed request (all CS_RM_COUNT columns). */
+void cs_request_record_fill(const cs_request_facts *r, cs_request_record *out);
+
 const char *cs_rm_name(cs_rm m);
 bool cs_rm_is_integer(cs_rm m);
 bool cs_rm_is_distribution(cs_rm m);
-/* Metric by column name; -1 (and a suggestion in err) when unknown. Also accepts aliases:
- * "ttft" -> prefill_e2e_time, "tpot"/"tbt" -> decode_time_execution_plus_preemption_normalized,
- * "e2e" -> request_e2e_time, "scheduling_delay" -> request_scheduling_delay. */
+const char *cs_rm_unit(cs_rm m);    /* "s", "s/token", "tokens" or "" */
+const char *cs_rm_summary(cs_rm m); /* one line: what it measures */
+/* The metric's aliases, NULL-terminated (an empty list when none). */
+const char *const *cs_rm_aliases(cs_rm m);
+/* The one metric-name resolver (SLO configs, analysis, the CLI): a request_metrics.csv column
+ * or an alias from CS_REQUEST_METRICS. Unknown: CS_EUNKNOWN with a suggestion. */
 int cs_rm_find(const char *name, cs_rm *out, cs_err *err);
 
 /* pandas Series.quantile(q) with linear interpolation on a sorted array. */
@@ -84,6 +139,10 @@ double cs_quantile_table_at(const cs_quantile_table *t, double q);
 
 /* ---- SLOs ---------------------------------------------------------------------------- */
 typedef enum cs_slo_type { CS_SLO_AND = 0, CS_SLO_OR = 1 } cs_slo_type;
+
+/* An SLO's metric, as the sweep file, `simulate` and analysis read it: cs_rm_find's names and
+ * aliases, and only request time distributions (CS_ECONFIG otherwise). */
+int cs_slo_metric_find(const char *name, cs_rm *out, cs_err *err);
 
 typedef struct cs_slo {
   cs_rm metric;

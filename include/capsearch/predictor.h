@@ -43,10 +43,15 @@ typedef struct cs_predictor_ctx {
   const char *profiling_dir;   /* Vidur-layout profiling data (profile predictor) */
   const char *predictions_dir; /* Vidur *_predictions.csv tables (profile predictor) */
   const char *cache_dir;       /* where precomputed tables are cached; NULL = no cache */
-  /* Expert parallelism (MoE, include/capsearch/ep.h): ep > 1 adds every MoE layer's dispatch +
-   * combine all-to-all to the predicted stage time; 0 or 1 = none. */
+  /* Expert parallelism (MoE, include/capsearch/ep.h): experts split whole over ep GPUs; 0 or 1 =
+   * none. A predictor with ep_layers (roofline) costs the MoE layers as EP runs them; for the
+   * others the registry adds every MoE layer's dispatch + combine all-to-all to the stage time. */
   int ep;
   double ep_imbalance;         /* 0 = CS_EP_DEFAULT_IMBALANCE */
+  /* Data-parallel attention ("wide EP"): dp > 1 attention ranks of TP tp share one EP group of
+   * ep = tp x dp GPUs, each rank holding its share of the batch's requests; 0 or 1 = none. Only
+   * predictors with ep_layers accept it. */
+  int dp;
 } cs_predictor_ctx;
 
 typedef struct cs_predictor_ops {
@@ -60,6 +65,9 @@ typedef struct cs_predictor_ops {
   void (*stage_time)(const void *state, const cs_batch_view *batch, int stage_id, cs_stage_time *out);
   /* Optional: provenance / warnings to show the user (e.g. "factors of nearest arch"). */
   const char *(*describe)(const void *state);
+  /* Composes expert-parallel MoE layers itself (ctx.ep, ctx.dp). Otherwise the registry adds each
+   * MoE layer's all-to-all to the stage time and refuses dp > 1. */
+  bool ep_layers;
 } cs_predictor_ops;
 
 typedef struct cs_predictor cs_predictor;

@@ -44,6 +44,11 @@ typedef struct cs_sim_config {
   int ep;                        /* expert parallelism (MoE): 0/1 none, or tp (experts split over the TP
                                     ranks: vLLM's planner with expert_parallel sizes the KV cache; give
                                     the predictor ctx.ep too for the all-to-all) */
+  int dp;                        /* data-parallel attention ("wide EP"): 0/1 none; dp > 1 needs ep = tp x dp.
+                                    A replica is tp x pp x dp GPUs; its dp attention ranks run as one
+                                    scheduler over their pooled KV caches with dp x the per-rank batch
+                                    limits (batch_size_cap, chunk_size, max_tokens_in_batch); give the
+                                    predictor ctx.dp too */
 
   const char *replica_scheduler; /* "vllm", "sarathi", "orca", "faster_transformer", "lightllm", "vllm_v1" */
   cs_params replica_params;      /* chunk_size, batch_size_cap, max_tokens_in_batch, ... */

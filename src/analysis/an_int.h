@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "capsearch/analysis.h"
+#include "capsearch/metrics.h"
 #include "util/sbuf.h"
 
 /* ---- CSV ------------------------------------------------------------------------------- */
@@ -98,6 +99,10 @@ typedef enum cs__jf {
   CS__JF_COUNT
 } cs__jf;
 extern const char *const cs__jf_names[CS__JF_COUNT];
+
+/* An SLO metric name read from a job (job.json): resolved as the sweep resolves it
+ * (cs_slo_metric_find), so analysis accepts exactly what a sweep file accepts. */
+int cs__an_slo_metric(const char *name, cs_rm *out, cs_err *err);
 
 typedef struct cs__slo_item {
   char metric[96];

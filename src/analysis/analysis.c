@@ -7,6 +7,7 @@
 
 #include "analysis/an_int.h"
 #include "util/fs.h"
+#include "util/num.h"
 
 void cs_analysis_opts_init(cs_analysis_opts *o) {
   memset(o, 0, sizeof *o);
@@ -17,20 +18,20 @@ void cs_analysis_opts_init(cs_analysis_opts *o) {
 int cs_analysis_opts_add_price(cs_analysis_opts *o, const char *spec, cs_err *err) {
   const char *eq = strchr(spec, '=');
   if (!eq || eq == spec || !eq[1])
-    return cs_err_set(err, CS_EUSAGE, "--price '%s': expected DEVICE=USD_PER_GPU_HOUR (e.g. h100=3.50)", spec);
+    return cs_err_set(err, CS_EUSAGE, "expected DEVICE=USD_PER_GPU_HOUR (e.g. h100=3.50), got '%s'", spec);
   if ((size_t)(eq - spec) >= sizeof o->override_device[0])
-    return cs_err_set(err, CS_EUSAGE, "--price '%s': device name too long", spec);
-  char *end;
-  errno = 0;
-  double v = strtod(eq + 1, &end);
-  if (*end || errno || !(v > 0) || !isfinite(v))
-    return cs_err_set(err, CS_EUSAGE, "--price '%s': expected a positive $/GPU-hour after '=', got '%s'", spec, eq + 1);
+    return cs_err_set(err, CS_EUSAGE, "'%s': device name too long", spec);
+  static const cs__num_range usd = {0, 1e9, true, false};
+  double v;
+  char why[256];
+  if (cs__num_parse(eq + 1, &usd, &v, why, sizeof why))
+    return cs_err_set(err, CS_EUSAGE, "'%s': expected a positive $/GPU-hour after '=', got '%s'", spec, eq + 1);
   int slot = o->num_overrides;
   for (int i = 0; i < o->num_overrides; i++)
     if ((size_t)(eq - spec) == strlen(o->override_device[i]) && !strncmp(o->override_device[i], spec, (size_t)(eq - spec)))
       slot = i; /* the last --price for a device wins */
   if (slot == CS_ANALYSIS_MAX_OVERRIDES)
-    return cs_err_set(err, CS_EUSAGE, "--price: at most %d devices", CS_ANALYSIS_MAX_OVERRIDES);
+    return cs_err_set(err, CS_EUSAGE, "at most %d devices", CS_ANALYSIS_MAX_OVERRIDES);
   memcpy(o->override_device[slot], spec, (size_t)(eq - spec));
   o->override_device[slot][eq - spec] = '\0';
   o->override_price[slot] = v;

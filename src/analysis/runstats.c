@@ -16,13 +16,15 @@ static int dbl_cmp(const void *x, const void *y) {
   return (a > b) - (a < b);
 }
 
-/* SLO metric names may use the short aliases the sweep file accepts. */
+/* See an_int.h: the sweep's resolver, nothing of analysis' own. */
+int cs__an_slo_metric(const char *name, cs_rm *out, cs_err *err) { return cs_slo_metric_find(name, out, err); }
+
+/* The request_metrics.csv column an SLO metric names, so a job's `ttft` or `e2el` reads the
+ * column it was judged on. A name the resolver does not know is looked up as written (and
+ * reported missing). */
 static const char *metric_column(const char *m) {
-  if (!strcmp(m, "ttft")) return "prefill_e2e_time";
-  if (!strcmp(m, "tpot") || !strcmp(m, "tbt")) return "decode_time_execution_plus_preemption_normalized";
-  if (!strcmp(m, "e2e")) return "request_e2e_time";
-  if (!strcmp(m, "scheduling_delay")) return "request_scheduling_delay";
-  return m;
+  cs_rm id;
+  return cs__an_slo_metric(m, &id, NULL) ? m : cs_rm_name(id);
 }
 
 static char *find_timestamp_dir(cs_analysis *a, const cs__job *j, cs__probe *p, const char *probe_dir) {

@@ -1,62 +1,69 @@
 /* capsearch analyze OUT: offline analysis of a sweep's output directory (finished or not) into
  * OUT/analysis/, with the best configuration per (model, trace, SLO) printed on stdout. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "capsearch/analysis.h"
 #include "capsearch/catalog.h"
-#include "analysis/cli_helpers.h"
+#include "cli/cmd_analyze.h"
 #include "cli/commands.h"
+#include "util/sbuf.h"
 
-static void usage(FILE *f) {
-  fprintf(f,
-          "usage: capsearch analyze OUT [--target-qps Q] [--headroom PCT] [--price DEVICE=USD]...\n"
-          "                             [--pricing spot|ondemand] [--config-dir DIR] [-q]\n\n"
-          "Reads a sweep's output directory (finished or interrupted) and writes OUT/analysis/:\n"
-          "  stats.csv        one row per completed probe run (latency percentiles, batches, memory,\n"
-          "                   busy time, preemptions, runtime, goodput)\n"
-          "  best.csv         per (model, trace, SLO) every job's answer, ranked by QPS per dollar, with\n"
-          "                   $/hour, $ per request, $ per million tokens, monthly cost and replicas\n"
-          "                   for the target QPS\n"
-          "  pareto.csv       Pareto fronts of QPS per dollar vs TTFT P90/P99 and TBT P99\n"
-          "  sla.csv, bottlenecks.csv, summary.json, summary.md (Markdown)\n\n"
-          "  --target-qps Q     traffic to size replicas for (default: each answer's own QPS)\n"
-          "  --headroom PCT     spare capacity; utilisation = 1 - PCT/100 in [50%%, 95%%] (default 25)\n"
-          "  --price DEV=USD    $/GPU-hour for a device, overriding everything (repeatable)\n"
-          "  --pricing MODE     spot or ondemand prices from the device catalog (default: the price\n"
-          "                     the sweep recorded, else the catalog's on-demand price)\n"
-          "  --config-dir DIR   catalog directory (default: the built-in configs/)\n"
-          "  -q, --quiet        no summary on stdout\n");
+const char *const cs__an_pricings[] = {"spot", "ondemand", "on-demand", NULL};
+const int cs__an_pricing_values[] = {CS_PRICING_SPOT, CS_PRICING_ONDEMAND, CS_PRICING_ONDEMAND};
+
+int cs__an_price_arg(void *args, const cs__opt *opt, const char *text, cs_err *err) {
+  (void)opt;
+  return cs_analysis_opts_add_price(&((cs__an_args *)args)->o, text, err);
 }
 
-int cs__an_cli_common(int c, const char *arg, cs_analysis_opts *o, const char **config_dir, cs_err *err) {
-  char *end;
-  switch (c) {
-  case 't':
-    o->target_qps = strtod(arg, &end);
-    if (*end || !(o->target_qps > 0))
-      return cs_err_set(err, CS_EUSAGE, "--target-qps: expected a positive number, got '%s'", arg);
-    return 0;
-  case 'H':
-    o->headroom_pct = strtod(arg, &end);
-    if (*end || o->headroom_pct < 0 || o->headroom_pct > 1000)
-      return cs_err_set(err, CS_EUSAGE, "--headroom: expected a percentage such as 25, got '%s'", arg);
-    return 0;
-  case 'P':
-    return cs_analysis_opts_add_price(o, arg, err);
-  case 'M':
-    if (!strcmp(arg, "spot")) o->pricing = CS_PRICING_SPOT;
-    else if (!strcmp(arg, "ondemand") || !strcmp(arg, "on-demand")) o->pricing = CS_PRICING_ONDEMAND;
-    else return cs_err_set(err, CS_EUSAGE, "--pricing: expected 'spot' or 'ondemand', got '%s'", arg);
-    return 0;
-  case 'C':
-    *config_dir = arg;
-    return 0;
-  default:
-    return cs_err_set(err, CS_EUSAGE, "unexpected option");
+static const cs__opt analyze_opts[] = {
+    CS__AN_COMMON_OPTS,
+    {CS_OPT_FLAG, "quiet", 'q', .help = "no summary on stdout", CS_OPT_FIELD(cs__an_args, quiet)},
+    {CS_OPT_HELP, "help", 'h', .help = "this text"},
+    {CS_OPT_END}};
+
+static const cs__opt_cmd analyze_cmd = {
+    "analyze", "capsearch analyze OUT [options]",
+    "Reads a sweep's output directory (finished or interrupted) and writes OUT/analysis/:\n"
+    "  stats.csv        one row per completed probe run (latency percentiles, batches, memory,\n"
+    "                   busy time, preemptions, runtime, goodput)\n"
+    "  best.csv         per (model, trace, SLO) every job's answer, ranked by QPS per dollar, with\n"
+    "                   $/hour, $ per request, $ per million tokens, monthly cost and replicas\n"
+    "                   for the target QPS\n"
+    "  pareto.csv       Pareto fronts of QPS per dollar vs TTFT P90/P99 and TBT P99\n"
+    "  sla.csv, bottlenecks.csv, summary.json, summary.md (Markdown)",
+    analyze_opts, NULL, 0, -1};
+
+/* Parses an analyze/report command line into args: 0 with *out the output directory, or the
+ * exit code (help printed, or a usage message). */
+int cs__an_cli_parse(const cs__opt_cmd *cmd, int argc, char **argv, cs__an_args *args, const char **out) {
+  memset(args, 0, sizeof *args);
+  cs_analysis_opts_init(&args->o);
+  const char *pos[2];
+  int np = 0;
+  cs_err err = {0};
+  int rc = cs__opt_parse(cmd, argc, argv, args, pos, &np, &err);
+  if (rc == CS_OPT_HELP_ASKED) {
+    cs__sbuf sb;
+    cs__sbuf_init(&sb);
+    cs__an_args d;
+    memset(&d, 0, sizeof d);
+    cs_analysis_opts_init(&d.o);
+    cs__opt_help(cmd, &d, &sb);
+    fputs(sb.buf, stdout);
+    cs__sbuf_release(&sb);
+    return CS_EXIT_OK;
   }
+  if (rc) return cs__cli_fail(&err);
+  if (np != 1) {
+    fprintf(stderr, "capsearch: %s: expected one output directory, got %d argument(s); see 'capsearch %s --help'\n",
+            cmd->name, np, cmd->name);
+    return CS_EXIT_USAGE;
+  }
+  *out = pos[0];
+  return -1;
 }
 
 cs_price_entry *cs__an_cli_prices(const char *config_dir, size_t *n, cs_catalog **cat_out) {
@@ -103,37 +110,14 @@ int cs__an_cli_load(const char *out_dir, cs_analysis_opts *o, const char *config
 }
 
 int cs__cmd_analyze(int argc, char **argv) {
-  static const struct option longopts[] = {
-      {"target-qps", required_argument, NULL, 't'}, {"headroom", required_argument, NULL, 'H'},
-      {"price", required_argument, NULL, 'P'},      {"pricing", required_argument, NULL, 'M'},
-      {"config-dir", required_argument, NULL, 'C'}, {"quiet", no_argument, NULL, 'q'},
-      {"help", no_argument, NULL, 'h'},             {NULL, 0, NULL, 0}};
-  cs_analysis_opts o;
-  cs_analysis_opts_init(&o);
-  const char *config_dir = NULL;
-  bool quiet = false;
+  cs__an_args args;
+  const char *out = NULL;
+  int prc = cs__an_cli_parse(&analyze_cmd, argc, argv, &args, &out);
+  if (prc >= 0) return prc;
+  cs_analysis_opts o = args.o;
+  const char *config_dir = args.config_dir;
+  bool quiet = args.quiet;
   cs_err err = {0};
-  int c;
-  optind = 1;
-  opterr = 0;
-  while ((c = getopt_long(argc, argv, "qh", longopts, NULL)) != -1) {
-    if (c == 'h') {
-      usage(stdout);
-      return CS_EXIT_OK;
-    }
-    if (c == 'q') {
-      quiet = true;
-      continue;
-    }
-    if (c == '?') return cs__cli_bad_option("analyze", argc, argv, "qh", longopts);
-    if (cs__an_cli_common(c, optarg, &o, &config_dir, &err)) return cs__cli_fail(&err);
-  }
-  if (optind != argc - 1) {
-    fprintf(stderr, "capsearch: analyze: expected one output directory, got %d argument(s)\n", argc - optind);
-    usage(stderr);
-    return CS_EXIT_USAGE;
-  }
-  const char *out = argv[optind];
   cs_analysis *a;
   if (cs__an_cli_load(out, &o, config_dir, &a, &err)) return cs__cli_fail(&err);
   if (cs_analysis_write(a, &err)) {

@@ -1,6 +1,5 @@
 /* capsearch list models|devices|networks|schedulers|predictors|metrics: what the catalogs and
  * registries hold, as a table or --json. */
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -10,24 +9,41 @@
 #include "cli/commands.h"
 #include "predictor/internal.h"
 #include "util/json.h"
+#include "util/opt.h"
 #include "util/sbuf.h"
 #include "util/text.h"
 
 static const char *const kinds[] = {"models", "devices", "networks", "schedulers", "predictors", "metrics"};
 #define NKINDS (sizeof kinds / sizeof kinds[0])
 
+typedef struct list_args {
+  bool json;
+  const char *config_dir;
+} list_args;
+
+static const cs__opt list_opts[] = {
+    {CS_OPT_FLAG, "json", .help = "machine-readable output", CS_OPT_FIELD(list_args, json)},
+    {CS_OPT_STR, "config-dir", .arg = "DIR", .help = "catalog directory (default: $CAPSEARCH_CONFIG_DIR or the built-in)",
+     CS_OPT_FIELD(list_args, config_dir)},
+    {CS_OPT_HELP, "help", 'h', .help = "this text"},
+    {CS_OPT_END}};
+
+static const cs__opt_cmd list_cmd = {
+    "list", "capsearch list models|devices|networks|schedulers|predictors|metrics [--json] [--config-dir DIR]",
+    "  models      catalog models (configs/models.yaml): architecture, parameters, dtype\n"
+    "  devices     catalog GPUs (configs/devices.yaml): memory, dense TFLOPS, bandwidth, $/hour\n"
+    "  networks    catalog node types (configs/networks.yaml): GPUs per node, bandwidth, latency\n"
+    "  schedulers  replica schedulers, global schedulers and request queues with their parameters\n"
+    "  predictors  execution-time predictors\n"
+    "  metrics     per-request metrics (request_metrics.csv columns, usable in SLOs)",
+    list_opts, NULL, 0, -1};
+
 static void usage(FILE *f) {
-  fprintf(f,
-          "usage: capsearch list models|devices|networks|schedulers|predictors|metrics [--json]\n"
-          "                      [--config-dir DIR]\n\n"
-          "  models      catalog models (configs/models.yaml): architecture, parameters, dtype\n"
-          "  devices     catalog GPUs (configs/devices.yaml): memory, dense TFLOPS, bandwidth, $/hour\n"
-          "  networks    catalog node types (configs/networks.yaml): GPUs per node, bandwidth, latency\n"
-          "  schedulers  replica schedulers, global schedulers and request queues with their parameters\n"
-          "  predictors  execution-time predictors\n"
-          "  metrics     per-request metrics (request_metrics.csv columns, usable in SLOs)\n\n"
-          "  --json        machine-readable output\n"
-          "  --config-dir  catalog directory (default: $CAPSEARCH_CONFIG_DIR or the built-in)\n");
+  cs__sbuf sb;
+  cs__sbuf_init(&sb);
+  cs__opt_help(&list_cmd, NULL, &sb);
+  fputs(sb.buf, f);
+  cs__sbuf_release(&sb);
 }
 
 static const char *attn(const cs_model *m) {
@@ -209,29 +225,23 @@ static void networks_json(const cs_catalog *c, cs__jw *w) {
 }
 
 int cs__cmd_list(int argc, char **argv) {
-  enum { OPT_JSON = 256, OPT_CONFIG_DIR };
-  static const struct option opts[] = {{"json", no_argument, 0, OPT_JSON},
-                                       {"config-dir", required_argument, 0, OPT_CONFIG_DIR},
-                                       {"help", no_argument, 0, 'h'},
-                                       {0, 0, 0, 0}};
-  bool json = false;
-  const char *config_dir = NULL;
-  int c;
-  optind = 1;
-  opterr = 0;
-  while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-    switch (c) {
-    case OPT_JSON: json = true; break;
-    case OPT_CONFIG_DIR: config_dir = optarg; break;
-    case 'h': usage(stdout); return CS_EXIT_OK;
-    default: return cs__cli_bad_option("list", argc, argv, "h", opts);
-    }
+  list_args args = {0};
+  const char *pos[2];
+  int np = 0;
+  cs_err perr = {0};
+  int prc = cs__opt_parse(&list_cmd, argc, argv, &args, pos, &np, &perr);
+  if (prc == CS_OPT_HELP_ASKED) {
+    usage(stdout);
+    return CS_EXIT_OK;
   }
-  if (optind != argc - 1) {
+  if (prc) return cs__cli_fail(&perr);
+  bool json = args.json;
+  const char *config_dir = args.config_dir;
+  if (np != 1) {
     fprintf(stderr, "capsearch: list: expected one of models, devices, networks, schedulers, predictors, metrics\n");
     return CS_EXIT_USAGE;
   }
-  const char *kind = argv[optind];
+  const char *kind = pos[0];
   size_t k = 0;
   while (k < NKINDS && strcmp(kind, kinds[k])) k++;
   if (k == NKINDS) {

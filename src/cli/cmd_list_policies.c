@@ -109,10 +109,22 @@ int cs__list_policies(const char *kind, bool json, FILE *f) {
         cs__jw_kstr(&w, "name", cs_rm_name((cs_rm)m));
         cs__jw_kbool(&w, "integer", cs_rm_is_integer((cs_rm)m));
         cs__jw_kbool(&w, "distribution", cs_rm_is_distribution((cs_rm)m));
+        cs__jw_kstr(&w, "unit", cs_rm_unit((cs_rm)m));
+        cs__jw_key(&w, "aliases");
+        cs__jw_arr_begin(&w);
+        for (const char *const *a = cs_rm_aliases((cs_rm)m); *a; a++) cs__jw_str(&w, *a);
+        cs__jw_arr_end(&w);
+        cs__jw_kstr(&w, "summary", cs_rm_summary((cs_rm)m));
         cs__jw_obj_end(&w);
       } else {
-        fprintf(f, "%-52s %s\n", cs_rm_name((cs_rm)m),
-                cs_rm_is_distribution((cs_rm)m) ? "distribution (quantiles, SLOs)" : "per request");
+        cs__sbuf al;
+        cs__sbuf_init(&al);
+        for (const char *const *a = cs_rm_aliases((cs_rm)m); *a; a++)
+          cs__sbuf_addf(&al, "%s%s", al.len ? ", " : " (also: ", *a);
+        fprintf(f, "%-52s %-30s %-8s %s%s%s\n", cs_rm_name((cs_rm)m),
+                cs_rm_is_distribution((cs_rm)m) ? "distribution (quantiles, SLOs)" : "per request",
+                cs_rm_unit((cs_rm)m), cs_rm_summary((cs_rm)m), al.len ? al.buf : "", al.len ? ")" : "");
+        cs__sbuf_release(&al);
       }
     }
     if (json) cs__jw_arr_end(&w);

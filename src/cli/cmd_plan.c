@@ -1,6 +1,5 @@
 /* capsearch plan: memory capacity planning for one model on one device (or every device),
  * without simulation: per-GPU breakdown, fit, KV capacity, concurrency, longest context. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,41 +12,110 @@
 #include "cli/cmd_plan.h"
 #include "util/fs.h"
 #include "util/json.h"
+#include "util/opt.h"
 #include "util/sbuf.h"
 
+typedef struct plan_args {
+  cs_memplan_input in;
+  const char *model, *model_config, *device, *config_dir;
+  bool all_devices;
+  int fmt; /* cs__plan_format */
+} plan_args;
+
+/* vLLM --dtype: "auto" -> 0 (16-bit); otherwise bytes per unquantized parameter. */
+static int model_dtype_arg(void *obj, const cs__opt *o, const char *s, cs_err *err) {
+  static const struct {
+    const char *name;
+    double bytes;
+  } names[] = {{"auto", 0}, {"bfloat16", 2}, {"float16", 2}, {"half", 2}, {"float32", 4}, {"float", 4}};
+  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+    if (!strcasecmp(s, names[i].name)) {
+      *(double *)((char *)obj + o->off) = names[i].bytes;
+      return 0;
+    }
+  return cs_err_set(err, CS_EUSAGE, "unknown dtype '%s' (expected auto, bfloat16, float16, half, float32 or float; "
+                    "quantized weights come from the checkpoint or --quantization)", s);
+}
+
+/* KV dtype: "auto" -> 0 (model default); otherwise bytes per element. */
+static int kv_dtype_arg(void *obj, const cs__opt *o, const char *s, cs_err *err) {
+  bool is_auto = !strcasecmp(s, "auto");
+  double b = is_auto ? 0 : cs__dtype_bytes(s);
+  if (!is_auto && b <= 0)
+    return cs_err_set(err, CS_EUSAGE, "unknown dtype '%s' (expected auto, float32, bfloat16, float16, fp8, fp8_e4m3, "
+                      "fp8_e5m2, int8, int4, fp4)", s);
+  *(double *)((char *)obj + o->off) = b;
+  return 0;
+}
+
+static int quant_arg(void *obj, const cs__opt *o, const char *s, cs_err *err) {
+  if (cs__quant_from_name(s, &(cs_quant){0}))
+    return cs_err_set(err, CS_EUSAGE, "unknown method '%s' (expected one of: %s)", s, cs__quant_names());
+  *(const char **)((char *)obj + o->off) = s;
+  return 0;
+}
+
+static const char *const engines[] = {"vllm", "vidur", NULL};
+static const int engine_values[] = {CS_ENGINE_VLLM, CS_ENGINE_VIDUR};
+#define F(f) CS_OPT_FIELD(plan_args, f)
+#define POSINT(f, hi) F(f), .range = {1, hi, false, true}, .expect = "a positive integer"
+static const cs__opt plan_opts[] = {
+    {CS_OPT_STR, "model", .arg = "NAME", .help = "catalog model (HF id, short name or alias; capsearch list models),\n"
+                                                "or a local config.json / a directory holding one", F(model)},
+    {CS_OPT_STR, "model-config", .arg = "PATH", .help = "a local Hugging Face config.json instead", F(model_config)},
+    {CS_OPT_STR, "device", .arg = "NAME", .help = "catalog device (capsearch list devices)", F(device)},
+    {CS_OPT_FLAG, "all-devices", .help = "rank every device: smallest valid TP that fits, KV, concurrency, $/hour",
+     F(all_devices)},
+    {CS_OPT_INT, "tp", .help = "tensor parallel size", POSINT(in.tp, 1024)},
+    {CS_OPT_INT, "pp", .help = "pipeline parallel size", POSINT(in.pp, 1024)},
+    {CS_OPT_INT, "dp", .help = "data parallel size", POSINT(in.dp, 1 << 20)},
+    {CS_OPT_INT, "max-model-len", .arg = "TOKENS", .help = "tokens per request (default: the model's max positions)",
+     POSINT(in.max_model_len, 1099511627776.0)},
+    {CS_OPT_NUM, "gpu-memory-utilization", .arg = "F", .help = "fraction of total GPU memory vLLM may use",
+     F(in.gpu_memory_utilization), .range = {0, 1, true, false}, .expect = "a number in (0, 1]"},
+    {CS_OPT_FN, "dtype", .arg = "D", .help = "vLLM --dtype of unquantized parameters: auto (16-bit), bfloat16,\n"
+                                            "float16, half, float32, float", F(in.weight_bytes), .fn = model_dtype_arg,
+     .def = "auto"},
+    {CS_OPT_FN, "quantization", .arg = "Q", .help = "vLLM --quantization: fp8 (online, of an unquantized checkpoint) or\n"
+                                                   "the checkpoint's own method; default: the config's quantization_config",
+     F(in.quantization), .fn = quant_arg},
+    {CS_OPT_FN, "kv-cache-dtype", .arg = "D", .help = "KV dtype: auto (= compute dtype), fp8, bfloat16, ... (fp8 doubles\n"
+                                                     "capacity)", F(in.kv_bytes), .fn = kv_dtype_arg, .def = "auto"},
+    {CS_OPT_INT, "max-num-batched-tokens", .help = "tokens of vLLM's profiling forward (default 8192 on >= 70 GiB GPUs\n"
+                                                  "other than the A100, else 2048, as vLLM's)",
+     POSINT(in.max_num_batched_tokens, 1073741824.0)},
+    {CS_OPT_INT, "max-num-seqs", .help = "sequences per step (default 1024 / 256 likewise)", POSINT(in.max_num_seqs, 1 << 24)},
+    {CS_OPT_FLAG, "enable-expert-parallel", .help = "MoE experts spread over TP x DP ranks instead of sliced",
+     F(in.expert_parallel)},
+    {CS_OPT_ENUM, "engine", .arg = "E", .help = "vllm: vLLM 0.19's start-up accounting; vidur: Vidur V1, exact",
+     F(in.engine), .choices = engines, .values = engine_values, .noun = "engine"},
+    {CS_OPT_INT, "block-size", .help = "KV block size in tokens", POSINT(in.block_size, 1 << 20)},
+    {CS_OPT_NUM, "memory-margin", .arg = "F", .help = "Vidur engine: fraction of memory kept free", F(in.memory_margin),
+     .range = {0, 1, false, false}, .expect = "a number in [0, 1]"},
+    {CS_OPT_STR, "config-dir", .arg = "DIR", .help = "catalog directory (default: $CAPSEARCH_CONFIG_DIR or the built-in)",
+     F(config_dir)},
+    {CS_OPT_FLAG, "json", .help = "JSON output instead of the table", F(fmt), .value = CS__PLAN_JSON},
+    {CS_OPT_FLAG, "csv", .help = "CSV output instead of the table", F(fmt), .value = CS__PLAN_CSV},
+    {CS_OPT_HELP, "help", 'h', .help = "this text"},
+    {CS_OPT_END}};
+#undef POSINT
+#undef F
+
+static const cs__opt_cmd plan_cmd = {
+    "plan",
+    "capsearch plan (--model NAME | --model-config PATH) (--device NAME | --all-devices) [options]",
+    "Does the model fit, how much KV cache is left per GPU, how many requests of max-model-len\n"
+    "tokens run at once, the longest context that fits, and the fewest GPUs that work.",
+    plan_opts, NULL, 0, 0};
+
 static void usage(FILE *f) {
-  fprintf(f,
-          "usage: capsearch plan (--model NAME | --model-config PATH) (--device NAME | --all-devices)\n"
-          "                      [--tp N] [--pp N] [--dp N] [--max-model-len TOKENS]\n"
-          "                      [--gpu-memory-utilization F] [--dtype D] [--quantization Q]\n"
-          "                      [--kv-cache-dtype D] [--max-num-batched-tokens N] [--max-num-seqs N]\n"
-          "                      [--enable-expert-parallel] [--engine vllm|vidur] [--block-size N]\n"
-          "                      [--memory-margin F]\n"
-          "                      [--config-dir DIR] [--json | --csv]\n\n"
-          "Does the model fit, how much KV cache is left per GPU, how many requests of max-model-len\n"
-          "tokens run at once, the longest context that fits, and the fewest GPUs that work.\n\n"
-          "  --model NAME               catalog model (HF id, short name or alias; capsearch list models),\n"
-          "                             or a local config.json / a directory holding one\n"
-          "  --model-config PATH        a local Hugging Face config.json instead\n"
-          "  --device NAME              catalog device (capsearch list devices)\n"
-          "  --all-devices              rank every device: smallest valid TP that fits, KV, concurrency, $/hour\n"
-          "  --tp, --pp, --dp N         tensor / pipeline / data parallel sizes (default 1)\n"
-          "  --max-model-len TOKENS     tokens per request (default: the model's max positions)\n"
-          "  --gpu-memory-utilization F fraction of total GPU memory vLLM may use (default 0.9)\n"
-          "  --dtype D                  vLLM --dtype of unquantized parameters: auto (16-bit), bfloat16,\n"
-          "                             float16, half, float32, float (default auto)\n"
-          "  --quantization Q           vLLM --quantization: fp8 (online, of an unquantized checkpoint) or the\n"
-          "                             checkpoint's own method; default: the config's quantization_config\n"
-          "  --kv-cache-dtype D         KV dtype: auto (= compute dtype), fp8, bfloat16, ... (fp8 doubles capacity)\n"
-          "  --max-num-batched-tokens N tokens of vLLM's profiling forward (default 8192 on >= 70 GiB GPUs other\n"
-          "                             than the A100, else 2048, as vLLM's)\n"
-          "  --max-num-seqs N           sequences per step (default 1024 / 256 likewise)\n"
-          "  --enable-expert-parallel   MoE experts spread over TP x DP ranks instead of sliced\n"
-          "  --engine E                 vllm: vLLM 0.19's start-up accounting (default); vidur: Vidur V1, exact\n"
-          "  --block-size N             KV block size in tokens (default 16)\n"
-          "  --memory-margin F          Vidur engine: fraction of memory kept free (default 0.1)\n"
-          "  --config-dir DIR           catalog directory (default: $CAPSEARCH_CONFIG_DIR or the built-in)\n"
-          "  --json, --csv              machine-readable output instead of the table\n");
+  plan_args d = {0};
+  cs_memplan_input_defaults(&d.in);
+  cs__sbuf sb;
+  cs__sbuf_init(&sb);
+  cs__opt_help(&plan_cmd, &d, &sb);
+  fputs(sb.buf, f);
+  cs__sbuf_release(&sb);
 }
 
 static int usage_error(const char *fmt, const char *a, const char *b) {
@@ -57,144 +125,21 @@ static int usage_error(const char *fmt, const char *a, const char *b) {
   return CS_EXIT_USAGE;
 }
 
-static int parse_pos_int(const char *flag, const char *s, int64_t max, int64_t *out) {
-  char *end;
-  long long v = strtoll(s, &end, 10);
-  if (!*s || *end || v < 1 || v > max)
-    return usage_error("%s: expected a positive integer, got '%s'", flag, s);
-  *out = v;
-  return 0;
-}
-
-static int parse_fraction(const char *flag, const char *s, bool zero_ok, double *out) {
-  char *end;
-  double v = strtod(s, &end);
-  if (!*s || *end || !(zero_ok ? v >= 0 : v > 0) || !(v <= 1))
-    return usage_error("%s: expected a number in (0, 1], got '%s'", flag, s);
-  *out = v;
-  return 0;
-}
-
-/* vLLM --dtype: "auto" -> 0 (16-bit); otherwise bytes per unquantized parameter. */
-static int parse_model_dtype(const char *s, double *out) {
-  static const struct {
-    const char *name;
-    double bytes;
-  } names[] = {{"auto", 0}, {"bfloat16", 2}, {"float16", 2}, {"half", 2}, {"float32", 4}, {"float", 4}};
-  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-    if (!strcasecmp(s, names[i].name)) {
-      *out = names[i].bytes;
-      return 0;
-    }
-  return usage_error("--dtype: unknown dtype '%s' (expected auto, bfloat16, float16, half, float32 or float; "
-                     "quantized weights come from the checkpoint or --quantization)%s", s, "");
-}
-
-/* "auto" -> 0 (model default); otherwise bytes per element. */
-static int parse_dtype(const char *flag, const char *s, double *out) {
-  if (!strcasecmp(s, "auto")) {
-    *out = 0;
-    return 0;
-  }
-  double b = cs__dtype_bytes(s);
-  if (b <= 0)
-    return usage_error("%s: unknown dtype '%s' (expected auto, float32, bfloat16, float16, fp8, fp8_e4m3, "
-                       "fp8_e5m2, int8, int4, fp4)", flag, s);
-  *out = b;
-  return 0;
-}
-
-enum { OPT_MODEL = 256, OPT_MODEL_CONFIG, OPT_DEVICE, OPT_ALL, OPT_TP, OPT_PP, OPT_DP, OPT_LEN, OPT_UTIL,
-       OPT_DTYPE, OPT_KVDTYPE, OPT_ENGINE, OPT_BLOCK, OPT_MARGIN, OPT_CONFIG_DIR, OPT_JSON, OPT_CSV, OPT_QUANT,
-       OPT_MNBT, OPT_SEQS, OPT_EP };
-
-/* The options that mirror vLLM's engine arguments. */
-static int parse_vllm_opt(int c, const char *arg, cs_memplan_input *in) {
-  int64_t v;
-  int rc = 0;
-  switch (c) {
-  case OPT_UTIL: return parse_fraction("--gpu-memory-utilization", arg, false, &in->gpu_memory_utilization);
-  case OPT_DTYPE: return parse_model_dtype(arg, &in->weight_bytes);
-  case OPT_KVDTYPE: return parse_dtype("--kv-cache-dtype", arg, &in->kv_bytes);
-  case OPT_QUANT:
-    if (cs__quant_from_name(arg, &(cs_quant){0}))
-      return usage_error("--quantization: unknown method '%s' (expected one of: %s)", arg, cs__quant_names());
-    in->quantization = arg;
-    return 0;
-  case OPT_MNBT:
-    if (!(rc = parse_pos_int("--max-num-batched-tokens", arg, INT64_C(1) << 30, &v))) in->max_num_batched_tokens = v;
-    return rc;
-  case OPT_SEQS:
-    if (!(rc = parse_pos_int("--max-num-seqs", arg, 1 << 24, &v))) in->max_num_seqs = v;
-    return rc;
-  default: in->expert_parallel = true; return 0;
-  }
-}
-
 int cs__cmd_plan(int argc, char **argv) {
-  static const struct option opts[] = {
-      {"model", required_argument, 0, OPT_MODEL},
-      {"model-config", required_argument, 0, OPT_MODEL_CONFIG},
-      {"device", required_argument, 0, OPT_DEVICE},
-      {"all-devices", no_argument, 0, OPT_ALL},
-      {"tp", required_argument, 0, OPT_TP},
-      {"pp", required_argument, 0, OPT_PP},
-      {"dp", required_argument, 0, OPT_DP},
-      {"max-model-len", required_argument, 0, OPT_LEN},
-      {"gpu-memory-utilization", required_argument, 0, OPT_UTIL},
-      {"dtype", required_argument, 0, OPT_DTYPE},
-      {"kv-cache-dtype", required_argument, 0, OPT_KVDTYPE},
-      {"quantization", required_argument, 0, OPT_QUANT},
-      {"max-num-batched-tokens", required_argument, 0, OPT_MNBT},
-      {"max-num-seqs", required_argument, 0, OPT_SEQS},
-      {"enable-expert-parallel", no_argument, 0, OPT_EP},
-      {"engine", required_argument, 0, OPT_ENGINE},
-      {"block-size", required_argument, 0, OPT_BLOCK},
-      {"memory-margin", required_argument, 0, OPT_MARGIN},
-      {"config-dir", required_argument, 0, OPT_CONFIG_DIR},
-      {"json", no_argument, 0, OPT_JSON},
-      {"csv", no_argument, 0, OPT_CSV},
-      {"help", no_argument, 0, 'h'},
-      {0, 0, 0, 0}};
-  const char *model_name = NULL, *model_config = NULL, *device_name = NULL, *config_dir = NULL;
-  bool all_devices = false;
-  cs__plan_format fmt = CS__PLAN_TABLE;
-  cs_memplan_input in;
-  cs_memplan_input_defaults(&in);
-  int64_t v;
-  int c, rc;
-  optind = 1;
-  opterr = 0;
-  while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-    rc = 0;
-    switch (c) {
-    case OPT_MODEL: model_name = optarg; break;
-    case OPT_MODEL_CONFIG: model_config = optarg; break;
-    case OPT_DEVICE: device_name = optarg; break;
-    case OPT_ALL: all_devices = true; break;
-    case OPT_TP: if (!(rc = parse_pos_int("--tp", optarg, 1024, &v))) in.tp = (int)v; break;
-    case OPT_PP: if (!(rc = parse_pos_int("--pp", optarg, 1024, &v))) in.pp = (int)v; break;
-    case OPT_DP: if (!(rc = parse_pos_int("--dp", optarg, 1 << 20, &v))) in.dp = (int)v; break;
-    case OPT_LEN: if (!(rc = parse_pos_int("--max-model-len", optarg, INT64_C(1) << 40, &v))) in.max_model_len = v; break;
-    case OPT_BLOCK: if (!(rc = parse_pos_int("--block-size", optarg, 1 << 20, &v))) in.block_size = (int)v; break;
-    case OPT_MARGIN: rc = parse_fraction("--memory-margin", optarg, true, &in.memory_margin); break;
-    case OPT_UTIL: case OPT_DTYPE: case OPT_QUANT: case OPT_MNBT: case OPT_SEQS: case OPT_EP: case OPT_KVDTYPE:
-      rc = parse_vllm_opt(c, optarg, &in);
-      break;
-    case OPT_ENGINE:
-      if (!strcmp(optarg, "vllm")) in.engine = CS_ENGINE_VLLM;
-      else if (!strcmp(optarg, "vidur")) in.engine = CS_ENGINE_VIDUR;
-      else rc = usage_error("--engine: expected vllm or vidur, got '%s'%s", optarg, "");
-      break;
-    case OPT_CONFIG_DIR: config_dir = optarg; break;
-    case OPT_JSON: fmt = CS__PLAN_JSON; break;
-    case OPT_CSV: fmt = CS__PLAN_CSV; break;
-    case 'h': usage(stdout); return CS_EXIT_OK;
-    default: return cs__cli_bad_option("plan", argc, argv, "h", opts);
-    }
-    if (rc) return rc;
+  plan_args a = {0};
+  cs_memplan_input_defaults(&a.in);
+  cs_err perr = {0};
+  int prc = cs__opt_parse(&plan_cmd, argc, argv, &a, NULL, NULL, &perr);
+  if (prc == CS_OPT_HELP_ASKED) {
+    usage(stdout);
+    return CS_EXIT_OK;
   }
-  if (optind < argc) return usage_error("unexpected argument '%s'%s; see 'capsearch plan --help'", argv[optind], "");
+  if (prc) return cs__cli_fail(&perr);
+  const char *model_name = a.model, *model_config = a.model_config, *device_name = a.device;
+  const char *config_dir = a.config_dir;
+  bool all_devices = a.all_devices;
+  cs__plan_format fmt = (cs__plan_format)a.fmt;
+  cs_memplan_input in = a.in;
   /* --model also takes a local config.json or a directory holding one */
   char *model_path = NULL;
   if (model_name && !model_config && (strchr(model_name, '/') || strstr(model_name, ".json"))) {

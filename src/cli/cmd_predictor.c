@@ -4,7 +4,6 @@
  *       fitted roofline efficiency factors per device
  *   predictor time --model M --device D [--tp N] [--pp N] [--predictor NAME] [--batch SPEC] ...
  *       one stage time for a hand-written batch (debugging, hand checks) */
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +14,8 @@
 #include "cli/commands.h"
 #include "predictor/check.h"
 #include "predictor/check_eval.h"
+#include "util/num.h"
+#include "util/opt.h"
 #include "util/text.h"
 
 static const char predictor_usage[] =
@@ -23,28 +24,85 @@ static const char predictor_usage[] =
     "          and the roofline efficiency factors fitted to it\n"
     "  time    stage time of one hand-written batch with any predictor\n";
 
-static const char check_usage[] =
-    "usage: capsearch predictor check --profiling-dir DIR [--device X] [--model Y] [--csv]\n"
-    "                                 [--fit-scales] [--config-dir D]\n\n"
+typedef struct check_args {
+  const char *dir, *device, *model, *cfgdir;
+  bool csv, fit_scales;
+} check_args;
+
+#define F(f) CS_OPT_FIELD(check_args, f)
+static const cs__opt check_opts[] = {
+    {CS_OPT_STR, "profiling-dir", .arg = "DIR", .help = "Vidur's data/profiling (required)", F(dir)},
+    {CS_OPT_STR, "device", .arg = "X", .help = "only this device (catalog name)", F(device)},
+    {CS_OPT_STR, "model", .arg = "Y", .help = "only this model (org/name or name)", F(model)},
+    {CS_OPT_FLAG, "csv", .help = "one row per profiled row: device,model,tp,op,num_tokens,batch_size,\n"
+                                 "kv_cache_size,prefill_chunk_size,measured_ms,predicted_ms,rel_error\n"
+                                 "(predicted/measured - 1)", F(csv)},
+    {CS_OPT_FLAG, "fit-scales", .help = "also refit the per-kernel memory scales (how the built-in constants\n"
+                                        "were made)", F(fit_scales)},
+    {CS_OPT_STR, "config-dir", .arg = "D", .help = "catalog directory", F(cfgdir)},
+    {CS_OPT_HELP, "help", 'h', .help = "this text"},
+    {CS_OPT_END}};
+#undef F
+
+static const cs__opt_cmd check_cmd_def = {
+    "predictor check", "capsearch predictor check --profiling-dir DIR [options]",
     "DIR is laid out as Vidur's data/profiling (compute/<device>/<org>/<model>/mlp.csv and, where\n"
     "profiled, attention.csv and layers.csv). The default roofline (the factors simulate uses) is\n"
     "compared with every profiled row; eager CUDA-event profiles get their dispatch floor added.\n"
     "Prints a per-op summary (median and worst |error|), then the held-out check: every other\n"
     "profiled point is held out, the profile predictor interpolates the rest and the roofline's\n"
-    "factors are refitted on the rest (warnings on stderr when a factor ends on its search bound).\n"
-    "  --device X   only this device (catalog name)     --model Y   only this model (org/name or name)\n"
-    "  --csv        one row per profiled row: device,model,tp,op,num_tokens,batch_size,kv_cache_size,\n"
-    "               prefill_chunk_size,measured_ms,predicted_ms,rel_error (predicted/measured - 1)\n"
-    "  --fit-scales also refit the per-kernel memory scales (how the built-in constants were made)\n";
+    "factors are refitted on the rest (warnings on stderr when a factor ends on its search bound).",
+    check_opts, NULL, 0, 0};
 
-static const char time_usage[] =
-    "usage: capsearch predictor time --model M --device D [--network N] [--tp N] [--pp N] [--stage S]\n"
-    "          [--predictor roofline|profile|constant] [--param NAME=VALUE]...\n"
-    "          [--profiling-dir DIR | --predictions-dir DIR] [--cache-dir DIR] [--config-dir D]\n"
-    "          --batch SPEC\n\n"
+typedef struct time_args {
+  const char *model, *device, *network, *pred, *cfgdir, *batch;
+  const char *params[CS_PARAMS_MAX];
+  int nparams, stage;
+  cs_predictor_ctx ctx;
+} time_args;
+
+#define F(f) CS_OPT_FIELD(time_args, f)
+static const cs__opt time_opts[] = {
+    {CS_OPT_STR, "model", .arg = "M", .help = "catalog model (required)", F(model)},
+    {CS_OPT_STR, "device", .arg = "D", .help = "catalog device (required)", F(device)},
+    {CS_OPT_STR, "network", .arg = "N", .help = "node type", F(network)},
+    {CS_OPT_INT, "tp", .help = "tensor parallel size", F(ctx.tp), .range = {1, 1024, false, true}},
+    {CS_OPT_INT, "pp", .help = "pipeline parallel size", F(ctx.pp), .range = {1, 1024, false, true}},
+    {CS_OPT_INT, "stage", .arg = "S", .help = "pipeline stage", F(stage), .range = {0, 1023, false, true}},
+    {CS_OPT_STR, "predictor", .arg = "NAME", .help = "roofline, profile or constant", F(pred)},
+    {CS_OPT_LIST, "param", .arg = "NAME=VALUE", .help = "a predictor parameter (repeatable)", F(params),
+     .range = {0, CS_PARAMS_MAX, false, false}, .count_off = offsetof(time_args, nparams)},
+    {CS_OPT_STR, "profiling-dir", .arg = "DIR", .help = "profile predictor: Vidur's profiling data", F(ctx.profiling_dir)},
+    {CS_OPT_STR, "predictions-dir", .arg = "DIR", .help = "profile predictor: Vidur's prediction tables",
+     F(ctx.predictions_dir)},
+    {CS_OPT_STR, "cache-dir", .arg = "DIR", .help = "predictor table cache", F(ctx.cache_dir)},
+    {CS_OPT_STR, "config-dir", .arg = "D", .help = "catalog directory", F(cfgdir)},
+    {CS_OPT_STR, "batch", .arg = "SPEC", .help = "the batch (required)", F(batch)},
+    {CS_OPT_HELP, "help", 'h', .help = "this text"},
+    {CS_OPT_END}};
+#undef F
+
+static const cs__opt_cmd time_cmd_def = {
+    "predictor time", "capsearch predictor time --model M --device D --batch SPEC [options]",
     "SPEC is a comma-separated list of requests, each TOKENS@PROCESSED with a 'p' suffix for a\n"
     "prefill chunk: '512@0p,1@1000,1@2300' is a 512-token prefill chunk and two decodes with 1000\n"
-    "and 2300 tokens of context. Prints the predictor's description and the stage time in ms.\n";
+    "and 2300 tokens of context. Prints the predictor's description and the stage time in ms.",
+    time_opts, NULL, 0, 0};
+
+/* Parses a subcommand's flags: -1 to go on, else the exit code (help printed, a usage error). */
+static int parse_sub(const cs__opt_cmd *cmd, int argc, char **argv, void *args, const void *defaults) {
+  cs_err err = {0};
+  int rc = cs__opt_parse(cmd, argc, argv, args, NULL, NULL, &err);
+  if (rc == CS_OPT_HELP_ASKED) {
+    cs__sbuf sb;
+    cs__sbuf_init(&sb);
+    cs__opt_help(cmd, defaults, &sb);
+    fputs(sb.buf, stdout);
+    cs__sbuf_release(&sb);
+    return CS_EXIT_OK;
+  }
+  return rc ? cs__cli_fail(&err) : -1;
+}
 
 /* One row per profiled point: the default roofline against the measurement. */
 static void print_eval_csv(const cs__eval_result *ev) {
@@ -111,32 +169,15 @@ static void print_holdout(const cs__check_result *r, bool fit_scales) {
 }
 
 static int check_cmd(int argc, char **argv) {
-  static const struct option opts[] = {{"profiling-dir", required_argument, 0, 'p'}, {"device", required_argument, 0, 'd'},
-                                       {"model", required_argument, 0, 'm'},         {"csv", no_argument, 0, 'c'},
-                                       {"config-dir", required_argument, 0, 'C'},    {"help", no_argument, 0, 'h'},
-                                       {"fit-scales", no_argument, 0, 'S'},          {0, 0, 0, 0}};
-  const char *dir = NULL, *device = NULL, *model = NULL, *cfgdir = NULL;
-  bool csv = false, fit_scales = false;
-  int c;
-  optind = 1;
-  opterr = 0;
-  while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-    switch (c) {
-    case 'p': dir = optarg; break;
-    case 'd': device = optarg; break;
-    case 'm': model = optarg; break;
-    case 'c': csv = true; break;
-    case 'S': fit_scales = true; break;
-    case 'C': cfgdir = optarg; break;
-    case 'h': fputs(check_usage, stdout); return CS_EXIT_OK;
-    default: return cs__cli_bad_option("predictor check", argc, argv, "h", opts);
-    }
-  }
-  if (!dir || optind < argc) {
-    fprintf(stderr, "capsearch: predictor check: %s\n%s", dir ? "unexpected argument" : "--profiling-dir is required",
-            check_usage);
+  check_args a = {0};
+  int prc = parse_sub(&check_cmd_def, argc, argv, &a, &a);
+  if (prc >= 0) return prc;
+  if (!a.dir) {
+    fprintf(stderr, "capsearch: predictor check: --profiling-dir is required; see 'capsearch predictor check --help'\n");
     return CS_EXIT_USAGE;
   }
+  const char *dir = a.dir, *device = a.device, *model = a.model, *cfgdir = a.cfgdir;
+  bool csv = a.csv, fit_scales = a.fit_scales;
   cs_err err = {0};
   cs_catalog *cat = NULL;
   if (cs_catalog_load(cs__cli_catalog_dir(cfgdir).s, &cat, &err)) return cs__cli_fail(&err);
@@ -164,87 +205,60 @@ static int check_cmd(int argc, char **argv) {
   return CS_EXIT_OK;
 }
 
+/* One "TOKENS[@PROCESSED][p]" item, each number through the checked parser. */
+static bool parse_item(const char *s, size_t len, cs_batch_item *it) {
+  static const cs__num_range tokens = {1, 2147483647, false, true}, done = {0, 2147483647, false, true};
+  char buf[64], why[128];
+  double t, p = 0;
+  if (len == 0 || len >= sizeof buf) return false;
+  memcpy(buf, s, len);
+  buf[len] = '\0';
+  if (buf[len - 1] == 'p') it->is_prefill = true, buf[--len] = '\0';
+  char *at = strchr(buf, '@');
+  if (at) *at = '\0';
+  if (cs__num_parse(buf, &tokens, &t, why, sizeof why) || (at && cs__num_parse(at + 1, &done, &p, why, sizeof why)))
+    return false;
+  it->num_tokens = (int32_t)t;
+  it->processed = (int32_t)p;
+  return true;
+}
+
 /* "512@0p,1@1000" -> items */
 static int parse_batch(const char *spec, cs_batch_item **out, int *n) {
   int cap = 1;
   for (const char *s = spec; *s; s++) cap += *s == ',';
   cs_batch_item *it = calloc((size_t)cap, sizeof *it);
   int k = 0;
-  const char *s = spec;
-  while (*s) {
-    char *end;
-    long t = strtol(s, &end, 10), p = 0;
-    if (end == s || t <= 0) goto bad;
-    s = end;
-    if (*s == '@') {
-      p = strtol(s + 1, &end, 10);
-      if (end == s + 1 || p < 0) goto bad;
-      s = end;
+  for (const char *s = spec;; k++) {
+    size_t len = strcspn(s, ",");
+    if (!parse_item(s, len, &it[k])) {
+      free(it);
+      return -1;
     }
-    it[k].num_tokens = (int32_t)t;
-    it[k].processed = (int32_t)p;
-    if (*s == 'p') it[k].is_prefill = true, s++;
-    k++;
-    if (*s == ',') s++;
-    else if (*s) goto bad;
+    if (!s[len]) break;
+    s += len + 1;
   }
-  if (!k) goto bad;
   *out = it;
-  *n = k;
+  *n = k + 1;
   return 0;
-bad:
-  free(it);
-  return -1;
 }
 
 static int time_cmd(int argc, char **argv) {
-  static const struct option opts[] = {
-      {"model", required_argument, 0, 'm'},         {"device", required_argument, 0, 'd'},
-      {"network", required_argument, 0, 'n'},       {"tp", required_argument, 0, 't'},
-      {"pp", required_argument, 0, 'P'},            {"stage", required_argument, 0, 's'},
-      {"predictor", required_argument, 0, 'r'},     {"param", required_argument, 0, 'a'},
-      {"profiling-dir", required_argument, 0, 'f'}, {"predictions-dir", required_argument, 0, 'D'},
-      {"cache-dir", required_argument, 0, 'c'},     {"config-dir", required_argument, 0, 'C'},
-      {"batch", required_argument, 0, 'b'},         {"help", no_argument, 0, 'h'},
-      {0, 0, 0, 0}};
-  const char *model = NULL, *device = NULL, *network = NULL, *pred = "roofline", *cfgdir = NULL, *batch = NULL;
-  const char *params[CS_PARAMS_MAX];
-  int nparams = 0, stage = 0;
-  cs_predictor_ctx ctx = {0};
-  ctx.tp = ctx.pp = 1;
-  int c;
-  optind = 1;
-  opterr = 0;
-  while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-    switch (c) {
-    case 'm': model = optarg; break;
-    case 'd': device = optarg; break;
-    case 'n': network = optarg; break;
-    case 't': ctx.tp = atoi(optarg); break;
-    case 'P': ctx.pp = atoi(optarg); break;
-    case 's': stage = atoi(optarg); break;
-    case 'r': pred = optarg; break;
-    case 'a':
-      if (nparams == CS_PARAMS_MAX) {
-        fprintf(stderr, "capsearch: predictor time: too many --param\n");
-        return CS_EXIT_USAGE;
-      }
-      params[nparams++] = optarg;
-      break;
-    case 'f': ctx.profiling_dir = optarg; break;
-    case 'D': ctx.predictions_dir = optarg; break;
-    case 'c': ctx.cache_dir = optarg; break;
-    case 'C': cfgdir = optarg; break;
-    case 'b': batch = optarg; break;
-    case 'h': fputs(time_usage, stdout); return CS_EXIT_OK;
-    default: return cs__cli_bad_option("predictor time", argc, argv, "h", opts);
-    }
-  }
-  if (!model || !device || !batch || optind < argc) {
-    fprintf(stderr, "capsearch: predictor time: %s\n%s",
-            optind < argc ? "unexpected argument" : "--model, --device and --batch are required", time_usage);
+  time_args a = {0};
+  a.pred = "roofline";
+  a.ctx.tp = a.ctx.pp = 1;
+  time_args defaults = a;
+  int prc = parse_sub(&time_cmd_def, argc, argv, &a, &defaults);
+  if (prc >= 0) return prc;
+  if (!a.model || !a.device || !a.batch) {
+    fprintf(stderr, "capsearch: predictor time: --model, --device and --batch are required; see 'capsearch predictor "
+                    "time --help'\n");
     return CS_EXIT_USAGE;
   }
+  const char *model = a.model, *device = a.device, *network = a.network, *pred = a.pred, *cfgdir = a.cfgdir;
+  const char *batch = a.batch, *const *params = a.params;
+  int nparams = a.nparams, stage = a.stage;
+  cs_predictor_ctx ctx = a.ctx;
   cs_batch_item *items = NULL;
   int n = 0;
   if (parse_batch(batch, &items, &n)) {
@@ -265,17 +279,9 @@ static int time_cmd(int argc, char **argv) {
   }
   for (int i = 0; i < nparams; i++) {
     char name[64];
-    const char *eq = strchr(params[i], '=');
-    char *end = NULL;
-    double v = eq ? strtod(eq + 1, &end) : 0;
-    if (!eq || (size_t)(eq - params[i]) >= sizeof name || end == eq + 1 || *end) {
-      fprintf(stderr, "capsearch: predictor time: --param '%s': expected NAME=NUMBER\n", params[i]);
-      rc = CS_EXIT_USAGE;
-      goto out;
-    }
-    memcpy(name, params[i], (size_t)(eq - params[i]));
-    name[eq - params[i]] = '\0';
-    if (cs_params_set(&ctx.params, ops->params, ops->nparams, ops->name, name, v, "--param", &err)) {
+    double v;
+    if (cs__cli_param_arg(params[i], name, &v, &err) ||
+        cs_params_set(&ctx.params, ops->params, ops->nparams, ops->name, name, v, "--param", &err)) {
       rc = cs__cli_fail(&err);
       goto out;
     }

@@ -1,7 +1,6 @@
 /* capsearch recommend: the fast analytic screen (no simulation) of every catalog device x valid
  * TP for a model and a workload, ranked by cost; --emit-sweep hands the top candidates over to
  * the simulation as a sweep file. */
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,52 +12,84 @@
 #include "cli/commands.h"
 #include "util/fs.h"
 #include "util/json.h"
+#include "util/opt.h"
 #include "util/sbuf.h"
 
+typedef struct rec_args {
+  cs_recommend_input in;
+  const char *workload, *emit, *trace, *config_dir;
+  double isl, osl, ttft, tpot, pct, hit; /* 0 (hit: -1) = the preset's */
+  bool json;
+  int top;
+} rec_args;
+
+static const char *const pricings[] = {"ondemand", "on-demand", "spot", NULL};
+static const int pricing_values[] = {CS_PRICING_ONDEMAND, CS_PRICING_ONDEMAND, CS_PRICING_SPOT};
+#define F(f) CS_OPT_FIELD(rec_args, f)
+#define RANGE(lo, hi) .range = {lo, hi, false, false}
+static const cs__opt rec_opts[] = {
+    {CS_OPT_STR, "model", .arg = "NAME", .help = "catalog model", F(in.model)},
+    {CS_OPT_STR, "model-config", .arg = "FILE", .help = "a Hugging Face config.json instead", F(in.model_config)},
+    {CS_OPT_STR, "workload", .arg = "W", .help = "preset (ISL/OSL and P50 TTFT/TPOT targets; docs/analysis.md):\n"
+                                              "  chat 1155/211 tok, 200 ms/50 ms; rag 6000/256, 800/40 (52.5% prefix\n"
+                                              "  hits); code 2048/28, 500/35. Explicit flags override its fields",
+     F(workload)},
+    {CS_OPT_NUM, "isl", .help = "mean input tokens per request", F(isl), RANGE(1, 1e7)},
+    {CS_OPT_NUM, "osl", .help = "mean output tokens per request", F(osl), RANGE(1, 1e7)},
+    {CS_OPT_NUM, "ttft-slo", .arg = "S", .help = "TTFT target (200ms: other units)", F(ttft), .range = {0, 1e6, true, false},
+     .unit = &cs__unit_seconds},
+    {CS_OPT_NUM, "tpot-slo", .arg = "S", .help = "TPOT target (50ms: other units)", F(tpot), .range = {0, 1e6, true, false},
+     .unit = &cs__unit_seconds},
+    {CS_OPT_NUM, "slo-percentile", .arg = "P", .help = "percentile the targets apply to (default 50, ConfigIQ's P50)",
+     F(pct), RANGE(1, 99.99)},
+    {CS_OPT_NUM, "prefix-hit", .arg = "F", .help = "fraction of the prompt served from the prefix cache", F(hit),
+     RANGE(0, 0.99), .no_default = true},
+    {CS_OPT_NUM, "qps", .arg = "RATE", .help = "request rate", F(in.qps), RANGE(1e-6, 1e9)},
+    {CS_OPT_NUM, "users", .arg = "N", .help = "closed-loop users instead of --qps", F(in.users), RANGE(1, 1e9)},
+    {CS_OPT_NUM, "think-time", .arg = "S", .help = "a user's pause between requests", F(in.think_time_s), RANGE(0, 1e6),
+     .unit = &cs__unit_seconds},
+    {CS_OPT_NUM, "headroom", .arg = "PCT", .help = "spare capacity (25 -> 75% utilisation)", F(in.headroom_pct),
+     RANGE(0, 1000)},
+    {CS_OPT_ENUM, "pricing", .arg = "MODE", .help = "ondemand or spot", F(in.pricing), .choices = pricings,
+     .values = pricing_values, .noun = "pricing", .def = "ondemand"},
+    {CS_OPT_INT, "max-tp", .help = "largest TP to consider", F(in.max_tp), .range = {1, 64, false, true}},
+    {CS_OPT_STR, "devices", .arg = "a,b", .help = "only these catalog devices", F(in.device_filter)},
+    {CS_OPT_FLAG, "json", .help = "machine-readable output", F(json)},
+    {CS_OPT_STR, "emit-sweep", .arg = "FILE", .help = "write a sweep YAML for the top candidates", F(emit)},
+    {CS_OPT_INT, "top", .help = "candidates in --emit-sweep", F(top), .range = {1, 64, false, true}},
+    {CS_OPT_STR, "trace", .arg = "FILE", .help = "the trace of --emit-sweep", F(trace)},
+    {CS_OPT_STR, "config-dir", .arg = "DIR", .help = "catalog directory", F(config_dir)},
+    {CS_OPT_HELP, "help", 'h', .help = "this text"},
+    {CS_OPT_END}};
+#undef RANGE
+#undef F
+
+static const cs__opt_cmd rec_cmd = {
+    "recommend",
+    "capsearch recommend (--model NAME | --model-config config.json)\n"
+    "                    (--workload chat|rag|code | --isl N --osl N --ttft-slo S --tpot-slo S)\n"
+    "                    (--qps RATE | --users N [--think-time S]) [options]",
+    "Screens every catalog device x valid TP without simulation: fits or not (memory plan),\n"
+    "roofline prefill and decode times at the load, an M/G/1 TTFT tail ESTIMATE, instances\n"
+    "needed with headroom, $/hour and $ per 1K tokens, ranked by $/hour.",
+    rec_opts, NULL, 0, 0};
+
+static void rec_args_init(rec_args *r) {
+  memset(r, 0, sizeof *r);
+  cs_recommend_input_init(&r->in);
+  r->trace = "traces/chat_small.csv";
+  r->hit = -1;
+  r->top = 3;
+}
+
 static void usage(FILE *f) {
-  fprintf(f,
-          "usage: capsearch recommend (--model NAME | --model-config config.json)\n"
-          "                           (--workload chat|rag|code | --isl N --osl N --ttft-slo S --tpot-slo S)\n"
-          "                           (--qps RATE | --users N [--think-time S]) [options]\n\n"
-          "Screens every catalog device x valid TP without simulation: fits or not (memory plan),\n"
-          "roofline prefill and decode times at the load, an M/G/1 TTFT tail ESTIMATE, instances\n"
-          "needed with headroom, $/hour and $ per 1K tokens, ranked by $/hour.\n\n"
-          "  --workload W         preset (ISL/OSL and P50 TTFT/TPOT targets; docs/analysis.md):\n"
-          "                         chat 1155/211 tok, 200 ms/50 ms; rag 6000/256, 800/40 (52.5%% prefix\n"
-          "                         hits); code 2048/28, 500/35. Explicit flags override its fields\n"
-          "  --isl N, --osl N     mean input / output tokens per request\n"
-          "  --ttft-slo S, --tpot-slo S  targets in seconds (or with an 'ms' suffix: 200ms)\n"
-          "  --slo-percentile P   percentile the targets apply to (default 50, ConfigIQ's P50)\n"
-          "  --prefix-hit F       fraction of the prompt served from the prefix cache (0..1)\n"
-          "  --qps RATE           request rate; or --users N closed-loop users (--think-time S)\n"
-          "  --headroom PCT       spare capacity (default 25 -> 75%% utilisation)\n"
-          "  --pricing MODE       ondemand (default) or spot\n"
-          "  --max-tp N           largest TP to consider (default 8)\n"
-          "  --devices a,b        only these catalog devices\n"
-          "  --json               machine-readable output\n"
-          "  --emit-sweep FILE    write a sweep YAML for the top candidates (--top N, default 3) on\n"
-          "                       --trace FILE (default traces/chat_small.csv)\n"
-          "  --config-dir DIR     catalog directory\n");
-}
-
-static int parse_secs(const char *flag, const char *s, double *out, cs_err *err) {
-  char *end;
-  double v = strtod(s, &end);
-  if (!strcmp(end, "ms")) v /= 1000, end += 2;
-  else if (!strcmp(end, "s")) end += 1;
-  if (*end || !(v > 0) || !isfinite(v))
-    return cs_err_set(err, CS_EUSAGE, "%s: expected a positive duration in seconds (or '200ms'), got '%s'", flag, s);
-  *out = v;
-  return 0;
-}
-
-static int parse_pos(const char *flag, const char *s, double lo, double hi, double *out, cs_err *err) {
-  char *end;
-  double v = strtod(s, &end);
-  if (*end || end == s || !(v >= lo && v <= hi))
-    return cs_err_set(err, CS_EUSAGE, "%s: expected a number in [%g, %g], got '%s'", flag, lo, hi, s);
-  *out = v;
-  return 0;
+  rec_args d;
+  rec_args_init(&d);
+  cs__sbuf sb;
+  cs__sbuf_init(&sb);
+  cs__opt_help(&rec_cmd, &d, &sb);
+  fputs(sb.buf, f);
+  cs__sbuf_release(&sb);
 }
 
 static void print_json(const cs_recommend_result *r, const cs_recommend_input *in, const char *workload) {
@@ -148,98 +179,46 @@ static void print_table(const cs_recommend_result *r, const cs_recommend_input *
          "(--emit-sweep FILE, then capsearch --config FILE --output-dir DIR).\n");
 }
 
-int cs__cmd_recommend(int argc, char **argv) {
-  enum { O_MODEL = 256, O_MCFG, O_WL, O_ISL, O_OSL, O_TTFT, O_TPOT, O_PCT, O_HIT, O_QPS, O_USERS, O_THINK, O_HEAD,
-         O_PRICING, O_MAXTP, O_DEV, O_JSON, O_EMIT, O_TOP, O_TRACE, O_CFG };
-  static const struct option longopts[] = {
-      {"model", required_argument, NULL, O_MODEL},      {"model-config", required_argument, NULL, O_MCFG},
-      {"workload", required_argument, NULL, O_WL},      {"isl", required_argument, NULL, O_ISL},
-      {"osl", required_argument, NULL, O_OSL},          {"ttft-slo", required_argument, NULL, O_TTFT},
-      {"tpot-slo", required_argument, NULL, O_TPOT},    {"slo-percentile", required_argument, NULL, O_PCT},
-      {"prefix-hit", required_argument, NULL, O_HIT},   {"qps", required_argument, NULL, O_QPS},
-      {"users", required_argument, NULL, O_USERS},      {"think-time", required_argument, NULL, O_THINK},
-      {"headroom", required_argument, NULL, O_HEAD},    {"pricing", required_argument, NULL, O_PRICING},
-      {"max-tp", required_argument, NULL, O_MAXTP},     {"devices", required_argument, NULL, O_DEV},
-      {"json", no_argument, NULL, O_JSON},              {"emit-sweep", required_argument, NULL, O_EMIT},
-      {"top", required_argument, NULL, O_TOP},          {"trace", required_argument, NULL, O_TRACE},
-      {"config-dir", required_argument, NULL, O_CFG},   {"help", no_argument, NULL, 'h'},
-      {NULL, 0, NULL, 0}};
-  cs_recommend_input in;
-  cs_recommend_input_init(&in);
-  const char *workload = NULL, *emit = NULL, *trace = "traces/chat_small.csv", *config_dir = NULL;
-  double isl = 0, osl = 0, ttft = 0, tpot = 0, pct = 0, hit = -1, v;
-  bool json = false;
-  int top = 3;
-  cs_err err = {0};
-  int c;
-  optind = 1;
-  opterr = 0;
-  while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-    int rc = 0;
-    switch (c) {
-    case 'h':
-      usage(stdout);
-      return CS_EXIT_OK;
-    case O_MODEL: in.model = optarg; break;
-    case O_MCFG: in.model_config = optarg; break;
-    case O_WL: workload = optarg; break;
-    case O_ISL: rc = parse_pos("--isl", optarg, 1, 1e7, &isl, &err); break;
-    case O_OSL: rc = parse_pos("--osl", optarg, 1, 1e7, &osl, &err); break;
-    case O_TTFT: rc = parse_secs("--ttft-slo", optarg, &ttft, &err); break;
-    case O_TPOT: rc = parse_secs("--tpot-slo", optarg, &tpot, &err); break;
-    case O_PCT: rc = parse_pos("--slo-percentile", optarg, 1, 99.99, &pct, &err); break;
-    case O_HIT: rc = parse_pos("--prefix-hit", optarg, 0, 0.99, &hit, &err); break;
-    case O_QPS: rc = parse_pos("--qps", optarg, 1e-6, 1e9, &in.qps, &err); break;
-    case O_USERS: rc = parse_pos("--users", optarg, 1, 1e9, &in.users, &err); break;
-    case O_THINK: rc = parse_pos("--think-time", optarg, 0, 1e6, &in.think_time_s, &err); break;
-    case O_HEAD: rc = parse_pos("--headroom", optarg, 0, 1000, &in.headroom_pct, &err); break;
-    case O_PRICING:
-      if (!strcmp(optarg, "spot")) in.pricing = CS_PRICING_SPOT;
-      else if (!strcmp(optarg, "ondemand") || !strcmp(optarg, "on-demand")) in.pricing = CS_PRICING_ONDEMAND;
-      else rc = cs_err_set(&err, CS_EUSAGE, "--pricing: expected 'spot' or 'ondemand', got '%s'", optarg);
-      break;
-    case O_MAXTP:
-      rc = parse_pos("--max-tp", optarg, 1, 64, &v, &err);
-      in.max_tp = (int)v;
-      break;
-    case O_DEV: in.device_filter = optarg; break;
-    case O_JSON: json = true; break;
-    case O_EMIT: emit = optarg; break;
-    case O_TOP:
-      rc = parse_pos("--top", optarg, 1, 64, &v, &err);
-      top = (int)v;
-      break;
-    case O_TRACE: trace = optarg; break;
-    case O_CFG: config_dir = optarg; break;
-    default: return cs__cli_bad_option("recommend", argc, argv, "h", longopts);
-    }
-    if (rc) return cs__cli_fail(&err);
-  }
-  if (optind != argc) {
-    fprintf(stderr, "capsearch: recommend: unexpected argument '%s'\n", argv[optind]);
-    return CS_EXIT_USAGE;
-  }
-  if (workload) {
+/* The preset's fields, then the explicit flags over them: 0, or a usage message. */
+static int apply_workload(rec_args *r, cs_err *err) {
+  cs_recommend_input *in = &r->in;
+  if (r->workload) {
     const cs_workload_preset *p;
-    if (cs_workload_find(workload, &p, &err)) return cs__cli_fail(&err);
-    in.isl = p->isl;
-    in.osl = p->osl;
-    in.ttft_slo_s = p->ttft_slo_s;
-    in.tpot_slo_s = p->tpot_slo_s;
-    in.prefix_hit = p->prefix_hit;
+    int rc = cs_workload_find(r->workload, &p, err);
+    if (rc) return rc;
+    in->isl = p->isl;
+    in->osl = p->osl;
+    in->ttft_slo_s = p->ttft_slo_s;
+    in->tpot_slo_s = p->tpot_slo_s;
+    in->prefix_hit = p->prefix_hit;
   } else {
-    workload = "custom";
+    r->workload = "custom";
   }
-  if (isl > 0) in.isl = (int)isl;
-  if (osl > 0) in.osl = (int)osl;
-  if (ttft > 0) in.ttft_slo_s = ttft;
-  if (tpot > 0) in.tpot_slo_s = tpot;
-  if (pct > 0) in.slo_quantile = pct / 100.0;
-  if (hit >= 0) in.prefix_hit = hit;
-  if (!in.isl || !in.osl || !(in.ttft_slo_s > 0) || !(in.tpot_slo_s > 0)) {
-    fprintf(stderr, "capsearch: recommend: give --workload chat|rag|code or all of --isl --osl --ttft-slo --tpot-slo\n");
-    return CS_EXIT_USAGE;
+  if (r->isl > 0) in->isl = (int)r->isl;
+  if (r->osl > 0) in->osl = (int)r->osl;
+  if (r->ttft > 0) in->ttft_slo_s = r->ttft;
+  if (r->tpot > 0) in->tpot_slo_s = r->tpot;
+  if (r->pct > 0) in->slo_quantile = r->pct / 100.0;
+  if (r->hit >= 0) in->prefix_hit = r->hit;
+  if (!in->isl || !in->osl || !(in->ttft_slo_s > 0) || !(in->tpot_slo_s > 0))
+    return cs_err_set(err, CS_EUSAGE, "recommend: give --workload chat|rag|code or all of --isl --osl --ttft-slo --tpot-slo");
+  return 0;
+}
+
+int cs__cmd_recommend(int argc, char **argv) {
+  rec_args ra;
+  rec_args_init(&ra);
+  cs_err err = {0};
+  int prc = cs__opt_parse(&rec_cmd, argc, argv, &ra, NULL, NULL, &err);
+  if (prc == CS_OPT_HELP_ASKED) {
+    usage(stdout);
+    return CS_EXIT_OK;
   }
+  if (prc || apply_workload(&ra, &err)) return cs__cli_fail(&err);
+  cs_recommend_input in = ra.in;
+  const char *workload = ra.workload, *emit = ra.emit, *trace = ra.trace, *config_dir = ra.config_dir;
+  bool json = ra.json;
+  int top = ra.top;
   cs_catalog *cat;
   if (cs_catalog_load(cs__cli_catalog_dir(config_dir).s, &cat, &err)) return cs__cli_fail(&err);
   cs_recommend_result r;

@@ -1,57 +1,36 @@
 /* capsearch report OUT -o report.html: the analysis of an output directory as one self-contained
  * HTML file with SVG plots (no script, no network). Takes the same pricing options as analyze. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "analysis/cli_helpers.h"
 #include "capsearch/analysis.h"
+#include "cli/cmd_analyze.h"
 #include "cli/commands.h"
 #include "util/fs.h"
 
-static void usage(FILE *f) {
-  fprintf(f,
-          "usage: capsearch report OUT [-o FILE] [--target-qps Q] [--headroom PCT] [--price DEVICE=USD]...\n"
-          "                            [--pricing spot|ondemand] [--config-dir DIR]\n\n"
-          "Writes one self-contained HTML file (inline CSS and SVG, no script, no network) with the\n"
-          "best configurations, Pareto fronts, QPS per dollar by configuration axis, TTFT/TPOT CDFs of\n"
-          "the best configurations and the QPS probes of their searches.\n\n"
-          "  -o, --output FILE  where to write (default OUT/analysis/report.html)\n"
-          "  other options as in 'capsearch analyze --help'\n");
-}
+static const cs__opt report_opts[] = {
+    {CS_OPT_STR, "output", 'o', .arg = "FILE", .help = "where to write (default OUT/analysis/report.html)",
+     CS_OPT_FIELD(cs__an_args, output)},
+    CS__AN_COMMON_OPTS,
+    {CS_OPT_HELP, "help", 'h', .help = "this text"},
+    {CS_OPT_END}};
+
+static const cs__opt_cmd report_cmd = {
+    "report", "capsearch report OUT [-o FILE] [options]",
+    "Writes one self-contained HTML file (inline CSS and SVG, no script, no network) with the\n"
+    "best configurations, Pareto fronts, QPS per dollar by configuration axis, TTFT/TPOT CDFs of\n"
+    "the best configurations and the QPS probes of their searches.",
+    report_opts, NULL, 0, -1};
 
 int cs__cmd_report(int argc, char **argv) {
-  static const struct option longopts[] = {
-      {"output", required_argument, NULL, 'o'},     {"target-qps", required_argument, NULL, 't'},
-      {"headroom", required_argument, NULL, 'H'},   {"price", required_argument, NULL, 'P'},
-      {"pricing", required_argument, NULL, 'M'},    {"config-dir", required_argument, NULL, 'C'},
-      {"help", no_argument, NULL, 'h'},             {NULL, 0, NULL, 0}};
-  cs_analysis_opts o;
-  cs_analysis_opts_init(&o);
-  const char *config_dir = NULL, *output = NULL;
+  cs__an_args args;
+  const char *out = NULL;
+  int prc = cs__an_cli_parse(&report_cmd, argc, argv, &args, &out);
+  if (prc >= 0) return prc;
+  cs_analysis_opts o = args.o;
+  const char *config_dir = args.config_dir, *output = args.output;
   cs_err err = {0};
-  int c;
-  optind = 1;
-  opterr = 0;
-  while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
-    if (c == 'h') {
-      usage(stdout);
-      return CS_EXIT_OK;
-    }
-    if (c == 'o') {
-      output = optarg;
-      continue;
-    }
-    if (c == '?') return cs__cli_bad_option("report", argc, argv, "o:h", longopts);
-    if (cs__an_cli_common(c, optarg, &o, &config_dir, &err)) return cs__cli_fail(&err);
-  }
-  if (optind != argc - 1) {
-    fprintf(stderr, "capsearch: report: expected one output directory, got %d argument(s)\n", argc - optind);
-    usage(stderr);
-    return CS_EXIT_USAGE;
-  }
-  const char *out = argv[optind];
   cs_analysis *a;
   if (cs__an_cli_load(out, &o, config_dir, &a, &err)) return cs__cli_fail(&err);
   char *def = NULL;

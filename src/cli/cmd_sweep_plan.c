@@ -90,9 +90,17 @@ void cs__print_sweep_plan(FILE *f, const cs__plan *p, const cs__runner_opts *o) 
     if (inf) snprintf(st, sizeof st, "infeasible: ");
     else if (short_win) snprintf(st, sizeof st, "runnable (short window: %.3g s at the first probe)", e.window_s);
     else snprintf(st, sizeof st, "runnable");
-    fprintf(f, "%-5zu %-8s %-18s %-22s %-6s %-30s %-16s %-28s %3d %3d %4d %5d %7lld %6d %6s %6s  %s%s\n", j->index,
+    char tp[24], pp[24]; /* a disaggregated job: prefill/decode pool */
+    if (j->disagg) {
+      snprintf(tp, sizeof tp, "%d/%d", j->tp, j->decode_tp);
+      snprintf(pp, sizeof pp, "%d/%d", j->pp, j->decode_pp);
+    } else {
+      snprintf(tp, sizeof tp, "%d", j->tp);
+      snprintf(pp, sizeof pp, "%d", j->pp);
+    }
+    fprintf(f, "%-5zu %-8s %-18s %-22s %-6s %-30s %-16s %-28s %3s %3s %4d %5d %7lld %6d %6s %6s  %s%s\n", j->index,
             j->hash, s->models[j->model].name, s->traces[j->trace].name, s->clusters[j->cluster].device, g, r,
-            s->slos[j->slo].name, j->tp, j->pp, j->num_replicas, cs__plan_job_gpus(p, j, j->num_replicas),
+            s->slos[j->slo].name, tp, pp, j->num_replicas, cs__plan_job_gpus(p, j, j->num_replicas),
             (long long)e.requests, e.max_probes, inf ? "-" : c, inf ? "-" : d, st, inf ? j->reason : "");
   }
   char c[16], d[16];

@@ -1,6 +1,6 @@
 /* Command table of the capsearch executable (git.c / ninja.cc shape): each command lives in its
- * own file, parses its options with getopt_long next to its usage text, and is the only code
- * that prints to stdout or exits. Exit codes: 0 ok, 1 some job failed, 2 usage or config
+ * own file, declares its options in an option table (util/opt.h) from which its --help is made,
+ * and is the only code that prints to stdout or exits. Exit codes: 0 ok, 1 some job failed, 2 usage or config
  * error, 130 interrupted. */
 #ifndef CS_CLI_COMMANDS_H
 #define CS_CLI_COMMANDS_H
@@ -47,19 +47,8 @@ typedef struct cs__cli_path {
  * (relative to the executable, so an installed tree can move). */
 cs__cli_path cs__cli_catalog_dir(const char *flag_value);
 
-/* A flag's value through the checked number parser (util/num.h) with the flag's range: 0, or
- * prints "capsearch: --max-iterations: 1e12 is out of range (expected an integer from 1 to
- * 100000)" and returns CS_EXIT_USAGE. */
-int cs__cli_num(const char *flag, const char *val, double min, double max, bool min_open, bool integer, double *out);
-
-struct option;
-/* The one manner of every command for a getopt_long failure (run with opterr = 0; call on '?'
- * or ':'): one line, exit 2. An unknown long option gets "did you mean '--x'?" from the
- * command's options (so does "-name" written with one dash); a known one says it needs a value
- * or takes none; an ambiguous prefix says so. cmd names the command in "see 'capsearch CMD
- * --help'" ("trace info"). cs__cli_option_error fills err (CS_EUSAGE) instead of printing. */
-int cs__cli_option_error(const char *cmd, int argc, char **argv, const char *shortopts,
-                         const struct option *longopts, cs_err *err);
-int cs__cli_bad_option(const char *cmd, int argc, char **argv, const char *shortopts, const struct option *longopts);
+/* --param NAME=NUMBER: the name (at most 63 bytes) and the number through the checked parser;
+ * CS_EUSAGE "--param: expected NAME=NUMBER, got 'x'" otherwise. */
+int cs__cli_param_arg(const char *arg, char name[64], double *value, cs_err *err);
 
 #endif

@@ -78,6 +78,11 @@ int cs__sweep_parse_disagg(cs__cfg_parser *p, const cs__ynode *root) {
   static const char *const keys[] = {"name", "prefill", "decode", "ratios", "kv_placement", NULL};
   const cs__ynode *seq = cs__ymap_get(root, "disaggregation");
   if (!seq || cs__y_is_null(seq)) return 0;
+  if (p->v0) /* V0's clusters fix the GPU count and replica shape of every job */
+    return cs__cfg_fail_at(p, seq, CS_ECONFIG,
+                           "%s: not available in a Vidur V0 explorer file (its clusters fix num_gpus and one replica shape "
+                           "per job); write the sweep in the V1 schema with search_configs (docs/sweep.md)",
+                           "disaggregation", NULL);
   int rc = cs__cfg_need_seq(p, root, "disaggregation", "", &seq);
   if (rc) return rc;
   p->s->ndisagg = seq->n;

@@ -134,9 +134,8 @@ static int parse_rscheds(cs__cfg_parser *p, const cs__ynode *root) {
   return 0;
 }
 
-/* SLO metrics go through the one metric-name resolver (cs_rm_find: request_metrics.csv
- * columns and the aliases ttft, tpot, tbt, e2e, scheduling_delay); only time distributions
- * can be SLO metrics. */
+/* SLO metrics go through the one metric-name resolver (cs_slo_metric_find: request_metrics.csv
+ * columns and their aliases, time distributions only), as analysis reads them. */
 static int parse_slo_metric(cs__cfg_parser *p, const cs__ynode *n, const char *what, cs_rm *out) {
   const char *s;
   int rc = cs__y_str(p->d, n, what, &s, p->err);
@@ -144,12 +143,7 @@ static int parse_slo_metric(cs__cfg_parser *p, const cs__ynode *n, const char *w
   cs_err e = {0};
   char w[512];
   cs__y_where(p->d, n, w, sizeof w);
-  if ((rc = cs_rm_find(s, out, &e))) return cs_err_set(p->err, rc, "%s: %s: %s", w, what, e.msg);
-  if (!cs_rm_is_distribution(*out))
-    return cs_err_set(p->err, CS_ECONFIG,
-                      "%s: %s: '%s' is not a request time distribution (an SLO needs one, such as prefill_e2e_time; "
-                      "see 'capsearch list metrics')",
-                      w, what, s);
+  if ((rc = cs_slo_metric_find(s, out, &e))) return cs_err_set(p->err, rc, "%s: %s: %s", w, what, e.msg);
   return 0;
 }
 

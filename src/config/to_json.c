@@ -23,9 +23,6 @@ static void params(cs__jw *w, int n, const char *const *names, const double *val
   for (int i = 0; i < n; i++) cs__jw_knum(w, names[i], values[i]);
 }
 
-#define RM_COL(id, col, isint, isdist) col,
-static const char *const rm_names[] = {CS_REQUEST_METRICS(RM_COL)};
-
 char *cs_sweep_to_json(const cs_sweep *s) {
   cs__sbuf sb;
   cs__sbuf_init(&sb);
@@ -87,7 +84,7 @@ char *cs_sweep_to_json(const cs_sweep *s) {
     cs__jw_arr_begin(&w);
     for (int k = 0; k < c->n; k++) {
       cs__jw_obj_begin(&w);
-      cs__jw_kstr(&w, "metric", rm_names[c->slos[k].metric]);
+      cs__jw_kstr(&w, "metric", cs_rm_name(c->slos[k].metric));
       cs__jw_knum(&w, "value", c->slos[k].value);
       cs__jw_obj_end(&w);
     }

@@ -10,60 +10,65 @@
 #include "util/sbuf.h"
 #include "util/text.h"
 
-static const char *const rm_names[CS_RM_COUNT] = {
-#define CS__RM_NAME(id, col, isint, isdist) col,
-    CS_REQUEST_METRICS(CS__RM_NAME)
-#undef CS__RM_NAME
-};
-static const bool rm_int[CS_RM_COUNT] = {
-#define CS__RM_INT(id, col, isint, isdist) isint,
-    CS_REQUEST_METRICS(CS__RM_INT)
-#undef CS__RM_INT
-};
-static const bool rm_dist[CS_RM_COUNT] = {
-#define CS__RM_DIST(id, col, isint, isdist) isdist,
-    CS_REQUEST_METRICS(CS__RM_DIST)
-#undef CS__RM_DIST
+/* The metric table, one row per line of CS_REQUEST_METRICS (the enum comes from the same list,
+ * so the two cannot disagree in length or order). */
+typedef struct rm_def {
+  const char *name, *unit, *summary;
+  const char *const *aliases;
+  unsigned flags;
+} rm_def;
+
+static const rm_def rm_defs[CS_RM_COUNT] = {
+#define CS__RM_DEF(id, col, flags, unit, aliases, summary, value) {col, unit, summary, aliases, flags},
+    CS_REQUEST_METRICS(CS__RM_DEF)
+#undef CS__RM_DEF
 };
 
-const char *cs_rm_name(cs_rm m) { return (unsigned)m < CS_RM_COUNT ? rm_names[m] : "?"; }
-bool cs_rm_is_integer(cs_rm m) { return (unsigned)m < CS_RM_COUNT && rm_int[m]; }
-bool cs_rm_is_distribution(cs_rm m) { return (unsigned)m < CS_RM_COUNT && rm_dist[m]; }
+void cs_request_record_fill(const cs_request_facts *r, cs_request_record *out) {
+#define CS__RM_FILL(id, col, flags, unit, aliases, summary, value) out->v[CS_RM_##id] = (value);
+  CS_REQUEST_METRICS(CS__RM_FILL)
+#undef CS__RM_FILL
+}
 
-/* Short names people use for the common SLO metrics. */
-static const struct {
-  const char *alias;
-  cs_rm m;
-} aliases[] = {
-    {"ttft", CS_RM_TTFT},
-    {"tpot", CS_RM_TPOT},
-    {"tbt", CS_RM_TPOT},
-    {"e2e", CS_RM_E2E},
-    {"scheduling_delay", CS_RM_SCHED_DELAY},
-};
-#define NALIAS (sizeof aliases / sizeof aliases[0])
+static const char *const no_aliases[] = {NULL};
+
+const char *cs_rm_name(cs_rm m) { return (unsigned)m < CS_RM_COUNT ? rm_defs[m].name : "?"; }
+bool cs_rm_is_integer(cs_rm m) { return (unsigned)m < CS_RM_COUNT && (rm_defs[m].flags & CS_RMF_INT); }
+bool cs_rm_is_distribution(cs_rm m) { return (unsigned)m < CS_RM_COUNT && (rm_defs[m].flags & CS_RMF_DIST); }
+const char *cs_rm_unit(cs_rm m) { return (unsigned)m < CS_RM_COUNT ? rm_defs[m].unit : ""; }
+const char *cs_rm_summary(cs_rm m) { return (unsigned)m < CS_RM_COUNT ? rm_defs[m].summary : ""; }
+const char *const *cs_rm_aliases(cs_rm m) {
+  return (unsigned)m < CS_RM_COUNT && rm_defs[m].aliases ? rm_defs[m].aliases : no_aliases;
+}
+
+/* Up to this many aliases per metric take part in suggestions. */
+#define MAX_ALIASES 4
 
 int cs_rm_find(const char *name, cs_rm *out, cs_err *err) {
   if (!name) return cs_err_set(err, CS_EINVAL, "metric name is missing");
   for (int i = 0; i < CS_RM_COUNT; i++)
-    if (!strcmp(rm_names[i], name)) {
+    if (!strcmp(rm_defs[i].name, name)) {
       *out = (cs_rm)i;
       return 0;
     }
-  for (size_t i = 0; i < NALIAS; i++)
-    if (!strcmp(aliases[i].alias, name)) {
-      *out = aliases[i].m;
-      return 0;
-    }
-  const char *cands[CS_RM_COUNT + NALIAS];
+  for (int i = 0; i < CS_RM_COUNT; i++)
+    for (const char *const *a = cs_rm_aliases((cs_rm)i); *a; a++)
+      if (!strcmp(*a, name)) {
+        *out = (cs_rm)i;
+        return 0;
+      }
+  const char *cands[CS_RM_COUNT * (1 + MAX_ALIASES)];
   size_t n = 0;
-  for (int i = 0; i < CS_RM_COUNT; i++) cands[n++] = rm_names[i];
-  for (size_t i = 0; i < NALIAS; i++) cands[n++] = aliases[i].alias;
+  for (int i = 0; i < CS_RM_COUNT; i++) cands[n++] = rm_defs[i].name;
+  for (int i = 0; i < CS_RM_COUNT; i++) {
+    const char *const *a = cs_rm_aliases((cs_rm)i);
+    for (size_t k = 0; k < MAX_ALIASES && a[k]; k++) cands[n++] = a[k];
+  }
   const char *sug = cs__suggest(name, cands, n);
   if (sug) return cs_err_set(err, CS_EUNKNOWN, "unknown metric '%s' (did you mean '%s'?)", name, sug);
   return cs_err_set(err, CS_EUNKNOWN,
                     "unknown metric '%s' (expected a request_metrics.csv column such as prefill_e2e_time, "
-                    "or ttft, tpot, tbt, e2e, scheduling_delay; see `capsearch list metrics`)",
+                    "or an alias such as ttft, tpot or e2e; see `capsearch list metrics`)",
                     name);
 }
 

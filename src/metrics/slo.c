@@ -11,6 +11,17 @@
 #include "metrics/sort.h"
 #include "util/sbuf.h"
 
+int cs_slo_metric_find(const char *name, cs_rm *out, cs_err *err) {
+  int rc = cs_rm_find(name, out, err);
+  if (rc) return rc;
+  if (!cs_rm_is_distribution(*out))
+    return cs_err_set(err, CS_ECONFIG,
+                      "'%s' is not a request time distribution (an SLO needs one, such as prefill_e2e_time; "
+                      "see 'capsearch list metrics')",
+                      name);
+  return 0;
+}
+
 static bool meets(const cs_slo_config *slo, const cs_request_record *r) {
   bool any = false, all = true;
   for (int k = 0; k < slo->n; k++) {

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "capsearch/ep.h"
 #include "capsearch/predictor.h"
 
 extern const cs_predictor_ops cs__pred_roofline;
@@ -120,6 +121,53 @@ void cs__roofline_attn_ms(const cs__roofline *r, const cs_batch_view *b, double 
  * with `kv` context each; prefill of one chunk `c` after `kv` cached tokens. */
 double cs__roofline_decode_shape_ms(const cs__roofline *r, double batch, double kv);
 double cs__roofline_prefill_shape_ms(const cs__roofline *r, double chunk, double kv);
+
+/* Attention data-parallel ranks one predictor can split a batch over (wide expert parallelism). */
+#define CS__ROOFLINE_MAX_DP 512
+/* One layer's attention kernels (decode + prefill) on each of `ranks` data-parallel attention
+ * ranks, the batch's requests dealt round-robin (request i to rank i % ranks): ms[j] and the
+ * rank's tokens[j]; arrays of `ranks` (<= CS__ROOFLINE_MAX_DP) entries. */
+void cs__roofline_attn_ranks_ms(const cs__roofline *r, const cs_batch_view *b, int ranks, double *ms, int64_t *tokens);
+/* The kernel models of roofline_ops.c for other compositions, milliseconds: a GEMM of an (m x k)
+ * activation by a (k x n) weight; a grouped GEMM of given FLOPs and HBM bytes; an element-wise
+ * kernel of `bytes` traffic over T tokens (kernel = its CS__OP_* scale). */
+double cs__roofline_gemm_ms(const cs__roofline *r, double m, double k, double n);
+double cs__roofline_kernel_ms(const cs__roofline *r, double flops, double bytes);
+double cs__roofline_elem_ms(const cs__roofline *r, double bytes, int kernel, double T);
+/* Token-level part of a layer shared by dense and MoE layers (projections, RoPE, KV save, norms,
+ * two TP all-reduces, residual add), ms (roofline.c). */
+double cs__roofline_common_ms(const cs__roofline *r, double T);
+/* All of one layer but its attention kernels under TP (moe: experts sliced by TP), ms. */
+double cs__roofline_layer_ms(const cs__roofline *r, double T, bool moe);
+
+/* ---- Expert-parallel MoE layers (roofline_ep.c) ------------------------------------------- */
+/* EP over `ep` GPUs (= tp x dp): whole experts, num_experts / ep per rank. dp = 1: attention is
+ * the replica's TP and every TP rank holds all tokens (vLLM --enable-expert-parallel without
+ * DP: no all-to-all, the experts' partial outputs summed by the TP all-reduce). dp > 1: dp
+ * attention ranks of TP tp each hold their share of the batch, the MoE exchanges tokens by
+ * dispatch + combine all-to-alls and has no all-reduce (vLLM --data-parallel-size with
+ * --enable-expert-parallel). */
+typedef struct cs__roofline_ep {
+  int ep, dp;
+  double imbalance;       /* the busiest rank's multiple of the mean routed tokens */
+  cs_ep_cost a2a;         /* dispatch + combine (used when dp > 1) */
+  int64_t ntab;           /* tables below cover 0 .. ntab-1 tokens */
+  double *moe_ms;         /* MoE layer without attention kernels, dp == 1, by batch tokens */
+  double *side_ms;        /* dp > 1: one attention rank's MoE-layer part by its tokens */
+  double *experts_ms;     /* dp > 1: routed experts + all-to-all by the group's tokens */
+} cs__roofline_ep;
+/* ep <= 1: e->ep = 1 and nothing else is set. Checks ep = tp x dp, a MoE model, ep | experts. */
+int cs__roofline_ep_init(cs__roofline_ep *e, const cs__roofline *r, const cs_predictor_ctx *ctx, int64_t ntab,
+                         cs_err *err);
+void cs__roofline_ep_release(cs__roofline_ep *e);
+/* Routed experts of one MoE layer on the busiest EP rank when the EP group holds T tokens, ms. */
+double cs__roofline_ep_experts_ms(const cs__roofline *r, const cs__roofline_ep *e, double T);
+/* One MoE layer (all but its attention kernels) under EP with dp == 1, T tokens, ms. */
+double cs__roofline_ep_moe_layer_ms(const cs__roofline *r, const cs__roofline_ep *e, double T);
+/* Model time of one stage of nd dense and nm MoE layers under EP, ms. dense_ms: the dense
+ * layer's token-level table (NULL: no dense layers), tab: its length. */
+double cs__roofline_ep_stage_ms(const cs__roofline *r, const cs__roofline_ep *e, const cs_batch_view *b, int nd,
+                                int nm, const double *dense_ms, int64_t tab);
 
 /* ---- Precomputed lookup tables (tables.c) ------------------------------------------------- */
 /* A dense table over an integer axis 0..n-1 with linear extrapolation past the end (the slope

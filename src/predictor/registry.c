@@ -71,6 +71,11 @@ int cs_predictor_new(const cs_predictor_ops *ops, const cs_predictor_ctx *ctx, c
   }
   cs_ep_cost ep = {.ranks = 1};
   if (c.ep > 1 && (rc = cs_ep_cost_init(&ep, c.model, c.device, c.network, c.ep, 0, c.ep_imbalance, err))) return rc;
+  if (c.dp > 1 && !ops->ep_layers)
+    return cs_err_set(err, CS_EINFEASIBLE,
+                      "predictor '%s' cannot split a batch over data-parallel attention ranks (dp %d); use 'roofline'",
+                      ops->name, c.dp);
+  if (ops->ep_layers) ep = (cs_ep_cost){.ranks = 1}; /* it costs EP's MoE layers itself */
   void *state = NULL;
   rc = ops->create(&c, &state, err);
   if (rc) return rc;

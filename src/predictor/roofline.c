@@ -24,6 +24,7 @@ typedef struct roofline_state {
   int *dense_layers, *moe_layers; /* per stage */
   double *dense_ms, *moe_ms;      /* token-level ms of one dense / MoE layer for T < TOK_TABLE */
   double cpu_s;
+  cs__roofline_ep ep;             /* expert parallelism (ep 1: none) */
   char *describe;
 } roofline_state;
 
@@ -60,7 +61,7 @@ static void split_layers(const cs_model *m, int pp, int *dense, int *moe) {
 }
 
 /* Token-level part of one layer (everything but the two attention kernels), ms. */
-static double dense_tok_ms(const cs__roofline *r, double T) {
+double cs__roofline_common_ms(const cs__roofline *r, double T) {
   return cs__roofline_tok_op_ms(r, CS__OP_ATTN_PRE_PROJ, T) + cs__roofline_tok_op_ms(r, CS__OP_ATTN_POST_PROJ, T) +
          cs__roofline_tok_op_ms(r, CS__OP_ATTN_ROPE, T) + cs__roofline_tok_op_ms(r, CS__OP_KV_CACHE_SAVE, T) +
          cs__roofline_tok_op_ms(r, CS__OP_INPUT_LAYERNORM, T) + 2 * cs__roofline_tok_op_ms(r, CS__OP_ALL_REDUCE, T) +
@@ -68,13 +69,15 @@ static double dense_tok_ms(const cs__roofline *r, double T) {
          cs__roofline_tok_op_ms(r, CS__OP_ADD, T);
 }
 
-static double layer_tok_ms(const cs__roofline *r, double T, bool moe) {
+double cs__roofline_layer_ms(const cs__roofline *r, double T, bool moe) {
   double mlp = moe ? cs__roofline_moe_op_ms(r, CS__OP_MLP_UP_PROJ, T) + cs__roofline_moe_op_ms(r, CS__OP_MLP_DOWN_PROJ, T) +
                          cs__roofline_moe_op_ms(r, CS__OP_MLP_ACT, T)
                    : cs__roofline_tok_op_ms(r, CS__OP_MLP_UP_PROJ, T) + cs__roofline_tok_op_ms(r, CS__OP_MLP_DOWN_PROJ, T) +
                          cs__roofline_tok_op_ms(r, CS__OP_MLP_ACT, T);
-  return dense_tok_ms(r, T) + mlp;
+  return cs__roofline_common_ms(r, T) + mlp;
 }
+
+static void roofline_destroy(void *state);
 
 static int roofline_create(const cs_predictor_ctx *ctx, void **state, cs_err *err) {
   cs__factors f;
@@ -107,8 +110,12 @@ static int roofline_create(const cs_predictor_ctx *ctx, void **state, cs_err *er
   if (any_dense) s->dense_ms = cs__xmalloc(sizeof(double) * TOK_TABLE);
   if (any_moe) s->moe_ms = cs__xmalloc(sizeof(double) * TOK_TABLE);
   for (int64_t t = 0; t < TOK_TABLE; t++) {
-    if (s->dense_ms) s->dense_ms[t] = layer_tok_ms(&s->r, (double)t, false);
-    if (s->moe_ms) s->moe_ms[t] = layer_tok_ms(&s->r, (double)t, true);
+    if (s->dense_ms) s->dense_ms[t] = cs__roofline_layer_ms(&s->r, (double)t, false);
+    if (s->moe_ms) s->moe_ms[t] = cs__roofline_layer_ms(&s->r, (double)t, true);
+  }
+  if ((rc = cs__roofline_ep_init(&s->ep, &s->r, ctx, TOK_TABLE, err))) {
+    roofline_destroy(s);
+    return rc;
   }
 
   cs__sbuf sb;
@@ -122,6 +129,10 @@ static int roofline_create(const cs_predictor_ctx *ctx, void **state, cs_err *er
     cs__sbuf_addf(&sb, "; WARNING: no profile for device '%s', efficiency factors borrowed from the nearest architecture ('%s')",
                   ctx->device->name ? ctx->device->name : "?", f.from ? f.from : "?");
   if (f.dec_eff > 0) cs__sbuf_addf(&sb, "; decode with >= 2 CTAs per SM at x %.2f of HBM", f.dec_eff);
+  if (s->ep.ep > 1)
+    cs__sbuf_addf(&sb, "; EP %d: whole experts, busiest rank x %.2f of the mean routed tokens%s", s->ep.ep,
+                  s->ep.imbalance, s->ep.dp > 1 ? ", data-parallel attention over" : "");
+  if (s->ep.dp > 1) cs__sbuf_addf(&sb, " %d ranks of TP %d", s->ep.dp, ctx->tp);
   cs__sbuf_addf(&sb, "; %s", cs__roofline_known_bias(ctx->device));
   s->describe = cs__sbuf_detach(&sb);
   cs__sbuf_release(&sb);
@@ -137,6 +148,7 @@ static void roofline_destroy(void *state) {
   free(s->moe_layers);
   free(s->dense_ms);
   free(s->moe_ms);
+  cs__roofline_ep_release(&s->ep);
   free(s->describe);
   free(s);
 }
@@ -154,12 +166,21 @@ static void roofline_stage_time(const void *state, const cs_batch_view *b, int s
   }
   /* token-level parts from the tables precomputed at creation (closed form past their end) */
   bool tab = T < TOK_TABLE;
-  double dec, pre;
-  cs__roofline_attn_ms(r, b, &dec, &pre);
-  double attn = dec + pre, ms = 0;
   int nd = s->dense_layers[stage_id], nm = s->moe_layers[stage_id];
-  if (nd > 0) ms += nd * (attn + (tab ? s->dense_ms[T] : layer_tok_ms(r, (double)T, false)));
-  if (nm > 0) ms += nm * (attn + (tab ? s->moe_ms[T] : layer_tok_ms(r, (double)T, true)));
+  double ms = 0;
+  if (s->ep.dp > 1) {
+    ms = cs__roofline_ep_stage_ms(r, &s->ep, b, nd, nm, s->dense_ms, TOK_TABLE);
+  } else {
+    double dec, pre;
+    cs__roofline_attn_ms(r, b, &dec, &pre);
+    double attn = dec + pre;
+    const double *moe = s->ep.ep > 1 ? s->ep.moe_ms : s->moe_ms;
+    if (nd > 0) ms += nd * (attn + (tab ? s->dense_ms[T] : cs__roofline_layer_ms(r, (double)T, false)));
+    if (nm > 0)
+      ms += nm * (attn + (tab ? moe[T]
+                              : s->ep.ep > 1 ? cs__roofline_ep_moe_layer_ms(r, &s->ep, (double)T)
+                                             : cs__roofline_layer_ms(r, (double)T, true)));
+  }
   if (stage_id < s->pp - 1) ms += cs__roofline_tok_op_ms(r, CS__OP_SEND_RECV, (double)T);
   out->model_s = ms * 1e-3;
   out->total_s = out->model_s + s->cpu_s;
@@ -176,4 +197,5 @@ const cs_predictor_ops cs__pred_roofline = {
     .destroy = roofline_destroy,
     .stage_time = roofline_stage_time,
     .describe = roofline_describe,
+    .ep_layers = true,
 };

@@ -104,3 +104,16 @@ double cs__roofline_prefill_shape_ms(const cs__roofline *r, double chunk, double
   add_item(r, chunk, kv, true, &a);
   return prefill_kernel_ms(r, &a);
 }
+
+void cs__roofline_attn_ranks_ms(const cs__roofline *r, const cs_batch_view *b, int ranks, double *ms, int64_t *tokens) {
+  attn_acc d[CS__ROOFLINE_MAX_DP], p[CS__ROOFLINE_MAX_DP];
+  if (ranks > CS__ROOFLINE_MAX_DP) ranks = CS__ROOFLINE_MAX_DP;
+  for (int j = 0; j < ranks; j++) d[j] = p[j] = (attn_acc){0}, tokens[j] = 0;
+  for (int i = 0; i < b->n; i++) {
+    const cs_batch_item *it = &b->items[i];
+    int j = i % ranks;
+    add_item(r, it->num_tokens, it->processed, it->is_prefill, it->is_prefill ? &p[j] : &d[j]);
+    tokens[j] += it->num_tokens;
+  }
+  for (int j = 0; j < ranks; j++) ms[j] = decode_kernel_ms(r, &d[j]) + prefill_kernel_ms(r, &p[j]);
+}

@@ -271,3 +271,16 @@ double cs__roofline_moe_op_ms(const cs__roofline *r, int op, double T) {
   return s * 1e3;
 }
 
+
+/* For layer compositions outside this file (roofline_ep.c): the same GEMM, grouped-GEMM and
+ * element-wise kernel models as above, milliseconds. */
+double cs__roofline_gemm_ms(const cs__roofline *r, double m, double k, double n) { return gemm_s(r, m, k, n) * 1e3; }
+
+double cs__roofline_kernel_ms(const cs__roofline *r, double flops, double bytes) {
+  double tc = flops / (r->peak_flops * r->eff_c), tm = bytes / (r->hbm_bps * r->eff_m);
+  return (combine(r, tc, tm) + r->lat_s) * 1e3;
+}
+
+double cs__roofline_elem_ms(const cs__roofline *r, double bytes, int kernel, double T) {
+  return T > 0 ? mem_s(r, bytes, kernel, T) * 1e3 : 0;
+}

@@ -12,9 +12,6 @@
 #include "util/sbuf.h"
 #include "util/text.h"
 
-#define RM_COL(id, col, isint, isdist) col,
-static const char *const rm_names[] = {CS_REQUEST_METRICS(RM_COL)};
-
 static void knumtext(cs__jw *w, const char *k, const cs_sweep_num *n) {
   if (n->is_int) cs__jw_kint(w, k, (int64_t)n->v);
   else cs__jw_knum(w, k, n->v);
@@ -99,7 +96,7 @@ char *cs__job_json(const cs__plan *plan, const cs__runner_opts *o, const cs_swee
   cs__jw_arr_begin(&w);
   for (int i = 0; i < slo->n; i++) {
     cs__jw_obj_begin(&w);
-    cs__jw_kstr(&w, "metric", rm_names[slo->slos[i].metric]);
+    cs__jw_kstr(&w, "metric", cs_rm_name(slo->slos[i].metric));
     cs__jw_knum(&w, "value", slo->slos[i].value);
     cs__jw_obj_end(&w);
   }

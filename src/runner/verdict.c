@@ -18,9 +18,6 @@
 #include "util/sbuf.h"
 #include "util/text.h"
 
-#define RM_COL(id, col, isint, isdist) col,
-static const char *const rm_names[] = {CS_REQUEST_METRICS(RM_COL)};
-
 void cs__probe_verdict(const cs_sweep *s, const cs_sweep_job *j, const cs_request_record *recs, size_t n,
                        int64_t arrived, cs__probe_record *rec) {
   const cs_slo_config *slo = &s->slos[j->slo];
@@ -53,7 +50,7 @@ void cs__probe_describe_miss(const cs_sweep *s, const cs_sweep_job *j, const cs_
   cs__fmt_pyfloat(r->qps, q);
   if (!r->slo_pass) {
     if (slo->n == 1)
-      cs__sbuf_addf(sb, "P%g %s %s > %s", slo->quantile * 100, rm_names[slo->slos[0].metric],
+      cs__sbuf_addf(sb, "P%g %s %s > %s", slo->quantile * 100, cs_rm_name(slo->slos[0].metric),
                     secs(r->value, b1, sizeof b1), secs(slo->slos[0].value, b2, sizeof b2));
     else
       cs__sbuf_addf(sb, "%.4g%% of requests met SLO %s (needs %g%%)", r->value * 100, slo->name, slo->quantile * 100);

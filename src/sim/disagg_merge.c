@@ -18,35 +18,14 @@
 
 static void make_record(const cs__pool_req *p, const cs__pool_req *d, const cs__xfer *x, int64_t id, int32_t rp,
                         cs_request_record *rec) {
-  double a = x->arrived_at, c = d->completed_at, f = d->prefill_completed_at;
-  double P = d->metric_p, D = d->metric_d;
-  double e = p->exec + d->exec, m = p->model_exec + d->model_exec, pre = p->preempt + d->preempt;
-  double *v = rec->v;
-  v[CS_RM_REQUEST_ID] = (double)id;
-  v[CS_RM_E2E] = c - a;
-  v[CS_RM_E2E_NORM] = (c - a) / D;
-  v[CS_RM_EXEC] = e;
-  v[CS_RM_EXEC_NORM] = e / D;
-  v[CS_RM_MODEL_EXEC] = m;
-  v[CS_RM_MODEL_EXEC_NORM] = m / D;
-  v[CS_RM_PREEMPT] = pre;
-  v[CS_RM_SCHED_DELAY] = p->sched_delay + d->sched_delay;
-  v[CS_RM_EXEC_PLUS_PREEMPT] = e + pre;
-  v[CS_RM_EXEC_PLUS_PREEMPT_NORM] = (e + pre) / D;
-  v[CS_RM_TTFT] = f - a;
-  v[CS_RM_TTFT_NORM] = (f - a) / P;
-  v[CS_RM_PREFILL_EPP] = f - p->scheduled_at;
-  v[CS_RM_PREFILL_EPP_NORM] = (f - p->scheduled_at) / P;
-  v[CS_RM_TPOT] = (c - f) / D;
-  v[CS_RM_INTER_ARRIVAL] = p->inter_arrival;
-  v[CS_RM_NUM_TOKENS] = P + D;
-  v[CS_RM_NUM_PREFILL] = P;
-  v[CS_RM_NUM_PREFILL_CACHED] = p->cached;
-  v[CS_RM_NUM_DECODE] = D;
-  v[CS_RM_PD_RATIO] = P / D;
-  v[CS_RM_NUM_RESTARTS] = p->restarts + d->restarts;
-  v[CS_RM_ARRIVED_AT] = a;
-  v[CS_RM_REPLICA] = rp + d->replica;
+  const cs_request_facts facts = {
+      .a = x->arrived_at, .s = p->scheduled_at, .f = d->prefill_completed_at, .c = d->completed_at,
+      .e = p->exec + d->exec, .m = p->model_exec + d->model_exec, .p = p->preempt + d->preempt,
+      .sched_delay = p->sched_delay + d->sched_delay, .P = d->metric_p, .D = d->metric_d,
+      .num_prefill = d->metric_p, .num_decode = d->metric_d, .num_cached = p->cached,
+      .inter_arrival = p->inter_arrival, .restarts = p->restarts + d->restarts, .replica = rp + d->replica,
+      .id = (double)id};
+  cs_request_record_fill(&facts, rec);
 }
 
 static void merge_records(const cs__pool_run *pre, const cs__pool_run *dec, const cs__xfer *x, size_t n,

@@ -304,40 +304,19 @@ static void on_batch_end(cs__sim *sim, int32_t k, cs__batch *b) {
   cs__batch_recycle(sim, b);
 }
 
-/* Per-request record (§6.1, V1 definitions). */
+/* Per-request record (§6.1, V1 definitions; the computations are CS_REQUEST_METRICS'). */
 static void record_request(cs__sim *sim, const cs__request *r) {
+  const cs_request_facts facts = {
+      .a = r->arrived_at, .s = r->scheduled_at, .f = r->prefill_completed_at, .c = r->completed_at,
+      .e = r->execution_time, .m = r->model_execution_time, .p = r->preempted_time,
+      .sched_delay = r->scheduling_delay, .P = r->num_prefill, .D = r->num_decode,
+      .num_prefill = r->metric_num_prefill, .num_decode = r->metric_num_decode,
+      .num_cached = r->num_prefill_cached, .inter_arrival = r->metric_inter_arrival,
+      .restarts = r->num_restarts, .replica = r->replica_id, .id = (double)r->id};
   cs_request_record rec;
-  double a = r->arrived_at, s = r->scheduled_at, f = r->prefill_completed_at, c = r->completed_at;
-  double e = r->execution_time, m = r->model_execution_time, p = r->preempted_time;
-  double P = r->num_prefill, D = r->num_decode;
-  double *v = rec.v;
-  v[CS_RM_REQUEST_ID] = (double)r->id;
-  v[CS_RM_E2E] = c - a;
-  v[CS_RM_E2E_NORM] = (c - a) / D;
-  v[CS_RM_EXEC] = e;
-  v[CS_RM_EXEC_NORM] = e / D;
-  v[CS_RM_MODEL_EXEC] = m;
-  v[CS_RM_MODEL_EXEC_NORM] = m / D;
-  v[CS_RM_PREEMPT] = p;
-  v[CS_RM_SCHED_DELAY] = r->scheduling_delay;
-  v[CS_RM_EXEC_PLUS_PREEMPT] = e + p;
-  v[CS_RM_EXEC_PLUS_PREEMPT_NORM] = (e + p) / D;
-  v[CS_RM_TTFT] = f - a;
-  v[CS_RM_TTFT_NORM] = (f - a) / P;
-  v[CS_RM_PREFILL_EPP] = f - s;
-  v[CS_RM_PREFILL_EPP_NORM] = (f - s) / P;
-  v[CS_RM_TPOT] = (c - f) / D;
-  v[CS_RM_INTER_ARRIVAL] = r->metric_inter_arrival;
-  v[CS_RM_NUM_TOKENS] = (double)r->metric_num_prefill + r->metric_num_decode;
-  v[CS_RM_NUM_PREFILL] = r->metric_num_prefill;
-  v[CS_RM_NUM_PREFILL_CACHED] = r->num_prefill_cached;
-  v[CS_RM_NUM_DECODE] = r->metric_num_decode;
-  v[CS_RM_PD_RATIO] = (double)r->metric_num_prefill / (double)r->metric_num_decode;
-  v[CS_RM_NUM_RESTARTS] = r->num_restarts;
-  v[CS_RM_ARRIVED_AT] = a;
-  v[CS_RM_REPLICA] = r->replica_id;
+  cs_request_record_fill(&facts, &rec);
   cs__vec_push(&sim->records, rec);
-  cs__vec_push(&sim->completion_times, c);
+  cs__vec_push(&sim->completion_times, r->completed_at);
   sim->num_completed++;
   if (sim->cfg->early_stop_slo && cs_slo_record_violates(sim->cfg->early_stop_slo, &rec) &&
       ++sim->violations >= sim->deciding_violations) { /* the verdict fails whatever comes next */

@@ -40,6 +40,17 @@ int cs__sim_finish_params(const cs_params *in, const cs_policy_info *info, const
   return 0;
 }
 
+/* Data-parallel attention (wide EP): vLLM runs one scheduler per attention rank, each with its
+ * own batch limits and KV cache. The simulator runs the replica's dp ranks as one scheduler over
+ * their pooled caches (an assumption: a perfectly balanced DP load balancer), so the per-rank
+ * batch limits are multiplied by dp. */
+static void scale_rank_limits(cs_params *p, int dp) {
+  static const char *const per_rank[] = {"batch_size_cap", "chunk_size", "max_tokens_in_batch"};
+  for (int i = 0; i < p->n; i++)
+    for (size_t k = 0; k < sizeof per_rank / sizeof per_rank[0]; k++)
+      if (!strcmp(p->names[i], per_rank[k])) p->values[i] *= dp;
+}
+
 /* Vidur V0's parameter count per device (§5.1): used for the MFU metric and the memory-derived
  * batch size of orca / faster_transformer. Embeddings and LM head are not counted. */
 static double params_per_device(const cs_model *m, int tp, int pp) {
@@ -67,11 +78,13 @@ static int validate(const cs_sim_config *cfg, cs_err *err) {
     return cs_err_set(err, CS_EINFEASIBLE, "model %s cannot be split by tensor parallelism (TP %d)", m->name, cfg->tp);
   if (m->num_layers % cfg->pp)
     return cs_err_set(err, CS_EINFEASIBLE, "PP %d does not divide the %d layers of %s", cfg->pp, m->num_layers, m->name);
-  if (cfg->ep > 1 && (cfg->ep != cfg->tp || m->num_experts <= 0 || m->num_experts % cfg->ep))
+  const int dp = cfg->dp > 1 ? cfg->dp : 1;
+  if ((cfg->ep > 1 || dp > 1) && (cfg->ep != cfg->tp * dp || m->num_experts <= 0 || m->num_experts % cfg->ep))
     return cs_err_set(err, CS_EINFEASIBLE,
-                      "EP %d: the simulator splits the experts over a replica's TP ranks (EP = TP %d), of a "
-                      "mixture-of-experts model whose experts EP divides (%s has %d experts)",
-                      cfg->ep, cfg->tp, m->name, m->num_experts);
+                      "EP %d: the simulator splits the experts over a replica's TP ranks, or over its TP x DP ranks "
+                      "with data-parallel attention (EP = TP %d x DP %d), of a mixture-of-experts model whose "
+                      "experts EP divides (%s has %d experts)",
+                      cfg->ep, cfg->tp, dp, m->name, m->num_experts);
   if (cfg->block_size < 1) return cs_err_set(err, CS_ECONFIG, "block_size must be >= 1 (got %d)", cfg->block_size);
   if (cfg->time_limit_s < 0 || !isfinite(cfg->time_limit_s))
     return cs_err_set(err, CS_ECONFIG, "time limit must be >= 0 seconds (got %g)", cfg->time_limit_s);
@@ -93,10 +106,12 @@ static int64_t max_tokens_of(const cs_sim_config *cfg) {
 
 /* KV blocks per replica when the config leaves them to the planner: the memory planner's count
  * (Vidur's, or vLLM's for MoE / MLA models), or for V0 schedulers Vidur V0's
- * (max_tokens / block_size) x memory-derived batch size `mbs` x PP (vidur-semantics.md §5.1). */
+ * (max_tokens / block_size) x memory-derived batch size `mbs` x PP (vidur-semantics.md §5.1);
+ * with data-parallel attention, the dp ranks' caches pooled. */
 static int size_kv(cs__sim *sim, const cs_sim_config *cfg, const cs__replica_sched_ops *rops, int64_t max_tokens,
                    double mbs, cs_err *err) {
   const cs_model *m = cfg->model;
+  const int dp = cfg->dp > 1 ? cfg->dp : 1;
   int rc;
   cs_memplan_input in;
   cs_memplan_input_defaults(&in);
@@ -113,20 +128,22 @@ static int size_kv(cs__sim *sim, const cs_sim_config *cfg, const cs__replica_sch
     in.engine = CS_ENGINE_VLLM;
     in.gpu_memory_utilization = 1 - cfg->memory_margin;
     in.expert_parallel = cfg->ep > 1;
+    in.dp = dp; /* the plan is per GPU; each attention rank holds its own KV cache */
   }
   cs_memplan plan;
   if ((rc = cs_memplan_compute(&in, &plan, err))) return rc;
   if (!plan.fits || plan.num_blocks < 1)
     return cs_err_set(err, CS_EINFEASIBLE, "%s does not fit on %s at TP %d x PP %d: %s", m->name, cfg->device->name,
                       cfg->tp, cfg->pp, plan.why ? plan.why : "no room for the KV cache");
-  sim->num_blocks = plan.num_blocks < CS__MAX_BLOCKS ? plan.num_blocks : CS__MAX_BLOCKS;
+  double blocks = (double)plan.num_blocks * dp; /* the attention ranks' caches, pooled */
+  sim->num_blocks = blocks < (double)CS__MAX_BLOCKS ? (int64_t)blocks : CS__MAX_BLOCKS;
   if (!rops->v1_kv_sizing) {
     if (mbs < 1)
       return cs_err_set(err, CS_EINFEASIBLE,
                         "%s on %s at TP %d x PP %d: not even one request of %lld tokens fits in the KV cache "
                         "(Vidur V0 sizing for '%s')",
                         m->name, cfg->device->name, cfg->tp, cfg->pp, (long long)max_tokens, rops->info.name);
-    double nb = (double)(max_tokens / cfg->block_size) * mbs * cfg->pp;
+    double nb = (double)(max_tokens / cfg->block_size) * mbs * cfg->pp * dp;
     sim->num_blocks = nb < (double)CS__MAX_BLOCKS ? (int64_t)nb : CS__MAX_BLOCKS;
   }
   return 0;
@@ -146,6 +163,8 @@ static int setup(cs__sim *sim, const cs_sim_config *cfg, cs_err *err) {
     return cs_err_set(err, CS_EUNKNOWN, "scheduler '%s' / '%s' / queue '%s' is listed but not built in", rinfo->name,
                       ginfo->name, qinfo->name);
   if ((rc = cs__sim_finish_params(&cfg->replica_params, rinfo, "replica scheduler", &sim->replica_params, err))) return rc;
+  const int dp = cfg->dp > 1 ? cfg->dp : 1;
+  if (dp > 1) scale_rank_limits(&sim->replica_params, dp);
   if ((rc = cs__sim_finish_params(&cfg->global_params, ginfo, "global scheduler", &sim->global_params, err))) return rc;
   if ((rc = cs__sim_finish_params(&cfg->queue_params, qinfo, "request queue", &sim->queue_params, err))) return rc;
 

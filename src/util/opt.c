@@ -155,7 +155,7 @@ int cs__opt_set(const cs__opt *o, void *obj, const char *text, const char *flag,
   char want[512];
   switch (o->type) {
   case CS_OPT_HELP: return CS_OPT_HELP_ASKED;
-  case CS_OPT_FLAG: cs__opt_store_num(o, obj, 1); break;
+  case CS_OPT_FLAG: cs__opt_store_num(o, obj, o->value != 0 ? o->value : 1); break;
   case CS_OPT_INT:
   case CS_OPT_NUM: {
     double v;
@@ -337,7 +337,7 @@ static void default_text(const cs__opt *o, const void *defaults, char *buf, size
     snprintf(buf, size, "%s", *(const char *const *)p);
   } else if (o->type == CS_OPT_INT || o->type == CS_OPT_NUM) {
     double v = cs__opt_load_num(o, defaults);
-    if (v != 0) snprintf(buf, size, "%.10g", v);
+    if (v != 0 && !isnan(v)) snprintf(buf, size, "%.10g", v);
   } else if (o->type == CS_OPT_ENUM) {
     int v = (int)cs__opt_load_num(o, defaults);
     for (int i = 0; o->choices[i]; i++)

@@ -95,6 +95,7 @@ struct cs__opt {
   cs__opt_store store;
   cs__num_range range;   /* bounds of INT/NUM (in .unit); all zero: any finite number */
   bool max_open;         /* range.max itself is excluded (give .expect to say so) */
+  double value;          /* FLAG: the value it stores (0: true / 1) */
   const cs__opt_unit *unit;
   const char *const *choices; /* ENUM: NULL-terminated */
   const int *values;     /* ENUM: stored value of each choice (default: its index) */

@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# Every command reads its flags through one option table (src/util/opt.h), so:
+#  - a bad value of any number flag of any command gets one message style, one line, exit 2:
+#    "capsearch: --FLAG: expected WHAT, got 'VALUE'" (before, 7 local parsers: atoi took "2x" as
+#    2, strtod took "0x10" as 16 and "1e999" as infinity, some said "invalid value")
+#  - --time-limit is one number with a unit: minutes for the sweep, seconds for simulate, and a
+#    suffix (90s, 2min, 1h) means the same on both; the sweep converts it to seconds once
+#  - --help of every command lists every flag the command accepts (the completions read it)
+set -u
+. "$(dirname "$0")/sweep_test_lib.sh" "$@"
+
+# case CMD... -- FLAG VALUE: one line "capsearch: FLAG: expected ..., got 'VALUE'", exit 2
+bad_value() {
+  local args=() flag val
+  while [ "$1" != "--" ]; do args+=("$1"); shift; done
+  flag=$2 val=$3
+  "$BIN" "${args[@]}" "$flag" "$val" > "$T/o" 2> "$T/e" < /dev/null
+  local rc=$? want="capsearch: $flag: expected .*, got '$val'"
+  if [ $rc -eq 2 ] && [ "$(wc -l < "$T/e")" -eq 1 ] && grep -Eq -- "^$want" "$T/e" && [ ! -s "$T/o" ]; then
+    ok "${args[*]} $flag $val: $(cat "$T/e")"
+  else
+    fail "${args[*]} $flag $val: exit $rc, stderr: $(head -c 300 "$T/e")"
+  fi
+}
+P=(--model meta-llama/Meta-Llama-3-8B --device h100)
+bad_value --config x.yml -- --max-iterations 1e12
+bad_value --config x.yml -- --time-limit nan
+bad_value simulate "${P[@]}" -- --tp 0x10
+bad_value simulate "${P[@]}" -- --qps 1e999
+bad_value simulate "${P[@]}" -- --time-limit -5s
+bad_value plan "${P[@]}" -- --tp 99999999999999999999
+bad_value plan "${P[@]}" -- --block-size 16.5
+bad_value recommend --model meta-llama/Meta-Llama-3-8B --workload chat --qps 1 -- --max-tp 2x
+bad_value recommend --model meta-llama/Meta-Llama-3-8B --workload chat --qps 1 -- --ttft-slo 200us
+bad_value analyze "$T" -- --target-qps 1e999
+bad_value analyze "$T" -- --headroom nan
+bad_value report "$T" -- --headroom -1
+bad_value trace info "$T/chat.csv" -- --block-size 1e400
+bad_value trace convert "$T/chat.csv" -o "$T/c.csv" -- --max-rows 0
+bad_value trace generate -o "$T/g.csv" -- --qps 1e999
+bad_value trace generate -o "$T/g.csv" -- --requests 2.5
+bad_value trace generate -o "$T/g.csv" -- --arrival burst
+bad_value predictor time "${P[@]}" --batch 1@0p -- --tp 2x
+bad_value predictor time "${P[@]}" --batch 1@0p -- --stage -1
+
+# --time-limit: one unit each, suffixes mean the same everywhere, converted once
+cat > "$T/sweep.yml" << 'YML'
+clusters:
+  - {device: h100, network_device: h100_dgx, gpus_per_node: 8}
+global_schedulers: [{scheduler: round_robin}]
+request_queues: [{name: fcfs, provider: fcfs}]
+replica_schedulers: [{scheduler: vllm_v1, chunk_size: 512}]
+slo_configs:
+  - {name: ttft, type: and, quantile: 0.99, slos: [{metric: prefill_e2e_time, value: 1}]}
+traces:
+  - {name: chat, trace_file: chat.csv, max_seq_len: 8192}
+batch_sizes: [64]
+tp_dimensions: [1]
+pp_dimensions: [1]
+models:
+  - {name: Meta-Llama-3-8B, identifier: meta-llama/Meta-Llama-3-8B}
+search_configs:
+  - {trace: chat, model: Meta-Llama-3-8B, search_for: qps, num_replicas: 1, qps: 4, num_requests: 50}
+YML
+for tl in 0.5 30s; do
+  "$BIN" --config "$T/sweep.yml" --output-dir "$T/tl$tl" --time-limit "$tl" --max-iterations 1 -j1 2> "$T/tl.err" \
+    || fail "--time-limit $tl: exit $? $(tail -c 300 "$T/tl.err")"
+done
+grep -q '"time_limit": 0.5' "$T/tl30s/args.json" && ok "--time-limit 30s is recorded as 0.5 minutes" \
+  || fail "args.json: $(grep time_limit "$T/tl30s/args.json")"
+grep -rqs '"time_limit_s": 30[,}]' "$T/tl30s/runs" && ok "job.json time_limit_s is 30" \
+  || fail "job.json time_limit_s: $(grep -rhos '"time_limit_s": [^,]*' "$T/tl30s/runs" | head -1)"
+cmp -s "$T/tl0.5/results.csv" "$T/tl30s/results.csv" && ok "--time-limit 0.5 and 30s give the same results" \
+  || fail "--time-limit 0.5 and 30s differ"
+for tl in 60 1min 60s; do
+  "$BIN" simulate "${P[@]}" --num-requests 5 --time-limit "$tl" --output-dir "$T/sim$tl" --no-timestamp \
+    > /dev/null 2> "$T/sim.err" || fail "simulate --time-limit $tl: $(tail -c 300 "$T/sim.err")"
+done
+grep -q '"time_limit": 60' "$T/sim60/config.json" && cmp -s "$T/sim60/config.json" "$T/sim1min/config.json" \
+  && cmp -s "$T/sim60/config.json" "$T/sim60s/config.json" && ok "simulate: --time-limit 60 = 1min = 60s" \
+  || fail "simulate --time-limit: $(grep time_limit "$T/sim60/config.json" "$T/sim1min/config.json")"
+
+# --help lists every flag, and each one listed is accepted (the bash completion reads --help)
+for cmd in "" simulate plan recommend analyze report list "trace info" "trace convert" "trace generate" \
+  "predictor check" "predictor time"; do
+  read -r -a words <<< "$cmd"
+  flags=$("$BIN" "${words[@]}" --help 2> /dev/null | grep -oE -- '--[a-z][a-z0-9-]*' | sort -u)
+  [ -z "$cmd" ] && flags=$("$BIN" sweep --help | grep -oE -- '--[a-z][a-z0-9-]*' | sort -u)
+  unknown=""
+  for f in $flags; do
+    "$BIN" "${words[@]}" "$f" x y > /dev/null 2> "$T/e" < /dev/null
+    grep -q "unknown option" "$T/e" && unknown="$unknown $f"
+  done
+  [ -z "$unknown" ] && ok "${cmd:-sweep}: every flag of --help is accepted" || fail "${cmd:-sweep}: unknown:$unknown"
+done
+echo "$fails failure(s)"
+[ $fails -eq 0 ]
