@@ -7,6 +7,10 @@
  *       ratios: [[1, 1], [1, 2], [1, 3]]   # x prefill : y decode replicas (xPyD)
  *       kv_placement: auto            # auto | intra_node | inter_node
  *
+ * and the `ep_dimensions` list (expert parallelism of MoE models, the jobs in sweep/expand_ep.c):
+ *
+ *   ep_dimensions: [1, 8]               # 1 = no EP; EP = tp, or tp x dp for data-parallel attention
+ *
  * Errors name file:line:col like the rest of the parser. */
 #include <stdio.h>
 #include <string.h>
@@ -110,4 +114,15 @@ int cs__sweep_parse_disagg(cs__cfg_parser *p, const cs__ynode *root) {
     g->line = m->line;
   }
   return 0;
+}
+
+int cs__sweep_parse_ep(cs__cfg_parser *p, const cs__ynode *root) {
+  const cs__ynode *n = cs__ymap_get(root, "ep_dimensions");
+  if (!n || cs__y_is_null(n)) return 0;
+  if (p->v0)
+    return cs__cfg_fail_at(p, n, CS_ECONFIG,
+                           "%s: not available in a Vidur V0 explorer file (its clusters fix each replica's GPUs); "
+                           "write the sweep in the V1 schema with search_configs (docs/sweep.md)",
+                           "ep_dimensions", NULL);
+  return cs__cfg_int_list(p, n, "ep_dimensions", false, &p->s->ep_dims, &p->s->nep);
 }

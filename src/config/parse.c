@@ -399,6 +399,7 @@ static const char *const top_keys[] = {
     "batch_sizes",  "tp_dimensions",     "pp_dimensions",  "models",             "search_configs",
     /* extensions (docs/sweep.md) */
     "prices",       "predictor",         "seed",           "disaggregation", "verdict",       "vidur_restart_quirk",
+    "ep_dimensions",
     "schedulers", /* Vidur V0 (v0.c) */
     NULL};
 
@@ -439,7 +440,7 @@ static int parse_doc(const cs__ydoc *d, const char *file, bool check_traces, cs_
     if ((rc = cs__cfg_int_list(&p, n, lists[i], false, dst[i], ns[i]))) goto out;
   }
   if ((rc = (p.v0 ? cs__sweep_parse_v0(&p, root) : parse_searches(&p, root))) || (rc = cs__sweep_parse_extensions(d, root, s, a, err)) ||
-      (rc = cs__sweep_parse_disagg(&p, root)))
+      (rc = cs__sweep_parse_disagg(&p, root)) || (rc = cs__sweep_parse_ep(&p, root)))
     goto out;
   *out = s;
   return 0;

@@ -43,5 +43,7 @@ int cs__sweep_parse_v0(cs__cfg_parser *p, const cs__ynode *root);
 
 /* The `disaggregation` extension (disagg.c); absent = none. */
 int cs__sweep_parse_disagg(cs__cfg_parser *p, const cs__ynode *root);
+/* The `ep_dimensions` list (disagg.c; docs/disaggregation.md): expert-parallel sizes to try. */
+int cs__sweep_parse_ep(cs__cfg_parser *p, const cs__ynode *root);
 
 #endif
