@@ -43,6 +43,16 @@ bad_value trace generate -o "$T/g.csv" -- --arrival burst
 bad_value predictor time "${P[@]}" --batch 1@0p -- --tp 2x
 bad_value predictor time "${P[@]}" --batch 1@0p -- --stage -1
 
+# simulate's YAML file: the same bounds as its flags (tp 4294967297 ran as tp 1 through an int cast)
+printf 'model: meta-llama/Meta-Llama-3-8B\ndevice: h100\ntp: 4294967297\n' > "$T/sim.yml"
+"$BIN" simulate --config "$T/sim.yml" --output-dir "$T/simbad" > /dev/null 2> "$T/e"
+[ $? -eq 2 ] && grep -q "sim.yml:3:5: tp: 4294967297 is out of range (expected an integer from 1 to 1024)" "$T/e" \
+  && ok "simulate YAML: tp out of range names file:line:col" || fail "simulate YAML tp: $(cat "$T/e")"
+printf 'model: meta-llama/Meta-Llama-3-8B\ndevice: h100\nworkload: {qps: 2, num_requets: 5}\n' > "$T/sim.yml"
+"$BIN" simulate --config "$T/sim.yml" --output-dir "$T/simbad" > /dev/null 2> "$T/e"
+[ $? -eq 2 ] && grep -q "unknown key 'num_requets' in workload (did you mean 'num_requests'?)" "$T/e" \
+  && ok "simulate YAML: a misspelled workload key is suggested" || fail "simulate YAML key: $(cat "$T/e")"
+
 # --time-limit: one unit each, suffixes mean the same everywhere, converted once
 cat > "$T/sweep.yml" << 'YML'
 clusters:

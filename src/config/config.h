@@ -9,10 +9,9 @@
 #include "util/arena.h"
 #include "util/yaml.h"
 
-/* Reads a YAML number keeping its Python str() text (vidur-semantics.md §7.4). */
+/* Reads a YAML number keeping its Python str() text (vidur-semantics.md §7.4), in the range of
+ * a policy entry's key (cs__cfg_range; parser.h). */
 int cs__sweep_num(const cs__ydoc *d, const cs__ynode *n, const char *what, bool want_int, cs_sweep_num *out,
                   cs__arena *a, cs_err *err);
-/* prices / predictor / seed (capsearch extensions, docs/sweep.md). */
-int cs__sweep_parse_extensions(const cs__ydoc *d, const cs__ynode *root, cs_sweep *s, cs__arena *a, cs_err *err);
 
 #endif

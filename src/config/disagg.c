@@ -11,84 +11,78 @@
  *
  *   ep_dimensions: [1, 8]               # 1 = no EP; EP = tp, or tp x dp for data-parallel attention
  *
- * Errors name file:line:col like the rest of the parser. */
+ * Read through field tables (util/opt.h); errors name file:line:col like the rest of the parser. */
 #include <stdio.h>
 #include <string.h>
 
 #include "config/parser.h"
 
-static int pool(cs__cfg_parser *p, const cs__ynode *m, const char *key, const char *where, int *tp, int *pp) {
-  static const char *const keys[] = {"tp", "pp", NULL};
-  char w[96];
-  snprintf(w, sizeof w, "%s.%s", where, key);
-  const cs__ynode *n = cs__ymap_get(m, key);
-  if (!n) return cs__cfg_fail_at(p, m, CS_ECONFIG, "%s: missing required key '%s'", where, key);
-  int rc = cs__cfg_item_map(p, n, w, keys);
-  if (rc) return rc;
-  cs_sweep_num v;
-  if ((rc = cs__cfg_req_num(p, n, "tp", w, true, &v)) || (rc = cs__cfg_positive(p, n, "tp", w, v.v))) return rc;
-  *tp = (int)v.v;
-  *pp = 1;
-  if (cs__ymap_get(n, "pp")) {
-    if ((rc = cs__cfg_req_num(p, n, "pp", w, true, &v)) || (rc = cs__cfg_positive(p, n, "pp", w, v.v))) return rc;
-    *pp = (int)v.v;
-  }
-  return 0;
+static const cs__opt pool_fields[] = {
+    {CS_OPT_INT, "tp", .off = 0, .store = CS_ST_INT, .range = {1, 1024, false, true},
+     .expect = "a positive value (at most 1024)", .required = true},
+    {CS_OPT_INT, "pp", .off = sizeof(int), .store = CS_ST_INT, .range = {1, 1024, false, true},
+     .expect = "a positive value (at most 1024)"},
+    {CS_OPT_END}};
+
+/* prefill/decode: {tp: N, pp: M} into the two ints at field (tp, then pp; pp defaults to 1) */
+static int y_pool(const cs__opt_yctx *c, const cs__opt *o, const cs__ynode *n, const char *what, void *field,
+                  cs_err *err) {
+  (void)o;
+  int *tp_pp = field;
+  tp_pp[1] = 1;
+  return cs__opt_yaml_read(c, n, pool_fields, NULL, what, tp_pp, err);
 }
 
-static int ratios(cs__cfg_parser *p, const cs__ynode *m, const char *where, cs_sweep_disagg *g) {
-  const cs__ynode *seq;
-  char what[96];
-  snprintf(what, sizeof what, " in %s", where);
-  int rc = cs__cfg_need_seq(p, m, "ratios", what, &seq);
+static int y_ratios(const cs__opt_yctx *c, const cs__opt *o, const cs__ynode *seq, const char *what, void *field,
+                    cs_err *err) {
+  static const cs__num_range replicas = {1, 4096, false, true};
+  cs__cfg_parser *p = c->user;
+  cs_sweep_disagg *g = (cs_sweep_disagg *)((char *)field - o->off);
+  int rc = cs__y_expect(c->d, seq, CS_Y_SEQ, what, err);
   if (rc) return rc;
+  if (seq->n == 0) return cs__cfg_fail_at(p, seq, CS_ECONFIG, "%s: empty list (expected at least one entry)", what, NULL);
   g->nratios = (int)seq->n;
   g->ratio_prefill = CS__ARENA_NEW(p->a, int, seq->n);
   g->ratio_decode = CS__ARENA_NEW(p->a, int, seq->n);
   for (size_t i = 0; i < seq->n; i++) {
     const cs__ynode *r = seq->items[i];
-    snprintf(what, sizeof what, "%s.ratios[%zu]", where, i);
+    char iw[96];
+    snprintf(iw, sizeof iw, "%s[%zu]", what, i);
     if (r->kind != CS_Y_SEQ || r->n != 2)
-      return cs__cfg_fail_at(p, r, CS_ECONFIG, "%s: expected [prefill replicas, decode replicas], e.g. [1, 3]", what,
-                             NULL);
-    int64_t x, y;
-    if ((rc = cs__y_int(p->d, r->items[0], what, &x, p->err)) || (rc = cs__y_int(p->d, r->items[1], what, &y, p->err)))
+      return cs__cfg_fail_at(p, r, CS_ECONFIG, "%s: expected [prefill replicas, decode replicas], e.g. [1, 3]", iw, NULL);
+    double x, y;
+    if ((rc = cs__y_num(c->d, r->items[0], iw, &replicas, &x, err)) ||
+        (rc = cs__y_num(c->d, r->items[1], iw, &replicas, &y, err)))
       return rc;
-    if (x < 1 || y < 1 || x > 4096 || y > 4096)
-      return cs__cfg_fail_at(p, r, CS_ERANGE, "%s: replica counts must be between 1 and 4096", what, NULL);
     g->ratio_prefill[i] = (int)x;
     g->ratio_decode[i] = (int)y;
   }
   return 0;
 }
 
-static int placement(cs__cfg_parser *p, const cs__ynode *m, const char *where, int *out) {
-  static const char *const names[] = {"auto", "intra_node", "inter_node"};
-  *out = 0;
-  const cs__ynode *n = cs__ymap_get(m, "kv_placement");
-  if (!n) return 0;
-  const char *s;
-  int rc = cs__y_str(p->d, n, "kv_placement", &s, p->err);
-  if (rc) return rc;
-  for (int i = 0; i < 3; i++)
-    if (!strcmp(s, names[i])) {
-      *out = i;
-      return 0;
-    }
-  return cs__cfg_fail_at(p, n, CS_ECONFIG, "%s.kv_placement: expected auto, intra_node or inter_node, got '%s'", where, s);
-}
+static const char *const placements[] = {"auto", "intra_node", "inter_node", NULL};
+#define GF(f) CS_OPT_FIELD(cs_sweep_disagg, f)
+static const cs__opt disagg_fields[] = {
+    {CS_OPT_STR, "name", GF(name)},
+    {CS_OPT_FN, "prefill", GF(prefill_tp), .yfn = y_pool, .required = true},
+    {CS_OPT_FN, "decode", GF(decode_tp), .yfn = y_pool, .required = true},
+    {CS_OPT_FN, "ratios", GF(ratio_prefill), .yfn = y_ratios, .required = true},
+    {CS_OPT_ENUM, "kv_placement", GF(placement), .choices = placements},
+    {CS_OPT_END}};
+#undef GF
 
-int cs__sweep_parse_disagg(cs__cfg_parser *p, const cs__ynode *root) {
-  static const char *const keys[] = {"name", "prefill", "decode", "ratios", "kv_placement", NULL};
-  const cs__ynode *seq = cs__ymap_get(root, "disaggregation");
-  if (!seq || cs__y_is_null(seq)) return 0;
+int cs__cfg_y_disagg(const cs__opt_yctx *c, const cs__opt *o, const cs__ynode *seq, const char *what, void *field,
+                     cs_err *err) {
+  (void)o, (void)field;
+  cs__cfg_parser *p = c->user;
   if (p->v0) /* V0's clusters fix the GPU count and replica shape of every job */
     return cs__cfg_fail_at(p, seq, CS_ECONFIG,
                            "%s: not available in a Vidur V0 explorer file (its clusters fix num_gpus and one replica shape "
                            "per job); write the sweep in the V1 schema with search_configs (docs/sweep.md)",
                            "disaggregation", NULL);
-  int rc = cs__cfg_need_seq(p, root, "disaggregation", "", &seq);
+  int rc = cs__y_expect(c->d, seq, CS_Y_SEQ, what, err);
   if (rc) return rc;
+  if (seq->n == 0) return cs__cfg_fail_at(p, seq, CS_ECONFIG, "%s: empty list (expected at least one entry)", what, NULL);
   p->s->ndisagg = seq->n;
   p->s->disagg = CS__ARENA_NEW(p->a, cs_sweep_disagg, seq->n);
   for (size_t i = 0; i < seq->n; i++) {
@@ -96,14 +90,8 @@ int cs__sweep_parse_disagg(cs__cfg_parser *p, const cs__ynode *root) {
     snprintf(where, sizeof where, "disaggregation[%zu]", i);
     const cs__ynode *m = seq->items[i];
     cs_sweep_disagg *g = &p->s->disagg[i];
-    if ((rc = cs__cfg_item_map(p, m, where, keys)) ||
-        (rc = pool(p, m, "prefill", where, &g->prefill_tp, &g->prefill_pp)) ||
-        (rc = pool(p, m, "decode", where, &g->decode_tp, &g->decode_pp)) || (rc = ratios(p, m, where, g)) ||
-        (rc = placement(p, m, where, &g->placement)))
-      return rc;
-    if (cs__ymap_get(m, "name")) {
-      if ((rc = cs__cfg_req_str(p, m, "name", where, &g->name))) return rc;
-    } else {
+    if ((rc = cs__opt_yaml_read(c, m, disagg_fields, NULL, where, g, err))) return rc;
+    if (!g->name) {
       char nm[64];
       snprintf(nm, sizeof nm, "p%dx%d-d%dx%d", g->prefill_tp, g->prefill_pp, g->decode_tp, g->decode_pp);
       g->name = cs__cfg_adup(p, nm);
@@ -116,13 +104,13 @@ int cs__sweep_parse_disagg(cs__cfg_parser *p, const cs__ynode *root) {
   return 0;
 }
 
-int cs__sweep_parse_ep(cs__cfg_parser *p, const cs__ynode *root) {
-  const cs__ynode *n = cs__ymap_get(root, "ep_dimensions");
-  if (!n || cs__y_is_null(n)) return 0;
+int cs__cfg_y_ep(const cs__opt_yctx *c, const cs__opt *o, const cs__ynode *n, const char *what, void *field,
+                 cs_err *err) {
+  cs__cfg_parser *p = c->user;
   if (p->v0)
     return cs__cfg_fail_at(p, n, CS_ECONFIG,
                            "%s: not available in a Vidur V0 explorer file (its clusters fix each replica's GPUs); "
                            "write the sweep in the V1 schema with search_configs (docs/sweep.md)",
                            "ep_dimensions", NULL);
-  return cs__cfg_int_list(p, n, "ep_dimensions", false, &p->s->ep_dims, &p->s->nep);
+  return cs__cfg_yfn_int_list(c, o, n, what, field, err);
 }

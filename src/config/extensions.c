@@ -3,12 +3,16 @@
  *   predictor: roofline | {name: profile, profiling_dir: DIR, predictions_dir: DIR, <param>: v}
  *   seed:      <int>  the workload seed (Vidur's default 42)
  *   verdict:   capsearch (SLO and keep-up, default) | vidur (Vidur's SLO judgement exactly)
- *   vidur_restart_quirk: <bool>  Vidur's restart rule in every simulation */
+ *   vidur_restart_quirk: <bool>  Vidur's restart rule in every simulation
+ *   disaggregation: [...]  prefill/decode pools (disagg.c)
+ * as the entries of a field table (util/opt.h) that parse.c reads after the sections. */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "config/config.h"
+#include "config/parser.h"
 #include "util/fs.h"
 #include "util/sbuf.h"
 #include "util/text.h"
@@ -21,7 +25,12 @@ static const char *resolve(const cs_sweep *s, cs__arena *a, const char *rel) {
   return r;
 }
 
-static int parse_prices(const cs__ydoc *d, const cs__ynode *n, cs_sweep *s, cs__arena *a, cs_err *err) {
+static int y_prices(const cs__opt_yctx *c, const cs__opt *o, const cs__ynode *n, const char *sect, void *field,
+                    cs_err *err) {
+  (void)sect, (void)field;
+  const cs__ydoc *d = c->d;
+  cs__arena *a = c->a;
+  cs_sweep *s = ((cs__cfg_parser *)c->user)->s;
   int rc = cs__y_expect(d, n, CS_Y_MAP, "prices", err);
   if (rc) return rc;
   s->nprices = n->n;
@@ -29,20 +38,20 @@ static int parse_prices(const cs__ydoc *d, const cs__ynode *n, cs_sweep *s, cs__
   for (size_t i = 0; i < n->n; i++) {
     char what[128];
     snprintf(what, sizeof what, "prices.%s", n->keys[i]->str);
-    double v;
-    if ((rc = cs__y_double(d, n->items[i], what, &v, err))) return rc;
-    if (!(v > 0)) {
-      char w[512];
-      cs__y_where(d, n->items[i], w, sizeof w);
-      return cs_err_set(err, CS_ERANGE, "%s: %s: expected a positive $/GPU-hour, got %g", w, what, v);
-    }
+    double v; /* $ per GPU-hour */
+    if ((rc = cs__y_num(d, n->items[i], what, &o->range, &v, err))) return rc;
     s->prices[i].device = cs__arena_strdup(a, n->keys[i]->str);
     s->prices[i].per_gpu_hour = v;
   }
   return 0;
 }
 
-static int parse_predictor(const cs__ydoc *d, const cs__ynode *n, cs_sweep *s, cs__arena *a, cs_err *err) {
+static int y_predictor(const cs__opt_yctx *c, const cs__opt *o, const cs__ynode *n, const char *sect, void *field,
+                       cs_err *err) {
+  (void)o, (void)sect, (void)field;
+  const cs__ydoc *d = c->d;
+  cs__arena *a = c->a;
+  cs_sweep *s = ((cs__cfg_parser *)c->user)->s;
   const char *name;
   int rc;
   if (n->kind == CS_Y_SCALAR) {
@@ -93,39 +102,17 @@ static int parse_predictor(const cs__ydoc *d, const cs__ynode *n, cs_sweep *s, c
   return 0;
 }
 
-int cs__sweep_parse_extensions(const cs__ydoc *d, const cs__ynode *root, cs_sweep *s, cs__arena *a, cs_err *err) {
-  int rc;
-  const cs__ynode *n;
-  s->predictor = "roofline";
-  if ((n = cs__ymap_get(root, "prices")) && !cs__y_is_null(n) && (rc = parse_prices(d, n, s, a, err))) return rc;
-  if ((n = cs__ymap_get(root, "predictor")) && !cs__y_is_null(n) && (rc = parse_predictor(d, n, s, a, err)))
-    return rc;
-  if ((n = cs__ymap_get(root, "seed")) && !cs__y_is_null(n)) {
-    int64_t v;
-    if ((rc = cs__y_int(d, n, "seed", &v, err))) return rc;
-    if (v < 0) {
-      char w[512];
-      cs__y_where(d, n, w, sizeof w);
-      return cs_err_set(err, CS_ERANGE, "%s: seed: expected a non-negative integer", w);
-    }
-    s->has_seed = true;
-    s->seed = (uint64_t)v;
-  }
-  if ((n = cs__ymap_get(root, "verdict")) && !cs__y_is_null(n)) {
-    const char *v;
-    if ((rc = cs__y_str(d, n, "verdict", &v, err))) return rc;
-    if (strcmp(v, "vidur") && strcmp(v, "capsearch")) {
-      static const char *const names[] = {"capsearch", "vidur"};
-      const char *sug = cs__suggest(v, names, 2);
-      char w[512];
-      cs__y_where(d, n, w, sizeof w);
-      return cs_err_set(err, CS_ECONFIG, "%s: verdict: unknown verdict '%s' (%s%s%s)", w, v,
-                        sug ? "did you mean '" : "expected capsearch or vidur", sug ? sug : "", sug ? "'?" : "");
-    }
-    s->verdict_vidur = !strcmp(v, "vidur");
-  }
-  if ((n = cs__ymap_get(root, "vidur_restart_quirk")) && !cs__y_is_null(n) &&
-      (rc = cs__y_bool(d, n, "vidur_restart_quirk", &s->vidur_restart_quirk, err)))
-    return rc;
-  return 0;
-}
+static const char *const verdicts[] = {"capsearch", "vidur", NULL};
+static const int verdict_values[] = {false, true};
+const cs__opt cs__sweep_extension_fields[] = {
+    {CS_OPT_FN, "prices", .yfn = y_prices, .range = {0, 1e9, true, false}},
+    {CS_OPT_FN, "predictor", .yfn = y_predictor},
+    {CS_OPT_INT, "seed", CS_OPT_FIELD(cs_sweep, seed), .range = {0, 9007199254740992.0, false, true},
+     CS_OPT_SETS(cs_sweep, has_seed)},
+    {CS_OPT_ENUM, "verdict", CS_OPT_FIELD(cs_sweep, verdict_vidur), .choices = verdicts, .values = verdict_values,
+     .noun = "verdict"},
+    {CS_OPT_FLAG, "vidur_restart_quirk", CS_OPT_FIELD(cs_sweep, vidur_restart_quirk)},
+    {CS_OPT_FN, "disaggregation", .yfn = cs__cfg_y_disagg},
+    {CS_OPT_FN, "ep_dimensions", CS_OPT_FIELD(cs_sweep, ep_dims), .count_off = offsetof(cs_sweep, nep),
+     .yfn = cs__cfg_y_ep, .range = {1, 1024, false, true}},
+    {CS_OPT_END}};

@@ -9,6 +9,7 @@
 #include "config/config.h"
 #include "config/parser.h"
 #include "util/num.h"
+#include "util/opt.h"
 #include "util/sbuf.h"
 #include "util/text.h"
 
@@ -22,9 +23,10 @@ int cs__cfg_fail_at(cs__cfg_parser *p, const cs__ynode *n, int code, const char 
   return cs_err_set(p->err, code, "%s: %s", w, msg);
 }
 
-/* The range of every number of a sweep file, by key (the last part of its place). Upper bounds
- * are far above any real deployment and far below where an int, a product of them or a
- * simulated event count could overflow. */
+/* The range of a policy entry's number, by key (the last part of its place); every other number
+ * of a sweep file has its range in the field table that reads it (parse.c). Upper bounds are far
+ * above any real deployment and far below where an int, a product of them or a simulated event
+ * count could overflow. */
 typedef struct field_range {
   const char *key;
   cs__num_range r;
@@ -32,22 +34,10 @@ typedef struct field_range {
 
 #define INT_IN(lo, hi) {lo, hi, false, true}
 static const field_range ranges[] = {
-    {"gpus_per_node", INT_IN(1, 1024)},
     {"top_k", INT_IN(1, 1 << 20)},
     {"tolerance_factor", {0, 1e6, true, false}},
     {"slo_prefill_e2e_time_normalized", {0, 1e9, true, false}},
     {"chunk_size", INT_IN(1, 1 << 24)},
-    {"quantile", {0, 1, true, false}},
-    {"value", {0, 1e6, false, false}},       /* an SLO threshold in seconds */
-    {"max_seq_len", INT_IN(1, 1 << 24)},
-    {"num_replicas", INT_IN(1, 1 << 20)},
-    {"qps", {0, 1e9, true, false}},
-    {"num_requests", INT_IN(1, 1e12)},       /* the runner caps it lower (--max-requests) */
-    {"tp_dimensions", INT_IN(1, 1024)},
-    {"pp_dimensions", INT_IN(1, 1024)},
-    {"exclude_tp_dims", INT_IN(1, 1024)},
-    {"batch_sizes", INT_IN(1, 1 << 20)},
-    {"qps_multipliers", {0, 1e6, true, false}},
 };
 
 const cs__num_range *cs__cfg_range(const char *what) {
@@ -59,11 +49,11 @@ const cs__num_range *cs__cfg_range(const char *what) {
   return NULL;
 }
 
-/* A YAML number kept with its Python str() text (§7.4: the job key is built from it). */
-int cs__sweep_num(const cs__ydoc *d, const cs__ynode *n, const char *what, bool want_int, cs_sweep_num *out,
-                  cs__arena *a, cs_err *err) {
+/* A YAML number kept with its Python str() text (§7.4: the job key is built from it), checked
+ * against r when r is not NULL. */
+int cs__sweep_num_in(const cs__ydoc *d, const cs__ynode *n, const char *what, const cs__num_range *r, bool want_int,
+                     cs_sweep_num *out, cs__arena *a, cs_err *err) {
   char buf[64];
-  const cs__num_range *r = cs__cfg_range(what);
   double checked;
   int rc0 = r ? cs__y_num(d, n, what, r, &checked, err) : 0;
   if (rc0) return rc0;
@@ -92,6 +82,25 @@ int cs__sweep_num(const cs__ydoc *d, const cs__ynode *n, const char *what, bool 
   }
   out->text = cs__arena_strdup(a, buf);
   return 0;
+}
+
+int cs__sweep_num(const cs__ydoc *d, const cs__ynode *n, const char *what, bool want_int, cs_sweep_num *out,
+                  cs__arena *a, cs_err *err) {
+  return cs__sweep_num_in(d, n, what, cs__cfg_range(what), want_int, out, a, err);
+}
+
+int cs__cfg_yfn_num(const cs__opt_yctx *c, const cs__opt *o, const cs__ynode *n, const char *what, void *field,
+                    cs_err *err) {
+  return cs__sweep_num_in(c->d, n, what, &o->range, o->range.integer, field, c->a, err);
+}
+
+/* A non-empty list of integers in the entry's range; the count goes to the size_t at count_off. */
+int cs__cfg_yfn_int_list(const cs__opt_yctx *c, const cs__opt *o, const cs__ynode *n, const char *what, void *field,
+                         cs_err *err) {
+  (void)err; /* the parser's own */
+  cs__cfg_parser *p = c->user;
+  size_t *count = (size_t *)((char *)field - o->off + o->count_off);
+  return cs__cfg_int_list_in(p, n, what, &o->range, o->empty_ok, field, count);
 }
 
 /* A required non-empty sequence at key `key` of map `m`. */
@@ -165,7 +174,8 @@ int cs__cfg_policy_params(cs__cfg_parser *p, const cs__ynode *m, const char *whe
   return 0;
 }
 
-int cs__cfg_int_list(cs__cfg_parser *p, const cs__ynode *n, const char *what, bool allow_empty, int64_t **out, size_t *nout) {
+int cs__cfg_int_list_in(cs__cfg_parser *p, const cs__ynode *n, const char *what, const cs__num_range *r,
+                        bool allow_empty, int64_t **out, size_t *nout) {
   int rc = cs__y_expect(p->d, n, CS_Y_SEQ, what, p->err);
   if (rc) return rc;
   if (n->n == 0 && !allow_empty)
@@ -174,14 +184,10 @@ int cs__cfg_int_list(cs__cfg_parser *p, const cs__ynode *n, const char *what, bo
   for (size_t i = 0; i < n->n; i++) {
     char w[128];
     snprintf(w, sizeof w, "%s[%zu]", what, i);
-    const cs__num_range *r = cs__cfg_range(what);
-    double checked;
-    if (r && (rc = cs__y_num(p->d, n->items[i], w, r, &checked, p->err))) return rc;
-    rc = cs__y_int(p->d, n->items[i], w, &(*out)[i], p->err);
-    if (rc) return rc;
-    if ((*out)[i] <= 0) return cs__cfg_fail_at(p, n->items[i], CS_ERANGE, "%s: expected a positive integer", w, NULL);
+    double v;
+    if ((rc = cs__y_num(p->d, n->items[i], w, r, &v, p->err))) return rc;
+    (*out)[i] = (int64_t)v;
   }
   *nout = n->n;
   return 0;
 }
-

@@ -58,8 +58,21 @@ static int v0_check_schedulers(cs__cfg_parser *p, const cs__ynode *root) {
   return 0;
 }
 
+/* What a V0 trace entry says about its search (the rest of the entry is read with the traces). */
+typedef struct v0_search {
+  cs_sweep_num num_requests, start_qps;
+} v0_search;
+static const cs__opt v0_search_fields[] = {
+    {CS_OPT_FN, "num_requests", CS_OPT_FIELD(v0_search, num_requests), .yfn = cs__cfg_yfn_num,
+     .range = {1, 1e12, false, true}, .required = true},
+    {CS_OPT_FN, "start_qps", CS_OPT_FIELD(v0_search, start_qps), .yfn = cs__cfg_yfn_num, .range = {0, 1e9, true, false},
+     .required = true},
+    {CS_OPT_END}};
+static const char *const trace_keys[] = {"name", "trace_file", "max_seq_len", "enable_prefix_caching", "overlong", NULL};
+
 int cs__sweep_parse_v0(cs__cfg_parser *p, const cs__ynode *root) {
   cs_sweep *s = p->s;
+  cs__opt_yctx c = {p->d, p->a, "the sweep file", p};
   int rc = v0_check_schedulers(p, root);
   if (rc) return rc;
   s->ngsched = 1;
@@ -84,12 +97,9 @@ int cs__sweep_parse_v0(cs__cfg_parser *p, const cs__ynode *root) {
     const cs__ynode *m = tseq->items[ti];
     char where[64];
     snprintf(where, sizeof where, "traces[%zu]", ti);
-    cs_sweep_num nreq, qps;
-    if ((rc = cs__cfg_req_num(p, m, "num_requests", where, true, &nreq)) ||
-        (rc = cs__cfg_positive(p, m, "num_requests", where, nreq.v)) ||
-        (rc = cs__cfg_req_num(p, m, "start_qps", where, false, &qps)) ||
-        (rc = cs__cfg_positive(p, m, "start_qps", where, qps.v)))
-      return rc;
+    v0_search vs = {0};
+    if ((rc = cs__opt_yaml_read(&c, m, v0_search_fields, trace_keys, where, &vs, p->err))) return rc;
+    cs_sweep_num nreq = vs.num_requests, qps = vs.start_qps;
     for (size_t mi = 0; mi < s->nmodels; mi++) {
       cs_sweep_search *sc = &s->searches[mi * s->ntraces + ti];
       sc->trace = s->traces[ti].name;

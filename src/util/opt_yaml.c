@@ -31,7 +31,13 @@ int cs__opt_yaml_value(const cs__opt_yctx *c, const cs__opt *o, const cs__ynode 
     cs__num_range r = o->range;
     if (o->type == CS_OPT_INT) r.integer = true;
     double v;
-    if ((rc = cs__y_num(c->d, n, what, &r, &v, err))) return rc;
+    if ((rc = cs__y_num(c->d, n, what, &r, &v, err))) {
+      /* the entry's own words for what was expected, where it has them */
+      if (!o->expect || n->kind != CS_Y_SCALAR || n->quoted) return rc;
+      char w[512];
+      cs__y_where(c->d, n, w, sizeof w);
+      return cs_err_set(err, rc, "%s: %s: expected %s, got '%s'", w, what, o->expect, n->str);
+    }
     if (o->max_open && v == r.max) {
       char w[512], want[256];
       cs__y_where(c->d, n, w, sizeof w);
