@@ -5,7 +5,8 @@
 #    ep_dimensions, ep > 1 jobs add "_ep<N>" to the key
 #  - --dry-run shows the EP column and why a job cannot use EP (dense model, EP not dividing the
 #    experts, EP not a multiple of TP); ep = tp x dp counts the data-parallel attention GPUs
-#  - results.csv gains ep and dp columns only with ep_dimensions; -j1 and -j2 agree byte for byte
+#  - results.csv gains ep and dp columns only with ep_dimensions; -j1 and -j2 agree byte for byte;
+#    job.json records them; analyze labels the jobs and counts a wide-EP replica's GPUs
 #  - a Vidur V0 file with ep_dimensions is refused at the key
 set -u
 . "$(dirname "$0")/sweep_test_lib.sh" "$@"
@@ -75,7 +76,13 @@ echo "$row" | grep -Eq ',ok,.*,8,8$' && ok "wide EP job ok with ep 8 dp 8" || fa
 grep -q '"ep": 8' "$T/o1/runs/$h/job.json" && grep -q '"dp": 8' "$T/o1/runs/$h/job.json" && ok "job.json has ep and dp" ||
   fail "job.json: $(cat "$T/o1/runs/$h/job.json")"
 "$BIN" analyze "$T/o1" > "$T/an.txt" 2>&1 || fail "analyze exit $?"
-grep -q 'tp1 pp1 ep8/dp8 r1' "$T/an.txt" && ok "analyze labels the wide EP job" || { fail "analyze label"; cat "$T/an.txt"; }
+B=$T/o1/analysis/best.csv
+grep -q "^Mixtral-8x7B,.*,$h,h100 tp1 pp1 ep8/dp8 r1 .*,ok,results.csv,[0-9.]*,1,8," "$B" &&
+  ok "analyze: the wide EP job labelled, on 8 GPUs" || { fail "analyze label"; grep "$h" "$B"; }
+grep -q "^Mixtral-8x7B,.*,h100 tp8 pp1 ep8 r1 .*,ok," "$B" && ok "analyze: EP over the TP ranks labelled" ||
+  fail "tp8 ep8 label"
+grep -q "^Mixtral-8x7B,.*,h100 tp8 pp1 r1 .*,ok," "$B" && ok "analyze: a job without EP keeps its label" ||
+  fail "tp8 label"
 
 cat > "$T/v0.yml" <<'YML'
 clusters: [{device: h100, num_gpus: 8, gpus_per_node: 8}]

@@ -5,22 +5,28 @@
 
 #include "cs_test.h"
 #include "runner/runner.h"
+#include "util/yaml.h"
 
 static char dir[512];
 
-static int plan_for(const char *text, cs__plan *plan, int shard_i, int shard_n, cs_err *err) {
-  char path[700], cat[700];
+/* The plan of sweep `text` with the options o (config_path and catalog_dir are set here). */
+static int plan_with(const char *text, cs__runner_opts *o, cs__plan *plan, cs_err *err) {
+  static char path[700], cat[700];
   snprintf(path, sizeof path, "%s/t.csv", dir);
   cs_test_write(path, "num_prefill_tokens,num_decode_tokens\n100,10\n");
   snprintf(path, sizeof path, "%s/s.yml", dir);
   cs_test_write(path, text);
+  o->config_path = path;
+  o->catalog_dir = cs_test_source("configs", cat, sizeof cat);
+  return cs__plan_load(o, plan, err);
+}
+
+static int plan_for(const char *text, cs__plan *plan, int shard_i, int shard_n, cs_err *err) {
   cs__runner_opts o;
   cs__runner_opts_defaults(&o);
-  o.config_path = path;
-  o.catalog_dir = cs_test_source("configs", cat, sizeof cat);
   o.shard_i = shard_i;
   o.shard_n = shard_n;
-  return cs__plan_load(&o, plan, err);
+  return plan_with(text, &o, plan, err);
 }
 
 #define HEAD                                                                                          \
@@ -134,10 +140,84 @@ static void test_unknown_device_in_a_cluster_names_the_sweep_line(void) {
   cs__plan_release(&p);
 }
 
+#define ONE_JOB                                                                     \
+  HEAD "tp_dimensions: [1]\npp_dimensions: [1]\n"                                   \
+       "models: [{name: small, identifier: meta-llama/Meta-Llama-3-8B}]\n"           \
+       "search_configs:\n"                                                          \
+       "  - {trace: t, model: small, search_for: qps, num_replicas: 2, qps: 1, num_requests: 10}\n"
+
+/* config.json is written by the JSON writer: a time limit that is not a number is null (it was
+ * pasted in as "nan", which no JSON reader accepts); a finite one keeps its %.17g bytes. */
+static void test_config_json_is_valid_json_for_any_time_limit(void) {
+  cs__plan p;
+  cs__runner_opts o;
+  cs__runner_opts_defaults(&o);
+  o.time_limit_s = NAN;
+  cs_err err = {0};
+  CS_ASSERT_OK(plan_with(ONE_JOB, &o, &p, &err), &err);
+  CS_ASSERT_STR_CONTAINS(p.config_json, "\"run\": {\n    \"time_limit_min\": null,\n    \"seed\": ");
+  cs__ydoc d;
+  CS_ASSERT_OK(cs__ydoc_load_string(&d, "config.json", p.config_json, strlen(p.config_json), &err), &err);
+  CS_ASSERT_TRUE(cs__y_is_null(cs__ymap_get(cs__ymap_get(d.root, "run"), "time_limit_min")));
+  cs__ydoc_free(&d);
+  cs__plan_release(&p);
+  cs__runner_opts_defaults(&o);
+  o.time_limit_s = 6; /* 0.1 minutes */
+  CS_ASSERT_OK(plan_with(ONE_JOB, &o, &p, &err), &err);
+  CS_ASSERT_STR_CONTAINS(p.config_json, "\"time_limit_min\": 0.10000000000000001,\n");
+  CS_ASSERT_TRUE(p.config_json[strlen(p.config_json) - 2] == '}');
+  cs__plan_release(&p);
+}
+
+/* results.csv quotes as RFC 4180 says: a reason with a line break keeps it inside the quotes
+ * (it was flattened to a space, so the file and the analysis tables disagreed). */
+static void test_results_csv_keeps_line_breaks_inside_quotes(void) {
+  cs__plan p;
+  cs_err err = {0};
+  CS_ASSERT_OK(plan_for(ONE_JOB, &p, 0, 0, &err), &err);
+  CS_ASSERT_INT_EQ(p.jobs.n, 2);
+  cs__job_result res[2] = {{.status = CS_JOB_FAILED, .sustained_qps = NAN}, {.status = CS_JOB_FAILED, .sustained_qps = NAN}};
+  res[0].reason = "first line, \"quoted\"\nsecond line";
+  res[1].reason = "plain";
+  char *csv = cs__results_csv(&p, res);
+  CS_ASSERT_STR_CONTAINS(csv, ",\"first line, \"\"quoted\"\"\nsecond line\",");
+  CS_ASSERT_STR_CONTAINS(csv, ",plain,");
+  free(csv);
+  cs__plan_release(&p);
+}
+
+/* A probe key hashes job.json without the expansion index and the settings that only steer the
+ * search; the store writes that text from the same record (it was cut out of job.json by string
+ * surgery) and it must stay what the surgery made, or every committed probe would run again. */
+static void test_probe_key_text_is_job_json_without_steering(void) {
+  cs__plan p;
+  cs__runner_opts o;
+  cs__runner_opts_defaults(&o);
+  cs_err err = {0};
+  CS_ASSERT_OK(plan_with(ONE_JOB, &o, &p, &err), &err);
+  cs__runner_opts o2 = o;
+  o2.max_iterations = 0;
+  o2.granularity_pct = 0;
+  o2.min_qps = 0;
+  char *full = cs__job_json(&p, &o2, &p.jobs.v[1]);
+  CS_ASSERT_STR_CONTAINS(full, "\n  \"index\": 1,\n");
+  char *idx = strstr(full, "\n  \"index\": ");
+  char *eol = strchr(idx + 1, '\n');
+  memmove(idx, eol, strlen(eol) + 1);
+  char *dec = cs__job_deciding_json(&p, &o, &p.jobs.v[1]);
+  CS_ASSERT_STR_EQ(dec, full);
+  free(dec);
+  free(full);
+  cs__plan_release(&p);
+}
+
 static const cs_test_case cases[] = {
     {"test_infeasible_jobs_are_kept_with_their_reason", test_infeasible_jobs_are_kept_with_their_reason},
     {"test_shards_cover_every_job_once_and_balance_cost", test_shards_cover_every_job_once_and_balance_cost},
     {"test_unknown_device_in_a_cluster_names_the_sweep_line", test_unknown_device_in_a_cluster_names_the_sweep_line},
+    {"test_config_json_is_valid_json_for_any_time_limit", test_config_json_is_valid_json_for_any_time_limit},
+    {"test_results_csv_keeps_line_breaks_inside_quotes", test_results_csv_keeps_line_breaks_inside_quotes},
+    {"test_probe_key_text_is_job_json_without_steering", test_probe_key_text_is_job_json_without_steering},
     {NULL, NULL}};
 
 int main(void) {

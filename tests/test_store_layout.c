@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "cs_test.h"
+#include "store/results.h"
 #include "store/store.h"
 #include "util/fs.h"
 
@@ -138,6 +139,34 @@ static void test_tmp_leftovers_are_removed_only_when_no_other_process_holds_the_
   close(fd);
 }
 
+/* results.csv's layout is the schema's column list (store/results.h): the header of format
+ * version 1, cells quoted only where RFC 4180 needs it, unset cells empty, numbers as repr
+ * without an integral ".0". */
+static void test_results_csv_is_written_from_the_schema(void) {
+  cs__store_results t;
+  cs__store_results_init(&t, false);
+  cs__store_results_str(&t, CS__RC_HASH, "50fc5a05");
+  cs__store_results_str(&t, CS__RC_SLO, "ttft, p99");
+  cs__store_results_num(&t, CS__RC_QPS0, 4.0);
+  cs__store_results_num(&t, CS__RC_PRICE, 1e-05);
+  cs__store_results_int(&t, CS__RC_PROBES, 7);
+  cs__store_results_str(&t, CS__RC_DEPLOYMENT, "aggregated"); /* not a column without the pools */
+  cs__store_results_row(&t);
+  char *csv = cs__store_results_finish(&t);
+  CS_ASSERT_STR_EQ(csv,
+                   "job_hash,model,trace,device,network_device,gpus_per_node,global_scheduler,tolerance_factor,top_k,"
+                   "request_queue,replica_scheduler,chunk_size,tp,pp,batch_size,slo_name,search_for,num_replicas,start_qps,"
+                   "num_requests,num_gpus,price_per_gpu_hour,cost_per_hour,answer_qps,answer_replicas,qps_per_dollar,probes,"
+                   "status,reason,length_limit,overlong_rows,overlong_policy,answer_kind,sustained_qps\n"
+                   "50fc5a05,,,,,,,,,,,,,,,\"ttft, p99\",,,4,,,1e-05,,,,,7,,,,,,,\n");
+  free(csv);
+  cs__store_results_init(&t, true);
+  char *h = cs__store_results_finish(&t);
+  CS_ASSERT_STR_CONTAINS(h, ",sustained_qps,deployment,prefill_replicas,prefill_tp,prefill_pp,decode_replicas,decode_tp,"
+                            "decode_pp,qps_per_gpu\n");
+  free(h);
+}
+
 static const cs_test_case cases[] = {
     {"test_probe_dir_uses_python_float_repr_of_qps", test_probe_dir_uses_python_float_repr_of_qps},
     {"test_output_dir_of_another_sweep_is_refused_unless_forced",
@@ -150,6 +179,7 @@ static const cs_test_case cases[] = {
      test_job_json_is_rewritten_only_when_it_changes_and_tmp_leftovers_go},
     {"test_tmp_leftovers_are_removed_only_when_no_other_process_holds_the_dir",
      test_tmp_leftovers_are_removed_only_when_no_other_process_holds_the_dir},
+    {"test_results_csv_is_written_from_the_schema", test_results_csv_is_written_from_the_schema},
     {NULL, NULL}};
 
 int main(void) { return cs_test_run("store", cases); }

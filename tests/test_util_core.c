@@ -292,6 +292,113 @@ static void test_json_writer_escapes_and_nests(void) {
   cs__sbuf_release(&sb);
 }
 
+/* Every misuse is remembered, stops the output there and makes cs__jw_finish fail. */
+static void test_json_writer_refuses_misuse_instead_of_writing_invalid_json(void) {
+  static const char *const want[] = {"a key outside an object", "a value without a key inside an object",
+                                     "']' that closes no array", "a second top-level value",
+                                     "a key without its value", "nesting deeper"};
+  for (int k = 0; k < 6; k++) {
+    cs__sbuf sb;
+    cs__sbuf_init(&sb);
+    cs__jw w;
+    cs__jw_init(&w, &sb, true);
+    switch (k) {
+    case 0: cs__jw_arr_begin(&w); cs__jw_key(&w, "x"); break;
+    case 1: cs__jw_obj_begin(&w); cs__jw_int(&w, 1); break;
+    case 2: cs__jw_obj_begin(&w); cs__jw_arr_end(&w); break;
+    case 3: cs__jw_int(&w, 1); cs__jw_int(&w, 2); break;
+    case 4: cs__jw_obj_begin(&w); cs__jw_key(&w, "a"); cs__jw_obj_end(&w); break;
+    default: for (int i = 0; i < 70; i++) cs__jw_arr_begin(&w);
+    }
+    size_t len = sb.len;
+    cs__jw_int(&w, 7);
+    cs__jw_obj_end(&w);
+    cs__jw_arr_end(&w);
+    CS_ASSERT_INT_EQ(sb.len, len); /* nothing after the misuse */
+    cs_err err = {0};
+    CS_ASSERT_INT_EQ(cs__jw_finish(&w, "t.json", &err), CS_EINVAL);
+    CS_ASSERT_STR_CONTAINS(err.msg, want[k]);
+    cs__sbuf_release(&sb);
+  }
+  cs__sbuf sb;
+  cs__sbuf_init(&sb);
+  cs__jw w;
+  cs__jw_init(&w, &sb, false);
+  cs__jw_obj_begin(&w);
+  cs_err err = {0};
+  CS_ASSERT_INT_EQ(cs__jw_finish(&w, "t.json", &err), CS_EINVAL);
+  CS_ASSERT_STR_CONTAINS(err.msg, "unfinished");
+  cs__jw_obj_end(&w);
+  CS_ASSERT_OK(cs__jw_finish(&w, "t.json", &err), &err);
+  cs__sbuf_release(&sb);
+}
+
+/* The documented rules: non-finite numbers are null in every form, bytes that are not UTF-8
+ * become U+FFFD, valid UTF-8 passes unchanged. */
+static void test_json_writer_nonfinite_is_null_and_bad_utf8_escaped(void) {
+  cs__sbuf sb;
+  cs__sbuf_init(&sb);
+  cs__jw w;
+  cs__jw_init(&w, &sb, true);
+  cs__jw_arr_begin(&w);
+  cs__jw_num(&w, NAN);
+  cs__jw_numf(&w, "%.17g", NAN);
+  cs__jw_numf(&w, "%.17g", -INFINITY);
+  cs__jw_numf(&w, "%.17g", 0.1);
+  cs__jw_str(&w, "a\xff" "b\xc3\xa9\xed\xa0\x80");
+  cs__jw_arr_end(&w);
+  CS_ASSERT_STR_EQ(sb.buf, "[null, null, null, 0.10000000000000001, \"a\\ufffdb\xc3\xa9\\ufffd\\ufffd\\ufffd\"]");
+  cs__sbuf_release(&sb);
+}
+
+/* Another document's members join the object being written, re-indented; text that is not one
+ * well-formed object is refused and nothing is added. */
+static void test_json_members_splice_checked(void) {
+  cs__sbuf sb;
+  cs__sbuf_init(&sb);
+  cs__jw w;
+  cs__jw_init(&w, &sb, false);
+  cs__jw_obj_begin(&w);
+  cs__jw_kint(&w, "a", 1);
+  cs_err err = {0};
+  CS_ASSERT_OK(cs__jw_members(&w, "{\"b\": {\"c\": [1, -2.5e3, \"x\\u00e9\"], \"d\": {}}, \"e\": null}\n", &err), &err);
+  size_t len = sb.len;
+  CS_ASSERT_INT_EQ(cs__jw_members(&w, "{\"b\": nan}", &err), CS_EPARSE);
+  CS_ASSERT_INT_EQ(cs__jw_members(&w, "{\"b\": 1,}", &err), CS_EPARSE);
+  CS_ASSERT_INT_EQ(cs__jw_members(&w, "{\"b\": 1} {", &err), CS_EPARSE);
+  CS_ASSERT_INT_EQ(cs__jw_members(&w, "[1]", &err), CS_EPARSE);
+  CS_ASSERT_INT_EQ(sb.len, len);
+  CS_ASSERT_OK(cs__jw_members(&w, " {} ", &err), &err);
+  cs__jw_obj_end(&w);
+  CS_ASSERT_OK(cs__jw_finish(&w, "t", &err), &err);
+  CS_ASSERT_STR_EQ(sb.buf, "{\n  \"a\": 1,\n  \"b\": {\n    \"c\": [\n      1,\n      -2.5e3,\n      \"x\\u00e9\"\n    ],\n"
+                           "    \"d\": {}\n  },\n  \"e\": null\n}");
+  cs__sbuf_release(&sb);
+}
+
+/* The tight form with caller-placed line breaks: Chrome's trace format, one event per line. */
+static void test_json_writer_tight_with_line_breaks(void) {
+  cs__sbuf sb;
+  cs__sbuf_init(&sb);
+  cs__jw w;
+  cs__jw_init_tight(&w, &sb);
+  cs__jw_obj_begin(&w);
+  cs__jw_key(&w, "e");
+  cs__jw_arr_begin(&w);
+  for (int i = 0; i < 2; i++) {
+    cs__jw_break(&w);
+    cs__jw_obj_begin(&w);
+    cs__jw_kint(&w, "a", i);
+    cs__jw_kstr(&w, "b", "x");
+    cs__jw_obj_end(&w);
+  }
+  cs__jw_break(&w);
+  cs__jw_arr_end(&w);
+  cs__jw_obj_end(&w);
+  CS_ASSERT_STR_EQ(sb.buf, "{\"e\":[\n{\"a\":0,\"b\":\"x\"},\n{\"a\":1,\"b\":\"x\"}\n]}");
+  cs__sbuf_release(&sb);
+}
+
 static const cs_test_case cases[] = {
     {"test_pyfloat_digits_equal_the_linear_search", test_pyfloat_digits_equal_the_linear_search},
     {"test_fixed6_equals_printf", test_fixed6_equals_printf},
@@ -309,6 +416,11 @@ static const cs_test_case cases[] = {
     {"test_atomic_write_and_gzip_roundtrip", test_atomic_write_and_gzip_roundtrip},
     {"test_params_reject_unknown_and_out_of_range", test_params_reject_unknown_and_out_of_range},
     {"test_json_writer_escapes_and_nests", test_json_writer_escapes_and_nests},
+    {"test_json_writer_refuses_misuse_instead_of_writing_invalid_json",
+     test_json_writer_refuses_misuse_instead_of_writing_invalid_json},
+    {"test_json_writer_nonfinite_is_null_and_bad_utf8_escaped", test_json_writer_nonfinite_is_null_and_bad_utf8_escaped},
+    {"test_json_members_splice_checked", test_json_members_splice_checked},
+    {"test_json_writer_tight_with_line_breaks", test_json_writer_tight_with_line_breaks},
     {NULL, NULL},
 };
 

@@ -11,6 +11,7 @@
 
 #include "capsearch/analysis.h"
 #include "capsearch/metrics.h"
+#include "util/csvw.h" /* cs__csv_field: the one CSV field writer */
 #include "util/sbuf.h"
 
 /* ---- CSV ------------------------------------------------------------------------------- */
@@ -33,8 +34,6 @@ int cs__csv_col(const cs__csv *csv, const char *name);
 /* Field as a number (NAN when empty / not a number / col < 0). */
 double cs__csv_num(const cs__csv *csv, size_t row, int col);
 const char *cs__csv_str(const cs__csv *csv, size_t row, int col);
-/* Appends a field to a CSV line, quoting when needed. */
-void cs__csv_field(cs__sbuf *sb, const char *s);
 
 /* ---- quantiles ------------------------------------------------------------------------- */
 /* pandas linear-interpolation quantile of sorted values (NAN when n == 0). */
@@ -86,19 +85,19 @@ typedef struct cs__probe {
 } cs__probe;
 
 /* Job columns (results.csv header names), in output order. */
-#define CS__JOB_FIELDS(X)                                                                       \
-  X(MODEL, "model") X(TRACE, "trace") X(DEVICE, "device") X(NETWORK, "network_device")          \
-  X(GPN, "gpus_per_node") X(GSCHED, "global_scheduler") X(TOL, "tolerance_factor") X(TOPK, "top_k") \
-  X(QUEUE, "request_queue") X(RSCHED, "replica_scheduler") X(CHUNK, "chunk_size") X(TP, "tp")    \
-  X(PP, "pp") X(BS, "batch_size") X(SLO, "slo_name") X(SEARCH, "search_for")                     \
-  X(NREP, "num_replicas") X(QPS0, "start_qps") X(NREQ, "num_requests")
+/* The job parameters the analysis keeps: results.csv columns of the store's schema
+ * (store/results.h, same ids), read from job.json under the same names where it has them. */
+#define CS__JOB_FIELDS(X)                                                                                  \
+  X(MODEL) X(TRACE) X(DEVICE) X(NETWORK) X(GPN) X(GSCHED) X(TOL) X(TOPK) X(QUEUE) X(RSCHED) X(CHUNK) X(TP) \
+  X(PP) X(BS) X(SLO) X(SEARCH) X(NREP) X(QPS0) X(NREQ)
 typedef enum cs__jf {
-#define CS__JF_ENUM(id, name) CS__JF_##id,
+#define CS__JF_ENUM(id) CS__JF_##id,
   CS__JOB_FIELDS(CS__JF_ENUM)
 #undef CS__JF_ENUM
   CS__JF_COUNT
 } cs__jf;
-extern const char *const cs__jf_names[CS__JF_COUNT];
+/* The field's results.csv column name. */
+const char *cs__jf_name(int k);
 
 /* An SLO metric name read from a job (job.json): resolved as the sweep resolves it
  * (cs_slo_metric_find), so analysis accepts exactly what a sweep file accepts. */

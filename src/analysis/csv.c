@@ -144,20 +144,6 @@ double cs__csv_num(const cs__csv *csv, size_t row, int col) {
   return v;
 }
 
-void cs__csv_field(cs__sbuf *sb, const char *s) {
-  if (!s) s = "";
-  if (!strpbrk(s, ",\"\n\r")) {
-    cs__sbuf_adds(sb, s);
-    return;
-  }
-  cs__sbuf_addc(sb, '"');
-  for (; *s; s++) {
-    if (*s == '"') cs__sbuf_addc(sb, '"');
-    cs__sbuf_addc(sb, *s);
-  }
-  cs__sbuf_addc(sb, '"');
-}
-
 /* ---- quantiles ------------------------------------------------------------------------- */
 
 const double cs__pcts[CS__P_N] = {0.50, 0.90, 0.99};

@@ -12,14 +12,20 @@
 
 #include "analysis/an_int.h"
 #include "analysis/an_load.h"
+#include "store/results.h" /* results.csv's columns */
+#include "store/store.h"   /* the format names and version the store writes */
 #include "util/fs.h"
 #include "util/yaml.h"
 
-const char *const cs__jf_names[CS__JF_COUNT] = {
-#define CS__JF_NAME(id, name) name,
-    CS__JOB_FIELDS(CS__JF_NAME)
-#undef CS__JF_NAME
+static const cs__rcol jf_cols[CS__JF_COUNT] = {
+#define CS__JF_COL(id) CS__RC_##id,
+    CS__JOB_FIELDS(CS__JF_COL)
+#undef CS__JF_COL
 };
+
+const char *cs__jf_name(int k) { return cs__store_results_cols[jf_cols[k]]; }
+
+#define COL(id) cs__store_results_cols[CS__RC_##id]
 
 static void vpush(void *vec, const char *fmt, va_list ap) {
   CS__VEC(char *) *v = vec;
@@ -119,7 +125,7 @@ static void read_results(cs_analysis *a) {
     free(path);
     return;
   }
-  int hc = cs__csv_col(&csv, "job_hash");
+  int hc = cs__csv_col(&csv, COL(HASH));
   if (hc < 0) {
     cs__an_warn(a, "%s: not a capsearch results table (no 'job_hash' column); ignored", path);
     cs__csv_release(&csv);
@@ -131,15 +137,14 @@ static void read_results(cs_analysis *a) {
                 csv.bad_rows, csv.ncols);
   a->have_results = true;
   int cols[CS__JF_COUNT];
-  for (int k = 0; k < CS__JF_COUNT; k++) cols[k] = cs__csv_col(&csv, cs__jf_names[k]);
-  int c_status = cs__csv_col(&csv, "status"), c_reason = cs__csv_col(&csv, "reason");
-  int c_aq = cs__csv_col(&csv, "answer_qps"), c_ar = cs__csv_col(&csv, "answer_replicas");
-  int c_price = cs__csv_col(&csv, "price_per_gpu_hour");
-  int c_kind = cs__csv_col(&csv, "answer_kind"), c_sus = cs__csv_col(&csv, "sustained_qps");
-  int c_dep = cs__csv_col(&csv, "deployment"), c_pool[6];
-  static const char *const pool_cols[6] = {"prefill_replicas", "prefill_tp", "prefill_pp",
-                                           "decode_replicas",  "decode_tp",  "decode_pp"};
-  for (int k = 0; k < 6; k++) c_pool[k] = cs__csv_col(&csv, pool_cols[k]);
+  for (int k = 0; k < CS__JF_COUNT; k++) cols[k] = cs__csv_col(&csv, cs__jf_name(k));
+  int c_status = cs__csv_col(&csv, COL(STATUS)), c_reason = cs__csv_col(&csv, COL(REASON));
+  int c_aq = cs__csv_col(&csv, COL(ANSWER_QPS)), c_ar = cs__csv_col(&csv, COL(ANSWER_REPLICAS));
+  int c_price = cs__csv_col(&csv, COL(PRICE));
+  int c_kind = cs__csv_col(&csv, COL(ANSWER_KIND)), c_sus = cs__csv_col(&csv, COL(SUSTAINED_QPS));
+  int c_dep = cs__csv_col(&csv, COL(DEPLOYMENT)), c_pool[6];
+  int c_ep = cs__csv_col(&csv, COL(EP)), c_dp = cs__csv_col(&csv, COL(DP)); /* with ep_dimensions */
+  for (int k = 0; k < 6; k++) c_pool[k] = cs__csv_col(&csv, cs__store_results_cols[CS__RC_PREFILL_REPLICAS + k]);
   for (size_t r = 0; r < csv.nrows; r++) {
     const char *h = cs__csv_str(&csv, r, hc);
     if (csv.bad[r]) continue; /* counted in the warning above */
@@ -171,6 +176,9 @@ static void read_results(cs_analysis *a) {
       for (int k = 0; k < 6; k++) ok = ok && v[k] >= 1 && v[k] < 1e6;
       j->pool_gpus = ok ? (int)(v[0] * v[1] * v[2] + v[3] * v[4] * v[5]) : 0;
     }
+    double ep = cs__csv_num(&csv, r, c_ep), dp = cs__csv_num(&csv, r, c_dp); /* NAN when absent */
+    j->ep = ep >= 1 && ep < 1e6 ? (int)ep : 0;
+    j->dp = dp >= 1 && dp < 1e6 ? (int)dp : 0;
   }
   cs__csv_release(&csv);
   free(path);
@@ -204,9 +212,17 @@ static void read_job_json(cs_analysis *a, cs__job *j, const char *path) {
     cs__ydoc_free(&doc);
     return;
   }
+  const char *fmt = cs__jstr(root, "format");
+  double ver = CS_STORE_VERSION;
+  if ((fmt && strcmp(fmt, CS_STORE_JOB_FORMAT)) || (cs__jnum(root, "version", &ver) && ver > CS_STORE_VERSION)) {
+    cs__an_warn(a, "%s: format '%s' version %g is not one this analysis reads (%s %d); ignored", path,
+                fmt ? fmt : "?", ver, CS_STORE_JOB_FORMAT, CS_STORE_VERSION);
+    cs__ydoc_free(&doc);
+    return;
+  }
   j->have_job_json = true;
   for (int k = 0; k < CS__JF_COUNT; k++) {
-    const cs__ynode *n = cs__ymap_get(root, cs__jf_names[k]);
+    const cs__ynode *n = cs__ymap_get(root, cs__jf_name(k));
     if (n && n->kind == CS_Y_SCALAR && !cs__y_is_null(n)) set_field(j, k, n->str, false);
   }
   /* the runner nests some parameters: search.{search_for, qps, num_replicas, num_requests},
@@ -285,10 +301,10 @@ static void read_probe_json(cs_analysis *a, cs__probe *p, const char *path) {
     return;
   }
   const char *fmt = cs__jstr(root, "format");
-  double ver = 1;
-  if ((fmt && strcmp(fmt, "capsearch-probe")) || (cs__jnum(root, "version", &ver) && ver > 1)) {
-    cs__an_warn(a, "%s: format '%s' version %g is not one this analysis reads (capsearch-probe 1); treated as incomplete",
-                path, fmt ? fmt : "?", ver);
+  double ver = CS_STORE_VERSION; /* probe.json of the first writers named neither */
+  if ((fmt && strcmp(fmt, CS_STORE_PROBE_FORMAT)) || (cs__jnum(root, "version", &ver) && ver > CS_STORE_VERSION)) {
+    cs__an_warn(a, "%s: format '%s' version %g is not one this analysis reads (%s %d); treated as incomplete", path,
+                fmt ? fmt : "?", ver, CS_STORE_PROBE_FORMAT, CS_STORE_VERSION);
     cs__ydoc_free(&doc);
     return;
   }

@@ -48,7 +48,7 @@ static const char *const job_cols[] = {"model", "trace", "device", "network_devi
 
 static const char *jf(const cs__job *j, const char *name) {
   for (int k = 0; k < CS__JF_COUNT; k++)
-    if (!strcmp(cs__jf_names[k], name)) return j->f[k];
+    if (!strcmp(cs__jf_name(k), name)) return j->f[k];
   return "";
 }
 

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli/cmd_plan.h"
+#include "util/csvw.h"
 #include "util/json.h"
 #include "util/sbuf.h"
 #include "util/text.h"
@@ -96,14 +97,20 @@ static const char csv_header[] =
 
 static void csv_one(FILE *f, const cs_memplan_input *in, const cs_memplan *p) {
   char b[8][32];
-  fprintf(f, "%s,%s,%s,%d,%d,%d,%d,%lld,%s,%s,%s,%s,%s,%s,%s,%s,%lld,%lld,%lld,%lld,%d,%s\n", in->model->name,
-          in->device->name, engine_name(in->engine), in->tp, in->pp, in->dp, p->num_gpus, (long long)model_len(in),
+  cs__sbuf names; /* catalog names: quoted as RFC 4180 says when they hold a comma */
+  cs__sbuf_init(&names);
+  cs__csv_field(&names, in->model->name);
+  cs__sbuf_addc(&names, ',');
+  cs__csv_field(&names, in->device->name);
+  fprintf(f, "%s,%s,%d,%d,%d,%d,%lld,%s,%s,%s,%s,%s,%s,%s,%s,%lld,%lld,%lld,%lld,%d,%s\n", names.buf,
+          engine_name(in->engine), in->tp, in->pp, in->dp, p->num_gpus, (long long)model_len(in),
           cs__fmt_double(p->usable_gib, b[0]), cs__fmt_double(p->weights_gib, b[1]),
           cs__fmt_double(p->activation_gib, b[2]), cs__fmt_double(p->non_torch_gib, b[3]),
           cs__fmt_double(p->kv_gib, b[4]), p->fits ? "true" : "false", cs__fmt_double(p->kv_bytes_per_token, b[5]),
           cs__fmt_double(p->kv_bytes_per_token_gpu, b[6]), (long long)p->num_blocks, (long long)p->kv_tokens,
           (long long)p->max_concurrent, (long long)p->max_context, p->min_gpus,
           cs__fmt_double(in->device->price_ondemand * p->num_gpus, b[7]));
+  cs__sbuf_release(&names);
 }
 
 void cs__plan_print_one(const cs_memplan_input *in, const cs_memplan *p, cs__plan_format fmt, FILE *f) {

@@ -14,6 +14,7 @@
 #include "cli/commands.h"
 #include "predictor/check.h"
 #include "predictor/check_eval.h"
+#include "util/csvw.h"
 #include "util/num.h"
 #include "util/opt.h"
 #include "util/text.h"
@@ -107,6 +108,8 @@ static int parse_sub(const cs__opt_cmd *cmd, int argc, char **argv, void *args, 
 /* One row per profiled point: the default roofline against the measurement. */
 static void print_eval_csv(const cs__eval_result *ev) {
   printf("device,model,tp,op,num_tokens,batch_size,kv_cache_size,prefill_chunk_size,measured_ms,predicted_ms,rel_error\n");
+  cs__sbuf names;
+  cs__sbuf_init(&names);
   for (size_t i = 0; i < ev->rows.n; i++) {
     const cs__eval_row *w = &ev->rows.v[i];
     char k[4][32];
@@ -115,9 +118,14 @@ static void print_eval_csv(const cs__eval_result *ev) {
       if (keys[j] >= 0) snprintf(k[j], sizeof k[j], "%.0f", keys[j]);
       else k[j][0] = '\0';
     }
-    printf("%s,%s,%d,%s,%s,%s,%s,%s,%.6g,%.6g,%.4f\n", w->device, w->model, w->tp, cs__eval_op_name(w->op), k[0], k[1],
-           k[2], k[3], w->measured_ms, w->predicted_ms, w->predicted_ms / w->measured_ms - 1.0);
+    cs__sbuf_reset(&names); /* directory names: quoted as RFC 4180 says when they hold a comma */
+    cs__csv_field(&names, w->device);
+    cs__sbuf_addc(&names, ',');
+    cs__csv_field(&names, w->model);
+    printf("%s,%d,%s,%s,%s,%s,%s,%.6g,%.6g,%.4f\n", names.buf, w->tp, cs__eval_op_name(w->op), k[0], k[1], k[2], k[3],
+           w->measured_ms, w->predicted_ms, w->predicted_ms / w->measured_ms - 1.0);
   }
+  cs__sbuf_release(&names);
 }
 
 static void print_eval_summary(const cs__eval_result *ev) {

@@ -16,7 +16,6 @@
 #endif
 #include "store/store.h"
 #include "util/fs.h"
-#include "util/json.h"
 #include "util/opt.h"
 #include "util/sbuf.h"
 #include "util/text.h"
@@ -156,44 +155,6 @@ static void on_progress(void *vctx, const cs__progress *p) {
   }
 }
 
-static char *args_json(const cs__runner_opts *o, const char *config_dir, bool dry_run, double wall_s) {
-  cs__sbuf sb;
-  cs__sbuf_init(&sb);
-  cs__jw w;
-  cs__jw_init(&w, &sb, false);
-  cs__jw_obj_begin(&w);
-  cs__jw_kstr(&w, "capsearch_version", CS_VERSION);
-  cs__jw_kstr(&w, "config", o->config_path);
-  cs__jw_kstr(&w, "output_dir", o->out_dir);
-  cs__jw_knum(&w, "time_limit", o->time_limit_s / 60); /* minutes, as given */
-  cs__jw_kstr(&w, "cache_dir", o->cache_dir);
-  cs__jw_kint(&w, "num_threads", o->threads);
-  cs__jw_kint(&w, "max_iterations", o->max_iterations);
-  cs__jw_knum(&w, "min_search_granularity", o->granularity_pct);
-  cs__jw_knum(&w, "min_qps", o->min_qps);
-  if (o->has_seed) cs__jw_kint(&w, "seed", (int64_t)o->seed);
-  else cs__jw_key(&w, "seed"), cs__jw_null(&w);
-  cs__jw_kbool(&w, "dry_run", dry_run);
-  cs__jw_kbool(&w, "compress", o->compress);
-  cs__jw_kbool(&w, "force", o->force);
-  cs__jw_knum(&w, "wall_budget", o->wall_budget_s);
-  cs__jw_kbool(&w, "full_probes", o->full_probes);
-  cs__jw_kstr(&w, "keep_runs",
-              o->keep_runs == CS__KEEP_NONE ? "none" : o->keep_runs == CS__KEEP_ANSWERS ? "answers" : "all");
-  if (o->shard_n > 1) {
-    char sh[32];
-    snprintf(sh, sizeof sh, "%d/%d", o->shard_i, o->shard_n);
-    cs__jw_kstr(&w, "shard", sh);
-  }
-  cs__jw_kstr(&w, "config_dir", config_dir);
-  if (wall_s >= 0) cs__jw_knum(&w, "sweep_wall_s", wall_s);
-  cs__jw_obj_end(&w);
-  cs__sbuf_addc(&sb, '\n');
-  char *detached = cs__sbuf_detach(&sb);
-  cs__sbuf_release(&sb); /* detach leaves a fresh empty buffer */
-  return detached;
-}
-
 /* OUT/output.log is the sweep's log (the MPI runner's rank lines live there too); Vidur's analyzer
  * reads the sweep's time from its line "Simulation took time: X". Keep every other line, replace
  * that one with the time of every run into this directory, added up over resumes. Only the
@@ -265,7 +226,7 @@ static void print_summary(const cs__runner_opts *o, const cs__runner_summary *su
  * output.log; returns the exit code. */
 static int run_plan(cs__plan *plan, cs__runner_opts *o) {
   cs_err err = {0};
-  char *aj = args_json(o, o->catalog_dir, false, -1);
+  char *aj = cs__args_json(o, CS_VERSION, -1);
   o->args_json = aj;
   o->stop = &stop_flag;
   progress_ctx pctx = {isatty(STDERR_FILENO) == 1};
@@ -293,7 +254,7 @@ static int run_plan(cs__plan *plan, cs__runner_opts *o) {
 #endif
   free(aj);
   if (rc && rc != CS_EINTR) return cs__cli_fail(&err);
-  char *aj2 = args_json(o, o->catalog_dir, false, sum.wall_s);
+  char *aj2 = cs__args_json(o, CS_VERSION, sum.wall_s);
   cs__store_write_top(o->out_dir, "args.json", aj2, NULL);
   free(aj2);
   write_output_log(o->out_dir, &sum);

@@ -81,30 +81,44 @@ bool cs__eval_op_is_gemm(int op) {
          op == CS__OP_MLP_DOWN_PROJ;
 }
 
-/* Fitted on the h200 profile's smallest shapes (measured minus the kernel model, median over
- * both models and TP 1-8; ../shared/tools/profile_ops.py, PyTorch 2.11, one host): one aten call
- * about 16 us; rope is 14 calls (two tensors x mul, slice x2, neg, cat, mul, add) that run at
- * about 7 us each once queued; SiLU-and-mul is 3 (slice, silu, mul); SDPA about 55 us, 30 more
- * with enable_gqa over several KV heads, 30 more with an offset causal mask (cached context). */
-#define EAGER_CALL_MS 0.0125
+/* How an eager call is timed (profile_ops.py: `s.record(); fn(); e.record(); e.synchronize()`
+ * with the GPU idle before): the start event fires at once, the kernel starts after the host's
+ * dispatch (`pre`), and the end event is only issued after the host's work that follows the launch
+ * (`post`, and every further queued PyTorch call of a multi-call op). So the call reads
+ * pre + max(host work after the launch, GPU time): a kernel shorter than the host's remaining
+ * work is hidden behind it, a longer one shows whole. Fitted on the h200 profile (PyTorch 2.11,
+ * one host; medians over both models and TP 1-8): the GEMMs give pre 10.5 us and post 11.5 us
+ * (with the device's 7 us GEMM latency inside the GPU time: below ~5 us of streaming every GEMM
+ * reads ~22 us, above it 17.5 us + its kernel); a cuBLAS call does more host work after its
+ * launch than an element-wise one (post 8 us: tiny RMSNorm / add calls read 15-20 us); rope is 14 calls (two tensors x mul, slice x2, neg,
+ * cat, mul, add) queued at about 7.5 us each, SiLU-and-mul 3 (slice, silu, mul); SDPA's own
+ * dispatch is about 48 us, 30 more with enable_gqa over several KV heads, 15 more with an offset
+ * causal mask (cached context). */
+#define EAGER_PRE_MS 0.0105
+#define EAGER_POST_GEMM_MS 0.0115
+#define EAGER_POST_MS 0.008
 #define EAGER_QUEUED_CALL_MS 0.0075
-#define EAGER_SDPA_MS 0.050
+#define EAGER_LAUNCH_MS 0.004
+#define EAGER_SDPA_MS 0.048
 #define EAGER_GQA_MS 0.030
 #define EAGER_OFFSET_MASK_MS 0.015
 /* eager SDPA decode with >= 2 CTAs per SM: share of HBM bandwidth (the same shapes reach >= 85%
  * inside the CUDA-graph layers of layers.csv) */
 #define EAGER_DECODE_SHARE 0.52
 
-double cs__eager_floor_ms(int op, double kv, bool gqa) {
+double cs__eager_ms(int op, double kernel_ms, double kv, bool gqa, int launches) {
+  double pre = EAGER_PRE_MS, after = cs__eval_op_is_gemm(op) ? EAGER_POST_GEMM_MS : EAGER_POST_MS;
+  after += (launches - 1) * EAGER_LAUNCH_MS;
   switch (op) {
-  case CS__OP_ATTN_ROPE: return EAGER_CALL_MS + 13 * EAGER_QUEUED_CALL_MS;
-  case CS__OP_MLP_ACT: return EAGER_CALL_MS + 2 * EAGER_QUEUED_CALL_MS;
-  case CS__EV_DECODE: return EAGER_SDPA_MS + (gqa ? EAGER_GQA_MS : 0);
-  case CS__EV_PREFILL: return EAGER_SDPA_MS + (gqa ? EAGER_GQA_MS : 0) + (kv > 0 ? EAGER_OFFSET_MASK_MS : 0);
+  case CS__OP_ATTN_ROPE: after += 13 * EAGER_QUEUED_CALL_MS; break;
+  case CS__OP_MLP_ACT: after += 2 * EAGER_QUEUED_CALL_MS; break;
+  case CS__EV_DECODE: pre = EAGER_SDPA_MS + (gqa ? EAGER_GQA_MS : 0); break;
+  case CS__EV_PREFILL: pre = EAGER_SDPA_MS + (gqa ? EAGER_GQA_MS : 0) + (kv > 0 ? EAGER_OFFSET_MASK_MS : 0); break;
   case CS__EV_LAYER_DECODE:
-  case CS__EV_LAYER_PREFILL: return 0;
-  default: return EAGER_CALL_MS;
+  case CS__EV_LAYER_PREFILL: return kernel_ms;
+  default: break;
   }
+  return pre + (kernel_ms > after ? kernel_ms : after);
 }
 
 typedef struct evctx {
@@ -192,7 +206,8 @@ static int eval_mlp(evctx *c, const char *mdir, bool eager, cs__shape_filter *sh
     for (int op = 0; op < CS__NUM_MLP_OPS; op++) {
       for (size_t k = 0; !rc && k < pts[op].n; k++) {
         if (!(pts[op].y[k] > 0)) continue; /* an op the profile does not have (NaN / 0) */
-        double pred = cs__roofline_tok_op_ms(&r, op, pts[op].x[k]) + (eager ? cs__eager_floor_ms(op, 0, false) : 0);
+        double pred = cs__roofline_tok_op_ms(&r, op, pts[op].x[k]);
+        if (eager) pred = cs__eager_ms(op, pred, 0, false, cs__roofline_tok_op_splitk(&r, op, pts[op].x[k]) ? 2 : 1);
         push(c, tps[i], op, pts[op].x[k], -1, -1, -1, pts[op].y[k], pred);
       }
       cs__pts_release(&pts[op]);
@@ -227,14 +242,16 @@ static int eval_attention(evctx *c, const char *mdir, bool eager, const cs__shap
       for (size_t j = 0; j < dec.s[k].n; j++) {
         double b = dec.key[k], kv = dec.s[k].x[j], y = dec.s[k].y[j];
         if (!(y > 0)) continue;
-        double pred = cs__roofline_decode_shape_ms(&r, b, kv) + (eager ? cs__eager_floor_ms(CS__EV_DECODE, kv, gqa_dec) : 0);
+        double pred = cs__roofline_decode_shape_ms(&r, b, kv);
+        if (eager) pred = cs__eager_ms(CS__EV_DECODE, pred, kv, gqa_dec, 1);
         push(c, tps[i], CS__EV_DECODE, -1, b, kv, -1, y, pred);
       }
     for (size_t k = 0; !rc && k < pre.n; k++)
       for (size_t j = 0; j < pre.s[k].n; j++) {
         double ch = pre.key[k], kv = pre.s[k].x[j], y = pre.s[k].y[j];
         if (!(y > 0)) continue;
-        double pred = cs__roofline_prefill_shape_ms(&r, ch, kv) + (eager ? cs__eager_floor_ms(CS__EV_PREFILL, kv, gqa_pre) : 0);
+        double pred = cs__roofline_prefill_shape_ms(&r, ch, kv);
+        if (eager) pred = cs__eager_ms(CS__EV_PREFILL, pred, kv, gqa_pre, 1);
         push(c, tps[i], CS__EV_PREFILL, -1, -1, kv, ch, y, pred);
       }
     cs__series2_release(&dec);

@@ -6,8 +6,8 @@
  * Measurement method. Vidur's profiles time kernels with Kineto (GPU time only). A profile whose
  * attention.csv says profile_method CUDA_EVENT (../shared/tools/profile_ops.py) timed each eager
  * PyTorch call between CUDA events, so every call also carries the host's dispatch time (the GPU
- * waits for the launch): the comparison adds that floor (cs__eager_floor_ms) to the kernel model
- * for such files. It is a property of the measurement, never added to simulated times. layers.csv
+ * waits for the launch, and the end event waits for the host): the comparison models that
+ * (cs__eager_ms) around the kernel model for such files. It is a property of the measurement, never added to simulated times. layers.csv
  * rows are CUDA-graph replays: no floor.
  *
  * Ownership: cs__eval_result is caller-owned; _release frees it. */
@@ -56,11 +56,12 @@ void cs__eval_summarize(const cs__eval_result *r, cs__eval_sums *out);
 const char *cs__eval_op_name(int op);
 bool cs__eval_op_is_gemm(int op);
 
-/* Host dispatch floor of one eager call of `op` as profile_ops.py makes it (ms): the number of
- * PyTorch calls times the per-call cost, SDPA's own checks for attention. kv is the cached
- * context of a prefill (an offset causal mask takes another path), gqa whether the call passes
- * enable_gqa with more than one KV head. */
-double cs__eager_floor_ms(int op, double kv, bool gqa);
+/* What one eager call of `op` as profile_ops.py makes it reads (ms), given the kernel time the
+ * roofline predicts: the host's dispatch before the launch plus the longer of the GPU time and
+ * the host's work until it records the end event (check_eval.c). kv is the cached context of a
+ * prefill (an offset causal mask takes another path), gqa whether the call passes enable_gqa
+ * with more than one KV head, launches the kernels the call launches (2 for a split-K GEMM). */
+double cs__eager_ms(int op, double kernel_ms, double kv, bool gqa, int launches);
 
 /* device / model filters as cs__predictor_check. Fails when nothing matched. */
 int cs__predictor_eval(const char *profiling_dir, const cs_catalog *cat, const char *device, const char *model,

@@ -112,6 +112,8 @@ void cs__roofline_default_scales(const cs_device *dev, double out[CS__RL_NSCALE]
 double cs__roofline_tok_op_ms(const cs__roofline *r, int op, double T);
 /* Same for the MoE expert MLP of one MoE layer (up/down/act), T tokens. */
 double cs__roofline_moe_op_ms(const cs__roofline *r, int op, double T);
+/* Whether the token op's GEMM runs split-K with a separate reduction kernel at T tokens. */
+bool cs__roofline_tok_op_splitk(const cs__roofline *r, int op, double T);
 /* Attention kernels of one layer, milliseconds: decode (batched, one kernel) and prefill. */
 double cs__roofline_decode_ms(const cs__roofline *r, const cs_batch_view *b);
 double cs__roofline_prefill_ms(const cs__roofline *r, const cs_batch_view *b);

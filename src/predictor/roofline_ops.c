@@ -152,6 +152,29 @@ static double combine(const cs__roofline *r, double tc, double tm) {
   return hi * pow(1.0 + pow(lo / hi, n), 1.0 / n);
 }
 
+/* Split-K at skinny shapes. cuBLAS tiles the output in 128 weight columns x 64 tokens; with
+ * fewer tiles than an eighth of the SMs (a QKV projection at TP 8, N = 768: 6 tiles) it splits
+ * the K dimension across CTAs to stream the weights at full width, and a second, small kernel
+ * sums the fp32 partials (with more tiles it splits inside the kernel, if at all). The partials
+ * stay in L2 and the reduction is short next to the GEMM's fitted latency, so the GPU time is the
+ * GEMM's; what shows is the second launch, in eager timing (the h200 profile: GEMMs with
+ * N <= 1536 at up to 64 tokens read 4-6 us above the same weight bytes at N >= 4096;
+ * check_eval.c), not inside the CUDA-graph layers of layers.csv. */
+static bool splitk(const cs__roofline *r, double m, double n) {
+  return ceil(n / 128.0) * ceil(m / 64.0) < r->n_sm / 8.0;
+}
+
+bool cs__roofline_tok_op_splitk(const cs__roofline *r, int op, double T) {
+  if (r->mla || T <= 0) return false;
+  switch (op) {
+  case CS__OP_ATTN_PRE_PROJ: return splitk(r, T, (r->nq + 2 * r->nkv) * r->d);
+  case CS__OP_ATTN_POST_PROJ:
+  case CS__OP_MLP_DOWN_PROJ: return splitk(r, T, r->E);
+  case CS__OP_MLP_UP_PROJ: return !r->moe && splitk(r, T, (r->model->gated_mlp ? 2 : 1) * r->H);
+  default: return false;
+  }
+}
+
 /* A GEMM of an (m × k) activation by a (k × n) weight. */
 static double gemm_s(const cs__roofline *r, double m, double k, double n) {
   double wb = r->model->weight_bytes > 0 ? r->model->weight_bytes : 2.0;

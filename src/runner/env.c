@@ -239,22 +239,10 @@ int cs__plan_load(const cs__runner_opts *o, cs__plan *p, cs_err *err) {
    * settings (iterations, granularity, min qps) only change which probes are asked for, so a
    * rerun with more iterations continues the committed searches. */
   char *sj = cs_sweep_to_json(p->sweep);
-  size_t len = strlen(sj);
-  while (len > 0 && (sj[len - 1] == '\n' || sj[len - 1] == '}')) {
-    bool brace = sj[len - 1] == '}';
-    len--;
-    if (brace) break;
-  }
-  while (len > 0 && (sj[len - 1] == '\n' || sj[len - 1] == ' ')) len--;
-  cs__sbuf sb;
-  cs__sbuf_init(&sb);
-  cs__sbuf_add(&sb, sj, len);
-  cs__sbuf_addf(&sb, ",\n  \"run\": {\n    \"time_limit_min\": %.17g,\n    \"seed\": %llu\n  }\n}\n",
-                o->time_limit_s / 60, (unsigned long long)(o->has_seed ? o->seed : p->sweep->seed));
+  cs__store_run run = {.time_limit_s = o->time_limit_s, .seed = o->has_seed ? o->seed : p->sweep->seed};
+  rc = cs__store_config_json(sj, &run, &p->config_json, err);
   free(sj);
-  p->config_json = cs__sbuf_detach(&sb);
-  cs__sbuf_release(&sb);
-  return 0;
+  return rc;
 }
 
 int cs__plan_job_gpus(const cs__plan *plan, const cs_sweep_job *j, int replicas) {

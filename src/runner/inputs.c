@@ -93,22 +93,8 @@ int cs__plan_digest_trace(cs__plan *p, size_t trace, cs_err *err) {
   return cs__file_sha1(p->sweep->traces[trace].path, p->trace_sha1[trace], &size, err);
 }
 
-/* job.json without what only steers the search (which probes are asked for, not what one
- * answers): the expansion index, iterations, granularity, minimum QPS. */
-static char *deciding_json(const cs__plan *p, const cs__runner_opts *o, const cs_sweep_job *j) {
-  cs__runner_opts o2 = *o;
-  o2.max_iterations = 0;
-  o2.granularity_pct = 0;
-  o2.min_qps = 0;
-  char *t = cs__job_json(p, &o2, j);
-  char *idx = strstr(t, "\n  \"index\": ");
-  char *eol = idx ? strchr(idx + 1, '\n') : NULL;
-  if (eol) memmove(idx, eol, strlen(eol) + 1);
-  return t;
-}
-
 void cs__probe_key(const cs__plan *p, const cs__runner_opts *o, const cs_sweep_job *j, char key[41]) {
-  char *text = deciding_json(p, o, j);
+  char *text = cs__job_deciding_json(p, o, j);
   cs__sha1 h;
   cs__sha1_init(&h);
   static const char tag[] = "capsearch-probe-key 1\n";

@@ -277,7 +277,12 @@ int cs__plan_open_store(cs__plan *plan, const cs__runner_opts *o, bool shared, c
 void cs__run_job(const cs__plan *plan, const cs__runner_opts *o, size_t job, double t0, cs__job_result *res,
                  int64_t *probes_run, int64_t *probes_reused);
 char *cs__job_json(const cs__plan *plan, const cs__runner_opts *o, const cs_sweep_job *j);
+/* job.json without what only steers the search (the expansion index, iterations, granularity,
+ * minimum QPS): the text a probe key hashes. */
+char *cs__job_deciding_json(const cs__plan *plan, const cs__runner_opts *o, const cs_sweep_job *j);
 char *cs__results_csv(const cs__plan *plan, const cs__job_result *res);
+/* out/args.json for the options o (store.h cs__store_args); wall_s < 0 while the run goes on. */
+char *cs__args_json(const cs__runner_opts *o, const char *version, double wall_s);
 /* The selected jobs' indices, longest estimated cost first, ties by expansion index (the
  * order every runner hands jobs out in); malloc'd, *n set to the count. */
 size_t *cs__job_order(const cs__plan *plan, size_t *n);

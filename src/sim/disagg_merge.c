@@ -149,9 +149,12 @@ static void jw_pool(cs__jw *w, const char *key, const cs_sim_config *c, int32_t 
   cs__jw_obj_end(w);
 }
 
-/* {"disaggregation": {...}} followed by the members of the caller's object, if any. */
-static char *config_json(const cs_disagg_config *cfg, const cs_sim_result *r, const char *extra) {
-  cs__sbuf sb = {0};
+/* {"disaggregation": {...}} followed by the members of the caller's object, if any, into sb;
+ * CS_EPARSE when the caller's text is not a JSON object. */
+static int config_json(const cs_disagg_config *cfg, const cs_sim_result *r, const char *extra, cs__sbuf *out,
+                       cs_err *errp) {
+  cs__sbuf sb;
+  cs__sbuf_init(&sb);
   cs__jw w;
   cs__jw_init(&w, &sb, false);
   cs__jw_obj_begin(&w);
@@ -172,33 +175,21 @@ static char *config_json(const cs_disagg_config *cfg, const cs_sim_result *r, co
     cs__jw_obj_end(&w);
   }
   cs__jw_obj_end(&w);
+  int rc = extra ? cs__jw_members(&w, extra, errp) : 0;
   cs__jw_obj_end(&w);
-  const char *a = extra ? strchr(extra, '{') : NULL;
-  const char *b = extra ? strrchr(extra, '}') : NULL;
-  if (a && b && b > a) {
-    const char *ia = a + 1;
-    while (ia < b && strchr(" \t\r\n", *ia)) ia++;
-    if (ia < b) { /* a non-empty object: append its members after ours */
-      while (sb.len && strchr(" \t\r\n", sb.buf[sb.len - 1])) sb.len--;
-      if (sb.len && sb.buf[sb.len - 1] == '}') sb.len--; /* our object's closing brace */
-      while (sb.len && strchr(" \t\r\n", sb.buf[sb.len - 1])) sb.len--;
-      cs__sbuf_adds(&sb, ",\n  ");
-      cs__sbuf_add(&sb, ia, (size_t)(b - ia));
-      while (sb.len && strchr(" \t\r\n", sb.buf[sb.len - 1])) sb.len--;
-      cs__sbuf_adds(&sb, "\n}");
-    }
-  }
-  cs__sbuf_addc(&sb, '\0');
-  return sb.buf;
+  if (!rc) rc = cs__jw_finish(&w, "config.json", errp);
+  *out = sb;
+  return rc;
 }
 
 int cs_disagg_write_outputs(const cs_sim_result *r, const cs_disagg_config *cfg, const char *dir,
                             const cs_sim_write_opts *opts, cs_err *err) {
   cs_sim_write_opts o = {.write_plots = true};
   if (opts) o = *opts;
-  char *json = config_json(cfg, r, o.config_json);
-  o.config_json = json;
-  int rc = cs_sim_write_outputs(r, &cfg->prefill, dir, &o, err);
-  free(json);
+  cs__sbuf json;
+  int rc = config_json(cfg, r, o.config_json, &json, err);
+  o.config_json = json.buf;
+  if (!rc) rc = cs_sim_write_outputs(r, &cfg->prefill, dir, &o, err);
+  cs__sbuf_release(&json);
   return rc;
 }

@@ -20,6 +20,7 @@
 #include "sim/output_vidur.h"
 #include "sim/result.h"
 #include "util/fs.h"
+#include "util/csvw.h"
 #include "util/json.h"
 #include "util/text.h"
 
@@ -50,14 +51,6 @@ static void jw_knum(cs__jw *w, const char *key, double v) {
     cs__jw_kint(w, key, (int64_t)v);
   else
     cs__jw_knum(w, key, v);
-}
-
-static const char *fmt_num(double v, char buf[32]) {
-  if (isfinite(v) && v == floor(v) && fabs(v) < 1e15) {
-    snprintf(buf, 32, "%lld", (long long)v);
-    return buf;
-  }
-  return cs__fmt_double(v, buf);
 }
 
 static void add_py(cs__sbuf *sb, double v) {
@@ -104,9 +97,22 @@ static void write_table_rows(cs__sbuf *sb, const cs_quantile_table *t, int repli
   }
 }
 
+/* "cdf,<metric>[,replica]": the header of a quantile table */
+static void cdf_header(cs__sbuf *sb, const char *metric, bool replica) {
+  cs__sbuf_adds(sb, "cdf,");
+  cs__csv_field(sb, metric);
+  cs__sbuf_adds(sb, replica ? ",replica\n" : "\n");
+}
+
 static int write_request_metrics(const cs_sim_result *r, const char *dir, bool gz, cs__sbuf *sb, cs_err *err) {
-  for (int m = 0; m < CS_RM_COUNT; m++) cs__sbuf_addf(sb, "%s%s", m ? "," : "", cs_rm_name((cs_rm)m));
-  if (r->extra_column) cs__sbuf_addf(sb, ",%s", r->extra_column);
+  for (int m = 0; m < CS_RM_COUNT; m++) {
+    if (m) cs__sbuf_addc(sb, ',');
+    cs__csv_field(sb, cs_rm_name((cs_rm)m));
+  }
+  if (r->extra_column) {
+    cs__sbuf_addc(sb, ',');
+    cs__csv_field(sb, r->extra_column);
+  }
   cs__sbuf_addc(sb, '\n');
   for (size_t i = 0; i < r->nrecords; i++) {
     for (int m = 0; m < CS_RM_COUNT; m++) {
@@ -133,12 +139,12 @@ static int write_plots(const cs_sim_result *r, const char *plots, cs__sbuf *sb, 
     for (size_t i = 0; i < n; i++) vals[i] = r->records[i].v[m];
     cs_quantile_table t;
     cs_quantile_table_build(vals, n, &t);
-    cs__sbuf_addf(sb, "cdf,%s\n", col);
+    cdf_header(sb, col, false);
     write_table_rows(sb, &t, -1);
     snprintf(name, sizeof name, "%s.csv", col);
     if ((rc = write_sbuf(plots, name, sb, false, err))) goto out;
     if (r->num_replicas > 1) {
-      cs__sbuf_addf(sb, "cdf,%s,replica\n", col);
+      cdf_header(sb, col, true);
       for (int32_t k = 0; k < r->num_replicas; k++) {
         size_t c = 0;
         for (size_t i = 0; i < n; i++)
@@ -186,7 +192,7 @@ static int write_plots(const cs_sim_result *r, const char *plots, cs__sbuf *sb, 
     if (rc) goto out;
   }
   for (int m = 0; m < CS__BM_COUNT; m++) {
-    cs__sbuf_addf(sb, "cdf,%s,replica\n", cs__batch_metric_names[m]);
+    cdf_header(sb, cs__batch_metric_names[m], true);
     for (int32_t k = 0; k < r->num_replicas; k++) {
       const cs_quantile_table *t = &r->batch_replica[k * CS__BM_COUNT + m];
       if (t->count) write_table_rows(sb, t, k);
@@ -304,7 +310,7 @@ static const char *length_name(cs_length_kind k) {
   return (unsigned)k < 4 ? n[k] : "?";
 }
 
-static void write_config(const cs_sim_result *r, const cs_sim_config *cfg, const char *extra, cs__sbuf *sb) {
+static int write_config(const cs_sim_result *r, const cs_sim_config *cfg, const char *extra, cs__sbuf *sb, cs_err *err) {
   cs__jw w;
   cs__jw_init(&w, sb, false);
   cs__jw_obj_begin(&w);
@@ -380,42 +386,48 @@ static void write_config(const cs_sim_result *r, const cs_sim_config *cfg, const
   cs__jw_kstr(&w, "name", r->predictor_name);
   cs__jw_obj_end(&w);
   cs__jw_kint(&w, "router_seed", (int64_t)cfg->router_seed);
+  /* the caller's JSON object (the job): its members follow ours */
+  int rc = extra ? cs__jw_members(&w, extra, err) : 0;
   cs__jw_obj_end(&w);
-  /* merge the caller's JSON object: its members follow ours */
-  if (extra) {
-    const char *a = extra, *b = extra + strlen(extra);
-    while (a < b && strchr(" \t\r\n", *a)) a++;
-    while (b > a && strchr(" \t\r\n", b[-1])) b--;
-    if (b - a >= 2 && *a == '{' && b[-1] == '}') {
-      const char *ia = a + 1, *ib = b - 1;
-      while (ia < ib && strchr(" \t\r\n", *ia)) ia++;
-      if (ia < ib && sb->len && sb->buf[sb->len - 1] == '}') {
-        sb->len--;
-        while (sb->len && sb->buf[sb->len - 1] == '\n') sb->len--;
-        cs__sbuf_adds(sb, ",\n  ");
-        cs__sbuf_add(sb, ia, (size_t)(ib - ia));
-        while (sb->len && strchr(" \t\r\n", sb->buf[sb->len - 1])) sb->len--;
-        cs__sbuf_adds(sb, "\n}");
-      }
-    }
-  }
+  if (!rc) rc = cs__jw_finish(&w, "config.json", err);
   cs__sbuf_addc(sb, '\n');
+  return rc;
 }
 
+/* Chrome's trace-event format (chrome://tracing, Perfetto): one complete event per batch and
+ * line, written compactly. */
 static int write_chrome(const cs_sim_result *r, const char *dir, cs__sbuf *sb, cs_err *err) {
-  cs__sbuf_adds(sb, "{\"traceEvents\":[");
-  char b1[32], b2[32];
+  cs__jw w;
+  cs__jw_init_tight(&w, sb);
+  cs__jw_obj_begin(&w);
+  cs__jw_key(&w, "traceEvents");
+  cs__jw_arr_begin(&w);
+  char name[48];
   for (size_t i = 0; i < r->nchrome; i++) {
     const cs__chrome_ev *e = &r->chrome[i];
-    cs__sbuf_addf(sb,
-                  "%s\n{\"name\":\"batch %lld\",\"ph\":\"X\",\"ts\":%s,\"dur\":%s,\"pid\":%d,\"tid\":%d,"
-                  "\"args\":{\"batch_id\":%lld,\"batch_size\":%d,\"num_tokens\":%lld}}",
-                  i ? "," : "", (long long)e->batch_id, fmt_num(e->start * 1e6, b1),
-                  fmt_num(e->dur * 1e6, b2), e->replica, e->stage, (long long)e->batch_id, e->size,
-                  (long long)e->tokens);
+    snprintf(name, sizeof name, "batch %lld", (long long)e->batch_id);
+    cs__jw_break(&w);
+    cs__jw_obj_begin(&w);
+    cs__jw_kstr(&w, "name", name);
+    cs__jw_kstr(&w, "ph", "X");
+    jw_knum(&w, "ts", e->start * 1e6);
+    jw_knum(&w, "dur", e->dur * 1e6);
+    cs__jw_kint(&w, "pid", e->replica);
+    cs__jw_kint(&w, "tid", e->stage);
+    cs__jw_key(&w, "args");
+    cs__jw_obj_begin(&w);
+    cs__jw_kint(&w, "batch_id", e->batch_id);
+    cs__jw_kint(&w, "batch_size", e->size);
+    cs__jw_kint(&w, "num_tokens", e->tokens);
+    cs__jw_obj_end(&w);
+    cs__jw_obj_end(&w);
   }
-  cs__sbuf_adds(sb, "\n]}\n");
-  return write_sbuf(dir, "chrome_trace.json", sb, false, err);
+  cs__jw_break(&w);
+  cs__jw_arr_end(&w);
+  cs__jw_obj_end(&w);
+  int rc = cs__jw_finish(&w, "chrome_trace.json", err);
+  cs__sbuf_addc(sb, '\n');
+  return rc ? rc : write_sbuf(dir, "chrome_trace.json", sb, false, err);
 }
 
 static int cmp_row(const void *a, const void *b) {
@@ -451,7 +463,7 @@ int cs_sim_write_outputs(const cs_sim_result *r, const cs_sim_config *cfg, const
   cs__sbuf_init(sb);
   char *plots = cs__path_join(dir, "plots");
   int rc;
-  write_config(r, cfg, opts->config_json, sb);
+  if ((rc = write_config(r, cfg, opts->config_json, sb, err))) goto out;
   if ((rc = write_sbuf(dir, "config.json", sb, false, err))) goto out;
   cs__vidur_config_yml(r, cfg, sb);
   if ((rc = write_sbuf(dir, "config.yml", sb, false, err))) goto out;

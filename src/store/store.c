@@ -34,6 +34,61 @@ void cs__store_remove_tmp_files(const char *dir) {
   free(victims.v);
 }
 
+char *cs__store_args_json(const cs__store_args *a) {
+  cs__sbuf sb;
+  cs__sbuf_init(&sb);
+  cs__jw w;
+  cs__jw_init(&w, &sb, false);
+  cs__jw_obj_begin(&w);
+  cs__jw_kstr(&w, "capsearch_version", a->capsearch_version);
+  cs__jw_kstr(&w, "config", a->config);
+  cs__jw_kstr(&w, "output_dir", a->output_dir);
+  cs__jw_knum(&w, "time_limit", a->time_limit_s / 60); /* minutes, as given */
+  cs__jw_kstr(&w, "cache_dir", a->cache_dir);
+  cs__jw_kint(&w, "num_threads", a->num_threads);
+  cs__jw_kint(&w, "max_iterations", a->max_iterations);
+  cs__jw_knum(&w, "min_search_granularity", a->min_search_granularity);
+  cs__jw_knum(&w, "min_qps", a->min_qps);
+  cs__jw_key(&w, "seed");
+  if (a->has_seed) cs__jw_int(&w, (int64_t)a->seed);
+  else cs__jw_null(&w);
+  cs__jw_kbool(&w, "dry_run", a->dry_run);
+  cs__jw_kbool(&w, "compress", a->compress);
+  cs__jw_kbool(&w, "force", a->force);
+  cs__jw_knum(&w, "wall_budget", a->wall_budget_s);
+  cs__jw_kbool(&w, "full_probes", a->full_probes);
+  cs__jw_kstr(&w, "keep_runs", a->keep_runs);
+  if (a->shard) cs__jw_kstr(&w, "shard", a->shard);
+  cs__jw_kstr(&w, "config_dir", a->config_dir);
+  if (a->sweep_wall_s >= 0) cs__jw_knum(&w, "sweep_wall_s", a->sweep_wall_s);
+  cs__jw_obj_end(&w);
+  cs__sbuf_addc(&sb, '\n');
+  char *text = cs__sbuf_detach(&sb);
+  cs__sbuf_release(&sb);
+  return text;
+}
+
+int cs__store_config_json(const char *sweep_json, const cs__store_run *run, char **out, cs_err *err) {
+  cs__sbuf sb;
+  cs__sbuf_init(&sb);
+  cs__jw w;
+  cs__jw_init(&w, &sb, false);
+  cs__jw_obj_begin(&w);
+  int rc = cs__jw_members(&w, sweep_json, err);
+  cs__jw_key(&w, "run");
+  cs__jw_obj_begin(&w);
+  /* %.17g: the bytes every earlier config.json has, so existing output directories resume */
+  cs__jw_knumf(&w, "time_limit_min", "%.17g", run->time_limit_s / 60);
+  cs__jw_kuint(&w, "seed", run->seed);
+  cs__jw_obj_end(&w);
+  cs__jw_obj_end(&w);
+  if (!rc) rc = cs__jw_finish(&w, "config.json", err);
+  cs__sbuf_addc(&sb, '\n');
+  *out = rc ? NULL : cs__sbuf_detach(&sb);
+  cs__sbuf_release(&sb);
+  return rc;
+}
+
 int cs__store_open(const char *out, const char *config_json, bool force, cs_err *err) {
   int rc = cs__mkdir_p(out, err);
   if (rc) return rc;

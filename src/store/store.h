@@ -35,6 +35,36 @@ void cs__store_unlock(cs__store_lock_t *lk);
 /* Removes "<name>.tmp-XXXXXX" leftovers of atomic writes in dir (call only while alone). */
 void cs__store_remove_tmp_files(const char *dir);
 
+/* The settings of a run that change a probe's outcome, written by the store alone: to
+ * config.json as "run": {time_limit_min (minutes, %.17g), seed} and to job.json as
+ * "search": {time_limit_s (seconds, shortest round-trip), seed}. The names and forms are those
+ * of every earlier output directory (which must keep resuming); a time limit that is not a
+ * number is null in both. */
+typedef struct cs__store_run {
+  double time_limit_s; /* simulated seconds per simulation */
+  uint64_t seed;
+} cs__store_run;
+
+/* out/args.json: the resolved command line of the last run into the directory (read by people
+ * and by Vidur's scripts; nothing resumes from it). */
+typedef struct cs__store_args {
+  const char *capsearch_version, *config, *output_dir, *cache_dir, *config_dir;
+  const char *keep_runs; /* "all", "answers", "none" */
+  const char *shard;     /* "i/N", NULL: absent (not sharded) */
+  double time_limit_s;   /* written in minutes, as --time-limit takes it */
+  int num_threads, max_iterations;
+  double min_search_granularity, min_qps, wall_budget_s;
+  bool has_seed;         /* false: "seed": null (the sweep's seed) */
+  uint64_t seed;
+  bool dry_run, compress, force, full_probes;
+  double sweep_wall_s;   /* < 0: absent (the run has not ended) */
+} cs__store_args;
+char *cs__store_args_json(const cs__store_args *a);
+
+/* out/config.json's text: the members of sweep_json (the sweep as normalised JSON, a JSON
+ * object) followed by "run". CS_EPARSE when sweep_json is not one JSON object. */
+int cs__store_config_json(const char *sweep_json, const cs__store_run *run, char **out, cs_err *err);
+
 /* Creates out/ and out/runs/ and writes config.json (call with the lock held). When
  * out/config.json exists with different content the directory holds another sweep: CS_EEXIST
  * unless `force`. A symbolic link at out/runs is refused. */

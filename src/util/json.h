@@ -1,5 +1,15 @@
-/* Streaming JSON writer into a cs__sbuf (for config.json, args.json, results, --json output).
- * Pretty-printed with two-space indentation; numbers round-trip; strings are escaped.
+/* The one JSON writer: every JSON file and --json output of capsearch is written through it
+ * (config.json, args.json, job.json, probe.json, a probe's config.json and plots/<name>.json, ...).
+ * It streams into a cs__sbuf, pretty-printed with two-space indentation (or on one line), and
+ * it cannot produce invalid JSON:
+ *   - strings are escaped; bytes that are not valid UTF-8 are written as \ufffd;
+ *   - a number that is not finite (nan, inf) is written as null: the rule for every file;
+ *   - nesting is checked: a key outside an object, a value without its key inside an object, a
+ *     close that does not match its open, a second top-level value, nesting deeper than
+ *     CS__JW_MAX_DEPTH are programmer errors; the first one is remembered, nothing more is
+ *     written, and cs__jw_finish reports it (so a half-written document is never published).
+ * Numbers are shortest round-trip (cs__fmt_double) unless a caller names a printf format for
+ * a field whose bytes must stay as they were (cs__jw_numf).
  * Ownership: the writer borrows the sbuf; it holds no other resources. */
 #ifndef CS_UTIL_JSON_H
 #define CS_UTIL_JSON_H
@@ -7,17 +17,30 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "capsearch/error.h"
 #include "util/sbuf.h"
+
+#define CS__JW_MAX_DEPTH 63
 
 typedef struct cs__jw {
   cs__sbuf *out;
   int depth;
-  bool first[64]; /* per depth: no element written yet */
+  bool first[CS__JW_MAX_DEPTH + 1]; /* per depth: no element written yet */
+  char open[CS__JW_MAX_DEPTH + 1];  /* per depth: '{' or '[' (depth 0: the document) */
   bool after_key;
-  bool compact;   /* single line, no indentation */
+  bool compact; /* single line, no indentation */
+  bool tight;   /* compact without spaces after ',' and ':' (cs__jw_init_tight) */
+  bool brk;     /* a line break after the next separator (cs__jw_break) */
+  bool done;    /* the top-level value is complete */
+  const char *misuse; /* the first nesting error, NULL while none */
 } cs__jw;
 
 void cs__jw_init(cs__jw *w, cs__sbuf *out, bool compact);
+/* Compact with no space after ',' and ':' (Chrome's trace format, one event per line). */
+void cs__jw_init_tight(cs__jw *w, cs__sbuf *out);
+/* A line break before the next element or closing bracket (after its ',' if any): whitespace
+ * only, for line-oriented files written compactly. */
+void cs__jw_break(cs__jw *w);
 void cs__jw_obj_begin(cs__jw *w);
 void cs__jw_obj_end(cs__jw *w);
 void cs__jw_arr_begin(cs__jw *w);
@@ -25,14 +48,26 @@ void cs__jw_arr_end(cs__jw *w);
 void cs__jw_key(cs__jw *w, const char *key);
 void cs__jw_str(cs__jw *w, const char *s); /* NULL writes null */
 void cs__jw_num(cs__jw *w, double v);      /* non-finite writes null */
+/* v in a printf format with one double conversion ("%.17g", "%.6f"); non-finite writes null. */
+void cs__jw_numf(cs__jw *w, const char *fmt, double v);
 void cs__jw_int(cs__jw *w, int64_t v);
+void cs__jw_uint(cs__jw *w, uint64_t v);
 void cs__jw_bool(cs__jw *w, bool v);
 void cs__jw_null(cs__jw *w);
 /* key + value shorthands */
 void cs__jw_kstr(cs__jw *w, const char *key, const char *s);
 void cs__jw_knum(cs__jw *w, const char *key, double v);
+void cs__jw_knumf(cs__jw *w, const char *key, const char *fmt, double v);
 void cs__jw_kint(cs__jw *w, const char *key, int64_t v);
+void cs__jw_kuint(cs__jw *w, const char *key, uint64_t v);
 void cs__jw_kbool(cs__jw *w, const char *key, bool v);
+/* Appends the members of `object` (the text of a JSON object, such as another writer's
+ * output) to the object being written, re-indented to its depth. CS_EPARSE when the text is
+ * not one well-formed JSON object (nothing is appended). */
+int cs__jw_members(cs__jw *w, const char *object, cs_err *err);
+/* 0 when exactly one complete value was written without misuse; else CS_EINVAL naming the
+ * first misuse (`what` names the document in the message). */
+int cs__jw_finish(const cs__jw *w, const char *what, cs_err *err);
 /* Escapes s as a JSON string literal (with quotes) into sb. */
 void cs__json_escape(cs__sbuf *sb, const char *s);
 
