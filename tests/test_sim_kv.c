@@ -24,8 +24,7 @@ static cs__request req(int64_t id, int32_t p, int32_t d, bool hashes) {
   cs__request r = {.id = id, .num_prefill = p, .num_decode = d};
   r.sched_priv = calloc(1, sizeof(cs__kv_req));
   if (hashes) {
-    r.hashes = H;
-    r.hash_n = (uint32_t)((p + d) / 16);
+    r.hashes = (cs_block_hashes){.ids = H, .n = (uint32_t)((p + d) / 16), .nid = (uint32_t)((p + d) / 16)};
   }
   return r;
 }
@@ -156,13 +155,11 @@ static void test_kv_map_grows_with_scattered_hashes(void) {
   cs__kv kv;
   cs__kv_init(&kv, sim, NB, 16, 0, true);
   cs__request a = req(0, 16 * NB, 1, false);
-  a.hashes = scattered;
-  a.hash_n = NB;
+  a.hashes = (cs_block_hashes){.ids = scattered, .n = NB, .nid = NB};
   CU_ASSERT(cs__kv_allocate(&kv, &a, 16 * NB, NULL, 0));
   CU_ASSERT(kv.map_mask + 1 >= 2 * (uint64_t)NB);
   cs__request probe = req(1, 16 * NB + 1, 1, false);
-  probe.hashes = scattered;
-  probe.hash_n = NB;
+  probe.hashes = a.hashes;
   static int32_t comp[NB + 1];
   CS_ASSERT_INT_EQ(cs__kv_computed_blocks(&kv, &probe, comp), NB);
   for (int i = 0; i < NB; i++)
@@ -191,7 +188,7 @@ static void test_kv_free_ring_keeps_queue_order_through_compactions(void) {
   for (int i = 0; i < NB; i++) model[i] = i;
   for (int cycle = 0; cycle < 60; cycle++) {
     cs__request x = req(cycle, 32, 1, true);
-    x.hash_n = 2;
+    x.hashes.n = x.hashes.nid = 2;
     int32_t comp[4];
     int32_t nc = cs__kv_computed_blocks(&kv, &x, comp) > 0 ? 1 : 0;
     if (nc) { /* the touched block leaves the model's queue */

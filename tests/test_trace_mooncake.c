@@ -25,6 +25,13 @@ static const char *load_fails(const char *text, int code) {
   return err.msg;
 }
 
+/* Row i's block hashes, expanded from the trace's compact form. */
+static void expand(const cs_trace *t, size_t i, uint64_t *out, uint32_t cap) {
+  cs_block_hashes h = cs_trace_row_hashes(t, &t->rows[i], t->rows[i].hash_n);
+  CS_ASSERT_TRUE(h.n <= cap);
+  for (uint32_t k = 0; k < h.n && k < cap; k++) out[k] = cs_block_hash(&h, k);
+}
+
 static void test_hash_ids_expand_to_16_token_blocks_with_fresh_tail_and_output_ids(void) {
   /* P = 1000, D = 100: 62 full prompt blocks (2 Mooncake blocks: 32 + 30), 68 blocks in all */
   const char *p = tmpfile_with("a.jsonl", "{\"timestamp\": 1500, \"input_length\": 1000, \"output_length\": 100, "
@@ -41,7 +48,8 @@ static void test_hash_ids_expand_to_16_token_blocks_with_fresh_tail_and_output_i
   CS_ASSERT_DBL_EQ(t->rows[1].arrived_at, 2.5);
   const cs_trace_row *r = &t->rows[0];
   CS_ASSERT_INT_EQ(r->hash_n, 68);
-  const uint64_t *h = t->hashes + r->hash_off;
+  uint64_t h[68], h2[558 / 16];
+  expand(t, 0, h, 68);
   for (int k = 0; k < 32; k++) CS_ASSERT_INT_EQ(h[k], 5 * 32 + k);
   for (int k = 0; k < 30; k++) CS_ASSERT_INT_EQ(h[32 + k], 9 * 32 + k);
   /* fresh ids: above every expanded id (max id 9 -> 320), distinct */
@@ -51,7 +59,7 @@ static void test_hash_ids_expand_to_16_token_blocks_with_fresh_tail_and_output_i
   }
   /* second row shares the first 512-token block (same ids) and has its own fresh ids */
   const cs_trace_row *r2 = &t->rows[1];
-  const uint64_t *h2 = t->hashes + r2->hash_off;
+  expand(t, 1, h2, 558 / 16);
   CS_ASSERT_INT_EQ(r2->hash_n, 558 / 16);
   for (int k = 0; k < 32; k++) CS_ASSERT_INT_EQ(h2[k], h[k]);
   CS_ASSERT_INT_EQ(h2[32], 3 * 32); /* 528 prompt tokens: the 33rd 16-token block is full */
@@ -77,7 +85,9 @@ static void test_hash_ids_count_mismatch_follows_mooncake_and_is_counted(void) {
   if (!t) return;
   CS_ASSERT_INT_EQ(t->hash_mismatch_rows, 2);
   CS_ASSERT_INT_EQ(t->hash_mismatch_line, 1);
-  const uint64_t *a = t->hashes + t->rows[0].hash_off, *b = t->hashes + t->rows[1].hash_off;
+  uint64_t a[38], b[1116 / 16];
+  expand(t, 0, a, 38);
+  expand(t, 1, b, 1116 / 16);
   CS_ASSERT_INT_EQ(a[32], 2 * 32);           /* the second block is id 2 */
   CS_ASSERT_INT_EQ(t->rows[0].hash_n, 38);   /* 616 tokens */
   CS_ASSERT_INT_EQ(a[37], 3 * 32);           /* the first fresh id sits above id 2, not above 50 */
@@ -99,10 +109,12 @@ static void test_block_size_32_expands_each_id_into_16_sub_ids(void) {
   if (!t) return;
   CS_ASSERT_INT_EQ(t->block_size, 32);
   CS_ASSERT_INT_EQ(t->rows[0].hash_n, 19); /* 608 / 32 */
-  CS_ASSERT_INT_EQ(t->hashes[15], 2 * 16 + 15);
-  CS_ASSERT_INT_EQ(t->hashes[16], 7 * 16);
-  CS_ASSERT_INT_EQ(t->hashes[17], 7 * 16 + 1);  /* 18 full prompt blocks (576 tokens) */
-  CS_ASSERT_TRUE(t->hashes[18] >= 8 * 16);     /* the block holding 600..607 is fresh */
+  uint64_t h[19];
+  expand(t, 0, h, 19);
+  CS_ASSERT_INT_EQ(h[15], 2 * 16 + 15);
+  CS_ASSERT_INT_EQ(h[16], 7 * 16);
+  CS_ASSERT_INT_EQ(h[17], 7 * 16 + 1);  /* 18 full prompt blocks (576 tokens) */
+  CS_ASSERT_TRUE(h[18] >= 8 * 16);     /* the block holding 600..607 is fresh */
   cs_trace_free(t);
   o.block_size = 24; /* does not divide 512 */
   CS_ASSERT_INT_EQ(cs_trace_load(p, &o, &t, &err), CS_EINVAL);

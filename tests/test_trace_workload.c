@@ -143,8 +143,8 @@ static void test_trace_lengths_wrap_around_in_file_order_with_hashes_and_session
     CS_ASSERT_INT_EQ(cs_workload_next(w, &r, &err), 1);
     CS_ASSERT_INT_EQ(r.prefill, want_p[k]);
     CS_ASSERT_INT_EQ(r.session_id, k % 2 ? 4 : 3);
-    CS_ASSERT_INT_EQ(r.hash_n, k % 2 ? 3 : 2);
-    CS_ASSERT_TRUE(r.hashes == t->hashes + t->rows[k % 2].hash_off); /* borrowed, not copied */
+    CS_ASSERT_INT_EQ(r.hashes.n, k % 2 ? 3 : 2);
+    CS_ASSERT_TRUE(r.hashes.ids == t->hashes + t->rows[k % 2].hash_off); /* borrowed, not copied */
   }
   cs_workload_free(w);
   /* no num_requests and no duration: one pass over the trace */
@@ -162,7 +162,7 @@ static void test_trace_lengths_wrap_around_in_file_order_with_hashes_and_session
   CS_ASSERT_INT_EQ(cs_workload_next(w, &r, &err), 1);
   CS_ASSERT_INT_EQ(r.prefill, 10);
   CS_ASSERT_INT_EQ(r.decode, 16); /* int(13 * 1.3) = int(16.9) */
-  CS_ASSERT_INT_EQ(r.hash_n, 1);
+  CS_ASSERT_INT_EQ(r.hashes.n, 1);
   cs_workload_free(w);
   cs_trace_free(t);
 }
@@ -252,7 +252,7 @@ static void test_fixed_uniform_and_zipf_lengths_follow_vidur_formulas(void) {
   CS_ASSERT_INT_EQ(cs_workload_next(w, &r, &err), 1);
   CS_ASSERT_INT_EQ(r.prefill, 2048);
   CS_ASSERT_INT_EQ(r.decode, 512);
-  CS_ASSERT_TRUE(r.hashes == NULL && r.session_id == -1);
+  CS_ASSERT_TRUE(r.hashes.n == 0 && r.session_id == -1);
   cs_workload_free(w);
   s.length = CS_LENGTH_UNIFORM;
   s.min_tokens = 1024;

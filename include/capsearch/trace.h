@@ -31,17 +31,35 @@ typedef struct cs_trace_row {
   int32_t prefill;     /* prompt tokens (> 0) */
   int32_t decode;      /* output tokens (> 0) */
   int64_t session_id;  /* -1 when none */
-  uint32_t hash_off;   /* first block hash in cs_trace.hashes */
+  uint32_t hash_off;   /* first id in cs_trace.hashes */
   uint32_t hash_n;     /* number of block hashes (full blocks of prompt + output) */
+  uint32_t hash_nfresh;/* the last hash_nfresh blocks have ids of their own: hash_fresh, +1, ... */
+  uint64_t hash_fresh;
 } cs_trace_row;
+
+/* A request's block hash ids, stored compactly (cs_block_hash expands one): blocks [0, nid) are
+ * (ids[k >> shift] << shift) + k mod 2^shift (a Mooncake 512-token id names 32 consecutive
+ * 16-token blocks: shift 5; other traces store one id per block: shift 0); blocks [nid, n)
+ * are fresh + (k - nid), ids no other block has. n == 0: no hashes. */
+typedef struct cs_block_hashes {
+  const uint64_t *ids; /* borrowed from the trace; NULL when nid == 0 may leave it so */
+  uint64_t fresh;
+  uint32_t n, nid, shift;
+} cs_block_hashes;
+
+static inline uint64_t cs_block_hash(const cs_block_hashes *h, uint32_t k) {
+  if (k < h->nid) return (h->ids[k >> h->shift] << h->shift) + (k & ((1u << h->shift) - 1u));
+  return h->fresh + (k - h->nid);
+}
 
 typedef struct cs_trace {
   char *path;
   cs_trace_format format;
   size_t n;
   cs_trace_row *rows;
-  uint64_t *hashes;
-  size_t nhashes;
+  uint64_t *hashes;    /* id pool: row r's ids start at hashes[r.hash_off] */
+  size_t nhashes;      /* ids in the pool */
+  uint32_t hash_shift; /* blocks per id = 2^hash_shift (see cs_block_hashes) */
   int block_size;      /* tokens per hashed block (16) */
   bool has_arrivals, has_hashes, has_sessions;
   int64_t max_total_tokens; /* max over rows of prefill + decode */
@@ -94,6 +112,8 @@ bool cs_trace_clip_lengths(int32_t *prefill, int32_t *decode, int64_t limit);
  * hash pool, so `t` must outlive it. CS_ERANGE for CS_OVERLONG_ERROR (or nothing left after
  * dropping), naming the file and the first overlong row. */
 int cs_trace_limit(const cs_trace *t, int64_t limit, cs_overlong policy, cs_trace **out, cs_err *err);
+/* Row r's block hashes, cut to its first `max_n` blocks. */
+cs_block_hashes cs_trace_row_hashes(const cs_trace *t, const cs_trace_row *r, uint32_t max_n);
 
 typedef enum cs_arrival_kind {
   CS_ARRIVAL_POISSON = 0, /* exponential gaps; Vidur truncates at 3/qps by default */
@@ -135,8 +155,7 @@ typedef struct cs_request_spec {
   double arrived_at;
   int32_t prefill, decode;
   int64_t session_id;
-  const uint64_t *hashes;    /* borrowed from the trace; NULL when none */
-  uint32_t hash_n;
+  cs_block_hashes hashes;    /* borrowed from the trace; ids NULL when none */
 } cs_request_spec;
 
 typedef struct cs_workload cs_workload;

@@ -23,14 +23,14 @@ void cs__kv_init(cs__kv *kv, cs__sim *sim, int64_t num_blocks, int32_t block_siz
   kv->prealloc_blocks = (prealloc_tokens + block_size - 1) / block_size;
   kv->caching = caching;
   kv->b = cs__sim_alloc(sim, sizeof *kv->b * (size_t)(num_blocks ? num_blocks : 1));
+  kv->link = caching ? cs__sim_alloc(sim, sizeof *kv->link * (size_t)(num_blocks ? num_blocks : 1)) : NULL;
   uint64_t rcap = 16;
   while (rcap < 2 * (uint64_t)num_blocks) rcap *= 2;
   kv->ring = cs__sim_alloc(sim, sizeof *kv->ring * rcap);
   kv->ring_mask = rcap - 1;
   for (int64_t i = 0; i < num_blocks; i++) {
     kv->b[i].slot = (int32_t)i;
-    kv->b[i].hprev = kv->b[i].hnext = -1;
-    kv->b[i].in_free = true;
+    kv->b[i].rf = 0;
     kv->ring[i] = (int32_t)i;
   }
   kv->ring_tail = (uint64_t)num_blocks;
@@ -58,7 +58,7 @@ enum { KV_AHEAD = 8 };
  * at least half the ring: O(1) amortised per operation. */
 static void fq_remove(cs__kv *kv, int32_t i) {
   kv->ring[kv->b[i].slot] = -1;
-  kv->b[i].in_free = false;
+  kv->b[i].slot = -1;
   kv->num_free--;
 }
 
@@ -66,7 +66,7 @@ static int32_t fq_pop_front(cs__kv *kv) {
   int32_t blk;
   while ((blk = kv->ring[kv->ring_head & kv->ring_mask]) < 0) kv->ring_head++;
   kv->ring_head++;
-  kv->b[blk].in_free = false;
+  kv->b[blk].slot = -1;
   kv->num_free--;
   return blk;
 }
@@ -88,29 +88,32 @@ static void fq_append(cs__kv *kv, int32_t i) {
   uint64_t slot = kv->ring_tail++ & kv->ring_mask;
   kv->ring[slot] = i;
   kv->b[i].slot = (int32_t)slot;
-  kv->b[i].in_free = true;
   kv->num_free++;
 }
 
 /* ---- hash map: hash -> list of blocks in insertion order ----
  * vLLM keeps dict[hash] -> dict[block id] -> block: insert, evict and lookup are O(1). Here a
- * hash's blocks form a circular doubly-linked list through the blocks (the head is the first
- * inserted, its hprev the last), and the map is keyed by hash / 16: a request inserts (and the
- * free queue later evicts) its blocks in order and traces number a prompt's blocks
- * consecutively (a Mooncake 512-token id expands to 32 consecutive 16-token ids), so sixteen
- * operations share one entry, one cache miss instead of sixteen. Where an entry sits never
- * changes what a lookup returns. */
+ * hash's blocks form a circular doubly-linked list (the head is the first inserted, its prev the
+ * last; a lone block needs no links, CS__KV_MULTI says there are others), and the map is keyed
+ * by hash / 16: a request inserts (and the free queue later evicts) its blocks in order and
+ * traces number a prompt's blocks consecutively (a Mooncake 512-token id expands to 32
+ * consecutive 16-token ids), so sixteen operations share one entry, found once and remembered
+ * (memo_*) until an entry moves. Where an entry sits never changes what a lookup returns. */
 static uint64_t map_find(const cs__kv *kv, uint64_t g) {
   uint64_t i = mix(g) & kv->map_mask;
   while (kv->map[i].used && kv->map[i].group != g) i = (i + 1) & kv->map_mask;
   return i;
 }
 
-/* The first-inserted block still cached with hash h (vLLM's next(iter(dict[h].values()))). */
-static int32_t cache_lookup(const cs__kv *kv, uint64_t h) {
-  const cs__kv_group *e = &kv->map[map_find(kv, h / CS__KV_LANES)];
-  unsigned lane = (unsigned)(h % CS__KV_LANES);
-  return (e->used >> lane) & 1 ? e->head[lane] : -1;
+/* map_find through the memo; an empty slot found for an insertion is remembered too, as the
+ * insertion fills it at once and insertions move no other entry. */
+static uint64_t map_find_memo(cs__kv *kv, uint64_t g) {
+  if (kv->memo_ok && kv->memo_group == g) return kv->memo_slot;
+  uint64_t i = map_find(kv, g);
+  kv->memo_group = g;
+  kv->memo_slot = i;
+  kv->memo_ok = true;
+  return i;
 }
 
 static void map_grow(cs__kv *kv) {
@@ -118,16 +121,17 @@ static void map_grow(cs__kv *kv) {
   uint64_t n = kv->map_mask + 1;
   kv->map = cs__sim_alloc(kv->sim, sizeof *kv->map * n * 2);
   kv->map_mask = n * 2 - 1;
+  kv->memo_ok = false;
   for (uint64_t i = 0; i < n; i++)
     if (old[i].used) kv->map[map_find(kv, old[i].group)] = old[i];
 }
 
 static void cache_insert(cs__kv *kv, int32_t blk, uint64_t h) {
   cs__kv_block *b = &kv->b[blk];
-  b->has_hash = true;
+  b->rf |= CS__KV_HASHED;
   b->hash = h;
   if (2 * (kv->map_used + 1) > kv->map_mask + 1) map_grow(kv);
-  cs__kv_group *e = &kv->map[map_find(kv, h / CS__KV_LANES)];
+  cs__kv_group *e = &kv->map[map_find_memo(kv, h / CS__KV_LANES)];
   unsigned lane = (unsigned)(h % CS__KV_LANES);
   if (!e->used) {
     e->group = h / CS__KV_LANES;
@@ -135,19 +139,26 @@ static void cache_insert(cs__kv *kv, int32_t blk, uint64_t h) {
   }
   if (!((e->used >> lane) & 1)) {
     e->used |= 1u << lane;
-    e->head[lane] = b->hprev = b->hnext = blk;
+    e->head[lane] = blk;
     return;
   }
-  int32_t head = e->head[lane], tail = kv->b[head].hprev;
-  b->hprev = tail;
-  b->hnext = head;
-  kv->b[tail].hnext = blk;
-  kv->b[head].hprev = blk;
+  int32_t head = e->head[lane];
+  if (!(kv->b[head].rf & CS__KV_MULTI)) { /* a lone block becomes a list of one */
+    kv->b[head].rf |= CS__KV_MULTI;
+    kv->link[head][0] = kv->link[head][1] = head;
+  }
+  int32_t tail = kv->link[head][0];
+  b->rf |= CS__KV_MULTI;
+  kv->link[blk][0] = tail;
+  kv->link[blk][1] = head;
+  kv->link[tail][1] = blk;
+  kv->link[head][0] = blk;
 }
 
 static void map_delete_slot(cs__kv *kv, uint64_t i) { /* backward-shift deletion */
   uint64_t j = i;
   kv->map_used--;
+  kv->memo_ok = false;
   for (;;) {
     j = (j + 1) & kv->map_mask;
     if (!kv->map[j].used) break;
@@ -163,21 +174,22 @@ static void map_delete_slot(cs__kv *kv, uint64_t i) { /* backward-shift deletion
 
 static void cache_evict(cs__kv *kv, int32_t blk) {
   cs__kv_block *b = &kv->b[blk];
-  if (!b->has_hash) return;
-  uint64_t i = map_find(kv, b->hash / CS__KV_LANES);
+  if (!(b->rf & CS__KV_HASHED)) return;
+  uint64_t i = map_find_memo(kv, b->hash / CS__KV_LANES);
   cs__kv_group *e = &kv->map[i];
   unsigned lane = (unsigned)(b->hash % CS__KV_LANES);
   assert(e->used >> lane & 1);
-  if (b->hnext == blk) { /* the hash's last block */
+  if (!(b->rf & CS__KV_MULTI)) { /* the hash's last block */
     e->used &= ~(1u << lane);
     if (!e->used) map_delete_slot(kv, i);
   } else {
-    kv->b[b->hprev].hnext = b->hnext;
-    kv->b[b->hnext].hprev = b->hprev;
-    if (e->head[lane] == blk) e->head[lane] = b->hnext;
+    int32_t prev = kv->link[blk][0], next = kv->link[blk][1];
+    kv->link[prev][1] = next;
+    kv->link[next][0] = prev;
+    if (e->head[lane] == blk) e->head[lane] = next;
+    if (prev == next) kv->b[next].rf &= ~CS__KV_MULTI; /* one block left: alone again */
   }
-  b->has_hash = false;
-  b->hprev = b->hnext = -1;
+  b->rf &= ~(CS__KV_HASHED | CS__KV_MULTI);
 }
 
 /* ---- per-request block lists ---- */
@@ -205,13 +217,17 @@ static void list_reserve(cs__kv *kv, cs__kv_req *q, int32_t want) {
 }
 
 int32_t cs__kv_computed_blocks(const cs__kv *kv, const cs__request *r, int32_t *out) {
-  if (!kv->caching || !r->hashes) return 0;
+  if (!kv->caching || !r->hashes.n) return 0;
   uint32_t lim = (uint32_t)(r->num_prefill / kv->block_size);
-  if (lim > r->hash_n) lim = r->hash_n;
+  if (lim > r->hashes.n) lim = r->hashes.n;
   int32_t n = 0;
-  for (uint32_t i = 0; i < lim; i++) {
-    int32_t blk = cache_lookup(kv, r->hashes[i]);
-    if (blk < 0) break;
+  const cs__kv_group *e = NULL;
+  for (uint32_t i = 0; i < lim; i++) { /* the first-inserted block still cached with the hash */
+    uint64_t h = cs_block_hash(&r->hashes, i);
+    if (!e || e->group != h / CS__KV_LANES) e = &kv->map[map_find(kv, h / CS__KV_LANES)];
+    unsigned lane = (unsigned)(h % CS__KV_LANES);
+    if (!e->used || !((e->used >> lane) & 1)) break;
+    int32_t blk = e->head[lane];
     if (out) out[n] = blk;
     n++;
   }
@@ -225,7 +241,7 @@ bool cs__kv_allocate(cs__kv *kv, cs__request *r, int32_t n, const int32_t *comp,
   int64_t required = (computed + n + bs - 1) / bs;
   int64_t need = required - q->nblocks - ncomp;
   int64_t evictable = 0;
-  for (int32_t i = 0; i < ncomp; i++) evictable += kv->b[comp[i]].ref == 0;
+  for (int32_t i = 0; i < ncomp; i++) evictable += (kv->b[comp[i]].rf & CS__KV_REF_MASK) == 0;
   if (need > kv->num_free - evictable) return false;
   int64_t take = 0;
   if (need > 0) {
@@ -237,8 +253,9 @@ bool cs__kv_allocate(cs__kv *kv, cs__request *r, int32_t n, const int32_t *comp,
   if (ncomp == 0 && q->nblocks == 0) q->cached_count = 0;
   for (int32_t i = 0; i < ncomp; i++) { /* touch the cached blocks */
     int32_t blk = comp[i];
-    if (kv->b[blk].ref == 0 && kv->b[blk].in_free) fq_remove(kv, blk);
-    kv->b[blk].ref++;
+    if ((kv->b[blk].rf & CS__KV_REF_MASK) == 0 && kv->b[blk].slot >= 0) fq_remove(kv, blk);
+    assert((kv->b[blk].rf & CS__KV_REF_MASK) < CS__KV_REF_MASK);
+    kv->b[blk].rf++;
     q->blocks[q->nblocks++] = blk;
   }
   if (ncomp) q->cached_count = q->nblocks;
@@ -247,13 +264,13 @@ bool cs__kv_allocate(cs__kv *kv, cs__request *r, int32_t n, const int32_t *comp,
     if (ahead >= 0) KV_PREFETCH(&kv->b[ahead]);
     int32_t blk = fq_pop_front(kv);
     cache_evict(kv, blk);
-    kv->b[blk].ref = 1;
+    kv->b[blk].rf = 1;
     q->blocks[q->nblocks++] = blk;
   }
-  if (kv->caching && r->hashes) {
+  if (kv->caching && r->hashes.n) {
     int64_t full = (computed + n) / bs;
-    for (int64_t i = q->cached_count; i < full && i < (int64_t)r->hash_n && i < q->nblocks; i++)
-      cache_insert(kv, q->blocks[i], r->hashes[i]);
+    for (int64_t i = q->cached_count; i < full && i < (int64_t)r->hashes.n && i < q->nblocks; i++)
+      cache_insert(kv, q->blocks[i], cs_block_hash(&r->hashes, (uint32_t)i));
     if (full > q->cached_count) q->cached_count = (int32_t)full;
   }
   return true;
@@ -265,7 +282,7 @@ void cs__kv_free(cs__kv *kv, cs__request *r) {
     int32_t far = k + KV_AHEAD;
     if (far < q->nblocks) KV_PREFETCH(&kv->b[q->blocks[kv->caching ? q->nblocks - 1 - far : far]]);
     int32_t blk = q->blocks[kv->caching ? q->nblocks - 1 - k : k];
-    if (--kv->b[blk].ref == 0) fq_append(kv, blk);
+    if ((--kv->b[blk].rf & CS__KV_REF_MASK) == 0) fq_append(kv, blk);
   }
   q->nblocks = 0;
   q->cached_count = 0;

@@ -23,13 +23,17 @@ typedef struct cs__kv_req {
   int32_t cached_count;  /* blocks [0, cached_count) are registered in the prefix cache */
 } cs__kv_req;
 
+/* A block's hot state, 16 bytes so that four share a cache line (a request's blocks are
+ * mostly neighbours in memory); the links of a hash's list live apart in cs__kv.link and are
+ * only touched when several blocks hold one hash. */
 typedef struct cs__kv_block {
-  int32_t slot;          /* index in the free ring while in_free */
-  int32_t hprev, hnext;  /* circular list of the blocks with one hash, in insertion order */
-  int32_t ref;
-  bool in_free, has_hash;
-  uint64_t hash;
+  uint64_t hash;         /* valid while CS__KV_HASHED */
+  int32_t slot;          /* index in the free ring while in the free queue, -1 otherwise */
+  uint32_t rf;           /* reference count | CS__KV_HASHED | CS__KV_MULTI */
 } cs__kv_block;
+#define CS__KV_HASHED 0x80000000u /* registered in the prefix cache */
+#define CS__KV_MULTI 0x40000000u  /* its hash's list holds other blocks too */
+#define CS__KV_REF_MASK 0x3fffffffu
 
 /* One entry of the prefix-cache map: the 16 hashes group*16 .. group*16+15, each with the
  * first-inserted block holding it (its circular list gives the others). */
@@ -47,11 +51,15 @@ typedef struct cs__kv {
   int32_t prealloc_blocks;
   bool caching;
   cs__kv_block *b;
+  int32_t (*link)[2];    /* [blk][0] prev, [blk][1] next: circular list of the blocks with one
+                            hash, in insertion order (meaningful while CS__KV_MULTI) */
   int32_t *ring;         /* free queue: ring[pos & ring_mask] for pos in [ring_head, ring_tail),
                             -1 where a block left from the middle */
   uint64_t ring_mask, ring_head, ring_tail;
   cs__kv_group *map;     /* open addressing, linear probing, backward-shift deletion */
   uint64_t map_mask, map_used; /* capacity - 1, entries in use (the map doubles past half full) */
+  uint64_t memo_group, memo_slot; /* the entry found last (consecutive blocks share one) */
+  bool memo_ok;                   /* false after an entry moved (deletion, growth) */
   int32_t *list_free[32];/* recycled block lists by size class (next pointer stored in [0]) */
   int64_t hit_tokens, query_tokens; /* prefix-cache statistics at admission */
 } cs__kv;

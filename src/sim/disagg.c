@@ -38,8 +38,7 @@ static int src_next(void *ud, cs_request_spec *out, cs_err *err) {
     return 1;
   }
   out->arrived_at = s->x[k].end;
-  out->hashes = NULL; /* the prompt's KV arrives with the request: no prefix-cache lookup */
-  out->hash_n = 0;
+  out->hashes = (cs_block_hashes){0}; /* the prompt's KV arrives with the request: no prefix-cache lookup */
   return 1;
 }
 

@@ -349,7 +349,6 @@ static cs__request *new_request(cs__sim *sim, const cs_request_spec *sp) {
   r->replica_id = -1;
   r->session_id = sp->session_id;
   r->hashes = sp->hashes;
-  r->hash_n = sp->hashes ? sp->hash_n : 0;
   if (sim->src && sim->src->kv_ready) { /* prompt KV received, not computed; the last token is always computed */
     int32_t k = sim->src->kv_ready[r->id];
     r->num_processed = k < sp->prefill ? (k > 0 ? k : 0) : sp->prefill - 1;

@@ -36,8 +36,7 @@ typedef struct cs__request {
   int32_t num_restarts;
   int32_t replica_id;        /* -1 until a replica scheduler accepts it */
   int64_t session_id;        /* -1 when none */
-  const uint64_t *hashes;    /* block hash ids (prompt + output full blocks), borrowed from the trace */
-  uint32_t hash_n;
+  cs_block_hashes hashes;    /* block hash ids (prompt + output full blocks), borrowed from the trace */
   /* values frozen at first scheduling for the metrics (V1 records P, D, P+D then) */
   int32_t metric_num_prefill, metric_num_decode;
   bool metric_captured;

@@ -89,7 +89,11 @@ int cs_trace_limit(const cs_trace *t, int64_t limit, cs_overlong policy, cs_trac
       if (policy == CS_OVERLONG_DROP) continue;
       cs_trace_clip_lengths(&r.prefill, &r.decode, limit);
       uint32_t full = (uint32_t)(((int64_t)r.prefill + r.decode) / (t->block_size > 0 ? t->block_size : 16));
-      if (r.hash_n > full) r.hash_n = full;
+      if (r.hash_n > full) { /* the fresh ids sit at the end: they go first */
+        uint32_t cut = r.hash_n - full;
+        r.hash_nfresh = cut < r.hash_nfresh ? r.hash_nfresh - cut : 0;
+        r.hash_n = full;
+      }
       tot = (int64_t)r.prefill + r.decode;
     }
     if (tot > o->max_total_tokens) o->max_total_tokens = tot;

@@ -16,12 +16,12 @@
  * comments) would be both slower and looser than JSON; this one accepts exactly JSON values
  * (nested values under unknown keys are skipped), rejects anything else with line:column and
  * what was expected, and loads the conversation trace in milliseconds. */
+#include <assert.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "trace/internal.h"
 
@@ -341,23 +341,6 @@ static int64_t assign_session(trie *t, const uint64_t *ids, size_t n, int64_t *n
   return s;
 }
 
-/* The hash pool is large (75 MB for the conversation trace) and written once front to back;
- * on a VM most of the load time is page faults, so ask for transparent huge pages (one fault per
- * 2 MB instead of per 4 KB) where the kernel offers them. Memory from posix_memalign is free()d
- * like any other. */
-static uint64_t *alloc_pool(size_t n) {
-  size_t bytes = (n ? n : 1) * sizeof(uint64_t);
-  void *p = NULL;
-#ifdef MADV_HUGEPAGE
-  if (bytes >= ((size_t)4 << 20) && posix_memalign(&p, (size_t)2 << 20, bytes) == 0) {
-    (void)madvise(p, bytes, MADV_HUGEPAGE); /* advice only: failure changes nothing */
-    return p;
-  }
-#endif
-  p = cs__xmalloc(bytes);
-  return p;
-}
-
 int cs__read_mooncake(const char *path, const char *data, size_t len, const cs_trace_opts *o, cs_trace **out,
                       cs_err *err) {
   const int bs = o->block_size;
@@ -405,8 +388,10 @@ int cs__read_mooncake(const char *path, const char *data, size_t len, const cs_t
     cs__vec_push(&b.rows, row);
   }
   cs__vec_push(&id_off, (uint32_t)all_ids.n);
-  /* Expansion to B-token blocks (second pass: fresh ids start above every expanded id). The
-   * pool is sized exactly first: the conversation trace has ~9.3M ids, so no regrowth copies. */
+  /* B-token block hashes without expanding them: a row keeps its raw ids, and block k of its
+   * prompt is id[k / sub] * sub + k % sub (cs_block_hash, shift log2(sub)); blocks past the ids
+   * (the output's, or a prompt's without ids) get fresh ids counted from above every expanded
+   * id, in row order. */
   uint64_t fresh = (max_id + 1) * sub, total = 0;
   for (size_t r = 0; r < b.rows.n; r++) total += ((uint64_t)b.rows.v[r].prefill + (uint64_t)b.rows.v[r].decode) / (uint64_t)bs;
   if (total > CS__TRACE_MAX_BLOCKS) {
@@ -416,28 +401,28 @@ int cs__read_mooncake(const char *path, const char *data, size_t len, const cs_t
                     path, total, bs, CS__TRACE_MAX_BLOCKS);
     goto out;
   }
-  b.hashes.v = alloc_pool((size_t)total);
-  b.hashes.cap = (size_t)total;
-  uint64_t *dst = b.hashes.v;
   for (size_t r = 0; r < b.rows.n; r++) {
     cs_trace_row *row = &b.rows.v[r];
-    const uint64_t *raw = all_ids.v ? all_ids.v + id_off.v[r] : NULL; /* NULL: every hash_ids empty */
     size_t nraw = id_off.v[r + 1] - id_off.v[r];
     size_t full_prompt = (size_t)row->prefill / (size_t)bs;
     size_t keep = ((size_t)row->prefill + (size_t)row->decode) / (size_t)bs;
-    row->hash_off = (uint32_t)(dst - b.hashes.v);
-    row->hash_n = (uint32_t)keep;
-    size_t k = 0;
     if (full_prompt > nraw * sub) full_prompt = nraw * sub; /* ids missing: the rest is fresh */
-    for (size_t blk = 0; k < full_prompt; blk++) {
-      uint64_t base = raw[blk] * sub;
-      for (uint64_t m = 0; m < sub && k < full_prompt; m++, k++) *dst++ = base + m;
-    }
-    for (; k < keep; k++) *dst++ = fresh++;
+    row->hash_off = id_off.v[r];
+    row->hash_n = (uint32_t)keep;
+    row->hash_nfresh = (uint32_t)(keep - full_prompt);
+    row->hash_fresh = fresh;
+    fresh += keep - full_prompt;
   }
-  b.hashes.n = (size_t)(dst - b.hashes.v);
+  b.hashes.v = all_ids.v; /* the pool is every row's raw ids */
+  b.hashes.n = all_ids.n;
+  b.hashes.cap = all_ids.cap;
+  all_ids = (u64vec){0};
   rc = cs__trace_builder_finish(&b, path, CS_TRACE_MOONCAKE_JSONL, bs, true, true, true, out, err);
   if (!rc) {
+    uint32_t shift = 0;
+    while (((uint64_t)1 << shift) < sub) shift++;
+    assert(((uint64_t)1 << shift) == sub); /* bs divides 512 = 2^9, so sub is a power of two */
+    (*out)->hash_shift = shift;
     (*out)->hash_mismatch_rows = mismatch;
     (*out)->hash_mismatch_line = mismatch_line;
   }

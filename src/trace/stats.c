@@ -115,7 +115,7 @@ void cs_trace_stats_compute(const cs_trace *t, cs_trace_stats *o) {
   }
   free(v);
 
-  if (t->has_hashes && t->nhashes) {
+  if (t->has_hashes) {
     idset seen = {0};
     idset_grow(&seen);
     double prompt = 0, reused = 0;
@@ -123,9 +123,10 @@ void cs_trace_stats_compute(const cs_trace *t, cs_trace_stats *o) {
       const cs_trace_row *r = &t->rows[i];
       prompt += r->prefill;
       uint32_t prompt_blocks = (uint32_t)(r->prefill / t->block_size);
-      for (uint32_t k = 0; k < r->hash_n && k < prompt_blocks; k++)
-        if (idset_has(&seen, t->hashes[r->hash_off + k])) reused += t->block_size;
-      for (uint32_t k = 0; k < r->hash_n; k++) idset_add(&seen, t->hashes[r->hash_off + k]);
+      cs_block_hashes h = cs_trace_row_hashes(t, r, r->hash_n);
+      for (uint32_t k = 0; k < h.n && k < prompt_blocks; k++)
+        if (idset_has(&seen, cs_block_hash(&h, k))) reused += t->block_size;
+      for (uint32_t k = 0; k < h.n; k++) idset_add(&seen, cs_block_hash(&h, k));
     }
     o->prefix_reuse = prompt > 0 ? reused / prompt : 0;
     free(seen.slot);

@@ -172,12 +172,24 @@ int cs_trace_load(const char *path, const cs_trace_opts *opts, cs_trace **out, c
   return rc;
 }
 
+cs_block_hashes cs_trace_row_hashes(const cs_trace *t, const cs_trace_row *r, uint32_t max_n) {
+  cs_block_hashes h = {0};
+  if (!t->has_hashes || !r->hash_n || !max_n) return h;
+  h.ids = t->hashes ? t->hashes + r->hash_off : NULL; /* NULL: every block fresh (nid 0) */
+  h.shift = t->hash_shift;
+  h.fresh = r->hash_fresh;
+  h.nid = r->hash_n - r->hash_nfresh;
+  h.n = r->hash_n < max_n ? r->hash_n : max_n;
+  if (h.nid > h.n) h.nid = h.n;
+  return h;
+}
+
 /* ---- writing -------------------------------------------------------------------------------- */
 
 int cs_trace_write_vidur_csv(const cs_trace *t, const char *path, bool gzip, cs_err *err) {
   cs__sbuf sb;
   cs__sbuf_init(&sb);
-  cs__sbuf_grow(&sb, t->n * (t->has_hashes ? 96 : 32) + t->nhashes * 8);
+  cs__sbuf_grow(&sb, t->n * (t->has_hashes ? 96 : 32) + (t->nhashes << t->hash_shift) * 8);
   if (t->has_arrivals) cs__sbuf_adds(&sb, "arrived_at,");
   cs__sbuf_adds(&sb, "num_prefill_tokens,num_decode_tokens");
   if (t->has_hashes) cs__sbuf_adds(&sb, ",block_hash_ids,block_size");
@@ -191,8 +203,8 @@ int cs_trace_write_vidur_csv(const cs_trace *t, const char *path, bool gzip, cs_
     cs__sbuf_addf(&sb, "%" PRId32 ",%" PRId32, r->prefill, r->decode);
     if (t->has_hashes) {
       cs__sbuf_adds(&sb, ",\"[");
-      for (uint32_t k = 0; k < r->hash_n; k++)
-        cs__sbuf_addf(&sb, k ? ", %" PRIu64 : "%" PRIu64, t->hashes[r->hash_off + k]);
+      cs_block_hashes h = cs_trace_row_hashes(t, r, r->hash_n);
+      for (uint32_t k = 0; k < h.n; k++) cs__sbuf_addf(&sb, k ? ", %" PRIu64 : "%" PRIu64, cs_block_hash(&h, k));
       cs__sbuf_addf(&sb, "]\",%d", t->block_size);
     }
     if (t->has_sessions) cs__sbuf_addf(&sb, ",%" PRId64, r->session_id);

@@ -176,8 +176,7 @@ static double next_arrival(cs_workload *w) {
 static int next_lengths(cs_workload *w, cs_request_spec *o, cs_err *err) {
   const cs_workload_spec *s = &w->s;
   o->session_id = -1;
-  o->hashes = NULL;
-  o->hash_n = 0;
+  o->hashes = (cs_block_hashes){0};
   switch (s->length) {
   case CS_LENGTH_TRACE: {
     const cs_trace *t = s->trace;
@@ -206,8 +205,7 @@ static int next_lengths(cs_workload *w, cs_request_spec *o, cs_err *err) {
     if (t->has_hashes && r->hash_n) {
       /* scaled lengths may have fewer full blocks than the row's ids; the rest stay unhashed */
       int64_t full = (p + d) / t->block_size;
-      o->hashes = t->hashes + r->hash_off;
-      o->hash_n = (uint32_t)(full < r->hash_n ? full : r->hash_n);
+      o->hashes = cs_trace_row_hashes(t, r, (uint32_t)(full < r->hash_n ? full : r->hash_n));
     }
     return 0;
   }
