@@ -31,6 +31,22 @@ for sub in info convert generate; do
   contains "$TMP/out" "usage: capsearch trace $sub" "trace $sub --help prints its usage"
 done
 expect 2 "trace without a subcommand is a usage error" "$CS" trace
+
+# every list of format names comes from the registry: each listed format appears in the help
+# texts and in the refusal of an unknown --format
+expect 0 "list trace-formats" "$CS" list trace-formats
+cut -d' ' -f1 "$TMP/out" >"$TMP/formats"
+[ "$(wc -l <"$TMP/formats")" -ge 3 ] && ok "list trace-formats lists the formats" || bad "list trace-formats: $(cat "$TMP/out")"
+"$CS" trace --help >"$TMP/help_trace" 2>&1
+"$CS" trace info --help >"$TMP/help_info" 2>&1
+"$CS" trace convert --help >"$TMP/help_convert" 2>&1
+"$CS" trace info --format parquet x.csv >/dev/null 2>"$TMP/unknown_format"
+while read -r f; do
+  contains "$TMP/help_trace" "  $f " "trace --help describes format $f"
+  contains "$TMP/help_info" "|$f" "trace info --help offers --format $f"
+  contains "$TMP/help_convert" "|$f" "trace convert --help offers --format $f"
+  contains "$TMP/unknown_format" "$f" "an unknown --format lists $f"
+done <"$TMP/formats"
 expect 2 "unknown subcommand" "$CS" trace inf
 contains "$TMP/err" "did you mean 'info'" "unknown subcommand suggests the closest"
 

@@ -1,11 +1,9 @@
 /* Traces (request streams) and workload generators.
  *
- * Readers (any of them gzip-compressed, detected by magic bytes):
- *  - Vidur CSV: arrived_at?, num_prefill_tokens, num_decode_tokens, block_hash_ids? (JSON list
- *    string), block_size?, session_id?; extra columns ignored.
- *  - Mooncake JSONL: timestamp (ms), input_length, output_length, hash_ids (512-token blocks);
- *    converted at load to 16-token block hashes and derived session ids (see docs/traces.md).
- *  - Azure LLM inference CSV: TIMESTAMP, ContextTokens, GeneratedTokens.
+ * Trace formats form a registry (CS_TRACE_FORMATS below; `capsearch list trace-formats`): each
+ * has a reader in its own file under src/trace/ (Vidur CSV, Mooncake JSONL, Azure LLM inference
+ * CSV; docs/traces.md), any of them gzip-compressed (detected by magic bytes). Mooncake's 512-token
+ * hash ids are converted at load to 16-token block hashes and derived session ids.
  * Generators produce (arrival, prefill, decode, hashes, session) lazily, one request at a time.
  *
  * Ownership: a cs_trace owns its rows and hash pool; it is immutable after loading and shared
@@ -18,13 +16,34 @@
 #include <stdint.h>
 
 #include "capsearch/error.h"
+#include "capsearch/registry.h"
+
+/* The trace formats, one line each: X(ID, name). The reader of `name` is the registry entry
+ * cs__trace_format_<name> defined in its own file (src/trace/internal.h says how); the order
+ * is the order of listing and of detection (the first format whose detector claims a file
+ * reads it; a format without a detector reads what no other claims). Adding a format: a reader
+ * file and one line here (docs/traces.md, "Adding a format"). */
+#define CS_TRACE_FORMATS(X) \
+  X(VIDUR_CSV, vidur)       \
+  X(MOONCAKE_JSONL, mooncake) \
+  X(AZURE_CSV, azure)
 
 typedef enum cs_trace_format {
-  CS_TRACE_AUTO = 0, /* by extension and header */
-  CS_TRACE_VIDUR_CSV,
-  CS_TRACE_MOONCAKE_JSONL,
-  CS_TRACE_AZURE_CSV
+  CS_TRACE_AUTO = 0, /* detect */
+#define CS__TRACE_FORMAT_ENUM(id, name) CS_TRACE_##id,
+  CS_TRACE_FORMATS(CS__TRACE_FORMAT_ENUM)
+#undef CS__TRACE_FORMAT_ENUM
+  CS_TRACE_FORMAT_COUNT /* formats + 1 (auto) */
 } cs_trace_format;
+
+/* The values of a --format flag, "auto|vidur|mooncake|azure", as one string literal. */
+#define CS__TRACE_FORMAT_BAR(id, name) "|" #name
+#define CS_TRACE_FORMAT_CHOICES "auto" CS_TRACE_FORMATS(CS__TRACE_FORMAT_BAR)
+
+/* Capability flags of a trace format (its registry entry's flags): what its files can carry. */
+#define CS_TRACE_HAS_ARRIVALS 1u /* arrival times */
+#define CS_TRACE_HAS_HASHES 2u   /* prefix-cache block hashes */
+#define CS_TRACE_HAS_SESSIONS 4u /* session ids (given or derived) */
 
 typedef struct cs_trace_row {
   double arrived_at;   /* seconds from the trace start; NAN when the trace has no arrivals */
@@ -168,8 +187,15 @@ int cs_workload_next(cs_workload *w, cs_request_spec *out, cs_err *err);
 
 /* ---- additions (helper "trace") ------------------------------------------------------------ */
 
-/* "auto", "vidur", "mooncake", "azure" -> format; CS_EUNKNOWN with a suggestion otherwise. */
+/* "auto" or a registered format's name or alias -> format; CS_EUNKNOWN with a suggestion or
+ * the list of formats otherwise. */
 int cs_trace_format_parse(const char *name, cs_trace_format *out, cs_err *err);
+/* The trace-format registry (entries in CS_TRACE_FORMATS order; summary and flags per format). */
+const cs_registry *cs_trace_formats(void);
+/* A format's registry entry; NULL for CS_TRACE_AUTO or an out-of-range value. */
+const cs_registry_entry *cs_trace_format_entry(cs_trace_format f);
+/* A format's label for people ("Mooncake JSONL"); "auto" for CS_TRACE_AUTO. */
+const char *cs_trace_format_label(cs_trace_format f);
 
 typedef struct cs_trace_dist {
   double mean, p50, p90, p99; /* percentiles with linear interpolation (numpy's default) */

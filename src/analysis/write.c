@@ -399,7 +399,8 @@ static int write_summary(const cs_analysis *a, const char *dir, cs_err *err) {
   cs__jw_obj_end(&w);
   cs__sbuf_addc(&sb, '\n');
   char *path = cs__path_join(dir, "summary.json");
-  int rc = cs__write_file_atomic(path, sb.buf, sb.len, false, err);
+  int rc = cs__jw_finish(&w, path, err);
+  if (!rc) rc = cs__write_file_atomic(path, sb.buf, sb.len, false, err);
   free(path);
   cs__sbuf_release(&sb);
   return rc;

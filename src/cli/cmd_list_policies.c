@@ -6,6 +6,7 @@
 #include "capsearch/metrics.h"
 #include "capsearch/predictor.h"
 #include "capsearch/sim.h"
+#include "capsearch/trace.h"
 #include "cli/cmd_list.h"
 #include "util/json.h"
 #include "util/sbuf.h"
@@ -68,6 +69,34 @@ static void policy_group(const char *title, const char *key, const cs_policy_inf
     fprintf(f, "\n");
 }
 
+/* The trace-format registry: name, label, what its files can carry, summary. */
+static void trace_formats(bool json, cs__jw *w, FILE *f) {
+  static const struct {
+    unsigned flag;
+    const char *name;
+  } caps[] = {{CS_TRACE_HAS_ARRIVALS, "arrivals"}, {CS_TRACE_HAS_HASHES, "hashes"}, {CS_TRACE_HAS_SESSIONS, "sessions"}};
+  if (json) cs__jw_arr_begin(w);
+  for (int k = 1; k < CS_TRACE_FORMAT_COUNT; k++) {
+    const cs_registry_entry *e = cs_trace_format_entry((cs_trace_format)k);
+    if (json) {
+      cs__jw_obj_begin(w);
+      cs__jw_kstr(w, "name", e->name);
+      cs__jw_kstr(w, "label", cs_trace_format_label((cs_trace_format)k));
+      for (size_t c = 0; c < sizeof caps / sizeof caps[0]; c++) cs__jw_kbool(w, caps[c].name, cs_registry_has(e, caps[c].flag));
+      cs__jw_kstr(w, "summary", e->summary);
+      cs__jw_obj_end(w);
+    } else {
+      char can[64] = "";
+      for (size_t c = 0; c < sizeof caps / sizeof caps[0]; c++)
+        if (cs_registry_has(e, caps[c].flag))
+          snprintf(can + strlen(can), sizeof can - strlen(can), "%s%s", can[0] ? "," : "", caps[c].name);
+      fprintf(f, "%-10s %-16s %-24s %s\n", e->name, cs_trace_format_label((cs_trace_format)k), can[0] ? can : "-",
+              e->summary);
+    }
+  }
+  if (json) cs__jw_arr_end(w);
+}
+
 int cs__list_policies(const char *kind, bool json, FILE *f) {
   cs__sbuf sb;
   cs__sbuf_init(&sb);
@@ -128,6 +157,8 @@ int cs__list_policies(const char *kind, bool json, FILE *f) {
       }
     }
     if (json) cs__jw_arr_end(&w);
+  } else if (!strcmp(kind, "trace-formats")) {
+    trace_formats(json, &w, f);
   } else {
     cs__sbuf_release(&sb);
     return -1;

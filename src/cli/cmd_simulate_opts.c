@@ -179,7 +179,7 @@ static const cs__opt sim_flags[] = {
     {CS_OPT_INT, "num-blocks", .help = "KV blocks per replica (default: Vidur's memory planner)", F(num_blocks),
      I(1, 1e12)},
     {CS_OPT_GROUP, .help = "workload:"},
-    {CS_OPT_STR, "trace", .arg = "FILE", .help = "Vidur CSV / Mooncake JSONL / Azure CSV (.gz ok): lengths (and arrivals)",
+    {CS_OPT_STR, "trace", .arg = "FILE", .help = "a trace file, any format of 'capsearch list trace-formats' (.gz ok): lengths (and arrivals)",
      F(trace)},
     {CS_OPT_STR, "arrival", .arg = "KIND", .help = "poisson (default), gamma, static, uniform, trace", F(arrival)},
     {CS_OPT_NUM, "qps", .arg = "Q", .help = "request rate", F(qps), .range = {1e-9, 1e9, false, false}},

@@ -19,10 +19,18 @@ static const char trace_usage[] =
     "usage: capsearch trace <info|convert|generate> [options]   (--help on each)\n\n"
     "  info FILE              rows, format, length percentiles, arrivals, hash/session coverage,\n"
     "                         prefix reuse of a trace\n"
-    "  convert IN -o OUT      Mooncake JSONL / Azure CSV / Vidur CSV -> Vidur CSV (.gz to compress)\n"
+    "  convert IN -o OUT      any trace format -> Vidur CSV (.gz to compress)\n"
     "  generate -o OUT ...    synthetic trace (Poisson/gamma/static/uniform arrivals; fixed, uniform,\n"
     "                         zipf lengths; or multi-turn chat/agent sessions with block hashes)\n\n"
-    "Formats are detected from the content; any input may be gzip-compressed.\n";
+    "Formats (detected from the name and content, or --format; any input may be gzip-compressed):\n";
+
+/* The usage text, with the formats of the registry. */
+static void trace_usage_print(FILE *f) {
+  fputs(trace_usage, f);
+  for (int k = 1; k < CS_TRACE_FORMAT_COUNT; k++)
+    fprintf(f, "  %-10s %s: %s\n", cs_trace_format_name((cs_trace_format)k), cs_trace_format_label((cs_trace_format)k),
+            cs_trace_format_entry((cs_trace_format)k)->summary);
+}
 
 static int usage_err(const char *fmt, const char *a, const char *b) {
   fprintf(stderr, "capsearch: trace ");
@@ -64,7 +72,7 @@ typedef struct info_args {
 } info_args;
 
 #define FORMAT_OPT(T)                                                                                          \
-  {CS_OPT_FN, "format", 'f', .arg = "auto|vidur|mooncake|azure", .help = "the input's format (detected by default)", \
+  {CS_OPT_FN, "format", 'f', .arg = CS_TRACE_FORMAT_CHOICES, .help = "the input's format (detected by default)", \
    CS_OPT_FIELD(T, o.format), .fn = cs__trace_format_arg}
 #define BLOCK_OPT(T, help_text)                                                                              \
   {CS_OPT_INT, "block-size", 'b', .arg = "B", .help = help_text, CS_OPT_FIELD(T, o.block_size),              \
@@ -249,12 +257,12 @@ static int cmd_convert(int argc, char **argv) {
 int cs__cmd_trace(int argc, char **argv) {
   static const char *const subs[] = {"info", "convert", "generate"};
   if (argc < 2) {
-    fputs(trace_usage, stderr);
+    trace_usage_print(stderr);
     return CS_EXIT_USAGE;
   }
   const char *sub = argv[1];
   if (!strcmp(sub, "-h") || !strcmp(sub, "--help") || !strcmp(sub, "help")) {
-    fputs(trace_usage, stdout);
+    trace_usage_print(stdout);
     return CS_EXIT_OK;
   }
   if (!strcmp(sub, "info")) return cmd_info(argc - 1, argv + 1);

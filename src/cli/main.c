@@ -28,7 +28,7 @@ static const cs__command commands[] = {
     {"analyze", cs__cmd_analyze, "offline analysis of a sweep's output directory"},
     {"report", cs__cmd_report, "self-contained HTML report with plots of an output directory"},
     {"list", cs__cmd_list, "list models | devices | networks | schedulers | predictors | metrics"},
-    {"trace", cs__cmd_trace, "inspect and convert traces (Mooncake JSONL, Azure CSV -> Vidur CSV)"},
+    {"trace", cs__cmd_trace, "inspect, convert and generate traces (any trace format -> Vidur CSV)"},
     {"predictor", cs__cmd_predictor, "check execution-time predictors against profiling data"},
     {"sweep", cs__cmd_sweep, "the capacity-search sweep (same as running with --config directly)"},
 };

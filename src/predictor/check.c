@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "predictor/check_eval.h"
 #include "predictor/csvtab.h"
 #include "predictor/interp.h"
 #include "predictor/profile_src.h"
@@ -32,6 +33,7 @@ typedef struct group {
   cs__roofline rl;
   cs_model *m;
   int model, tp;
+  bool eager; /* timed around eager calls (check_eval.h): predictions carry the call's host time */
 } group;
 
 typedef struct dvec {
@@ -57,23 +59,15 @@ static dvec *prof_list(devwork *w, int model, int op) {
   return &w->prof[(size_t)model * NOPS + op];
 }
 
-static int group_for(devwork *w, int model, int tp, const cs__shape_filter *sh, cs_err *err) {
+static int group_for(devwork *w, int model, int tp, bool eager, const cs__shape_filter *sh, cs_err *err) {
   for (size_t g = 0; g < w->groups.n; g++)
     if (w->groups.v[g].model == model && w->groups.v[g].tp == tp) return (int)g;
   group g = {0};
   g.model = model;
   g.tp = tp;
+  g.eager = eager;
   g.m = cs__xcalloc(1, sizeof *g.m);
-  g.m->name = w->models.v[model];
-  g.m->num_layers = 1;
-  g.m->num_q_heads = (int)sh->n_head;
-  g.m->num_kv_heads = (int)sh->n_kv_head;
-  g.m->hidden = (int)sh->n_embd;
-  g.m->head_dim = g.m->hidden / (g.m->num_q_heads > 0 ? g.m->num_q_heads : 1);
-  g.m->mlp_hidden = (int)sh->n_expanded_embd;
-  g.m->gated_mlp = sh->gated != 0;
-  g.m->post_attn_norm = true;
-  g.m->weight_bytes = 2;
+  cs__shape_model(g.m, w->models.v[model], sh);
   cs__factors f;
   cs__roofline_device_factors(w->dev, &f);
   int rc = cs__roofline_init(&g.rl, g.m, w->dev, NULL, tp, 1, &f, err);
@@ -81,6 +75,7 @@ static int group_for(devwork *w, int model, int tp, const cs__shape_filter *sh, 
     free(g.m);
     return rc;
   }
+  if (eager) cs__eager_roofline(&g.rl);
   cs__vec_push(&w->groups, g);
   return (int)w->groups.n - 1;
 }
@@ -116,11 +111,16 @@ static void add_series_2d(devwork *w, int model, int grp, int op, const cs__seri
   cs__series2_release(&fit);
 }
 
+/* The roofline's time for a sample; on an eager profile with the call's host time around it
+ * (check_eval.h), so that the refit fits kernels, not the host's dispatch floor. */
 static double rl_predict(const group *g, const sample *s) {
   if (s->op == OP_COMM) return cs__roofline_tok_op_ms(&g->rl, CS__OP_ALL_REDUCE, s->x);
-  if (s->op == OP_DECODE) return cs__roofline_decode_shape_ms(&g->rl, s->x, s->kv);
-  if (s->op == OP_PREFILL) return cs__roofline_prefill_shape_ms(&g->rl, s->x, s->kv);
-  return cs__roofline_tok_op_ms(&g->rl, s->op, s->x);
+  double ms = s->op == OP_DECODE    ? cs__roofline_decode_shape_ms(&g->rl, s->x, s->kv)
+              : s->op == OP_PREFILL ? cs__roofline_prefill_shape_ms(&g->rl, s->x, s->kv)
+                                    : cs__roofline_tok_op_ms(&g->rl, s->op, s->x);
+  if (!g->eager) return ms;
+  int op = s->op == OP_DECODE ? CS__EV_DECODE : s->op == OP_PREFILL ? CS__EV_PREFILL : s->op;
+  return cs__eager_call_ms(&g->rl, op, s->x, s->kv, ms);
 }
 
 #define NP (9 + CS__RL_NSCALE) /* eff_c, eff_m, lat_us, attn_eff, attn_lat_us, overlap n, elem lat, memory scales,
@@ -145,8 +145,6 @@ static void set_factors(devwork *w, const double *p) {
   }
 }
 
-/* Mean |log(pred / measured)| over the fit subset of the mlp ops (attn = false) or of the
- * attention ops (attn = true). */
 /* Kinds of samples a fit phase looks at (bit mask). */
 #define K_GEMM 1
 #define K_ELEM 2
@@ -156,11 +154,10 @@ static void set_factors(devwork *w, const double *p) {
 static int kind_of(int op) {
   if (op == OP_COMM) return K_COMM;
   if (op >= CS__NUM_MLP_OPS) return K_ATTN;
-  if (op == CS__OP_ATTN_PRE_PROJ || op == CS__OP_ATTN_POST_PROJ || op == CS__OP_MLP_UP_PROJ || op == CS__OP_MLP_DOWN_PROJ)
-    return K_GEMM;
-  return K_ELEM;
+  return cs__eval_op_is_gemm(op) ? K_GEMM : K_ELEM;
 }
 
+/* Mean |log(pred / measured)| over the fit subset of the samples of the given kinds. */
 static double loss(devwork *w, const double *p, int kinds, int *n_out) {
   set_factors(w, p);
   double sum = 0;
@@ -243,6 +240,7 @@ static double fit(devwork *w, double *p, const int *which, int nwhich, int kinds
 }
 
 static int load_model(devwork *w, const char *dir, int model, cs_err *err) {
+  bool eager = cs__eager_method(dir);
   char *path = cs__path_join(dir, "mlp.csv"), *data = NULL;
   size_t len;
   cs__csvtab t = {0};
@@ -256,7 +254,7 @@ static int load_model(devwork *w, const char *dir, int model, cs_err *err) {
     cs__pts pts[CS__NUM_MLP_OPS];
     sh.tp = tps[i];
     if ((rc = cs__mlp_points(&t, &sh, pts, err))) break;
-    int g = group_for(w, model, tps[i], &sh, err);
+    int g = group_for(w, model, tps[i], eager, &sh, err);
     if (g < 0) rc = g;
     for (int op = 0; op < CS__NUM_MLP_OPS; op++) {
       if (!rc) add_series_1d(w, model, g, op, &pts[op]);
@@ -281,7 +279,7 @@ static int load_model(devwork *w, const char *dir, int model, cs_err *err) {
     cs__pts save;
     sh.tp = tps[i];
     if ((rc = cs__attn_points(&t, &sh, &dec, &pre, &save, err))) break;
-    int g = group_for(w, model, tps[i], &sh, err);
+    int g = group_for(w, model, tps[i], eager, &sh, err);
     if (g < 0) rc = g;
     if (!rc) {
       add_series_2d(w, model, g, OP_DECODE, &dec);
@@ -297,10 +295,8 @@ static int load_model(devwork *w, const char *dir, int model, cs_err *err) {
   return rc;
 }
 
-static int check_device(const char *devdir, const char *devname, const cs_device *dev, const char *model_filter,
-                        bool fit_scales, cs__check_result *out, cs_err *err) {
-  devwork w = {0};
-  w.dev = dev;
+/* Every model folder of a device folder (filtered) into w. */
+static int load_device(devwork *w, const char *devdir, const char *model_filter, cs_err *err) {
   int rc = 0;
   char **orgs;
   size_t norg = cs__list_dir(devdir, true, &orgs);
@@ -314,8 +310,8 @@ static int check_device(const char *devdir, const char *devname, const cs_device
       if (cs__path_exists(mlp)) {
         char full[256];
         snprintf(full, sizeof full, "%s/%s", orgs[o], names[k]);
-        cs__vec_push(&w.models, cs__xstrdup(full));
-        rc = load_model(&w, mdir, (int)w.models.n - 1, err);
+        cs__vec_push(&w->models, cs__xstrdup(full));
+        rc = load_model(w, mdir, (int)w->models.n - 1, err);
       }
       free(mlp);
       free(mdir);
@@ -324,104 +320,128 @@ static int check_device(const char *devdir, const char *devname, const cs_device
     free(odir);
   }
   cs__free_list(orgs, norg);
+  return rc;
+}
+
+/* The calibration: 1. device factors from the GEMMs (weight streaming at small T fixes
+ * eff_memory, large T eff_compute); 2. element-wise kernels' memory scales (only with
+ * fit_scales: they are device-independent constants otherwise); 3. attention. Fills cf's
+ * factors, warnings and fit loss; leaves the fitted factors set on w's rooflines. */
+static void fit_device(devwork *w, const cs_device *dev, bool fit_scales, cs__check_fit *cf) {
+  cs__roofline_device_factors(dev, &cf->f);
+  const cs__roofline *r0 = &w->groups.v[0].rl;
+  double p[NP] = {cf->f.eff_c, cf->f.eff_m, cf->f.lat_us, r0->attn_eff, r0->attn_lat_s * 1e6, r0->overlap_n, cf->f.elem_lat_us};
+  p[P_COMM] = cf->f.eff_comm;
+  p[P_COMM_LAT] = r0->tp_lat_s * 1e6;
+  cs__roofline_default_scales(dev, p + 7);
+  int gemm_params[4] = {0, 1, 2}, ng = 3, el_params[8] = {6}, ne = 1, attn_params[4] = {3, 4}, na = 2;
+  if (fit_scales) {
+    static const int el[] = {CS__OP_ATTN_ROPE, CS__OP_MLP_ACT, CS__OP_INPUT_LAYERNORM, CS__OP_POST_ATTN_LAYERNORM,
+                             CS__OP_ADD};
+    for (size_t k = 0; k < sizeof el / sizeof el[0]; k++) el_params[ne++] = 7 + el[k];
+    gemm_params[ng++] = 5; /* overlap exponent */
+    attn_params[na++] = 7 + CS__RL_DECODE;
+    attn_params[na++] = 7 + CS__RL_PREFILL;
+  }
+  fit(w, p, gemm_params, ng, K_GEMM);
+  note_bounds(p, gemm_params, ng, cf->warn, sizeof cf->warn);
+  fit(w, p, el_params, ne, K_ELEM);
+  note_bounds(p, el_params, ne, cf->warn, sizeof cf->warn);
+  cf->mean_abs_log_err = loss(w, p, K_GEMM | K_ELEM, &cf->nfit);
+  int nattn = 0;
+  loss(w, p, K_ATTN, &nattn);
+  if (nattn) fit(w, p, attn_params, na, K_ATTN);
+  if (nattn) note_bounds(p, attn_params, na, cf->warn, sizeof cf->warn);
+  memcpy(cf->scales, p + 7, sizeof cf->scales);
+  cf->f.elem_lat_us = p[6];
+  cf->overlap_n = p[5];
+  cf->attn_lat_us = nattn ? p[4] : 0;
+  cf->f.eff_c = p[0];
+  cf->f.eff_m = p[1];
+  cf->f.lat_us = p[2];
+  cf->attn_eff = nattn ? p[3] : 0;
+  cf->f.source = "fitted by predictor check";
+  cf->f.borrowed = false;
+  set_factors(w, p);
+}
+
+/* Held-out medians over all models: profile (all mlp ops), refitted roofline (MLP up/down/act,
+ * the four GEMMs, all mlp ops). */
+static void heldout_summary(devwork *w, cs__check_fit *cf) {
+  dvec all_prof = {0}, all_mlp = {0}, all_lin = {0}, all_rl = {0};
+  for (size_t i = 0; i < w->prof_cap; i++)
+    if ((int)(i % NOPS) < CS__NUM_MLP_OPS)
+      for (size_t k = 0; k < w->prof[i].v.n; k++) cs__vec_push(&all_prof.v, w->prof[i].v.v[k]);
+  for (size_t i = 0; i < w->s.n; i++) {
+    const sample *s = &w->s.v[i];
+    if (s->fit || s->ms <= 0 || s->op >= CS__NUM_MLP_OPS) continue;
+    double e = 100.0 * fabs(rl_predict(&w->groups.v[s->group], s) - s->ms) / s->ms;
+    cs__vec_push(&all_rl.v, e);
+    if (s->op == CS__OP_MLP_UP_PROJ || s->op == CS__OP_MLP_DOWN_PROJ || s->op == CS__OP_MLP_ACT) cs__vec_push(&all_mlp.v, e);
+    if (kind_of(s->op) == K_GEMM) cs__vec_push(&all_lin.v, e);
+  }
+  double dummy;
+  cs__median_p90(all_prof.v.v, all_prof.v.n, &cf->prof_med, &dummy);
+  cs__median_p90(all_mlp.v.v, all_mlp.v.n, &cf->rl_mlp_med, &dummy);
+  cs__median_p90(all_lin.v.v, all_lin.v.n, &cf->rl_linear_med, &dummy);
+  cs__median_p90(all_rl.v.v, all_rl.v.n, &cf->rl_all_med, &dummy);
+  free(all_prof.v.v);
+  free(all_mlp.v.v);
+  free(all_lin.v.v);
+  free(all_rl.v.v);
+}
+
+/* Roofline and profile errors on the held-out points, one row per model and op. */
+static void heldout_rows(devwork *w, const char *devname, cs__check_result *out) {
+  size_t nm = w->models.n;
+  dvec *rl = cs__xcalloc(nm * NOPS, sizeof *rl);
+  for (size_t i = 0; i < w->s.n; i++) {
+    const sample *s = &w->s.v[i];
+    if (s->fit || s->ms <= 0) continue;
+    double pr = rl_predict(&w->groups.v[s->group], s);
+    cs__vec_push(&rl[(size_t)w->groups.v[s->group].model * NOPS + s->op].v, 100.0 * fabs(pr - s->ms) / s->ms);
+  }
+  for (size_t m = 0; m < nm; m++)
+    for (int op = 0; op < NOPS; op++) {
+      dvec *pv = prof_list(w, (int)m, op), *rv = &rl[m * NOPS + op];
+      if (!pv->v.n && !rv->v.n) continue;
+      cs__check_row row = {0};
+      snprintf(row.device, sizeof row.device, "%s", devname);
+      snprintf(row.model, sizeof row.model, "%s", w->models.v[m]);
+      snprintf(row.op, sizeof row.op, "%s", op_label(op));
+      row.n = (int)rv->v.n;
+      cs__median_p90(pv->v.v, pv->v.n, &row.prof_med, &row.prof_p90);
+      cs__median_p90(rv->v.v, rv->v.n, &row.rl_med, &row.rl_p90);
+      cs__vec_push(&out->rows, row);
+    }
+  for (size_t i = 0; i < nm * NOPS; i++) free(rl[i].v.v);
+  free(rl);
+}
+
+static void devwork_release(devwork *w) {
+  for (size_t g = 0; g < w->groups.n; g++) free(w->groups.v[g].m);
+  free(w->groups.v);
+  free(w->s.v);
+  for (size_t i = 0; i < w->prof_cap; i++) free(w->prof[i].v.v);
+  free(w->prof);
+  for (size_t i = 0; i < w->models.n; i++) free(w->models.v[i]);
+  free(w->models.v);
+}
+
+static int check_device(const char *devdir, const char *devname, const cs_device *dev, const char *model_filter,
+                        bool fit_scales, cs__check_result *out, cs_err *err) {
+  devwork w = {0};
+  w.dev = dev;
+  int rc = load_device(&w, devdir, model_filter, err);
   if (!rc && w.groups.n) {
     cs__check_fit cf = {0};
     snprintf(cf.device, sizeof cf.device, "%s", devname);
-    cs__roofline_device_factors(dev, &cf.f);
-    double p[NP] = {cf.f.eff_c, cf.f.eff_m, cf.f.lat_us, w.groups.v[0].rl.attn_eff, w.groups.v[0].rl.attn_lat_s * 1e6,
-                   w.groups.v[0].rl.overlap_n, cf.f.elem_lat_us};
-    p[P_COMM] = cf.f.eff_comm;
-    p[P_COMM_LAT] = w.groups.v[0].rl.tp_lat_s * 1e6;
-    cs__roofline_default_scales(dev, p + 7);
-    /* 1. device factors from the GEMMs: weight streaming at small T fixes eff_memory, large T
-     *    eff_compute; 2. element-wise kernels' memory scales (only with fit_scales: they are
-     *    device-independent constants otherwise); 3. attention. */
-    int gemm_params[4] = {0, 1, 2}, ng = 3, el_params[8] = {6}, ne = 1, attn_params[4] = {3, 4}, na = 2;
-    if (fit_scales) {
-      static const int el[] = {CS__OP_ATTN_ROPE, CS__OP_MLP_ACT, CS__OP_INPUT_LAYERNORM, CS__OP_POST_ATTN_LAYERNORM,
-                               CS__OP_ADD};
-      for (size_t k = 0; k < sizeof el / sizeof el[0]; k++) el_params[ne++] = 7 + el[k];
-      gemm_params[ng++] = 5; /* overlap exponent */
-      attn_params[na++] = 7 + CS__RL_DECODE;
-      attn_params[na++] = 7 + CS__RL_PREFILL;
-    }
-    fit(&w, p, gemm_params, ng, K_GEMM);
-    note_bounds(p, gemm_params, ng, cf.warn, sizeof cf.warn);
-    if (ne) fit(&w, p, el_params, ne, K_ELEM);
-    if (ne) note_bounds(p, el_params, ne, cf.warn, sizeof cf.warn);
-    cf.mean_abs_log_err = loss(&w, p, K_GEMM | K_ELEM, &cf.nfit);
-    int nattn = 0;
-    loss(&w, p, K_ATTN, &nattn);
-    if (nattn) fit(&w, p, attn_params, na, K_ATTN);
-    if (nattn) note_bounds(p, attn_params, na, cf.warn, sizeof cf.warn);
-    memcpy(cf.scales, p + 7, sizeof cf.scales);
-    cf.f.elem_lat_us = p[6];
-    cf.overlap_n = p[5];
-    cf.attn_lat_us = nattn ? p[4] : 0;
-    cf.f.eff_c = p[0];
-    cf.f.eff_m = p[1];
-    cf.f.lat_us = p[2];
-    cf.attn_eff = nattn ? p[3] : 0;
-    cf.f.source = "fitted by predictor check";
-    cf.f.borrowed = false;
-    set_factors(&w, p);
-    dvec all_prof = {0}, all_mlp = {0}, all_lin = {0}, all_rl = {0};
-    for (size_t i = 0; i < w.prof_cap; i++)
-      if ((int)(i % NOPS) < CS__NUM_MLP_OPS)
-        for (size_t k = 0; k < w.prof[i].v.n; k++) cs__vec_push(&all_prof.v, w.prof[i].v.v[k]);
-    for (size_t i = 0; i < w.s.n; i++) {
-      const sample *s = &w.s.v[i];
-      if (s->fit || s->ms <= 0 || s->op >= CS__NUM_MLP_OPS) continue;
-      double e = 100.0 * fabs(rl_predict(&w.groups.v[s->group], s) - s->ms) / s->ms;
-      cs__vec_push(&all_rl.v, e);
-      if (s->op == CS__OP_MLP_UP_PROJ || s->op == CS__OP_MLP_DOWN_PROJ || s->op == CS__OP_MLP_ACT)
-        cs__vec_push(&all_mlp.v, e);
-      if (s->op == CS__OP_MLP_UP_PROJ || s->op == CS__OP_MLP_DOWN_PROJ || s->op == CS__OP_ATTN_PRE_PROJ ||
-          s->op == CS__OP_ATTN_POST_PROJ)
-        cs__vec_push(&all_lin.v, e);
-    }
-    double dummy;
-    cs__median_p90(all_prof.v.v, all_prof.v.n, &cf.prof_med, &dummy);
-    cs__median_p90(all_mlp.v.v, all_mlp.v.n, &cf.rl_mlp_med, &dummy);
-    cs__median_p90(all_lin.v.v, all_lin.v.n, &cf.rl_linear_med, &dummy);
-    cs__median_p90(all_rl.v.v, all_rl.v.n, &cf.rl_all_med, &dummy);
-    free(all_prof.v.v);
-    free(all_mlp.v.v);
-    free(all_lin.v.v);
-    free(all_rl.v.v);
+    fit_device(&w, dev, fit_scales, &cf);
+    heldout_summary(&w, &cf);
     cs__vec_push(&out->fits, cf);
-    /* roofline errors on the held-out points, per model and op */
-    size_t nm = w.models.n;
-    dvec *rl = cs__xcalloc(nm * NOPS, sizeof *rl);
-    for (size_t i = 0; i < w.s.n; i++) {
-      const sample *s = &w.s.v[i];
-      if (s->fit || s->ms <= 0) continue;
-      double pr = rl_predict(&w.groups.v[s->group], s);
-      cs__vec_push(&rl[(size_t)w.groups.v[s->group].model * NOPS + s->op].v, 100.0 * fabs(pr - s->ms) / s->ms);
-    }
-    for (size_t m = 0; m < nm; m++)
-      for (int op = 0; op < NOPS; op++) {
-        dvec *pv = prof_list(&w, (int)m, op), *rv = &rl[m * NOPS + op];
-        if (!pv->v.n && !rv->v.n) continue;
-        cs__check_row row = {0};
-        snprintf(row.device, sizeof row.device, "%s", devname);
-        snprintf(row.model, sizeof row.model, "%s", w.models.v[m]);
-        snprintf(row.op, sizeof row.op, "%s", op_label(op));
-        row.n = (int)rv->v.n;
-        cs__median_p90(pv->v.v, pv->v.n, &row.prof_med, &row.prof_p90);
-        cs__median_p90(rv->v.v, rv->v.n, &row.rl_med, &row.rl_p90);
-        cs__vec_push(&out->rows, row);
-      }
-    for (size_t i = 0; i < nm * NOPS; i++) free(rl[i].v.v);
-    free(rl);
+    heldout_rows(&w, devname, out);
   }
-  for (size_t g = 0; g < w.groups.n; g++) free(w.groups.v[g].m);
-  free(w.groups.v);
-  free(w.s.v);
-  for (size_t i = 0; i < w.prof_cap; i++) free(w.prof[i].v.v);
-  free(w.prof);
-  for (size_t i = 0; i < w.models.n; i++) free(w.models.v[i]);
-  free(w.models.v);
+  devwork_release(&w);
   return rc;
 }
 
@@ -481,10 +501,8 @@ static int check_network(const char *path, const cs_network *net, const cs_devic
     double p[NP] = {0};
     p[P_COMM] = w.groups.v[0].rl.eff_comm;
     p[P_COMM_LAT] = w.groups.v[0].rl.tp_lat_s * 1e6;
-    for (size_t g = 0; g < w.groups.n; g++) {
-      /* keep everything but the communication factors as initialised */
-      p[0] = w.groups.v[g].rl.eff_c, p[1] = w.groups.v[g].rl.eff_m, p[2] = w.groups.v[g].rl.lat_s * 1e6;
-    }
+    /* keep everything but the communication factors as initialised (the same in every group) */
+    p[0] = w.groups.v[0].rl.eff_c, p[1] = w.groups.v[0].rl.eff_m, p[2] = w.groups.v[0].rl.lat_s * 1e6;
     static const int comm_params[] = {P_COMM, P_COMM_LAT};
     cs__check_fit cf = {0};
     snprintf(cf.device, sizeof cf.device, "%s", net->name);
@@ -526,20 +544,13 @@ static int check_network(const char *path, const cs_network *net, const cs_devic
 int cs__predictor_check(const char *profiling_dir, const cs_catalog *cat, const char *device, const char *model,
                         bool fit_scales, cs__check_result *out, cs_err *err) {
   memset(out, 0, sizeof *out);
-  char *compute = cs__path_join(profiling_dir, "compute");
-  if (!cs__is_dir(compute)) {
-    int rc = cs_err_set(err, CS_ENOENT, "%s: no such directory (expected Vidur's data/profiling layout: compute/<device>/<org>/<model>/mlp.csv)", compute);
-    free(compute);
-    return rc;
-  }
+  char *compute = cs__path_join(profiling_dir, "compute"), **devs = NULL;
   const cs_device *want = NULL;
   int rc = 0;
-  if (device && (rc = cs_catalog_find_device(cat, device, &want, err))) {
-    free(compute);
-    return rc;
-  }
-  char **devs;
-  size_t nd = cs__list_dir(compute, true, &devs);
+  if (!cs__is_dir(compute))
+    rc = cs_err_set(err, CS_ENOENT, "%s: no such directory (expected Vidur's data/profiling layout: compute/<device>/<org>/<model>/mlp.csv)", compute);
+  if (!rc && device) rc = cs_catalog_find_device(cat, device, &want, err);
+  size_t nd = rc ? 0 : cs__list_dir(compute, true, &devs);
   bool any = false;
   for (size_t i = 0; i < nd && !rc; i++) {
     const cs_device *dev = NULL;

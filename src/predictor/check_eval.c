@@ -121,6 +121,34 @@ double cs__eager_ms(int op, double kernel_ms, double kv, bool gqa, int launches)
   return pre + (kernel_ms > after ? kernel_ms : after);
 }
 
+static int read_tab(const char *path, cs__csvtab *t, char **data, cs_err *err);
+
+double cs__eager_call_ms(const cs__roofline *r, int op, double x, double kv, double kernel_ms) {
+  switch (op) {
+  case CS__EV_DECODE: return cs__eager_ms(op, kernel_ms, kv, r->nkv > 1 && r->nq != r->nkv, 1);
+  case CS__EV_PREFILL: return cs__eager_ms(op, kernel_ms, kv, r->nq != r->nkv, 1);
+  default: return cs__eager_ms(op, kernel_ms, kv, false, cs__roofline_tok_op_splitk(r, op, x) ? 2 : 1);
+  }
+}
+
+void cs__eager_roofline(cs__roofline *r) { r->dec_eff = EAGER_DECODE_SHARE; }
+
+/* CUDA_EVENT profiles time eager calls (check_eval.h); Vidur's (Kineto) and unlabelled ones do
+ * not. The attention.csv of the folder says which. */
+bool cs__eager_method(const char *mdir) {
+  char *path = cs__path_join(mdir, "attention.csv"), *data = NULL;
+  cs__csvtab t = {0};
+  bool eager = false;
+  if (cs__path_exists(path) && !read_tab(path, &t, &data, NULL)) {
+    int c = cs__csvtab_col(&t, "profile_method");
+    eager = c >= 0 && t.nrows > 0 && strstr(cs__csvtab_str(&t, 0, c), "CUDA_EVENT") != NULL;
+  }
+  cs__csvtab_release(&t);
+  free(data);
+  free(path);
+  return eager;
+}
+
 typedef struct evctx {
   const char *devname, *model;
   const cs_device *dev;
@@ -143,7 +171,7 @@ static void push(evctx *c, int tp, int op, double T, double b, double kv, double
 }
 
 /* A model shard of one layer from a profile's shape columns. */
-static void shape_model(cs_model *m, const char *name, const cs__shape_filter *sh) {
+void cs__shape_model(cs_model *m, const char *name, const cs__shape_filter *sh) {
   memset(m, 0, sizeof *m);
   m->name = name;
   m->num_layers = 1;
@@ -171,22 +199,6 @@ static int read_tab(const char *path, cs__csvtab *t, char **data, cs_err *err) {
   return rc;
 }
 
-/* CUDA_EVENT profiles time eager calls (check_eval.h); Vidur's (Kineto) and unlabelled ones do
- * not. The attention.csv of the folder says which. */
-static bool eager_method(const char *mdir) {
-  char *path = cs__path_join(mdir, "attention.csv"), *data = NULL;
-  cs__csvtab t = {0};
-  bool eager = false;
-  if (cs__path_exists(path) && !read_tab(path, &t, &data, NULL)) {
-    int c = cs__csvtab_col(&t, "profile_method");
-    eager = c >= 0 && t.nrows > 0 && strstr(cs__csvtab_str(&t, 0, c), "CUDA_EVENT") != NULL;
-  }
-  cs__csvtab_release(&t);
-  free(data);
-  free(path);
-  return eager;
-}
-
 static int eval_mlp(evctx *c, const char *mdir, bool eager, cs__shape_filter *sh, cs_err *err) {
   char *path = cs__path_join(mdir, "mlp.csv"), *data = NULL;
   cs__csvtab t = {0};
@@ -201,13 +213,13 @@ static int eval_mlp(evctx *c, const char *mdir, bool eager, cs__shape_filter *sh
     if ((rc = cs__mlp_points(&t, &f, pts, err))) break;
     cs_model m;
     cs__roofline r;
-    shape_model(&m, c->model, sh);
+    cs__shape_model(&m, c->model, sh);
     rc = roofline_for(c, &m, tps[i], &r, err);
     for (int op = 0; op < CS__NUM_MLP_OPS; op++) {
       for (size_t k = 0; !rc && k < pts[op].n; k++) {
         if (!(pts[op].y[k] > 0)) continue; /* an op the profile does not have (NaN / 0) */
         double pred = cs__roofline_tok_op_ms(&r, op, pts[op].x[k]);
-        if (eager) pred = cs__eager_ms(op, pred, 0, false, cs__roofline_tok_op_splitk(&r, op, pts[op].x[k]) ? 2 : 1);
+        if (eager) pred = cs__eager_call_ms(&r, op, pts[op].x[k], 0, pred);
         push(c, tps[i], op, pts[op].x[k], -1, -1, -1, pts[op].y[k], pred);
       }
       cs__pts_release(&pts[op]);
@@ -234,16 +246,15 @@ static int eval_attention(evctx *c, const char *mdir, bool eager, const cs__shap
     if ((rc = cs__attn_points(&t, &f, &dec, &pre, &save, err))) break;
     cs_model m;
     cs__roofline r;
-    shape_model(&m, c->model, sh);
+    cs__shape_model(&m, c->model, sh);
     rc = roofline_for(c, &m, tps[i], &r, err);
-    bool gqa_dec = r.nkv > 1 && r.nq != r.nkv, gqa_pre = r.nq != r.nkv;
-    if (eager) r.dec_eff = EAGER_DECODE_SHARE;
+    if (eager) cs__eager_roofline(&r);
     for (size_t k = 0; !rc && k < dec.n; k++)
       for (size_t j = 0; j < dec.s[k].n; j++) {
         double b = dec.key[k], kv = dec.s[k].x[j], y = dec.s[k].y[j];
         if (!(y > 0)) continue;
         double pred = cs__roofline_decode_shape_ms(&r, b, kv);
-        if (eager) pred = cs__eager_ms(CS__EV_DECODE, pred, kv, gqa_dec, 1);
+        if (eager) pred = cs__eager_call_ms(&r, CS__EV_DECODE, b, kv, pred);
         push(c, tps[i], CS__EV_DECODE, -1, b, kv, -1, y, pred);
       }
     for (size_t k = 0; !rc && k < pre.n; k++)
@@ -251,7 +262,7 @@ static int eval_attention(evctx *c, const char *mdir, bool eager, const cs__shap
         double ch = pre.key[k], kv = pre.s[k].x[j], y = pre.s[k].y[j];
         if (!(y > 0)) continue;
         double pred = cs__roofline_prefill_shape_ms(&r, ch, kv);
-        if (eager) pred = cs__eager_ms(CS__EV_PREFILL, pred, kv, gqa_pre, 1);
+        if (eager) pred = cs__eager_call_ms(&r, CS__EV_PREFILL, ch, kv, pred);
         push(c, tps[i], CS__EV_PREFILL, -1, -1, kv, ch, y, pred);
       }
     cs__series2_release(&dec);
@@ -291,7 +302,7 @@ static int layer_row(evctx *c, const cs__csvtab *t, size_t row, const int *col, 
   cs__shape_filter sh = {v[L_NH], v[L_NKV], v[L_E], v[L_X], 1, (int)v[L_TP]};
   cs_model m;
   cs__roofline r;
-  shape_model(&m, c->model, &sh);
+  cs__shape_model(&m, c->model, &sh);
   if ((rc = roofline_for(c, &m, (int)v[L_TP], &r, err))) return rc;
   int n = prefill ? 1 : (int)v[L_B];
   cs_batch_item *it = cs__xcalloc((size_t)n, sizeof *it);
@@ -345,7 +356,7 @@ static int eval_device(const char *devdir, const char *devname, const cs_device 
       snprintf(full, sizeof full, "%s/%s", orgs[o], names[k]);
       evctx c = {devname, full, dev, out};
       if (cs__path_exists(mlp)) {
-        bool eager = eager_method(mdir);
+        bool eager = cs__eager_method(mdir);
         cs__shape_filter sh;
         if (!(rc = eval_mlp(&c, mdir, eager, &sh, err)) && !(rc = eval_attention(&c, mdir, eager, &sh, err)))
           rc = eval_layers(&c, mdir, err);

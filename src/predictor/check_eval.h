@@ -16,6 +16,7 @@
 
 #include "capsearch/catalog.h"
 #include "predictor/internal.h"
+#include "predictor/profile_src.h"
 #include "util/sbuf.h"
 
 /* Ops beyond the token ops (cs__tok_op) that rows can carry. */
@@ -62,6 +63,17 @@ bool cs__eval_op_is_gemm(int op);
  * prefill (an offset causal mask takes another path), gqa whether the call passes enable_gqa
  * with more than one KV head, launches the kernels the call launches (2 for a split-K GEMM). */
 double cs__eager_ms(int op, double kernel_ms, double kv, bool gqa, int launches);
+/* The same for a call of roofline r's shard: x is num_tokens (token ops), batch (decode) or
+ * chunk (prefill); GQA and split-K follow from r. */
+double cs__eager_call_ms(const cs__roofline *r, int op, double x, double kv, double kernel_ms);
+/* Sets what eager SDPA decode reaches of HBM (check_eval.c) on a roofline used for such rows. */
+void cs__eager_roofline(cs__roofline *r);
+/* Whether the profile folder mdir was timed with CUDA events around eager calls (its
+ * attention.csv says profile_method CUDA_EVENT). */
+bool cs__eager_method(const char *mdir);
+
+/* A one-layer model of a profile's shape columns (bf16 weights); m->name borrows name. */
+void cs__shape_model(cs_model *m, const char *name, const cs__shape_filter *sh);
 
 /* device / model filters as cs__predictor_check. Fails when nothing matched. */
 int cs__predictor_eval(const char *profiling_dir, const cs_catalog *cat, const char *device, const char *model,

@@ -9,8 +9,10 @@
  *     attention profile and takes h200's (same architecture); a40 takes a100's.
  *   h200: this project's measurement (../shared/data/profiling/compute/h200: Meta-Llama-3-8B and
  *     Llama-2-7b, TP 1-8, PyTorch 2.11 cuBLAS GEMMs, SDPA FlashAttention-2, CUDA-event timing of
- *     eager calls with the dispatch floor modelled as in check_eval.c), GEMM/attention/latency
- *     factors; the kernel latencies from layers.csv (CUDA-graph replay, as vLLM's decode runs).
+ *     eager calls with the host's time around each call modelled as in check_eval.c), GEMM and
+ *     attention factors; eff 0.76 / 0.88 and overlap 2.5 chosen (grid over 0.75-0.77 / 0.88-0.92
+ *     / 2-3.5) for the lowest worst per-token-count GEMM median on mlp.csv with whole layers
+ *     within 10%; the kernel latencies from layers.csv (CUDA-graph replay, as vLLM's decode runs).
  *     eff_comm: no H200 all-reduce profile, h100's (NVLink4 both).
  * n_sm: streaming multiprocessors (datasheets), the granularity of waves and split-KV.
  * causal_w: the causal triangle of a chunk costs this many times its FLOPs (a100's 2024 vLLM
@@ -112,6 +114,10 @@ const char *cs__roofline_known_bias(const cs_device *dev) {
   if (f.borrowed)
     return "known bias: calibrated on another part of the same architecture; expect 10-25% error either way "
            "(check with `capsearch predictor check` on a profile of this part)";
+  if (f.from && !strcmp(f.from, "h200"))
+    return "known bias: on this part's measured profile GEMMs are within 10% median at every token count, attention "
+           "8-10%, whole decode layers 3-4% slow and prefill layers about 6% fast (optimistic) "
+           "(docs/predictors.md)";
   return "known bias: median per-operation error within 12% on this part's profiles, decode attention the "
          "least certain; on Vidur's A100 run decode (TPOT, E2E) is 7-9% optimistic (docs/predictors.md)";
 }

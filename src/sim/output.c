@@ -45,6 +45,12 @@ static int write_sbuf(const char *dir, const char *name, cs__sbuf *sb, bool gz, 
   return rc;
 }
 
+/* A finished JSON document from w (the writer checked it) as plots/<name>. */
+static int write_json(const char *dir, const char *name, const cs__jw *w, cs__sbuf *sb, cs_err *err) {
+  int rc = cs__jw_finish(w, name, err);
+  return rc ? rc : write_sbuf(dir, name, sb, false, err);
+}
+
 /* A JSON number: integral values as integers (100, not 1e+02), others shortest round-trip. */
 static void jw_knum(cs__jw *w, const char *key, double v) {
   if (isfinite(v) && v == floor(v) && fabs(v) < 1e15)
@@ -226,7 +232,7 @@ static int write_replica_json(const cs_sim_result *r, const char *plots, cs__sbu
   }
   cs__jw_obj_end(&w);
   cs__sbuf_addc(sb, '\n');
-  if ((rc = write_sbuf(plots, "replica_memory_usage.json", sb, false, err))) return rc;
+  if ((rc = write_json(plots, "replica_memory_usage.json", &w, sb, err))) return rc;
   for (int which = 0; which < 2; which++) {
     cs__jw_init(&w, sb, false);
     cs__jw_obj_begin(&w);
@@ -254,7 +260,7 @@ static int write_replica_json(const cs_sim_result *r, const char *plots, cs__sbu
     }
     cs__jw_obj_end(&w);
     cs__sbuf_addc(sb, '\n');
-    if ((rc = write_sbuf(plots, which == 0 ? "replica_busy_time.json" : "replica_mfu.json", sb, false, err))) return rc;
+    if ((rc = write_json(plots, which == 0 ? "replica_busy_time.json" : "replica_mfu.json", &w, sb, err))) return rc;
   }
   cs__jw_init(&w, sb, false);
   cs__jw_obj_begin(&w);
@@ -270,7 +276,7 @@ static int write_replica_json(const cs_sim_result *r, const char *plots, cs__sbu
   }
   cs__jw_obj_end(&w);
   cs__sbuf_addc(sb, '\n');
-  if ((rc = write_sbuf(plots, "replica_prefix_cache_metrics.json", sb, false, err))) return rc;
+  if ((rc = write_json(plots, "replica_prefix_cache_metrics.json", &w, sb, err))) return rc;
   for (int32_t k = 0; k < r->num_replicas; k++)
     for (int which = 0; which < 3; which++)
       for (int32_t st = 0; st < (which ? r->num_stages : 1); st++) {

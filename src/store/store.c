@@ -210,6 +210,7 @@ int cs__store_write_probe(const char *probe_dir, const cs__probe_record *r, cs_e
   cs__jw_obj_end(&w);
   cs__sbuf_addc(&sb, '\n');
   char *p = cs__path_join(probe_dir, "probe.json");
+  if (rc == 0) rc = cs__jw_finish(&w, p, err);
   if (rc == 0) rc = cs__write_file_atomic(p, sb.buf, sb.len, false, err);
   free(p);
   cs__sbuf_release(&sb);

@@ -434,3 +434,26 @@ out:
   trie_free(&tr);
   return rc;
 }
+
+/* ---- registration (CS_TRACE_FORMATS) -------------------------------------------------------- */
+
+static bool ends_with(const char *s, const char *suf) {
+  size_t a = strlen(s), b = strlen(suf);
+  return a >= b && !strcmp(s + a - b, suf);
+}
+
+/* A .jsonl / .json name (gzipped or not), or a '{' first, means JSON lines. */
+static bool mooncake_detect(const cs__trace_head *h) {
+  return ends_with(h->path, ".jsonl") || ends_with(h->path, ".jsonl.gz") || ends_with(h->path, ".json") ||
+         ends_with(h->path, ".json.gz") || h->text[0] == '{';
+}
+
+const cs__trace_format cs__trace_format_mooncake = {
+    .info = {.name = "mooncake",
+             .summary = "timestamp (ms), input_length, output_length, hash_ids (512-token "
+                        "blocks; sessions derived from shared prefixes)",
+             .flags = CS_TRACE_HAS_ARRIVALS | CS_TRACE_HAS_HASHES | CS_TRACE_HAS_SESSIONS},
+    .label = "Mooncake JSONL",
+    .detect = mooncake_detect,
+    .read = cs__read_mooncake,
+};

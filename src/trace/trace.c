@@ -1,5 +1,5 @@
-/* Trace loading (format detection, dispatch to a reader), number parsing shared by the readers,
- * and the Vidur CSV writer. */
+/* Trace loading (detection and dispatch through the format registry, formats.c), number parsing
+ * shared by the readers, and the Vidur CSV writer. */
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -10,28 +10,6 @@
 #include "trace/internal.h"
 #include "util/fs.h"
 #include "util/text.h"
-
-const char *cs_trace_format_name(cs_trace_format f) {
-  switch (f) {
-  case CS_TRACE_AUTO: return "auto";
-  case CS_TRACE_VIDUR_CSV: return "vidur";
-  case CS_TRACE_MOONCAKE_JSONL: return "mooncake";
-  case CS_TRACE_AZURE_CSV: return "azure";
-  }
-  return "unknown";
-}
-
-int cs_trace_format_parse(const char *name, cs_trace_format *out, cs_err *err) {
-  static const char *const names[] = {"auto", "vidur", "mooncake", "azure"};
-  for (int i = 0; i < 4; i++)
-    if (!strcmp(name, names[i])) {
-      *out = (cs_trace_format)i;
-      return 0;
-    }
-  const char *sug = cs__suggest(name, names, 4);
-  return cs_err_set(err, CS_EUNKNOWN, "unknown trace format '%s'%s%s%s (expected auto, vidur, mooncake or azure)",
-                    name, sug ? " (did you mean '" : "", sug ? sug : "", sug ? "'?)" : "");
-}
 
 /* ---- number parsing ------------------------------------------------------------------------ */
 
@@ -127,30 +105,6 @@ void cs_trace_free(cs_trace *t) {
 
 /* ---- loading -------------------------------------------------------------------------------- */
 
-/* Format detection: a .jsonl/.json name or a '{' first means JSON lines; otherwise the CSV header decides (Azure's
- * capitalised ContextTokens/GeneratedTokens columns, else Vidur's). */
-static bool ends_with(const char *s, const char *suf) {
-  size_t a = strlen(s), b = strlen(suf);
-  return a >= b && !strcmp(s + a - b, suf);
-}
-
-static cs_trace_format detect(const char *path, const char *data) {
-  if (ends_with(path, ".jsonl") || ends_with(path, ".jsonl.gz") || ends_with(path, ".json") ||
-      ends_with(path, ".json.gz"))
-    return CS_TRACE_MOONCAKE_JSONL;
-  const char *p = data;
-  if ((unsigned char)p[0] == 0xEF && (unsigned char)p[1] == 0xBB && (unsigned char)p[2] == 0xBF) p += 3;
-  while (*p && isspace((unsigned char)*p)) p++;
-  if (*p == '{') return CS_TRACE_MOONCAKE_JSONL;
-  const char *eol = strchr(p, '\n');
-  size_t n = eol ? (size_t)(eol - p) : strlen(p);
-  char *hdr = cs__xstrndup(p, n);
-  cs_trace_format f = strstr(hdr, "ContextTokens") && strstr(hdr, "GeneratedTokens") ? CS_TRACE_AZURE_CSV
-                                                                                       : CS_TRACE_VIDUR_CSV;
-  free(hdr);
-  return f;
-}
-
 int cs_trace_load(const char *path, const cs_trace_opts *opts, cs_trace **out, cs_err *err) {
   cs_trace_opts o = {CS_TRACE_AUTO, 16, 0};
   if (opts) o = *opts;
@@ -162,12 +116,12 @@ int cs_trace_load(const char *path, const cs_trace_opts *opts, cs_trace **out, c
   size_t len = 0;
   int rc = cs__read_file(path, &data, &len, err);
   if (rc) return rc;
-  if (o.format == CS_TRACE_AUTO) o.format = detect(path, data);
-  switch (o.format) {
-  case CS_TRACE_MOONCAKE_JSONL: rc = cs__read_mooncake(path, data, len, &o, out, err); break;
-  case CS_TRACE_AZURE_CSV: rc = cs__read_azure_csv(path, data, len, &o, out, err); break;
-  default: rc = cs__read_vidur_csv(path, data, len, &o, out, err); break;
-  }
+  if (o.format == CS_TRACE_AUTO) o.format = cs__trace_detect(path, data);
+  const cs__trace_format *fmt = cs__trace_format_get(o.format);
+  if (fmt)
+    rc = fmt->read(path, data, len, &o, out, err);
+  else
+    rc = cs_err_set(err, CS_EINVAL, "%s: no trace format to read it with (format %d)", path, (int)o.format);
   free(data);
   return rc;
 }

@@ -10,6 +10,11 @@ size_t cs__edit_distance(const char *a, const char *b);
 /* The candidate closest to `name`, or NULL when none is close enough (distance <= max(2, len/3));
  * ties go to the earliest candidate. Case-insensitive matches win outright. */
 const char *cs__suggest(const char *name, const char *const *candidates, size_t n);
+/* The parenthetical ending of an "unknown name" message, into buf: " (did you mean 'x'?)" when a
+ * candidate is close to `name` (NULL = never suggest), else " (<intro>: a, b, c)", or
+ * " (<intro>: <none>)" when there are no candidates. Defined in util/registry.c. */
+void cs__choices_suffix(const char *name, const char *const *cands, size_t n, const char *intro, const char *none,
+                        char *buf, size_t cap);
 
 /* Python's repr(float): shortest string that round-trips, "4.0" for integral values,
  * exponent form outside [1e-4, 1e16) ("1e-05", "1e+16"). buf needs 32 bytes. */
