@@ -15,7 +15,7 @@
 static double now(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
 static cs_predictor *make(const char *name, const cs_model *m, const cs_device *d, const cs_network *n, const char *prof,

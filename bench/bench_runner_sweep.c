@@ -47,7 +47,8 @@ static const char *sweep_fmt =
 static double cpu_seconds(void) {
   struct rusage ru;
   getrusage(RUSAGE_SELF, &ru);
-  return ru.ru_utime.tv_sec + ru.ru_utime.tv_usec * 1e-6 + ru.ru_stime.tv_sec + ru.ru_stime.tv_usec * 1e-6;
+  return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec * 1e-6 + (double)ru.ru_stime.tv_sec +
+         (double)ru.ru_stime.tv_usec * 1e-6;
 }
 
 static double run(const char *sweep, const char *out, int threads, int iters, cs__runner_summary *sum) {
@@ -102,7 +103,7 @@ int main(int argc, char **argv) {
     double cpu = cpu_seconds() - c0;
     printf("threads %d: %zu jobs, %lld simulations in %.2f s wall (%.2f s CPU) = %.1f simulations/s, "
            "CPU busy %.0f%% of %d core(s)\n",
-           th, s[th].jobs, (long long)s[th].probes_run, t[th], cpu, s[th].probes_run / t[th],
+           th, s[th].jobs, (long long)s[th].probes_run, t[th], cpu, (double)s[th].probes_run / t[th],
            100 * cpu / (t[th] * th), th);
   }
   double speedup = t[1] / t[2];

@@ -18,7 +18,7 @@ extern const cs__rqueue_ops cs__rqueue_fcfs;
 static double now_s(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
 static int32_t bench_cached(const cs__request *r, int32_t replica) {

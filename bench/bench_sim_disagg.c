@@ -17,7 +17,7 @@
 static double cpu_now(void) { /* CPU time of this process: less noisy than wall time on a busy machine */
   struct timespec ts;
   clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
 /* Best CPU seconds of `repeats` runs (disaggregated when dc != NULL); -1 on error. */

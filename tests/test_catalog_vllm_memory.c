@@ -53,7 +53,7 @@ static void test_gemma_ties_embeddings_by_class_default(void) {
   cs_model *m = load("gemma-7b"); /* config.json has no tie_word_embeddings key */
   if (!m) return;
   CS_ASSERT_TRUE(m->tie_embeddings);
-  CS_ASSERT_DBL_NEAR(m->num_params / 1e9, 8.54, 0.005); /* not 9.32 */
+  CS_ASSERT_DBL_NEAR((double)m->num_params / 1e9, 8.54, 0.005); /* not 9.32 */
   cs_memplan_input in = input(m, "h100", 1);
   cs_memplan p = plan(&in);
   CS_ASSERT_DBL_NEAR(p.weights_gib, 15.91, 0.01);
@@ -184,7 +184,7 @@ static void test_qwen2_moe_counts_the_shared_expert(void) {
   cs_model *m = load("qwen1.5-moe-a2.7b");
   if (!m) return;
   CS_ASSERT_INT_EQ(m->shared_expert_hidden, 5632);
-  CS_ASSERT_DBL_NEAR(m->num_params / 14.32e9, 1.0, 0.003); /* 14.3 B; 13.49 B without it */
+  CS_ASSERT_DBL_NEAR((double)m->num_params / 14.32e9, 1.0, 0.003); /* 14.3 B; 13.49 B without it */
   cs_model_free(m);
 }
 
@@ -202,7 +202,7 @@ static void test_rtx3090_llama31_8b_20k_context_fits_with_31k_tokens(void) {
   CS_ASSERT_TRUE(p.fits);
   CS_ASSERT_DBL_NEAR(p.weights_gib, 14.99, 0.01);    /* "Loading model weights took 14.9888 GB" */
   CS_ASSERT_DBL_NEAR(p.activation_gib, 2.07, 0.05);  /* peak_torch_memory 17.06 - 14.99 */
-  CS_ASSERT_DBL_NEAR(p.kv_tokens / 31232.0, 1.0, 0.04);
+  CS_ASSERT_DBL_NEAR((double)p.kv_tokens / 31232.0, 1.0, 0.04);
   /* vLLM 0.19 on the same card chunks prefills at 2048 tokens: a smaller profile, more KV */
   in.max_num_batched_tokens = 0;
   cs_memplan q = plan(&in);

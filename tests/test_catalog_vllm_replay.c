@@ -62,9 +62,9 @@ static void check_row(char **f, const char *dir, int *rows) {
   fprintf(stderr, "  %-40s tp%s len %-6s kv %-4s weights %6.2f/%6.2f (%+.2f%%)  act %.2f/%s  non-torch %.2f/%s  "
                   "KV tokens %8lld/%8.0f (%+.2f%%)\n",
           f[C_MODEL], f[C_TP], f[C_LEN], f[C_KVDT], p.weights_gib, w, 100 * (p.weights_gib / w - 1), p.activation_gib,
-          f[C_ACT], p.non_torch_gib, f[C_NT], (long long)p.kv_tokens, tokens, 100 * (p.kv_tokens / tokens - 1));
+          f[C_ACT], p.non_torch_gib, f[C_NT], (long long)p.kv_tokens, tokens, 100 * ((double)p.kv_tokens / tokens - 1));
   CS_ASSERT_DBL_NEAR(p.weights_gib / w, 1.0, 0.02);
-  CS_ASSERT_DBL_NEAR(p.kv_tokens / tokens, 1.0, 0.03);
+  CS_ASSERT_DBL_NEAR((double)p.kv_tokens / tokens, 1.0, 0.03);
   CS_ASSERT_DBL_NEAR(p.activation_gib, atof(f[C_ACT]), 0.1);
   CS_ASSERT_DBL_NEAR(p.non_torch_gib, atof(f[C_NT]), 0.25);
   CS_ASSERT_TRUE(p.fits);

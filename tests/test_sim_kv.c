@@ -150,7 +150,7 @@ static void test_kv_shared_hash_answers_first_inserted_block(void) {
 static void test_kv_map_grows_with_scattered_hashes(void) {
   enum { NB = 96 };
   static uint64_t scattered[NB];
-  for (int i = 0; i < NB; i++) scattered[i] = 1000003ull * (uint64_t)(i + 1);
+  for (int i = 0; i < NB; i++) scattered[i] = (uint64_t)1000003 * (uint64_t)(i + 1);
   cs__sim *sim = fake_sim();
   cs__kv kv;
   cs__kv_init(&kv, sim, NB, 16, 0, true);

@@ -157,7 +157,7 @@ static void test_crlf_bom_blank_lines_and_multiline_quotes_keep_line_numbers(voi
 static void test_every_truncation_of_a_hashed_row_fails_cleanly(void) {
   const char *text = "arrived_at,num_prefill_tokens,num_decode_tokens,block_hash_ids,block_size,session_id\n"
                      "0.5,20,13,\"[7, 8]\",16,3\n";
-  size_t n = strlen(text), hdr = strchr(text, '\n') - text + 1;
+  size_t n = strlen(text), hdr = (size_t)(strchr(text, '\n') - text) + 1;
   char buf[256];
   for (size_t cut = hdr; cut <= n; cut++) {
     memcpy(buf, text, cut);

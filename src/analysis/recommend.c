@@ -144,6 +144,43 @@ static bool device_selected(const char *filter, const char *name) {
   return false;
 }
 
+/* The roofline's times for one instance of TP `tp`: the prefill of the uncached part of one
+ * prompt, and one decode step at every batch size 1..maxb (s->step, malloc'd, the caller frees).
+ * -1 when the predictor has no model of this device. */
+static int time_steps(const cs_recommend_input *in, const cs_model *m, const cs_device *d, const cs_network *net,
+                      const cs_predictor_ops *roof, int tp, int maxb, screen *s) {
+  cs_predictor_ctx ctx;
+  memset(&ctx, 0, sizeof ctx);
+  ctx.model = m;
+  ctx.device = d;
+  ctx.network = net;
+  ctx.tp = tp;
+  ctx.pp = 1;
+  cs_predictor *pred;
+  cs_err e = {0};
+  if (cs_predictor_new(roof, &ctx, &pred, &e)) return -1;
+  s->maxb = maxb;
+  s->osl = in->osl;
+  s->step = calloc((size_t)maxb + 1, sizeof(double));
+  cs_batch_item *items = calloc((size_t)maxb, sizeof *items);
+  cs_stage_time st;
+  /* prefill of the uncached part of the prompt, after the cached prefix */
+  int cached = (int)(in->isl * in->prefix_hit);
+  cs_batch_item pre = {in->isl - cached, cached, true};
+  cs_batch_view bv = {1, &pre, pre.num_tokens};
+  cs_predictor_stage_time(pred, &bv, 0, &st);
+  s->prefill_s = st.total_s;
+  for (int b = 1; b <= maxb; b++) {
+    items[b - 1] = (cs_batch_item){1, in->isl + in->osl / 2, false};
+    cs_batch_view dv = {b, items, b};
+    cs_predictor_stage_time(pred, &dv, 0, &st);
+    s->step[b] = st.total_s;
+  }
+  cs_predictor_free(pred);
+  free(items);
+  return 0;
+}
+
 static void screen_one(const cs_recommend_input *in, const cs_model *m, const cs_device *d, const cs_network *net,
                        const cs_predictor_ops *roof, int tp, double qps, double util, cs_recommend_row *r) {
   memset(r, 0, sizeof *r);
@@ -180,38 +217,11 @@ static void screen_one(const cs_recommend_input *in, const cs_model *m, const cs
     r->why = "KV cache holds less than one request";
     return;
   }
-  cs_predictor_ctx ctx;
-  memset(&ctx, 0, sizeof ctx);
-  ctx.model = m;
-  ctx.device = d;
-  ctx.network = net;
-  ctx.tp = tp;
-  ctx.pp = 1;
-  cs_predictor *pred;
-  if (cs_predictor_new(roof, &ctx, &pred, &e)) {
+  screen s = {0};
+  if (time_steps(in, m, d, net, roof, tp, maxb, &s)) {
     r->why = "roofline predictor unavailable for this device";
     return;
   }
-  screen s = {0};
-  s.maxb = maxb;
-  s.osl = in->osl;
-  s.step = calloc((size_t)maxb + 1, sizeof(double));
-  cs_batch_item *items = calloc((size_t)maxb, sizeof *items);
-  cs_stage_time st;
-  /* prefill of the uncached part of the prompt, after the cached prefix */
-  int cached = (int)(in->isl * in->prefix_hit);
-  cs_batch_item pre = {in->isl - cached, cached, true};
-  cs_batch_view bv = {1, &pre, pre.num_tokens};
-  cs_predictor_stage_time(pred, &bv, 0, &st);
-  s.prefill_s = st.total_s;
-  for (int b = 1; b <= maxb; b++) {
-    items[b - 1] = (cs_batch_item){1, in->isl + in->osl / 2, false};
-    cs_batch_view dv = {b, items, b};
-    cs_predictor_stage_time(pred, &dv, 0, &st);
-    s.step[b] = st.total_s;
-  }
-  cs_predictor_free(pred);
-  free(items);
   r->ttft_s = s.prefill_s;
   perf p;
   /* capacity: the highest rate meeting the targets (bisection; meeting is monotone in lam) */

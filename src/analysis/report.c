@@ -58,12 +58,12 @@ static void ranking_table(cs__sbuf *o, const cs_analysis *a, const cs__group *G)
     char label[256];
     cs__an_config_label(j, label, sizeof label);
     cs__sbuf_adds(o, j->rank == 1 ? "<tr class=\"best\">" : "<tr>");
-    cs__rp_td_num(o, j->rank ? j->rank : NAN, NULL, NULL);
+    cs__rp_td_num(o, j->rank ? (double)j->rank : NAN, NULL, NULL);
     cs__rp_td_str(o, label, 'w');
     cs__rp_td_str(o, j->hash, 'l');
     bool lower = cs__an_answer_is_bound(j);
     cs__rp_td_num(o, j->answered ? j->answer_qps : NAN, lower ? "&ge; " : "", NULL);
-    cs__rp_td_num(o, j->answered ? j->num_gpus : NAN, NULL, NULL);
+    cs__rp_td_num(o, j->answered ? (double)j->num_gpus : NAN, NULL, NULL);
     cs__rp_td_money(o, j->cost_per_hour);
     cs__rp_td_num(o, j->qps_per_dollar, NULL, NULL);
     cs__rp_td_money(o, j->usd_per_request * 1000);
@@ -183,7 +183,7 @@ static int axis_bars(cs__sbuf *o, const cs_analysis *a, const cs__group *G) {
       /* first pass: axes the sweep varied; second pass (nothing varied): the device axis */
       if (pass == 0 ? nv < 2 : axes[ax] != CS__JF_DEVICE) continue;
       size_t have = 0;
-      for (size_t i = 0; i < nv; i++) have += isfinite(best[i]);
+      for (size_t i = 0; i < nv; i++) have += isfinite(best[i]) ? 1 : 0;
       if (!have) continue; /* no setting of this axis has an answer: no empty panel */
       if (!drawn) cs__sbuf_adds(o, "<h4>QPS per dollar by configuration axis</h4>\n<div class=\"row\">\n");
       char title[96];

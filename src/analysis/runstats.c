@@ -173,6 +173,33 @@ static void qtab_from_sorted(const double *s, size_t n, cs__qtab *t) {
   for (int i = 0; i < 101; i++) t->v[i] = cs__an_quantile(s, n, i * 0.01);
 }
 
+/* The SLA table's "predicted" values: each SLO metric at the job's quantile, with requests that
+ * never finished counted as +inf (capsearch's fix of Vidur's optimistic verdict, §7.6). */
+static void slo_predictions(const cs__job *j, const cs__csv *csv, const int *slo_col, bool slo_ok, cs__stats *st) {
+  size_t n = csv->nrows;
+  double *sv = NULL;
+  int64_t unfinished = st->arrived - (int64_t)n;
+  for (int s = 0; s < j->nslo; s++) {
+    st->slo_pred[s] = NAN;
+    if (!slo_ok) continue;
+    size_t k = 0;
+    sv = cs__xrealloc(sv, (n + (size_t)unfinished + 1) * sizeof(double));
+    for (size_t r = 0; r < n; r++) {
+      double v = cs__csv_num(csv, r, slo_col[s]);
+      sv[k++] = isnan(v) ? INFINITY : v;
+    }
+    for (int64_t u = 0; u < unfinished; u++) sv[k++] = INFINITY;
+    qsort(sv, k, sizeof(double), dbl_cmp);
+    double q = j->slo_quantile;
+    /* interpolating towards +inf gives inf (or NaN for inf - inf): keep it inf */
+    double pos = q * (double)(k - 1);
+    size_t lo = (size_t)floor(pos);
+    if (k && lo + 1 < k && isinf(sv[lo + 1]) && pos > (double)lo) st->slo_pred[s] = INFINITY;
+    else st->slo_pred[s] = cs__an_quantile(sv, k, q);
+  }
+  free(sv);
+}
+
 /* Per-request statistics from request_metrics.csv. */
 static bool read_requests(cs_analysis *a, const cs__job *j, cs__probe *p, const char *tsdir) {
   cs__stats *st = &p->st;
@@ -216,7 +243,6 @@ static bool read_requests(cs_analysis *a, const cs__job *j, cs__probe *p, const 
   size_t n = csv.nrows;
   double *vals[NCOL];
   for (int c = 0; c < NCOL; c++) vals[c] = cs__xcalloc(n ? n : 1, sizeof(double));
-  double *sv = cs__xcalloc(n ? n : 1, sizeof(double));
   size_t m[NCOL] = {0};
   double prompt = 0, output = 0, last_done = 0;
   int64_t good = 0;
@@ -261,28 +287,7 @@ static bool read_requests(cs_analysis *a, const cs__job *j, cs__probe *p, const 
   st->out_tok_s = st->runtime_s > 0 ? output / st->runtime_s : NAN;
   st->goodput_rps = slo_ok && st->runtime_s > 0 ? (double)good / st->runtime_s : NAN;
   st->good_frac = slo_ok && st->arrived > 0 ? (double)good / (double)st->arrived : NAN;
-  /* The SLA table's "predicted" values: each SLO metric at the job's quantile, with requests
-   * that never finished counted as +inf (capsearch's fix of Vidur's optimistic verdict, §7.6). */
-  int64_t unfinished = st->arrived - (int64_t)n;
-  for (int s = 0; s < j->nslo; s++) {
-    st->slo_pred[s] = NAN;
-    if (!slo_ok) continue;
-    size_t k = 0;
-    sv = cs__xrealloc(sv, (n + (size_t)unfinished + 1) * sizeof(double));
-    for (size_t r = 0; r < n; r++) {
-      double v = cs__csv_num(&csv, r, slo_col[s]);
-      sv[k++] = isnan(v) ? INFINITY : v;
-    }
-    for (int64_t u = 0; u < unfinished; u++) sv[k++] = INFINITY;
-    qsort(sv, k, sizeof(double), dbl_cmp);
-    double q = j->slo_quantile;
-    /* interpolating towards +inf gives inf (or NaN for inf - inf): keep it inf */
-    double pos = q * (double)(k - 1);
-    size_t lo = (size_t)floor(pos);
-    if (k && lo + 1 < k && isinf(sv[lo + 1]) && pos > (double)lo) st->slo_pred[s] = INFINITY;
-    else st->slo_pred[s] = cs__an_quantile(sv, k, q);
-  }
-  free(sv);
+  slo_predictions(j, &csv, slo_col, slo_ok, st);
   for (int c = 0; c < NCOL; c++) free(vals[c]);
   cs__csv_release(&csv);
   free(path);

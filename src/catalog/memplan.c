@@ -210,8 +210,8 @@ static void plan_vllm(const cs_memplan_input *in, int64_t T, cs_memplan *o) {
       o->kv_gib = kv > 0 ? kv : 0;
       o->kv_bytes_per_token_gpu = layer_kv * n;
       /* one request of T tokens: every full layer holds T, a sliding one its window's worth */
-      const double need = layer_kv * ((double)(n - sliding) * T +
-                                      (double)sliding * (window_binds ? W - 1 + o->batched_tokens : T));
+      const double need = layer_kv * ((double)(n - sliding) * (double)T +
+                                      (double)sliding * (double)(window_binds ? W - 1 + o->batched_tokens : T));
       /* vLLM's max concurrency: blocks per request summed over the groups, a sliding group
        * needing its window plus one batch and one block */
       const int64_t bs = in->block_size, full_blocks = ceil_div(T, bs);

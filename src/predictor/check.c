@@ -56,7 +56,7 @@ static dvec *prof_list(devwork *w, int model, int op) {
     memset(w->prof + w->prof_cap, 0, (need - w->prof_cap) * sizeof *w->prof);
     w->prof_cap = need;
   }
-  return &w->prof[(size_t)model * NOPS + op];
+  return &w->prof[(size_t)model * NOPS + (size_t)op];
 }
 
 static int group_for(devwork *w, int model, int tp, bool eager, const cs__shape_filter *sh, cs_err *err) {
@@ -399,11 +399,11 @@ static void heldout_rows(devwork *w, const char *devname, cs__check_result *out)
     const sample *s = &w->s.v[i];
     if (s->fit || s->ms <= 0) continue;
     double pr = rl_predict(&w->groups.v[s->group], s);
-    cs__vec_push(&rl[(size_t)w->groups.v[s->group].model * NOPS + s->op].v, 100.0 * fabs(pr - s->ms) / s->ms);
+    cs__vec_push(&rl[(size_t)w->groups.v[s->group].model * NOPS + (size_t)s->op].v, 100.0 * fabs(pr - s->ms) / s->ms);
   }
   for (size_t m = 0; m < nm; m++)
     for (int op = 0; op < NOPS; op++) {
-      dvec *pv = prof_list(w, (int)m, op), *rv = &rl[m * NOPS + op];
+      dvec *pv = prof_list(w, (int)m, op), *rv = &rl[m * NOPS + (size_t)op];
       if (!pv->v.n && !rv->v.n) continue;
       cs__check_row row = {0};
       snprintf(row.device, sizeof row.device, "%s", devname);

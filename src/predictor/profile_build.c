@@ -80,7 +80,7 @@ static int find_prediction(const char *dir, const char *op, char **out, cs_err *
     const char *n = e->d_name;
     if (strlen(n) != ol + 1 + 8 + strlen(suffix) || strncmp(n, op, ol) || n[ol] != '_') continue;
     bool hex = true;
-    for (int i = 0; i < 8; i++) hex &= isxdigit((unsigned char)n[ol + 1 + i]) != 0;
+    for (size_t i = 0; i < 8; i++) hex &= isxdigit((unsigned char)n[ol + 1 + i]) != 0;
     if (!hex || strcmp(n + ol + 9, suffix)) continue;
     if (*out) {
       rc = cs_err_set(err, CS_ECONFIG, "%s: several '%s' prediction tables (%s and %s); keep one set per directory", dir,

@@ -295,7 +295,7 @@ void cs__decode_tab_from_series(cs__tab2 *t, const cs__series2 *s, int g, double
   t->cols = (int32_t)ceil(maxkv / g) + 1;
   t->v = cs__xmalloc(sizeof(double) * (size_t)t->rows * (size_t)t->cols);
   for (int32_t r = 0; r < t->rows; r++)
-    for (int32_t c = 0; c < t->cols; c++) t->v[(size_t)r * t->cols + c] = cs__series2_at(s, r + 1, (double)c * g);
+    for (int32_t c = 0; c < t->cols; c++) t->v[(size_t)r * (size_t)t->cols + (size_t)c] = cs__series2_at(s, r + 1, (double)c * g);
 }
 
 void cs__prefill_tab_from_series(cs__tab2 *t, const cs__series2 *s, int g, double min_kv, int32_t *chunk_gran) {
@@ -307,5 +307,5 @@ void cs__prefill_tab_from_series(cs__tab2 *t, const cs__series2 *s, int g, doubl
   t->cols = (int32_t)ceil(maxc / cg) + 1;
   t->v = cs__xmalloc(sizeof(double) * (size_t)t->rows * (size_t)t->cols);
   for (int32_t r = 0; r < t->rows; r++)
-    for (int32_t c = 0; c < t->cols; c++) t->v[(size_t)r * t->cols + c] = cs__series2_at(s, (double)c * cg, (double)r * g);
+    for (int32_t c = 0; c < t->cols; c++) t->v[(size_t)r * (size_t)t->cols + (size_t)c] = cs__series2_at(s, (double)c * cg, (double)r * g);
 }

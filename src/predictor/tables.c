@@ -63,16 +63,16 @@ double cs__tab2_at(const cs__tab2 *t, double row, double col) {
   if (row <= t->rows - 1) {
     int32_t r = row <= 0 ? 0 : (int32_t)row;
     double fr = row - r;
-    double a = ext(t->v + (size_t)r * t->cols, t->cols, 1, col);
+    double a = ext(t->v + (size_t)r * (size_t)t->cols, t->cols, 1, col);
     if (fr <= 0 || r + 1 >= t->rows) return a;
-    double b = ext(t->v + (size_t)(r + 1) * t->cols, t->cols, 1, col);
+    double b = ext(t->v + (size_t)(r + 1) * (size_t)t->cols, t->cols, 1, col);
     return a * (1 - fr) + b * fr;
   }
   /* past the last row: extrapolate along the row axis at this column */
   if (t->rows == 1) return ext(t->v, t->cols, 1, col);
   int32_t last = t->rows - 1, h = last / 2;
-  double vl = ext(t->v + (size_t)last * t->cols, t->cols, 1, col);
-  double vh = ext(t->v + (size_t)h * t->cols, t->cols, 1, col);
+  double vl = ext(t->v + (size_t)last * (size_t)t->cols, t->cols, 1, col);
+  double vh = ext(t->v + (size_t)h * (size_t)t->cols, t->cols, 1, col);
   double slope = (vl - vh) / (double)(last - h);
   if (!(slope > 0)) slope = 0;
   return vl + slope * (row - last);

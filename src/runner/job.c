@@ -20,7 +20,7 @@
 double cs__wall_now(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
 static void set_param(cs_params *p, const char *policy, const char *name, double v,
@@ -170,6 +170,11 @@ out:
   return rc;
 }
 
+/* The run was asked to stop (Ctrl-C) or its wall-clock budget is spent: no new simulation starts. */
+static bool must_stop(const cs__runner_opts *o, double t0) {
+  return (o->stop && *o->stop) || (o->wall_budget_s > 0 && cs__wall_now() - t0 > o->wall_budget_s);
+}
+
 /* Whether the conclusion (cs__job_conclude) may read failing probe k's details: the nearest
  * miss when nothing passed; otherwise the failing probes beyond the answer, nearest first,
  * until one that is not too short to tell. */
@@ -202,8 +207,7 @@ static int complete_stopped(const cs__plan *plan, const cs__runner_opts *o, cons
     again = false;
     for (size_t k = 0; k < n; k++) {
       if (!v[k].stopped_early || !read_by_conclusion(sc, res, v, n, k)) continue;
-      if ((o->stop && *o->stop) || (o->wall_budget_s > 0 && cs__wall_now() - t0 > o->wall_budget_s))
-        return CS_EINTR; /* the job stays pending; a rerun finishes it */
+      if (must_stop(o, t0)) return CS_EINTR; /* the job stays pending; a rerun finishes it */
       const char *dash = strrchr(v[k].timestamp_dir, '-');
       int probe_no = dash ? atoi(dash + 1) : 0;
       cs__probe pr = {.qps = v[k].qps, .replicas = v[k].replicas};
@@ -248,6 +252,41 @@ static int reuse_probe(const char *pdir, const cs__probe *pr, const char *key, c
   return CS_ENOENT;
 }
 
+static void search_params_of(const cs__runner_opts *o, const cs_sweep_search *sc, const cs_sweep_job *j,
+                             cs__search_params *sp) {
+  cs__search_params_defaults(sp);
+  sp->kind = sc->search_for;
+  sp->qps0 = sc->qps.v;
+  sp->replicas0 = j->num_replicas;
+  sp->max_iterations = o->max_iterations;
+  sp->granularity_pct = o->granularity_pct;
+  sp->min_qps = o->min_qps;
+  sp->multipliers = sc->qps_multipliers;
+  sp->nmult = sc->nmult;
+}
+
+/* Whether the search asked for this probe before (it may, after a bound moved), and its verdict. */
+static bool was_seen(const cs__probe_seen *seen, size_t n, const cs__probe *pr, bool *pass) {
+  for (size_t k = 0; k < n; k++)
+    if (seen[k].qps == pr->qps && seen[k].replicas == pr->replicas) {
+      *pass = seen[k].pass;
+      return true;
+    }
+  return false;
+}
+
+/* A failed probe's reason, naming the probe as its directory does (r<replicas>_q<qps>). */
+static char *probe_failure(const cs__probe *pr, const char *msg) {
+  char q[32];
+  cs__fmt_pyfloat(pr->qps, q);
+  cs__sbuf sb;
+  cs__sbuf_init(&sb);
+  cs__sbuf_addf(&sb, "probe r%d_q%s: %s", pr->replicas, q, msg);
+  char *reason = cs__sbuf_detach(&sb);
+  cs__sbuf_release(&sb);
+  return reason;
+}
+
 void cs__run_job(const cs__plan *plan, const cs__runner_opts *o, size_t ji, double t0, cs__job_result *res,
                  int64_t *probes_run, int64_t *probes_reused) {
   const cs_sweep_job *j = &plan->jobs.v[ji];
@@ -274,15 +313,7 @@ void cs__run_job(const cs__plan *plan, const cs__runner_opts *o, size_t ji, doub
     goto out;
   }
   cs__search_params sp;
-  cs__search_params_defaults(&sp);
-  sp.kind = sc->search_for;
-  sp.qps0 = sc->qps.v;
-  sp.replicas0 = j->num_replicas;
-  sp.max_iterations = o->max_iterations;
-  sp.granularity_pct = o->granularity_pct;
-  sp.min_qps = o->min_qps;
-  sp.multipliers = sc->qps_multipliers;
-  sp.nmult = sc->nmult;
+  search_params_of(o, sc, j, &sp);
   cs__search search;
   cs__search_init(&search, &sp);
   if (o->spec) sj = cs__spec_begin(o->spec, plan, o, j);
@@ -291,9 +322,7 @@ void cs__run_job(const cs__plan *plan, const cs__runner_opts *o, size_t ji, doub
   bool stopped = false;
   while (cs__search_next(&search, &pr)) {
     probe_no++;
-    bool pass = false, known = false;
-    for (size_t k = 0; k < seen.n && !known; k++)
-      if (seen.v[k].qps == pr.qps && seen.v[k].replicas == pr.replicas) known = true, pass = seen.v[k].pass;
+    bool pass = false, known = was_seen(seen.v, seen.n, &pr, &pass);
     if (known && o->probe_done) o->probe_done(o->probe_ctx, ji, CS__PROBE_REPEATED, 0);
     if (!known) {
       char *pdir = cs__store_probe_dir(o->out_dir, j->hash, pr.replicas, pr.qps);
@@ -306,8 +335,7 @@ void cs__run_job(const cs__plan *plan, const cs__runner_opts *o, size_t ji, doub
         (*probes_reused)++;
         if (o->probe_done) o->probe_done(o->probe_ctx, ji, CS__PROBE_REUSED, 0);
       } else if (rc == CS_ENOENT) {
-        bool out_of_time = o->wall_budget_s > 0 && cs__wall_now() - t0 > o->wall_budget_s;
-        if ((o->stop && *o->stop) || out_of_time) {
+        if (must_stop(o, t0)) {
           free(pdir);
           stopped = true;
           break;
@@ -322,13 +350,7 @@ void cs__run_job(const cs__plan *plan, const cs__runner_opts *o, size_t ji, doub
       free(pdir);
       if (rc) {
         res->status = CS_JOB_FAILED;
-        char q[32];
-        cs__fmt_pyfloat(pr.qps, q);
-        cs__sbuf sb;
-        cs__sbuf_init(&sb);
-        cs__sbuf_addf(&sb, "probe r%d_q%s: %s", pr.replicas, q, err.msg);
-        res->reason = cs__sbuf_detach(&sb);
-        cs__sbuf_release(&sb);
+        res->reason = probe_failure(&pr, err.msg);
         break;
       }
       pass = rec.pass;
@@ -344,15 +366,13 @@ void cs__run_job(const cs__plan *plan, const cs__runner_opts *o, size_t ji, doub
   res->probes_run = (int)*probes_run;
   res->probes_reused = (int)*probes_reused;
   if (res->status == CS_JOB_FAILED) goto out;
-  if (stopped) {
-    res->status = CS_JOB_PENDING;
-    res->reason = cs__xstrdup("interrupted; run the same command again to continue");
-    goto out;
+  int crc = CS_EINTR;
+  if (!stopped) {
+    res->has_answer = cs__search_answer(&search, &res->answer_qps, &res->answer_replicas);
+    res->status = res->has_answer ? CS_JOB_OK : CS_JOB_NO_PASS;
+    crc = complete_stopped(plan, o, j, job_json, key, res, records.v, records.n, t0, probes_run, &err);
   }
-  res->has_answer = cs__search_answer(&search, &res->answer_qps, &res->answer_replicas);
-  res->status = res->has_answer ? CS_JOB_OK : CS_JOB_NO_PASS;
-  int crc = complete_stopped(plan, o, j, job_json, key, res, records.v, records.n, t0, probes_run, &err);
-  if (crc) {
+  if (crc) { /* interrupted (the job stays pending; a rerun finishes it) or failed */
     res->status = crc == CS_EINTR ? CS_JOB_PENDING : CS_JOB_FAILED;
     res->reason = cs__xstrdup(crc == CS_EINTR ? "interrupted; run the same command again to continue" : err.msg);
     res->has_answer = false;

@@ -170,7 +170,7 @@ static int64_t *plan_transfers(const cs__pool_run *pre, const cs_kv_path *path, 
 static double wall_now(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
 static int run_pools(const cs_disagg_config *cfg, const cs_sim_config *dcfg, const cs_kv_path *path,

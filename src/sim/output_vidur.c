@@ -45,7 +45,7 @@ void cs__vidur_config_yml(const cs_sim_result *r, const cs_sim_config *cfg, cs__
   ystr(sb, "replica_scheduler_provider", rs);
   ynum(sb, "replica_scheduler_batch_size_cap", cs_params_get(&cfg->replica_params, "batch_size_cap", NAN));
   ynum(sb, "replica_block_size", cfg->block_size);
-  ynum(sb, "replica_scheduler_num_blocks", r->stats.num_blocks);
+  ynum(sb, "replica_scheduler_num_blocks", (double)r->stats.num_blocks);
   /* the dashboard groups by the chunk size of every scheduler; Vidur's key is Sarathi's */
   ynum(sb, "sarathi_scheduler_chunk_size", isnan(chunk) ? 0 : chunk);
   if (!strcmp(rs, "vllm")) ynum(sb, "vllm_scheduler_max_tokens_in_batch", cs_params_get(&cfg->replica_params, "max_tokens_in_batch", NAN));

@@ -32,36 +32,8 @@ static void *dup_mem(const void *p, size_t n) {
   return q;
 }
 
-int cs__sim_make_result(cs__sim *sim, double wall_s, cs_sim_result **out) {
-  cs_sim_result *r = cs__xcalloc(1, sizeof *r);
-  size_t n = sim->records.n;
-  /* sort by id, remembering the completion order */
-  idrec *ix = cs__xmalloc((n ? n : 1) * sizeof *ix);
-  for (size_t i = 0; i < n; i++) ix[i] = (idrec){sim->records.v[i].v[CS_RM_REQUEST_ID], (int32_t)i};
-  qsort(ix, n, sizeof *ix, cmp_id);
-  r->records = cs__xmalloc((n ? n : 1) * sizeof *r->records);
-  r->completion_order = cs__xmalloc((n ? n : 1) * sizeof *r->completion_order);
-  for (size_t i = 0; i < n; i++) {
-    r->records[i] = sim->records.v[ix[i].idx];
-    r->completion_order[ix[i].idx] = (int32_t)i;
-  }
-  free(ix);
-  r->nrecords = n;
-  r->narrivals = sim->arrived.n;
-  r->arrivals = cs__xmalloc((r->narrivals ? r->narrivals : 1) * sizeof *r->arrivals);
-  r->arrival_replica = cs__xmalloc((r->narrivals ? r->narrivals : 1) * sizeof *r->arrival_replica);
-  for (size_t i = 0; i < r->narrivals; i++) {
-    r->arrivals[i] = sim->arrived.v[i]->arrived_at;
-    r->arrival_replica[i] = sim->arrived.v[i]->replica_id;
-  }
-  r->completions = dup_mem(sim->completion_times.v, sim->completion_times.n * sizeof(double));
-  r->ncompletions = sim->completion_times.n;
-  r->chrome = dup_mem(sim->chrome.v, sim->chrome.n * sizeof(cs__chrome_ev));
-  r->nchrome = sim->chrome.n;
-  r->batch_rows = dup_mem(sim->batch_rows.v, sim->batch_rows.n * sizeof(cs__batch_row));
-  r->nbatch_rows = sim->batch_rows.n;
-  snprintf(r->predictor_name, sizeof r->predictor_name, "%s", cs_predictor_get_ops(sim->cfg->predictor)->name);
-
+/* Per replica and per pipeline stage: memory, busy time, MFU, batch counts, batch tables. */
+static void replica_results(cs__sim *sim, cs_sim_result *r) {
   int32_t R = sim->num_replicas, S = sim->num_stages;
   r->num_replicas = R;
   r->num_stages = S;
@@ -99,12 +71,12 @@ int cs__sim_make_result(cs__sim *sim, double wall_s, cs_sim_result **out) {
         cs_quantile_table_build_counts(rep->bm_counts[m].v, rep->bm_counts[m].n,
                                        &r->batch_replica[k * CS__BM_COUNT + m]);
   }
-  for (size_t i = 0; i < n; i++) {
-    int32_t k = (int32_t)r->records[i].v[CS_RM_REPLICA];
-    if (k < 0 || k >= R) continue;
-    r->replicas[k].prefix_cached_tokens += (int64_t)r->records[i].v[CS_RM_NUM_PREFILL_CACHED];
-    r->replicas[k].prefix_total_tokens += (int64_t)r->records[i].v[CS_RM_NUM_PREFILL];
-  }
+}
+
+/* The cluster's batch tables: the replica's own when there is one replica; otherwise the sum of
+ * the replicas' histograms (whole-number metrics) or the quantiles of all execution times. */
+static void cluster_batch_tables(cs__sim *sim, cs_sim_result *r) {
+  int32_t R = sim->num_replicas;
   for (int m = 0; m < CS__BM_COUNT; m++) {
     if (R == 1) { /* the cluster is the replica */
       r->batch[m] = r->batch_replica[m];
@@ -134,7 +106,10 @@ int cs__sim_make_result(cs__sim *sim, double wall_s, cs_sim_result **out) {
     free(all);
   }
 
-  cs_sim_stats *st = &r->stats;
+}
+
+static void sim_stats(cs__sim *sim, double wall_s, cs_sim_stats *st) {
+  int32_t R = sim->num_replicas;
   st->num_arrived = sim->num_arrived;
   st->num_completed = sim->num_completed;
   st->num_events = sim->num_events;
@@ -154,6 +129,47 @@ int cs__sim_make_result(cs__sim *sim, double wall_s, cs_sim_result **out) {
     for (int m = 0; m < CS__BM_COUNT; m++) bytes += sim->replicas[k].bm_counts[m].cap * sizeof(uint32_t);
   }
   st->peak_bytes = bytes;
+}
+
+int cs__sim_make_result(cs__sim *sim, double wall_s, cs_sim_result **out) {
+  cs_sim_result *r = cs__xcalloc(1, sizeof *r);
+  size_t n = sim->records.n;
+  /* sort by id, remembering the completion order */
+  idrec *ix = cs__xmalloc((n ? n : 1) * sizeof *ix);
+  for (size_t i = 0; i < n; i++) ix[i] = (idrec){sim->records.v[i].v[CS_RM_REQUEST_ID], (int32_t)i};
+  qsort(ix, n, sizeof *ix, cmp_id);
+  r->records = cs__xmalloc((n ? n : 1) * sizeof *r->records);
+  r->completion_order = cs__xmalloc((n ? n : 1) * sizeof *r->completion_order);
+  for (size_t i = 0; i < n; i++) {
+    r->records[i] = sim->records.v[ix[i].idx];
+    r->completion_order[ix[i].idx] = (int32_t)i;
+  }
+  free(ix);
+  r->nrecords = n;
+  r->narrivals = sim->arrived.n;
+  r->arrivals = cs__xmalloc((r->narrivals ? r->narrivals : 1) * sizeof *r->arrivals);
+  r->arrival_replica = cs__xmalloc((r->narrivals ? r->narrivals : 1) * sizeof *r->arrival_replica);
+  for (size_t i = 0; i < r->narrivals; i++) {
+    r->arrivals[i] = sim->arrived.v[i]->arrived_at;
+    r->arrival_replica[i] = sim->arrived.v[i]->replica_id;
+  }
+  r->completions = dup_mem(sim->completion_times.v, sim->completion_times.n * sizeof(double));
+  r->ncompletions = sim->completion_times.n;
+  r->chrome = dup_mem(sim->chrome.v, sim->chrome.n * sizeof(cs__chrome_ev));
+  r->nchrome = sim->chrome.n;
+  r->batch_rows = dup_mem(sim->batch_rows.v, sim->batch_rows.n * sizeof(cs__batch_row));
+  r->nbatch_rows = sim->batch_rows.n;
+  snprintf(r->predictor_name, sizeof r->predictor_name, "%s", cs_predictor_get_ops(sim->cfg->predictor)->name);
+
+  replica_results(sim, r);
+  for (size_t i = 0; i < n; i++) {
+    int32_t k = (int32_t)r->records[i].v[CS_RM_REPLICA];
+    if (k < 0 || k >= r->num_replicas) continue;
+    r->replicas[k].prefix_cached_tokens += (int64_t)r->records[i].v[CS_RM_NUM_PREFILL_CACHED];
+    r->replicas[k].prefix_total_tokens += (int64_t)r->records[i].v[CS_RM_NUM_PREFILL];
+  }
+  cluster_batch_tables(sim, r);
+  sim_stats(sim, wall_s, &r->stats);
   *out = r;
   return 0;
 }

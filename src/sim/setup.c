@@ -104,6 +104,51 @@ static int64_t max_tokens_of(const cs_sim_config *cfg) {
   return 4096;
 }
 
+/* KV blocks per replica when the config leaves them to the planner: the memory planner's count
+ * (Vidur's, or vLLM's for MoE / MLA models), or for V0 schedulers Vidur V0's
+ * (max_tokens / block_size) x memory-derived batch size `mbs` x PP (vidur-semantics.md §5.1);
+ * with data-parallel attention, the dp ranks' caches pooled. */
+static int size_kv(cs__sim *sim, const cs_sim_config *cfg, const cs__replica_sched_ops *rops, int64_t max_tokens,
+                   double mbs, cs_err *err) {
+  const cs_model *m = cfg->model;
+  const int dp = cfg->dp > 1 ? cfg->dp : 1;
+  int rc;
+  cs_memplan_input in;
+  cs_memplan_input_defaults(&in);
+  in.model = m;
+  in.device = cfg->device;
+  in.tp = cfg->tp;
+  in.pp = cfg->pp;
+  in.dp = 1;
+  in.max_model_len = max_tokens;
+  in.memory_margin = cfg->memory_margin;
+  in.block_size = cfg->block_size;
+  in.engine = CS_ENGINE_VIDUR;
+  if (m->num_experts > 0 || m->kv_lora_rank > 0) { /* Vidur's planner has no MoE / MLA: vLLM's */
+    in.engine = CS_ENGINE_VLLM;
+    in.gpu_memory_utilization = 1 - cfg->memory_margin;
+    in.expert_parallel = cfg->ep > 1;
+    in.dp = dp; /* the plan is per GPU; each attention rank holds its own KV cache */
+  }
+  cs_memplan plan;
+  if ((rc = cs_memplan_compute(&in, &plan, err))) return rc;
+  if (!plan.fits || plan.num_blocks < 1)
+    return cs_err_set(err, CS_EINFEASIBLE, "%s does not fit on %s at TP %d x PP %d: %s", m->name, cfg->device->name,
+                      cfg->tp, cfg->pp, plan.why ? plan.why : "no room for the KV cache");
+  double blocks = (double)plan.num_blocks * dp; /* the attention ranks' caches, pooled */
+  sim->num_blocks = blocks < (double)CS__MAX_BLOCKS ? (int64_t)blocks : CS__MAX_BLOCKS;
+  if (!rops->v1_kv_sizing) {
+    if (mbs < 1)
+      return cs_err_set(err, CS_EINFEASIBLE,
+                        "%s on %s at TP %d x PP %d: not even one request of %lld tokens fits in the KV cache "
+                        "(Vidur V0 sizing for '%s')",
+                        m->name, cfg->device->name, cfg->tp, cfg->pp, (long long)max_tokens, rops->info.name);
+    double nb = (double)(max_tokens / cfg->block_size) * mbs * cfg->pp * dp;
+    sim->num_blocks = nb < (double)CS__MAX_BLOCKS ? (int64_t)nb : CS__MAX_BLOCKS;
+  }
+  return 0;
+}
+
 static int setup(cs__sim *sim, const cs_sim_config *cfg, cs_err *err) {
   int rc = validate(cfg, err);
   if (rc) return rc;
@@ -137,41 +182,7 @@ static int setup(cs__sim *sim, const cs_sim_config *cfg, cs_err *err) {
   if (max_batch > cap) max_batch = cap;
 
   sim->num_blocks = cfg->num_blocks;
-  if (sim->num_blocks == 0) {
-    cs_memplan_input in;
-    cs_memplan_input_defaults(&in);
-    in.model = m;
-    in.device = cfg->device;
-    in.tp = cfg->tp;
-    in.pp = cfg->pp;
-    in.dp = 1;
-    in.max_model_len = max_tokens;
-    in.memory_margin = cfg->memory_margin;
-    in.block_size = cfg->block_size;
-    in.engine = CS_ENGINE_VIDUR;
-    if (m->num_experts > 0 || m->kv_lora_rank > 0) { /* Vidur's planner has no MoE / MLA: vLLM's */
-      in.engine = CS_ENGINE_VLLM;
-      in.gpu_memory_utilization = 1 - cfg->memory_margin;
-      in.expert_parallel = cfg->ep > 1;
-      in.dp = dp; /* the plan is per GPU; each attention rank holds its own KV cache */
-    }
-    cs_memplan plan;
-    if ((rc = cs_memplan_compute(&in, &plan, err))) return rc;
-    if (!plan.fits || plan.num_blocks < 1)
-      return cs_err_set(err, CS_EINFEASIBLE, "%s does not fit on %s at TP %d x PP %d: %s", m->name, cfg->device->name,
-                        cfg->tp, cfg->pp, plan.why ? plan.why : "no room for the KV cache");
-    double blocks = (double)plan.num_blocks * dp; /* the attention ranks' caches, pooled */
-    sim->num_blocks = blocks < (double)CS__MAX_BLOCKS ? (int64_t)blocks : CS__MAX_BLOCKS;
-    if (!rops->v1_kv_sizing) {
-      if (mbs < 1)
-        return cs_err_set(err, CS_EINFEASIBLE,
-                          "%s on %s at TP %d x PP %d: not even one request of %lld tokens fits in the KV cache "
-                          "(Vidur V0 sizing for '%s')",
-                          m->name, cfg->device->name, cfg->tp, cfg->pp, (long long)max_tokens, rops->info.name);
-      double nb = (double)(max_tokens / cfg->block_size) * mbs * cfg->pp * dp;
-      sim->num_blocks = nb < (double)CS__MAX_BLOCKS ? (int64_t)nb : CS__MAX_BLOCKS;
-    }
-  }
+  if (sim->num_blocks == 0 && (rc = size_kv(sim, cfg, rops, max_tokens, mbs, err))) return rc;
 
   sim->params_per_device = ppd;
   sim->mfu_attn_coeff = 4.0 * (m->num_layers / cfg->pp) * (double)(m->num_q_heads / cfg->tp) * hd;
@@ -231,7 +242,7 @@ static void sim_release(cs__sim *sim) {
 static double wall_now(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
 int cs__sim_run_observed(const cs_sim_config *cfg, const cs__sim_observer *obs, cs_sim_result **out, cs_err *err) {
