@@ -53,6 +53,11 @@ printf 'model: meta-llama/Meta-Llama-3-8B\ndevice: h100\nworkload: {qps: 2, num_
 [ $? -eq 2 ] && grep -q "unknown key 'num_requets' in workload (did you mean 'num_requests'?)" "$T/e" \
   && ok "simulate YAML: a misspelled workload key is suggested" || fail "simulate YAML key: $(cat "$T/e")"
 
+printf 'model: meta-llama/Meta-Llama-3-8B\ndevice: h100\nworkload: {arrival: gama}\n' > "$T/sim.yml"
+"$BIN" simulate --config "$T/sim.yml" --output-dir "$T/simbad" > /dev/null 2> "$T/e"
+[ $? -eq 2 ] && grep -q "sim.yml:3:21: workload.arrival: unknown arrival process 'gama' (did you mean 'gamma'?)" "$T/e" \
+  && ok "simulate YAML: a misspelled arrival process names file:line:col" || fail "simulate YAML arrival: $(cat "$T/e")"
+
 # --time-limit: one unit each, suffixes mean the same everywhere, converted once
 cat > "$T/sweep.yml" << 'YML'
 clusters:

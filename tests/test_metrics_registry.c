@@ -41,6 +41,8 @@ static void test_record_fill_writes_every_column(void) {
 }
 
 static void test_every_metric_is_described_and_every_name_is_unique(void) {
+  const cs_registry *r = cs_rm_registry();
+  CS_ASSERT_INT_EQ(cs_registry_count(r), CS_RM_COUNT);
   const char *seen[CS_RM_COUNT * 8];
   size_t n = 0;
   for (int m = 0; m < CS_RM_COUNT; m++) {
@@ -48,6 +50,8 @@ static void test_every_metric_is_described_and_every_name_is_unique(void) {
     CU_ASSERT_PTR_NOT_NULL(cs_rm_unit((cs_rm)m));
     /* a time distribution has a time unit */
     if (cs_rm_is_distribution((cs_rm)m)) CS_ASSERT_TRUE(cs_rm_unit((cs_rm)m)[0] == 's');
+    CS_ASSERT_STR_EQ(r->entries[m]->name, cs_rm_name((cs_rm)m));
+    CS_ASSERT_INT_EQ(cs_registry_has(r->entries[m], CS_RMF_DIST), cs_rm_is_distribution((cs_rm)m));
     seen[n++] = cs_rm_name((cs_rm)m);
     for (const char *const *a = cs_rm_aliases((cs_rm)m); *a && n < CS_RM_COUNT * 8; a++) {
       cs_rm got = CS_RM_COUNT;

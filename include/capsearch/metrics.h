@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "capsearch/error.h"
+#include "capsearch/registry.h"
 
 /* The quantities a request's metrics are computed from, recorded when it completes (names as
  * in the definitions above). P and D normalise the times; the token-count columns report
@@ -113,6 +114,9 @@ const char *cs_rm_unit(cs_rm m);    /* "s", "s/token", "tokens" or "" */
 const char *cs_rm_summary(cs_rm m); /* one line: what it measures */
 /* The metric's aliases, NULL-terminated (an empty list when none). */
 const char *const *cs_rm_aliases(cs_rm m);
+/* The metric registry (include/capsearch/registry.h's shape): entry i is metric i, its name the
+ * column, its flags CS_RMF_*. */
+const cs_registry *cs_rm_registry(void);
 /* The one metric-name resolver (SLO configs, analysis, the CLI): a request_metrics.csv column
  * or an alias from CS_REQUEST_METRICS. Unknown: CS_EUNKNOWN with a suggestion. */
 int cs_rm_find(const char *name, cs_rm *out, cs_err *err);
@@ -140,7 +144,7 @@ double cs_quantile_table_at(const cs_quantile_table *t, double q);
 /* ---- SLOs ---------------------------------------------------------------------------- */
 typedef enum cs_slo_type { CS_SLO_AND = 0, CS_SLO_OR = 1 } cs_slo_type;
 
-/* An SLO's metric, as the sweep file, `simulate` and analysis read it: cs_rm_find's names and
+/* An SLO's metric, as the sweep file and analysis read it: cs_rm_find's names and
  * aliases, and only request time distributions (CS_ECONFIG otherwise). */
 int cs_slo_metric_find(const char *name, cs_rm *out, cs_err *err);
 

@@ -50,22 +50,6 @@ static int y_params(const cs__ydoc *d, const cs__ynode *map, const cs_policy_inf
 
 /* ---- resolution ------------------------------------------------------------------------------ */
 
-static int pick(const char *what, const char *s, const char *const *names, int n, int *out, cs_err *err) {
-  for (int i = 0; i < n; i++)
-    if (!strcmp(names[i], s)) {
-      *out = i;
-      return 0;
-    }
-  const char *sug = cs__suggest(s, names, (size_t)n);
-  cs__sbuf sb;
-  cs__sbuf_init(&sb);
-  for (int i = 0; i < n; i++) cs__sbuf_addf(&sb, "%s%s", i ? ", " : "", names[i]);
-  int rc = sug ? cs_err_set(err, CS_EUSAGE, "unknown %s '%s' (did you mean '%s'?)", what, s, sug)
-               : cs_err_set(err, CS_EUSAGE, "unknown %s '%s' (expected one of: %s)", what, s, sb.buf);
-  cs__sbuf_release(&sb);
-  return rc;
-}
-
 static int set_flag_param(cs_params *p, const cs_policy_info *info, const char *name, double v, const char *flag,
                           cs_err *err) {
   if (isnan(v)) return 0;
@@ -139,14 +123,8 @@ static int resolve(sim_opts *o, sim_env *env, cs_sim_config *c, cs_err *err) {
   c->vidur_restart_quirk = o->restart_quirk;
 
   cs_workload_spec *w = &c->workload;
-  static const char *const arrivals[] = {"poisson", "gamma", "static", "uniform", "trace"};
-  static const char *const lengths[] = {"trace", "fixed", "uniform", "zipf"};
-  int a = 0, l = 0;
-  if (o->arrival && (rc = pick("arrival process", o->arrival, arrivals, 5, &a, err))) return rc;
-  if (o->lengths && (rc = pick("length generator", o->lengths, lengths, 4, &l, err))) return rc;
-  if (!o->lengths) l = o->trace ? 0 : 1;
-  w->arrival = (cs_arrival_kind)a;
-  w->length = (cs_length_kind)l;
+  w->arrival = o->arrival >= 0 ? (cs_arrival_kind)o->arrival : CS_ARRIVAL_POISSON;
+  w->length = o->lengths >= 0 ? (cs_length_kind)o->lengths : o->trace ? CS_LENGTH_TRACE : CS_LENGTH_FIXED;
   if (o->trace) {
     cs_trace_opts to = {.format = CS_TRACE_AUTO, .block_size = o->block_size, .max_rows = 0};
     if ((rc = cs_trace_load(o->trace, &to, &env->trace, err))) return rc;

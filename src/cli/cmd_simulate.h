@@ -24,7 +24,8 @@ typedef struct sim_opts {
   double memory_margin, watermark;
   int prefix_caching; /* -1 unset */
   int prealloc;
-  const char *trace, *arrival, *lengths;
+  const char *trace;
+  int arrival, lengths; /* cs_arrival_kind, cs_length_kind; -1 unset */
   double qps, cv, time_scale;
   int poisson_untruncated;
   int64_t prefill_tokens, decode_tokens, min_tokens, max_tokens, num_requests, max_seq_len;

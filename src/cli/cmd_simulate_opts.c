@@ -21,8 +21,8 @@ void cs__sim_opts_init(sim_opts *o) {
   o->watermark = 0.01;
   o->prefix_caching = -1;
   o->prealloc = 64;
-  o->arrival = NULL;
-  o->lengths = NULL;
+  o->arrival = -1; /* poisson */
+  o->lengths = -1; /* the trace's with a trace, else fixed */
   o->qps = 1.0;
   o->cv = 1.0;
   o->time_scale = 1.0;
@@ -35,6 +35,9 @@ void cs__sim_opts_init(sim_opts *o) {
   o->router_seed = 67;
 }
 
+
+static const char *const arrivals[] = {"poisson", "gamma", "static", "uniform", "trace", NULL};
+static const char *const lengths[] = {"trace", "fixed", "uniform", "zipf", NULL};
 
 #define F(f) CS_OPT_FIELD(sim_opts, f)
 #define I(lo, hi) .range = {lo, hi, false, true}
@@ -78,12 +81,12 @@ static const cs__opt top_fields[] = {
 
 static const cs__opt workload_fields[] = {
     {CS_OPT_STR, "trace", F(trace)},
-    {CS_OPT_STR, "arrival", F(arrival)},
+    {CS_OPT_ENUM, "arrival", F(arrival), .choices = arrivals, .noun = "arrival process"},
     {CS_OPT_NUM, "qps", F(qps), POS(1e9)},
     {CS_OPT_NUM, "cv", F(cv), POS(1e6)},
     {CS_OPT_NUM, "time_scale", F(time_scale), POS(1e6)},
     {CS_OPT_FLAG, "poisson_untruncated", F(poisson_untruncated)},
-    {CS_OPT_STR, "lengths", F(lengths)},
+    {CS_OPT_ENUM, "lengths", F(lengths), .choices = lengths, .noun = "length generator"},
     {CS_OPT_INT, "prefill_tokens", F(prefill_tokens), I(1, 2147483647)},
     {CS_OPT_INT, "decode_tokens", F(decode_tokens), I(1, 2147483647)},
     {CS_OPT_INT, "min_tokens", F(min_tokens), I(1, 2147483647)},
@@ -181,7 +184,8 @@ static const cs__opt sim_flags[] = {
     {CS_OPT_GROUP, .help = "workload:"},
     {CS_OPT_STR, "trace", .arg = "FILE", .help = "a trace file, any format of 'capsearch list trace-formats' (.gz ok): lengths (and arrivals)",
      F(trace)},
-    {CS_OPT_STR, "arrival", .arg = "KIND", .help = "poisson (default), gamma, static, uniform, trace", F(arrival)},
+    {CS_OPT_ENUM, "arrival", .arg = "KIND", .help = "poisson (default), gamma, static, uniform, trace", F(arrival),
+     .choices = arrivals, .noun = "arrival process"},
     {CS_OPT_NUM, "qps", .arg = "Q", .help = "request rate", F(qps), .range = {1e-9, 1e9, false, false}},
     {CS_OPT_NUM, "cv", .help = "gamma coefficient of variation", F(cv), .range = {1e-6, 1e6, false, false}},
     {CS_OPT_INT, "num-requests", .help = "requests to simulate (default: the trace's rows, else 128)", F(num_requests),

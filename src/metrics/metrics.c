@@ -10,19 +10,28 @@
 #include "util/sbuf.h"
 #include "util/text.h"
 
-/* The metric table, one row per line of CS_REQUEST_METRICS (the enum comes from the same list,
- * so the two cannot disagree in length or order). */
+/* The metric registry, one entry per line of CS_REQUEST_METRICS (the enum comes from the same
+ * list, so the two cannot disagree in length or order); entry i is metric i. */
 typedef struct rm_def {
-  const char *name, *unit, *summary;
-  const char *const *aliases;
-  unsigned flags;
+  cs_registry_entry info; /* name = the column; flags = CS_RMF_* */
+  const char *unit;
 } rm_def;
 
 static const rm_def rm_defs[CS_RM_COUNT] = {
-#define CS__RM_DEF(id, col, flags, unit, aliases, summary, value) {col, unit, summary, aliases, flags},
+#define CS__RM_DEF(id, col, fl, un, al, sum, value) {{.name = col, .summary = sum, .aliases = al, .flags = fl}, un},
     CS_REQUEST_METRICS(CS__RM_DEF)
 #undef CS__RM_DEF
 };
+
+static const cs_registry_entry *const rm_entries[] = {
+#define CS__RM_ENTRY(id, col, flags, unit, aliases, summary, value) &rm_defs[CS_RM_##id].info,
+    CS_REQUEST_METRICS(CS__RM_ENTRY)
+#undef CS__RM_ENTRY
+        NULL};
+
+static const cs_registry rm_registry = {"metric", rm_entries};
+
+const cs_registry *cs_rm_registry(void) { return &rm_registry; }
 
 void cs_request_record_fill(const cs_request_facts *r, cs_request_record *out) {
 #define CS__RM_FILL(id, col, flags, unit, aliases, summary, value) out->v[CS_RM_##id] = (value);
@@ -32,13 +41,15 @@ void cs_request_record_fill(const cs_request_facts *r, cs_request_record *out) {
 
 static const char *const no_aliases[] = {NULL};
 
-const char *cs_rm_name(cs_rm m) { return (unsigned)m < CS_RM_COUNT ? rm_defs[m].name : "?"; }
-bool cs_rm_is_integer(cs_rm m) { return (unsigned)m < CS_RM_COUNT && (rm_defs[m].flags & CS_RMF_INT); }
-bool cs_rm_is_distribution(cs_rm m) { return (unsigned)m < CS_RM_COUNT && (rm_defs[m].flags & CS_RMF_DIST); }
+const char *cs_rm_name(cs_rm m) { return (unsigned)m < CS_RM_COUNT ? rm_defs[m].info.name : "?"; }
+bool cs_rm_is_integer(cs_rm m) { return (unsigned)m < CS_RM_COUNT && cs_registry_has(&rm_defs[m].info, CS_RMF_INT); }
+bool cs_rm_is_distribution(cs_rm m) {
+  return (unsigned)m < CS_RM_COUNT && cs_registry_has(&rm_defs[m].info, CS_RMF_DIST);
+}
 const char *cs_rm_unit(cs_rm m) { return (unsigned)m < CS_RM_COUNT ? rm_defs[m].unit : ""; }
-const char *cs_rm_summary(cs_rm m) { return (unsigned)m < CS_RM_COUNT ? rm_defs[m].summary : ""; }
+const char *cs_rm_summary(cs_rm m) { return (unsigned)m < CS_RM_COUNT ? rm_defs[m].info.summary : ""; }
 const char *const *cs_rm_aliases(cs_rm m) {
-  return (unsigned)m < CS_RM_COUNT && rm_defs[m].aliases ? rm_defs[m].aliases : no_aliases;
+  return (unsigned)m < CS_RM_COUNT && rm_defs[m].info.aliases ? rm_defs[m].info.aliases : no_aliases;
 }
 
 /* Up to this many aliases per metric take part in suggestions. */
@@ -46,20 +57,15 @@ const char *const *cs_rm_aliases(cs_rm m) {
 
 int cs_rm_find(const char *name, cs_rm *out, cs_err *err) {
   if (!name) return cs_err_set(err, CS_EINVAL, "metric name is missing");
-  for (int i = 0; i < CS_RM_COUNT; i++)
-    if (!strcmp(rm_defs[i].name, name)) {
-      *out = (cs_rm)i;
-      return 0;
-    }
-  for (int i = 0; i < CS_RM_COUNT; i++)
-    for (const char *const *a = cs_rm_aliases((cs_rm)i); *a; a++)
-      if (!strcmp(*a, name)) {
-        *out = (cs_rm)i;
-        return 0;
-      }
+  const cs_registry_entry *e = cs_registry_get(&rm_registry, name);
+  if (e) {
+    *out = (cs_rm)((const rm_def *)e - rm_defs);
+    return 0;
+  }
+  /* not cs_registry_find: its list of every name would be 25 long column names */
   const char *cands[CS_RM_COUNT * (1 + MAX_ALIASES)];
   size_t n = 0;
-  for (int i = 0; i < CS_RM_COUNT; i++) cands[n++] = rm_defs[i].name;
+  for (int i = 0; i < CS_RM_COUNT; i++) cands[n++] = rm_defs[i].info.name;
   for (int i = 0; i < CS_RM_COUNT; i++) {
     const char *const *a = cs_rm_aliases((cs_rm)i);
     for (size_t k = 0; k < MAX_ALIASES && a[k]; k++) cands[n++] = a[k];

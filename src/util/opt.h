@@ -93,7 +93,7 @@ struct cs__opt {
   const char *help;      /* help text; '\n' starts a continuation line */
   size_t off;            /* where the value goes (CS_OPT_FIELD) */
   cs__opt_store store;
-  cs__num_range range;   /* bounds of INT/NUM (in .unit); all zero: any finite number */
+  cs__num_range range;   /* bounds of INT/NUM (in .unit); all zero (integer unset): any finite number */
   bool max_open;         /* range.max itself is excluded (give .expect to say so) */
   double value;          /* FLAG: the value it stores (0: true / 1) */
   const cs__opt_unit *unit;
@@ -106,7 +106,7 @@ struct cs__opt {
   bool required;         /* YAML: the key must be present */
   bool empty_ok;         /* STR: "" is a value */
   size_t set_at;         /* offset + 1 of a bool set true when given (CS_OPT_SETS); 0: none */
-  size_t count_off;      /* LIST: offset of its int count */
+  size_t count_off;      /* LIST: offset of its int count (a YAML list reader may use it too) */
   cs__opt_fn fn;
   cs__opt_yfn yfn;
 };
