@@ -116,14 +116,17 @@ static bool round_trips(double v, const d17 *d, int p, char *out, size_t size) {
 }
 
 /* The fewest significant digits p (1..17) whose correctly rounded decimal reads back as v,
- * written to out. Let S(p) be that decimal. S(p) is also a (p+1)-digit decimal, so S(p+1) is at
- * least as close to v. When v's neighbours are equally far on both sides (every finite double
- * whose mantissa field is not 0) the set of decimals reading back as v is an interval
- * symmetric around v with both ends in or both out, so S(p) inside implies S(p+1) inside: the
- * predicate is monotone in p and a binary search finds the least p (about 4 read-backs instead
- * of up to 17, the candidates cut from one 17-digit conversion, see d17). At a power of two the
- * lower gap is half the upper one, S(p+1) may fall out on the other side, and the plain search
- * from 1 up with printf is kept. */
+ * written to out. Let S(p) be that decimal. Every decimal of at most 15 (DBL_DIG) significant
+ * digits survives decimal -> double -> 15-digit decimal, so if some S(p) with p <= 15 reads
+ * back as v, then S(15) is S(p) padded with zeros: S(15) without its trailing zeros has q <= p
+ * digits and is the only candidate at or below 15, and it is S(q) whenever it reads back (when
+ * v's neighbours are equally far on both sides, every finite double whose mantissa field is
+ * not 0, a q-digit decimal at least as close as a reading-back one reads back too, and so
+ * equals it by the DBL_DIG argument). Otherwise the answer is 16 or 17 (S(17) always reads
+ * back). At most two read-backs, the candidates cut from one 17-digit conversion (see d17).
+ * Subnormals carry fewer than 15 digits, so there the predicate's monotonicity (symmetric
+ * gaps: S(p) inside implies S(p+1) inside) drives a binary search instead. At a power of two
+ * the lower gap is half the upper one and the plain search from 1 up with printf is kept. */
 static int shortest_digits(double v, char *out, size_t size) {
   uint64_t bits;
   memcpy(&bits, &v, sizeof bits);
@@ -134,14 +137,25 @@ static int shortest_digits(double v, char *out, size_t size) {
   }
   d17 d;
   d17_of(v, &d);
-  int lo = 1, hi = 17; /* S(17) always reads back */
-  while (lo < hi) {
-    int mid = (lo + hi) / 2;
-    if (round_trips(v, &d, mid, out, size)) hi = mid;
-    else lo = mid + 1;
+  if ((bits & 0x7FF0000000000000ull) == 0) { /* subnormal */
+    int lo = 1, hi = 17;
+    while (lo < hi) {
+      int mid = (lo + hi) / 2;
+      if (round_trips(v, &d, mid, out, size)) hi = mid;
+      else lo = mid + 1;
+    }
+    if (!d17_round(&d, lo, out, size)) snprintf(out, size, "%.*e", lo - 1, v);
+    return lo;
   }
-  if (!d17_round(&d, lo, out, size)) snprintf(out, size, "%.*e", lo - 1, v);
-  return lo;
+  if (!d17_round(&d, 15, out, size)) snprintf(out, size, "%.*e", 14, v);
+  int q = 0, nd = 0; /* q: significant digits of S(15) up to its last non-zero one */
+  for (const char *c = out; *c && *c != 'e'; c++)
+    if (*c >= '0' && *c <= '9' && ++nd && *c != '0') q = nd;
+  if (q < 1) q = 1;
+  if (round_trips(v, &d, q, out, size)) return q;
+  int p = round_trips(v, &d, 16, out, size) ? 16 : 17;
+  if (p == 17 && !d17_round(&d, 17, out, size)) snprintf(out, size, "%.*e", 16, v);
+  return p;
 }
 
 /* "%.6f" through integer arithmetic where that is provably the same text (see text.h). With
