@@ -176,4 +176,12 @@ cs_attn_kind cs_model_attn_kind(const cs_model *m);
  * multiples of them), 1..max; writes up to cap sizes, returns the count. */
 int cs_model_valid_tp(const cs_model *m, int max_tp, int *out, int cap);
 
+/* Bytes per element of a dtype or quantization name ("bfloat16", "fp16", "fp8_e4m3", "int4",
+ * "float32", ...; case-insensitive); 0 when the name is unknown. */
+double cs_dtype_bytes(const char *name);
+/* A vLLM --quantization / catalog `quantization:` name -> scheme in *q (method, bits, ...);
+ * -1 when unknown. cs_quant_names() lists the known names for "expected one of" messages. */
+int cs_quant_from_name(const char *name, cs_quant *q);
+const char *cs_quant_names(void);
+
 #endif

@@ -82,4 +82,22 @@ void cs_predictor_stage_time(const cs_predictor *p, const cs_batch_view *batch, 
 const cs_predictor_ops *cs_predictor_get_ops(const cs_predictor *p);
 const char *cs_predictor_describe(const cs_predictor *p);
 
+/* The efficiency factors the roofline predictor uses for one device (what `capsearch list
+ * devices` shows): the catalog's eff_* when the device states them, else the built-in fit of
+ * its profiled part, else the nearest architecture's fit (borrowed = true). Provenance of the
+ * fits: src/predictor/roofline_factors.c and docs/predictors.md. Strings are static or borrowed
+ * from `dev` (valid while the catalog is). Never fails. */
+typedef struct cs_roofline_factors {
+  double eff_compute, eff_memory, eff_comm; /* achieved fraction of peak FLOP/s, HBM, link bandwidth */
+  double gemm_latency_us, elem_latency_us;  /* fixed cost per GEMM / per element-wise kernel, µs */
+  double attn_eff;                          /* FlashAttention compute share relative to eff_compute */
+  double attn_latency_us;                   /* fixed cost per attention kernel, µs */
+  double causal_weight;                     /* cost per FLOP of a chunk's causal part vs its cached part */
+  double sms;                               /* streaming multiprocessors (waves, split-KV) */
+  bool borrowed;                            /* no fit of this part: `calibrated_on`'s is used */
+  const char *calibrated_on;                /* the profiled device whose fit is used ("" when none) */
+  const char *source;                       /* one line: where the numbers come from */
+} cs_roofline_factors;
+void cs_roofline_device_factors(const cs_device *dev, cs_roofline_factors *out);
+
 #endif

@@ -148,6 +148,8 @@ typedef struct cs_sweep {
                                expansion, replica counts and job keys */
   size_t ndisagg;           /* extension: disaggregated prefill/decode shapes */
   cs_sweep_disagg *disagg;
+  size_t nep;               /* extension `ep_dimensions` (docs/disaggregation.md): expert-parallel */
+  int64_t *ep_dims;         /* sizes for MoE models; 0 entries when absent */
   void *mem;                /* internal arena */
 } cs_sweep;
 
@@ -190,6 +192,9 @@ typedef struct cs_sweep_job {
   bool disagg;
   size_t shape;             /* index into sweep.disagg */
   int prefill_replicas, decode_replicas, decode_tp, decode_pp;
+  /* Expert parallelism (aggregated jobs of sweeps with ep_dimensions): 0 or 1 none; > 1 the
+   * experts over ep GPUs of a replica, its attention as ep / tp data-parallel ranks of TP tp */
+  int ep;
   char *key;                /* Vidur's job key (§7.4) */
   char hash[9];             /* sha1(key)[:8] */
   cs_job_status status;     /* PENDING, or INFEASIBLE with reason after feasibility checks */

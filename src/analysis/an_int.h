@@ -127,6 +127,8 @@ typedef struct cs__job {
   bool in_results, have_job_json, have_run_dir;
   char *deployment;          /* results.csv "deployment" (sweeps with disaggregation), NULL when absent */
   int pool_gpus;             /* a disaggregated job's GPUs (both pools); 0 = replicas x tp x pp */
+  int ep, dp;                /* expert parallelism and its data-parallel attention ranks (results.csv
+                                ep, dp columns; 0 when absent): a replica is tp x pp x dp GPUs */
   CS__VEC(cs__probe) probes; /* sorted by probe order (timestamp_dir, then name) */
   /* derived */
   bool answered;             /* a passing answer exists */

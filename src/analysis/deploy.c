@@ -70,6 +70,13 @@ static void build(const cs__job *j, deploy *d) {
   arg(d, "%d", j->tp > 0 ? j->tp : 1);
   arg(d, "--pipeline-parallel-size");
   arg(d, "%d", j->pp > 0 ? j->pp : 1);
+  if (j->ep > 1) { /* docs/disaggregation.md, "Expert parallelism" */
+    if (j->dp > 1) {
+      arg(d, "--data-parallel-size");
+      arg(d, "%d", j->dp);
+    }
+    arg(d, "--enable-expert-parallel");
+  }
   if (j->batch_size > 0) {
     arg(d, "--max-num-seqs");
     arg(d, "%d", j->batch_size);

@@ -138,7 +138,7 @@ static void costs(cs_analysis *a, cs__job *j) {
   j->monthly = j->target_qps = j->cost_for_target = NAN;
   j->replicas_for_target = 0;
   if (!j->answered) return;
-  int tp = j->tp > 0 ? j->tp : 1;
+  int tp = (j->tp > 0 ? j->tp : 1) * (j->dp > 1 ? j->dp : 1); /* GPUs across a replica's pipeline stage */
   j->num_gpus = j->pool_gpus > 0 ? j->pool_gpus : j->answer_replicas * tp * j->pp;
   j->cost_per_hour = j->num_gpus * j->price;
   j->qps_per_dollar = j->answer_qps / j->cost_per_hour;
@@ -305,7 +305,10 @@ void cs__an_config_label(const cs__job *j, char *buf, size_t size) {
              chunk[0] ? "/cs" : "", chunk, j->f[CS__JF_BS], j->f[CS__JF_GSCHED]);
     return;
   }
-  snprintf(buf, size, "%s tp%s pp%s r%d %s%s%s bs%s %s", j->f[CS__JF_DEVICE], j->f[CS__JF_TP], j->f[CS__JF_PP],
+  char ep[32] = ""; /* expert parallelism (docs/disaggregation.md): "ep8", "ep8/dp8" with DP attention */
+  if (j->ep > 1 && j->dp > 1) snprintf(ep, sizeof ep, " ep%d/dp%d", j->ep, j->dp);
+  else if (j->ep > 1) snprintf(ep, sizeof ep, " ep%d", j->ep);
+  snprintf(buf, size, "%s tp%s pp%s%s r%d %s%s%s bs%s %s", j->f[CS__JF_DEVICE], j->f[CS__JF_TP], j->f[CS__JF_PP], ep,
            j->answered ? j->answer_replicas : j->replicas, j->f[CS__JF_RSCHED], chunk[0] ? "/cs" : "", chunk,
            j->f[CS__JF_BS], j->f[CS__JF_GSCHED]);
 }

@@ -143,6 +143,7 @@ static void read_results(cs_analysis *a) {
   int c_price = cs__csv_col(&csv, COL(PRICE));
   int c_kind = cs__csv_col(&csv, COL(ANSWER_KIND)), c_sus = cs__csv_col(&csv, COL(SUSTAINED_QPS));
   int c_dep = cs__csv_col(&csv, COL(DEPLOYMENT)), c_pool[6];
+  int c_ep = cs__csv_col(&csv, COL(EP)), c_dp = cs__csv_col(&csv, COL(DP)); /* with ep_dimensions */
   for (int k = 0; k < 6; k++) c_pool[k] = cs__csv_col(&csv, cs__store_results_cols[CS__RC_PREFILL_REPLICAS + k]);
   for (size_t r = 0; r < csv.nrows; r++) {
     const char *h = cs__csv_str(&csv, r, hc);
@@ -175,6 +176,9 @@ static void read_results(cs_analysis *a) {
       for (int k = 0; k < 6; k++) ok = ok && v[k] >= 1 && v[k] < 1e6;
       j->pool_gpus = ok ? (int)(v[0] * v[1] * v[2] + v[3] * v[4] * v[5]) : 0;
     }
+    double ep = cs__csv_num(&csv, r, c_ep), dp = cs__csv_num(&csv, r, c_dp); /* NAN when absent */
+    j->ep = ep >= 1 && ep < 1e6 ? (int)ep : 0;
+    j->dp = dp >= 1 && dp < 1e6 ? (int)dp : 0;
   }
   cs__csv_release(&csv);
   free(path);

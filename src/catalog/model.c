@@ -210,3 +210,5 @@ bool cs__model_quant_tp_refusal(const cs_model *m, int tp, char *why, size_t siz
 }
 
 int64_t cs_model_context_limit(const cs_model *m) { return m->max_context > 0 ? m->max_context : m->max_positions; }
+
+double cs_dtype_bytes(const char *name) { return cs__dtype_bytes(name); }

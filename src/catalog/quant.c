@@ -248,3 +248,6 @@ double cs__quant_linear_bytes(const cs_quant *q, double out, double in, double d
   if (q->g_idx) bytes += in * 4.0;
   return bytes;
 }
+
+int cs_quant_from_name(const char *name, cs_quant *q) { return cs__quant_from_name(name, q); }
+const char *cs_quant_names(void) { return cs__quant_names(); }

@@ -7,7 +7,6 @@
 #include "capsearch/catalog.h"
 #include "cli/cmd_list.h"
 #include "cli/commands.h"
-#include "predictor/internal.h"
 #include "util/json.h"
 #include "util/opt.h"
 #include "util/sbuf.h"
@@ -125,13 +124,13 @@ static void devices_table(const cs_catalog *c, FILE *f) {
     char fp8[32], spot[32];
     snprintf(fp8, sizeof fp8, d->tflops_fp8 > 0 ? "%.1f" : "-", d->tflops_fp8);
     snprintf(spot, sizeof spot, d->price_spot > 0 ? "%.2f" : "-", d->price_spot);
-    cs__factors rf;
-    cs__roofline_device_factors(d, &rf);
+    cs_roofline_factors rf;
+    cs_roofline_device_factors(d, &rf);
     char from[64] = "";
-    if (rf.borrowed) snprintf(from, sizeof from, "BORROWED from %s: ", rf.from ? rf.from : "?");
+    if (rf.borrowed) snprintf(from, sizeof from, "BORROWED from %s: ", rf.calibrated_on ? rf.calibrated_on : "?");
     fprintf(f, "%-10s %-9s %7.2f %8.1f %8s %7.0f %6.0f %-15s %7.2f %6s  %.3f/%.3f/%.2f %s%s\n", d->name, d->arch,
             d->memory_gib, d->tflops_bf16, fp8, d->hbm_gbps, d->link_gbps, d->interconnect, d->price_ondemand, spot,
-            rf.eff_c, rf.eff_m, rf.eff_comm, from, rf.source ? rf.source : "?");
+            rf.eff_compute, rf.eff_memory, rf.eff_comm, from, rf.source ? rf.source : "?");
   }
 }
 
@@ -145,21 +144,21 @@ static void knum_opt(cs__jw *w, const char *key, double v) {
 
 /* The factors the roofline predictor actually uses for d (catalog, built-in fit or borrowed). */
 static void roofline_json(cs__jw *w, const cs_device *d) {
-  cs__factors rf;
-  cs__roofline_device_factors(d, &rf);
+  cs_roofline_factors rf;
+  cs_roofline_device_factors(d, &rf);
   cs__jw_key(w, "roofline");
   cs__jw_obj_begin(w);
-  cs__jw_knum(w, "eff_compute", rf.eff_c);
-  cs__jw_knum(w, "eff_memory", rf.eff_m);
+  cs__jw_knum(w, "eff_compute", rf.eff_compute);
+  cs__jw_knum(w, "eff_memory", rf.eff_memory);
   cs__jw_knum(w, "eff_comm", rf.eff_comm);
-  cs__jw_knum(w, "gemm_latency_us", rf.lat_us);
-  cs__jw_knum(w, "elem_latency_us", rf.elem_lat_us);
+  cs__jw_knum(w, "gemm_latency_us", rf.gemm_latency_us);
+  cs__jw_knum(w, "elem_latency_us", rf.elem_latency_us);
   cs__jw_knum(w, "attn_eff", rf.attn_eff);
-  cs__jw_knum(w, "attn_latency_us", rf.attn_lat_us);
-  cs__jw_knum(w, "causal_weight", rf.causal_w);
-  cs__jw_knum(w, "sms", rf.n_sm);
+  cs__jw_knum(w, "attn_latency_us", rf.attn_latency_us);
+  cs__jw_knum(w, "causal_weight", rf.causal_weight);
+  cs__jw_knum(w, "sms", rf.sms);
   cs__jw_kbool(w, "borrowed", rf.borrowed);
-  cs__jw_kstr(w, "calibrated_on", rf.from);
+  cs__jw_kstr(w, "calibrated_on", rf.calibrated_on);
   cs__jw_kstr(w, "source", rf.source);
   cs__jw_obj_end(w);
 }

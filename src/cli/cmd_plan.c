@@ -8,7 +8,6 @@
 #include "capsearch/catalog.h"
 #include "capsearch/memplan.h"
 #include "cli/commands.h"
-#include "catalog/catalog_int.h"
 #include "cli/cmd_plan.h"
 #include "util/fs.h"
 #include "util/json.h"
@@ -40,7 +39,7 @@ static int model_dtype_arg(void *obj, const cs__opt *o, const char *s, cs_err *e
 /* KV dtype: "auto" -> 0 (model default); otherwise bytes per element. */
 static int kv_dtype_arg(void *obj, const cs__opt *o, const char *s, cs_err *err) {
   bool is_auto = !strcasecmp(s, "auto");
-  double b = is_auto ? 0 : cs__dtype_bytes(s);
+  double b = is_auto ? 0 : cs_dtype_bytes(s);
   if (!is_auto && b <= 0)
     return cs_err_set(err, CS_EUSAGE, "unknown dtype '%s' (expected auto, float32, bfloat16, float16, fp8, fp8_e4m3, "
                       "fp8_e5m2, int8, int4, fp4)", s);
@@ -49,8 +48,8 @@ static int kv_dtype_arg(void *obj, const cs__opt *o, const char *s, cs_err *err)
 }
 
 static int quant_arg(void *obj, const cs__opt *o, const char *s, cs_err *err) {
-  if (cs__quant_from_name(s, &(cs_quant){0}))
-    return cs_err_set(err, CS_EUSAGE, "unknown method '%s' (expected one of: %s)", s, cs__quant_names());
+  if (cs_quant_from_name(s, &(cs_quant){0}))
+    return cs_err_set(err, CS_EUSAGE, "unknown method '%s' (expected one of: %s)", s, cs_quant_names());
   *(const char **)((char *)obj + o->off) = s;
   return 0;
 }

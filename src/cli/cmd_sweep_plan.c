@@ -56,9 +56,9 @@ void cs__print_sweep_plan(FILE *f, const cs__plan *p, const cs__runner_opts *o) 
   size_t infeasible = 0, selected = 0, short_jobs = 0, first_short = 0;
   double cpu = 0, disk = 0, probes = 0, reqs = 0, disk_answers = 0, disk_none = 0;
   print_traces(f, p);
-  fprintf(f, "%-5s %-8s %-18s %-22s %-6s %-30s %-16s %-28s %3s %3s %4s %5s %7s %6s %6s %6s  %s\n", "job", "hash",
-          "model", "trace", "device", "global_scheduler", "replica_sched", "slo", "tp", "pp", "R", "gpus", "reqs",
-          "probes", "cpu", "disk", "status");
+  fprintf(f, "%-5s %-8s %-18s %-22s %-6s %-30s %-16s %-28s %3s %3s%s %4s %5s %7s %6s %6s %6s  %s\n", "job", "hash",
+          "model", "trace", "device", "global_scheduler", "replica_sched", "slo", "tp", "pp", s->nep ? "  ep" : "", "R",
+          "gpus", "reqs", "probes", "cpu", "disk", "status");
   for (size_t i = 0; i < p->jobs.n; i++) {
     const cs_sweep_job *j = &p->jobs.v[i];
     if (!p->selected[i]) continue;
@@ -90,7 +90,8 @@ void cs__print_sweep_plan(FILE *f, const cs__plan *p, const cs__runner_opts *o) 
     if (inf) snprintf(st, sizeof st, "infeasible: ");
     else if (short_win) snprintf(st, sizeof st, "runnable (short window: %.3g s at the first probe)", e.window_s);
     else snprintf(st, sizeof st, "runnable");
-    char tp[24], pp[24]; /* a disaggregated job: prefill/decode pool */
+    char tp[24], pp[24], ep[24] = ""; /* a disaggregated job: prefill/decode pool */
+    if (s->nep) snprintf(ep, sizeof ep, " %3d", j->ep > 1 ? j->ep : 1);
     if (j->disagg) {
       snprintf(tp, sizeof tp, "%d/%d", j->tp, j->decode_tp);
       snprintf(pp, sizeof pp, "%d/%d", j->pp, j->decode_pp);
@@ -98,9 +99,9 @@ void cs__print_sweep_plan(FILE *f, const cs__plan *p, const cs__runner_opts *o) 
       snprintf(tp, sizeof tp, "%d", j->tp);
       snprintf(pp, sizeof pp, "%d", j->pp);
     }
-    fprintf(f, "%-5zu %-8s %-18s %-22s %-6s %-30s %-16s %-28s %3s %3s %4d %5d %7lld %6d %6s %6s  %s%s\n", j->index,
+    fprintf(f, "%-5zu %-8s %-18s %-22s %-6s %-30s %-16s %-28s %3s %3s%s %4d %5d %7lld %6d %6s %6s  %s%s\n", j->index,
             j->hash, s->models[j->model].name, s->traces[j->trace].name, s->clusters[j->cluster].device, g, r,
-            s->slos[j->slo].name, tp, pp, j->num_replicas, cs__plan_job_gpus(p, j, j->num_replicas),
+            s->slos[j->slo].name, tp, pp, ep, j->num_replicas, cs__plan_job_gpus(p, j, j->num_replicas),
             (long long)e.requests, e.max_probes, inf ? "-" : c, inf ? "-" : d, st, inf ? j->reason : "");
   }
   char c[16], d[16];

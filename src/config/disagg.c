@@ -7,6 +7,10 @@
  *       ratios: [[1, 1], [1, 2], [1, 3]]   # x prefill : y decode replicas (xPyD)
  *       kv_placement: auto            # auto | intra_node | inter_node
  *
+ * and the `ep_dimensions` list (expert parallelism of MoE models, the jobs in sweep/expand_ep.c):
+ *
+ *   ep_dimensions: [1, 8]               # 1 = no EP; EP = tp, or tp x dp for data-parallel attention
+ *
  * Read through field tables (util/opt.h); errors name file:line:col like the rest of the parser. */
 #include <stdio.h>
 #include <string.h>
@@ -98,4 +102,15 @@ int cs__cfg_y_disagg(const cs__opt_yctx *c, const cs__opt *o, const cs__ynode *s
     g->line = m->line;
   }
   return 0;
+}
+
+int cs__cfg_y_ep(const cs__opt_yctx *c, const cs__opt *o, const cs__ynode *n, const char *what, void *field,
+                 cs_err *err) {
+  cs__cfg_parser *p = c->user;
+  if (p->v0)
+    return cs__cfg_fail_at(p, n, CS_ECONFIG,
+                           "%s: not available in a Vidur V0 explorer file (its clusters fix each replica's GPUs); "
+                           "write the sweep in the V1 schema with search_configs (docs/sweep.md)",
+                           "ep_dimensions", NULL);
+  return cs__cfg_yfn_int_list(c, o, n, what, field, err);
 }

@@ -6,6 +6,7 @@
  *   vidur_restart_quirk: <bool>  Vidur's restart rule in every simulation
  *   disaggregation: [...]  prefill/decode pools (disagg.c)
  * as the entries of a field table (util/opt.h) that parse.c reads after the sections. */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -112,4 +113,6 @@ const cs__opt cs__sweep_extension_fields[] = {
      .noun = "verdict"},
     {CS_OPT_FLAG, "vidur_restart_quirk", CS_OPT_FIELD(cs_sweep, vidur_restart_quirk)},
     {CS_OPT_FN, "disaggregation", .yfn = cs__cfg_y_disagg},
+    {CS_OPT_FN, "ep_dimensions", CS_OPT_FIELD(cs_sweep, ep_dims), .count_off = offsetof(cs_sweep, nep),
+     .yfn = cs__cfg_y_ep, .range = {1, 1024, false, true}},
     {CS_OPT_END}};

@@ -163,6 +163,7 @@ static const char *const top_keys[] = {
     "batch_sizes",  "tp_dimensions",     "pp_dimensions",  "models",             "search_configs",
     /* extensions (docs/sweep.md; extensions.c) */
     "prices",       "predictor",         "seed",           "disaggregation", "verdict",       "vidur_restart_quirk",
+    "ep_dimensions",
     "schedulers", /* Vidur V0 (v0.c) */
     NULL};
 

@@ -65,8 +65,11 @@ int cs__cfg_y_searches(const cs__opt_yctx *c, const cs__opt *o, const cs__ynode 
                        cs_err *err);
 int cs__cfg_y_disagg(const cs__opt_yctx *c, const cs__opt *o, const cs__ynode *n, const char *what, void *field,
                      cs_err *err);
+/* The `ep_dimensions` list (disagg.c; docs/disaggregation.md): expert-parallel sizes to try. */
+int cs__cfg_y_ep(const cs__opt_yctx *c, const cs__opt *o, const cs__ynode *n, const char *what, void *field,
+                 cs_err *err);
 /* The top-level extension keys (extensions.c): prices, predictor, seed, verdict,
- * vidur_restart_quirk, disaggregation. */
+ * vidur_restart_quirk, disaggregation, ep_dimensions. */
 extern const cs__opt cs__sweep_extension_fields[];
 
 #endif

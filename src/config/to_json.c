@@ -119,6 +119,7 @@ static void models(cs__jw *w, const cs_sweep *s) {
   ints(w, "batch_sizes", s->batch_sizes, s->nbatch);
   ints(w, "tp_dimensions", s->tp_dims, s->ntp);
   ints(w, "pp_dimensions", s->pp_dims, s->npp);
+  if (s->nep) ints(w, "ep_dimensions", s->ep_dims, s->nep); /* extension (docs/disaggregation.md) */
   cs__jw_key(w, "models");
   cs__jw_arr_begin(w);
   for (size_t i = 0; i < s->nmodels; i++) {

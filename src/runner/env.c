@@ -108,6 +108,12 @@ static bool check_pool(cs__plan *p, cs_sweep_job *j, int tp, int pp, const char 
   in.engine = CS_ENGINE_VIDUR;
   in.memory_margin = 0.1;
   in.block_size = 16;
+  if (m->num_experts > 0 || m->kv_lora_rank > 0) { /* as the simulator sizes them (sim/setup.c) */
+    in.engine = CS_ENGINE_VLLM;
+    in.gpu_memory_utilization = 1 - in.memory_margin;
+    in.expert_parallel = !j->disagg && j->ep > 1;
+    in.dp = in.expert_parallel ? cs__job_attention_dp(j) : 1;
+  }
   cs_memplan plan;
   cs_err e = {0};
   if (cs_memplan_compute(&in, &plan, &e)) {
@@ -115,9 +121,11 @@ static bool check_pool(cs__plan *p, cs_sweep_job *j, int tp, int pp, const char 
     return false;
   }
   if (!plan.fits || plan.num_blocks < 1) {
-    cs_sweep_job_set_infeasible(j, "%s%s does not fit on %s at tp %d pp %d: %s (weights %.1f GiB per GPU of %.1f GiB)",
-                                pool, s->models[j->model].name, d->name, tp, pp, plan.why ? plan.why : "no KV cache left",
-                                plan.weights_gib, d->memory_gib);
+    char ep[32] = "";
+    if (in.expert_parallel) snprintf(ep, sizeof ep, " ep %d", j->ep);
+    cs_sweep_job_set_infeasible(j, "%s%s does not fit on %s at tp %d pp %d%s: %s (weights %.1f GiB per GPU of %.1f GiB)",
+                                pool, s->models[j->model].name, d->name, tp, pp, ep,
+                                plan.why ? plan.why : "no KV cache left", plan.weights_gib, d->memory_gib);
     return false;
   }
   return true;
@@ -126,7 +134,7 @@ static bool check_pool(cs__plan *p, cs_sweep_job *j, int tp, int pp, const char 
 static void check_feasible(cs__plan *p, cs_sweep_job *j) {
   if (j->status == CS_JOB_INFEASIBLE || !cs__job_policy_params_fit(p->sweep, j)) return;
   if (!j->disagg) {
-    check_pool(p, j, j->tp, j->pp, "");
+    if (j->ep <= 1 || cs__ep_job_check(p, j)) check_pool(p, j, j->tp, j->pp, "");
     return;
   }
   const char *rs = p->sweep->rscheds[j->rsched].scheduler;
@@ -241,7 +249,7 @@ int cs__plan_load(const cs__runner_opts *o, cs__plan *p, cs_err *err) {
 int cs__plan_job_gpus(const cs__plan *plan, const cs_sweep_job *j, int replicas) {
   (void)plan;
   if (j->disagg) return j->prefill_replicas * j->tp * j->pp + j->decode_replicas * j->decode_tp * j->decode_pp;
-  return replicas * j->tp * j->pp;
+  return replicas * j->tp * j->pp * cs__job_attention_dp(j);
 }
 
 double cs__plan_job_price(const cs__plan *plan, const cs_sweep_job *j) { return plan->prices[j->cluster]; }
@@ -257,6 +265,8 @@ static int make_predictor(cs__plan *p, const cs__runner_opts *o, cs__pred_slot *
   ctx.network = p->networks[slot->cluster];
   ctx.tp = slot->tp;
   ctx.pp = slot->pp;
+  ctx.ep = slot->ep;
+  ctx.dp = slot->dp;
   char where[512];
   snprintf(where, sizeof where, "%s: predictor", s->file);
   for (int i = 0; i < s->npredictor_params; i++)
@@ -287,13 +297,14 @@ int cs__plan_prepare(cs__plan *p, const cs__runner_opts *o, cs_err *err) {
     if (!p->selected[i] || j->status == CS_JOB_INFEASIBLE) continue;
     for (int pool = 0; pool < (j->disagg ? 2 : 1); pool++) {
       int tp = pool ? j->decode_tp : j->tp, pp = pool ? j->decode_pp : j->pp;
+      int ep = j->ep > 1 ? j->ep : 0, dp = j->ep > 1 ? cs__job_attention_dp(j) : 0;
       size_t k = 0;
       for (; k < preds.n; k++)
         if (preds.v[k].model == j->model && preds.v[k].cluster == j->cluster && preds.v[k].tp == tp &&
-            preds.v[k].pp == pp)
+            preds.v[k].pp == pp && preds.v[k].ep == ep && preds.v[k].dp == dp)
           break;
       if (k == preds.n) {
-        cs__pred_slot slot = {.model = j->model, .cluster = j->cluster, .tp = tp, .pp = pp};
+        cs__pred_slot slot = {.model = j->model, .cluster = j->cluster, .tp = tp, .pp = pp, .ep = ep, .dp = dp};
         cs_err e = {0};
         if (make_predictor(p, o, &slot, &e)) slot.error = cs__xstrdup(e.msg);
         cs__vec_push(&preds, slot);

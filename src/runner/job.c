@@ -66,6 +66,7 @@ static int sim_config(const cs__plan *plan, const cs__runner_opts *o, const cs_s
   c->network = plan->networks[j->cluster];
   c->tp = j->tp;
   c->pp = j->pp;
+  if (j->ep > 1) c->ep = j->ep, c->dp = cs__job_attention_dp(j);
   c->num_replicas = pr->replicas;
   int rc;
   if (!r->policy || !g->policy || !q->policy)

@@ -44,7 +44,8 @@ static void job_record(const cs__plan *plan, const cs__runner_opts *o, const cs_
       .run = {o->time_limit_s, o->has_seed ? o->seed : s->seed},
       .verdict = s->verdict_vidur ? "vidur" : "capsearch", .vidur_restart_quirk = s->vidur_restart_quirk,
       .predictor = s->predictor, .price_per_gpu_hour = cs__plan_job_price(plan, j),
-      .num_gpus = cs__plan_job_gpus(plan, j, j->num_replicas),
+      .num_gpus = cs__plan_job_gpus(plan, j, j->num_replicas), .ep = j->ep > 1 ? j->ep : 0,
+      .dp = cs__job_attention_dp(j),
       .infeasible = j->status == CS_JOB_INFEASIBLE ? j->reason : NULL};
   r->search = (cs__store_job_search){
       .search_for = cs_search_kind_name(sc->search_for), .qps = sc->qps, .num_replicas = sc->num_replicas,
@@ -164,11 +165,14 @@ static void row_answer(cs__store_results *t, const cs__plan *plan, const cs_swee
     cs__store_results_str(t, CS__RC_OVERLONG_POLICY, cs_overlong_name(s->traces[j->trace].overlong));
   }
   if (s->ndisagg) row_pools(t, s, j, gpus, r);
+  cs__store_results_int(t, CS__RC_EP, j->ep > 1 ? j->ep : 1); /* only a sweep with ep_dimensions has them */
+  cs__store_results_int(t, CS__RC_DP, cs__job_attention_dp(j));
 }
 
 char *cs__results_csv(const cs__plan *plan, const cs__job_result *res) {
   cs__store_results t;
-  cs__store_results_init(&t, plan->sweep->ndisagg > 0); /* with a disaggregation section: the pools */
+  /* with a disaggregation section: the pools; with ep_dimensions: ep, dp */
+  cs__store_results_init_cols(&t, plan->sweep->ndisagg > 0, plan->sweep->nep > 0);
   for (size_t i = 0; i < plan->jobs.n; i++) {
     row_params(&t, plan->sweep, &plan->jobs.v[i]);
     row_answer(&t, plan, &plan->jobs.v[i], &res[i]);

@@ -97,6 +97,7 @@ typedef struct cs__eta {
 typedef struct cs__pred_slot {
   size_t model, cluster;
   int tp, pp;
+  int ep, dp;          /* expert parallelism, data-parallel attention (0/1 none) */
   cs_predictor *pred;  /* NULL when creation failed (reason then marks the jobs infeasible) */
   char *error;
 } cs__pred_slot;
@@ -147,6 +148,10 @@ int cs__plan_load(const cs__runner_opts *o, cs__plan *plan, cs_err *err);
 void cs__plan_release(cs__plan *plan);
 /* num_gpus and price of a job at a replica count. */
 int cs__plan_job_gpus(const cs__plan *plan, const cs_sweep_job *j, int replicas);
+/* Expert-parallel jobs (ep_job.c): data-parallel attention ranks per replica (ep / tp, 1 without
+ * EP); the feasibility check of a job with ep > 1 (marks it infeasible with its reason). */
+int cs__job_attention_dp(const cs_sweep_job *j);
+bool cs__ep_job_check(cs__plan *p, cs_sweep_job *j);
 double cs__plan_job_price(const cs__plan *plan, const cs_sweep_job *j);
 
 typedef struct cs__job_result {

@@ -137,6 +137,13 @@ char *cs__store_job_json(const cs__store_job *j, cs_err *err) {
   cs__jw_knum(&w, "price_per_gpu_hour", j->price_per_gpu_hour);
   cs__jw_kint(&w, "num_gpus", j->num_gpus);
   if (j->disaggregation) disagg(&w, j->disaggregation);
+  if (j->ep > 1) { /* docs/disaggregation.md, "Expert parallelism" */
+    cs__jw_key(&w, "expert_parallel");
+    cs__jw_obj_begin(&w);
+    cs__jw_kint(&w, "ep", j->ep);
+    cs__jw_kint(&w, "dp", j->dp);
+    cs__jw_obj_end(&w);
+  }
   if (j->length_limit) limit(&w, j->length_limit);
   if (j->infeasible) cs__jw_kstr(&w, "infeasible", j->infeasible);
   cs__jw_obj_end(&w);

@@ -74,6 +74,7 @@ typedef struct cs__store_job {
   double price_per_gpu_hour;
   int64_t num_gpus;
   const cs__store_job_disagg *disaggregation; /* NULL: aggregated */
+  int ep, dp;                                 /* expert parallelism: ep > 1 only (else absent) */
   const cs__store_job_limit *length_limit;    /* NULL: no trace view */
   const char *infeasible;                     /* the reason, NULL when feasible */
 } cs__store_job;

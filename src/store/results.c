@@ -15,18 +15,24 @@ const char *const cs__store_results_cols[CS__RC_COUNT] = {
 };
 
 void cs__store_results_init(cs__store_results *t, bool disagg_columns) {
+  cs__store_results_init_cols(t, disagg_columns, false);
+}
+
+void cs__store_results_init_cols(cs__store_results *t, bool disagg_columns, bool ep_columns) {
   memset(t, 0, sizeof *t);
   cs__sbuf_init(&t->text);
-  t->ncols = disagg_columns ? CS__RC_COUNT : CS__RC_DISAGG_FIRST;
-  for (int c = 0; c < t->ncols; c++) {
-    if (c) cs__sbuf_addc(&t->text, ',');
+  for (int c = 0; c < CS__RC_COUNT; c++)
+    t->on[c] = c < CS__RC_DISAGG_FIRST || (c < CS__RC_EP_FIRST ? disagg_columns : ep_columns);
+  for (int c = 0, n = 0; c < CS__RC_COUNT; c++) {
+    if (!t->on[c]) continue;
+    if (n++) cs__sbuf_addc(&t->text, ',');
     cs__csv_field(&t->text, cs__store_results_cols[c]);
   }
   cs__sbuf_addc(&t->text, '\n');
 }
 
 static void set(cs__store_results *t, cs__rcol c, char *s) {
-  if ((int)c < 0 || (int)c >= t->ncols) {
+  if ((int)c < 0 || (int)c >= CS__RC_COUNT || !t->on[c]) {
     free(s);
     return;
   }
@@ -51,8 +57,9 @@ void cs__store_results_int(cs__store_results *t, cs__rcol c, long long v) {
 }
 
 void cs__store_results_row(cs__store_results *t) {
-  for (int c = 0; c < t->ncols; c++) {
-    if (c) cs__sbuf_addc(&t->text, ',');
+  for (int c = 0, n = 0; c < CS__RC_COUNT; c++) {
+    if (!t->on[c]) continue;
+    if (n++) cs__sbuf_addc(&t->text, ',');
     cs__csv_field(&t->text, t->cell[c]);
     free(t->cell[c]);
     t->cell[c] = NULL;

@@ -72,6 +72,7 @@ char *cs_sweep_job_key(const cs_sweep *s, const cs_sweep_job *j) {
     cs__sbuf_addf(&sb, "num_replicas_r%s_reqs%s", sc->num_replicas.text, sc->num_requests.text);
   else
     cs__sbuf_addf(&sb, "%s_q%s_reqs%s", cs_search_kind_name(sc->search_for), sc->qps.text, sc->num_requests.text);
+  if (j->ep > 1) cs__sbuf_addf(&sb, "_ep%d", j->ep); /* capsearch extension (docs/disaggregation.md) */
   if (j->disagg) /* capsearch extension: the pools (docs/disaggregation.md) */
     cs__sbuf_addf(&sb, "_disagg%dp_tp%d_pp%d_%dd_tp%d_pp%d", j->prefill_replicas, j->tp, j->pp, j->decode_replicas,
                   j->decode_tp, j->decode_pp);
@@ -122,7 +123,7 @@ double cs_sweep_count_jobs(const cs_sweep *s) {
       for (size_t ti = 0; ti < s->ntraces; ti++)
         if (!strcmp(s->traces[ti].name, sc->trace))
           total += (double)s->nclusters * (double)ng * (double)s->nqueues * (double)s->nrsched * (double)s->nslos *
-                   (double)ntp * (double)s->npp * (double)s->nbatch;
+                   (double)ntp * (double)s->npp * (double)s->nbatch * (double)(s->nep ? s->nep : 1);
     }
   }
   return total;
@@ -178,6 +179,7 @@ int cs_sweep_expand(const cs_sweep *s, cs_sweep_jobs *out, cs_err *err) {
         }
     }
   }
+  cs__sweep_expand_ep(s, &v);
   cs__sweep_expand_disagg(s, &v);
   out->n = v.n;
   out->v = v.v;

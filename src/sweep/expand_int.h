@@ -9,6 +9,8 @@ typedef CS__VEC(cs_sweep_job) cs__job_vec;
 
 /* Sets the job's key and hash from its fields. */
 void cs__sweep_job_name(const cs_sweep *s, cs_sweep_job *j);
+/* Replaces each aggregated job by one per ep_dimensions entry (expand_ep.c). */
+void cs__sweep_expand_ep(const cs_sweep *s, cs__job_vec *v);
 /* Appends the disaggregated jobs (after every aggregated one, so those keep Vidur's order). */
 void cs__sweep_expand_disagg(const cs_sweep *s, cs__job_vec *v);
 
