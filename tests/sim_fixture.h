@@ -34,11 +34,12 @@ static void fx_stage_time(const void *state, const cs_batch_view *b, int stage, 
   (void)stage;
   out->total_s = out->model_s = ((const fx_pred *)state)->stage_s;
 }
-static const cs_param_spec fx_params[] = {{"stage_time_ms", CS_PARAM_DOUBLE, 10, 0, 1e9, false, "ms"}};
-static const cs_predictor_ops fx_pred_ops = {.name = "test_constant",
-                                             .summary = "fixed stage time",
-                                             .params = fx_params,
-                                             .nparams = 1,
+static const cs_param_spec fx_params[] = {
+    {.name = "stage_time_ms", .type = CS_PARAM_DOUBLE, .def = 10, .min = 0, .max = 1e9, .help = "ms"}};
+static const cs_predictor_ops fx_pred_ops = {.info = {.name = "test_constant",
+                                                      .summary = "fixed stage time",
+                                                      .params = fx_params,
+                                                      .nparams = 1},
                                              .create = fx_create,
                                              .destroy = fx_destroy,
                                              .stage_time = fx_stage_time};

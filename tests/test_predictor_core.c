@@ -19,7 +19,7 @@ static cs_predictor *make(const char *name, const cs_model *m, const cs_device *
   ctx.network = n;
   ctx.tp = tp;
   ctx.pp = pp;
-  if (pname) CS_ASSERT_INT_EQ(cs_params_set(&ctx.params, ops->params, ops->nparams, name, pname, pval, "test", &err), 0);
+  if (pname) CS_ASSERT_INT_EQ(cs_params_set(&ctx.params, ops->info.params, ops->info.nparams, name, pname, pval, "test", &err), 0);
   cs_predictor *p = NULL;
   int rc = cs_predictor_new(ops, &ctx, &p, &err);
   if (rc) CS__FAIL_MSG("cs_predictor_new(%s): %s", name, err.msg);
@@ -36,14 +36,14 @@ static double stage(const cs_predictor *p, const cs_batch_item *items, int n, in
 
 static void test_registry_lists_roofline_first_and_finds_by_name(void) {
   const cs_predictor_ops *const *reg = cs_predictor_registry();
-  CS_ASSERT_STR_EQ(reg[0]->name, "roofline");
+  CS_ASSERT_STR_EQ(reg[0]->info.name, "roofline");
   int n = 0;
   bool has_constant = false;
-  for (; reg[n]; n++) has_constant |= !strcmp(reg[n]->name, "constant");
+  for (; reg[n]; n++) has_constant |= !strcmp(reg[n]->info.name, "constant");
   CU_ASSERT_TRUE(has_constant);
   const cs_predictor_ops *ops = NULL;
   CS_ASSERT_INT_EQ(cs_predictor_find("constant", &ops, NULL), 0);
-  CS_ASSERT_STR_EQ(ops->name, "constant");
+  CS_ASSERT_STR_EQ(ops->info.name, "constant");
 }
 
 static void test_registry_unknown_name_suggests_closest(void) {
@@ -60,7 +60,7 @@ static void test_new_rejects_misspelled_parameter_with_suggestion(void) {
   cs_err err = {0};
   CS_ASSERT_INT_EQ(cs_predictor_find("constant", &ops, NULL), 0);
   cs_params p = {0};
-  CS_ASSERT_INT_EQ(cs_params_set(&p, ops->params, ops->nparams, "constant", "stage_time_sm", 3, "x.yml:3:5", &err),
+  CS_ASSERT_INT_EQ(cs_params_set(&p, ops->info.params, ops->info.nparams, "constant", "stage_time_sm", 3, "x.yml:3:5", &err),
                    CS_ECONFIG);
   CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "did you mean 'stage_time_ms'"));
 }

@@ -335,7 +335,7 @@ static void test_cpu_overhead_from_cpu_overheads_csv_is_added_per_stage(void) {
   ctx.pp = 1;
   ctx.profiling_dir = dir;
   cs_err err = {0};
-  CS_ASSERT_INT_EQ(cs_params_set(&ctx.params, ops->params, ops->nparams, "profile", "cpu_overhead", 1, "t", &err), 0);
+  CS_ASSERT_INT_EQ(cs_params_set(&ctx.params, ops->info.params, ops->info.nparams, "profile", "cpu_overhead", 1, "t", &err), 0);
   cs_predictor *p = NULL;
   if (cs_predictor_new(ops, &ctx, &p, &err)) CS__FAIL_MSG("%s", err.msg);
   if (!p) return;

@@ -134,7 +134,7 @@ static double run(const char *dir, int v1, const cs_batch_item *it, int n) {
   ctx.tp = ctx.pp = 1;
   ctx.predictions_dir = dir;
   cs_err err = {0};
-  cs_params_set(&ctx.params, ops->params, ops->nparams, "profile", "vidur_keys", v1, "t", &err);
+  cs_params_set(&ctx.params, ops->info.params, ops->info.nparams, "profile", "vidur_keys", v1, "t", &err);
   cs_predictor *p = NULL;
   if (cs_predictor_new(ops, &ctx, &p, &err)) {
     CS__FAIL_MSG("%s", err.msg);

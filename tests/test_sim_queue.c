@@ -68,6 +68,28 @@ static void test_edf_orders_by_prefill_deadline(void) {
   fake_free(sim);
 }
 
+/* The deadline parameters are bound once, when the queue is made: a push reads two struct
+ * fields (it used to look both names up on every push, reading whatever the caller's
+ * parameter list held at that moment). */
+static void test_edf_binds_its_parameters_when_the_queue_is_made(void) {
+  cs__sim *sim = fake_sim();
+  const cs__rqueue_ops *edf = cs__rqueue_lookup("edf");
+  CU_ASSERT_PTR_NOT_NULL_FATAL(edf);
+  cs_params p = {0};
+  cs_err err = {0};
+  CS_ASSERT_INT_EQ(cs_params_set(&p, edf->info.params, edf->info.nparams, "edf", "slo_prefill_e2e_time_normalized",
+                                 0.01, "test", &err), 0);
+  cs__rqueue *q = cs__rqueue_new(sim, edf, &p);
+  p.values[0] = 0; /* a later change of the caller's list does not reach the queue */
+  /* deadlines with 0.01 s per token: 0 + 10 = 10 and 1 + 0.1 = 1.1 (with 0: 0 and 1) */
+  cs__request r0 = {.id = 0, .arrived_at = 0, .num_prefill = 1000}, r1 = {.id = 1, .arrived_at = 1, .num_prefill = 10};
+  cs__rqueue_push(q, &r0);
+  cs__rqueue_push(q, &r1);
+  CS_ASSERT_INT_EQ(cs__rqueue_pop(q)->id, 1);
+  CS_ASSERT_INT_EQ(cs__rqueue_pop(q)->id, 0);
+  fake_free(sim);
+}
+
 static void test_queue_grows_and_stays_ordered(void) {
   cs__sim *sim = fake_sim();
   cs__rqueue *q = cs__rqueue_new(sim, cs__rqueue_lookup("fcfs"), NULL);
@@ -97,6 +119,7 @@ static const cs_test_case cases[] = {
     {"test_fcfs_pops_by_arrival_then_id", test_fcfs_pops_by_arrival_then_id},
     {"test_fcfs_restarted_request_goes_back_to_the_front", test_fcfs_restarted_request_goes_back_to_the_front},
     {"test_edf_orders_by_prefill_deadline", test_edf_orders_by_prefill_deadline},
+    {"test_edf_binds_its_parameters_when_the_queue_is_made", test_edf_binds_its_parameters_when_the_queue_is_made},
     {"test_queue_grows_and_stays_ordered", test_queue_grows_and_stays_ordered},
     {NULL, NULL},
 };

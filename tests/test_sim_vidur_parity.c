@@ -78,7 +78,7 @@ static void test_sarathi_run_matches_vidur_request_by_request(void) {
   CS_ASSERT_INT_EQ(cs_trace_load(wl, &to, &t, &err), 0);
   cs_predictor *p = NULL;
   cs_predictor_ctx pc = {.model = m, .device = d, .network = net, .tp = 2, .pp = 1, .predictions_dir = preds};
-  CS_ASSERT_INT_EQ(cs_params_finish(&pc.params, pops->params, pops->nparams, pops->name, "test", &err), 0);
+  CS_ASSERT_INT_EQ(cs_params_finish(&pc.params, pops->info.params, pops->info.nparams, pops->info.name, "test", &err), 0);
   int rc = cs_predictor_new(pops, &pc, &p, &err);
   if (rc) fprintf(stderr, "predictor: %s\n", err.msg);
   CS_ASSERT_INT_EQ(rc, 0);

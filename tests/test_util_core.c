@@ -261,8 +261,10 @@ static void test_atomic_write_and_gzip_roundtrip(void) {
 
 static void test_params_reject_unknown_and_out_of_range(void) {
   static const cs_param_spec specs[] = {
-      {"chunk_size", CS_PARAM_INT, 512, 1, 1 << 20, false, "tokens per iteration"},
-      {"tolerance_factor", CS_PARAM_DOUBLE, 0, 1, 100, true, "required"},
+      {.name = "chunk_size", .type = CS_PARAM_INT, .def = 512, .min = 1, .max = 1 << 20,
+       .help = "tokens per iteration"},
+      {.name = "tolerance_factor", .type = CS_PARAM_DOUBLE, .def = 0, .min = 1, .max = 100, .required = true,
+       .help = "required"},
   };
   cs_params p = {0};
   cs_err err = {0};
@@ -273,6 +275,35 @@ static void test_params_reject_unknown_and_out_of_range(void) {
   CS_ASSERT_OK(cs_params_set(&p, specs, 2, "x", "tolerance_factor", 2.0, "f", &err), &err);
   CS_ASSERT_OK(cs_params_finish(&p, specs, 2, "x", "f", &err), &err);
   CS_ASSERT_DBL_EQ(cs_params_get(&p, "chunk_size", -1), 512);
+  /* NaN compares false with both bounds: it used to pass the range check */
+  CS_ASSERT_INT_EQ(cs_params_set(&p, specs, 2, "x", "tolerance_factor", NAN, "f.yml:2:3", &err), CS_ERANGE);
+  CS_ASSERT_STR_CONTAINS(err.msg, "f.yml:2:3: x.tolerance_factor: expected a finite number");
+}
+
+typedef struct bound_demo {
+  double slack;
+  int64_t chunk_size;
+  bool eager;
+} bound_demo;
+
+static void test_params_bind_fills_a_typed_struct_from_its_field_table(void) {
+  static const cs_param_spec specs[] = {
+      {CS_PARAM_FIELD(bound_demo, chunk_size), .type = CS_PARAM_INT, .def = 512, .min = 1, .max = 1 << 20},
+      {CS_PARAM_FIELD(bound_demo, slack), .type = CS_PARAM_DOUBLE, .def = 0.5, .min = 0, .max = 1},
+      {CS_PARAM_FIELD(bound_demo, eager), .type = CS_PARAM_BOOL, .def = 1, .min = 0, .max = 1},
+  };
+  cs_params given = {.n = 1, .names = {"slack"}, .values = {0.25}};
+  bound_demo b = {0};
+  cs_err err = {0};
+  CS_ASSERT_OK(cs_params_bind(specs, 3, &given, &b, "demo", "test", &err), &err);
+  CS_ASSERT_INT_EQ(b.chunk_size, 512);
+  CS_ASSERT_DBL_EQ(b.slack, 0.25);
+  CU_ASSERT_TRUE(b.eager);
+  CS_ASSERT_DBL_EQ(cs_params_bound_get(specs, 3, &b, "chunk_size", -1), 512);
+  CS_ASSERT_DBL_EQ(cs_params_bound_get(specs, 3, &b, "no_such", -1), -1);
+  given.values[0] = 2;
+  CS_ASSERT_INT_EQ(cs_params_bind(specs, 3, &given, &b, "demo", "test", &err), CS_ERANGE);
+  CS_ASSERT_DBL_EQ(b.slack, 0.25); /* nothing written on failure */
 }
 
 static void test_json_writer_escapes_and_nests(void) {
@@ -415,6 +446,7 @@ static const cs_test_case cases[] = {
     {"test_yaml_typed_reads_reject_wrong_types", test_yaml_typed_reads_reject_wrong_types},
     {"test_atomic_write_and_gzip_roundtrip", test_atomic_write_and_gzip_roundtrip},
     {"test_params_reject_unknown_and_out_of_range", test_params_reject_unknown_and_out_of_range},
+    {"test_params_bind_fills_a_typed_struct_from_its_field_table", test_params_bind_fills_a_typed_struct_from_its_field_table},
     {"test_json_writer_escapes_and_nests", test_json_writer_escapes_and_nests},
     {"test_json_writer_refuses_misuse_instead_of_writing_invalid_json",
      test_json_writer_refuses_misuse_instead_of_writing_invalid_json},

@@ -15,6 +15,7 @@
 #include "capsearch/catalog.h"
 #include "capsearch/error.h"
 #include "capsearch/params.h"
+#include "capsearch/registry.h"
 
 /* One request's share of a batch. */
 typedef struct cs_batch_item {
@@ -55,10 +56,7 @@ typedef struct cs_predictor_ctx {
 } cs_predictor_ctx;
 
 typedef struct cs_predictor_ops {
-  const char *name;
-  const char *summary;
-  const cs_param_spec *params;
-  size_t nparams;
+  cs_registry_entry info; /* first: name, summary, parameters (registry.h) */
   int (*create)(const cs_predictor_ctx *ctx, void **state, cs_err *err);
   void (*destroy)(void *state);
   /* Must be pure and thread-safe: same batch and stage give the same time. */
@@ -72,7 +70,9 @@ typedef struct cs_predictor_ops {
 
 typedef struct cs_predictor cs_predictor;
 
-/* Registry: NULL-terminated list of all predictors; find by name with a suggestion on miss. */
+/* Registry: the predictors' entries (registry.h), a NULL-terminated list of their ops tables, and
+ * lookup by name with a suggestion on a miss. */
+const cs_registry *cs_predictors(void);
 const cs_predictor_ops *const *cs_predictor_registry(void);
 int cs_predictor_find(const char *name, const cs_predictor_ops **out, cs_err *err);
 

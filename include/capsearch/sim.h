@@ -18,20 +18,31 @@
 #include "capsearch/metrics.h"
 #include "capsearch/params.h"
 #include "capsearch/predictor.h"
+#include "capsearch/registry.h"
 #include "capsearch/trace.h"
 
-/* A policy as configuration code sees it: its name and declared parameters. */
-typedef struct cs_policy_info {
-  const char *name;
-  const char *summary;
-  const cs_param_spec *params;
-  size_t nparams;
-} cs_policy_info;
+/* A policy as configuration code sees it: its registry entry (registry.h): name, aliases,
+ * summary, declared parameters and capability flags. */
+typedef cs_registry_entry cs_policy_info;
 
-/* NULL-terminated registries and lookups (unknown names fail with a suggestion). */
+/* Capability flags of replica schedulers (cs_policy_info.flags): code asks these, never names. */
+enum {
+  CS_RSCHED_CHUNKED_PREFILL = 1u << 0, /* splits prompts into chunks under a token budget (chunk_size) */
+  CS_RSCHED_RESUMES_KV = 1u << 1,      /* resumes a request from a received KV cache (a decode pool) */
+  CS_RSCHED_V1_KV_SIZING = 1u << 2     /* KV blocks from Vidur V1's token-capacity planner, not V0's
+                                          (max_tokens / block_size) x memory-derived batch x PP */
+};
+/* Capability flags of request queues. */
+enum { CS_QUEUE_ARRIVAL_ORDER = 1u << 0 /* ordered by (arrived_at, id): fcfs */ };
+
+/* The registries (docs/adding-a-policy.md) and NULL-terminated views of their entries. */
+const cs_registry *cs_replica_scheds(void);
+const cs_registry *cs_routers(void);
+const cs_registry *cs_request_queues(void);
 const cs_policy_info *const *cs_replica_sched_list(void);
 const cs_policy_info *const *cs_global_sched_list(void);
 const cs_policy_info *const *cs_request_queue_list(void);
+/* cs_registry_find on the registries above (unknown names fail with a suggestion). */
 int cs_replica_sched_info(const char *name, const cs_policy_info **out, cs_err *err);
 int cs_global_sched_info(const char *name, const cs_policy_info **out, cs_err *err);
 int cs_request_queue_info(const char *name, const cs_policy_info **out, cs_err *err);
@@ -56,6 +67,10 @@ typedef struct cs_sim_config {
   cs_params global_params;       /* tolerance_factor, top_k */
   const char *request_queue;     /* "fcfs", "edf" */
   cs_params queue_params;
+  /* The three policies resolved (registry entries): NULL = look up the names above. A caller
+   * that runs many simulations (the sweep runner) resolves once and sets these; the simulation
+   * then uses them and never looks a name up. */
+  const cs_policy_info *replica_policy, *global_policy, *queue_policy;
 
   int block_size;                /* 16 */
   double memory_margin;          /* 0.1 (Vidur's memory planner) */

@@ -19,6 +19,7 @@
 #include "capsearch/error.h"
 #include "capsearch/metrics.h"
 #include "capsearch/params.h"
+#include "capsearch/registry.h"
 #include "capsearch/trace.h"
 
 /* A YAML number as Vidur's Python would print it with str(): integers as written ("4"), floats
@@ -45,6 +46,7 @@ typedef struct cs_sweep_gsched {
   const char *param_names[CS_PARAMS_MAX];
   double param_values[CS_PARAMS_MAX];
   int line, col;
+  const cs_registry_entry *policy; /* set by cs_sweep_resolve_policies, NULL before */
 } cs_sweep_gsched;
 
 typedef struct cs_sweep_queue {
@@ -53,6 +55,7 @@ typedef struct cs_sweep_queue {
   bool has_slo_norm;
   double slo_prefill_e2e_time_normalized;
   int line, col;
+  const cs_registry_entry *policy; /* set by cs_sweep_resolve_policies, NULL before */
 } cs_sweep_queue;
 
 typedef struct cs_sweep_rsched {
@@ -63,6 +66,7 @@ typedef struct cs_sweep_rsched {
   const char *param_names[CS_PARAMS_MAX];
   double param_values[CS_PARAMS_MAX];
   int line, col;
+  const cs_registry_entry *policy; /* set by cs_sweep_resolve_policies, NULL before */
 } cs_sweep_rsched;
 
 typedef struct cs_sweep_trace {
@@ -159,9 +163,12 @@ int cs_sweep_load_opts(const char *path, bool check_trace_files, cs_sweep **out,
 int cs_sweep_load_string(const char *name, const char *text, cs_sweep **out, cs_err *err);
 void cs_sweep_free(cs_sweep *s);
 
-/* Checks scheduler, router and queue names against the policy registries and their parameters
- * against each policy's declared cs_param_spec (suggestions on misspellings). */
-int cs_sweep_check_policies(const cs_sweep *s, cs_err *err);
+/* Resolves the policy choices once: checks scheduler, router, queue and predictor names against
+ * the registries and each entry's parameters against the policy's declared field table
+ * (suggestions on misspellings, file:line:col), and stores each entry's registry entry in its
+ * `policy`. Part of loading: call it before cs_sweep_expand (the job key asks the declared
+ * flags) and before sharing the sweep across threads. */
+int cs_sweep_resolve_policies(cs_sweep *s, cs_err *err);
 
 /* The sweep as normalised JSON (what out/config.json holds), malloc'd. */
 char *cs_sweep_to_json(const cs_sweep *s);

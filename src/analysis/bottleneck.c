@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "analysis/an_int.h"
+#include "capsearch/sim.h"
 
 #define RISK 0.8          /* a tail above 80% of its SLO is at risk (Vidur) */
 #define BATCH_SAT 0.9     /* (a): P75 batch above 90% of the cap */
@@ -70,8 +71,8 @@ const char *cs__an_bottleneck(const cs__job *j, const cs__stats *st) {
         return "TBT: high model execution latency (P25 TBT > 75% of the SLO): increase parallelism (TP)";
       }
       const char *rs = j->f[CS__JF_RSCHED];
-      bool chunked = !strcmp(rs, "sarathi") || !strcmp(rs, "vllm_v1");
-      if (!chunked) return "TBT: decodes stall behind whole prefills: switch to chunked prefill (sarathi, vllm_v1)";
+      if (!cs_registry_has(cs_registry_get(cs_replica_scheds(), rs), CS_RSCHED_CHUNKED_PREFILL))
+        return "TBT: decodes stall behind whole prefills: switch to chunked prefill (sarathi, vllm_v1)";
       if (j->chunk_size > 1024) return "TBT: long prefill chunks in decode batches: reduce the chunk size";
       return "TBT: tail latency not explained by the rules (chunked, chunk <= 1024)";
     }

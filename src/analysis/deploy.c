@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "analysis/an_int.h"
+#include "capsearch/sim.h"
 #include "util/fs.h"
 #include "util/json.h"
 
@@ -80,7 +81,7 @@ static void build(const cs__job *j, deploy *d) {
     arg(d, "--max-num-seqs");
     arg(d, "%d", j->batch_size);
   }
-  bool chunked = is(j, "vllm_v1") || is(j, "sarathi");
+  bool chunked = cs_registry_has(cs_registry_get(cs_replica_scheds(), j->f[CS__JF_RSCHED]), CS_RSCHED_CHUNKED_PREFILL);
   if (chunked) {
     arg(d, "--enable-chunked-prefill");
     if (j->chunk_size > 0) {

@@ -111,7 +111,7 @@ int cs__list_policies(const char *kind, bool json, FILE *f) {
     policy_group("request queues (request_queues[].name)", "request_queues", cs_request_queue_list(), json, &w, f);
     if (json) cs__jw_obj_end(&w);
   } else if (!strcmp(kind, "predictors")) {
-    const cs_predictor_ops *const *reg = cs_predictor_registry();
+    const cs_registry_entry *const *reg = cs_predictors()->entries;
     if (json) cs__jw_arr_begin(&w);
     for (size_t i = 0; reg && reg[i]; i++) {
       if (json) {

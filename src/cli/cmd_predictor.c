@@ -289,7 +289,7 @@ static int time_cmd(int argc, char **argv) {
     char name[64];
     double v;
     if (cs__cli_param_arg(params[i], name, &v, &err) ||
-        cs_params_set(&ctx.params, ops->params, ops->nparams, ops->name, name, v, "--param", &err)) {
+        cs_params_set(&ctx.params, ops->info.params, ops->info.nparams, ops->info.name, name, v, "--param", &err)) {
       rc = cs__cli_fail(&err);
       goto out;
     }

@@ -160,11 +160,11 @@ static int resolve(sim_opts *o, sim_env *env, cs_sim_config *c, cs_err *err) {
   cs_predictor_ctx pc = {.model = c->model, .device = c->device, .network = c->network, .tp = c->tp, .pp = c->pp,
                          .profiling_dir = o->profiling_dir, .predictions_dir = o->predictions_dir,
                          .cache_dir = o->cache_dir};
-  cs_policy_info pinfo = {pops->name, pops->summary, pops->params, pops->nparams};
+  const cs_policy_info *pinfo = &pops->info;
   const char *skip[] = {"profiling_dir", "predictions_dir", "cache_dir", NULL};
-  if ((rc = y_params(o->doc, o->pnode, &pinfo, skip, &pc.params, err))) return rc;
-  if ((rc = flag_params(o, &pinfo, &pc.params, err))) return rc;
-  if ((rc = cs_params_finish(&pc.params, pops->params, pops->nparams, pops->name, "predictor", err))) return rc;
+  if ((rc = y_params(o->doc, o->pnode, pinfo, skip, &pc.params, err))) return rc;
+  if ((rc = flag_params(o, pinfo, &pc.params, err))) return rc;
+  if ((rc = cs_params_finish(&pc.params, pinfo->params, pinfo->nparams, pinfo->name, "predictor", err))) return rc;
   if ((rc = cs_predictor_new(pops, &pc, &env->pred, err))) return rc;
   c->predictor = env->pred;
   return 0;

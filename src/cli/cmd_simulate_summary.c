@@ -18,7 +18,7 @@ void cs__sim_print_summary(const cs_sim_config *c, const cs_sim_result *res, con
   const cs_sim_stats *st = cs_sim_result_stats(res);
   printf("capsearch simulate: %s on %d x %s (TP %d, PP %d), %s / %s, predictor %s\n", c->model->name,
          c->num_replicas, c->device->name, c->tp, c->pp, c->replica_scheduler, c->global_scheduler,
-         cs_predictor_get_ops(c->predictor)->name);
+         cs_predictor_get_ops(c->predictor)->info.name);
   printf("requests: %lld arrived, %lld completed%s; simulated %.3f s\n", (long long)st->num_arrived,
          (long long)st->num_completed, st->hit_time_limit ? " (time limit reached)" : "", st->end_time);
   static const struct {

@@ -9,8 +9,8 @@
 #include "util/arena.h"
 #include "util/yaml.h"
 
-/* Reads a YAML number keeping its Python str() text (vidur-semantics.md §7.4), in the range of
- * a policy entry's key (cs__cfg_range; parser.h). */
+/* Reads a YAML number keeping its Python str() text (vidur-semantics.md §7.4). A policy entry's
+ * numbers have no range here: the policy declares their bounds (cs_sweep_resolve_policies). */
 int cs__sweep_num(const cs__ydoc *d, const cs__ynode *n, const char *what, bool want_int, cs_sweep_num *out,
                   cs__arena *a, cs_err *err);
 

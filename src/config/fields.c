@@ -23,32 +23,6 @@ int cs__cfg_fail_at(cs__cfg_parser *p, const cs__ynode *n, int code, const char 
   return cs_err_set(p->err, code, "%s: %s", w, msg);
 }
 
-/* The range of a policy entry's number, by key (the last part of its place); every other number
- * of a sweep file has its range in the field table that reads it (parse.c). Upper bounds are far
- * above any real deployment and far below where an int, a product of them or a simulated event
- * count could overflow. */
-typedef struct field_range {
-  const char *key;
-  cs__num_range r;
-} field_range;
-
-#define INT_IN(lo, hi) {lo, hi, false, true}
-static const field_range ranges[] = {
-    {"top_k", INT_IN(1, 1 << 20)},
-    {"tolerance_factor", {0, 1e6, true, false}},
-    {"slo_prefill_e2e_time_normalized", {0, 1e9, true, false}},
-    {"chunk_size", INT_IN(1, 1 << 24)},
-};
-
-const cs__num_range *cs__cfg_range(const char *what) {
-  const char *key = strrchr(what, '.');
-  key = key ? key + 1 : what;
-  size_t n = strcspn(key, "[");
-  for (size_t i = 0; i < sizeof ranges / sizeof *ranges; i++)
-    if (strlen(ranges[i].key) == n && !strncmp(ranges[i].key, key, n)) return &ranges[i].r;
-  return NULL;
-}
-
 /* A YAML number kept with its Python str() text (§7.4: the job key is built from it), checked
  * against r when r is not NULL. */
 int cs__sweep_num_in(const cs__ydoc *d, const cs__ynode *n, const char *what, const cs__num_range *r, bool want_int,
@@ -86,7 +60,7 @@ int cs__sweep_num_in(const cs__ydoc *d, const cs__ynode *n, const char *what, co
 
 int cs__sweep_num(const cs__ydoc *d, const cs__ynode *n, const char *what, bool want_int, cs_sweep_num *out,
                   cs__arena *a, cs_err *err) {
-  return cs__sweep_num_in(d, n, what, cs__cfg_range(what), want_int, out, a, err);
+  return cs__sweep_num_in(d, n, what, NULL, want_int, out, a, err);
 }
 
 int cs__cfg_yfn_num(const cs__opt_yctx *c, const cs__opt *o, const cs__ynode *n, const char *what, void *field,
@@ -141,13 +115,6 @@ int cs__cfg_req_num(cs__cfg_parser *p, const cs__ynode *m, const char *key, cons
   return cs__sweep_num(p->d, v, what, want_int, out, p->a, p->err);
 }
 
-int cs__cfg_positive(cs__cfg_parser *p, const cs__ynode *m, const char *key, const char *where, double v) {
-  if (v > 0) return 0;
-  char w[512];
-  cs__y_where(p->d, cs__ymap_get(m, key), w, sizeof w);
-  return cs_err_set(p->err, CS_ERANGE, "%s: %s.%s: expected a positive value, got %g", w, where, key, v);
-}
-
 /* Extra numeric keys of a policy entry become its parameters (validated in policies.c). */
 int cs__cfg_policy_params(cs__cfg_parser *p, const cs__ynode *m, const char *where, int *np, const char **names,
                          double *values) {
@@ -161,11 +128,18 @@ int cs__cfg_policy_params(cs__cfg_parser *p, const cs__ynode *m, const char *whe
     const cs__ynode *v = m->items[i];
     double dv;
     bool bv;
+    /* any plain decimal number (no hex, nan or inf): the bounds are the policy's own, checked
+     * when the sweep's policies are resolved (cs_sweep_resolve_policies) */
+    static const cs__num_range any = {-1e300, 1e300, false, false};
+    char why[160];
     if (v->kind == CS_Y_SCALAR && !v->quoted && cs__y_bool(p->d, v, what, &bv, NULL) == 0) {
       dv = bv ? 1 : 0;
-    } else {
-      int rc = cs__y_double(p->d, v, what, &dv, p->err);
-      if (rc) return rc;
+    } else if (v->kind != CS_Y_SCALAR || v->quoted || cs__num_parse(v->str, &any, &dv, why, sizeof why)) {
+      char w[512];
+      cs__y_where(p->d, v, w, sizeof w);
+      return cs_err_set(p->err, CS_ECONFIG, "%s: %s: expected a number, got %s%s%s", w, what,
+                        v->kind == CS_Y_SCALAR ? "'" : "a ", v->kind == CS_Y_SCALAR ? v->str : "mapping or list",
+                        v->kind == CS_Y_SCALAR ? "'" : "");
     }
     names[*np] = cs__cfg_adup(p, k);
     values[*np] = dv;

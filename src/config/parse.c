@@ -66,12 +66,16 @@ static int parse_queues(cs__cfg_parser *p, const cs__ynode *root) {
       return rc;
     if (cs__ymap_get(m, "slo_prefill_e2e_time_normalized")) {
       cs_sweep_num v;
-      if ((rc = cs__cfg_req_num(p, m, "slo_prefill_e2e_time_normalized", where, false, &v)) ||
-          (rc = cs__cfg_positive(p, m, "slo_prefill_e2e_time_normalized", where, v.v)))
-        return rc;
+      if ((rc = cs__cfg_req_num(p, m, "slo_prefill_e2e_time_normalized", where, false, &v))) return rc;
       q->has_slo_norm = true;
       q->slo_prefill_e2e_time_normalized = v.v;
     }
+    /* the name is the queue's part of the job key (Vidur's): two entries with one name would
+     * give their jobs one key */
+    for (size_t k = 0; k < i; k++)
+      if (!strcmp(p->s->queues[k].name, q->name))
+        return cs__cfg_fail_at(p, cs__ymap_get(m, "name"), CS_ECONFIG, "%s.name: duplicate request queue name '%s'",
+                               where, q->name);
     q->line = m->line;
     q->col = m->col;
   }
@@ -93,9 +97,7 @@ static int parse_rscheds(cs__cfg_parser *p, const cs__ynode *root) {
     if ((rc = cs__y_expect(p->d, m, CS_Y_MAP, where, p->err)) || (rc = cs__cfg_req_str(p, m, "scheduler", where, &r->scheduler)))
       return rc;
     if (cs__ymap_get(m, "chunk_size")) {
-      if ((rc = cs__cfg_req_num(p, m, "chunk_size", where, true, &r->chunk_size)) ||
-          (rc = cs__cfg_positive(p, m, "chunk_size", where, r->chunk_size.v)))
-        return rc;
+      if ((rc = cs__cfg_req_num(p, m, "chunk_size", where, true, &r->chunk_size))) return rc;
       r->has_chunk = true;
     }
     if ((rc = cs__cfg_policy_params(p, m, where, &r->nparams, r->param_names, r->param_values))) return rc;

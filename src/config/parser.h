@@ -23,16 +23,12 @@ typedef struct cs__cfg_parser {
   bool v0;               /* Vidur V0 schema (v0.c) */
 } cs__cfg_parser;
 
-/* The allowed range of a policy entry's number by its place ("global_schedulers[0].top_k"), or
- * NULL; other numbers have theirs in the field tables of parse.c. */
-const cs__num_range *cs__cfg_range(const char *what);
 char *cs__cfg_adup(cs__cfg_parser *p, const char *s);
 int cs__cfg_fail_at(cs__cfg_parser *p, const cs__ynode *n, int code, const char *fmt, const char *a1, const char *a2);
 int cs__cfg_need_seq(cs__cfg_parser *p, const cs__ynode *m, const char *key, const char *what, const cs__ynode **out);
 int cs__cfg_item_map(cs__cfg_parser *p, const cs__ynode *n, const char *where, const char *const *allowed);
 int cs__cfg_req_str(cs__cfg_parser *p, const cs__ynode *m, const char *key, const char *where, const char **out);
 int cs__cfg_req_num(cs__cfg_parser *p, const cs__ynode *m, const char *key, const char *where, bool want_int, cs_sweep_num *out);
-int cs__cfg_positive(cs__cfg_parser *p, const cs__ynode *m, const char *key, const char *where, double v);
 int cs__cfg_policy_params(cs__cfg_parser *p, const cs__ynode *m, const char *where, int *np, const char **names, double *values);
 /* A list of integers, each in r. */
 int cs__cfg_int_list_in(cs__cfg_parser *p, const cs__ynode *n, const char *what, const cs__num_range *r,

@@ -16,9 +16,12 @@ typedef struct constant_state {
 } constant_state;
 
 static const cs_param_spec constant_params[] = {
-    {"stage_time_ms", CS_PARAM_DOUBLE, 10.0, 0.0, 1e9, false, "fixed model time of every batch stage, ms"},
-    {"per_token_ms", CS_PARAM_DOUBLE, 0.0, 0.0, 1e9, false, "added per token of the batch, ms (default 0)"},
-    {"cpu_overhead_ms", CS_PARAM_DOUBLE, 0.0, 0.0, 1e9, false, "CPU overhead added to every stage, ms"},
+    {.name = "stage_time_ms", .type = CS_PARAM_DOUBLE, .def = 10.0, .min = 0.0, .max = 1e9,
+     .help = "fixed model time of every batch stage, ms"},
+    {.name = "per_token_ms", .type = CS_PARAM_DOUBLE, .def = 0.0, .min = 0.0, .max = 1e9,
+     .help = "added per token of the batch, ms (default 0)"},
+    {.name = "cpu_overhead_ms", .type = CS_PARAM_DOUBLE, .def = 0.0, .min = 0.0, .max = 1e9,
+     .help = "CPU overhead added to every stage, ms"},
 };
 
 static int constant_create(const cs_predictor_ctx *ctx, void **state, cs_err *err) {
@@ -46,10 +49,10 @@ static void constant_stage_time(const void *state, const cs_batch_view *batch, i
 static const char *constant_describe(const void *state) { return ((const constant_state *)state)->describe; }
 
 const cs_predictor_ops cs__pred_constant = {
-    .name = "constant",
-    .summary = "fixed time per batch stage (stage_time_ms), for hand-computed tests and debugging",
-    .params = constant_params,
-    .nparams = sizeof constant_params / sizeof constant_params[0],
+    .info = {.name = "constant",
+             .summary = "fixed time per batch stage (stage_time_ms), for hand-computed tests and debugging",
+             .params = constant_params,
+             .nparams = sizeof constant_params / sizeof constant_params[0]},
     .create = constant_create,
     .destroy = constant_destroy,
     .stage_time = constant_stage_time,

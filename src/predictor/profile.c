@@ -17,17 +17,20 @@
 #include "util/sbuf.h"
 
 static const cs_param_spec profile_params[] = {
-    {"attn_decode_overhead", CS_PARAM_DOUBLE, 0.1, 0.0, 10.0, false,
-     "f_d: decode attention x (1 + f_d) when batched, GQA models only (Vidur V0 0.1, V1 0.0)"},
-    {"attn_prefill_overhead", CS_PARAM_DOUBLE, 0.1, 0.0, 10.0, false,
-     "f_p: prefill attention x (1 + f_p) when batched, GQA models only (Vidur V0 0.1, V1 0.0)"},
-    {"vidur_keys", CS_PARAM_INT, 0, 0, 1, false,
-     "attention lookup keys: 0 = Vidur V0 (prefill by (sum kv, sum c^2)), 1 = V1 (kv sum rounded, chunk to 32)"},
-    {"nccl_launch_ms", CS_PARAM_DOUBLE, 0.02, 0.0, 1e3, false, "CPU launch cost per all-reduce, ms (V0 0.02, V1 0)"},
-    {"nccl_skew_ms", CS_PARAM_DOUBLE, 0.0, 0.0, 1e3, false, "per-device skew, ms x TP^1.25 per all-reduce"},
-    {"cpu_overhead", CS_PARAM_BOOL, 0, 0, 1, false, "model CPU overhead from cpu_overheads.csv (Vidur skips it)"},
-    {"roofline_fallback", CS_PARAM_BOOL, 1, 0, 1, false,
-     "time operations without a profile (attention, all-reduce, send/recv) by the roofline instead of failing"},
+    {.name = "attn_decode_overhead", .type = CS_PARAM_DOUBLE, .def = 0.1, .min = 0.0, .max = 10.0,
+     .help = "f_d: decode attention x (1 + f_d) when batched, GQA models only (Vidur V0 0.1, V1 0.0)"},
+    {.name = "attn_prefill_overhead", .type = CS_PARAM_DOUBLE, .def = 0.1, .min = 0.0, .max = 10.0,
+     .help = "f_p: prefill attention x (1 + f_p) when batched, GQA models only (Vidur V0 0.1, V1 0.0)"},
+    {.name = "vidur_keys", .type = CS_PARAM_INT, .def = 0, .min = 0, .max = 1,
+     .help = "attention lookup keys: 0 = Vidur V0 (prefill by (sum kv, sum c^2)), 1 = V1 (kv sum rounded, chunk to 32)"},
+    {.name = "nccl_launch_ms", .type = CS_PARAM_DOUBLE, .def = 0.02, .min = 0.0, .max = 1e3,
+     .help = "CPU launch cost per all-reduce, ms (V0 0.02, V1 0)"},
+    {.name = "nccl_skew_ms", .type = CS_PARAM_DOUBLE, .def = 0.0, .min = 0.0, .max = 1e3,
+     .help = "per-device skew, ms x TP^1.25 per all-reduce"},
+    {.name = "cpu_overhead", .type = CS_PARAM_BOOL, .def = 0, .min = 0, .max = 1,
+     .help = "model CPU overhead from cpu_overheads.csv (Vidur skips it)"},
+    {.name = "roofline_fallback", .type = CS_PARAM_BOOL, .def = 1, .min = 0, .max = 1,
+     .help = "time operations without a profile (attention, all-reduce, send/recv) by the roofline instead of failing"},
 };
 
 static int profile_create(const cs_predictor_ctx *ctx, void **state, cs_err *err) {
@@ -124,10 +127,10 @@ static void profile_stage_time(const void *state, const cs_batch_view *b, int st
 static const char *profile_describe(const void *state) { return ((const cs__profile *)state)->describe; }
 
 const cs_predictor_ops cs__pred_profile = {
-    .name = "profile",
-    .summary = "Vidur profiling CSVs (--profiling-dir) or Vidur prediction tables (--predictions-dir), interpolated",
-    .params = profile_params,
-    .nparams = sizeof profile_params / sizeof profile_params[0],
+    .info = {.name = "profile",
+             .summary = "Vidur profiling CSVs (--profiling-dir) or Vidur prediction tables (--predictions-dir), interpolated",
+             .params = profile_params,
+             .nparams = sizeof profile_params / sizeof profile_params[0]},
     .create = profile_create,
     .destroy = profile_destroy,
     .stage_time = profile_stage_time,

@@ -23,27 +23,24 @@ struct cs_predictor {
   int layers_per_stage, first_dense;
 };
 
+static const cs_registry_entry *const entries[] = {
+    &cs__pred_roofline.info,
+    &cs__pred_profile.info,
+    &cs__pred_constant.info,
+    NULL,
+};
+static const cs_registry registry = {"predictor", entries};
+
+const cs_registry *cs_predictors(void) { return &registry; }
 const cs_predictor_ops *const *cs_predictor_registry(void) { return predictors; }
 
 int cs_predictor_find(const char *name, const cs_predictor_ops **out, cs_err *err) {
-  const char *names[16] = {0};
-  size_t n = 0;
+  const cs_registry_entry *e;
   if (!name) return cs_err_set(err, CS_EINVAL, "no predictor name given");
-  for (; predictors[n] && n < 16; n++) {
-    names[n] = predictors[n]->name;
-    if (!strcmp(predictors[n]->name, name)) {
-      *out = predictors[n];
-      return 0;
-    }
-  }
-  const char *sug = cs__suggest(name, names, n);
-  if (sug) return cs_err_set(err, CS_EUNKNOWN, "unknown predictor '%s' (did you mean '%s'?)", name, sug);
-  cs__sbuf sb;
-  cs__sbuf_init(&sb);
-  for (size_t i = 0; i < n; i++) cs__sbuf_addf(&sb, "%s%s", i ? ", " : "", names[i]);
-  int rc = cs_err_set(err, CS_EUNKNOWN, "unknown predictor '%s' (expected one of: %s)", name, sb.buf);
-  cs__sbuf_release(&sb);
-  return rc;
+  int rc = cs_registry_find(&registry, name, &e, err);
+  if (rc) return rc;
+  *out = (const cs_predictor_ops *)e; /* the entry is the ops table's first member */
+  return 0;
 }
 
 int cs_predictor_new(const cs_predictor_ops *ops, const cs_predictor_ctx *ctx, cs_predictor **out, cs_err *err) {
@@ -51,21 +48,21 @@ int cs_predictor_new(const cs_predictor_ops *ops, const cs_predictor_ctx *ctx, c
   if (!ops || !ctx) return cs_err_set(err, CS_EINVAL, "cs_predictor_new: no predictor or context given");
   if (ctx->tp < 1 || ctx->pp < 1)
     return cs_err_set(err, CS_EINVAL, "predictor '%s': tensor and pipeline parallel sizes must be >= 1 (got TP %d, PP %d)",
-                      ops->name, ctx->tp, ctx->pp);
+                      ops->info.name, ctx->tp, ctx->pp);
   /* Defaults for every parameter the caller did not set, range-checked against the spec. */
   cs_predictor_ctx c = *ctx;
-  int rc = cs_params_finish(&c.params, ops->params, ops->nparams, ops->name, "predictor", err);
+  int rc = cs_params_finish(&c.params, ops->info.params, ops->info.nparams, ops->info.name, "predictor", err);
   if (rc) return rc;
   for (int i = 0; i < c.params.n; i++) {
     const cs_param_spec *s = NULL;
-    for (size_t k = 0; k < ops->nparams; k++)
-      if (!strcmp(ops->params[k].name, c.params.names[i])) s = &ops->params[k];
+    for (size_t k = 0; k < ops->info.nparams; k++)
+      if (!strcmp(ops->info.params[k].name, c.params.names[i])) s = &ops->info.params[k];
     if (!s) {
       const char *names[CS_PARAMS_MAX];
-      size_t nn = ops->nparams < CS_PARAMS_MAX ? ops->nparams : CS_PARAMS_MAX;
-      for (size_t k = 0; k < nn; k++) names[k] = ops->params[k].name;
+      size_t nn = ops->info.nparams < CS_PARAMS_MAX ? ops->info.nparams : CS_PARAMS_MAX;
+      for (size_t k = 0; k < nn; k++) names[k] = ops->info.params[k].name;
       const char *sug = cs__suggest(c.params.names[i], names, nn);
-      return cs_err_set(err, CS_ECONFIG, "predictor '%s': unknown parameter '%s'%s%s%s", ops->name,
+      return cs_err_set(err, CS_ECONFIG, "predictor '%s': unknown parameter '%s'%s%s%s", ops->info.name,
                         c.params.names[i], sug ? " (did you mean '" : "", sug ? sug : "", sug ? "'?)" : "");
     }
   }
@@ -74,7 +71,7 @@ int cs_predictor_new(const cs_predictor_ops *ops, const cs_predictor_ctx *ctx, c
   if (c.dp > 1 && !ops->ep_layers)
     return cs_err_set(err, CS_EINFEASIBLE,
                       "predictor '%s' cannot split a batch over data-parallel attention ranks (dp %d); use 'roofline'",
-                      ops->name, c.dp);
+                      ops->info.name, c.dp);
   if (ops->ep_layers) ep = (cs_ep_cost){.ranks = 1}; /* it costs EP's MoE layers itself */
   void *state = NULL;
   rc = ops->create(&c, &state, err);
@@ -113,5 +110,5 @@ const cs_predictor_ops *cs_predictor_get_ops(const cs_predictor *p) { return p->
 const char *cs_predictor_describe(const cs_predictor *p) {
   if (!p) return "";
   if (p->ops->describe) return p->ops->describe(p->state);
-  return p->ops->summary;
+  return p->ops->info.summary;
 }

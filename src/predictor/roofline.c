@@ -29,19 +29,26 @@ typedef struct roofline_state {
 } roofline_state;
 
 static const cs_param_spec roofline_params[] = {
-    {"eff_compute", CS_PARAM_DOUBLE, 0.0, 0.0, 1.0, false, "fraction of dense peak reached by GEMMs (0 = from the device)"},
-    {"eff_memory", CS_PARAM_DOUBLE, 0.0, 0.0, 1.0, false, "fraction of HBM bandwidth reached (0 = from the device)"},
-    {"eff_comm", CS_PARAM_DOUBLE, 0.0, 0.0, 1.0, false, "fraction of link bandwidth reached by all-reduce (0 = from the device)"},
-    {"attn_eff", CS_PARAM_DOUBLE, 0.0, 0.0, 1.0, false,
-     "FlashAttention compute efficiency relative to eff_compute (0 = the device's fitted value)"},
-    {"attn_latency_us", CS_PARAM_DOUBLE, -1.0, -1.0, 1e4, false, "fixed cost per attention kernel, us (-1 = the device's fitted value)"},
-    {"decode_eff", CS_PARAM_DOUBLE, 0.0, 0.0, 1.0, false,
-     "HBM share of decode attention with >= 2 CTAs per SM, no split-KV (0 = the device's fitted value)"},
-    {"gemm_latency_us", CS_PARAM_DOUBLE, -1.0, -1.0, 1e4, false, "fixed cost per GEMM, us (-1 = the device's fitted value)"},
-    {"elem_latency_us", CS_PARAM_DOUBLE, -1.0, -1.0, 1e4, false,
-     "fixed cost per element-wise kernel, us (-1 = the device's fitted value)"},
-    {"nccl_launch_ms", CS_PARAM_DOUBLE, 0.02, 0.0, 1e3, false, "CPU launch cost per all-reduce, ms (Vidur V0: 0.02)"},
-    {"cpu_overhead_ms", CS_PARAM_DOUBLE, 0.0, 0.0, 1e4, false, "scheduler/sampler CPU time per stage, ms (Vidur skips it: 0)"},
+    {.name = "eff_compute", .type = CS_PARAM_DOUBLE, .def = 0.0, .min = 0.0, .max = 1.0,
+     .help = "fraction of dense peak reached by GEMMs (0 = from the device)"},
+    {.name = "eff_memory", .type = CS_PARAM_DOUBLE, .def = 0.0, .min = 0.0, .max = 1.0,
+     .help = "fraction of HBM bandwidth reached (0 = from the device)"},
+    {.name = "eff_comm", .type = CS_PARAM_DOUBLE, .def = 0.0, .min = 0.0, .max = 1.0,
+     .help = "fraction of link bandwidth reached by all-reduce (0 = from the device)"},
+    {.name = "attn_eff", .type = CS_PARAM_DOUBLE, .def = 0.0, .min = 0.0, .max = 1.0,
+     .help = "FlashAttention compute efficiency relative to eff_compute (0 = the device's fitted value)"},
+    {.name = "attn_latency_us", .type = CS_PARAM_DOUBLE, .def = -1.0, .min = -1.0, .max = 1e4,
+     .help = "fixed cost per attention kernel, us (-1 = the device's fitted value)"},
+    {.name = "decode_eff", .type = CS_PARAM_DOUBLE, .def = 0.0, .min = 0.0, .max = 1.0,
+     .help = "HBM share of decode attention with >= 2 CTAs per SM, no split-KV (0 = the device's fitted value)"},
+    {.name = "gemm_latency_us", .type = CS_PARAM_DOUBLE, .def = -1.0, .min = -1.0, .max = 1e4,
+     .help = "fixed cost per GEMM, us (-1 = the device's fitted value)"},
+    {.name = "elem_latency_us", .type = CS_PARAM_DOUBLE, .def = -1.0, .min = -1.0, .max = 1e4,
+     .help = "fixed cost per element-wise kernel, us (-1 = the device's fitted value)"},
+    {.name = "nccl_launch_ms", .type = CS_PARAM_DOUBLE, .def = 0.02, .min = 0.0, .max = 1e3,
+     .help = "CPU launch cost per all-reduce, ms (Vidur V0: 0.02)"},
+    {.name = "cpu_overhead_ms", .type = CS_PARAM_DOUBLE, .def = 0.0, .min = 0.0, .max = 1e4,
+     .help = "scheduler/sampler CPU time per stage, ms (Vidur skips it: 0)"},
 };
 
 /* Layers of each pipeline stage: L/PP each (the first L%PP stages take one more), split into
@@ -189,10 +196,10 @@ static void roofline_stage_time(const void *state, const cs_batch_view *b, int s
 static const char *roofline_describe(const void *state) { return ((const roofline_state *)state)->describe; }
 
 const cs_predictor_ops cs__pred_roofline = {
-    .name = "roofline",
-    .summary = "analytic FLOPs/bytes roofline per operation with fitted efficiency factors (default; no data needed)",
-    .params = roofline_params,
-    .nparams = sizeof roofline_params / sizeof roofline_params[0],
+    .info = {.name = "roofline",
+             .summary = "analytic FLOPs/bytes roofline per operation with fitted efficiency factors (default; no data needed)",
+             .params = roofline_params,
+             .nparams = sizeof roofline_params / sizeof roofline_params[0]},
     .create = roofline_create,
     .destroy = roofline_destroy,
     .stage_time = roofline_stage_time,

@@ -132,15 +132,16 @@ static bool check_pool(cs__plan *p, cs_sweep_job *j, int tp, int pp, const char 
 }
 
 static void check_feasible(cs__plan *p, cs_sweep_job *j) {
-  if (j->status == CS_JOB_INFEASIBLE) return;
+  if (j->status == CS_JOB_INFEASIBLE || !cs__job_policy_params_fit(p->sweep, j)) return;
   if (!j->disagg) {
     if (j->ep <= 1 || cs__ep_job_check(p, j)) check_pool(p, j, j->tp, j->pp, "");
     return;
   }
   const char *rs = p->sweep->rscheds[j->rsched].scheduler;
-  if (strcmp(rs, "vllm_v1") && strcmp(rs, "sarathi")) {
+  if (!cs_registry_has(p->sweep->rscheds[j->rsched].policy, CS_RSCHED_RESUMES_KV)) {
+    char can[256];
     cs_sweep_job_set_infeasible(j, "decode pool: replica scheduler '%s' cannot resume from a received KV cache "
-                                   "(vllm_v1 or sarathi can)", rs);
+                                   "(%s can)", rs, cs_registry_names(cs_replica_scheds(), CS_RSCHED_RESUMES_KV, " or ", can, sizeof can));
     return;
   }
   if (check_pool(p, j, j->tp, j->pp, "prefill pool: ")) check_pool(p, j, j->decode_tp, j->decode_pp, "decode pool: ");
@@ -223,7 +224,7 @@ int cs__plan_load(const cs__runner_opts *o, cs__plan *p, cs_err *err) {
   p->lock.fd = -1;
   int rc;
   if ((rc = cs_sweep_load_opts(o->config_path, true, &p->sweep, err))) return rc;
-  if ((rc = cs_sweep_check_policies(p->sweep, err))) return rc;
+  if ((rc = cs_sweep_resolve_policies(p->sweep, err))) return rc;
   if ((rc = check_size(p->sweep, o, err)) || (rc = cs_sweep_expand(p->sweep, &p->jobs, err))) return rc;
   const char *dir = o->catalog_dir ? o->catalog_dir : cs_catalog_default_dir();
   if ((rc = cs_catalog_load(dir, &p->catalog, err))) return rc;
@@ -269,10 +270,10 @@ static int make_predictor(cs__plan *p, const cs__runner_opts *o, cs__pred_slot *
   char where[512];
   snprintf(where, sizeof where, "%s: predictor", s->file);
   for (int i = 0; i < s->npredictor_params; i++)
-    if ((rc = cs_params_set(&ctx.params, ops->params, ops->nparams, ops->name, s->predictor_param_names[i],
+    if ((rc = cs_params_set(&ctx.params, ops->info.params, ops->info.nparams, ops->info.name, s->predictor_param_names[i],
                             s->predictor_param_values[i], where, err)))
       return rc;
-  if ((rc = cs_params_finish(&ctx.params, ops->params, ops->nparams, ops->name, where, err))) return rc;
+  if ((rc = cs_params_finish(&ctx.params, ops->info.params, ops->info.nparams, ops->info.name, where, err))) return rc;
   ctx.profiling_dir = s->profiling_dir;
   ctx.predictions_dir = s->predictions_dir;
   ctx.cache_dir = o->cache_dir;

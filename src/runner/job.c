@@ -23,13 +23,31 @@ double cs__wall_now(void) {
   return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-static void set_param(cs_params *p, const char *policy, const char *name, double v,
-                      const cs_policy_info *info) {
-  for (size_t i = 0; i < info->nparams; i++)
-    if (!strcmp(info->params[i].name, name)) {
-      cs_params_set(p, info->params, info->nparams, policy, name, v, "", NULL);
-      return;
-    }
+/* Copies an entry's parameters (checked when the sweep was resolved) into p. */
+static int copy_params(cs_params *p, const cs_policy_info *info, int n, const char *const *names, const double *values,
+                       const char *where, cs_err *err) {
+  for (int i = 0; i < n; i++) {
+    int rc = cs_params_set(p, info->params, info->nparams, info->name, names[i], values[i], where, err);
+    if (rc) return rc;
+  }
+  return 0;
+}
+
+/* Sets the parameters the sweep fills per job (CS_PARAM_FROM_*): a value outside the
+ * scheduler's declared bounds fails the job with the reason instead of running another one. */
+static int job_params(cs_params *p, const cs_policy_info *info, const cs_sweep_job *j, double max_seq_len,
+                      cs_err *err) {
+  for (size_t i = 0; i < info->nparams; i++) {
+    const cs_param_spec *s = &info->params[i];
+    double v;
+    if (s->flags & CS_PARAM_FROM_BATCH_SIZE) v = (double)j->batch_size * j->pp;
+    else if (s->flags & CS_PARAM_FROM_MAX_SEQ_LEN) v = max_seq_len;
+    else continue;
+    int rc = cs_params_set(p, info->params, info->nparams, info->name, s->name, v,
+                           s->flags & CS_PARAM_FROM_BATCH_SIZE ? "batch size x pp" : "the trace's max_seq_len", err);
+    if (rc) return rc;
+  }
+  return 0;
 }
 
 /* The simulator configuration of one probe (Vidur's invocation, §7.5, with capsearch's
@@ -50,28 +68,27 @@ static int sim_config(const cs__plan *plan, const cs__runner_opts *o, const cs_s
   c->pp = j->pp;
   if (j->ep > 1) c->ep = j->ep, c->dp = cs__job_attention_dp(j);
   c->num_replicas = pr->replicas;
-  const cs_policy_info *info;
   int rc;
+  if (!r->policy || !g->policy || !q->policy)
+    return cs_err_set(err, CS_EINVAL, "the sweep's policies were not resolved (cs_sweep_resolve_policies)");
   c->replica_scheduler = r->scheduler;
-  if ((rc = cs_replica_sched_info(r->scheduler, &info, err))) return rc;
-  for (int i = 0; i < r->nparams; i++)
-    if ((rc = cs_params_set(&c->replica_params, info->params, info->nparams, info->name, r->param_names[i],
-                            r->param_values[i], "replica_schedulers", err)))
-      return rc;
-  set_param(&c->replica_params, info->name, "batch_size_cap", (double)j->batch_size * j->pp, info);
-  set_param(&c->replica_params, info->name, "max_tokens_in_batch", t->max_seq_len.v, info);
+  c->replica_policy = r->policy;
+  if ((rc = copy_params(&c->replica_params, r->policy, r->nparams, r->param_names, r->param_values,
+                        "replica_schedulers", err)) ||
+      (rc = job_params(&c->replica_params, r->policy, j, t->max_seq_len.v, err)))
+    return rc;
   c->global_scheduler = g->scheduler;
-  if ((rc = cs_global_sched_info(g->scheduler, &info, err))) return rc;
-  for (int i = 0; i < g->nparams; i++)
-    if ((rc = cs_params_set(&c->global_params, info->params, info->nparams, info->name, g->param_names[i],
-                            g->param_values[i], "global_schedulers", err)))
-      return rc;
+  c->global_policy = g->policy;
+  if ((rc = copy_params(&c->global_params, g->policy, g->nparams, g->param_names, g->param_values,
+                        "global_schedulers", err)))
+    return rc;
   c->request_queue = q->provider;
-  if (q->has_slo_norm) {
-    if ((rc = cs_request_queue_info(q->provider, &info, err))) return rc;
-    set_param(&c->queue_params, info->name, "slo_prefill_e2e_time_normalized", q->slo_prefill_e2e_time_normalized,
-              info);
-  }
+  c->queue_policy = q->policy;
+  const char *slo_name = "slo_prefill_e2e_time_normalized";
+  if (q->has_slo_norm &&
+      (rc = copy_params(&c->queue_params, q->policy, 1, &slo_name, &q->slo_prefill_e2e_time_normalized,
+                        "request_queues", err)))
+    return rc;
   c->prefix_caching = t->enable_prefix_caching;
   c->workload.arrival = CS_ARRIVAL_POISSON;
   c->workload.qps = pr->qps;

@@ -1,12 +1,18 @@
-/* Checks the sweep's policy choices against the registries (sim.h, predictor.h): scheduler,
- * router and queue names (unknown ones get a suggestion) and each entry's parameters against
- * the policy's declared cs_param_spec (a misspelled 'chunk_sise' gets 'chunk_size'). */
+/* Resolves the sweep's policy choices once, at load (sweep.h): scheduler, router and queue names
+ * against the registries (unknown ones get a suggestion), each entry's parameters against the
+ * policy's declared field table (a misspelled 'chunk_sise' gets 'chunk_size', a value outside
+ * the declared bounds names its place), and the registry entry stored in the sweep entry, so
+ * the runner and the simulations it starts never look a name up again. */
 #include <stdio.h>
 #include <string.h>
 
 #include "capsearch/predictor.h"
 #include "capsearch/sim.h"
 #include "capsearch/sweep.h"
+#include "runner/runner.h"
+
+/* The sweep itself provides these per job (batch_sizes x pp, the trace's max_seq_len). */
+static const unsigned from_sweep = CS_PARAM_FROM_BATCH_SIZE | CS_PARAM_FROM_MAX_SEQ_LEN;
 
 static int check_params(const cs_policy_info *info, int n, const char *const *names, const double *values,
                         const char *where, bool sweep_sets_batch, cs_err *err) {
@@ -14,49 +20,56 @@ static int check_params(const cs_policy_info *info, int n, const char *const *na
   for (int i = 0; i < n; i++) {
     int rc = cs_params_set(&p, info->params, info->nparams, info->name, names[i], values[i], where, err);
     if (rc) return rc;
+    for (size_t k = 0; sweep_sets_batch && k < info->nparams; k++)
+      if ((info->params[k].flags & from_sweep) && !strcmp(info->params[k].name, names[i]))
+        return cs_err_set(err, CS_ECONFIG, "%s: %s.%s is set by the sweep for each job (from %s); remove it here",
+                          where, info->name, names[i],
+                          info->params[k].flags & CS_PARAM_FROM_BATCH_SIZE ? "batch_sizes x pp" : "max_seq_len");
   }
-  /* the sweep itself provides batch_size_cap (batch_sizes x pp) and max_tokens_in_batch */
   if (sweep_sets_batch)
     for (size_t i = 0; i < info->nparams; i++)
-      if (!strcmp(info->params[i].name, "batch_size_cap") || !strcmp(info->params[i].name, "max_tokens_in_batch"))
-        if (!cs_params_has(&p, info->params[i].name))
-          cs_params_set(&p, info->params, info->nparams, info->name, info->params[i].name, info->params[i].def, where,
-                        NULL);
+      if ((info->params[i].flags & from_sweep) && !cs_params_has(&p, info->params[i].name))
+        cs_params_set(&p, info->params, info->nparams, info->name, info->params[i].name, info->params[i].def, where,
+                      NULL);
   return cs_params_finish(&p, info->params, info->nparams, info->name, where, err);
 }
 
-int cs_sweep_check_policies(const cs_sweep *s, cs_err *err) {
+static int find(int (*lookup)(const char *, const cs_policy_info **, cs_err *), const char *name,
+                const char *where, const cs_policy_info **out, cs_err *err) {
+  int rc = lookup(name, out, err);
+  if (rc) cs_err_prefix(err, "%s", where);
+  return rc;
+}
+
+int cs_sweep_resolve_policies(cs_sweep *s, cs_err *err) {
   char where[600];
   const cs_policy_info *info;
   int rc;
   for (size_t i = 0; i < s->ngsched; i++) {
-    const cs_sweep_gsched *g = &s->gscheds[i];
+    cs_sweep_gsched *g = &s->gscheds[i];
     snprintf(where, sizeof where, "%s:%d:%d: global_schedulers[%zu]", s->file, g->line, g->col, i);
-    if ((rc = cs_global_sched_info(g->scheduler, &info, err))) {
-      cs_err_prefix(err, "%s", where);
+    if ((rc = find(cs_global_sched_info, g->scheduler, where, &info, err)) ||
+        (rc = check_params(info, g->nparams, g->param_names, g->param_values, where, false, err)))
       return rc;
-    }
-    if ((rc = check_params(info, g->nparams, g->param_names, g->param_values, where, false, err))) return rc;
+    g->policy = info;
   }
   for (size_t i = 0; i < s->nrsched; i++) {
-    const cs_sweep_rsched *r = &s->rscheds[i];
+    cs_sweep_rsched *r = &s->rscheds[i];
     snprintf(where, sizeof where, "%s:%d:%d: replica_schedulers[%zu]", s->file, r->line, r->col, i);
-    if ((rc = cs_replica_sched_info(r->scheduler, &info, err))) {
-      cs_err_prefix(err, "%s", where);
+    if ((rc = find(cs_replica_sched_info, r->scheduler, where, &info, err)) ||
+        (rc = check_params(info, r->nparams, r->param_names, r->param_values, where, true, err)))
       return rc;
-    }
-    if ((rc = check_params(info, r->nparams, r->param_names, r->param_values, where, true, err))) return rc;
+    r->policy = info;
   }
   for (size_t i = 0; i < s->nqueues; i++) {
-    const cs_sweep_queue *q = &s->queues[i];
+    cs_sweep_queue *q = &s->queues[i];
     snprintf(where, sizeof where, "%s:%d:%d: request_queues[%zu]", s->file, q->line, q->col, i);
-    if ((rc = cs_request_queue_info(q->provider, &info, err))) {
-      cs_err_prefix(err, "%s", where);
-      return rc;
-    }
     const char *name = "slo_prefill_e2e_time_normalized";
     double v = q->slo_prefill_e2e_time_normalized;
-    if ((rc = check_params(info, q->has_slo_norm ? 1 : 0, &name, &v, where, false, err))) return rc;
+    if ((rc = find(cs_request_queue_info, q->provider, where, &info, err)) ||
+        (rc = check_params(info, q->has_slo_norm ? 1 : 0, &name, &v, where, false, err)))
+      return rc;
+    q->policy = info;
   }
   const cs_predictor_ops *ops;
   snprintf(where, sizeof where, "%s: predictor", s->file);
@@ -64,7 +77,25 @@ int cs_sweep_check_policies(const cs_sweep *s, cs_err *err) {
     cs_err_prefix(err, "%s", where);
     return rc;
   }
-  cs_policy_info pinfo = {ops->name, ops->summary, ops->params, ops->nparams};
-  return check_params(&pinfo, s->npredictor_params, s->predictor_param_names, s->predictor_param_values, where, false,
-                      err);
+  return check_params(&ops->info, s->npredictor_params, s->predictor_param_names, s->predictor_param_values, where,
+                      false, err);
+}
+
+bool cs__job_policy_params_fit(const cs_sweep *s, cs_sweep_job *j) {
+  const cs_sweep_rsched *r = &s->rscheds[j->rsched];
+  if (!r->policy || j->status == CS_JOB_INFEASIBLE) return true;
+  for (size_t i = 0; i < r->policy->nparams; i++) {
+    const cs_param_spec *ps = &r->policy->params[i];
+    double v;
+    if (ps->flags & CS_PARAM_FROM_BATCH_SIZE) v = (double)j->batch_size * j->pp;
+    else if (ps->flags & CS_PARAM_FROM_MAX_SEQ_LEN) v = s->traces[j->trace].max_seq_len.v;
+    else continue;
+    if (v < ps->min || v > ps->max) {
+      cs_sweep_job_set_infeasible(j, "replica scheduler '%s' takes %s from %g to %g, the job asks %g (%s)",
+                                  r->policy->name, ps->name, ps->min, ps->max, v,
+                                  ps->flags & CS_PARAM_FROM_BATCH_SIZE ? "batch size x pp" : "the trace's max_seq_len");
+      return false;
+    }
+  }
+  return true;
 }

@@ -139,6 +139,9 @@ typedef struct cs__plan {
   cs__store_lock_t lock;        /* the output directory, held from cs__plan_run to release */
 } cs__plan;
 
+/* False (and the job marked infeasible with the reason) when a parameter the sweep fills per job
+ * (batch size x pp, max_seq_len) is outside the bounds the job's replica scheduler declares. */
+bool cs__job_policy_params_fit(const cs_sweep *s, cs_sweep_job *j);
 /* Parses and checks the sweep, expands it, resolves catalog entries, marks infeasible jobs
  * (TP vs heads, PP vs layers, memory). Loads no trace and creates no predictor. */
 int cs__plan_load(const cs__runner_opts *o, cs__plan *plan, cs_err *err);

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "capsearch/params.h"
+#include "sched/sched_params.h"
 #include "sched/v0_blocks.h"
 
 /* A static batch: its original members (request->sched_priv points here). */
@@ -29,11 +30,18 @@ typedef struct ft_state {
   int64_t groups_alive;
 } ft_state;
 
-static const cs_param_spec ft_params[] = {CS__V0_PARAM_BATCH_SIZE_CAP};
+typedef struct ft_params {
+  int64_t batch_size_cap;
+} ft_params;
+
+static const cs_param_spec ft_specs[] = {CS__PARAM_BATCH_SIZE_CAP(ft_params)};
 
 static int ft_init(void *state, const cs__replica_ctx *ctx, cs_err *err) {
   ft_state *s = state;
-  int rc = cs__v0_init(&s->v0, ctx, false, "faster_transformer", err);
+  ft_params p;
+  int rc = cs_params_bind(ft_specs, CS__NELEMS(ft_specs), ctx->params, &p, "faster_transformer", "replica scheduler",
+                          err);
+  if (!rc) rc = cs__v0_init(&s->v0, ctx, p.batch_size_cap, false, "faster_transformer", err);
   if (!rc) rc = cs__v0_require_fcfs(&s->v0, "faster_transformer", err);
   if (rc) return rc;
   int64_t m = ctx->max_batch_size > 0 ? ctx->max_batch_size : s->v0.batch_size_cap;
@@ -116,8 +124,9 @@ static bool ft_is_empty(const void *state) {
 const cs__replica_sched_ops cs__rsched_faster_transformer = {
     .info = {.name = "faster_transformer",
              .summary = "FasterTransformer: static request-level batches run to completion (Vidur V0)",
-             .params = ft_params,
-             .nparams = sizeof ft_params / sizeof ft_params[0]},
+             .params = ft_specs,
+             .nparams = CS__NELEMS(ft_specs),
+             .params_size = sizeof(ft_params)},
     .state_size = sizeof(ft_state),
     .init = ft_init,
     .add_request = cs__v0_add_request,

@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "capsearch/params.h"
+#include "sched/sched_params.h"
 #include "sched/v0_blocks.h"
 
 typedef struct lightllm_state {
@@ -28,12 +29,15 @@ typedef struct lightllm_state {
   int32_t est_n, est_cap;
 } lightllm_state;
 
-static const cs_param_spec lightllm_params[] = {
-    CS__V0_PARAM_BATCH_SIZE_CAP,
-    {.name = "max_tokens_in_batch", .type = CS_PARAM_INT, .def = 4096, .min = 1, .max = 1e9,
-     .help = "token limit of a prefill batch (sum of prompts)"},
-    {.name = "max_waiting_iters", .type = CS_PARAM_INT, .def = 10, .min = 0, .max = 1e9,
-     .help = "decode steps between attempts to admit new requests while requests are running"},
+typedef struct lightllm_params {
+  int64_t batch_size_cap, max_tokens_in_batch, max_waiting_iters;
+} lightllm_params;
+
+static const cs_param_spec lightllm_specs[] = {
+    CS__PARAM_BATCH_SIZE_CAP(lightllm_params),
+    CS__PARAM_MAX_TOKENS_IN_BATCH(lightllm_params, "token limit of a prefill batch (sum of prompts)"),
+    {CS_PARAM_FIELD(lightllm_params, max_waiting_iters), .type = CS_PARAM_INT, .def = 10, .min = 0, .max = 1e9,
+     .flags = CS_PARAM_KEY, .help = "decode steps between attempts to admit new requests while requests are running"},
 };
 
 static int lightllm_init(void *state, const cs__replica_ctx *ctx, cs_err *err) {
@@ -41,11 +45,14 @@ static int lightllm_init(void *state, const cs__replica_ctx *ctx, cs_err *err) {
   if (ctx->num_stages != 1)
     return cs_err_set(err, CS_ECONFIG, "replica scheduler 'lightllm' supports only pp=1 (got pp=%d)",
                       (int)ctx->num_stages);
-  int rc = cs__v0_init(&s->v0, ctx, true, "lightllm", err);
+  lightllm_params p;
+  int rc = cs_params_bind(lightllm_specs, CS__NELEMS(lightllm_specs), ctx->params, &p, "lightllm",
+                          "replica scheduler", err);
+  if (!rc) rc = cs__v0_init(&s->v0, ctx, p.batch_size_cap, true, "lightllm", err);
   if (!rc) rc = cs__v0_require_fcfs(&s->v0, "lightllm", err);
   if (rc) return rc;
-  s->max_tokens_in_batch = (int64_t)cs_params_get(ctx->params, "max_tokens_in_batch", 4096);
-  s->max_waiting_iters = (int64_t)cs_params_get(ctx->params, "max_waiting_iters", 10);
+  s->max_tokens_in_batch = p.max_tokens_in_batch;
+  s->max_waiting_iters = p.max_waiting_iters;
   s->waiting_iters = 0;
   s->est_n = s->est_cap = 0;
   return 0;
@@ -157,8 +164,9 @@ static cs__batch *lightllm_next_batch(void *state, double now) {
 const cs__replica_sched_ops cs__rsched_lightllm = {
     .info = {.name = "lightllm",
              .summary = "LightLLM: token-level KV, admission by a peak-memory estimator, periodic prefill (Vidur V0; pp=1)",
-             .params = lightllm_params,
-             .nparams = sizeof lightllm_params / sizeof lightllm_params[0]},
+             .params = lightllm_specs,
+             .nparams = CS__NELEMS(lightllm_specs),
+             .params_size = sizeof(lightllm_params)},
     .state_size = sizeof(lightllm_state),
     .init = lightllm_init,
     .add_request = cs__v0_add_request,

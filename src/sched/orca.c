@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "capsearch/params.h"
+#include "sched/sched_params.h"
 #include "sched/v0_blocks.h"
 
 typedef struct orca_state {
@@ -15,7 +16,11 @@ typedef struct orca_state {
   int64_t max_batch_size;
 } orca_state;
 
-static const cs_param_spec orca_params[] = {CS__V0_PARAM_BATCH_SIZE_CAP};
+typedef struct orca_params {
+  int64_t batch_size_cap;
+} orca_params;
+
+static const cs_param_spec orca_specs[] = {CS__PARAM_BATCH_SIZE_CAP(orca_params)};
 
 /* Shared with faster_transformer: max_batch_size = min(memory-derived, cap). */
 static int64_t orca_max_batch(const cs__v0 *v, const cs__replica_ctx *ctx) {
@@ -25,7 +30,9 @@ static int64_t orca_max_batch(const cs__v0 *v, const cs__replica_ctx *ctx) {
 
 static int orca_init(void *state, const cs__replica_ctx *ctx, cs_err *err) {
   orca_state *s = state;
-  int rc = cs__v0_init(&s->v0, ctx, false, "orca", err);
+  orca_params p;
+  int rc = cs_params_bind(orca_specs, CS__NELEMS(orca_specs), ctx->params, &p, "orca", "replica scheduler", err);
+  if (!rc) rc = cs__v0_init(&s->v0, ctx, p.batch_size_cap, false, "orca", err);
   if (!rc) rc = cs__v0_require_fcfs(&s->v0, "orca", err);
   if (rc) return rc;
   s->max_batch_size = orca_max_batch(&s->v0, ctx);
@@ -57,8 +64,9 @@ static cs__batch *orca_next_batch(void *state, double now) {
 const cs__replica_sched_ops cs__rsched_orca = {
     .info = {.name = "orca",
              .summary = "Orca: iteration-level batching, worst-case (max_tokens) KV reservation per request (Vidur V0)",
-             .params = orca_params,
-             .nparams = sizeof orca_params / sizeof orca_params[0]},
+             .params = orca_specs,
+             .nparams = CS__NELEMS(orca_specs),
+             .params_size = sizeof(orca_params)},
     .state_size = sizeof(orca_state),
     .init = orca_init,
     .add_request = cs__v0_add_request,

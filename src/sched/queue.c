@@ -16,48 +16,66 @@ typedef struct qent {
 struct cs__rqueue {
   cs__sim *sim;
   const cs__rqueue_ops *ops;
-  const cs_params *params;
+  const void *params; /* the order's parameters, bound once when the queue is made */
   qent *v;
   size_t n, cap;
 };
 
-static double fcfs_key(const cs__request *r, const cs_params *params) {
+static double fcfs_key(const cs__request *r, const void *params) {
   (void)params;
   return r->arrived_at;
 }
 
-static double edf_key(const cs__request *r, const cs_params *params) {
-  double norm = cs_params_get(params, "slo_prefill_e2e_time_normalized", 0.0);
-  double mn = cs_params_get(params, "slo_prefill_e2e_time_min", 0.0);
-  double slo = (double)r->num_prefill * norm;
-  if (slo < mn) slo = mn;
+typedef struct edf_params {
+  double slo_prefill_e2e_time_normalized, slo_prefill_e2e_time_min;
+} edf_params;
+
+static double edf_key(const cs__request *r, const void *params) {
+  const edf_params *p = params;
+  double slo = (double)r->num_prefill * p->slo_prefill_e2e_time_normalized;
+  if (slo < p->slo_prefill_e2e_time_min) slo = p->slo_prefill_e2e_time_min;
   return r->arrived_at + slo;
 }
 
-static const cs_param_spec edf_params[] = {
-    {"slo_prefill_e2e_time_normalized", CS_PARAM_DOUBLE, 0.0, 0.0, 1e9, false,
-     "prefill deadline per prompt token, seconds"},
-    {"slo_prefill_e2e_time_min", CS_PARAM_DOUBLE, 0.0, 0.0, 1e9, false, "lower bound of a prefill deadline, seconds"},
+static const cs_param_spec edf_specs[] = {
+    {CS_PARAM_FIELD(edf_params, slo_prefill_e2e_time_normalized), .type = CS_PARAM_DOUBLE, .def = 0.0, .min = 0.0,
+     .max = 1e9, .flags = CS_PARAM_KEY, .help = "prefill deadline per prompt token, seconds"},
+    {CS_PARAM_FIELD(edf_params, slo_prefill_e2e_time_min), .type = CS_PARAM_DOUBLE, .def = 0.0, .min = 0.0,
+     .max = 1e9, .flags = CS_PARAM_KEY, .help = "lower bound of a prefill deadline, seconds"},
 };
 
 const cs__rqueue_ops cs__rqueue_fcfs = {
-    .info = {.name = "fcfs", .summary = "first come first served: (arrived_at, id)", .params = NULL, .nparams = 0},
+    .info = {.name = "fcfs", .summary = "first come first served: (arrived_at, id)", .params = NULL, .nparams = 0,
+             .flags = CS_QUEUE_ARRIVAL_ORDER},
     .key = fcfs_key,
 };
 
 const cs__rqueue_ops cs__rqueue_edf = {
     .info = {.name = "edf",
              .summary = "earliest prefill deadline first: (arrived_at + prefill SLO, id)",
-             .params = edf_params,
-             .nparams = sizeof edf_params / sizeof edf_params[0]},
+             .params = edf_specs,
+             .nparams = sizeof edf_specs / sizeof edf_specs[0],
+             .params_size = sizeof(edf_params)},
     .key = edf_key,
 };
+
+int cs__rqueue_require_arrival_order(const cs__rqueue_ops *ops, const char *policy, cs_err *err) {
+  if (!ops || cs_registry_has(&ops->info, CS_QUEUE_ARRIVAL_ORDER)) return 0;
+  return cs_err_set(err, CS_ECONFIG, "replica scheduler '%s' needs the 'fcfs' request queue (got '%s'; only sarathi "
+                    "orders its waiting requests by another key)", policy, ops->info.name);
+}
 
 cs__rqueue *cs__rqueue_new(cs__sim *sim, const cs__rqueue_ops *ops, const cs_params *params) {
   cs__rqueue *q = cs__sim_alloc(sim, sizeof *q);
   q->sim = sim;
   q->ops = ops ? ops : &cs__rqueue_fcfs;
-  q->params = params;
+  const cs_policy_info *info = &q->ops->info;
+  void *bound = cs__sim_alloc(sim, info->params_size ? info->params_size : 1);
+  /* the caller validated `params` (simulation setup); should a value still be refused, the
+   * order runs on its declared defaults */
+  if (cs_params_bind(info->params, info->nparams, params, bound, info->name, "request queue", NULL))
+    cs_params_bind(info->params, info->nparams, NULL, bound, info->name, "request queue", NULL);
+  q->params = bound;
   q->cap = 64;
   q->v = cs__sim_alloc(sim, q->cap * sizeof *q->v);
   return q;

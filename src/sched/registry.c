@@ -1,11 +1,9 @@
-/* Registries of the replica schedulers, global schedulers (routers) and request queues.
- * Each policy is a static const ops table defined in its own file; adding one is a line here.
+/* Registries of the replica schedulers, global schedulers (routers) and request queues, in the
+ * one registry shape (include/capsearch/registry.h). Each policy is a static const ops table in
+ * its own file whose first member is its cs_registry_entry; adding one is a line here.
  * Lists are in a fixed order (documentation and `capsearch list` order). */
-#include <string.h>
-
+#include "capsearch/registry.h"
 #include "sim/types.h"
-#include "util/sbuf.h"
-#include "util/text.h"
 
 /* Replica schedulers (src/sched/<name>.c). */
 extern const cs__replica_sched_ops cs__rsched_vllm_v1;
@@ -31,104 +29,54 @@ extern const cs__global_sched_ops cs__gsched_ranked_sticky_lop_uncached;
 extern const cs__rqueue_ops cs__rqueue_fcfs;
 extern const cs__rqueue_ops cs__rqueue_edf;
 
-static const cs__replica_sched_ops *const replica_scheds[] = {
-    &cs__rsched_vllm, &cs__rsched_sarathi, &cs__rsched_orca, &cs__rsched_faster_transformer,
-    &cs__rsched_lightllm,
-    &cs__rsched_vllm_v1,
-    NULL,
-};
-
-static const cs__global_sched_ops *const global_scheds[] = {
-    &cs__gsched_round_robin,
-    &cs__gsched_random, &cs__gsched_lor, &cs__gsched_lop, &cs__gsched_lop_uncached,
-    &cs__gsched_sticky_round_robin, &cs__gsched_sticky_lor, &cs__gsched_sticky_lop,
-    &cs__gsched_tolerant_sticky_lop_uncached, &cs__gsched_ranked_sticky_lop_uncached,
-    NULL,
-};
-
-static const cs__rqueue_ops *const queues[] = {
-    &cs__rqueue_fcfs,
-    &cs__rqueue_edf,
-    NULL,
-};
-
-#define NELEMS(a) (sizeof(a) / sizeof((a)[0]))
-
-/* Public policy-info views, in the same order (ops tables start with their cs_policy_info). */
-static const cs_policy_info *const replica_infos[] = {
+static const cs_policy_info *const replica_entries[] = {
     &cs__rsched_vllm.info, &cs__rsched_sarathi.info, &cs__rsched_orca.info, &cs__rsched_faster_transformer.info,
     &cs__rsched_lightllm.info,
     &cs__rsched_vllm_v1.info,
     NULL,
 };
-static const cs_policy_info *const global_infos[] = {
+static const cs_policy_info *const router_entries[] = {
     &cs__gsched_round_robin.info,
     &cs__gsched_random.info, &cs__gsched_lor.info, &cs__gsched_lop.info, &cs__gsched_lop_uncached.info,
     &cs__gsched_sticky_round_robin.info, &cs__gsched_sticky_lor.info, &cs__gsched_sticky_lop.info,
     &cs__gsched_tolerant_sticky_lop_uncached.info, &cs__gsched_ranked_sticky_lop_uncached.info,
     NULL,
 };
-static const cs_policy_info *const queue_infos[] = {
+static const cs_policy_info *const queue_entries[] = {
     &cs__rqueue_fcfs.info,
     &cs__rqueue_edf.info,
     NULL,
 };
-_Static_assert(NELEMS(replica_infos) == NELEMS(replica_scheds), "replica scheduler lists out of step");
-_Static_assert(NELEMS(global_infos) == NELEMS(global_scheds), "global scheduler lists out of step");
-_Static_assert(NELEMS(queue_infos) == NELEMS(queues), "queue lists out of step");
 
-const cs__replica_sched_ops *const *cs__replica_sched_registry(void) { return replica_scheds; }
-const cs__global_sched_ops *const *cs__global_sched_registry(void) { return global_scheds; }
-const cs_policy_info *const *cs_replica_sched_list(void) { return replica_infos; }
-const cs_policy_info *const *cs_global_sched_list(void) { return global_infos; }
-const cs_policy_info *const *cs_request_queue_list(void) { return queue_infos; }
+static const cs_registry replica_registry = {"replica scheduler", replica_entries};
+static const cs_registry router_registry = {"global scheduler", router_entries};
+static const cs_registry queue_registry = {"request queue", queue_entries};
 
-const cs__replica_sched_ops *cs__replica_sched_lookup(const char *name) {
-  for (size_t i = 0; replica_scheds[i]; i++)
-    if (!strcmp(replica_scheds[i]->info.name, name)) return replica_scheds[i];
-  return NULL;
-}
-
-const cs__global_sched_ops *cs__global_sched_lookup(const char *name) {
-  for (size_t i = 0; global_scheds[i]; i++)
-    if (!strcmp(global_scheds[i]->info.name, name)) return global_scheds[i];
-  return NULL;
-}
-
-const cs__rqueue_ops *cs__rqueue_lookup(const char *name) {
-  for (size_t i = 0; queues[i]; i++)
-    if (!strcmp(queues[i]->info.name, name)) return queues[i];
-  return NULL;
-}
-
-static int find_info(const cs_policy_info *const *list, const char *kind, const char *name,
-                     const cs_policy_info **out, cs_err *err) {
-  size_t n = 0;
-  while (list[n]) n++;
-  const char *names[64] = {0};
-  for (size_t i = 0; i < n && i < 64; i++) {
-    names[i] = list[i]->name;
-    if (!strcmp(list[i]->name, name)) {
-      *out = list[i];
-      return 0;
-    }
-  }
-  const char *sug = cs__suggest(name, names, n < 64 ? n : 64);
-  if (sug) return cs_err_set(err, CS_EUNKNOWN, "unknown %s '%s' (did you mean '%s'?)", kind, name, sug);
-  cs__sbuf sb;
-  cs__sbuf_init(&sb);
-  for (size_t i = 0; i < n && i < 64; i++) cs__sbuf_addf(&sb, "%s%s", i ? ", " : "", names[i]);
-  int rc = cs_err_set(err, CS_EUNKNOWN, "unknown %s '%s' (expected one of: %s)", kind, name, sb.buf);
-  cs__sbuf_release(&sb);
-  return rc;
-}
+const cs_registry *cs_replica_scheds(void) { return &replica_registry; }
+const cs_registry *cs_routers(void) { return &router_registry; }
+const cs_registry *cs_request_queues(void) { return &queue_registry; }
+const cs_policy_info *const *cs_replica_sched_list(void) { return replica_entries; }
+const cs_policy_info *const *cs_global_sched_list(void) { return router_entries; }
+const cs_policy_info *const *cs_request_queue_list(void) { return queue_entries; }
 
 int cs_replica_sched_info(const char *name, const cs_policy_info **out, cs_err *err) {
-  return find_info(replica_infos, "replica scheduler", name, out, err);
+  return cs_registry_find(&replica_registry, name, out, err);
 }
 int cs_global_sched_info(const char *name, const cs_policy_info **out, cs_err *err) {
-  return find_info(global_infos, "global scheduler", name, out, err);
+  return cs_registry_find(&router_registry, name, out, err);
 }
 int cs_request_queue_info(const char *name, const cs_policy_info **out, cs_err *err) {
-  return find_info(queue_infos, "request queue", name, out, err);
+  return cs_registry_find(&queue_registry, name, out, err);
+}
+
+/* The entry is the first member of its ops table (registry.h), so the cast recovers the table. */
+const cs__replica_sched_ops *cs__replica_sched_ops_of(const cs_policy_info *e) {
+  return (const cs__replica_sched_ops *)e;
+}
+const cs__global_sched_ops *cs__global_sched_ops_of(const cs_policy_info *e) { return (const cs__global_sched_ops *)e; }
+const cs__rqueue_ops *cs__rqueue_ops_of(const cs_policy_info *e) { return (const cs__rqueue_ops *)e; }
+
+const cs__rqueue_ops *cs__rqueue_lookup(const char *name) {
+  const cs_policy_info *e = cs_registry_get(&queue_registry, name);
+  return e ? cs__rqueue_ops_of(e) : NULL;
 }

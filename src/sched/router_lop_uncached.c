@@ -37,13 +37,20 @@ typedef struct lu_state {
   cs__rt_itab memo; /* request id -> cached length on the replica it was routed to */
 } lu_state;
 
-static const cs_param_spec tolerant_params[] = {
-    {.name = "tolerance_factor", .type = CS_PARAM_DOUBLE, .def = 2.0, .min = 0, .max = 1e9, .required = true,
+/* The parameters of the sticky variants (each declares the one it takes). */
+typedef struct lu_params {
+  double tolerance_factor;
+  int64_t top_k;
+} lu_params;
+
+static const cs_param_spec tolerant_specs[] = {
+    {CS_PARAM_FIELD(lu_params, tolerance_factor), .type = CS_PARAM_DOUBLE, .def = 2.0, .min = 0, .max = 1e6,
+     .required = true, .flags = CS_PARAM_KEY,
      .help = "keep a session's replica while its load imbalance <= tolerance_factor x the minimum"},
 };
-static const cs_param_spec ranked_params[] = {
-    {.name = "top_k", .type = CS_PARAM_INT, .def = 2, .min = 1, .max = 1e6, .required = true,
-     .help = "keep a session's replica while it ranks among the top_k least-imbalanced replicas"},
+static const cs_param_spec ranked_specs[] = {
+    {CS_PARAM_FIELD(lu_params, top_k), .type = CS_PARAM_INT, .def = 2, .min = 1, .max = 1 << 20, .required = true,
+     .flags = CS_PARAM_KEY, .help = "keep a session's replica while it ranks among the top_k least-imbalanced replicas"},
 };
 
 static int lu_init_kind(lu_state *s, const cs__router_ctx *ctx, int kind, const char *name, cs_err *err) {
@@ -62,17 +69,15 @@ static int lu_init_kind(lu_state *s, const cs__router_ctx *ctx, int kind, const 
   cs__mt_seed(&s->rng, ctx->seed);
   cs__rt_smap_init(&s->sessions, ctx->sim);
   cs__rt_itab_init(&s->memo, ctx->sim, INT32_MIN);
-  if (kind == LU_TOLERANT) {
-    if (!cs_params_has(ctx->params, "tolerance_factor"))
-      return cs_err_set(err, CS_ECONFIG, "%s: parameter 'tolerance_factor' is required", name);
-    s->tolerance_factor = cs_params_get(ctx->params, "tolerance_factor", 2.0);
-  } else if (kind == LU_RANKED) {
-    if (!cs_params_has(ctx->params, "top_k"))
-      return cs_err_set(err, CS_ECONFIG, "%s: parameter 'top_k' is required", name);
-    s->top_k = (int64_t)cs_params_get(ctx->params, "top_k", 2);
-    if (s->top_k < 1) return cs_err_set(err, CS_ERANGE, "%s: top_k must be >= 1 (got %lld)", name, (long long)s->top_k);
-  }
-  return 0;
+  lu_params p = {0};
+  int rc = 0;
+  if (kind == LU_TOLERANT)
+    rc = cs_params_bind(tolerant_specs, 1, ctx->params, &p, name, "global scheduler", err);
+  else if (kind == LU_RANKED)
+    rc = cs_params_bind(ranked_specs, 1, ctx->params, &p, name, "global scheduler", err);
+  s->tolerance_factor = p.tolerance_factor;
+  s->top_k = p.top_k;
+  return rc;
 }
 
 static int lu_init(void *state, const cs__router_ctx *ctx, cs_err *err) {
@@ -156,8 +161,9 @@ const cs__global_sched_ops cs__gsched_lop_uncached = {
 const cs__global_sched_ops cs__gsched_tolerant_sticky_lop_uncached = {
     .info = {.name = "tolerant_sticky_lop_uncached",
              .summary = "session affinity within tolerance_factor x the least imbalance, else lop_uncached (Vidur V1)",
-             .params = tolerant_params,
-             .nparams = sizeof tolerant_params / sizeof tolerant_params[0]},
+             .params = tolerant_specs,
+             .nparams = 1,
+             .params_size = sizeof(lu_params)},
     .state_size = sizeof(lu_state),
     .init = tolerant_init,
     .route = lu_route,
@@ -167,8 +173,9 @@ const cs__global_sched_ops cs__gsched_tolerant_sticky_lop_uncached = {
 const cs__global_sched_ops cs__gsched_ranked_sticky_lop_uncached = {
     .info = {.name = "ranked_sticky_lop_uncached",
              .summary = "session affinity while among the top_k least-imbalanced replicas, else lop_uncached (Vidur V1)",
-             .params = ranked_params,
-             .nparams = sizeof ranked_params / sizeof ranked_params[0]},
+             .params = ranked_specs,
+             .nparams = 1,
+             .params_size = sizeof(lu_params)},
     .state_size = sizeof(lu_state),
     .init = ranked_init,
     .route = lu_route,

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "capsearch/params.h"
+#include "sched/sched_params.h"
 #include "sched/v0_blocks.h"
 
 typedef struct sarathi_state {
@@ -23,17 +24,23 @@ typedef struct sarathi_state {
   cs__v0_list keep;     /* scratch: the next running list */
 } sarathi_state;
 
-static const cs_param_spec sarathi_params[] = {
-    CS__V0_PARAM_BATCH_SIZE_CAP,
-    {.name = "chunk_size", .type = CS_PARAM_INT, .def = 512, .min = 1, .max = 1e9,
-     .help = "per-iteration token budget for prefill chunks"},
+typedef struct sarathi_params {
+  int64_t batch_size_cap, chunk_size;
+} sarathi_params;
+
+static const cs_param_spec sarathi_specs[] = {
+    CS__PARAM_BATCH_SIZE_CAP(sarathi_params),
+    CS__PARAM_CHUNK_SIZE(sarathi_params),
 };
 
 static int sarathi_init(void *state, const cs__replica_ctx *ctx, cs_err *err) {
   sarathi_state *s = state;
-  int rc = cs__v0_init(&s->v0, ctx, false, "sarathi", err);
+  sarathi_params p;
+  int rc = cs_params_bind(sarathi_specs, CS__NELEMS(sarathi_specs), ctx->params, &p, "sarathi", "replica scheduler",
+                          err);
+  if (!rc) rc = cs__v0_init(&s->v0, ctx, p.batch_size_cap, false, "sarathi", err);
   if (rc) return rc;
-  s->chunk_size = (int64_t)cs_params_get(ctx->params, "chunk_size", 512);
+  s->chunk_size = p.chunk_size;
   return 0;
 }
 
@@ -105,8 +112,10 @@ static cs__batch *sarathi_next_batch(void *state, double now) {
 const cs__replica_sched_ops cs__rsched_sarathi = {
     .info = {.name = "sarathi",
              .summary = "Sarathi-Serve: chunked prefill (chunk_size budget), decode-first stall-free batches (Vidur V0)",
-             .params = sarathi_params,
-             .nparams = sizeof sarathi_params / sizeof sarathi_params[0]},
+             .params = sarathi_specs,
+             .nparams = CS__NELEMS(sarathi_specs),
+             .params_size = sizeof(sarathi_params),
+             .flags = CS_RSCHED_CHUNKED_PREFILL | CS_RSCHED_RESUMES_KV},
     .state_size = sizeof(sarathi_state),
     .init = sarathi_init,
     .add_request = cs__v0_add_request,

@@ -41,7 +41,7 @@ void cs__v0_list_sort_by_arrival(cs__v0_list *l) {
 }
 
 /* ---- init ---------------------------------------------------------------------------------- */
-int cs__v0_init(cs__v0 *v, const cs__replica_ctx *ctx, bool token_level, const char *name, cs_err *err) {
+int cs__v0_init(cs__v0 *v, const cs__replica_ctx *ctx, int64_t cap, bool token_level, const char *name, cs_err *err) {
   memset(v, 0, sizeof *v);
   if (ctx->num_stages < 1)
     return cs_err_set(err, CS_EINVAL, "%s: pipeline stages must be >= 1 (got %d)", name, (int)ctx->num_stages);
@@ -62,7 +62,7 @@ int cs__v0_init(cs__v0 *v, const cs__replica_ctx *ctx, bool token_level, const c
   }
   v->watermark_blocks = (int64_t)(ctx->watermark_fraction * (double)v->num_blocks);
   v->max_blocks_per_seq = ctx->max_tokens / v->block_size;
-  v->batch_size_cap = (int64_t)cs_params_get(ctx->params, "batch_size_cap", 128);
+  v->batch_size_cap = cap;
   if (v->batch_size_cap < 1)
     return cs_err_set(err, CS_ERANGE, "%s: batch_size_cap must be >= 1 (got %lld)", name, (long long)v->batch_size_cap);
   v->max_micro_batch = v->batch_size_cap / v->num_stages;
@@ -76,11 +76,7 @@ int cs__v0_init(cs__v0 *v, const cs__replica_ctx *ctx, bool token_level, const c
 }
 
 int cs__v0_require_fcfs(const cs__v0 *v, const char *name, cs_err *err) {
-  const cs__rqueue_ops *q = cs__sim_queue_ops(v->sim);
-  if (q && strcmp(q->info.name, "fcfs"))
-    return cs_err_set(err, CS_ECONFIG, "replica scheduler '%s' needs request queue 'fcfs' (got '%s'; only sarathi "
-                      "and vllm_v1 order by another key)", name, q->info.name);
-  return 0;
+  return cs__rqueue_require_arrival_order(cs__sim_queue_ops(v->sim), name, err);
 }
 
 /* ---- waiting queue ------------------------------------------------------------------------- */

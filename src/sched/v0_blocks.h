@@ -54,9 +54,10 @@ typedef struct cs__v0 {
   int32_t bb_n, bb_cap;
 } cs__v0;
 
-/* Reads batch_size_cap from ctx->params (default 128), sets up the queue and lists.
- * `token_level` = lightllm: account in tokens (capacity num_blocks*block_size, block size 1). */
-int cs__v0_init(cs__v0 *v, const cs__replica_ctx *ctx, bool token_level, const char *name, cs_err *err);
+/* Sets up the block accounting, the queue and the lists for a scheduler whose bound
+ * batch_size_cap is `cap`. `token_level` = lightllm: account in tokens (capacity
+ * num_blocks*block_size, block size 1). */
+int cs__v0_init(cs__v0 *v, const cs__replica_ctx *ctx, int64_t cap, bool token_level, const char *name, cs_err *err);
 /* Fails with CS_ECONFIG unless the simulation's request queue is fcfs (Vidur asserts FCFS). */
 int cs__v0_require_fcfs(const cs__v0 *v, const char *name, cs_err *err);
 
@@ -102,9 +103,5 @@ double cs__v0_memory_usage_percent(const void *state);
 int64_t cs__v0_num_waiting(const void *state);
 int64_t cs__v0_num_running_batches(const void *state);
 
-/* Parameter spec shared by every V0 scheduler. */
-#define CS__V0_PARAM_BATCH_SIZE_CAP                                                                  \
-  {.name = "batch_size_cap", .type = CS_PARAM_INT, .def = 128, .min = 1, .max = 1e6,                \
-   .help = "max requests holding KV memory at once (micro-batch: batch_size_cap / pp)"}
 
 #endif

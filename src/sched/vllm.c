@@ -10,25 +10,31 @@
 #include <stdint.h>
 
 #include "capsearch/params.h"
+#include "sched/sched_params.h"
 #include "sched/v0_blocks.h"
+
+typedef struct vllm_params {
+  int64_t batch_size_cap, max_tokens_in_batch;
+} vllm_params;
 
 typedef struct vllm_state {
   cs__v0 v0; /* first: the shared ops cast the state to cs__v0 */
   int64_t max_tokens_in_batch;
 } vllm_state;
 
-static const cs_param_spec vllm_params[] = {
-    CS__V0_PARAM_BATCH_SIZE_CAP,
-    {.name = "max_tokens_in_batch", .type = CS_PARAM_INT, .def = 4096, .min = 1, .max = 1e9,
-     .help = "padded token limit of a prefill batch (requests x longest prompt)"},
+static const cs_param_spec vllm_specs[] = {
+    CS__PARAM_BATCH_SIZE_CAP(vllm_params),
+    CS__PARAM_MAX_TOKENS_IN_BATCH(vllm_params, "padded token limit of a prefill batch (requests x longest prompt)"),
 };
 
 static int vllm_init(void *state, const cs__replica_ctx *ctx, cs_err *err) {
   vllm_state *s = state;
-  int rc = cs__v0_init(&s->v0, ctx, false, "vllm", err);
+  vllm_params p;
+  int rc = cs_params_bind(vllm_specs, CS__NELEMS(vllm_specs), ctx->params, &p, "vllm", "replica scheduler", err);
+  if (!rc) rc = cs__v0_init(&s->v0, ctx, p.batch_size_cap, false, "vllm", err);
   if (!rc) rc = cs__v0_require_fcfs(&s->v0, "vllm", err);
   if (rc) return rc;
-  s->max_tokens_in_batch = (int64_t)cs_params_get(ctx->params, "max_tokens_in_batch", 4096);
+  s->max_tokens_in_batch = p.max_tokens_in_batch;
   return 0;
 }
 
@@ -68,8 +74,9 @@ static cs__batch *vllm_next_batch(void *state, double now) {
 const cs__replica_sched_ops cs__rsched_vllm = {
     .info = {.name = "vllm",
              .summary = "vLLM v0: whole-prompt prefill batches first, then decodes; paged KV with preemption (Vidur V0)",
-             .params = vllm_params,
-             .nparams = sizeof vllm_params / sizeof vllm_params[0]},
+             .params = vllm_specs,
+             .nparams = CS__NELEMS(vllm_specs),
+             .params_size = sizeof(vllm_params)},
     .state_size = sizeof(vllm_state),
     .init = vllm_init,
     .add_request = cs__v0_add_request,

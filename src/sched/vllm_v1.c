@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "sched/kv_v1.h"
+#include "sched/sched_params.h"
 #include "sim/types.h"
 
 typedef struct v1_req {
@@ -29,20 +30,26 @@ typedef struct v1_state {
   int32_t comp_cap;
 } v1_state;
 
-static const cs_param_spec v1_params[] = {
-    {"chunk_size", CS_PARAM_INT, 512, 1, 1 << 20, false, "token budget per iteration (chunked prefill)"},
-    {"batch_size_cap", CS_PARAM_INT, 128, 1, 1 << 16, false, "maximum running requests"},
+typedef struct v1_params {
+  int64_t chunk_size, batch_size_cap;
+} v1_params;
+
+static const cs_param_spec v1_specs[] = {
+    CS__PARAM_CHUNK_SIZE(v1_params),
+    CS__PARAM_BATCH_SIZE_CAP(v1_params),
 };
 
 static int v1_init(void *state, const cs__replica_ctx *ctx, cs_err *err) {
   v1_state *s = state;
   s->ctx = *ctx;
   const cs__rqueue_ops *qops = cs__sim_queue_ops(ctx->sim);
-  if (qops && strcmp(qops->info.name, "fcfs"))
-    return cs_err_set(err, CS_ECONFIG, "replica scheduler 'vllm_v1' needs the 'fcfs' request queue (got '%s')",
-                      qops->info.name);
-  s->chunk_size = (int32_t)cs_params_get(ctx->params, "chunk_size", 512);
-  s->cap = (int32_t)cs_params_get(ctx->params, "batch_size_cap", 128);
+  int rc = cs__rqueue_require_arrival_order(qops, "vllm_v1", err);
+  if (rc) return rc;
+  v1_params p;
+  if ((rc = cs_params_bind(v1_specs, CS__NELEMS(v1_specs), ctx->params, &p, "vllm_v1", "replica scheduler", err)))
+    return rc;
+  s->chunk_size = (int32_t)p.chunk_size; /* both bounded far below 2^31 by their specs */
+  s->cap = (int32_t)p.batch_size_cap;
   if (ctx->num_blocks < 1)
     return cs_err_set(err, CS_EINFEASIBLE, "vllm_v1: the replica has no KV-cache blocks");
   cs__kv_init(&s->kv, ctx->sim, ctx->num_blocks, ctx->block_size, ctx->prealloc_tokens, ctx->prefix_caching);
@@ -184,8 +191,10 @@ static int64_t v1_num_running_batches(const void *state) { return ((const v1_sta
 const cs__replica_sched_ops cs__rsched_vllm_v1 = {
     .info = {.name = "vllm_v1",
              .summary = "vLLM V1: chunked prefill under one token budget, prefix caching, preemption by recomputation",
-             .params = v1_params,
-             .nparams = sizeof v1_params / sizeof v1_params[0]},
+             .params = v1_specs,
+             .nparams = CS__NELEMS(v1_specs),
+             .params_size = sizeof(v1_params),
+             .flags = CS_RSCHED_CHUNKED_PREFILL | CS_RSCHED_RESUMES_KV | CS_RSCHED_V1_KV_SIZING},
     .state_size = sizeof(v1_state),
     .init = v1_init,
     .add_request = v1_add_request,
@@ -196,5 +205,4 @@ const cs__replica_sched_ops cs__rsched_vllm_v1 = {
     .cached_prefill_length = v1_cached_prefill_length,
     .num_waiting = v1_num_waiting,
     .num_running_batches = v1_num_running_batches,
-    .v1_kv_sizing = true,
 };

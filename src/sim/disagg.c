@@ -91,17 +91,22 @@ static int decode_config(const cs_disagg_config *cfg, cs_sim_config *d, cs_err *
     return cs_err_set(err, CS_ECONFIG, "disaggregation: the decode pool serves %s but the prefill pool %s",
                       d->model->name, p->model ? p->model->name : "no model");
   const char *s = d->replica_scheduler ? d->replica_scheduler : "";
-  if (strcmp(s, "vllm_v1") && strcmp(s, "sarathi"))
+  const cs_policy_info *rs = d->replica_policy ? d->replica_policy : cs_registry_get(cs_replica_scheds(), s);
+  if (rs) s = rs->name;
+  if (!cs_registry_has(rs, CS_RSCHED_RESUMES_KV)) {
+    char can[256];
     return cs_err_set(err, CS_ECONFIG,
                       "decode pool: replica scheduler '%s' cannot resume a request from a received KV cache "
-                      "(use vllm_v1 or sarathi)",
-                      s);
+                      "(use %s)",
+                      s, cs_registry_names(cs_replica_scheds(), CS_RSCHED_RESUMES_KV, " or ", can, sizeof can));
+  }
   d->model = p->model;
   d->workload = p->workload;
   d->block_size = p->block_size;
   d->prefix_caching = false;
   d->prealloc_tokens = p->prealloc_tokens;
   d->request_queue = p->request_queue;
+  d->queue_policy = p->queue_policy;
   d->queue_params = p->queue_params;
   d->time_limit_s = p->time_limit_s;
   d->router_seed = p->router_seed;

@@ -145,7 +145,7 @@ static void jw_pool(cs__jw *w, const char *key, const cs_sim_config *c, int32_t 
   cs__jw_kstr(w, "replica_scheduler", c->replica_scheduler);
   for (int i = 0; i < c->replica_params.n; i++) cs__jw_knum(w, c->replica_params.names[i], c->replica_params.values[i]);
   cs__jw_kstr(w, "global_scheduler", c->global_scheduler);
-  cs__jw_kstr(w, "predictor", c->predictor ? cs_predictor_get_ops(c->predictor)->name : NULL);
+  cs__jw_kstr(w, "predictor", c->predictor ? cs_predictor_get_ops(c->predictor)->info.name : NULL);
   cs__jw_obj_end(w);
 }
 

@@ -183,6 +183,9 @@ extern const cs__sim_services cs__sim_engine_services;
 cs__batch *cs__sim_batch_new(cs__sim *sim, int32_t replica_id, int32_t capacity);
 int cs__sim_loop(cs__sim *sim, cs_err *err);
 /* Copies a policy's user parameters (unknown names are errors with a suggestion) and fills defaults. */
+/* The configuration's three policies: its resolved pointers, else looked up by name. */
+int cs__sim_resolve(const cs_sim_config *cfg, const cs_policy_info **r, const cs_policy_info **g,
+                    const cs_policy_info **q, cs_err *err);
 int cs__sim_finish_params(const cs_params *in, const cs_policy_info *info, const char *kind, cs_params *out,
                           cs_err *err);
 double cs__sim_now(const cs__sim *sim);

@@ -288,13 +288,12 @@ static int write_replica_json(const cs_sim_result *r, const char *plots, cs__sbu
 }
 
 static void jw_params(cs__jw *w, const char *key, const char *name, const cs_params *p, const char *kind,
-                      int (*info)(const char *, const cs_policy_info **, cs_err *)) {
+                      const cs_policy_info *pi) {
   cs__jw_key(w, key);
   cs__jw_obj_begin(w);
   cs__jw_kstr(w, "name", name);
-  const cs_policy_info *pi;
   cs_params full;
-  if (name && !info(name, &pi, NULL) && !cs__sim_finish_params(p, pi, kind, &full, NULL))
+  if (name && pi && !cs__sim_finish_params(p, pi, kind, &full, NULL))
     for (size_t i = 0; i < pi->nparams; i++) { /* declared order: stable output */
       double v = cs_params_get(&full, pi->params[i].name, pi->params[i].def);
       if (pi->params[i].type == CS_PARAM_BOOL)
@@ -347,12 +346,14 @@ static int write_config(const cs_sim_result *r, const cs_sim_config *cfg, const 
   cs__jw_kint(&w, "vocab_size", m->vocab);
   cs__jw_obj_end(&w);
   cs__jw_obj_end(&w);
-  jw_params(&w, "global_scheduler_config", cfg->global_scheduler, &cfg->global_params, "global scheduler",
-            cs_global_sched_info);
-  jw_params(&w, "replica_scheduler_config", cfg->replica_scheduler, &cfg->replica_params, "replica scheduler",
-            cs_replica_sched_info);
-  jw_params(&w, "request_queue_config", cfg->request_queue ? cfg->request_queue : "fcfs", &cfg->queue_params,
-            "request queue", cs_request_queue_info);
+  const cs_policy_info *rpi = NULL, *gpi = NULL, *qpi = NULL;
+  if (cs__sim_resolve(cfg, &rpi, &gpi, &qpi, NULL)) rpi = gpi = qpi = NULL; /* cs_sim_run refused it */
+  jw_params(&w, "global_scheduler_config", gpi ? gpi->name : cfg->global_scheduler, &cfg->global_params,
+            "global scheduler", gpi);
+  jw_params(&w, "replica_scheduler_config", rpi ? rpi->name : cfg->replica_scheduler, &cfg->replica_params,
+            "replica scheduler", rpi);
+  jw_params(&w, "request_queue_config", qpi ? qpi->name : cfg->request_queue ? cfg->request_queue : "fcfs",
+            &cfg->queue_params, "request queue", qpi);
   cs__jw_kint(&w, "block_size", cfg->block_size);
   cs__jw_kint(&w, "num_blocks", r->stats.num_blocks);
   jw_knum(&w, "watermark_blocks_fraction", cfg->watermark_fraction);

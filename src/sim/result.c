@@ -159,7 +159,7 @@ int cs__sim_make_result(cs__sim *sim, double wall_s, cs_sim_result **out) {
   r->nchrome = sim->chrome.n;
   r->batch_rows = dup_mem(sim->batch_rows.v, sim->batch_rows.n * sizeof(cs__batch_row));
   r->nbatch_rows = sim->batch_rows.n;
-  snprintf(r->predictor_name, sizeof r->predictor_name, "%s", cs_predictor_get_ops(sim->cfg->predictor)->name);
+  snprintf(r->predictor_name, sizeof r->predictor_name, "%s", cs_predictor_get_ops(sim->cfg->predictor)->info.name);
 
   replica_results(sim, r);
   for (size_t i = 0; i < n; i++) {

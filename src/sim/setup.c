@@ -40,15 +40,35 @@ int cs__sim_finish_params(const cs_params *in, const cs_policy_info *info, const
   return 0;
 }
 
+int cs__sim_resolve(const cs_sim_config *cfg, const cs_policy_info **r, const cs_policy_info **g,
+                    const cs_policy_info **q, cs_err *err) {
+  int rc = 0;
+  if (!(*r = cfg->replica_policy))
+    rc = cs_replica_sched_info(cfg->replica_scheduler ? cfg->replica_scheduler : "", r, err);
+  if (!rc && !(*g = cfg->global_policy))
+    rc = cs_global_sched_info(cfg->global_scheduler ? cfg->global_scheduler : "", g, err);
+  if (!rc && !(*q = cfg->queue_policy))
+    rc = cs_request_queue_info(cfg->request_queue ? cfg->request_queue : "fcfs", q, err);
+  return rc;
+}
+
+/* The value of the parameter that carries `flag` (CS_PARAM_FROM_BATCH_SIZE, ...), `def` when
+ * the policy declares none. */
+static double flagged_param(const cs_policy_info *info, const cs_params *p, unsigned flag, double def) {
+  for (size_t i = 0; i < info->nparams; i++)
+    if ((info->params[i].flags & flag) == flag) return cs_params_get(p, info->params[i].name, info->params[i].def);
+  return def;
+}
+
 /* Data-parallel attention (wide EP): vLLM runs one scheduler per attention rank, each with its
  * own batch limits and KV cache. The simulator runs the replica's dp ranks as one scheduler over
  * their pooled caches (an assumption: a perfectly balanced DP load balancer), so the per-rank
  * batch limits are multiplied by dp. */
-static void scale_rank_limits(cs_params *p, int dp) {
-  static const char *const per_rank[] = {"batch_size_cap", "chunk_size", "max_tokens_in_batch"};
+static void scale_rank_limits(cs_params *p, const cs_policy_info *info, int dp) {
   for (int i = 0; i < p->n; i++)
-    for (size_t k = 0; k < sizeof per_rank / sizeof per_rank[0]; k++)
-      if (!strcmp(p->names[i], per_rank[k])) p->values[i] *= dp;
+    for (size_t k = 0; k < info->nparams; k++)
+      if ((info->params[k].flags & CS_PARAM_PER_RANK) && !strcmp(p->names[i], info->params[k].name))
+        p->values[i] *= dp;
 }
 
 /* Vidur V0's parameter count per device (§5.1): used for the MFU metric and the memory-derived
@@ -137,7 +157,7 @@ static int size_kv(cs__sim *sim, const cs_sim_config *cfg, const cs__replica_sch
                       cfg->tp, cfg->pp, plan.why ? plan.why : "no room for the KV cache");
   double blocks = (double)plan.num_blocks * dp; /* the attention ranks' caches, pooled */
   sim->num_blocks = blocks < (double)CS__MAX_BLOCKS ? (int64_t)blocks : CS__MAX_BLOCKS;
-  if (!rops->v1_kv_sizing) {
+  if (!cs_registry_has(&rops->info, CS_RSCHED_V1_KV_SIZING)) {
     if (mbs < 1)
       return cs_err_set(err, CS_EINFEASIBLE,
                         "%s on %s at TP %d x PP %d: not even one request of %lld tokens fits in the KV cache "
@@ -153,18 +173,13 @@ static int setup(cs__sim *sim, const cs_sim_config *cfg, cs_err *err) {
   int rc = validate(cfg, err);
   if (rc) return rc;
   const cs_policy_info *rinfo, *ginfo, *qinfo;
-  if ((rc = cs_replica_sched_info(cfg->replica_scheduler ? cfg->replica_scheduler : "", &rinfo, err))) return rc;
-  if ((rc = cs_global_sched_info(cfg->global_scheduler ? cfg->global_scheduler : "", &ginfo, err))) return rc;
-  if ((rc = cs_request_queue_info(cfg->request_queue ? cfg->request_queue : "fcfs", &qinfo, err))) return rc;
-  const cs__replica_sched_ops *rops = cs__replica_sched_lookup(rinfo->name);
-  sim->router = cs__global_sched_lookup(ginfo->name);
-  sim->queue_ops = cs__rqueue_lookup(qinfo->name);
-  if (!rops || !sim->router || !sim->queue_ops)
-    return cs_err_set(err, CS_EUNKNOWN, "scheduler '%s' / '%s' / queue '%s' is listed but not built in", rinfo->name,
-                      ginfo->name, qinfo->name);
+  if ((rc = cs__sim_resolve(cfg, &rinfo, &ginfo, &qinfo, err))) return rc;
+  const cs__replica_sched_ops *rops = cs__replica_sched_ops_of(rinfo);
+  sim->router = cs__global_sched_ops_of(ginfo);
+  sim->queue_ops = cs__rqueue_ops_of(qinfo);
   if ((rc = cs__sim_finish_params(&cfg->replica_params, rinfo, "replica scheduler", &sim->replica_params, err))) return rc;
   const int dp = cfg->dp > 1 ? cfg->dp : 1;
-  if (dp > 1) scale_rank_limits(&sim->replica_params, dp);
+  if (dp > 1) scale_rank_limits(&sim->replica_params, rinfo, dp);
   if ((rc = cs__sim_finish_params(&cfg->global_params, ginfo, "global scheduler", &sim->global_params, err))) return rc;
   if ((rc = cs__sim_finish_params(&cfg->queue_params, qinfo, "request queue", &sim->queue_params, err))) return rc;
 
@@ -177,7 +192,7 @@ static int setup(cs__sim *sim, const cs_sim_config *cfg, cs_err *err) {
   double avail = cfg->device->memory_gib * 1073741824.0 * (1 - cfg->memory_margin);
   double kv_req = 2.0 * 2.0 * hd * ceil((double)m->num_kv_heads / cfg->tp) * (double)max_tokens * m->num_layers;
   double mbs = kv_req > 0 ? floor((avail - 2 * ppd) / kv_req) : 1;
-  int64_t cap = (int64_t)cs_params_get(&sim->replica_params, "batch_size_cap", 128);
+  int64_t cap = (int64_t)flagged_param(rinfo, &sim->replica_params, CS_PARAM_FROM_BATCH_SIZE, 1e18);
   int64_t max_batch = mbs < 1 ? 1 : (int64_t)mbs;
   if (max_batch > cap) max_batch = cap;
 

@@ -140,14 +140,10 @@ typedef struct cs__replica_sched_ops {
   int32_t (*cached_prefill_length)(void *state, const cs__request *r);
   int64_t (*num_waiting)(const void *state);
   int64_t (*num_running_batches)(const void *state);
-  /* KV sizing when cs_sim_config.num_blocks is 0: true = Vidur V1's token-capacity planner
-   * (vllm_v1); false (the default, V0 schedulers) = Vidur V0's
-   * (max_tokens / block_size) x memory-derived batch size x PP (vidur-semantics.md §5.1). */
-  bool v1_kv_sizing;
 } cs__replica_sched_ops;
 
-const cs__replica_sched_ops *const *cs__replica_sched_registry(void);
-const cs__replica_sched_ops *cs__replica_sched_lookup(const char *name);
+/* The ops table of a replica scheduler's registry entry (cs_replica_scheds()). */
+const cs__replica_sched_ops *cs__replica_sched_ops_of(const cs_policy_info *e);
 
 /* ---- Global schedulers (routers) ---------------------------------------------------------- */
 typedef struct cs__router_ctx {
@@ -168,18 +164,24 @@ typedef struct cs__global_sched_ops {
   void (*on_batch_end)(void *state, const cs__batch *b); /* may be NULL */
 } cs__global_sched_ops;
 
-const cs__global_sched_ops *const *cs__global_sched_registry(void);
-const cs__global_sched_ops *cs__global_sched_lookup(const char *name);
+/* The ops table of a router's registry entry (cs_routers()). */
+const cs__global_sched_ops *cs__global_sched_ops_of(const cs_policy_info *e);
 
 /* ---- Request queues (waiting lists of replica schedulers) --------------------------------- */
 typedef struct cs__rqueue cs__rqueue;
 typedef struct cs__rqueue_ops {
   cs_policy_info info;
   /* Ordered by (key, id): fcfs key = arrived_at; edf key = arrived_at + prefill_slo_time. */
-  double (*key)(const cs__request *r, const cs_params *params);
+  double (*key)(const cs__request *r, const void *params); /* params: bound struct (info.params_size) */
 } cs__rqueue_ops;
+/* The ops table of a queue's registry entry (cs_request_queues()); by name: NULL when unknown. */
+const cs__rqueue_ops *cs__rqueue_ops_of(const cs_policy_info *e);
 const cs__rqueue_ops *cs__rqueue_lookup(const char *name);
-/* A binary heap of requests ordered by (ops->key, id), allocated from the arena. */
+/* Fails with CS_ECONFIG naming `policy` unless the queue orders by arrival (fcfs): the
+ * schedulers that Vidur runs only with FCFS. NULL ops = the default fcfs. */
+int cs__rqueue_require_arrival_order(const cs__rqueue_ops *ops, const char *policy, cs_err *err);
+/* A binary heap of requests ordered by (ops->key, id), allocated from the arena. The order's
+ * parameters are bound from `params` (validated by the caller; NULL = defaults) once, here. */
 cs__rqueue *cs__rqueue_new(cs__sim *sim, const cs__rqueue_ops *ops, const cs_params *params);
 void cs__rqueue_push(cs__rqueue *q, cs__request *r);
 cs__request *cs__rqueue_peek(const cs__rqueue *q);

@@ -25,13 +25,21 @@ const char *cs_job_status_name(cs_job_status s) {
   return "?";
 }
 
+/* Whether a given parameter enters the key: the ones the policy declares behaviour-changing
+ * (CS_PARAM_KEY); every given one while the sweep's policies are not resolved. */
+static bool enters_key(const cs_registry_entry *policy, const char *name) {
+  for (size_t i = 0; policy && i < policy->nparams; i++)
+    if (!strcmp(policy->params[i].name, name)) return (policy->params[i].flags & CS_PARAM_KEY) != 0;
+  return true;
+}
+
 /* Parameters Vidur's key does not carry (it knows only top_k, tolerance_factor and chunk_size)
  * still change what a job simulates, so they name it too: "_<param><value>" in file order
  * (integral values without a fraction). A sweep without them keeps Vidur's keys and hashes. */
-static void extra_params(cs__sbuf *sb, int n, const char *const *names, const double *values, const char *skip1,
-                         const char *skip2) {
+static void extra_params(cs__sbuf *sb, const cs_registry_entry *policy, int n, const char *const *names,
+                         const double *values, const char *skip1, const char *skip2) {
   for (int i = 0; i < n; i++) {
-    if (!strcmp(names[i], skip1) || !strcmp(names[i], skip2)) continue;
+    if (!strcmp(names[i], skip1) || !strcmp(names[i], skip2) || !enters_key(policy, names[i])) continue;
     char b[40];
     if (values[i] == (double)(long long)values[i] && values[i] > -1e15 && values[i] < 1e15)
       snprintf(b, sizeof b, "%lld", (long long)values[i]);
@@ -54,10 +62,10 @@ char *cs_sweep_job_key(const cs_sweep *s, const cs_sweep_job *j) {
   cs__sbuf_addf(&sb, "%s_%s_tk%s_%s_%s", m->name, t->name, t->max_seq_len.text, c->network_device, g->scheduler);
   if (g->has_top_k) cs__sbuf_addf(&sb, "_topk%s", g->top_k.text);
   if (g->has_tolerance) cs__sbuf_addf(&sb, "_%sx", g->tolerance_factor.text);
-  extra_params(&sb, g->nparams, g->param_names, g->param_values, "top_k", "tolerance_factor");
+  extra_params(&sb, g->policy, g->nparams, g->param_names, g->param_values, "top_k", "tolerance_factor");
   cs__sbuf_addf(&sb, "_%s_%s", s->queues[j->queue].name, r->scheduler);
   if (r->has_chunk) cs__sbuf_addf(&sb, "_cs%s", r->chunk_size.text);
-  extra_params(&sb, r->nparams, r->param_names, r->param_values, "chunk_size", "chunk_size");
+  extra_params(&sb, r->policy, r->nparams, r->param_names, r->param_values, "chunk_size", "chunk_size");
   cs__sbuf_addf(&sb, "_tp%d_pp%d_bsz%lld_slo%s_search", j->tp, j->pp, (long long)j->batch_size * j->pp,
                 s->slos[j->slo].name);
   if (sc->search_for == CS_SEARCH_NUM_REPLICAS)

@@ -1,9 +1,9 @@
 #include "capsearch/params.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
-#include "util/sbuf.h"
 #include "util/text.h"
 
 double cs_params_get(const cs_params *p, const char *name, double def) {
@@ -29,18 +29,12 @@ int cs_params_set(cs_params *p, const cs_param_spec *specs, size_t nspecs, const
     const char *names[CS_PARAMS_MAX] = {0};
     size_t n = nspecs < CS_PARAMS_MAX ? nspecs : CS_PARAMS_MAX;
     for (size_t i = 0; i < n; i++) names[i] = specs[i].name;
-    const char *sug = cs__suggest(name, names, n);
-    if (sug)
-      return cs_err_set(err, CS_ECONFIG, "%s: unknown parameter '%s' for '%s' (did you mean '%s'?)", where, name,
-                        policy, sug);
-    cs__sbuf sb;
-    cs__sbuf_init(&sb);
-    for (size_t i = 0; i < n; i++) cs__sbuf_addf(&sb, "%s%s", i ? ", " : "", names[i]);
-    int rc = cs_err_set(err, CS_ECONFIG, "%s: unknown parameter '%s' for '%s' (it takes: %s)", where, name, policy,
-                        n ? sb.buf : "no parameters");
-    cs__sbuf_release(&sb);
-    return rc;
+    char suffix[600];
+    cs__choices_suffix(name, names, n, "it takes", "no parameters", suffix, sizeof suffix);
+    return cs_err_set(err, CS_ECONFIG, "%s: unknown parameter '%s' for '%s'%s", where, name, policy, suffix);
   }
+  if (!isfinite(value))
+    return cs_err_set(err, CS_ERANGE, "%s: %s.%s: expected a finite number, got %g", where, policy, name, value);
   if (s->type == CS_PARAM_INT && value != floor(value))
     return cs_err_set(err, CS_ECONFIG, "%s: %s.%s: expected an integer, got %g", where, policy, name, value);
   if (s->type == CS_PARAM_BOOL && value != 0 && value != 1)
@@ -73,4 +67,64 @@ int cs_params_finish(cs_params *p, const cs_param_spec *specs, size_t nspecs, co
     p->n++;
   }
   return 0;
+}
+
+static const cs_param_spec *spec_of(const cs_param_spec *specs, size_t nspecs, const char *name) {
+  for (size_t i = 0; i < nspecs; i++)
+    if (!strcmp(specs[i].name, name)) return &specs[i];
+  return NULL;
+}
+
+int cs_params_bind(const cs_param_spec *specs, size_t nspecs, const cs_params *given, void *out, const char *policy,
+                   const char *where, cs_err *err) {
+  cs_params p = {0};
+  for (int i = 0; given && i < given->n; i++) {
+    int rc = cs_params_set(&p, specs, nspecs, policy, given->names[i], given->values[i], where, err);
+    if (rc) return rc;
+  }
+  int rc = cs_params_finish(&p, specs, nspecs, policy, where, err);
+  if (rc) return rc;
+  unsigned char *base = out;
+  for (size_t i = 0; i < nspecs; i++) {
+    double v = cs_params_get(&p, specs[i].name, specs[i].def);
+    switch (specs[i].type) {
+    case CS_PARAM_INT: {
+      int64_t x = (int64_t)v;
+      memcpy(base + specs[i].offset, &x, sizeof x);
+      break;
+    }
+    case CS_PARAM_DOUBLE: memcpy(base + specs[i].offset, &v, sizeof v); break;
+    case CS_PARAM_BOOL: {
+      bool b = v != 0;
+      memcpy(base + specs[i].offset, &b, sizeof b);
+      break;
+    }
+    }
+  }
+  return 0;
+}
+
+double cs_params_bound_get(const cs_param_spec *specs, size_t nspecs, const void *bound, const char *name,
+                           double def) {
+  const cs_param_spec *s = spec_of(specs, nspecs, name);
+  if (!s || !bound) return def;
+  const unsigned char *base = bound;
+  switch (s->type) {
+  case CS_PARAM_INT: {
+    int64_t x;
+    memcpy(&x, base + s->offset, sizeof x);
+    return (double)x;
+  }
+  case CS_PARAM_DOUBLE: {
+    double x;
+    memcpy(&x, base + s->offset, sizeof x);
+    return x;
+  }
+  case CS_PARAM_BOOL: {
+    bool b;
+    memcpy(&b, base + s->offset, sizeof b);
+    return b ? 1 : 0;
+  }
+  }
+  return def;
 }
