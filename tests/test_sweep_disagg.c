@@ -2,6 +2,7 @@
  * (disaggregated jobs after the unchanged aggregated ones, their keys, feasibility by
  * gpus_per_node) and num_replicas searches getting none. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "capsearch/sweep.h"
 #include "cs_test.h"
@@ -118,10 +119,61 @@ static void test_bad_sections_name_the_place(void) {
   CS_ASSERT_STR_CONTAINS(err.msg, "expected auto, intra_node or inter_node, got 'nvlink'");
 }
 
+/* ep_dimensions (docs/disaggregation.md): each aggregated job once per EP size, EP innermost in
+ * the file's order; ep 1 keeps the job's key and hash, ep 8 adds "_ep8"; disaggregated jobs get
+ * no EP and keep their keys; the job count counts EP; config.json names the list only when given. */
+static void test_ep_dimensions_nest_innermost_and_keep_ep1_keys(void) {
+  cs_sweep *plain = NULL, *dis = NULL, *s = NULL;
+  cs_err err = {0};
+  CS_ASSERT_OK(load_text(HEAD QPS_SEARCH, &plain, &err), &err);
+  CS_ASSERT_OK(load_text(HEAD QPS_SEARCH SHAPES, &dis, &err), &err);
+  CS_ASSERT_OK(load_text(HEAD QPS_SEARCH "ep_dimensions: [8, 1]\n" SHAPES, &s, &err), &err);
+  cs_sweep_jobs a = {0}, d = {0}, b = {0};
+  CS_ASSERT_OK(cs_sweep_expand(plain, &a, &err), &err);
+  CS_ASSERT_OK(cs_sweep_expand(dis, &d, &err), &err);
+  CS_ASSERT_OK(cs_sweep_expand(s, &b, &err), &err);
+  CS_ASSERT_INT_EQ(b.n, 2 * 4 + 6);
+  CS_ASSERT_DBL_EQ(cs_sweep_count_jobs(s), 2 * 4);      /* the aggregated ones */
+  CS_ASSERT_DBL_EQ(cs_sweep_count_jobs(plain), 4);
+  for (size_t i = 0; i < a.n && 2 * i + 1 < b.n; i++) {
+    const cs_sweep_job *e8 = &b.v[2 * i], *e1 = &b.v[2 * i + 1];
+    CS_ASSERT_INT_EQ(e8->ep, 8);
+    CS_ASSERT_INT_EQ(e8->index, 2 * i);
+    CS_ASSERT_INT_EQ(e8->tp, a.v[i].tp);
+    CS_ASSERT_INT_EQ(strlen(e8->key), strlen(a.v[i].key) + 4);
+    CS_ASSERT_TRUE(!strncmp(e8->key, a.v[i].key, strlen(a.v[i].key)) && !strcmp(e8->key + strlen(a.v[i].key), "_ep8"));
+    CS_ASSERT_INT_EQ(e1->ep, 0);
+    CS_ASSERT_INT_EQ(e1->index, 2 * i + 1);
+    CS_ASSERT_STR_EQ(e1->hash, a.v[i].hash);
+  }
+  for (size_t i = 4; i < d.n && i + 4 < b.n; i++) { /* the disaggregated jobs, unchanged */
+    CS_ASSERT_TRUE(b.v[i + 4].disagg);
+    CS_ASSERT_INT_EQ(b.v[i + 4].ep, 0);
+    CS_ASSERT_STR_EQ(b.v[i + 4].hash, d.v[i].hash);
+  }
+  char *js = cs_sweep_to_json(s), *jp = cs_sweep_to_json(plain);
+  CS_ASSERT_STR_CONTAINS(js, "\"ep_dimensions\"");
+  CS_ASSERT_TRUE(!strstr(jp, "ep_dimensions"));
+  free(js);
+  free(jp);
+  cs_sweep *bad = NULL;
+  CS_ASSERT_INT_NE(load_text(HEAD QPS_SEARCH "ep_dimensions: [0]\n", &bad, &err), 0);
+  CS_ASSERT_STR_CONTAINS(err.msg, "ep_dimensions[0]");
+  CS_ASSERT_INT_NE(load_text(HEAD QPS_SEARCH "ep_dimensions: []\n", &bad, &err), 0);
+  CS_ASSERT_STR_CONTAINS(err.msg, "ep_dimensions");
+  cs_sweep_jobs_release(&a);
+  cs_sweep_jobs_release(&d);
+  cs_sweep_jobs_release(&b);
+  cs_sweep_free(plain);
+  cs_sweep_free(dis);
+  cs_sweep_free(s);
+}
+
 static const cs_test_case cases[] = {
     {"test_disaggregated_jobs_follow_unchanged_aggregated_ones", test_disaggregated_jobs_follow_unchanged_aggregated_ones},
     {"test_num_replicas_search_gets_no_disaggregated_jobs", test_num_replicas_search_gets_no_disaggregated_jobs},
     {"test_bad_sections_name_the_place", test_bad_sections_name_the_place},
+    {"test_ep_dimensions_nest_innermost_and_keep_ep1_keys", test_ep_dimensions_nest_innermost_and_keep_ep1_keys},
     {NULL, NULL}};
 
 int main(void) { return cs_test_run("sweep_disagg", cases); }
