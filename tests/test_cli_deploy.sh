@@ -87,4 +87,14 @@ PY
 check "deploy.json: vLLM's flags with the simulated values" grep -qx ok "$T/py" || cat "$T/py"
 check "deploy.md: the command in a shell block" grep -q '^vllm serve meta-llama/Meta-Llama-3-8B --tensor-parallel-size 2 ' "$D/deploy.md"
 check "deploy.md: replicas for the target" grep -qE '^\*\*[0-9]+ replicas?\*\* \([0-9]+ GPUs, \$[0-9.]+/hour\) for 40 QPS' "$D/deploy.md"
+# A trace max_seq_len above the model's context (Llama-3-8B: 8192): the simulation holds rows to
+# the context, and vLLM refuses a --max-model-len above it, so the line carries the simulated limit.
+sed 's/max_seq_len: 4096/max_seq_len: 131072/' "$T/sweep.yml" > "$T/sweep2.yml"
+"$CAPSEARCH" --config "$T/sweep2.yml" --output-dir "$T/out2" --max-iterations 3 --time-limit 5 -j 2 > /dev/null 2> "$T/err"
+check "the long-context sweep runs" test $? -eq 0
+"$CAPSEARCH" analyze "$T/out2" --target-qps 40 > "$T/stdout2" 2> "$T/err"
+check "analyze (long context) exits 0" test $? -eq 0
+check "deploy line: --max-model-len is the model's context 8192" grep -q -- "--max-model-len 8192 " "$T/out2/analysis/deploy.md"
+check "deploy line: no --max-model-len above the context" sh -c '! grep -q -- "--max-model-len 131072" "$1" "$2"' _ \
+  "$T/out2/analysis/deploy.md" "$T/stdout2"
 exit $fail

@@ -86,4 +86,32 @@ check "the default trace is found outside the checkout and the sweep loads" test
 (cd "$T/cwd" && "$CAPSEARCH" recommend --model Meta-Llama-3-8B --workload chat --qps 5 --trace nope.csv \
   --emit-sweep "$T/elsewhere/out/bad.yml" >/dev/null 2>"$T/err"); rc=$?
 check "a missing --trace is refused (exit 2)" bash -c "test $rc -eq 2 && grep -q 'nope.csv' '$T/err'"
+# A device whose roofline factors are borrowed from another part (`list devices`) is marked per
+# row, in the table and in --json, with a caveat line; one with its own fit is not marked.
+"$CAPSEARCH" list devices --json >"$T/dev.json" 2>&1
+"$CAPSEARCH" recommend --model meta-llama/Meta-Llama-3-70B --workload chat --qps 20 --json >"$T/rj" 2>&1
+python3 - "$T/dev.json" "$T/rj" "$T/out" >"$T/py" 2>&1 << 'PY'
+import json, re, sys
+devs = json.load(open(sys.argv[1]))
+devs = devs.get("devices", devs) if isinstance(devs, dict) else devs
+roof = {d["name"]: d["roofline"] for d in devs}
+cands = json.load(open(sys.argv[2]))["candidates"]
+table = open(sys.argv[3]).read().splitlines()
+nb = 0
+for c in cands:
+    r = roof[c["device"]]
+    assert c["factors_borrowed"] == r["borrowed"], c
+    assert c["factors_borrowed_from"] == (r["calibrated_on"] if r["borrowed"] else None), c
+    nb += r["borrowed"]
+rows = [l for l in table if re.match(r"^ +[0-9-]+  \S", l) and l.split()[3] == "yes"]
+for l in rows:
+    dev = l.split()[1]
+    mark = "[speed BORROWED from %s]" % roof[dev]["calibrated_on"]
+    assert (mark in l) == roof[dev]["borrowed"], l
+assert nb > 0 and any(not roof[l.split()[1]]["borrowed"] for l in rows), "needs both kinds"
+assert any(l.startswith("caveat: rows marked [speed BORROWED") for l in table)
+print("ok")
+PY
+check "borrowed roofline factors are marked per row (table, --json) with a caveat" grep -qx ok "$T/py"
+grep -qx ok "$T/py" || cat "$T/py"
 exit $fail

@@ -98,4 +98,15 @@ awk -v a="$t5" -v b="$t50" 'BEGIN { exit !(a > 0.004 && a <= 0.005 && b / a > 9.
 "$BIN" simulate "${common[@]}" --output-dir "$T/pe" --param stage_time_ms=fast >/dev/null 2>"$T/perr"; rc=$?
 [ $rc -eq 2 ] && grep -q "expected NAME=NUMBER" "$T/perr" && ok "--param without a number: exit 2" || bad "--param value: rc $rc"
 
+# A KV cache small for the workload is said, with its capacity and what to change; a roomy one is not
+echo "$out" | grep -q "^warning: KV cache" && bad "KV warning on a roomy cache: $out" || ok "no KV warning with room"
+out=$("$BIN" simulate "${common[@]}" --num-blocks 200 --qps 8 --no-timestamp --output-dir "$T/kv" 2>&1)
+echo "$out" | grep -q "^warning: KV cache holds 3200 tokens/replica (200 blocks of 16), fewer than 4 of the longest" \
+  && ok "KV warning: capacity below a few longest requests" || bad "KV warning: $out"
+echo "$out" | grep -q -- "more tensor parallelism (--tp)" && ok "KV warning says what to change" || bad "KV levers: $out"
+out=$("$BIN" simulate "${common[@]}" --num-blocks 80 --qps 20 --no-timestamp --output-dir "$T/kv2" 2>&1)
+p=$(echo "$out" | sed -n 's/^preemptions: \([0-9]*\);.*/\1/p')
+[ "${p:-0}" -gt 0 ] && echo "$out" | grep -q "; $p preemptions: " && ok "KV warning counts $p preemptions" \
+  || bad "KV warning preemptions: $out"
+
 exit $fail

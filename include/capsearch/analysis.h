@@ -133,6 +133,8 @@ typedef struct cs_recommend_row {
   double usd_per_request;
   double monthly_usd;          /* 730 h */
   int rank;                    /* 1 = cheapest that fits and meets the SLO; 0 = not ranked */
+  bool factors_borrowed;       /* the roofline has no fit of this part: its speed is another part's */
+  const char *factors_from;    /* the part whose factors were borrowed (NULL when not borrowed) */
 } cs_recommend_row;
 
 typedef struct cs_recommend_result {

@@ -5,7 +5,8 @@
  * -> --max-num-seqs; chunk size -> --max-num-batched-tokens with chunked prefill (vllm_v1,
  * sarathi), Vidur vllm's max_tokens_in_batch without it; the trace's prefix caching ->
  * --[no-]enable-prefix-caching; the simulator's 10 % memory margin -> --gpu-memory-utilization
- * 0.9; max_seq_len -> --max-model-len; the simulated KV cache holds the model dtype ->
+ * 0.9; the simulated length limit (job.json length_limit.tokens: the smaller of max_seq_len and the
+ * model's context) -> --max-model-len; the simulated KV cache holds the model dtype ->
  * --kv-cache-dtype auto. Flag names are vLLM's (vllm/engine/arg_utils.py); the test checks them
  * against tests/data/deploy/vllm_serve_flags.txt. */
 #include <stdarg.h>

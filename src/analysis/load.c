@@ -191,7 +191,11 @@ static void read_deploy_fields(cs__job *j, const cs__ynode *root) {
   snprintf(j->dep.model_id, sizeof j->dep.model_id, "%s", s ? s : "");
   s = cs__jstr(root, "model_config");
   snprintf(j->dep.model_config, sizeof j->dep.model_config, "%s", s ? s : "");
-  if (!cs__jnum(root, "max_seq_len", &j->dep.max_seq_len)) j->dep.max_seq_len = 0;
+  /* The length the simulation held rows to: length_limit.tokens, the sweep's min of max_seq_len and
+   * the model's context (runner/traces.c); the bare max_seq_len only for job.json files without it. */
+  if (!cs__jnum(cs__ymap_get(root, "length_limit"), "tokens", &j->dep.max_seq_len) &&
+      !cs__jnum(root, "max_seq_len", &j->dep.max_seq_len))
+    j->dep.max_seq_len = 0;
   if (!cs__jnum(cs__ymap_get(root, "replica_scheduler_params"), "max_tokens_in_batch", &j->dep.max_tokens_in_batch))
     j->dep.max_tokens_in_batch = 0;
   bool pc;

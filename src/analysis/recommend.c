@@ -187,6 +187,10 @@ static void screen_one(const cs_recommend_input *in, const cs_model *m, const cs
   r->device = d->name;
   r->network = net ? net->name : NULL;
   r->tp = r->gpus = tp;
+  cs_roofline_factors rf; /* as `list devices` reports them: a borrowed speed is stated per row */
+  cs_roofline_device_factors(d, &rf);
+  r->factors_borrowed = rf.borrowed;
+  r->factors_from = rf.borrowed ? (rf.calibrated_on && rf.calibrated_on[0] ? rf.calibrated_on : "?") : NULL;
   r->ttft_s = r->tpot_s = r->est_ttft_p50_s = r->est_ttft_p99_s = NAN;
   r->usd_per_hour = r->usd_per_1k_tokens = r->usd_per_request = r->monthly_usd = NAN;
   cs_memplan_input mi;

@@ -79,8 +79,11 @@ int cs_recommend_emit_sweep(const cs_recommend_result *r, const cs_recommend_inp
                 "# TTFT P%d <= %g s, TPOT P%d <= %g s). The screen's top %d candidate(s):\n",
                 r->model, r->qps, in->isl, in->osl, pct, in->ttft_slo_s, pct, in->tpot_slo_s, n);
   for (int i = 0; i < n; i++)
-    cs__sbuf_addf(&sb, "#   %d. %s TP%d: ~%.3g QPS per instance (roofline), %d instance(s), $%.2f/h\n", pick[i]->rank,
-                  pick[i]->device, pick[i]->tp, pick[i]->instance_rps, pick[i]->instances, pick[i]->usd_per_hour);
+    cs__sbuf_addf(&sb, "#   %d. %s TP%d: ~%.3g QPS per instance (roofline%s%s), %d instance(s), $%.2f/h\n",
+                  pick[i]->rank, pick[i]->device, pick[i]->tp, pick[i]->instance_rps,
+                  pick[i]->factors_borrowed ? ", speed BORROWED from " : "",
+                  pick[i]->factors_borrowed && pick[i]->factors_from ? pick[i]->factors_from : "",
+                  pick[i]->instances, pick[i]->usd_per_hour);
   cs__sbuf_adds(&sb, "# Run: capsearch --config THIS_FILE --output-dir out/recommend   (then capsearch analyze)\n"
                      "# The search finds each configuration's QPS per replica under the SLO by simulation.\n");
   cs__sbuf_adds(&sb, "clusters:\n");

@@ -120,6 +120,8 @@ static void print_json(const cs_recommend_result *r, const cs_recommend_input *i
       cs__jw_null(&w);
     }
     cs__jw_kstr(&w, "device", x->device);
+    cs__jw_kbool(&w, "factors_borrowed", x->factors_borrowed);
+    cs__jw_kstr(&w, "factors_borrowed_from", x->factors_from);
     cs__jw_kint(&w, "tp", x->tp);
     cs__jw_kbool(&w, "fits", x->fits);
     cs__jw_kbool(&w, "meets_slo", x->meets_slo);
@@ -148,6 +150,13 @@ static void print_json(const cs_recommend_result *r, const cs_recommend_input *i
   cs__sbuf_release(&sb);
 }
 
+/* A row whose device has no roofline fit of its own carries the part its speed was borrowed from. */
+static const char *borrowed_mark(const cs_recommend_row *x, char *buf, size_t size) {
+  if (!x->factors_borrowed) return "";
+  snprintf(buf, size, "  [speed BORROWED from %s]", x->factors_from ? x->factors_from : "?");
+  return buf;
+}
+
 static void print_table(const cs_recommend_result *r, const cs_recommend_input *in, const char *workload) {
   int pct = (int)lround(in->slo_quantile * 100);
   printf("%s, %s (ISL %d, OSL %d tokens), %.4g QPS; targets TTFT P%d <= %g s, TPOT P%d <= %g s; "
@@ -156,24 +165,31 @@ static void print_table(const cs_recommend_result *r, const cs_recommend_input *
   printf("%4s  %-9s %3s %4s %9s %5s %9s %8s %4s %9s %5s %5s %9s %9s %9s %10s %10s\n", "rank", "device", "TP", "fits",
          "KV tok", "maxB", "prefill", "TPOT", "B", "cap QPS", "inst", "util", "estTTFT50", "estTTFT99", "$/hour",
          "$/1K tok", "$/month");
+  bool any_borrowed = false;
   for (size_t i = 0; i < r->n; i++) {
     const cs_recommend_row *x = &r->rows[i];
-    char rank[8];
+    char rank[8], mark[96];
     snprintf(rank, sizeof rank, x->rank ? "%d" : "-", x->rank);
+    const char *bm = borrowed_mark(x, mark, sizeof mark);
+    any_borrowed = any_borrowed || (x->factors_borrowed && x->fits);
     if (!x->fits) {
       printf("%4s  %-9s %3d %4s  %s\n", rank, x->device, x->tp, "no", x->why ? x->why : "");
       continue;
     }
     if (!x->meets_slo) {
-      printf("%4s  %-9s %3d %4s %9.0f %5d %8.3fs %7.1fms  %s\n", rank, x->device, x->tp, "yes", x->kv_tokens,
-             x->max_batch, x->ttft_s, x->tpot_s * 1000, x->why ? x->why : "");
+      printf("%4s  %-9s %3d %4s %9.0f %5d %8.3fs %7.1fms  %s%s\n", rank, x->device, x->tp, "yes", x->kv_tokens,
+             x->max_batch, x->ttft_s, x->tpot_s * 1000, x->why ? x->why : "", bm);
       continue;
     }
-    printf("%4s  %-9s %3d %4s %9.0f %5d %8.3fs %6.1fms %4d %9.3g %5d %4.0f%% %8.3fs %8.3fs %9.2f %10.5f %10.0f%s\n", rank,
-           x->device, x->tp, "yes", x->kv_tokens, x->max_batch, x->ttft_s, x->tpot_s * 1000, x->decode_batch,
+    printf("%4s  %-9s %3d %4s %9.0f %5d %8.3fs %6.1fms %4d %9.3g %5d %4.0f%% %8.3fs %8.3fs %9.2f %10.5f %10.0f%s%s\n",
+           rank, x->device, x->tp, "yes", x->kv_tokens, x->max_batch, x->ttft_s, x->tpot_s * 1000, x->decode_batch,
            x->instance_rps, x->instances, x->util * 100, x->est_ttft_p50_s, x->est_ttft_p99_s, x->usd_per_hour,
-           x->usd_per_1k_tokens, x->monthly_usd, x->why ? "  (no price)" : "");
+           x->usd_per_1k_tokens, x->monthly_usd, x->why ? "  (no price)" : "", bm);
   }
+  if (any_borrowed)
+    printf("\ncaveat: rows marked [speed BORROWED from X] use the roofline factors fitted to another part X of\n"
+           "the same architecture (no profile of their own, `capsearch list devices`): their prefill, TPOT and so\n"
+           "their rank are less certain (expect 10-25%% error either way); simulate them before choosing.\n");
   printf("\nprefill and TPOT: roofline (predictor 'roofline'); estTTFT: an M/G/1 ESTIMATE (Pollaczek-Khinchine\n"
          "mean wait, service CV 0.5, exponential tail) - real tails come from simulating the candidates\n"
          "(--emit-sweep FILE, then capsearch --config FILE --output-dir DIR).\n");

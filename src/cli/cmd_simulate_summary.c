@@ -1,5 +1,6 @@
 /* The terminal summary of `capsearch simulate`: request count, throughput and the P50/P90/P99 of
- * the latency metrics of one finished simulation, printed to stdout. */
+ * the latency metrics of one finished simulation, printed to stdout, and a warning when the KV
+ * cache is small for the workload (the latencies then measure queueing for memory). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,28 @@
 static int cmp_d(const void *a, const void *b) {
   double x = *(const double *)a, y = *(const double *)b;
   return x < y ? -1 : x > y;
+}
+
+/* A KV cache that preempted, or holds fewer tokens than a few of the longest requests, makes the
+ * run memory-bound: say so, with the capacity and the levers, so an overloaded result is not read
+ * as the configuration's speed. */
+#define KV_FEW_REQUESTS 4
+static void kv_warning(const cs_sim_config *c, const cs_sim_stats *st, const cs_request_record *rec, size_t n) {
+  double longest = 0;
+  for (size_t i = 0; i < n; i++)
+    if (rec[i].v[CS_RM_NUM_TOKENS] > longest) longest = rec[i].v[CS_RM_NUM_TOKENS];
+  int bs = c->block_size > 0 ? c->block_size : 16;
+  long long kv_tokens = (long long)st->num_blocks * bs;
+  bool small = longest > 0 && (double)kv_tokens < KV_FEW_REQUESTS * longest;
+  if (st->num_preemptions <= 0 && !small) return;
+  printf("warning: KV cache holds %lld tokens/replica (%lld blocks of %d)", kv_tokens, (long long)st->num_blocks, bs);
+  if (small) printf(", fewer than %d of the longest request (%.0f tokens)", KV_FEW_REQUESTS, longest);
+  if (st->num_preemptions > 0) printf("; %lld preemptions", (long long)st->num_preemptions);
+  printf(": the latencies above include waiting for KV memory.\n"
+         "  To give the KV cache room: more tensor parallelism (--tp), a device with more memory, a lower\n"
+         "  --max-seq-len, fewer concurrent requests (--batch-size-cap) or a smaller token budget\n"
+         "  (--chunk-size, vLLM's max_num_batched_tokens), or a larger --num-blocks (what vLLM's\n"
+         "  gpu_memory_utilization above 0.9 gives).\n");
 }
 
 void cs__sim_print_summary(const cs_sim_config *c, const cs_sim_result *res, const char *dir) {
@@ -50,6 +73,7 @@ void cs__sim_print_summary(const cs_sim_config *c, const cs_sim_result *res, con
   }
   printf("preemptions: %lld; KV cache: %lld blocks/replica, use %.1f%% mean, %.1f%% max; batches: %lld\n",
          (long long)st->num_preemptions, (long long)st->num_blocks, mem_mean, mem_max, (long long)st->num_batches);
+  kv_warning(c, st, rec, n);
   printf("wall: %.3f s, %lld events (%.0f events/s), %.1f MiB\n", st->wall_seconds, (long long)st->num_events,
          st->wall_seconds > 0 ? (double)st->num_events / st->wall_seconds : 0.0, (double)st->peak_bytes / 1048576.0);
   printf("output: %s\n", dir);
