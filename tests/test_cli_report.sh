@@ -39,6 +39,9 @@ check "says the directory is partial" grep -q "Partial output directory" "$T/rep
 "$CAPSEARCH" report "$T/out" 2>/dev/null
 check "default output is OUT/analysis/report.html" test -s "$T/out/analysis/report.html"
 "$CAPSEARCH" report "$T/missing" -o "$T/x.html" 2>/dev/null; check "missing directory: exit 2" test $? -eq 2
+mkdir -p "$T/adir"
+"$CAPSEARCH" report "$T/out" -o "$T/adir" 2>"$T/adir.err"; rc=$?
+check "-o a directory: exit 2 naming it" bash -c "test $rc -eq 2 && grep -q 'adir is a directory; expected a file path' '$T/adir.err'"
 
 # a sweep where nothing passes (an SLO of 1 ms): no empty panel, the reason said once, a nearest miss
 cat > "$T/none.yml" << EOF

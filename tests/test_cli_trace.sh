@@ -134,5 +134,27 @@ else
   echo "skip Mooncake conversion (no shared data at $DATA)"
 fi
 
+# Mooncake rows whose hash_ids count is not ceil(input_length / 512): loaded, with one warning
+# naming how many and the first line (trace info and the sweep's --dry-run alike)
+printf '{"timestamp": 0, "input_length": 1000, "output_length": 10, "hash_ids": [1, 2]}\n{"timestamp": 5, "input_length": 1000, "output_length": 10, "hash_ids": [1, 2, 3, 4, 5]}\n{"timestamp": 9, "input_length": 1100, "output_length": 10, "hash_ids": [1]}\n' > "$TMP/mism.jsonl"
+expect 0 "trace info of Mooncake rows with other hash_ids counts" "$CS" trace info "$TMP/mism.jsonl"
+contains "$TMP/err" "mism.jsonl: 2 of 3 rows have a hash_ids count other than ceil(input_length / 512) (first: line 2)" \
+  "hash_ids count mismatch warned with its count and first line"
+cat > "$TMP/mism.yml" <<YML
+clusters: [{device: h100, network_device: h100_dgx, gpus_per_node: 8}]
+global_schedulers: [{scheduler: round_robin}]
+request_queues: [{name: fcfs, provider: fcfs}]
+replica_schedulers: [{scheduler: vllm_v1, chunk_size: 512}]
+traces: [{name: m, trace_file: "$TMP/mism.jsonl", max_seq_len: 4096, enable_prefix_caching: true}]
+models: [{name: Meta-Llama-3-8B, identifier: meta-llama/Meta-Llama-3-8B}]
+slo_configs: [{name: s, type: and, quantile: 0.99, slos: [{metric: prefill_e2e_time, value: 2}]}]
+batch_sizes: [64]
+tp_dimensions: [1]
+pp_dimensions: [1]
+search_configs: [{trace: m, model: Meta-Llama-3-8B, search_for: qps, num_replicas: 1, qps: 1, num_requests: 3}]
+YML
+expect 0 "sweep --dry-run on that trace" "$CS" --config "$TMP/mism.yml" --dry-run
+contains "$TMP/err" "2 of 3 rows have a hash_ids count other than" "the sweep's --dry-run warns about hash_ids counts"
+
 echo "$fails failure(s)"
 [ "$fails" -eq 0 ]

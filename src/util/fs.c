@@ -217,6 +217,7 @@ int cs__write_file_atomic(const char *path, const void *data, size_t len, bool g
 
 int cs__write_file_durable(const char *path, const void *data, size_t len, bool gzip, cs_err *err) {
   int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0 && errno == EISDIR) return cs_err_set(err, CS_EINVAL, "%s is a directory; expected a file path", path);
   if (fd < 0) return cs_err_set(err, CS_EIO, "%s: cannot create: %s", path, strerror(errno));
   int rc = write_fd(fd, path, data, len, gzip, err);
   close(fd);
