@@ -201,6 +201,33 @@ for v in 0 nan 1e300; do flag_case --max-requests "$v" "^capsearch: --max-reques
 case_ "--output-dir ''" "^capsearch: --output-dir: expected a directory path" --config "$T/base.yml" --output-dir ''
 case_ "--config ''" "^capsearch: --config: expected a sweep file" --config '' --output-dir "$T/o"
 
+# --- sizes and output paths of the other commands ------------------------------------------
+case_ "trace generate --requests 1e12" "^capsearch: --requests: .*10000000" trace generate -o "$T/g.csv" --requests 1000000000000
+case_ "trace generate --duration 1e9 at 1e6 qps" "more than 10000000 requests" \
+  trace generate -o "$T/g.csv" --duration 1000000000 --qps 1000000
+case_ "trace generate sessions --duration 1e9" "more than [0-9]+ (requests|block hashes)" \
+  trace generate -o "$T/g.csv" --shape chat --duration 1000000000 --qps 1000000
+case_ "simulate --num-requests 1e12" "^capsearch: --num-requests: .*10000000" \
+  simulate --model Meta-Llama-3-8B --device h100 --num-requests 1000000000000 --qps 1000
+printf 'x' > "$T/afile"
+printf '{"timestamp": 0, "input_length": 100, "output_length": 10, "hash_ids": [1]}\n' > "$T/one.jsonl"
+case_ "--output-dir a plain file" "afile: exists and is not a directory" --config "$T/base.yml" --output-dir "$T/afile"
+case_ "trace generate -o a directory" "dir\.csv is a directory; expected a file path" \
+  trace generate -o "$T/dir.csv" --requests 5
+case_ "trace convert -o a directory" "dir\.csv is a directory; expected a file path" \
+  trace convert "$T/one.jsonl" -o "$T/dir.csv"
+case_ "trace convert into a missing directory" "directory '.*/nodir' does not exist" \
+  trace convert "$T/one.jsonl" -o "$T/nodir/x.csv"
+{ printf '\033[31m\001\377'; head -c 3000 /dev/zero | tr '\0' 'x'; } > "$T/bin.csv"
+case_ "trace info of binary bytes" "bin\.csv:1: .*\\\\x1b\[31m\\\\x01\\\\xffx+\.\.\." trace info "$T/bin.csv"
+if LC_ALL=C grep -q '[[:cntrl:]]' "$T/case.err" || [ "$(wc -c < "$T/case.err")" -gt 400 ]; then
+  fail "binary trace: raw bytes or $(wc -c < "$T/case.err") bytes in the message"
+fi
+mkdir -p "$T/oc"
+printf '{\n' > "$T/oc/config.json"
+case_ "damaged config.json in the output dir" "oc/config\.json is damaged .*:[0-9]+:[0-9]+" \
+  --config "$T/base.yml" --output-dir "$T/oc" --time-limit 1
+
 # --- hostile but valid: must run, not crash ------------------------------------------------
 printf '{"timestamp": 0, "input_length": 100, "output_length": 10, "hash_ids": []}\n{"timestamp": 3, "input_length": 40, "output_length": 5, "hash_ids": []}\n' > "$T/noids.jsonl"
 (eval "$LIMIT" && exec timeout -s KILL 10 "$BIN" trace info "$T/noids.jsonl") > /dev/null 2> "$T/case.err"; rc=$?

@@ -237,6 +237,10 @@ typedef struct cs_trace_synth_spec {
   int block_size;                  /* hash block size (16) */
 } cs_trace_synth_spec;
 
+/* The most rows a generated trace holds (the sweep's default --max-requests): a longer request
+ * count or a duration that reaches it is refused with CS_ERANGE before memory grows unbounded. */
+#define CS_TRACE_GEN_MAX_ROWS 10000000
+
 /* Materialises a workload (synthetic lengths, num_requests > 0) as a trace with arrivals and
  * lengths only (`capsearch trace generate` without sessions). */
 int cs_trace_from_workload(const cs_workload_spec *spec, cs_trace **out, cs_err *err);

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "capsearch/trace.h"
 #include "cli/cmd_simulate.h"
 #include "util/opt.h"
 
@@ -95,7 +96,7 @@ static const cs__opt workload_fields[] = {
     {CS_OPT_NUM, "theta", F(theta), POS(1e3)},
     {CS_OPT_NUM, "prefill_scale", F(prefill_scale), POS(1e6)},
     {CS_OPT_NUM, "decode_scale", F(decode_scale), POS(1e6)},
-    {CS_OPT_INT, "num_requests", F(num_requests), I(1, 1e12)},
+    {CS_OPT_INT, "num_requests", F(num_requests), I(1, CS_TRACE_GEN_MAX_ROWS)},
     {CS_OPT_NUM, "duration", F(duration), POS(1e12)},
     {CS_OPT_INT, "max_seq_len", F(max_seq_len), I(1, 1e9)},
     {CS_OPT_INT, "seed", F(seed), I(0, 9007199254740992.0)},
@@ -191,7 +192,7 @@ static const cs__opt sim_flags[] = {
     {CS_OPT_NUM, "qps", .arg = "Q", .help = "request rate", F(qps), .range = {1e-9, 1e9, false, false}},
     {CS_OPT_NUM, "cv", .help = "gamma coefficient of variation", F(cv), .range = {1e-6, 1e6, false, false}},
     {CS_OPT_INT, "num-requests", .help = "requests to simulate (default: the trace's rows, else 128)", F(num_requests),
-     I(1, 1e12)},
+     I(1, CS_TRACE_GEN_MAX_ROWS)},
     {CS_OPT_INT, "max-seq-len", .help = "longest request (prompt + output) allowed", F(max_seq_len), I(1, 1e9)},
     {CS_OPT_INT, "seed", .arg = "S", .help = "workload seed", F(seed), I(0, 9007199254740992.0)},
     {CS_OPT_NUM, "time-limit", .arg = "SECONDS", .help = RUN_TIME, F(time_limit), .range = {0, 1e12, false, false},

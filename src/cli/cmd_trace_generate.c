@@ -57,7 +57,7 @@ static const char *const shapes[] = {"chat", "agent", NULL};
 static const cs__opt gen_opts[] = {
     {CS_OPT_STR, "output", 'o', .arg = "OUT", .help = "the Vidur CSV to write (.gz to compress)", F(out)},
     {CS_OPT_GROUP, .help = "arrivals:"},
-    {CS_OPT_INT, "requests", .help = "number of requests", W(num_requests), .range = {1, 1e12, false, true},
+    {CS_OPT_INT, "requests", .help = "number of requests", W(num_requests), .range = {1, CS_TRACE_GEN_MAX_ROWS, false, true},
      CS_OPT_SETS(gen_args, req_set)},
     {CS_OPT_NUM, "duration", .arg = "S", .help = "stop once an arrival reaches S seconds (Vidur V1 rule)", W(duration),
      POS(1e12), .unit = &cs__unit_seconds, CS_OPT_SETS(gen_args, dur_set)},

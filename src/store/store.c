@@ -89,6 +89,23 @@ int cs__store_config_json(const char *sweep_json, const cs__store_run *run, char
   return rc;
 }
 
+/* A config.json that differs may be damaged rather than another sweep's (a truncated write, an
+ * edit): name the file and where it breaks, so the user repairs or moves it knowingly. */
+static int check_damaged(const char *cfg, const char *text, size_t len, cs_err *err) {
+  cs__ydoc doc;
+  cs_err perr = {0};
+  bool bad = len == 0 || text[0] != '{' || cs__ydoc_load_string(&doc, cfg, text, len, &perr) != 0;
+  if (!bad) {
+    bad = !doc.root || doc.root->kind != CS_Y_MAP;
+    cs__ydoc_free(&doc);
+  }
+  if (!bad) return 0;
+  return cs_err_set(err, CS_EFORMAT,
+                    "%s is damaged (expected the JSON object a sweep writes%s%s); move it away or use another "
+                    "--output-dir (--force overwrites it)",
+                    cfg, perr.msg[0] ? ": " : "", perr.msg);
+}
+
 int cs__store_open(const char *out, const char *config_json, bool force, cs_err *err) {
   int rc = cs__mkdir_p(out, err);
   if (rc) return rc;
@@ -105,8 +122,9 @@ int cs__store_open(const char *out, const char *config_json, bool force, cs_err 
     rc = cs__read_file(cfg, &old, &len, err);
     if (rc) goto out;
     bool same = len == strlen(config_json) && !memcmp(old, config_json, len);
+    if (!same && !force) rc = check_damaged(cfg, old, len, err);
     free(old);
-    if (same) goto out;
+    if (same || rc) goto out;
     if (!force) {
       rc = cs_err_set(err, CS_EEXIST,
                       "%s holds the results of a different sweep (its config.json differs from this one); use "

@@ -87,7 +87,7 @@ int cs__trace_missing_col(const char *path, const char *name, const char *kind, 
   const char *sug = cs__suggest(name, (const char *const *)f, nf);
   cs__sbuf cols;
   cs__sbuf_init(&cols);
-  for (size_t i = 0; i < nf && i < 12; i++) cs__sbuf_addf(&cols, "%s'%s'", i ? ", " : "", f[i]);
+  for (size_t i = 0; i < nf && i < 12; i++) cs__sbuf_addf(&cols, "%s'%.60s%s'", i ? ", " : "", f[i], strlen(f[i]) > 60 ? "..." : "");
   int rc = cs_err_set(err, CS_EPARSE, "%s:1: missing column '%s' in the %s header%s%s%s (found %s)", path, name,
                       kind, sug ? " (did you mean '" : "", sug ? sug : "", sug ? "'?)" : "", cols.buf);
   cs__sbuf_release(&cols);

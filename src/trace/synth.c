@@ -60,6 +60,16 @@ static int turns(cs__pcg64 *r, double mean) {
   return k > 1e6 ? 1000001 : 1 + (int)k;
 }
 
+/* Half a read trace's limit: the pool grows by doubling, so its peak stays near 1 GB. */
+#define GEN_MAX_BLOCKS (CS__TRACE_MAX_BLOCKS / 2)
+
+static int too_many(cs_err *err) {
+  return cs_err_set(err, CS_ERANGE,
+                    "trace generation: more than %d requests (the most a generated trace holds); "
+                    "lower the request count, the duration or the qps",
+                    CS_TRACE_GEN_MAX_ROWS);
+}
+
 static int check(const cs_trace_synth_spec *s, cs_err *err) {
   if (s->arrivals.num_requests <= 0 && !(s->arrivals.duration > 0))
     return cs_err_set(err, CS_EINVAL, "trace synth: set a positive number of requests or a duration");
@@ -104,6 +114,10 @@ int cs_trace_synth(const cs_trace_synth_spec *s, cs_trace **out, cs_err *err) {
   cs__trace_builder b = {0};
   cs_request_spec req;
   while ((rc = cs_workload_next(w, &req, err)) == 1) {
+    if (b.rows.n >= CS_TRACE_GEN_MAX_ROWS) {
+      rc = too_many(err);
+      break;
+    }
     session *se = &pool[cs__pcg64_next64(&rng) % (uint64_t)s->active_sessions];
     int32_t in = loguni(&rng, s->input_min, s->input_max), outt = loguni(&rng, s->output_min, s->output_max);
     if (se->open && (se->turns_left <= 0 || (s->max_seq_len && se->tokens + in + outt > s->max_seq_len)))
@@ -126,6 +140,13 @@ int cs_trace_synth(const cs_trace_synth_spec *s, cs_trace **out, cs_err *err) {
     row.prefill = (int32_t)(se->tokens + in);
     row.decode = outt;
     size_t keep = (size_t)(((int64_t)row.prefill + row.decode) / bs);
+    if (b.hashes.n + keep > GEN_MAX_BLOCKS) {
+      rc = cs_err_set(err, CS_ERANGE,
+                      "trace generation: more than %" PRIu64 " block hashes after %zu requests (the most a "
+                      "generated trace holds); lower the request count, the duration, the qps or the lengths",
+                      GEN_MAX_BLOCKS, b.rows.n);
+      break;
+    }
     row.hash_off = (uint32_t)b.hashes.n;
     row.hash_n = (uint32_t)keep;
     for (size_t j = 0; j < keep; j++) {
@@ -158,6 +179,10 @@ int cs_trace_from_workload(const cs_workload_spec *spec, cs_trace **out, cs_err 
   cs__trace_builder b = {0};
   cs_request_spec req;
   while ((rc = cs_workload_next(w, &req, err)) == 1) {
+    if (b.rows.n >= CS_TRACE_GEN_MAX_ROWS) {
+      rc = too_many(err);
+      break;
+    }
     cs_trace_row row = {.arrived_at = req.arrived_at, .prefill = req.prefill, .decode = req.decode,
                         .session_id = req.session_id};
     cs__vec_push(&b.rows, row);

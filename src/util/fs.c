@@ -186,6 +186,9 @@ static int write_fd(int fd, const char *path, const void *data, size_t len, bool
 }
 
 int cs__write_file_atomic(const char *path, const void *data, size_t len, bool gzip, cs_err *err) {
+  struct stat pst;
+  if (stat(path, &pst) == 0 && S_ISDIR(pst.st_mode))
+    return cs_err_set(err, CS_EINVAL, "%s is a directory; expected a file path", path);
   size_t plen = strlen(path);
   char *tmp = cs__xmalloc(plen + 16);
   memcpy(tmp, path, plen);
@@ -194,6 +197,12 @@ int cs__write_file_atomic(const char *path, const void *data, size_t len, bool g
   if (fd < 0) {
     int e = errno;
     free(tmp);
+    if (e == ENOENT || e == ENOTDIR) {
+      const char *slash = strrchr(path, '/');
+      int dlen = slash ? (int)(slash - path) : 1;
+      return cs_err_set(err, CS_ENOENT, "%s: directory '%.*s' does not exist (create it first, e.g. mkdir -p)", path,
+                        dlen ? dlen : 1, slash ? (dlen ? path : "/") : ".");
+    }
     return cs_err_set(err, CS_EIO, "%s: cannot create temporary file: %s", path, strerror(e));
   }
   fchmod(fd, 0644);
@@ -280,7 +289,7 @@ int cs__mkdir_p(const char *path, cs_err *err) {
     return rc;
   }
   if (!cs__is_dir(p)) {
-    int rc = cs_err_set(err, CS_EIO, "%s: exists and is not a directory", p);
+    int rc = cs_err_set(err, CS_EINVAL, "%s: exists and is not a directory", p);
     free(p);
     return rc;
   }
