@@ -97,4 +97,12 @@ check "analyze (long context) exits 0" test $? -eq 0
 check "deploy line: --max-model-len is the model's context 8192" grep -q -- "--max-model-len 8192 " "$T/out2/analysis/deploy.md"
 check "deploy line: no --max-model-len above the context" sh -c '! grep -q -- "--max-model-len 131072" "$1" "$2"' _ \
   "$T/out2/analysis/deploy.md" "$T/stdout2"
+# Vidur's vllm without max_tokens_in_batch in the sweep: the simulation filled it from the trace's
+# max_seq_len, so the line sets that, not vLLM's default (max(max_model_len, 2048)).
+sed -e 's/scheduler: vllm_v1/scheduler: vllm/' -e '/chunk_size: 256/d' "$T/sweep2.yml" > "$T/sweep3.yml"
+"$CAPSEARCH" --config "$T/sweep3.yml" --output-dir "$T/out3" --max-iterations 3 --time-limit 5 -j 2 > /dev/null 2> "$T/err"
+check "the vllm sweep runs" test $? -eq 0
+"$CAPSEARCH" analyze "$T/out3" --target-qps 40 > /dev/null 2> "$T/err"
+check "deploy line (vllm): the simulated max_tokens_in_batch" \
+  grep -q -- "--no-enable-chunked-prefill --max-num-batched-tokens 131072 .*--max-model-len 8192 " "$T/out3/analysis/deploy.md"
 exit $fail

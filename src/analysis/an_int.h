@@ -150,6 +150,7 @@ typedef struct cs__job {
     char model_id[256];      /* model_identifier: the HF id */
     char model_config[1024]; /* a local config.json the sweep used */
     double max_seq_len, max_tokens_in_batch;
+    double trace_max_seq_len;     /* the trace entry's max_seq_len (fills FROM_MAX_SEQ_LEN parameters) */
     int prefix_caching;      /* 1, 0, or -1 unknown */
   } dep;
 } cs__job;

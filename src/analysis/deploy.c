@@ -3,7 +3,8 @@
  * Mapping (docs/analysis.md, "Deploy"): model -> the positional model (HF id, or the directory
  * of a local config.json); tp/pp -> --tensor-parallel-size/--pipeline-parallel-size; batch size
  * -> --max-num-seqs; chunk size -> --max-num-batched-tokens with chunked prefill (vllm_v1,
- * sarathi), Vidur vllm's max_tokens_in_batch without it; the trace's prefix caching ->
+ * sarathi), Vidur vllm's max_tokens_in_batch without it (as simulated: the trace's max_seq_len when
+ * the sweep left it unset); the trace's prefix caching ->
  * --[no-]enable-prefix-caching; the simulator's 10 % memory margin -> --gpu-memory-utilization
  * 0.9; the simulated length limit (job.json length_limit.tokens: the smaller of max_seq_len and the
  * model's context) -> --max-model-len; the simulated KV cache holds the model dtype ->
@@ -62,6 +63,15 @@ static void model_arg(const cs__job *j, deploy *d) {
   arg(d, "%s", j->dep.model_id[0] ? j->dep.model_id : j->f[CS__JF_MODEL]);
 }
 
+/* A scheduler parameter the sweep filled from the trace's max_seq_len because the sweep did not
+ * set it (runner/job.c): what was simulated is that value, not vLLM's default. 0 = none. */
+static double from_max_seq_len(const cs__job *j) {
+  const cs_registry_entry *e = cs_registry_get(cs_replica_scheds(), j->f[CS__JF_RSCHED]);
+  for (size_t i = 0; e && i < e->nparams; i++)
+    if (e->params[i].flags & CS_PARAM_FROM_MAX_SEQ_LEN) return j->dep.trace_max_seq_len;
+  return 0;
+}
+
 static void build(const cs__job *j, deploy *d) {
   memset(d, 0, sizeof *d);
   arg(d, "vllm");
@@ -92,9 +102,10 @@ static void build(const cs__job *j, deploy *d) {
     if (is(j, "sarathi")) note(d, "simulated with Sarathi-Serve's chunked prefill, which vLLM's chunked prefill implements");
   } else {
     arg(d, "--no-enable-chunked-prefill");
-    if (j->dep.max_tokens_in_batch > 0) {
+    double mtb = j->dep.max_tokens_in_batch > 0 ? j->dep.max_tokens_in_batch : from_max_seq_len(j);
+    if (mtb > 0) {
       arg(d, "--max-num-batched-tokens");
-      arg(d, "%.0f", j->dep.max_tokens_in_batch);
+      arg(d, "%.0f", mtb);
     }
     if (is(j, "vllm"))
       note(d, "whole-prompt prefill batches are vLLM's V0 engine (VLLM_USE_V1=0); the V1 engine always chunks");

@@ -196,6 +196,7 @@ static void read_deploy_fields(cs__job *j, const cs__ynode *root) {
   if (!cs__jnum(cs__ymap_get(root, "length_limit"), "tokens", &j->dep.max_seq_len) &&
       !cs__jnum(root, "max_seq_len", &j->dep.max_seq_len))
     j->dep.max_seq_len = 0;
+  if (!cs__jnum(root, "max_seq_len", &j->dep.trace_max_seq_len)) j->dep.trace_max_seq_len = 0;
   if (!cs__jnum(cs__ymap_get(root, "replica_scheduler_params"), "max_tokens_in_batch", &j->dep.max_tokens_in_batch))
     j->dep.max_tokens_in_batch = 0;
   bool pc;
