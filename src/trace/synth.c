@@ -70,6 +70,18 @@ static int too_many(cs_err *err) {
                     CS_TRACE_GEN_MAX_ROWS);
 }
 
+/* A stream ended by its duration alone holds about duration x qps requests: one far past the cap
+ * is refused before generating anything (the per-row check still catches the rest). */
+static int expect_too_many(const cs_workload_spec *a, cs_err *err) {
+  if (a->num_requests > 0 || !(a->duration > 0) || !(a->qps > 0)) return 0;
+  double n = a->duration * a->qps;
+  if (n <= 2.0 * CS_TRACE_GEN_MAX_ROWS) return 0;
+  return cs_err_set(err, CS_ERANGE,
+                    "trace generation: a duration of %g s at %g qps makes about %.3g requests, more than %d "
+                    "(the most a generated trace holds); lower the duration or the qps",
+                    a->duration, a->qps, n, CS_TRACE_GEN_MAX_ROWS);
+}
+
 static int check(const cs_trace_synth_spec *s, cs_err *err) {
   if (s->arrivals.num_requests <= 0 && !(s->arrivals.duration > 0))
     return cs_err_set(err, CS_EINVAL, "trace synth: set a positive number of requests or a duration");
@@ -92,6 +104,7 @@ static int check(const cs_trace_synth_spec *s, cs_err *err) {
 int cs_trace_synth(const cs_trace_synth_spec *s, cs_trace **out, cs_err *err) {
   *out = NULL;
   int rc = check(s, err);
+  if (!rc) rc = expect_too_many(&s->arrivals, err);
   if (rc) return rc;
   cs_workload_spec ws = s->arrivals;
   ws.length = CS_LENGTH_FIXED; /* fixed lengths draw nothing: arrivals are the pure V1 stream */
@@ -174,7 +187,9 @@ int cs_trace_synth(const cs_trace_synth_spec *s, cs_trace **out, cs_err *err) {
 int cs_trace_from_workload(const cs_workload_spec *spec, cs_trace **out, cs_err *err) {
   *out = NULL;
   cs_workload *w = NULL;
-  int rc = cs_workload_new(spec, &w, err);
+  int rc = expect_too_many(spec, err);
+  if (rc) return rc;
+  rc = cs_workload_new(spec, &w, err);
   if (rc) return rc;
   cs__trace_builder b = {0};
   cs_request_spec req;
