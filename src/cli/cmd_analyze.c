@@ -41,22 +41,11 @@ static const cs__opt_cmd analyze_cmd = {
 int cs__an_cli_parse(const cs__opt_cmd *cmd, int argc, char **argv, cs__an_args *args, const char **out) {
   memset(args, 0, sizeof *args);
   cs_analysis_opts_init(&args->o);
+  cs__an_args defaults = *args; /* --help shows these, whatever flags came before it */
   const char *pos[2];
   int np = 0;
-  cs_err err = {0};
-  int rc = cs__opt_parse(cmd, argc, argv, args, pos, &np, &err);
-  if (rc == CS_OPT_HELP_ASKED) {
-    cs__sbuf sb;
-    cs__sbuf_init(&sb);
-    cs__an_args d;
-    memset(&d, 0, sizeof d);
-    cs_analysis_opts_init(&d.o);
-    cs__opt_help(cmd, &d, &sb);
-    fputs(sb.buf, stdout);
-    cs__sbuf_release(&sb);
-    return CS_EXIT_OK;
-  }
-  if (rc) return cs__cli_fail(&err);
+  int rc = cs__cli_parse(cmd, argc, argv, args, &defaults, pos, &np);
+  if (rc >= 0) return rc;
   if (np != 1) {
     fprintf(stderr, "capsearch: %s: expected one output directory, got %d argument(s); see 'capsearch %s --help'\n",
             cmd->name, np, cmd->name);

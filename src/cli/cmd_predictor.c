@@ -90,21 +90,6 @@ static const cs__opt_cmd time_cmd_def = {
     "and 2300 tokens of context. Prints the predictor's description and the stage time in ms.",
     time_opts, NULL, 0, 0};
 
-/* Parses a subcommand's flags: -1 to go on, else the exit code (help printed, a usage error). */
-static int parse_sub(const cs__opt_cmd *cmd, int argc, char **argv, void *args, const void *defaults) {
-  cs_err err = {0};
-  int rc = cs__opt_parse(cmd, argc, argv, args, NULL, NULL, &err);
-  if (rc == CS_OPT_HELP_ASKED) {
-    cs__sbuf sb;
-    cs__sbuf_init(&sb);
-    cs__opt_help(cmd, defaults, &sb);
-    fputs(sb.buf, stdout);
-    cs__sbuf_release(&sb);
-    return CS_EXIT_OK;
-  }
-  return rc ? cs__cli_fail(&err) : -1;
-}
-
 /* One row per profiled point: the default roofline against the measurement. */
 static void print_eval_csv(const cs__eval_result *ev) {
   printf("device,model,tp,op,num_tokens,batch_size,kv_cache_size,prefill_chunk_size,measured_ms,predicted_ms,rel_error\n");
@@ -178,7 +163,7 @@ static void print_holdout(const cs__check_result *r, bool fit_scales) {
 
 static int check_cmd(int argc, char **argv) {
   check_args a = {0};
-  int prc = parse_sub(&check_cmd_def, argc, argv, &a, &a);
+  int prc = cs__cli_parse(&check_cmd_def, argc, argv, &a, &a, NULL, NULL);
   if (prc >= 0) return prc;
   if (!a.dir) {
     fprintf(stderr, "capsearch: predictor check: --profiling-dir is required; see 'capsearch predictor check --help'\n");
@@ -256,7 +241,7 @@ static int time_cmd(int argc, char **argv) {
   a.pred = "roofline";
   a.ctx.tp = a.ctx.pp = 1;
   time_args defaults = a;
-  int prc = parse_sub(&time_cmd_def, argc, argv, &a, &defaults);
+  int prc = cs__cli_parse(&time_cmd_def, argc, argv, &a, &defaults, NULL, NULL);
   if (prc >= 0) return prc;
   if (!a.model || !a.device || !a.batch) {
     fprintf(stderr, "capsearch: predictor time: --model, --device and --batch are required; see 'capsearch predictor "

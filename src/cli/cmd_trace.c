@@ -48,21 +48,6 @@ int cs__trace_format_arg(void *obj, const cs__opt *o, const char *text, cs_err *
   return cs_trace_format_parse(text, (cs_trace_format *)((char *)obj + o->off), err);
 }
 
-int cs__trace_parse(const cs__opt_cmd *cmd, int argc, char **argv, void *args, const void *defaults,
-                    const char **pos, int *npos) {
-  cs_err err = {0};
-  int rc = cs__opt_parse(cmd, argc, argv, args, pos, npos, &err);
-  if (rc == CS_OPT_HELP_ASKED) {
-    cs__sbuf sb;
-    cs__sbuf_init(&sb);
-    cs__opt_help(cmd, defaults, &sb);
-    fputs(sb.buf, stdout);
-    cs__sbuf_release(&sb);
-    return CS_EXIT_OK;
-  }
-  return rc ? cs__cli_fail(&err) : -1;
-}
-
 /* ---- info ---------------------------------------------------------------------------------- */
 
 typedef struct info_args {
@@ -187,7 +172,7 @@ static int cmd_info(int argc, char **argv) {
   info_args defaults = a;
   const char *pos[2];
   int np = 0;
-  int rc = cs__trace_parse(&info_cmd, argc, argv, &a, &defaults, pos, &np);
+  int rc = cs__cli_parse(&info_cmd, argc, argv, &a, &defaults, pos, &np);
   if (rc >= 0) return rc;
   if (np != 1) return usage_err("info: expected exactly one trace FILE (see --help)%s%s", "", "");
   cs_err err = {0};
@@ -236,7 +221,7 @@ static int cmd_convert(int argc, char **argv) {
   convert_args defaults = a;
   const char *pos[3];
   int np = 0;
-  int rc = cs__trace_parse(&convert_cmd, argc, argv, &a, &defaults, pos, &np);
+  int rc = cs__cli_parse(&convert_cmd, argc, argv, &a, &defaults, pos, &np);
   if (rc >= 0) return rc;
   const char *outp = a.out;
   if (!outp && np == 2) outp = pos[1]; /* `convert IN OUT` also works */

@@ -6,10 +6,6 @@
 
 #include "util/opt.h"
 
-/* Parses a subcommand's command line: -1 to go on, or the exit code when done (help printed on
- * stdout, or a usage message on stderr). defaults: the struct --help reads defaults from. */
-int cs__trace_parse(const cs__opt_cmd *cmd, int argc, char **argv, void *args, const void *defaults,
-                    const char **pos, int *npos);
 /* --format NAME into the cs_trace_format at o->off. */
 int cs__trace_format_arg(void *obj, const cs__opt *o, const char *text, cs_err *err);
 bool cs__trace_ends_with(const char *s, const char *suf);

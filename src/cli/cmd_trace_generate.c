@@ -146,7 +146,7 @@ int cs__trace_cmd_generate(int argc, char **argv) {
   gen_args a, defaults;
   gen_args_init(&a);
   gen_args_init(&defaults);
-  int rc = cs__trace_parse(&gen_cmd, argc, argv, &a, &defaults, NULL, NULL);
+  int rc = cs__cli_parse(&gen_cmd, argc, argv, &a, &defaults, NULL, NULL);
   if (rc >= 0) return rc;
   if (!a.out) {
     fprintf(stderr, "capsearch: trace generate: missing -o OUT.csv\n");

@@ -38,6 +38,13 @@ int cs__cmd_predictor(int argc, char **argv);
 /* Prints "capsearch: <msg>" to stderr as one write and returns the exit code for err->code
  * (CS_EUSAGE/ECONFIG/EUNKNOWN/EPARSE/ERANGE/EINFEASIBLE/ENOENT -> 2, EINTR -> 130, else 1). */
 int cs__cli_fail(const cs_err *err);
+/* Parses a command's flags with its option table (util/opt.h): -1 to go on, or the exit code
+ * when done: --help printed on stdout from the table (defaults: the struct its defaults are read
+ * from), or a usage message on stderr via cs__cli_fail. pos/npos: positional arguments (NULL
+ * when the command takes none). */
+struct cs__opt_cmd;
+int cs__cli_parse(const struct cs__opt_cmd *cmd, int argc, char **argv, void *args, const void *defaults,
+                  const char **pos, int *npos);
 /* A path held by value, so a command needs no buffer of its own (cs__cli_catalog_dir(x).s is
  * valid to the end of the full expression; keep the struct for longer use). */
 typedef struct cs__cli_path {

@@ -4,6 +4,8 @@
 #include "capsearch/catalog.h"
 #include "cli/commands.h"
 #include "util/num.h"
+#include "util/opt.h"
+#include "util/sbuf.h"
 
 int cs__cli_fail(const cs_err *err) {
   const char *msg = err && err->msg[0] ? err->msg : cs_strerror(err ? err->code : CS_EIO);
@@ -45,4 +47,19 @@ int cs__cli_param_arg(const char *arg, char name[64], double *value, cs_err *err
   memcpy(name, arg, (size_t)(eq - arg));
   name[eq - arg] = '\0';
   return 0;
+}
+
+int cs__cli_parse(const cs__opt_cmd *cmd, int argc, char **argv, void *args, const void *defaults, const char **pos,
+                  int *npos) {
+  cs_err err = {0};
+  int rc = cs__opt_parse(cmd, argc, argv, args, pos, npos, &err);
+  if (rc == CS_OPT_HELP_ASKED) {
+    cs__sbuf sb;
+    cs__sbuf_init(&sb);
+    cs__opt_help(cmd, defaults, &sb);
+    fputs(sb.buf, stdout);
+    cs__sbuf_release(&sb);
+    return CS_EXIT_OK;
+  }
+  return rc ? cs__cli_fail(&err) : -1;
 }
