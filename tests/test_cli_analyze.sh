@@ -4,13 +4,7 @@
 set -u
 CAPSEARCH=${1:?usage: test_cli_analyze.sh CAPSEARCH}
 SRC=${CS_SOURCE_DIR:-$(cd "$(dirname "$0")/.." && pwd)}
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fail=0
-check() { # check NAME COND...
-  local name=$1; shift
-  if "$@"; then echo "ok   $name"; else echo "FAIL $name"; fail=1; fi
-}
+. "$(dirname "$0")/check_lib.sh"
 cp -r "$SRC/tests/data/analysis/sweep" "$T/out"
 
 "$CAPSEARCH" analyze "$T/out" --target-qps 20 >"$T/stdout" 2>"$T/stderr"; rc=$?

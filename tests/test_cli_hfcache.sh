@@ -6,13 +6,7 @@
 set -u
 CAPSEARCH=${1:?usage: test_cli_hfcache.sh CAPSEARCH}
 SRC=${CS_SOURCE_DIR:-$(cd "$(dirname "$0")/.." && pwd)}
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fail=0
-check() { # check NAME COND...
-  local name=$1; shift
-  if "$@"; then echo "ok   $name"; else echo "FAIL $name"; fail=1; fi
-}
+. "$(dirname "$0")/check_lib.sh"
 unset HF_HUB_CACHE HUGGINGFACE_HUB_CACHE HF_HOME XDG_CACHE_HOME
 # a Qwen3-32B-shaped config: 64 layers x 8 KV heads x 128 x 2 (K and V) x 2 bytes = 262,144 B/token
 qwen3() { # qwen3 KV_HEADS

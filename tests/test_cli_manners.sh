@@ -4,13 +4,7 @@
 # without its value says so in one line, exit 2; an unknown command or subcommand suggests.
 set -u
 CAPSEARCH=${1:?usage: test_cli_manners.sh CAPSEARCH}
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fail=0
-check() { # check NAME COND...
-  local name=$1; shift
-  if "$@"; then echo "ok   $name"; else echo "FAIL $name"; fail=1; fi
-}
+. "$(dirname "$0")/check_lib.sh"
 
 # command (with subcommand) | a misspelled flag | the flag it should suggest | a flag needing a value
 cases=(

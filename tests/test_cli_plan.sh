@@ -5,13 +5,7 @@
 set -u
 CAPSEARCH=${1:?usage: test_cli_plan.sh CAPSEARCH}
 SRC=${CS_SOURCE_DIR:-$(cd "$(dirname "$0")/.." && pwd)}
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fail=0
-check() { # check NAME COND...
-  local name=$1; shift
-  if "$@"; then echo "ok   $name"; else echo "FAIL $name"; fail=1; fi
-}
+. "$(dirname "$0")/check_lib.sh"
 run() { "$CAPSEARCH" plan --config-dir "$SRC/configs" "$@" >"$T/out" 2>"$T/err"; rc=$?; }
 
 run --model meta-llama/Meta-Llama-3-70B --device h100 --tp 4

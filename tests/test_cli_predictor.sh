@@ -9,13 +9,7 @@ set -u
 CAPSEARCH=${1:?usage: test_cli_predictor.sh CAPSEARCH}
 SRC=${CS_SOURCE_DIR:-$(cd "$(dirname "$0")/.." && pwd)}
 DATA=${CS_SHARED_DATA:-$SRC/../shared/data}
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fail=0
-check() { # check NAME COND...
-  local name=$1; shift
-  if "$@"; then echo "ok   $name"; else echo "FAIL $name"; fail=1; fi
-}
+. "$(dirname "$0")/check_lib.sh"
 
 # ---- predictor time ---------------------------------------------------------------------------
 "$CAPSEARCH" predictor time --model Llama-2-70b-hf --device a100 --network a100_pairwise_nvlink --tp 2 \

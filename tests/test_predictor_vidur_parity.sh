@@ -18,13 +18,7 @@ if [ ! -f "$RUN/sarathi_qps1/workload.csv" ] || [ ! -d "$DATA/profiling" ]; then
   echo "SKIP: no shared Vidur data at $DATA"
   exit 77
 fi
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fail=0
-check() { # check NAME COND...
-  local name=$1; shift
-  if "$@"; then echo "ok   $name"; else echo "FAIL $name"; fail=1; fi
-}
+. "$(dirname "$0")/check_lib.sh"
 
 # quantile FILE COLUMN Q: numpy's default (linear between order statistics) over one CSV column
 quantile() {

@@ -5,13 +5,7 @@
 set -u
 SRC=${CS_SOURCE_DIR:-$(cd "$(dirname "$0")/.." && pwd)}
 CHECK=$SRC/scripts/check-layers.sh
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fail=0
-check() { # check NAME COND...
-  local name=$1; shift
-  if "$@"; then echo "ok   $name"; else echo "FAIL $name"; fail=1; fi
-}
+. "$(dirname "$0")/check_lib.sh"
 
 mk() { # mk ROOT: util <- low <- high, and a CLI
   mkdir -p "$1/src/util" "$1/src/low" "$1/src/high" "$1/src/cli"

@@ -4,13 +4,7 @@
 set -u
 SRC=${CS_SOURCE_DIR:-$(cd "$(dirname "$0")/.." && pwd)}
 CHECK=$SRC/scripts/check-shape.sh
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fail=0
-check() { # check NAME COND...
-  local name=$1; shift
-  if "$@"; then echo "ok   $name"; else echo "FAIL $name"; fail=1; fi
-}
+. "$(dirname "$0")/check_lib.sh"
 
 # fn NAME LINES: a C function definition spanning exactly LINES lines
 fn() {

@@ -6,13 +6,7 @@
 set -u
 CAPSEARCH=${1:?usage: test_vidur_analyzer_files.sh CAPSEARCH}
 SRC=${CS_SOURCE_DIR:-$(cd "$(dirname "$0")/.." && pwd)}
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fail=0
-check() { # check NAME COND...
-  local name=$1; shift
-  if "$@"; then echo "ok   $name"; else echo "FAIL $name"; fail=1; fi
-}
+. "$(dirname "$0")/check_lib.sh"
 cat > "$T/sweep.yml" << EOF2
 clusters: [{device: h100, network_device: h100_dgx, gpus_per_node: 8}]
 global_schedulers: [{scheduler: round_robin}]
