@@ -8,7 +8,6 @@
 #include "capsearch/catalog.h"
 #include "cli/cmd_analyze.h"
 #include "cli/commands.h"
-#include "util/sbuf.h"
 
 const char *const cs__an_pricings[] = {"spot", "ondemand", "on-demand", NULL};
 const int cs__an_pricing_values[] = {CS_PRICING_SPOT, CS_PRICING_ONDEMAND, CS_PRICING_ONDEMAND};

@@ -7,12 +7,10 @@
 
 #include "capsearch/catalog.h"
 #include "capsearch/memplan.h"
+#include "capsearch/util.h"
 #include "cli/commands.h"
 #include "cli/cmd_plan.h"
-#include "util/fs.h"
-#include "util/json.h"
 #include "util/opt.h"
-#include "util/sbuf.h"
 
 typedef struct plan_args {
   cs_memplan_input in;
@@ -110,11 +108,11 @@ static const cs__opt_cmd plan_cmd = {
 static void usage(FILE *f) {
   plan_args d = {0};
   cs_memplan_input_defaults(&d.in);
-  cs__sbuf sb;
-  cs__sbuf_init(&sb);
+  cs_sbuf sb;
+  cs_sbuf_init(&sb);
   cs__opt_help(&plan_cmd, &d, &sb);
   fputs(sb.buf, f);
-  cs__sbuf_release(&sb);
+  cs_sbuf_release(&sb);
 }
 
 static int usage_error(const char *fmt, const char *a, const char *b) {
@@ -142,10 +140,10 @@ int cs__cmd_plan(int argc, char **argv) {
   /* --model also takes a local config.json or a directory holding one */
   char *model_path = NULL;
   if (model_name && !model_config && (strchr(model_name, '/') || strstr(model_name, ".json"))) {
-    if (cs__is_dir(model_name)) {
-      model_path = cs__path_join(model_name, "config.json");
-      if (cs__path_exists(model_path)) model_config = model_path, model_name = NULL;
-    } else if (cs__path_exists(model_name)) {
+    if (cs_is_dir(model_name)) {
+      model_path = cs_path_join(model_name, "config.json");
+      if (cs_path_exists(model_path)) model_config = model_path, model_name = NULL;
+    } else if (cs_path_exists(model_name)) {
       model_config = model_name, model_name = NULL;
     }
   }

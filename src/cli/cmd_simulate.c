@@ -12,10 +12,8 @@
 #include "capsearch/predictor.h"
 #include "capsearch/sim.h"
 #include "capsearch/trace.h"
+#include "capsearch/util.h"
 #include "cli/commands.h"
-#include "util/fs.h"
-#include "util/sbuf.h"
-#include "util/text.h"
 #include "util/yaml.h"
 
 #include "cli/cmd_simulate.h"
@@ -180,7 +178,7 @@ static char *run_dir_name(const char *parent) {
   char name[64];
   size_t k = strftime(name, sizeof name, "%Y-%m-%d_%H-%M-%S", &tm);
   snprintf(name + k, sizeof name - k, "-%06ld", (long)tv.tv_usec);
-  return cs__path_join(parent, name);
+  return cs_path_join(parent, name);
 }
 
 int cs__cmd_simulate(int argc, char **argv) {
@@ -197,11 +195,11 @@ int cs__cmd_simulate(int argc, char **argv) {
   cs__sim_opts_init(&pre);
   rc = cs__sim_opts_parse_flags(&pre, argc, argv, &err);
   if (rc == CS_OPT_HELP_ASKED) {
-    cs__sbuf sb;
-    cs__sbuf_init(&sb);
+    cs_sbuf sb;
+    cs_sbuf_init(&sb);
     cs__sim_opts_help(&sb);
     fputs(sb.buf, stdout);
-    cs__sbuf_release(&sb);
+    cs_sbuf_release(&sb);
     goto out;
   }
   if (rc) goto fail;
@@ -210,8 +208,8 @@ int cs__cmd_simulate(int argc, char **argv) {
   if ((rc = cs__sim_opts_parse_flags(&o, argc, argv, &err))) goto fail;
   if ((rc = resolve(&o, &env, &cfg, &err))) goto fail;
   if ((rc = cs_sim_run(&cfg, &env.res, &err))) goto fail;
-  dir = o.no_timestamp ? cs__xstrdup(o.output_dir) : run_dir_name(o.output_dir);
-  if ((rc = cs__mkdir_p(dir, &err))) goto fail;
+  dir = o.no_timestamp ? cs_xstrdup(o.output_dir) : run_dir_name(o.output_dir);
+  if ((rc = cs_mkdir_p(dir, &err))) goto fail;
   cs_sim_write_opts wo = {.gzip_request_metrics = o.compress, .write_plots = true, .config_json = NULL};
   if ((rc = cs_sim_write_outputs(env.res, &cfg, dir, &wo, &err))) goto fail;
   cs__sim_print_summary(&cfg, env.res, dir);

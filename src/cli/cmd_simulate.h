@@ -8,7 +8,7 @@
 
 #include "capsearch/params.h"
 #include "capsearch/sim.h"
-#include "util/sbuf.h"
+#include "capsearch/util.h"
 #include "util/yaml.h"
 
 /* Everything the file and the flags can set, as strings/numbers before resolution. */
@@ -51,6 +51,6 @@ int cs__sim_opts_load_yaml(sim_opts *o, const cs__ydoc *d, cs_err *err);
 /* The flags into o: 0, CS_OPT_HELP_ASKED or an error code with err set. */
 int cs__sim_opts_parse_flags(sim_opts *o, int argc, char **argv, cs_err *err);
 /* The generated --help. */
-void cs__sim_opts_help(cs__sbuf *out);
+void cs__sim_opts_help(cs_sbuf *out);
 
 #endif

@@ -11,9 +11,8 @@
 #include "cli/cmd_sweep.h"
 #include "cli/commands.h"
 #include "capsearch/run.h"
+#include "capsearch/util.h"
 #include "util/opt.h"
-#include "util/sbuf.h"
-#include "util/text.h"
 
 #ifndef CS_VERSION
 #define CS_VERSION "0.0.0"
@@ -101,11 +100,11 @@ static void usage(FILE *f) {
   sweep_args d;
   cs_run_opts_defaults(&d.o);
   d.config_dir = NULL;
-  cs__sbuf sb;
-  cs__sbuf_init(&sb);
+  cs_sbuf sb;
+  cs_sbuf_init(&sb);
   cs__opt_help(&sweep_cmd, &d, &sb);
   fputs(sb.buf, f);
-  cs__sbuf_release(&sb);
+  cs_sbuf_release(&sb);
 }
 
 static void fmt_dur(double s, char *buf, size_t n) {

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "capsearch/trace.h"
+#include "capsearch/util.h"
 #include "cli/cmd_trace.h"
 #include "cli/commands.h"
 
@@ -28,7 +29,7 @@ typedef struct gen_args {
 
 /* MIN:MAX token counts, both through the checked parser. */
 static int range_arg(void *obj, const cs__opt *o, const char *text, cs_err *err) {
-  static const cs__num_range r = {1, 2147483647, false, true};
+  static const cs_num_range r = {1, 2147483647, false, true};
   const char *c = strchr(text, ':');
   char a[32], why[256];
   double lo, hi;
@@ -36,7 +37,7 @@ static int range_arg(void *obj, const cs__opt *o, const char *text, cs_err *err)
   if (!c || n == 0 || n >= sizeof a) goto bad;
   memcpy(a, text, n);
   a[n] = '\0';
-  if (cs__num_parse(a, &r, &lo, why, sizeof why) || cs__num_parse(c + 1, &r, &hi, why, sizeof why) || hi < lo) goto bad;
+  if (cs_num_parse(a, &r, &lo, why, sizeof why) || cs_num_parse(c + 1, &r, &hi, why, sizeof why) || hi < lo) goto bad;
   tok_range *t = (tok_range *)((char *)obj + o->off);
   t->lo = (int32_t)lo;
   t->hi = (int32_t)hi;

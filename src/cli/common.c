@@ -2,10 +2,9 @@
 #include <string.h>
 
 #include "capsearch/catalog.h"
+#include "capsearch/util.h"
 #include "cli/commands.h"
-#include "util/num.h"
 #include "util/opt.h"
-#include "util/sbuf.h"
 
 int cs__cli_fail(const cs_err *err) {
   const char *msg = err && err->msg[0] ? err->msg : cs_strerror(err ? err->code : CS_EIO);
@@ -39,10 +38,10 @@ cs__cli_path cs__cli_catalog_dir(const char *flag_value) {
 }
 
 int cs__cli_param_arg(const char *arg, char name[64], double *value, cs_err *err) {
-  static const cs__num_range any = {-1e300, 1e300, false, false};
+  static const cs_num_range any = {-1e300, 1e300, false, false};
   const char *eq = strchr(arg, '=');
   char why[256];
-  if (!eq || eq == arg || (size_t)(eq - arg) >= 64 || cs__num_parse(eq + 1, &any, value, why, sizeof why))
+  if (!eq || eq == arg || (size_t)(eq - arg) >= 64 || cs_num_parse(eq + 1, &any, value, why, sizeof why))
     return cs_err_set(err, CS_EUSAGE, "--param: expected NAME=NUMBER, got '%s'", arg);
   memcpy(name, arg, (size_t)(eq - arg));
   name[eq - arg] = '\0';
@@ -54,11 +53,11 @@ int cs__cli_parse(const cs__opt_cmd *cmd, int argc, char **argv, void *args, con
   cs_err err = {0};
   int rc = cs__opt_parse(cmd, argc, argv, args, pos, npos, &err);
   if (rc == CS_OPT_HELP_ASKED) {
-    cs__sbuf sb;
-    cs__sbuf_init(&sb);
+    cs_sbuf sb;
+    cs_sbuf_init(&sb);
     cs__opt_help(cmd, defaults, &sb);
     fputs(sb.buf, stdout);
-    cs__sbuf_release(&sb);
+    cs_sbuf_release(&sb);
     return CS_EXIT_OK;
   }
   return rc ? cs__cli_fail(&err) : -1;

@@ -162,13 +162,13 @@ int cs__probe_config(const cs__plan *plan, const cs__runner_opts *o, const cs_sw
 
 /* ---- internal cross-file helpers ---- */
 struct cs__probe_record;
-struct cs__sbuf;
+struct cs_sbuf;
 /* A probe's verdict from its completed requests (verdict.c): pass, slo_pass, kept_up, ... */
 void cs__probe_verdict(const cs_sweep *s, const cs_sweep_job *j, const cs_request_record *recs, size_t n,
                        int64_t arrived, struct cs__probe_record *rec);
 /* Why a probe failed, one clause: "P99 request_e2e_time 75 s > 60 s at qps 0.25 (8 replicas)". */
 void cs__probe_describe_miss(const cs_sweep *s, const cs_sweep_job *j, const struct cs__probe_record *r,
-                             struct cs__sbuf *sb);
+                             struct cs_sbuf *sb);
 /* The answer is a lower bound (qps) or upper bound (replicas), not a measured limit. */
 bool cs__answer_is_bound(const cs__job_result *r);
 /* A finished search's status, answer kind and reason from its probes' records. */
