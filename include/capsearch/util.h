@@ -1,7 +1,8 @@
 /* The utilities a program built on capsearch writes its output with (the command-line program
  * uses exactly these): a growable string buffer, the JSON writer and CSV field writer every
- * capsearch file goes through, the checked number parser, "did you mean" suggestions, and a
- * few file helpers. Each is the library's own implementation (src/util), not a copy.
+ * capsearch file goes through, number formatting, "did you mean" suggestions, and a few file
+ * helpers. Option tables and the checked number parser are in capsearch/opt.h. Each is the
+ * library's own implementation (src/util), not a copy.
  *
  * Ownership: a cs_sbuf and a cs_jw are caller-owned structs (_init / _release for the buffer;
  * the writer only borrows its buffer); strings returned as `char *` are malloc'd and the caller
@@ -96,23 +97,8 @@ int cs_jw_finish(const cs_jw *w, const char *what, cs_err *err);
  * enclosed in double quotes with its quotes doubled, any other is written as it is. */
 void cs_csv_field(cs_sbuf *sb, const char *s);
 
-/* ---- numbers ---- */
+/* ---- numbers (the checked number parser, cs_num_parse, is in capsearch/opt.h) ---- */
 
-/* The range a number must be in. */
-typedef struct cs_num_range {
-  double min, max;   /* inclusive bounds */
-  bool min_open;     /* min itself is excluded (a positive value: min 0, min_open) */
-  bool integer;      /* an integer is required (4.0 and 1e3 are accepted when integral) */
-} cs_num_range;
-
-/* The one checked number parser: parses the whole of s (no surrounding blanks, no trailing
- * text, no NaN or infinity, no wrap) into *out. Returns 0; -1 when s is not a number of the
- * kind, -2 when it is out of range, with the reason for a message that names the place written
- * into why[why_size] ("expected an integer from 1 to 1024, got '4294967297'"). Integers are
- * exact up to 2^53. */
-int cs_num_parse(const char *s, const cs_num_range *r, double *out, char *why, size_t why_size);
-/* The range as text into buf: "an integer from 1 to 1024", "a number > 0 and <= 1e+09". */
-void cs_num_range_text(const cs_num_range *r, char *buf, size_t size);
 /* v as the shortest "%g"-like text that reads back as the same double ("0.1", "4", "1e-07"),
  * for machine-read output; returns buf (32 bytes). */
 char *cs_fmt_double(double v, char buf[32]);

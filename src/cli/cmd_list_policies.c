@@ -28,8 +28,8 @@ static void params_json(cs_jw *w, const cs_param_spec *ps, size_t n) {
     cs_jw_kstr(w, "name", ps[i].name);
     cs_jw_kbool(w, "required", ps[i].required);
     if (!ps[i].required) cs_jw_knum(w, "default", ps[i].def);
-    cs_jw_knum(w, "min", ps[i].min);
-    cs_jw_knum(w, "max", ps[i].max);
+    cs_jw_knum(w, "min", ps[i].range.min);
+    cs_jw_knum(w, "max", ps[i].range.max);
     cs_jw_kstr(w, "help", ps[i].help);
     cs_jw_obj_end(w);
   }

@@ -48,10 +48,10 @@ int cs__cli_param_arg(const char *arg, char name[64], double *value, cs_err *err
   return 0;
 }
 
-int cs__cli_parse(const cs__opt_cmd *cmd, int argc, char **argv, void *args, const void *defaults, const char **pos,
+int cs__cli_parse(const cs_opt_cmd *cmd, int argc, char **argv, void *args, const void *defaults, const char **pos,
                   int *npos) {
   cs_err err = {0};
-  int rc = cs__opt_parse(cmd, argc, argv, args, pos, npos, &err);
+  int rc = cs_opt_parse(cmd, argc, argv, args, pos, npos, &err);
   if (rc == CS_OPT_HELP_ASKED) {
     cs_sbuf sb;
     cs_sbuf_init(&sb);
