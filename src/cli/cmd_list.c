@@ -2,13 +2,15 @@
  * registries hold, as a table or --json. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "capsearch/catalog.h"
+#include "capsearch/opt.h"
 #include "capsearch/util.h"
-#include "cli/cmd_list.h"
-#include "cli/commands.h"
-#include "util/opt.h"
+
+#include "cmd_list.h"
+#include "commands.h"
 
 static const char *const kinds[] = {"models",  "devices", "networks",     "schedulers",
                                     "predictors", "metrics", "trace-formats"};
@@ -38,11 +40,9 @@ static const cs_opt_cmd list_cmd = {
     list_opts, NULL, 0, -1};
 
 static void usage(FILE *f) {
-  cs_sbuf sb;
-  cs_sbuf_init(&sb);
-  cs__opt_help(&list_cmd, NULL, &sb);
-  fputs(sb.buf, f);
-  cs_sbuf_release(&sb);
+  char *help = cs_opt_help_text(&list_cmd, NULL);
+  if (help) fputs(help, f);
+  free(help);
 }
 
 static const char *attn(const cs_model *m) {

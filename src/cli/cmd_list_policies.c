@@ -8,7 +8,8 @@
 #include "capsearch/sim.h"
 #include "capsearch/trace.h"
 #include "capsearch/util.h"
-#include "cli/cmd_list.h"
+
+#include "cmd_list.h"
 
 static void params_text(const cs_param_spec *ps, size_t n, cs_sbuf *sb) {
   for (size_t i = 0; i < n; i++) {

@@ -7,10 +7,11 @@
 
 #include "capsearch/catalog.h"
 #include "capsearch/memplan.h"
+#include "capsearch/opt.h"
 #include "capsearch/util.h"
-#include "cli/commands.h"
-#include "cli/cmd_plan.h"
-#include "util/opt.h"
+
+#include "cmd_plan.h"
+#include "commands.h"
 
 typedef struct plan_args {
   cs_memplan_input in;
@@ -108,11 +109,9 @@ static const cs_opt_cmd plan_cmd = {
 static void usage(FILE *f) {
   plan_args d = {0};
   cs_memplan_input_defaults(&d.in);
-  cs_sbuf sb;
-  cs_sbuf_init(&sb);
-  cs__opt_help(&plan_cmd, &d, &sb);
-  fputs(sb.buf, f);
-  cs_sbuf_release(&sb);
+  char *help = cs_opt_help_text(&plan_cmd, &d);
+  if (help) fputs(help, f);
+  free(help);
 }
 
 static int usage_error(const char *fmt, const char *a, const char *b) {

@@ -4,7 +4,8 @@
 #include <string.h>
 
 #include "capsearch/util.h"
-#include "cli/cmd_plan.h"
+
+#include "cmd_plan.h"
 
 static const char *engine_name(cs_mem_engine e) { return e == CS_ENGINE_VIDUR ? "vidur" : "vllm"; }
 static const char *attn_name(cs_attn_kind k) {

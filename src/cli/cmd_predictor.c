@@ -11,10 +11,11 @@
 
 #include "capsearch/catalog.h"
 #include "capsearch/check.h"
+#include "capsearch/opt.h"
 #include "capsearch/predictor.h"
 #include "capsearch/util.h"
-#include "cli/commands.h"
-#include "util/opt.h"
+
+#include "commands.h"
 
 static const char predictor_usage[] =
     "usage: capsearch predictor <check|time> [options]   (--help on each)\n\n"

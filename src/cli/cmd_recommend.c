@@ -9,9 +9,10 @@
 
 #include "capsearch/analysis.h"
 #include "capsearch/catalog.h"
+#include "capsearch/opt.h"
 #include "capsearch/util.h"
-#include "cli/commands.h"
-#include "util/opt.h"
+
+#include "commands.h"
 
 typedef struct rec_args {
   cs_recommend_input in;
@@ -83,11 +84,9 @@ static void rec_args_init(rec_args *r) {
 static void usage(FILE *f) {
   rec_args d;
   rec_args_init(&d);
-  cs_sbuf sb;
-  cs_sbuf_init(&sb);
-  cs__opt_help(&rec_cmd, &d, &sb);
-  fputs(sb.buf, f);
-  cs_sbuf_release(&sb);
+  char *help = cs_opt_help_text(&rec_cmd, &d);
+  if (help) fputs(help, f);
+  free(help);
 }
 
 static void print_json(const cs_recommend_result *r, const cs_recommend_input *in, const char *workload) {

@@ -6,8 +6,9 @@
 
 #include "capsearch/analysis.h"
 #include "capsearch/util.h"
-#include "cli/cmd_analyze.h"
-#include "cli/commands.h"
+
+#include "cmd_analyze.h"
+#include "commands.h"
 
 static const cs_opt report_opts[] = {
     {CS_OPT_STR, "output", 'o', .arg = "FILE", .help = "where to write (default OUT/analysis/report.html)",

@@ -9,18 +9,18 @@
 #include <time.h>
 
 #include "capsearch/catalog.h"
+#include "capsearch/opt.h"
 #include "capsearch/predictor.h"
 #include "capsearch/sim.h"
 #include "capsearch/trace.h"
 #include "capsearch/util.h"
-#include "cli/commands.h"
-#include "util/yaml.h"
+#include "capsearch/yaml.h"
 
-#include "cli/cmd_simulate.h"
-#include "util/opt.h"
+#include "cmd_simulate.h"
+#include "commands.h"
 
 /* Reads the extra keys of a policy map as numeric parameters checked against `info`. */
-static int y_params(const cs__ydoc *d, const cs__ynode *map, const cs_policy_info *info, const char *skip[],
+static int y_params(const cs_ydoc *d, const cs_ynode *map, const cs_policy_info *info, const char *skip[],
                     cs_params *out, cs_err *err) {
   if (!map) return 0;
   for (size_t i = 0; i < map->n; i++) {
@@ -29,15 +29,15 @@ static int y_params(const cs__ydoc *d, const cs__ynode *map, const cs_policy_inf
     for (int s = 0; skip && skip[s]; s++) skipped = skipped || !strcmp(k, skip[s]);
     if (skipped) continue;
     char w[300];
-    cs__y_where(d, map->keys[i], w, sizeof w);
+    cs_y_where(d, map->keys[i], w, sizeof w);
     double v;
-    const cs__ynode *val = map->items[i];
+    const cs_ynode *val = map->items[i];
     bool b;
     if (val->kind == CS_Y_SCALAR && !val->quoted && (!strcmp(val->str, "true") || !strcmp(val->str, "false"))) {
-      if (cs__y_bool(d, val, k, &b, err)) return err ? err->code : CS_ECONFIG;
+      if (cs_y_bool(d, val, k, &b, err)) return err ? err->code : CS_ECONFIG;
       v = b;
     } else {
-      int rc = cs__y_double(d, val, k, &v, err);
+      int rc = cs_y_double(d, val, k, &v, err);
       if (rc) return rc;
     }
     int rc = cs_params_set(out, info->params, info->nparams, info->name, k, v, w, err);
@@ -185,7 +185,7 @@ int cs__cmd_simulate(int argc, char **argv) {
   sim_opts o;
   cs__sim_opts_init(&o);
   cs_err err = {0};
-  cs__ydoc doc = {0};
+  cs_ydoc doc = {0};
   sim_env env = {0};
   cs_sim_config cfg;
   char *dir = NULL;
@@ -203,7 +203,7 @@ int cs__cmd_simulate(int argc, char **argv) {
     goto out;
   }
   if (rc) goto fail;
-  if (pre.config && ((rc = cs__ydoc_load_file(&doc, pre.config, &err)) || (rc = cs__sim_opts_load_yaml(&o, &doc, &err))))
+  if (pre.config && ((rc = cs_ydoc_load_file(&doc, pre.config, &err)) || (rc = cs__sim_opts_load_yaml(&o, &doc, &err))))
     goto fail;
   if ((rc = cs__sim_opts_parse_flags(&o, argc, argv, &err))) goto fail;
   if ((rc = resolve(&o, &env, &cfg, &err))) goto fail;
@@ -223,6 +223,6 @@ out:
   cs_trace_free(env.trace);
   cs_model_free(env.own_model);
   cs_catalog_free(env.cat);
-  cs__ydoc_free(&doc);
+  cs_ydoc_free(&doc);
   return exitc;
 }

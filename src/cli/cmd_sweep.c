@@ -8,11 +8,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli/cmd_sweep.h"
-#include "cli/commands.h"
+#include "capsearch/opt.h"
 #include "capsearch/run.h"
 #include "capsearch/util.h"
-#include "util/opt.h"
+
+#include "cmd_sweep.h"
+#include "commands.h"
 
 #ifndef CS_VERSION
 #define CS_VERSION "0.0.0"
@@ -100,11 +101,9 @@ static void usage(FILE *f) {
   sweep_args d;
   cs_run_opts_defaults(&d.o);
   d.config_dir = NULL;
-  cs_sbuf sb;
-  cs_sbuf_init(&sb);
-  cs__opt_help(&sweep_cmd, &d, &sb);
-  fputs(sb.buf, f);
-  cs_sbuf_release(&sb);
+  char *help = cs_opt_help_text(&sweep_cmd, &d);
+  if (help) fputs(help, f);
+  free(help);
 }
 
 static void fmt_dur(double s, char *buf, size_t n) {

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli/cmd_sweep.h"
+#include "cmd_sweep.h"
 
 static void fmt_bytes(double b, char *buf, size_t n) {
   if (b >= 1e9) snprintf(buf, n, "%.1fG", b / 1e9);

@@ -11,8 +11,9 @@
 
 #include "capsearch/trace.h"
 #include "capsearch/util.h"
-#include "cli/cmd_trace.h"
-#include "cli/commands.h"
+
+#include "cmd_trace.h"
+#include "commands.h"
 
 static const char trace_usage[] =
     "usage: capsearch trace <info|convert|generate> [options]   (--help on each)\n\n"

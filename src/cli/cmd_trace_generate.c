@@ -6,8 +6,9 @@
 
 #include "capsearch/trace.h"
 #include "capsearch/util.h"
-#include "cli/cmd_trace.h"
-#include "cli/commands.h"
+
+#include "cmd_trace.h"
+#include "commands.h"
 
 typedef struct tok_range {
   int32_t lo, hi;

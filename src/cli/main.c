@@ -6,7 +6,8 @@
 
 #include "capsearch/catalog.h"
 #include "capsearch/util.h"
-#include "cli/commands.h"
+
+#include "commands.h"
 
 #if __has_include("cs_build_info.h")
 #include "cs_build_info.h" /* CS_GIT_COMMIT, written at build time (cmake/cs_build_info.cmake) */
