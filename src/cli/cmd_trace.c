@@ -44,7 +44,7 @@ bool cs__trace_ends_with(const char *s, const char *suf) {
   return a >= b && !strcmp(s + a - b, suf);
 }
 
-int cs__trace_format_arg(void *obj, const cs__opt *o, const char *text, cs_err *err) {
+int cs__trace_format_arg(void *obj, const cs_opt *o, const char *text, cs_err *err) {
   return cs_trace_format_parse(text, (cs_trace_format *)((char *)obj + o->off), err);
 }
 
@@ -63,7 +63,7 @@ typedef struct info_args {
   {CS_OPT_INT, "block-size", 'b', .arg = "B", .help = help_text, CS_OPT_FIELD(T, o.block_size),              \
    .range = {1, 4096, false, true}}
 
-static const cs__opt info_opts[] = {
+static const cs_opt info_opts[] = {
     FORMAT_OPT(info_args),
     BLOCK_OPT(info_args, "block size of the hash ids"),
     {CS_OPT_INT, "max-seq-len", 'm', .help = "also count the requests longer than N tokens", CS_OPT_FIELD(info_args, max_seq),
@@ -72,7 +72,7 @@ static const cs__opt info_opts[] = {
     {CS_OPT_HELP, "help", 'h', .help = "this text"},
     {CS_OPT_END}};
 
-static const cs__opt_cmd info_cmd = {
+static const cs_opt_cmd info_cmd = {
     "trace info", "capsearch trace info FILE [options]",
     "Prints the number of rows, the format, prefill/decode/total token percentiles, the arrival span\n"
     "and mean QPS, which share of rows carries block hashes and session ids, and the prefix reuse\n"
@@ -198,7 +198,7 @@ typedef struct convert_args {
   const char *out;
 } convert_args;
 
-static const cs__opt convert_opts[] = {
+static const cs_opt convert_opts[] = {
     {CS_OPT_STR, "output", 'o', .arg = "OUT", .help = "the Vidur CSV to write (.gz to compress)",
      CS_OPT_FIELD(convert_args, out)},
     FORMAT_OPT(convert_args),
@@ -208,7 +208,7 @@ static const cs__opt convert_opts[] = {
     {CS_OPT_HELP, "help", 'h', .help = "this text"},
     {CS_OPT_END}};
 
-static const cs__opt_cmd convert_cmd = {
+static const cs_opt_cmd convert_cmd = {
     "trace convert", "capsearch trace convert IN [-o] OUT.csv[.gz] [options]",
     "Writes IN as a Vidur CSV: arrived_at, num_prefill_tokens, num_decode_tokens and, when the\n"
     "input has them, block_hash_ids, block_size, session_id. Mooncake's 512-token hash ids become\n"
