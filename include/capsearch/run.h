@@ -140,6 +140,7 @@ void cs_run_write_record(const cs_run_opts *o, const char *version, const cs_run
 
 /* ---- reading a loaded plan (the sweep command's notes and --dry-run table) ---- */
 
+/* The sweep as parsed and checked (its traces, models, clusters, policies, SLOs by index). */
 const cs_sweep *cs_plan_sweep(const cs_plan *plan);
 /* The expanded jobs in expansion order; a job's status/reason say whether it is infeasible. */
 const cs_sweep_jobs *cs_plan_jobs(const cs_plan *plan);
