@@ -272,6 +272,8 @@ static const cs_test_case cases[] = {
     {"test_roofline_moe_reads_only_touched_experts", test_roofline_moe_reads_only_touched_experts},
     {"test_roofline_mla_decode_reads_the_small_latent_cache", test_roofline_mla_decode_reads_the_small_latent_cache},
     {"test_roofline_fp8_weights_use_fp8_peak_and_half_the_bytes", test_roofline_fp8_weights_use_fp8_peak_and_half_the_bytes},
+    {"test_every_predictor_parameter_is_a_field_of_its_struct", test_every_predictor_parameter_is_a_field_of_its_struct},
+    {"test_predictor_parameters_are_bound_with_their_defaults", test_predictor_parameters_are_bound_with_their_defaults},
     {NULL, NULL},
 };
 
