@@ -234,11 +234,3 @@ void cs_sweep_free(cs_sweep *s) {
   free(a);
 }
 
-const char *cs_search_kind_name(cs_search_kind k) {
-  switch (k) {
-  case CS_SEARCH_QPS: return "qps";
-  case CS_SEARCH_NUM_REPLICAS: return "num_replicas";
-  case CS_SEARCH_ISOQPS: return "isoqps";
-  }
-  return "?";
-}
