@@ -42,7 +42,9 @@ static int parse_gscheds(cs__cfg_parser *p, const cs__ynode *root) {
       if ((rc = cs__cfg_req_num(p, m, "tolerance_factor", where, false, &g->tolerance_factor))) return rc;
       g->has_tolerance = true;
     }
-    if ((rc = cs__cfg_policy_params(p, m, where, &g->nparams, g->param_names, g->param_values))) return rc;
+    if ((rc = cs__cfg_policy_params(p, m, where, &g->nparams, g->param_names, g->param_values, g->param_line,
+                                     g->param_col)))
+      return rc;
     g->line = m->line;
     g->col = m->col;
   }
@@ -100,7 +102,9 @@ static int parse_rscheds(cs__cfg_parser *p, const cs__ynode *root) {
       if ((rc = cs__cfg_req_num(p, m, "chunk_size", where, true, &r->chunk_size))) return rc;
       r->has_chunk = true;
     }
-    if ((rc = cs__cfg_policy_params(p, m, where, &r->nparams, r->param_names, r->param_values))) return rc;
+    if ((rc = cs__cfg_policy_params(p, m, where, &r->nparams, r->param_names, r->param_values, r->param_line,
+                                     r->param_col)))
+      return rc;
     r->line = m->line;
     r->col = m->col;
   }
