@@ -75,7 +75,8 @@ static const cs_opt info_opts[] = {
 static const cs_opt_cmd info_cmd = {
     "trace info", "capsearch trace info FILE [options]",
     "Prints the number of rows, the format, prefill/decode/total token percentiles, the arrival span\n"
-    "and mean QPS, which share of rows carries block hashes and session ids, and the prefix reuse\n"
+    "and mean QPS, which share of the prompts' full blocks has block hashes (and how many rows\n"
+    "lack some), which share of rows has session ids, and the prefix reuse\n"
     "ratio (share of prompt tokens in blocks an earlier request already had: the hit rate of an\n"
     "unlimited prefix cache). --max-seq-len N also counts the requests longer than N tokens (a\n"
     "sweep with that max_seq_len rejects the trace).",
@@ -123,6 +124,9 @@ static void info_json(const cs_trace *t, const cs_trace_stats *st, const info_ar
   cs__jw_kbool(&w, "arrivals_sorted", st->arrivals_sorted);
   cs__jw_kint(&w, "block_size", t->block_size);
   cs__jw_knum(&w, "hash_coverage", st->hash_coverage);
+  cs__jw_kint(&w, "hash_blocks", st->hash_blocks);
+  cs__jw_kint(&w, "prompt_blocks", st->prompt_blocks);
+  cs__jw_kint(&w, "hash_short_rows", (int64_t)st->hash_short_rows);
   cs__jw_knum(&w, "session_coverage", st->session_coverage);
   cs__jw_kint(&w, "sessions", st->sessions);
   cs__jw_knum(&w, "prefix_reuse", st->prefix_reuse);
@@ -150,8 +154,12 @@ static void info_text(const cs_trace *t, const cs_trace_stats *st, const info_ar
     printf("%-14s all at %g s\n", "arrivals", t->rows[0].arrived_at);
   else
     printf("%-14s none (lengths only)\n", "arrivals");
-  if (t->has_hashes)
-    printf("%-14s %.1f%% of rows (block size %d)\n", "block hashes", 100.0 * st->hash_coverage, t->block_size);
+  if (t->has_hashes && st->prompt_blocks)
+    printf("%-14s %.1f%% of prompt blocks (%" PRId64 " of %" PRId64 ", block size %d), %zu of %zu rows short\n",
+           "block hashes", 100.0 * st->hash_coverage, st->hash_blocks, st->prompt_blocks, t->block_size,
+           st->hash_short_rows, st->rows);
+  else if (t->has_hashes)
+    printf("%-14s no prompt is a full block long (block size %d)\n", "block hashes", t->block_size);
   else
     printf("%-14s none\n", "block hashes");
   if (t->has_sessions)
