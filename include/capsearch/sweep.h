@@ -55,6 +55,7 @@ typedef struct cs_sweep_queue {
   const char *provider; /* "fcfs" | "edf" */
   bool has_slo_norm;
   double slo_prefill_e2e_time_normalized;
+  int slo_norm_line, slo_norm_col; /* where its key is written (0: not given) */
   int line, col;
   const cs_registry_entry *policy; /* set by cs_sweep_resolve_policies, NULL before */
 } cs_sweep_queue;

@@ -71,6 +71,9 @@ static int parse_queues(cs__cfg_parser *p, const cs__ynode *root) {
       if ((rc = cs__cfg_req_num(p, m, "slo_prefill_e2e_time_normalized", where, false, &v))) return rc;
       q->has_slo_norm = true;
       q->slo_prefill_e2e_time_normalized = v.v;
+      for (size_t k = 0; k < m->n; k++)
+        if (!strcmp(m->keys[k]->str, "slo_prefill_e2e_time_normalized"))
+          q->slo_norm_line = m->keys[k]->line, q->slo_norm_col = m->keys[k]->col;
     }
     /* the name is the queue's part of the job key (Vidur's): two entries with one name would
      * give their jobs one key */

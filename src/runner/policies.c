@@ -86,7 +86,7 @@ int cs_sweep_resolve_policies(cs_sweep *s, cs_err *err) {
   for (size_t i = 0; i < s->nqueues; i++) {
     cs_sweep_queue *q = &s->queues[i];
     snprintf(label, sizeof label, "request_queues[%zu]", i);
-    entry_place pl = {s->file, label, q->line, q->col, NULL, NULL};
+    entry_place pl = {s->file, label, q->line, q->col, &q->slo_norm_line, &q->slo_norm_col};
     place_text(&pl, -1, where, sizeof where);
     const char *name = "slo_prefill_e2e_time_normalized";
     double v = q->slo_prefill_e2e_time_normalized;
