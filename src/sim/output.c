@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "metrics/sort.h"
 #include "sim/output_vidur.h"
 #include "sim/result.h"
 #include "util/fs.h"
@@ -144,7 +145,8 @@ static int write_plots(const cs_sim_result *r, const char *plots, cs__sbuf *sb, 
     const char *col = cs_rm_name((cs_rm)m);
     for (size_t i = 0; i < n; i++) vals[i] = r->records[i].v[m];
     cs_quantile_table t;
-    cs_quantile_table_build(vals, n, &t);
+    cs__sort_doubles(vals, n); /* vals is scratch: sorted in place, no copy */
+    cs__quantile_table_sorted(vals, n, &t);
     cdf_header(sb, col, false);
     write_table_rows(sb, &t, -1);
     snprintf(name, sizeof name, "%s.csv", col);
@@ -156,7 +158,8 @@ static int write_plots(const cs_sim_result *r, const char *plots, cs__sbuf *sb, 
         for (size_t i = 0; i < n; i++)
           if ((int32_t)r->records[i].v[CS_RM_REPLICA] == k) vals[c++] = r->records[i].v[m];
         if (!c) continue;
-        cs_quantile_table_build(vals, c, &t);
+        cs__sort_doubles(vals, c);
+        cs__quantile_table_sorted(vals, c, &t);
         write_table_rows(sb, &t, k);
       }
       snprintf(name, sizeof name, "%s_replicawise.csv", col);
