@@ -97,7 +97,7 @@ int main(int argc, char **argv) {
   cs_predictor *pred = NULL;
   cs_predictor_ctx pc = {.model = m, .device = d, .network = net, .tp = 2, .pp = 1};
   if (cs_predictor_find("roofline", &pops, &err) ||
-      cs_params_finish(&pc.params, pops->params, pops->nparams, pops->name, "bench", &err) ||
+      cs_params_finish(&pc.params, pops->info.params, pops->info.nparams, pops->info.name, "bench", &err) ||
       cs_predictor_new(pops, &pc, &pred, &err)) {
     fprintf(stderr, "predictor: %s\n", err.msg);
     return 1;
@@ -126,7 +126,7 @@ int main(int argc, char **argv) {
     snprintf(preds, sizeof preds, "%s/vidur-runs/llama2-70b-tp2-a100/predictions", data);
     cs_predictor_ctx pc2 = {.model = m, .device = d, .network = net, .tp = 2, .pp = 1, .predictions_dir = preds};
     if (!cs_predictor_find("profile", &prof, NULL) &&
-        !cs_params_finish(&pc2.params, prof->params, prof->nparams, prof->name, "bench", NULL) &&
+        !cs_params_finish(&pc2.params, prof->info.params, prof->info.nparams, prof->info.name, "bench", NULL) &&
         !cs_predictor_new(prof, &pc2, &pp, &err)) {
       c.predictor = pp;
       c.replica_params.n = 1;

@@ -9,6 +9,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 bdir=$root/build-clang
 CC=clang cmake -S "$root" -B "$bdir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCS_SANITIZE=ON >/dev/null
 cmake --build "$bdir" -j"$(nproc)"
+cmake --build "$bdir" -j"$(nproc)" --target benches
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 cd "$bdir"

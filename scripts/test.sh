@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The test command: installs what is missing, builds with warnings as errors, runs every suite.
+# The test command: installs what is missing, builds with warnings as errors (benchmarks too),
+# runs every suite.
 #   scripts/test.sh              normal build in build/
 #   scripts/test.sh --sanitize   AddressSanitizer + UndefinedBehaviorSanitizer build in build-asan/
 set -euo pipefail
@@ -13,5 +14,7 @@ if [ "${1:-}" = "--sanitize" ]; then
   export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 fi
 CS_BUILD_DIR=$bdir "$root/scripts/build.sh" -DCS_WERROR=ON "${extra[@]}"
+# the benchmarks (bench/) are built with the same warnings so they cannot rot, but never run here
+cmake --build "$bdir" -j"$(nproc)" --target benches
 cd "$bdir"
 ctest --output-on-failure -j"$(nproc)"

@@ -78,7 +78,7 @@ static void inv_on_batch_formed(void *ud, cs__sim *sim, const cs__batch *b) {
   if (total != b->total_tokens) inv_fail(s, "batch %lld token total %lld != sum %lld", (long long)b->id,
                                          (long long)b->total_tokens, (long long)total);
   if (!strcmp(cs__sim_config(sim)->replica_scheduler, "vllm_v1") &&
-      total > cs_params_get(ctx->params, "chunk_size", 512))
+      (double)total > cs_params_get(ctx->params, "chunk_size", 512))
     inv_fail(s, "vllm_v1 batch %lld has %lld tokens > chunk_size", (long long)b->id, (long long)total);
   inv_memory(s, sim, b->replica_id, "after forming a batch");
 }

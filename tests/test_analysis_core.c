@@ -47,7 +47,7 @@ static void load_csv(const char *dir, const char *name, cs__csv *c) {
 static void test_best_csv_has_known_qps_per_dollar_costs_and_ranks(void) {
   char dir[1100];
   if (!fixture_copy(dir, sizeof dir)) {
-    CS_ASSERT_TRUE(!"cannot copy the fixture");
+    CS__FAIL_MSG("cannot copy the fixture into %s", dir);
     return;
   }
   cs_analysis_opts o;

@@ -75,7 +75,8 @@ done
 # info: human and JSON
 expect 0 "info chat_small" "$CS" trace info "$SRC/traces/chat_small.csv"
 contains "$TMP/out" "rows           600" "info prints the row count"
-contains "$TMP/out" "block hashes   100.0% of rows (block size 16)" "info prints hash coverage"
+contains "$TMP/out" "block hashes   100.0% of prompt blocks (" "info prints hash coverage"
+contains "$TMP/out" "block size 16), 0 of 600 rows short" "info: no row of a generated trace lacks ids"
 contains "$TMP/out" "prefix reuse" "info prints the prefix reuse ratio"
 expect 0 "info --max-seq-len" "$CS" trace info --max-seq-len 4000 "$SRC/traces/chat_small.csv"
 contains "$TMP/out" "max_seq_len    3 rows exceed 4000 tokens (first: row 298)" "info counts rows over max_seq_len"
@@ -129,10 +130,20 @@ if [ -f "$DATA/traces/mooncake_conversation_trace.jsonl" ]; then
   expect 0 "info on the converted trace" "$CS" trace info "$TMP/mc.csv.gz"
   contains "$TMP/out" "rows           3000" "converted Mooncake keeps every request"
   contains "$TMP/out" "2034 sessions" "converted Mooncake keeps the derived sessions"
-  contains "$TMP/out" "block hashes   100.0% of rows (block size 16)" "converted Mooncake has 16-token hashes"
+  contains "$TMP/out" "block size 16), 0 of 3000 rows short" "converted Mooncake has 16-token hashes"
 else
   echo "skip Mooncake conversion (no shared data at $DATA)"
 fi
+
+# hash coverage counts prompt blocks, not rows: rows 1 and 3 carry every id, row 2 one of two
+# 512-token ids (32 of its 64 blocks), row 4 is shorter than a block: 164 of 196 blocks
+expect 0 "info of Mooncake rows short of hash_ids" "$CS" trace info "$SRC/tests/data/trace/short_hash_ids.jsonl"
+contains "$TMP/out" "block hashes   83.7% of prompt blocks (164 of 196, block size 16), 1 of 4 rows short" \
+  "info: hash coverage is blocks with ids over prompt blocks"
+expect 0 "info --json of Mooncake rows short of hash_ids" "$CS" trace info --json "$SRC/tests/data/trace/short_hash_ids.jsonl"
+contains "$TMP/out" '"hash_blocks": 164,' "info --json: prompt blocks with ids"
+contains "$TMP/out" '"prompt_blocks": 196,' "info --json: prompt blocks"
+contains "$TMP/out" '"hash_short_rows": 1,' "info --json: rows short of ids"
 
 # Mooncake rows whose hash_ids count is not ceil(input_length / 512): loaded, with one warning
 # naming how many and the first line (trace info and the sweep's --dry-run alike)

@@ -52,8 +52,8 @@ static void check_registry(const cs_registry *r) {
     for (size_t k = 0; e->aliases && e->aliases[k]; k++) CU_ASSERT_PTR_EQUAL(cs_registry_get(r, e->aliases[k]), e);
     for (size_t k = 0; k < e->nparams; k++) {
       const cs_param_spec *s = &e->params[k];
-      if (!s->required && (s->def < s->min || s->def > s->max))
-        CS__FAIL_MSG("%s %s: default %g of '%s' outside %g..%g", r->kind, e->name, s->def, s->name, s->min, s->max);
+      if (!s->required && (s->def < s->range.min || s->def > s->range.max))
+        CS__FAIL_MSG("%s %s: default %g of '%s' outside %g..%g", r->kind, e->name, s->def, s->name, s->range.min, s->range.max);
       for (size_t m = 0; m < k; m++)
         if (!strcmp(e->params[m].name, s->name)) CS__FAIL_MSG("%s %s: parameter '%s' twice", r->kind, e->name, s->name);
     }
@@ -79,9 +79,9 @@ static void test_a_parameter_shared_by_policies_is_declared_alike(void) {
           for (size_t y = 0; y < b->nparams; y++) {
             const cs_param_spec *p = &a->params[x], *q = &b->params[y];
             if (strcmp(p->name, q->name)) continue;
-            if (p->type != q->type || p->def != q->def || p->min != q->min || p->max != q->max || p->flags != q->flags)
-              CS__FAIL_MSG("%s.%s (%g, %g..%g) and %s.%s (%g, %g..%g) differ", a->name, p->name, p->def, p->min, p->max,
-                           b->name, q->name, q->def, q->min, q->max);
+            if (p->type != q->type || p->def != q->def || p->range.min != q->range.min || p->range.max != q->range.max || p->flags != q->flags)
+              CS__FAIL_MSG("%s.%s (%g, %g..%g) and %s.%s (%g, %g..%g) differ", a->name, p->name, p->def, p->range.min, p->range.max,
+                           b->name, q->name, q->def, q->range.min, q->range.max);
           }
       }
 }
@@ -95,9 +95,9 @@ static void test_every_policy_parameter_is_a_field_of_its_struct(void) {
       const cs_registry_entry *e = regs[g]->entries[i];
       for (size_t k = 0; k < e->nparams; k++) {
         const cs_param_spec *s = &e->params[k];
-        size_t size = s->type == CS_PARAM_BOOL ? sizeof(bool) : 8;
-        if (s->offset + size > e->params_size)
-          CS__FAIL_MSG("%s.%s: offset %zu outside its %zu-byte struct", e->name, s->name, s->offset, e->params_size);
+        size_t size = s->type == CS_OPT_FLAG ? sizeof(bool) : 8;
+        if (s->off + size > e->params_size)
+          CS__FAIL_MSG("%s.%s: offset %zu outside its %zu-byte struct", e->name, s->name, s->off, e->params_size);
         if (!(s->flags & CS_PARAM_KEY)) CS__FAIL_MSG("%s.%s: not marked behaviour-changing", e->name, s->name);
       }
     }

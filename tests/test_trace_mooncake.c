@@ -262,7 +262,28 @@ static void test_shared_mooncake_conversation_trace_converts_consistently(void) 
   cs_trace_free(t);
 }
 
+static void test_hash_coverage_counts_prompt_blocks_with_ids_not_rows(void) {
+  /* 64 + 64 + 68 + 0 full prompt blocks; the second row names 32 of its 64 (one 512-token id of
+   * two), the fourth is shorter than a block; output blocks never count */
+  const char *p = tmpfile_with("short.jsonl", "{\"timestamp\": 0, \"input_length\": 1024, \"output_length\": 10, \"hash_ids\": [1, 2]}\n"
+                                              "{\"timestamp\": 1, \"input_length\": 1024, \"output_length\": 10, \"hash_ids\": [1]}\n"
+                                              "{\"timestamp\": 2, \"input_length\": 1100, \"output_length\": 10, \"hash_ids\": [1, 2, 3]}\n"
+                                              "{\"timestamp\": 3, \"input_length\": 8, \"output_length\": 10, \"hash_ids\": [7]}\n");
+  cs_err err = {0};
+  cs_trace *t = NULL;
+  CS_ASSERT_OK(cs_trace_load(p, NULL, &t, &err), &err);
+  if (!t) return;
+  cs_trace_stats st;
+  cs_trace_stats_compute(t, &st);
+  CS_ASSERT_INT_EQ(st.prompt_blocks, 196);
+  CS_ASSERT_INT_EQ(st.hash_blocks, 164);
+  CS_ASSERT_INT_EQ(st.hash_short_rows, 1);
+  CS_ASSERT_DBL_EQ(st.hash_coverage, 164.0 / 196.0);
+  cs_trace_free(t);
+}
+
 static const cs_test_case cases[] = {
+    {"test_hash_coverage_counts_prompt_blocks_with_ids_not_rows", test_hash_coverage_counts_prompt_blocks_with_ids_not_rows},
     {"test_hash_ids_count_mismatch_follows_mooncake_and_is_counted", test_hash_ids_count_mismatch_follows_mooncake_and_is_counted},
     {"test_hash_ids_expand_to_16_token_blocks_with_fresh_tail_and_output_ids",
      test_hash_ids_expand_to_16_token_blocks_with_fresh_tail_and_output_ids},

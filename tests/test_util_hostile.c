@@ -12,8 +12,8 @@
 #include "util/yaml.h"
 
 static int parse(const char *s, double lo, double hi, bool open, bool integer, double *v, char *why) {
-  cs__num_range r = {lo, hi, open, integer};
-  return cs__num_parse(s, &r, v, why, 256);
+  cs_num_range r = {lo, hi, open, integer};
+  return cs_num_parse(s, &r, v, why, 256);
 }
 
 static void test_number_parser_refuses_wrap_overflow_nan_inf_and_garbage(void) {

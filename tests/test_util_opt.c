@@ -4,8 +4,10 @@
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cs_test.h"
+#include "capsearch/params.h"
 #include "util/opt.h"
 
 typedef struct demo {
@@ -22,7 +24,7 @@ typedef struct demo {
   int fn_calls;
 } demo;
 
-static int demo_fn(void *obj, const cs__opt *o, const char *text, cs_err *err) {
+static int demo_fn(void *obj, const cs_opt *o, const char *text, cs_err *err) {
   (void)o;
   if (strcmp(text, "ok")) return cs_err_set(err, CS_EUSAGE, "expected ok, got '%s'", text);
   ((demo *)obj)->fn_calls++;
@@ -30,10 +32,10 @@ static int demo_fn(void *obj, const cs__opt *o, const char *text, cs_err *err) {
 }
 
 static const char *const keeps[] = {"all", "answers", "none", NULL};
-static const cs__opt demo_opts[] = {
+static const cs_opt demo_opts[] = {
     {CS_OPT_INT, "num-threads", 'j', .help = "parallel jobs", CS_OPT_FIELD(demo, threads), .range = {1, 64, false, true}},
     {CS_OPT_NUM, "time-limit", .arg = "MIN", .help = "simulated minutes", CS_OPT_FIELD(demo, limit_s),
-     .range = {0, 1e6, false, false}, .unit = &cs__unit_minutes},
+     .range = {0, 1e6, false, false}, .unit = &cs_opt_unit_minutes},
     {CS_OPT_NUM, "qps", .help = "request rate", CS_OPT_FIELD(demo, qps), .range = {0, 1e9, true, false}},
     {CS_OPT_INT, "seed", .help = "seed", CS_OPT_FIELD(demo, seed), .range = {0, 9007199254740992.0, false, true},
      CS_OPT_SETS(demo, has_seed)},
@@ -45,7 +47,7 @@ static const cs__opt demo_opts[] = {
     {CS_OPT_FN, "check", .help = "a callback", .fn = demo_fn},
     {CS_OPT_HELP, "help", 'h', .help = "this text"},
     {CS_OPT_END}};
-static const cs__opt_cmd demo_cmd = {"demo", "capsearch demo [options] FILE", "A demo.", demo_opts, NULL, 0, 1};
+static const cs_opt_cmd demo_cmd = {"demo", "capsearch demo [options] FILE", "A demo.", demo_opts, NULL, 0, 1};
 
 static int run(demo *d, cs_err *err, const char **pos, int *npos, int argc, ...) {
   char *argv[32] = {(char *)"demo"};
@@ -55,7 +57,7 @@ static int run(demo *d, cs_err *err, const char **pos, int *npos, int argc, ...)
   va_end(ap);
   memset(d, 0, sizeof *d);
   memset(err, 0, sizeof *err);
-  return cs__opt_parse(&demo_cmd, argc, argv, d, pos, npos, err);
+  return cs_opt_parse(&demo_cmd, argc, argv, d, pos, npos, err);
 }
 
 static void test_opt_parses_long_short_attached_and_positional_forms(void) {
@@ -153,15 +155,15 @@ static void test_opt_help_is_generated_from_the_table_with_its_defaults(void) {
   cs__sbuf_release(&sb);
 }
 
-static const cs__opt bad_table[] = {{CS_OPT_INT, "n", CS_OPT_FIELD(demo, threads), .range = {0, 1e12, false, true}},
+static const cs_opt bad_table[] = {{CS_OPT_INT, "n", CS_OPT_FIELD(demo, threads), .range = {0, 1e12, false, true}},
                                     {CS_OPT_END}};
 
 static void test_opt_a_table_whose_bounds_overflow_its_field_is_refused(void) {
-  cs__opt_cmd cmd = {"bad", "x", NULL, bad_table, NULL, 0, 0};
+  cs_opt_cmd cmd = {"bad", "x", NULL, bad_table, NULL, 0, 0};
   char *argv[] = {(char *)"bad", (char *)"--n", (char *)"5"};
   demo d = {0};
   cs_err err = {0};
-  CS_ASSERT_INT_EQ(cs__opt_parse(&cmd, 3, argv, &d, NULL, NULL, &err), CS_EINVAL);
+  CS_ASSERT_INT_EQ(cs_opt_parse(&cmd, 3, argv, &d, NULL, NULL, &err), CS_EINVAL);
   CS_ASSERT_STR_CONTAINS(err.msg, "bad entry 'n'");
 }
 
@@ -173,7 +175,7 @@ typedef struct ydemo {
   bool has_verdict;
 } ydemo;
 static const char *const verdicts[] = {"capsearch", "vidur", NULL};
-static const cs__opt ydemo_fields[] = {
+static const cs_opt ydemo_fields[] = {
     {CS_OPT_STR, "device", CS_OPT_FIELD(ydemo, device), .required = true},
     {CS_OPT_INT, "gpus_per_node", CS_OPT_FIELD(ydemo, gpus), .range = {1, 1024, false, true}, .required = true},
     {CS_OPT_FLAG, "enable_prefix_caching", CS_OPT_FIELD(ydemo, prefix)},
@@ -214,6 +216,59 @@ static void test_opt_yaml_fields_read_through_the_same_table(void) {
   CS_ASSERT_STR_CONTAINS(err.msg, "4294967297 is out of range (expected an integer from 1 to 1024)");
 }
 
+/* A policy parameter is an entry of the same shape: one table binds a policy's struct (any
+ * integer width, by the field's own type), and the command line parses through the same entry
+ * with the command line's message. */
+typedef struct pdemo {
+  int small;
+  int64_t chunk_size;
+  double slack;
+  bool eager;
+} pdemo;
+static const cs_param_spec pdemo_specs[] = {
+    {CS_PARAM_FIELD(pdemo, small), .type = CS_OPT_INT, .def = 3, .range = {0, 100}, .help = "an int field"},
+    {CS_PARAM_FIELD(pdemo, chunk_size), .type = CS_OPT_INT, .def = 512, .range = {1, 1 << 24}, .flags = CS_PARAM_KEY},
+    {CS_PARAM_FIELD(pdemo, slack), .type = CS_OPT_NUM, .def = 0.5, .range = {0, 1}},
+    {CS_PARAM_FIELD(pdemo, eager), .type = CS_OPT_FLAG, .def = 1, .range = {0, 1}},
+};
+
+static void test_opt_policy_parameters_are_entries_of_the_same_shape(void) {
+  pdemo p;
+  memset(&p, 0xff, sizeof p);
+  cs_params given = {0};
+  cs_err err;
+  CS_ASSERT_INT_EQ(cs_params_set(&given, pdemo_specs, 4, "demo", "chunk_size", 64, "w", &err), 0);
+  CS_ASSERT_INT_EQ(cs_params_bind(pdemo_specs, 4, &given, &p, "demo", "w", &err), 0);
+  CS_ASSERT_INT_EQ(p.small, 3);
+  CS_ASSERT_INT_EQ((int)p.chunk_size, 64);
+  CS_ASSERT_TRUE(p.slack == 0.5 && p.eager);
+  CS_ASSERT_TRUE(cs_params_bound_get(pdemo_specs, 4, &p, "small", -1) == 3);
+  CS_ASSERT_INT_EQ(cs_params_set(&given, pdemo_specs, 4, "demo", "chunk_sise", 1, "w", &err), CS_ECONFIG);
+  CS_ASSERT_STR_EQ(err.msg, "w: unknown parameter 'chunk_sise' for 'demo' (did you mean 'chunk_size'?)");
+  CS_ASSERT_INT_EQ(cs_opt_set(&pdemo_specs[1], &p, "1e9", "--chunk-size", &err), CS_EUSAGE);
+  CS_ASSERT_STR_EQ(err.msg, "--chunk-size: expected an integer from 1 to 16777216, got '1e9'");
+  CS_ASSERT_INT_EQ(cs_opt_set(&pdemo_specs[0], &p, "7", "--small", &err), 0);
+  CS_ASSERT_INT_EQ(p.small, 7);
+  CS_ASSERT_INT_EQ((int)p.chunk_size, 64); /* the int field's neighbour is untouched */
+  /* a parameter without a field cannot be bound (a programmer's mistake, named) */
+  static const cs_param_spec nofield[] = {{.name = "x", .type = CS_OPT_NUM, .range = {0, 1}}};
+  CS_ASSERT_INT_EQ(cs_params_bind(nofield, 1, NULL, &p, "demo", "w", &err), CS_EINVAL);
+  CS_ASSERT_STR_CONTAINS(err.msg, "'x' has no numeric field");
+}
+
+/* The public help text is the same text the internal buffer version writes. */
+static void test_opt_public_help_text_matches_the_buffer_version(void) {
+  demo d = {.threads = 4, .limit_s = 10800, .keep = 1};
+  cs__sbuf sb;
+  cs__sbuf_init(&sb);
+  cs__opt_help(&demo_cmd, &d, &sb);
+  char *txt = cs_opt_help_text(&demo_cmd, &d);
+  CS_ASSERT_TRUE(txt != NULL);
+  CS_ASSERT_STR_EQ(txt, sb.buf);
+  free(txt);
+  cs__sbuf_release(&sb);
+}
+
 static const cs_test_case cases[] = {
     {"test_opt_parses_long_short_attached_and_positional_forms", test_opt_parses_long_short_attached_and_positional_forms},
     {"test_opt_every_bad_value_names_the_flag_and_what_was_expected",
@@ -225,6 +280,8 @@ static const cs_test_case cases[] = {
     {"test_opt_a_table_whose_bounds_overflow_its_field_is_refused",
      test_opt_a_table_whose_bounds_overflow_its_field_is_refused},
     {"test_opt_yaml_fields_read_through_the_same_table", test_opt_yaml_fields_read_through_the_same_table},
+    {"test_opt_policy_parameters_are_entries_of_the_same_shape", test_opt_policy_parameters_are_entries_of_the_same_shape},
+    {"test_opt_public_help_text_matches_the_buffer_version", test_opt_public_help_text_matches_the_buffer_version},
     {NULL, NULL}};
 
 int main(void) { return cs_test_run("util_opt", cases); }

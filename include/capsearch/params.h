@@ -1,16 +1,19 @@
 /* Named numeric parameters of a policy (scheduler, router, predictor, queue).
- * Each policy declares its parameters once, in its own file, as a static field table of
- * cs_param_spec over its own typed parameter struct (name, type, default, bounds, doc, offset,
- * flags). Configuration code checks user keys against that table (rejecting a misspelled
- * 'chunk_sise' with a suggestion) and collects the values in a cs_params; the policy binds them
- * into its struct once (cs_params_bind) and from then on reads plain fields, never names.
+ * A policy parameter is an entry of the one field-table shape (capsearch/opt.h): each policy
+ * declares its parameters once, in its own file, as a static table of cs_opt over its own typed
+ * parameter struct (name, type, default, bounds, doc, offset, flags). Configuration code checks
+ * user keys against that table (rejecting a misspelled 'chunk_sise' with a suggestion) and
+ * collects the values in a cs_params; the policy binds them into its struct once
+ * (cs_params_bind) and from then on reads plain fields, never names.
  *
  *   typedef struct my_params { int64_t chunk_size; double slack; } my_params;
  *   static const cs_param_spec my_specs[] = {
- *       {CS_PARAM_FIELD(my_params, chunk_size), .type = CS_PARAM_INT, .def = 512, .min = 1, .max = 1 << 24,
+ *       {CS_PARAM_FIELD(my_params, chunk_size), .type = CS_OPT_INT, .def = 512, .range = {1, 1 << 24},
  *        .flags = CS_PARAM_KEY, .help = "tokens per iteration"}, ...};
  *
- * Storage by type: CS_PARAM_INT -> int64_t, CS_PARAM_DOUBLE -> double, CS_PARAM_BOOL -> bool.
+ * Types: CS_OPT_INT (an integer field of any width, e.g. int64_t), CS_OPT_NUM (double),
+ * CS_OPT_FLAG (bool, written 0/1 or true/false). The field's C type is taken from the struct
+ * (CS_OPT_FIELD), so the bind cannot write the wrong width.
  * Ownership: specs are static; cs_params is a small value struct (no heap). */
 #ifndef CAPSEARCH_PARAMS_H
 #define CAPSEARCH_PARAMS_H
@@ -19,19 +22,11 @@
 #include <stddef.h>
 
 #include "capsearch/error.h"
+#include "capsearch/opt.h"
 
-typedef enum cs_param_type { CS_PARAM_INT, CS_PARAM_DOUBLE, CS_PARAM_BOOL } cs_param_type;
-
-typedef struct cs_param_spec {
-  const char *name;
-  cs_param_type type;
-  double def;        /* default value */
-  double min, max;   /* inclusive bounds */
-  bool required;     /* must be given (no default), e.g. tolerance_factor */
-  const char *help;
-  size_t offset;     /* where cs_params_bind stores the value in the policy's parameter struct */
-  unsigned flags;    /* CS_PARAM_* below */
-} cs_param_spec;
+/* A policy parameter: an option-table entry (.name, .type, .def, .range, .required, .help,
+ * .off/.store, .flags). Policy tables are counted (nspecs), not CS_OPT_END-terminated. */
+typedef cs_opt cs_param_spec;
 
 enum {
   /* Behaviour-changing: a value given in a sweep names the job (enters its key, src/sweep). */
@@ -45,8 +40,8 @@ enum {
   CS_PARAM_PER_RANK = 1u << 3,
 };
 
-/* .name and .offset of field f of parameter struct T: the key is the field's own name. */
-#define CS_PARAM_FIELD(T, f) .name = #f, .offset = offsetof(T, f)
+/* .name, .off and .store of field f of parameter struct T: the key is the field's own name. */
+#define CS_PARAM_FIELD(T, f) .name = #f, CS_OPT_FIELD(T, f)
 
 #define CS_PARAMS_MAX 16
 

@@ -208,7 +208,14 @@ typedef struct cs_trace_stats {
   double arrival_span;     /* last - first arrival in seconds; NAN without arrivals */
   double mean_qps;         /* (rows - 1) / span; NAN without arrivals or with a zero span */
   bool arrivals_sorted;    /* arrivals never decrease */
-  double hash_coverage;    /* fraction of rows carrying block hashes */
+  /* Block hashes over the prompts' full blocks (what prefix caching can reuse): prompt_blocks
+   * of them in all, hash_blocks named by an id of the trace itself rather than a fresh one (a
+   * Mooncake row with fewer hash_ids than its input needs gets fresh ids for the rest; output
+   * blocks never count), hash_coverage = hash_blocks / prompt_blocks, hash_short_rows the rows
+   * with a prompt block lacking an id. All 0 without hashes. */
+  double hash_coverage;
+  int64_t prompt_blocks, hash_blocks;
+  size_t hash_short_rows;
   double session_coverage; /* fraction of rows with a session id */
   int64_t sessions;        /* distinct session ids */
   /* Fraction of all prompt tokens lying in hashed prompt blocks already seen in an earlier

@@ -21,10 +21,10 @@ int cs_analysis_opts_add_price(cs_analysis_opts *o, const char *spec, cs_err *er
     return cs_err_set(err, CS_EUSAGE, "expected DEVICE=USD_PER_GPU_HOUR (e.g. h100=3.50), got '%s'", spec);
   if ((size_t)(eq - spec) >= sizeof o->override_device[0])
     return cs_err_set(err, CS_EUSAGE, "'%s': device name too long", spec);
-  static const cs__num_range usd = {0, 1e9, true, false};
+  static const cs_num_range usd = {0, 1e9, true, false};
   double v;
   char why[256];
-  if (cs__num_parse(eq + 1, &usd, &v, why, sizeof why))
+  if (cs_num_parse(eq + 1, &usd, &v, why, sizeof why))
     return cs_err_set(err, CS_EUSAGE, "'%s': expected a positive $/GPU-hour after '=', got '%s'", spec, eq + 1);
   int slot = o->num_overrides;
   for (int i = 0; i < o->num_overrides; i++)

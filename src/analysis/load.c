@@ -244,7 +244,7 @@ static void read_job_json(cs_analysis *a, cs__job *j, const char *path) {
                 {"global_scheduler_params", "top_k", CS__JF_TOPK}};
   for (size_t k = 0; k < sizeof nested / sizeof nested[0]; k++) {
     const cs__ynode *n = cs__ymap_get(cs__ymap_get(root, nested[k].obj), nested[k].key);
-    if (n && n->kind == CS_Y_SCALAR && !cs__y_is_null(n)) set_field(j, nested[k].f, n->str, false);
+    if (n && n->kind == CS_Y_SCALAR && !cs__y_is_null(n)) set_field(j, (int)nested[k].f, n->str, false);
   }
   double v;
   if (isnan(j->rec_price) && cs__jnum(root, "price_per_gpu_hour", &v)) j->rec_price = v;

@@ -13,18 +13,18 @@
 const char *const cs__an_pricings[] = {"spot", "ondemand", "on-demand", NULL};
 const int cs__an_pricing_values[] = {CS_PRICING_SPOT, CS_PRICING_ONDEMAND, CS_PRICING_ONDEMAND};
 
-int cs__an_price_arg(void *args, const cs__opt *opt, const char *text, cs_err *err) {
+int cs__an_price_arg(void *args, const cs_opt *opt, const char *text, cs_err *err) {
   (void)opt;
   return cs_analysis_opts_add_price(&((cs__an_args *)args)->o, text, err);
 }
 
-static const cs__opt analyze_opts[] = {
+static const cs_opt analyze_opts[] = {
     CS__AN_COMMON_OPTS,
     {CS_OPT_FLAG, "quiet", 'q', .help = "no summary on stdout", CS_OPT_FIELD(cs__an_args, quiet)},
     {CS_OPT_HELP, "help", 'h', .help = "this text"},
     {CS_OPT_END}};
 
-static const cs__opt_cmd analyze_cmd = {
+static const cs_opt_cmd analyze_cmd = {
     "analyze", "capsearch analyze OUT [options]",
     "Reads a sweep's output directory (finished or interrupted) and writes OUT/analysis/:\n"
     "  stats.csv        one row per completed probe run (latency percentiles, batches, memory,\n"
@@ -38,7 +38,7 @@ static const cs__opt_cmd analyze_cmd = {
 
 /* Parses an analyze/report command line into args: 0 with *out the output directory, or the
  * exit code (help printed, or a usage message). */
-int cs__an_cli_parse(const cs__opt_cmd *cmd, int argc, char **argv, cs__an_args *args, const char **out) {
+int cs__an_cli_parse(const cs_opt_cmd *cmd, int argc, char **argv, cs__an_args *args, const char **out) {
   memset(args, 0, sizeof *args);
   cs_analysis_opts_init(&args->o);
   cs__an_args defaults = *args; /* --help shows these, whatever flags came before it */

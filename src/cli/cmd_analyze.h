@@ -18,7 +18,7 @@ typedef struct cs__an_args {
 } cs__an_args;
 
 /* --price DEVICE=USD (repeatable) into args->o. */
-int cs__an_price_arg(void *args, const cs__opt *opt, const char *text, cs_err *err);
+int cs__an_price_arg(void *args, const cs_opt *opt, const char *text, cs_err *err);
 
 /* The option entries both commands take. */
 #define CS__AN_COMMON_OPTS                                                                                          \
@@ -41,7 +41,7 @@ extern const int cs__an_pricing_values[];
 
 /* Parses an analyze/report command line (one output directory and options) into args: returns
  * -1 with *out set to go on, or the exit code when done (help printed, a usage message). */
-int cs__an_cli_parse(const cs__opt_cmd *cmd, int argc, char **argv, cs__an_args *args, const char **out);
+int cs__an_cli_parse(const cs_opt_cmd *cmd, int argc, char **argv, cs__an_args *args, const char **out);
 /* Price table from the device catalog (NULL with a warning on stderr when it cannot be loaded);
  * *cat_out owns the device names the table borrows. */
 cs_price_entry *cs__an_cli_prices(const char *config_dir, size_t *n, cs_catalog **cat_out);

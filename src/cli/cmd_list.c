@@ -21,14 +21,14 @@ typedef struct list_args {
   const char *config_dir;
 } list_args;
 
-static const cs__opt list_opts[] = {
+static const cs_opt list_opts[] = {
     {CS_OPT_FLAG, "json", .help = "machine-readable output", CS_OPT_FIELD(list_args, json)},
     {CS_OPT_STR, "config-dir", .arg = "DIR", .help = "catalog directory (default: $CAPSEARCH_CONFIG_DIR or the built-in)",
      CS_OPT_FIELD(list_args, config_dir)},
     {CS_OPT_HELP, "help", 'h', .help = "this text"},
     {CS_OPT_END}};
 
-static const cs__opt_cmd list_cmd = {
+static const cs_opt_cmd list_cmd = {
     "list", "capsearch list models|devices|networks|schedulers|predictors|metrics|trace-formats [--json] [--config-dir DIR]",
     "  models      catalog models (configs/models.yaml): architecture, parameters, dtype\n"
     "  devices     catalog GPUs (configs/devices.yaml): memory, dense TFLOPS, bandwidth, $/hour\n"
@@ -230,7 +230,7 @@ int cs__cmd_list(int argc, char **argv) {
   const char *pos[2];
   int np = 0;
   cs_err perr = {0};
-  int prc = cs__opt_parse(&list_cmd, argc, argv, &args, pos, &np, &perr);
+  int prc = cs_opt_parse(&list_cmd, argc, argv, &args, pos, &np, &perr);
   if (prc == CS_OPT_HELP_ASKED) {
     usage(stdout);
     return CS_EXIT_OK;

@@ -30,8 +30,8 @@ static void params_json(cs__jw *w, const cs_param_spec *ps, size_t n) {
     cs__jw_kstr(w, "name", ps[i].name);
     cs__jw_kbool(w, "required", ps[i].required);
     if (!ps[i].required) cs__jw_knum(w, "default", ps[i].def);
-    cs__jw_knum(w, "min", ps[i].min);
-    cs__jw_knum(w, "max", ps[i].max);
+    cs__jw_knum(w, "min", ps[i].range.min);
+    cs__jw_knum(w, "max", ps[i].range.max);
     cs__jw_kstr(w, "help", ps[i].help);
     cs__jw_obj_end(w);
   }

@@ -22,7 +22,7 @@ typedef struct plan_args {
 } plan_args;
 
 /* vLLM --dtype: "auto" -> 0 (16-bit); otherwise bytes per unquantized parameter. */
-static int model_dtype_arg(void *obj, const cs__opt *o, const char *s, cs_err *err) {
+static int model_dtype_arg(void *obj, const cs_opt *o, const char *s, cs_err *err) {
   static const struct {
     const char *name;
     double bytes;
@@ -37,7 +37,7 @@ static int model_dtype_arg(void *obj, const cs__opt *o, const char *s, cs_err *e
 }
 
 /* KV dtype: "auto" -> 0 (model default); otherwise bytes per element. */
-static int kv_dtype_arg(void *obj, const cs__opt *o, const char *s, cs_err *err) {
+static int kv_dtype_arg(void *obj, const cs_opt *o, const char *s, cs_err *err) {
   bool is_auto = !strcasecmp(s, "auto");
   double b = is_auto ? 0 : cs_dtype_bytes(s);
   if (!is_auto && b <= 0)
@@ -47,7 +47,7 @@ static int kv_dtype_arg(void *obj, const cs__opt *o, const char *s, cs_err *err)
   return 0;
 }
 
-static int quant_arg(void *obj, const cs__opt *o, const char *s, cs_err *err) {
+static int quant_arg(void *obj, const cs_opt *o, const char *s, cs_err *err) {
   if (cs_quant_from_name(s, &(cs_quant){0}))
     return cs_err_set(err, CS_EUSAGE, "unknown method '%s' (expected one of: %s)", s, cs_quant_names());
   *(const char **)((char *)obj + o->off) = s;
@@ -58,7 +58,7 @@ static const char *const engines[] = {"vllm", "vidur", NULL};
 static const int engine_values[] = {CS_ENGINE_VLLM, CS_ENGINE_VIDUR};
 #define F(f) CS_OPT_FIELD(plan_args, f)
 #define POSINT(f, hi) F(f), .range = {1, hi, false, true}, .expect = "a positive integer"
-static const cs__opt plan_opts[] = {
+static const cs_opt plan_opts[] = {
     {CS_OPT_STR, "model", .arg = "NAME", .help = "catalog model (HF id, short name or alias; capsearch list models),\n"
                                                 "or a local config.json / a directory holding one", F(model)},
     {CS_OPT_STR, "model-config", .arg = "PATH", .help = "a local Hugging Face config.json instead", F(model_config)},
@@ -74,12 +74,12 @@ static const cs__opt plan_opts[] = {
      F(in.gpu_memory_utilization), .range = {0, 1, true, false}, .expect = "a number in (0, 1]"},
     {CS_OPT_FN, "dtype", .arg = "D", .help = "vLLM --dtype of unquantized parameters: auto (16-bit), bfloat16,\n"
                                             "float16, half, float32, float", F(in.weight_bytes), .fn = model_dtype_arg,
-     .def = "auto"},
+     .def_text = "auto"},
     {CS_OPT_FN, "quantization", .arg = "Q", .help = "vLLM --quantization: fp8 (online, of an unquantized checkpoint) or\n"
                                                    "the checkpoint's own method; default: the config's quantization_config",
      F(in.quantization), .fn = quant_arg},
     {CS_OPT_FN, "kv-cache-dtype", .arg = "D", .help = "KV dtype: auto (= compute dtype), fp8, bfloat16, ... (fp8 doubles\n"
-                                                     "capacity)", F(in.kv_bytes), .fn = kv_dtype_arg, .def = "auto"},
+                                                     "capacity)", F(in.kv_bytes), .fn = kv_dtype_arg, .def_text = "auto"},
     {CS_OPT_INT, "max-num-batched-tokens", .help = "tokens of vLLM's profiling forward (default 8192 on >= 70 GiB GPUs\n"
                                                   "other than the A100, else 2048, as vLLM's)",
      POSINT(in.max_num_batched_tokens, 1073741824.0)},
@@ -100,7 +100,7 @@ static const cs__opt plan_opts[] = {
 #undef POSINT
 #undef F
 
-static const cs__opt_cmd plan_cmd = {
+static const cs_opt_cmd plan_cmd = {
     "plan",
     "capsearch plan (--model NAME | --model-config PATH) (--device NAME | --all-devices) [options]",
     "Does the model fit, how much KV cache is left per GPU, how many requests of max-model-len\n"
@@ -128,7 +128,7 @@ int cs__cmd_plan(int argc, char **argv) {
   plan_args a = {0};
   cs_memplan_input_defaults(&a.in);
   cs_err perr = {0};
-  int prc = cs__opt_parse(&plan_cmd, argc, argv, &a, NULL, NULL, &perr);
+  int prc = cs_opt_parse(&plan_cmd, argc, argv, &a, NULL, NULL, &perr);
   if (prc == CS_OPT_HELP_ASKED) {
     usage(stdout);
     return CS_EXIT_OK;

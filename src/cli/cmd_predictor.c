@@ -31,7 +31,7 @@ typedef struct check_args {
 } check_args;
 
 #define F(f) CS_OPT_FIELD(check_args, f)
-static const cs__opt check_opts[] = {
+static const cs_opt check_opts[] = {
     {CS_OPT_STR, "profiling-dir", .arg = "DIR", .help = "Vidur's data/profiling (required)", F(dir)},
     {CS_OPT_STR, "device", .arg = "X", .help = "only this device (catalog name)", F(device)},
     {CS_OPT_STR, "model", .arg = "Y", .help = "only this model (org/name or name)", F(model)},
@@ -45,7 +45,7 @@ static const cs__opt check_opts[] = {
     {CS_OPT_END}};
 #undef F
 
-static const cs__opt_cmd check_cmd_def = {
+static const cs_opt_cmd check_cmd_def = {
     "predictor check", "capsearch predictor check --profiling-dir DIR [options]",
     "DIR is laid out as Vidur's data/profiling (compute/<device>/<org>/<model>/mlp.csv and, where\n"
     "profiled, attention.csv and layers.csv). The default roofline (the factors simulate uses) is\n"
@@ -63,7 +63,7 @@ typedef struct time_args {
 } time_args;
 
 #define F(f) CS_OPT_FIELD(time_args, f)
-static const cs__opt time_opts[] = {
+static const cs_opt time_opts[] = {
     {CS_OPT_STR, "model", .arg = "M", .help = "catalog model (required)", F(model)},
     {CS_OPT_STR, "device", .arg = "D", .help = "catalog device (required)", F(device)},
     {CS_OPT_STR, "network", .arg = "N", .help = "node type", F(network)},
@@ -83,7 +83,7 @@ static const cs__opt time_opts[] = {
     {CS_OPT_END}};
 #undef F
 
-static const cs__opt_cmd time_cmd_def = {
+static const cs_opt_cmd time_cmd_def = {
     "predictor time", "capsearch predictor time --model M --device D --batch SPEC [options]",
     "SPEC is a comma-separated list of requests, each TOKENS@PROCESSED with a 'p' suffix for a\n"
     "prefill chunk: '512@0p,1@1000,1@2300' is a 512-token prefill chunk and two decodes with 1000\n"
@@ -200,7 +200,7 @@ static int check_cmd(int argc, char **argv) {
 
 /* One "TOKENS[@PROCESSED][p]" item, each number through the checked parser. */
 static bool parse_item(const char *s, size_t len, cs_batch_item *it) {
-  static const cs__num_range tokens = {1, 2147483647, false, true}, done = {0, 2147483647, false, true};
+  static const cs_num_range tokens = {1, 2147483647, false, true}, done = {0, 2147483647, false, true};
   char buf[64], why[128];
   double t, p = 0;
   if (len == 0 || len >= sizeof buf) return false;
@@ -209,7 +209,7 @@ static bool parse_item(const char *s, size_t len, cs_batch_item *it) {
   if (buf[len - 1] == 'p') it->is_prefill = true, buf[--len] = '\0';
   char *at = strchr(buf, '@');
   if (at) *at = '\0';
-  if (cs__num_parse(buf, &tokens, &t, why, sizeof why) || (at && cs__num_parse(at + 1, &done, &p, why, sizeof why)))
+  if (cs_num_parse(buf, &tokens, &t, why, sizeof why) || (at && cs_num_parse(at + 1, &done, &p, why, sizeof why)))
     return false;
   it->num_tokens = (int32_t)t;
   it->processed = (int32_t)p;

@@ -27,7 +27,7 @@ static const char *const pricings[] = {"ondemand", "on-demand", "spot", NULL};
 static const int pricing_values[] = {CS_PRICING_ONDEMAND, CS_PRICING_ONDEMAND, CS_PRICING_SPOT};
 #define F(f) CS_OPT_FIELD(rec_args, f)
 #define RANGE(lo, hi) .range = {lo, hi, false, false}
-static const cs__opt rec_opts[] = {
+static const cs_opt rec_opts[] = {
     {CS_OPT_STR, "model", .arg = "NAME", .help = "catalog model", F(in.model)},
     {CS_OPT_STR, "model-config", .arg = "FILE", .help = "a Hugging Face config.json instead", F(in.model_config)},
     {CS_OPT_STR, "workload", .arg = "W", .help = "preset (ISL/OSL and P50 TTFT/TPOT targets; docs/analysis.md):\n"
@@ -37,9 +37,9 @@ static const cs__opt rec_opts[] = {
     {CS_OPT_NUM, "isl", .help = "mean input tokens per request", F(isl), RANGE(1, 1e7)},
     {CS_OPT_NUM, "osl", .help = "mean output tokens per request", F(osl), RANGE(1, 1e7)},
     {CS_OPT_NUM, "ttft-slo", .arg = "S", .help = "TTFT target (200ms: other units)", F(ttft), .range = {0, 1e6, true, false},
-     .unit = &cs__unit_seconds},
+     .unit = &cs_opt_unit_seconds},
     {CS_OPT_NUM, "tpot-slo", .arg = "S", .help = "TPOT target (50ms: other units)", F(tpot), .range = {0, 1e6, true, false},
-     .unit = &cs__unit_seconds},
+     .unit = &cs_opt_unit_seconds},
     {CS_OPT_NUM, "slo-percentile", .arg = "P", .help = "percentile the targets apply to (default 50, ConfigIQ's P50)",
      F(pct), RANGE(1, 99.99)},
     {CS_OPT_NUM, "prefix-hit", .arg = "F", .help = "fraction of the prompt served from the prefix cache", F(hit),
@@ -47,11 +47,11 @@ static const cs__opt rec_opts[] = {
     {CS_OPT_NUM, "qps", .arg = "RATE", .help = "request rate", F(in.qps), RANGE(1e-6, 1e9)},
     {CS_OPT_NUM, "users", .arg = "N", .help = "closed-loop users instead of --qps", F(in.users), RANGE(1, 1e9)},
     {CS_OPT_NUM, "think-time", .arg = "S", .help = "a user's pause between requests", F(in.think_time_s), RANGE(0, 1e6),
-     .unit = &cs__unit_seconds},
+     .unit = &cs_opt_unit_seconds},
     {CS_OPT_NUM, "headroom", .arg = "PCT", .help = "spare capacity (25 -> 75% utilisation)", F(in.headroom_pct),
      RANGE(0, 1000)},
     {CS_OPT_ENUM, "pricing", .arg = "MODE", .help = "ondemand or spot", F(in.pricing), .choices = pricings,
-     .values = pricing_values, .noun = "pricing", .def = "ondemand"},
+     .values = pricing_values, .noun = "pricing", .def_text = "ondemand"},
     {CS_OPT_INT, "max-tp", .help = "largest TP to consider", F(in.max_tp), .range = {1, 64, false, true}},
     {CS_OPT_STR, "devices", .arg = "a,b", .help = "only these catalog devices", F(in.device_filter)},
     {CS_OPT_FLAG, "json", .help = "machine-readable output", F(json)},
@@ -64,7 +64,7 @@ static const cs__opt rec_opts[] = {
 #undef RANGE
 #undef F
 
-static const cs__opt_cmd rec_cmd = {
+static const cs_opt_cmd rec_cmd = {
     "recommend",
     "capsearch recommend (--model NAME | --model-config config.json)\n"
     "                    (--workload chat|rag|code | --isl N --osl N --ttft-slo S --tpot-slo S)\n"
@@ -225,7 +225,7 @@ int cs__cmd_recommend(int argc, char **argv) {
   rec_args ra;
   rec_args_init(&ra);
   cs_err err = {0};
-  int prc = cs__opt_parse(&rec_cmd, argc, argv, &ra, NULL, NULL, &err);
+  int prc = cs_opt_parse(&rec_cmd, argc, argv, &ra, NULL, NULL, &err);
   if (prc == CS_OPT_HELP_ASKED) {
     usage(stdout);
     return CS_EXIT_OK;

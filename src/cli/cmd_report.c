@@ -9,14 +9,14 @@
 #include "cli/commands.h"
 #include "util/fs.h"
 
-static const cs__opt report_opts[] = {
+static const cs_opt report_opts[] = {
     {CS_OPT_STR, "output", 'o', .arg = "FILE", .help = "where to write (default OUT/analysis/report.html)",
      CS_OPT_FIELD(cs__an_args, output)},
     CS__AN_COMMON_OPTS,
     {CS_OPT_HELP, "help", 'h', .help = "this text"},
     {CS_OPT_END}};
 
-static const cs__opt_cmd report_cmd = {
+static const cs_opt_cmd report_cmd = {
     "report", "capsearch report OUT [-o FILE] [options]",
     "Writes one self-contained HTML file (inline CSS and SVG, no script, no network) with the\n"
     "best configurations, Pareto fronts, QPS per dollar by configuration axis, TTFT/TPOT CDFs of\n"

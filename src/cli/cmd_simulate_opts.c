@@ -47,10 +47,10 @@ static const char *const lengths[] = {"trace", "fixed", "uniform", "zipf", NULL}
 
 /* ---- YAML ---------------------------------------------------------------------------------- */
 
-static int y_policy_key(const cs__opt_yctx *c, const cs__opt *o, const cs__ynode *n, const char *what, void *field,
+static int y_policy_key(const cs__opt_yctx *c, const cs_opt *o, const cs__ynode *n, const char *what, void *field,
                         cs_err *err);
 
-static const cs__opt top_fields[] = {
+static const cs_opt top_fields[] = {
     {CS_OPT_STR, "model", F(model)},
     {CS_OPT_STR, "model_config", F(model_config)},
     {CS_OPT_STR, "device", F(device)},
@@ -80,7 +80,7 @@ static const cs__opt top_fields[] = {
     {CS_OPT_STR, "config_dir", F(config_dir)},
     {CS_OPT_END}};
 
-static const cs__opt workload_fields[] = {
+static const cs_opt workload_fields[] = {
     {CS_OPT_STR, "trace", F(trace)},
     {CS_OPT_ENUM, "arrival", F(arrival), .choices = arrivals, .noun = "arrival process"},
     {CS_OPT_NUM, "qps", F(qps), POS(1e9)},
@@ -111,7 +111,7 @@ static const cs__ynode **policy_node(sim_opts *o, size_t off) {
 }
 
 /* A policy is a name, or a map with its name and parameters (checked once the policy is known). */
-static int y_policy_key(const cs__opt_yctx *c, const cs__opt *o, const cs__ynode *n, const char *what, void *field,
+static int y_policy_key(const cs__opt_yctx *c, const cs_opt *o, const cs__ynode *n, const char *what, void *field,
                         cs_err *err) {
   const char **name = field;
   if (n->kind == CS_Y_SCALAR) return cs__y_str(c->d, n, what, name, err);
@@ -135,11 +135,11 @@ int cs__sim_opts_load_yaml(sim_opts *o, const cs__ydoc *d, cs_err *err) {
   int rc = cs__opt_yaml_read(&c, d->root, top_fields, sections, "", o, err);
   if (rc) return rc;
   if (o->pnode) {
-    static const cs__opt dirs[] = {{CS_OPT_STR, "profiling_dir", F(profiling_dir)},
+    static const cs_opt dirs[] = {{CS_OPT_STR, "profiling_dir", F(profiling_dir)},
                                    {CS_OPT_STR, "predictions_dir", F(predictions_dir)},
                                    {CS_OPT_STR, "cache_dir", F(cache_dir)},
                                    {CS_OPT_END}};
-    for (const cs__opt *f = dirs; f->type != CS_OPT_END; f++) {
+    for (const cs_opt *f = dirs; f->type != CS_OPT_END; f++) {
       const cs__ynode *n = cs__ymap_get(o->pnode, f->name);
       if (n && (rc = cs__opt_yaml_value(&c, f, n, f->name, o, err))) return rc;
     }
@@ -151,14 +151,14 @@ int cs__sim_opts_load_yaml(sim_opts *o, const cs__ydoc *d, cs_err *err) {
 /* ---- flags --------------------------------------------------------------------------------- */
 
 /* A policy flag names the policy and drops the file's parameter map of the one it replaces. */
-static int policy_flag(void *obj, const cs__opt *o, const char *text, cs_err *err) {
+static int policy_flag(void *obj, const cs_opt *o, const char *text, cs_err *err) {
   if (!text[0]) return cs_err_set(err, CS_EUSAGE, "expected a policy name, got ''");
   *(const char **)((char *)obj + o->off) = text;
   *policy_node(obj, o->off) = NULL;
   return 0;
 }
 
-static const cs__opt sim_flags[] = {
+static const cs_opt sim_flags[] = {
     {CS_OPT_STR, "config", .arg = "FILE", .help = "the YAML file (flags override it)", F(config)},
     {CS_OPT_GROUP, .help = "cluster:"},
     {CS_OPT_STR, "model", .arg = "NAME", .help = "catalog model (HF id or short name)", F(model)},
@@ -171,16 +171,16 @@ static const cs__opt sim_flags[] = {
     {CS_OPT_STR, "config-dir", .arg = "DIR", .help = "catalog directory (default: the shipped configs/)", F(config_dir)},
     {CS_OPT_GROUP, .help = "scheduling:"},
     {CS_OPT_FN, "replica-scheduler", .arg = "S", .help = "vllm_v1, vllm, sarathi, orca, faster_transformer, lightllm",
-     F(rsched), .fn = policy_flag, .def = "vllm_v1"},
+     F(rsched), .fn = policy_flag, .def_text = "vllm_v1"},
     /* the policy flags' bounds are the policies' declared ones (src/sched/sched_params.h,
      * router_lop_uncached.c), which set_flag_param checks again against the chosen policy */
     {CS_OPT_INT, "chunk-size", .help = "token budget per iteration (sarathi, vllm_v1)", F(chunk_size), I(1, 1 << 24)},
     {CS_OPT_INT, "batch-size-cap", .help = "maximum batch size / running requests", F(batch_cap), I(1, 1 << 20)},
     {CS_OPT_FN, "global-scheduler", .arg = "S", .help = "round_robin, random, lor, lop, lop_uncached, sticky_*, ...",
-     F(gsched), .fn = policy_flag, .def = "round_robin"},
+     F(gsched), .fn = policy_flag, .def_text = "round_robin"},
     {CS_OPT_NUM, "tolerance-factor", .help = "tolerant_sticky_lop_uncached", F(tolerance), .range = {0, 1e6, false, false}},
     {CS_OPT_INT, "top-k", .help = "ranked_sticky_lop_uncached", F(top_k), I(1, 1 << 20)},
-    {CS_OPT_FN, "queue", .arg = "fcfs|edf", .help = "request queue", F(queue), .fn = policy_flag, .def = "fcfs"},
+    {CS_OPT_FN, "queue", .arg = "fcfs|edf", .help = "request queue", F(queue), .fn = policy_flag, .def_text = "fcfs"},
     {CS_OPT_FLAG, "prefix-caching", .help = "enable prefix caching (needs block hashes in the trace)", F(prefix_caching)},
     {CS_OPT_INT, "num-blocks", .help = "KV blocks per replica (default: Vidur's memory planner)", F(num_blocks),
      I(1, 1e12)},
@@ -196,10 +196,10 @@ static const cs__opt sim_flags[] = {
     {CS_OPT_INT, "max-seq-len", .help = "longest request (prompt + output) allowed", F(max_seq_len), I(1, 1e9)},
     {CS_OPT_INT, "seed", .arg = "S", .help = "workload seed", F(seed), I(0, 9007199254740992.0)},
     {CS_OPT_NUM, "time-limit", .arg = "SECONDS", .help = RUN_TIME, F(time_limit), .range = {0, 1e12, false, false},
-     .unit = &cs__unit_seconds},
+     .unit = &cs_opt_unit_seconds},
     {CS_OPT_GROUP, .help = "execution time:"},
     {CS_OPT_FN, "predictor", .arg = "NAME", .help = "roofline, profile, constant, ...", F(predictor), .fn = policy_flag,
-     .def = "roofline"},
+     .def_text = "roofline"},
     {CS_OPT_STR, "profiling-dir", .arg = "DIR", .help = "profile predictor: Vidur's profiling data", F(profiling_dir)},
     {CS_OPT_STR, "predictions-dir", .arg = "DIR", .help = "profile predictor: Vidur's prediction tables",
      F(predictions_dir)},
@@ -217,7 +217,7 @@ static const cs__opt sim_flags[] = {
     {CS_OPT_HELP, "help", 'h', .help = "this text"},
     {CS_OPT_END}};
 
-static const cs__opt_cmd sim_cmd = {
+static const cs_opt_cmd sim_cmd = {
     "simulate", "capsearch simulate [--config FILE] [options]",
     "Runs one request-level simulation (Vidur semantics) and writes a run directory\n"
     "<output-dir>/<YYYY-MM-DD_HH-MM-SS-ffffff>/ (config.json, request_metrics.csv, plots/).\n"
@@ -225,7 +225,7 @@ static const cs__opt_cmd sim_cmd = {
     sim_flags, NULL, 0, 0};
 
 int cs__sim_opts_parse_flags(sim_opts *o, int argc, char **argv, cs_err *err) {
-  return cs__opt_parse(&sim_cmd, argc, argv, o, NULL, NULL, err);
+  return cs_opt_parse(&sim_cmd, argc, argv, o, NULL, NULL, err);
 }
 
 void cs__sim_opts_help(cs__sbuf *out) {

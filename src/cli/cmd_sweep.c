@@ -41,23 +41,23 @@ typedef struct sweep_args {
 } sweep_args;
 
 /* --shard i/N, both through the checked parser: no sscanf overflow */
-static int shard_arg(void *obj, const cs__opt *opt, const char *text, cs_err *err) {
+static int shard_arg(void *obj, const cs_opt *opt, const char *text, cs_err *err) {
   (void)opt;
-  static const cs__opt n_opt = {CS_OPT_INT, "N", CS_OPT_FIELD(sweep_args, o.shard_n), .range = {1, 1 << 20, false, true}};
-  cs__opt i_opt = {CS_OPT_INT, "i", CS_OPT_FIELD(sweep_args, o.shard_i), .range = {0, 0, false, true}};
+  static const cs_opt n_opt = {CS_OPT_INT, "N", CS_OPT_FIELD(sweep_args, o.shard_n), .range = {1, 1 << 20, false, true}};
+  cs_opt i_opt = {CS_OPT_INT, "i", CS_OPT_FIELD(sweep_args, o.shard_i), .range = {0, 0, false, true}};
   char part[64];
   const char *slash = strchr(text, '/');
   if (!slash || (size_t)(slash - text) >= sizeof part) return cs_err_set(err, CS_EUSAGE, "expected i/N with 0 <= i < N, got '%s'", text);
   memcpy(part, text, (size_t)(slash - text));
   part[slash - text] = '\0';
-  int rc = cs__opt_set(&n_opt, obj, slash + 1, "N", err);
+  int rc = cs_opt_set(&n_opt, obj, slash + 1, "N", err);
   if (rc) return rc;
   i_opt.range.max = ((sweep_args *)obj)->o.shard_n - 1;
-  return cs__opt_set(&i_opt, obj, part, "i", err);
+  return cs_opt_set(&i_opt, obj, part, "i", err);
 }
 
 #define F(f) CS_OPT_FIELD(sweep_args, o.f)
-static const cs__opt sweep_opts[] = {
+static const cs_opt sweep_opts[] = {
     {CS_OPT_STR, "config", .arg = "FILE", .help = "the sweep (Vidur config-explorer YAML; docs/sweep.md)", F(config_path),
      .expect = "a sweep file"},
     {CS_OPT_STR, "config-path", .arg = "FILE", .help = "the same as --config (Vidur's name)", F(config_path),
@@ -65,7 +65,7 @@ static const cs__opt sweep_opts[] = {
     {CS_OPT_STR, "output-dir", .arg = "DIR", .help = "where runs/, results.csv, args.json, config.json go", F(out_dir),
      .expect = "a directory path"},
     {CS_OPT_NUM, "time-limit", .arg = "MIN", .help = "simulated time per simulation (30s, 2h: other units)",
-     F(time_limit_s), .range = {0, 1e9, false, false}, .unit = &cs__unit_minutes},
+     F(time_limit_s), .range = {0, 1e9, false, false}, .unit = &cs_opt_unit_minutes},
     {CS_OPT_STR, "cache-dir", .arg = "DIR", .help = "predictor table cache shared by all simulations", F(cache_dir)},
     {CS_OPT_INT, "num-threads", 'j', .help = "parallel jobs (default: all cores)", F(threads),
      .range = {1, 1 << 20, false, true}},
@@ -84,7 +84,7 @@ static const cs__opt sweep_opts[] = {
     {CS_OPT_INT, "max-requests", .help = "refuse a search of more requests", F(max_requests),
      .range = {1, 1e12, false, true}},
     {CS_OPT_NUM, "wall-budget", .arg = "SECONDS", .help = "start no new simulation after this much wall time",
-     F(wall_budget_s), .range = {0, 1e9, true, false}, .unit = &cs__unit_seconds},
+     F(wall_budget_s), .range = {0, 1e9, true, false}, .unit = &cs_opt_unit_seconds},
     {CS_OPT_ENUM, "keep-runs", .arg = "all|answers|none",
      .help = "run directories kept: every probe's, only those that decided\neach answer, or none (probe.json stays)",
      F(keep_runs), .choices = keep_names, .values = keep_values, .noun = "keep-runs policy"},
@@ -98,7 +98,7 @@ static const cs__opt sweep_opts[] = {
     {CS_OPT_END}};
 #undef F
 
-static const cs__opt_cmd sweep_cmd = {
+static const cs_opt_cmd sweep_cmd = {
     "sweep", "capsearch --config sweep.yml --output-dir DIR [options]",
     "Runs one capacity search per job of the sweep; running the same command again resumes.", sweep_opts, NULL, 0, 0};
 
@@ -269,7 +269,7 @@ int cs__cmd_sweep(int argc, char **argv) {
   a.config_dir = NULL;
   cs__runner_opts *o = &a.o;
   cs_err err = {0};
-  int rc = cs__opt_parse(&sweep_cmd, argc, argv, &a, NULL, NULL, &err);
+  int rc = cs_opt_parse(&sweep_cmd, argc, argv, &a, NULL, NULL, &err);
   if (rc == CS_OPT_HELP_ASKED) {
     usage(stdout);
     return CS_EXIT_OK;

@@ -44,7 +44,7 @@ bool cs__trace_ends_with(const char *s, const char *suf) {
   return a >= b && !strcmp(s + a - b, suf);
 }
 
-int cs__trace_format_arg(void *obj, const cs__opt *o, const char *text, cs_err *err) {
+int cs__trace_format_arg(void *obj, const cs_opt *o, const char *text, cs_err *err) {
   return cs_trace_format_parse(text, (cs_trace_format *)((char *)obj + o->off), err);
 }
 
@@ -63,7 +63,7 @@ typedef struct info_args {
   {CS_OPT_INT, "block-size", 'b', .arg = "B", .help = help_text, CS_OPT_FIELD(T, o.block_size),              \
    .range = {1, 4096, false, true}}
 
-static const cs__opt info_opts[] = {
+static const cs_opt info_opts[] = {
     FORMAT_OPT(info_args),
     BLOCK_OPT(info_args, "block size of the hash ids"),
     {CS_OPT_INT, "max-seq-len", 'm', .help = "also count the requests longer than N tokens", CS_OPT_FIELD(info_args, max_seq),
@@ -72,10 +72,11 @@ static const cs__opt info_opts[] = {
     {CS_OPT_HELP, "help", 'h', .help = "this text"},
     {CS_OPT_END}};
 
-static const cs__opt_cmd info_cmd = {
+static const cs_opt_cmd info_cmd = {
     "trace info", "capsearch trace info FILE [options]",
     "Prints the number of rows, the format, prefill/decode/total token percentiles, the arrival span\n"
-    "and mean QPS, which share of rows carries block hashes and session ids, and the prefix reuse\n"
+    "and mean QPS, which share of the prompts' full blocks has block hashes (and how many rows\n"
+    "lack some), which share of rows has session ids, and the prefix reuse\n"
     "ratio (share of prompt tokens in blocks an earlier request already had: the hit rate of an\n"
     "unlimited prefix cache). --max-seq-len N also counts the requests longer than N tokens (a\n"
     "sweep with that max_seq_len rejects the trace).",
@@ -123,6 +124,9 @@ static void info_json(const cs_trace *t, const cs_trace_stats *st, const info_ar
   cs__jw_kbool(&w, "arrivals_sorted", st->arrivals_sorted);
   cs__jw_kint(&w, "block_size", t->block_size);
   cs__jw_knum(&w, "hash_coverage", st->hash_coverage);
+  cs__jw_kint(&w, "hash_blocks", st->hash_blocks);
+  cs__jw_kint(&w, "prompt_blocks", st->prompt_blocks);
+  cs__jw_kint(&w, "hash_short_rows", (int64_t)st->hash_short_rows);
   cs__jw_knum(&w, "session_coverage", st->session_coverage);
   cs__jw_kint(&w, "sessions", st->sessions);
   cs__jw_knum(&w, "prefix_reuse", st->prefix_reuse);
@@ -150,8 +154,12 @@ static void info_text(const cs_trace *t, const cs_trace_stats *st, const info_ar
     printf("%-14s all at %g s\n", "arrivals", t->rows[0].arrived_at);
   else
     printf("%-14s none (lengths only)\n", "arrivals");
-  if (t->has_hashes)
-    printf("%-14s %.1f%% of rows (block size %d)\n", "block hashes", 100.0 * st->hash_coverage, t->block_size);
+  if (t->has_hashes && st->prompt_blocks)
+    printf("%-14s %.1f%% of prompt blocks (%" PRId64 " of %" PRId64 ", block size %d), %zu of %zu rows short\n",
+           "block hashes", 100.0 * st->hash_coverage, st->hash_blocks, st->prompt_blocks, t->block_size,
+           st->hash_short_rows, st->rows);
+  else if (t->has_hashes)
+    printf("%-14s no prompt is a full block long (block size %d)\n", "block hashes", t->block_size);
   else
     printf("%-14s none\n", "block hashes");
   if (t->has_sessions)
@@ -198,7 +206,7 @@ typedef struct convert_args {
   const char *out;
 } convert_args;
 
-static const cs__opt convert_opts[] = {
+static const cs_opt convert_opts[] = {
     {CS_OPT_STR, "output", 'o', .arg = "OUT", .help = "the Vidur CSV to write (.gz to compress)",
      CS_OPT_FIELD(convert_args, out)},
     FORMAT_OPT(convert_args),
@@ -208,7 +216,7 @@ static const cs__opt convert_opts[] = {
     {CS_OPT_HELP, "help", 'h', .help = "this text"},
     {CS_OPT_END}};
 
-static const cs__opt_cmd convert_cmd = {
+static const cs_opt_cmd convert_cmd = {
     "trace convert", "capsearch trace convert IN [-o] OUT.csv[.gz] [options]",
     "Writes IN as a Vidur CSV: arrived_at, num_prefill_tokens, num_decode_tokens and, when the\n"
     "input has them, block_hash_ids, block_size, session_id. Mooncake's 512-token hash ids become\n"

@@ -7,7 +7,7 @@
 #include "util/opt.h"
 
 /* --format NAME into the cs_trace_format at o->off. */
-int cs__trace_format_arg(void *obj, const cs__opt *o, const char *text, cs_err *err);
+int cs__trace_format_arg(void *obj, const cs_opt *o, const char *text, cs_err *err);
 bool cs__trace_ends_with(const char *s, const char *suf);
 int cs__trace_cmd_generate(int argc, char **argv);
 

@@ -27,8 +27,8 @@ typedef struct gen_args {
 } gen_args;
 
 /* MIN:MAX token counts, both through the checked parser. */
-static int range_arg(void *obj, const cs__opt *o, const char *text, cs_err *err) {
-  static const cs__num_range r = {1, 2147483647, false, true};
+static int range_arg(void *obj, const cs_opt *o, const char *text, cs_err *err) {
+  static const cs_num_range r = {1, 2147483647, false, true};
   const char *c = strchr(text, ':');
   char a[32], why[256];
   double lo, hi;
@@ -36,7 +36,7 @@ static int range_arg(void *obj, const cs__opt *o, const char *text, cs_err *err)
   if (!c || n == 0 || n >= sizeof a) goto bad;
   memcpy(a, text, n);
   a[n] = '\0';
-  if (cs__num_parse(a, &r, &lo, why, sizeof why) || cs__num_parse(c + 1, &r, &hi, why, sizeof why) || hi < lo) goto bad;
+  if (cs_num_parse(a, &r, &lo, why, sizeof why) || cs_num_parse(c + 1, &r, &hi, why, sizeof why) || hi < lo) goto bad;
   tok_range *t = (tok_range *)((char *)obj + o->off);
   t->lo = (int32_t)lo;
   t->hi = (int32_t)hi;
@@ -54,13 +54,13 @@ static const char *const shapes[] = {"chat", "agent", NULL};
 #define W(f) CS_OPT_FIELD(gen_args, sy.arrivals.f)
 #define TOKENS .range = {1, 2147483647, false, true}
 #define POS(hi) .range = {0, hi, true, false}
-static const cs__opt gen_opts[] = {
+static const cs_opt gen_opts[] = {
     {CS_OPT_STR, "output", 'o', .arg = "OUT", .help = "the Vidur CSV to write (.gz to compress)", F(out)},
     {CS_OPT_GROUP, .help = "arrivals:"},
     {CS_OPT_INT, "requests", .help = "number of requests", W(num_requests), .range = {1, CS_TRACE_GEN_MAX_ROWS, false, true},
      CS_OPT_SETS(gen_args, req_set)},
     {CS_OPT_NUM, "duration", .arg = "S", .help = "stop once an arrival reaches S seconds (Vidur V1 rule)", W(duration),
-     POS(1e12), .unit = &cs__unit_seconds, CS_OPT_SETS(gen_args, dur_set)},
+     POS(1e12), .unit = &cs_opt_unit_seconds, CS_OPT_SETS(gen_args, dur_set)},
     {CS_OPT_ENUM, "arrival", .arg = "KIND", .help = "poisson (Vidur V1, gaps truncated at 3/qps), gamma, static, uniform",
      W(arrival), .choices = arrivals, .noun = "arrival process"},
     {CS_OPT_NUM, "qps", .arg = "Q", .help = "request rate", W(qps), POS(1e9)},
@@ -101,7 +101,7 @@ static const cs__opt gen_opts[] = {
 #undef W
 #undef F
 
-static const cs__opt_cmd gen_cmd = {"trace generate", "capsearch trace generate -o OUT.csv[.gz] [options]", NULL,
+static const cs_opt_cmd gen_cmd = {"trace generate", "capsearch trace generate -o OUT.csv[.gz] [options]", NULL,
                                     gen_opts, NULL, 0, 0};
 
 static void gen_args_init(gen_args *a) {

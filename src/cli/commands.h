@@ -42,8 +42,8 @@ int cs__cli_fail(const cs_err *err);
  * when done: --help printed on stdout from the table (defaults: the struct its defaults are read
  * from), or a usage message on stderr via cs__cli_fail. pos/npos: positional arguments (NULL
  * when the command takes none). */
-struct cs__opt_cmd;
-int cs__cli_parse(const struct cs__opt_cmd *cmd, int argc, char **argv, void *args, const void *defaults,
+struct cs_opt_cmd;
+int cs__cli_parse(const struct cs_opt_cmd *cmd, int argc, char **argv, void *args, const void *defaults,
                   const char **pos, int *npos);
 /* A path held by value, so a command needs no buffer of its own (cs__cli_catalog_dir(x).s is
  * valid to the end of the full expression; keep the struct for longer use). */

@@ -39,20 +39,20 @@ cs__cli_path cs__cli_catalog_dir(const char *flag_value) {
 }
 
 int cs__cli_param_arg(const char *arg, char name[64], double *value, cs_err *err) {
-  static const cs__num_range any = {-1e300, 1e300, false, false};
+  static const cs_num_range any = {-1e300, 1e300, false, false};
   const char *eq = strchr(arg, '=');
   char why[256];
-  if (!eq || eq == arg || (size_t)(eq - arg) >= 64 || cs__num_parse(eq + 1, &any, value, why, sizeof why))
+  if (!eq || eq == arg || (size_t)(eq - arg) >= 64 || cs_num_parse(eq + 1, &any, value, why, sizeof why))
     return cs_err_set(err, CS_EUSAGE, "--param: expected NAME=NUMBER, got '%s'", arg);
   memcpy(name, arg, (size_t)(eq - arg));
   name[eq - arg] = '\0';
   return 0;
 }
 
-int cs__cli_parse(const cs__opt_cmd *cmd, int argc, char **argv, void *args, const void *defaults, const char **pos,
+int cs__cli_parse(const cs_opt_cmd *cmd, int argc, char **argv, void *args, const void *defaults, const char **pos,
                   int *npos) {
   cs_err err = {0};
-  int rc = cs__opt_parse(cmd, argc, argv, args, pos, npos, &err);
+  int rc = cs_opt_parse(cmd, argc, argv, args, pos, npos, &err);
   if (rc == CS_OPT_HELP_ASKED) {
     cs__sbuf sb;
     cs__sbuf_init(&sb);

@@ -17,7 +17,7 @@
 
 #include "config/parser.h"
 
-static const cs__opt pool_fields[] = {
+static const cs_opt pool_fields[] = {
     {CS_OPT_INT, "tp", .off = 0, .store = CS_ST_INT, .range = {1, 1024, false, true},
      .expect = "a positive value (at most 1024)", .required = true},
     {CS_OPT_INT, "pp", .off = sizeof(int), .store = CS_ST_INT, .range = {1, 1024, false, true},
@@ -25,7 +25,7 @@ static const cs__opt pool_fields[] = {
     {CS_OPT_END}};
 
 /* prefill/decode: {tp: N, pp: M} into the two ints at field (tp, then pp; pp defaults to 1) */
-static int y_pool(const cs__opt_yctx *c, const cs__opt *o, const cs__ynode *n, const char *what, void *field,
+static int y_pool(const cs__opt_yctx *c, const cs_opt *o, const cs__ynode *n, const char *what, void *field,
                   cs_err *err) {
   (void)o;
   int *tp_pp = field;
@@ -33,9 +33,9 @@ static int y_pool(const cs__opt_yctx *c, const cs__opt *o, const cs__ynode *n, c
   return cs__opt_yaml_read(c, n, pool_fields, NULL, what, tp_pp, err);
 }
 
-static int y_ratios(const cs__opt_yctx *c, const cs__opt *o, const cs__ynode *seq, const char *what, void *field,
+static int y_ratios(const cs__opt_yctx *c, const cs_opt *o, const cs__ynode *seq, const char *what, void *field,
                     cs_err *err) {
-  static const cs__num_range replicas = {1, 4096, false, true};
+  static const cs_num_range replicas = {1, 4096, false, true};
   cs__cfg_parser *p = c->user;
   cs_sweep_disagg *g = (cs_sweep_disagg *)((char *)field - o->off);
   int rc = cs__y_expect(c->d, seq, CS_Y_SEQ, what, err);
@@ -62,7 +62,7 @@ static int y_ratios(const cs__opt_yctx *c, const cs__opt *o, const cs__ynode *se
 
 static const char *const placements[] = {"auto", "intra_node", "inter_node", NULL};
 #define GF(f) CS_OPT_FIELD(cs_sweep_disagg, f)
-static const cs__opt disagg_fields[] = {
+static const cs_opt disagg_fields[] = {
     {CS_OPT_STR, "name", GF(name)},
     {CS_OPT_FN, "prefill", GF(prefill_tp), .yfn = y_pool, .required = true},
     {CS_OPT_FN, "decode", GF(decode_tp), .yfn = y_pool, .required = true},
@@ -71,7 +71,7 @@ static const cs__opt disagg_fields[] = {
     {CS_OPT_END}};
 #undef GF
 
-int cs__cfg_y_disagg(const cs__opt_yctx *c, const cs__opt *o, const cs__ynode *seq, const char *what, void *field,
+int cs__cfg_y_disagg(const cs__opt_yctx *c, const cs_opt *o, const cs__ynode *seq, const char *what, void *field,
                      cs_err *err) {
   (void)o, (void)field;
   cs__cfg_parser *p = c->user;
@@ -104,7 +104,7 @@ int cs__cfg_y_disagg(const cs__opt_yctx *c, const cs__opt *o, const cs__ynode *s
   return 0;
 }
 
-int cs__cfg_y_ep(const cs__opt_yctx *c, const cs__opt *o, const cs__ynode *n, const char *what, void *field,
+int cs__cfg_y_ep(const cs__opt_yctx *c, const cs_opt *o, const cs__ynode *n, const char *what, void *field,
                  cs_err *err) {
   cs__cfg_parser *p = c->user;
   if (p->v0)

@@ -25,7 +25,7 @@ static const char *resolve(const cs_sweep *s, cs__arena *a, const char *rel) {
   return r;
 }
 
-static int y_prices(const cs__opt_yctx *c, const cs__opt *o, const cs__ynode *n, const char *sect, void *field,
+static int y_prices(const cs__opt_yctx *c, const cs_opt *o, const cs__ynode *n, const char *sect, void *field,
                     cs_err *err) {
   (void)sect, (void)field;
   const cs__ydoc *d = c->d;
@@ -46,7 +46,7 @@ static int y_prices(const cs__opt_yctx *c, const cs__opt *o, const cs__ynode *n,
   return 0;
 }
 
-static int y_predictor(const cs__opt_yctx *c, const cs__opt *o, const cs__ynode *n, const char *sect, void *field,
+static int y_predictor(const cs__opt_yctx *c, const cs_opt *o, const cs__ynode *n, const char *sect, void *field,
                        cs_err *err) {
   (void)o, (void)sect, (void)field;
   const cs__ydoc *d = c->d;
@@ -104,7 +104,7 @@ static int y_predictor(const cs__opt_yctx *c, const cs__opt *o, const cs__ynode 
 
 static const char *const verdicts[] = {"capsearch", "vidur", NULL};
 static const int verdict_values[] = {false, true};
-const cs__opt cs__sweep_extension_fields[] = {
+const cs_opt cs__sweep_extension_fields[] = {
     {CS_OPT_FN, "prices", .yfn = y_prices, .range = {0, 1e9, true, false}},
     {CS_OPT_FN, "predictor", .yfn = y_predictor},
     {CS_OPT_INT, "seed", CS_OPT_FIELD(cs_sweep, seed), .range = {0, 9007199254740992.0, false, true},

@@ -25,7 +25,7 @@ int cs__cfg_fail_at(cs__cfg_parser *p, const cs__ynode *n, int code, const char 
 
 /* A YAML number kept with its Python str() text (§7.4: the job key is built from it), checked
  * against r when r is not NULL. */
-int cs__sweep_num_in(const cs__ydoc *d, const cs__ynode *n, const char *what, const cs__num_range *r, bool want_int,
+int cs__sweep_num_in(const cs__ydoc *d, const cs__ynode *n, const char *what, const cs_num_range *r, bool want_int,
                      cs_sweep_num *out, cs__arena *a, cs_err *err) {
   char buf[64];
   double checked;
@@ -63,13 +63,13 @@ int cs__sweep_num(const cs__ydoc *d, const cs__ynode *n, const char *what, bool 
   return cs__sweep_num_in(d, n, what, NULL, want_int, out, a, err);
 }
 
-int cs__cfg_yfn_num(const cs__opt_yctx *c, const cs__opt *o, const cs__ynode *n, const char *what, void *field,
+int cs__cfg_yfn_num(const cs__opt_yctx *c, const cs_opt *o, const cs__ynode *n, const char *what, void *field,
                     cs_err *err) {
   return cs__sweep_num_in(c->d, n, what, &o->range, o->range.integer, field, c->a, err);
 }
 
 /* A non-empty list of integers in the entry's range; the count goes to the size_t at count_off. */
-int cs__cfg_yfn_int_list(const cs__opt_yctx *c, const cs__opt *o, const cs__ynode *n, const char *what, void *field,
+int cs__cfg_yfn_int_list(const cs__opt_yctx *c, const cs_opt *o, const cs__ynode *n, const char *what, void *field,
                          cs_err *err) {
   (void)err; /* the parser's own */
   cs__cfg_parser *p = c->user;
@@ -130,11 +130,11 @@ int cs__cfg_policy_params(cs__cfg_parser *p, const cs__ynode *m, const char *whe
     bool bv;
     /* any plain decimal number (no hex, nan or inf): the bounds are the policy's own, checked
      * when the sweep's policies are resolved (cs_sweep_resolve_policies) */
-    static const cs__num_range any = {-1e300, 1e300, false, false};
+    static const cs_num_range any = {-1e300, 1e300, false, false};
     char why[160];
     if (v->kind == CS_Y_SCALAR && !v->quoted && cs__y_bool(p->d, v, what, &bv, NULL) == 0) {
       dv = bv ? 1 : 0;
-    } else if (v->kind != CS_Y_SCALAR || v->quoted || cs__num_parse(v->str, &any, &dv, why, sizeof why)) {
+    } else if (v->kind != CS_Y_SCALAR || v->quoted || cs_num_parse(v->str, &any, &dv, why, sizeof why)) {
       char w[512];
       cs__y_where(p->d, v, w, sizeof w);
       return cs_err_set(p->err, CS_ECONFIG, "%s: %s: expected a number, got %s%s%s", w, what,
@@ -148,7 +148,7 @@ int cs__cfg_policy_params(cs__cfg_parser *p, const cs__ynode *m, const char *whe
   return 0;
 }
 
-int cs__cfg_int_list_in(cs__cfg_parser *p, const cs__ynode *n, const char *what, const cs__num_range *r,
+int cs__cfg_int_list_in(cs__cfg_parser *p, const cs__ynode *n, const char *what, const cs_num_range *r,
                         bool allow_empty, int64_t **out, size_t *nout) {
   int rc = cs__y_expect(p->d, n, CS_Y_SEQ, what, p->err);
   if (rc) return rc;

@@ -108,19 +108,19 @@ static int parse_rscheds(cs__cfg_parser *p, const cs__ynode *root) {
 }
 
 /* The policy sections as table entries: their readers above find their lists in the root. */
-static int y_gscheds(const cs__opt_yctx *c, const cs__opt *o, const cs__ynode *n, const char *what, void *field,
+static int y_gscheds(const cs__opt_yctx *c, const cs_opt *o, const cs__ynode *n, const char *what, void *field,
                      cs_err *err) {
   (void)o, (void)n, (void)what, (void)field, (void)err;
   cs__cfg_parser *p = c->user;
   return parse_gscheds(p, p->d->root);
 }
-static int y_queues(const cs__opt_yctx *c, const cs__opt *o, const cs__ynode *n, const char *what, void *field,
+static int y_queues(const cs__opt_yctx *c, const cs_opt *o, const cs__ynode *n, const char *what, void *field,
                     cs_err *err) {
   (void)o, (void)n, (void)what, (void)field, (void)err;
   cs__cfg_parser *p = c->user;
   return parse_queues(p, p->d->root);
 }
-static int y_rscheds(const cs__opt_yctx *c, const cs__opt *o, const cs__ynode *n, const char *what, void *field,
+static int y_rscheds(const cs__opt_yctx *c, const cs_opt *o, const cs__ynode *n, const char *what, void *field,
                      cs_err *err) {
   (void)o, (void)n, (void)what, (void)field, (void)err;
   cs__cfg_parser *p = c->user;
@@ -132,7 +132,7 @@ static int y_rscheds(const cs__opt_yctx *c, const cs__opt *o, const cs__ynode *n
   {CS_OPT_FN, key, CS_OPT_FIELD(cs_sweep, f), .count_off = offsetof(cs_sweep, nf), .yfn = cs__cfg_yfn_int_list,  \
    .range = {1, hi, false, true}, .required = true}
 #define SECTION(key, fn) {CS_OPT_FN, key, .yfn = fn, .required = true}
-static const cs__opt v1_sections[] = {
+static const cs_opt v1_sections[] = {
     SECTION("clusters", cs__cfg_y_clusters),
     SECTION("global_schedulers", y_gscheds),
     SECTION("request_queues", y_queues),
@@ -146,7 +146,7 @@ static const cs__opt v1_sections[] = {
     SECTION("search_configs", cs__cfg_y_searches),
     {CS_OPT_END}};
 /* Vidur V0 (v0.c): `schedulers`, no routers, queues, SLOs or searches */
-static const cs__opt v0_sections[] = {
+static const cs_opt v0_sections[] = {
     SECTION("clusters", cs__cfg_y_clusters),
     SECTION("schedulers", y_rscheds),
     SECTION("traces", cs__cfg_y_traces),

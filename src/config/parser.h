@@ -31,18 +31,18 @@ int cs__cfg_req_str(cs__cfg_parser *p, const cs__ynode *m, const char *key, cons
 int cs__cfg_req_num(cs__cfg_parser *p, const cs__ynode *m, const char *key, const char *where, bool want_int, cs_sweep_num *out);
 int cs__cfg_policy_params(cs__cfg_parser *p, const cs__ynode *m, const char *where, int *np, const char **names, double *values);
 /* A list of integers, each in r. */
-int cs__cfg_int_list_in(cs__cfg_parser *p, const cs__ynode *n, const char *what, const cs__num_range *r,
+int cs__cfg_int_list_in(cs__cfg_parser *p, const cs__ynode *n, const char *what, const cs_num_range *r,
                         bool allow_empty, int64_t **out, size_t *nout);
 /* A number kept with its text (cs_sweep_num), checked against r (NULL: none). */
-int cs__sweep_num_in(const cs__ydoc *d, const cs__ynode *n, const char *what, const cs__num_range *r, bool want_int,
+int cs__sweep_num_in(const cs__ydoc *d, const cs__ynode *n, const char *what, const cs_num_range *r, bool want_int,
                      cs_sweep_num *out, cs__arena *a, cs_err *err);
 
 /* Field-table readers (util/opt.h yfn; c->user is the cs__cfg_parser): a cs_sweep_num in the
  * entry's range (range.integer: an integer); a list of integers in the range, its count a
  * size_t at .count_off (.empty_ok: may be empty). */
-int cs__cfg_yfn_num(const cs__opt_yctx *c, const cs__opt *o, const cs__ynode *n, const char *what, void *field,
+int cs__cfg_yfn_num(const cs__opt_yctx *c, const cs_opt *o, const cs__ynode *n, const char *what, void *field,
                     cs_err *err);
-int cs__cfg_yfn_int_list(const cs__opt_yctx *c, const cs__opt *o, const cs__ynode *n, const char *what, void *field,
+int cs__cfg_yfn_int_list(const cs__opt_yctx *c, const cs_opt *o, const cs__ynode *n, const char *what, void *field,
                          cs_err *err);
 
 /* Vidur's V0 explorer schema (v0.c): detection (mixing V0 and V1 keys is an error) and the
@@ -53,23 +53,23 @@ int cs__sweep_parse_v0(cs__cfg_parser *p, const cs__ynode *root);
 
 /* The sections as field-table readers (c->user: the parser): clusters, slo_configs, traces,
  * models, search_configs (sections.c) and disaggregation (disagg.c). */
-int cs__cfg_y_clusters(const cs__opt_yctx *c, const cs__opt *o, const cs__ynode *n, const char *what, void *field,
+int cs__cfg_y_clusters(const cs__opt_yctx *c, const cs_opt *o, const cs__ynode *n, const char *what, void *field,
                        cs_err *err);
-int cs__cfg_y_slos(const cs__opt_yctx *c, const cs__opt *o, const cs__ynode *n, const char *what, void *field,
+int cs__cfg_y_slos(const cs__opt_yctx *c, const cs_opt *o, const cs__ynode *n, const char *what, void *field,
                    cs_err *err);
-int cs__cfg_y_traces(const cs__opt_yctx *c, const cs__opt *o, const cs__ynode *n, const char *what, void *field,
+int cs__cfg_y_traces(const cs__opt_yctx *c, const cs_opt *o, const cs__ynode *n, const char *what, void *field,
                      cs_err *err);
-int cs__cfg_y_models(const cs__opt_yctx *c, const cs__opt *o, const cs__ynode *n, const char *what, void *field,
+int cs__cfg_y_models(const cs__opt_yctx *c, const cs_opt *o, const cs__ynode *n, const char *what, void *field,
                      cs_err *err);
-int cs__cfg_y_searches(const cs__opt_yctx *c, const cs__opt *o, const cs__ynode *n, const char *what, void *field,
+int cs__cfg_y_searches(const cs__opt_yctx *c, const cs_opt *o, const cs__ynode *n, const char *what, void *field,
                        cs_err *err);
-int cs__cfg_y_disagg(const cs__opt_yctx *c, const cs__opt *o, const cs__ynode *n, const char *what, void *field,
+int cs__cfg_y_disagg(const cs__opt_yctx *c, const cs_opt *o, const cs__ynode *n, const char *what, void *field,
                      cs_err *err);
 /* The `ep_dimensions` list (disagg.c; docs/disaggregation.md): expert-parallel sizes to try. */
-int cs__cfg_y_ep(const cs__opt_yctx *c, const cs__opt *o, const cs__ynode *n, const char *what, void *field,
+int cs__cfg_y_ep(const cs__opt_yctx *c, const cs_opt *o, const cs__ynode *n, const char *what, void *field,
                  cs_err *err);
 /* The top-level extension keys (extensions.c): prices, predictor, seed, verdict,
  * vidur_restart_quirk, disaggregation, ep_dimensions. */
-extern const cs__opt cs__sweep_extension_fields[];
+extern const cs_opt cs__sweep_extension_fields[];
 
 #endif

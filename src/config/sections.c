@@ -21,7 +21,7 @@
  * an arena array of `size`-byte items, then `after` (may be NULL) checks what the table cannot. */
 typedef int (*item_after)(cs__cfg_parser *p, const cs__ynode *m, const char *where, void *item, size_t i);
 
-static int read_items(cs__cfg_parser *p, const cs__ynode *seq, const char *key, const cs__opt *tab,
+static int read_items(cs__cfg_parser *p, const cs__ynode *seq, const char *key, const cs_opt *tab,
                       const char *const *extra, size_t size, void **out, size_t *n, item_after after) {
   int rc = cs__y_expect(p->d, seq, CS_Y_SEQ, key, p->err);
   if (rc) return rc;
@@ -43,13 +43,13 @@ static int read_items(cs__cfg_parser *p, const cs__ynode *seq, const char *key, 
 
 /* ---- clusters ------------------------------------------------------------------------------ */
 
-static const cs__opt cluster_fields[] = {
+static const cs_opt cluster_fields[] = {
     {CS_OPT_STR, "device", CS_OPT_FIELD(cs_sweep_cluster, device), REQ},
     {CS_OPT_STR, "network_device", CS_OPT_FIELD(cs_sweep_cluster, network_device), REQ},
     {CS_OPT_INT, "gpus_per_node", CS_OPT_FIELD(cs_sweep_cluster, gpus_per_node), INT_IN(1, 1024), REQ},
     {CS_OPT_END}};
 /* Vidur V0: num_gpus instead of a network device (reference §7.5) */
-static const cs__opt v0_cluster_fields[] = {
+static const cs_opt v0_cluster_fields[] = {
     {CS_OPT_STR, "device", CS_OPT_FIELD(cs_sweep_cluster, device), REQ},
     {CS_OPT_INT, "gpus_per_node", CS_OPT_FIELD(cs_sweep_cluster, gpus_per_node), INT_IN(1, 1024), REQ},
     {CS_OPT_INT, "num_gpus", CS_OPT_FIELD(cs_sweep_cluster, num_gpus), INT_IN(1, 1 << 20), REQ},
@@ -63,7 +63,7 @@ static int cluster_after(cs__cfg_parser *p, const cs__ynode *m, const char *wher
   return 0;
 }
 
-int cs__cfg_y_clusters(const cs__opt_yctx *c, const cs__opt *o, const cs__ynode *n, const char *what, void *field,
+int cs__cfg_y_clusters(const cs__opt_yctx *c, const cs_opt *o, const cs__ynode *n, const char *what, void *field,
                        cs_err *err) {
   (void)o, (void)field, (void)err;
   cs__cfg_parser *p = c->user;
@@ -75,7 +75,7 @@ int cs__cfg_y_clusters(const cs__opt_yctx *c, const cs__opt *o, const cs__ynode 
 
 /* SLO metrics go through the one metric-name resolver (cs_slo_metric_find: request_metrics.csv
  * columns and their aliases, time distributions only), as analysis reads them. */
-static int y_metric(const cs__opt_yctx *c, const cs__opt *o, const cs__ynode *n, const char *what, void *field,
+static int y_metric(const cs__opt_yctx *c, const cs_opt *o, const cs__ynode *n, const char *what, void *field,
                     cs_err *err) {
   (void)o;
   const char *s;
@@ -88,13 +88,13 @@ static int y_metric(const cs__opt_yctx *c, const cs__opt *o, const cs__ynode *n,
   return 0;
 }
 
-static const cs__opt slo_fields[] = {
+static const cs_opt slo_fields[] = {
     {CS_OPT_FN, "metric", CS_OPT_FIELD(cs_slo, metric), .yfn = y_metric, REQ},
     {CS_OPT_NUM, "value", CS_OPT_FIELD(cs_slo, value), .range = {0, 1e6, false, false}, REQ}, /* seconds */
     {CS_OPT_END}};
 
 /* slos: 1 to 8 thresholds of one SLO config */
-static int y_slo_list(const cs__opt_yctx *c, const cs__opt *o, const cs__ynode *n, const char *what, void *field,
+static int y_slo_list(const cs__opt_yctx *c, const cs_opt *o, const cs__ynode *n, const char *what, void *field,
                       cs_err *err) {
   cs__cfg_parser *p = c->user;
   cs_slo_config *cfg = (cs_slo_config *)((char *)field - o->off);
@@ -113,7 +113,7 @@ static int y_slo_list(const cs__opt_yctx *c, const cs__opt *o, const cs__ynode *
 
 static const char *const slo_types[] = {"and", "or", NULL};
 static const int slo_type_values[] = {CS_SLO_AND, CS_SLO_OR};
-static const cs__opt slo_config_fields[] = {
+static const cs_opt slo_config_fields[] = {
     {CS_OPT_STR, "name", CS_OPT_FIELD(cs_slo_config, name), REQ},
     {CS_OPT_ENUM, "type", CS_OPT_FIELD(cs_slo_config, type), .choices = slo_types, .values = slo_type_values,
      .expect = "'and' or 'or'", REQ},
@@ -121,7 +121,7 @@ static const cs__opt slo_config_fields[] = {
     {CS_OPT_FN, "slos", CS_OPT_FIELD(cs_slo_config, slos), .yfn = y_slo_list, REQ},
     {CS_OPT_END}};
 
-int cs__cfg_y_slos(const cs__opt_yctx *c, const cs__opt *o, const cs__ynode *n, const char *what, void *field,
+int cs__cfg_y_slos(const cs__opt_yctx *c, const cs_opt *o, const cs__ynode *n, const char *what, void *field,
                    cs_err *err) {
   (void)o, (void)field, (void)err;
   cs__cfg_parser *p = c->user;
@@ -153,7 +153,7 @@ static int check_input(cs__cfg_parser *p, const cs__ynode *n, const char *where,
                     why);
 }
 
-static int y_overlong(const cs__opt_yctx *c, const cs__opt *o, const cs__ynode *n, const char *what, void *field,
+static int y_overlong(const cs__opt_yctx *c, const cs_opt *o, const cs__ynode *n, const char *what, void *field,
                       cs_err *err) {
   (void)o;
   const char *s;
@@ -174,7 +174,7 @@ static int y_overlong(const cs__opt_yctx *c, const cs__opt *o, const cs__ynode *
       {CS_OPT_FLAG, "enable_prefix_caching", CS_OPT_FIELD(cs_sweep_trace, enable_prefix_caching)},              \
       {CS_OPT_FN, "overlong", CS_OPT_FIELD(cs_sweep_trace, overlong), .yfn = y_overlong,                        \
        CS_OPT_SETS(cs_sweep_trace, has_overlong)}
-static const cs__opt trace_fields[] = {TRACE_FIELDS, {CS_OPT_END}};
+static const cs_opt trace_fields[] = {TRACE_FIELDS, {CS_OPT_END}};
 static const char *const v0_trace_keys[] = {"num_requests", "start_qps", NULL}; /* v0.c reads them */
 
 static int trace_after(cs__cfg_parser *p, const cs__ynode *m, const char *where, void *item, size_t i) {
@@ -188,7 +188,7 @@ static int trace_after(cs__cfg_parser *p, const cs__ynode *m, const char *where,
   return rc;
 }
 
-int cs__cfg_y_traces(const cs__opt_yctx *c, const cs__opt *o, const cs__ynode *n, const char *what, void *field,
+int cs__cfg_y_traces(const cs__opt_yctx *c, const cs_opt *o, const cs__ynode *n, const char *what, void *field,
                      cs_err *err) {
   (void)o, (void)field, (void)err;
   cs__cfg_parser *p = c->user;
@@ -199,7 +199,7 @@ int cs__cfg_y_traces(const cs__opt_yctx *c, const cs__opt *o, const cs__ynode *n
 
 /* ---- models -------------------------------------------------------------------------------- */
 
-static int y_model_config(const cs__opt_yctx *c, const cs__opt *o, const cs__ynode *n, const char *what, void *field,
+static int y_model_config(const cs__opt_yctx *c, const cs_opt *o, const cs__ynode *n, const char *what, void *field,
                           cs_err *err) {
   (void)o;
   const char *rel;
@@ -210,7 +210,7 @@ static int y_model_config(const cs__opt_yctx *c, const cs__opt *o, const cs__yno
   return check_input(c->user, n, what, "model config", path);
 }
 
-static int y_exclude(const cs__opt_yctx *c, const cs__opt *o, const cs__ynode *n, const char *what, void *field,
+static int y_exclude(const cs__opt_yctx *c, const cs_opt *o, const cs__ynode *n, const char *what, void *field,
                      cs_err *err) {
   (void)err;
   cs_sweep_model *m = (cs_sweep_model *)((char *)field - o->off);
@@ -220,7 +220,7 @@ static int y_exclude(const cs__opt_yctx *c, const cs__opt *o, const cs__ynode *n
   return rc;
 }
 
-static const cs__opt model_fields[] = {
+static const cs_opt model_fields[] = {
     {CS_OPT_STR, "name", CS_OPT_FIELD(cs_sweep_model, name), REQ},
     {CS_OPT_STR, "identifier", CS_OPT_FIELD(cs_sweep_model, identifier)},
     {CS_OPT_FN, "exclude_tp_dims", CS_OPT_FIELD(cs_sweep_model, exclude_tp_dims), .yfn = y_exclude, INT_IN(1, 1024)},
@@ -240,7 +240,7 @@ static int model_after(cs__cfg_parser *p, const cs__ynode *m, const char *where,
   return 0;
 }
 
-int cs__cfg_y_models(const cs__opt_yctx *c, const cs__opt *o, const cs__ynode *n, const char *what, void *field,
+int cs__cfg_y_models(const cs__opt_yctx *c, const cs_opt *o, const cs__ynode *n, const char *what, void *field,
                      cs_err *err) {
   (void)o, (void)field, (void)err;
   cs__cfg_parser *p = c->user;
@@ -250,7 +250,7 @@ int cs__cfg_y_models(const cs__opt_yctx *c, const cs__opt *o, const cs__ynode *n
 
 /* ---- searches ------------------------------------------------------------------------------ */
 
-static int y_multipliers(const cs__opt_yctx *c, const cs__opt *o, const cs__ynode *n, const char *what, void *field,
+static int y_multipliers(const cs__opt_yctx *c, const cs_opt *o, const cs__ynode *n, const char *what, void *field,
                          cs_err *err) {
   cs__cfg_parser *p = c->user;
   cs_sweep_search *sc = (cs_sweep_search *)((char *)field - o->off);
@@ -269,7 +269,7 @@ static int y_multipliers(const cs__opt_yctx *c, const cs__opt *o, const cs__ynod
 static const char *const search_kinds[] = {"qps", "num_replicas", "isoqps", NULL};
 static const int search_kind_values[] = {CS_SEARCH_QPS, CS_SEARCH_NUM_REPLICAS, CS_SEARCH_ISOQPS};
 #define SF(f) CS_OPT_FIELD(cs_sweep_search, f)
-static const cs__opt search_fields[] = {
+static const cs_opt search_fields[] = {
     {CS_OPT_STR, "trace", SF(trace), REQ},
     {CS_OPT_STR, "model", SF(model), REQ},
     {CS_OPT_ENUM, "search_for", SF(search_for), .choices = search_kinds, .values = search_kind_values, .noun = "search",
@@ -318,7 +318,7 @@ static int search_after(cs__cfg_parser *p, const cs__ynode *m, const char *where
   return 0;
 }
 
-int cs__cfg_y_searches(const cs__opt_yctx *c, const cs__opt *o, const cs__ynode *n, const char *what, void *field,
+int cs__cfg_y_searches(const cs__opt_yctx *c, const cs_opt *o, const cs__ynode *n, const char *what, void *field,
                        cs_err *err) {
   (void)o, (void)field, (void)err;
   cs__cfg_parser *p = c->user;

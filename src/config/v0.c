@@ -62,7 +62,7 @@ static int v0_check_schedulers(cs__cfg_parser *p, const cs__ynode *root) {
 typedef struct v0_search {
   cs_sweep_num num_requests, start_qps;
 } v0_search;
-static const cs__opt v0_search_fields[] = {
+static const cs_opt v0_search_fields[] = {
     {CS_OPT_FN, "num_requests", CS_OPT_FIELD(v0_search, num_requests), .yfn = cs__cfg_yfn_num,
      .range = {1, 1e12, false, true}, .required = true},
     {CS_OPT_FN, "start_qps", CS_OPT_FIELD(v0_search, start_qps), .yfn = cs__cfg_yfn_num, .range = {0, 1e9, true, false},

@@ -16,11 +16,11 @@ typedef struct constant_state {
 } constant_state;
 
 static const cs_param_spec constant_params[] = {
-    {.name = "stage_time_ms", .type = CS_PARAM_DOUBLE, .def = 10.0, .min = 0.0, .max = 1e9,
+    {.name = "stage_time_ms", .type = CS_OPT_NUM, .def = 10.0, .range = {0.0, 1e9},
      .help = "fixed model time of every batch stage, ms"},
-    {.name = "per_token_ms", .type = CS_PARAM_DOUBLE, .def = 0.0, .min = 0.0, .max = 1e9,
+    {.name = "per_token_ms", .type = CS_OPT_NUM, .def = 0.0, .range = {0.0, 1e9},
      .help = "added per token of the batch, ms (default 0)"},
-    {.name = "cpu_overhead_ms", .type = CS_PARAM_DOUBLE, .def = 0.0, .min = 0.0, .max = 1e9,
+    {.name = "cpu_overhead_ms", .type = CS_OPT_NUM, .def = 0.0, .range = {0.0, 1e9},
      .help = "CPU overhead added to every stage, ms"},
 };
 

@@ -90,9 +90,9 @@ bool cs__job_policy_params_fit(const cs_sweep *s, cs_sweep_job *j) {
     if (ps->flags & CS_PARAM_FROM_BATCH_SIZE) v = (double)j->batch_size * j->pp;
     else if (ps->flags & CS_PARAM_FROM_MAX_SEQ_LEN) v = s->traces[j->trace].max_seq_len.v;
     else continue;
-    if (v < ps->min || v > ps->max) {
+    if (v < ps->range.min || v > ps->range.max) {
       cs_sweep_job_set_infeasible(j, "replica scheduler '%s' takes %s from %g to %g, the job asks %g (%s)",
-                                  r->policy->name, ps->name, ps->min, ps->max, v,
+                                  r->policy->name, ps->name, ps->range.min, ps->range.max, v,
                                   ps->flags & CS_PARAM_FROM_BATCH_SIZE ? "batch size x pp" : "the trace's max_seq_len");
       return false;
     }

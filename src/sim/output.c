@@ -307,9 +307,9 @@ static void jw_params(cs__jw *w, const char *key, const char *name, const cs_par
   if (name && pi && !cs__sim_finish_params(p, pi, kind, &full, NULL))
     for (size_t i = 0; i < pi->nparams; i++) { /* declared order: stable output */
       double v = cs_params_get(&full, pi->params[i].name, pi->params[i].def);
-      if (pi->params[i].type == CS_PARAM_BOOL)
+      if (pi->params[i].type == CS_OPT_FLAG)
         cs__jw_kbool(w, pi->params[i].name, v != 0);
-      else if (pi->params[i].type == CS_PARAM_INT)
+      else if (pi->params[i].type == CS_OPT_INT)
         cs__jw_kint(w, pi->params[i].name, (int64_t)v);
       else
         jw_knum(w, pi->params[i].name, v);

@@ -75,6 +75,22 @@ static void idset_add(idset *s, uint64_t id) {
   s->n++;
 }
 
+/* Prompt blocks named by the trace's own ids: a row's first hash_n - hash_nfresh blocks (the
+ * fresh ones fill in where ids are missing, and cover every output block). */
+static void hash_cover(const cs_trace *t, cs_trace_stats *o) {
+  if (!t->has_hashes || t->block_size <= 0) return;
+  for (size_t i = 0; i < t->n; i++) {
+    const cs_trace_row *r = &t->rows[i];
+    int64_t need = r->prefill / t->block_size;
+    int64_t named = r->hash_n ? (int64_t)r->hash_n - (int64_t)r->hash_nfresh : 0;
+    int64_t have = named < need ? named : need;
+    o->prompt_blocks += need;
+    o->hash_blocks += have;
+    o->hash_short_rows += have < need;
+  }
+  if (o->prompt_blocks) o->hash_coverage = (double)o->hash_blocks / (double)o->prompt_blocks;
+}
+
 void cs_trace_stats_compute(const cs_trace *t, cs_trace_stats *o) {
   memset(o, 0, sizeof *o);
   o->rows = t->n;
@@ -101,13 +117,11 @@ void cs_trace_stats_compute(const cs_trace *t, cs_trace_stats *o) {
     if (hi > lo) o->mean_qps = (double)(t->n - 1) / (hi - lo);
   }
 
-  size_t with_sess = 0, with_hash = 0;
-  for (size_t i = 0; i < t->n; i++) {
+  size_t with_sess = 0;
+  for (size_t i = 0; i < t->n; i++)
     if (t->rows[i].session_id >= 0) v[with_sess++] = t->rows[i].session_id;
-    if (t->rows[i].hash_n) with_hash++;
-  }
   o->session_coverage = (double)with_sess / (double)t->n;
-  o->hash_coverage = (double)with_hash / (double)t->n;
+  hash_cover(t, o);
   if (with_sess) {
     qsort(v, with_sess, sizeof *v, cmp_i64);
     o->sessions = 1;

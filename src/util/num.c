@@ -34,7 +34,7 @@ static void fmt_bound(double v, char *buf, size_t size) {
   else snprintf(buf, size, "%g", v);
 }
 
-void cs__num_range_text(const cs__num_range *r, char *buf, size_t size) {
+void cs_num_range_text(const cs_num_range *r, char *buf, size_t size) {
   char lo[40], hi[40];
   fmt_bound(r->min, lo, sizeof lo);
   fmt_bound(r->max, hi, sizeof hi);
@@ -43,9 +43,9 @@ void cs__num_range_text(const cs__num_range *r, char *buf, size_t size) {
   else snprintf(buf, size, "%s from %s to %s", kind, lo, hi);
 }
 
-int cs__num_parse(const char *s, const cs__num_range *r, double *out, char *why, size_t why_size) {
+int cs_num_parse(const char *s, const cs_num_range *r, double *out, char *why, size_t why_size) {
   char want[128];
-  cs__num_range_text(r, want, sizeof want);
+  cs_num_range_text(r, want, sizeof want);
   if (!s || !plain_number(s)) {
     snprintf(why, why_size, "expected %s, got '%.60s'", want, s ? s : "");
     return -1;

@@ -11,26 +11,26 @@
 
 #include "util/text.h"
 
-const cs__opt_unit cs__unit_seconds = {"seconds", 1, {{"ms", 1, 1000}, {"s", 1, 1}, {"min", 60, 1}, {"h", 3600, 1}}};
-const cs__opt_unit cs__unit_minutes = {"minutes", 60, {{"s", 1, 60}, {"min", 1, 1}, {"h", 60, 1}, {NULL, 0, 0}}};
+const cs_opt_unit cs_opt_unit_seconds = {"seconds", 1, {{"ms", 1, 1000}, {"s", 1, 1}, {"min", 60, 1}, {"h", 3600, 1}}};
+const cs_opt_unit cs_opt_unit_minutes = {"minutes", 60, {{"s", 1, 60}, {"min", 1, 1}, {"h", 60, 1}, {NULL, 0, 0}}};
 
-size_t cs__opt_count(const cs__opt *tab) {
+size_t cs_opt_count(const cs_opt *tab) {
   size_t n = 0;
   while (tab[n].type != CS_OPT_END) n++;
   return n;
 }
 
-const cs__opt *cs__opt_find(const cs__opt *tab, const char *name) {
+const cs_opt *cs_opt_find(const cs_opt *tab, const char *name) {
   for (; tab->type != CS_OPT_END; tab++)
     if (tab->name && !strcmp(tab->name, name)) return tab;
   return NULL;
 }
 
-static bool takes_value(const cs__opt *o) { return o->type != CS_OPT_FLAG && o->type != CS_OPT_HELP && o->type != CS_OPT_GROUP; }
+static bool takes_value(const cs_opt *o) { return o->type != CS_OPT_FLAG && o->type != CS_OPT_HELP && o->type != CS_OPT_GROUP; }
 
 /* The bounds of a number entry: an all-zero range (integer not set) means any finite number. */
-static cs__num_range range_of(const cs__opt *o) {
-  cs__num_range r = o->range;
+static cs_num_range range_of(const cs_opt *o) {
+  cs_num_range r = o->range;
   if (r.min == 0 && r.max == 0 && !r.min_open && !r.integer) r.min = -DBL_MAX, r.max = DBL_MAX;
   if (o->type == CS_OPT_INT) r.integer = true;
   return r;
@@ -48,7 +48,7 @@ static void choices_text(const char *const *ch, char *buf, size_t size) {
   }
 }
 
-void cs__opt_expect_text(const cs__opt *o, char *buf, size_t size) {
+void cs_opt_expect_text(const cs_opt *o, char *buf, size_t size) {
   if (o->expect) {
     snprintf(buf, size, "%s", o->expect);
     return;
@@ -56,10 +56,10 @@ void cs__opt_expect_text(const cs__opt *o, char *buf, size_t size) {
   switch (o->type) {
   case CS_OPT_INT:
   case CS_OPT_NUM: {
-    cs__num_range r = range_of(o);
+    cs_num_range r = range_of(o);
     char t[160];
     if (r.min == -DBL_MAX && r.max == DBL_MAX) snprintf(t, sizeof t, "%s", r.integer ? "an integer" : "a number");
-    else cs__num_range_text(&r, t, sizeof t);
+    else cs_num_range_text(&r, t, sizeof t);
     snprintf(buf, size, "%s%s%s", t, o->unit ? " " : "", o->unit ? o->unit->name : "");
     return;
   }
@@ -68,9 +68,9 @@ void cs__opt_expect_text(const cs__opt *o, char *buf, size_t size) {
   }
 }
 
-void cs__opt_store_num(const cs__opt *o, void *obj, double v) {
+void cs_opt_store_num(const cs_opt *o, void *obj, double v) {
   char *p = (char *)obj + o->off;
-  if (o->unit && o->unit->scale) v *= o->unit->scale;
+  if (o->unit && o->unit->scale != 0) v *= o->unit->scale;
   switch (o->store) {
   case CS_ST_BOOL: *(bool *)p = v != 0; break;
   case CS_ST_INT: *(int *)p = (int)v; break;
@@ -84,7 +84,7 @@ void cs__opt_store_num(const cs__opt *o, void *obj, double v) {
   }
 }
 
-double cs__opt_load_num(const cs__opt *o, const void *obj) {
+double cs_opt_load_num(const cs_opt *o, const void *obj) {
   const char *p = (const char *)obj + o->off;
   double v = 0;
   switch (o->store) {
@@ -98,27 +98,27 @@ double cs__opt_load_num(const cs__opt *o, const void *obj) {
   case CS_ST_DBL: v = *(const double *)p; break;
   default: break;
   }
-  if (o->unit && o->unit->scale) v /= o->unit->scale;
+  if (o->unit && o->unit->scale != 0) v /= o->unit->scale;
   return v;
 }
 
 /* A number with an optional unit suffix, checked against the entry's range (in its unit). */
-static int parse_number(const cs__opt *o, const char *text, double *out) {
-  cs__num_range r = range_of(o);
+static int parse_number(const cs_opt *o, const char *text, double *out) {
+  cs_num_range r = range_of(o);
   char why[256];
   if (o->unit) {
     size_t tl = strlen(text);
     for (int i = 0; i < 4 && o->unit->suffix[i].suffix; i++) {
-      const cs__opt_suffix *s = &o->unit->suffix[i];
+      const cs_opt_suffix *s = &o->unit->suffix[i];
       size_t sl = strlen(s->suffix);
       if (tl <= sl || strcmp(text + tl - sl, s->suffix) || text[tl - sl - 1] == 'e') continue;
       char num[64];
       if (tl - sl >= sizeof num) return -1;
       memcpy(num, text, tl - sl);
       num[tl - sl] = '\0';
-      cs__num_range any = {-DBL_MAX, DBL_MAX, false, false};
+      cs_num_range any = {-DBL_MAX, DBL_MAX, false, false};
       double x;
-      if (cs__num_parse(num, &any, &x, why, sizeof why)) return -1;
+      if (cs_num_parse(num, &any, &x, why, sizeof why)) return -1;
       double v = x * s->mul / s->div;
       if (!isfinite(v) || v < r.min || v > r.max || (r.min_open && v == r.min) || (o->max_open && v == r.max))
         return -1;
@@ -126,11 +126,11 @@ static int parse_number(const cs__opt *o, const char *text, double *out) {
       return 0;
     }
   }
-  if (cs__num_parse(text, &r, out, why, sizeof why)) return -1;
+  if (cs_num_parse(text, &r, out, why, sizeof why)) return -1;
   return o->max_open && *out == r.max ? -1 : 0;
 }
 
-static int pick_choice(const cs__opt *o, const char *text, const char *flag, int *out, cs_err *err) {
+static int pick_choice(const cs_opt *o, const char *text, const char *flag, int *out, cs_err *err) {
   size_t n = 0;
   while (o->choices[n]) n++;
   for (size_t i = 0; i < n; i++)
@@ -141,34 +141,34 @@ static int pick_choice(const cs__opt *o, const char *text, const char *flag, int
   const char *sug = cs__suggest(text, o->choices, n);
   if (sug && o->noun) return cs_err_set(err, CS_EUSAGE, "%s: unknown %s '%s' (did you mean '%s'?)", flag, o->noun, text, sug);
   char want[512];
-  cs__opt_expect_text(o, want, sizeof want);
+  cs_opt_expect_text(o, want, sizeof want);
   if (sug) return cs_err_set(err, CS_EUSAGE, "%s: expected %s, got '%s' (did you mean '%s'?)", flag, want, text, sug);
   return cs_err_set(err, CS_EUSAGE, "%s: expected %s, got '%s'", flag, want, text);
 }
 
-static void mark_set(const cs__opt *o, void *obj) {
+static void mark_set(const cs_opt *o, void *obj) {
   if (o->set_at) *(bool *)((char *)obj + o->set_at - 1) = true;
 }
 
-int cs__opt_set(const cs__opt *o, void *obj, const char *text, const char *flag, cs_err *err) {
+int cs_opt_set(const cs_opt *o, void *obj, const char *text, const char *flag, cs_err *err) {
   char *p = (char *)obj + o->off;
   char want[512];
   switch (o->type) {
   case CS_OPT_HELP: return CS_OPT_HELP_ASKED;
-  case CS_OPT_FLAG: cs__opt_store_num(o, obj, o->value != 0 ? o->value : 1); break;
+  case CS_OPT_FLAG: cs_opt_store_num(o, obj, o->value != 0 ? o->value : 1); break;
   case CS_OPT_INT:
   case CS_OPT_NUM: {
     double v;
     if (parse_number(o, text, &v)) {
-      cs__opt_expect_text(o, want, sizeof want);
+      cs_opt_expect_text(o, want, sizeof want);
       return cs_err_set(err, CS_EUSAGE, "%s: expected %s, got '%.200s'", flag, want, text);
     }
-    cs__opt_store_num(o, obj, v);
+    cs_opt_store_num(o, obj, v);
     break;
   }
   case CS_OPT_STR:
     if (!text[0] && !o->empty_ok) {
-      cs__opt_expect_text(o, want, sizeof want);
+      cs_opt_expect_text(o, want, sizeof want);
       return cs_err_set(err, CS_EUSAGE, "%s: expected %s, got ''", flag, want);
     }
     *(const char **)p = text;
@@ -176,7 +176,7 @@ int cs__opt_set(const cs__opt *o, void *obj, const char *text, const char *flag,
   case CS_OPT_ENUM: {
     int k = 0, rc = pick_choice(o, text, flag, &k, err);
     if (rc) return rc;
-    cs__opt_store_num(o, obj, k);
+    cs_opt_store_num(o, obj, k);
     break;
   }
   case CS_OPT_LIST: {
@@ -199,10 +199,10 @@ int cs__opt_set(const cs__opt *o, void *obj, const char *text, const char *flag,
 
 /* ---- the command line ------------------------------------------------------------------ */
 
-static const cs__opt *find_long(const cs__opt *tab, const char *name, size_t len, size_t *nmatch) {
-  const cs__opt *hit = NULL;
+static const cs_opt *find_long(const cs_opt *tab, const char *name, size_t len, size_t *nmatch) {
+  const cs_opt *hit = NULL;
   *nmatch = 0;
-  for (const cs__opt *o = tab; o->type != CS_OPT_END; o++) {
+  for (const cs_opt *o = tab; o->type != CS_OPT_END; o++) {
     if (!o->name || strncmp(o->name, name, len)) continue;
     if (strlen(o->name) == len) {
       *nmatch = 1;
@@ -214,16 +214,16 @@ static const cs__opt *find_long(const cs__opt *tab, const char *name, size_t len
   return *nmatch == 1 ? hit : NULL;
 }
 
-static const cs__opt *find_short(const cs__opt *tab, char c) {
-  for (const cs__opt *o = tab; o->type != CS_OPT_END; o++)
+static const cs_opt *find_short(const cs_opt *tab, char c) {
+  for (const cs_opt *o = tab; o->type != CS_OPT_END; o++)
     if (o->short_name && o->short_name == c) return o;
   return NULL;
 }
 
-static int unknown_long(const cs__opt_cmd *cmd, const char *arg, const char *key, size_t len, cs_err *err) {
+static int unknown_long(const cs_opt_cmd *cmd, const char *arg, const char *key, size_t len, cs_err *err) {
   const char *names[128];
   size_t n = 0;
-  for (const cs__opt *o = cmd->opts; o->type != CS_OPT_END && n < 128; o++)
+  for (const cs_opt *o = cmd->opts; o->type != CS_OPT_END && n < 128; o++)
     if (o->name) names[n++] = o->name;
   char k[128];
   snprintf(k, sizeof k, "%.*s", (int)(len < sizeof k ? len : sizeof k - 1), key);
@@ -232,19 +232,19 @@ static int unknown_long(const cs__opt_cmd *cmd, const char *arg, const char *key
   return cs_err_set(err, CS_EUSAGE, "unknown option '%.200s'; see 'capsearch %s --help'", arg, cmd->name);
 }
 
-static int ambiguous(const cs__opt_cmd *cmd, const char *name, size_t len, cs_err *err) {
+static int ambiguous(const cs_opt_cmd *cmd, const char *name, size_t len, cs_err *err) {
   char list[512] = "";
   size_t used = 0;
-  for (const cs__opt *o = cmd->opts; o->type != CS_OPT_END && used < sizeof list; o++)
+  for (const cs_opt *o = cmd->opts; o->type != CS_OPT_END && used < sizeof list; o++)
     if (o->name && !strncmp(o->name, name, len))
       used += (size_t)snprintf(list + used, sizeof list - used, "%s--%s", used ? ", " : "", o->name);
   return cs_err_set(err, CS_EUSAGE, "option '--%.*s' is ambiguous (%s)", (int)len, name, list);
 }
 
-static int parse_long(const cs__opt_cmd *cmd, int argc, char **argv, int *i, void *obj, cs_err *err) {
+static int parse_long(const cs_opt_cmd *cmd, int argc, char **argv, int *i, void *obj, cs_err *err) {
   const char *arg = argv[*i], *name = arg + 2;
   size_t len = strcspn(name, "="), nmatch;
-  const cs__opt *o = find_long(cmd->opts, name, len, &nmatch);
+  const cs_opt *o = find_long(cmd->opts, name, len, &nmatch);
   if (nmatch > 1) return ambiguous(cmd, name, len, err);
   if (!o) return unknown_long(cmd, arg, name, len, err);
   char flag[128];
@@ -259,45 +259,45 @@ static int parse_long(const cs__opt_cmd *cmd, int argc, char **argv, int *i, voi
   } else {
     return cs_err_set(err, CS_EUSAGE, "option '%s' needs a value", flag);
   }
-  return cs__opt_set(o, obj, val, flag, err);
+  return cs_opt_set(o, obj, val, flag, err);
 }
 
-static int parse_short(const cs__opt_cmd *cmd, int argc, char **argv, int *i, void *obj, cs_err *err) {
+static int parse_short(const cs_opt_cmd *cmd, int argc, char **argv, int *i, void *obj, cs_err *err) {
   const char *arg = argv[*i];
   for (const char *p = arg + 1; *p; p++) {
-    const cs__opt *o = find_short(cmd->opts, *p);
+    const cs_opt *o = find_short(cmd->opts, *p);
     if (!o && p == arg + 1 && p[1]) /* "-device": a long option written with one dash */
       return unknown_long(cmd, arg, arg + 1, strcspn(arg + 1, "="), err);
     if (!o) return cs_err_set(err, CS_EUSAGE, "unknown option '-%c'; see 'capsearch %s --help'", *p, cmd->name);
     char flag[4] = {'-', *p, '\0', '\0'};
     if (!takes_value(o)) {
-      int rc = cs__opt_set(o, obj, NULL, flag, err);
+      int rc = cs_opt_set(o, obj, NULL, flag, err);
       if (rc) return rc;
       continue;
     }
     const char *val = p[1] ? p + 1 : *i + 1 < argc ? argv[++*i] : NULL;
     if (!val) return cs_err_set(err, CS_EUSAGE, "option '%s' needs a value", flag);
-    return cs__opt_set(o, obj, val, flag, err);
+    return cs_opt_set(o, obj, val, flag, err);
   }
   return 0;
 }
 
 /* A table's own mistakes (a programmer's, caught by any test that parses with it). */
-static int check_table(const cs__opt_cmd *cmd, cs_err *err) {
-  for (const cs__opt *o = cmd->opts; o->type != CS_OPT_END; o++) {
+static int check_table(const cs_opt_cmd *cmd, cs_err *err) {
+  for (const cs_opt *o = cmd->opts; o->type != CS_OPT_END; o++) {
     bool numeric = o->type == CS_OPT_INT || o->type == CS_OPT_NUM || o->type == CS_OPT_ENUM || o->type == CS_OPT_FLAG;
     bool bad = (o->type != CS_OPT_GROUP && !o->name) || (numeric && o->store == CS_ST_NONE && o->type != CS_OPT_FLAG) ||
                (o->type == CS_OPT_STR && o->store != CS_ST_STR) || (o->type == CS_OPT_ENUM && !o->choices) ||
                (o->type == CS_OPT_FN && !o->fn) || (o->type == CS_OPT_LIST && !(o->range.max >= 1));
     if (o->type == CS_OPT_INT && o->store == CS_ST_INT) bad |= o->range.max > INT_MAX || o->range.min < INT_MIN;
-    for (const cs__opt *q = cmd->opts; !bad && q < o; q++)
+    for (const cs_opt *q = cmd->opts; !bad && q < o; q++)
       bad = (q->name && o->name && !strcmp(q->name, o->name)) || (q->short_name && q->short_name == o->short_name);
     if (bad) return cs_err_set(err, CS_EINVAL, "option table of '%s': bad entry '%s'", cmd->name, o->name ? o->name : "?");
   }
   return 0;
 }
 
-int cs__opt_parse(const cs__opt_cmd *cmd, int argc, char **argv, void *obj, const char **pos, int *npos,
+int cs_opt_parse(const cs_opt_cmd *cmd, int argc, char **argv, void *obj, const char **pos, int *npos,
                   cs_err *err) {
   int np = 0, rc = check_table(cmd, err);
   bool only_pos = false;
@@ -325,10 +325,10 @@ int cs__opt_parse(const cs__opt_cmd *cmd, int argc, char **argv, void *obj, cons
 
 /* ---- --help -------------------------------------------------------------------------------- */
 
-static void default_text(const cs__opt *o, const void *defaults, char *buf, size_t size) {
+static void default_text(const cs_opt *o, const void *defaults, char *buf, size_t size) {
   buf[0] = '\0';
-  if (o->def) {
-    snprintf(buf, size, "%s", o->def);
+  if (o->def_text) {
+    snprintf(buf, size, "%s", o->def_text);
     return;
   }
   if (!defaults || o->no_default) return;
@@ -336,16 +336,16 @@ static void default_text(const cs__opt *o, const void *defaults, char *buf, size
   if (o->type == CS_OPT_STR && *(const char *const *)p) {
     snprintf(buf, size, "%s", *(const char *const *)p);
   } else if (o->type == CS_OPT_INT || o->type == CS_OPT_NUM) {
-    double v = cs__opt_load_num(o, defaults);
+    double v = cs_opt_load_num(o, defaults);
     if (v != 0 && !isnan(v)) snprintf(buf, size, "%.10g", v);
   } else if (o->type == CS_OPT_ENUM) {
-    int v = (int)cs__opt_load_num(o, defaults);
+    int v = (int)cs_opt_load_num(o, defaults);
     for (int i = 0; o->choices[i]; i++)
       if ((o->values ? o->values[i] : i) == v) snprintf(buf, size, "%s", o->choices[i]);
   }
 }
 
-static const char *placeholder(const cs__opt *o) {
+static const char *placeholder(const cs_opt *o) {
   if (o->arg) return o->arg;
   switch (o->type) {
   case CS_OPT_INT: return "N";
@@ -357,7 +357,7 @@ static const char *placeholder(const cs__opt *o) {
 
 #define HELP_COL 32
 
-static void help_line(const cs__opt *o, const void *defaults, cs__sbuf *out) {
+static void help_line(const cs_opt *o, const void *defaults, cs__sbuf *out) {
   size_t start = out->len;
   cs__sbuf_adds(out, "  ");
   if (o->short_name) cs__sbuf_addf(out, "-%c, ", o->short_name);
@@ -385,7 +385,7 @@ static void add_block(cs__sbuf *out, const char *prefix, const char *text) {
   }
 }
 
-void cs__opt_help(const cs__opt_cmd *cmd, const void *defaults, cs__sbuf *out) {
+void cs__opt_help(const cs_opt_cmd *cmd, const void *defaults, cs__sbuf *out) {
   bool first = true;
   for (const char *s = cmd->usage; *s; first = false) {
     size_t n = strcspn(s, "\n");
@@ -397,7 +397,7 @@ void cs__opt_help(const cs__opt_cmd *cmd, const void *defaults, cs__sbuf *out) {
     add_block(out, "", cmd->about);
   }
   cs__sbuf_addc(out, '\n');
-  for (const cs__opt *o = cmd->opts; o->type != CS_OPT_END; o++) {
+  for (const cs_opt *o = cmd->opts; o->type != CS_OPT_END; o++) {
     if (o->type == CS_OPT_GROUP) cs__sbuf_addf(out, "%s\n", o->help);
     else help_line(o, defaults, out);
   }
@@ -405,4 +405,11 @@ void cs__opt_help(const cs__opt_cmd *cmd, const void *defaults, cs__sbuf *out) {
     cs__sbuf_addc(out, '\n');
     add_block(out, "", cmd->footer);
   }
+}
+
+char *cs_opt_help_text(const cs_opt_cmd *cmd, const void *defaults) {
+  cs__sbuf sb;
+  cs__sbuf_init(&sb);
+  cs__opt_help(cmd, defaults, &sb);
+  return cs__sbuf_detach(&sb);
 }

@@ -1,7 +1,6 @@
 #include "capsearch/params.h"
 
 #include <math.h>
-#include <stdint.h>
 #include <string.h>
 
 #include "util/text.h"
@@ -35,13 +34,14 @@ int cs_params_set(cs_params *p, const cs_param_spec *specs, size_t nspecs, const
   }
   if (!isfinite(value))
     return cs_err_set(err, CS_ERANGE, "%s: %s.%s: expected a finite number, got %g", where, policy, name, value);
-  if (s->type == CS_PARAM_INT && value != floor(value))
+  if (s->type == CS_OPT_INT && value != floor(value))
     return cs_err_set(err, CS_ECONFIG, "%s: %s.%s: expected an integer, got %g", where, policy, name, value);
-  if (s->type == CS_PARAM_BOOL && value != 0 && value != 1)
+  if (s->type == CS_OPT_FLAG && value != 0 && value != 1)
     return cs_err_set(err, CS_ECONFIG, "%s: %s.%s: expected true or false", where, policy, name);
-  if (value < s->min || value > s->max)
+  const cs_num_range *r = &s->range;
+  if (value < r->min || value > r->max || (r->min_open && value == r->min) || (s->max_open && value == r->max))
     return cs_err_set(err, CS_ERANGE, "%s: %s.%s = %g is out of range (expected %g..%g)", where, policy, name, value,
-                      s->min, s->max);
+                      r->min, r->max);
   for (int i = 0; i < p->n; i++)
     if (!strcmp(p->names[i], name)) {
       p->values[i] = value;
@@ -84,22 +84,11 @@ int cs_params_bind(const cs_param_spec *specs, size_t nspecs, const cs_params *g
   }
   int rc = cs_params_finish(&p, specs, nspecs, policy, where, err);
   if (rc) return rc;
-  unsigned char *base = out;
   for (size_t i = 0; i < nspecs; i++) {
-    double v = cs_params_get(&p, specs[i].name, specs[i].def);
-    switch (specs[i].type) {
-    case CS_PARAM_INT: {
-      int64_t x = (int64_t)v;
-      memcpy(base + specs[i].offset, &x, sizeof x);
-      break;
-    }
-    case CS_PARAM_DOUBLE: memcpy(base + specs[i].offset, &v, sizeof v); break;
-    case CS_PARAM_BOOL: {
-      bool b = v != 0;
-      memcpy(base + specs[i].offset, &b, sizeof b);
-      break;
-    }
-    }
+    if (specs[i].store == CS_ST_NONE || specs[i].store == CS_ST_STR)
+      return cs_err_set(err, CS_EINVAL, "parameter table of '%s': '%s' has no numeric field (CS_PARAM_FIELD)", policy,
+                        specs[i].name);
+    cs_opt_store_num(&specs[i], out, cs_params_get(&p, specs[i].name, specs[i].def));
   }
   return 0;
 }
@@ -107,24 +96,6 @@ int cs_params_bind(const cs_param_spec *specs, size_t nspecs, const cs_params *g
 double cs_params_bound_get(const cs_param_spec *specs, size_t nspecs, const void *bound, const char *name,
                            double def) {
   const cs_param_spec *s = spec_of(specs, nspecs, name);
-  if (!s || !bound) return def;
-  const unsigned char *base = bound;
-  switch (s->type) {
-  case CS_PARAM_INT: {
-    int64_t x;
-    memcpy(&x, base + s->offset, sizeof x);
-    return (double)x;
-  }
-  case CS_PARAM_DOUBLE: {
-    double x;
-    memcpy(&x, base + s->offset, sizeof x);
-    return x;
-  }
-  case CS_PARAM_BOOL: {
-    bool b;
-    memcpy(&b, base + s->offset, sizeof b);
-    return b ? 1 : 0;
-  }
-  }
-  return def;
+  if (!s || !bound || s->store == CS_ST_NONE || s->store == CS_ST_STR) return def;
+  return cs_opt_load_num(s, bound);
 }

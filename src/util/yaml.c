@@ -306,26 +306,26 @@ static int scalar_or_fail(const cs__ydoc *d, const cs__ynode *n, const char *wha
 /* A quoted scalar where a number belongs: "got the quoted string '8' (write numbers without
  * quotes)" when the text is a number, else the plain "got 'big'". */
 static int quoted_number(const char *w, const char *what, const char *expected, const cs__ynode *n, cs_err *err) {
-  cs__num_range any = {-INFINITY, INFINITY, false, false};
+  cs_num_range any = {-INFINITY, INFINITY, false, false};
   double v;
   char why[8];
-  if (cs__num_parse(n->str, &any, &v, why, sizeof why) == 0)
+  if (cs_num_parse(n->str, &any, &v, why, sizeof why) == 0)
     return cs_err_set(err, CS_ECONFIG,
                       "%s: %s: expected %s, got the quoted string '%.60s' (write numbers without quotes)", w, what,
                       expected, n->str);
   return cs_err_set(err, CS_ECONFIG, "%s: %s: expected %s, got '%.60s'", w, what, expected, n->str);
 }
 
-int cs__y_num(const cs__ydoc *d, const cs__ynode *n, const char *what, const cs__num_range *r, double *out,
+int cs__y_num(const cs__ydoc *d, const cs__ynode *n, const char *what, const cs_num_range *r, double *out,
               cs_err *err) {
   char want[128];
-  cs__num_range_text(r, want, sizeof want);
+  cs_num_range_text(r, want, sizeof want);
   int rc = scalar_or_fail(d, n, what, want, err);
   if (rc) return rc;
   char w[512], why[256];
   cs__y_where(d, n, w, sizeof w);
   if (n->quoted) return quoted_number(w, what, want, n, err);
-  int bad = cs__num_parse(n->str, r, out, why, sizeof why);
+  int bad = cs_num_parse(n->str, r, out, why, sizeof why);
   if (bad) return cs_err_set(err, bad == -2 ? CS_ERANGE : CS_ECONFIG, "%s: %s: %s", w, what, why);
   return 0;
 }

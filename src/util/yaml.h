@@ -48,8 +48,8 @@ int cs__y_int(const cs__ydoc *d, const cs__ynode *n, const char *what, int64_t *
 int cs__y_double(const cs__ydoc *d, const cs__ynode *n, const char *what, double *out, cs_err *err);
 /* A number through the checked parser (util/num.h) with the field's range: "<file>:<line>:<col>:
  * <what>: 4294967297 is out of range (expected an integer from 1 to 1024)". */
-struct cs__num_range;
-int cs__y_num(const cs__ydoc *d, const cs__ynode *n, const char *what, const struct cs__num_range *r, double *out,
+struct cs_num_range;
+int cs__y_num(const cs__ydoc *d, const cs__ynode *n, const char *what, const struct cs_num_range *r, double *out,
               cs_err *err);
 int cs__y_bool(const cs__ydoc *d, const cs__ynode *n, const char *what, bool *out, cs_err *err);
 int cs__y_str(const cs__ydoc *d, const cs__ynode *n, const char *what, const char **out, cs_err *err);
