@@ -128,6 +128,7 @@ static void sim_stats(cs__sim *sim, double wall_s, cs_sim_stats *st) {
     bytes += sim->replicas[k].bm_exec.cap * sizeof(double);
     for (int m = 0; m < CS__BM_COUNT; m++) bytes += sim->replicas[k].bm_counts[m].cap * sizeof(uint32_t);
   }
+  for (int k = 0; k < CS__EV_KINDS; k++) bytes += sim->nowq[k].cap * sizeof(cs__event);
   st->peak_bytes = bytes;
 }
 
