@@ -8,7 +8,7 @@
 #include <stdint.h>
 
 #include "capsearch/sim.h"
-#include "sim/types.h"
+#include "sched/policy.h"
 #include "util/arena.h"
 #include "util/sbuf.h"
 
@@ -27,6 +27,7 @@ typedef enum cs__ev_kind {
   CS__EV_REPLICA_SCHEDULE = 8,
   CS__EV_REPLICA_STAGE_SCHEDULE = 9
 } cs__ev_kind;
+#define CS__EV_KINDS 10 /* kind numbers are below this */
 
 typedef struct cs__event {
   double t;
@@ -121,7 +122,7 @@ typedef struct cs__chrome_ev {
 } cs__chrome_ev;
 
 struct cs__sim {
-  const cs__sim_services *svc; /* first member: how the policies reach the engine (sim/types.h) */
+  const cs__sim_services *svc; /* first member: how the policies reach the engine (sched/policy.h) */
   const cs_sim_config *cfg;
   cs__arena arena;
   const cs__sim_observer *obs;
@@ -136,6 +137,11 @@ struct cs__sim {
   cs_err fail;
 
   CS__VEC(cs__event) heap;
+  /* Events pushed for the current time skip the heap: one FIFO per kind (engine.c, push()). */
+  CS__VEC(cs__event) nowq[CS__EV_KINDS];
+  size_t nowq_head[CS__EV_KINDS];
+  uint32_t nowq_mask;  /* bit k: nowq[k] holds events */
+  double nowq_t;       /* their time, while any */
 
   cs_workload *wl;
   bool have_next;
@@ -178,7 +184,7 @@ int cs__sim_run_observed(const cs_sim_config *cfg, const cs__sim_observer *obs, 
 int cs__sim_run_source(const cs_sim_config *cfg, const cs__sim_observer *obs, const cs__sim_source *src,
                        cs_sim_result **out, cs_err *err);
 void cs__batch_recycle(cs__sim *sim, cs__batch *b);
-/* The engine's side of the policies' services (sim/types.h): cs__sim_run_source installs it. */
+/* The engine's side of the policies' services (sched/policy.h): cs__sim_run_source installs it. */
 extern const cs__sim_services cs__sim_engine_services;
 cs__batch *cs__sim_batch_new(cs__sim *sim, int32_t replica_id, int32_t capacity);
 int cs__sim_loop(cs__sim *sim, cs_err *err);
