@@ -7,6 +7,9 @@
 #    quote failing probes: a stopped probe the conclusion quotes is simulated to the end)
 #  - some failing probes stopped early (probe.json "stopped_early": true, a note in output.log);
 #    none did under --full-probes, and no passing probe ever does
+#  - a job runs to the end only the stopped probes its conclusion reads: nearest first, so each
+#    one run again before the last turned out too short to tell (it had run again every stopped
+#    probe beyond the answer, farthest first)
 set -u
 . "$(dirname "$0")/sweep_test_lib.sh" "$@"
 cat > "$T/sweep.yml" <<'YML'
@@ -76,5 +79,12 @@ done < "$T/full.list"
 [ $passing -gt 0 ] && [ $identical = 1 ] && ok "$passing passing probes byte-identical" || fail "passing probes ($passing) differ"
 [ $stopped -gt 0 ] && ok "$stopped failing probes stopped early" || fail "no probe stopped early"
 grep -q ',no_pass,' "$T/early/results.csv" && ok "a job without answer (its nearest miss quoted)" || fail "no no_pass job"
+reread=1
+for d in "$T"/early/runs/*/; do
+  n=$(cat "$d"/r*/output.log | grep -c "simulating to the end")
+  short=$(grep -l '"too_short": true' /dev/null $(grep -l "simulating to the end" /dev/null "$d"/r*/output.log | sed 's/output.log$/probe.json/') | wc -l)
+  [ "$n" -le $((short + 1)) ] || { reread=0; echo "$(basename "$d"): $n probes run again to the end, $short of them too short"; }
+done
+[ $reread = 1 ] && ok "only the stopped probes the conclusion reads run again to the end" || fail "stopped probes run again that the conclusion does not read"
 grep -rq stopped_early "$T/full/runs" && fail "--full-probes stopped a probe" || ok "--full-probes runs every probe to the end"
 [ $fails -eq 0 ]

@@ -211,33 +211,36 @@ static bool read_by_conclusion(const cs_sweep_search *sc, const cs__job_result *
 /* Early stopping keeps every verdict, but a stopped probe's value and keep-up figures are
  * partial, and the conclusion quotes some failing probes. Those are simulated to the end first,
  * in their own directory under their own ordinal, as --full-probes would have: results.csv and
- * their run files then equal a run without early stopping. */
+ * their run files then equal a run without early stopping. Nearest first, one at a time: the
+ * conclusion reads the failing probes beyond the answer only up to the first that is not too
+ * short, so the farther stopped ones stay partial (in the seed sweep most of a job's failing
+ * probes lie beyond the answer, and each run to the end costs about a passing probe). */
 static int complete_stopped(const cs__plan *plan, const cs__runner_opts *o, const cs_sweep_job *j,
                             const char *job_json, const char *key, const cs__job_result *res,
                             cs__probe_record *v, size_t n, double t0, int64_t *probes_run, cs_err *err) {
   const cs_sweep_search *sc = &plan->sweep->searches[j->search];
+  bool by_rep = sc->search_for == CS_SEARCH_NUM_REPLICAS;
   cs__runner_opts full = *o;
   full.full_probes = true;
   full.spec = NULL;
-  bool again = true;
-  while (again) { /* a completed probe may turn out too short, making the next one count */
-    again = false;
-    for (size_t k = 0; k < n; k++) {
-      if (!v[k].stopped_early || !read_by_conclusion(sc, res, v, n, k)) continue;
-      if (must_stop(o, t0)) return CS_EINTR; /* the job stays pending; a rerun finishes it */
-      const char *dash = strrchr(v[k].timestamp_dir, '-');
-      int probe_no = dash ? atoi(dash + 1) : 0;
-      cs__probe pr = {.qps = v[k].qps, .replicas = v[k].replicas};
-      char *pdir = cs__store_probe_dir(o->out_dir, j->hash, pr.replicas, pr.qps);
-      cs__store_log(pdir, "capsearch: simulating to the end: the job's conclusion quotes this probe", NULL);
-      int rc = run_probe(plan, &full, j, &pr, probe_no, pdir, job_json, key, NULL, &v[k], err);
-      free(pdir);
-      if (rc) return rc;
-      (*probes_run)++;
-      again = true;
+  for (;;) { /* nearest first: once it ran to the end and is not too short, farther ones are not read */
+    size_t k = n;
+    for (size_t i = 0; i < n; i++) {
+      if (!v[i].stopped_early || !read_by_conclusion(sc, res, v, n, i)) continue;
+      if (k == n || (by_rep ? v[i].replicas > v[k].replicas : v[i].qps < v[k].qps)) k = i;
     }
+    if (k == n) return 0;
+    if (must_stop(o, t0)) return CS_EINTR; /* the job stays pending; a rerun finishes it */
+    const char *dash = strrchr(v[k].timestamp_dir, '-');
+    int probe_no = dash ? atoi(dash + 1) : 0;
+    cs__probe pr = {.qps = v[k].qps, .replicas = v[k].replicas};
+    char *pdir = cs__store_probe_dir(o->out_dir, j->hash, pr.replicas, pr.qps);
+    cs__store_log(pdir, "capsearch: simulating to the end: the job's conclusion quotes this probe", NULL);
+    int rc = run_probe(plan, &full, j, &pr, probe_no, pdir, job_json, key, NULL, &v[k], err);
+    free(pdir);
+    if (rc) return rc;
+    (*probes_run)++;
   }
-  return 0;
 }
 
 /* A committed probe is reused only when its files are intact and it was decided by the same
