@@ -6,7 +6,12 @@
  *     which reproduces Vidur's per-request metrics exactly (tests/test_sim_vidur_parity.c).
  *  2. 10,000 requests of the Splitwise conversation trace at 8 QPS on 8 replicas
  *     (round_robin and lop_uncached routers).
- * Usage: bench_sim_run [SHARED_DATA_DIR] [REPEATS]   (default $CS_SHARED_DATA or ../shared/data, 5)
+ *  3. The seed job's probes (bench_runner_seedjob.sh) without the search around them: 12,301
+ *     Mooncake conversation requests (clipped to Llama-3-8B's 8,192 tokens as the runner does)
+ *     on 8 x Llama-3-8B / H100, vllm_v1 chunk 512, prefix caching, Poisson at 8 QPS (a long,
+ *     event-loop-bound probe) and 34 QPS (near the answer: bound by the KV manager).
+ * Usage: bench_sim_run [SHARED_DATA_DIR] [REPEATS] [mooncake]   (default $CS_SHARED_DATA or
+ *        ../shared/data, 5; `mooncake`: case 3 only)
  * Reports the best wall time of REPEATS runs, events/s, requests/s, the simulation's own memory
  * (arena + arrays) and the process peak RSS (getrusage). */
 #include <stdio.h>
@@ -60,6 +65,68 @@ static int run_case(const char *label, cs_sim_config *c, int repeats) {
   return 0;
 }
 
+/* Case 3: the seed job's probes at 8 and 34 QPS. */
+static int mooncake_cases(const cs_catalog *cat, const char *data, int repeats) {
+  cs_err err = {0};
+  const cs_model *m;
+  const cs_device *d;
+  const cs_network *net = NULL;
+  if (cs_catalog_find_model(cat, "meta-llama/Meta-Llama-3-8B", &m, &err) || cs_catalog_find_device(cat, "h100", &d, &err) ||
+      cs_catalog_find_network(cat, "h100_dgx", &net, &err)) {
+    fprintf(stderr, "catalog: %s\n", err.msg);
+    return 1;
+  }
+  char path[1024];
+  snprintf(path, sizeof path, "%s/traces/mooncake_conversation_trace.jsonl", data);
+  cs_trace_opts to = {.format = CS_TRACE_AUTO, .block_size = 16};
+  cs_trace *raw = NULL, *mc = NULL;
+  if (cs_trace_load(path, &to, &raw, &err) || cs_trace_limit(raw, 8192, CS_OVERLONG_CLIP, &mc, &err)) {
+    fprintf(stderr, "%s\n", err.msg);
+    cs_trace_free(raw);
+    return 1;
+  }
+  const cs_predictor_ops *pops;
+  cs_predictor *pred = NULL;
+  cs_predictor_ctx pc = {.model = m, .device = d, .network = net, .tp = 1, .pp = 1};
+  int rc = 1;
+  if (cs_predictor_find("roofline", &pops, &err) ||
+      cs_params_finish(&pc.params, pops->info.params, pops->info.nparams, pops->info.name, "bench", &err) ||
+      cs_predictor_new(pops, &pc, &pred, &err)) {
+    fprintf(stderr, "predictor: %s\n", err.msg);
+    goto done;
+  }
+  printf("bench_sim_run: Llama-3-8B x 8 on h100, Mooncake conversation, vllm_v1 chunk 512, prefix caching\n");
+  cs_sim_config c;
+  cs_sim_config_defaults(&c);
+  c.model = m;
+  c.device = d;
+  c.network = net;
+  c.tp = 1;
+  c.predictor = pred;
+  c.num_replicas = 8;
+  c.prefix_caching = true;
+  c.replica_params.n = 2;
+  c.replica_params.names[0] = "chunk_size";
+  c.replica_params.values[0] = 512;
+  c.replica_params.names[1] = "batch_size_cap";
+  c.replica_params.values[1] = 512;
+  c.workload.arrival = CS_ARRIVAL_POISSON;
+  c.workload.length = CS_LENGTH_TRACE;
+  c.workload.trace = mc;
+  c.workload.num_requests = 12301;
+  c.workload.max_seq_len = 8192;
+  c.time_limit_s = 10800;
+  c.workload.qps = 8;
+  rc = run_case("12301 req mooncake, 8 replicas, 8 qps", &c, repeats);
+  c.workload.qps = 34;
+  rc |= run_case("12301 req mooncake, 8 replicas, 34 qps", &c, repeats);
+done:
+  cs_predictor_free(pred);
+  cs_trace_free(mc);
+  cs_trace_free(raw);
+  return rc;
+}
+
 int main(int argc, char **argv) {
   const char *data = argc > 1 ? argv[1] : getenv("CS_SHARED_DATA");
   if (!data) data = "../shared/data";
@@ -70,6 +137,11 @@ int main(int argc, char **argv) {
   if (cs_catalog_load(cs_catalog_default_dir(), &cat, &err)) {
     fprintf(stderr, "catalog: %s\n", err.msg);
     return 1;
+  }
+  if (argc > 3 && !strcmp(argv[3], "mooncake")) {
+    int rc = mooncake_cases(cat, data, repeats);
+    cs_catalog_free(cat);
+    return rc;
   }
   const cs_model *m;
   const cs_device *d;
@@ -157,6 +229,7 @@ int main(int argc, char **argv) {
     rc |= run_case("10000 req conv, 8 replicas, vllm_v1, lop_uncach", &c, repeats);
   }
   cs_predictor_free(pred);
+  rc |= mooncake_cases(cat, data, repeats);
   cs_trace_free(wl);
   cs_trace_free(conv);
   cs_catalog_free(cat);

@@ -10,9 +10,17 @@
 #include "sim/engine.h"
 #include "sim/types.h"
 
+typedef struct inv_ev { /* one handled event */
+  double t;
+  int64_t seq, pushed; /* its sequence number; events pushed before it was handled */
+  int32_t kind;
+} inv_ev;
+
 typedef struct inv_state {
   sim_inv_result *res;
   double last_t;
+  inv_ev *evs;
+  size_t nevs, cap_evs;
   unsigned char *flags; /* per request id: 1 in flight, 2 completed */
   size_t nflags;
   int64_t preemptions, batches;
@@ -45,9 +53,33 @@ static void inv_memory(inv_state *s, cs__sim *sim, int32_t k, const char *when) 
 
 static void inv_on_event(void *ud, cs__sim *sim, const cs__event *ev) {
   inv_state *s = ud;
-  (void)sim;
   if (ev->t < s->last_t) inv_fail(s, "time went back from %.17g to %.17g (event kind %d)", s->last_t, ev->t, ev->kind);
   s->last_t = ev->t;
+  if (s->nevs == s->cap_evs) {
+    s->cap_evs = s->cap_evs ? 2 * s->cap_evs : 4096;
+    s->evs = realloc(s->evs, s->cap_evs * sizeof *s->evs);
+  }
+  s->evs[s->nevs++] = (inv_ev){ev->t, ev->seq, sim->seq, ev->kind};
+}
+
+static bool inv_ev_less(const inv_ev *a, const inv_ev *b) {
+  if (a->t != b->t) return a->t < b->t;
+  if (a->kind != b->kind) return a->kind < b->kind;
+  return a->seq < b->seq;
+}
+
+/* Each event was the least pending one when handled, in (time, kind, seq) order: every event
+ * handled while j was already pushed (pushed > j's seq: a run of the events just before j)
+ * orders before j. */
+static void inv_event_order(inv_state *s) {
+  for (size_t j = 0; j < s->nevs; j++)
+    for (size_t i = j; i-- > 0 && s->evs[i].pushed > s->evs[j].seq;)
+      if (!inv_ev_less(&s->evs[i], &s->evs[j])) {
+        inv_fail(s, "event %lld (t %.17g, kind %d) handled before the pending event %lld (t %.17g, kind %d)",
+                 (long long)s->evs[i].seq, s->evs[i].t, s->evs[i].kind, (long long)s->evs[j].seq, s->evs[j].t,
+                 s->evs[j].kind);
+        return;
+      }
 }
 
 static void inv_on_batch_formed(void *ud, cs__sim *sim, const cs__batch *b) {
@@ -124,8 +156,10 @@ static void sim_inv_run(const cs_sim_config *cfg, bool expect_all, sim_inv_resul
   if (out->rc) {
     snprintf(out->err, sizeof out->err, "%s", err.msg);
     free(s.flags);
+    free(s.evs);
     return;
   }
+  inv_event_order(&s);
   const cs_sim_stats *st = cs_sim_result_stats(res);
   out->arrived = st->num_arrived;
   out->completed = st->num_completed;
@@ -144,6 +178,7 @@ static void sim_inv_run(const cs_sim_config *cfg, bool expect_all, sim_inv_resul
              st->hit_time_limit ? " (event cap hit: livelock?)" : "");
   cs_sim_result_free(res);
   free(s.flags);
+  free(s.evs);
 }
 
 /* Required router parameters get their declared defaults so every router can run. */

@@ -4,7 +4,8 @@
  * tests/test_sim_<topic>.c file (it is header-plus-source, static functions only), build a
  * cs_sim_config and call sim_inv_run(); it runs the simulation with an observer that checks, at
  * every event:
- *   - simulated time never decreases;
+ *   - simulated time never decreases, and every event is handled while it is the least
+ *     pending one in (time, kind, seq) order (checked after the run);
  *   - a batch holds >= 1 request, at most batch_size_cap (when the scheduler declares it), no
  *     request twice and no request that is already in a batch in flight, tokens >= 1 per request,
  *     a prefill chunk never beyond the prompt, a decode step exactly 1 token, the batch's replica

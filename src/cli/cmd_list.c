@@ -1,4 +1,4 @@
-/* capsearch list models|devices|networks|schedulers|predictors|metrics|trace-formats: what the catalogs and
+/* capsearch list models|devices|networks|schedulers|predictors|searches|metrics|trace-formats: what the catalogs and
  * registries hold, as a table or --json. */
 #include <math.h>
 #include <stdio.h>
@@ -12,8 +12,8 @@
 #include "util/sbuf.h"
 #include "util/text.h"
 
-static const char *const kinds[] = {"models",  "devices", "networks",     "schedulers",
-                                    "predictors", "metrics", "trace-formats"};
+static const char *const kinds[] = {"models",     "devices",  "networks", "schedulers",
+                                    "predictors", "searches", "metrics",  "trace-formats"};
 #define NKINDS (sizeof kinds / sizeof kinds[0])
 
 typedef struct list_args {
@@ -29,12 +29,15 @@ static const cs_opt list_opts[] = {
     {CS_OPT_END}};
 
 static const cs_opt_cmd list_cmd = {
-    "list", "capsearch list models|devices|networks|schedulers|predictors|metrics|trace-formats [--json] [--config-dir DIR]",
+    "list",
+    "capsearch list models|devices|networks|schedulers|predictors|searches|metrics|trace-formats [--json] [--config-dir "
+    "DIR]",
     "  models      catalog models (configs/models.yaml): architecture, parameters, dtype\n"
     "  devices     catalog GPUs (configs/devices.yaml): memory, dense TFLOPS, bandwidth, $/hour\n"
     "  networks    catalog node types (configs/networks.yaml): GPUs per node, bandwidth, latency\n"
     "  schedulers  replica schedulers, global schedulers and request queues with their parameters\n"
     "  predictors  execution-time predictors\n"
+    "  searches    capacity searches (search_configs[].search_for)\n"
     "  metrics     per-request metrics (request_metrics.csv columns, usable in SLOs)\n"
     "  trace-formats  trace file formats (readers) and what their files can carry",
     list_opts, NULL, 0, -1};
@@ -239,8 +242,8 @@ int cs__cmd_list(int argc, char **argv) {
   bool json = args.json;
   const char *config_dir = args.config_dir;
   if (np != 1) {
-    fprintf(stderr, "capsearch: list: expected one of models, devices, networks, schedulers, predictors, metrics, "
-                    "trace-formats\n");
+    fprintf(stderr, "capsearch: list: expected one of models, devices, networks, schedulers, predictors, searches, "
+                    "metrics, trace-formats\n");
     return CS_EXIT_USAGE;
   }
   const char *kind = pos[0];
@@ -252,7 +255,7 @@ int cs__cmd_list(int argc, char **argv) {
       fprintf(stderr, "capsearch: list: unknown kind '%s' (did you mean '%s'?)\n", kind, sug);
     else
       fprintf(stderr, "capsearch: list: unknown kind '%s' (expected models, devices, networks, schedulers, "
-                      "predictors, metrics or trace-formats)\n", kind);
+                      "predictors, searches, metrics or trace-formats)\n", kind);
     return CS_EXIT_USAGE;
   }
   if (k >= 3) return cs__list_policies(kind, json, stdout) ? CS_EXIT_USAGE : CS_EXIT_OK;

@@ -5,6 +5,7 @@
 
 #include "capsearch/metrics.h"
 #include "capsearch/predictor.h"
+#include "capsearch/search.h"
 #include "capsearch/sim.h"
 #include "capsearch/trace.h"
 #include "cli/cmd_list.h"
@@ -67,6 +68,28 @@ static void policy_group(const char *title, const char *key, const cs_policy_inf
     cs__jw_arr_end(w);
   else
     fprintf(f, "\n");
+}
+
+/* The search registry: name, what it varies, whether it takes qps_multipliers, summary. */
+static void searches(bool json, cs__jw *w, FILE *f) {
+  const cs_registry_entry *const *reg = cs_searches()->entries;
+  if (json) cs__jw_arr_begin(w);
+  for (size_t i = 0; reg[i]; i++) {
+    bool reps = cs_registry_has(reg[i], CS_SEARCH_VARIES_REPLICAS);
+    bool mult = cs_registry_has(reg[i], CS_SEARCH_TAKES_MULTIPLIERS);
+    if (json) {
+      cs__jw_obj_begin(w);
+      cs__jw_kstr(w, "name", reg[i]->name);
+      cs__jw_kstr(w, "varies", reps ? "num_replicas" : "qps");
+      cs__jw_kbool(w, "qps_multipliers", mult);
+      cs__jw_kstr(w, "summary", reg[i]->summary);
+      cs__jw_obj_end(w);
+    } else {
+      fprintf(f, "%-14s %-14s %s%s\n", reg[i]->name, reps ? "num_replicas" : "qps", reg[i]->summary,
+              mult ? " [qps_multipliers]" : "");
+    }
+  }
+  if (json) cs__jw_arr_end(w);
 }
 
 /* The trace-format registry: name, label, what its files can carry, summary. */
@@ -157,6 +180,8 @@ int cs__list_policies(const char *kind, bool json, FILE *f) {
       }
     }
     if (json) cs__jw_arr_end(&w);
+  } else if (!strcmp(kind, "searches")) {
+    searches(json, &w, f);
   } else if (!strcmp(kind, "trace-formats")) {
     trace_formats(json, &w, f);
   } else {

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "capsearch/registry.h"
+#include "capsearch/sim.h"
 #include "capsearch/trace.h"
 #include "cli/cmd_simulate.h"
 #include "util/opt.h"
@@ -172,14 +174,13 @@ static const cs_opt sim_flags[] = {
     {CS_OPT_GROUP, .help = "scheduling:"},
     {CS_OPT_FN, "replica-scheduler", .arg = "S", .help = "vllm_v1, vllm, sarathi, orca, faster_transformer, lightllm",
      F(rsched), .fn = policy_flag, .def_text = "vllm_v1"},
-    /* the policy flags' bounds are the policies' declared ones (src/sched/sched_params.h,
-     * router_lop_uncached.c), which set_flag_param checks again against the chosen policy */
-    {CS_OPT_INT, "chunk-size", .help = "token budget per iteration (sarathi, vllm_v1)", F(chunk_size), I(1, 1 << 24)},
-    {CS_OPT_INT, "batch-size-cap", .help = "maximum batch size / running requests", F(batch_cap), I(1, 1 << 20)},
+    /* the bounds of the policy-parameter flags are the policies' declarations (with_declared_bounds) */
+    {CS_OPT_INT, "chunk-size", .help = "token budget per iteration (sarathi, vllm_v1)", F(chunk_size)},
+    {CS_OPT_INT, "batch-size-cap", .help = "maximum batch size / running requests", F(batch_cap)},
     {CS_OPT_FN, "global-scheduler", .arg = "S", .help = "round_robin, random, lor, lop, lop_uncached, sticky_*, ...",
      F(gsched), .fn = policy_flag, .def_text = "round_robin"},
-    {CS_OPT_NUM, "tolerance-factor", .help = "tolerant_sticky_lop_uncached", F(tolerance), .range = {0, 1e6, false, false}},
-    {CS_OPT_INT, "top-k", .help = "ranked_sticky_lop_uncached", F(top_k), I(1, 1 << 20)},
+    {CS_OPT_NUM, "tolerance-factor", .help = "tolerant_sticky_lop_uncached", F(tolerance)},
+    {CS_OPT_INT, "top-k", .help = "ranked_sticky_lop_uncached", F(top_k)},
     {CS_OPT_FN, "queue", .arg = "fcfs|edf", .help = "request queue", F(queue), .fn = policy_flag, .def_text = "fcfs"},
     {CS_OPT_FLAG, "prefix-caching", .help = "enable prefix caching (needs block hashes in the trace)", F(prefix_caching)},
     {CS_OPT_INT, "num-blocks", .help = "KV blocks per replica (default: Vidur's memory planner)", F(num_blocks),
@@ -224,8 +225,35 @@ static const cs_opt_cmd sim_cmd = {
     "Flags override the YAML file (schema: docs/simulator.md, configs/simulate-example.yml).",
     sim_flags, NULL, 0, 0};
 
+#define NFLAGS (sizeof sim_flags / sizeof sim_flags[0])
+
+/* The flags that set a policy parameter take their bounds from the parameter's one declaration
+ * in the policies' own tables (cs_registry_param), so a bound is written once. set_flag_param
+ * (cmd_simulate.c) checks the value again against the policy actually chosen. */
+static void with_declared_bounds(cs_opt *tab) {
+  static const struct {
+    const char *flag, *param;
+    const cs_registry *(*registry)(void);
+  } params[] = {{"chunk-size", "chunk_size", cs_replica_scheds},
+                {"batch-size-cap", "batch_size_cap", cs_replica_scheds},
+                {"tolerance-factor", "tolerance_factor", cs_routers},
+                {"top-k", "top_k", cs_routers}};
+  for (size_t i = 0; i < sizeof params / sizeof params[0]; i++) {
+    const cs_param_spec *ps = cs_registry_param(params[i].registry(), params[i].param);
+    cs_opt *o = NULL;
+    for (cs_opt *f = tab; f->type != CS_OPT_END; f++)
+      if (f->name && !strcmp(f->name, params[i].flag)) o = f;
+    if (ps && o) o->range = ps->range, o->max_open = ps->max_open;
+  }
+}
+
 int cs__sim_opts_parse_flags(sim_opts *o, int argc, char **argv, cs_err *err) {
-  return cs_opt_parse(&sim_cmd, argc, argv, o, NULL, NULL, err);
+  cs_opt flags[NFLAGS];
+  memcpy(flags, sim_flags, sizeof flags);
+  with_declared_bounds(flags);
+  cs_opt_cmd cmd = sim_cmd;
+  cmd.opts = flags;
+  return cs_opt_parse(&cmd, argc, argv, o, NULL, NULL, err);
 }
 
 void cs__sim_opts_help(cs__sbuf *out) {

@@ -238,6 +238,11 @@ bool cs__kv_allocate(cs__kv *kv, cs__request *r, int32_t n, const int32_t *comp,
   cs__kv_req *q = req_state(r);
   int64_t bs = kv->block_size;
   int64_t computed = (int64_t)r->num_processed + bs * ncomp;
+  if (ncomp == 0) { /* most calls (a decode step) fit in the blocks held and fill no new block */
+    int64_t end = computed + n;
+    if (end <= (int64_t)q->nblocks * bs && (!kv->caching || !r->hashes.n || end < (int64_t)(q->cached_count + 1) * bs))
+      return true;
+  }
   int64_t required = (computed + n + bs - 1) / bs;
   int64_t need = required - q->nblocks - ncomp;
   int64_t evictable = 0;

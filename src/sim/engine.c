@@ -1,7 +1,8 @@
 /* The discrete-event engine (vidur-semantics.md §1.3-§1.5, V1 semantics).
  *
- * Events sit in a binary heap ordered by (time, event kind number, per-simulation sequence)
- * (libuv heap-inl.h idea, V1's tie-breaking). Arrivals are injected lazily: the workload's next
+ * Events are taken in (time, event kind number, per-simulation sequence) order (V1's
+ * tie-breaking): future ones from a binary heap (libuv heap-inl.h idea), those for the current
+ * time from one FIFO per kind (see push()). Arrivals are injected lazily: the workload's next
  * request is pushed only when its time is not later than the heap's top (§1.5). The event that
  * crosses the time limit is handled, then the loop stops. One `switch` in run_loop() reads top
  * to bottom like the phases; policies (routers, replica schedulers, queues, predictors) are the
@@ -23,8 +24,8 @@ static bool ev_less(const cs__event *a, const cs__event *b) {
   return a->seq < b->seq;
 }
 
-static void push(cs__sim *sim, double t, int kind, int32_t replica, int32_t stage, void *p) {
-  cs__event e = {.t = t, .seq = sim->seq++, .kind = kind, .replica = replica, .stage = stage, .p = p};
+static void heap_push(cs__sim *sim, const cs__event *ev) {
+  cs__event e = *ev;
   cs__vec_reserve(&sim->heap, sim->heap.n + 1);
   cs__event *h = sim->heap.v;
   size_t i = sim->heap.n++;
@@ -35,6 +36,24 @@ static void push(cs__sim *sim, double t, int kind, int32_t replica, int32_t stag
     i = par;
   }
   h[i] = e;
+}
+
+/* Most events are pushed for the current time (a batch's stage arrival, stage schedule, batch
+ * end, replica schedule: five of its six), and those need no heap: while they share one time,
+ * (time, kind, seq) orders them by kind, then by push order. So an event for the time of the
+ * current-time FIFOs (sim->nowq_t, or any time when all are empty) is appended to its kind's
+ * FIFO, the rest go to the heap, and next_event() takes the smaller of the heap's top and the
+ * first event of the lowest non-empty kind: the order of one heap, with O(1) for the common
+ * case. */
+static inline void push(cs__sim *sim, double t, int kind, int32_t replica, int32_t stage, void *p) {
+  cs__event e = {.t = t, .seq = sim->seq++, .kind = kind, .replica = replica, .stage = stage, .p = p};
+  if (t == sim->now && (!sim->nowq_mask || t == sim->nowq_t)) {
+    cs__vec_push(&sim->nowq[kind], e);
+    sim->nowq_mask |= 1u << kind;
+    sim->nowq_t = t;
+    return;
+  }
+  heap_push(sim, &e);
 }
 
 static cs__event pop(cs__sim *sim) {
@@ -52,6 +71,36 @@ static cs__event pop(cs__sim *sim) {
   }
   if (n) h[i] = last;
   return top;
+}
+
+/* The next event in (time, kind, seq) order, removed; false when there is none. */
+static bool next_event(cs__sim *sim, cs__event *out) {
+  if (sim->nowq_mask) {
+#if defined(__GNUC__)
+    int k = __builtin_ctz(sim->nowq_mask);
+#else
+    int k = 1;
+    while (!((sim->nowq_mask >> k) & 1)) k++;
+#endif
+    const cs__event *e = &sim->nowq[k].v[sim->nowq_head[k]];
+    if (!sim->heap.n || ev_less(e, &sim->heap.v[0])) {
+      *out = *e;
+      if (++sim->nowq_head[k] == sim->nowq[k].n) {
+        sim->nowq_head[k] = sim->nowq[k].n = 0;
+        sim->nowq_mask &= ~(1u << k);
+      }
+      return true;
+    }
+  }
+  if (!sim->heap.n) return false;
+  *out = pop(sim);
+  return true;
+}
+
+/* The time of the next event; only called when there is one. */
+static double next_time(const cs__sim *sim) {
+  if (sim->nowq_mask && (!sim->heap.n || sim->nowq_t < sim->heap.v[0].t)) return sim->nowq_t;
+  return sim->heap.v[0].t;
 }
 
 /* ---- meters ---------------------------------------------------------------------------- */
@@ -361,7 +410,8 @@ int cs__sim_loop(cs__sim *sim, cs_err *err) {
   int rc = pull_next(sim, err);
   if (rc < 0) return rc;
   while (!sim->terminated) {
-    if (sim->have_next && (!sim->heap.n || sim->next.arrived_at <= sim->heap.v[0].t)) {
+    bool pending = sim->heap.n || sim->nowq_mask;
+    if (sim->have_next && (!pending || sim->next.arrived_at <= next_time(sim))) {
       if (sim->next.prefill < 1 || sim->next.decode < 1)
         return cs_err_set(err, CS_ESIM, "request %lld has %d prompt and %d output tokens (expected at least 1 each)",
                           (long long)sim->next_request_id, (int)sim->next.prefill, (int)sim->next.decode);
@@ -370,8 +420,8 @@ int cs__sim_loop(cs__sim *sim, cs_err *err) {
       if ((rc = pull_next(sim, err)) < 0) return rc;
       continue;
     }
-    if (!sim->heap.n) break;
-    cs__event ev = pop(sim);
+    cs__event ev;
+    if (!next_event(sim, &ev)) break;
     sim->now = ev.t;
     if (limit > 0 && ev.t > limit) sim->terminated = true; /* this event is still handled */
     sim->num_events++;

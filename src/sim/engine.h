@@ -27,6 +27,7 @@ typedef enum cs__ev_kind {
   CS__EV_REPLICA_SCHEDULE = 8,
   CS__EV_REPLICA_STAGE_SCHEDULE = 9
 } cs__ev_kind;
+#define CS__EV_KINDS 10 /* kind numbers are below this */
 
 typedef struct cs__event {
   double t;
@@ -136,6 +137,11 @@ struct cs__sim {
   cs_err fail;
 
   CS__VEC(cs__event) heap;
+  /* Events pushed for the current time skip the heap: one FIFO per kind (engine.c, push()). */
+  CS__VEC(cs__event) nowq[CS__EV_KINDS];
+  size_t nowq_head[CS__EV_KINDS];
+  uint32_t nowq_mask;  /* bit k: nowq[k] holds events */
+  double nowq_t;       /* their time, while any */
 
   cs_workload *wl;
   bool have_next;

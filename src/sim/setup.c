@@ -240,6 +240,7 @@ static int setup(cs__sim *sim, const cs_sim_config *cfg, cs_err *err) {
 static void sim_release(cs__sim *sim) {
   cs_workload_free(sim->wl);
   free(sim->heap.v);
+  for (int k = 0; k < CS__EV_KINDS; k++) free(sim->nowq[k].v);
   free(sim->gqueue.v);
   free(sim->items.v);
   free(sim->done_scratch.v);
