@@ -16,7 +16,7 @@ static int plan_for(const char *text, cs__plan *plan, cs_err *err) {
   snprintf(path, sizeof path, "%s/s.yml", dir);
   cs_test_write(path, text);
   cs__runner_opts o;
-  cs__runner_opts_defaults(&o);
+  cs_run_opts_defaults(&o);
   o.config_path = path;
   o.catalog_dir = cs_test_source("configs", cat, sizeof cat);
   return cs__plan_load(&o, plan, err);

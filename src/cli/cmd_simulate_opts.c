@@ -4,13 +4,16 @@
  * are read after the file, so they win. */
 #include <math.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "capsearch/opt.h"
 #include "capsearch/registry.h"
 #include "capsearch/sim.h"
 #include "capsearch/trace.h"
-#include "cli/cmd_simulate.h"
-#include "util/opt.h"
+#include "capsearch/yaml.h"
+
+#include "cmd_simulate.h"
 
 void cs__sim_opts_init(sim_opts *o) {
   memset(o, 0, sizeof *o);
@@ -49,7 +52,7 @@ static const char *const lengths[] = {"trace", "fixed", "uniform", "zipf", NULL}
 
 /* ---- YAML ---------------------------------------------------------------------------------- */
 
-static int y_policy_key(const cs__opt_yctx *c, const cs_opt *o, const cs__ynode *n, const char *what, void *field,
+static int y_policy_key(const cs_opt_yctx *c, const cs_opt *o, const cs_ynode *n, const char *what, void *field,
                         cs_err *err);
 
 static const cs_opt top_fields[] = {
@@ -105,7 +108,7 @@ static const cs_opt workload_fields[] = {
     {CS_OPT_END}};
 
 /* Maps a policy key's offset to the offset of its node (the parameters, read later). */
-static const cs__ynode **policy_node(sim_opts *o, size_t off) {
+static const cs_ynode **policy_node(sim_opts *o, size_t off) {
   if (off == offsetof(sim_opts, rsched)) return &o->rnode;
   if (off == offsetof(sim_opts, gsched)) return &o->gnode;
   if (off == offsetof(sim_opts, queue)) return &o->qnode;
@@ -113,28 +116,28 @@ static const cs__ynode **policy_node(sim_opts *o, size_t off) {
 }
 
 /* A policy is a name, or a map with its name and parameters (checked once the policy is known). */
-static int y_policy_key(const cs__opt_yctx *c, const cs_opt *o, const cs__ynode *n, const char *what, void *field,
+static int y_policy_key(const cs_opt_yctx *c, const cs_opt *o, const cs_ynode *n, const char *what, void *field,
                         cs_err *err) {
   const char **name = field;
-  if (n->kind == CS_Y_SCALAR) return cs__y_str(c->d, n, what, name, err);
-  int rc = cs__y_expect(c->d, n, CS_Y_MAP, what, err);
+  if (n->kind == CS_Y_SCALAR) return cs_y_str(c->d, n, what, name, err);
+  int rc = cs_y_expect(c->d, n, CS_Y_MAP, what, err);
   if (rc) return rc;
-  const cs__ynode *nm = cs__ymap_get(n, "name");
+  const cs_ynode *nm = cs_ymap_get(n, "name");
   if (!nm) {
     char w[300];
-    cs__y_where(c->d, n, w, sizeof w);
+    cs_y_where(c->d, n, w, sizeof w);
     return cs_err_set(err, CS_ECONFIG, "%s: %s: missing 'name' (the policy to use)", w, what);
   }
   *policy_node(c->user, o->off) = n;
-  return cs__y_str(c->d, nm, what, name, err);
+  return cs_y_str(c->d, nm, what, name, err);
 }
 
-int cs__sim_opts_load_yaml(sim_opts *o, const cs__ydoc *d, cs_err *err) {
+int cs__sim_opts_load_yaml(sim_opts *o, const cs_ydoc *d, cs_err *err) {
   static const char *const sections[] = {"workload", NULL};
   if (!d->root) return 0;
-  cs__opt_yctx c = {d, NULL, "the simulate config", o};
+  cs_opt_yctx c = {d, NULL, "the simulate config", o};
   o->doc = d;
-  int rc = cs__opt_yaml_read(&c, d->root, top_fields, sections, "", o, err);
+  int rc = cs_opt_yaml_read(&c, d->root, top_fields, sections, "", o, err);
   if (rc) return rc;
   if (o->pnode) {
     static const cs_opt dirs[] = {{CS_OPT_STR, "profiling_dir", F(profiling_dir)},
@@ -142,12 +145,12 @@ int cs__sim_opts_load_yaml(sim_opts *o, const cs__ydoc *d, cs_err *err) {
                                    {CS_OPT_STR, "cache_dir", F(cache_dir)},
                                    {CS_OPT_END}};
     for (const cs_opt *f = dirs; f->type != CS_OPT_END; f++) {
-      const cs__ynode *n = cs__ymap_get(o->pnode, f->name);
-      if (n && (rc = cs__opt_yaml_value(&c, f, n, f->name, o, err))) return rc;
+      const cs_ynode *n = cs_ymap_get(o->pnode, f->name);
+      if (n && (rc = cs_opt_yaml_value(&c, f, n, f->name, o, err))) return rc;
     }
   }
-  const cs__ynode *w = cs__ymap_get(d->root, "workload");
-  return w ? cs__opt_yaml_read(&c, w, workload_fields, NULL, "workload", o, err) : 0;
+  const cs_ynode *w = cs_ymap_get(d->root, "workload");
+  return w ? cs_opt_yaml_read(&c, w, workload_fields, NULL, "workload", o, err) : 0;
 }
 
 /* ---- flags --------------------------------------------------------------------------------- */
@@ -256,8 +259,10 @@ int cs__sim_opts_parse_flags(sim_opts *o, int argc, char **argv, cs_err *err) {
   return cs_opt_parse(&cmd, argc, argv, o, NULL, NULL, err);
 }
 
-void cs__sim_opts_help(cs__sbuf *out) {
+void cs__sim_opts_help(cs_sbuf *out) {
   sim_opts d;
   cs__sim_opts_init(&d);
-  cs__opt_help(&sim_cmd, &d, out);
+  char *help = cs_opt_help_text(&sim_cmd, &d);
+  if (help) cs_sbuf_adds(out, help);
+  free(help);
 }

@@ -406,7 +406,7 @@ void cs__run_job(const cs__plan *plan, const cs__runner_opts *o, size_t ji, doub
   }
   res->probes_run = (int)*probes_run;
   cs__job_conclude(plan, j, records.v, records.n, res);
-  if (o->keep_runs != CS__KEEP_ALL) cs__prune_runs(o, j, sc->search_for, res, seen.v, seen.n);
+  if (o->keep_runs != CS_KEEP_ALL) cs__prune_runs(o, j, sc->search_for, res, seen.v, seen.n);
 out:
   free(seen.v);
   free(records.v);
