@@ -348,7 +348,7 @@ static int write_config(const cs_sim_result *r, const cs_sim_config *cfg, const 
   cs__jw_init(&w, sb, false);
   cs__jw_obj_begin(&w);
   cs__jw_kstr(&w, "simulator", "capsearch");
-  cs__jw_kint(&w, "seed", (int64_t)cfg->workload.seed);
+  cs__jw_kuint(&w, "seed", cfg->workload.seed);
   jw_knum(&w, "time_limit", cfg->time_limit_s);
   cs__jw_key(&w, "cluster_config");
   cs__jw_obj_begin(&w);
@@ -414,13 +414,13 @@ static int write_config(const cs_sim_result *r, const cs_sim_config *cfg, const 
   cs__jw_kint(&w, "num_requests", ws->num_requests);
   jw_knum(&w, "duration", ws->duration);
   cs__jw_kint(&w, "max_tokens", ws->max_seq_len);
-  cs__jw_kint(&w, "seed", (int64_t)ws->seed);
+  cs__jw_kuint(&w, "seed", ws->seed);
   cs__jw_obj_end(&w);
   cs__jw_key(&w, "execution_time_predictor_config");
   cs__jw_obj_begin(&w);
   cs__jw_kstr(&w, "name", r->predictor_name);
   cs__jw_obj_end(&w);
-  cs__jw_kint(&w, "router_seed", (int64_t)cfg->router_seed);
+  cs__jw_kuint(&w, "router_seed", cfg->router_seed);
   /* the caller's JSON object (the job): its members follow ours */
   int rc = extra ? cs__jw_members(&w, extra, err) : 0;
   cs__jw_obj_end(&w);
