@@ -53,7 +53,7 @@ static double cpu_seconds(void) {
 
 static double run(const char *sweep, const char *out, int threads, int iters, cs__runner_summary *sum) {
   cs__runner_opts o;
-  cs__runner_opts_defaults(&o);
+  cs_run_opts_defaults(&o);
   o.config_path = sweep;
   o.out_dir = out;
   o.threads = threads;

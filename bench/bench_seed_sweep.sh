@@ -36,6 +36,72 @@ for f in mooncake_conversation_trace.jsonl mooncake_synthetic_trace.jsonl; do
   [ -r "$TR/$f" ] || { echo "missing $TR/$f" >&2; exit 2; }
 done
 export CS_CONFIG_DIR=${CS_CONFIG_DIR:-$SRC/configs}
+# The report of a run kept in directory $1 (time, stderr.log, dry-run.txt, out/).
+report() {
+  local T=$1 user sys rss wall
+  read -r user sys rss wall < <(tail -n 1 "$T/time") # after "Command exited with ..."
+  [ -n "$wall" ] || echo "process: still running (no times yet)"
+  [ -n "$wall" ] && awk -v u="$user" -v s="$sys" -v m="$rss" -v e="$wall" 'BEGIN {
+    printf "process: %.1f s wall, %.1f CPU-s (user %.1f + sys %.1f, %.2f cores on average), peak RSS %.1f MB\n",
+      e, u + s, u, s, (u + s) / (e > 0 ? e : 1), m / 1024
+    printf "derived: that CPU time on 2 otherwise idle cores is ~%.0f min (CPU-s / 2; a loaded machine inflates CPU-s)\n",
+      (u + s) / 2 / 60 }'
+  grep -E '^capsearch: [0-9]+ (jobs|speculative|committed)' "$T/stderr.log"
+  grep -q 'speculative probes' "$T/stderr.log" || echo "speculative probes not needed: 0"
+  [ -r "$T/out/results.csv" ] && awk -F, 'NR == 1 {for (i = 1; i <= NF; i++) c[$i] = i; next}
+    {n[$c["status"]]++; p += $c["probes"]}
+    END {printf "results.csv: %d jobs:", NR - 1; for (s in n) printf " %s %d", s, n[s]; printf "; %d probes\n", p}' \
+    "$T/out/results.csv"
+  du -sk "$T/out" | awk '{printf "output directory: %.1f MB\n", $1 / 1024}'
+  # one row per job: hash, simulations, stopped early, events, simulation wall (sums over its probes),
+  # stopped probes simulated again to the end
+  for d in "$T"/out/runs/*/; do
+    h=$(basename "$d")
+    cat "$d"/r*/output.log 2> /dev/null | awk -v h="$h" '/simulated in/ {
+      for (i = 1; i <= NF; i++) { if ($i == "in") w = $(i + 1); if ($i == "events,") e = $(i - 1) }
+      n++; W += w; E += e; if (/stopped early/) s++ }
+      /simulating to the end/ { x++ }
+      END { printf "%s %d %d %d %.3f %d\n", h, n, s, E, W, x }'
+  done > "$T/jobs-cost.txt"
+  # join with the dry-run listing; the router column may hold a space ("... x3.0", "... k=2")
+  awk 'NR == FNR {n[$1] = $2; s[$1] = $3; e[$1] = $4; w[$1] = $5; x[$1] = $6; next}
+    $1 ~ /^[0-9]+$/ && ($2 in n) {
+      r = $6; for (i = 7; i <= NF - 12; i++) r = r "_" $i
+      printf "%s %s %s %s %s x%s %s %s %s %d %d %d %.3f %d\n", $2, $3, $4, $5, r, $(NF - 6), $(NF - 10), $(NF - 9),
+        $(NF - 4), n[$2], s[$2], e[$2], w[$2], x[$2] }' "$T/jobs-cost.txt" "$T/dry-run.txt" > "$T/jobs.txt"
+  awk '{P += $10; S += $11; E += $12; W += $13; X += $14}
+    END {printf "simulations in output.log: %d (%d stopped early, %d of them run again to the end since the\n" \
+      "  conclusion of their job quotes them), %.0f M events, %.0f s simulation wall\n", P, S, X, E / 1e6, W}' "$T/jobs.txt"
+  echo "cost by model / trace / cluster (replicas, requests per probe):"
+  awk '{k = $2 " " $3 " " $4 " " $6 " " $9; j[k]++; p[k] += $10; e[k] += $12; w[k] += $13; E += $12; W += $13}
+    END {for (k in j) printf "  %-60s %3d jobs %4d sims %7.0f M events (%4.1f%%) %8.0f s sim wall (%4.1f%%)\n",
+      k, j[k], p[k], e[k] / 1e6, 100 * e[k] / (E > 0 ? E : 1), w[k], 100 * w[k] / (W > 0 ? W : 1)}' "$T/jobs.txt" |
+    sort -k10 -g -r
+  echo "10 most expensive jobs by simulation wall (hash model trace cluster router replicas chunk slo reqs simulations stopped events wall_s reruns):"
+  sort -k13 -g -r "$T/jobs.txt" | head -10 | sed 's/^/  /'
+  outcomes "$T/out/runs"
+}
+
+# Simulation cost by what each simulation was: a passing probe (run to the end), a failing one
+# run to the end (it kept its SLO but fell behind or was too short to tell, or it was never
+# decided early), a failing one stopped early, or a stopped one run again to the end because
+# its job's conclusion quotes it.
+outcomes() {
+  echo "simulation cost by outcome:"
+  cat "$1"/*/r*/output.log 2> /dev/null | awk '/simulating to the end/ {again = 1; next}
+    /simulated in/ {
+      for (i = 1; i <= NF; i++) { if ($i == "in") w = $(i + 1); if ($i == "events,") e = $(i - 1) }
+      k = again ? "stopped, run again to the end" : / -> pass/ ? "passing" : /stopped early/ ? "failing, stopped early" \
+        : /\(holds\)/ ? "failing on keep-up only, to the end" : "failing on its SLO, to the end"
+      n[k]++; E[k] += e; W[k] += w; TE += e; TW += w; again = 0 }
+    END {for (k in n) printf "  %-38s %5d simulations %7.0f M events (%4.1f%%) %8.0f s sim wall (%4.1f%%)\n",
+      k, n[k], E[k] / 1e6, 100 * E[k] / (TE > 0 ? TE : 1), W[k], 100 * W[k] / (TW > 0 ? TW : 1)}' | sort -k1,2
+}
+
+if [ -n "${BENCH_REPORT:-}" ]; then
+  report "$BENCH_REPORT"
+  exit 0
+fi
 if [ -n "${BENCH_OUT:-}" ]; then
   [ -e "$BENCH_OUT" ] && { echo "BENCH_OUT=$BENCH_OUT exists; give a fresh directory" >&2; exit 2; }
   mkdir -p "$BENCH_OUT" && T=$(cd "$BENCH_OUT" && pwd)
@@ -60,42 +126,6 @@ grep '^[0-9]* jobs' "$T/dry-run.txt"
 rc=$?
 sleep 1 # let tee finish
 echo "capsearch exit status $rc; load average $(cut -d' ' -f1-3 /proc/loadavg) at the end"
-read -r user sys rss wall < <(tail -n 1 "$T/time") # after "Command exited with ..."
-awk -v u="$user" -v s="$sys" -v m="$rss" -v e="$wall" 'BEGIN {
-  printf "process: %.1f s wall, %.1f CPU-s (user %.1f + sys %.1f, %.2f cores on average), peak RSS %.1f MB\n",
-    e, u + s, u, s, (u + s) / (e > 0 ? e : 1), m / 1024 }'
-grep -E '^capsearch: [0-9]+ (jobs|speculative|committed)' "$T/stderr.log"
-grep -q 'speculative probes' "$T/stderr.log" || echo "speculative probes not needed: 0"
-[ -r "$T/out/results.csv" ] && awk -F, 'NR == 1 {for (i = 1; i <= NF; i++) c[$i] = i; next}
-  {n[$c["status"]]++; p += $c["probes"]}
-  END {printf "results.csv: %d jobs:", NR - 1; for (s in n) printf " %s %d", s, n[s]; printf "; %d probes\n", p}' \
-  "$T/out/results.csv"
-du -sk "$T/out" | awk '{printf "output directory: %.1f MB\n", $1 / 1024}'
-# one row per job: hash, simulations, stopped early, events, simulation wall (sums over its probes),
-# stopped probes simulated again to the end
-for d in "$T"/out/runs/*/; do
-  h=$(basename "$d")
-  cat "$d"/r*/output.log 2> /dev/null | awk -v h="$h" '/simulated in/ {
-    for (i = 1; i <= NF; i++) { if ($i == "in") w = $(i + 1); if ($i == "events,") e = $(i - 1) }
-    n++; W += w; E += e; if (/stopped early/) s++ }
-    /simulating to the end/ { x++ }
-    END { printf "%s %d %d %d %.3f %d\n", h, n, s, E, W, x }'
-done > "$T/jobs-cost.txt"
-# join with the dry-run listing; the router column may hold a space ("... x3.0", "... k=2")
-awk 'NR == FNR {n[$1] = $2; s[$1] = $3; e[$1] = $4; w[$1] = $5; x[$1] = $6; next}
-  $1 ~ /^[0-9]+$/ && ($2 in n) {
-    r = $6; for (i = 7; i <= NF - 12; i++) r = r "_" $i
-    printf "%s %s %s %s %s x%s %s %s %s %d %d %d %.3f %d\n", $2, $3, $4, $5, r, $(NF - 6), $(NF - 10), $(NF - 9),
-      $(NF - 4), n[$2], s[$2], e[$2], w[$2], x[$2] }' "$T/jobs-cost.txt" "$T/dry-run.txt" > "$T/jobs.txt"
-awk '{P += $10; S += $11; E += $12; W += $13; X += $14}
-  END {printf "simulations in output.log: %d (%d stopped early; %d of them stopped probes run again to the end because\n" \
-    "  their job conclusion quotes them), %.0f M events, %.0f s simulation wall\n", P, S, X, E / 1e6, W}' "$T/jobs.txt"
-echo "cost by model / trace / cluster (replicas, requests per probe):"
-awk '{k = $2 " " $3 " " $4 " " $6 " " $9; j[k]++; p[k] += $10; e[k] += $12; w[k] += $13; E += $12; W += $13}
-  END {for (k in j) printf "  %-60s %3d jobs %4d probes %7.0f M events (%4.1f%%) %8.0f s sim wall (%4.1f%%)\n",
-    k, j[k], p[k], e[k] / 1e6, 100 * e[k] / (E > 0 ? E : 1), w[k], 100 * w[k] / (W > 0 ? W : 1)}' "$T/jobs.txt" |
-  sort -k8 -n -r
-echo "10 most expensive jobs by simulation wall (hash model trace cluster router replicas chunk slo reqs simulations stopped events wall_s reruns):"
-sort -k13 -g -r "$T/jobs.txt" | head -10 | sed 's/^/  /'
+report "$T"
 [ -n "${BENCH_OUT:-}" ] && echo "kept: $T (jobs.txt: one line per job)"
 exit "$rc"

@@ -1,6 +1,6 @@
 /* A minimal stand-in for the simulation engine, for unit tests of the policies in src/sched
  * (tests/test_sched_*.c link cs_sched only, not the engine). It provides the engine services
- * that policies call (types.h "Engine services", a table installed by fake_sim_init), batches,
+ * that policies call (sched/policy.h "Engine services", a table installed by fake_sim_init), batches,
  * and the engine's request transitions of vidur-semantics.md §1.2 (a compact copy: enough to
  * drive schedulers step by step by hand).
  * The real engine runs the same policies in the invariant harness (tests/sim_invariants.*).
@@ -13,13 +13,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim/types.h"
+#include "sched/policy.h"
 
 #define FAKE_MAX_ALLOCS 65536
 #define FAKE_MAX_REPLICAS 16
 
 struct cs__sim {
-  const cs__sim_services *svc; /* first member, as sim/types.h requires */
+  const cs__sim_services *svc; /* first member, as sched/policy.h requires */
   void *allocs[FAKE_MAX_ALLOCS];
   int nallocs;
   int64_t next_batch_id;
@@ -32,7 +32,7 @@ struct cs__sim {
   cs__replica_ctx ctx[FAKE_MAX_REPLICAS];
 };
 
-/* Test-only engine services (the table is in sim/types.h), installed by fake_sim_init. */
+/* Test-only engine services (the table is in sched/policy.h), installed by fake_sim_init. */
 static void *fake_alloc(cs__sim *sim, size_t n) {
   void *p = calloc(1, n ? n : 1);
   if (sim->nallocs < FAKE_MAX_ALLOCS) sim->allocs[sim->nallocs++] = p;

@@ -21,10 +21,14 @@ static const cs_device fx_device = {.name = "testgpu", .memory_gb = 80, .memory_
 typedef struct fx_pred {
   double stage_s;
 } fx_pred;
-static int fx_create(const cs_predictor_ctx *ctx, void **state, cs_err *err) {
+typedef struct fx_pred_params {
+  double stage_time_ms;
+} fx_pred_params;
+static int fx_create(const cs_predictor_ctx *ctx, const void *params, void **state, cs_err *err) {
+  (void)ctx;
   (void)err;
   fx_pred *p = calloc(1, sizeof *p);
-  p->stage_s = cs_params_get(&ctx->params, "stage_time_ms", 10.0) * 1e-3;
+  p->stage_s = ((const fx_pred_params *)params)->stage_time_ms * 1e-3;
   *state = p;
   return 0;
 }
@@ -35,11 +39,12 @@ static void fx_stage_time(const void *state, const cs_batch_view *b, int stage, 
   out->total_s = out->model_s = ((const fx_pred *)state)->stage_s;
 }
 static const cs_param_spec fx_params[] = {
-    {.name = "stage_time_ms", .type = CS_OPT_NUM, .def = 10, .range = {0, 1e9}, .help = "ms"}};
+    {CS_PARAM_FIELD(fx_pred_params, stage_time_ms), .type = CS_OPT_NUM, .def = 10, .range = {0, 1e9}, .help = "ms"}};
 static const cs_predictor_ops fx_pred_ops = {.info = {.name = "test_constant",
                                                       .summary = "fixed stage time",
                                                       .params = fx_params,
-                                                      .nparams = 1},
+                                                      .nparams = 1,
+                                                      .params_size = sizeof(fx_pred_params)},
                                              .create = fx_create,
                                              .destroy = fx_destroy,
                                              .stage_time = fx_stage_time};

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "sim/engine.h"
-#include "sim/types.h"
+#include "sched/policy.h"
 
 typedef struct inv_ev { /* one handled event */
   double t;

@@ -41,6 +41,11 @@ check "schedulers lists round_robin" grep -qE "^  round_robin " "$T/out"
 check "schedulers lists fcfs" grep -qE "^  fcfs " "$T/out"
 run predictors
 check "predictors lists roofline" grep -qE "^roofline " "$T/out"
+run searches
+check "searches lists the three searches from their registry" test "$(cut -d' ' -f1 "$T/out" | tr '\n' ' ')" = "qps num_replicas isoqps "
+check "searches says isoqps takes qps_multipliers" grep -qE "^isoqps .*\[qps_multipliers\]$" "$T/out"
+run searches --json
+check "searches --json says num_replicas varies the replicas" grep -q '"varies": "num_replicas"' "$T/out"
 run metrics
 check "metrics lists request_e2e_time" grep -qE "^request_e2e_time " "$T/out"
 run metrics --json

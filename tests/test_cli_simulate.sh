@@ -76,6 +76,11 @@ expect_err "did you mean 'sarathi'" "${common[@]}" --replica-scheduler sarthi
 expect_err "TP 3 does not divide" "${common[@]}" --tp 3
 expect_err "unknown parameter 'chunk_size' for 'orca'" "${common[@]}" --replica-scheduler orca --chunk-size 64
 expect_err "--tp: expected an integer" "${common[@]}" --tp two
+# the policy-parameter flags are bounded by the policies' own declarations (capsearch list schedulers)
+expect_err "--chunk-size: expected an integer from 1 to 16777216, got '16777217'" "${common[@]}" --chunk-size 16777217
+expect_err "--batch-size-cap: expected an integer from 1 to 1048576" "${common[@]}" --batch-size-cap 2e6
+expect_err "--tolerance-factor: expected a number from 0 to 1000000" "${common[@]}" --tolerance-factor 1e7
+expect_err "--top-k: expected an integer from 1 to 1048576" "${common[@]}" --top-k 0
 printf 'model: Llama-2-7b-hf\ndevise: a100\n' > "$T/bad.yml"
 expect_err "bad.yml:2:1: unknown key 'devise'" --config "$T/bad.yml"
 expect_err "no device" --model Llama-2-7b-hf

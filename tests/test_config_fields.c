@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 
+#include "capsearch/search.h"
 #include "capsearch/sweep.h"
 #include "cs_test.h"
 
@@ -108,8 +109,33 @@ static void test_every_section_names_a_missing_key_and_suggests_a_misspelled_one
   CS_ASSERT_STR_CONTAINS(err.msg, "s.yml:12:10: verdict: unknown verdict 'vidr' (did you mean 'vidur'?)");
 }
 
+/* search_for is looked up in the search registry (capsearch/search.h): the one lookup gives
+ * "did you mean" or the registry's names, and the registry's flags say which search takes
+ * qps_multipliers. */
+static void test_search_for_is_a_name_of_the_search_registry(void) {
+  cs_sweep *s;
+  cs_err err;
+  CS_ASSERT_INT_NE(load(v1_text, &s, &err, "search_for: qps", "search_for: qpss", NULL), 0);
+  CS_ASSERT_STR_CONTAINS(err.msg, "s.yml:11:51: search_configs[0].search_for: unknown search 'qpss' (did you mean 'qps'?)");
+  CS_ASSERT_INT_NE(load(v1_text, &s, &err, "search_for: qps", "search_for: bisect", NULL), 0);
+  CS_ASSERT_STR_CONTAINS(err.msg, "unknown search 'bisect' (expected one of: qps, num_replicas, isoqps)");
+  CS_ASSERT_INT_NE(load(v1_text, &s, &err, "search_for: qps", "search_for: isoqps", NULL), 0);
+  CS_ASSERT_STR_CONTAINS(err.msg, "search_configs[0]: search_for isoqps needs a non-empty 'qps_multipliers' list");
+  CS_ASSERT_INT_NE(load(v1_text, &s, &err, "num_requests: 10", "num_requests: 10, qps_multipliers: [2]", NULL), 0);
+  CS_ASSERT_STR_CONTAINS(err.msg, "search_configs[0].qps_multipliers: only valid with search_for: isoqps");
+  CS_ASSERT_OK(load(v1_text, &s, &err, "search_for: qps", "search_for: num_replicas", NULL), &err);
+  /* every kind the search machine runs has its entry, under the name outputs write */
+  const cs_search_info *si = NULL;
+  for (int k = CS_SEARCH_QPS; k <= CS_SEARCH_ISOQPS; k++) {
+    CS_ASSERT_INT_EQ(cs_search_find(cs_search_kind_name((cs_search_kind)k), &si, &err), 0);
+    CS_ASSERT_INT_EQ((int)si->kind, k);
+  }
+  CS_ASSERT_INT_EQ((int)cs_registry_count(cs_searches()), 3);
+}
+
 static const cs_test_case cases[] = {
     {"test_v0_numbers_are_checked_against_their_bounds", test_v0_numbers_are_checked_against_their_bounds},
+    {"test_search_for_is_a_name_of_the_search_registry", test_search_for_is_a_name_of_the_search_registry},
     {"test_extension_numbers_are_checked_and_named", test_extension_numbers_are_checked_and_named},
     {"test_every_section_names_a_missing_key_and_suggests_a_misspelled_one",
      test_every_section_names_a_missing_key_and_suggests_a_misspelled_one},

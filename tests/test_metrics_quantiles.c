@@ -1,6 +1,8 @@
 /* Metric names/aliases, pandas linear quantiles, the 101-row tables, and the SLO verdict with
  * unfinished requests counted as violating (vidur-semantics.md §6, §7.6). */
+#include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "capsearch/metrics.h"
 #include "cs_test.h"
@@ -197,6 +199,58 @@ static void test_radix_sort_orders_negatives_zeros_and_nan_last(void) {
   free(w);
 }
 
+/* The table of k sorted parts (the cluster's batch times from the replicas' arrays) equals the
+ * table of their concatenation bit for bit, on the rank-search path (large parts) and on the
+ * copy-and-sort path (small ones), with ties, -0.0, infinities and NaN (sorted last). */
+static void test_quantile_table_of_sorted_parts_equals_the_concatenations(void) {
+  static const size_t ks[] = {1, 2, 3, 8, 16};
+  static const size_t sizes[] = {0, 1, 7, 300, 60000};
+  unsigned s = 11;
+  for (size_t ki = 0; ki < sizeof ks / sizeof ks[0]; ki++)
+    for (size_t si = 0; si < sizeof sizes / sizeof sizes[0]; si++)
+      for (int style = 0; style < 3; style++) {
+        size_t k = ks[ki], total = 0;
+        double *parts[16];
+        size_t np[16];
+        for (size_t j = 0; j < k; j++) {
+          np[j] = sizes[si] / k + (j % 2) * (sizes[si] % 7);
+          parts[j] = malloc((np[j] ? np[j] : 1) * sizeof *parts[j]);
+          for (size_t i = 0; i < np[j]; i++) {
+            s = s * 1103515245u + 12345u;
+            int x = (int)(s >> 8);
+            double v = style == 0 ? (x % 50) * 0.25 : style == 1 ? (x % 1000003) / 977.0 - 300 : ldexp(x % 4096, x % 40 - 20);
+            if (style > 0 && x % 211 == 0) v = NAN;
+            if (style > 0 && x % 223 == 0) v = -0.0;
+            if (style == 1 && x % 227 == 0) v = x % 2 ? INFINITY : -INFINITY;
+            parts[j][i] = v;
+          }
+          cs__sort_doubles(parts[j], np[j]);
+          total += np[j];
+        }
+        double *all = malloc((total ? total : 1) * sizeof *all);
+        size_t o = 0;
+        for (size_t j = 0; j < k; j++)
+          for (size_t i = 0; i < np[j]; i++) all[o++] = parts[j][i];
+        cs_quantile_table want, got;
+        cs_quantile_table_build(all, total, &want);
+        cs__quantile_table_parts((const double *const *)parts, np, k, &got);
+        CS_ASSERT_INT_EQ(got.count, want.count);
+        if (memcmp(got.value, want.value, sizeof got.value) || memcmp(got.cdf, want.cdf, sizeof got.cdf))
+          CS__FAIL_MSG("k %zu total %zu style %d: tables differ (p50 %.17g vs %.17g)", k, total, style, got.value[50],
+                       want.value[50]);
+        if (total) { /* every rank, against the sorted concatenation */
+          cs__sort_doubles(all, total);
+          uint64_t key = 0;
+          for (size_t r = 0; r < total; r += 1 + total / 97) {
+            double v = cs__parts_rank((const double *const *)parts, np, k, r, &key);
+            if (memcmp(&v, &all[r], sizeof v)) CS__FAIL_MSG("k %zu rank %zu: %.17g vs %.17g", k, r, v, all[r]);
+          }
+        }
+        free(all);
+        for (size_t j = 0; j < k; j++) free(parts[j]);
+      }
+}
+
 /* Soundness of early stopping: for small totals and several quantiles, a run of any size
  * N <= max_total holding the deciding number of violators fails, however favourable the other
  * values (all far below the threshold, or just at it) and however large the violators (just
@@ -246,6 +300,8 @@ static void test_deciding_violations_decide_a_failing_verdict(void) {
 static const cs_test_case cases[] = {
     {"test_deciding_violations_decide_a_failing_verdict", test_deciding_violations_decide_a_failing_verdict},
     {"test_radix_sort_orders_negatives_zeros_and_nan_last", test_radix_sort_orders_negatives_zeros_and_nan_last},
+    {"test_quantile_table_of_sorted_parts_equals_the_concatenations",
+     test_quantile_table_of_sorted_parts_equals_the_concatenations},
     {"test_metric_names_follow_vidur_v1_column_order", test_metric_names_follow_vidur_v1_column_order},
     {"test_metric_lookup_accepts_aliases_and_suggests", test_metric_lookup_accepts_aliases_and_suggests},
     {"test_quantile_matches_pandas_linear_interpolation", test_quantile_matches_pandas_linear_interpolation},

@@ -233,6 +233,33 @@ static void test_roofline_fp8_weights_use_fp8_peak_and_half_the_bytes(void) {
   CU_ASSERT_TRUE(rb > 0.45 && rb < 0.6);
 }
 
+/* A predictor declares its parameters as fields of its own struct (params_size) and gets them
+ * bound once by cs_predictor_new: every declared parameter lies inside that struct, so no
+ * predictor reads a parameter by name. */
+static void test_every_predictor_parameter_is_a_field_of_its_struct(void) {
+  const cs_registry *r = cs_predictors();
+  for (size_t i = 0; r->entries[i]; i++) {
+    const cs_registry_entry *e = r->entries[i];
+    if (e->nparams && !e->params_size) CS__FAIL_MSG("predictor %s declares no parameter struct", e->name);
+    for (size_t k = 0; k < e->nparams; k++) {
+      const cs_param_spec *s = &e->params[k];
+      size_t size = s->store == CS_ST_BOOL ? sizeof(bool) : s->store == CS_ST_INT ? sizeof(int) : 8;
+      if (s->store == CS_ST_NONE || s->off + size > e->params_size)
+        CS__FAIL_MSG("predictor %s.%s: not a field of its %zu-byte struct", e->name, s->name, e->params_size);
+    }
+  }
+}
+
+/* A parameter given to the constant predictor reaches its stage time through the bound struct;
+ * the defaults fill the rest. */
+static void test_predictor_parameters_are_bound_with_their_defaults(void) {
+  cs_batch_item it = {1, 0, true};
+  cs_predictor *p = make("constant", NULL, NULL, NULL, 1, 1, "per_token_ms", 2);
+  if (!p) return;
+  CS_ASSERT_DBL_NEAR(stage(p, &it, 1, 0), 12e-3, 1e-12); /* 10 ms default + 2 ms x 1 token */
+  cs_predictor_free(p);
+}
+
 static const cs_test_case cases[] = {
     {"test_registry_lists_roofline_first_and_finds_by_name", test_registry_lists_roofline_first_and_finds_by_name},
     {"test_registry_unknown_name_suggests_closest", test_registry_unknown_name_suggests_closest},
@@ -245,6 +272,8 @@ static const cs_test_case cases[] = {
     {"test_roofline_moe_reads_only_touched_experts", test_roofline_moe_reads_only_touched_experts},
     {"test_roofline_mla_decode_reads_the_small_latent_cache", test_roofline_mla_decode_reads_the_small_latent_cache},
     {"test_roofline_fp8_weights_use_fp8_peak_and_half_the_bytes", test_roofline_fp8_weights_use_fp8_peak_and_half_the_bytes},
+    {"test_every_predictor_parameter_is_a_field_of_its_struct", test_every_predictor_parameter_is_a_field_of_its_struct},
+    {"test_predictor_parameters_are_bound_with_their_defaults", test_predictor_parameters_are_bound_with_their_defaults},
     {NULL, NULL},
 };
 

@@ -126,7 +126,11 @@ static void test_raw_profile_interpolates_through_profiled_points(void) {
   ctx.profiling_dir = prof;
   cs__profile s;
   cs_err err = {0};
-  int rc = cs__profile_build(&s, &ctx, &err);
+  const cs_predictor_ops *ops;
+  cs__profile_params pp; /* the declared defaults */
+  CS_ASSERT_INT_EQ(cs_predictor_find("profile", &ops, &err), 0);
+  CS_ASSERT_INT_EQ(cs_params_bind(ops->info.params, ops->info.nparams, NULL, &pp, "profile", "test", &err), 0);
+  int rc = cs__profile_build(&s, &ctx, &pp, &err);
   if (rc) CS__FAIL_MSG("%s", err.msg);
   if (rc) return;
   CU_ASSERT_TRUE(s.t.have_attn);

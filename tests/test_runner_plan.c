@@ -23,7 +23,7 @@ static int plan_with(const char *text, cs__runner_opts *o, cs__plan *plan, cs_er
 
 static int plan_for(const char *text, cs__plan *plan, int shard_i, int shard_n, cs_err *err) {
   cs__runner_opts o;
-  cs__runner_opts_defaults(&o);
+  cs_run_opts_defaults(&o);
   o.shard_i = shard_i;
   o.shard_n = shard_n;
   return plan_with(text, &o, plan, err);
@@ -75,7 +75,7 @@ static void test_infeasible_jobs_are_kept_with_their_reason(void) {
   CS_ASSERT_TRUE(p.cost[ok->index] > 0);
   /* job.json: format header and the job's parameters */
   cs__runner_opts o;
-  cs__runner_opts_defaults(&o);
+  cs_run_opts_defaults(&o);
   char *json = cs__job_json(&p, &o, mem);
   CS_ASSERT_STR_CONTAINS(json, "\"format\": \"capsearch-job\"");
   CS_ASSERT_STR_CONTAINS(json, "\"version\": 1");
@@ -151,7 +151,7 @@ static void test_unknown_device_in_a_cluster_names_the_sweep_line(void) {
 static void test_config_json_is_valid_json_for_any_time_limit(void) {
   cs__plan p;
   cs__runner_opts o;
-  cs__runner_opts_defaults(&o);
+  cs_run_opts_defaults(&o);
   o.time_limit_s = NAN;
   cs_err err = {0};
   CS_ASSERT_OK(plan_with(ONE_JOB, &o, &p, &err), &err);
@@ -161,7 +161,7 @@ static void test_config_json_is_valid_json_for_any_time_limit(void) {
   CS_ASSERT_TRUE(cs__y_is_null(cs__ymap_get(cs__ymap_get(d.root, "run"), "time_limit_min")));
   cs__ydoc_free(&d);
   cs__plan_release(&p);
-  cs__runner_opts_defaults(&o);
+  cs_run_opts_defaults(&o);
   o.time_limit_s = 6; /* 0.1 minutes */
   CS_ASSERT_OK(plan_with(ONE_JOB, &o, &p, &err), &err);
   CS_ASSERT_STR_CONTAINS(p.config_json, "\"time_limit_min\": 0.10000000000000001,\n");
@@ -192,7 +192,7 @@ static void test_results_csv_keeps_line_breaks_inside_quotes(void) {
 static void test_probe_key_text_is_job_json_without_steering(void) {
   cs__plan p;
   cs__runner_opts o;
-  cs__runner_opts_defaults(&o);
+  cs_run_opts_defaults(&o);
   cs_err err = {0};
   CS_ASSERT_OK(plan_with(ONE_JOB, &o, &p, &err), &err);
   cs__runner_opts o2 = o;

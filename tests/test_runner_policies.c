@@ -16,7 +16,7 @@ static int plan_for(const char *text, cs__plan *plan, cs_err *err) {
   snprintf(path, sizeof path, "%s/s.yml", dir);
   cs_test_write(path, text);
   cs__runner_opts o;
-  cs__runner_opts_defaults(&o);
+  cs_run_opts_defaults(&o);
   o.config_path = path;
   o.catalog_dir = cs_test_source("configs", cat, sizeof cat);
   return cs__plan_load(&o, plan, err);
@@ -72,6 +72,39 @@ static void test_a_parameter_is_checked_against_the_bounds_its_policy_declares(v
   cs__plan_release(&p);
 }
 
+/* A parameter's message points at its own key, not at the entry that holds it (it named the
+ * entry's line:col before, which on a long entry is far from the offending key). */
+static void test_a_parameter_error_names_the_line_and_column_of_its_key(void) {
+  cs__plan p;
+  cs_err err = {0};
+  CS_ASSERT_INT_EQ(plan_for(SWEEP("[{scheduler: round_robin}]", "[{name: q, provider: fcfs}]",
+                                  "[{scheduler: vllm_v1, chunk_size: 20000000}]", "[64]"),
+                            &p, &err),
+                   CS_ERANGE);
+  CS_ASSERT_STR_CONTAINS(err.msg, "s.yml:4:43: replica_schedulers[0]: vllm_v1.chunk_size = 2e+07 is out of range");
+  cs__plan_release(&p);
+  CS_ASSERT_INT_EQ(plan_for(SWEEP("[{scheduler: round_robin},\n  {scheduler: ranked_sticky_lop_uncached,\n   top_kk: 2}]",
+                                  "[{name: q, provider: fcfs}]", "[{scheduler: vllm_v1}]", "[64]"),
+                            &p, &err),
+                   CS_ECONFIG);
+  CS_ASSERT_STR_CONTAINS(err.msg, "s.yml:4:4: global_schedulers[1]: unknown parameter 'top_kk'");
+  cs__plan_release(&p);
+  CS_ASSERT_INT_EQ(plan_for(SWEEP("[{scheduler: round_robin}]",
+                                  "[{name: q, provider: fcfs},\n  {name: e, provider: edf,\n    slo_prefill_e2e_time_normalized: 2e9}]",
+                                  "[{scheduler: vllm_v1}]", "[64]"),
+                            &p, &err),
+                   CS_ERANGE);
+  CS_ASSERT_STR_CONTAINS(err.msg, "s.yml:5:5: request_queues[1]: edf.slo_prefill_e2e_time_normalized = 2e+09 is out of range");
+  cs__plan_release(&p);
+  /* a message about the entry as a whole still names the entry */
+  CS_ASSERT_INT_EQ(plan_for(SWEEP("[{scheduler: round_robin},\n  {scheduler: ranked_sticky_lop_uncached}]",
+                                  "[{name: q, provider: fcfs}]", "[{scheduler: vllm_v1}]", "[64]"),
+                            &p, &err),
+                   CS_ECONFIG);
+  CS_ASSERT_STR_CONTAINS(err.msg, "s.yml:3:3: global_schedulers[1]: 'ranked_sticky_lop_uncached' requires parameter 'top_k'");
+  cs__plan_release(&p);
+}
+
 /* batch_size_cap comes from batch_sizes x pp: written in an entry it used to be overwritten
  * without a word. */
 static void test_a_parameter_the_sweep_fills_cannot_be_given_in_an_entry(void) {
@@ -123,7 +156,8 @@ int main(void) {
       {"test_a_batch_size_beyond_the_schedulers_bound_makes_the_job_infeasible",
        test_a_batch_size_beyond_the_schedulers_bound_makes_the_job_infeasible},
       {"test_two_request_queues_with_one_name_are_refused", test_two_request_queues_with_one_name_are_refused},
-      {NULL, NULL},
+      {"test_a_parameter_error_names_the_line_and_column_of_its_key", test_a_parameter_error_names_the_line_and_column_of_its_key},
+    {NULL, NULL},
   };
   return cs_test_run("runner_policies", cases);
 }

@@ -6,6 +6,9 @@
 
 #include "cs_test.h"
 #include "sim/engine.h"
+#include "sim/result.h"
+#include "util/fs.h"
+#include "util/sha1.h"
 #include "sim_fixture.h"
 
 static cs_trace *lengths_trace(void) {
@@ -212,12 +215,87 @@ static void test_writing_into_a_missing_or_readonly_directory_fails_cleanly(void
   cs_trace_free(t);
 }
 
+/* Checks each regular file under root/rel against its record in dig (sha1 and size as read
+ * back from the disk); returns the number of files, -1000000 on a missing or wrong record. */
+static int check_digests(const char *root, const char *rel, const cs__digests *dig) {
+  char here[1024];
+  snprintf(here, sizeof here, "%s%s%s", root, rel[0] ? "/" : "", rel);
+  DIR *d = opendir(here);
+  if (!d) return -1000000;
+  int n = 0;
+  struct dirent *e;
+  while ((e = readdir(d))) {
+    if (e->d_name[0] == '.') continue;
+    char r[1024], full[2048];
+    snprintf(r, sizeof r, "%s%s%s", rel, rel[0] ? "/" : "", e->d_name);
+    snprintf(full, sizeof full, "%s/%s", root, r);
+    struct stat st;
+    stat(full, &st);
+    if (S_ISDIR(st.st_mode)) {
+      n += check_digests(root, r, dig);
+      continue;
+    }
+    const cs__file_digest *f = cs__digests_find(dig, r);
+    char hex[41];
+    uint64_t size = 0;
+    cs_err err = {0};
+    CS_ASSERT_INT_EQ(cs__file_sha1(full, hex, &size, &err), 0);
+    if (!f || f->size != size || strcmp(f->sha1, hex)) {
+      CS__FAIL_MSG("%s: recorded %s (%lld bytes), on disk %s (%lld bytes)", r, f ? f->sha1 : "nothing",
+                   f ? (long long)f->size : -1LL, hex, (long long)size);
+      n = -1000000;
+    }
+    n++;
+  }
+  closedir(d);
+  return n;
+}
+
+/* Hashing while writing (the sweep's probe.json file list): every file written, in place or
+ * atomically, is recorded under its path relative to the output directory with the sha1 and
+ * size of its bytes on disk; a gzip-compressed file is not recorded (zlib writes its bytes). */
+static void test_digests_recorded_while_writing_equal_the_files_on_disk(void) {
+  cs_trace *t = lengths_trace();
+  cs_predictor *p = fx_predictor(12, 1);
+  for (int k = 0; k < 3; k++) {
+    char d[512];
+    cs_test_tmpdir(d, sizeof d);
+    cs_sim_config c;
+    poisson_config(&c, t, p, 2);
+    c.chrome_trace = k == 1;
+    cs_sim_result *res = NULL;
+    cs_err err = {0};
+    CS_ASSERT_INT_EQ(cs_sim_run(&c, &res, &err), 0);
+    cs_sim_write_opts o = {.write_plots = true, .private_dir = k != 0, .gzip_request_metrics = k == 2};
+    cs__digests dig = {0};
+    char dir[600];
+    snprintf(dir, sizeof dir, "%s%s", d, k == 1 ? "/" : ""); /* a trailing slash changes no name */
+    CS_ASSERT_INT_EQ(cs__sim_write_outputs_digests(res, &c, dir, &o, &dig, &err), 0);
+    if (k == 2) {
+      CU_ASSERT_PTR_NULL(cs__digests_find(&dig, "request_metrics.csv.gz"));
+      char gz[700];
+      snprintf(gz, sizeof gz, "%s/request_metrics.csv.gz", d);
+      CS_ASSERT_INT_EQ(unlink(gz), 0);
+    }
+    int n = check_digests(d, "", &dig);
+    CU_ASSERT(n >= 30);
+    CS_ASSERT_INT_EQ(n, (int)dig.n);
+    CU_ASSERT_PTR_NOT_NULL(cs__digests_find(&dig, "plots/request_e2e_time.csv"));
+    cs__digests_release(&dig);
+    cs_sim_result_free(res);
+  }
+  cs_predictor_free(p);
+  cs_trace_free(t);
+}
+
 static const cs_test_case cases[] = {
     {"test_writing_into_a_missing_or_readonly_directory_fails_cleanly",
      test_writing_into_a_missing_or_readonly_directory_fails_cleanly},
     {"test_same_seed_gives_byte_identical_directories", test_same_seed_gives_byte_identical_directories},
     {"test_request_metrics_csv_has_v1_columns_sorted_by_id", test_request_metrics_csv_has_v1_columns_sorted_by_id},
     {"test_gzip_request_metrics_when_asked", test_gzip_request_metrics_when_asked},
+    {"test_digests_recorded_while_writing_equal_the_files_on_disk",
+     test_digests_recorded_while_writing_equal_the_files_on_disk},
     {NULL, NULL},
 };
 

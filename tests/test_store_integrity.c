@@ -8,6 +8,7 @@
 #include "cs_test.h"
 #include "store/store.h"
 #include "util/fs.h"
+#include "util/sha1.h"
 
 static void test_second_lone_writer_is_refused_naming_the_holder(void) {
   char dir[512];
@@ -71,6 +72,36 @@ static void test_probe_json_lists_every_file_with_size_and_sha1(void) {
   CS_ASSERT_OK(cs__store_read_probe(dir, &back, &err), &err);
   CS_ASSERT_STR_EQ(back.key, r.key);
   CS_ASSERT_TRUE(!back.pruned);
+}
+
+/* The sizes and sha1s a writer recorded while writing (cs__digests) give probe.json the bytes
+ * that reading the files back gives; a record whose size no longer matches the file, or one for
+ * a file outside the result directory, is not trusted: that file is read. */
+static void test_probe_json_from_recorded_digests_equals_the_one_read_back(void) {
+  char dir[512], p[700];
+  cs_test_tmpdir(dir, sizeof dir);
+  cs__probe_record r;
+  commit_probe(dir, &r);
+  snprintf(p, sizeof p, "%s/probe.json", dir);
+  char *want = cs_test_read(p, NULL);
+  const char *metrics = "request_id,e2e\n0,1.5\n1,2.5\n", *x = "cdf,x\n0.5,1\n";
+  for (int k = 0; k < 3; k++) {
+    cs__digests dig = {0};
+    cs__digests_add(&dig, "request_metrics.csv", metrics, strlen(metrics));
+    /* k 1: a stale record (other size); k 2: a wrong sha1 of the right size, which is trusted:
+     * this run proves it is used instead of reading the file */
+    if (k == 0) cs__digests_add(&dig, "plots/x.csv", x, strlen(x));
+    if (k == 1) cs__digests_add(&dig, "plots/x.csv", "cdf,x\n", 6);
+    if (k == 2) cs__digests_add(&dig, "plots/x.csv", "cdf,y\n0.5,1\n", strlen(x));
+    cs_err err = {0};
+    CS_ASSERT_OK(cs__store_write_probe_digests(dir, &r, r.timestamp_dir, &dig, &err), &err);
+    char *got = cs_test_read(p, NULL);
+    if (k < 2) CS_ASSERT_STR_EQ(got, want);
+    else CS_ASSERT_TRUE(strcmp(got, want) != 0);
+    free(got);
+    cs__digests_release(&dig);
+  }
+  free(want);
 }
 
 static void test_damaged_or_missing_files_are_reported(void) {
@@ -162,6 +193,8 @@ static void test_links_inside_the_output_directory_are_never_followed(void) {
 }
 
 static const cs_test_case cases[] = {
+    {"test_probe_json_from_recorded_digests_equals_the_one_read_back",
+     test_probe_json_from_recorded_digests_equals_the_one_read_back},
     {"test_second_lone_writer_is_refused_naming_the_holder", test_second_lone_writer_is_refused_naming_the_holder},
     {"test_probe_json_lists_every_file_with_size_and_sha1", test_probe_json_lists_every_file_with_size_and_sha1},
     {"test_damaged_or_missing_files_are_reported", test_damaged_or_missing_files_are_reported},

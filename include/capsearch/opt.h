@@ -89,10 +89,10 @@ typedef struct cs_opt cs_opt;
  * with what was expected ("expected i/N with 0 <= i < N, got 'x'"); the parser puts the flag
  * name in front. */
 typedef int (*cs_opt_fn)(void *obj, const cs_opt *o, const char *text, cs_err *err);
-/* A callback entry read from YAML (the config readers' internal YAML types; util/opt.h). */
-struct cs__opt_yctx;
-struct cs__ynode;
-typedef int (*cs_opt_yfn)(const struct cs__opt_yctx *c, const cs_opt *o, const struct cs__ynode *n,
+/* A callback entry read from YAML (the reader's state and node: capsearch/yaml.h). */
+struct cs_opt_yctx;
+struct cs_ynode;
+typedef int (*cs_opt_yfn)(const struct cs_opt_yctx *c, const cs_opt *o, const struct cs_ynode *n,
                           const char *what, void *field, cs_err *err);
 
 struct cs_opt {

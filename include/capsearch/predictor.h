@@ -57,7 +57,10 @@ typedef struct cs_predictor_ctx {
 
 typedef struct cs_predictor_ops {
   cs_registry_entry info; /* first: name, summary, parameters (registry.h) */
-  int (*create)(const cs_predictor_ctx *ctx, void **state, cs_err *err);
+  /* params: the predictor's parameter struct (info.params_size bytes, laid out by info.params),
+   * bound by cs_predictor_new from ctx->params and the declared defaults; NULL when the
+   * predictor declares no struct. Borrowed for the call only. */
+  int (*create)(const cs_predictor_ctx *ctx, const void *params, void **state, cs_err *err);
   void (*destroy)(void *state);
   /* Must be pure and thread-safe: same batch and stage give the same time. */
   void (*stage_time)(const void *state, const cs_batch_view *batch, int stage_id, cs_stage_time *out);

@@ -46,6 +46,10 @@ int cs_registry_find(const cs_registry *r, const char *name, const cs_registry_e
 /* The names of the entries that have every bit of `flags` (0: all), joined by `sep`, into buf
  * (truncated to cap; for messages such as "use vllm_v1 or sarathi"). Returns buf. */
 const char *cs_registry_names(const cs_registry *r, unsigned flags, const char *sep, char *buf, size_t cap);
+/* The declaration of parameter `name` in the first entry that declares it; NULL when none does.
+ * Entries that share a parameter declare it alike (a test checks), so this is the parameter's
+ * one declaration, e.g. for a command-line flag that sets it. */
+const cs_param_spec *cs_registry_param(const cs_registry *r, const char *name);
 /* True when every bit of `flags` is set on the entry. */
 static inline bool cs_registry_has(const cs_registry_entry *e, unsigned flags) {
   return e && (e->flags & flags) == flags;

@@ -45,6 +45,7 @@ typedef struct cs_sweep_gsched {
   int nparams;                 /* every key besides `scheduler`, in file order */
   const char *param_names[CS_PARAMS_MAX];
   double param_values[CS_PARAMS_MAX];
+  int param_line[CS_PARAMS_MAX], param_col[CS_PARAMS_MAX]; /* where each parameter's key is written */
   int line, col;
   const cs_registry_entry *policy; /* set by cs_sweep_resolve_policies, NULL before */
 } cs_sweep_gsched;
@@ -54,6 +55,7 @@ typedef struct cs_sweep_queue {
   const char *provider; /* "fcfs" | "edf" */
   bool has_slo_norm;
   double slo_prefill_e2e_time_normalized;
+  int slo_norm_line, slo_norm_col; /* where its key is written (0: not given) */
   int line, col;
   const cs_registry_entry *policy; /* set by cs_sweep_resolve_policies, NULL before */
 } cs_sweep_queue;
@@ -65,6 +67,7 @@ typedef struct cs_sweep_rsched {
   int nparams;           /* every key besides `scheduler` (chunk_size included) */
   const char *param_names[CS_PARAMS_MAX];
   double param_values[CS_PARAMS_MAX];
+  int param_line[CS_PARAMS_MAX], param_col[CS_PARAMS_MAX]; /* where each parameter's key is written */
   int line, col;
   const cs_registry_entry *policy; /* set by cs_sweep_resolve_policies, NULL before */
 } cs_sweep_rsched;

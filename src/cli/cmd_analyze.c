@@ -6,9 +6,9 @@
 
 #include "capsearch/analysis.h"
 #include "capsearch/catalog.h"
-#include "cli/cmd_analyze.h"
-#include "cli/commands.h"
-#include "util/sbuf.h"
+
+#include "cmd_analyze.h"
+#include "commands.h"
 
 const char *const cs__an_pricings[] = {"spot", "ondemand", "on-demand", NULL};
 const int cs__an_pricing_values[] = {CS_PRICING_SPOT, CS_PRICING_ONDEMAND, CS_PRICING_ONDEMAND};

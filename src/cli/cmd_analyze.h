@@ -8,7 +8,7 @@
 #include <stddef.h>
 
 #include "capsearch/analysis.h"
-#include "util/opt.h"
+#include "capsearch/opt.h"
 
 typedef struct cs__an_args {
   cs_analysis_opts o;

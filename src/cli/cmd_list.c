@@ -1,19 +1,19 @@
-/* capsearch list models|devices|networks|schedulers|predictors|metrics|trace-formats: what the catalogs and
+/* capsearch list models|devices|networks|schedulers|predictors|searches|metrics|trace-formats: what the catalogs and
  * registries hold, as a table or --json. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "capsearch/catalog.h"
-#include "cli/cmd_list.h"
-#include "cli/commands.h"
-#include "util/json.h"
-#include "util/opt.h"
-#include "util/sbuf.h"
-#include "util/text.h"
+#include "capsearch/opt.h"
+#include "capsearch/util.h"
 
-static const char *const kinds[] = {"models",  "devices", "networks",     "schedulers",
-                                    "predictors", "metrics", "trace-formats"};
+#include "cmd_list.h"
+#include "commands.h"
+
+static const char *const kinds[] = {"models",     "devices",  "networks", "schedulers",
+                                    "predictors", "searches", "metrics",  "trace-formats"};
 #define NKINDS (sizeof kinds / sizeof kinds[0])
 
 typedef struct list_args {
@@ -29,22 +29,23 @@ static const cs_opt list_opts[] = {
     {CS_OPT_END}};
 
 static const cs_opt_cmd list_cmd = {
-    "list", "capsearch list models|devices|networks|schedulers|predictors|metrics|trace-formats [--json] [--config-dir DIR]",
+    "list",
+    "capsearch list models|devices|networks|schedulers|predictors|searches|metrics|trace-formats [--json] [--config-dir "
+    "DIR]",
     "  models      catalog models (configs/models.yaml): architecture, parameters, dtype\n"
     "  devices     catalog GPUs (configs/devices.yaml): memory, dense TFLOPS, bandwidth, $/hour\n"
     "  networks    catalog node types (configs/networks.yaml): GPUs per node, bandwidth, latency\n"
     "  schedulers  replica schedulers, global schedulers and request queues with their parameters\n"
     "  predictors  execution-time predictors\n"
+    "  searches    capacity searches (search_configs[].search_for)\n"
     "  metrics     per-request metrics (request_metrics.csv columns, usable in SLOs)\n"
     "  trace-formats  trace file formats (readers) and what their files can carry",
     list_opts, NULL, 0, -1};
 
 static void usage(FILE *f) {
-  cs__sbuf sb;
-  cs__sbuf_init(&sb);
-  cs__opt_help(&list_cmd, NULL, &sb);
-  fputs(sb.buf, f);
-  cs__sbuf_release(&sb);
+  char *help = cs_opt_help_text(&list_cmd, NULL);
+  if (help) fputs(help, f);
+  free(help);
 }
 
 static const char *attn(const cs_model *m) {
@@ -73,47 +74,47 @@ static void models_table(const cs_catalog *c, FILE *f) {
   }
 }
 
-static void models_json(const cs_catalog *c, cs__jw *w) {
-  cs__jw_arr_begin(w);
+static void models_json(const cs_catalog *c, cs_jw *w) {
+  cs_jw_arr_begin(w);
   for (size_t i = 0; i < cs_catalog_num_models(c); i++) {
     const cs_model *m = cs_catalog_model_at(c, i);
-    cs__jw_obj_begin(w);
-    cs__jw_kstr(w, "name", m->name);
-    cs__jw_kstr(w, "short_name", m->short_name);
-    cs__jw_kstr(w, "architecture", m->architecture);
-    cs__jw_kstr(w, "family", m->family);
-    cs__jw_kint(w, "num_params", m->num_params);
-    cs__jw_kint(w, "num_layers", m->num_layers);
-    cs__jw_kint(w, "num_q_heads", m->num_q_heads);
-    cs__jw_kint(w, "num_kv_heads", m->num_kv_heads);
-    cs__jw_kint(w, "head_dim", m->head_dim);
-    cs__jw_kint(w, "hidden", m->hidden);
-    cs__jw_kint(w, "mlp_hidden", m->mlp_hidden);
-    cs__jw_kbool(w, "gated_mlp", m->gated_mlp);
-    cs__jw_kbool(w, "post_attn_norm", m->post_attn_norm);
-    cs__jw_kstr(w, "norm", m->norm);
-    cs__jw_kstr(w, "activation", m->activation);
-    cs__jw_kint(w, "vocab", m->vocab);
-    cs__jw_kint(w, "max_positions", m->max_positions);
-    cs__jw_kstr(w, "dtype", m->dtype);
-    cs__jw_knum(w, "weight_bytes", m->weight_bytes);
-    cs__jw_kbool(w, "tie_embeddings", m->tie_embeddings);
-    cs__jw_kbool(w, "no_tensor_parallel", m->no_tensor_parallel);
-    cs__jw_kstr(w, "attention", attn(m));
-    cs__jw_kint(w, "num_experts", m->num_experts);
-    cs__jw_kint(w, "experts_per_token", m->experts_per_token);
-    cs__jw_kint(w, "moe_mlp_hidden", m->moe_mlp_hidden);
-    cs__jw_kint(w, "num_shared_experts", m->num_shared_experts);
-    cs__jw_kint(w, "first_dense_layers", m->first_dense_layers);
-    cs__jw_kint(w, "kv_lora_rank", m->kv_lora_rank);
-    cs__jw_kint(w, "q_lora_rank", m->q_lora_rank);
-    cs__jw_kint(w, "qk_rope_head_dim", m->qk_rope_head_dim);
-    cs__jw_kint(w, "qk_nope_head_dim", m->qk_nope_head_dim);
-    cs__jw_kint(w, "v_head_dim", m->v_head_dim);
-    cs__jw_kstr(w, "source", m->source);
-    cs__jw_obj_end(w);
+    cs_jw_obj_begin(w);
+    cs_jw_kstr(w, "name", m->name);
+    cs_jw_kstr(w, "short_name", m->short_name);
+    cs_jw_kstr(w, "architecture", m->architecture);
+    cs_jw_kstr(w, "family", m->family);
+    cs_jw_kint(w, "num_params", m->num_params);
+    cs_jw_kint(w, "num_layers", m->num_layers);
+    cs_jw_kint(w, "num_q_heads", m->num_q_heads);
+    cs_jw_kint(w, "num_kv_heads", m->num_kv_heads);
+    cs_jw_kint(w, "head_dim", m->head_dim);
+    cs_jw_kint(w, "hidden", m->hidden);
+    cs_jw_kint(w, "mlp_hidden", m->mlp_hidden);
+    cs_jw_kbool(w, "gated_mlp", m->gated_mlp);
+    cs_jw_kbool(w, "post_attn_norm", m->post_attn_norm);
+    cs_jw_kstr(w, "norm", m->norm);
+    cs_jw_kstr(w, "activation", m->activation);
+    cs_jw_kint(w, "vocab", m->vocab);
+    cs_jw_kint(w, "max_positions", m->max_positions);
+    cs_jw_kstr(w, "dtype", m->dtype);
+    cs_jw_knum(w, "weight_bytes", m->weight_bytes);
+    cs_jw_kbool(w, "tie_embeddings", m->tie_embeddings);
+    cs_jw_kbool(w, "no_tensor_parallel", m->no_tensor_parallel);
+    cs_jw_kstr(w, "attention", attn(m));
+    cs_jw_kint(w, "num_experts", m->num_experts);
+    cs_jw_kint(w, "experts_per_token", m->experts_per_token);
+    cs_jw_kint(w, "moe_mlp_hidden", m->moe_mlp_hidden);
+    cs_jw_kint(w, "num_shared_experts", m->num_shared_experts);
+    cs_jw_kint(w, "first_dense_layers", m->first_dense_layers);
+    cs_jw_kint(w, "kv_lora_rank", m->kv_lora_rank);
+    cs_jw_kint(w, "q_lora_rank", m->q_lora_rank);
+    cs_jw_kint(w, "qk_rope_head_dim", m->qk_rope_head_dim);
+    cs_jw_kint(w, "qk_nope_head_dim", m->qk_nope_head_dim);
+    cs_jw_kint(w, "v_head_dim", m->v_head_dim);
+    cs_jw_kstr(w, "source", m->source);
+    cs_jw_obj_end(w);
   }
-  cs__jw_arr_end(w);
+  cs_jw_arr_end(w);
 }
 
 static void devices_table(const cs_catalog *c, FILE *f) {
@@ -135,65 +136,65 @@ static void devices_table(const cs_catalog *c, FILE *f) {
 }
 
 /* An optional catalog number (0 = not given, e.g. no fp8 tensor cores, no spot price): null. */
-static void knum_opt(cs__jw *w, const char *key, double v) {
+static void knum_opt(cs_jw *w, const char *key, double v) {
   if (v > 0)
-    cs__jw_knum(w, key, v);
+    cs_jw_knum(w, key, v);
   else
-    cs__jw_knum(w, key, NAN);
+    cs_jw_knum(w, key, NAN);
 }
 
 /* The factors the roofline predictor actually uses for d (catalog, built-in fit or borrowed). */
-static void roofline_json(cs__jw *w, const cs_device *d) {
+static void roofline_json(cs_jw *w, const cs_device *d) {
   cs_roofline_factors rf;
   cs_roofline_device_factors(d, &rf);
-  cs__jw_key(w, "roofline");
-  cs__jw_obj_begin(w);
-  cs__jw_knum(w, "eff_compute", rf.eff_compute);
-  cs__jw_knum(w, "eff_memory", rf.eff_memory);
-  cs__jw_knum(w, "eff_comm", rf.eff_comm);
-  cs__jw_knum(w, "gemm_latency_us", rf.gemm_latency_us);
-  cs__jw_knum(w, "elem_latency_us", rf.elem_latency_us);
-  cs__jw_knum(w, "attn_eff", rf.attn_eff);
-  cs__jw_knum(w, "attn_latency_us", rf.attn_latency_us);
-  cs__jw_knum(w, "causal_weight", rf.causal_weight);
-  cs__jw_knum(w, "sms", rf.sms);
-  cs__jw_kbool(w, "borrowed", rf.borrowed);
-  cs__jw_kstr(w, "calibrated_on", rf.calibrated_on);
-  cs__jw_kstr(w, "source", rf.source);
-  cs__jw_obj_end(w);
+  cs_jw_key(w, "roofline");
+  cs_jw_obj_begin(w);
+  cs_jw_knum(w, "eff_compute", rf.eff_compute);
+  cs_jw_knum(w, "eff_memory", rf.eff_memory);
+  cs_jw_knum(w, "eff_comm", rf.eff_comm);
+  cs_jw_knum(w, "gemm_latency_us", rf.gemm_latency_us);
+  cs_jw_knum(w, "elem_latency_us", rf.elem_latency_us);
+  cs_jw_knum(w, "attn_eff", rf.attn_eff);
+  cs_jw_knum(w, "attn_latency_us", rf.attn_latency_us);
+  cs_jw_knum(w, "causal_weight", rf.causal_weight);
+  cs_jw_knum(w, "sms", rf.sms);
+  cs_jw_kbool(w, "borrowed", rf.borrowed);
+  cs_jw_kstr(w, "calibrated_on", rf.calibrated_on);
+  cs_jw_kstr(w, "source", rf.source);
+  cs_jw_obj_end(w);
 }
 
-static void devices_json(const cs_catalog *c, cs__jw *w) {
-  cs__jw_arr_begin(w);
+static void devices_json(const cs_catalog *c, cs_jw *w) {
+  cs_jw_arr_begin(w);
   for (size_t i = 0; i < cs_catalog_num_devices(c); i++) {
     const cs_device *d = cs_catalog_device_at(c, i);
-    cs__jw_obj_begin(w);
-    cs__jw_kstr(w, "name", d->name);
-    cs__jw_kstr(w, "display", d->display);
-    cs__jw_kstr(w, "vendor", d->vendor);
-    cs__jw_kstr(w, "arch", d->arch);
-    cs__jw_knum(w, "memory_gb", d->memory_gb);
-    cs__jw_knum(w, "memory_gib", d->memory_gib);
-    cs__jw_knum(w, "torch_gib", d->torch_gib);
-    cs__jw_knum(w, "tflops_bf16", d->tflops_bf16);
+    cs_jw_obj_begin(w);
+    cs_jw_kstr(w, "name", d->name);
+    cs_jw_kstr(w, "display", d->display);
+    cs_jw_kstr(w, "vendor", d->vendor);
+    cs_jw_kstr(w, "arch", d->arch);
+    cs_jw_knum(w, "memory_gb", d->memory_gb);
+    cs_jw_knum(w, "memory_gib", d->memory_gib);
+    cs_jw_knum(w, "torch_gib", d->torch_gib);
+    cs_jw_knum(w, "tflops_bf16", d->tflops_bf16);
     knum_opt(w, "tflops_fp8", d->tflops_fp8);
     knum_opt(w, "tflops_int8", d->tflops_int8);
     knum_opt(w, "tflops_fp32", d->tflops_fp32);
-    cs__jw_knum(w, "hbm_gbps", d->hbm_gbps);
-    cs__jw_kstr(w, "interconnect", d->interconnect);
-    cs__jw_knum(w, "link_gbps", d->link_gbps);
-    cs__jw_knum(w, "price_ondemand", d->price_ondemand);
+    cs_jw_knum(w, "hbm_gbps", d->hbm_gbps);
+    cs_jw_kstr(w, "interconnect", d->interconnect);
+    cs_jw_knum(w, "link_gbps", d->link_gbps);
+    cs_jw_knum(w, "price_ondemand", d->price_ondemand);
     knum_opt(w, "price_spot", d->price_spot);
-    cs__jw_kstr(w, "price_source", d->price_source);
-    cs__jw_knum(w, "eff_compute", d->eff_compute);
-    cs__jw_knum(w, "eff_memory", d->eff_memory);
-    cs__jw_knum(w, "eff_comm", d->eff_comm);
-    cs__jw_kstr(w, "eff_source", d->eff_source);
+    cs_jw_kstr(w, "price_source", d->price_source);
+    cs_jw_knum(w, "eff_compute", d->eff_compute);
+    cs_jw_knum(w, "eff_memory", d->eff_memory);
+    cs_jw_knum(w, "eff_comm", d->eff_comm);
+    cs_jw_kstr(w, "eff_source", d->eff_source);
     roofline_json(w, d);
-    cs__jw_kstr(w, "source", d->source);
-    cs__jw_obj_end(w);
+    cs_jw_kstr(w, "source", d->source);
+    cs_jw_obj_end(w);
   }
-  cs__jw_arr_end(w);
+  cs_jw_arr_end(w);
 }
 
 static void networks_table(const cs_catalog *c, FILE *f) {
@@ -206,23 +207,23 @@ static void networks_table(const cs_catalog *c, FILE *f) {
   }
 }
 
-static void networks_json(const cs_catalog *c, cs__jw *w) {
-  cs__jw_arr_begin(w);
+static void networks_json(const cs_catalog *c, cs_jw *w) {
+  cs_jw_arr_begin(w);
   for (size_t i = 0; i < cs_catalog_num_networks(c); i++) {
     const cs_network *n = cs_catalog_network_at(c, i);
-    cs__jw_obj_begin(w);
-    cs__jw_kstr(w, "name", n->name);
-    cs__jw_kstr(w, "device", n->device);
-    cs__jw_kint(w, "devices_per_node", n->devices_per_node);
-    cs__jw_kstr(w, "topology", n->topology);
-    cs__jw_knum(w, "intra_bw_gbps", n->intra_bw_gbps);
-    cs__jw_knum(w, "intra_latency_us", n->intra_latency_us);
-    cs__jw_knum(w, "inter_bw_gbps", n->inter_bw_gbps);
-    cs__jw_knum(w, "inter_latency_us", n->inter_latency_us);
-    cs__jw_kstr(w, "source", n->source);
-    cs__jw_obj_end(w);
+    cs_jw_obj_begin(w);
+    cs_jw_kstr(w, "name", n->name);
+    cs_jw_kstr(w, "device", n->device);
+    cs_jw_kint(w, "devices_per_node", n->devices_per_node);
+    cs_jw_kstr(w, "topology", n->topology);
+    cs_jw_knum(w, "intra_bw_gbps", n->intra_bw_gbps);
+    cs_jw_knum(w, "intra_latency_us", n->intra_latency_us);
+    cs_jw_knum(w, "inter_bw_gbps", n->inter_bw_gbps);
+    cs_jw_knum(w, "inter_latency_us", n->inter_latency_us);
+    cs_jw_kstr(w, "source", n->source);
+    cs_jw_obj_end(w);
   }
-  cs__jw_arr_end(w);
+  cs_jw_arr_end(w);
 }
 
 int cs__cmd_list(int argc, char **argv) {
@@ -239,20 +240,20 @@ int cs__cmd_list(int argc, char **argv) {
   bool json = args.json;
   const char *config_dir = args.config_dir;
   if (np != 1) {
-    fprintf(stderr, "capsearch: list: expected one of models, devices, networks, schedulers, predictors, metrics, "
-                    "trace-formats\n");
+    fprintf(stderr, "capsearch: list: expected one of models, devices, networks, schedulers, predictors, searches, "
+                    "metrics, trace-formats\n");
     return CS_EXIT_USAGE;
   }
   const char *kind = pos[0];
   size_t k = 0;
   while (k < NKINDS && strcmp(kind, kinds[k])) k++;
   if (k == NKINDS) {
-    const char *sug = cs__suggest(kind, kinds, NKINDS);
+    const char *sug = cs_suggest(kind, kinds, NKINDS);
     if (sug)
       fprintf(stderr, "capsearch: list: unknown kind '%s' (did you mean '%s'?)\n", kind, sug);
     else
       fprintf(stderr, "capsearch: list: unknown kind '%s' (expected models, devices, networks, schedulers, "
-                      "predictors, metrics or trace-formats)\n", kind);
+                      "predictors, searches, metrics or trace-formats)\n", kind);
     return CS_EXIT_USAGE;
   }
   if (k >= 3) return cs__list_policies(kind, json, stdout) ? CS_EXIT_USAGE : CS_EXIT_OK;
@@ -260,15 +261,15 @@ int cs__cmd_list(int argc, char **argv) {
   cs_catalog *cat = NULL;
   if (cs_catalog_load(cs__cli_catalog_dir(config_dir).s, &cat, &err)) return cs__cli_fail(&err);
   if (json) {
-    cs__sbuf sb;
-    cs__sbuf_init(&sb);
-    cs__jw w;
-    cs__jw_init(&w, &sb, false);
+    cs_sbuf sb;
+    cs_sbuf_init(&sb);
+    cs_jw w;
+    cs_jw_init(&w, &sb, false);
     if (k == 0) models_json(cat, &w);
     else if (k == 1) devices_json(cat, &w);
     else networks_json(cat, &w);
     fprintf(stdout, "%s\n", sb.buf);
-    cs__sbuf_release(&sb);
+    cs_sbuf_release(&sb);
   } else if (k == 0) {
     models_table(cat, stdout);
   } else if (k == 1) {

@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-/* kind is "schedulers", "predictors", "metrics" or "trace-formats"; returns 0, or -1 for another kind. */
+/* kind is "schedulers", "predictors", "searches", "metrics" or "trace-formats"; returns 0, or -1 for another kind. */
 int cs__list_policies(const char *kind, bool json, FILE *f);
 
 #endif

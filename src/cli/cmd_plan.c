@@ -7,12 +7,11 @@
 
 #include "capsearch/catalog.h"
 #include "capsearch/memplan.h"
-#include "cli/commands.h"
-#include "cli/cmd_plan.h"
-#include "util/fs.h"
-#include "util/json.h"
-#include "util/opt.h"
-#include "util/sbuf.h"
+#include "capsearch/opt.h"
+#include "capsearch/util.h"
+
+#include "cmd_plan.h"
+#include "commands.h"
 
 typedef struct plan_args {
   cs_memplan_input in;
@@ -110,11 +109,9 @@ static const cs_opt_cmd plan_cmd = {
 static void usage(FILE *f) {
   plan_args d = {0};
   cs_memplan_input_defaults(&d.in);
-  cs__sbuf sb;
-  cs__sbuf_init(&sb);
-  cs__opt_help(&plan_cmd, &d, &sb);
-  fputs(sb.buf, f);
-  cs__sbuf_release(&sb);
+  char *help = cs_opt_help_text(&plan_cmd, &d);
+  if (help) fputs(help, f);
+  free(help);
 }
 
 static int usage_error(const char *fmt, const char *a, const char *b) {
@@ -142,10 +139,10 @@ int cs__cmd_plan(int argc, char **argv) {
   /* --model also takes a local config.json or a directory holding one */
   char *model_path = NULL;
   if (model_name && !model_config && (strchr(model_name, '/') || strstr(model_name, ".json"))) {
-    if (cs__is_dir(model_name)) {
-      model_path = cs__path_join(model_name, "config.json");
-      if (cs__path_exists(model_path)) model_config = model_path, model_name = NULL;
-    } else if (cs__path_exists(model_name)) {
+    if (cs_is_dir(model_name)) {
+      model_path = cs_path_join(model_name, "config.json");
+      if (cs_path_exists(model_path)) model_config = model_path, model_name = NULL;
+    } else if (cs_path_exists(model_name)) {
       model_config = model_name, model_name = NULL;
     }
   }

@@ -3,11 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/cmd_plan.h"
-#include "util/csvw.h"
-#include "util/json.h"
-#include "util/sbuf.h"
-#include "util/text.h"
+#include "capsearch/util.h"
+
+#include "cmd_plan.h"
 
 static const char *engine_name(cs_mem_engine e) { return e == CS_ENGINE_VIDUR ? "vidur" : "vllm"; }
 static const char *attn_name(cs_attn_kind k) {
@@ -45,49 +43,49 @@ static void valid_tp_list(const cs_model *m, char *buf, size_t size) {
   for (int i = 0; i < n && len + 8 < size; i++) len += (size_t)snprintf(buf + len, size - len, "%s%d", i ? " " : "", tps[i]);
 }
 
-static void json_one(cs__jw *w, const cs_memplan_input *in, const cs_memplan *p) {
+static void json_one(cs_jw *w, const cs_memplan_input *in, const cs_memplan *p) {
   const cs_model *m = in->model;
   const cs_device *d = in->device;
-  cs__jw_obj_begin(w);
-  cs__jw_kstr(w, "model", m->name);
-  cs__jw_kstr(w, "device", d->name);
-  cs__jw_kstr(w, "engine", engine_name(in->engine));
-  cs__jw_kint(w, "tp", in->tp);
-  cs__jw_kint(w, "pp", in->pp);
-  cs__jw_kint(w, "dp", in->dp);
-  cs__jw_kint(w, "num_gpus", p->num_gpus);
-  cs__jw_kint(w, "max_model_len", model_len(in));
-  cs__jw_kint(w, "num_params", m->num_params);
-  cs__jw_knum(w, "total_gib", p->total_gib);
-  cs__jw_knum(w, "usable_gib", p->usable_gib);
-  cs__jw_knum(w, "weights_gib", p->weights_gib);
-  cs__jw_knum(w, "activation_gib", p->activation_gib);
-  cs__jw_knum(w, "non_torch_gib", p->non_torch_gib);
-  cs__jw_knum(w, "kv_gib", p->kv_gib);
-  cs__jw_kbool(w, "fits", p->fits);
-  cs__jw_kstr(w, "why", p->why);
-  cs__jw_knum(w, "kv_bytes_per_token", p->kv_bytes_per_token);
-  cs__jw_knum(w, "kv_bytes_per_token_gpu", p->kv_bytes_per_token_gpu);
-  cs__jw_kint(w, "block_size", in->block_size);
+  cs_jw_obj_begin(w);
+  cs_jw_kstr(w, "model", m->name);
+  cs_jw_kstr(w, "device", d->name);
+  cs_jw_kstr(w, "engine", engine_name(in->engine));
+  cs_jw_kint(w, "tp", in->tp);
+  cs_jw_kint(w, "pp", in->pp);
+  cs_jw_kint(w, "dp", in->dp);
+  cs_jw_kint(w, "num_gpus", p->num_gpus);
+  cs_jw_kint(w, "max_model_len", model_len(in));
+  cs_jw_kint(w, "num_params", m->num_params);
+  cs_jw_knum(w, "total_gib", p->total_gib);
+  cs_jw_knum(w, "usable_gib", p->usable_gib);
+  cs_jw_knum(w, "weights_gib", p->weights_gib);
+  cs_jw_knum(w, "activation_gib", p->activation_gib);
+  cs_jw_knum(w, "non_torch_gib", p->non_torch_gib);
+  cs_jw_knum(w, "kv_gib", p->kv_gib);
+  cs_jw_kbool(w, "fits", p->fits);
+  cs_jw_kstr(w, "why", p->why);
+  cs_jw_knum(w, "kv_bytes_per_token", p->kv_bytes_per_token);
+  cs_jw_knum(w, "kv_bytes_per_token_gpu", p->kv_bytes_per_token_gpu);
+  cs_jw_kint(w, "block_size", in->block_size);
   if (in->engine == CS_ENGINE_VLLM) {
-    cs__jw_kstr(w, "quantization", in->quantization ? in->quantization : m->quant.method);
-    cs__jw_kint(w, "max_num_batched_tokens", p->batched_tokens);
-    cs__jw_kint(w, "max_num_seqs", p->num_seqs);
-    cs__jw_kint(w, "kv_groups", p->kv_groups);
+    cs_jw_kstr(w, "quantization", in->quantization ? in->quantization : m->quant.method);
+    cs_jw_kint(w, "max_num_batched_tokens", p->batched_tokens);
+    cs_jw_kint(w, "max_num_seqs", p->num_seqs);
+    cs_jw_kint(w, "kv_groups", p->kv_groups);
   }
-  cs__jw_kint(w, "kv_blocks", p->num_blocks);
-  cs__jw_kint(w, "kv_tokens", p->kv_tokens);
-  cs__jw_kint(w, "max_concurrent", p->max_concurrent);
-  cs__jw_kint(w, "max_context", p->max_context);
-  cs__jw_kint(w, "min_gpus", p->min_gpus);
+  cs_jw_kint(w, "kv_blocks", p->num_blocks);
+  cs_jw_kint(w, "kv_tokens", p->kv_tokens);
+  cs_jw_kint(w, "max_concurrent", p->max_concurrent);
+  cs_jw_kint(w, "max_context", p->max_context);
+  cs_jw_kint(w, "min_gpus", p->min_gpus);
   int tps[64];
   int n = cs_model_valid_tp(m, 64, tps, 64);
-  cs__jw_key(w, "valid_tp");
-  cs__jw_arr_begin(w);
-  for (int i = 0; i < n; i++) cs__jw_int(w, tps[i]);
-  cs__jw_arr_end(w);
-  cs__jw_knum(w, "price_per_hour", d->price_ondemand * p->num_gpus);
-  cs__jw_obj_end(w);
+  cs_jw_key(w, "valid_tp");
+  cs_jw_arr_begin(w);
+  for (int i = 0; i < n; i++) cs_jw_int(w, tps[i]);
+  cs_jw_arr_end(w);
+  cs_jw_knum(w, "price_per_hour", d->price_ondemand * p->num_gpus);
+  cs_jw_obj_end(w);
 }
 
 static const char csv_header[] =
@@ -97,33 +95,33 @@ static const char csv_header[] =
 
 static void csv_one(FILE *f, const cs_memplan_input *in, const cs_memplan *p) {
   char b[8][32];
-  cs__sbuf names; /* catalog names: quoted as RFC 4180 says when they hold a comma */
-  cs__sbuf_init(&names);
-  cs__csv_field(&names, in->model->name);
-  cs__sbuf_addc(&names, ',');
-  cs__csv_field(&names, in->device->name);
+  cs_sbuf names; /* catalog names: quoted as RFC 4180 says when they hold a comma */
+  cs_sbuf_init(&names);
+  cs_csv_field(&names, in->model->name);
+  cs_sbuf_addc(&names, ',');
+  cs_csv_field(&names, in->device->name);
   fprintf(f, "%s,%s,%d,%d,%d,%d,%lld,%s,%s,%s,%s,%s,%s,%s,%s,%lld,%lld,%lld,%lld,%d,%s\n", names.buf,
           engine_name(in->engine), in->tp, in->pp, in->dp, p->num_gpus, (long long)model_len(in),
-          cs__fmt_double(p->usable_gib, b[0]), cs__fmt_double(p->weights_gib, b[1]),
-          cs__fmt_double(p->activation_gib, b[2]), cs__fmt_double(p->non_torch_gib, b[3]),
-          cs__fmt_double(p->kv_gib, b[4]), p->fits ? "true" : "false", cs__fmt_double(p->kv_bytes_per_token, b[5]),
-          cs__fmt_double(p->kv_bytes_per_token_gpu, b[6]), (long long)p->num_blocks, (long long)p->kv_tokens,
+          cs_fmt_double(p->usable_gib, b[0]), cs_fmt_double(p->weights_gib, b[1]),
+          cs_fmt_double(p->activation_gib, b[2]), cs_fmt_double(p->non_torch_gib, b[3]),
+          cs_fmt_double(p->kv_gib, b[4]), p->fits ? "true" : "false", cs_fmt_double(p->kv_bytes_per_token, b[5]),
+          cs_fmt_double(p->kv_bytes_per_token_gpu, b[6]), (long long)p->num_blocks, (long long)p->kv_tokens,
           (long long)p->max_concurrent, (long long)p->max_context, p->min_gpus,
-          cs__fmt_double(in->device->price_ondemand * p->num_gpus, b[7]));
-  cs__sbuf_release(&names);
+          cs_fmt_double(in->device->price_ondemand * p->num_gpus, b[7]));
+  cs_sbuf_release(&names);
 }
 
 void cs__plan_print_one(const cs_memplan_input *in, const cs_memplan *p, cs__plan_format fmt, FILE *f) {
   const cs_model *m = in->model;
   const cs_device *d = in->device;
   if (fmt == CS__PLAN_JSON) {
-    cs__sbuf sb;
-    cs__sbuf_init(&sb);
-    cs__jw w;
-    cs__jw_init(&w, &sb, false);
+    cs_sbuf sb;
+    cs_sbuf_init(&sb);
+    cs_jw w;
+    cs_jw_init(&w, &sb, false);
     json_one(&w, in, p);
     fprintf(f, "%s\n", sb.buf);
-    cs__sbuf_release(&sb);
+    cs_sbuf_release(&sb);
     return;
   }
   if (fmt == CS__PLAN_CSV) {
@@ -216,20 +214,20 @@ int cs__plan_print_all_devices(const cs_catalog *cat, const cs_memplan_input *in
   }
   qsort(r, n, sizeof *r, cmp_ranked);
   if (fmt == CS__PLAN_JSON) {
-    cs__sbuf sb;
-    cs__sbuf_init(&sb);
-    cs__jw w;
-    cs__jw_init(&w, &sb, false);
-    cs__jw_arr_begin(&w);
+    cs_sbuf sb;
+    cs_sbuf_init(&sb);
+    cs_jw w;
+    cs_jw_init(&w, &sb, false);
+    cs_jw_arr_begin(&w);
     for (size_t i = 0; i < n; i++) {
       cs_memplan_input in = *in0;
       in.device = r[i].d;
       in.tp = r[i].tp > 0 ? r[i].tp : tps[ntp - 1];
       json_one(&w, &in, &r[i].p);
     }
-    cs__jw_arr_end(&w);
+    cs_jw_arr_end(&w);
     fprintf(f, "%s\n", sb.buf);
-    cs__sbuf_release(&sb);
+    cs_sbuf_release(&sb);
   } else if (fmt == CS__PLAN_CSV) {
     fputs(csv_header, f);
     for (size_t i = 0; i < n; i++) {

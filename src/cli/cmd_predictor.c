@@ -10,14 +10,12 @@
 #include <string.h>
 
 #include "capsearch/catalog.h"
+#include "capsearch/check.h"
+#include "capsearch/opt.h"
 #include "capsearch/predictor.h"
-#include "cli/commands.h"
-#include "predictor/check.h"
-#include "predictor/check_eval.h"
-#include "util/csvw.h"
-#include "util/num.h"
-#include "util/opt.h"
-#include "util/text.h"
+#include "capsearch/util.h"
+
+#include "commands.h"
 
 static const char predictor_usage[] =
     "usage: capsearch predictor <check|time> [options]   (--help on each)\n\n"
@@ -91,36 +89,36 @@ static const cs_opt_cmd time_cmd_def = {
     time_opts, NULL, 0, 0};
 
 /* One row per profiled point: the default roofline against the measurement. */
-static void print_eval_csv(const cs__eval_result *ev) {
+static void print_eval_csv(const cs_eval_result *ev) {
   printf("device,model,tp,op,num_tokens,batch_size,kv_cache_size,prefill_chunk_size,measured_ms,predicted_ms,rel_error\n");
-  cs__sbuf names;
-  cs__sbuf_init(&names);
+  cs_sbuf names;
+  cs_sbuf_init(&names);
   for (size_t i = 0; i < ev->rows.n; i++) {
-    const cs__eval_row *w = &ev->rows.v[i];
+    const cs_eval_row *w = &ev->rows.v[i];
     char k[4][32];
     const double keys[4] = {w->num_tokens, w->batch_size, w->kv_cache_size, w->prefill_chunk_size};
     for (int j = 0; j < 4; j++) {
       if (keys[j] >= 0) snprintf(k[j], sizeof k[j], "%.0f", keys[j]);
       else k[j][0] = '\0';
     }
-    cs__sbuf_reset(&names); /* directory names: quoted as RFC 4180 says when they hold a comma */
-    cs__csv_field(&names, w->device);
-    cs__sbuf_addc(&names, ',');
-    cs__csv_field(&names, w->model);
-    printf("%s,%d,%s,%s,%s,%s,%s,%.6g,%.6g,%.4f\n", names.buf, w->tp, cs__eval_op_name(w->op), k[0], k[1], k[2], k[3],
+    cs_sbuf_reset(&names); /* directory names: quoted as RFC 4180 says when they hold a comma */
+    cs_csv_field(&names, w->device);
+    cs_sbuf_addc(&names, ',');
+    cs_csv_field(&names, w->model);
+    printf("%s,%d,%s,%s,%s,%s,%s,%.6g,%.6g,%.4f\n", names.buf, w->tp, cs_eval_op_name(w->op), k[0], k[1], k[2], k[3],
            w->measured_ms, w->predicted_ms, w->predicted_ms / w->measured_ms - 1.0);
   }
-  cs__sbuf_release(&names);
+  cs_sbuf_release(&names);
 }
 
-static void print_eval_summary(const cs__eval_result *ev) {
-  cs__eval_sums s;
-  cs__eval_summarize(ev, &s);
+static void print_eval_summary(const cs_eval_result *ev) {
+  cs_eval_sums s;
+  cs_eval_summarize(ev, &s);
   printf("default roofline against every profiled row (|predicted / measured - 1|; bias = median signed error):\n");
   printf("%-8s %-26s %6s  %8s %8s %8s  %s\n", "device", "op", "rows", "median", "worst", "bias", "worst num_tokens median");
   for (size_t i = 0; i < s.v.n; i++) {
-    const cs__eval_sum *x = &s.v.v[i];
-    printf("%-8s %-26s %6d  %7.1f%% %7.1f%% %+7.1f%%", x->device, cs__eval_op_name(x->op), x->n, 100 * x->med,
+    const cs_eval_sum *x = &s.v.v[i];
+    printf("%-8s %-26s %6d  %7.1f%% %7.1f%% %+7.1f%%", x->device, cs_eval_op_name(x->op), x->n, 100 * x->med,
            100 * x->worst, 100 * x->bias);
     if (!isnan(x->worst_key_med)) printf("  %.1f%% at %.0f", 100 * x->worst_key_med, x->worst_key);
     printf("\n");
@@ -129,33 +127,31 @@ static void print_eval_summary(const cs__eval_result *ev) {
   free(s.v.v);
 }
 
-static void print_holdout(const cs__check_result *r, bool fit_scales) {
+static void print_holdout(const cs_check_result *r, bool fit_scales) {
   printf("%-20s %-40s %-25s %6s  %8s %8s  %8s %8s\n", "device", "model", "op", "n", "prof p50", "prof p90", "roof p50",
          "roof p90");
-  for (size_t i = 0; i < r->rows.n; i++) {
-    const cs__check_row *w = &r->rows.v[i];
+  for (size_t i = 0; i < r->nrows; i++) {
+    const cs_check_row *w = &r->rows[i];
     printf("%-20s %-40s %-25s %6d  %7.2f%% %7.2f%%  %7.2f%% %7.2f%%\n", w->device, w->model, w->op, w->n, w->prof_med,
            w->prof_p90, w->rl_med, w->rl_p90);
   }
   printf("\nfitted roofline factors (held-out median APE: profile all ops | roofline MLP up/down/act, GEMMs, all ops):\n");
-  for (size_t i = 0; i < r->fits.n; i++) {
-    const cs__check_fit *f = &r->fits.v[i];
+  for (size_t i = 0; i < r->nfits; i++) {
+    const cs_check_fit *f = &r->fits[i];
     if (f->warn[0]) fprintf(stderr, "capsearch: predictor check: warning: %s: %s\n", f->device, f->warn);
     if (f->is_network) {
       printf("  %-20s eff_comm %.3f  latency_us_per_ring_step %.2f   (%d fit points, mean |log err| %.3f)\n", f->device,
-             f->f.eff_comm, f->comm_lat_us, f->nfit, f->mean_abs_log_err);
+             f->eff_comm, f->comm_latency_us, f->nfit, f->mean_abs_log_err);
       continue;
     }
-    printf("  %-6s eff_compute %.3f  eff_memory %.3f  gemm_latency_us %.2f  elem_latency_us %.2f", f->device, f->f.eff_c,
-           f->f.eff_m, f->f.lat_us, f->f.elem_lat_us);
-    if (f->attn_eff > 0) printf("  attn_eff %.3f  attn_latency_us %.2f", f->attn_eff, f->attn_lat_us);
+    printf("  %-6s eff_compute %.3f  eff_memory %.3f  gemm_latency_us %.2f  elem_latency_us %.2f", f->device, f->eff_compute,
+           f->eff_memory, f->gemm_latency_us, f->elem_latency_us);
+    if (f->attn_eff > 0) printf("  attn_eff %.3f  attn_latency_us %.2f", f->attn_eff, f->attn_latency_us);
     printf("   (%d fit points, mean |log err| %.3f; %.2f%% | %.2f%%, %.2f%%, %.2f%%)\n", f->nfit, f->mean_abs_log_err,
            f->prof_med, f->rl_mlp_med, f->rl_linear_med, f->rl_all_med);
     if (fit_scales) {
       printf("         overlap_n %.2f; memory scales:", f->overlap_n);
-      for (int k = 0; k < CS__RL_NSCALE; k++)
-        printf(" %s %.3f", k == CS__RL_DECODE ? "attn_decode" : k == CS__RL_PREFILL ? "attn_prefill" : cs__tok_op_name(k),
-               f->scales[k]);
+      for (int k = 0; k < CS_CHECK_NSCALE; k++) printf(" %s %.3f", cs_check_scale_name(k), f->scales[k]);
       printf("\n");
     }
   }
@@ -174,26 +170,26 @@ static int check_cmd(int argc, char **argv) {
   cs_err err = {0};
   cs_catalog *cat = NULL;
   if (cs_catalog_load(cs__cli_catalog_dir(cfgdir).s, &cat, &err)) return cs__cli_fail(&err);
-  cs__eval_result ev;
-  if (cs__predictor_eval(dir, cat, device, model, &ev, &err)) {
+  cs_eval_result ev;
+  if (cs_predictor_eval(dir, cat, device, model, &ev, &err)) {
     cs_catalog_free(cat);
     return cs__cli_fail(&err);
   }
   if (csv) {
     print_eval_csv(&ev);
-    cs__eval_result_release(&ev);
+    cs_eval_result_release(&ev);
     cs_catalog_free(cat);
     return CS_EXIT_OK;
   }
   print_eval_summary(&ev);
-  cs__eval_result_release(&ev);
-  cs__check_result r;
-  if (cs__predictor_check(dir, cat, device, model, fit_scales, &r, &err)) {
+  cs_eval_result_release(&ev);
+  cs_check_result r;
+  if (cs_predictor_check(dir, cat, device, model, fit_scales, &r, &err)) {
     cs_catalog_free(cat);
     return cs__cli_fail(&err);
   }
   print_holdout(&r, fit_scales);
-  cs__check_result_release(&r);
+  cs_check_result_release(&r);
   cs_catalog_free(cat);
   return CS_EXIT_OK;
 }
@@ -305,7 +301,7 @@ int cs__cmd_predictor(int argc, char **argv) {
   if (!strcmp(argv[1], "check")) return check_cmd(argc - 1, argv + 1);
   if (!strcmp(argv[1], "time")) return time_cmd(argc - 1, argv + 1);
   static const char *const subs[] = {"check", "time"};
-  const char *sug = cs__suggest(argv[1], subs, 2);
+  const char *sug = cs_suggest(argv[1], subs, 2);
   if (sug)
     fprintf(stderr, "capsearch: predictor: unknown subcommand '%s' (did you mean '%s'?)\n", argv[1], sug);
   else

@@ -9,11 +9,10 @@
 
 #include "capsearch/analysis.h"
 #include "capsearch/catalog.h"
-#include "cli/commands.h"
-#include "util/fs.h"
-#include "util/json.h"
-#include "util/opt.h"
-#include "util/sbuf.h"
+#include "capsearch/opt.h"
+#include "capsearch/util.h"
+
+#include "commands.h"
 
 typedef struct rec_args {
   cs_recommend_input in;
@@ -85,69 +84,67 @@ static void rec_args_init(rec_args *r) {
 static void usage(FILE *f) {
   rec_args d;
   rec_args_init(&d);
-  cs__sbuf sb;
-  cs__sbuf_init(&sb);
-  cs__opt_help(&rec_cmd, &d, &sb);
-  fputs(sb.buf, f);
-  cs__sbuf_release(&sb);
+  char *help = cs_opt_help_text(&rec_cmd, &d);
+  if (help) fputs(help, f);
+  free(help);
 }
 
 static void print_json(const cs_recommend_result *r, const cs_recommend_input *in, const char *workload) {
-  cs__sbuf sb;
-  cs__sbuf_init(&sb);
-  cs__jw w;
-  cs__jw_init(&w, &sb, false);
-  cs__jw_obj_begin(&w);
-  cs__jw_kstr(&w, "model", r->model);
-  cs__jw_kstr(&w, "workload", workload);
-  cs__jw_kint(&w, "isl", in->isl);
-  cs__jw_kint(&w, "osl", in->osl);
-  cs__jw_knum(&w, "ttft_slo_s", in->ttft_slo_s);
-  cs__jw_knum(&w, "tpot_slo_s", in->tpot_slo_s);
-  cs__jw_knum(&w, "slo_quantile", in->slo_quantile);
-  cs__jw_knum(&w, "qps", r->qps);
-  cs__jw_knum(&w, "target_utilization", r->util_target);
-  cs__jw_kstr(&w, "pricing", in->pricing == CS_PRICING_SPOT ? "spot" : "ondemand");
-  cs__jw_kstr(&w, "tail_estimate", "M/G/1 Pollaczek-Khinchine mean wait, CV 0.5, exponential tail: an estimate");
-  cs__jw_key(&w, "candidates");
-  cs__jw_arr_begin(&w);
+  cs_sbuf sb;
+  cs_sbuf_init(&sb);
+  cs_jw w;
+  cs_jw_init(&w, &sb, false);
+  cs_jw_obj_begin(&w);
+  cs_jw_kstr(&w, "model", r->model);
+  cs_jw_kstr(&w, "workload", workload);
+  cs_jw_kint(&w, "isl", in->isl);
+  cs_jw_kint(&w, "osl", in->osl);
+  cs_jw_knum(&w, "ttft_slo_s", in->ttft_slo_s);
+  cs_jw_knum(&w, "tpot_slo_s", in->tpot_slo_s);
+  cs_jw_knum(&w, "slo_quantile", in->slo_quantile);
+  cs_jw_knum(&w, "qps", r->qps);
+  cs_jw_knum(&w, "target_utilization", r->util_target);
+  cs_jw_kstr(&w, "pricing", in->pricing == CS_PRICING_SPOT ? "spot" : "ondemand");
+  cs_jw_kstr(&w, "tail_estimate", "M/G/1 Pollaczek-Khinchine mean wait, CV 0.5, exponential tail: an estimate");
+  cs_jw_key(&w, "candidates");
+  cs_jw_arr_begin(&w);
   for (size_t i = 0; i < r->n; i++) {
     const cs_recommend_row *x = &r->rows[i];
-    cs__jw_obj_begin(&w);
-    if (x->rank) cs__jw_kint(&w, "rank", x->rank);
+    cs_jw_obj_begin(&w);
+    if (x->rank) cs_jw_kint(&w, "rank", x->rank);
     else {
-      cs__jw_key(&w, "rank");
-      cs__jw_null(&w);
+      cs_jw_key(&w, "rank");
+      cs_jw_null(&w);
     }
-    cs__jw_kstr(&w, "device", x->device);
-    cs__jw_kbool(&w, "factors_borrowed", x->factors_borrowed);
-    cs__jw_kstr(&w, "factors_borrowed_from", x->factors_from);
-    cs__jw_kint(&w, "tp", x->tp);
-    cs__jw_kbool(&w, "fits", x->fits);
-    cs__jw_kbool(&w, "meets_slo", x->meets_slo);
-    cs__jw_kstr(&w, "why_not", x->why);
-    cs__jw_knum(&w, "kv_tokens", x->kv_tokens);
-    cs__jw_kint(&w, "max_batch", x->max_batch);
-    cs__jw_knum(&w, "prefill_s", x->ttft_s);
-    cs__jw_knum(&w, "tpot_s", x->tpot_s);
-    cs__jw_kint(&w, "decode_batch", x->decode_batch);
-    cs__jw_knum(&w, "instance_capacity_rps", x->meets_slo ? x->instance_rps : NAN);
-    cs__jw_knum(&w, "instance_output_tok_s", x->meets_slo ? x->instance_tok_s : NAN);
-    cs__jw_knum(&w, "utilization", x->meets_slo ? x->util : NAN);
-    cs__jw_knum(&w, "est_ttft_p50_s", x->est_ttft_p50_s);
-    cs__jw_knum(&w, "est_ttft_p99_s", x->est_ttft_p99_s);
-    cs__jw_kint(&w, "instances", x->instances);
-    cs__jw_kint(&w, "gpus", (int64_t)x->instances * x->tp);
-    cs__jw_knum(&w, "usd_per_hour", x->usd_per_hour);
-    cs__jw_knum(&w, "usd_per_1k_tokens", x->usd_per_1k_tokens);
-    cs__jw_knum(&w, "usd_per_request", x->usd_per_request);
-    cs__jw_knum(&w, "monthly_usd", x->monthly_usd);
-    cs__jw_obj_end(&w);
+    cs_jw_kstr(&w, "device", x->device);
+    cs_jw_kbool(&w, "factors_borrowed", x->factors_borrowed);
+    cs_jw_kstr(&w, "factors_borrowed_from", x->factors_from);
+    cs_jw_kint(&w, "tp", x->tp);
+    cs_jw_kbool(&w, "fits", x->fits);
+    cs_jw_kbool(&w, "meets_slo", x->meets_slo);
+    cs_jw_kstr(&w, "why_not", x->why);
+    cs_jw_knum(&w, "kv_tokens", x->kv_tokens);
+    cs_jw_kint(&w, "max_batch", x->max_batch);
+    cs_jw_knum(&w, "prefill_s", x->ttft_s);
+    cs_jw_knum(&w, "tpot_s", x->tpot_s);
+    cs_jw_kint(&w, "decode_batch", x->decode_batch);
+    cs_jw_knum(&w, "instance_capacity_rps", x->meets_slo ? x->instance_rps : NAN);
+    cs_jw_knum(&w, "instance_output_tok_s", x->meets_slo ? x->instance_tok_s : NAN);
+    cs_jw_knum(&w, "utilization", x->meets_slo ? x->util : NAN);
+    cs_jw_knum(&w, "est_ttft_p50_s", x->est_ttft_p50_s);
+    cs_jw_knum(&w, "est_ttft_p99_s", x->est_ttft_p99_s);
+    cs_jw_kint(&w, "instances", x->instances);
+    cs_jw_kint(&w, "gpus", (int64_t)x->instances * x->tp);
+    cs_jw_knum(&w, "usd_per_hour", x->usd_per_hour);
+    cs_jw_knum(&w, "usd_per_1k_tokens", x->usd_per_1k_tokens);
+    cs_jw_knum(&w, "usd_per_request", x->usd_per_request);
+    cs_jw_knum(&w, "monthly_usd", x->monthly_usd);
+    cs_jw_obj_end(&w);
   }
-  cs__jw_arr_end(&w);
-  cs__jw_obj_end(&w);
+  cs_jw_arr_end(&w);
+  cs_jw_obj_end(&w);
   printf("%s\n", sb.buf);
-  cs__sbuf_release(&sb);
+  cs_sbuf_release(&sb);
 }
 
 /* A row whose device has no roofline fit of its own carries the part its speed was borrowed from. */
@@ -248,7 +245,7 @@ int cs__cmd_recommend(int argc, char **argv) {
   char *shipped = NULL;
   if (emit && !strcmp(trace, "traces/chat_small.csv") && access(trace, R_OK) != 0) {
     /* the default trace ships beside the catalogs (configs/ and traces/ in the checkout) */
-    shipped = cs__path_join(cs__cli_catalog_dir(config_dir).s, "../traces/chat_small.csv");
+    shipped = cs_path_join(cs__cli_catalog_dir(config_dir).s, "../traces/chat_small.csv");
     trace = shipped;
   }
   if (emit) {

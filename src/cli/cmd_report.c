@@ -5,9 +5,10 @@
 #include <string.h>
 
 #include "capsearch/analysis.h"
-#include "cli/cmd_analyze.h"
-#include "cli/commands.h"
-#include "util/fs.h"
+#include "capsearch/util.h"
+
+#include "cmd_analyze.h"
+#include "commands.h"
 
 static const cs_opt report_opts[] = {
     {CS_OPT_STR, "output", 'o', .arg = "FILE", .help = "where to write (default OUT/analysis/report.html)",
@@ -35,9 +36,9 @@ int cs__cmd_report(int argc, char **argv) {
   if (cs__an_cli_load(out, &o, config_dir, &a, &err)) return cs__cli_fail(&err);
   char *def = NULL;
   if (!output) {
-    char *dir = cs__path_join(out, "analysis");
-    int rc = cs__mkdir_p(dir, &err);
-    def = cs__path_join(dir, "report.html");
+    char *dir = cs_path_join(out, "analysis");
+    int rc = cs_mkdir_p(dir, &err);
+    def = cs_path_join(dir, "report.html");
     free(dir);
     if (rc) {
       free(def);

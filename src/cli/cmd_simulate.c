@@ -9,20 +9,18 @@
 #include <time.h>
 
 #include "capsearch/catalog.h"
+#include "capsearch/opt.h"
 #include "capsearch/predictor.h"
 #include "capsearch/sim.h"
 #include "capsearch/trace.h"
-#include "cli/commands.h"
-#include "util/fs.h"
-#include "util/sbuf.h"
-#include "util/text.h"
-#include "util/yaml.h"
+#include "capsearch/util.h"
+#include "capsearch/yaml.h"
 
-#include "cli/cmd_simulate.h"
-#include "util/opt.h"
+#include "cmd_simulate.h"
+#include "commands.h"
 
 /* Reads the extra keys of a policy map as numeric parameters checked against `info`. */
-static int y_params(const cs__ydoc *d, const cs__ynode *map, const cs_policy_info *info, const char *skip[],
+static int y_params(const cs_ydoc *d, const cs_ynode *map, const cs_policy_info *info, const char *skip[],
                     cs_params *out, cs_err *err) {
   if (!map) return 0;
   for (size_t i = 0; i < map->n; i++) {
@@ -31,15 +29,15 @@ static int y_params(const cs__ydoc *d, const cs__ynode *map, const cs_policy_inf
     for (int s = 0; skip && skip[s]; s++) skipped = skipped || !strcmp(k, skip[s]);
     if (skipped) continue;
     char w[300];
-    cs__y_where(d, map->keys[i], w, sizeof w);
+    cs_y_where(d, map->keys[i], w, sizeof w);
     double v;
-    const cs__ynode *val = map->items[i];
+    const cs_ynode *val = map->items[i];
     bool b;
     if (val->kind == CS_Y_SCALAR && !val->quoted && (!strcmp(val->str, "true") || !strcmp(val->str, "false"))) {
-      if (cs__y_bool(d, val, k, &b, err)) return err ? err->code : CS_ECONFIG;
+      if (cs_y_bool(d, val, k, &b, err)) return err ? err->code : CS_ECONFIG;
       v = b;
     } else {
-      int rc = cs__y_double(d, val, k, &v, err);
+      int rc = cs_y_double(d, val, k, &v, err);
       if (rc) return rc;
     }
     int rc = cs_params_set(out, info->params, info->nparams, info->name, k, v, w, err);
@@ -180,14 +178,14 @@ static char *run_dir_name(const char *parent) {
   char name[64];
   size_t k = strftime(name, sizeof name, "%Y-%m-%d_%H-%M-%S", &tm);
   snprintf(name + k, sizeof name - k, "-%06ld", (long)tv.tv_usec);
-  return cs__path_join(parent, name);
+  return cs_path_join(parent, name);
 }
 
 int cs__cmd_simulate(int argc, char **argv) {
   sim_opts o;
   cs__sim_opts_init(&o);
   cs_err err = {0};
-  cs__ydoc doc = {0};
+  cs_ydoc doc = {0};
   sim_env env = {0};
   cs_sim_config cfg;
   char *dir = NULL;
@@ -197,21 +195,21 @@ int cs__cmd_simulate(int argc, char **argv) {
   cs__sim_opts_init(&pre);
   rc = cs__sim_opts_parse_flags(&pre, argc, argv, &err);
   if (rc == CS_OPT_HELP_ASKED) {
-    cs__sbuf sb;
-    cs__sbuf_init(&sb);
+    cs_sbuf sb;
+    cs_sbuf_init(&sb);
     cs__sim_opts_help(&sb);
     fputs(sb.buf, stdout);
-    cs__sbuf_release(&sb);
+    cs_sbuf_release(&sb);
     goto out;
   }
   if (rc) goto fail;
-  if (pre.config && ((rc = cs__ydoc_load_file(&doc, pre.config, &err)) || (rc = cs__sim_opts_load_yaml(&o, &doc, &err))))
+  if (pre.config && ((rc = cs_ydoc_load_file(&doc, pre.config, &err)) || (rc = cs__sim_opts_load_yaml(&o, &doc, &err))))
     goto fail;
   if ((rc = cs__sim_opts_parse_flags(&o, argc, argv, &err))) goto fail;
   if ((rc = resolve(&o, &env, &cfg, &err))) goto fail;
   if ((rc = cs_sim_run(&cfg, &env.res, &err))) goto fail;
-  dir = o.no_timestamp ? cs__xstrdup(o.output_dir) : run_dir_name(o.output_dir);
-  if ((rc = cs__mkdir_p(dir, &err))) goto fail;
+  dir = o.no_timestamp ? cs_xstrdup(o.output_dir) : run_dir_name(o.output_dir);
+  if ((rc = cs_mkdir_p(dir, &err))) goto fail;
   cs_sim_write_opts wo = {.gzip_request_metrics = o.compress, .write_plots = true, .config_json = NULL};
   if ((rc = cs_sim_write_outputs(env.res, &cfg, dir, &wo, &err))) goto fail;
   cs__sim_print_summary(&cfg, env.res, dir);
@@ -225,6 +223,6 @@ out:
   cs_trace_free(env.trace);
   cs_model_free(env.own_model);
   cs_catalog_free(env.cat);
-  cs__ydoc_free(&doc);
+  cs_ydoc_free(&doc);
   return exitc;
 }

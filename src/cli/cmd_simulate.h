@@ -8,8 +8,8 @@
 
 #include "capsearch/params.h"
 #include "capsearch/sim.h"
-#include "util/sbuf.h"
-#include "util/yaml.h"
+#include "capsearch/util.h"
+#include "capsearch/yaml.h"
 
 /* Everything the file and the flags can set, as strings/numbers before resolution. */
 typedef struct sim_opts {
@@ -40,17 +40,17 @@ typedef struct sim_opts {
   int no_timestamp, compress, chrome_trace, restart_quirk, batch_metrics;
   int64_t router_seed;
   /* names of YAML policy params, resolved against the policy once it is known */
-  const cs__ydoc *doc;
-  const cs__ynode *rnode, *gnode, *qnode, *pnode;
+  const cs_ydoc *doc;
+  const cs_ynode *rnode, *gnode, *qnode, *pnode;
 } sim_opts;
 
 /* The defaults (Vidur's where it has one). */
 void cs__sim_opts_init(sim_opts *o);
 /* The YAML file's keys into o (policy maps are kept as nodes for cmd_simulate.c). */
-int cs__sim_opts_load_yaml(sim_opts *o, const cs__ydoc *d, cs_err *err);
+int cs__sim_opts_load_yaml(sim_opts *o, const cs_ydoc *d, cs_err *err);
 /* The flags into o: 0, CS_OPT_HELP_ASKED or an error code with err set. */
 int cs__sim_opts_parse_flags(sim_opts *o, int argc, char **argv, cs_err *err);
 /* The generated --help. */
-void cs__sim_opts_help(cs__sbuf *out);
+void cs__sim_opts_help(cs_sbuf *out);
 
 #endif

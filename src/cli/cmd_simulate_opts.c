@@ -4,11 +4,16 @@
  * are read after the file, so they win. */
 #include <math.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "capsearch/opt.h"
+#include "capsearch/registry.h"
+#include "capsearch/sim.h"
 #include "capsearch/trace.h"
-#include "cli/cmd_simulate.h"
-#include "util/opt.h"
+#include "capsearch/yaml.h"
+
+#include "cmd_simulate.h"
 
 void cs__sim_opts_init(sim_opts *o) {
   memset(o, 0, sizeof *o);
@@ -47,7 +52,7 @@ static const char *const lengths[] = {"trace", "fixed", "uniform", "zipf", NULL}
 
 /* ---- YAML ---------------------------------------------------------------------------------- */
 
-static int y_policy_key(const cs__opt_yctx *c, const cs_opt *o, const cs__ynode *n, const char *what, void *field,
+static int y_policy_key(const cs_opt_yctx *c, const cs_opt *o, const cs_ynode *n, const char *what, void *field,
                         cs_err *err);
 
 static const cs_opt top_fields[] = {
@@ -103,7 +108,7 @@ static const cs_opt workload_fields[] = {
     {CS_OPT_END}};
 
 /* Maps a policy key's offset to the offset of its node (the parameters, read later). */
-static const cs__ynode **policy_node(sim_opts *o, size_t off) {
+static const cs_ynode **policy_node(sim_opts *o, size_t off) {
   if (off == offsetof(sim_opts, rsched)) return &o->rnode;
   if (off == offsetof(sim_opts, gsched)) return &o->gnode;
   if (off == offsetof(sim_opts, queue)) return &o->qnode;
@@ -111,28 +116,28 @@ static const cs__ynode **policy_node(sim_opts *o, size_t off) {
 }
 
 /* A policy is a name, or a map with its name and parameters (checked once the policy is known). */
-static int y_policy_key(const cs__opt_yctx *c, const cs_opt *o, const cs__ynode *n, const char *what, void *field,
+static int y_policy_key(const cs_opt_yctx *c, const cs_opt *o, const cs_ynode *n, const char *what, void *field,
                         cs_err *err) {
   const char **name = field;
-  if (n->kind == CS_Y_SCALAR) return cs__y_str(c->d, n, what, name, err);
-  int rc = cs__y_expect(c->d, n, CS_Y_MAP, what, err);
+  if (n->kind == CS_Y_SCALAR) return cs_y_str(c->d, n, what, name, err);
+  int rc = cs_y_expect(c->d, n, CS_Y_MAP, what, err);
   if (rc) return rc;
-  const cs__ynode *nm = cs__ymap_get(n, "name");
+  const cs_ynode *nm = cs_ymap_get(n, "name");
   if (!nm) {
     char w[300];
-    cs__y_where(c->d, n, w, sizeof w);
+    cs_y_where(c->d, n, w, sizeof w);
     return cs_err_set(err, CS_ECONFIG, "%s: %s: missing 'name' (the policy to use)", w, what);
   }
   *policy_node(c->user, o->off) = n;
-  return cs__y_str(c->d, nm, what, name, err);
+  return cs_y_str(c->d, nm, what, name, err);
 }
 
-int cs__sim_opts_load_yaml(sim_opts *o, const cs__ydoc *d, cs_err *err) {
+int cs__sim_opts_load_yaml(sim_opts *o, const cs_ydoc *d, cs_err *err) {
   static const char *const sections[] = {"workload", NULL};
   if (!d->root) return 0;
-  cs__opt_yctx c = {d, NULL, "the simulate config", o};
+  cs_opt_yctx c = {d, NULL, "the simulate config", o};
   o->doc = d;
-  int rc = cs__opt_yaml_read(&c, d->root, top_fields, sections, "", o, err);
+  int rc = cs_opt_yaml_read(&c, d->root, top_fields, sections, "", o, err);
   if (rc) return rc;
   if (o->pnode) {
     static const cs_opt dirs[] = {{CS_OPT_STR, "profiling_dir", F(profiling_dir)},
@@ -140,12 +145,12 @@ int cs__sim_opts_load_yaml(sim_opts *o, const cs__ydoc *d, cs_err *err) {
                                    {CS_OPT_STR, "cache_dir", F(cache_dir)},
                                    {CS_OPT_END}};
     for (const cs_opt *f = dirs; f->type != CS_OPT_END; f++) {
-      const cs__ynode *n = cs__ymap_get(o->pnode, f->name);
-      if (n && (rc = cs__opt_yaml_value(&c, f, n, f->name, o, err))) return rc;
+      const cs_ynode *n = cs_ymap_get(o->pnode, f->name);
+      if (n && (rc = cs_opt_yaml_value(&c, f, n, f->name, o, err))) return rc;
     }
   }
-  const cs__ynode *w = cs__ymap_get(d->root, "workload");
-  return w ? cs__opt_yaml_read(&c, w, workload_fields, NULL, "workload", o, err) : 0;
+  const cs_ynode *w = cs_ymap_get(d->root, "workload");
+  return w ? cs_opt_yaml_read(&c, w, workload_fields, NULL, "workload", o, err) : 0;
 }
 
 /* ---- flags --------------------------------------------------------------------------------- */
@@ -172,14 +177,13 @@ static const cs_opt sim_flags[] = {
     {CS_OPT_GROUP, .help = "scheduling:"},
     {CS_OPT_FN, "replica-scheduler", .arg = "S", .help = "vllm_v1, vllm, sarathi, orca, faster_transformer, lightllm",
      F(rsched), .fn = policy_flag, .def_text = "vllm_v1"},
-    /* the policy flags' bounds are the policies' declared ones (src/sched/sched_params.h,
-     * router_lop_uncached.c), which set_flag_param checks again against the chosen policy */
-    {CS_OPT_INT, "chunk-size", .help = "token budget per iteration (sarathi, vllm_v1)", F(chunk_size), I(1, 1 << 24)},
-    {CS_OPT_INT, "batch-size-cap", .help = "maximum batch size / running requests", F(batch_cap), I(1, 1 << 20)},
+    /* the bounds of the policy-parameter flags are the policies' declarations (with_declared_bounds) */
+    {CS_OPT_INT, "chunk-size", .help = "token budget per iteration (sarathi, vllm_v1)", F(chunk_size)},
+    {CS_OPT_INT, "batch-size-cap", .help = "maximum batch size / running requests", F(batch_cap)},
     {CS_OPT_FN, "global-scheduler", .arg = "S", .help = "round_robin, random, lor, lop, lop_uncached, sticky_*, ...",
      F(gsched), .fn = policy_flag, .def_text = "round_robin"},
-    {CS_OPT_NUM, "tolerance-factor", .help = "tolerant_sticky_lop_uncached", F(tolerance), .range = {0, 1e6, false, false}},
-    {CS_OPT_INT, "top-k", .help = "ranked_sticky_lop_uncached", F(top_k), I(1, 1 << 20)},
+    {CS_OPT_NUM, "tolerance-factor", .help = "tolerant_sticky_lop_uncached", F(tolerance)},
+    {CS_OPT_INT, "top-k", .help = "ranked_sticky_lop_uncached", F(top_k)},
     {CS_OPT_FN, "queue", .arg = "fcfs|edf", .help = "request queue", F(queue), .fn = policy_flag, .def_text = "fcfs"},
     {CS_OPT_FLAG, "prefix-caching", .help = "enable prefix caching (needs block hashes in the trace)", F(prefix_caching)},
     {CS_OPT_INT, "num-blocks", .help = "KV blocks per replica (default: Vidur's memory planner)", F(num_blocks),
@@ -224,12 +228,41 @@ static const cs_opt_cmd sim_cmd = {
     "Flags override the YAML file (schema: docs/simulator.md, configs/simulate-example.yml).",
     sim_flags, NULL, 0, 0};
 
-int cs__sim_opts_parse_flags(sim_opts *o, int argc, char **argv, cs_err *err) {
-  return cs_opt_parse(&sim_cmd, argc, argv, o, NULL, NULL, err);
+#define NFLAGS (sizeof sim_flags / sizeof sim_flags[0])
+
+/* The flags that set a policy parameter take their bounds from the parameter's one declaration
+ * in the policies' own tables (cs_registry_param), so a bound is written once. set_flag_param
+ * (cmd_simulate.c) checks the value again against the policy actually chosen. */
+static void with_declared_bounds(cs_opt *tab) {
+  static const struct {
+    const char *flag, *param;
+    const cs_registry *(*registry)(void);
+  } params[] = {{"chunk-size", "chunk_size", cs_replica_scheds},
+                {"batch-size-cap", "batch_size_cap", cs_replica_scheds},
+                {"tolerance-factor", "tolerance_factor", cs_routers},
+                {"top-k", "top_k", cs_routers}};
+  for (size_t i = 0; i < sizeof params / sizeof params[0]; i++) {
+    const cs_param_spec *ps = cs_registry_param(params[i].registry(), params[i].param);
+    cs_opt *o = NULL;
+    for (cs_opt *f = tab; f->type != CS_OPT_END; f++)
+      if (f->name && !strcmp(f->name, params[i].flag)) o = f;
+    if (ps && o) o->range = ps->range, o->max_open = ps->max_open;
+  }
 }
 
-void cs__sim_opts_help(cs__sbuf *out) {
+int cs__sim_opts_parse_flags(sim_opts *o, int argc, char **argv, cs_err *err) {
+  cs_opt flags[NFLAGS];
+  memcpy(flags, sim_flags, sizeof flags);
+  with_declared_bounds(flags);
+  cs_opt_cmd cmd = sim_cmd;
+  cmd.opts = flags;
+  return cs_opt_parse(&cmd, argc, argv, o, NULL, NULL, err);
+}
+
+void cs__sim_opts_help(cs_sbuf *out) {
   sim_opts d;
   cs__sim_opts_init(&d);
-  cs__opt_help(&sim_cmd, &d, out);
+  char *help = cs_opt_help_text(&sim_cmd, &d);
+  if (help) cs_sbuf_adds(out, help);
+  free(help);
 }

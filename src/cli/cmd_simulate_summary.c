@@ -7,7 +7,8 @@
 #include <string.h>
 
 #include "capsearch/sim.h"
-#include "cli/commands.h"
+
+#include "commands.h"
 static int cmp_d(const void *a, const void *b) {
   double x = *(const double *)a, y = *(const double *)b;
   return x < y ? -1 : x > y;

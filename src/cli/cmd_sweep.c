@@ -8,17 +8,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli/cmd_sweep.h"
-#include "cli/commands.h"
-#include "runner/runner.h"
-#ifdef CS_HAVE_MPI
-#include "runner/mpi/mpi_runner.h"
-#endif
-#include "store/store.h"
-#include "util/fs.h"
-#include "util/opt.h"
-#include "util/sbuf.h"
-#include "util/text.h"
+#include "capsearch/opt.h"
+#include "capsearch/run.h"
+#include "capsearch/util.h"
+
+#include "cmd_sweep.h"
+#include "commands.h"
 
 #ifndef CS_VERSION
 #define CS_VERSION "0.0.0"
@@ -33,10 +28,10 @@ static void on_signal(int sig) {
 }
 
 static const char *const keep_names[] = {"all", "answers", "none", NULL};
-static const int keep_values[] = {CS__KEEP_ALL, CS__KEEP_ANSWERS, CS__KEEP_NONE};
+static const int keep_values[] = {CS_KEEP_ALL, CS_KEEP_ANSWERS, CS_KEEP_NONE};
 
 typedef struct sweep_args {
-  cs__runner_opts o;
+  cs_run_opts o;
   const char *config_dir;
 } sweep_args;
 
@@ -104,13 +99,11 @@ static const cs_opt_cmd sweep_cmd = {
 
 static void usage(FILE *f) {
   sweep_args d;
-  cs__runner_opts_defaults(&d.o);
+  cs_run_opts_defaults(&d.o);
   d.config_dir = NULL;
-  cs__sbuf sb;
-  cs__sbuf_init(&sb);
-  cs__opt_help(&sweep_cmd, &d, &sb);
-  fputs(sb.buf, f);
-  cs__sbuf_release(&sb);
+  char *help = cs_opt_help_text(&sweep_cmd, &d);
+  if (help) fputs(help, f);
+  free(help);
 }
 
 static void fmt_dur(double s, char *buf, size_t n) {
@@ -126,7 +119,7 @@ typedef struct progress_ctx {
 
 /* One write per line so lines never interleave; on a terminal one line that updates. The
  * estimate says its basis: probes left at most, how many probes it was learned from, threads. */
-static void on_progress(void *vctx, const cs__progress *p) {
+static void on_progress(void *vctx, const cs_progress *p) {
   progress_ctx *ctx = vctx;
   char el[32], eta[128], line[400];
   fmt_dur(p->elapsed_s, el, sizeof el);
@@ -155,52 +148,21 @@ static void on_progress(void *vctx, const cs__progress *p) {
   }
 }
 
-/* OUT/output.log is the sweep's log (the MPI runner's rank lines live there too); Vidur's analyzer
- * reads the sweep's time from its line "Simulation took time: X". Keep every other line, replace
- * that one with the time of every run into this directory, added up over resumes. Only the
- * reporting process gets here, after the run. */
-static void write_output_log(const char *out_dir, const cs__runner_summary *sum) {
-  char *path = cs__path_join(out_dir, "output.log"), *old = NULL;
-  size_t len = 0;
-  double before = 0;
-  cs_err e = {0};
-  cs__sbuf sb;
-  cs__sbuf_init(&sb);
-  if (cs__path_exists(path) && !cs__read_file(path, &old, &len, &e)) {
-    for (char *line = old; line && *line;) {
-      char *nl = strchr(line, '\n');
-      size_t n = nl ? (size_t)(nl - line) + 1 : strlen(line);
-      if (!strncmp(line, "Simulation took time:", 21)) {
-        if (sscanf(line, "Simulation took time: %lf", &before) != 1) before = 0;
-      } else {
-        cs__sbuf_add(&sb, line, n);
-        if (!nl) cs__sbuf_addc(&sb, '\n');
-      }
-      line += n;
-    }
-  }
-  free(old);
-  free(path);
-  cs__sbuf_addf(&sb, "capsearch: %zu jobs, %lld probes simulated in this run\nSimulation took time: %.3f\n", sum->jobs,
-                (long long)sum->probes_run, before + sum->wall_s);
-  cs__store_write_top(out_dir, "output.log", sb.buf, NULL);
-  cs__sbuf_release(&sb);
-}
-
 /* The sweep's notes before it runs: a V0 file's translation, each trace's warning. */
-static void print_notes(const cs__plan *plan, const cs__runner_opts *o) {
-  if (plan->sweep->from_v0)
+static void print_notes(const cs_plan *plan, const cs_run_opts *o) {
+  const cs_sweep *s = cs_plan_sweep(plan);
+  if (s->from_v0)
     fprintf(stderr,
             "capsearch: note: %s was translated from Vidur's V0 explorer schema: %zu jobs, replicas = num_gpus / "
             "(tp * pp), SLO P99 request_scheduling_delay <= 5 s, router round_robin (docs/sweep.md)\n",
-            o->config_path, plan->jobs.n);
-  for (size_t i = 0; i < plan->sweep->ntraces; i++) { /* one line per trace that has one */
+            o->config_path, cs_plan_jobs(plan)->n);
+  for (size_t i = 0; i < s->ntraces; i++) { /* one line per trace that has one */
     char w[1200];
-    if (cs_trace_warning(plan->traces[i], w, sizeof w)) fprintf(stderr, "capsearch: warning: %s\n", w);
+    if (cs_trace_warning(cs_plan_trace(plan, i), w, sizeof w)) fprintf(stderr, "capsearch: warning: %s\n", w);
   }
 }
 
-static void print_summary(const cs__runner_opts *o, const cs__runner_summary *sum) {
+static void print_summary(const cs_run_opts *o, const cs_run_summary *sum) {
   char bounds[96] = "";
   if (sum->bounds)
     snprintf(bounds, sizeof bounds, " (%zu only a bound: the limit was not found; see results.csv answer_kind)",
@@ -224,9 +186,9 @@ static void print_summary(const cs__runner_opts *o, const cs__runner_summary *su
 
 /* Runs the loaded plan with progress on stderr and Ctrl-C handling, then writes args.json and
  * output.log; returns the exit code. */
-static int run_plan(cs__plan *plan, cs__runner_opts *o) {
+static int run_plan(cs_plan *plan, cs_run_opts *o) {
   cs_err err = {0};
-  char *aj = cs__args_json(o, CS_VERSION, -1);
+  char *aj = cs_run_args_json(o, CS_VERSION, -1);
   o->args_json = aj;
   o->stop = &stop_flag;
   progress_ctx pctx = {isatty(STDERR_FILENO) == 1};
@@ -239,25 +201,22 @@ static int run_plan(cs__plan *plan, cs__runner_opts *o) {
   sigemptyset(&sa.sa_mask);
   sigaction(SIGINT, &sa, NULL);
   sigaction(SIGTERM, &sa, NULL);
-  cs__runner_summary sum;
+  cs_run_summary sum;
   int rc;
 #ifdef CS_HAVE_MPI
   /* under mpirun the ranks share the jobs (docs/scaling.md); rank 0 reports for all of them */
   bool mpi_root = true;
-  rc = cs__mpi_launched() ? cs__mpi_plan_run(plan, o, &sum, &mpi_root, &err) : cs__plan_run(plan, o, &sum, &err);
+  rc = cs_run_mpi_launched() ? cs_plan_run_mpi(plan, o, &sum, &mpi_root, &err) : cs_plan_run(plan, o, &sum, &err);
   if (!mpi_root) {
     free(aj);
     return CS_EXIT_OK;
   }
 #else
-  rc = cs__plan_run(plan, o, &sum, &err);
+  rc = cs_plan_run(plan, o, &sum, &err);
 #endif
   free(aj);
   if (rc && rc != CS_EINTR) return cs__cli_fail(&err);
-  char *aj2 = cs__args_json(o, CS_VERSION, sum.wall_s);
-  cs__store_write_top(o->out_dir, "args.json", aj2, NULL);
-  free(aj2);
-  write_output_log(o->out_dir, &sum);
+  cs_run_write_record(o, CS_VERSION, &sum);
   print_summary(o, &sum);
   if (rc == CS_EINTR) return cs__cli_fail(&err);
   return sum.failed ? CS_EXIT_FAIL : CS_EXIT_OK;
@@ -265,9 +224,9 @@ static int run_plan(cs__plan *plan, cs__runner_opts *o) {
 
 int cs__cmd_sweep(int argc, char **argv) {
   sweep_args a;
-  cs__runner_opts_defaults(&a.o);
+  cs_run_opts_defaults(&a.o);
   a.config_dir = NULL;
-  cs__runner_opts *o = &a.o;
+  cs_run_opts *o = &a.o;
   cs_err err = {0};
   int rc = cs_opt_parse(&sweep_cmd, argc, argv, &a, NULL, NULL, &err);
   if (rc == CS_OPT_HELP_ASKED) {
@@ -282,14 +241,11 @@ int cs__cmd_sweep(int argc, char **argv) {
   }
   cs__cli_path catalog_dir = cs__cli_catalog_dir(a.config_dir);
   o->catalog_dir = catalog_dir.s;
-  cs__plan plan;
-  if ((rc = cs__plan_load(o, &plan, &err))) {
-    cs__plan_release(&plan);
-    return cs__cli_fail(&err);
-  }
-  print_notes(&plan, o);
-  if (o->dry_run) cs__print_sweep_plan(stdout, &plan, o);
-  rc = o->dry_run ? CS_EXIT_OK : run_plan(&plan, o);
-  cs__plan_release(&plan);
+  cs_plan *plan;
+  if ((rc = cs_plan_load(o, &plan, &err))) return cs__cli_fail(&err);
+  print_notes(plan, o);
+  if (o->dry_run) cs__print_sweep_plan(stdout, plan, o);
+  rc = o->dry_run ? CS_EXIT_OK : run_plan(plan, o);
+  cs_plan_free(plan);
   return rc;
 }

@@ -4,9 +4,9 @@
 
 #include <stdio.h>
 
-#include "runner/runner.h"
+#include "capsearch/run.h"
 
 /* --dry-run: the traces against their limits, the job table with per-job estimates, totals. */
-void cs__print_sweep_plan(FILE *f, const cs__plan *p, const cs__runner_opts *o);
+void cs__print_sweep_plan(FILE *f, const cs_plan *p, const cs_run_opts *o);
 
 #endif

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli/cmd_sweep.h"
+#include "cmd_sweep.h"
 
 static void fmt_bytes(double b, char *buf, size_t n) {
   if (b >= 1e9) snprintf(buf, n, "%.1fG", b / 1e9);
@@ -18,25 +18,26 @@ static void fmt_cpu(double s, char *buf, size_t n) {
   else snprintf(buf, n, "%.0fs", s);
 }
 
-static void print_traces(FILE *f, const cs__plan *p) {
-  const cs_sweep *s = p->sweep;
+static void print_traces(FILE *f, const cs_plan *p) {
+  const cs_sweep *s = cs_plan_sweep(p);
+  const cs_sweep_jobs *jobs = cs_plan_jobs(p);
   fprintf(f, "traces:\n");
   for (size_t i = 0; i < s->ntraces; i++) {
     const cs_sweep_trace *t = &s->traces[i];
-    const cs_trace *tr = p->traces[i];
+    const cs_trace *tr = cs_plan_trace(p, i);
     cs_trace_limit_stats msl;
     cs_trace_count_overlong(tr, (int64_t)t->max_seq_len.v, &msl);
     fprintf(f, "  %s: %s: %zu rows, longest %lld tokens; %zu rows over max_seq_len %s; overlong: %s\n", t->name, t->path,
             tr->n, (long long)tr->max_total_tokens, msl.overlong, t->max_seq_len.text, cs_overlong_name(t->overlong));
-    for (size_t k = 0; k < p->nviews; k++) {
-      const cs__trace_view *v = &p->views[k];
+    for (size_t k = 0; k < cs_plan_nviews(p); k++) {
+      const cs_trace_view *v = cs_plan_view(p, k);
       if (v->trace != i) continue;
       char why[256];
       int n = snprintf(why, sizeof why, "%s", v->model_limited ? "context of" : "max_seq_len");
       for (size_t m = 0; v->model_limited && m < s->nmodels && n > 0 && (size_t)n < sizeof why; m++) {
         bool uses = false;
-        for (size_t ji = 0; ji < p->jobs.n && !uses; ji++)
-          uses = p->jobs.v[ji].model == m && p->job_view[ji] == k;
+        for (size_t ji = 0; ji < jobs->n && !uses; ji++)
+          uses = jobs->v[ji].model == m && cs_plan_job_view(p, ji) == k;
         if (uses) n += snprintf(why + n, sizeof why - (size_t)n, " %s", s->models[m].name);
       }
       if (!v->st.overlong) {
@@ -51,17 +52,18 @@ static void print_traces(FILE *f, const cs__plan *p) {
   }
 }
 
-void cs__print_sweep_plan(FILE *f, const cs__plan *p, const cs__runner_opts *o) {
-  const cs_sweep *s = p->sweep;
+void cs__print_sweep_plan(FILE *f, const cs_plan *p, const cs_run_opts *o) {
+  const cs_sweep *s = cs_plan_sweep(p);
+  const cs_sweep_jobs *jobs = cs_plan_jobs(p);
   size_t infeasible = 0, selected = 0, short_jobs = 0, first_short = 0;
   double cpu = 0, disk = 0, probes = 0, reqs = 0, disk_answers = 0, disk_none = 0;
   print_traces(f, p);
   fprintf(f, "%-5s %-8s %-18s %-22s %-6s %-30s %-16s %-28s %3s %3s%s %4s %5s %7s %6s %6s %6s  %s\n", "job", "hash",
           "model", "trace", "device", "global_scheduler", "replica_sched", "slo", "tp", "pp", s->nep ? "  ep" : "", "R",
           "gpus", "reqs", "probes", "cpu", "disk", "status");
-  for (size_t i = 0; i < p->jobs.n; i++) {
-    const cs_sweep_job *j = &p->jobs.v[i];
-    if (!p->selected[i]) continue;
+  for (size_t i = 0; i < jobs->n; i++) {
+    const cs_sweep_job *j = &jobs->v[i];
+    if (!cs_plan_job_selected(p, i)) continue;
     selected++;
     char g[64], r[48], c[16], d[16];
     const cs_sweep_gsched *gs = &s->gscheds[j->gsched];
@@ -71,16 +73,16 @@ void cs__print_sweep_plan(FILE *f, const cs__plan *p, const cs__runner_opts *o) 
     snprintf(r, sizeof r, "%s%s%s", rs->scheduler, rs->has_chunk ? " cs" : "", rs->has_chunk ? rs->chunk_size.text : "");
     bool inf = j->status == CS_JOB_INFEASIBLE;
     infeasible += inf;
-    cs__job_estimate e;
-    cs__plan_job_estimate(p, o, j, &e);
+    cs_job_estimate e;
+    cs_plan_job_estimate(p, o, j, &e);
     fmt_cpu(e.cpu_s, c, sizeof c);
     fmt_bytes(e.disk_bytes, d, sizeof d);
-    bool short_win = !inf && e.window_s < CS__MIN_WINDOW_S;
+    bool short_win = !inf && e.window_s < CS_MIN_WINDOW_S;
     if (short_win && !short_jobs++) first_short = i;
     cpu += e.cpu_s;
     disk += e.disk_bytes;
     if (e.max_probes > 0 && e.disk_bytes > 0) { /* --keep-runs: two deciding probes, or none */
-      double kept = e.max_probes * CS__EST_BYTES_KEPT_PER_PROBE;
+      double kept = e.max_probes * CS_EST_BYTES_KEPT_PER_PROBE;
       disk_answers += e.disk_bytes / e.max_probes * (e.max_probes < 2 ? e.max_probes : 2) + kept;
       disk_none += kept;
     }
@@ -101,7 +103,7 @@ void cs__print_sweep_plan(FILE *f, const cs__plan *p, const cs__runner_opts *o) 
     }
     fprintf(f, "%-5zu %-8s %-18s %-22s %-6s %-30s %-16s %-28s %3s %3s%s %4d %5d %7lld %6d %6s %6s  %s%s\n", j->index,
             j->hash, s->models[j->model].name, s->traces[j->trace].name, s->clusters[j->cluster].device, g, r,
-            s->slos[j->slo].name, tp, pp, ep, j->num_replicas, cs__plan_job_gpus(p, j, j->num_replicas),
+            s->slos[j->slo].name, tp, pp, ep, j->num_replicas, cs_plan_job_gpus(p, j, j->num_replicas),
             (long long)e.requests, e.max_probes, inf ? "-" : c, inf ? "-" : d, st, inf ? j->reason : "");
   }
   char c[16], d[16];
@@ -114,13 +116,13 @@ void cs__print_sweep_plan(FILE *f, const cs__plan *p, const cs__runner_opts *o) 
   fmt_bytes(disk_none, dn, sizeof dn);
   fprintf(f, "disk by --keep-runs: all %s, answers %s, none %s\n", d, da, dn);
   if (short_jobs) {
-    const cs_sweep_job *j = &p->jobs.v[first_short];
-    cs__job_estimate e;
-    cs__plan_job_estimate(p, o, j, &e);
+    const cs_sweep_job *j = &jobs->v[first_short];
+    cs_job_estimate e;
+    cs_plan_job_estimate(p, o, j, &e);
     fprintf(f,
             "note: %zu job(s) (first: job %zu) simulate less than %.0f s of arrivals at their first probe (%lld requests at "
             "qps %g = %.3g s): too little time to tell sustained capacity from a burst at that QPS; such probes fail the "
             "keep-up check (docs/sweep.md \"Verdict\"); raise num_requests\n",
-            short_jobs, j->index, CS__MIN_WINDOW_S, (long long)e.requests, e.first_qps, e.window_s);
+            short_jobs, j->index, CS_MIN_WINDOW_S, (long long)e.requests, e.first_qps, e.window_s);
   }
 }

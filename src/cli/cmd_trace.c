@@ -10,10 +10,10 @@
 #include <string.h>
 
 #include "capsearch/trace.h"
-#include "cli/cmd_trace.h"
-#include "cli/commands.h"
-#include "util/json.h"
-#include "util/text.h"
+#include "capsearch/util.h"
+
+#include "cmd_trace.h"
+#include "commands.h"
 
 static const char trace_usage[] =
     "usage: capsearch trace <info|convert|generate> [options]   (--help on each)\n\n"
@@ -87,57 +87,57 @@ static void print_dist(const char *name, const cs_trace_dist *d) {
          d->p90, d->p99, d->min, d->max);
 }
 
-static void json_dist(cs__jw *w, const char *key, const cs_trace_dist *d) {
-  cs__jw_key(w, key);
-  cs__jw_obj_begin(w);
-  cs__jw_knum(w, "mean", d->mean);
+static void json_dist(cs_jw *w, const char *key, const cs_trace_dist *d) {
+  cs_jw_key(w, key);
+  cs_jw_obj_begin(w);
+  cs_jw_knum(w, "mean", d->mean);
   const char *names[3] = {"p50", "p90", "p99"};
   const double vals[3] = {d->p50, d->p90, d->p99};
   for (int i = 0; i < 3; i++) { /* whole token counts print as integers ("1020", not "1.02e+03") */
     if (vals[i] == floor(vals[i]) && fabs(vals[i]) < 9e15)
-      cs__jw_kint(w, names[i], (int64_t)vals[i]);
+      cs_jw_kint(w, names[i], (int64_t)vals[i]);
     else
-      cs__jw_knum(w, names[i], vals[i]);
+      cs_jw_knum(w, names[i], vals[i]);
   }
-  cs__jw_kint(w, "min", d->min);
-  cs__jw_kint(w, "max", d->max);
-  cs__jw_obj_end(w);
+  cs_jw_kint(w, "min", d->min);
+  cs_jw_kint(w, "max", d->max);
+  cs_jw_obj_end(w);
 }
 
 static void info_json(const cs_trace *t, const cs_trace_stats *st, const info_args *a, size_t over) {
   int64_t max_seq = a->max_seq;
-  cs__sbuf sb;
-  cs__sbuf_init(&sb);
-  cs__jw w;
-  cs__jw_init(&w, &sb, false);
-  cs__jw_obj_begin(&w);
-  cs__jw_kstr(&w, "file", t->path);
-  cs__jw_kstr(&w, "format", cs_trace_format_name(t->format));
-  cs__jw_kint(&w, "rows", (int64_t)st->rows);
+  cs_sbuf sb;
+  cs_sbuf_init(&sb);
+  cs_jw w;
+  cs_jw_init(&w, &sb, false);
+  cs_jw_obj_begin(&w);
+  cs_jw_kstr(&w, "file", t->path);
+  cs_jw_kstr(&w, "format", cs_trace_format_name(t->format));
+  cs_jw_kint(&w, "rows", (int64_t)st->rows);
   json_dist(&w, "prefill", &st->prefill);
   json_dist(&w, "decode", &st->decode);
   json_dist(&w, "total", &st->total);
-  cs__jw_kint(&w, "max_total_tokens", t->max_total_tokens);
-  cs__jw_kbool(&w, "has_arrivals", t->has_arrivals);
-  cs__jw_knum(&w, "arrival_span_s", st->arrival_span);
-  cs__jw_knum(&w, "mean_qps", st->mean_qps);
-  cs__jw_kbool(&w, "arrivals_sorted", st->arrivals_sorted);
-  cs__jw_kint(&w, "block_size", t->block_size);
-  cs__jw_knum(&w, "hash_coverage", st->hash_coverage);
-  cs__jw_kint(&w, "hash_blocks", st->hash_blocks);
-  cs__jw_kint(&w, "prompt_blocks", st->prompt_blocks);
-  cs__jw_kint(&w, "hash_short_rows", (int64_t)st->hash_short_rows);
-  cs__jw_knum(&w, "session_coverage", st->session_coverage);
-  cs__jw_kint(&w, "sessions", st->sessions);
-  cs__jw_knum(&w, "prefix_reuse", st->prefix_reuse);
+  cs_jw_kint(&w, "max_total_tokens", t->max_total_tokens);
+  cs_jw_kbool(&w, "has_arrivals", t->has_arrivals);
+  cs_jw_knum(&w, "arrival_span_s", st->arrival_span);
+  cs_jw_knum(&w, "mean_qps", st->mean_qps);
+  cs_jw_kbool(&w, "arrivals_sorted", st->arrivals_sorted);
+  cs_jw_kint(&w, "block_size", t->block_size);
+  cs_jw_knum(&w, "hash_coverage", st->hash_coverage);
+  cs_jw_kint(&w, "hash_blocks", st->hash_blocks);
+  cs_jw_kint(&w, "prompt_blocks", st->prompt_blocks);
+  cs_jw_kint(&w, "hash_short_rows", (int64_t)st->hash_short_rows);
+  cs_jw_knum(&w, "session_coverage", st->session_coverage);
+  cs_jw_kint(&w, "sessions", st->sessions);
+  cs_jw_knum(&w, "prefix_reuse", st->prefix_reuse);
   if (max_seq) {
-    cs__jw_kint(&w, "max_seq_len", max_seq);
-    cs__jw_kint(&w, "rows_over_max_seq_len", (int64_t)over);
+    cs_jw_kint(&w, "max_seq_len", max_seq);
+    cs_jw_kint(&w, "rows_over_max_seq_len", (int64_t)over);
   }
-  cs__jw_obj_end(&w);
-  cs__sbuf_addc(&sb, '\n');
+  cs_jw_obj_end(&w);
+  cs_sbuf_addc(&sb, '\n');
   fputs(sb.buf, stdout);
-  cs__sbuf_release(&sb);
+  cs_sbuf_release(&sb);
 }
 
 static void info_text(const cs_trace *t, const cs_trace_stats *st, const info_args *a, size_t over, size_t first_over) {
@@ -261,7 +261,7 @@ int cs__cmd_trace(int argc, char **argv) {
   if (!strcmp(sub, "info")) return cmd_info(argc - 1, argv + 1);
   if (!strcmp(sub, "convert")) return cmd_convert(argc - 1, argv + 1);
   if (!strcmp(sub, "generate")) return cs__trace_cmd_generate(argc - 1, argv + 1);
-  const char *sug = cs__suggest(sub, subs, 3);
+  const char *sug = cs_suggest(sub, subs, 3);
   if (sug) return usage_err("unknown subcommand '%s' (did you mean '%s'?)", sub, sug);
   return usage_err("unknown subcommand '%s'%s (expected info, convert or generate)", sub, "");
 }

@@ -4,7 +4,7 @@
 
 #include <stdbool.h>
 
-#include "util/opt.h"
+#include "capsearch/opt.h"
 
 /* --format NAME into the cs_trace_format at o->off. */
 int cs__trace_format_arg(void *obj, const cs_opt *o, const char *text, cs_err *err);

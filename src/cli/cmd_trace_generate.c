@@ -5,8 +5,10 @@
 #include <string.h>
 
 #include "capsearch/trace.h"
-#include "cli/cmd_trace.h"
-#include "cli/commands.h"
+#include "capsearch/util.h"
+
+#include "cmd_trace.h"
+#include "commands.h"
 
 typedef struct tok_range {
   int32_t lo, hi;

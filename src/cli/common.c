@@ -1,11 +1,12 @@
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "capsearch/catalog.h"
-#include "cli/commands.h"
-#include "util/num.h"
-#include "util/opt.h"
-#include "util/sbuf.h"
+#include "capsearch/opt.h"
+#include "capsearch/util.h"
+
+#include "commands.h"
 
 int cs__cli_fail(const cs_err *err) {
   const char *msg = err && err->msg[0] ? err->msg : cs_strerror(err ? err->code : CS_EIO);
@@ -54,11 +55,9 @@ int cs__cli_parse(const cs_opt_cmd *cmd, int argc, char **argv, void *args, cons
   cs_err err = {0};
   int rc = cs_opt_parse(cmd, argc, argv, args, pos, npos, &err);
   if (rc == CS_OPT_HELP_ASKED) {
-    cs__sbuf sb;
-    cs__sbuf_init(&sb);
-    cs__opt_help(cmd, defaults, &sb);
-    fputs(sb.buf, stdout);
-    cs__sbuf_release(&sb);
+    char *help = cs_opt_help_text(cmd, defaults);
+    if (help) fputs(help, stdout);
+    free(help);
     return CS_EXIT_OK;
   }
   return rc ? cs__cli_fail(&err) : -1;

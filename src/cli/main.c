@@ -5,8 +5,9 @@
 #include <string.h>
 
 #include "capsearch/catalog.h"
-#include "cli/commands.h"
-#include "util/text.h"
+#include "capsearch/util.h"
+
+#include "commands.h"
 
 #if __has_include("cs_build_info.h")
 #include "cs_build_info.h" /* CS_GIT_COMMIT, written at build time (cmake/cs_build_info.cmake) */
@@ -79,7 +80,7 @@ static const cs__command *find_command(const char *name) {
     if (!strcmp(name, commands[i].name)) return &commands[i];
   const char *names[NCOMMANDS];
   for (size_t i = 0; i < NCOMMANDS; i++) names[i] = commands[i].name;
-  const char *sug = cs__suggest(name, names, NCOMMANDS);
+  const char *sug = cs_suggest(name, names, NCOMMANDS);
   if (sug)
     fprintf(stderr, "capsearch: unknown command '%s' (did you mean '%s'?)\n", name, sug);
   else

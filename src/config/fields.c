@@ -117,7 +117,7 @@ int cs__cfg_req_num(cs__cfg_parser *p, const cs__ynode *m, const char *key, cons
 
 /* Extra numeric keys of a policy entry become its parameters (validated in policies.c). */
 int cs__cfg_policy_params(cs__cfg_parser *p, const cs__ynode *m, const char *where, int *np, const char **names,
-                         double *values) {
+                          double *values, int *lines, int *cols) {
   *np = 0;
   for (size_t i = 0; i < m->n; i++) {
     const char *k = m->keys[i]->str;
@@ -143,6 +143,8 @@ int cs__cfg_policy_params(cs__cfg_parser *p, const cs__ynode *m, const char *whe
     }
     names[*np] = cs__cfg_adup(p, k);
     values[*np] = dv;
+    lines[*np] = m->keys[i]->line;
+    cols[*np] = m->keys[i]->col;
     (*np)++;
   }
   return 0;

@@ -42,7 +42,9 @@ static int parse_gscheds(cs__cfg_parser *p, const cs__ynode *root) {
       if ((rc = cs__cfg_req_num(p, m, "tolerance_factor", where, false, &g->tolerance_factor))) return rc;
       g->has_tolerance = true;
     }
-    if ((rc = cs__cfg_policy_params(p, m, where, &g->nparams, g->param_names, g->param_values))) return rc;
+    if ((rc = cs__cfg_policy_params(p, m, where, &g->nparams, g->param_names, g->param_values, g->param_line,
+                                     g->param_col)))
+      return rc;
     g->line = m->line;
     g->col = m->col;
   }
@@ -69,6 +71,9 @@ static int parse_queues(cs__cfg_parser *p, const cs__ynode *root) {
       if ((rc = cs__cfg_req_num(p, m, "slo_prefill_e2e_time_normalized", where, false, &v))) return rc;
       q->has_slo_norm = true;
       q->slo_prefill_e2e_time_normalized = v.v;
+      for (size_t k = 0; k < m->n; k++)
+        if (!strcmp(m->keys[k]->str, "slo_prefill_e2e_time_normalized"))
+          q->slo_norm_line = m->keys[k]->line, q->slo_norm_col = m->keys[k]->col;
     }
     /* the name is the queue's part of the job key (Vidur's): two entries with one name would
      * give their jobs one key */
@@ -100,7 +105,9 @@ static int parse_rscheds(cs__cfg_parser *p, const cs__ynode *root) {
       if ((rc = cs__cfg_req_num(p, m, "chunk_size", where, true, &r->chunk_size))) return rc;
       r->has_chunk = true;
     }
-    if ((rc = cs__cfg_policy_params(p, m, where, &r->nparams, r->param_names, r->param_values))) return rc;
+    if ((rc = cs__cfg_policy_params(p, m, where, &r->nparams, r->param_names, r->param_values, r->param_line,
+                                     r->param_col)))
+      return rc;
     r->line = m->line;
     r->col = m->col;
   }
@@ -234,11 +241,3 @@ void cs_sweep_free(cs_sweep *s) {
   free(a);
 }
 
-const char *cs_search_kind_name(cs_search_kind k) {
-  switch (k) {
-  case CS_SEARCH_QPS: return "qps";
-  case CS_SEARCH_NUM_REPLICAS: return "num_replicas";
-  case CS_SEARCH_ISOQPS: return "isoqps";
-  }
-  return "?";
-}

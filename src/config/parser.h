@@ -29,7 +29,10 @@ int cs__cfg_need_seq(cs__cfg_parser *p, const cs__ynode *m, const char *key, con
 int cs__cfg_item_map(cs__cfg_parser *p, const cs__ynode *n, const char *where, const char *const *allowed);
 int cs__cfg_req_str(cs__cfg_parser *p, const cs__ynode *m, const char *key, const char *where, const char **out);
 int cs__cfg_req_num(cs__cfg_parser *p, const cs__ynode *m, const char *key, const char *where, bool want_int, cs_sweep_num *out);
-int cs__cfg_policy_params(cs__cfg_parser *p, const cs__ynode *m, const char *where, int *np, const char **names, double *values);
+/* A policy entry's parameters (every key but `scheduler`): names, values as plain decimal numbers
+ * or booleans, and the line:col of each key (for messages once the policy's bounds are known). */
+int cs__cfg_policy_params(cs__cfg_parser *p, const cs__ynode *m, const char *where, int *np, const char **names,
+                          double *values, int *lines, int *cols);
 /* A list of integers, each in r. */
 int cs__cfg_int_list_in(cs__cfg_parser *p, const cs__ynode *n, const char *what, const cs_num_range *r,
                         bool allow_empty, int64_t **out, size_t *nout);

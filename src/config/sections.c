@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "capsearch/search.h"
 #include "config/config.h"
 #include "config/parser.h"
 #include "util/fs.h"
@@ -266,14 +267,29 @@ static int y_multipliers(const cs__opt_yctx *c, const cs_opt *o, const cs__ynode
   return 0;
 }
 
-static const char *const search_kinds[] = {"qps", "num_replicas", "isoqps", NULL};
-static const int search_kind_values[] = {CS_SEARCH_QPS, CS_SEARCH_NUM_REPLICAS, CS_SEARCH_ISOQPS};
+/* search_for: a name of the search registry (capsearch/search.h), stored as its kind. */
+static int y_search_for(const cs__opt_yctx *c, const cs_opt *o, const cs__ynode *n, const char *what, void *field,
+                        cs_err *err) {
+  (void)o;
+  const char *name;
+  const cs_search_info *si;
+  cs_err e = {0};
+  int rc = cs__y_str(c->d, n, what, &name, err);
+  if (rc) return rc;
+  if (cs_search_find(name, &si, &e)) {
+    char w[512];
+    cs__y_where(c->d, n, w, sizeof w);
+    return cs_err_set(err, CS_ECONFIG, "%s: %s: %s", w, what, e.msg);
+  }
+  *(cs_search_kind *)field = si->kind;
+  return 0;
+}
+
 #define SF(f) CS_OPT_FIELD(cs_sweep_search, f)
 static const cs_opt search_fields[] = {
     {CS_OPT_STR, "trace", SF(trace), REQ},
     {CS_OPT_STR, "model", SF(model), REQ},
-    {CS_OPT_ENUM, "search_for", SF(search_for), .choices = search_kinds, .values = search_kind_values, .noun = "search",
-     REQ},
+    {CS_OPT_FN, "search_for", SF(search_for), .yfn = y_search_for, REQ},
     {CS_OPT_FN, "num_replicas", SF(num_replicas), .yfn = cs__cfg_yfn_num, INT_IN(1, 1 << 20), REQ},
     {CS_OPT_FN, "qps", SF(qps), .yfn = cs__cfg_yfn_num, POSITIVE(1e9), REQ},
     /* the runner caps num_requests lower (--max-requests) */
@@ -308,12 +324,15 @@ static int search_after(cs__cfg_parser *p, const cs__ynode *m, const char *where
   if ((rc = find_name(p, m, where, "trace", sc->trace, names, s->ntraces)) ||
       (rc = find_name(p, m, where, "model", sc->model, names + s->ntraces, s->nmodels)))
     return rc;
-  if (sc->search_for == CS_SEARCH_ISOQPS && sc->nmult == 0)
-    return cs__cfg_fail_at(p, m, CS_ECONFIG, "%s: search_for isoqps needs a non-empty 'qps_multipliers' list", where,
-                           NULL);
-  if (sc->search_for != CS_SEARCH_ISOQPS && sc->nmult > 0)
+  bool takes = cs_registry_has(&cs_search_of(sc->search_for)->info, CS_SEARCH_TAKES_MULTIPLIERS);
+  char takers[128];
+  cs_registry_names(cs_searches(), CS_SEARCH_TAKES_MULTIPLIERS, " or ", takers, sizeof takers);
+  if (takes && sc->nmult == 0)
+    return cs__cfg_fail_at(p, m, CS_ECONFIG, "%s: search_for %s needs a non-empty 'qps_multipliers' list", where,
+                           cs_search_kind_name(sc->search_for));
+  if (!takes && sc->nmult > 0)
     return cs__cfg_fail_at(p, cs__ymap_get(m, "qps_multipliers"), CS_ECONFIG,
-                           "%s.qps_multipliers: only valid with search_for: isoqps", where, NULL);
+                           "%s.qps_multipliers: only valid with search_for: %s", where, takers);
   sc->line = m->line;
   return 0;
 }

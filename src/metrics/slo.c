@@ -47,7 +47,8 @@ void cs_slo_evaluate(const cs_slo_config *slo, const cs_request_record *records,
     for (size_t i = 0; i < n_completed; i++) v[i] = records[i].v[slo->slos[0].metric];
     for (size_t i = n_completed; i < n; i++) v[i] = INFINITY;
     cs_quantile_table t;
-    cs_quantile_table_build(v, n, &t);
+    cs__sort_doubles(v, n); /* v is scratch: sorted in place, no copy */
+    cs__quantile_table_sorted(v, n, &t);
     free(v);
     out->value = cs_quantile_table_at(&t, slo->quantile);
     out->pass = out->value <= slo->slos[0].value;

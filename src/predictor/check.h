@@ -16,22 +16,17 @@
  * Node types (network/<name>/all_reduce.csv, for the checked devices, when no --model filter):
  * the same hold-out over message sizes per TP, fitting eff_comm and the per-step latency.
  * Reported per (device, model, op): count, median and P90 absolute percentage error.
- * Ownership: cs__check_result is caller-owned; _release frees it. */
+ * Ownership: cs__check_result is caller-owned; _release frees it. Callers outside the predictor
+ * use the public cs_predictor_check (capsearch/check.h). */
 #ifndef CS_PREDICTOR_CHECK_H
 #define CS_PREDICTOR_CHECK_H
 
 #include "capsearch/catalog.h"
+#include "capsearch/check.h"
 #include "predictor/internal.h"
 #include "util/sbuf.h"
 
-typedef struct cs__check_row {
-  char device[32];
-  char model[96];
-  char op[32];
-  int n;                       /* held-out points */
-  double prof_med, prof_p90;   /* absolute percentage error, % */
-  double rl_med, rl_p90;
-} cs__check_row;
+typedef cs_check_row cs__check_row; /* public (capsearch/check.h) */
 
 typedef struct cs__check_fit {
   char device[32];

@@ -66,7 +66,7 @@ bool cs__model_matches(const char *filter, const char *org, const char *name) {
   return !strcasecmp(filter, full) || !strcasecmp(filter, name);
 }
 
-const char *cs__eval_op_name(int op) {
+const char *cs_eval_op_name(int op) {
   switch (op) {
   case CS__EV_DECODE: return "attn_decode";
   case CS__EV_PREFILL: return "attn_prefill";
@@ -371,7 +371,7 @@ static int eval_device(const char *devdir, const char *devname, const cs_device 
   return rc;
 }
 
-int cs__predictor_eval(const char *profiling_dir, const cs_catalog *cat, const char *device, const char *model,
+int cs_predictor_eval(const char *profiling_dir, const cs_catalog *cat, const char *device, const char *model,
                        cs__eval_result *out, cs_err *err) {
   memset(out, 0, sizeof *out);
   char *compute = cs__path_join(profiling_dir, "compute");
@@ -395,11 +395,11 @@ int cs__predictor_eval(const char *profiling_dir, const cs_catalog *cat, const c
   if (!rc && !out->rows.n)
     rc = cs_err_set(err, CS_ENOENT, "%s: no profiles%s%s%s%s", profiling_dir, device ? " for device " : "",
                     device ? device : "", model ? " and model " : "", model ? model : "");
-  if (rc) cs__eval_result_release(out);
+  if (rc) cs_eval_result_release(out);
   return rc;
 }
 
-void cs__eval_result_release(cs__eval_result *r) {
+void cs_eval_result_release(cs__eval_result *r) {
   free(r->rows.v);
   memset(r, 0, sizeof *r);
 }
@@ -459,7 +459,7 @@ static void summarize_one(const cs__eval_result *r, const char *dev, int op, cs_
   free(tk.v);
 }
 
-void cs__eval_summarize(const cs__eval_result *r, cs__eval_sums *out) {
+void cs_eval_summarize(const cs__eval_result *r, cs__eval_sums *out) {
   memset(out, 0, sizeof *out);
   for (size_t i = 0; i < r->rows.n; i++) {
     const cs__eval_row *w = &r->rows.v[i];

@@ -15,6 +15,7 @@
 #define CS_PREDICTOR_CHECK_EVAL_H
 
 #include "capsearch/catalog.h"
+#include "capsearch/check.h"
 #include "predictor/internal.h"
 #include "predictor/profile_src.h"
 #include "util/sbuf.h"
@@ -25,36 +26,12 @@
 #define CS__EV_LAYER_DECODE 102
 #define CS__EV_LAYER_PREFILL 103
 
-typedef struct cs__eval_row {
-  char device[32];
-  char model[96];
-  int tp, op;
-  /* keys; < 0 where they do not apply (printed empty) */
-  double num_tokens, batch_size, kv_cache_size, prefill_chunk_size;
-  double measured_ms, predicted_ms;
-} cs__eval_row;
+/* The predictor's spellings of the public result types (capsearch/check.h). */
+typedef cs_eval_row cs__eval_row;
+typedef cs_eval_result cs__eval_result;
+typedef cs_eval_sum cs__eval_sum;
+typedef cs_eval_sums cs__eval_sums;
 
-typedef struct cs__eval_result {
-  CS__VEC(cs__eval_row) rows;
-} cs__eval_result;
-
-/* Per (device, op) summary of |rel_error| = |predicted / measured - 1|. */
-typedef struct cs__eval_sum {
-  char device[32];
-  int op, n;
-  double med, worst, bias;  /* median and worst |error|, median signed error (fractions) */
-  double worst_key_med;     /* token ops: the largest per-num_tokens median |error|; else NAN */
-  double worst_key;         /* the num_tokens where it is */
-} cs__eval_sum;
-
-typedef struct cs__eval_sums {
-  CS__VEC(cs__eval_sum) v;
-} cs__eval_sums;
-
-/* Summaries in row order of first appearance (devices, then ops as met). free(out->v.v). */
-void cs__eval_summarize(const cs__eval_result *r, cs__eval_sums *out);
-
-const char *cs__eval_op_name(int op);
 bool cs__eval_op_is_gemm(int op);
 
 /* What one eager call of `op` as profile_ops.py makes it reads (ms), given the kernel time the
@@ -75,9 +52,6 @@ bool cs__eager_method(const char *mdir);
 /* A one-layer model of a profile's shape columns (bf16 weights); m->name borrows name. */
 void cs__shape_model(cs_model *m, const char *name, const cs__shape_filter *sh);
 
-/* device / model filters as cs__predictor_check. Fails when nothing matched. */
-int cs__predictor_eval(const char *profiling_dir, const cs_catalog *cat, const char *device, const char *model,
-                       cs__eval_result *out, cs_err *err);
-void cs__eval_result_release(cs__eval_result *r);
+/* cs_predictor_eval, cs_eval_summarize, cs_eval_op_name: public (capsearch/check.h). */
 
 #endif

@@ -15,21 +15,26 @@ typedef struct constant_state {
   char describe[160];
 } constant_state;
 
-static const cs_param_spec constant_params[] = {
-    {.name = "stage_time_ms", .type = CS_OPT_NUM, .def = 10.0, .range = {0.0, 1e9},
+typedef struct constant_params {
+  double stage_time_ms, per_token_ms, cpu_overhead_ms;
+} constant_params;
+
+static const cs_param_spec constant_specs[] = {
+    {CS_PARAM_FIELD(constant_params, stage_time_ms), .type = CS_OPT_NUM, .def = 10.0, .range = {0.0, 1e9},
      .help = "fixed model time of every batch stage, ms"},
-    {.name = "per_token_ms", .type = CS_OPT_NUM, .def = 0.0, .range = {0.0, 1e9},
+    {CS_PARAM_FIELD(constant_params, per_token_ms), .type = CS_OPT_NUM, .def = 0.0, .range = {0.0, 1e9},
      .help = "added per token of the batch, ms (default 0)"},
-    {.name = "cpu_overhead_ms", .type = CS_OPT_NUM, .def = 0.0, .range = {0.0, 1e9},
+    {CS_PARAM_FIELD(constant_params, cpu_overhead_ms), .type = CS_OPT_NUM, .def = 0.0, .range = {0.0, 1e9},
      .help = "CPU overhead added to every stage, ms"},
 };
 
-static int constant_create(const cs_predictor_ctx *ctx, void **state, cs_err *err) {
+static int constant_create(const cs_predictor_ctx *ctx, const void *params, void **state, cs_err *err) {
   (void)err;
+  const constant_params *p = params;
   constant_state *s = cs__xcalloc(1, sizeof *s);
-  s->stage_s = cs_params_get(&ctx->params, "stage_time_ms", 10.0) * 1e-3;
-  s->per_token_s = cs_params_get(&ctx->params, "per_token_ms", 0.0) * 1e-3;
-  s->cpu_s = cs_params_get(&ctx->params, "cpu_overhead_ms", 0.0) * 1e-3;
+  s->stage_s = p->stage_time_ms * 1e-3;
+  s->per_token_s = p->per_token_ms * 1e-3;
+  s->cpu_s = p->cpu_overhead_ms * 1e-3;
   s->pp = ctx->pp;
   snprintf(s->describe, sizeof s->describe, "constant: %g ms per stage + %g ms per token + %g ms CPU",
            s->stage_s * 1e3, s->per_token_s * 1e3, s->cpu_s * 1e3);
@@ -51,8 +56,9 @@ static const char *constant_describe(const void *state) { return ((const constan
 const cs_predictor_ops cs__pred_constant = {
     .info = {.name = "constant",
              .summary = "fixed time per batch stage (stage_time_ms), for hand-computed tests and debugging",
-             .params = constant_params,
-             .nparams = sizeof constant_params / sizeof constant_params[0]},
+             .params = constant_specs,
+             .nparams = sizeof constant_specs / sizeof constant_specs[0],
+             .params_size = sizeof(constant_params)},
     .create = constant_create,
     .destroy = constant_destroy,
     .stage_time = constant_stage_time,

@@ -16,26 +16,26 @@
 #include "predictor/profile_build.h"
 #include "util/sbuf.h"
 
-static const cs_param_spec profile_params[] = {
-    {.name = "attn_decode_overhead", .type = CS_OPT_NUM, .def = 0.1, .range = {0.0, 10.0},
+static const cs_param_spec profile_specs[] = {
+    {CS_PARAM_FIELD(cs__profile_params, attn_decode_overhead), .type = CS_OPT_NUM, .def = 0.1, .range = {0.0, 10.0},
      .help = "f_d: decode attention x (1 + f_d) when batched, GQA models only (Vidur V0 0.1, V1 0.0)"},
-    {.name = "attn_prefill_overhead", .type = CS_OPT_NUM, .def = 0.1, .range = {0.0, 10.0},
+    {CS_PARAM_FIELD(cs__profile_params, attn_prefill_overhead), .type = CS_OPT_NUM, .def = 0.1, .range = {0.0, 10.0},
      .help = "f_p: prefill attention x (1 + f_p) when batched, GQA models only (Vidur V0 0.1, V1 0.0)"},
-    {.name = "vidur_keys", .type = CS_OPT_INT, .def = 0, .range = {0, 1},
+    {CS_PARAM_FIELD(cs__profile_params, vidur_keys), .type = CS_OPT_INT, .def = 0, .range = {0, 1},
      .help = "attention lookup keys: 0 = Vidur V0 (prefill by (sum kv, sum c^2)), 1 = V1 (kv sum rounded, chunk to 32)"},
-    {.name = "nccl_launch_ms", .type = CS_OPT_NUM, .def = 0.02, .range = {0.0, 1e3},
+    {CS_PARAM_FIELD(cs__profile_params, nccl_launch_ms), .type = CS_OPT_NUM, .def = 0.02, .range = {0.0, 1e3},
      .help = "CPU launch cost per all-reduce, ms (V0 0.02, V1 0)"},
-    {.name = "nccl_skew_ms", .type = CS_OPT_NUM, .def = 0.0, .range = {0.0, 1e3},
+    {CS_PARAM_FIELD(cs__profile_params, nccl_skew_ms), .type = CS_OPT_NUM, .def = 0.0, .range = {0.0, 1e3},
      .help = "per-device skew, ms x TP^1.25 per all-reduce"},
-    {.name = "cpu_overhead", .type = CS_OPT_FLAG, .def = 0, .range = {0, 1},
+    {CS_PARAM_FIELD(cs__profile_params, cpu_overhead), .type = CS_OPT_FLAG, .def = 0, .range = {0, 1},
      .help = "model CPU overhead from cpu_overheads.csv (Vidur skips it)"},
-    {.name = "roofline_fallback", .type = CS_OPT_FLAG, .def = 1, .range = {0, 1},
+    {CS_PARAM_FIELD(cs__profile_params, roofline_fallback), .type = CS_OPT_FLAG, .def = 1, .range = {0, 1},
      .help = "time operations without a profile (attention, all-reduce, send/recv) by the roofline instead of failing"},
 };
 
-static int profile_create(const cs_predictor_ctx *ctx, void **state, cs_err *err) {
+static int profile_create(const cs_predictor_ctx *ctx, const void *params, void **state, cs_err *err) {
   cs__profile *s = cs__xcalloc(1, sizeof *s);
-  int rc = cs__profile_build(s, ctx, err);
+  int rc = cs__profile_build(s, ctx, params, err);
   if (rc) {
     cs__profile_release(s);
     free(s);
@@ -129,8 +129,9 @@ static const char *profile_describe(const void *state) { return ((const cs__prof
 const cs_predictor_ops cs__pred_profile = {
     .info = {.name = "profile",
              .summary = "Vidur profiling CSVs (--profiling-dir) or Vidur prediction tables (--predictions-dir), interpolated",
-             .params = profile_params,
-             .nparams = sizeof profile_params / sizeof profile_params[0]},
+             .params = profile_specs,
+             .nparams = sizeof profile_specs / sizeof profile_specs[0],
+             .params_size = sizeof(cs__profile_params)},
     .create = profile_create,
     .destroy = profile_destroy,
     .stage_time = profile_stage_time,

@@ -310,7 +310,7 @@ static void describe(cs__profile *s, const build_ctx *b, const char *cache_note)
   cs__sbuf_release(&sb);
 }
 
-int cs__profile_build(cs__profile *s, const cs_predictor_ctx *c, cs_err *err) {
+int cs__profile_build(cs__profile *s, const cs_predictor_ctx *c, const cs__profile_params *p, cs_err *err) {
   memset(s, 0, sizeof *s);
   build_ctx b = {0};
   b.ctx = c;
@@ -321,8 +321,8 @@ int cs__profile_build(cs__profile *s, const cs_predictor_ctx *c, cs_err *err) {
     return cs_err_set(err, CS_EUSAGE, "predictor 'profile' needs --profiling-dir (Vidur data/profiling layout) or "
                                       "--predictions-dir (Vidur *_predictions.csv tables)");
   b.predictions = c->predictions_dir != NULL;
-  b.fallback = cs_params_get(&c->params, "roofline_fallback", 1) != 0;
-  b.cpu = cs_params_get(&c->params, "cpu_overhead", 0) != 0;
+  b.fallback = p->roofline_fallback;
+  b.cpu = p->cpu_overhead;
   if (b.cpu && b.predictions)
     return cs_err_set(err, CS_EUSAGE, "predictor 'profile': cpu_overhead needs --profiling-dir (cpu_overheads.csv)");
   s->tp = c->tp;
@@ -330,11 +330,11 @@ int cs__profile_build(cs__profile *s, const cs_predictor_ctx *c, cs_err *err) {
   s->layers_per_stage = c->model->num_layers / c->pp;
   s->post_attn_norm = c->model->post_attn_norm;
   s->gqa = c->model->num_kv_heads > 0 && c->model->num_q_heads > c->model->num_kv_heads;
-  s->v1_keys = cs_params_get(&c->params, "vidur_keys", 0) != 0;
-  s->f_d = cs_params_get(&c->params, "attn_decode_overhead", 0.1);
-  s->f_p = cs_params_get(&c->params, "attn_prefill_overhead", 0.1);
-  s->nccl_launch_ms = cs_params_get(&c->params, "nccl_launch_ms", 0.02);
-  s->nccl_skew_ms = cs_params_get(&c->params, "nccl_skew_ms", 0.0);
+  s->v1_keys = p->vidur_keys != 0;
+  s->f_d = p->attn_decode_overhead;
+  s->f_p = p->attn_prefill_overhead;
+  s->nccl_launch_ms = p->nccl_launch_ms;
+  s->nccl_skew_ms = p->nccl_skew_ms;
   if ((rc = plan_inputs(&b, err))) goto out;
   s->key = cache_key(&b);
   const char *note = "built (no --cache-dir)";

@@ -20,7 +20,14 @@ typedef struct cs__profile {
   char *describe;
 } cs__profile;
 
-int cs__profile_build(cs__profile *s, const cs_predictor_ctx *ctx, cs_err *err);
+/* The profile predictor's parameters, bound from its field table (profile.c). */
+typedef struct cs__profile_params {
+  double attn_decode_overhead, attn_prefill_overhead, nccl_launch_ms, nccl_skew_ms;
+  int vidur_keys;
+  bool cpu_overhead, roofline_fallback;
+} cs__profile_params;
+
+int cs__profile_build(cs__profile *s, const cs_predictor_ctx *ctx, const cs__profile_params *p, cs_err *err);
 void cs__profile_release(cs__profile *s);
 
 /* <profiling_dir>/compute/<device>/<model>/<file>, trying the device's catalog name and then

@@ -49,32 +49,32 @@ int cs_predictor_new(const cs_predictor_ops *ops, const cs_predictor_ctx *ctx, c
   if (ctx->tp < 1 || ctx->pp < 1)
     return cs_err_set(err, CS_EINVAL, "predictor '%s': tensor and pipeline parallel sizes must be >= 1 (got TP %d, PP %d)",
                       ops->info.name, ctx->tp, ctx->pp);
-  /* Defaults for every parameter the caller did not set, range-checked against the spec. */
+  /* Defaults for every parameter the caller did not set (the completed list is what the
+   * profile predictor's cache key hashes), then every value checked against the declared table
+   * and bound into the predictor's own struct: the predictor reads fields, never names. */
   cs_predictor_ctx c = *ctx;
   int rc = cs_params_finish(&c.params, ops->info.params, ops->info.nparams, ops->info.name, "predictor", err);
   if (rc) return rc;
-  for (int i = 0; i < c.params.n; i++) {
-    const cs_param_spec *s = NULL;
-    for (size_t k = 0; k < ops->info.nparams; k++)
-      if (!strcmp(ops->info.params[k].name, c.params.names[i])) s = &ops->info.params[k];
-    if (!s) {
-      const char *names[CS_PARAMS_MAX];
-      size_t nn = ops->info.nparams < CS_PARAMS_MAX ? ops->info.nparams : CS_PARAMS_MAX;
-      for (size_t k = 0; k < nn; k++) names[k] = ops->info.params[k].name;
-      const char *sug = cs__suggest(c.params.names[i], names, nn);
-      return cs_err_set(err, CS_ECONFIG, "predictor '%s': unknown parameter '%s'%s%s%s", ops->info.name,
-                        c.params.names[i], sug ? " (did you mean '" : "", sug ? sug : "", sug ? "'?)" : "");
-    }
+  void *bound = cs__xcalloc(1, ops->info.params_size ? ops->info.params_size : 1);
+  if ((rc = cs_params_bind(ops->info.params, ops->info.nparams, &c.params, bound, ops->info.name, "predictor", err))) {
+    free(bound);
+    return rc;
   }
   cs_ep_cost ep = {.ranks = 1};
-  if (c.ep > 1 && (rc = cs_ep_cost_init(&ep, c.model, c.device, c.network, c.ep, 0, c.ep_imbalance, err))) return rc;
-  if (c.dp > 1 && !ops->ep_layers)
+  if (c.ep > 1 && (rc = cs_ep_cost_init(&ep, c.model, c.device, c.network, c.ep, 0, c.ep_imbalance, err))) {
+    free(bound);
+    return rc;
+  }
+  if (c.dp > 1 && !ops->ep_layers) {
+    free(bound);
     return cs_err_set(err, CS_EINFEASIBLE,
                       "predictor '%s' cannot split a batch over data-parallel attention ranks (dp %d); use 'roofline'",
                       ops->info.name, c.dp);
+  }
   if (ops->ep_layers) ep = (cs_ep_cost){.ranks = 1}; /* it costs EP's MoE layers itself */
   void *state = NULL;
-  rc = ops->create(&c, &state, err);
+  rc = ops->create(&c, bound, &state, err);
+  free(bound);
   if (rc) return rc;
   cs_predictor *p = cs__xcalloc(1, sizeof *p);
   p->ops = ops;

@@ -28,26 +28,32 @@ typedef struct roofline_state {
   char *describe;
 } roofline_state;
 
-static const cs_param_spec roofline_params[] = {
-    {.name = "eff_compute", .type = CS_OPT_NUM, .def = 0.0, .range = {0.0, 1.0},
+/* The parameters (roofline_specs); 0 or -1 = the device's own factor (cs_roofline_device_factors). */
+typedef struct roofline_params {
+  double eff_compute, eff_memory, eff_comm, attn_eff, attn_latency_us, decode_eff, gemm_latency_us, elem_latency_us,
+      nccl_launch_ms, cpu_overhead_ms;
+} roofline_params;
+
+static const cs_param_spec roofline_specs[] = {
+    {CS_PARAM_FIELD(roofline_params, eff_compute), .type = CS_OPT_NUM, .def = 0.0, .range = {0.0, 1.0},
      .help = "fraction of dense peak reached by GEMMs (0 = from the device)"},
-    {.name = "eff_memory", .type = CS_OPT_NUM, .def = 0.0, .range = {0.0, 1.0},
+    {CS_PARAM_FIELD(roofline_params, eff_memory), .type = CS_OPT_NUM, .def = 0.0, .range = {0.0, 1.0},
      .help = "fraction of HBM bandwidth reached (0 = from the device)"},
-    {.name = "eff_comm", .type = CS_OPT_NUM, .def = 0.0, .range = {0.0, 1.0},
+    {CS_PARAM_FIELD(roofline_params, eff_comm), .type = CS_OPT_NUM, .def = 0.0, .range = {0.0, 1.0},
      .help = "fraction of link bandwidth reached by all-reduce (0 = from the device)"},
-    {.name = "attn_eff", .type = CS_OPT_NUM, .def = 0.0, .range = {0.0, 1.0},
+    {CS_PARAM_FIELD(roofline_params, attn_eff), .type = CS_OPT_NUM, .def = 0.0, .range = {0.0, 1.0},
      .help = "FlashAttention compute efficiency relative to eff_compute (0 = the device's fitted value)"},
-    {.name = "attn_latency_us", .type = CS_OPT_NUM, .def = -1.0, .range = {-1.0, 1e4},
+    {CS_PARAM_FIELD(roofline_params, attn_latency_us), .type = CS_OPT_NUM, .def = -1.0, .range = {-1.0, 1e4},
      .help = "fixed cost per attention kernel, us (-1 = the device's fitted value)"},
-    {.name = "decode_eff", .type = CS_OPT_NUM, .def = 0.0, .range = {0.0, 1.0},
+    {CS_PARAM_FIELD(roofline_params, decode_eff), .type = CS_OPT_NUM, .def = 0.0, .range = {0.0, 1.0},
      .help = "HBM share of decode attention with >= 2 CTAs per SM, no split-KV (0 = the device's fitted value)"},
-    {.name = "gemm_latency_us", .type = CS_OPT_NUM, .def = -1.0, .range = {-1.0, 1e4},
+    {CS_PARAM_FIELD(roofline_params, gemm_latency_us), .type = CS_OPT_NUM, .def = -1.0, .range = {-1.0, 1e4},
      .help = "fixed cost per GEMM, us (-1 = the device's fitted value)"},
-    {.name = "elem_latency_us", .type = CS_OPT_NUM, .def = -1.0, .range = {-1.0, 1e4},
+    {CS_PARAM_FIELD(roofline_params, elem_latency_us), .type = CS_OPT_NUM, .def = -1.0, .range = {-1.0, 1e4},
      .help = "fixed cost per element-wise kernel, us (-1 = the device's fitted value)"},
-    {.name = "nccl_launch_ms", .type = CS_OPT_NUM, .def = 0.02, .range = {0.0, 1e3},
+    {CS_PARAM_FIELD(roofline_params, nccl_launch_ms), .type = CS_OPT_NUM, .def = 0.02, .range = {0.0, 1e3},
      .help = "CPU launch cost per all-reduce, ms (Vidur V0: 0.02)"},
-    {.name = "cpu_overhead_ms", .type = CS_OPT_NUM, .def = 0.0, .range = {0.0, 1e4},
+    {CS_PARAM_FIELD(roofline_params, cpu_overhead_ms), .type = CS_OPT_NUM, .def = 0.0, .range = {0.0, 1e4},
      .help = "scheduler/sampler CPU time per stage, ms (Vidur skips it: 0)"},
 };
 
@@ -86,28 +92,28 @@ double cs__roofline_layer_ms(const cs__roofline *r, double T, bool moe) {
 
 static void roofline_destroy(void *state);
 
-static int roofline_create(const cs_predictor_ctx *ctx, void **state, cs_err *err) {
+static int roofline_create(const cs_predictor_ctx *ctx, const void *params, void **state, cs_err *err) {
+  const roofline_params *p = params;
   cs__factors f;
   if (!ctx->model || !ctx->device) return cs_err_set(err, CS_EINVAL, "predictor 'roofline' needs a model and a device");
   cs__roofline_device_factors(ctx->device, &f);
-  double v;
   bool overridden = false;
-  if ((v = cs_params_get(&ctx->params, "eff_compute", 0)) > 0) f.eff_c = v, overridden = true;
-  if ((v = cs_params_get(&ctx->params, "eff_memory", 0)) > 0) f.eff_m = v, overridden = true;
-  if ((v = cs_params_get(&ctx->params, "eff_comm", 0)) > 0) f.eff_comm = v, overridden = true;
-  if ((v = cs_params_get(&ctx->params, "gemm_latency_us", -1)) >= 0) f.lat_us = v;
-  if ((v = cs_params_get(&ctx->params, "elem_latency_us", -1)) >= 0) f.elem_lat_us = v;
-  if ((v = cs_params_get(&ctx->params, "attn_eff", 0)) > 0) f.attn_eff = v, overridden = true;
-  if ((v = cs_params_get(&ctx->params, "attn_latency_us", -1)) >= 0) f.attn_lat_us = v;
-  if ((v = cs_params_get(&ctx->params, "decode_eff", 0)) > 0) f.dec_eff = v, overridden = true;
+  if (p->eff_compute > 0) f.eff_c = p->eff_compute, overridden = true;
+  if (p->eff_memory > 0) f.eff_m = p->eff_memory, overridden = true;
+  if (p->eff_comm > 0) f.eff_comm = p->eff_comm, overridden = true;
+  if (p->gemm_latency_us >= 0) f.lat_us = p->gemm_latency_us;
+  if (p->elem_latency_us >= 0) f.elem_lat_us = p->elem_latency_us;
+  if (p->attn_eff > 0) f.attn_eff = p->attn_eff, overridden = true;
+  if (p->attn_latency_us >= 0) f.attn_lat_us = p->attn_latency_us;
+  if (p->decode_eff > 0) f.dec_eff = p->decode_eff, overridden = true;
   roofline_state *s = cs__xcalloc(1, sizeof *s);
   int rc = cs__roofline_init(&s->r, ctx->model, ctx->device, ctx->network, ctx->tp, ctx->pp, &f, err);
   if (rc) {
     free(s);
     return rc;
   }
-  s->r.nccl_launch_s = cs_params_get(&ctx->params, "nccl_launch_ms", 0.02) * 1e-3;
-  s->cpu_s = cs_params_get(&ctx->params, "cpu_overhead_ms", 0) * 1e-3;
+  s->r.nccl_launch_s = p->nccl_launch_ms * 1e-3;
+  s->cpu_s = p->cpu_overhead_ms * 1e-3;
   s->pp = ctx->pp;
   s->dense_layers = cs__xcalloc((size_t)ctx->pp, sizeof(int));
   s->moe_layers = cs__xcalloc((size_t)ctx->pp, sizeof(int));
@@ -198,8 +204,9 @@ static const char *roofline_describe(const void *state) { return ((const rooflin
 const cs_predictor_ops cs__pred_roofline = {
     .info = {.name = "roofline",
              .summary = "analytic FLOPs/bytes roofline per operation with fitted efficiency factors (default; no data needed)",
-             .params = roofline_params,
-             .nparams = sizeof roofline_params / sizeof roofline_params[0]},
+             .params = roofline_specs,
+             .nparams = sizeof roofline_specs / sizeof roofline_specs[0],
+             .params_size = sizeof(roofline_params)},
     .create = roofline_create,
     .destroy = roofline_destroy,
     .stage_time = roofline_stage_time,

@@ -13,7 +13,7 @@
 #include "search/search.h"
 #include "util/sbuf.h"
 
-void cs__runner_opts_defaults(cs__runner_opts *o) {
+void cs_run_opts_defaults(cs__runner_opts *o) {
   *o = (cs__runner_opts){.max_iterations = 10,
                          .granularity_pct = 1,
                          .min_qps = 0.1,
@@ -246,7 +246,7 @@ int cs__plan_load(const cs__runner_opts *o, cs__plan *p, cs_err *err) {
   return rc;
 }
 
-int cs__plan_job_gpus(const cs__plan *plan, const cs_sweep_job *j, int replicas) {
+int cs_plan_job_gpus(const cs__plan *plan, const cs_sweep_job *j, int replicas) {
   (void)plan;
   if (j->disagg) return j->prefill_replicas * j->tp * j->pp + j->decode_replicas * j->decode_tp * j->decode_pp;
   return replicas * j->tp * j->pp * cs__job_attention_dp(j);

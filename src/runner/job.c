@@ -12,6 +12,7 @@
 #include "capsearch/sim.h"
 #include "runner/runner.h"
 #include "search/search.h"
+#include "sim/result.h"
 #include "store/store.h"
 #include "util/fs.h"
 #include "util/sbuf.h"
@@ -156,6 +157,7 @@ static int run_probe(const cs__plan *plan, const cs__runner_opts *o, const cs_sw
   cs__store_timestamp_name(probe_no, rec->timestamp_dir);
   snprintf(rec->key, sizeof rec->key, "%s", key);
   char *tmp = NULL, *fin = NULL;
+  cs__digests dig = {0};
   cs__sbuf sb;
   cs__sbuf_init(&sb);
   cs__sbuf_addf(&sb, "%s/.tmp-%s", pdir, rec->timestamp_dir);
@@ -164,7 +166,10 @@ static int run_probe(const cs__plan *plan, const cs__runner_opts *o, const cs_sw
   fin = cs__path_join(pdir, rec->timestamp_dir);
   cs_sim_write_opts wo = {
       .gzip_request_metrics = o->compress, .write_plots = true, .config_json = job_json, .private_dir = true};
-  if ((rc = cs__mkdir_p(tmp, err)) || (rc = cs__probe_write(plan, j, res, &cfg, tmp, &wo, err)) ||
+  /* aggregated probes hash their files as they write them, so probe.json need not read them back */
+  if ((rc = cs__mkdir_p(tmp, err)) ||
+      (rc = j->disagg ? cs__probe_write(plan, j, res, &cfg, tmp, &wo, err)
+                      : cs__sim_write_outputs_digests(res, &cfg, tmp, &wo, &dig, err)) ||
       (rc = cs__rename_dir(tmp, fin, err)))
     goto out;
   snprintf(line, sizeof line,
@@ -177,12 +182,13 @@ static int run_probe(const cs__plan *plan, const cs__runner_opts *o, const cs_sw
            rec->value, rec->slo_pass ? "holds" : "violated", rec->window_s, rec->keepup_ratio,
            rec->kept_up ? "kept up" : rec->too_short ? "too short to tell" : "fell behind", rec->pass ? "pass" : "fail");
   cs__store_log(pdir, line, NULL);
-  if ((rc = cs__store_write_probe(pdir, rec, err))) goto out;
+  if ((rc = cs__store_write_probe_digests(pdir, rec, rec->timestamp_dir, &dig, err))) goto out;
   snprintf(line, sizeof line, "capsearch: committed probe.json (%s)", rec->pass ? "pass" : "fail");
   cs__store_log(pdir, line, NULL);
 out:
   free(tmp);
   free(fin);
+  cs__digests_release(&dig);
   cs_sim_result_free(res);
   return rc;
 }
@@ -400,7 +406,7 @@ void cs__run_job(const cs__plan *plan, const cs__runner_opts *o, size_t ji, doub
   }
   res->probes_run = (int)*probes_run;
   cs__job_conclude(plan, j, records.v, records.n, res);
-  if (o->keep_runs != CS__KEEP_ALL) cs__prune_runs(o, j, sc->search_for, res, seen.v, seen.n);
+  if (o->keep_runs != CS_KEEP_ALL) cs__prune_runs(o, j, sc->search_for, res, seen.v, seen.n);
 out:
   free(seen.v);
   free(records.v);

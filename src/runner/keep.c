@@ -38,7 +38,7 @@ void cs__prune_runs(const cs__runner_opts *o, const cs_sweep_job *j, cs_search_k
                     const cs__probe_seen *seen, size_t n) {
   if (res->status != CS_JOB_OK && res->status != CS_JOB_NO_PASS) return; /* unfinished: keep all */
   for (size_t k = 0; k < n; k++) {
-    if (o->keep_runs == CS__KEEP_ANSWERS && decided(kind, res, seen, n, k)) continue;
+    if (o->keep_runs == CS_KEEP_ANSWERS && decided(kind, res, seen, n, k)) continue;
     char *pdir = cs__store_probe_dir(o->out_dir, j->hash, seen[k].replicas, seen[k].qps);
     cs__probe_record rec;
     if (cs__store_read_probe(pdir, &rec, NULL) == 0 && !rec.pruned) {
@@ -48,7 +48,7 @@ void cs__prune_runs(const cs__runner_opts *o, const cs_sweep_job *j, cs_search_k
         snprintf(line, sizeof line, "capsearch: --keep-runs: could not remove the run files: %s", err.msg);
       else
         snprintf(line, sizeof line, "capsearch: --keep-runs %s: removed the run directory %s",
-                 o->keep_runs == CS__KEEP_NONE ? "none" : "answers", rec.timestamp_dir);
+                 o->keep_runs == CS_KEEP_NONE ? "none" : "answers", rec.timestamp_dir);
       cs__store_log(pdir, line, NULL);
     }
     free(pdir);

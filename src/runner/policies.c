@@ -14,10 +14,27 @@
 /* The sweep itself provides these per job (batch_sizes x pp, the trace's max_seq_len). */
 static const unsigned from_sweep = CS_PARAM_FROM_BATCH_SIZE | CS_PARAM_FROM_MAX_SEQ_LEN;
 
+/* Where a policy entry's parameters are written: the entry (file:line:col: label) and, when
+ * known, each parameter's key, so a message points at the key it is about. */
+typedef struct entry_place {
+  const char *file, *label;
+  int line, col;                     /* line < 0: the file has no place for it (the predictor) */
+  const int *param_line, *param_col; /* NULL: only the entry's place is known */
+} entry_place;
+
+static void place_text(const entry_place *pl, int i, char *buf, size_t size) {
+  bool own = i >= 0 && pl->param_line && pl->param_line[i] > 0;
+  if (pl->line < 0 && !own) snprintf(buf, size, "%s: %s", pl->file, pl->label);
+  else snprintf(buf, size, "%s:%d:%d: %s", pl->file, own ? pl->param_line[i] : pl->line, own ? pl->param_col[i] : pl->col,
+                pl->label);
+}
+
 static int check_params(const cs_policy_info *info, int n, const char *const *names, const double *values,
-                        const char *where, bool sweep_sets_batch, cs_err *err) {
+                        const entry_place *pl, bool sweep_sets_batch, cs_err *err) {
   cs_params p = {0};
+  char where[600];
   for (int i = 0; i < n; i++) {
+    place_text(pl, i, where, sizeof where);
     int rc = cs_params_set(&p, info->params, info->nparams, info->name, names[i], values[i], where, err);
     if (rc) return rc;
     for (size_t k = 0; sweep_sets_batch && k < info->nparams; k++)
@@ -26,6 +43,7 @@ static int check_params(const cs_policy_info *info, int n, const char *const *na
                           where, info->name, names[i],
                           info->params[k].flags & CS_PARAM_FROM_BATCH_SIZE ? "batch_sizes x pp" : "max_seq_len");
   }
+  place_text(pl, -1, where, sizeof where);
   if (sweep_sets_batch)
     for (size_t i = 0; i < info->nparams; i++)
       if ((info->params[i].flags & from_sweep) && !cs_params_has(&p, info->params[i].name))
@@ -42,32 +60,38 @@ static int find(int (*lookup)(const char *, const cs_policy_info **, cs_err *), 
 }
 
 int cs_sweep_resolve_policies(cs_sweep *s, cs_err *err) {
-  char where[600];
+  char where[600], label[64];
   const cs_policy_info *info;
   int rc;
   for (size_t i = 0; i < s->ngsched; i++) {
     cs_sweep_gsched *g = &s->gscheds[i];
-    snprintf(where, sizeof where, "%s:%d:%d: global_schedulers[%zu]", s->file, g->line, g->col, i);
+    snprintf(label, sizeof label, "global_schedulers[%zu]", i);
+    entry_place pl = {s->file, label, g->line, g->col, g->param_line, g->param_col};
+    place_text(&pl, -1, where, sizeof where);
     if ((rc = find(cs_global_sched_info, g->scheduler, where, &info, err)) ||
-        (rc = check_params(info, g->nparams, g->param_names, g->param_values, where, false, err)))
+        (rc = check_params(info, g->nparams, g->param_names, g->param_values, &pl, false, err)))
       return rc;
     g->policy = info;
   }
   for (size_t i = 0; i < s->nrsched; i++) {
     cs_sweep_rsched *r = &s->rscheds[i];
-    snprintf(where, sizeof where, "%s:%d:%d: replica_schedulers[%zu]", s->file, r->line, r->col, i);
+    snprintf(label, sizeof label, "replica_schedulers[%zu]", i);
+    entry_place pl = {s->file, label, r->line, r->col, r->param_line, r->param_col};
+    place_text(&pl, -1, where, sizeof where);
     if ((rc = find(cs_replica_sched_info, r->scheduler, where, &info, err)) ||
-        (rc = check_params(info, r->nparams, r->param_names, r->param_values, where, true, err)))
+        (rc = check_params(info, r->nparams, r->param_names, r->param_values, &pl, true, err)))
       return rc;
     r->policy = info;
   }
   for (size_t i = 0; i < s->nqueues; i++) {
     cs_sweep_queue *q = &s->queues[i];
-    snprintf(where, sizeof where, "%s:%d:%d: request_queues[%zu]", s->file, q->line, q->col, i);
+    snprintf(label, sizeof label, "request_queues[%zu]", i);
+    entry_place pl = {s->file, label, q->line, q->col, &q->slo_norm_line, &q->slo_norm_col};
+    place_text(&pl, -1, where, sizeof where);
     const char *name = "slo_prefill_e2e_time_normalized";
     double v = q->slo_prefill_e2e_time_normalized;
     if ((rc = find(cs_request_queue_info, q->provider, where, &info, err)) ||
-        (rc = check_params(info, q->has_slo_norm ? 1 : 0, &name, &v, where, false, err)))
+        (rc = check_params(info, q->has_slo_norm ? 1 : 0, &name, &v, &pl, false, err)))
       return rc;
     q->policy = info;
   }
@@ -77,7 +101,8 @@ int cs_sweep_resolve_policies(cs_sweep *s, cs_err *err) {
     cs_err_prefix(err, "%s", where);
     return rc;
   }
-  return check_params(&ops->info, s->npredictor_params, s->predictor_param_names, s->predictor_param_values, where,
+  entry_place pl = {s->file, "predictor", -1, -1, NULL, NULL};
+  return check_params(&ops->info, s->npredictor_params, s->predictor_param_names, s->predictor_param_values, &pl,
                       false, err);
 }
 

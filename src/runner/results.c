@@ -44,7 +44,7 @@ static void job_record(const cs__plan *plan, const cs__runner_opts *o, const cs_
       .run = {o->time_limit_s, o->has_seed ? o->seed : s->seed},
       .verdict = s->verdict_vidur ? "vidur" : "capsearch", .vidur_restart_quirk = s->vidur_restart_quirk,
       .predictor = s->predictor, .price_per_gpu_hour = cs__plan_job_price(plan, j),
-      .num_gpus = cs__plan_job_gpus(plan, j, j->num_replicas), .ep = j->ep > 1 ? j->ep : 0,
+      .num_gpus = cs_plan_job_gpus(plan, j, j->num_replicas), .ep = j->ep > 1 ? j->ep : 0,
       .dp = cs__job_attention_dp(j),
       .infeasible = j->status == CS_JOB_INFEASIBLE ? j->reason : NULL};
   r->search = (cs__store_job_search){
@@ -142,7 +142,7 @@ static void row_pools(cs__store_results *t, const cs_sweep *s, const cs_sweep_jo
 static void row_answer(cs__store_results *t, const cs__plan *plan, const cs_sweep_job *j, const cs__job_result *r) {
   const cs_sweep *s = plan->sweep;
   int replicas = r->has_answer ? r->answer_replicas : j->num_replicas;
-  int gpus = cs__plan_job_gpus(plan, j, replicas);
+  int gpus = cs_plan_job_gpus(plan, j, replicas);
   double price = cs__plan_job_price(plan, j);
   double cost = gpus * price;
   cs__store_results_int(t, CS__RC_GPUS, gpus);
@@ -181,13 +181,13 @@ char *cs__results_csv(const cs__plan *plan, const cs__job_result *res) {
   return cs__store_results_finish(&t);
 }
 
-char *cs__args_json(const cs__runner_opts *o, const char *version, double wall_s) {
+char *cs_run_args_json(const cs__runner_opts *o, const char *version, double wall_s) {
   char shard[32];
   snprintf(shard, sizeof shard, "%d/%d", o->shard_i, o->shard_n);
   cs__store_args a = {
       .capsearch_version = version, .config = o->config_path, .output_dir = o->out_dir, .cache_dir = o->cache_dir,
       .config_dir = o->catalog_dir,
-      .keep_runs = o->keep_runs == CS__KEEP_NONE ? "none" : o->keep_runs == CS__KEEP_ANSWERS ? "answers" : "all",
+      .keep_runs = o->keep_runs == CS_KEEP_NONE ? "none" : o->keep_runs == CS_KEEP_ANSWERS ? "answers" : "all",
       .shard = o->shard_n > 1 ? shard : NULL, .time_limit_s = o->time_limit_s, .num_threads = o->threads,
       .max_iterations = o->max_iterations, .min_search_granularity = o->granularity_pct, .min_qps = o->min_qps,
       .wall_budget_s = o->wall_budget_s, .has_seed = o->has_seed, .seed = o->seed, .compress = o->compress,

@@ -1,14 +1,15 @@
-/* The sweep runner: jobs -> cores (the only module with OpenMP). One job (one whole capacity
- * search) per thread, dynamic scheduling over jobs ordered longest-first by estimated cost,
- * per-job state only; catalogs, traces and predictors are created once before the parallel
- * region and shared read-only.
+/* The sweep runner's internals: jobs -> cores (the only module with OpenMP). One job (one whole
+ * capacity search) per thread, dynamic scheduling over jobs ordered longest-first by estimated
+ * cost, per-job state only; catalogs, traces and predictors are created once before the
+ * parallel region and shared read-only. The entry points callers use are public
+ * (capsearch/run.h: cs_plan_load, cs_plan_run, ...); this header is the runner's own, for its
+ * files, the MPI runner and the tests.
  *
  *   cs__plan plan;  cs__plan_load(&opts, &plan, &err);   // parse, check, expand, resolve
- *   cs__plan_run(&plan, &opts, &summary, &err);          // or print the plan (--dry-run)
+ *   cs__plan_run(&plan, &opts, &summary, &err);
  *   cs__plan_release(&plan);
  *
- * The library never prints: progress goes through opts.progress (called by one thread at a
- * time). Ownership: a plan owns the sweep, jobs and everything resolved for them. */
+ * Ownership: a plan owns the sweep, jobs and everything resolved for them. */
 #ifndef CS_RUNNER_RUNNER_H
 #define CS_RUNNER_RUNNER_H
 
@@ -19,63 +20,25 @@
 
 #include "capsearch/catalog.h"
 #include "capsearch/predictor.h"
+#include "capsearch/run.h"
 #include "capsearch/sim.h"
 #include "capsearch/sweep.h"
 #include "capsearch/trace.h"
 #include "search/search.h"
 #include "store/store.h"
 
-typedef struct cs__progress {
-  size_t jobs_done, jobs_total, jobs_failed;
-  int64_t probes_run, probes_reused;
-  double elapsed_s, eta_s; /* eta < 0 when unknown */
-  /* the estimate's basis: at most probes_left probes remain (each search's maximum less what
-   * it ran), costed at what probes_timed simulated probes took per unit of requests x
-   * replicas x tokens, spread over `parallel` threads */
-  int64_t probes_left, probes_timed;
-  int parallel;
-  bool stopping;           /* interrupted: running probes finish, no new ones, no ETA */
-  bool final;
-} cs__progress;
+/* The runner's spellings of the public run types (capsearch/run.h). */
+typedef cs_progress cs__progress;
+typedef cs_run_opts cs__runner_opts;
+typedef cs_run_summary cs__runner_summary;
+typedef cs_trace_view cs__trace_view;
+typedef cs_job_estimate cs__job_estimate;
 
+/* The kind cs__runner_opts.probe_done is called with after each probe of a job: simulated (with
+ * its wall seconds), reused (committed on disk) or repeated (the search asked for a point it had
+ * already decided). */
 enum { CS__PROBE_REPEATED, CS__PROBE_REUSED, CS__PROBE_SIMULATED };
 
-typedef struct cs__runner_opts {
-  const char *config_path;
-  const char *out_dir;
-  const char *catalog_dir;   /* NULL = default */
-  const char *cache_dir;     /* predictor table cache, NULL = none */
-  int threads;               /* 0 = all cores */
-  int max_iterations;        /* 10 */
-  double granularity_pct;    /* 1 */
-  double min_qps;            /* 0.1 */
-  double time_limit_s;       /* simulated seconds per simulation, 10800 (--time-limit is in minutes) */
-  bool has_seed;
-  uint64_t seed;             /* overrides the sweep's seed */
-  bool compress;             /* request_metrics.csv.gz */
-  bool full_probes;          /* no early stopping: every probe runs to the end (Vidur) */
-  int keep_runs;             /* CS__KEEP_ALL (default), _ANSWERS, _NONE: which run files stay */
-  struct cs__spec_pool *spec; /* speculative probes on idle threads (set by the thread runner) */
-  bool force;                /* reuse an output directory that holds another sweep */
-  bool wait;                 /* wait for another run holding the output directory (--wait) */
-  size_t max_jobs;           /* refuse a sweep of more jobs (--max-jobs, default 100000) */
-  int64_t max_requests;      /* refuse a search of more requests (--max-requests, default 1e7) */
-  double wall_budget_s;      /* 0 = none: stop starting probes after this many wall seconds */
-  int shard_i, shard_n;      /* --shard i/N (0-based i), n = 0 when not sharded */
-  bool dry_run;              /* only list the jobs: trace files need not exist yet */
-  const char *args_json;     /* the resolved command line, written to out/args.json */
-  const volatile sig_atomic_t *stop; /* set by a signal handler: start no new probes */
-  void (*progress)(void *ctx, const cs__progress *p);
-  /* runner-internal: called by the job's thread after each probe of job `ji`: kind
-   * CS__PROBE_SIMULATED (with its wall seconds), _REUSED (committed on disk) or _REPEATED (the
-   * search asked for a point it had already decided) */
-  void (*probe_done)(void *ctx, size_t ji, int kind, double wall_s);
-  void *probe_ctx;
-  void *progress_ctx;
-  double progress_interval_s; /* minimum seconds between progress calls (final always) */
-} cs__runner_opts;
-
-void cs__runner_opts_defaults(cs__runner_opts *o);
 /* The most probes a job's search can take, and the cost of one probe (requests x replicas x
  * pipeline stages, 0 for an infeasible job): the units the progress estimate counts in. */
 int cs__job_max_probes(const cs_sweep *s, const cs_sweep_job *j, const cs__runner_opts *o);
@@ -102,19 +65,7 @@ typedef struct cs__pred_slot {
   char *error;
 } cs__pred_slot;
 
-/* One trace as one job sees it: its rows against the job's length limit, the smaller of the
- * trace's max_seq_len and the model's context (docs/traces.md "Overlong rows"). */
-typedef struct cs__trace_view {
-  size_t trace;                 /* sweep trace index */
-  size_t model;                 /* sweep model index the limit came from */
-  int64_t limit;
-  bool model_limited;           /* the model's context is the binding limit */
-  cs_trace_limit_stats st;      /* rows over the limit (counted before clip / drop) */
-  cs_trace *limited;            /* clipped / dropped copy; NULL when no row is overlong */
-  double mean_decode;           /* mean output tokens of the rows the jobs use (estimates) */
-} cs__trace_view;
-
-typedef struct cs__plan {
+struct cs_plan {
   cs_sweep *sweep;
   cs_sweep_jobs jobs;
   cs_catalog *catalog;
@@ -137,21 +88,21 @@ typedef struct cs__plan {
   char (*trace_sha1)[41];       /* per sweep trace: sha1 of its file ("" until loaded) */
   char inputs_sha1[41];         /* catalogs, model config.json, predictor params and data */
   cs__store_lock_t lock;        /* the output directory, held from cs__plan_run to release */
-} cs__plan;
+};
+typedef struct cs_plan cs__plan;
 
 /* False (and the job marked infeasible with the reason) when a parameter the sweep fills per job
  * (batch size x pp, max_seq_len) is outside the bounds the job's replica scheduler declares. */
 bool cs__job_policy_params_fit(const cs_sweep *s, cs_sweep_job *j);
 /* Parses and checks the sweep, expands it, resolves catalog entries, marks infeasible jobs
- * (TP vs heads, PP vs layers, memory). Loads no trace and creates no predictor. */
+ * (TP vs heads, PP vs layers, memory); loads and checks the traces. Creates no predictor. */
 int cs__plan_load(const cs__runner_opts *o, cs__plan *plan, cs_err *err);
 void cs__plan_release(cs__plan *plan);
-/* num_gpus and price of a job at a replica count. */
-int cs__plan_job_gpus(const cs__plan *plan, const cs_sweep_job *j, int replicas);
 /* Expert-parallel jobs (ep_job.c): data-parallel attention ranks per replica (ep / tp, 1 without
  * EP); the feasibility check of a job with ep > 1 (marks it infeasible with its reason). */
 int cs__job_attention_dp(const cs_sweep_job *j);
 bool cs__ep_job_check(cs__plan *p, cs_sweep_job *j);
+/* The price of one of a job's GPUs, $/GPU-hour (its GPU count: cs_plan_job_gpus). */
 double cs__plan_job_price(const cs__plan *plan, const cs_sweep_job *j);
 
 typedef struct cs__job_result {
@@ -169,16 +120,6 @@ typedef struct cs__job_result {
   int probes_redone;       /* committed probes found damaged or stale, simulated again */
 } cs__job_result;
 
-typedef struct cs__runner_summary {
-  size_t jobs, ok, no_pass, infeasible, failed, pending;
-  size_t bounds;           /* ok jobs whose answer is only a bound (answer_kind lower/upper_bound) */
-  int64_t probes_run, probes_reused;
-  int64_t probes_redone;   /* of probes_run: damaged or stale committed probes (see output.log) */
-  int64_t probes_wasted;   /* speculative simulations not used */
-  double wall_s;
-  bool interrupted;        /* stopped by a signal or the wall budget */
-} cs__runner_summary;
-
 /* Runs the selected jobs, writing the output directory; CS_EINTR when stopped early (every
  * finished probe is committed). Failed jobs are counted in the summary, not an error. */
 int cs__plan_run(cs__plan *plan, const cs__runner_opts *o, cs__runner_summary *sum, cs_err *err);
@@ -187,31 +128,6 @@ int cs__plan_run(cs__plan *plan, const cs__runner_opts *o, cs__runner_summary *s
 const cs_trace *cs__plan_job_trace(const cs__plan *plan, const cs_sweep_job *j);
 const cs__trace_view *cs__plan_job_view(const cs__plan *plan, const cs_sweep_job *j);
 
-/* What a job will cost, before it runs (--dry-run). CPU from a constant measured on the 2-core
- * dev machine (docs/sweep.md "Estimates"): simulated output tokens dominate the event count. */
-typedef struct cs__job_estimate {
-  int64_t requests;        /* per probe */
-  int max_probes;
-  double first_qps;        /* the search's first probe */
-  int first_replicas;
-  double window_s;         /* arrival window of the first probe: requests / first_qps */
-  double cpu_s;            /* all probes, upper estimate */
-  double disk_bytes;       /* all probes' run directories */
-} cs__job_estimate;
-#define CS__EST_CPU_S_PER_TOKEN 1.2e-6
-#define CS__EST_BYTES_PER_REQUEST 200.0
-#define CS__EST_BYTES_PER_REPLICA 56000.0
-#define CS__EST_BYTES_PER_PROBE 40000.0
-/* The keep-up check wants at least this much traffic per probe (docs/sweep.md "Verdict"). */
-#define CS__MIN_WINDOW_S 120.0
-void cs__plan_job_estimate(const cs__plan *plan, const cs__runner_opts *o, const cs_sweep_job *j, cs__job_estimate *e);
-
-/* --keep-runs: the simulator outputs kept after a job finishes. all: every probe's (Vidur's
- * layout); answers: only the probes that decided the answer (the answer's probe and the failing
- * probe next to it; without an answer the failing probe nearest to passing); none: no run
- * directory. probe.json and output.log always stay, so a rerun replays the search. */
-enum { CS__KEEP_ALL = 0, CS__KEEP_ANSWERS, CS__KEEP_NONE };
-#define CS__EST_BYTES_KEPT_PER_PROBE 1500.0 /* probe.json + output.log */
 typedef struct cs__probe_seen {
   double qps;
   int replicas;
@@ -246,13 +162,13 @@ int cs__probe_config(const cs__plan *plan, const cs__runner_opts *o, const cs_sw
 
 /* ---- internal cross-file helpers ---- */
 struct cs__probe_record;
-struct cs__sbuf;
+struct cs_sbuf;
 /* A probe's verdict from its completed requests (verdict.c): pass, slo_pass, kept_up, ... */
 void cs__probe_verdict(const cs_sweep *s, const cs_sweep_job *j, const cs_request_record *recs, size_t n,
                        int64_t arrived, struct cs__probe_record *rec);
 /* Why a probe failed, one clause: "P99 request_e2e_time 75 s > 60 s at qps 0.25 (8 replicas)". */
 void cs__probe_describe_miss(const cs_sweep *s, const cs_sweep_job *j, const struct cs__probe_record *r,
-                             struct cs__sbuf *sb);
+                             struct cs_sbuf *sb);
 /* The answer is a lower bound (qps) or upper bound (replicas), not a measured limit. */
 bool cs__answer_is_bound(const cs__job_result *r);
 /* A finished search's status, answer kind and reason from its probes' records. */
@@ -284,8 +200,6 @@ char *cs__job_json(const cs__plan *plan, const cs__runner_opts *o, const cs_swee
  * minimum QPS): the text a probe key hashes. */
 char *cs__job_deciding_json(const cs__plan *plan, const cs__runner_opts *o, const cs_sweep_job *j);
 char *cs__results_csv(const cs__plan *plan, const cs__job_result *res);
-/* out/args.json for the options o (store.h cs__store_args); wall_s < 0 while the run goes on. */
-char *cs__args_json(const cs__runner_opts *o, const char *version, double wall_s);
 /* The selected jobs' indices, longest estimated cost first, ties by expansion index (the
  * order every runner hands jobs out in); malloc'd, *n set to the count. */
 size_t *cs__job_order(const cs__plan *plan, size_t *n);

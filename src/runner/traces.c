@@ -106,7 +106,7 @@ const cs_trace *cs__plan_job_trace(const cs__plan *p, const cs_sweep_job *j) {
   return v && v->limited ? v->limited : p->traces[j->trace];
 }
 
-void cs__plan_job_estimate(const cs__plan *p, const cs__runner_opts *o, const cs_sweep_job *j, cs__job_estimate *e) {
+void cs_plan_job_estimate(const cs__plan *p, const cs__runner_opts *o, const cs_sweep_job *j, cs__job_estimate *e) {
   const cs_sweep_search *sc = &p->sweep->searches[j->search];
   memset(e, 0, sizeof *e);
   e->requests = (int64_t)sc->num_requests.v;
@@ -133,7 +133,7 @@ void cs__plan_job_estimate(const cs__plan *p, const cs__runner_opts *o, const cs
   const cs__trace_view *v = cs__plan_job_view(p, j);
   double tokens = (double)e->requests * (v ? v->mean_decode : 0) * j->pp;
   int replicas = sc->search_for == CS_SEARCH_NUM_REPLICAS ? 2 * j->num_replicas : j->num_replicas;
-  e->cpu_s = e->max_probes * tokens * CS__EST_CPU_S_PER_TOKEN;
-  e->disk_bytes = e->max_probes * ((double)e->requests * CS__EST_BYTES_PER_REQUEST +
-                                   replicas * CS__EST_BYTES_PER_REPLICA + CS__EST_BYTES_PER_PROBE);
+  e->cpu_s = e->max_probes * tokens * CS_EST_CPU_S_PER_TOKEN;
+  e->disk_bytes = e->max_probes * ((double)e->requests * CS_EST_BYTES_PER_REQUEST +
+                                   replicas * CS_EST_BYTES_PER_REPLICA + CS_EST_BYTES_PER_PROBE);
 }

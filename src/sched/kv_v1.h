@@ -15,7 +15,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "sim/types.h"
+#include "sched/policy.h"
 
 typedef struct cs__kv_req {
   int32_t *blocks;       /* block ids held, in request order */

@@ -5,7 +5,7 @@
  *          max(P * slo_prefill_e2e_time_normalized, slo_prefill_e2e_time_min). */
 #include <string.h>
 
-#include "sim/types.h"
+#include "sched/policy.h"
 
 typedef struct qent {
   double key;

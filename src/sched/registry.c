@@ -3,7 +3,7 @@
  * its own file whose first member is its cs_registry_entry; adding one is a line here.
  * Lists are in a fixed order (documentation and `capsearch list` order). */
 #include "capsearch/registry.h"
-#include "sim/types.h"
+#include "sched/policy.h"
 
 /* Replica schedulers (src/sched/<name>.c). */
 extern const cs__replica_sched_ops cs__rsched_vllm_v1;

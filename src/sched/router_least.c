@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #include "sched/router_util.h"
-#include "sim/types.h"
+#include "sched/policy.h"
 
 typedef struct least_state {
   int32_t num_replicas;

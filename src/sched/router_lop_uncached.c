@@ -16,7 +16,7 @@
 
 #include "capsearch/params.h"
 #include "sched/router_util.h"
-#include "sim/types.h"
+#include "sched/policy.h"
 
 enum { LU_PLAIN, LU_TOLERANT, LU_RANKED };
 

@@ -6,7 +6,7 @@
 #include <stdint.h>
 
 #include "capsearch/params.h"
-#include "sim/types.h"
+#include "sched/policy.h"
 #include "util/rng.h"
 
 typedef struct rnd_state {

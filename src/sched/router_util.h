@@ -13,7 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "sim/types.h"
+#include "sched/policy.h"
 #include "util/rng.h"
 
 /* Picks one of the replicas whose value equals the minimum of vals[0..n), with Python

@@ -17,7 +17,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "sim/types.h"
+#include "sched/policy.h"
 
 /* A deque of requests: live items are v[head .. tail). */
 typedef struct cs__v0_list {

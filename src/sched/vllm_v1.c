@@ -9,7 +9,7 @@
 
 #include "sched/kv_v1.h"
 #include "sched/sched_params.h"
-#include "sim/types.h"
+#include "sched/policy.h"
 
 typedef struct v1_req {
   cs__kv_req kv; /* first member: the KV manager reads r->sched_priv as a cs__kv_req */

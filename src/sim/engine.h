@@ -8,7 +8,7 @@
 #include <stdint.h>
 
 #include "capsearch/sim.h"
-#include "sim/types.h"
+#include "sched/policy.h"
 #include "util/arena.h"
 #include "util/sbuf.h"
 
@@ -122,7 +122,7 @@ typedef struct cs__chrome_ev {
 } cs__chrome_ev;
 
 struct cs__sim {
-  const cs__sim_services *svc; /* first member: how the policies reach the engine (sim/types.h) */
+  const cs__sim_services *svc; /* first member: how the policies reach the engine (sched/policy.h) */
   const cs_sim_config *cfg;
   cs__arena arena;
   const cs__sim_observer *obs;
@@ -184,7 +184,7 @@ int cs__sim_run_observed(const cs_sim_config *cfg, const cs__sim_observer *obs, 
 int cs__sim_run_source(const cs_sim_config *cfg, const cs__sim_observer *obs, const cs__sim_source *src,
                        cs_sim_result **out, cs_err *err);
 void cs__batch_recycle(cs__sim *sim, cs__batch *b);
-/* The engine's side of the policies' services (sim/types.h): cs__sim_run_source installs it. */
+/* The engine's side of the policies' services (sched/policy.h): cs__sim_run_source installs it. */
 extern const cs__sim_services cs__sim_engine_services;
 cs__batch *cs__sim_batch_new(cs__sim *sim, int32_t replica_id, int32_t capacity);
 int cs__sim_loop(cs__sim *sim, cs_err *err);

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "metrics/sort.h"
 #include "sim/output_vidur.h"
 #include "sim/result.h"
 #include "util/fs.h"
@@ -32,6 +33,9 @@
 typedef struct outbuf {
   cs__sbuf sb;
   bool in_place;
+  cs__digests *dig; /* when set: the size and sha1 of each file written (not gzip: zlib writes
+                       those bytes), named relative to the output directory (base_len chars) */
+  size_t base_len;
 } outbuf;
 
 static int write_sbuf(const char *dir, const char *name, cs__sbuf *sb, bool gz, cs_err *err) {
@@ -40,6 +44,11 @@ static int write_sbuf(const char *dir, const char *name, cs__sbuf *sb, bool gz, 
   const char *data = sb->buf ? sb->buf : "";
   int rc = ob->in_place ? cs__write_file_durable(path, data, sb->len, gz, err)
                         : cs__write_file_atomic(path, data, sb->len, gz, err);
+  if (rc == 0 && ob->dig && !gz) {
+    const char *rel = path + ob->base_len;
+    while (*rel == '/') rel++;
+    cs__digests_add(ob->dig, rel, data, sb->len);
+  }
   free(path);
   cs__sbuf_reset(sb);
   return rc;
@@ -144,7 +153,8 @@ static int write_plots(const cs_sim_result *r, const char *plots, cs__sbuf *sb, 
     const char *col = cs_rm_name((cs_rm)m);
     for (size_t i = 0; i < n; i++) vals[i] = r->records[i].v[m];
     cs_quantile_table t;
-    cs_quantile_table_build(vals, n, &t);
+    cs__sort_doubles(vals, n); /* vals is scratch: sorted in place, no copy */
+    cs__quantile_table_sorted(vals, n, &t);
     cdf_header(sb, col, false);
     write_table_rows(sb, &t, -1);
     snprintf(name, sizeof name, "%s.csv", col);
@@ -156,7 +166,8 @@ static int write_plots(const cs_sim_result *r, const char *plots, cs__sbuf *sb, 
         for (size_t i = 0; i < n; i++)
           if ((int32_t)r->records[i].v[CS_RM_REPLICA] == k) vals[c++] = r->records[i].v[m];
         if (!c) continue;
-        cs_quantile_table_build(vals, c, &t);
+        cs__sort_doubles(vals, c);
+        cs__quantile_table_sorted(vals, c, &t);
         write_table_rows(sb, &t, k);
       }
       snprintf(name, sizeof name, "%s_replicawise.csv", col);
@@ -462,10 +473,15 @@ static int write_batches(const cs_sim_result *r, const char *dir, cs__sbuf *sb, 
 
 int cs_sim_write_outputs(const cs_sim_result *r, const cs_sim_config *cfg, const char *dir,
                          const cs_sim_write_opts *opts, cs_err *err) {
+  return cs__sim_write_outputs_digests(r, cfg, dir, opts, NULL, err);
+}
+
+int cs__sim_write_outputs_digests(const cs_sim_result *r, const cs_sim_config *cfg, const char *dir,
+                                  const cs_sim_write_opts *opts, cs__digests *dig, cs_err *err) {
   cs_sim_write_opts def = {.gzip_request_metrics = false, .write_plots = true, .config_json = NULL};
   if (!opts) opts = &def;
   if (!cs__is_dir(dir)) return cs_err_set(err, CS_ENOENT, "%s: output directory does not exist", dir);
-  outbuf ob = {.in_place = opts->private_dir};
+  outbuf ob = {.in_place = opts->private_dir, .dig = dig, .base_len = strlen(dir)};
   cs__sbuf *sb = &ob.sb;
   cs__sbuf_init(sb);
   char *plots = cs__path_join(dir, "plots");

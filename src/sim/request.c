@@ -2,7 +2,7 @@
 #include <assert.h>
 
 #include "sim/engine.h"
-#include "sim/types.h"
+#include "sched/policy.h"
 
 void cs__req_on_batch_schedule(cs__request *r, double t) {
   r->latest_iteration_scheduled_at = t;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "metrics/sort.h"
 #include "util/sbuf.h"
 
 const char *const cs__batch_metric_names[CS__BM_COUNT] = {
@@ -65,9 +66,10 @@ static void replica_results(cs__sim *sim, cs_sim_result *r) {
     rs->num_batches = rep->num_batches;
     rs->num_preemptions = rep->num_preemptions;
     for (int m = 0; m < CS__BM_COUNT; m++)
-      if (m == CS__BM_EXEC)
-        cs_quantile_table_build(rep->bm_exec.v, rep->bm_exec.n, &r->batch_replica[k * CS__BM_COUNT + m]);
-      else
+      if (m == CS__BM_EXEC) { /* sorted in place: the cluster's table reads the sorted parts */
+        cs__sort_doubles(rep->bm_exec.v, rep->bm_exec.n);
+        cs__quantile_table_sorted(rep->bm_exec.v, rep->bm_exec.n, &r->batch_replica[k * CS__BM_COUNT + m]);
+      } else
         cs_quantile_table_build_counts(rep->bm_counts[m].v, rep->bm_counts[m].n,
                                        &r->batch_replica[k * CS__BM_COUNT + m]);
   }
@@ -93,19 +95,17 @@ static void cluster_batch_tables(cs__sim *sim, cs_sim_result *r) {
       free(sum);
       continue;
     }
-    size_t tot = 0;
-    for (int32_t k = 0; k < R; k++) tot += sim->replicas[k].bm_exec.n;
-    double *all = cs__xmalloc((tot ? tot : 1) * sizeof *all);
-    size_t o = 0;
+    /* the execution times: ranks searched in the replicas' sorted arrays, no merged copy */
+    const double **parts = cs__xmalloc((size_t)R * sizeof *parts);
+    size_t *np = cs__xmalloc((size_t)R * sizeof *np);
     for (int32_t k = 0; k < R; k++) {
-      if (sim->replicas[k].bm_exec.n)
-        memcpy(all + o, sim->replicas[k].bm_exec.v, sim->replicas[k].bm_exec.n * sizeof *all);
-      o += sim->replicas[k].bm_exec.n;
+      parts[k] = sim->replicas[k].bm_exec.v;
+      np[k] = sim->replicas[k].bm_exec.n;
     }
-    cs_quantile_table_build(all, tot, &r->batch[m]);
-    free(all);
+    cs__quantile_table_parts(parts, np, (size_t)R, &r->batch[m]);
+    free(parts);
+    free(np);
   }
-
 }
 
 static void sim_stats(cs__sim *sim, double wall_s, cs_sim_stats *st) {
@@ -132,20 +132,47 @@ static void sim_stats(cs__sim *sim, double wall_s, cs_sim_stats *st) {
   st->peak_bytes = bytes;
 }
 
+/* Puts the records in id order in place (cycle by cycle: the one at j moves to dest[j]), so
+ * the result can take the simulation's array instead of a second copy of every record. */
+static void permute_records(cs_request_record *v, const int32_t *dest, size_t n) {
+  unsigned char *done = cs__xcalloc(n ? n : 1, 1);
+  for (size_t s = 0; s < n; s++) {
+    if (done[s]) continue;
+    cs_request_record carry = v[s];
+    size_t j = s;
+    do {
+      size_t k = (size_t)dest[j];
+      cs_request_record t = v[k];
+      v[k] = carry;
+      carry = t;
+      done[k] = 1;
+      j = k;
+    } while (j != s);
+  }
+  free(done);
+}
+
 int cs__sim_make_result(cs__sim *sim, double wall_s, cs_sim_result **out) {
   cs_sim_result *r = cs__xcalloc(1, sizeof *r);
+  sim_stats(sim, wall_s, &r->stats); /* before the records move (it reads their capacity) */
   size_t n = sim->records.n;
   /* sort by id, remembering the completion order */
   idrec *ix = cs__xmalloc((n ? n : 1) * sizeof *ix);
   for (size_t i = 0; i < n; i++) ix[i] = (idrec){sim->records.v[i].v[CS_RM_REQUEST_ID], (int32_t)i};
   qsort(ix, n, sizeof *ix, cmp_id);
-  r->records = cs__xmalloc((n ? n : 1) * sizeof *r->records);
   r->completion_order = cs__xmalloc((n ? n : 1) * sizeof *r->completion_order);
-  for (size_t i = 0; i < n; i++) {
-    r->records[i] = sim->records.v[ix[i].idx];
-    r->completion_order[ix[i].idx] = (int32_t)i;
-  }
+  for (size_t i = 0; i < n; i++) r->completion_order[ix[i].idx] = (int32_t)i;
   free(ix);
+  permute_records(sim->records.v, r->completion_order, n);
+  if (n) { /* give back the vector's spare capacity (a failed shrink keeps the block) */
+    cs_request_record *shrunk = realloc(sim->records.v, n * sizeof *r->records);
+    r->records = shrunk ? shrunk : sim->records.v;
+  } else {
+    free(sim->records.v);
+    r->records = cs__xmalloc(sizeof *r->records);
+  }
+  sim->records.v = NULL;
+  sim->records.n = sim->records.cap = 0;
   r->nrecords = n;
   r->narrivals = sim->arrived.n;
   r->arrivals = cs__xmalloc((r->narrivals ? r->narrivals : 1) * sizeof *r->arrivals);
@@ -170,7 +197,6 @@ int cs__sim_make_result(cs__sim *sim, double wall_s, cs_sim_result **out) {
     r->replicas[k].prefix_total_tokens += (int64_t)r->records[i].v[CS_RM_NUM_PREFILL];
   }
   cluster_batch_tables(sim, r);
-  sim_stats(sim, wall_s, &r->stats);
   *out = r;
   return 0;
 }

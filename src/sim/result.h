@@ -3,6 +3,7 @@
 #define CS_SIM_RESULT_H
 
 #include "sim/engine.h"
+#include "util/sha1.h"
 
 typedef struct cs__stage_stats {
   double busy_min, busy_max, busy_mean;
@@ -34,5 +35,10 @@ struct cs_sim_result {
   const char *extra_column;
   double *extra_values;
 };
+
+/* cs_sim_write_outputs, recording each file's size and sha1 in dig as it writes it (names
+ * relative to dir; gzip-compressed files are not recorded). */
+int cs__sim_write_outputs_digests(const cs_sim_result *r, const cs_sim_config *cfg, const char *dir,
+                                  const cs_sim_write_opts *opts, cs__digests *dig, cs_err *err);
 
 #endif

@@ -59,7 +59,18 @@ static int walk(const char *dir, const char *rel, name_vec *out, cs_err *err) {
 
 static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
-int cs__store_files_json(cs__jw *w, const char *probe_dir, cs_err *err) {
+/* The size and sha1 its writer recorded for the file at relative path rel, when rel lies under
+ * sub/ and the file still has that size (full: its path, for the size check). */
+static const cs__file_digest *recorded(const char *rel, const char *full, const char *sub, const cs__digests *dig) {
+  size_t n = sub ? strlen(sub) : 0;
+  if (!dig || !n || strncmp(rel, sub, n) || rel[n] != '/') return NULL;
+  const cs__file_digest *d = cs__digests_find(dig, rel + n + 1);
+  struct stat st;
+  if (!d || lstat(full, &st) != 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size != d->size) return NULL;
+  return d;
+}
+
+int cs__store_files_json(cs__jw *w, const char *probe_dir, const char *sub, const cs__digests *dig, cs_err *err) {
   name_vec files = {0};
   int rc = walk(probe_dir, "", &files, err);
   if (files.n) qsort(files.v, files.n, sizeof *files.v, cmp_str);
@@ -69,7 +80,12 @@ int cs__store_files_json(cs__jw *w, const char *probe_dir, cs_err *err) {
     char *full = cs__path_join(probe_dir, files.v[i]);
     char hex[41];
     uint64_t size = 0;
-    if (rc == 0 && (rc = cs__file_sha1(full, hex, &size, err)) == 0) {
+    const cs__file_digest *d = rc == 0 ? recorded(files.v[i], full, sub, dig) : NULL;
+    if (d) {
+      memcpy(hex, d->sha1, sizeof hex);
+      size = d->size;
+    }
+    if (rc == 0 && (d || (rc = cs__file_sha1(full, hex, &size, err)) == 0)) {
       cs__jw_obj_begin(w);
       cs__jw_kstr(w, "path", files.v[i]);
       cs__jw_kint(w, "size", (int64_t)size);

@@ -190,6 +190,11 @@ int cs__store_write_job(const char *job_dir, const char *json, cs_err *err) {
 }
 
 int cs__store_write_probe(const char *probe_dir, const cs__probe_record *r, cs_err *err) {
+  return cs__store_write_probe_digests(probe_dir, r, NULL, NULL, err);
+}
+
+int cs__store_write_probe_digests(const char *probe_dir, const cs__probe_record *r, const char *sub,
+                                  const struct cs__digests *dig, cs_err *err) {
   cs__sbuf sb;
   cs__sbuf_init(&sb);
   cs__jw w;
@@ -223,7 +228,7 @@ int cs__store_write_probe(const char *probe_dir, const cs__probe_record *r, cs_e
     cs__jw_arr_begin(&w);
     cs__jw_arr_end(&w);
   } else {
-    rc = cs__store_files_json(&w, probe_dir, err);
+    rc = cs__store_files_json(&w, probe_dir, sub, dig, err);
   }
   cs__jw_obj_end(&w);
   cs__sbuf_addc(&sb, '\n');

@@ -115,6 +115,12 @@ int cs__store_read_probe(const char *probe_dir, cs__probe_record *rec, cs_err *e
 /* The completion marker: probe.json, atomically, after everything else of the probe. It lists
  * every file then under probe_dir (but output.log) with size and sha1 (none when rec->pruned). */
 int cs__store_write_probe(const char *probe_dir, const cs__probe_record *rec, cs_err *err);
+/* The same, taking the size and sha1 of the files under probe_dir/<sub>/ that their writer
+ * recorded while writing them (util/sha1.h cs__digests, names relative to sub) instead of
+ * reading them back; a file it does not name, or of another size now, is read and hashed. */
+struct cs__digests;
+int cs__store_write_probe_digests(const char *probe_dir, const cs__probe_record *rec, const char *sub,
+                                  const struct cs__digests *dig, cs_err *err);
 /* Deletes a committed probe's result files on purpose (a keep-only-answers policy) so that a
  * resume still reuses its verdict: probe.json is first rewritten with pruned = true and an
  * empty file list, then everything but probe.json and output.log is removed. */

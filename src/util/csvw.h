@@ -12,8 +12,8 @@
 
 #include "util/sbuf.h"
 
-/* Appends s (NULL = an empty field) to sb, quoted when it must be. */
-void cs__csv_field(cs__sbuf *sb, const char *s);
+/* Appends s (NULL = an empty field) to sb, quoted when it must be (public: cs_csv_field). */
+#define cs__csv_field cs_csv_field
 /* True when s must be quoted. */
 bool cs__csv_needs_quotes(const char *s);
 

@@ -10,13 +10,14 @@
 #include <stdint.h>
 
 #include "capsearch/error.h"
+#include "capsearch/util.h"
 
 /* The most bytes an input file may have, compressed or inflated (1 GiB). */
 #define CS_INPUT_MAX_BYTES ((uint64_t)1 << 30)
 
 /* Reads a file; if it starts with the gzip magic it is inflated. A truncated or corrupt gzip
  * stream is an error naming the file. The buffer is NUL-terminated (len excludes the NUL). */
-int cs__read_file(const char *path, char **out, size_t *len, cs_err *err);
+#define cs__read_file cs_read_file /* public */
 /* Reads a regular file of at most CS_INPUT_MAX_BYTES: a directory, FIFO, device or socket is
  * refused at once (CS_EINVAL, naming what it is), a larger file with CS_ERANGE. cs__read_file
  * applies it; cs__check_input only checks. */
@@ -37,7 +38,7 @@ int cs__fsync_path(const char *path, cs_err *err);
 int cs__file_sha1(const char *path, char hex[41], uint64_t *size, cs_err *err);
 
 /* mkdir -p; existing directories are fine. */
-int cs__mkdir_p(const char *path, cs_err *err);
+#define cs__mkdir_p cs_mkdir_p /* public */
 /* Recursively removes a directory tree (used for scratch directories only). */
 int cs__rm_rf(const char *path, cs_err *err);
 /* Atomically publishes a finished directory: rename(tmp, final) + fsync of the parent. */
@@ -49,10 +50,10 @@ int cs__rename_dir(const char *tmp, const char *final, cs_err *err);
  * are fine (they will be created). */
 int cs__path_guard(const char *base, const char *path, cs_err *err);
 
-bool cs__path_exists(const char *path);
-bool cs__is_dir(const char *path);
+#define cs__path_exists cs_path_exists /* public */
+#define cs__is_dir cs_is_dir /* public */
 /* Joins two path parts with one '/', malloc'd. */
-char *cs__path_join(const char *a, const char *b);
+#define cs__path_join cs_path_join /* public */
 /* Directory part of a path ("." when none), malloc'd. */
 char *cs__path_dirname(const char *path);
 

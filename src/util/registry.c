@@ -39,6 +39,13 @@ const char *cs_registry_names(const cs_registry *r, unsigned flags, const char *
   return buf;
 }
 
+const cs_param_spec *cs_registry_param(const cs_registry *r, const char *name) {
+  for (size_t i = 0; r && r->entries[i]; i++)
+    for (size_t k = 0; k < r->entries[i]->nparams; k++)
+      if (!strcmp(r->entries[i]->params[k].name, name)) return &r->entries[i]->params[k];
+  return NULL;
+}
+
 void cs__choices_suffix(const char *name, const char *const *cands, size_t n, const char *intro, const char *none,
                         char *buf, size_t cap) {
   const char *sug = name ? cs__suggest(name, cands, n) : NULL;

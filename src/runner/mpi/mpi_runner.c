@@ -1,7 +1,27 @@
-/* MPI entry point of the sweep (mpi_runner.h, docs/scaling.md): initialise MPI, let rank 0 open
- * the output directory, prepare traces and predictors on every rank, distribute the jobs
- * (mpi_sched.c), then let rank 0 assemble results.csv by replaying what the ranks committed,
- * exactly as the final run after --shard does, and share the outcome with every rank. */
+/* The sweep on MPI (SPEC §10, docs/scaling.md): `mpirun -np N capsearch --config ... --output-dir
+ * out` spreads the jobs of one sweep over N ranks that share the output directory.
+ *
+ *   rank 0      hands out job indices on request, longest-first (the runner's cost estimate),
+ *               and runs jobs itself; it records every job's result, reports progress, and at
+ *               the end assembles results.csv by replaying the committed probes (no new
+ *               simulation), so the output equals a single-process run byte for byte.
+ *   every rank  runs whole jobs with cs__run_job on its OpenMP threads; a job runs on one
+ *               rank only, so no two ranks touch the same run directory (probe commits are
+ *               atomic), and a rank that dies loses only its in-flight probes: the same
+ *               command resumes.
+ *
+ * Only one thread per rank (the one that called MPI_Init_thread) talks MPI, so the runner needs
+ * MPI_THREAD_FUNNELED and nothing more; the job threads hand jobs and results to it through a
+ * mutex-protected mailbox.
+ *
+ * Compiled only with -DCS_MPI=ON, as the library cs_runner_mpi; its entry points are public
+ * (capsearch/run.h: cs_run_mpi_launched, cs_plan_run_mpi). The library never prints: rank 0's
+ * caller prints the summary and every error, the other ranks stay quiet.
+ *
+ * This file: initialise MPI, let rank 0 open the output directory, prepare traces and
+ * predictors on every rank, distribute the jobs (mpi_sched.c), then let rank 0 assemble
+ * results.csv by replaying what the ranks committed, exactly as the final run after --shard
+ * does, and share the outcome with every rank. */
 #include <mpi.h>
 #include <omp.h>
 #include <signal.h>
@@ -12,11 +32,10 @@
 #include <unistd.h>
 
 #include "runner/mpi/mpi_int.h"
-#include "runner/mpi/mpi_runner.h"
 #include "store/store.h"
 #include "util/sbuf.h"
 
-bool cs__mpi_launched(void) {
+bool cs_run_mpi_launched(void) {
   const char *force = getenv("CAPSEARCH_MPI");
   if (force && !strcmp(force, "0")) return false;
   /* Open MPI's mpirun, PMIx launchers (Open MPI 5, Slurm --mpi=pmix), MPICH's hydra and
@@ -286,7 +305,7 @@ static int run_ranks(cs__mpi_ctx *c, cs__runner_summary *sum, cs_err *err) {
   return 0;
 }
 
-int cs__mpi_plan_run(cs__plan *plan, const cs__runner_opts *o, cs__runner_summary *sum, bool *is_root, cs_err *err) {
+int cs_plan_run_mpi(cs__plan *plan, const cs__runner_opts *o, cs__runner_summary *sum, bool *is_root, cs_err *err) {
   memset(sum, 0, sizeof *sum);
   *is_root = true;
   double t0 = cs__wall_now();

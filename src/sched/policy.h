@@ -1,13 +1,15 @@
-/* Internal simulator types shared by the engine (src/sim) and the policies (src/sched):
- * requests with Vidur's exact accounting, batches, and the two policy interfaces
- * (replica schedulers and global schedulers), each a static const ops table
+/* The policy interface: the types the policies (src/sched, which implements it) and the engine
+ * (src/sim, which drives it) share. It lives with the policies, below the engine in the library
+ * order: requests with Vidur's exact accounting, batches, the engine services a policy may call
+ * (a table the engine installs), and the policy interfaces (replica schedulers, global
+ * schedulers, request queues), each a static const ops table
  * (Linux sched_class / Redis dictType shape) with state sized by the policy and allocated by
  * the engine in the simulation's arena (ROSS tw_lptype idea).
  *
  * Ownership: everything here lives in the simulation's arena and dies with it. Policies never
  * call malloc per event; they use cs__sim_alloc (the arena) for what they keep. */
-#ifndef CS_SIM_TYPES_H
-#define CS_SIM_TYPES_H
+#ifndef CS_SCHED_POLICY_H
+#define CS_SCHED_POLICY_H
 
 #include <assert.h>
 #include <stdbool.h>
@@ -49,7 +51,7 @@ typedef struct cs__request {
   double metric_inter_arrival; /* V1: arrival gap to the previous request first scheduled on its replica */
 } cs__request;
 
-/* State transitions, exactly as Vidur (implemented in src/sim/request.c). */
+/* State transitions, exactly as Vidur (the engine makes these: src/sim/request.c). */
 static inline int32_t cs__req_total_tokens(const cs__request *r) { return r->num_prefill + r->num_decode; }
 static inline int32_t cs__req_processed_prefill(const cs__request *r) {
   return r->num_processed < r->num_prefill ? r->num_processed : r->num_prefill;
