@@ -261,9 +261,9 @@ static void test_atomic_write_and_gzip_roundtrip(void) {
 
 static void test_params_reject_unknown_and_out_of_range(void) {
   static const cs_param_spec specs[] = {
-      {.name = "chunk_size", .type = CS_OPT_INT, .def = 512, .range = {1, 1 << 20},
+      {.name = "chunk_size", .type = CS_OPT_INT, .def = 512, .range = {.min = 1, .max = 1 << 20},
        .help = "tokens per iteration"},
-      {.name = "tolerance_factor", .type = CS_OPT_NUM, .def = 0, .range = {1, 100}, .required = true,
+      {.name = "tolerance_factor", .type = CS_OPT_NUM, .def = 0, .range = {.min = 1, .max = 100}, .required = true,
        .help = "required"},
   };
   cs_params p = {0};
@@ -288,9 +288,9 @@ typedef struct bound_demo {
 
 static void test_params_bind_fills_a_typed_struct_from_its_field_table(void) {
   static const cs_param_spec specs[] = {
-      {CS_PARAM_FIELD(bound_demo, chunk_size), .type = CS_OPT_INT, .def = 512, .range = {1, 1 << 20}},
-      {CS_PARAM_FIELD(bound_demo, slack), .type = CS_OPT_NUM, .def = 0.5, .range = {0, 1}},
-      {CS_PARAM_FIELD(bound_demo, eager), .type = CS_OPT_FLAG, .def = 1, .range = {0, 1}},
+      {CS_PARAM_FIELD(bound_demo, chunk_size), .type = CS_OPT_INT, .def = 512, .range = {.min = 1, .max = 1 << 20}},
+      {CS_PARAM_FIELD(bound_demo, slack), .type = CS_OPT_NUM, .def = 0.5, .range = {.min = 0, .max = 1}},
+      {CS_PARAM_FIELD(bound_demo, eager), .type = CS_OPT_FLAG, .def = 1, .range = {.min = 0, .max = 1}},
   };
   cs_params given = {.n = 1, .names = {"slack"}, .values = {0.25}};
   bound_demo b = {0};
