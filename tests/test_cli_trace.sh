@@ -108,6 +108,14 @@ expect 2 "generate rejects a bad value" "$CS" trace generate --requests 0 -o "$T
 contains "$TMP/err" "--requests" "the error names the flag"
 expect 2 "generate rejects a bad range" "$CS" trace generate --shape chat --input-tokens 5 -o "$TMP/x.csv"
 contains "$TMP/err" "MIN:MAX" "range errors say the expected form"
+# the generator writes nothing its own readers refuse: token counts stop at the readers' 2^24
+expect 0 "generate at the readers' token limit" "$CS" trace generate --requests 2 --lengths fixed --prefill 16777216 --decode 1 -o "$TMP/big.csv"
+expect 0 "the readers take a trace at the token limit" "$CS" trace info "$TMP/big.csv"
+expect 2 "generate refuses --prefill above the readers' limit" "$CS" trace generate --requests 2 --lengths fixed --prefill 20000000 -o "$TMP/x.csv"
+contains "$TMP/err" "--prefill" "the token-limit error names the flag"
+contains "$TMP/err" "16777216" "the token-limit error names the limit"
+expect 2 "generate refuses --output-tokens above the readers' limit" "$CS" trace generate --shape chat --output-tokens 1:20000000 -o "$TMP/x.csv"
+contains "$TMP/err" "16777216" "the range error names the limit"
 
 # bad input: exit 2, message names the file and line
 expect 2 "negative length" "$CS" trace info "$SRC/tests/data/trace/negative_prefill.csv"

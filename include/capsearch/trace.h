@@ -45,6 +45,10 @@ typedef enum cs_trace_format {
 #define CS_TRACE_HAS_HASHES 2u   /* prefix-cache block hashes */
 #define CS_TRACE_HAS_SESSIONS 4u /* session ids (given or derived) */
 
+/* The most tokens a trace row's prompt or output may have: every reader refuses more (16M,
+ * above every model's context) and `trace generate` writes no more. */
+#define CS_TRACE_MAX_TOKENS (1 << 24)
+
 typedef struct cs_trace_row {
   double arrived_at;   /* seconds from the trace start; NAN when the trace has no arrivals */
   int32_t prefill;     /* prompt tokens (> 0) */
