@@ -117,9 +117,9 @@ p=$(echo "$out" | sed -n 's/^preemptions: \([0-9]*\);.*/\1/p')
 
 # A KV cache that cannot hold one request of the length limit is refused before the run, as
 # vLLM refuses to start (no request would ever be admitted: all-NaN latencies otherwise)
-expect_err "--num-blocks 10: a KV cache of 160 tokens" "${common[@]}" --num-blocks 10
-expect_err "cannot hold one request of 4096 tokens (the model's context)" "${common[@]}" --num-blocks 1
-expect_err "cannot hold one request of 1200 tokens (--max-seq-len)" "${common[@]}" --num-blocks 70 --max-seq-len 1200
+expect_err "--num-blocks 10: a KV cache of 160 tokens" "${common[@]}" --num-blocks 10 --output-dir "$T/nb"
+expect_err "cannot hold one request of 4096 tokens (the model's context)" "${common[@]}" --num-blocks 1 --output-dir "$T/nb"
+expect_err "cannot hold one request of 1200 tokens (--max-seq-len)" "${common[@]}" --num-blocks 70 --max-seq-len 1200 --output-dir "$T/nb"
 
 # The length limit (docs/traces.md "Overlong rows"): without --max-seq-len the model's context,
 # as in a sweep; rows over it are clipped by default, dropped or refused with --overlong
