@@ -250,6 +250,9 @@ static void test_opt_policy_parameters_are_entries_of_the_same_shape(void) {
   CS_ASSERT_INT_EQ(cs_opt_set(&pdemo_specs[0], &p, "7", "--small", &err), 0);
   CS_ASSERT_INT_EQ(p.small, 7);
   CS_ASSERT_INT_EQ((int)p.chunk_size, 64); /* the int field's neighbour is untouched */
+  /* bounds mean what they mean in a command's table: no .range = any finite number */
+  static const cs_param_spec free_spec[] = {{CS_PARAM_FIELD(pdemo, slack), .type = CS_OPT_NUM}};
+  CS_ASSERT_INT_EQ(cs_params_set(&given, free_spec, 1, "demo", "slack", -3.5, "w", &err), 0);
   /* a parameter without a field cannot be bound (a programmer's mistake, named) */
   static const cs_param_spec nofield[] = {{.name = "x", .type = CS_OPT_NUM, .range = {.min = 0, .max = 1}}};
   CS_ASSERT_INT_EQ(cs_params_bind(nofield, 1, NULL, &p, "demo", "w", &err), CS_EINVAL);
