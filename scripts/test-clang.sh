@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # CI beside gcc's: the unit suites built with clang under AddressSanitizer + UndefinedBehavior-
-# Sanitizer (clang's UBSan checks more, e.g. arithmetic on a NULL pointer), in build-clang/.
+# Sanitizer (clang's UBSan checks more, e.g. arithmetic on a NULL pointer), in build-clang/, with
+# warnings as errors like gcc's build (clang warns where gcc does not, e.g. -Wimplicit-int-float-conversion).
 # The shell suites run under gcc's sanitizers (scripts/test.sh --sanitize); here only the CUnit
 # suites and the bad-input catalogue run, which keeps CI well inside its time.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/deps.sh" clang
 bdir=$root/build-clang
-CC=clang cmake -S "$root" -B "$bdir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCS_SANITIZE=ON >/dev/null
+CC=clang cmake -S "$root" -B "$bdir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCS_SANITIZE=ON -DCS_WERROR=ON >/dev/null
 cmake --build "$bdir" -j"$(nproc)"
 cmake --build "$bdir" -j"$(nproc)" --target benches
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}

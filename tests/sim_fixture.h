@@ -39,7 +39,8 @@ static void fx_stage_time(const void *state, const cs_batch_view *b, int stage, 
   out->total_s = out->model_s = ((const fx_pred *)state)->stage_s;
 }
 static const cs_param_spec fx_params[] = {
-    {CS_PARAM_FIELD(fx_pred_params, stage_time_ms), .type = CS_OPT_NUM, .def = 10, .range = {0, 1e9}, .help = "ms"}};
+    {CS_PARAM_FIELD(fx_pred_params, stage_time_ms), .type = CS_OPT_NUM, .def = 10,
+     .range = {.min = 0, .max = 1e9}, .help = "ms"}};
 static const cs_predictor_ops fx_pred_ops = {.info = {.name = "test_constant",
                                                       .summary = "fixed stage time",
                                                       .params = fx_params,

@@ -90,6 +90,18 @@ static void test_seed_schema_parses_with_every_value(void) {
   cs_sweep_free(s);
 }
 
+static void test_sweep_json_writes_the_seed_unsigned(void) {
+  cs_sweep *s = NULL;
+  cs_err err = {0};
+  CS_ASSERT_OK(load(base_text(), &s, &err), &err);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+  s->seed = (UINT64_C(1) << 63) + 1; /* above what the parser takes; the type allows it */
+  char *json = cs_sweep_to_json(s);
+  CS_ASSERT_STR_CONTAINS(json, "\"seed\": 9223372036854775809");
+  free(json);
+  cs_sweep_free(s);
+}
+
 static void test_extensions_prices_predictor_seed_and_isoqps(void) {
   char text[8192];
   snprintf(text, sizeof text, "%s%s", base_text(),
@@ -196,6 +208,7 @@ static void test_slo_metric_aliases_resolve_like_the_metric_registry(void) {
 static const cs_test_case cases[] = {
     {"test_slo_metric_aliases_resolve_like_the_metric_registry", test_slo_metric_aliases_resolve_like_the_metric_registry},
     {"test_seed_schema_parses_with_every_value", test_seed_schema_parses_with_every_value},
+    {"test_sweep_json_writes_the_seed_unsigned", test_sweep_json_writes_the_seed_unsigned},
     {"test_extensions_prices_predictor_seed_and_isoqps", test_extensions_prices_predictor_seed_and_isoqps},
     {"test_unknown_key_names_its_place_and_suggests", test_unknown_key_names_its_place_and_suggests},
     {"test_wrong_type_says_what_was_expected", test_wrong_type_says_what_was_expected},

@@ -87,6 +87,36 @@ static void test_infeasible_jobs_are_kept_with_their_reason(void) {
   cs__plan_release(&p);
 }
 
+/* Each trace file is parsed once per process and every job reads the same rows: jobs on one
+ * trace and limit share one trace, and a second sweep trace naming the same file (another name
+ * and limit) shares the parsed rows instead of loading them again. */
+static void test_jobs_share_one_parsed_trace(void) {
+  cs__plan p;
+  cs_err err = {0};
+  CS_ASSERT_OK(plan_for("clusters: [{device: h100, network_device: h100_dgx, gpus_per_node: 8}]\n"
+                        "global_schedulers: [{scheduler: round_robin}, {scheduler: lor}]\n"
+                        "request_queues: [{name: fcfs, provider: fcfs}]\n"
+                        "replica_schedulers: [{scheduler: vllm_v1, chunk_size: 512}]\n"
+                        "slo_configs: [{name: s, type: and, quantile: 0.99, slos: [{metric: prefill_e2e_time, value: 10}]}]\n"
+                        "traces: [{name: t, trace_file: t.csv, max_seq_len: 8192, enable_prefix_caching: false},"
+                        " {name: u, trace_file: t.csv, max_seq_len: 4096, enable_prefix_caching: false}]\n"
+                        "batch_sizes: [64]\ntp_dimensions: [1]\npp_dimensions: [1]\n"
+                        "models: [{name: small, identifier: meta-llama/Meta-Llama-3-8B}]\n"
+                        "search_configs:\n"
+                        "  - {trace: t, model: small, search_for: qps, num_replicas: 2, qps: 1, num_requests: 10}\n"
+                        "  - {trace: u, model: small, search_for: qps, num_replicas: 2, qps: 1, num_requests: 10}\n",
+                        &p, 0, 0, &err),
+               &err);
+  CS_ASSERT_INT_EQ(p.sweep->ntraces, 2);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(p.traces[0]);
+  CU_ASSERT_PTR_EQUAL(p.traces[0], p.traces[1]);
+  CS_ASSERT_INT_EQ(p.jobs.n, 4);
+  const cs_trace *first = cs__plan_job_trace(&p, &p.jobs.v[0]);
+  for (size_t i = 0; i < p.jobs.n; i++) CU_ASSERT_PTR_EQUAL(cs__plan_job_trace(&p, &p.jobs.v[i]), first);
+  CS_ASSERT_INT_EQ(first->n, 1);
+  cs__plan_release(&p);
+}
+
 static void test_shards_cover_every_job_once_and_balance_cost(void) {
   const char *text = HEAD "tp_dimensions: [1, 2, 4]\npp_dimensions: [1]\n"
                           "models: [{name: m, identifier: meta-llama/Meta-Llama-3-8B}]\n"
@@ -212,6 +242,7 @@ static void test_probe_key_text_is_job_json_without_steering(void) {
 }
 
 static const cs_test_case cases[] = {
+    {"test_jobs_share_one_parsed_trace", test_jobs_share_one_parsed_trace},
     {"test_infeasible_jobs_are_kept_with_their_reason", test_infeasible_jobs_are_kept_with_their_reason},
     {"test_shards_cover_every_job_once_and_balance_cost", test_shards_cover_every_job_once_and_balance_cost},
     {"test_unknown_device_in_a_cluster_names_the_sweep_line", test_unknown_device_in_a_cluster_names_the_sweep_line},

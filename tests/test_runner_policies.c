@@ -96,6 +96,13 @@ static void test_a_parameter_error_names_the_line_and_column_of_its_key(void) {
                    CS_ERANGE);
   CS_ASSERT_STR_CONTAINS(err.msg, "s.yml:5:5: request_queues[1]: edf.slo_prefill_e2e_time_normalized = 2e+09 is out of range");
   cs__plan_release(&p);
+  /* a predictor parameter too (it named only the file) */
+  CS_ASSERT_INT_EQ(plan_for(SWEEP("[{scheduler: round_robin}]", "[{name: q, provider: fcfs}]", "[{scheduler: vllm_v1}]",
+                                  "[64]") "predictor: {name: roofline,\n  eff_compte: 0.5}\n",
+                            &p, &err),
+                   CS_ECONFIG);
+  CS_ASSERT_STR_CONTAINS(err.msg, "s.yml:13:3: predictor: unknown parameter 'eff_compte' for 'roofline' (did you mean 'eff_compute'?)");
+  cs__plan_release(&p);
   /* a message about the entry as a whole still names the entry */
   CS_ASSERT_INT_EQ(plan_for(SWEEP("[{scheduler: round_robin},\n  {scheduler: ranked_sticky_lop_uncached}]",
                                   "[{name: q, provider: fcfs}]", "[{scheduler: vllm_v1}]", "[64]"),

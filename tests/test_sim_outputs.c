@@ -157,6 +157,31 @@ static void test_request_metrics_csv_has_v1_columns_sorted_by_id(void) {
   cs_trace_free(t);
 }
 
+/* The seeds are uint64_t: config.json writes them unsigned, as the sweep's files do. */
+static void test_config_json_writes_seeds_unsigned(void) {
+  cs_trace *t = lengths_trace();
+  cs_predictor *p = fx_predictor(12, 1);
+  char d[512], path[600];
+  cs_test_tmpdir(d, sizeof d);
+  cs_sim_config c;
+  poisson_config(&c, t, p, 1);
+  c.workload.num_requests = 20;
+  c.workload.seed = (UINT64_C(1) << 63) + 1;
+  c.router_seed = (UINT64_C(1) << 63) + 3;
+  cs_sim_result *res = NULL;
+  cs_err err = {0};
+  CS_ASSERT_OK(cs_sim_run(&c, &res, &err), &err);
+  CS_ASSERT_OK(cs_sim_write_outputs(res, &c, d, NULL, &err), &err);
+  snprintf(path, sizeof path, "%s/config.json", d);
+  char *cj = cs_test_read(path, NULL);
+  CS_ASSERT_STR_CONTAINS(cj, "\"seed\": 9223372036854775809,");
+  CS_ASSERT_STR_CONTAINS(cj, "\"router_seed\": 9223372036854775811");
+  free(cj);
+  cs_sim_result_free(res);
+  cs_predictor_free(p);
+  cs_trace_free(t);
+}
+
 static void test_gzip_request_metrics_when_asked(void) {
   cs_trace *t = lengths_trace();
   cs_predictor *p = fx_predictor(12, 1);
@@ -293,6 +318,7 @@ static const cs_test_case cases[] = {
      test_writing_into_a_missing_or_readonly_directory_fails_cleanly},
     {"test_same_seed_gives_byte_identical_directories", test_same_seed_gives_byte_identical_directories},
     {"test_request_metrics_csv_has_v1_columns_sorted_by_id", test_request_metrics_csv_has_v1_columns_sorted_by_id},
+    {"test_config_json_writes_seeds_unsigned", test_config_json_writes_seeds_unsigned},
     {"test_gzip_request_metrics_when_asked", test_gzip_request_metrics_when_asked},
     {"test_digests_recorded_while_writing_equal_the_files_on_disk",
      test_digests_recorded_while_writing_equal_the_files_on_disk},

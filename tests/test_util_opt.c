@@ -226,10 +226,10 @@ typedef struct pdemo {
   bool eager;
 } pdemo;
 static const cs_param_spec pdemo_specs[] = {
-    {CS_PARAM_FIELD(pdemo, small), .type = CS_OPT_INT, .def = 3, .range = {0, 100}, .help = "an int field"},
-    {CS_PARAM_FIELD(pdemo, chunk_size), .type = CS_OPT_INT, .def = 512, .range = {1, 1 << 24}, .flags = CS_PARAM_KEY},
-    {CS_PARAM_FIELD(pdemo, slack), .type = CS_OPT_NUM, .def = 0.5, .range = {0, 1}},
-    {CS_PARAM_FIELD(pdemo, eager), .type = CS_OPT_FLAG, .def = 1, .range = {0, 1}},
+    {CS_PARAM_FIELD(pdemo, small), .type = CS_OPT_INT, .def = 3, .range = {.min = 0, .max = 100}, .help = "an int field"},
+    {CS_PARAM_FIELD(pdemo, chunk_size), .type = CS_OPT_INT, .def = 512, .range = {.min = 1, .max = 1 << 24}, .flags = CS_PARAM_KEY},
+    {CS_PARAM_FIELD(pdemo, slack), .type = CS_OPT_NUM, .def = 0.5, .range = {.min = 0, .max = 1}},
+    {CS_PARAM_FIELD(pdemo, eager), .type = CS_OPT_FLAG, .def = 1, .range = {.min = 0, .max = 1}},
 };
 
 static void test_opt_policy_parameters_are_entries_of_the_same_shape(void) {
@@ -250,8 +250,11 @@ static void test_opt_policy_parameters_are_entries_of_the_same_shape(void) {
   CS_ASSERT_INT_EQ(cs_opt_set(&pdemo_specs[0], &p, "7", "--small", &err), 0);
   CS_ASSERT_INT_EQ(p.small, 7);
   CS_ASSERT_INT_EQ((int)p.chunk_size, 64); /* the int field's neighbour is untouched */
+  /* bounds mean what they mean in a command's table: no .range = any finite number */
+  static const cs_param_spec free_spec[] = {{CS_PARAM_FIELD(pdemo, slack), .type = CS_OPT_NUM}};
+  CS_ASSERT_INT_EQ(cs_params_set(&given, free_spec, 1, "demo", "slack", -3.5, "w", &err), 0);
   /* a parameter without a field cannot be bound (a programmer's mistake, named) */
-  static const cs_param_spec nofield[] = {{.name = "x", .type = CS_OPT_NUM, .range = {0, 1}}};
+  static const cs_param_spec nofield[] = {{.name = "x", .type = CS_OPT_NUM, .range = {.min = 0, .max = 1}}};
   CS_ASSERT_INT_EQ(cs_params_bind(nofield, 1, NULL, &p, "demo", "w", &err), CS_EINVAL);
   CS_ASSERT_STR_CONTAINS(err.msg, "'x' has no numeric field");
 }

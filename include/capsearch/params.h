@@ -8,7 +8,7 @@
  *
  *   typedef struct my_params { int64_t chunk_size; double slack; } my_params;
  *   static const cs_param_spec my_specs[] = {
- *       {CS_PARAM_FIELD(my_params, chunk_size), .type = CS_OPT_INT, .def = 512, .range = {1, 1 << 24},
+ *       {CS_PARAM_FIELD(my_params, chunk_size), .type = CS_OPT_INT, .def = 512, .range = {.min = 1, .max = 1 << 24},
  *        .flags = CS_PARAM_KEY, .help = "tokens per iteration"}, ...};
  *
  * Types: CS_OPT_INT (an integer field of any width, e.g. int64_t), CS_OPT_NUM (double),

@@ -141,6 +141,7 @@ typedef struct cs_sweep {
   int npredictor_params;
   const char *predictor_param_names[CS_PARAMS_MAX];
   double predictor_param_values[CS_PARAMS_MAX];
+  int predictor_param_line[CS_PARAMS_MAX], predictor_param_col[CS_PARAMS_MAX]; /* where each key is written */
   const char *profiling_dir, *predictions_dir; /* resolved paths, NULL when absent */
   bool has_seed;
   uint64_t seed;            /* workload seed (Vidur 42) */

@@ -256,10 +256,14 @@ int cs__cmd_list(int argc, char **argv) {
                       "predictors, searches, metrics or trace-formats)\n", kind);
     return CS_EXIT_USAGE;
   }
-  if (k >= 3) return cs__list_policies(kind, json, stdout) ? CS_EXIT_USAGE : CS_EXIT_OK;
   cs_err err = {0};
+  if (k >= 3) {
+    int rc = cs__list_policies(kind, json, stdout, &err);
+    return rc == -1 ? CS_EXIT_USAGE : rc ? cs__cli_fail(&err) : CS_EXIT_OK;
+  }
   cs_catalog *cat = NULL;
   if (cs_catalog_load(cs__cli_catalog_dir(config_dir).s, &cat, &err)) return cs__cli_fail(&err);
+  int rc = 0;
   if (json) {
     cs_sbuf sb;
     cs_sbuf_init(&sb);
@@ -268,7 +272,7 @@ int cs__cmd_list(int argc, char **argv) {
     if (k == 0) models_json(cat, &w);
     else if (k == 1) devices_json(cat, &w);
     else networks_json(cat, &w);
-    fprintf(stdout, "%s\n", sb.buf);
+    rc = cs__cli_put_json(&w, &sb, stdout, "the JSON of list", &err);
     cs_sbuf_release(&sb);
   } else if (k == 0) {
     models_table(cat, stdout);
@@ -278,5 +282,5 @@ int cs__cmd_list(int argc, char **argv) {
     networks_table(cat, stdout);
   }
   cs_catalog_free(cat);
-  return CS_EXIT_OK;
+  return rc ? cs__cli_fail(&err) : CS_EXIT_OK;
 }

@@ -5,7 +5,10 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-/* kind is "schedulers", "predictors", "searches", "metrics" or "trace-formats"; returns 0, or -1 for another kind. */
-int cs__list_policies(const char *kind, bool json, FILE *f);
+#include "capsearch/error.h"
+
+/* kind is "schedulers", "predictors", "searches", "metrics" or "trace-formats"; returns 0, -1 for
+ * another kind, or CS_EIO (message in err) when the JSON could not be written. */
+int cs__list_policies(const char *kind, bool json, FILE *f, cs_err *err);
 
 #endif

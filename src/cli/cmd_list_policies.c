@@ -11,6 +11,7 @@
 #include "capsearch/util.h"
 
 #include "cmd_list.h"
+#include "commands.h"
 
 static void params_text(const cs_param_spec *ps, size_t n, cs_sbuf *sb) {
   for (size_t i = 0; i < n; i++) {
@@ -119,7 +120,7 @@ static void trace_formats(bool json, cs_jw *w, FILE *f) {
   if (json) cs_jw_arr_end(w);
 }
 
-int cs__list_policies(const char *kind, bool json, FILE *f) {
+int cs__list_policies(const char *kind, bool json, FILE *f, cs_err *err) {
   cs_sbuf sb;
   cs_sbuf_init(&sb);
   cs_jw w;
@@ -187,7 +188,7 @@ int cs__list_policies(const char *kind, bool json, FILE *f) {
     cs_sbuf_release(&sb);
     return -1;
   }
-  if (json) fprintf(f, "%s\n", sb.buf);
+  int rc = json ? cs__cli_put_json(&w, &sb, f, "the JSON of list", err) : 0;
   cs_sbuf_release(&sb);
-  return 0;
+  return rc;
 }

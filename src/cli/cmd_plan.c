@@ -189,7 +189,7 @@ int cs__cmd_plan(int argc, char **argv) {
   if (in.max_model_len > cs_model_context_limit(in.model))
     fprintf(stderr, "capsearch: plan: note: --max-model-len %lld exceeds the model's derived max length %lld\n",
             (long long)in.max_model_len, (long long)cs_model_context_limit(in.model));
-  cs__plan_print_one(&in, &p, fmt, stdout);
+  exit_code = cs__plan_print_one(&in, &p, fmt, stdout, &err) ? cs__cli_fail(&err) : CS_EXIT_OK;
 out:
   free(model_path);
   cs_model_free(own);

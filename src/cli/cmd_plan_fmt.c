@@ -6,6 +6,7 @@
 #include "capsearch/util.h"
 
 #include "cmd_plan.h"
+#include "commands.h"
 
 static const char *engine_name(cs_mem_engine e) { return e == CS_ENGINE_VIDUR ? "vidur" : "vllm"; }
 static const char *attn_name(cs_attn_kind k) {
@@ -111,7 +112,7 @@ static void csv_one(FILE *f, const cs_memplan_input *in, const cs_memplan *p) {
   cs_sbuf_release(&names);
 }
 
-void cs__plan_print_one(const cs_memplan_input *in, const cs_memplan *p, cs__plan_format fmt, FILE *f) {
+int cs__plan_print_one(const cs_memplan_input *in, const cs_memplan *p, cs__plan_format fmt, FILE *f, cs_err *err) {
   const cs_model *m = in->model;
   const cs_device *d = in->device;
   if (fmt == CS__PLAN_JSON) {
@@ -120,14 +121,14 @@ void cs__plan_print_one(const cs_memplan_input *in, const cs_memplan *p, cs__pla
     cs_jw w;
     cs_jw_init(&w, &sb, false);
     json_one(&w, in, p);
-    fprintf(f, "%s\n", sb.buf);
+    int rc = cs__cli_put_json(&w, &sb, f, "the JSON of plan", err);
     cs_sbuf_release(&sb);
-    return;
+    return rc;
   }
   if (fmt == CS__PLAN_CSV) {
     fputs(csv_header, f);
     csv_one(f, in, p);
-    return;
+    return 0;
   }
   char g[6][32], tps[256];
   const int64_t T = model_len(in);
@@ -171,6 +172,7 @@ void cs__plan_print_one(const cs_memplan_input *in, const cs_memplan *p, cs__pla
           p->num_gpus, d->price_ondemand);
   if (d->price_spot > 0) fprintf(f, "; spot $%.2f", d->price_spot * p->num_gpus);
   fprintf(f, ")\n");
+  return 0;
 }
 
 typedef struct ranked {
@@ -213,6 +215,7 @@ int cs__plan_print_all_devices(const cs_catalog *cat, const cs_memplan_input *in
     }
   }
   qsort(r, n, sizeof *r, cmp_ranked);
+  int rc = 0;
   if (fmt == CS__PLAN_JSON) {
     cs_sbuf sb;
     cs_sbuf_init(&sb);
@@ -226,7 +229,7 @@ int cs__plan_print_all_devices(const cs_catalog *cat, const cs_memplan_input *in
       json_one(&w, &in, &r[i].p);
     }
     cs_jw_arr_end(&w);
-    fprintf(f, "%s\n", sb.buf);
+    rc = cs__cli_put_json(&w, &sb, f, "the JSON of plan", err);
     cs_sbuf_release(&sb);
   } else if (fmt == CS__PLAN_CSV) {
     fputs(csv_header, f);
@@ -255,5 +258,5 @@ int cs__plan_print_all_devices(const cs_catalog *cat, const cs_memplan_input *in
     }
   }
   free(r);
-  return 0;
+  return rc;
 }

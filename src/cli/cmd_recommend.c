@@ -89,7 +89,7 @@ static void usage(FILE *f) {
   free(help);
 }
 
-static void print_json(const cs_recommend_result *r, const cs_recommend_input *in, const char *workload) {
+static int print_json(const cs_recommend_result *r, const cs_recommend_input *in, const char *workload, cs_err *err) {
   cs_sbuf sb;
   cs_sbuf_init(&sb);
   cs_jw w;
@@ -143,8 +143,9 @@ static void print_json(const cs_recommend_result *r, const cs_recommend_input *i
   }
   cs_jw_arr_end(&w);
   cs_jw_obj_end(&w);
-  printf("%s\n", sb.buf);
+  int rc = cs__cli_put_json(&w, &sb, stdout, "the JSON of recommend", err);
   cs_sbuf_release(&sb);
+  return rc;
 }
 
 /* A row whose device has no roofline fit of its own carries the part its speed was borrowed from. */
@@ -239,16 +240,16 @@ int cs__cmd_recommend(int argc, char **argv) {
     cs_catalog_free(cat);
     return cs__cli_fail(&err);
   }
-  if (json) print_json(&r, &in, workload);
-  else print_table(&r, &in, workload);
   int code = CS_EXIT_OK;
+  if (json && print_json(&r, &in, workload, &err)) code = cs__cli_fail(&err);
+  else if (!json) print_table(&r, &in, workload);
   char *shipped = NULL;
   if (emit && !strcmp(trace, "traces/chat_small.csv") && access(trace, R_OK) != 0) {
     /* the default trace ships beside the catalogs (configs/ and traces/ in the checkout) */
     shipped = cs_path_join(cs__cli_catalog_dir(config_dir).s, "../traces/chat_small.csv");
     trace = shipped;
   }
-  if (emit) {
+  if (emit && code == CS_EXIT_OK) {
     if (cs_recommend_emit_sweep(&r, &in, trace, top, emit, &err)) code = cs__cli_fail(&err);
     else fprintf(stderr, "capsearch: wrote %s (top %d candidate(s); run: capsearch --config %s --output-dir DIR)\n", emit,
                  top, emit);

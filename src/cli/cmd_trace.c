@@ -104,7 +104,7 @@ static void json_dist(cs_jw *w, const char *key, const cs_trace_dist *d) {
   cs_jw_obj_end(w);
 }
 
-static void info_json(const cs_trace *t, const cs_trace_stats *st, const info_args *a, size_t over) {
+static int info_json(const cs_trace *t, const cs_trace_stats *st, const info_args *a, size_t over, cs_err *err) {
   int64_t max_seq = a->max_seq;
   cs_sbuf sb;
   cs_sbuf_init(&sb);
@@ -135,9 +135,9 @@ static void info_json(const cs_trace *t, const cs_trace_stats *st, const info_ar
     cs_jw_kint(&w, "rows_over_max_seq_len", (int64_t)over);
   }
   cs_jw_obj_end(&w);
-  cs_sbuf_addc(&sb, '\n');
-  fputs(sb.buf, stdout);
+  int rc = cs__cli_put_json(&w, &sb, stdout, "the JSON of trace info", err);
   cs_sbuf_release(&sb);
+  return rc;
 }
 
 static void info_text(const cs_trace *t, const cs_trace_stats *st, const info_args *a, size_t over, size_t first_over) {
@@ -193,10 +193,11 @@ static int cmd_info(int argc, char **argv) {
   size_t over = 0, first_over = 0;
   for (size_t i = 0; a.max_seq && i < t->n; i++)
     if ((int64_t)t->rows[i].prefill + t->rows[i].decode > a.max_seq && !over++) first_over = i + 1;
-  if (a.json) info_json(t, &st, &a, over);
+  rc = 0;
+  if (a.json) rc = info_json(t, &st, &a, over, &err);
   else info_text(t, &st, &a, over, first_over);
   cs_trace_free(t);
-  return CS_EXIT_OK;
+  return rc ? cs__cli_fail(&err) : CS_EXIT_OK;
 }
 
 /* ---- convert ------------------------------------------------------------------------------- */

@@ -6,9 +6,11 @@
 #define CS_CLI_COMMANDS_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "capsearch/error.h"
 #include "capsearch/sim.h"
+#include "capsearch/util.h"
 
 #define CS_EXIT_OK 0
 #define CS_EXIT_FAIL 1
@@ -53,6 +55,16 @@ typedef struct cs__cli_path {
 /* The catalog directory: --config-dir flag value when non-NULL, else cs_catalog_locate's
  * (relative to the executable, so an installed tree can move). */
 cs__cli_path cs__cli_catalog_dir(const char *flag_value);
+
+/* Writes a JSON document built with w into sb to f (a newline after it when sb has none) and
+ * flushes f: 0, or CS_EIO with a message naming `what` ("the JSON of trace info") and the
+ * system's reason when a write fails (a full disk, a closed pipe) or w was misused, so a cut
+ * document never exits 0. */
+int cs__cli_put_json(const cs_jw *w, const cs_sbuf *sb, FILE *f, const char *what, cs_err *err);
+/* The exit code once the command has run: rc, or CS_EXIT_FAIL with a message when the command
+ * succeeded but what it printed could not all be written to stdout (stdout is buffered: a write
+ * error may show only at the flush). */
+int cs__cli_finish_stdout(int rc);
 
 /* --param NAME=NUMBER: the name (at most 63 bytes) and the number through the checked parser;
  * CS_EUSAGE "--param: expected NAME=NUMBER, got 'x'" otherwise. */

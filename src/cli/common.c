@@ -1,3 +1,4 @@
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +38,23 @@ cs__cli_path cs__cli_catalog_dir(const char *flag_value) {
   else if (cs_catalog_locate(p.s, sizeof p.s))
     snprintf(p.s, sizeof p.s, "%s", cs_catalog_default_dir());
   return p;
+}
+
+int cs__cli_put_json(const cs_jw *w, const cs_sbuf *sb, FILE *f, const char *what, cs_err *err) {
+  cs_err e = {0};
+  if (cs_jw_finish(w, what, &e)) return cs_err_set(err, CS_EIO, "%s", e.msg); /* a bug, not the input */
+  bool nl = sb->len && sb->buf[sb->len - 1] == '\n';
+  errno = 0;
+  if (fputs(sb->buf, f) == EOF || (!nl && fputc('\n', f) == EOF) || fflush(f) || ferror(f))
+    return cs_err_set(err, CS_EIO, "cannot write %s: %s", what, errno ? strerror(errno) : "write error");
+  return 0;
+}
+
+int cs__cli_finish_stdout(int rc) {
+  errno = 0;
+  if (rc || (!fflush(stdout) && !ferror(stdout))) return rc; /* a failed command said why already */
+  fprintf(stderr, "capsearch: cannot write the output: %s\n", errno ? strerror(errno) : "write error");
+  return CS_EXIT_FAIL;
 }
 
 int cs__cli_param_arg(const char *arg, char name[64], double *value, cs_err *err) {

@@ -103,7 +103,7 @@ static int help(int argc, char **argv) {
   return cmd->fn(n, args);
 }
 
-int main(int argc, char **argv) {
+static int run(int argc, char **argv) {
   if (argc < 2) {
     usage(stderr);
     return CS_EXIT_USAGE;
@@ -122,3 +122,5 @@ int main(int argc, char **argv) {
   const cs__command *cmd = find_command(first);
   return cmd ? cmd->fn(argc - 1, argv + 1) : CS_EXIT_USAGE;
 }
+
+int main(int argc, char **argv) { return cs__cli_finish_stdout(run(argc, argv)); }

@@ -97,6 +97,8 @@ static int y_predictor(const cs__opt_yctx *c, const cs_opt *o, const cs__ynode *
     if (v->kind == CS_Y_SCALAR && !v->quoted && cs__y_bool(d, v, what, &bv, NULL) == 0) dv = bv ? 1 : 0;
     else if ((rc = cs__y_double(d, v, what, &dv, err))) return rc;
     s->predictor_param_names[s->npredictor_params] = cs__arena_strdup(a, k);
+    s->predictor_param_line[s->npredictor_params] = n->keys[i]->line;
+    s->predictor_param_col[s->npredictor_params] = n->keys[i]->col;
     s->predictor_param_values[s->npredictor_params++] = dv;
   }
   return 0;

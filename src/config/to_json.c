@@ -173,7 +173,7 @@ static void predictor_and_run(cs__jw *w, const cs_sweep *s) {
   if (s->predictions_dir) cs__jw_kstr(w, "predictions_dir", s->predictions_dir);
   params(w, s->npredictor_params, s->predictor_param_names, s->predictor_param_values);
   cs__jw_obj_end(w);
-  cs__jw_kint(w, "seed", (int64_t)s->seed);
+  cs__jw_kuint(w, "seed", s->seed);
   cs__jw_kstr(w, "verdict", s->verdict_vidur ? "vidur" : "capsearch");
   if (s->vidur_restart_quirk) cs__jw_kbool(w, "vidur_restart_quirk", true);
 }

@@ -20,11 +20,12 @@ typedef struct constant_params {
 } constant_params;
 
 static const cs_param_spec constant_specs[] = {
-    {CS_PARAM_FIELD(constant_params, stage_time_ms), .type = CS_OPT_NUM, .def = 10.0, .range = {0.0, 1e9},
+    {CS_PARAM_FIELD(constant_params, stage_time_ms), .type = CS_OPT_NUM, .def = 10.0, .range = {.min = 0.0, .max = 1e9},
      .help = "fixed model time of every batch stage, ms"},
-    {CS_PARAM_FIELD(constant_params, per_token_ms), .type = CS_OPT_NUM, .def = 0.0, .range = {0.0, 1e9},
+    {CS_PARAM_FIELD(constant_params, per_token_ms), .type = CS_OPT_NUM, .def = 0.0, .range = {.min = 0.0, .max = 1e9},
      .help = "added per token of the batch, ms (default 0)"},
-    {CS_PARAM_FIELD(constant_params, cpu_overhead_ms), .type = CS_OPT_NUM, .def = 0.0, .range = {0.0, 1e9},
+    {CS_PARAM_FIELD(constant_params, cpu_overhead_ms), .type = CS_OPT_NUM, .def = 0.0,
+     .range = {.min = 0.0, .max = 1e9},
      .help = "CPU overhead added to every stage, ms"},
 };
 

@@ -17,19 +17,24 @@
 #include "util/sbuf.h"
 
 static const cs_param_spec profile_specs[] = {
-    {CS_PARAM_FIELD(cs__profile_params, attn_decode_overhead), .type = CS_OPT_NUM, .def = 0.1, .range = {0.0, 10.0},
+    {CS_PARAM_FIELD(cs__profile_params, attn_decode_overhead), .type = CS_OPT_NUM, .def = 0.1,
+     .range = {.min = 0.0, .max = 10.0},
      .help = "f_d: decode attention x (1 + f_d) when batched, GQA models only (Vidur V0 0.1, V1 0.0)"},
-    {CS_PARAM_FIELD(cs__profile_params, attn_prefill_overhead), .type = CS_OPT_NUM, .def = 0.1, .range = {0.0, 10.0},
+    {CS_PARAM_FIELD(cs__profile_params, attn_prefill_overhead), .type = CS_OPT_NUM, .def = 0.1,
+     .range = {.min = 0.0, .max = 10.0},
      .help = "f_p: prefill attention x (1 + f_p) when batched, GQA models only (Vidur V0 0.1, V1 0.0)"},
-    {CS_PARAM_FIELD(cs__profile_params, vidur_keys), .type = CS_OPT_INT, .def = 0, .range = {0, 1},
+    {CS_PARAM_FIELD(cs__profile_params, vidur_keys), .type = CS_OPT_INT, .def = 0, .range = {.min = 0, .max = 1},
      .help = "attention lookup keys: 0 = Vidur V0 (prefill by (sum kv, sum c^2)), 1 = V1 (kv sum rounded, chunk to 32)"},
-    {CS_PARAM_FIELD(cs__profile_params, nccl_launch_ms), .type = CS_OPT_NUM, .def = 0.02, .range = {0.0, 1e3},
+    {CS_PARAM_FIELD(cs__profile_params, nccl_launch_ms), .type = CS_OPT_NUM, .def = 0.02,
+     .range = {.min = 0.0, .max = 1e3},
      .help = "CPU launch cost per all-reduce, ms (V0 0.02, V1 0)"},
-    {CS_PARAM_FIELD(cs__profile_params, nccl_skew_ms), .type = CS_OPT_NUM, .def = 0.0, .range = {0.0, 1e3},
+    {CS_PARAM_FIELD(cs__profile_params, nccl_skew_ms), .type = CS_OPT_NUM, .def = 0.0,
+     .range = {.min = 0.0, .max = 1e3},
      .help = "per-device skew, ms x TP^1.25 per all-reduce"},
-    {CS_PARAM_FIELD(cs__profile_params, cpu_overhead), .type = CS_OPT_FLAG, .def = 0, .range = {0, 1},
+    {CS_PARAM_FIELD(cs__profile_params, cpu_overhead), .type = CS_OPT_FLAG, .def = 0, .range = {.min = 0, .max = 1},
      .help = "model CPU overhead from cpu_overheads.csv (Vidur skips it)"},
-    {CS_PARAM_FIELD(cs__profile_params, roofline_fallback), .type = CS_OPT_FLAG, .def = 1, .range = {0, 1},
+    {CS_PARAM_FIELD(cs__profile_params, roofline_fallback), .type = CS_OPT_FLAG, .def = 1,
+     .range = {.min = 0, .max = 1},
      .help = "time operations without a profile (attention, all-reduce, send/recv) by the roofline instead of failing"},
 };
 

@@ -101,7 +101,7 @@ int cs_sweep_resolve_policies(cs_sweep *s, cs_err *err) {
     cs_err_prefix(err, "%s", where);
     return rc;
   }
-  entry_place pl = {s->file, "predictor", -1, -1, NULL, NULL};
+  entry_place pl = {s->file, "predictor", -1, -1, s->predictor_param_line, s->predictor_param_col};
   return check_params(&ops->info, s->npredictor_params, s->predictor_param_names, s->predictor_param_values, &pl,
                       false, err);
 }

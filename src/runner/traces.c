@@ -2,8 +2,9 @@
  * missing, unreadable or empty files are errors; each job's rows are held against its limit,
  * the smaller of the trace's max_seq_len and the model's context (max_position_embeddings as
  * rope_scaling extends it), and rows over it follow the trace's `overlong` policy (default
- * clip, Vidur V0's rule, vidur-semantics.md §2.3). Views are shared by every job with the same
- * trace and limit, read-only across threads. */
+ * clip, Vidur V0's rule, vidur-semantics.md §2.3). Each file is parsed once per process (two
+ * sweep traces naming one file share it); views are shared by every job with the same trace
+ * and limit, read-only across threads (the workload generators only read the rows). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,10 +52,22 @@ static int make_view(cs__plan *p, const cs_sweep_job *j, cs__trace_view *v, cs_e
   return 0;
 }
 
+/* The first sweep trace with trace i's file path (i itself when none before it). */
+static size_t first_of_path(const cs_sweep *s, size_t i) {
+  size_t k = 0;
+  while (k < i && strcmp(s->traces[k].path, s->traces[i].path)) k++;
+  return k;
+}
+
 int cs__plan_load_traces(cs__plan *p, cs_err *err) {
   const cs_sweep *s = p->sweep;
   p->traces = cs__xcalloc(s->ntraces ? s->ntraces : 1, sizeof *p->traces);
   for (size_t i = 0; i < s->ntraces; i++) {
+    size_t same = first_of_path(s, i);
+    if (same < i) { /* the same file under another name: parsed once, shared read-only */
+      p->traces[i] = p->traces[same];
+      continue;
+    }
     cs_trace_opts to = {.format = CS_TRACE_AUTO, .block_size = 16, .max_rows = 0};
     int rc = cs_trace_load(s->traces[i].path, &to, &p->traces[i], err);
     if (rc) {
@@ -89,7 +102,8 @@ void cs__plan_release_traces(cs__plan *p) {
   free(p->views);
   free(p->job_view);
   if (p->sweep && p->traces)
-    for (size_t i = 0; i < p->sweep->ntraces; i++) cs_trace_free(p->traces[i]);
+    for (size_t i = 0; i < p->sweep->ntraces; i++)
+      if (first_of_path(p->sweep, i) == i) cs_trace_free(p->traces[i]);
   free(p->traces);
   p->views = NULL;
   p->job_view = NULL;

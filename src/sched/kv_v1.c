@@ -53,22 +53,14 @@ enum { KV_AHEAD = 8 };
 
 /* ---- free queue ----
  * A ring of block ids in queue order. A block leaving from the middle (a touched cached block)
- * leaves a hole (-1) that the front skips; when the ring is full of holes it is compacted in
- * place. At most num_blocks ids are live in a ring of >= 2 * num_blocks, so a compaction frees
- * at least half the ring: O(1) amortised per operation. */
+ * leaves a hole (-1) that the front skips (take_front); when a request's blocks would not fit
+ * at the back (cs__kv_free), the ring is compacted in place. At most num_blocks ids are live in
+ * a ring of >= 2 * num_blocks, so a compaction frees at least half the ring: O(1) amortised
+ * per operation. */
 static void fq_remove(cs__kv *kv, int32_t i) {
   kv->ring[kv->b[i].slot] = -1;
   kv->b[i].slot = -1;
   kv->num_free--;
-}
-
-static int32_t fq_pop_front(cs__kv *kv) {
-  int32_t blk;
-  while ((blk = kv->ring[kv->ring_head & kv->ring_mask]) < 0) kv->ring_head++;
-  kv->ring_head++;
-  kv->b[blk].slot = -1;
-  kv->num_free--;
-  return blk;
 }
 
 static void fq_compact(cs__kv *kv) {
@@ -81,14 +73,6 @@ static void fq_compact(cs__kv *kv) {
     w++;
   }
   kv->ring_tail = w;
-}
-
-static void fq_append(cs__kv *kv, int32_t i) {
-  if (kv->ring_tail - kv->ring_head > kv->ring_mask) fq_compact(kv);
-  uint64_t slot = kv->ring_tail++ & kv->ring_mask;
-  kv->ring[slot] = i;
-  kv->b[i].slot = (int32_t)slot;
-  kv->num_free++;
 }
 
 /* ---- hash map: hash -> list of blocks in insertion order ----
@@ -126,33 +110,59 @@ static void map_grow(cs__kv *kv) {
     if (old[i].used) kv->map[map_find(kv, old[i].group)] = old[i];
 }
 
-static void cache_insert(cs__kv *kv, int32_t blk, uint64_t h) {
-  cs__kv_block *b = &kv->b[blk];
-  b->rf |= CS__KV_HASHED;
-  b->hash = h;
-  if (2 * (kv->map_used + 1) > kv->map_mask + 1) map_grow(kv);
-  cs__kv_group *e = &kv->map[map_find_memo(kv, h / CS__KV_LANES)];
-  unsigned lane = (unsigned)(h % CS__KV_LANES);
-  if (!e->used) {
-    e->group = h / CS__KV_LANES;
-    kv->map_used++;
-  }
-  if (!((e->used >> lane) & 1)) {
-    e->used |= 1u << lane;
-    e->head[lane] = blk;
-    return;
-  }
+/* blk joins the end of the list of the blocks holding lane `lane` of entry e. */
+static void list_append(cs__kv *kv, const cs__kv_group *e, unsigned lane, int32_t blk) {
   int32_t head = e->head[lane];
   if (!(kv->b[head].rf & CS__KV_MULTI)) { /* a lone block becomes a list of one */
     kv->b[head].rf |= CS__KV_MULTI;
     kv->link[head][0] = kv->link[head][1] = head;
   }
   int32_t tail = kv->link[head][0];
-  b->rf |= CS__KV_MULTI;
+  kv->b[blk].rf |= CS__KV_MULTI;
   kv->link[blk][0] = tail;
   kv->link[blk][1] = head;
   kv->link[tail][1] = blk;
   kv->link[head][0] = blk;
+}
+
+/* Registers blk under hash h, lane `lane` of entry e (found or just claimed for h's group). */
+static void lane_insert(cs__kv *kv, cs__kv_group *e, unsigned lane, int32_t blk, uint64_t h) {
+  cs__kv_block *b = &kv->b[blk];
+  b->rf |= CS__KV_HASHED;
+  b->hash = h;
+  if (!((e->used >> lane) & 1)) {
+    e->used |= 1u << lane;
+    e->head[lane] = blk;
+  } else {
+    list_append(kv, e, lane, blk);
+  }
+}
+
+/* Registers blocks[0, count) under the consecutive hashes h, h + 1, ...: one map entry per
+ * group of 16 hashes, found once. The map grows exactly when inserting them one by one would
+ * grow it (before an insertion that would leave it over half full): only the first insertion
+ * into an entry can add one, so the check runs before it and once after it. */
+static void cache_insert_run(cs__kv *kv, const int32_t *blocks, uint64_t h, uint32_t count) {
+  while (count) {
+    unsigned lane = (unsigned)(h % CS__KV_LANES);
+    uint32_t m = CS__KV_LANES - lane;
+    if (m > count) m = count;
+    if (2 * (kv->map_used + 1) > kv->map_mask + 1) map_grow(kv);
+    cs__kv_group *e = &kv->map[map_find_memo(kv, h / CS__KV_LANES)];
+    if (!e->used) {
+      e->group = h / CS__KV_LANES;
+      kv->map_used++;
+    }
+    lane_insert(kv, e, lane, blocks[0], h);
+    if (m > 1 && 2 * (kv->map_used + 1) > kv->map_mask + 1) {
+      map_grow(kv);
+      e = &kv->map[map_find_memo(kv, h / CS__KV_LANES)];
+    }
+    for (uint32_t j = 1; j < m; j++) lane_insert(kv, e, lane + j, blocks[j], h + j);
+    blocks += m;
+    h += m;
+    count -= m;
+  }
 }
 
 static void map_delete_slot(cs__kv *kv, uint64_t i) { /* backward-shift deletion */
@@ -234,15 +244,70 @@ int32_t cs__kv_computed_blocks(const cs__kv *kv, const cs__request *r, int32_t *
   return n;
 }
 
+/* Moves `take` blocks from the front of the free queue to the end of q's list, evicting their
+ * hashes from the prefix cache, in queue order (one pass, the ring's cursor kept local). */
+static void take_front(cs__kv *kv, cs__kv_req *q, int64_t take) {
+  const int32_t *ring = kv->ring;
+  const uint64_t mask = kv->ring_mask;
+  uint64_t head = kv->ring_head;
+  int32_t *out = q->blocks + q->nblocks;
+  for (int64_t k = 0; k < take; k++) {
+    int32_t blk;
+    while ((blk = ring[head & mask]) < 0) head++;
+    head++;
+    int32_t ahead = ring[(head + KV_AHEAD) & mask];
+    if (ahead >= 0) KV_PREFETCH(&kv->b[ahead]);
+    cs__kv_block *b = &kv->b[blk];
+    if (b->rf & CS__KV_HASHED) cache_evict(kv, blk);
+    b->slot = -1;
+    b->rf = 1;
+    out[k] = blk;
+  }
+  kv->ring_head = head;
+  kv->num_free -= take;
+  q->nblocks += (int32_t)take;
+}
+
+/* Registers blocks[from, to) under their hashes, a run of consecutive hashes at a time (one
+ * trace id's blocks, or the fresh ids), so the id is read once per run, not once per block. */
+static void insert_range(cs__kv *kv, const int32_t *blocks, const cs_block_hashes *hs, uint32_t from, uint32_t to) {
+  uint32_t i = from;
+  while (i < to) {
+    uint64_t h;
+    uint32_t end = to;
+    if (i < hs->nid) {
+      uint32_t low = (1u << hs->shift) - 1u;
+      h = (hs->ids[i >> hs->shift] << hs->shift) + (i & low);
+      uint32_t id_end = (i | low) + 1u; /* the next id's first block */
+      if (id_end < end) end = id_end;
+      if (hs->nid < end) end = hs->nid;
+    } else {
+      h = hs->fresh + (i - hs->nid);
+    }
+    cache_insert_run(kv, blocks + i, h, end - i);
+    i = end;
+  }
+}
+
+static bool allocate(cs__kv *kv, cs__request *r, int32_t n, const int32_t *comp, int32_t ncomp);
+
 bool cs__kv_allocate(cs__kv *kv, cs__request *r, int32_t n, const int32_t *comp, int32_t ncomp) {
-  cs__kv_req *q = req_state(r);
-  int64_t bs = kv->block_size;
-  int64_t computed = (int64_t)r->num_processed + bs * ncomp;
   if (ncomp == 0) { /* most calls (a decode step) fit in the blocks held and fill no new block */
-    int64_t end = computed + n;
+    const cs__kv_req *q = req_state(r);
+    int64_t bs = kv->block_size, end = (int64_t)r->num_processed + n;
     if (end <= (int64_t)q->nblocks * bs && (!kv->caching || !r->hashes.n || end < (int64_t)(q->cached_count + 1) * bs))
       return true;
   }
+  return allocate(kv, r, n, comp, ncomp);
+}
+
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static bool allocate(cs__kv *kv, cs__request *r, int32_t n, const int32_t *comp, int32_t ncomp) {
+  cs__kv_req *q = req_state(r);
+  int64_t bs = kv->block_size;
+  int64_t computed = (int64_t)r->num_processed + bs * ncomp;
   int64_t required = (computed + n + bs - 1) / bs;
   int64_t need = required - q->nblocks - ncomp;
   int64_t evictable = 0;
@@ -264,18 +329,12 @@ bool cs__kv_allocate(cs__kv *kv, cs__request *r, int32_t n, const int32_t *comp,
     q->blocks[q->nblocks++] = blk;
   }
   if (ncomp) q->cached_count = q->nblocks;
-  for (int64_t k = 0; k < take; k++) {
-    int32_t ahead = kv->ring[(kv->ring_head + KV_AHEAD) & kv->ring_mask];
-    if (ahead >= 0) KV_PREFETCH(&kv->b[ahead]);
-    int32_t blk = fq_pop_front(kv);
-    cache_evict(kv, blk);
-    kv->b[blk].rf = 1;
-    q->blocks[q->nblocks++] = blk;
-  }
+  take_front(kv, q, take);
   if (kv->caching && r->hashes.n) {
-    int64_t full = (computed + n) / bs;
-    for (int64_t i = q->cached_count; i < full && i < (int64_t)r->hashes.n && i < q->nblocks; i++)
-      cache_insert(kv, q->blocks[i], cs_block_hash(&r->hashes, (uint32_t)i));
+    int64_t full = (computed + n) / bs, to = full;
+    if (to > (int64_t)r->hashes.n) to = r->hashes.n;
+    if (to > q->nblocks) to = q->nblocks;
+    if (to > q->cached_count) insert_range(kv, q->blocks, &r->hashes, (uint32_t)q->cached_count, (uint32_t)to);
     if (full > q->cached_count) q->cached_count = (int32_t)full;
   }
   return true;
@@ -283,12 +342,30 @@ bool cs__kv_allocate(cs__kv *kv, cs__request *r, int32_t n, const int32_t *comp,
 
 void cs__kv_free(cs__kv *kv, cs__request *r) {
   cs__kv_req *q = req_state(r);
-  for (int32_t k = 0; k < q->nblocks; k++) {
-    int32_t far = k + KV_AHEAD;
-    if (far < q->nblocks) KV_PREFETCH(&kv->b[q->blocks[kv->caching ? q->nblocks - 1 - far : far]]);
-    int32_t blk = q->blocks[kv->caching ? q->nblocks - 1 - k : k];
-    if ((--kv->b[blk].rf & CS__KV_REF_MASK) == 0) fq_append(kv, blk);
+  int32_t nb = q->nblocks;
+  /* room for all of them at the back of the ring (compaction keeps the queue's order) */
+  if (kv->ring_tail - kv->ring_head + (uint64_t)nb > kv->ring_mask + 1) fq_compact(kv);
+  int32_t *ring = kv->ring;
+  const uint64_t mask = kv->ring_mask;
+  uint64_t tail = kv->ring_tail;
+  const int32_t *list = q->blocks;
+  int32_t step = 1;
+  if (kv->caching) { /* reverse order: the prompt's tail is evicted first */
+    list += nb - 1;
+    step = -1;
   }
+  for (int32_t k = 0; k < nb; k++, list += step) {
+    if (k + KV_AHEAD < nb) KV_PREFETCH(&kv->b[list[step * KV_AHEAD]]);
+    int32_t blk = *list;
+    cs__kv_block *b = &kv->b[blk];
+    if ((--b->rf & CS__KV_REF_MASK) == 0) { /* to the back of the free queue */
+      ring[tail & mask] = blk;
+      b->slot = (int32_t)(tail & mask);
+      tail++;
+    }
+  }
+  kv->num_free += (int64_t)(tail - kv->ring_tail);
+  kv->ring_tail = tail;
   q->nblocks = 0;
   q->cached_count = 0;
   if (q->blocks) { /* recycle the list: memory stays bounded by the running requests */

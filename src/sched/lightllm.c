@@ -36,7 +36,7 @@ typedef struct lightllm_params {
 static const cs_param_spec lightllm_specs[] = {
     CS__PARAM_BATCH_SIZE_CAP(lightllm_params),
     CS__PARAM_MAX_TOKENS_IN_BATCH(lightllm_params, "token limit of a prefill batch (sum of prompts)"),
-    {CS_PARAM_FIELD(lightllm_params, max_waiting_iters), .type = CS_OPT_INT, .def = 10, .range = {0, 1e9},
+    {CS_PARAM_FIELD(lightllm_params, max_waiting_iters), .type = CS_OPT_INT, .def = 10, .range = {.min = 0, .max = 1e9},
      .flags = CS_PARAM_KEY, .help = "decode steps between attempts to admit new requests while requests are running"},
 };
 

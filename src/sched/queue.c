@@ -38,9 +38,11 @@ static double edf_key(const cs__request *r, const void *params) {
 }
 
 static const cs_param_spec edf_specs[] = {
-    {CS_PARAM_FIELD(edf_params, slo_prefill_e2e_time_normalized), .type = CS_OPT_NUM, .def = 0.0, .range = {0.0, 1e9},
+    {CS_PARAM_FIELD(edf_params, slo_prefill_e2e_time_normalized), .type = CS_OPT_NUM, .def = 0.0,
+     .range = {.min = 0.0, .max = 1e9},
      .flags = CS_PARAM_KEY, .help = "prefill deadline per prompt token, seconds"},
-    {CS_PARAM_FIELD(edf_params, slo_prefill_e2e_time_min), .type = CS_OPT_NUM, .def = 0.0, .range = {0.0, 1e9},
+    {CS_PARAM_FIELD(edf_params, slo_prefill_e2e_time_min), .type = CS_OPT_NUM, .def = 0.0,
+     .range = {.min = 0.0, .max = 1e9},
      .flags = CS_PARAM_KEY, .help = "lower bound of a prefill deadline, seconds"},
 };
 

@@ -44,12 +44,13 @@ typedef struct lu_params {
 } lu_params;
 
 static const cs_param_spec tolerant_specs[] = {
-    {CS_PARAM_FIELD(lu_params, tolerance_factor), .type = CS_OPT_NUM, .def = 2.0, .range = {0, 1e6},
+    {CS_PARAM_FIELD(lu_params, tolerance_factor), .type = CS_OPT_NUM, .def = 2.0, .range = {.min = 0, .max = 1e6},
      .required = true, .flags = CS_PARAM_KEY,
      .help = "keep a session's replica while its load imbalance <= tolerance_factor x the minimum"},
 };
 static const cs_param_spec ranked_specs[] = {
-    {CS_PARAM_FIELD(lu_params, top_k), .type = CS_OPT_INT, .def = 2, .range = {1, 1 << 20}, .required = true,
+    {CS_PARAM_FIELD(lu_params, top_k), .type = CS_OPT_INT, .def = 2,
+     .range = {.min = 1, .max = 1 << 20}, .required = true,
      .flags = CS_PARAM_KEY, .help = "keep a session's replica while it ranks among the top_k least-imbalanced replicas"},
 };
 

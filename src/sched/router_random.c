@@ -19,7 +19,7 @@ typedef struct rnd_params {
 } rnd_params;
 
 static const cs_param_spec rnd_specs[] = {
-    {CS_PARAM_FIELD(rnd_params, seed), .type = CS_OPT_INT, .def = 42, .range = {0, 4294967295.0},
+    {CS_PARAM_FIELD(rnd_params, seed), .type = CS_OPT_INT, .def = 42, .range = {.min = 0, .max = 4294967295.0},
      .flags = CS_PARAM_KEY, .help = "seed of Python's global random (Vidur V1: the simulation seed, 42)"},
 };
 

@@ -74,6 +74,17 @@ static void add_py(cs__sbuf *sb, double v) {
   cs__sbuf_adds(sb, cs__fmt_pyfloat(v, b));
 }
 
+/* ",<n>": a non-negative count or id without printf (time series: two per request). */
+static void add_comma_u(cs__sbuf *sb, unsigned long long u) {
+  char b[24], *p = b + sizeof b;
+  do {
+    *--p = (char)('0' + u % 10);
+    u /= 10;
+  } while (u);
+  *--p = ',';
+  cs__sbuf_add(sb, p, (size_t)(b + sizeof b - p));
+}
+
 /* One request_metrics.csv field: "%lld" for whole-number columns, "%.6f" otherwise, written
  * without printf on the common path (12,000+ rows x 20 columns per probe). */
 static void add_f6(cs__sbuf *sb, double v, bool is_int) {
@@ -107,7 +118,7 @@ static void write_table_rows(cs__sbuf *sb, const cs_quantile_table *t, int repli
     add_py(sb, t->cdf[i]);
     cs__sbuf_addc(sb, ',');
     add_py(sb, t->value[i]);
-    if (replica >= 0) cs__sbuf_addf(sb, ",%d", replica);
+    if (replica >= 0) add_comma_u(sb, (unsigned long long)replica);
     cs__sbuf_addc(sb, '\n');
   }
 }
@@ -177,13 +188,15 @@ static int write_plots(const cs_sim_result *r, const char *plots, cs__sbuf *sb, 
   cs__sbuf_adds(sb, "Time (sec),request_arrival\n");
   for (size_t i = 0; i < r->narrivals; i++) {
     add_py(sb, r->arrivals[i]);
-    cs__sbuf_addf(sb, ",%zu\n", i + 1);
+    add_comma_u(sb, i + 1);
+    cs__sbuf_addc(sb, '\n');
   }
   if ((rc = write_sbuf(plots, "request_arrival_time_series.csv", sb, false, err))) goto out;
   cs__sbuf_adds(sb, "Time (sec),request_completion\n");
   for (size_t i = 0; i < r->ncompletions; i++) {
     add_py(sb, r->completions[i]);
-    cs__sbuf_addf(sb, ",%zu\n", i + 1);
+    add_comma_u(sb, i + 1);
+    cs__sbuf_addc(sb, '\n');
   }
   if ((rc = write_sbuf(plots, "request_completion_time_series.csv", sb, false, err))) goto out;
   if (r->num_replicas > 1) { /* per-replica cumulative counts, rows in time order */
@@ -193,7 +206,9 @@ static int write_plots(const cs_sim_result *r, const char *plots, cs__sbuf *sb, 
       int32_t k = r->arrival_replica[i];
       if (k < 0 || k >= r->num_replicas) continue;
       add_py(sb, r->arrivals[i]);
-      cs__sbuf_addf(sb, ",%lld,%d\n", (long long)++cnt[k], k);
+      add_comma_u(sb, (unsigned long long)++cnt[k]);
+      add_comma_u(sb, (unsigned long long)k);
+      cs__sbuf_addc(sb, '\n');
     }
     rc = write_sbuf(plots, "request_arrival_timeseries_replicawise.csv", sb, false, err);
     memset(cnt, 0, (size_t)r->num_replicas * sizeof *cnt);
@@ -202,7 +217,9 @@ static int write_plots(const cs_sim_result *r, const char *plots, cs__sbuf *sb, 
       int32_t k = (int32_t)r->records[r->completion_order[i]].v[CS_RM_REPLICA];
       if (k < 0 || k >= r->num_replicas) continue;
       add_py(sb, r->completions[i]);
-      cs__sbuf_addf(sb, ",%lld,%d\n", (long long)++cnt[k], k);
+      add_comma_u(sb, (unsigned long long)++cnt[k]);
+      add_comma_u(sb, (unsigned long long)k);
+      cs__sbuf_addc(sb, '\n');
     }
     if (!rc) rc = write_sbuf(plots, "request_completion_timeseries_replicawise.csv", sb, false, err);
     free(cnt);
@@ -331,7 +348,7 @@ static int write_config(const cs_sim_result *r, const cs_sim_config *cfg, const 
   cs__jw_init(&w, sb, false);
   cs__jw_obj_begin(&w);
   cs__jw_kstr(&w, "simulator", "capsearch");
-  cs__jw_kint(&w, "seed", (int64_t)cfg->workload.seed);
+  cs__jw_kuint(&w, "seed", cfg->workload.seed);
   jw_knum(&w, "time_limit", cfg->time_limit_s);
   cs__jw_key(&w, "cluster_config");
   cs__jw_obj_begin(&w);
@@ -397,13 +414,13 @@ static int write_config(const cs_sim_result *r, const cs_sim_config *cfg, const 
   cs__jw_kint(&w, "num_requests", ws->num_requests);
   jw_knum(&w, "duration", ws->duration);
   cs__jw_kint(&w, "max_tokens", ws->max_seq_len);
-  cs__jw_kint(&w, "seed", (int64_t)ws->seed);
+  cs__jw_kuint(&w, "seed", ws->seed);
   cs__jw_obj_end(&w);
   cs__jw_key(&w, "execution_time_predictor_config");
   cs__jw_obj_begin(&w);
   cs__jw_kstr(&w, "name", r->predictor_name);
   cs__jw_obj_end(&w);
-  cs__jw_kint(&w, "router_seed", (int64_t)cfg->router_seed);
+  cs__jw_kuint(&w, "router_seed", cfg->router_seed);
   /* the caller's JSON object (the job): its members follow ours */
   int rc = extra ? cs__jw_members(&w, extra, err) : 0;
   cs__jw_obj_end(&w);

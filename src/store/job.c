@@ -73,7 +73,7 @@ static void search(cs__jw *w, const cs__store_job_search *s, const cs__store_run
   cs__jw_knum(w, "min_search_granularity", s->min_search_granularity);
   cs__jw_knum(w, "min_qps", s->min_qps);
   cs__jw_knum(w, "time_limit_s", run->time_limit_s);
-  cs__jw_kint(w, "seed", (int64_t)run->seed); /* (config.json writes it unsigned) */
+  cs__jw_kuint(w, "seed", run->seed); /* unsigned, as config.json and the config's type */
   cs__jw_obj_end(w);
 }
 

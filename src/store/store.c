@@ -50,7 +50,7 @@ char *cs__store_args_json(const cs__store_args *a) {
   cs__jw_knum(&w, "min_search_granularity", a->min_search_granularity);
   cs__jw_knum(&w, "min_qps", a->min_qps);
   cs__jw_key(&w, "seed");
-  if (a->has_seed) cs__jw_int(&w, (int64_t)a->seed);
+  if (a->has_seed) cs__jw_uint(&w, a->seed);
   else cs__jw_null(&w);
   cs__jw_kbool(&w, "dry_run", a->dry_run);
   cs__jw_kbool(&w, "compress", a->compress);

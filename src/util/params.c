@@ -39,7 +39,9 @@ int cs_params_set(cs_params *p, const cs_param_spec *specs, size_t nspecs, const
   if (s->type == CS_OPT_FLAG && value != 0 && value != 1)
     return cs_err_set(err, CS_ECONFIG, "%s: %s.%s: expected true or false", where, policy, name);
   const cs_num_range *r = &s->range;
-  if (value < r->min || value > r->max || (r->min_open && value == r->min) || (s->max_open && value == r->max))
+  bool bounded = r->min != 0 || r->max != 0 || r->min_open || r->integer; /* as in opt.h: all zero = any number */
+  if (bounded &&
+      (value < r->min || value > r->max || (r->min_open && value == r->min) || (s->max_open && value == r->max)))
     return cs_err_set(err, CS_ERANGE, "%s: %s.%s = %g is out of range (expected %g..%g)", where, policy, name, value,
                       r->min, r->max);
   for (int i = 0; i < p->n; i++)

@@ -44,6 +44,65 @@ static void block(cs__sha1 *s, const unsigned char *p) {
   s->h[4] += e;
 }
 
+/* x86 SHA extensions (Intel's SHA-NI: four rounds per instruction), about ten times the
+ * portable block function's speed on the megabytes of run files a sweep hashes; used when the
+ * CPU reports them (cpuid, asked once per hash), the portable code otherwise. Same digest. */
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <cpuid.h>
+#include <immintrin.h>
+#define CS_SHA1_NI 1
+
+static bool cpu_has_sha_ni(void) {
+  unsigned a, b, c, d;
+  if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & (1u << 9)) || !(c & (1u << 19))) return false; /* SSSE3, SSE4.1 */
+  if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return false;
+  return (b >> 29) & 1u; /* SHA */
+}
+
+/* Rounds 4g..4g+3 (g >= 1): message words W[4g..4g+3] from the four previous groups (the
+ * ring m), e from the state before the previous group, then four rounds of function F. */
+#define NI_GROUP(g, F)                                                                                     \
+  do {                                                                                                     \
+    if ((g) >= 4)                                                                                          \
+      m[(g) & 3] = _mm_sha1msg2_epu32(                                                                     \
+          _mm_xor_si128(_mm_sha1msg1_epu32(m[(g) & 3], m[((g) + 1) & 3]), m[((g) + 2) & 3]), m[((g) + 3) & 3]); \
+    e = _mm_sha1nexte_epu32(prev, m[(g) & 3]);                                                             \
+    prev = abcd;                                                                                           \
+    abcd = _mm_sha1rnds4_epu32(abcd, e, F);                                                                \
+  } while (0)
+
+__attribute__((target("sha,ssse3,sse4.1"))) static void blocks_ni(uint32_t h[5], const unsigned char *p, size_t nb) {
+  const __m128i bswap = _mm_set_epi64x(0x0001020304050607LL, 0x08090a0b0c0d0e0fLL);
+  __m128i abcd = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)(const void *)h), 0x1B);
+  __m128i e0 = _mm_set_epi32((int)h[4], 0, 0, 0);
+  for (; nb > 0; nb--, p += 64) {
+    __m128i abcd0 = abcd, m[4], e, prev;
+    for (int i = 0; i < 4; i++) m[i] = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(const void *)(p + 16 * i)), bswap);
+    e = _mm_add_epi32(e0, m[0]);
+    prev = abcd;
+    abcd = _mm_sha1rnds4_epu32(abcd, e, 0);
+    NI_GROUP(1, 0); NI_GROUP(2, 0); NI_GROUP(3, 0); NI_GROUP(4, 0);
+    NI_GROUP(5, 1); NI_GROUP(6, 1); NI_GROUP(7, 1); NI_GROUP(8, 1); NI_GROUP(9, 1);
+    NI_GROUP(10, 2); NI_GROUP(11, 2); NI_GROUP(12, 2); NI_GROUP(13, 2); NI_GROUP(14, 2);
+    NI_GROUP(15, 3); NI_GROUP(16, 3); NI_GROUP(17, 3); NI_GROUP(18, 3); NI_GROUP(19, 3);
+    e0 = _mm_sha1nexte_epu32(prev, e0);
+    abcd = _mm_add_epi32(abcd, abcd0);
+  }
+  _mm_storeu_si128((__m128i *)(void *)h, _mm_shuffle_epi32(abcd, 0x1B));
+  h[4] = (uint32_t)_mm_extract_epi32(e0, 3);
+}
+#endif
+
+static void compress(cs__sha1 *s, const unsigned char *p, size_t nb) {
+#ifdef CS_SHA1_NI
+  if (s->ni) {
+    blocks_ni(s->h, p, nb);
+    return;
+  }
+#endif
+  for (; nb > 0; nb--, p += 64) block(s, p);
+}
+
 void cs__sha1_init(cs__sha1 *s) {
   s->h[0] = 0x67452301;
   s->h[1] = 0xEFCDAB89;
@@ -52,22 +111,33 @@ void cs__sha1_init(cs__sha1 *s) {
   s->h[4] = 0xC3D2E1F0;
   s->len = 0;
   s->fill = 0;
+#ifdef CS_SHA1_NI
+  s->ni = cpu_has_sha_ni();
+#else
+  s->ni = false;
+#endif
 }
 
 void cs__sha1_update(cs__sha1 *s, const void *data, size_t n) {
   const unsigned char *p = data;
   s->len += n;
-  while (n > 0) {
+  if (s->fill > 0) { /* top up the partial block first */
     size_t take = 64 - s->fill < n ? 64 - s->fill : n;
     memcpy(s->buf + s->fill, p, take);
     s->fill += take;
     p += take;
     n -= take;
-    if (s->fill == 64) {
-      block(s, s->buf);
-      s->fill = 0;
-    }
+    if (s->fill < 64) return;
+    compress(s, s->buf, 1);
+    s->fill = 0;
   }
+  if (n >= 64) { /* whole blocks straight from the caller's buffer */
+    compress(s, p, n / 64);
+    p += n / 64 * 64;
+    n %= 64;
+  }
+  memcpy(s->buf, p, n);
+  s->fill = n;
 }
 
 void cs__sha1_final(cs__sha1 *s, unsigned char out[20]) {

@@ -3,6 +3,7 @@
 #ifndef CS_UTIL_SHA1_H
 #define CS_UTIL_SHA1_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -11,6 +12,7 @@ typedef struct cs__sha1 {
   uint64_t len;
   unsigned char buf[64];
   size_t fill;
+  bool ni; /* compress with the CPU's SHA instructions (x86 SHA-NI); init sets it when present */
 } cs__sha1;
 
 void cs__sha1_init(cs__sha1 *s);

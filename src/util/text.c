@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "util/ryu.h"
 #include "util/sbuf.h"
 
 size_t cs__edit_distance(const char *a, const char *b) {
@@ -116,17 +117,12 @@ static bool round_trips(double v, const d17 *d, int p, char *out, size_t size) {
 }
 
 /* The fewest significant digits p (1..17) whose correctly rounded decimal reads back as v,
- * written to out. Let S(p) be that decimal. Every decimal of at most 15 (DBL_DIG) significant
- * digits survives decimal -> double -> 15-digit decimal, so if some S(p) with p <= 15 reads
- * back as v, then S(15) is S(p) padded with zeros: S(15) without its trailing zeros has q <= p
- * digits and is the only candidate at or below 15, and it is S(q) whenever it reads back (when
- * v's neighbours are equally far on both sides, every finite double whose mantissa field is
- * not 0, a q-digit decimal at least as close as a reading-back one reads back too, and so
- * equals it by the DBL_DIG argument). Otherwise the answer is 16 or 17 (S(17) always reads
- * back). At most two read-backs, the candidates cut from one 17-digit conversion (see d17).
- * Subnormals carry fewer than 15 digits, so there the predicate's monotonicity (symmetric
- * gaps: S(p) inside implies S(p+1) inside) drives a binary search instead. At a power of two
- * the lower gap is half the upper one and the plain search from 1 up with printf is kept. */
+ * written to out as printf's "%.*e", for the doubles cs__fmt_pyfloat does not hand to Ryu.
+ * Subnormals: the gaps to both neighbours are equal, so the predicate is monotone (S(p) inside
+ * implies S(p+1) inside) and a binary search finds p, the candidates cut from one 17-digit
+ * conversion (see d17). At a power of two the lower gap is half the upper one: the plain
+ * search from 1 up with printf, where the shortest correctly rounded decimal may be longer
+ * than the shortest decimal in the interval, and it is the former that is wanted. */
 static int shortest_digits(double v, char *out, size_t size) {
   uint64_t bits;
   memcpy(&bits, &v, sizeof bits);
@@ -137,25 +133,14 @@ static int shortest_digits(double v, char *out, size_t size) {
   }
   d17 d;
   d17_of(v, &d);
-  if ((bits & 0x7FF0000000000000ull) == 0) { /* subnormal */
-    int lo = 1, hi = 17;
-    while (lo < hi) {
-      int mid = (lo + hi) / 2;
-      if (round_trips(v, &d, mid, out, size)) hi = mid;
-      else lo = mid + 1;
-    }
-    if (!d17_round(&d, lo, out, size)) snprintf(out, size, "%.*e", lo - 1, v);
-    return lo;
+  int lo = 1, hi = 17;
+  while (lo < hi) {
+    int mid = (lo + hi) / 2;
+    if (round_trips(v, &d, mid, out, size)) hi = mid;
+    else lo = mid + 1;
   }
-  if (!d17_round(&d, 15, out, size)) snprintf(out, size, "%.*e", 14, v);
-  int q = 0, nd = 0; /* q: significant digits of S(15) up to its last non-zero one */
-  for (const char *c = out; *c && *c != 'e'; c++)
-    if (*c >= '0' && *c <= '9' && ++nd && *c != '0') q = nd;
-  if (q < 1) q = 1;
-  if (round_trips(v, &d, q, out, size)) return q;
-  int p = round_trips(v, &d, 16, out, size) ? 16 : 17;
-  if (p == 17 && !d17_round(&d, 17, out, size)) snprintf(out, size, "%.*e", 16, v);
-  return p;
+  if (!d17_round(&d, lo, out, size)) snprintf(out, size, "%.*e", lo - 1, v);
+  return lo;
 }
 
 /* "%.6f" through integer arithmetic where that is provably the same text (see text.h). With
@@ -198,19 +183,30 @@ char *cs__fmt_pyfloat(double v, char buf[32]) {
     strcpy(buf, signbit(v) ? "-0.0" : "0.0");
     return buf;
   }
-  char e[40];
-  shortest_digits(v, e, sizeof e);
-  /* e = "[-]d.ddde[+-]XX" -> digits and exponent */
-  const char *s = e;
-  bool neg = *s == '-';
-  if (neg) s++;
+  bool neg = signbit(v);
   char digits[24];
   size_t nd = 0;
-  for (; *s && *s != 'e'; s++)
-    if (isdigit((unsigned char)*s)) digits[nd++] = *s;
+  int exp10;
+  uint64_t bits;
+  memcpy(&bits, &v, sizeof bits);
+  if ((bits & 0xFFFFFFFFFFFFFull) != 0 && (bits & 0x7FF0000000000000ull) != 0) {
+    /* a normal double off a power of two: the gaps to its neighbours are equal, so the
+     * closest decimal of p digits (correctly rounded) reads back whenever any p-digit decimal
+     * does, and the shortest decimal that reads back (Ryu) is the shortest correctly rounded
+     * one, which is what the contract asks for; no printf or strtod */
+    nd = (size_t)cs__ryu_digits(v, digits, &exp10);
+  } else {
+    char e[40];
+    shortest_digits(v, e, sizeof e);
+    /* e = "[-]d.ddde[+-]XX" -> digits and exponent */
+    const char *s = e;
+    if (*s == '-') s++;
+    for (; *s && *s != 'e'; s++)
+      if (isdigit((unsigned char)*s)) digits[nd++] = *s;
+    exp10 = atoi(s + 1);
+  }
   digits[nd] = '\0';
   while (nd > 1 && digits[nd - 1] == '0') digits[--nd] = '\0';
-  int exp10 = atoi(s + 1);
   char *o = buf;
   if (neg) *o++ = '-';
   if (exp10 >= -5 && exp10 < 16) {
