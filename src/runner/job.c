@@ -328,7 +328,8 @@ void cs__run_job(const cs__plan *plan, const cs__runner_opts *o, size_t ji, doub
   char *job_json = cs__job_json(plan, o, j);
   char key[41];
   cs__probe_key(plan, o, j, key);
-  if (cs__path_guard(o->out_dir, jdir, &err) || cs__store_write_job(jdir, job_json, &err)) {
+  if (cs__path_guard(o->out_dir, jdir, &err) || cs__store_write_job(jdir, job_json, &err) ||
+      cs__store_write_job_key(jdir, key, &err)) {
     res->status = CS_JOB_FAILED;
     res->reason = cs__xstrdup(err.msg);
     goto out;
