@@ -160,7 +160,12 @@ static cs__batch *v1_next_batch(void *state, double now) {
 static void v1_on_batch_end(void *state, cs__batch *b) {
   v1_state *s = state;
   s->running_batches--;
-  for (int32_t i = 0; i < b->n; i++) ((v1_req *)b->requests[i]->sched_priv)->in_flight = false;
+  bool done = false;
+  for (int32_t i = 0; i < b->n; i++) {
+    ((v1_req *)b->requests[i]->sched_priv)->in_flight = false;
+    done |= b->requests[i]->completed;
+  }
+  if (!done) return; /* requests complete only at the end of a batch they are in */
   int32_t k = 0;
   for (int32_t i = 0; i < s->nrunning; i++) {
     cs__request *r = s->running[i];

@@ -103,9 +103,53 @@ static double next_time(const cs__sim *sim) {
   return sim->heap.v[0].t;
 }
 
+/* ---- request state transitions, exactly as Vidur (vidur-semantics.md §1.2) ----------------
+ * Defined here, in the engine's translation unit, so the per-request loops of each batch
+ * inline them. */
+
+void cs__req_on_batch_schedule(cs__request *r, double t) {
+  r->latest_iteration_scheduled_at = t;
+  r->latest_iteration_scheduling_delay = t - r->latest_iteration_completed_at;
+  if (r->scheduled) return;
+  r->scheduled = true;
+  if (r->num_restarts > 0) return; /* scheduled_at keeps its first value */
+  r->scheduled_at = t;
+  r->scheduling_delay = t - r->arrived_at;
+}
+
+void cs__req_on_stage_schedule(cs__request *r, double t) {
+  r->latest_stage_scheduled_at = t;
+  if (r->latest_stage_completed_at == 0)
+    r->preempted_time = 0;
+  else
+    r->preempted_time += t - r->latest_stage_completed_at;
+  r->preempted = false;
+}
+
+void cs__req_on_stage_end(cs__request *r, double t, double exec, double model_exec) {
+  r->execution_time += exec;
+  r->model_execution_time += model_exec;
+  r->latest_stage_completed_at = t;
+  r->preempted = true;
+}
+
+void cs__req_on_batch_end(cs__request *r, double t, int32_t num_tokens) {
+  r->num_processed += num_tokens;
+  r->latest_iteration_completed_at = t;
+  if (r->num_processed == r->num_prefill) {
+    r->is_prefill_complete = true;
+    r->num_processed += 1; /* the prefill pass produces the first output token */
+    if (r->prefill_completed_at == 0) r->prefill_completed_at = t;
+  }
+  if (r->num_processed == r->num_prefill + r->num_decode) {
+    r->completed_at = t;
+    r->completed = true;
+  }
+}
+
 /* ---- meters ---------------------------------------------------------------------------- */
 
-void cs__meter_put(cs__meter *m, double x, double y) {
+static inline void meter_put(cs__meter *m, double x, double y) {
   if (!m->have) {
     m->min = m->max = y;
   } else {
@@ -122,6 +166,8 @@ void cs__meter_put(cs__meter *m, double x, double y) {
   m->ysum += y;
   m->n++;
 }
+
+void cs__meter_put(cs__meter *m, double x, double y) { meter_put(m, x, y); }
 
 double cs__meter_sample_mean(const cs__meter *m) { return m->n ? m->ysum / (double)m->n : 0; }
 
@@ -238,7 +284,7 @@ static void on_replica_schedule(cs__sim *sim, int32_t k) {
     if (sim->obs && sim->obs->on_batch_formed) sim->obs->on_batch_formed(sim->obs->ud, sim, b);
     push(sim, sim->now, CS__EV_BATCH_STAGE_ARRIVAL, k, 0, b);
   }
-  cs__meter_put(&rep->mem, sim->now, cs__sim_replica_memory_percent(sim, k));
+  meter_put(&rep->mem, sim->now, cs__sim_replica_memory_percent(sim, k));
 }
 
 static void on_stage_arrival(cs__sim *sim, int32_t k, int32_t s, cs__batch *b) {
@@ -282,8 +328,8 @@ static void on_stage_schedule(cs__sim *sim, int32_t k, int32_t s) {
   x->stage_model = tm.model_s;
   x->stage_start = sim->now;
   st->busy = true;
-  cs__meter_put(&st->busy_meter, sim->now, 100);
-  cs__meter_put(&st->mfu_meter, sim->now, mfu_of(sim, b, attn_tt, tm.total_s));
+  meter_put(&st->busy_meter, sim->now, 100);
+  meter_put(&st->mfu_meter, sim->now, mfu_of(sim, b, attn_tt, tm.total_s));
   push(sim, sim->now + tm.total_s, CS__EV_BATCH_STAGE_END, k, s, b);
 }
 
@@ -292,8 +338,8 @@ static void on_stage_end(cs__sim *sim, int32_t k, int32_t s, cs__batch *b) {
   cs__batch_x *x = (cs__batch_x *)b;
   st->busy = false;
   for (int32_t i = 0; i < b->n; i++) cs__req_on_stage_end(b->requests[i], sim->now, x->stage_total, x->stage_model);
-  cs__meter_put(&st->busy_meter, sim->now, 0);
-  cs__meter_put(&st->mfu_meter, sim->now, 0);
+  meter_put(&st->busy_meter, sim->now, 0);
+  meter_put(&st->mfu_meter, sim->now, 0);
   if (sim->cfg->chrome_trace) {
     cs__chrome_ev ce = {b->id, k, s, b->n, b->total_tokens, x->stage_start, x->stage_total};
     cs__vec_push(&sim->chrome, ce);
@@ -341,7 +387,7 @@ static void on_batch_end(cs__sim *sim, int32_t k, cs__batch *b) {
                          b->scheduled_at, b->completed_at};
     cs__vec_push(&sim->batch_rows, row);
   }
-  cs__meter_put(&rep->mem, sim->now, cs__sim_replica_memory_percent(sim, k));
+  meter_put(&rep->mem, sim->now, cs__sim_replica_memory_percent(sim, k));
   if (sim->obs && sim->obs->on_batch_end) sim->obs->on_batch_end(sim->obs->ud, sim, b);
   push(sim, sim->now, CS__EV_REPLICA_SCHEDULE, k, -1, NULL);
   /* PREFILL_END and REQUEST_END in batch order; the heap orders the two kinds by number */

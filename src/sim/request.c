@@ -1,48 +1,9 @@
-/* Request state transitions and batch building, exactly as Vidur (vidur-semantics.md §1.2). */
+/* Batch building (vidur-semantics.md §1.2); the request state transitions are in engine.c, next
+ * to their only callers. */
 #include <assert.h>
 
 #include "sim/engine.h"
 #include "sched/policy.h"
-
-void cs__req_on_batch_schedule(cs__request *r, double t) {
-  r->latest_iteration_scheduled_at = t;
-  r->latest_iteration_scheduling_delay = t - r->latest_iteration_completed_at;
-  if (r->scheduled) return;
-  r->scheduled = true;
-  if (r->num_restarts > 0) return; /* scheduled_at keeps its first value */
-  r->scheduled_at = t;
-  r->scheduling_delay = t - r->arrived_at;
-}
-
-void cs__req_on_stage_schedule(cs__request *r, double t) {
-  r->latest_stage_scheduled_at = t;
-  if (r->latest_stage_completed_at == 0)
-    r->preempted_time = 0;
-  else
-    r->preempted_time += t - r->latest_stage_completed_at;
-  r->preempted = false;
-}
-
-void cs__req_on_stage_end(cs__request *r, double t, double exec, double model_exec) {
-  r->execution_time += exec;
-  r->model_execution_time += model_exec;
-  r->latest_stage_completed_at = t;
-  r->preempted = true;
-}
-
-void cs__req_on_batch_end(cs__request *r, double t, int32_t num_tokens) {
-  r->num_processed += num_tokens;
-  r->latest_iteration_completed_at = t;
-  if (r->num_processed == r->num_prefill) {
-    r->is_prefill_complete = true;
-    r->num_processed += 1; /* the prefill pass produces the first output token */
-    if (r->prefill_completed_at == 0) r->prefill_completed_at = t;
-  }
-  if (r->num_processed == r->num_prefill + r->num_decode) {
-    r->completed_at = t;
-    r->completed = true;
-  }
-}
 
 /* ---- batches: recycled through per-size-class free lists (no allocation per iteration) ---- */
 
