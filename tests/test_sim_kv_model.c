@@ -132,7 +132,8 @@ static bool same_state(const cs__kv *kv, const model *m, const mreq *reqs, int s
   for (int i = 0; i < MAXREQ; i++) {
     if (!reqs[i].live) continue;
     const cs__kv_req *q = reqs[i].r.sched_priv;
-    if (q->nblocks != reqs[i].nblocks || memcmp(q->blocks, reqs[i].blocks, sizeof(int32_t) * (size_t)q->nblocks)) {
+    if (q->nblocks != reqs[i].nblocks ||
+        (q->nblocks && memcmp(q->blocks, reqs[i].blocks, sizeof(int32_t) * (size_t)q->nblocks))) {
       CS__FAIL_MSG("step %d: request %d holds other blocks than the model's", step, i);
       return false;
     }

@@ -350,7 +350,7 @@ void cs__kv_free(cs__kv *kv, cs__request *r) {
   uint64_t tail = kv->ring_tail;
   const int32_t *list = q->blocks;
   int32_t step = 1;
-  if (kv->caching) { /* reverse order: the prompt's tail is evicted first */
+  if (kv->caching && nb) { /* reverse order: the prompt's tail is evicted first */
     list += nb - 1;
     step = -1;
   }
