@@ -4,7 +4,7 @@
 set -euo pipefail
 # python3 only for one shell test that rewrites a sweep file; help2man for the man pages;
 # universal-ctags for the shape check (scripts/check-shape.sh)
-pkgs=(build-essential cmake pkg-config libyaml-dev zlib1g-dev libcsv-dev libcunit1-dev python3 help2man universal-ctags "$@")
+pkgs=(build-essential cmake pkg-config libyaml-dev zlib1g-dev libcsv-dev nettle-dev libcunit1-dev python3 help2man universal-ctags "$@")
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -349,14 +349,14 @@ void cs__kv_free(cs__kv *kv, cs__request *r) {
   const uint64_t mask = kv->ring_mask;
   uint64_t tail = kv->ring_tail;
   const int32_t *list = q->blocks;
-  int32_t step = 1;
-  if (kv->caching && nb) { /* reverse order: the prompt's tail is evicted first */
-    list += nb - 1;
+  int32_t idx = 0, step = 1;
+  if (kv->caching) { /* reverse order: the prompt's tail is evicted first */
+    idx = nb - 1;
     step = -1;
   }
-  for (int32_t k = 0; k < nb; k++, list += step) {
-    if (k + KV_AHEAD < nb) KV_PREFETCH(&kv->b[list[step * KV_AHEAD]]);
-    int32_t blk = *list;
+  for (int32_t k = 0; k < nb; k++, idx += step) {
+    if (k + KV_AHEAD < nb) KV_PREFETCH(&kv->b[list[idx + step * KV_AHEAD]]);
+    int32_t blk = list[idx];
     cs__kv_block *b = &kv->b[blk];
     if ((--b->rf & CS__KV_REF_MASK) == 0) { /* to the back of the free queue */
       ring[tail & mask] = blk;

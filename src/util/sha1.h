@@ -7,12 +7,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <nettle/sha1.h>
+
+/* An incremental SHA-1 (nettle's context): init, update with the data in any pieces, final
+ * writes the 20-byte digest (the context must be initialised again before reuse). */
 typedef struct cs__sha1 {
-  uint32_t h[5];
-  uint64_t len;
-  unsigned char buf[64];
-  size_t fill;
-  bool ni; /* compress with the CPU's SHA instructions (x86 SHA-NI); init sets it when present */
+  struct sha1_ctx ctx;
 } cs__sha1;
 
 void cs__sha1_init(cs__sha1 *s);
