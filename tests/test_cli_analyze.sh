@@ -52,5 +52,15 @@ check "missing directory: named" grep -q "nonexistent: not a directory" "$T/stde
 "$CAPSEARCH" analyze "$T/out" --price h100 >/dev/null 2>"$T/stderr"; rc=$?
 check "bad --price: exit 2" test $rc -eq 2
 check "bad --price: says what is expected" grep -q "DEVICE=USD" "$T/stderr"
+for cmd in analyze report; do # one device check for the flag and the sweep file's prices:
+  "$CAPSEARCH" $cmd "$T/out" --price h1000=3 >/dev/null 2>"$T/stderr"; rc=$?
+  check "$cmd --price unknown device: exit 2" test $rc -eq 2
+  check "$cmd --price unknown device: did you mean" grep -q "\-\-price h1000=3: unknown device 'h1000' (did you mean 'h100'?)" "$T/stderr"
+done
+"$CAPSEARCH" analyze "$T/out" --headroom 101 >/dev/null 2>"$T/stderr"; rc=$?
+check "--headroom above 100: exit 2" test $rc -eq 2
+check "--headroom above 100: names the range" grep -q "headroom" "$T/stderr"
+"$CAPSEARCH" analyze "$T/out" --headroom 60 -q >/dev/null 2>"$T/stderr"
+check "--headroom 60: notes the clamp to 50%" grep -q "note: --headroom 60 gives 50% utilisation (clamped" "$T/stderr"
 "$CAPSEARCH" analyze "$T/out" --pricing cheap >/dev/null 2>"$T/stderr"; check "bad --pricing: exit 2" test $? -eq 2
 exit $fail

@@ -56,4 +56,6 @@ check "unknown kind suggests" grep -q "unknown kind 'modles' (did you mean 'mode
 "$CAPSEARCH" list models --config-dir "$T/nowhere" >/dev/null 2>"$T/err"; rc=$?
 check "missing catalog dir exits 2" test $rc -eq 2
 check "missing catalog dir is named" grep -q "nowhere: catalog directory not found" "$T/err"
+"$CAPSEARCH" list models extra more >/dev/null 2>"$T/err"; rc=$?
+check "an argument after the kind exits 2 naming it" bash -c "test $rc -eq 2 && grep -q \"unexpected argument 'extra'\" '$T/err'"
 exit $fail

@@ -49,7 +49,7 @@ check "emitted sweep has the schema's sections" bash -c "for k in clusters globa
 check "emitted sweep expands (--dry-run)" test $rc -eq 0
 check "expansion has runnable jobs" grep -q "runnable" "$T/dry"
 # and it runs: the screen hands over to the simulation, whose output analyze reads
-sed 's/num_requests: 1000/num_requests: 40/' "$T/sweep.yml" >"$T/small.yml"
+sed 's/num_requests: [0-9]*/num_requests: 40/' "$T/sweep.yml" >"$T/small.yml"
 "$CAPSEARCH" --config "$T/small.yml" --output-dir "$T/run" --max-iterations 2 --time-limit 5 -j 2 >/dev/null 2>"$T/err"; rc=$?
 check "emitted sweep runs" test $rc -eq 0
 check "its jobs finish" awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "status") c = i; next }
@@ -76,9 +76,14 @@ cp "$SRC/traces/chat_small.csv" "$T/cwd/data/mine.csv"
 (cd "$T/cwd" && "$CAPSEARCH" recommend --model Meta-Llama-3-8B --workload chat --qps 5 --trace data/mine.csv \
   --emit-sweep "$T/elsewhere/out/rec.yml" >/dev/null 2>"$T/err"); rc=$?
 check "emit with a relative --trace from another cwd: exit 0" test $rc -eq 0
+check "candidates ranked above the picks but without a network are named on stderr" \
+  grep -q "note: skipped [0-9]*\. .* TP[0-9]*: the catalog has no network entry" "$T/err"
+check "... and in the emitted sweep's header" grep -q "^#   (skipped [0-9]*\. " "$T/elsewhere/out/rec.yml"
 check "emitted trace path is relative to the sweep's directory" grep -q 'trace_file: "../../cwd/data/mine.csv"' "$T/elsewhere/out/rec.yml"
-(cd / && "$CAPSEARCH" --config "$T/elsewhere/out/rec.yml" --dry-run >/dev/null 2>"$T/err"); rc=$?
+(cd / && "$CAPSEARCH" --config "$T/elsewhere/out/rec.yml" --dry-run >"$T/dry" 2>"$T/err"); rc=$?
 check "the emitted sweep loads from any cwd" test $rc -eq 0
+check "the emitted sweep's first probe spans the keep-up window (no short-window warning)" \
+  bash -c "! grep -q 'short window' '$T/dry' '$T/err'"
 (cd "$T/cwd" && "$CAPSEARCH" recommend --model Meta-Llama-3-8B --workload chat --qps 5 \
   --emit-sweep "$T/elsewhere/out/def.yml" >/dev/null 2>"$T/err"); rc=$?
 (cd / && "$CAPSEARCH" --config "$T/elsewhere/out/def.yml" --dry-run >/dev/null 2>&1); rc2=$?

@@ -31,6 +31,8 @@ overview_first() { # the recommendations come before any plot
 check "no empty panel" no_empty_panel "$T/report.html"
 check "no exponent in a table cell" no_exponent_cell "$T/report.html"
 check "the overview comes first" overview_first "$T/report.html"
+"$CAPSEARCH" report --help >"$T/help" 2>&1
+check "--help describes the inline script it writes" bash -c "grep -q 'script that sorts' '$T/help' && ! grep -q 'no script' '$T/help'"
 check "tables are sortable and filterable" grep -q 'class="cs-filter"' "$T/report.html"
 check "has Pareto, bar, CDF and probe plots" bash -c "grep -q 'Pareto front' '$T/report.html' && grep -q 'cs-bars' '$T/report.html' && grep -q 'TTFT CDF' '$T/report.html' && grep -q 'search probes of aaaa0001' '$T/report.html'"
 check "plots carry data points" test "$(count 'class="cs-point"' "$T/report.html")" -ge 10

@@ -133,6 +133,26 @@ case_ "unclosed list" "open\.yml:[0-9]+:[0-9]+: malformed" --config "$T/open.yml
 printf '\x1f\x8b\x08\x00garbage' > "$T/gz.yml"
 case_ "corrupt gzip sweep" "gz\.yml: (corrupt gzip|truncated gzip)" --config "$T/gz.yml" --output-dir "$T/o"
 
+# entries that are wrong only against the catalog, the registry or another entry: still file:line:col
+{ cat "$T/base.yml"; echo "prices: {h1000: 3}"; } > "$T/pr.yml"
+case_ "price of an unknown device" "pr\.yml:[0-9]+:[0-9]+: prices: unknown device 'h1000' \(did you mean 'h100'\?\)" \
+  --config "$T/pr.yml" --output-dir "$T/o"
+{ cat "$T/base.yml"; echo "predictor: rooflin"; } > "$T/pd.yml"
+case_ "misspelt predictor" "pd\.yml:[0-9]+:12: predictor: .*rooflin.*did you mean 'roofline'" --config "$T/pd.yml" --output-dir "$T/o"
+python3 - "$T/base.yml" "$T/ds.yml" <<'EOF2'
+import sys
+s = open(sys.argv[1]).read()
+i = s.index("  - name: ttft"); j = s.index("traces:")
+open(sys.argv[2], "w").write(s[:j] + s[i:j] + s[j:])
+EOF2
+case_ "two SLOs of one name" "ds\.yml:[0-9]+:[0-9]+: slo_configs\[1\]\.name: duplicate SLO name 'ttft'" \
+  --config "$T/ds.yml" --output-dir "$T/o"
+for k in tp_dimensions batch_sizes pp_dimensions; do
+  env "$k=1, 2, 1" bash -c "$(declare -f sweep); sweep" > "$T/dl.yml"
+  case_ "$k listing 1 twice" "dl\.yml:[0-9]+:[0-9]+: $k\[2\]: listed twice \(the same as $k\[0\]\)" \
+    --config "$T/dl.yml" --output-dir "$T/o"
+done
+
 # --- traces --------------------------------------------------------------------------------
 trace_case() { # NAME WHERE_REGEX TRACE_FILE
   env "trace_file=$3" bash -c "$(declare -f sweep); sweep" > "$T/t.yml"
@@ -181,6 +201,10 @@ for v in 2147483648 9223372036854775808 NaN Infinity -1; do
   sed "s/\"num_hidden_layers\": [0-9]*/\"num_hidden_layers\": $v/" "$cfg" > "$T/config.json"
   model_case "num_hidden_layers $v" "config\.json:[0-9]+:[0-9]+: .*num_hidden_layers" "$T/config.json"
 done
+sed "s/\"num_hidden_layers\": [0-9]*/\"num_hidden_layers\": 10000000/" "$cfg" > "$T/config.json"
+model_case "10 million layers" "config\.json:[0-9]+:[0-9]+: num_hidden_layers: expected an integer from 1 to 1024" "$T/config.json"
+sed "s/\"num_key_value_heads\": [0-9]*/\"num_key_value_heads\": 0/" "$cfg" > "$T/config.json"
+model_case "zero KV heads" "config\.json:[0-9]+:[0-9]+: num_key_value_heads: expected an integer from 1" "$T/config.json"
 head -c 30000 /dev/zero | tr '\0' '[' > "$T/deep.json"
 model_case "30,000 nested [" "deep\.json:1:[0-9]+: nested more than" "$T/deep.json"
 

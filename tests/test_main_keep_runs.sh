@@ -4,6 +4,7 @@
 #  - answers: every finished job keeps one or two run directories (the probes that decided its
 #    answer), each byte-identical to the same probe's under `all`; none: no run directory
 #  - probe.json and output.log stay everywhere, and a rerun of `none` simulates nothing
+#  - analyze on `none` says once that the pruned probes have no statistics
 #  - --dry-run estimates the disk of each mode; a bad value is a usage error (exit 2)
 set -u
 . "$(dirname "$0")/sweep_test_lib.sh" "$@"
@@ -60,6 +61,11 @@ grep -rq "removed the run directory" "$T/none/runs" && ok "output.log notes the 
 "$BIN" --config "$T/sweep.yml" --output-dir "$T/none" --keep-runs none $OPTS 2> "$T/re.err" || fail "rerun exit $?"
 grep -q " 0 probes simulated" "$T/re.err" && ok "rerun of none simulates nothing" || { fail "rerun simulated"; cat "$T/re.err"; }
 cmp -s "$T/all/results.csv" "$T/none/results.csv" && ok "rerun: results.csv unchanged" || fail "rerun changed results.csv"
+# analyze on `none`: the deleted run directories are one summary line, not a warning per probe
+"$BIN" analyze "$T/none" -q 2> "$T/an.err" || fail "analyze none exit $?"
+np=$(find "$T/none/runs" -name probe.json | wc -l)
+{ [ "$(grep -c "warning" "$T/an.err")" -eq 1 ] && grep -q "warning: $np probe run(s) had their files deleted by --keep-runs" "$T/an.err"; } \
+  && ok "analyze none: one summary warning for $np pruned probes" || { fail "analyze none warnings"; cat "$T/an.err"; }
 "$BIN" --config "$T/sweep.yml" --dry-run $OPTS 2>&1 | grep -q "disk by --keep-runs: all .*, answers .*, none " \
   && ok "dry-run estimates each mode" || fail "dry-run estimate"
 "$BIN" --config "$T/sweep.yml" --output-dir "$T/bad" --keep-runs some $OPTS 2> "$T/bad.err"; rc=$?

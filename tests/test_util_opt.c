@@ -103,7 +103,7 @@ static void test_opt_every_bad_value_names_the_flag_and_what_was_expected(void) 
   static const char *const bad_limits[] = {"nan", "-1", "1e999", "inf", "5x", "2e6", "ms"};
   for (size_t i = 0; i < sizeof bad_limits / sizeof *bad_limits; i++) {
     CS_ASSERT_INT_EQ(run(&d, &err, NULL, NULL, 3, "--time-limit", bad_limits[i]), CS_EUSAGE);
-    CS_ASSERT_STR_CONTAINS(err.msg, "--time-limit: expected a number from 0 to 1000000 minutes, got '");
+    CS_ASSERT_STR_CONTAINS(err.msg, "--time-limit: expected a number from 0 to 1000000 minutes (or with a suffix: s, min, h), got '");
   }
   CS_ASSERT_INT_EQ(run(&d, &err, NULL, NULL, 3, "--qps", "0"), CS_EUSAGE);
   CS_ASSERT_STR_EQ(err.msg, "--qps: expected a number > 0 and <= 1000000000, got '0'");

@@ -107,6 +107,7 @@ typedef struct cs_sweep_search {
 typedef struct cs_sweep_price {
   const char *device;
   double per_gpu_hour;
+  int line, col; /* where the device's key is written */
 } cs_sweep_price;
 
 /* capsearch extension `disaggregation` (docs/disaggregation.md): a prefill pool shape, a decode
@@ -138,6 +139,7 @@ typedef struct cs_sweep {
   cs_sweep_price *prices;   /* extension: $/GPU-hour overrides per device */
   /* extensions */
   const char *predictor;    /* "roofline" (default) | "profile" | ... */
+  int predictor_line, predictor_col; /* where its name is written (0: not given) */
   int npredictor_params;
   const char *predictor_param_names[CS_PARAMS_MAX];
   double predictor_param_values[CS_PARAMS_MAX];

@@ -80,6 +80,7 @@ typedef struct cs__probe {
   bool hit_time_limit;
   double end_time;
   char *timestamp_dir;
+  bool pruned;          /* --keep-runs deleted its files on purpose: the verdict stays, no statistics */
   bool have_stats;
   cs__stats st;
 } cs__probe;
@@ -175,6 +176,7 @@ struct cs_analysis {
   CS__VEC(char *) warnings;
   CS__VEC(char *) missing;
   size_t num_runs;
+  size_t num_pruned; /* probe runs whose files --keep-runs deleted (one summary warning) */
   bool have_results;
 };
 

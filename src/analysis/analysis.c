@@ -62,6 +62,11 @@ int cs_analysis_load(const char *out_dir, const cs_analysis_opts *opts, cs_analy
     cs_analysis_free(a);
     return rc;
   }
+  if (a->num_pruned)
+    cs__an_warn(a,
+                "%zu probe run(s) had their files deleted by --keep-runs: their verdicts count, but stats.csv has no "
+                "latency statistics for them",
+                a->num_pruned);
   if (a->jobs.n) qsort(a->jobs.v, a->jobs.n, sizeof *a->jobs.v, job_cmp);
   a->opts.catalog_prices = opts ? opts->catalog_prices : NULL;
   cs__an_derive(a);

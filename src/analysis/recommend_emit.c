@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "capsearch/analysis.h"
+#include "capsearch/run.h"
 #include "util/fs.h"
 #include "util/sbuf.h"
 
@@ -42,10 +43,13 @@ static void rel_path(const char *from, const char *to, char *out, size_t size) {
 
 int cs_recommend_emit_sweep(const cs_recommend_result *r, const cs_recommend_input *in, const char *trace_file,
                             int top, const char *path, cs_err *err) {
-  const cs_recommend_row *pick[64];
-  int n = 0;
-  for (size_t i = 0; i < r->n && n < top && n < 64; i++)
-    if (r->rows[i].rank > 0 && r->rows[i].network) pick[n++] = &r->rows[i];
+  const cs_recommend_row *pick[64], *skip[64];
+  int n = 0, nskip = 0;
+  for (size_t i = 0; i < r->n && n < top && n < 64; i++) {
+    if (r->rows[i].rank <= 0) continue;
+    if (r->rows[i].network) pick[n++] = &r->rows[i];
+    else if (nskip < 64) skip[nskip++] = &r->rows[i]; /* ranked above a pick, but a sweep needs a network */
+  }
   if (!n)
     return cs_err_set(err, CS_EINFEASIBLE, "--emit-sweep: no candidate meets the SLO (with a known network) to hand over");
   char resolved[PATH_MAX], sweep_dir[PATH_MAX], trace[2 * PATH_MAX];
@@ -65,6 +69,10 @@ int cs_recommend_emit_sweep(const cs_recommend_result *r, const cs_recommend_inp
     if (!seen) tps[ntp++] = pick[i]->tp;
   }
   double start = cap > 0.2 ? floor(cap * 10) / 10 : 0.1;
+  /* The search's first probe runs at twice `qps` (Vidur's search, docs/sweep.md): enough requests
+   * that it spans the keep-up check's window (CS_MIN_WINDOW_S) with 10% to spare, in hundreds. */
+  double nreq = ceil(2 * start * CS_MIN_WINDOW_S * 1.1 / 100) * 100;
+  if (nreq < 1000) nreq = 1000;
   int pct = (int)lround(in->slo_quantile * 100);
   char slo_name[128];
   snprintf(slo_name, sizeof slo_name, "ttft_p%d_%gms_and_tpot_p%d_%gms", pct, in->ttft_slo_s * 1000, pct,
@@ -84,6 +92,9 @@ int cs_recommend_emit_sweep(const cs_recommend_result *r, const cs_recommend_inp
                   pick[i]->factors_borrowed ? ", speed BORROWED from " : "",
                   pick[i]->factors_borrowed && pick[i]->factors_from ? pick[i]->factors_from : "",
                   pick[i]->instances, pick[i]->usd_per_hour);
+  for (int i = 0; i < nskip; i++)
+    cs__sbuf_addf(&sb, "#   (skipped %d. %s TP%d: the catalog has no network entry for %s, which a sweep needs)\n",
+                  skip[i]->rank, skip[i]->device, skip[i]->tp, skip[i]->device);
   cs__sbuf_adds(&sb, "# Run: capsearch --config THIS_FILE --output-dir out/recommend   (then capsearch analyze)\n"
                      "# The search finds each configuration's QPS per replica under the SLO by simulation.\n");
   cs__sbuf_adds(&sb, "clusters:\n");
@@ -111,7 +122,8 @@ int cs_recommend_emit_sweep(const cs_recommend_result *r, const cs_recommend_inp
   yaml_str(&sb, r->model);
   cs__sbuf_addf(&sb, "\nsearch_configs:\n  - trace: workload\n    model: ");
   yaml_str(&sb, r->model_short);
-  cs__sbuf_addf(&sb, "\n    search_for: qps\n    num_replicas: 1\n    qps: %g\n    num_requests: 1000\n", start);
+  cs__sbuf_addf(&sb, "\n    search_for: qps\n    num_replicas: 1\n    qps: %g\n    num_requests: %.0f\n", start,
+                nreq);
   int rc = cs__write_file_atomic(path, sb.buf, sb.len, false, err);
   cs__sbuf_release(&sb);
   return rc;

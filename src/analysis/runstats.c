@@ -296,6 +296,10 @@ static bool read_requests(cs_analysis *a, const cs__job *j, cs__probe *p, const 
 
 void cs__an_load_run(cs_analysis *a, const cs__job *j, cs__probe *p, const char *probe_dir) {
   cs__stats *st = &p->st;
+  if (p->pruned) { /* deleted on purpose: counted once, not a warning per probe */
+    a->num_pruned++;
+    return;
+  }
   char *ts = find_timestamp_dir(a, j, p, probe_dir);
   if (!ts) {
     cs__an_missing(a, "runs/%s/%s: probe.json present but no request_metrics.csv", j->hash, p->name);

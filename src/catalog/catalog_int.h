@@ -17,6 +17,18 @@ double cs__dtype_bytes(const char *name);
 /* The dtype names cs__dtype_bytes knows, for "expected one of" messages. */
 const char *cs__dtype_names(void);
 
+/* The range of one architecture number (model.c declares them all, once): the cs_model field
+ * name (NULL for config.json-only keys), its config.json key, the struct offset (SIZE_MAX when
+ * none), lo..hi, and whether 0 in the struct means "not given". */
+typedef struct cs__model_bound {
+  const char *field, *hf_key;
+  size_t off;
+  int lo, hi;
+  bool unset0;
+} cs__model_bound;
+/* The bound of a config.json key (its first spelling); NULL when none is declared. */
+const cs__model_bound *cs__model_bound_of(const char *hf_key);
+
 /* Checks a model's architecture numbers and fills the derived fields (head_dim, weight_bytes,
  * num_params when 0, attention defaults). `where` prefixes messages ("models.yaml:12:5: model
  * 'x'"). Fails with CS_ECONFIG naming the offending field. */

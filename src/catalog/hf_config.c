@@ -111,10 +111,13 @@ static int get_int(const reader *r, const char *const *keys, bool required, cons
   int64_t iv;
   int rc = cs__y_int(r->d, v, which, &iv, r->err);
   if (rc) return rc;
-  if (iv < 0 || iv > 2000000000) {
+  const cs__model_bound *b = cs__model_bound_of(keys[0]);
+  if (!b) return cs_err_set(r->err, CS_EINVAL, "no range declared for config.json key '%s'", keys[0]);
+  if (iv < b->lo || iv > b->hi) {
     char w[512];
     cs__y_where(r->d, v, w, sizeof w);
-    return cs_err_set(r->err, CS_EPARSE, "%s: %s: expected a non-negative integer, got %lld", w, which, (long long)iv);
+    return cs_err_set(r->err, CS_EPARSE, "%s: %s: expected an integer from %d to %d, got %lld", w, which, b->lo,
+                      b->hi, (long long)iv);
   }
   *out = (int)iv;
   return 0;

@@ -1,5 +1,7 @@
 /* Model architecture arithmetic: dtype sizes, defaults and checks, parameter count, attention
  * kind, valid tensor-parallel sizes. Pure functions of a cs_model. */
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -35,7 +37,59 @@ static int bad(cs_err *err, const char *where, const char *fmt_field, long long 
   return cs_err_set(err, CS_ECONFIG, "%s: %s is %lld, expected %s", where, fmt_field, v, expect);
 }
 
+/* The one range of every architecture number a model file may give, generous beyond any
+ * published model yet small enough that plan's per-layer and per-GPU searches stay quick (a
+ * config.json with 10 million layers made `plan` run for hours). `hf_key` is the config.json
+ * spelling (its first), `off` the cs_model field (SIZE_MAX for keys only config.json has);
+ * `unset0`: 0 in the struct means "not given, derived" and is not range-checked. */
+#define CS__MB(field, key, lo, hi, unset0) {#field, key, offsetof(cs_model, field), lo, hi, unset0}
+static const cs__model_bound model_bounds[] = {
+    CS__MB(num_layers, "num_hidden_layers", 1, 1024, false),
+    CS__MB(hidden, "hidden_size", 1, 131072, false),
+    CS__MB(num_q_heads, "num_attention_heads", 1, 8192, false),
+    CS__MB(num_kv_heads, "num_key_value_heads", 1, 8192, true),
+    CS__MB(head_dim, "head_dim", 1, 8192, true),
+    CS__MB(mlp_hidden, "intermediate_size", 0, 1048576, false),
+    CS__MB(vocab, "vocab_size", 1, 4194304, false),
+    CS__MB(max_positions, "max_position_embeddings", 1, 268435456, false),
+    CS__MB(num_experts, "num_local_experts", 0, 4096, false),
+    CS__MB(experts_per_token, "num_experts_per_tok", 0, 4096, false),
+    CS__MB(moe_mlp_hidden, "moe_intermediate_size", 0, 1048576, false),
+    CS__MB(num_shared_experts, "n_shared_experts", 0, 4096, false),
+    CS__MB(shared_expert_hidden, "shared_expert_intermediate_size", 0, 1048576, false),
+    CS__MB(first_dense_layers, "first_k_dense_replace", 0, 1024, false),
+    CS__MB(kv_lora_rank, "kv_lora_rank", 0, 65536, false),
+    CS__MB(q_lora_rank, "q_lora_rank", 0, 65536, false),
+    CS__MB(qk_rope_head_dim, "qk_rope_head_dim", 0, 8192, false),
+    CS__MB(qk_nope_head_dim, "qk_nope_head_dim", 0, 8192, false),
+    CS__MB(v_head_dim, "v_head_dim", 0, 8192, false),
+    CS__MB(rotary_dim, "rotary_dim", 0, 8192, false),
+    CS__MB(sliding_window, "sliding_window", 0, 1073741824, false),
+    {NULL, "sliding_window_pattern", SIZE_MAX, 0, 1024, false},
+};
+#undef CS__MB
+
+const cs__model_bound *cs__model_bound_of(const char *hf_key) {
+  for (size_t i = 0; i < sizeof model_bounds / sizeof model_bounds[0]; i++)
+    if (!strcmp(model_bounds[i].hf_key, hf_key)) return &model_bounds[i];
+  return NULL;
+}
+
+static int check_bounds(const cs_model *m, const char *where, cs_err *err) {
+  for (size_t i = 0; i < sizeof model_bounds / sizeof model_bounds[0]; i++) {
+    const cs__model_bound *b = &model_bounds[i];
+    if (b->off == SIZE_MAX) continue;
+    int v = *(const int *)(const void *)((const char *)m + b->off);
+    if (v == 0 && b->unset0) continue;
+    if (v < b->lo || v > b->hi)
+      return cs_err_set(err, CS_ECONFIG, "%s: %s is %d, expected %d to %d", where, b->field, v, b->lo, b->hi);
+  }
+  return 0;
+}
+
 int cs__model_finish(cs_model *m, const char *where, cs_err *err) {
+  int brc = check_bounds(m, where, err);
+  if (brc) return brc;
   if (m->num_layers < 1) return bad(err, where, "num_layers", m->num_layers, ">= 1");
   if (m->num_q_heads < 1) return bad(err, where, "num_q_heads", m->num_q_heads, ">= 1");
   if (m->hidden < 1) return bad(err, where, "hidden", m->hidden, ">= 1");

@@ -34,7 +34,7 @@ static const cs_opt_cmd analyze_cmd = {
     "                   for the target QPS\n"
     "  pareto.csv       Pareto fronts of QPS per dollar vs TTFT P90/P99 and TBT P99\n"
     "  sla.csv, bottlenecks.csv, summary.json, summary.md (Markdown)",
-    analyze_opts, NULL, 0, -1};
+    analyze_opts, NULL, 0, 1};
 
 /* Parses an analyze/report command line into args: 0 with *out the output directory, or the
  * exit code (help printed, or a usage message). */
@@ -81,10 +81,39 @@ cs_price_entry *cs__an_cli_prices(const char *config_dir, size_t *n, cs_catalog 
   return p;
 }
 
+/* Each --price names a catalog device, checked as the sweep file's prices: are (did you mean on
+ * a typo), and is stored under the catalog's own name so an alias matches the jobs' devices. */
+static int check_price_devices(const cs_catalog *cat, cs_analysis_opts *o, cs_err *err) {
+  for (int i = 0; cat && i < o->num_overrides; i++) {
+    const cs_device *d;
+    int rc = cs_catalog_find_device(cat, o->override_device[i], &d, err);
+    if (rc) {
+      cs_err_prefix(err, "--price %s=%g", o->override_device[i], o->override_price[i]);
+      return rc;
+    }
+    if (strlen(d->name) < sizeof o->override_device[i]) strcpy(o->override_device[i], d->name);
+  }
+  return 0;
+}
+
+/* Utilisation is 1 - headroom/100 clamped to [50%, 95%] (ConfigIQ's rule): say so when it bites. */
+static void note_headroom(double pct) {
+  double u = cs_analysis_utilization(pct);
+  if (u != 1.0 - pct / 100.0)
+    fprintf(stderr, "capsearch: note: --headroom %g gives %.0f%% utilisation (clamped to [50%%, 95%%])\n", pct,
+            100 * u);
+}
+
 int cs__an_cli_load(const char *out_dir, cs_analysis_opts *o, const char *config_dir, cs_analysis **a, cs_err *err) {
   cs_catalog *cat;
   size_t np;
   cs_price_entry *prices = cs__an_cli_prices(config_dir, &np, &cat);
+  if (check_price_devices(cat, o, err)) {
+    free(prices);
+    cs_catalog_free(cat);
+    return CS_EUSAGE;
+  }
+  note_headroom(o->headroom_pct);
   o->catalog_prices = prices;
   o->num_catalog_prices = np;
   int rc = cs_analysis_load(out_dir, o, a, err);

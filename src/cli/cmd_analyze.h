@@ -26,7 +26,7 @@ int cs__an_price_arg(void *args, const cs_opt *opt, const char *text, cs_err *er
    CS_OPT_FIELD(cs__an_args, o.target_qps), .range = {0, 1e12, true, false}, .no_default = true},                   \
       {CS_OPT_NUM, "headroom", .arg = "PCT",                                                                         \
        .help = "spare capacity; utilisation = 1 - PCT/100 in [50%, 95%]", CS_OPT_FIELD(cs__an_args, o.headroom_pct), \
-       .range = {0, 1000, false, false}},                                                                            \
+       .range = {0, 100, false, false}},                                                                             \
       {CS_OPT_FN, "price", .arg = "DEV=USD", .help = "$/GPU-hour for a device, overriding everything (repeatable)", \
        .fn = cs__an_price_arg},                                                                                      \
       {CS_OPT_ENUM, "pricing", .arg = "MODE",                                                                        \

@@ -40,7 +40,7 @@ static const cs_opt_cmd list_cmd = {
     "  searches    capacity searches (search_configs[].search_for)\n"
     "  metrics     per-request metrics (request_metrics.csv columns, usable in SLOs)\n"
     "  trace-formats  trace file formats (readers) and what their files can carry",
-    list_opts, NULL, 0, -1};
+    list_opts, NULL, 0, 1};
 
 static void usage(FILE *f) {
   char *help = cs_opt_help_text(&list_cmd, NULL);

@@ -48,7 +48,7 @@ static const cs_opt rec_opts[] = {
     {CS_OPT_NUM, "think-time", .arg = "S", .help = "a user's pause between requests", F(in.think_time_s), RANGE(0, 1e6),
      .unit = &cs_opt_unit_seconds},
     {CS_OPT_NUM, "headroom", .arg = "PCT", .help = "spare capacity (25 -> 75% utilisation)", F(in.headroom_pct),
-     RANGE(0, 1000)},
+     RANGE(0, 100)},
     {CS_OPT_ENUM, "pricing", .arg = "MODE", .help = "ondemand or spot", F(in.pricing), .choices = pricings,
      .values = pricing_values, .noun = "pricing", .def_text = "ondemand"},
     {CS_OPT_INT, "max-tp", .help = "largest TP to consider", F(in.max_tp), .range = {1, 64, false, true}},
@@ -253,6 +253,13 @@ int cs__cmd_recommend(int argc, char **argv) {
     if (cs_recommend_emit_sweep(&r, &in, trace, top, emit, &err)) code = cs__cli_fail(&err);
     else fprintf(stderr, "capsearch: wrote %s (top %d candidate(s); run: capsearch --config %s --output-dir DIR)\n", emit,
                  top, emit);
+    for (size_t i = 0, picked = 0; code == CS_EXIT_OK && i < r.n && picked < (size_t)top; i++) {
+      if (r.rows[i].rank <= 0) continue;
+      if (r.rows[i].network) picked++;
+      else /* the same rule as the sweep file's header comment */
+        fprintf(stderr, "capsearch: note: skipped %d. %s TP%d: the catalog has no network entry for %s (a sweep needs one)\n",
+                r.rows[i].rank, r.rows[i].device, r.rows[i].tp, r.rows[i].device);
+    }
   }
   free(shipped);
   cs_recommend_result_release(&r);

@@ -1,5 +1,5 @@
 /* capsearch report OUT -o report.html: the analysis of an output directory as one self-contained
- * HTML file with SVG plots (no script, no network). Takes the same pricing options as analyze. */
+ * HTML file with SVG plots (a small inline script sorts tables; no network). Takes the same pricing options as analyze. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,10 +19,11 @@ static const cs_opt report_opts[] = {
 
 static const cs_opt_cmd report_cmd = {
     "report", "capsearch report OUT [-o FILE] [options]",
-    "Writes one self-contained HTML file (inline CSS and SVG, no script, no network) with the\n"
+    "Writes one self-contained HTML file (inline CSS, SVG and a small script that sorts and\n"
+    "filters the tables; no network) with the\n"
     "best configurations, Pareto fronts, QPS per dollar by configuration axis, TTFT/TPOT CDFs of\n"
     "the best configurations and the QPS probes of their searches.",
-    report_opts, NULL, 0, -1};
+    report_opts, NULL, 0, 1};
 
 int cs__cmd_report(int argc, char **argv) {
   cs__an_args args;

@@ -80,7 +80,7 @@ static const cs_opt_cmd info_cmd = {
     "ratio (share of prompt tokens in blocks an earlier request already had: the hit rate of an\n"
     "unlimited prefix cache). --max-seq-len N also counts the requests longer than N tokens (a\n"
     "sweep with that max_seq_len rejects the trace).",
-    info_opts, NULL, 0, -1};
+    info_opts, NULL, 0, 1};
 
 static void print_dist(const char *name, const cs_trace_dist *d) {
   printf("%-14s mean %.1f  p50 %.0f  p90 %.0f  p99 %.0f  min %" PRId64 "  max %" PRId64 "\n", name, d->mean, d->p50,
@@ -223,7 +223,7 @@ static const cs_opt_cmd convert_cmd = {
     "input has them, block_hash_ids, block_size, session_id. Mooncake's 512-token hash ids become\n"
     "B-token ids (default 16) and sessions come from shared prefix chains (docs/traces.md).\n"
     "The output is written atomically; a name ending in .gz is gzip-compressed.",
-    convert_opts, NULL, 0, -1};
+    convert_opts, NULL, 0, 2};
 
 static int cmd_convert(int argc, char **argv) {
   convert_args a = {{CS_TRACE_AUTO, 16, 0}, NULL};

@@ -42,6 +42,8 @@ static int y_prices(const cs__opt_yctx *c, const cs_opt *o, const cs__ynode *n, 
     if ((rc = cs__y_num(d, n->items[i], what, &o->range, &v, err))) return rc;
     s->prices[i].device = cs__arena_strdup(a, n->keys[i]->str);
     s->prices[i].per_gpu_hour = v;
+    s->prices[i].line = n->keys[i]->line;
+    s->prices[i].col = n->keys[i]->col;
   }
   return 0;
 }
@@ -57,6 +59,8 @@ static int y_predictor(const cs__opt_yctx *c, const cs_opt *o, const cs__ynode *
   if (n->kind == CS_Y_SCALAR) {
     if ((rc = cs__y_str(d, n, "predictor", &name, err))) return rc;
     s->predictor = cs__arena_strdup(a, name);
+    s->predictor_line = n->line;
+    s->predictor_col = n->col;
     return 0;
   }
   if ((rc = cs__y_expect(d, n, CS_Y_MAP, "predictor", err))) return rc;
@@ -68,6 +72,8 @@ static int y_predictor(const cs__opt_yctx *c, const cs_opt *o, const cs__ynode *
   }
   if ((rc = cs__y_str(d, nm, "predictor.name", &name, err))) return rc;
   s->predictor = cs__arena_strdup(a, name);
+  s->predictor_line = nm->line;
+  s->predictor_col = nm->col;
   for (size_t i = 0; i < n->n; i++) {
     const char *k = n->keys[i]->str;
     const cs__ynode *v = n->items[i];

@@ -163,6 +163,12 @@ int cs__cfg_int_list_in(cs__cfg_parser *p, const cs__ynode *n, const char *what,
     double v;
     if ((rc = cs__y_num(p->d, n->items[i], w, r, &v, p->err))) return rc;
     (*out)[i] = (int64_t)v;
+    for (size_t k = 0; k < i; k++) /* a repeated size would repeat every job of it */
+      if ((*out)[k] == (*out)[i]) {
+        char first[160];
+        snprintf(first, sizeof first, "%s[%zu]", what, k);
+        return cs__cfg_fail_at(p, n->items[i], CS_ECONFIG, "%s: listed twice (the same as %s)", w, first);
+      }
   }
   *nout = n->n;
   return 0;

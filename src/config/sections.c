@@ -122,12 +122,21 @@ static const cs_opt slo_config_fields[] = {
     {CS_OPT_FN, "slos", CS_OPT_FIELD(cs_slo_config, slos), .yfn = y_slo_list, REQ},
     {CS_OPT_END}};
 
+/* Two SLOs of one name would give two jobs the same key: refused here, where the entry is. */
+static int slo_after(cs__cfg_parser *p, const cs__ynode *m, const char *where, void *item, size_t i) {
+  const cs_slo_config *c = item;
+  for (size_t k = 0; k < i; k++)
+    if (c->name && p->s->slos[k].name && !strcmp(p->s->slos[k].name, c->name))
+      return cs__cfg_fail_at(p, cs__ymap_get(m, "name"), CS_ECONFIG, "%s.name: duplicate SLO name '%s'", where, c->name);
+  return 0;
+}
+
 int cs__cfg_y_slos(const cs__opt_yctx *c, const cs_opt *o, const cs__ynode *n, const char *what, void *field,
                    cs_err *err) {
   (void)o, (void)field, (void)err;
   cs__cfg_parser *p = c->user;
   return read_items(p, n, what, slo_config_fields, NULL, sizeof(cs_slo_config), (void **)&p->s->slos, &p->s->nslos,
-                    NULL);
+                    slo_after);
 }
 
 /* ---- traces -------------------------------------------------------------------------------- */

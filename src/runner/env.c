@@ -71,7 +71,7 @@ static int resolve_clusters(cs__plan *p, cs_err *err) {
   for (size_t k = 0; k < s->nprices; k++) {
     const cs_device *d;
     if (cs_catalog_find_device(p->catalog, s->prices[k].device, &d, err)) {
-      cs_err_prefix(err, "%s: prices", s->file);
+      cs_err_prefix(err, "%s:%d:%d: prices", s->file, s->prices[k].line, s->prices[k].col);
       return CS_ECONFIG;
     }
   }

@@ -96,7 +96,10 @@ int cs_sweep_resolve_policies(cs_sweep *s, cs_err *err) {
     q->policy = info;
   }
   const cs_predictor_ops *ops;
-  snprintf(where, sizeof where, "%s: predictor", s->file);
+  if (s->predictor_line > 0)
+    snprintf(where, sizeof where, "%s:%d:%d: predictor", s->file, s->predictor_line, s->predictor_col);
+  else
+    snprintf(where, sizeof where, "%s: predictor", s->file);
   if ((rc = cs_predictor_find(s->predictor, &ops, err))) {
     cs_err_prefix(err, "%s", where);
     return rc;

@@ -61,6 +61,14 @@ void cs_opt_expect_text(const cs_opt *o, char *buf, size_t size) {
     if (r.min == -DBL_MAX && r.max == DBL_MAX) snprintf(t, sizeof t, "%s", r.integer ? "an integer" : "a number");
     else cs_num_range_text(&r, t, sizeof t);
     snprintf(buf, size, "%s%s%s", t, o->unit ? " " : "", o->unit ? o->unit->name : "");
+    for (int i = 0; o->unit && i < 4 && o->unit->suffix[i].suffix; i++) { /* " (or with a suffix: s, min, h)" */
+      size_t used = strlen(buf);
+      snprintf(buf + used, size - used, "%s%s", i ? ", " : " (or with a suffix: ", o->unit->suffix[i].suffix);
+      if (i + 1 == 4 || !o->unit->suffix[i + 1].suffix) {
+        used = strlen(buf);
+        snprintf(buf + used, size - used, ")");
+      }
+    }
     return;
   }
   case CS_OPT_ENUM: choices_text(o->choices, buf, size); return;
