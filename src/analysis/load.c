@@ -291,11 +291,25 @@ static bool parse_probe_name(const char *name, int *replicas, double *qps) {
   return true;
 }
 
-static void read_probe_json(cs_analysis *a, cs__probe *p, const char *path) {
+/* Reads a committed probe's marker into p (p->complete when it is usable). jkey: the key the
+ * sweep now in the directory decides the job's probes under ("" when unknown); a probe decided
+ * under another key is left incomplete and *stale set, so it is not counted. */
+static void read_probe_json(cs_analysis *a, cs__probe *p, const char *path, const char *jkey, bool *stale) {
   cs__ydoc doc;
   cs_err e = {0};
-  if (cs__ydoc_load_file(&doc, path, &e)) {
+  char *text = NULL;
+  size_t len = 0;
+  if (cs__read_file(path, &text, &len, &e) || cs__ydoc_load_string(&doc, path, text, len, &e)) {
     cs__an_warn(a, "%s (probe run treated as incomplete)", e.msg);
+    free(text);
+    return;
+  }
+  bool damaged = cs__store_probe_digest(text, len, doc.root && cs__ymap_get(doc.root, "digest")) < 0;
+  free(text);
+  if (damaged) {
+    cs__an_warn(a, "%s: content differs from the digest it carries (edited or damaged); probe run treated as "
+                "incomplete (a resume simulates it again)", path);
+    cs__ydoc_free(&doc);
     return;
   }
   const cs__ynode *root = doc.root;
@@ -310,6 +324,12 @@ static void read_probe_json(cs_analysis *a, cs__probe *p, const char *path) {
   if ((fmt && strcmp(fmt, CS_STORE_PROBE_FORMAT)) || (cs__jnum(root, "version", &ver) && ver > CS_STORE_VERSION)) {
     cs__an_warn(a, "%s: format '%s' version %g is not one this analysis reads (%s %d); treated as incomplete", path,
                 fmt ? fmt : "?", ver, CS_STORE_PROBE_FORMAT, CS_STORE_VERSION);
+    cs__ydoc_free(&doc);
+    return;
+  }
+  const char *key = cs__jstr(root, "key");
+  if (jkey[0] && (!key || strcmp(key, jkey))) {
+    *stale = true;
     cs__ydoc_free(&doc);
     return;
   }
@@ -340,7 +360,7 @@ static int probe_cmp(const void *x, const void *y) {
 static bool known_job_file(const char *name) {
   size_t n = strlen(name);
   return !strcmp(name, "job.json") || (n > 4 && !strcmp(name + n - 4, ".log")) || !strncmp(name, ".tmp", 4) ||
-         strstr(name, ".tmp-") != NULL || !strcmp(name, "search.json");
+         strstr(name, ".tmp-") != NULL || !strcmp(name, "search.json") || !strcmp(name, CS_STORE_KEY_FILE);
 }
 
 static int name_cmp(const void *x, const void *y) { return strcmp(*(char *const *)x, *(char *const *)y); }
@@ -367,6 +387,28 @@ void cs__an_free_list(char **names, size_t n) {
   free(names);
 }
 
+/* The key of runs/<hash>/key.json into key ("" when there is none: written before capsearch
+ * recorded it, and then every committed probe counts, as it did). */
+static void read_job_key(cs_analysis *a, const char *jdir, char key[41]) {
+  key[0] = '\0';
+  char *path = cs__path_join(jdir, CS_STORE_KEY_FILE);
+  cs__ydoc doc;
+  cs_err e = {0};
+  if (cs__path_exists(path)) {
+    if (cs__ydoc_load_file(&doc, path, &e) == 0) {
+      const char *fmt = doc.root ? cs__jstr(doc.root, "format") : NULL;
+      const char *k = doc.root ? cs__jstr(doc.root, "key") : NULL;
+      if (fmt && !strcmp(fmt, CS_STORE_KEY_FORMAT) && k && strlen(k) == 40) snprintf(key, 41, "%s", k);
+      else cs__an_warn(a, "%s: expected {format: \"%s\", key: <sha1>}; every committed probe counted", path,
+                       CS_STORE_KEY_FORMAT);
+      cs__ydoc_free(&doc);
+    } else {
+      cs__an_warn(a, "%s; every committed probe counted", e.msg);
+    }
+  }
+  free(path);
+}
+
 static void scan_job_dir(cs_analysis *a, cs__job *j, const char *jdir) {
   size_t n;
   char **names = cs__an_list_dir(jdir, &n);
@@ -374,6 +416,11 @@ static void scan_job_dir(cs_analysis *a, cs__job *j, const char *jdir) {
     cs__an_warn(a, "%s: cannot read the directory", jdir);
     return;
   }
+  char jkey[41];
+  read_job_key(a, jdir, jkey);
+  cs__sbuf stale;
+  cs__sbuf_init(&stale);
+  int nstale = 0;
   for (size_t i = 0; i < n; i++) {
     char *p = cs__path_join(jdir, names[i]);
     int r;
@@ -386,20 +433,32 @@ static void scan_job_dir(cs_analysis *a, cs__job *j, const char *jdir) {
       pr.qps = q;
       pr.value = pr.end_time = NAN;
       char *pj = cs__path_join(p, "probe.json");
-      if (cs__path_exists(pj)) read_probe_json(a, &pr, pj);
+      bool old = false;
+      if (cs__path_exists(pj)) read_probe_json(a, &pr, pj, jkey, &old);
       /* a failed job's failing probe never commits: that is the failure, reported with its
        * reason, not missing work */
       else if (strcmp(j->status, "failed"))
         cs__an_missing(a, "runs/%s/%s: no probe.json (run interrupted or still running)", j->hash, names[i]);
       if (pr.complete) cs__an_load_run(a, j, &pr, p);
       free(pj);
-      cs__vec_push(&j->probes, pr);
+      if (old) { /* left where it is (nothing a user produced is removed), but not this sweep's */
+        cs__sbuf_addf(&stale, "%s%s", nstale++ ? ", " : "", names[i]);
+        free(pr.name);
+      } else {
+        cs__vec_push(&j->probes, pr);
+      }
     } else if (!known_job_file(names[i])) {
       cs__an_warn(a, "%s: not part of a capsearch run directory (expected r<R>_q<qps>/ or job.json); ignored", p);
     }
     free(p);
   }
   cs__an_free_list(names, n);
+  if (nstale)
+    cs__an_warn(a,
+                "%s: %d committed probe(s) were decided by other inputs than the sweep now in this directory "
+                "(an earlier sweep replaced with --force, or a changed trace or catalog); kept but not counted: %s",
+                jdir, nstale, stale.buf);
+  cs__sbuf_release(&stale);
   if (j->probes.n) qsort(j->probes.v, j->probes.n, sizeof *j->probes.v, probe_cmp);
 }
 

@@ -313,6 +313,15 @@ static char *probe_failure(const cs__probe *pr, const char *msg) {
   return reason;
 }
 
+/* runs/<hash>/job.json and key.json, the latter before any probe: the probes analysis counts */
+static int write_job_files(const cs__runner_opts *o, const char *jdir, const char *job_json, const char *key,
+                           cs_err *err) {
+  int rc = cs__path_guard(o->out_dir, jdir, err);
+  if (!rc) rc = cs__store_write_job(jdir, job_json, err);
+  if (!rc) rc = cs__store_write_job_key(jdir, key, err);
+  return rc;
+}
+
 void cs__run_job(const cs__plan *plan, const cs__runner_opts *o, size_t ji, double t0, cs__job_result *res,
                  int64_t *probes_run, int64_t *probes_reused) {
   const cs_sweep_job *j = &plan->jobs.v[ji];
@@ -328,7 +337,7 @@ void cs__run_job(const cs__plan *plan, const cs__runner_opts *o, size_t ji, doub
   char *job_json = cs__job_json(plan, o, j);
   char key[41];
   cs__probe_key(plan, o, j, key);
-  if (cs__path_guard(o->out_dir, jdir, &err) || cs__store_write_job(jdir, job_json, &err)) {
+  if (write_job_files(o, jdir, job_json, key, &err)) {
     res->status = CS_JOB_FAILED;
     res->reason = cs__xstrdup(err.msg);
     goto out;

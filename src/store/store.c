@@ -15,6 +15,7 @@
 #include "util/fs.h"
 #include "util/json.h"
 #include "util/sbuf.h"
+#include "util/sha1.h"
 #include "util/text.h"
 #include "util/yaml.h"
 
@@ -189,6 +190,71 @@ int cs__store_write_job(const char *job_dir, const char *json, cs_err *err) {
   return rc;
 }
 
+/* probe.json ends with its digest: the sha1 of the text it would be without that last member,
+ * so the verdict (which no other checksum covers) is checked like the probe's files. */
+static const char digest_head[] = ",\n  \"digest\": \"";
+static const char digest_tail[] = "\"\n}\n";
+static const char plain_tail[] = "\n}\n";
+
+/* text: a JSON object as util/json.h writes it, ending "\n}\n"; appends the digest member. */
+static void add_digest(cs__sbuf *sb) {
+  cs__sha1 s;
+  unsigned char d[20];
+  cs__sha1_init(&s);
+  cs__sha1_update(&s, sb->buf, sb->len);
+  cs__sha1_final(&s, d);
+  sb->len -= strlen(plain_tail);
+  sb->buf[sb->len] = '\0';
+  cs__sbuf_adds(sb, digest_head);
+  for (int i = 0; i < 20; i++) cs__sbuf_addf(sb, "%02x", d[i]);
+  cs__sbuf_adds(sb, digest_tail);
+}
+
+int cs__store_probe_digest(const char *text, size_t len, bool has_digest) {
+  if (!has_digest) return 1;
+  size_t hl = strlen(digest_head), tl = strlen(digest_tail);
+  if (len < hl + 40 + tl) return -1;
+  size_t body = len - tl - 40 - hl;
+  const char *hex = text + body + hl;
+  if (memcmp(text + body, digest_head, hl) || memcmp(hex + 40, digest_tail, tl)) return -1;
+  cs__sha1 s;
+  unsigned char d[20];
+  cs__sha1_init(&s);
+  cs__sha1_update(&s, text, body);
+  cs__sha1_update(&s, plain_tail, strlen(plain_tail));
+  cs__sha1_final(&s, d);
+  for (int i = 0; i < 20; i++) {
+    char two[3];
+    snprintf(two, sizeof two, "%02x", d[i]);
+    if (memcmp(hex + 2 * i, two, 2)) return -1;
+  }
+  return 0;
+}
+
+int cs__store_write_job_key(const char *job_dir, const char *key, cs_err *err) {
+  cs__sbuf sb;
+  cs__sbuf_init(&sb);
+  cs__jw w;
+  cs__jw_init(&w, &sb, false);
+  cs__jw_obj_begin(&w);
+  cs__jw_kstr(&w, "format", CS_STORE_KEY_FORMAT);
+  cs__jw_kint(&w, "version", CS_STORE_VERSION);
+  cs__jw_kstr(&w, "key", key);
+  cs__jw_obj_end(&w);
+  cs__sbuf_addc(&sb, '\n');
+  char *p = cs__path_join(job_dir, CS_STORE_KEY_FILE);
+  char *old = NULL;
+  size_t len = 0;
+  int rc = cs__jw_finish(&w, p, err);
+  bool same = rc == 0 && cs__path_exists(p) && cs__read_file(p, &old, &len, NULL) == 0 && len == sb.len &&
+              !memcmp(old, sb.buf, len);
+  if (rc == 0 && !same) rc = cs__write_file_atomic(p, sb.buf, sb.len, false, err);
+  free(old);
+  free(p);
+  cs__sbuf_release(&sb);
+  return rc;
+}
+
 int cs__store_write_probe(const char *probe_dir, const cs__probe_record *r, cs_err *err) {
   return cs__store_write_probe_digests(probe_dir, r, NULL, NULL, err);
 }
@@ -234,6 +300,7 @@ int cs__store_write_probe_digests(const char *probe_dir, const cs__probe_record 
   cs__sbuf_addc(&sb, '\n');
   char *p = cs__path_join(probe_dir, "probe.json");
   if (rc == 0) rc = cs__jw_finish(&w, p, err);
+  if (rc == 0) add_digest(&sb);
   if (rc == 0) rc = cs__write_file_atomic(p, sb.buf, sb.len, false, err);
   free(p);
   cs__sbuf_release(&sb);
@@ -262,8 +329,12 @@ int cs__store_read_probe(const char *probe_dir, cs__probe_record *rec, cs_err *e
     return rc;
   }
   cs__ydoc d;
-  int rc = cs__ydoc_load_file(&d, p, err);
+  char *text = NULL;
+  size_t len = 0;
+  int rc = cs__read_file(p, &text, &len, err);
+  if (rc == 0) rc = cs__ydoc_load_string(&d, p, text, len, err);
   if (rc) {
+    free(text);
     free(p);
     return CS_EPARSE;
   }
@@ -275,6 +346,10 @@ int cs__store_read_probe(const char *probe_dir, cs__probe_record *rec, cs_err *e
       cs__y_int(&d, ver, "version", &v, NULL) || v != CS_STORE_VERSION) {
     rc = cs_err_set(err, CS_EFORMAT, "%s: not a %s file of version %d (written by another capsearch version?)", p,
                     CS_STORE_PROBE_FORMAT, CS_STORE_VERSION);
+    goto out;
+  }
+  if (cs__store_probe_digest(text, len, cs__ymap_get(d.root, "digest") != NULL) < 0) {
+    rc = cs_err_set(err, CS_EIO, "%s: content differs from the digest it carries (edited or damaged)", p);
     goto out;
   }
   double replicas, completed, arrived, events;
@@ -320,6 +395,7 @@ int cs__store_read_probe(const char *probe_dir, cs__probe_record *rec, cs_err *e
   rc = cs__store_files_verify(&d, probe_dir, err);
 out:
   cs__ydoc_free(&d);
+  free(text);
   free(p);
   return rc;
 }

@@ -84,6 +84,15 @@ void cs__store_timestamp_name(int probe_no, char buf[32]);
  * identical one is there; also removes stale temporary files in the job directory. */
 int cs__store_write_job(const char *job_dir, const char *json, cs_err *err);
 
+/* runs/<hash>/key.json: {format, version, key}, the key (a probe's, below) under which the sweep
+ * now in the directory decides the job's probes. A probe whose probe.json records another key
+ * was decided by other inputs (an earlier sweep replaced with --force, an edited trace): a resume
+ * simulates it again when the search asks for it, and analysis does not count it. Written (unless
+ * identical) before the job's first probe. */
+#define CS_STORE_KEY_FORMAT "capsearch-job-key"
+#define CS_STORE_KEY_FILE "key.json"
+int cs__store_write_job_key(const char *job_dir, const char *key, cs_err *err);
+
 typedef struct cs__probe_record {
   double qps;
   int replicas;
@@ -107,10 +116,16 @@ typedef struct cs__probe_record {
   bool pruned;           /* its files were deleted on purpose (cs__store_prune_probe) */
 } cs__probe_record;
 
+/* Checks probe.json's text against the digest it ends with (the sha1 of the text without that
+ * last member, which cs__store_write_probe* append): 0 when it matches, -1 when it does not (an
+ * edited or damaged marker), 1 when has_digest is false (a probe.json written before probe.json
+ * carried one: its verdict is taken as written). */
+int cs__store_probe_digest(const char *text, size_t len, bool has_digest);
 /* 0 and the record when probe.json exists and every file it lists is there with its recorded
  * size and sha1; CS_ENOENT when it does not exist; CS_EFORMAT when it was written by another
  * format version; CS_EPARSE when it is unreadable (truncated, say); CS_EIO naming the first
- * missing or damaged file (the probe must be simulated again). */
+ * missing or damaged file, or probe.json itself when its digest does not match (the probe must
+ * be simulated again). */
 int cs__store_read_probe(const char *probe_dir, cs__probe_record *rec, cs_err *err);
 /* The completion marker: probe.json, atomically, after everything else of the probe. It lists
  * every file then under probe_dir (but output.log) with size and sha1 (none when rec->pruned). */
