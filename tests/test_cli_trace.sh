@@ -175,5 +175,13 @@ YML
 expect 0 "sweep --dry-run on that trace" "$CS" --config "$TMP/mism.yml" --dry-run
 contains "$TMP/err" "2 of 3 rows have a hash_ids count other than" "the sweep's --dry-run warns about hash_ids counts"
 
+# a last line without a line break reads, with a warning (a cut download looks exactly like it)
+printf 'arrived_at,num_prefill_tokens,num_decode_tokens\n0.5,100,10\n1.0,1023,4' > "$TMP/cut.csv"
+expect 0 "a CSV whose last line has no line break reads" "$CS" trace info "$TMP/cut.csv"
+contains "$TMP/err" "cut.csv: the last line has no line break (was the file cut short?)" "... and warns that it may be cut"
+printf 'arrived_at,num_prefill_tokens,num_decode_tokens\n0.5,100,10\n' > "$TMP/whole.csv"
+expect 0 "the same CSV with its line break" "$CS" trace info "$TMP/whole.csv"
+if grep -q "warning" "$TMP/err"; then bad "... warns although the file ends in a line break"; else ok "... without a warning"; fi
+
 echo "$fails failure(s)"
 [ "$fails" -eq 0 ]

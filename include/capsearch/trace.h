@@ -91,10 +91,12 @@ typedef struct cs_trace {
    * the prompt's blocks in order, so extra ids are ignored and missing blocks get fresh ids */
   size_t hash_mismatch_rows;
   size_t hash_mismatch_line; /* the first such row's line, 0 when none */
+  /* the file's last line has no line break: legal, but also what a cut download looks like */
+  bool unterminated;
 } cs_trace;
 
-/* The trace's one load warning (Mooncake hash_ids count mismatch) as a line for stderr, or
- * false when there is none. */
+/* The trace's load warnings (Mooncake hash_ids count mismatch; a last line without a line
+ * break, perhaps truncated) as one line for stderr, or false when there is none. */
 bool cs_trace_warning(const cs_trace *t, char *buf, size_t size);
 
 typedef struct cs_trace_opts {
