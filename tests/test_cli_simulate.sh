@@ -121,6 +121,14 @@ expect_err "--num-blocks 10: a KV cache of 160 tokens" "${common[@]}" --num-bloc
 expect_err "cannot hold one request of 4096 tokens (the model's context)" "${common[@]}" --num-blocks 1 --output-dir "$T/nb"
 expect_err "cannot hold one request of 1200 tokens (--max-seq-len)" "${common[@]}" --num-blocks 70 --max-seq-len 1200 --output-dir "$T/nb"
 
+# Replicas: each allocates its KV block table at start; the whole simulation holds at most 2^28
+# blocks (about 8 GiB), refused before anything is allocated (was 0.75 MB a replica, unbounded)
+expect_err "100000 replicas x 30208 KV blocks each exceed the 268435456 blocks" --model Meta-Llama-3-8B --device h100 \
+  --trace "$T/trace.csv" --predictor constant --replicas 100000 --output-dir "$T/rr"
+expect_err "at most 8886 replicas of this size" --model Meta-Llama-3-8B --device h100 \
+  --trace "$T/trace.csv" --predictor constant --replicas 9000 --output-dir "$T/rr"
+expect_err "--replicas: expected an integer from 1 to 100000" "${common[@]}" --replicas 1000000 --output-dir "$T/rr"
+
 # The length limit (docs/traces.md "Overlong rows"): without --max-seq-len the model's context,
 # as in a sweep; rows over it are clipped by default, dropped or refused with --overlong
 awk 'BEGIN { print "arrived_at,num_prefill_tokens,num_decode_tokens";

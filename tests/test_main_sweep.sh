@@ -43,6 +43,21 @@ OPTS="--max-iterations 4 --time-limit 30"
 "$BIN" --config "$T/sweep.yml" --dry-run > "$T/dry.txt" 2>&1 || fail "dry-run exit $?"
 grep -q "8 jobs (4 runnable, 4 infeasible)" "$T/dry.txt" && ok "dry-run counts" || { fail "dry-run counts"; cat "$T/dry.txt"; }
 grep -q "tp 3 does not divide the 32 attention heads" "$T/dry.txt" && ok "dry-run reason" || fail "dry-run reason"
+# replicas count in the estimate (each adds its state and output tables to every probe), and a
+# replica count whose KV block tables exceed the simulator's bound is infeasible up front
+sed 's/num_replicas: 2,/num_replicas: 2000,/' "$T/sweep.yml" > "$T/r2k.yml"
+"$BIN" --config "$T/r2k.yml" --dry-run > "$T/r2k.txt" 2>&1 || fail "dry-run 2000 replicas exit $?"
+cpu_of() { sed -n 's/.*requests: about \([0-9.]*\)\([a-z]*\) CPU.*/\1 \2/p' "$1" |
+  awk '{ m = $2 == "min" ? 60 : $2 == "h" ? 3600 : $2 == "d" ? 86400 : 1; print $1 * m }'; }
+awk -v a="$(cpu_of "$T/dry.txt")" -v b="$(cpu_of "$T/r2k.txt")" 'BEGIN { exit !(b > 100 * a && b > 3600) }' \
+  && ok "dry-run CPU counts replicas ($(cpu_of "$T/dry.txt") s at 2, $(cpu_of "$T/r2k.txt") s at 2000)" \
+  || { fail "dry-run CPU ignores replicas"; tail -3 "$T/dry.txt" "$T/r2k.txt"; }
+sed 's/num_replicas: 2,/num_replicas: 500000,/' "$T/sweep.yml" > "$T/r500k.yml"
+"$BIN" --config "$T/r500k.yml" --dry-run > "$T/r500k.txt" 2>&1 || fail "dry-run 500000 replicas exit $?"
+grep -q "8 jobs (0 runnable, 8 infeasible)" "$T/r500k.txt" \
+  && grep -q "500000 replicas x 30208 KV blocks each exceed the 268435456 blocks a simulation holds" "$T/r500k.txt" \
+  && ok "dry-run: replicas beyond the simulator's memory bound are infeasible" \
+  || { fail "500000 replicas"; cat "$T/r500k.txt"; }
 
 # run at -j1 and -j2
 "$BIN" --config "$T/sweep.yml" --output-dir "$T/o1" -j1 $OPTS 2> "$T/o1.err"; rc=$?

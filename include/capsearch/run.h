@@ -171,8 +171,9 @@ size_t cs_plan_job_view(const cs_plan *plan, size_t job);
  * ranks (ep / tp with expert parallelism), or both pools of a disaggregated job. */
 int cs_plan_job_gpus(const cs_plan *plan, const cs_sweep_job *j, int replicas);
 
-/* What a job will cost before it runs (--dry-run). CPU from a constant measured on the 2-core
- * dev machine (docs/sweep.md "Estimates"): simulated output tokens dominate the event count;
+/* What a job will cost before it runs (--dry-run). CPU from constants measured on the 2-core
+ * dev machine (docs/sweep.md "Estimates"): simulated output tokens dominate the event count,
+ * replicas add their own cost whatever the load;
  * disk from the bytes per request / replica / probe below. */
 typedef struct cs_job_estimate {
   int64_t requests;        /* per probe */
@@ -184,6 +185,7 @@ typedef struct cs_job_estimate {
   double disk_bytes;       /* all probes' run directories (--keep-runs all) */
 } cs_job_estimate;
 #define CS_EST_CPU_S_PER_TOKEN 1.2e-6
+#define CS_EST_CPU_S_PER_REPLICA 0.05 /* per probe: each replica's state, events and output tables */
 #define CS_EST_BYTES_PER_REQUEST 200.0
 #define CS_EST_BYTES_PER_REPLICA 56000.0
 #define CS_EST_BYTES_PER_PROBE 40000.0

@@ -47,6 +47,11 @@ int cs_replica_sched_info(const char *name, const cs_policy_info **out, cs_err *
 int cs_global_sched_info(const char *name, const cs_policy_info **out, cs_err *err);
 int cs_request_queue_info(const char *name, const cs_policy_info **out, cs_err *err);
 
+/* KV blocks a simulation holds per replica and over all its replicas together: 2^28, about
+ * 8 GiB of block tables (the vllm_v1 cache keeps ~32 bytes a block: the block and its place in
+ * the free ring). cs_sim_run refuses more (CS_ERANGE) before it allocates any replica. */
+#define CS_SIM_MAX_BLOCKS ((int64_t)1 << 28)
+
 typedef struct cs_sim_config {
   const cs_model *model;
   const cs_device *device;

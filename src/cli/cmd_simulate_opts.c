@@ -63,7 +63,7 @@ static const cs_opt top_fields[] = {
     {CS_OPT_STR, "network", F(network)},
     {CS_OPT_INT, "tp", F(tp), I(1, 1024)},
     {CS_OPT_INT, "pp", F(pp), I(1, 1024)},
-    {CS_OPT_INT, "replicas", F(replicas), I(1, 1e6)},
+    {CS_OPT_INT, "replicas", F(replicas), I(1, 1e5)}, /* the simulator's bound (sim/setup.c) */
     {CS_OPT_FN, "replica_scheduler", F(rsched), .yfn = y_policy_key},
     {CS_OPT_FN, "global_scheduler", F(gsched), .yfn = y_policy_key},
     {CS_OPT_FN, "request_queue", F(queue), .yfn = y_policy_key},
@@ -174,7 +174,7 @@ static const cs_opt sim_flags[] = {
     {CS_OPT_STR, "network", .arg = "NAME", .help = "node type", F(network)},
     {CS_OPT_INT, "tp", .help = "tensor parallel size", F(tp), I(1, 1024)},
     {CS_OPT_INT, "pp", .help = "pipeline parallel size", F(pp), I(1, 1024)},
-    {CS_OPT_INT, "replicas", .help = "replicas", F(replicas), I(1, 1e6)},
+    {CS_OPT_INT, "replicas", .help = "replicas", F(replicas), I(1, 1e5)},
     {CS_OPT_STR, "config-dir", .arg = "DIR", .help = "catalog directory (default: the shipped configs/)", F(config_dir)},
     {CS_OPT_GROUP, .help = "scheduling:"},
     {CS_OPT_FN, "replica-scheduler", .arg = "S", .help = "vllm_v1, vllm, sarathi, orca, faster_transformer, lightllm",

@@ -128,6 +128,14 @@ static bool check_pool(cs__plan *p, cs_sweep_job *j, int tp, int pp, const char 
                                 plan.why ? plan.why : "no KV cache left", plan.weights_gib, d->memory_gib);
     return false;
   }
+  /* the simulator's bound on block tables over all replicas (capsearch/sim.h), known here */
+  if ((double)plan.num_blocks * j->num_replicas > (double)CS_SIM_MAX_BLOCKS) {
+    cs_sweep_job_set_infeasible(j, "%s%d replicas x %lld KV blocks each exceed the %lld blocks a simulation holds "
+                                "(about 8 GiB of block tables; at most %lld replicas here)",
+                                pool, j->num_replicas, (long long)plan.num_blocks, (long long)CS_SIM_MAX_BLOCKS,
+                                (long long)(CS_SIM_MAX_BLOCKS / plan.num_blocks));
+    return false;
+  }
   return true;
 }
 

@@ -13,7 +13,7 @@
 #include "util/sbuf.h"
 
 /* KV blocks per replica are int32 ids; 2^28 blocks = 4.3 G tokens of 16 is far beyond any GPU. */
-#define CS__MAX_BLOCKS ((int64_t)1 << 28)
+#define CS__MAX_BLOCKS CS_SIM_MAX_BLOCKS /* capsearch/sim.h */
 
 /* V1 event numbering (vidur-semantics.md §1.3): at equal times lower numbers pop first. */
 typedef enum cs__ev_kind {

@@ -198,6 +198,13 @@ static int setup(cs__sim *sim, const cs_sim_config *cfg, cs_err *err) {
 
   sim->num_blocks = cfg->num_blocks;
   if (sim->num_blocks == 0 && (rc = size_kv(sim, cfg, rops, max_tokens, mbs, err))) return rc;
+  /* every replica allocates its block table at start (as vLLM does): bound them all together */
+  if ((double)sim->num_blocks * cfg->num_replicas > (double)CS__MAX_BLOCKS)
+    return cs_err_set(err, CS_ERANGE,
+                      "%d replicas x %lld KV blocks each exceed the %lld blocks (about 8 GiB of block tables) a "
+                      "simulation holds over all replicas: at most %lld replicas of this size, or fewer blocks each",
+                      cfg->num_replicas, (long long)sim->num_blocks, (long long)CS__MAX_BLOCKS,
+                      (long long)(CS__MAX_BLOCKS / sim->num_blocks));
 
   sim->params_per_device = ppd;
   sim->mfu_attn_coeff = 4.0 * (m->num_layers / cfg->pp) * (double)(m->num_q_heads / cfg->tp) * hd;
