@@ -94,6 +94,23 @@ bad "--quantization against the checkpoint's" "does not match the checkpoint" \
   --model-config "$SRC/tests/data/catalog/qwen2.5-72b-awq-29568/config.json" --device h200 --quantization fp8
 bad "zero batched tokens" "max-num-batched-tokens: expected a positive integer" --model llama3-8b --device h100 \
   --max-num-batched-tokens 0
+# what vLLM refuses at start-up, plan refuses too (exit 2, naming the flag and the limit)
+bad "--max-model-len above the context" "--max-model-len 16384 exceeds the model's context of 4096 tokens" \
+  --model Llama-2-70b-hf --device a100 --tp 2 --max-model-len 16384
+bad "--max-model-len above the context, every device" "--max-model-len 16384 exceeds the model's context" \
+  --model Llama-2-70b-hf --all-devices --max-model-len 16384
+bad "gptq on an unquantized checkpoint" "quantization 'gptq' needs a checkpoint quantized with it" \
+  --model llama3-70b --device h100 --quantization gptq
+bad "a block size vLLM has no choice for" "--block-size 7: vLLM takes 1, 8, 16, 32, 64, 128 or 256" \
+  --model llama3-8b --device h100 --block-size 7
+bad "bfloat16 on a V100" "--dtype bfloat16: v100 (volta) has no bfloat16" --model llama3-8b --device v100 --dtype bfloat16
+bad "--json with --csv" "--json and --csv exclude each other" --model llama3-8b --device h100 --json --csv
+run --model llama3-8b --device v100 --dtype float16
+check "float16 on a V100 is fine" test $rc -eq 0
+run --model llama3-8b --device h100 --quantization bitsandbytes
+check "bitsandbytes quantizes an unquantized checkpoint in flight" test $rc -eq 0
+run --model llama3-8b --device h100 --engine vidur --block-size 7
+check "the vidur engine takes any block size" test $rc -eq 0
 
 "$CAPSEARCH" plan --help >"$T/out" 2>&1; rc=$?
 check "--help exits 0 and documents --kv-cache-dtype" test $rc -eq 0 -a -n "$(grep -- --kv-cache-dtype "$T/out")"

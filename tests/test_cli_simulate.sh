@@ -105,13 +105,57 @@ awk -v a="$t5" -v b="$t50" 'BEGIN { exit !(a > 0.004 && a <= 0.005 && b / a > 9.
 
 # A KV cache small for the workload is said, with its capacity and what to change; a roomy one is not
 echo "$out" | grep -q "^warning: KV cache" && bad "KV warning on a roomy cache: $out" || ok "no KV warning with room"
-out=$("$BIN" simulate "${common[@]}" --num-blocks 200 --qps 8 --no-timestamp --output-dir "$T/kv" 2>&1)
+# (a cache below the model's 4,096-token context needs a lower --max-seq-len, as vLLM's max_model_len)
+out=$("$BIN" simulate "${common[@]}" --num-blocks 200 --max-seq-len 2048 --qps 8 --no-timestamp --output-dir "$T/kv" 2>&1)
 echo "$out" | grep -q "^warning: KV cache holds 3200 tokens/replica (200 blocks of 16), fewer than 4 of the longest" \
   && ok "KV warning: capacity below a few longest requests" || bad "KV warning: $out"
 echo "$out" | grep -q -- "more tensor parallelism (--tp)" && ok "KV warning says what to change" || bad "KV levers: $out"
-out=$("$BIN" simulate "${common[@]}" --num-blocks 80 --qps 20 --no-timestamp --output-dir "$T/kv2" 2>&1)
+out=$("$BIN" simulate "${common[@]}" --num-blocks 80 --max-seq-len 1200 --qps 20 --no-timestamp --output-dir "$T/kv2" 2>&1)
 p=$(echo "$out" | sed -n 's/^preemptions: \([0-9]*\);.*/\1/p')
 [ "${p:-0}" -gt 0 ] && echo "$out" | grep -q "; $p preemptions: " && ok "KV warning counts $p preemptions" \
   || bad "KV warning preemptions: $out"
+
+# A KV cache that cannot hold one request of the length limit is refused before the run, as
+# vLLM refuses to start (no request would ever be admitted: all-NaN latencies otherwise)
+expect_err "--num-blocks 10: a KV cache of 160 tokens" "${common[@]}" --num-blocks 10 --output-dir "$T/nb"
+expect_err "cannot hold one request of 4096 tokens (the model's context)" "${common[@]}" --num-blocks 1 --output-dir "$T/nb"
+expect_err "cannot hold one request of 1200 tokens (--max-seq-len)" "${common[@]}" --num-blocks 70 --max-seq-len 1200 --output-dir "$T/nb"
+
+# The length limit (docs/traces.md "Overlong rows"): without --max-seq-len the model's context,
+# as in a sweep; rows over it are clipped by default, dropped or refused with --overlong
+awk 'BEGIN { print "arrived_at,num_prefill_tokens,num_decode_tokens";
+  for (i = 0; i < 20; i++) printf "%g,%d,%d\n", i * 0.5, (i % 4 == 0) ? 5000 : 300, 50 }' > "$T/long.csv"
+lcommon=(--model Llama-2-7b-hf --device a100 --trace "$T/long.csv" --predictor constant --arrival trace --no-timestamp)
+out=$("$BIN" simulate "${lcommon[@]}" --output-dir "$T/l1" 2>"$T/err"); rc=$?
+[ $rc -eq 0 ] && ok "overlong rows: clipped by default" || bad "clip run rc $rc: $(cat "$T/err")"
+echo "$out" | grep -q "^length limit: 4096 tokens (the model's context); 5 of the trace's rows over it, clipped" \
+  && ok "summary counts the clipped rows" || bad "limit line: $out"
+max=$(python3 - "$T/l1/request_metrics.csv" <<'PY'
+import csv, sys
+r = list(csv.DictReader(open(sys.argv[1])))
+print(max(int(float(x["request_num_prefill_tokens"])) + int(float(x["request_num_decode_tokens"])) for x in r))
+PY
+)
+[ "${max:-0}" -le 4096 ] && [ "${max:-0}" -gt 4000 ] && ok "no simulated request is longer than the context ($max)" \
+  || bad "longest simulated request $max"
+grep -q '"max_tokens": 4096' "$T/l1/config.json" && ok "config.json records the limit" || bad "config max_tokens"
+out=$("$BIN" simulate "${lcommon[@]}" --overlong drop --output-dir "$T/l2" 2>"$T/err")
+echo "$out" | grep -q "15 arrived, 15 completed" && echo "$out" | grep -q "5 of the trace's rows over it, dropped" \
+  && ok "--overlong drop leaves the rows out" || bad "drop: $out $(cat "$T/err")"
+expect_err "row 1: prefill 5000 + decode 50 = 5050 tokens exceeds the limit 4096" "${lcommon[@]}" --overlong error \
+  --output-dir "$T/l3"
+expect_err "did you mean 'clip'" "${lcommon[@]}" --overlong clp --output-dir "$T/l3"
+# --max-seq-len above the context: held to the context (a sweep's smaller-of rule), with a note
+out=$("$BIN" simulate "${lcommon[@]}" --max-seq-len 16384 --output-dir "$T/l4" 2>"$T/err")
+grep -q "max-seq-len 16384 is above the context of" "$T/err" && echo "$out" | grep -q "^length limit: 4096 tokens" \
+  && ok "--max-seq-len above the context is held to it, with a note" || bad "msl above ctx: $out $(cat "$T/err")"
+out=$("$BIN" simulate "${lcommon[@]}" --max-seq-len 1000 --output-dir "$T/l5" 2>"$T/err")
+echo "$out" | grep -q "^length limit: 1000 tokens (--max-seq-len); 5 of the trace's rows over it, clipped" \
+  && ok "--max-seq-len below the context is the limit" || bad "msl 1000: $out"
+expect_err "workload.prefill_tokens 2048 (default) + workload.decode_tokens 512 (default) exceed --max-seq-len 2000" \
+  --model Llama-2-7b-hf --device a100 --predictor constant --max-seq-len 2000 --output-dir "$T/l6"
+printf 'model: Llama-2-7b-hf\ndevice: a100\nworkload: {lengths: uniform, max_tokens: 8192}\n' > "$T/uni.yml"
+expect_err "workload.max_tokens 8192 exceeds the model's context of 4096 tokens" --config "$T/uni.yml" \
+  --predictor constant --output-dir "$T/l6"
 
 exit $fail

@@ -108,6 +108,14 @@ expect 2 "generate rejects a bad value" "$CS" trace generate --requests 0 -o "$T
 contains "$TMP/err" "--requests" "the error names the flag"
 expect 2 "generate rejects a bad range" "$CS" trace generate --shape chat --input-tokens 5 -o "$TMP/x.csv"
 contains "$TMP/err" "MIN:MAX" "range errors say the expected form"
+# the generator writes nothing its own readers refuse: token counts stop at the readers' 2^24
+expect 0 "generate at the readers' token limit" "$CS" trace generate --requests 2 --lengths fixed --prefill 16777216 --decode 1 -o "$TMP/big.csv"
+expect 0 "the readers take a trace at the token limit" "$CS" trace info "$TMP/big.csv"
+expect 2 "generate refuses --prefill above the readers' limit" "$CS" trace generate --requests 2 --lengths fixed --prefill 20000000 -o "$TMP/x.csv"
+contains "$TMP/err" "--prefill" "the token-limit error names the flag"
+contains "$TMP/err" "16777216" "the token-limit error names the limit"
+expect 2 "generate refuses --output-tokens above the readers' limit" "$CS" trace generate --shape chat --output-tokens 1:20000000 -o "$TMP/x.csv"
+contains "$TMP/err" "16777216" "the range error names the limit"
 
 # bad input: exit 2, message names the file and line
 expect 2 "negative length" "$CS" trace info "$SRC/tests/data/trace/negative_prefill.csv"
@@ -166,6 +174,14 @@ search_configs: [{trace: m, model: Meta-Llama-3-8B, search_for: qps, num_replica
 YML
 expect 0 "sweep --dry-run on that trace" "$CS" --config "$TMP/mism.yml" --dry-run
 contains "$TMP/err" "2 of 3 rows have a hash_ids count other than" "the sweep's --dry-run warns about hash_ids counts"
+
+# a last line without a line break reads, with a warning (a cut download looks exactly like it)
+printf 'arrived_at,num_prefill_tokens,num_decode_tokens\n0.5,100,10\n1.0,1023,4' > "$TMP/cut.csv"
+expect 0 "a CSV whose last line has no line break reads" "$CS" trace info "$TMP/cut.csv"
+contains "$TMP/err" "cut.csv: the last line has no line break (was the file cut short?)" "... and warns that it may be cut"
+printf 'arrived_at,num_prefill_tokens,num_decode_tokens\n0.5,100,10\n' > "$TMP/whole.csv"
+expect 0 "the same CSV with its line break" "$CS" trace info "$TMP/whole.csv"
+if grep -q "warning" "$TMP/err"; then bad "... warns although the file ends in a line break"; else ok "... without a warning"; fi
 
 echo "$fails failure(s)"
 [ "$fails" -eq 0 ]

@@ -188,6 +188,15 @@ static void test_malformed_lines_report_line_column_and_expectation(void) {
                          "expected end of line after the object");
   CS_ASSERT_STR_CONTAINS(load_fails("{\"timestamp: 0}\n", CS_EPARSE), "expected a closing '\"'");
   CS_ASSERT_STR_CONTAINS(load_fails("[1, 2]\n", CS_EPARSE), "bad.jsonl:1:1: malformed JSON line: expected '{'");
+  /* a repeated key (which one would count?) is refused where it is, as the YAML reader does */
+  CS_ASSERT_STR_CONTAINS(load_fails("{\"timestamp\": 5, \"input_length\": 100, \"output_length\": 10, \"hash_ids\": [1], "
+                                    "\"hash_ids\": [2]}\n",
+                                    CS_EPARSE),
+                         "bad.jsonl:1:77: duplicate key 'hash_ids' in the JSON object");
+  CS_ASSERT_STR_CONTAINS(load_fails("{\"x\": 1, \"timestamp\": 5, \"input_length\": 100, \"output_length\": 10, \"hash_ids\": [1], "
+                                    "\"x\": 2}\n",
+                                    CS_EPARSE),
+                         "duplicate key 'x'");
   CS_ASSERT_STR_CONTAINS(load_fails("{\"timestamp\": 0, \"input_length\": 3, \"output_length\": 1, \"hash_ids\": [1], \"x\": tru}\n",
                                     CS_EPARSE),
                          "expected a JSON value");

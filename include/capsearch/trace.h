@@ -45,6 +45,10 @@ typedef enum cs_trace_format {
 #define CS_TRACE_HAS_HASHES 2u   /* prefix-cache block hashes */
 #define CS_TRACE_HAS_SESSIONS 4u /* session ids (given or derived) */
 
+/* The most tokens a trace row's prompt or output may have: every reader refuses more (16M,
+ * above every model's context) and `trace generate` writes no more. */
+#define CS_TRACE_MAX_TOKENS (1 << 24)
+
 typedef struct cs_trace_row {
   double arrived_at;   /* seconds from the trace start; NAN when the trace has no arrivals */
   int32_t prefill;     /* prompt tokens (> 0) */
@@ -87,10 +91,12 @@ typedef struct cs_trace {
    * the prompt's blocks in order, so extra ids are ignored and missing blocks get fresh ids */
   size_t hash_mismatch_rows;
   size_t hash_mismatch_line; /* the first such row's line, 0 when none */
+  /* the file's last line has no line break: legal, but also what a cut download looks like */
+  bool unterminated;
 } cs_trace;
 
-/* The trace's one load warning (Mooncake hash_ids count mismatch) as a line for stderr, or
- * false when there is none. */
+/* The trace's load warnings (Mooncake hash_ids count mismatch; a last line without a line
+ * break, perhaps truncated) as one line for stderr, or false when there is none. */
 bool cs_trace_warning(const cs_trace *t, char *buf, size_t size);
 
 typedef struct cs_trace_opts {

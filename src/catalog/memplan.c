@@ -92,6 +92,14 @@ static int check_input(const cs_memplan_input *in, cs_err *err) {
                         "quantization '%s' does not match the checkpoint's quantization_config (%s) of '%s'; vLLM "
                         "refuses the mismatch (leave --quantization out to use the checkpoint's)",
                         in->quantization, m->quant.method, m->name);
+    /* vLLM quantizes an unquantized checkpoint in flight only with these; the others read
+     * quantized weights and their quantization_config from the checkpoint */
+    if (!m->quant.method && strcasecmp(q.method, "fp8") && strcasecmp(q.method, "bitsandbytes"))
+      return cs_err_set(err, CS_ECONFIG,
+                        "quantization '%s' needs a checkpoint quantized with it, and '%s' has no quantization_config; "
+                        "vLLM quantizes an unquantized checkpoint only with fp8 or bitsandbytes (or give a %s "
+                        "checkpoint)",
+                        in->quantization, m->name, q.method);
   }
   if (in->pp > m->num_layers)
     return cs_err_set(err, CS_ECONFIG, "PP %d exceeds the %d layers of '%s'", in->pp, m->num_layers, m->name);

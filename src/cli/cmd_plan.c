@@ -18,6 +18,7 @@ typedef struct plan_args {
   const char *model, *model_config, *device, *config_dir;
   bool all_devices;
   int fmt; /* cs__plan_format */
+  bool json_set, csv_set, bf16; /* bf16: --dtype bfloat16 asked for */
 } plan_args;
 
 /* vLLM --dtype: "auto" -> 0 (16-bit); otherwise bytes per unquantized parameter. */
@@ -29,6 +30,7 @@ static int model_dtype_arg(void *obj, const cs_opt *o, const char *s, cs_err *er
   for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
     if (!strcasecmp(s, names[i].name)) {
       *(double *)((char *)obj + o->off) = names[i].bytes;
+      ((plan_args *)obj)->bf16 = !strcasecmp(s, "bfloat16");
       return 0;
     }
   return cs_err_set(err, CS_EUSAGE, "unknown dtype '%s' (expected auto, bfloat16, float16, half, float32 or float; "
@@ -92,8 +94,10 @@ static const cs_opt plan_opts[] = {
      .range = {0, 1, false, false}, .expect = "a number in [0, 1]"},
     {CS_OPT_STR, "config-dir", .arg = "DIR", .help = "catalog directory (default: $CAPSEARCH_CONFIG_DIR or the built-in)",
      F(config_dir)},
-    {CS_OPT_FLAG, "json", .help = "JSON output instead of the table", F(fmt), .value = CS__PLAN_JSON},
-    {CS_OPT_FLAG, "csv", .help = "CSV output instead of the table", F(fmt), .value = CS__PLAN_CSV},
+    {CS_OPT_FLAG, "json", .help = "JSON output instead of the table", F(fmt), .value = CS__PLAN_JSON,
+     CS_OPT_SETS(plan_args, json_set)},
+    {CS_OPT_FLAG, "csv", .help = "CSV output instead of the table", F(fmt), .value = CS__PLAN_CSV,
+     CS_OPT_SETS(plan_args, csv_set)},
     {CS_OPT_HELP, "help", 'h', .help = "this text"},
     {CS_OPT_END}};
 #undef POSINT
@@ -119,6 +123,32 @@ static int usage_error(const char *fmt, const char *a, const char *b) {
   fprintf(stderr, fmt, a, b);
   fprintf(stderr, "\n");
   return CS_EXIT_USAGE;
+}
+
+/* What vLLM refuses at start-up for one device (the catalog-wide checks are cs_memplan_compute's):
+ * a max_model_len above the model's derived max length (_get_and_verify_max_len), bfloat16 on a
+ * GPU without it (compute capability < 8.0), a block size outside its choices. */
+static int refuse_as_vllm(const plan_args *a, const cs_memplan_input *in, cs_err *err) {
+  int64_t ctx = cs_model_context_limit(in->model);
+  if (in->max_model_len > 0 && ctx > 0 && in->max_model_len > ctx)
+    return cs_err_set(err, CS_EUSAGE,
+                      "--max-model-len %lld exceeds the model's context of %lld tokens (max_position_embeddings, "
+                      "as rope_scaling extends it); vLLM refuses a longer max_model_len",
+                      (long long)in->max_model_len, (long long)ctx);
+  if (in->engine != CS_ENGINE_VLLM) return 0;
+  static const int sizes[] = {1, 8, 16, 32, 64, 128, 256};
+  size_t k = 0;
+  while (k < sizeof sizes / sizeof sizes[0] && in->block_size != sizes[k]) k++;
+  if (k == sizeof sizes / sizeof sizes[0])
+    return cs_err_set(err, CS_EUSAGE, "--block-size %d: vLLM takes 1, 8, 16, 32, 64, 128 or 256 tokens",
+                      in->block_size);
+  const char *arch = in->device ? in->device->arch : NULL;
+  if (a->bf16 && arch && (!strcmp(arch, "volta") || !strcmp(arch, "turing")))
+    return cs_err_set(err, CS_EUSAGE,
+                      "--dtype bfloat16: %s (%s) has no bfloat16 (vLLM needs compute capability 8.0); use --dtype "
+                      "float16 or auto",
+                      in->device->name, in->device->arch);
+  return 0;
 }
 
 int cs__cmd_plan(int argc, char **argv) {
@@ -147,7 +177,8 @@ int cs__cmd_plan(int argc, char **argv) {
     }
   }
   const char *problem = NULL;
-  if (!!model_name == !!model_config) problem = "give exactly one of --model or --model-config";
+  if (a.json_set && a.csv_set) problem = "--json and --csv exclude each other (give one output format)";
+  else if (!!model_name == !!model_config) problem = "give exactly one of --model or --model-config";
   else if (!device_name && !all_devices) problem = "give --device NAME or --all-devices";
   else if (device_name && all_devices) problem = "--device and --all-devices exclude each other";
   if (problem) {
@@ -173,6 +204,10 @@ int cs__cmd_plan(int argc, char **argv) {
     exit_code = cs__cli_fail(&err);
     goto out;
   }
+  if (refuse_as_vllm(&a, &in, &err)) { /* the device's own check follows once it is known */
+    exit_code = cs__cli_fail(&err);
+    goto out;
+  }
   if (all_devices) {
     exit_code = cs__plan_print_all_devices(cat, &in, fmt, stdout, &err) ? cs__cli_fail(&err) : CS_EXIT_OK;
     goto out;
@@ -182,13 +217,10 @@ int cs__cmd_plan(int argc, char **argv) {
     goto out;
   }
   cs_memplan p;
-  if (cs_memplan_compute(&in, &p, &err)) {
+  if (refuse_as_vllm(&a, &in, &err) || cs_memplan_compute(&in, &p, &err)) {
     exit_code = cs__cli_fail(&err);
     goto out;
   }
-  if (in.max_model_len > cs_model_context_limit(in.model))
-    fprintf(stderr, "capsearch: plan: note: --max-model-len %lld exceeds the model's derived max length %lld\n",
-            (long long)in.max_model_len, (long long)cs_model_context_limit(in.model));
   exit_code = cs__plan_print_one(&in, &p, fmt, stdout, &err) ? cs__cli_fail(&err) : CS_EXIT_OK;
 out:
   free(model_path);

@@ -60,9 +60,64 @@ typedef struct sim_env {
   cs_catalog *cat;
   cs_model *own_model;
   cs_trace *trace;
+  cs_trace *limited; /* the trace's rows held to the length limit, when any was over it */
   cs_predictor *pred;
   cs_sim_result *res;
+  sim_limit lim;
 } sim_env;
+
+/* Synthetic lengths must fit the limit as they are: the generators have no overlong rule. */
+static int synthetic_fits(const sim_opts *o, const cs_workload_spec *w, const sim_limit *l, cs_err *err) {
+  char why[160];
+  if (l->limit == l->asked)
+    snprintf(why, sizeof why, "--max-seq-len %lld", (long long)l->limit);
+  else
+    snprintf(why, sizeof why, "the model's context of %lld tokens", (long long)l->limit);
+  if (w->length == CS_LENGTH_FIXED && (int64_t)w->fixed_prefill + w->fixed_decode > l->limit)
+    return cs_err_set(err, CS_EUSAGE,
+                      "fixed lengths: workload.prefill_tokens %d%s + workload.decode_tokens %d%s exceed %s; give "
+                      "shorter ones (or a trace)",
+                      w->fixed_prefill, o->prefill_tokens ? "" : " (default)", w->fixed_decode,
+                      o->decode_tokens ? "" : " (default)", why);
+  if ((w->length == CS_LENGTH_UNIFORM || w->length == CS_LENGTH_ZIPF) && w->max_tokens > l->limit)
+    return cs_err_set(err, CS_EUSAGE, "workload.max_tokens %d%s exceeds %s; give a lower one", w->max_tokens,
+                      o->max_tokens ? "" : " (default)", why);
+  return 0;
+}
+
+/* The length limit, as a sweep sets it (docs/traces.md "Overlong rows"): the smaller of
+ * --max-seq-len and the model's context (max_position_embeddings as rope_scaling extends it);
+ * trace rows over it follow --overlong through the sweep's own cs_trace_limit. */
+static int hold_to_limit(const sim_opts *o, sim_env *env, cs_sim_config *c, cs_err *err) {
+  sim_limit *l = &env->lim;
+  cs_workload_spec *w = &c->workload;
+  l->context = cs_model_context_limit(c->model);
+  l->asked = o->max_seq_len;
+  l->overlong = o->overlong;
+  l->limit = l->asked > 0 && (l->context <= 0 || l->asked < l->context) ? l->asked : l->context;
+  w->max_seq_len = l->limit > 0 ? l->limit : 0;
+  if (l->asked > l->context && l->context > 0)
+    fprintf(stderr, "capsearch: note: --max-seq-len %lld is above the context of %s (%lld tokens); requests are held "
+            "to %lld tokens, as a sweep does\n", (long long)l->asked, c->model->name, (long long)l->context,
+            (long long)l->context);
+  if (l->limit <= 0) return 0;
+  if (w->length != CS_LENGTH_TRACE) {
+    l->longest = w->length == CS_LENGTH_FIXED ? (int64_t)w->fixed_prefill + w->fixed_decode : w->max_tokens;
+    return synthetic_fits(o, w, l, err);
+  }
+  cs_trace_count_overlong(env->trace, l->limit, &l->st);
+  l->longest = l->st.longest < l->limit ? l->st.longest : l->limit;
+  if (!l->st.overlong) return 0;
+  int rc = cs_trace_limit(env->trace, l->limit, (cs_overlong)o->overlong, &env->limited, err);
+  if (rc) {
+    cs_err_prefix(err, "%s %lld (%s)", l->limit == l->asked ? "--max-seq-len" : "the model's context",
+                  (long long)l->limit, l->limit == l->asked ? "the length limit" : "the length limit without --max-seq-len");
+    return rc;
+  }
+  w->trace = env->limited;
+  l->longest = env->limited->max_total_tokens;
+  return 0;
+}
 
 /* --param NAME=VALUE for the chosen predictor: the name is checked against its list (with a
  * suggestion when misspelled), the value must be a number. */
@@ -75,6 +130,20 @@ static int flag_params(const sim_opts *o, const cs_policy_info *info, cs_params 
     if (rc) return rc;
   }
   return 0;
+}
+
+/* vLLM refuses to start when one request of max_model_len tokens does not fit the KV cache;
+ * --num-blocks that small would leave every longer request waiting forever. */
+static int kv_holds_one(const cs_sim_config *c, const sim_limit *l, cs_err *err) {
+  int64_t need = l->limit > 0 ? l->limit : l->longest, bs = c->block_size;
+  if (c->num_blocks <= 0 || need <= 0 || c->num_blocks * bs >= need) return 0;
+  return cs_err_set(err, CS_EUSAGE,
+                    "--num-blocks %lld: a KV cache of %lld tokens (blocks of %lld) cannot hold one request of %lld "
+                    "tokens (%s); vLLM refuses to start when max_model_len does not fit its KV cache. Give "
+                    "--num-blocks %lld or more, or a lower --max-seq-len",
+                    (long long)c->num_blocks, (long long)(c->num_blocks * bs), (long long)bs, (long long)need,
+                    l->limit <= 0 ? "the longest request" : l->limit == l->asked ? "--max-seq-len" : "the model's context",
+                    (long long)((need + bs - 1) / bs));
 }
 
 static int resolve(sim_opts *o, sim_env *env, cs_sim_config *c, cs_err *err) {
@@ -144,12 +213,12 @@ static int resolve(sim_opts *o, sim_env *env, cs_sim_config *c, cs_err *err) {
   if (!isnan(o->theta)) w->zipf_theta = o->theta;
   w->prefill_scale = o->prefill_scale;
   w->decode_scale = o->decode_scale;
+  if ((rc = hold_to_limit(o, env, c, err)) || (rc = kv_holds_one(c, &env->lim, err))) return rc;
   w->num_requests = o->num_requests;
   if (!w->num_requests && !o->trace && !(o->duration > 0)) w->num_requests = 128; /* Vidur's default */
   if (!w->num_requests && o->trace && w->arrival != CS_ARRIVAL_TRACE && !(o->duration > 0))
-    w->num_requests = (int64_t)env->trace->n;
+    w->num_requests = (int64_t)w->trace->n; /* one pass over the rows kept */
   w->duration = o->duration;
-  w->max_seq_len = o->max_seq_len;
   w->seed = (uint64_t)o->seed;
   c->prefix_caching = o->prefix_caching > 0;
 
@@ -212,7 +281,7 @@ int cs__cmd_simulate(int argc, char **argv) {
   if ((rc = cs_mkdir_p(dir, &err))) goto fail;
   cs_sim_write_opts wo = {.gzip_request_metrics = o.compress, .write_plots = true, .config_json = NULL};
   if ((rc = cs_sim_write_outputs(env.res, &cfg, dir, &wo, &err))) goto fail;
-  cs__sim_print_summary(&cfg, env.res, dir);
+  cs__sim_print_summary(&cfg, env.res, &env.lim, dir);
   goto out;
 fail:
   exitc = cs__cli_fail(&err);
@@ -220,6 +289,7 @@ out:
   free(dir);
   cs_sim_result_free(env.res);
   cs_predictor_free(env.pred);
+  cs_trace_free(env.limited);
   cs_trace_free(env.trace);
   cs_model_free(env.own_model);
   cs_catalog_free(env.cat);

@@ -8,6 +8,7 @@
 
 #include "capsearch/params.h"
 #include "capsearch/sim.h"
+#include "capsearch/trace.h"
 #include "capsearch/util.h"
 #include "capsearch/yaml.h"
 
@@ -29,6 +30,7 @@ typedef struct sim_opts {
   double qps, cv, time_scale;
   int poisson_untruncated;
   int64_t prefill_tokens, decode_tokens, min_tokens, max_tokens, num_requests, max_seq_len;
+  int overlong; /* cs_overlong: trace rows over the length limit (default clip, as in a sweep) */
   double pd_ratio, theta, prefill_scale, decode_scale, duration;
   int64_t seed;
   double time_limit;
@@ -43,6 +45,15 @@ typedef struct sim_opts {
   const cs_ydoc *doc;
   const cs_ynode *rnode, *gnode, *qnode, *pnode;
 } sim_opts;
+
+/* The length limit a run holds its requests to and what it did to the trace's rows, for the
+ * summary: the smaller of --max-seq-len and the model's context, as a sweep's (docs/traces.md). */
+typedef struct sim_limit {
+  int64_t limit, context, asked; /* tokens; context 0 = unknown, asked 0 = no --max-seq-len */
+  cs_trace_limit_stats st;       /* trace rows against limit (st.overlong 0 without a trace) */
+  int overlong;                  /* cs_overlong */
+  int64_t longest;               /* the longest request the workload can produce after the limit */
+} sim_limit;
 
 /* The defaults (Vidur's where it has one). */
 void cs__sim_opts_init(sim_opts *o);

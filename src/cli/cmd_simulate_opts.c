@@ -44,6 +44,7 @@ void cs__sim_opts_init(sim_opts *o) {
 
 static const char *const arrivals[] = {"poisson", "gamma", "static", "uniform", "trace", NULL};
 static const char *const lengths[] = {"trace", "fixed", "uniform", "zipf", NULL};
+static const char *const overlongs[] = {"clip", "drop", "error", NULL}; /* cs_overlong's order */
 
 #define F(f) CS_OPT_FIELD(sim_opts, f)
 #define I(lo, hi) .range = {lo, hi, false, true}
@@ -104,6 +105,7 @@ static const cs_opt workload_fields[] = {
     {CS_OPT_INT, "num_requests", F(num_requests), I(1, CS_TRACE_GEN_MAX_ROWS)},
     {CS_OPT_NUM, "duration", F(duration), POS(1e12)},
     {CS_OPT_INT, "max_seq_len", F(max_seq_len), I(1, 1e9)},
+    {CS_OPT_ENUM, "overlong", F(overlong), .choices = overlongs, .noun = "overlong policy"},
     {CS_OPT_INT, "seed", F(seed), I(0, 9007199254740992.0)},
     {CS_OPT_END}};
 
@@ -197,7 +199,11 @@ static const cs_opt sim_flags[] = {
     {CS_OPT_NUM, "cv", .help = "gamma coefficient of variation", F(cv), .range = {1e-6, 1e6, false, false}},
     {CS_OPT_INT, "num-requests", .help = "requests to simulate (default: the trace's rows, else 128)", F(num_requests),
      I(1, CS_TRACE_GEN_MAX_ROWS)},
-    {CS_OPT_INT, "max-seq-len", .help = "longest request (prompt + output) allowed", F(max_seq_len), I(1, 1e9)},
+    {CS_OPT_INT, "max-seq-len", .help = "longest request (prompt + output); default and ceiling: the model's context",
+     F(max_seq_len), I(1, 1e9)},
+    {CS_OPT_ENUM, "overlong", .arg = "clip|drop|error",
+     .help = "trace rows over that length: clip (Vidur V0's rule, as a sweep), drop or error", F(overlong),
+     .choices = overlongs, .noun = "overlong policy", .def_text = "clip"},
     {CS_OPT_INT, "seed", .arg = "S", .help = "workload seed", F(seed), I(0, 9007199254740992.0)},
     {CS_OPT_NUM, "time-limit", .arg = "SECONDS", .help = RUN_TIME, F(time_limit), .range = {0, 1e12, false, false},
      .unit = &cs_opt_unit_seconds},

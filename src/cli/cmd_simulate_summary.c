@@ -8,7 +8,9 @@
 
 #include "capsearch/sim.h"
 
+#include "cmd_simulate.h"
 #include "commands.h"
+
 static int cmp_d(const void *a, const void *b) {
   double x = *(const double *)a, y = *(const double *)b;
   return x < y ? -1 : x > y;
@@ -18,10 +20,12 @@ static int cmp_d(const void *a, const void *b) {
  * run memory-bound: say so, with the capacity and the levers, so an overloaded result is not read
  * as the configuration's speed. */
 #define KV_FEW_REQUESTS 4
-static void kv_warning(const cs_sim_config *c, const cs_sim_stats *st, const cs_request_record *rec, size_t n) {
+static void kv_warning(const cs_sim_config *c, const cs_sim_stats *st, const cs_request_record *rec, size_t n,
+                       const sim_limit *lim) {
   double longest = 0;
   for (size_t i = 0; i < n; i++)
     if (rec[i].v[CS_RM_NUM_TOKENS] > longest) longest = rec[i].v[CS_RM_NUM_TOKENS];
+  if (!n) longest = (double)lim->longest; /* none completed: the workload's longest request */
   int bs = c->block_size > 0 ? c->block_size : 16;
   long long kv_tokens = (long long)st->num_blocks * bs;
   bool small = longest > 0 && (double)kv_tokens < KV_FEW_REQUESTS * longest;
@@ -36,7 +40,18 @@ static void kv_warning(const cs_sim_config *c, const cs_sim_stats *st, const cs_
          "  gpu_memory_utilization above 0.9 gives).\n");
 }
 
-void cs__sim_print_summary(const cs_sim_config *c, const cs_sim_result *res, const char *dir) {
+/* The length limit and what it did to the trace's rows (docs/traces.md "Overlong rows"). */
+static void limit_line(const sim_limit *l) {
+  if (l->limit <= 0) return;
+  printf("length limit: %lld tokens (%s)", (long long)l->limit,
+         l->asked > 0 && l->asked == l->limit ? "--max-seq-len" : "the model's context");
+  if (l->st.limit > 0)
+    printf("; %zu of the trace's rows over it%s", l->st.overlong,
+           !l->st.overlong ? "" : l->overlong == CS_OVERLONG_DROP ? ", dropped" : ", clipped (Vidur V0's rule)");
+  printf("\n");
+}
+
+void cs__sim_print_summary(const cs_sim_config *c, const cs_sim_result *res, const sim_limit *lim, const char *dir) {
   size_t n;
   const cs_request_record *rec = cs_sim_result_records(res, &n);
   const cs_sim_stats *st = cs_sim_result_stats(res);
@@ -45,6 +60,7 @@ void cs__sim_print_summary(const cs_sim_config *c, const cs_sim_result *res, con
          cs_predictor_get_ops(c->predictor)->info.name);
   printf("requests: %lld arrived, %lld completed%s; simulated %.3f s\n", (long long)st->num_arrived,
          (long long)st->num_completed, st->hit_time_limit ? " (time limit reached)" : "", st->end_time);
+  limit_line(lim);
   static const struct {
     const char *label;
     cs_rm m;
@@ -74,7 +90,7 @@ void cs__sim_print_summary(const cs_sim_config *c, const cs_sim_result *res, con
   }
   printf("preemptions: %lld; KV cache: %lld blocks/replica, use %.1f%% mean, %.1f%% max; batches: %lld\n",
          (long long)st->num_preemptions, (long long)st->num_blocks, mem_mean, mem_max, (long long)st->num_batches);
-  kv_warning(c, st, rec, n);
+  kv_warning(c, st, rec, n, lim);
   printf("wall: %.3f s, %lld events (%.0f events/s), %.1f MiB\n", st->wall_seconds, (long long)st->num_events,
          st->wall_seconds > 0 ? (double)st->num_events / st->wall_seconds : 0.0, (double)st->peak_bytes / 1048576.0);
   printf("output: %s\n", dir);

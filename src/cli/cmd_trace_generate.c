@@ -30,7 +30,7 @@ typedef struct gen_args {
 
 /* MIN:MAX token counts, both through the checked parser. */
 static int range_arg(void *obj, const cs_opt *o, const char *text, cs_err *err) {
-  static const cs_num_range r = {1, 2147483647, false, true};
+  static const cs_num_range r = {1, CS_TRACE_MAX_TOKENS, false, true};
   const char *c = strchr(text, ':');
   char a[32], why[256];
   double lo, hi;
@@ -44,7 +44,8 @@ static int range_arg(void *obj, const cs_opt *o, const char *text, cs_err *err) 
   t->hi = (int32_t)hi;
   return 0;
 bad:
-  return cs_err_set(err, CS_EUSAGE, "expected MIN:MAX with 1 <= MIN <= MAX <= 2147483647, got '%s'", text);
+  return cs_err_set(err, CS_EUSAGE, "expected MIN:MAX with 1 <= MIN <= MAX <= %d (the trace readers' limit), got '%s'",
+                     CS_TRACE_MAX_TOKENS, text);
 }
 
 static const char *const arrivals[] = {"poisson", "gamma", "static", "uniform", NULL};
@@ -54,7 +55,7 @@ static const char *const shapes[] = {"chat", "agent", NULL};
 
 #define F(f) CS_OPT_FIELD(gen_args, f)
 #define W(f) CS_OPT_FIELD(gen_args, sy.arrivals.f)
-#define TOKENS .range = {1, 2147483647, false, true}
+#define TOKENS .range = {1, CS_TRACE_MAX_TOKENS, false, true} /* what the trace readers accept */
 #define POS(hi) .range = {0, hi, true, false}
 static const cs_opt gen_opts[] = {
     {CS_OPT_STR, "output", 'o', .arg = "OUT", .help = "the Vidur CSV to write (.gz to compress)", F(out)},
@@ -94,7 +95,7 @@ static const cs_opt gen_opts[] = {
     {CS_OPT_INT, "active-sessions", .help = "sessions open at a time", F(active), .range = {1, 1e6, false, true},
      CS_OPT_SETS(gen_args, has_active)},
     {CS_OPT_INT, "max-seq-len", .help = "a session ends before a turn would exceed N tokens", F(max_seq),
-     .range = {1, 1e15, false, true}, CS_OPT_SETS(gen_args, has_max_seq)},
+     .range = {1, CS_TRACE_MAX_TOKENS, false, true}, CS_OPT_SETS(gen_args, has_max_seq)},
     {CS_OPT_INT, "block-size", .arg = "B", .help = "hash block size", F(sy.block_size), .range = {1, 4096, false, true}},
     {CS_OPT_HELP, "help", 'h', .help = "this text"},
     {CS_OPT_END}};

@@ -28,7 +28,9 @@ typedef struct cs__command {
 int cs__cmd_sweep(int argc, char **argv);     /* capsearch --config ... (the main job) */
 int cs__cmd_simulate(int argc, char **argv);
 /* Prints one finished simulation's summary to stdout (cmd_simulate_summary.c); dir: its run directory. */
-void cs__sim_print_summary(const cs_sim_config *c, const cs_sim_result *res, const char *dir);
+struct sim_limit;
+void cs__sim_print_summary(const cs_sim_config *c, const cs_sim_result *res, const struct sim_limit *lim,
+                           const char *dir);
 int cs__cmd_plan(int argc, char **argv);
 int cs__cmd_recommend(int argc, char **argv);
 int cs__cmd_analyze(int argc, char **argv);

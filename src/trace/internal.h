@@ -90,9 +90,9 @@ int cs__read_mooncake(const char *path, const char *data, size_t len, const cs_t
 
 /* Mooncake's hash ids cover 512-token blocks (reference §2.3). */
 #define CS__MOONCAKE_BLOCK 512
-/* Bounds checked before anything is allocated for a row: tokens per request (prompt or output;
- * 16M, above every model's context) and block hashes in a whole trace (2^27 ids = 1 GiB). */
-#define CS__TRACE_MAX_TOKENS (1 << 24)
+/* Bounds checked before anything is allocated for a row: tokens per request (prompt or output,
+ * CS_TRACE_MAX_TOKENS) and block hashes in a whole trace (2^27 ids = 1 GiB). */
+#define CS__TRACE_MAX_TOKENS CS_TRACE_MAX_TOKENS /* capsearch/trace.h */
 #define CS__TRACE_MAX_BLOCKS ((uint64_t)1 << 27)
 
 #endif

@@ -105,10 +105,15 @@ int cs_trace_limit(const cs_trace *t, int64_t limit, cs_overlong policy, cs_trac
 }
 
 bool cs_trace_warning(const cs_trace *t, char *buf, size_t size) {
-  if (!t->hash_mismatch_rows) return false;
-  snprintf(buf, size,
-           "%s: %zu of %zu rows have a hash_ids count other than ceil(input_length / 512) (first: line %zu); "
-           "read as Mooncake means them: ids past the prompt ignored, blocks without an id never shared",
-           t->path, t->hash_mismatch_rows, t->n, t->hash_mismatch_line);
+  if (!t->hash_mismatch_rows && !t->unterminated) return false;
+  int n = 0;
+  if (t->hash_mismatch_rows)
+    n = snprintf(buf, size,
+                 "%s: %zu of %zu rows have a hash_ids count other than ceil(input_length / 512) (first: line %zu); "
+                 "read as Mooncake means them: ids past the prompt ignored, blocks without an id never shared",
+                 t->path, t->hash_mismatch_rows, t->n, t->hash_mismatch_line);
+  if (t->unterminated && n >= 0 && (size_t)n < size)
+    snprintf(buf + n, size - (size_t)n, "%s%s: the last line has no line break (was the file cut short?)", n ? "; " : "",
+             t->path);
   return true;
 }

@@ -197,11 +197,20 @@ static int parse_line(jp *j, mc_line *m, u64vec *ids) {
   if (*j->p == '}') {
     j->p++;
   } else {
+    char seen[16][32]; /* keys so far (short ones): a repeated key is refused, as the YAML reader does */
+    int nseen = 0;
     for (;;) {
       char key[32];
       ws(j);
+      const char *key_at = j->p;
       int rc = jstring(j, key, sizeof key);
       if (rc) return rc;
+      for (int k = 0; k < nseen; k++)
+        if (!strcmp(seen[k], key))
+          return cs_err_set(j->err, CS_EPARSE, "%s:%zu:%zu: duplicate key '%s' in the JSON object", j->path, j->line,
+                            (size_t)(key_at - j->line_start) + 1, key);
+      if (nseen < 16 && strlen(key) < sizeof key - 1 && !strchr(key, '?')) /* whole and unescaped */
+        strcpy(seen[nseen++], key);
       ws(j);
       if (*j->p != ':') return jerr(j, "':'");
       j->p++;

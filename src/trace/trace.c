@@ -118,9 +118,10 @@ int cs_trace_load(const char *path, const cs_trace_opts *opts, cs_trace **out, c
   if (rc) return rc;
   if (o.format == CS_TRACE_AUTO) o.format = cs__trace_detect(path, data);
   const cs__trace_format *fmt = cs__trace_format_get(o.format);
-  if (fmt)
+  if (fmt) {
     rc = fmt->read(path, data, len, &o, out, err);
-  else
+    if (rc == 0 && *out && len > 0 && data[len - 1] != '\n') (*out)->unterminated = true;
+  } else
     rc = cs_err_set(err, CS_EINVAL, "%s: no trace format to read it with (format %d)", path, (int)o.format);
   free(data);
   return rc;
