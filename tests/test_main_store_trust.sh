@@ -6,10 +6,11 @@
 #  - a probe.json written before it carried a digest is still reused (older output directories)
 #  - after --force onto a directory of another sweep whose jobs keep their hashes, the probes
 #    decided under the old sweep stay in runs/<hash>/ (nothing is deleted) but analyze does not
-#    count them: it reads as many runs as a fresh directory of the new sweep, and says why
+#    count them: it reads as many runs as a fresh directory of the new sweep, and says why; the
+#    same for whole job directories of the old sweep whose hashes the new one does not have
 set -u
 . "$(dirname "$0")/sweep_test_lib.sh" "$@"
-sweep() { # $1 = SLO value
+sweep() { # $1 = SLO value, $2 = batch size (64)
   cat <<YML
 clusters:
   - {device: h100, network_device: h100_dgx, gpus_per_node: 8}
@@ -25,7 +26,7 @@ slo_configs:
     slos: [{metric: prefill_e2e_time, value: $1}]
 traces:
   - {name: chat, trace_file: chat.csv, max_seq_len: 8192, enable_prefix_caching: true}
-batch_sizes: [64]
+batch_sizes: [${2:-64}]
 tp_dimensions: [1]
 pp_dimensions: [1]
 models:
@@ -97,6 +98,20 @@ stale=$(comm -23 <(cd "$T/forced/runs" && ls -d */r*_q* | sort) <(cd "$T/fresh/r
   && ok "analyze counts $nforced runs, as a fresh directory, naming the $stale old probe(s)" \
   || { fail "analyze after --force: $nforced runs, fresh $nfresh"; cat "$T/forced.an.err"; }
 cmp -s "$T/fresh/analysis/best.csv" "$T/forced/analysis/best.csv" || fail "best.csv differs from a fresh directory's"
+
+# another job hash: the old job's directory is kept whole, analyze leaves it out
+cp -r "$T/ref" "$T/other"
+sweep 1 32 > "$T/sweep.yml"
+run "$T/fresh32" 2> /dev/null
+run "$T/other" --force 2> "$T/other.err" || { fail "--force run (other hash)"; cat "$T/other.err"; }
+grep -q "runs/ keeps 1 job directories of another sweep" "$T/other.err" && ok "the sweep notes the other sweep's job" \
+  || { fail "no note"; cat "$T/other.err"; }
+nold=$(find "$T/ref/runs" -name probe.json | wc -l)
+[ "$(find "$T/other/runs" -name probe.json | wc -l)" -eq $((nold + $(find "$T/fresh32/runs" -name probe.json | wc -l))) ] \
+  && ok "the old job's probes kept" || fail "old probes gone"
+[ "$(runs_of "$T/other")" -eq "$(runs_of "$T/fresh32")" ] && grep -q "a job of another sweep .*kept but not counted" "$T/other.an.err" \
+  && ! grep -q "not yet in results.csv" "$T/other.an.err" && ok "analyze leaves the old job out, saying so" \
+  || { fail "analyze counted the old job"; cat "$T/other.an.err"; }
 
 echo "$fails failure(s)"
 [ $fails -eq 0 ]

@@ -92,6 +92,7 @@ void cs_run_opts_defaults(cs_run_opts *o);
 typedef struct cs_run_summary {
   size_t jobs, ok, no_pass, infeasible, failed, pending;
   size_t bounds;           /* ok jobs whose answer is only a bound (answer_kind lower/upper_bound) */
+  size_t jobs_other;       /* job directories in runs/ of another sweep (kept, not analysed) */
   int64_t probes_run, probes_reused;
   int64_t probes_redone;   /* of probes_run: damaged or stale committed probes (see output.log) */
   int64_t probes_wasted;   /* speculative simulations not used */

@@ -388,17 +388,21 @@ void cs__an_free_list(char **names, size_t n) {
 }
 
 /* The key of runs/<hash>/key.json into key ("" when there is none: written before capsearch
- * recorded it, and then every committed probe counts, as it did). */
-static void read_job_key(cs_analysis *a, const char *jdir, char key[41]) {
+ * recorded it, and then every committed probe counts, as it did). False when the key is null:
+ * the directory holds a job of another sweep (cs__store_mark_other_jobs). */
+static bool read_job_key(cs_analysis *a, const char *jdir, char key[41]) {
   key[0] = '\0';
   char *path = cs__path_join(jdir, CS_STORE_KEY_FILE);
   cs__ydoc doc;
   cs_err e = {0};
+  bool ours = true;
   if (cs__path_exists(path)) {
     if (cs__ydoc_load_file(&doc, path, &e) == 0) {
       const char *fmt = doc.root ? cs__jstr(doc.root, "format") : NULL;
+      const cs__ynode *kn = doc.root ? cs__ymap_get(doc.root, "key") : NULL;
       const char *k = doc.root ? cs__jstr(doc.root, "key") : NULL;
-      if (fmt && !strcmp(fmt, CS_STORE_KEY_FORMAT) && k && strlen(k) == 40) snprintf(key, 41, "%s", k);
+      if (fmt && !strcmp(fmt, CS_STORE_KEY_FORMAT) && kn && cs__y_is_null(kn)) ours = false;
+      else if (fmt && !strcmp(fmt, CS_STORE_KEY_FORMAT) && k && strlen(k) == 40) snprintf(key, 41, "%s", k);
       else cs__an_warn(a, "%s: expected {format: \"%s\", key: <sha1>}; every committed probe counted", path,
                        CS_STORE_KEY_FORMAT);
       cs__ydoc_free(&doc);
@@ -407,17 +411,16 @@ static void read_job_key(cs_analysis *a, const char *jdir, char key[41]) {
     }
   }
   free(path);
+  return ours;
 }
 
-static void scan_job_dir(cs_analysis *a, cs__job *j, const char *jdir) {
+static void scan_job_dir(cs_analysis *a, cs__job *j, const char *jdir, const char *jkey) {
   size_t n;
   char **names = cs__an_list_dir(jdir, &n);
   if (!names) {
     cs__an_warn(a, "%s: cannot read the directory", jdir);
     return;
   }
-  char jkey[41];
-  read_job_key(a, jdir, jkey);
   cs__sbuf stale;
   cs__sbuf_init(&stale);
   int nstale = 0;
@@ -493,6 +496,13 @@ int cs__an_scan(cs_analysis *a, cs_err *err) {
         free(jdir);
         continue;
       }
+      char jkey[41];
+      if (!read_job_key(a, jdir, jkey)) {
+        cs__an_warn(a, "%s: a job of another sweep than the one now in this directory (an earlier sweep replaced "
+                    "with --force); kept but not counted", jdir);
+        free(jdir);
+        continue;
+      }
       cs__job *j = find_job(a, names[i]);
       char *jj = cs__path_join(jdir, "job.json");
       bool has_jj = cs__path_exists(jj);
@@ -508,7 +518,7 @@ int cs__an_scan(cs_analysis *a, cs_err *err) {
       else cs__an_missing(a, "runs/%s/job.json", names[i]);
       free(jj);
       /* job pointer stays valid: scan_job_dir adds no jobs */
-      scan_job_dir(a, j, jdir);
+      scan_job_dir(a, j, jdir, jkey);
       free(jdir);
     }
     cs__an_free_list(names, names ? n : 0);

@@ -171,6 +171,11 @@ static void print_summary(const cs_run_opts *o, const cs_run_summary *sum) {
     fprintf(stderr,
             "capsearch: %lld speculative probes (run on threads the last jobs left idle) were not needed\n",
             (long long)sum->probes_wasted);
+  if (sum->jobs_other)
+    fprintf(stderr,
+            "capsearch: note: runs/ keeps %zu job directories of another sweep (an earlier one replaced with "
+            "--force); they are left as they are, and analyze does not count them\n",
+            sum->jobs_other);
   if (sum->probes_redone)
     fprintf(stderr,
             "capsearch: %lld committed probes were damaged or decided by other inputs and were simulated again "

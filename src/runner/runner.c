@@ -68,6 +68,17 @@ size_t *cs__job_order(const cs__plan *p, size_t *n) {
   return ord;
 }
 
+static bool is_job_of(void *ctx, const char *hash) {
+  const cs__plan *p = ctx;
+  for (size_t i = 0; i < p->jobs.n; i++)
+    if (!strcmp(p->jobs.v[i].hash, hash)) return true;
+  return false;
+}
+
+size_t cs__plan_mark_other_jobs(const cs__plan *p, const cs__runner_opts *o) {
+  return cs__store_mark_other_jobs(o->out_dir, is_job_of, (void *)p);
+}
+
 int cs__plan_run(cs__plan *p, const cs__runner_opts *o, cs__runner_summary *sum, cs_err *err) {
   memset(sum, 0, sizeof *sum);
   double t0 = cs__wall_now();
@@ -75,6 +86,7 @@ int cs__plan_run(cs__plan *p, const cs__runner_opts *o, cs__runner_summary *sum,
   if (rc) return rc;
   if (o->args_json && (rc = cs__store_write_top(o->out_dir, "args.json", o->args_json, err))) return rc;
   if ((rc = cs__plan_prepare(p, o, err))) return rc;
+  sum->jobs_other = cs__plan_mark_other_jobs(p, o);
 
   size_t n = p->jobs.n, nsel = 0;
   cs__job_result *res = cs__xcalloc(n ? n : 1, sizeof *res);

@@ -123,6 +123,10 @@ typedef struct cs__job_result {
 /* Runs the selected jobs, writing the output directory; CS_EINTR when stopped early (every
  * finished probe is committed). Failed jobs are counted in the summary, not an error. */
 int cs__plan_run(cs__plan *plan, const cs__runner_opts *o, cs__runner_summary *sum, cs_err *err);
+/* Marks the job directories under runs/ that are not jobs of this plan (an earlier sweep's, left
+ * by --force) for analysis to leave out (cs__store_mark_other_jobs); returns their count. Call
+ * with the directory open (cs__plan_open_store). */
+size_t cs__plan_mark_other_jobs(const cs__plan *p, const cs__runner_opts *o);
 
 /* The rows a job simulates (its trace, limited to its job's limit). */
 const cs_trace *cs__plan_job_trace(const cs__plan *plan, const cs_sweep_job *j);

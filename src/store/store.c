@@ -239,7 +239,9 @@ int cs__store_write_job_key(const char *job_dir, const char *key, cs_err *err) {
   cs__jw_obj_begin(&w);
   cs__jw_kstr(&w, "format", CS_STORE_KEY_FORMAT);
   cs__jw_kint(&w, "version", CS_STORE_VERSION);
-  cs__jw_kstr(&w, "key", key);
+  cs__jw_key(&w, "key");
+  if (key) cs__jw_str(&w, key);
+  else cs__jw_null(&w);
   cs__jw_obj_end(&w);
   cs__sbuf_addc(&sb, '\n');
   char *p = cs__path_join(job_dir, CS_STORE_KEY_FILE);
@@ -253,6 +255,28 @@ int cs__store_write_job_key(const char *job_dir, const char *key, cs_err *err) {
   free(p);
   cs__sbuf_release(&sb);
   return rc;
+}
+
+size_t cs__store_mark_other_jobs(const char *out, bool (*ours)(void *ctx, const char *hash), void *ctx) {
+  char *runs = cs__path_join(out, "runs");
+  DIR *d = opendir(runs);
+  size_t marked = 0;
+  struct dirent *e;
+  while (d && (e = readdir(d)) != NULL) {
+    if (e->d_name[0] == '.' || ours(ctx, e->d_name)) continue;
+    char *jdir = cs__path_join(runs, e->d_name);
+    char *jj = cs__path_join(jdir, "job.json");
+    struct stat st;
+    /* a job directory (never through a link) whose job is not one of this sweep's */
+    if (lstat(jdir, &st) == 0 && S_ISDIR(st.st_mode) && lstat(jj, &st) == 0 && S_ISREG(st.st_mode) &&
+        cs__store_write_job_key(jdir, NULL, NULL) == 0)
+      marked++;
+    free(jj);
+    free(jdir);
+  }
+  if (d) closedir(d);
+  free(runs);
+  return marked;
 }
 
 int cs__store_write_probe(const char *probe_dir, const cs__probe_record *r, cs_err *err) {

@@ -91,7 +91,12 @@ int cs__store_write_job(const char *job_dir, const char *json, cs_err *err);
  * identical) before the job's first probe. */
 #define CS_STORE_KEY_FORMAT "capsearch-job-key"
 #define CS_STORE_KEY_FILE "key.json"
+/* key NULL: "key": null, the directory holds no job of the sweep now in out/ */
 int cs__store_write_job_key(const char *job_dir, const char *key, cs_err *err);
+/* Gives every job directory under out/runs/ whose hash `ours` does not know (jobs of an earlier
+ * sweep, before --force) a key.json with "key": null, so analysis leaves it out; nothing is
+ * removed. Returns how many such directories there are. */
+size_t cs__store_mark_other_jobs(const char *out, bool (*ours)(void *ctx, const char *hash), void *ctx);
 
 typedef struct cs__probe_record {
   double qps;

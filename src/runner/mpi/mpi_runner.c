@@ -273,6 +273,7 @@ static int run_ranks(cs__mpi_ctx *c, cs__runner_summary *sum, cs_err *err) {
   if (c->rank == 0) {
     rc = cs__plan_open_store(p, o, true, err);
     if (!rc && o->args_json) rc = cs__store_write_top(o->out_dir, "args.json", o->args_json, err);
+    if (!rc) sum->jobs_other = cs__plan_mark_other_jobs(p, o);
   }
   if ((rc = agree(c->rank, rc, err))) return rc;
   rc = cs__plan_prepare(p, o, err);
