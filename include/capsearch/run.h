@@ -96,6 +96,8 @@ typedef struct cs_run_summary {
   int64_t probes_run, probes_reused;
   int64_t probes_redone;   /* of probes_run: damaged or stale committed probes (see output.log) */
   int64_t probes_wasted;   /* speculative simulations not used */
+  int64_t probes_shared;   /* probes written from a simulation of a job that differs only by its SLO (not
+                              in probes_run; docs/sweep.md "Jobs that differ only by SLO") */
   double wall_s;           /* wall seconds of this run */
   bool interrupted;        /* stopped by o->stop or the wall budget */
 } cs_run_summary;
