@@ -7,6 +7,7 @@
 #    config.json's size and sha1 in probe.json and probe.json's own digest
 #  - some probes were taken from a sibling's simulation (the summary line and output.log say
 #    so): passing ones and stopped probes rerun to the end, else the test proves nothing
+#  - after an interrupted run (--wall-budget) resumed: reused probes, memo or not
 #  - with --full-probes too (every probe a full run: any memo result serves)
 set -u
 . "$(dirname "$0")/sweep_test_lib.sh" "$@"
@@ -30,7 +31,6 @@ models:
   - {name: Meta-Llama-3-8B, identifier: meta-llama/Meta-Llama-3-8B}
 search_configs:
   - {trace: chat, model: Meta-Llama-3-8B, search_for: qps, num_replicas: 1, qps: 4, num_requests: 300}
-  - {trace: chat, model: Meta-Llama-3-8B, search_for: num_replicas, num_replicas: 2, qps: 6, num_requests: 300}
 YML
 }
 E2E='  - {name: e2e_p90_20s, type: and, quantile: 0.9, slos: [{metric: request_e2e_time, value: 20}]}'
@@ -101,6 +101,13 @@ rerun=$(grep -l "simulating to the end" -r "$T/three-j1/runs" --include=output.l
 passed=$(grep -l "taken from sibling" -r "$T/three-j1/runs" --include=output.log | xargs -r grep -l -- "-> pass" | wc -l)
 [ "$rerun" -gt 0 ] && [ "$passed" -gt 0 ] && ok "shared: $passed passing probes, $rerun stopped probes run to the end" ||
   fail "not both kinds shared (passing $passed, rerun to the end $rerun)"
+
+# stopped after a second, then resumed: committed probes are reused, the rest shared or simulated
+"$BIN" --config "$T/three.yml" --output-dir "$T/resumed" $OPTS -j2 --wall-budget 1 2> /dev/null
+"$BIN" --config "$T/three.yml" --output-dir "$T/resumed" $OPTS -j2 2> "$T/resumed.err" ||
+  { fail "resumed sweep exit $?"; cat "$T/resumed.err"; }
+grep -qE '[1-9][0-9]* reused' "$T/resumed.err" && ok "the resume reused committed probes" || fail "nothing reused"
+same_as_separate "resumed" "$T/resumed" "$T/one-e2e" "$T/one-ttft" "$T/one-both"
 
 # --full-probes: every probe is a full run, so any sibling's result serves
 for slo in e2e ttft both; do

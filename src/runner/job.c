@@ -367,6 +367,14 @@ static int write_job_files(const cs__runner_opts *o, const char *jdir, const cha
   return rc;
 }
 
+/* A probe simulated (or written from a sibling's simulation) counted and reported. */
+static void count_probe(const cs__runner_opts *o, size_t ji, bool shared, double wall_s, cs__job_result *res,
+                        int64_t *probes_run) {
+  if (shared) res->probes_shared++;
+  else (*probes_run)++;
+  if (o->probe_done) o->probe_done(o->probe_ctx, ji, shared ? CS__PROBE_SHARED : CS__PROBE_SIMULATED, wall_s);
+}
+
 void cs__run_job(const cs__plan *plan, const cs__runner_opts *o, size_t ji, double t0, cs__job_result *res,
                  int64_t *probes_run, int64_t *probes_reused) {
   cs__run_job_memo(plan, o, ji, t0, NULL, res, probes_run, probes_reused);
@@ -430,10 +438,7 @@ void cs__run_job_memo(const cs__plan *plan, const cs__runner_opts *o, size_t ji,
         double started = cs__wall_now();
         bool shared = false;
         rc = run_probe(plan, o, j, &pr, probe_no, pdir, job_json, key, sj, memo, &rec, &shared, &err);
-        if (rc == 0 && shared) res->probes_shared++;
-        else if (rc == 0) (*probes_run)++;
-        if (rc == 0 && o->probe_done)
-          o->probe_done(o->probe_ctx, ji, shared ? CS__PROBE_SHARED : CS__PROBE_SIMULATED, cs__wall_now() - started);
+        if (rc == 0) count_probe(o, ji, shared, cs__wall_now() - started, res, probes_run);
       }
       free(pdir);
       if (rc) {
@@ -449,7 +454,6 @@ void cs__run_job_memo(const cs__plan *plan, const cs__runner_opts *o, size_t ji,
     cs__search_report(&search, pass);
   }
   if (sj) res->probes_wasted = cs__spec_end(sj);
-  sj = NULL;
   res->probes = search.nprobes;
   res->probes_run = (int)*probes_run;
   res->probes_reused = (int)*probes_reused;
