@@ -10,7 +10,8 @@
  * unfinished requests are left out of the verdict, so nothing is counted in flight there (the
  * runner leaves cfg->early_stop_in_flight off).
  *
- * The metrics that can only grow while a request waits, with the event that fixes them:
+ * The metrics that can only grow while a request waits, with the event that fixes them (after
+ * which the final value is known, and counted when above the limit):
  *   request_e2e_time          c - a   completion
  *   prefill_e2e_time          f - a   prefill end (f keeps its first value across restarts)
  *   request_scheduling_delay  s - a   first schedule (s keeps its first value across restarts)
@@ -25,16 +26,18 @@
  * request is looked at once per watch (arrivals are in non-decreasing time order; were they not,
  * the cursor would only stop early, which counts fewer). A request counted here is marked and
  * not counted again when it completes (engine.c, record_request). */
+#include <math.h>
+
 #include "sim/engine.h"
 
 enum { CS__ESC_E2E = 1u, CS__ESC_TTFT = 2u, CS__ESC_SCHED = 4u };
 
-static unsigned metric_bit(cs_rm m) {
+static int metric_bit(cs_rm m) { /* the bit's number, -1 for a metric not counted in flight */
   switch (m) {
-  case CS_RM_E2E: return CS__ESC_E2E;
-  case CS_RM_TTFT: return CS__ESC_TTFT;
-  case CS_RM_SCHED_DELAY: return CS__ESC_SCHED;
-  default: return 0;
+  case CS_RM_E2E: return 0;
+  case CS_RM_TTFT: return 1;
+  case CS_RM_SCHED_DELAY: return 2;
+  default: return -1;
   }
 }
 
@@ -42,33 +45,39 @@ void cs__esc_setup(cs__sim *sim) {
   const cs_slo_config *slo = sim->cfg->early_stop_slo;
   sim->n_esc = 0;
   if (!slo || slo->n <= 0 || slo->n > (int)(sizeof sim->esc / sizeof sim->esc[0])) return;
-  if (slo->n > 1 && slo->type == CS_SLO_OR) {
-    cs__esc_watch w = {.limit = slo->slos[0].value};
-    for (int k = 0; k < slo->n; k++) {
-      unsigned bit = metric_bit(slo->slos[k].metric);
-      if (!bit || !(slo->slos[k].value == slo->slos[k].value)) return; /* not certain in flight, or a NaN limit */
-      w.metrics |= bit;
-      if (slo->slos[k].value > w.limit) w.limit = slo->slos[k].value;
-    }
-    sim->esc[sim->n_esc++] = w;
-    return;
-  }
+  bool is_or = slo->n > 1 && slo->type == CS_SLO_OR;
+  cs__esc_watch w = {.limit = -INFINITY, .lim = {-INFINITY, -INFINITY, -INFINITY}};
   for (int k = 0; k < slo->n; k++) {
-    unsigned bit = metric_bit(slo->slos[k].metric);
-    if (bit) sim->esc[sim->n_esc++] = (cs__esc_watch){.limit = slo->slos[k].value, .metrics = bit};
+    int b = metric_bit(slo->slos[k].metric);
+    double v = slo->slos[k].value;
+    if (b < 0 || isnan(v)) {
+      if (is_or) return; /* a request may still meet this one: none is certain to violate */
+      continue;
+    }
+    if (!is_or) w = (cs__esc_watch){.limit = -INFINITY, .lim = {-INFINITY, -INFINITY, -INFINITY}};
+    w.metrics |= 1u << b;
+    if (v > w.lim[b]) w.lim[b] = v; /* `or`: violating the larger limit of a metric violates both */
+    if (v > w.limit) w.limit = v;
+    if (!is_or) sim->esc[sim->n_esc++] = w;
   }
+  if (is_or) sim->esc[sim->n_esc++] = w;
 }
 
-/* Whether every metric in `bits` is still waiting for its event, so exceeds its limit for
- * certain once now - arrived_at does. f == 0 means "no prefill end yet" (Vidur's convention);
- * a request that arrived at 0 and was restarted could have had its prefill end at 0, so that
- * case is left out. */
-static bool certain(const cs__request *r, unsigned bits) {
-  if ((bits & CS__ESC_E2E) && r->completed) return false;
-  if ((bits & CS__ESC_TTFT) &&
-      (r->prefill_completed_at != 0 || r->is_prefill_complete || (r->arrived_at <= 0 && r->num_restarts > 0)))
-    return false;
-  if ((bits & CS__ESC_SCHED) && (r->scheduled || r->num_restarts > 0)) return false;
+/* Whether the request violates every metric of watch `x` for certain, now that
+ * now - arrived_at > x->limit: each metric either still waits for its event (so will exceed its
+ * limit) or already has its final value above its limit. f == 0 means "no prefill end yet"
+ * (Vidur's convention); a request that arrived at 0 and was restarted could have had its
+ * prefill end at 0, so that case is left out. A completed request is counted when recorded. */
+static bool certain(const cs__request *r, const cs__esc_watch *x) {
+  if ((x->metrics & CS__ESC_E2E) && r->completed) return false;
+  if (x->metrics & CS__ESC_TTFT) {
+    if (r->prefill_completed_at != 0) {
+      if (!(r->prefill_completed_at - r->arrived_at > x->lim[1])) return false; /* f keeps its first value */
+    } else if (r->is_prefill_complete || (r->arrived_at <= 0 && r->num_restarts > 0))
+      return false;
+  }
+  if ((x->metrics & CS__ESC_SCHED) && (r->scheduled || r->num_restarts > 0) && !(r->scheduling_delay > x->lim[2]))
+    return false; /* first scheduled: the delay is final */
   return true;
 }
 
@@ -79,7 +88,7 @@ void cs__esc_advance(cs__sim *sim) {
       cs__request *r = sim->arrived.v[x->next];
       if (!(sim->now - r->arrived_at > x->limit)) break; /* the same subtraction as the metric's */
       x->next++;
-      if (r->slo_counted || !certain(r, x->metrics)) continue;
+      if (r->slo_counted || !certain(r, x)) continue;
       r->slo_counted = true;
       if (++sim->violations >= sim->deciding_violations) { /* the verdict fails whatever comes next */
         sim->terminated = true;

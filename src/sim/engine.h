@@ -124,7 +124,8 @@ typedef struct cs__chrome_ev {
 /* Early stopping on requests still in flight (early_stop.c): requests in arrival order whose
  * age passes `limit` are checked once each, as the cursor `next` into sim->arrived passes them. */
 typedef struct cs__esc_watch {
-  double limit;     /* seconds after arrival */
+  double limit;     /* seconds after arrival: the largest of lim */
+  double lim[3];    /* each metric's own limit, by CS__ESC_* bit number */
   unsigned metrics; /* CS__ESC_* bits: the request violates for certain when every one is certain */
   size_t next;
 } cs__esc_watch;
