@@ -3,6 +3,8 @@
 #  - probe.json carries a digest of its own text: an edited verdict (pass/slo_pass flipped, value
 #    changed) is damage like a damaged file: the resume simulates the probe again, saying so, and
 #    the answer is the uninterrupted run's; analyze warns and does not count it
+#  - a run file that differs from its sha1 in probe.json (one flipped byte in request_metrics.csv):
+#    analyze names it and takes no statistics from it; the probe's verdict still counts
 #  - a probe.json written before it carried a digest is still reused (older output directories)
 #  - after --force onto a directory of another sweep whose jobs keep their hashes, the probes
 #    decided under the old sweep stay in runs/<hash>/ (nothing is deleted) but analyze does not
@@ -41,6 +43,20 @@ grep -q "damaged (.*probe.json: content differs from the digest it carries" "$(d
   && ok "output.log names probe.json" || { fail "reason not in output.log"; cat "$(dirname "$e0")/output.log"; }
 cmp -s "$T/ref/results.csv" "$T/ed/results.csv" && diff -r -x output.log -x args.json "$T/ref" "$T/ed" > /dev/null \
   && ok "results.csv and run files as the uninterrupted run" || { fail "edited verdict changed the answer"; diff "$T/ref/results.csv" "$T/ed/results.csv"; }
+
+# --- a damaged run file: analyze names it and takes no statistics from it -----------------
+cp -r "$T/ref" "$T/flip"
+rm -rf "$T/flip/analysis"
+rm0=$(find "$(dirname "${passing[0]/ref/flip}")" -name request_metrics.csv)
+c=$(dd if="$rm0" bs=1 skip=300 count=1 2> /dev/null)
+[ "$c" = 7 ] && b=8 || b=7
+printf '%s' "$b" | dd of="$rm0" bs=1 seek=300 conv=notrunc 2> /dev/null
+cmp -s "$rm0" "${rm0/flip/ref}" && fail "byte not flipped"
+[ "$(runs_of "$T/flip")" -eq $((nref - 1)) ] && grep -q "request_metrics.csv: content differs from its checksum in probe.json" "$T/flip.an.err" \
+  && ok "analyze: a flipped byte in request_metrics.csv is named, its statistics not used" \
+  || { fail "analyze trusted a damaged request_metrics.csv"; cat "$T/flip.an.err"; }
+cmp -s "$T/ref_an/analysis/best.csv" "$T/flip/analysis/best.csv" && ok "analyze: the probe's verdict still counts" \
+  || fail "best.csv changed by a damaged run file"
 
 # --- a probe.json without digest (written before there was one) is reused ----------------
 cp -r "$T/ref" "$T/old"
