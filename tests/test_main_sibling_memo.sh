@@ -35,7 +35,7 @@ YML
 }
 E2E='  - {name: e2e_p90_20s, type: and, quantile: 0.9, slos: [{metric: request_e2e_time, value: 20}]}'
 TTFT='  - {name: ttft_p99_40ms, type: and, quantile: 0.99, slos: [{metric: prefill_e2e_time, value: 0.04}]}'
-BOTH='  - {name: ttft_tpot_p90, type: and, quantile: 0.9, slos: [{metric: prefill_e2e_time, value: 0.03}, {metric: decode_time_execution_plus_preemption_normalized, value: 0.008}]}'
+BOTH='  - {name: ttft_tpot_p99, type: and, quantile: 0.99, slos: [{metric: prefill_e2e_time, value: 0.04}, {metric: decode_time_execution_plus_preemption_normalized, value: 0.1}]}'
 sweep "$E2E" > "$T/e2e.yml"
 sweep "$TTFT" > "$T/ttft.yml"
 sweep "$BOTH" > "$T/both.yml"
