@@ -268,10 +268,12 @@ static void on_replica_schedule(cs__sim *sim, int32_t k) {
     rep->running_batches++;
     rep->num_batches++;
     sim->num_batches++;
-    b->scheduled_at = sim->now;
-    for (int32_t i = 0; i < b->n; i++) {
-      cs__request *r = b->requests[i];
-      cs__req_on_batch_schedule(r, sim->now);
+    const double now = sim->now;
+    b->scheduled_at = now;
+    cs__request *const *reqs = b->requests;
+    for (int32_t i = 0, n = b->n; i < n; i++) {
+      cs__request *r = reqs[i];
+      cs__req_on_batch_schedule(r, now);
       if (!r->metric_captured) { /* V1 records P, D and the per-replica inter-arrival here */
         r->metric_captured = true;
         r->metric_num_prefill = r->num_prefill;
@@ -307,17 +309,23 @@ static void on_stage_schedule(cs__sim *sim, int32_t k, int32_t s) {
   st->head = (st->head + 1) % st->cap;
   st->n--;
   cs__vec_reserve(&sim->items, (size_t)b->n);
+  /* locals: the stores to the requests would otherwise reload the arrays for every item */
+  cs_batch_item *items = sim->items.v;
+  cs__request *const *reqs = b->requests;
+  const int32_t *ntok = b->num_tokens;
+  const bool *was_prefill = b->was_prefill;
+  const int32_t n = b->n;
+  const double now = sim->now;
   double attn_tt = 0; /* sum of t (t + processed), for the MFU */
-  for (int32_t i = 0; i < b->n; i++) {
-    cs__request *r = b->requests[i];
-    double t = b->num_tokens[i];
-    sim->items.v[i].num_tokens = b->num_tokens[i];
-    sim->items.v[i].processed = r->num_processed;
-    sim->items.v[i].is_prefill = b->was_prefill[i];
-    attn_tt += t * (t + r->num_processed);
-    cs__req_on_stage_schedule(r, sim->now);
+  for (int32_t i = 0; i < n; i++) {
+    cs__request *r = reqs[i];
+    int32_t processed = r->num_processed;
+    double t = ntok[i];
+    items[i] = (cs_batch_item){.num_tokens = ntok[i], .processed = processed, .is_prefill = was_prefill[i]};
+    attn_tt += t * (t + processed);
+    cs__req_on_stage_schedule(r, now);
   }
-  cs_batch_view view = {.n = b->n, .items = sim->items.v, .total_tokens = b->total_tokens};
+  cs_batch_view view = {.n = n, .items = items, .total_tokens = b->total_tokens};
   cs_stage_time tm = {0, 0};
   cs_predictor_stage_time(sim->cfg->predictor, &view, s, &tm);
   if (!(tm.total_s >= 0) || !isfinite(tm.total_s)) tm.total_s = 0; /* never go back in time */
@@ -336,7 +344,9 @@ static void on_stage_end(cs__sim *sim, int32_t k, int32_t s, cs__batch *b) {
   cs__stage *st = &sim->replicas[k].stages[s];
   cs__batch_x *x = (cs__batch_x *)b;
   st->busy = false;
-  for (int32_t i = 0; i < b->n; i++) cs__req_on_stage_end(b->requests[i], sim->now, x->stage_total, x->stage_model);
+  const double now = sim->now, total = x->stage_total, model = x->stage_model;
+  cs__request *const *reqs = b->requests;
+  for (int32_t i = 0, n = b->n; i < n; i++) cs__req_on_stage_end(reqs[i], now, total, model);
   meter_put(&st->busy_meter, sim->now, 0);
   meter_put(&st->mfu_meter, sim->now, 0);
   if (sim->cfg->chrome_trace) {
@@ -365,10 +375,13 @@ static void on_batch_end(cs__sim *sim, int32_t k, cs__batch *b) {
   b->completed_at = sim->now;
   int32_t prefills = 0;
   bool any_done = false;
-  for (int32_t i = 0; i < b->n; i++) {
-    cs__request *r = b->requests[i];
-    cs__req_on_batch_end(r, sim->now, b->num_tokens[i]);
-    prefills += r->prefill_completed_at == b->completed_at;
+  const double now = sim->now;
+  cs__request *const *reqs = b->requests;
+  const int32_t *ntok = b->num_tokens;
+  for (int32_t i = 0, n = b->n; i < n; i++) {
+    cs__request *r = reqs[i];
+    cs__req_on_batch_end(r, now, ntok[i]);
+    prefills += r->prefill_completed_at == now;
     any_done |= r->completed;
   }
   b->num_completed_prefills = prefills;
