@@ -5,7 +5,8 @@
  * hash views with 1, 2, 4 and 32 blocks per trace id plus fresh ids. The model keeps the free
  * queue as an array, the prefix cache as (hash, block) pairs in insertion order and every block
  * list in full; after each operation the manager must agree on the outcome, every running
- * request's block ids, the free queue's order and the prefix hits of random probes. */
+ * request's block ids, the free queue's order and the prefix hits of random probes, counted
+ * with and without the block ids (the routers' query). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -152,9 +153,34 @@ static void new_request(mreq *q, uint64_t *ids, int64_t id) {
   uint32_t shared = rnd(nids + 1);
   for (uint32_t i = 0; i < nids; i++) ids[i] = i < shared ? i % 3 : rnd(POOL); /* small ints: groups collide */
   q->r = (cs__request){.id = id, .num_prefill = p, .num_decode = d};
-  q->r.hashes = (cs_block_hashes){.ids = ids, .fresh = 1000000 + (uint64_t)id * 64, .n = n, .nid = nid, .shift = shift};
+  uint64_t fresh = 1000000 + (uint64_t)id * 64 + rnd(16); /* fresh ids start at any lane of a map entry */
+  q->r.hashes = (cs_block_hashes){.ids = ids, .fresh = fresh, .n = n, .nid = nid, .shift = shift};
   q->r.sched_priv = calloc(1, sizeof(cs__kv_req));
   q->live = true;
+}
+
+/* The prefix hits of a request that is never admitted (another replica's arrival, as a router
+ * asks): a random view sharing ids and fresh ids with the live requests; the count alone (no
+ * block ids wanted) must agree with the count and ids of the full walk and the model's. */
+static bool probe_hits(const cs__kv *kv, const model *m, const mreq *reqs, int step) {
+  static mreq p;
+  static uint64_t ids[MAXBLK];
+  const mreq *src = &reqs[rnd(MAXREQ)];
+  new_request(&p, ids, 0);
+  if (src->live && rnd(2)) { /* another request's view, possibly with a shorter prompt */
+    p.r.hashes = src->r.hashes;
+    p.r.num_prefill = 1 + (int32_t)rnd((uint32_t)src->r.num_prefill + 8);
+  }
+  int32_t got[MAXBLK + 1], want[MAXBLK + 1];
+  int32_t nc = cs__kv_computed_blocks(kv, &p.r, got), n0 = cs__kv_computed_blocks(kv, &p.r, NULL);
+  int32_t nm = model_computed(m, &p.r, want);
+  free(p.r.sched_priv);
+  p.r.sched_priv = NULL;
+  if (nc != nm || n0 != nm || memcmp(got, want, sizeof(int32_t) * (size_t)nm)) {
+    CS__FAIL_MSG("step %d: probe hits %d (count only %d), the model's %d", step, nc, n0, nm);
+    return false;
+  }
+  return true;
 }
 
 static void drop(cs__kv *kv, model *m, mreq *q) {
@@ -225,7 +251,7 @@ static void run_seed(uint64_t seed, int32_t prealloc_tokens) {
     }
     if (!step_request(&kv, &m, q, step)) break;
     if (q->r.num_processed >= q->r.num_prefill + q->r.num_decode) drop(&kv, &m, q); /* completed */
-    if (!same_state(&kv, &m, reqs, step)) break;
+    if (!same_state(&kv, &m, reqs, step) || !probe_hits(&kv, &m, reqs, step)) break;
   }
   for (int i = 0; i < MAXREQ; i++) free(reqs[i].r.sched_priv);
   memset(reqs, 0, sizeof reqs);

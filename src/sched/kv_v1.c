@@ -38,6 +38,7 @@ void cs__kv_init(cs__kv *kv, cs__sim *sim, int64_t num_blocks, int32_t block_siz
     uint64_t cap = 16;
     while (cap < 2 * (uint64_t)num_blocks / CS__KV_LANES) cap *= 2;
     kv->map = cs__sim_alloc(sim, sizeof *kv->map * cap);
+    kv->heads = cs__sim_alloc(sim, sizeof *kv->heads * cap);
     kv->map_mask = cap - 1;
   }
 }
@@ -50,6 +51,19 @@ void cs__kv_init(cs__kv *kv, cs__sim *sim, int64_t num_blocks, int32_t block_siz
 #define KV_PREFETCH(p) ((void)(p))
 #endif
 enum { KV_AHEAD = 8 };
+
+static int kv_ctz32(uint32_t x) { /* x != 0 */
+#if defined(__GNUC__)
+  return __builtin_ctz(x);
+#else
+  int n = 0;
+  while (!(x & 1u)) {
+    x >>= 1;
+    n++;
+  }
+  return n;
+#endif
+}
 
 /* ---- free queue ----
  * A ring of block ids in queue order. A block leaving from the middle (a touched cached block)
@@ -82,9 +96,16 @@ static void fq_compact(cs__kv *kv) {
  * by hash / 16: a request inserts (and the free queue later evicts) its blocks in order and
  * traces number a prompt's blocks consecutively (a Mooncake 512-token id expands to 32
  * consecutive 16-token ids), so sixteen operations share one entry, found once and remembered
- * (memo_*) until an entry moves. Where an entry sits never changes what a lookup returns. */
+ * (memo_*) until an entry moves. A prompt's ids are mostly consecutive too, so four consecutive
+ * groups have consecutive home slots: one cache line of keys (KV_NEAR) serves a prompt's walk
+ * over four entries. Where an entry sits never changes what a lookup returns. */
+enum { KV_NEAR = 4 };
+static uint64_t map_home(const cs__kv *kv, uint64_t g) {
+  return ((mix(g / KV_NEAR) * KV_NEAR) | (g % KV_NEAR)) & kv->map_mask;
+}
+
 static uint64_t map_find(const cs__kv *kv, uint64_t g) {
-  uint64_t i = mix(g) & kv->map_mask;
+  uint64_t i = map_home(kv, g);
   while (kv->map[i].used && kv->map[i].group != g) i = (i + 1) & kv->map_mask;
   return i;
 }
@@ -101,17 +122,23 @@ static uint64_t map_find_memo(cs__kv *kv, uint64_t g) {
 }
 
 static void map_grow(cs__kv *kv) {
-  cs__kv_group *old = kv->map;
+  cs__kv_key *old = kv->map;
+  cs__kv_heads *old_heads = kv->heads;
   uint64_t n = kv->map_mask + 1;
   kv->map = cs__sim_alloc(kv->sim, sizeof *kv->map * n * 2);
+  kv->heads = cs__sim_alloc(kv->sim, sizeof *kv->heads * n * 2);
   kv->map_mask = n * 2 - 1;
   kv->memo_ok = false;
   for (uint64_t i = 0; i < n; i++)
-    if (old[i].used) kv->map[map_find(kv, old[i].group)] = old[i];
+    if (old[i].used) {
+      uint64_t j = map_find(kv, old[i].group);
+      kv->map[j] = old[i];
+      kv->heads[j] = old_heads[i];
+    }
 }
 
 /* blk joins the end of the list of the blocks holding lane `lane` of entry e. */
-static void list_append(cs__kv *kv, const cs__kv_group *e, unsigned lane, int32_t blk) {
+static void list_append(cs__kv *kv, const cs__kv_heads *e, unsigned lane, int32_t blk) {
   int32_t head = e->head[lane];
   if (!(kv->b[head].rf & CS__KV_MULTI)) { /* a lone block becomes a list of one */
     kv->b[head].rf |= CS__KV_MULTI;
@@ -125,16 +152,17 @@ static void list_append(cs__kv *kv, const cs__kv_group *e, unsigned lane, int32_
   kv->link[head][0] = blk;
 }
 
-/* Registers blk under hash h, lane `lane` of entry e (found or just claimed for h's group). */
-static void lane_insert(cs__kv *kv, cs__kv_group *e, unsigned lane, int32_t blk, uint64_t h) {
+/* Registers blk under hash h, lane `lane` of entry i (found or just claimed for h's group). */
+static void lane_insert(cs__kv *kv, uint64_t i, unsigned lane, int32_t blk, uint64_t h) {
   cs__kv_block *b = &kv->b[blk];
+  cs__kv_key *e = &kv->map[i];
   b->rf |= CS__KV_HASHED;
   b->hash = h;
   if (!((e->used >> lane) & 1)) {
     e->used |= 1u << lane;
-    e->head[lane] = blk;
+    kv->heads[i].head[lane] = blk;
   } else {
-    list_append(kv, e, lane, blk);
+    list_append(kv, &kv->heads[i], lane, blk);
   }
 }
 
@@ -148,17 +176,17 @@ static void cache_insert_run(cs__kv *kv, const int32_t *blocks, uint64_t h, uint
     uint32_t m = CS__KV_LANES - lane;
     if (m > count) m = count;
     if (2 * (kv->map_used + 1) > kv->map_mask + 1) map_grow(kv);
-    cs__kv_group *e = &kv->map[map_find_memo(kv, h / CS__KV_LANES)];
-    if (!e->used) {
-      e->group = h / CS__KV_LANES;
+    uint64_t i = map_find_memo(kv, h / CS__KV_LANES);
+    if (!kv->map[i].used) {
+      kv->map[i].group = h / CS__KV_LANES;
       kv->map_used++;
     }
-    lane_insert(kv, e, lane, blocks[0], h);
+    lane_insert(kv, i, lane, blocks[0], h);
     if (m > 1 && 2 * (kv->map_used + 1) > kv->map_mask + 1) {
       map_grow(kv);
-      e = &kv->map[map_find_memo(kv, h / CS__KV_LANES)];
+      i = map_find_memo(kv, h / CS__KV_LANES);
     }
-    for (uint32_t j = 1; j < m; j++) lane_insert(kv, e, lane + j, blocks[j], h + j);
+    for (uint32_t j = 1; j < m; j++) lane_insert(kv, i, lane + j, blocks[j], h + j);
     blocks += m;
     h += m;
     count -= m;
@@ -172,11 +200,12 @@ static void map_delete_slot(cs__kv *kv, uint64_t i) { /* backward-shift deletion
   for (;;) {
     j = (j + 1) & kv->map_mask;
     if (!kv->map[j].used) break;
-    uint64_t home = mix(kv->map[j].group) & kv->map_mask;
+    uint64_t home = map_home(kv, kv->map[j].group);
     /* can the entry at j move to i? only if home is not cyclically in (i, j] */
     bool stays = (i <= j) ? (i < home && home <= j) : (i < home || home <= j);
     if (stays) continue;
     kv->map[i] = kv->map[j];
+    kv->heads[i] = kv->heads[j];
     i = j;
   }
   kv->map[i].used = 0;
@@ -186,7 +215,7 @@ static void cache_evict(cs__kv *kv, int32_t blk) {
   cs__kv_block *b = &kv->b[blk];
   if (!(b->rf & CS__KV_HASHED)) return;
   uint64_t i = map_find_memo(kv, b->hash / CS__KV_LANES);
-  cs__kv_group *e = &kv->map[i];
+  cs__kv_key *e = &kv->map[i];
   unsigned lane = (unsigned)(b->hash % CS__KV_LANES);
   assert(e->used >> lane & 1);
   if (!(b->rf & CS__KV_MULTI)) { /* the hash's last block */
@@ -196,7 +225,7 @@ static void cache_evict(cs__kv *kv, int32_t blk) {
     int32_t prev = kv->link[blk][0], next = kv->link[blk][1];
     kv->link[prev][1] = next;
     kv->link[next][0] = prev;
-    if (e->head[lane] == blk) e->head[lane] = next;
+    if (kv->heads[i].head[lane] == blk) kv->heads[i].head[lane] = next;
     if (prev == next) kv->b[next].rf &= ~CS__KV_MULTI; /* one block left: alone again */
   }
   b->rf &= ~(CS__KV_HASHED | CS__KV_MULTI);
@@ -226,22 +255,44 @@ static void list_reserve(cs__kv *kv, cs__kv_req *q, int32_t want) {
   q->cap = 1 << cls;
 }
 
+/* The hashes of r's blocks come in runs of consecutive values (one trace id's blocks, then the
+ * fresh ids), so a run's blocks in one map entry are consecutive lanes: the leading ones
+ * present are counted at once from the entry's lane mask, one probe per entry. */
 int32_t cs__kv_computed_blocks(const cs__kv *kv, const cs__request *r, int32_t *out) {
   if (!kv->caching || !r->hashes.n) return 0;
+  const cs_block_hashes *hs = &r->hashes;
   uint32_t lim = (uint32_t)(r->num_prefill / kv->block_size);
-  if (lim > r->hashes.n) lim = r->hashes.n;
-  int32_t n = 0;
-  const cs__kv_group *e = NULL;
-  for (uint32_t i = 0; i < lim; i++) { /* the first-inserted block still cached with the hash */
-    uint64_t h = cs_block_hash(&r->hashes, i);
-    if (!e || e->group != h / CS__KV_LANES) e = &kv->map[map_find(kv, h / CS__KV_LANES)];
-    unsigned lane = (unsigned)(h % CS__KV_LANES);
-    if (!e->used || !((e->used >> lane) & 1)) break;
-    int32_t blk = e->head[lane];
-    if (out) out[n] = blk;
-    n++;
+  if (lim > hs->n) lim = hs->n;
+  uint32_t i = 0;
+  uint64_t last_group = 0, slot = 0;
+  bool have = false;
+  while (i < lim) {
+    uint64_t h = cs_block_hash(hs, i);
+    uint32_t end = lim; /* the run of consecutive hashes from block i */
+    if (i < hs->nid) {
+      uint32_t id_end = (i | ((1u << hs->shift) - 1u)) + 1u;
+      if (id_end < end) end = id_end;
+      if (hs->nid < end) end = hs->nid;
+    }
+    while (i < end) {
+      unsigned lane = (unsigned)(h % CS__KV_LANES);
+      uint32_t m = CS__KV_LANES - lane;
+      if (m > end - i) m = end - i;
+      if (!have || last_group != h / CS__KV_LANES) {
+        last_group = h / CS__KV_LANES;
+        slot = map_find(kv, last_group);
+        have = true;
+      }
+      /* lanes lane, lane + 1, ... present: the trailing ones of used >> lane (< 2^16) */
+      uint32_t k = (uint32_t)kv_ctz32(~(kv->map[slot].used >> lane));
+      if (k > m) k = m;
+      if (out) memcpy(out + i, &kv->heads[slot].head[lane], sizeof(int32_t) * k);
+      i += k;
+      if (k < m) return (int32_t)i;
+      h += k;
+    }
   }
-  return n;
+  return (int32_t)i;
 }
 
 /* Moves `take` blocks from the front of the free queue to the end of q's list, evicting their

@@ -36,13 +36,18 @@ typedef struct cs__kv_block {
 #define CS__KV_REF_MASK 0x3fffffffu
 
 /* One entry of the prefix-cache map: the 16 hashes group*16 .. group*16+15, each with the
- * first-inserted block holding it (its circular list gives the others). */
+ * first-inserted block holding it (its circular list gives the others). The key and the lanes
+ * in use (16 bytes, four entries a cache line) are what probing and prefix counting read; the
+ * lanes' first blocks sit apart in cs__kv.heads, at the same index, read only for block ids. */
 #define CS__KV_LANES 16
-typedef struct cs__kv_group {
+typedef struct cs__kv_key {
   uint64_t group;
   uint32_t used;         /* bit k: lane k holds blocks; 0 = empty entry */
+  uint32_t pad;
+} cs__kv_key;
+typedef struct cs__kv_heads {
   int32_t head[CS__KV_LANES];
-} cs__kv_group;
+} cs__kv_heads;
 
 typedef struct cs__kv {
   cs__sim *sim;
@@ -56,7 +61,8 @@ typedef struct cs__kv {
   int32_t *ring;         /* free queue: ring[pos & ring_mask] for pos in [ring_head, ring_tail),
                             -1 where a block left from the middle */
   uint64_t ring_mask, ring_head, ring_tail;
-  cs__kv_group *map;     /* open addressing, linear probing, backward-shift deletion */
+  cs__kv_key *map;       /* open addressing, linear probing, backward-shift deletion */
+  cs__kv_heads *heads;   /* heads[i]: the first blocks of entry map[i]'s lanes */
   uint64_t map_mask, map_used; /* capacity - 1, entries in use (the map doubles past half full) */
   uint64_t memo_group, memo_slot; /* the entry found last (consecutive blocks share one) */
   bool memo_ok;                   /* false after an entry moved (deletion, growth) */
