@@ -92,10 +92,15 @@ typedef struct cs_sim_config {
   bool record_batches;           /* keep per-batch rows (batch_metrics.csv) */
   bool chrome_trace;             /* record a Chrome trace of batch stages */
   bool vidur_restart_quirk;      /* Vidur's restart: a mid-prefill victim's unprocessed prompt becomes decode tokens */
-  /* Early stopping (NULL = run to the end): stop as soon as this many completed requests
-   * violate the SLO that cs_slo_deciding_violations(slo, workload.num_requests) says decide a
-   * failing verdict; stats.stopped_early tells. The SLO is borrowed. */
+  /* Early stopping (NULL = run to the end): stop as soon as as many requests violate the SLO
+   * (completed ones, and with early_stop_in_flight those certain to) as
+   * cs_slo_deciding_violations(slo, workload.num_requests) says decide a failing verdict;
+   * stats.stopped_early tells. The SLO is borrowed. */
   const cs_slo_config *early_stop_slo;
+  /* With early_stop_slo: the verdict counts requests that never complete as violating (capsearch's
+   * verdict, not `verdict: vidur`), so a request still in flight that is already certain to
+   * violate (older than an arrival-to-X limit it has not yet reached) counts too. */
+  bool early_stop_in_flight;
   /* Set by another thread to abandon the run (its result is then partial and meant to be
    * discarded): checked every 1024 events. NULL = never. */
   const _Atomic int *cancel;
@@ -145,8 +150,8 @@ typedef struct cs_sim_write_opts {
   bool write_plots;              /* plots/<metric>.csv quantile tables (default true) */
   const char *config_json;       /* extra JSON object merged into config.json (the job), may be NULL */
   bool private_dir;              /* `dir` is private and will be published by one rename: write
-                                    files in place, fsync them and the directories, no per-file
-                                    temporary names (the sweep's probe commit) */
+                                    files in place, make them durable together, then sync the
+                                    directories; no per-file temporary names (the probe commit) */
 } cs_sim_write_opts;
 
 /* Writes a Vidur-compatible result directory into `dir` (which must exist): config.json,
