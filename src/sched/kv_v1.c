@@ -105,11 +105,13 @@ static uint64_t map_home(const cs__kv *kv, uint64_t g) {
   return ((mix(g / KV_NEAR) * KV_NEAR) | (g % KV_NEAR)) & kv->map_mask;
 }
 
-static uint64_t map_find(const cs__kv *kv, uint64_t g) {
-  uint64_t i = map_home(kv, g);
+/* The slot of group g, or the empty slot where it would go, probing from slot i (g's home). */
+static uint64_t map_probe(const cs__kv *kv, uint64_t g, uint64_t i) {
   while (kv->map[i].used && kv->map[i].group != g) i = (i + 1) & kv->map_mask;
   return i;
 }
+
+static uint64_t map_find(const cs__kv *kv, uint64_t g) { return map_probe(kv, g, map_home(kv, g)); }
 
 /* map_find through the memo; an empty slot found for an insertion is remembered too, as the
  * insertion fills it at once and insertions move no other entry. */
@@ -273,7 +275,7 @@ int32_t cs__kv_computed_blocks(const cs__kv *kv, const cs__request *r, int32_t *
   uint32_t lim = (uint32_t)(r->num_prefill / kv->block_size);
   if (lim > hs->n) lim = hs->n;
   uint32_t i = 0;
-  uint64_t last_group = 0, slot = 0;
+  uint64_t last_group = 0, slot = 0, quad = 0;
   bool have = false;
   while (i < lim) {
     uint64_t h = cs_block_hash(hs, i);
@@ -287,9 +289,11 @@ int32_t cs__kv_computed_blocks(const cs__kv *kv, const cs__request *r, int32_t *
       unsigned lane = (unsigned)(h % CS__KV_LANES);
       uint32_t m = CS__KV_LANES - lane;
       if (m > end - i) m = end - i;
-      if (!have || last_group != h / CS__KV_LANES) {
-        last_group = h / CS__KV_LANES;
-        slot = map_find(kv, last_group);
+      uint64_t g = h / CS__KV_LANES;
+      if (!have || last_group != g) { /* consecutive groups share their homes' mix (map_home) */
+        if (!have || last_group / KV_NEAR != g / KV_NEAR) quad = mix(g / KV_NEAR) * KV_NEAR;
+        last_group = g;
+        slot = map_probe(kv, g, (quad | (g % KV_NEAR)) & kv->map_mask);
         have = true;
       }
       /* lanes lane, lane + 1, ... present: the trailing ones of used >> lane (< 2^16) */
