@@ -99,4 +99,13 @@ check "the vllm sweep runs" test $? -eq 0
 "$CAPSEARCH" analyze "$T/out3" --target-qps 40 > /dev/null 2> "$T/err"
 check "deploy line (vllm): the simulated max_tokens_in_batch" \
   grep -q -- "--no-enable-chunked-prefill --max-num-batched-tokens 131072 .*--max-model-len 8192 " "$T/out3/analysis/deploy.md"
+# deploy.json that cannot be written (a directory in its place): analyze fails naming the file,
+# and deploy.md is not written without it
+rm -f "$T/out3/analysis/deploy.json" "$T/out3/analysis/deploy.md"
+mkdir "$T/out3/analysis/deploy.json"
+"$CAPSEARCH" analyze "$T/out3" --target-qps 40 > /dev/null 2> "$T/err"
+rc=$?
+check "deploy.json unwritable: analyze exits non-zero" test $rc -ne 0
+check "deploy.json unwritable: the message names the file" grep -q "analysis/deploy.json" "$T/err"
+check "deploy.json unwritable: no deploy.md" test ! -e "$T/out3/analysis/deploy.md"
 exit $fail

@@ -34,6 +34,11 @@ check "misspelled parameter gets a suggestion" grep -q "did you mean 'eff_comput
 "$CAPSEARCH" predictor time --model Llama-2-70b-hf --device a100 --batch 12x >/dev/null 2>"$T/e3"; rc=$?
 check "malformed --batch is a usage error" test $rc -eq 2
 check "malformed --batch message shows the format" grep -q "expected TOKENS\[@PROCESSED\]\[p\]" "$T/e3"
+"$CAPSEARCH" predictor time --model Llama-2-70b-hf --device a100 --pp 2 --stage 2 --batch 1@1 >/dev/null 2>"$T/e9"; rc=$?
+check "--stage beyond the pipeline's stages is a usage error" test $rc -eq 2
+check "--stage out of range names the flag and the range" grep -q -- "--stage 2: .*expected 0\.\.1" "$T/e9"
+"$CAPSEARCH" predictor time --model Llama-2-70b-hf --device a100 --pp 2 --stage 1 --batch 1@1 >"$T/s1" 2>&1
+check "--stage 1 of --pp 2 is accepted" grep -q "^stage_time_ms" "$T/s1"
 "$CAPSEARCH" predictor time --model Llama-2-70b-hf --device a100 --predictor profile --batch 1@1 >/dev/null 2>"$T/e4"; rc=$?
 check "profile without data directories is a usage error" test $rc -eq 2
 check "profile without data names the flags" grep -q -- "--profiling-dir" "$T/e4"

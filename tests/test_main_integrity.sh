@@ -9,35 +9,8 @@
 #  - a symbolic link in the output directory is refused and nothing outside is touched
 set -u
 . "$(dirname "$0")/sweep_test_lib.sh" "$@"
-sweep() { # $1 = SLO value
-  cat <<YML
-clusters:
-  - {device: h100, network_device: h100_dgx, gpus_per_node: 8}
-global_schedulers:
-  - scheduler: round_robin
-  - scheduler: lor
-request_queues: [{name: fcfs, provider: fcfs}]
-replica_schedulers:
-  - {scheduler: vllm_v1, chunk_size: 512}
-slo_configs:
-  - name: ttft_p99
-    type: and
-    quantile: 0.99
-    slos: [{metric: prefill_e2e_time, value: $1}]
-traces:
-  - {name: chat, trace_file: chat.csv, max_seq_len: 8192, enable_prefix_caching: true}
-batch_sizes: [64]
-tp_dimensions: [1]
-pp_dimensions: [1]
-models:
-  - {name: Meta-Llama-3-8B, identifier: meta-llama/Meta-Llama-3-8B}
-search_configs:
-  - {trace: chat, model: Meta-Llama-3-8B, search_for: qps, num_replicas: 1, qps: 2, num_requests: 120}
-YML
-}
+sweep() { cs_chat_sweep "$1" 64 lor; } # $1 = SLO value; two routers
 sweep 1 > "$T/sweep.yml"
-OPTS="--max-iterations 4 --time-limit 30 -j2"
-run() { "$BIN" --config "$T/sweep.yml" --output-dir "$@" $OPTS; }
 same_dirs() { diff -r -x output.log -x args.json "$1" "$2" > "$T/diff.txt"; }
 
 run "$T/ref" 2> "$T/ref.err" || { fail "reference run"; cat "$T/ref.err"; }

@@ -6,6 +6,9 @@
 #  - probe.json and output.log stay everywhere, and a rerun of `none` simulates nothing
 #  - analyze on `none` says once that the pruned probes have no statistics
 #  - --dry-run estimates the disk of each mode; a bad value is a usage error (exit 2)
+#  - the estimate is near what a run writes: answers within 10 % of the bytes under runs/ (two
+#    jobs that both answer, 1 and 2 replicas), all never below them (it counts every probe
+#    run to the end)
 set -u
 . "$(dirname "$0")/sweep_test_lib.sh" "$@"
 cat > "$T/sweep.yml" <<'YML'
@@ -70,4 +73,30 @@ np=$(find "$T/none/runs" -name probe.json | wc -l)
   && ok "dry-run estimates each mode" || fail "dry-run estimate"
 "$BIN" --config "$T/sweep.yml" --output-dir "$T/bad" --keep-runs some $OPTS 2> "$T/bad.err"; rc=$?
 [ $rc -eq 2 ] && grep -q -- "--keep-runs" "$T/bad.err" && ok "bad --keep-runs exits 2 naming the flag" || fail "bad value rc $rc"
+
+# the estimate against what a run writes: two jobs that find an answer (1 replica: no
+# per-replica files; 2 replicas), 600 requests per probe
+sed -e 's/ttft_p99_1ms/ttft_p99_2s/; s/value: 0.001/value: 2/' \
+  -e 's/num_replicas: 1, qps: 4, num_requests: 200}/num_replicas: 1, qps: 4, num_requests: 600}\
+  - {trace: chat, model: Meta-Llama-3-8B, search_for: qps, num_replicas: 2, qps: 6, num_requests: 600}/' \
+  "$T/sweep.yml" > "$T/est.yml"
+bytes() { awk -v v="$1" 'BEGIN { u = substr(v, length(v)); n = substr(v, 1, length(v) - 1);
+  printf "%.0f", n * (u == "G" ? 1e9 : u == "M" ? 1e6 : 1e3) }'; }
+written() { find "$1/runs" -type f -printf '%s\n' | awk '{ s += $1 } END { printf "%.0f", s }'; }
+line=$("$BIN" --config "$T/est.yml" --dry-run $OPTS 2>&1 | grep "^disk by --keep-runs: ")
+est_all=$(bytes "$(echo "$line" | sed -E 's/.*all ([^,]*),.*/\1/')")
+est_ans=$(bytes "$(echo "$line" | sed -E 's/.*answers ([^,]*),.*/\1/')")
+for m in all answers; do
+  "$BIN" --config "$T/est.yml" --output-dir "$T/est-$m" --keep-runs $m $OPTS 2> "$T/est-$m.err" \
+    || { fail "estimate sweep $m exit $?"; cat "$T/est-$m.err"; }
+done
+[ "$(grep -c ',ok,' "$T/est-answers/results.csv")" -eq 4 ] && ok "estimate sweep: 4 jobs answer" \
+  || fail "estimate sweep: not every job answers"
+w=$(written "$T/est-answers")
+awk -v e="$est_ans" -v w="$w" 'BEGIN { exit !(e > 0.9 * w && e < 1.1 * w) }' \
+  && ok "answers: estimate $est_ans B within 10 % of the $w B written" \
+  || fail "answers: estimate $est_ans B, written $w B"
+w=$(written "$T/est-all")
+awk -v e="$est_all" -v w="$w" 'BEGIN { exit !(e >= w) }' \
+  && ok "all: estimate $est_all B not below the $w B written" || fail "all: estimate $est_all B, written $w B"
 [ $fails -eq 0 ]

@@ -3,6 +3,8 @@
 #  - probe.json carries a digest of its own text: an edited verdict (pass/slo_pass flipped, value
 #    changed) is damage like a damaged file: the resume simulates the probe again, saying so, and
 #    the answer is the uninterrupted run's; analyze warns and does not count it
+#  - a run file that differs from its sha1 in probe.json (one flipped byte in request_metrics.csv):
+#    analyze names it and takes no statistics from it; the probe's verdict still counts
 #  - a probe.json written before it carried a digest is still reused (older output directories)
 #  - after --force onto a directory of another sweep whose jobs keep their hashes, the probes
 #    decided under the old sweep stay in runs/<hash>/ (nothing is deleted) but analyze does not
@@ -10,34 +12,8 @@
 #    same for whole job directories of the old sweep whose hashes the new one does not have
 set -u
 . "$(dirname "$0")/sweep_test_lib.sh" "$@"
-sweep() { # $1 = SLO value, $2 = batch size (64)
-  cat <<YML
-clusters:
-  - {device: h100, network_device: h100_dgx, gpus_per_node: 8}
-global_schedulers:
-  - scheduler: round_robin
-request_queues: [{name: fcfs, provider: fcfs}]
-replica_schedulers:
-  - {scheduler: vllm_v1, chunk_size: 512}
-slo_configs:
-  - name: ttft_p99
-    type: and
-    quantile: 0.99
-    slos: [{metric: prefill_e2e_time, value: $1}]
-traces:
-  - {name: chat, trace_file: chat.csv, max_seq_len: 8192, enable_prefix_caching: true}
-batch_sizes: [${2:-64}]
-tp_dimensions: [1]
-pp_dimensions: [1]
-models:
-  - {name: Meta-Llama-3-8B, identifier: meta-llama/Meta-Llama-3-8B}
-search_configs:
-  - {trace: chat, model: Meta-Llama-3-8B, search_for: qps, num_replicas: 1, qps: 2, num_requests: 120}
-YML
-}
+sweep() { cs_chat_sweep "$1" "${2:-64}"; } # $1 = SLO value, $2 = batch size (64)
 sweep 1 > "$T/sweep.yml"
-OPTS="--max-iterations 4 --time-limit 30 -j2"
-run() { "$BIN" --config "$T/sweep.yml" --output-dir "$@" $OPTS; }
 runs_of() { "$BIN" analyze "$1" -q > /dev/null 2> "$1.an.err"; echo $(($(wc -l < "$1/analysis/stats.csv") - 1)); }
 
 run "$T/ref" 2> "$T/ref.err" || { fail "reference run"; cat "$T/ref.err"; }
@@ -67,6 +43,22 @@ grep -q "damaged (.*probe.json: content differs from the digest it carries" "$(d
   && ok "output.log names probe.json" || { fail "reason not in output.log"; cat "$(dirname "$e0")/output.log"; }
 cmp -s "$T/ref/results.csv" "$T/ed/results.csv" && diff -r -x output.log -x args.json "$T/ref" "$T/ed" > /dev/null \
   && ok "results.csv and run files as the uninterrupted run" || { fail "edited verdict changed the answer"; diff "$T/ref/results.csv" "$T/ed/results.csv"; }
+
+# --- a damaged run file: analyze names it and takes no statistics from it -----------------
+cp -r "$T/ref" "$T/flip"
+rm -rf "$T/flip/analysis"
+rm0=$(find "$(dirname "${passing[0]/ref/flip}")" -name request_metrics.csv)
+c=$(dd if="$rm0" bs=1 skip=300 count=1 2> /dev/null)
+[ "$c" = 7 ] && b=8 || b=7
+printf '%s' "$b" | dd of="$rm0" bs=1 seek=300 conv=notrunc 2> /dev/null
+cmp -s "$rm0" "${rm0/flip/ref}" && fail "byte not flipped"
+[ "$(runs_of "$T/flip")" -eq $((nref - 1)) ] && grep -q "request_metrics.csv: content differs from its checksum in probe.json" "$T/flip.an.err" \
+  && ok "analyze: a flipped byte in request_metrics.csv is named, its statistics not used" \
+  || { fail "analyze trusted a damaged request_metrics.csv"; cat "$T/flip.an.err"; }
+col() { awk -F, -v c="$2" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == c) k = i } NR == 2 { print $k }' "$1"; }
+a0=$(col "$T/ref_an/analysis/best.csv" answer_qps) a1=$(col "$T/flip/analysis/best.csv" answer_qps)
+[ -n "$a0" ] && [ "$a0" = "$a1" ] && ok "analyze: the probe's verdict still counts (answer $a1 QPS)" \
+  || fail "answer changed by a damaged run file: $a0 -> $a1"
 
 # --- a probe.json without digest (written before there was one) is reused ----------------
 cp -r "$T/ref" "$T/old"

@@ -1,6 +1,7 @@
 /* The runner's plan: feasibility checks of SPEC §3 (memory, heads, layers, node size) keep
  * infeasible jobs with their reasons; the --shard split covers every job exactly once and
  * balances estimated cost; job.json carries every key part with a versioned header. */
+#include <math.h>
 #include <stdlib.h>
 
 #include "cs_test.h"
@@ -241,6 +242,29 @@ static void test_probe_key_text_is_job_json_without_steering(void) {
   cs__plan_release(&p);
 }
 
+/* --dry-run's disk estimate against what the full seed sweep (`--keep-runs answers`) wrote:
+ * the mean run-directory bytes of its 672 kept probes by size (from their probe.json file
+ * lists), plus the list itself in probe.json (15,089 B kept against 591 B pruned, at 71 files
+ * for 8 replicas, 95 for 16). The estimate was 200 B per request before, 27-35 % low. */
+static void test_disk_estimate_matches_the_seed_sweeps_probes(void) {
+  static const struct {
+    int64_t requests;
+    int replicas;
+    double dir_bytes, files;
+  } seen[] = {{12301, 8, 4030061, 71}, {12301, 16, 4464099, 95}, {23608, 8, 7279483, 71}, {23608, 16, 7725485, 95}};
+  for (size_t i = 0; i < sizeof seen / sizeof *seen; i++) {
+    cs__job_estimate e = {.requests = seen[i].requests, .max_probes = 10};
+    cs__job_disk_estimate(&e, seen[i].replicas, false);
+    double written = seen[i].dir_bytes + seen[i].files * (15089.0 - 591.0) / 83.0;
+    CS_ASSERT_TRUE(fabs(e.probe_bytes / written - 1) < 0.03);
+    CS_ASSERT_DBL_NEAR(e.disk_answers_bytes, 2 * e.probe_bytes + e.disk_none_bytes, 1e-6);
+    CS_ASSERT_DBL_NEAR(e.disk_bytes, 10 * e.probe_bytes + e.disk_none_bytes, 1e-6);
+    cs__job_estimate z = e;
+    cs__job_disk_estimate(&z, seen[i].replicas, true); /* --compress: request_metrics.csv.gz */
+    CS_ASSERT_TRUE(z.probe_bytes < e.probe_bytes);
+  }
+}
+
 static const cs_test_case cases[] = {
     {"test_jobs_share_one_parsed_trace", test_jobs_share_one_parsed_trace},
     {"test_infeasible_jobs_are_kept_with_their_reason", test_infeasible_jobs_are_kept_with_their_reason},
@@ -249,6 +273,7 @@ static const cs_test_case cases[] = {
     {"test_config_json_is_valid_json_for_any_time_limit", test_config_json_is_valid_json_for_any_time_limit},
     {"test_results_csv_keeps_line_breaks_inside_quotes", test_results_csv_keeps_line_breaks_inside_quotes},
     {"test_probe_key_text_is_job_json_without_steering", test_probe_key_text_is_job_json_without_steering},
+    {"test_disk_estimate_matches_the_seed_sweeps_probes", test_disk_estimate_matches_the_seed_sweeps_probes},
     {NULL, NULL}};
 
 int main(void) {

@@ -174,8 +174,9 @@ int cs_plan_job_gpus(const cs_plan *plan, const cs_sweep_job *j, int replicas);
 
 /* What a job will cost before it runs (--dry-run). CPU from constants measured on the 2-core
  * dev machine (docs/sweep.md "Estimates"): simulated output tokens dominate the event count,
- * replicas add their own cost whatever the load;
- * disk from the bytes per request / replica / probe below. */
+ * replicas add their own cost whatever the load. Disk: the bytes of the files each probe run
+ * to the end writes (the constants below), for each --keep-runs mode; a probe stopped early
+ * writes less, so `all` is an upper estimate. */
 typedef struct cs_job_estimate {
   int64_t requests;        /* per probe */
   int max_probes;          /* the most probes the job's search can take */
@@ -183,14 +184,32 @@ typedef struct cs_job_estimate {
   int first_replicas;
   double window_s;         /* arrival window of the first probe: requests / first_qps, seconds */
   double cpu_s;            /* all probes, upper estimate, CPU seconds */
-  double disk_bytes;       /* all probes' run directories (--keep-runs all) */
+  double probe_bytes;      /* one full-length probe's run directory and its files' list in probe.json */
+  double disk_bytes;       /* --keep-runs all: every probe's run directory, records and job.json */
+  double disk_answers_bytes; /* --keep-runs answers: the two deciding probes' run directories */
+  double disk_none_bytes;  /* --keep-runs none: probe.json + output.log of each probe, job.json */
 } cs_job_estimate;
 #define CS_EST_CPU_S_PER_TOKEN 1.2e-6
 #define CS_EST_CPU_S_PER_REPLICA 0.05 /* per probe: each replica's state, events and output tables */
-#define CS_EST_BYTES_PER_REQUEST 200.0
-#define CS_EST_BYTES_PER_REPLICA 56000.0
-#define CS_EST_BYTES_PER_PROBE 40000.0
-#define CS_EST_BYTES_KEPT_PER_PROBE 1500.0 /* probe.json + output.log, kept under any --keep-runs */
+/* File sizes of a probe's run directory (src/sim/output.c's layout), fitted on the 672 run
+ * directories the full seed sweep kept (12,301 and 23,608 Mooncake requests, 8 and 16
+ * replicas: each group within 1 %) and on traces/chat_small.csv (200 requests, 1 and 4
+ * replicas: within 2 %). Per request: a request_metrics.csv row and a row in each time series
+ * (arrival and completion, and their per-replica copies when R > 1); per replica: the batch
+ * quantile tables and replica JSONs, and when R > 1 the 15 per-replica quantile tables. */
+#define CS_EST_BYTES_PER_REQUEST 195.0      /* one request_metrics.csv row */
+#define CS_EST_BYTES_PER_SERIES_ROW 24.0    /* one time-series row: 2 series, 4 when R > 1 */
+#define CS_EST_BYTES_PER_REPLICA 11000.0    /* batch_*.csv rows and replica JSONs */
+#define CS_EST_BYTES_PER_REPLICAWISE 41000.0 /* per replica when R > 1: *_replicawise.csv */
+#define CS_EST_BYTES_PER_PROBE 43000.0      /* 15 quantile tables, config.json, config.yml */
+#define CS_EST_FILES_PER_PROBE 30           /* + 3 per replica, + 17 when R > 1 */
+#define CS_EST_BYTES_PER_LISTED_FILE 175.0  /* probe.json's path, size and sha1 of each run file */
+#define CS_EST_BYTES_KEPT_PER_PROBE 1200.0  /* probe.json (without the list) + output.log, always kept */
+#define CS_EST_BYTES_PER_JOB 1700.0         /* job.json */
+#define CS_EST_GZIP_RATIO 0.34              /* --compress: request_metrics.csv.gz / .csv (chat_small) */
+/* Run directories --keep-runs answers keeps per job: the answer's probe and the failing probe
+ * next to it (a job without answer keeps one, its failing probe nearest to passing). */
+#define CS_EST_ANSWER_PROBES 2
 /* The keep-up check wants at least this much traffic per probe, seconds (docs/sweep.md "Verdict"). */
 #define CS_MIN_WINDOW_S 120.0
 /* Fills *e for job j of the plan under the options o (iterations, time limit). */

@@ -81,6 +81,7 @@ typedef struct cs__probe {
   double end_time;
   char *timestamp_dir;
   bool pruned;          /* --keep-runs deleted its files on purpose: the verdict stays, no statistics */
+  bool damaged;         /* a run file differs from its size or sha1 in probe.json: verdict stays, no statistics */
   bool have_stats;
   cs__stats st;
 } cs__probe;

@@ -236,7 +236,8 @@ int cs__an_write_deploy(const cs_analysis *a, const char *dir, cs_err *err) {
   cs__jw_obj_end(&w);
   cs__sbuf_addc(&js, '\n');
   char *pj = cs__path_join(dir, "deploy.json"), *pm = cs__path_join(dir, "deploy.md");
-  int rc = cs__write_file_atomic(pj, js.buf, js.len, false, err);
+  int rc = cs__jw_finish(&w, pj, err); /* a misused writer: no half-written deploy.json */
+  if (!rc) rc = cs__write_file_atomic(pj, js.buf, js.len, false, err);
   if (!rc) rc = cs__write_file_atomic(pm, md.buf, md.len, false, err);
   free(pj);
   free(pm);

@@ -257,7 +257,7 @@ void cs__an_derive(cs_analysis *a) {
     if (G->best < 0) continue;
     cs__job *j = &a->jobs.v[G->best];
     const cs__probe *p = cs__an_answer_probe(j);
-    j->bottleneck = p ? cs__an_bottleneck(j, &p->st) : "unknown (the answer's run directory is missing)";
+    j->bottleneck = p ? cs__an_bottleneck(j, &p->st) : "unknown (the answer's run files are missing or damaged)";
   }
 }
 

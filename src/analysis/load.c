@@ -293,8 +293,11 @@ static bool parse_probe_name(const char *name, int *replicas, double *qps) {
 
 /* Reads a committed probe's marker into p (p->complete when it is usable). jkey: the key the
  * sweep now in the directory decides the job's probes under ("" when unknown); a probe decided
- * under another key is left incomplete and *stale set, so it is not counted. */
-static void read_probe_json(cs_analysis *a, cs__probe *p, const char *path, const char *jkey, bool *stale) {
+ * under another key is left incomplete and *stale set, so it is not counted. The run files
+ * probe.json lists (size and sha1, as a resume checks them) are checked too: a damaged one is
+ * named, and the probe keeps its verdict (probe.json is intact) but gives no statistics. */
+static void read_probe_json(cs_analysis *a, cs__probe *p, const char *dir, const char *path, const char *jkey,
+                            bool *stale) {
   cs__ydoc doc;
   cs_err e = {0};
   char *text = NULL;
@@ -334,11 +337,16 @@ static void read_probe_json(cs_analysis *a, cs__probe *p, const char *path, cons
     return;
   }
   p->complete = true;
+  cs__jbool(root, "pruned", &p->pruned);
+  if (!p->pruned && cs__ymap_get(root, "files") && cs__store_files_verify(&doc, dir, &e)) {
+    p->damaged = true;
+    cs__an_warn(a, "%s: damaged run file; the probe's verdict counts, its statistics are not used (a resume "
+                "simulates it again)", e.msg);
+  }
   p->have_pass = cs__jbool(root, "pass", &p->pass);
   if (!cs__jnum(root, "value", &p->value)) p->value = NAN;
   if (!cs__jnum(root, "end_time", &p->end_time)) p->end_time = NAN;
   cs__jbool(root, "hit_time_limit", &p->hit_time_limit);
-  cs__jbool(root, "pruned", &p->pruned);
   if (cs__jnum(root, "completed", &v)) p->st.completed = (int64_t)v;
   if (cs__jnum(root, "arrived", &v)) p->st.arrived = (int64_t)v;
   const char *ts = cs__jstr(root, "timestamp_dir");
@@ -437,7 +445,7 @@ static void scan_job_dir(cs_analysis *a, cs__job *j, const char *jdir, const cha
       pr.value = pr.end_time = NAN;
       char *pj = cs__path_join(p, "probe.json");
       bool old = false;
-      if (cs__path_exists(pj)) read_probe_json(a, &pr, pj, jkey, &old);
+      if (cs__path_exists(pj)) read_probe_json(a, &pr, p, pj, jkey, &old);
       /* a failed job's failing probe never commits: that is the failure, reported with its
        * reason, not missing work */
       else if (strcmp(j->status, "failed"))

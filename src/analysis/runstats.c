@@ -300,6 +300,7 @@ void cs__an_load_run(cs_analysis *a, const cs__job *j, cs__probe *p, const char 
     a->num_pruned++;
     return;
   }
+  if (p->damaged) return; /* named when probe.json was read */
   char *ts = find_timestamp_dir(a, j, p, probe_dir);
   if (!ts) {
     cs__an_missing(a, "runs/%s/%s: probe.json present but no request_metrics.csv", j->hash, p->name);

@@ -244,6 +244,11 @@ static int time_cmd(int argc, char **argv) {
                     "time --help'\n");
     return CS_EXIT_USAGE;
   }
+  if (a.stage >= a.ctx.pp) { /* stages are numbered 0 .. pp - 1 */
+    fprintf(stderr, "capsearch: predictor time: --stage %d: out of range: the pipeline has %d stage%s (--pp %d), "
+                    "expected 0..%d\n", a.stage, a.ctx.pp, a.ctx.pp == 1 ? "" : "s", a.ctx.pp, a.ctx.pp - 1);
+    return CS_EXIT_USAGE;
+  }
   const char *model = a.model, *device = a.device, *network = a.network, *pred = a.pred, *cfgdir = a.cfgdir;
   const char *batch = a.batch, *const *params = a.params;
   int nparams = a.nparams, stage = a.stage;

@@ -6,10 +6,11 @@
 
 #include "cmd_sweep.h"
 
+/* Three significant digits (2.95G, 974k, 29M): enough to compare with what a run writes. */
 static void fmt_bytes(double b, char *buf, size_t n) {
-  if (b >= 1e9) snprintf(buf, n, "%.1fG", b / 1e9);
-  else if (b >= 1e6) snprintf(buf, n, "%.0fM", b / 1e6);
-  else snprintf(buf, n, "%.0fk", b / 1e3);
+  double unit = b >= 1e9 ? 1e9 : b >= 1e6 ? 1e6 : 1e3;
+  const char *u = b >= 1e9 ? "G" : b >= 1e6 ? "M" : "k";
+  snprintf(buf, n, b / unit >= 100 ? "%.0f%s" : "%.3g%s", b / unit, u);
 }
 
 static void fmt_cpu(double s, char *buf, size_t n) {
@@ -81,11 +82,8 @@ void cs__print_sweep_plan(FILE *f, const cs_plan *p, const cs_run_opts *o) {
     if (short_win && !short_jobs++) first_short = i;
     cpu += e.cpu_s;
     disk += e.disk_bytes;
-    if (e.max_probes > 0 && e.disk_bytes > 0) { /* --keep-runs: two deciding probes, or none */
-      double kept = e.max_probes * CS_EST_BYTES_KEPT_PER_PROBE;
-      disk_answers += e.disk_bytes / e.max_probes * (e.max_probes < 2 ? e.max_probes : 2) + kept;
-      disk_none += kept;
-    }
+    disk_answers += e.disk_answers_bytes;
+    disk_none += e.disk_none_bytes;
     probes += e.max_probes;
     reqs += (double)e.requests * e.max_probes;
     char st[96];
@@ -115,6 +113,15 @@ void cs__print_sweep_plan(FILE *f, const cs_plan *p, const cs_run_opts *o) {
   fmt_bytes(disk_answers, da, sizeof da);
   fmt_bytes(disk_none, dn, sizeof dn);
   fprintf(f, "disk by --keep-runs: all %s, answers %s, none %s\n", d, da, dn);
+  fprintf(f,
+          "  (estimates of the bytes written: a probe run to the end writes %.0f B per request in request_metrics.csv%s"
+          " and %.0f B in each time series (2, 4 with several replicas), %.0f kB per replica (%.0f kB with several) and "
+          "%.0f kB of tables; all: every probe run to the end; answers: %d run directories per job (the answer's probe "
+          "and the failing one next to it); every mode keeps each probe's probe.json and output.log; docs/sweep.md "
+          "\"Estimates\")\n",
+          CS_EST_BYTES_PER_REQUEST, o->compress ? " before gzip" : "", CS_EST_BYTES_PER_SERIES_ROW,
+          CS_EST_BYTES_PER_REPLICA / 1e3, (CS_EST_BYTES_PER_REPLICA + CS_EST_BYTES_PER_REPLICAWISE) / 1e3,
+          CS_EST_BYTES_PER_PROBE / 1e3, CS_EST_ANSWER_PROBES);
   if (short_jobs) {
     const cs_sweep_job *j = &jobs->v[first_short];
     cs_job_estimate e;

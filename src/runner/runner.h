@@ -44,6 +44,10 @@ enum { CS__PROBE_REPEATED, CS__PROBE_REUSED, CS__PROBE_SIMULATED };
 int cs__job_max_probes(const cs_sweep *s, const cs_sweep_job *j, const cs__runner_opts *o);
 double cs__job_probe_cost(const cs_sweep *s, const cs_sweep_job *j);
 
+/* Fills e's disk fields (estimate.c) from e->requests and e->max_probes, for probes of
+ * `replicas` replicas, request_metrics.csv gzipped or not (--compress). */
+void cs__job_disk_estimate(cs__job_estimate *e, int replicas, bool gzip);
+
 /* The remaining-work estimate of the progress line (eta.c): per job its probe cost and how
  * many probes it ran, and the seconds per unit learned from simulated probes. Not thread-safe:
  * the runner calls it inside its critical section. */

@@ -148,6 +148,5 @@ void cs_plan_job_estimate(const cs__plan *p, const cs__runner_opts *o, const cs_
   double tokens = (double)e->requests * (v ? v->mean_decode : 0) * j->pp;
   int replicas = sc->search_for == CS_SEARCH_NUM_REPLICAS ? 2 * j->num_replicas : j->num_replicas;
   e->cpu_s = e->max_probes * (tokens * CS_EST_CPU_S_PER_TOKEN + replicas * CS_EST_CPU_S_PER_REPLICA);
-  e->disk_bytes = e->max_probes * ((double)e->requests * CS_EST_BYTES_PER_REQUEST +
-                                   replicas * CS_EST_BYTES_PER_REPLICA + CS_EST_BYTES_PER_PROBE);
+  cs__job_disk_estimate(e, replicas, o->compress);
 }

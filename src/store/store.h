@@ -126,6 +126,11 @@ typedef struct cs__probe_record {
  * edited or damaged marker), 1 when has_digest is false (a probe.json written before probe.json
  * carried one: its verdict is taken as written). */
 int cs__store_probe_digest(const char *text, size_t len, bool has_digest);
+/* Checks every run file a loaded probe.json (d) lists, as cs__store_read_probe does: CS_EIO
+ * naming the first that is missing, of another size or content, or not a regular file (files.c).
+ * For readers of probe.json other than the store, e.g. the analysis. */
+struct cs_ydoc;
+int cs__store_files_verify(const struct cs_ydoc *d, const char *probe_dir, cs_err *err);
 /* 0 and the record when probe.json exists and every file it lists is there with its recorded
  * size and sha1; CS_ENOENT when it does not exist; CS_EFORMAT when it was written by another
  * format version; CS_EPARSE when it is unreadable (truncated, say); CS_EIO naming the first

@@ -10,8 +10,5 @@
  * files under probe_dir/<sub>/ that dig names (sub and dig may be NULL) are not read. */
 int cs__store_files_json(cs__jw *w, const char *probe_dir, const char *sub, const struct cs__digests *dig,
                          cs_err *err);
-/* Checks every file listed in a loaded probe.json: CS_EIO naming the first that is missing,
- * of another size or content, or not a regular file. */
-int cs__store_files_verify(const cs__ydoc *d, const char *probe_dir, cs_err *err);
 
 #endif
