@@ -9,6 +9,7 @@
 #   e.g. bench/bench_runner_seedjob.sh build/capsearch ../shared/data
 #   BENCH_PERF=1 also records `perf record -g` into perf.data in the current directory;
 #   BENCH_KEEP=DIR keeps the output directory there.
+#   BENCH_SLO=ttft judges P99 TTFT <= 10 s instead (the seed sweep's ttft_p99_10s SLO).
 set -u
 BIN=${1:?usage: bench_runner_seedjob.sh CAPSEARCH [SHARED_DATA_DIR] [-- options]}
 shift
@@ -24,6 +25,8 @@ TRACE=$(cd "$DATA/traces" && pwd)/mooncake_conversation_trace.jsonl
 export CS_CONFIG_DIR=${CS_CONFIG_DIR:-$SRC/configs}
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
+SLO_NAME=ttlt_p99_60s SLO_METRIC=request_e2e_time SLO_VALUE=60
+[ "${BENCH_SLO:-}" = ttft ] && SLO_NAME=ttft_p99_10s SLO_METRIC=prefill_e2e_time SLO_VALUE=10
 cat > "$T/seed-job.yml" <<YML
 clusters:
   - device: h100
@@ -38,12 +41,12 @@ replica_schedulers:
   - scheduler: vllm_v1
     chunk_size: 512
 slo_configs:
-  - name: ttlt_p99_60s
+  - name: $SLO_NAME
     type: and
     quantile: 0.99
     slos:
-      - metric: request_e2e_time
-        value: 60
+      - metric: $SLO_METRIC
+        value: $SLO_VALUE
 traces:
   - name: mooncake_conversation
     trace_file: "$TRACE"

@@ -7,6 +7,7 @@
 #    quote failing probes: a stopped probe the conclusion quotes is simulated to the end)
 #  - some failing probes stopped early (probe.json "stopped_early": true, a note in output.log);
 #    none did under --full-probes, and no passing probe ever does
+#  - the same under `verdict: vidur` (completed requests only: nothing counted in flight there)
 #  - a job runs to the end only the stopped probes its conclusion reads: nearest first, so each
 #    one run again before the last turned out too short to tell (it had run again every stopped
 #    probe beyond the answer, farthest first)
@@ -87,4 +88,24 @@ for d in "$T"/early/runs/*/; do
 done
 [ $reread = 1 ] && ok "only the stopped probes the conclusion reads run again to the end" || fail "stopped probes run again that the conclusion does not read"
 grep -rq stopped_early "$T/full/runs" && fail "--full-probes stopped a probe" || ok "--full-probes runs every probe to the end"
+
+# `verdict: vidur` judges completed requests only, so requests still in flight (which may never
+# complete before the time limit) are never counted there; its verdicts stay the full run's too
+printf 'verdict: vidur\n' | cat "$T/sweep.yml" - > "$T/vidur.yml"
+"$BIN" --config "$T/vidur.yml" --output-dir "$T/vearly" $OPTS 2> "$T/vearly.err" || { fail "vidur early run exit $?"; cat "$T/vearly.err"; }
+"$BIN" --config "$T/vidur.yml" --output-dir "$T/vfull" --full-probes $OPTS 2> "$T/vfull.err" || { fail "vidur full run exit $?"; cat "$T/vfull.err"; }
+cmp -s "$T/vearly/results.csv" "$T/vfull/results.csv" && ok "verdict: vidur: results.csv byte-identical" || { fail "verdict: vidur: results.csv differs"; diff "$T/vearly/results.csv" "$T/vfull/results.csv"; }
+(cd "$T/vfull/runs" && find . -name probe.json | sort) > "$T/vfull.list"
+vsame=1 vpassing=0 vstopped=0
+while read -r p; do
+  [ -f "$T/vearly/runs/$p" ] || { vsame=0; echo "verdict: vidur: probe missing: $p"; continue; }
+  a=$(pass_of "$T/vearly/runs/$p") b=$(pass_of "$T/vfull/runs/$p")
+  [ "$a" = "$b" ] || { vsame=0; echo "verdict: vidur: verdict differs: $p ($a vs $b)"; }
+  if [ "$b" = pass ]; then
+    vpassing=$((vpassing + 1))
+    diff -r -x output.log "$T/vearly/runs/$(dirname "$p")" "$T/vfull/runs/$(dirname "$p")" > /dev/null || { vsame=0; echo "verdict: vidur: passing probe differs: $p"; }
+  fi
+  grep -q '"stopped_early": true' "$T/vearly/runs/$p" && vstopped=$((vstopped + 1))
+done < "$T/vfull.list"
+[ $vsame = 1 ] && [ $vpassing -gt 0 ] && [ $vstopped -gt 0 ] && ok "verdict: vidur: $vpassing passing probes identical, $vstopped stopped early, every verdict the full run's" || fail "verdict: vidur: verdicts or probes differ ($vpassing passing, $vstopped stopped)"
 [ $fails -eq 0 ]

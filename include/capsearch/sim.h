@@ -92,10 +92,15 @@ typedef struct cs_sim_config {
   bool record_batches;           /* keep per-batch rows (batch_metrics.csv) */
   bool chrome_trace;             /* record a Chrome trace of batch stages */
   bool vidur_restart_quirk;      /* Vidur's restart: a mid-prefill victim's unprocessed prompt becomes decode tokens */
-  /* Early stopping (NULL = run to the end): stop as soon as this many completed requests
-   * violate the SLO that cs_slo_deciding_violations(slo, workload.num_requests) says decide a
-   * failing verdict; stats.stopped_early tells. The SLO is borrowed. */
+  /* Early stopping (NULL = run to the end): stop as soon as as many requests violate the SLO
+   * (completed ones, and with early_stop_in_flight those certain to) as
+   * cs_slo_deciding_violations(slo, workload.num_requests) says decide a failing verdict;
+   * stats.stopped_early tells. The SLO is borrowed. */
   const cs_slo_config *early_stop_slo;
+  /* With early_stop_slo: the verdict counts requests that never complete as violating (capsearch's
+   * verdict, not `verdict: vidur`), so a request still in flight that is already certain to
+   * violate (older than an arrival-to-X limit it has not yet reached) counts too. */
+  bool early_stop_in_flight;
   /* Set by another thread to abandon the run (its result is then partial and meant to be
    * discarded): checked every 1024 events. NULL = never. */
   const _Atomic int *cancel;

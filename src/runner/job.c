@@ -103,6 +103,7 @@ static int sim_config(const cs__plan *plan, const cs__runner_opts *o, const cs_s
   c->predictor = plan->preds[plan->job_pred[j->index]].pred;
   /* stop once the SLO verdict is a certain fail: the search only reads the verdict */
   c->early_stop_slo = o->full_probes ? NULL : &s->slos[j->slo];
+  c->early_stop_in_flight = !s->verdict_vidur; /* Vidur's verdict never sees unfinished requests */
   return 0;
 }
 

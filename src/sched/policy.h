@@ -49,6 +49,7 @@ typedef struct cs__request {
   int64_t queue_seq;         /* insertion sequence for queues */
   /* engine-private (added after the policies' fields) */
   double metric_inter_arrival; /* V1: arrival gap to the previous request first scheduled on its replica */
+  bool slo_counted;            /* early stopping: already counted in flight as a certain SLO violator */
 } cs__request;
 
 /* State transitions, exactly as Vidur (the engine makes these: src/sim/request.c). */

@@ -397,6 +397,7 @@ static void on_batch_end(cs__sim *sim, int32_t k, cs__batch *b) {
     if (r->completed) push(sim, sim->now, CS__EV_REQUEST_END, k, -1, r);
   }
   cs__batch_recycle(sim, b);
+  if (sim->n_esc) cs__esc_advance(sim); /* time passed: requests in flight may now violate for certain */
 }
 
 /* Per-request record (§6.1, V1 definitions; the computations are CS_REQUEST_METRICS'). */
@@ -413,7 +414,8 @@ static void record_request(cs__sim *sim, const cs__request *r) {
   cs__vec_push(&sim->records, rec);
   cs__vec_push(&sim->completion_times, r->completed_at);
   sim->num_completed++;
-  if (sim->cfg->early_stop_slo && cs_slo_record_violates(sim->cfg->early_stop_slo, &rec) &&
+  /* a request counted while in flight (early_stop.c) is not counted again */
+  if (sim->cfg->early_stop_slo && !r->slo_counted && cs_slo_record_violates(sim->cfg->early_stop_slo, &rec) &&
       ++sim->violations >= sim->deciding_violations) { /* the verdict fails whatever comes next */
     sim->terminated = true;
     sim->stopped_early = true;

@@ -121,6 +121,15 @@ typedef struct cs__chrome_ev {
   double start, dur;
 } cs__chrome_ev;
 
+/* Early stopping on requests still in flight (early_stop.c): requests in arrival order whose
+ * age passes `limit` are checked once each, as the cursor `next` into sim->arrived passes them. */
+typedef struct cs__esc_watch {
+  double limit;     /* seconds after arrival: the largest of lim */
+  double lim[3];    /* each metric's own limit, by CS__ESC_* bit number */
+  unsigned metrics; /* CS__ESC_* bits: the request violates for certain when every one is certain */
+  size_t next;
+} cs__esc_watch;
+
 struct cs__sim {
   const cs__sim_services *svc; /* first member: how the policies reach the engine (sched/policy.h) */
   const cs_sim_config *cfg;
@@ -132,6 +141,8 @@ struct cs__sim {
   bool terminated;
   bool stopped_early;  /* terminated by early_stop_slo */
   int64_t violations, deciding_violations; /* early stopping: counted, and enough to stop */
+  cs__esc_watch esc[8]; /* early stopping on certain violators still in flight (early_stop.c) */
+  int n_esc;
   int64_t num_events;
   int fail_code;   /* a policy broke a contract: the run stops and returns this error */
   cs_err fail;
@@ -188,6 +199,10 @@ void cs__batch_recycle(cs__sim *sim, cs__batch *b);
 extern const cs__sim_services cs__sim_engine_services;
 cs__batch *cs__sim_batch_new(cs__sim *sim, int32_t replica_id, int32_t capacity);
 int cs__sim_loop(cs__sim *sim, cs_err *err);
+/* Early stopping on requests in flight: the watches of cfg->early_stop_slo (none when no
+ * metric of it can only grow while a request waits), and their walk at the current time. */
+void cs__esc_setup(cs__sim *sim);
+void cs__esc_advance(cs__sim *sim);
 /* Copies a policy's user parameters (unknown names are errors with a suggestion) and fills defaults. */
 /* The configuration's three policies: its resolved pointers, else looked up by name. */
 int cs__sim_resolve(const cs_sim_config *cfg, const cs_policy_info **r, const cs_policy_info **g,

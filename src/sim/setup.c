@@ -285,6 +285,7 @@ int cs__sim_run_source(const cs_sim_config *cfg, const cs__sim_observer *obs, co
   sim.deciding_violations = INT64_MAX;
   if (cfg->early_stop_slo && !src && cfg->workload.num_requests > 0) /* a source may yield more */
     sim.deciding_violations = cs_slo_deciding_violations(cfg->early_stop_slo, cfg->workload.num_requests);
+  if (sim.deciding_violations != INT64_MAX && cfg->early_stop_in_flight) cs__esc_setup(&sim);
   cs__arena_init(&sim.arena, 256 * 1024);
   int rc = setup(&sim, cfg, err);
   if (!rc) rc = cs__sim_loop(&sim, err);
