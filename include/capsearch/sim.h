@@ -150,8 +150,8 @@ typedef struct cs_sim_write_opts {
   bool write_plots;              /* plots/<metric>.csv quantile tables (default true) */
   const char *config_json;       /* extra JSON object merged into config.json (the job), may be NULL */
   bool private_dir;              /* `dir` is private and will be published by one rename: write
-                                    files in place, fsync them and the directories, no per-file
-                                    temporary names (the sweep's probe commit) */
+                                    files in place, make them durable together, then sync the
+                                    directories; no per-file temporary names (the probe commit) */
 } cs_sim_write_opts;
 
 /* Writes a Vidur-compatible result directory into `dir` (which must exist): config.json,

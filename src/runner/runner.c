@@ -11,6 +11,7 @@
 
 #include "runner/runner.h"
 #include "store/store.h"
+#include "util/fs.h"
 #include "util/sbuf.h"
 
 typedef struct shared_state {
@@ -103,6 +104,7 @@ int cs__plan_run(cs__plan *p, const cs__runner_opts *o, cs__runner_summary *sum,
   int procs = omp_get_num_procs(), threads = o->threads > 0 ? o->threads : procs;
   if (threads > 4 * procs) threads = 4 * procs;
   if (threads < 1) threads = 1;
+  cs__fd_limit_at_least(256 + (uint64_t)threads * (CS_SYNCSET_MAX + 8)); /* each thread's probe files */
   cs__eta_init(&st.eta, p, o, ord, nsel, threads);
   /* speculative probes on the threads the last jobs leave idle (spec.c) */
   cs__spec_pool pool = {.threads = threads};

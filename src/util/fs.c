@@ -1,3 +1,7 @@
+/* sync_file_range (Linux) starts a file's writeback without waiting: see cs__syncset. */
+#if defined(__linux__) && !defined(_GNU_SOURCE)
+#define _GNU_SOURCE
+#endif
 #include "util/fs.h"
 
 #include <dirent.h>
@@ -6,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -152,8 +157,8 @@ static int fsync_dir_of(const char *path) {
   return 0;
 }
 
-/* Writes all of data (gzip-compressed when asked) to fd and fsyncs it. */
-static int write_fd(int fd, const char *path, const void *data, size_t len, bool gzip, cs_err *err) {
+/* Writes all of data (gzip-compressed when asked) to fd, without syncing it. */
+static int write_data(int fd, const char *path, const void *data, size_t len, bool gzip, cs_err *err) {
   int rc = 0;
   if (gzip) {
     int fd2 = dup(fd);
@@ -181,6 +186,12 @@ static int write_fd(int fd, const char *path, const void *data, size_t len, bool
       left -= (size_t)w;
     }
   }
+  return rc;
+}
+
+/* Writes all of data (gzip-compressed when asked) to fd and fsyncs it. */
+static int write_fd(int fd, const char *path, const void *data, size_t len, bool gzip, cs_err *err) {
+  int rc = write_data(fd, path, data, len, gzip, err);
   if (rc == 0 && fsync(fd) != 0) rc = cs_err_set(err, CS_EIO, "%s: fsync failed: %s", path, strerror(errno));
   return rc;
 }
@@ -215,13 +226,67 @@ int cs__write_file_atomic(const char *path, const void *data, size_t len, bool g
   return rc;
 }
 
-int cs__write_file_durable(const char *path, const void *data, size_t len, bool gzip, cs_err *err) {
-  int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0 && errno == EISDIR) return cs_err_set(err, CS_EINVAL, "%s is a directory; expected a file path", path);
-  if (fd < 0) return cs_err_set(err, CS_EIO, "%s: cannot create: %s", path, strerror(errno));
-  int rc = write_fd(fd, path, data, len, gzip, err);
-  close(fd);
+void cs__fd_limit_at_least(uint64_t want) {
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= want) return;
+  rl.rlim_cur = rl.rlim_max != RLIM_INFINITY && rl.rlim_max < want ? rl.rlim_max : (rlim_t)want;
+  (void)setrlimit(RLIMIT_NOFILE, &rl); /* best effort: a full process syncs its sets early */
+}
+
+void cs__syncset_init(cs__syncset *s) { memset(s, 0, sizeof *s); }
+
+/* fdatasync of every held file, oldest first, then close; the first failure is reported (the
+ * rest are still synced and closed). After the first call has committed the journal, the others
+ * find their blocks written and allocated and only wait. */
+int cs__syncset_sync(cs__syncset *s, cs_err *err) {
+  int rc = 0;
+  for (size_t i = 0; i < s->n; i++) {
+    if (fdatasync(s->fds[i]) != 0 && rc == 0)
+      rc = cs_err_set(err, CS_EIO, "%s: fdatasync failed: %s", s->paths[i], strerror(errno));
+    if (close(s->fds[i]) != 0 && rc == 0)
+      rc = cs_err_set(err, CS_EIO, "%s: close failed: %s", s->paths[i], strerror(errno));
+    free(s->paths[i]);
+  }
+  s->n = 0;
   return rc;
+}
+
+void cs__syncset_release(cs__syncset *s) {
+  for (size_t i = 0; i < s->n; i++) {
+    close(s->fds[i]);
+    free(s->paths[i]);
+  }
+  s->n = 0;
+}
+
+static int open_deferred(const char *path, cs__syncset *s, int *fd, cs_err *err) {
+  *fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (*fd < 0 && (errno == EMFILE || errno == ENFILE) && s->n > 0) {
+    /* out of descriptors: make the held files durable now and try again */
+    int rc = cs__syncset_sync(s, err);
+    if (rc) return rc;
+    *fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  }
+  if (*fd < 0 && errno == EISDIR) return cs_err_set(err, CS_EINVAL, "%s is a directory; expected a file path", path);
+  if (*fd < 0) return cs_err_set(err, CS_EIO, "%s: cannot create: %s", path, strerror(errno));
+  return 0;
+}
+
+int cs__write_file_deferred(const char *path, const void *data, size_t len, bool gzip, cs__syncset *s, cs_err *err) {
+  int rc = s->n == CS_SYNCSET_MAX ? cs__syncset_sync(s, err) : 0;
+  int fd = -1;
+  if (rc || (rc = open_deferred(path, s, &fd, err))) return rc;
+  if ((rc = write_data(fd, path, data, len, gzip, err))) {
+    close(fd);
+    return rc;
+  }
+#ifdef __linux__
+  /* start writeback now (delayed allocation happens here), so one journal commit covers the set */
+  (void)sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+#endif
+  s->fds[s->n] = fd;
+  s->paths[s->n++] = cs__xstrdup(path);
+  return 0;
 }
 
 int cs__fsync_path(const char *path, cs_err *err) {

@@ -26,10 +26,30 @@ int cs__check_input(const char *path, cs_err *err);
 /* Writes data atomically; gzip-compresses when `gzip` is true. */
 int cs__write_file_atomic(const char *path, const void *data, size_t len, bool gzip, cs_err *err);
 
-/* Writes a file in place (create/truncate, write, fsync) without the temporary name: for files
- * inside a private directory that is published as a whole by cs__rename_dir, where the rename
- * of the directory is what makes them visible. Fsync the directory (cs__fsync_path) before it. */
-int cs__write_file_durable(const char *path, const void *data, size_t len, bool gzip, cs_err *err);
+/* Files written in place and made durable together (a probe's private directory): each is
+ * written and its writeback started at once (sync_file_range on Linux), its descriptor kept; one
+ * pass of fdatasync at the end then waits on data that is already on its way, and on one journal
+ * commit for the lot instead of one per file. Durability is the same as an fsync per file: the
+ * pass returns 0 only when every file's data and size are on disk. The directories' entries are
+ * the caller's (cs__fsync_path). At most CS_SYNCSET_MAX descriptors are held: a full set, or a
+ * process out of descriptors, is synced early (durable all the same, batched less). */
+#define CS_SYNCSET_MAX 64
+typedef struct cs__syncset {
+  int fds[CS_SYNCSET_MAX];
+  char *paths[CS_SYNCSET_MAX]; /* for error messages */
+  size_t n;
+} cs__syncset;
+void cs__syncset_init(cs__syncset *s);
+/* Raises the soft limit on open files to `want` (at most the hard limit) when it is lower: a
+ * sweep holds up to CS_SYNCSET_MAX files per job thread while it makes a probe durable. */
+void cs__fd_limit_at_least(uint64_t want);
+/* Creates/truncates path, writes data (gzip-compressed when `gzip`), starts writeback, and holds
+ * the file in s. Not durable until cs__syncset_sync returns 0. */
+int cs__write_file_deferred(const char *path, const void *data, size_t len, bool gzip, cs__syncset *s, cs_err *err);
+/* fdatasync and close every held file; the first failure names its file. s is empty after. */
+int cs__syncset_sync(cs__syncset *s, cs_err *err);
+/* Closes the held files without syncing them (an error path: they will not be committed). */
+void cs__syncset_release(cs__syncset *s);
 /* fsync of a file or directory by path. */
 int cs__fsync_path(const char *path, cs_err *err);
 
