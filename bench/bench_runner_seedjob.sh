@@ -10,6 +10,9 @@
 #   BENCH_PERF=1 also records `perf record -g` into perf.data in the current directory;
 #   BENCH_KEEP=DIR keeps the output directory there.
 #   BENCH_SLO=ttft judges P99 TTFT <= 10 s instead (the seed sweep's ttft_p99_10s SLO).
+#   BENCH_SLOS=3 searches under the seed sweep's three SLOs (configs/seed-sweep.yml: TTFT P99
+#   <= 10 s, E2E P99 <= 60 s, TTFT P99 <= 15 s with TPOT P99 <= 100 ms): three jobs that differ
+#   only by SLO, which share their full simulations (docs/sweep.md "Jobs that differ only by SLO").
 set -u
 BIN=${1:?usage: bench_runner_seedjob.sh CAPSEARCH [SHARED_DATA_DIR] [-- options]}
 shift
@@ -27,6 +30,15 @@ T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 SLO_NAME=ttlt_p99_60s SLO_METRIC=request_e2e_time SLO_VALUE=60
 [ "${BENCH_SLO:-}" = ttft ] && SLO_NAME=ttft_p99_10s SLO_METRIC=prefill_e2e_time SLO_VALUE=10
+SLOS="  - name: $SLO_NAME
+    type: and
+    quantile: 0.99
+    slos:
+      - metric: $SLO_METRIC
+        value: $SLO_VALUE"
+if [ "${BENCH_SLOS:-1}" = 3 ]; then
+  SLOS=$(sed -n '/^slo_configs:/,/^[a-z]/p' "$SRC/configs/seed-sweep.yml" | sed '1d;$d' | sed 's/ *#.*//')
+fi
 cat > "$T/seed-job.yml" <<YML
 clusters:
   - device: h100
@@ -41,12 +53,7 @@ replica_schedulers:
   - scheduler: vllm_v1
     chunk_size: 512
 slo_configs:
-  - name: $SLO_NAME
-    type: and
-    quantile: 0.99
-    slos:
-      - metric: $SLO_METRIC
-        value: $SLO_VALUE
+$SLOS
 traces:
   - name: mooncake_conversation
     trace_file: "$TRACE"
@@ -74,7 +81,8 @@ PERF=()
 read -r user sys rss wall < "$T/time"
 [ -n "${BENCH_KEEP:-}" ] && rm -rf "$BENCH_KEEP" && cp -r "$T/out" "$BENCH_KEEP"
 tail -n +2 "$T/out/results.csv" | cut -d, -f1-3 > /dev/null
-awk -F, 'NR == 1 {for (i = 1; i <= NF; i++) c[$i] = i} NR == 2 {print "answer: qps " $c["answer_qps"] ", status " $c["status"] ", probes " $c["probes"]}' "$T/out/results.csv"
+awk -F, 'NR == 1 {for (i = 1; i <= NF; i++) c[$i] = i} NR >= 2 {print "answer: qps " $c["answer_qps"] ", status " $c["status"] ", probes " $c["probes"]}' "$T/out/results.csv"
+grep "taken from a sibling" "$T/err"
 cat "$T"/out/runs/*/r*/output.log | awk '/simulated in/ {
   for (i = 1; i <= NF; i++) { if ($i == "in") w = $(i + 1); if ($i == "events,") e = $(i - 1) }
   n++; W += w; E += e

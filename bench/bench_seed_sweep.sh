@@ -10,8 +10,9 @@
 # "simulated in W s wall: E events"; W is wall time, so on a loaded machine events are the
 # load-independent measure of a job's cost).
 #
-# --keep-runs answers because `all` writes ~14.5 GB at full size (`--dry-run` prints the
-# estimate); answers keeps the deciding probes' run directories (~2.9 GB) and every probe's
+# --keep-runs answers because `all` would write up to ~19.8 GB at full size (`--dry-run`
+# prints the estimate); answers keeps the deciding probes' run directories (3.96 GB written
+# on 2026-12-01, docs/scaling.md; the estimate says 3.97 GB) and every probe's
 # probe.json and output.log, so results.csv is the same. Options after `--` come after these
 # (e.g. `-- --keep-runs none`, `-- --wall-budget 600`, `-- --full-probes`).
 #

@@ -53,13 +53,13 @@ static void inv_memory(inv_state *s, cs__sim *sim, int32_t k, const char *when) 
 
 static void inv_on_event(void *ud, cs__sim *sim, const cs__event *ev) {
   inv_state *s = ud;
-  if (ev->t < s->last_t) inv_fail(s, "time went back from %.17g to %.17g (event kind %d)", s->last_t, ev->t, ev->kind);
+  if (ev->t < s->last_t) inv_fail(s, "time went back from %.17g to %.17g (event kind %d)", s->last_t, ev->t, cs__event_kind(ev));
   s->last_t = ev->t;
   if (s->nevs == s->cap_evs) {
     s->cap_evs = s->cap_evs ? 2 * s->cap_evs : 4096;
     s->evs = realloc(s->evs, s->cap_evs * sizeof *s->evs);
   }
-  s->evs[s->nevs++] = (inv_ev){ev->t, ev->seq, sim->seq, ev->kind};
+  s->evs[s->nevs++] = (inv_ev){ev->t, cs__event_seq(ev), sim->seq, cs__event_kind(ev)};
 }
 
 static bool inv_ev_less(const inv_ev *a, const inv_ev *b) {

@@ -83,9 +83,10 @@ sed -e 's/ttft_p99_1ms/ttft_p99_2s/; s/value: 0.001/value: 2/' \
 bytes() { awk -v v="$1" 'BEGIN { u = substr(v, length(v)); n = substr(v, 1, length(v) - 1);
   printf "%.0f", n * (u == "G" ? 1e9 : u == "M" ? 1e6 : 1e3) }'; }
 written() { find "$1/runs" -type f -printf '%s\n' | awk '{ s += $1 } END { printf "%.0f", s }'; }
-line=$("$BIN" --config "$T/est.yml" --dry-run $OPTS 2>&1 | grep "^disk by --keep-runs: ")
-est_all=$(bytes "$(echo "$line" | sed -E 's/.*all ([^,]*),.*/\1/')")
-est_ans=$(bytes "$(echo "$line" | sed -E 's/.*answers ([^,]*),.*/\1/')")
+line=$("$BIN" --config "$T/est.yml" --dry-run --keep-runs answers $OPTS 2>&1 | grep "^disk by --keep-runs: ")
+echo "$line" | grep -q "answers [0-9.]*[kMG] (this run)," && ok "dry-run marks the mode given" || fail "mode not marked: $line"
+est_all=$(bytes "$(echo "$line" | sed -E 's/.*all ([0-9.]+[kMG]).*/\1/')")
+est_ans=$(bytes "$(echo "$line" | sed -E 's/.*answers ([0-9.]+[kMG]).*/\1/')")
 for m in all answers; do
   "$BIN" --config "$T/est.yml" --output-dir "$T/est-$m" --keep-runs $m $OPTS 2> "$T/est-$m.err" \
     || { fail "estimate sweep $m exit $?"; cat "$T/est-$m.err"; }

@@ -211,6 +211,49 @@ static void test_roofline_mla_decode_reads_the_small_latent_cache(void) {
   CU_ASSERT_TRUE(cs__roofline_tok_op_ms(&a, CS__OP_KV_CACHE_SAVE, 4096) < cs__roofline_tok_op_ms(&b, CS__OP_KV_CACHE_SAVE, 4096));
 }
 
+/* cs__roofline_attn_ms takes one-token decode items through a hoisted copy of add_item's
+ * arithmetic: on random mixed batches it must give the very doubles of the per-item path
+ * (cs__roofline_decode_ms / cs__roofline_prefill_ms), for causal weights that round (1.6) or not,
+ * GQA and MHA shards, and MLA (which keeps the per-item path); memory- and compute-bound. */
+static void test_roofline_attn_decode_fast_path_equals_per_item_path(void) {
+  cs_device d = a100();
+  cs_model gqa = llama70(), mha = llama70(), mla = llama70();
+  gqa.num_q_heads = 56, gqa.head_dim = 112; /* constants that are not powers of two */
+  mha.num_q_heads = mha.num_kv_heads = 40;
+  mla.kv_lora_rank = 512, mla.q_lora_rank = 1536, mla.qk_rope_head_dim = 64, mla.qk_nope_head_dim = 128;
+  mla.v_head_dim = 128;
+  const cs_model *models[] = {&gqa, &mha, &mla};
+  const double cws[] = {1.6, 1.0, 0.7};
+  uint64_t x = 0x9e3779b97f4a7c15u;
+  cs_batch_item items[64];
+  for (int mi = 0; mi < 3; mi++)
+    for (int ci = 0; ci < 3; ci++)
+      for (int tp = 1; tp <= 4; tp *= 2) {
+        cs__factors f;
+        cs__roofline_device_factors(&d, &f);
+        f.causal_w = cws[ci];
+        cs__roofline r;
+        CS_ASSERT_INT_EQ(cs__roofline_init(&r, models[mi], &d, NULL, tp, 1, &f, NULL), 0);
+        for (int trial = 0; trial < 400; trial++) {
+          if (trial == 200) r.peak_flops *= 1e-4; /* compute-bound decode: the FLOPs show in the time */
+          int n = 1 + (int)((x = x * 6364136223846793005u + 1442695040888963407u) >> 58);
+          cs_batch_view b = {n, items, 0};
+          for (int i = 0; i < n; i++) {
+            x = x * 6364136223846793005u + 1442695040888963407u;
+            bool pre = (x >> 60) < 3;
+            items[i].is_prefill = pre;
+            items[i].num_tokens = pre ? 1 + (int32_t)((x >> 20) % 600) : (x >> 61) ? 1 : 2;
+            items[i].processed = (int32_t)((x >> 30) % ((x >> 59) ? 9000 : 2000000));
+            b.total_tokens += items[i].num_tokens;
+          }
+          double dec = -1, pre = -1;
+          cs__roofline_attn_ms(&r, &b, &dec, &pre);
+          CU_ASSERT_TRUE(dec == cs__roofline_decode_ms(&r, &b));
+          CU_ASSERT_TRUE(pre == cs__roofline_prefill_ms(&r, &b));
+        }
+      }
+}
+
 static void test_roofline_fp8_weights_use_fp8_peak_and_half_the_bytes(void) {
   cs_model m16 = llama70(), m8 = llama70();
   m8.weight_bytes = 1;
@@ -271,6 +314,7 @@ static const cs_test_case cases[] = {
     {"test_roofline_flags_borrowed_factors_for_unprofiled_device", test_roofline_flags_borrowed_factors_for_unprofiled_device},
     {"test_roofline_moe_reads_only_touched_experts", test_roofline_moe_reads_only_touched_experts},
     {"test_roofline_mla_decode_reads_the_small_latent_cache", test_roofline_mla_decode_reads_the_small_latent_cache},
+    {"test_roofline_attn_decode_fast_path_equals_per_item_path", test_roofline_attn_decode_fast_path_equals_per_item_path},
     {"test_roofline_fp8_weights_use_fp8_peak_and_half_the_bytes", test_roofline_fp8_weights_use_fp8_peak_and_half_the_bytes},
     {"test_every_predictor_parameter_is_a_field_of_its_struct", test_every_predictor_parameter_is_a_field_of_its_struct},
     {"test_predictor_parameters_are_bound_with_their_defaults", test_predictor_parameters_are_bound_with_their_defaults},

@@ -53,7 +53,30 @@ static void test_eta_counts_remaining_probes_at_the_learned_cost(void) {
   cs__eta_free(&e);
 }
 
+/* Sibling groups (jobs that differ only by SLO) run their jobs one after another on one
+ * thread: jobs 0 and 1 in one group, job 2 alone, so two open groups keep both threads busy
+ * and once job 2 ends only one can be, however many of the group's jobs are open. */
+static void test_eta_counts_one_thread_per_sibling_group(void) {
+  cs__eta e;
+  make(&e);
+  e.threads = 3;
+  const size_t grouped[] = {1, 0, 2}, start[] = {0, 2, 3};
+  cs__eta_groups(&e, grouped, start, 2);
+  cs__eta_probe(&e, 1, true, 5.0); /* 10 units: 0.5 s/unit */
+  cs__progress p = {0};
+  cs__eta_fill(&e, &p, false);
+  CS_ASSERT_INT_EQ(p.parallel, 2);
+  /* left: job 0 4 x 1, job 1 3 x 10, job 2 4 x 5 = 54 units x 0.5 s / 2 */
+  CS_ASSERT_TRUE(fabs(p.eta_s - 13.5) < 1e-9);
+  cs__eta_job_done(&e, 2);
+  cs__eta_fill(&e, &p, false);
+  CS_ASSERT_INT_EQ(p.parallel, 1);
+  CS_ASSERT_TRUE(fabs(p.eta_s - 17.0) < 1e-9);
+  cs__eta_free(&e);
+}
+
 static const cs_test_case cases[] = {
+    {"test_eta_counts_one_thread_per_sibling_group", test_eta_counts_one_thread_per_sibling_group},
     {"test_eta_counts_remaining_probes_at_the_learned_cost", test_eta_counts_remaining_probes_at_the_learned_cost},
     {NULL, NULL}};
 

@@ -171,6 +171,9 @@ static void print_summary(const cs_run_opts *o, const cs_run_summary *sum) {
     fprintf(stderr,
             "capsearch: %lld speculative probes (run on threads the last jobs left idle) were not needed\n",
             (long long)sum->probes_wasted);
+  if (sum->probes_shared)
+    fprintf(stderr, "capsearch: %lld probes taken from a sibling's simulation (same job but for the SLO)\n",
+            (long long)sum->probes_shared);
   if (sum->jobs_other)
     fprintf(stderr,
             "capsearch: note: runs/ keeps %zu job directories of another sweep (an earlier one replaced with "

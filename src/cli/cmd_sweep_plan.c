@@ -112,7 +112,10 @@ void cs__print_sweep_plan(FILE *f, const cs_plan *p, const cs_run_opts *o) {
   char da[16], dn[16];
   fmt_bytes(disk_answers, da, sizeof da);
   fmt_bytes(disk_none, dn, sizeof dn);
-  fprintf(f, "disk by --keep-runs: all %s, answers %s, none %s\n", d, da, dn);
+  const char *mine[3] = {"", "", ""}; /* the mode this run was given */
+  if (o->keep_runs >= CS_KEEP_ALL && o->keep_runs <= CS_KEEP_NONE) mine[o->keep_runs] = " (this run)";
+  fprintf(f, "disk by --keep-runs: all %s%s, answers %s%s, none %s%s\n", d, mine[CS_KEEP_ALL], da, mine[CS_KEEP_ANSWERS],
+          dn, mine[CS_KEEP_NONE]);
   fprintf(f,
           "  (estimates of the bytes written: a probe run to the end writes %.0f B per request in request_metrics.csv%s"
           " and %.0f B in each time series (2, 4 with several replicas), %.0f kB per replica (%.0f kB with several) and "

@@ -82,12 +82,33 @@ double cs__roofline_prefill_ms(const cs__roofline *r, const cs_batch_view *b) {
   return prefill_kernel_ms(r, &a);
 }
 
+/* Both kernels of a batch. A one-token decode item of a non-MLA model (nearly every item of a
+ * decode-heavy run) takes add_item's own arithmetic with c = 1 and its constants hoisted: the same
+ * operations in the same order, so the same doubles (ctx = p + cw x 1, flops = (4 nq d x 1) x ctx,
+ * bytes = ab x ((2 nkv d) x (p + 1) + 2 nq d x 1)); test_predictor_core compares it with
+ * cs__roofline_decode_ms / cs__roofline_prefill_ms on random batches. */
 void cs__roofline_attn_ms(const cs__roofline *r, const cs_batch_view *b, double *decode_ms, double *prefill_ms) {
-  attn_acc d = {0}, p = {0};
+  attn_acc p = {0};
+  double df = 0, db = 0, dc = 0; /* the decode sums, in registers */
+  const bool fast = !r->mla;
+  const double k1 = 4.0 * r->nq * r->d, kb = 2.0 * r->nkv * r->d, kq = 2.0 * r->nq * r->d, cw = r->causal_w;
+  const double ab = r->act_bytes, nkv = r->nkv;
   for (int i = 0; i < b->n; i++) {
     const cs_batch_item *it = &b->items[i];
-    add_item(r, it->num_tokens, it->processed, it->is_prefill, it->is_prefill ? &p : &d);
+    if (it->is_prefill) {
+      add_item(r, it->num_tokens, it->processed, true, &p);
+    } else if (fast && it->num_tokens == 1) {
+      double pr = it->processed;
+      df += k1 * (pr + cw);
+      db += ab * (kb * (pr + 1.0) + kq);
+      dc += nkv;
+    } else {
+      attn_acc t = {df, db, dc, false};
+      add_item(r, it->num_tokens, it->processed, false, &t);
+      df = t.flops, db = t.bytes, dc = t.ctas;
+    }
   }
+  attn_acc d = {df, db, dc, false};
   *decode_ms = decode_kernel_ms(r, &d);
   *prefill_ms = prefill_kernel_ms(r, &p);
 }

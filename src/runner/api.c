@@ -65,6 +65,9 @@ static void write_output_log(const char *out_dir, const cs_run_summary *sum) {
   }
   free(old);
   free(path);
+  if (sum->probes_shared)
+    cs__sbuf_addf(&sb, "capsearch: %lld probes taken from a sibling's simulation (same job but for the SLO)\n",
+                  (long long)sum->probes_shared);
   cs__sbuf_addf(&sb, "capsearch: %zu jobs, %lld probes simulated in this run\nSimulation took time: %.3f\n", sum->jobs,
                 (long long)sum->probes_run, before + sum->wall_s);
   cs__store_write_top(out_dir, "output.log", sb.buf, NULL);

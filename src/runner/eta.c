@@ -3,7 +3,9 @@
  * pipeline stages x mean tokens per request of its trace, and learns the seconds per unit from
  * the probes simulated so far:
  *   ETA = sum over unfinished jobs of (max probes - probes done) x unit cost
- *         x (simulated seconds / simulated units) / min(threads, unfinished jobs).
+ *         x (simulated seconds / simulated units) / min(threads, groups with unfinished jobs)
+ * (a sibling group's jobs run one after another on one thread: runner.c). Probes written from
+ * a sibling's simulation count as done but are not timed.
  * A search often stops before its maximum, so the estimate leans long and shrinks as searches
  * end; it is only shown once a probe has been timed, and never after an interrupt. */
 #include <stdlib.h>
@@ -49,6 +51,27 @@ void cs__eta_probe(cs__eta *e, size_t ji, bool simulated, double wall_s) {
   }
 }
 
+void cs__eta_groups(cs__eta *e, const size_t *grouped, const size_t *start, size_t ngroups) {
+  free(e->group);
+  free(e->gopen);
+  e->group = cs__xcalloc(e->n ? e->n : 1, sizeof *e->group);
+  e->gopen = cs__xcalloc(ngroups ? ngroups : 1, sizeof *e->gopen);
+  e->ngroups = ngroups;
+  for (size_t g = 0; g < ngroups; g++)
+    for (size_t k = start[g]; k < start[g + 1]; k++)
+      if (grouped[k] < e->n) e->group[grouped[k]] = g;
+}
+
+/* Threads that can be busy: one per sibling group with an open job. */
+static size_t open_groups(const cs__eta *e, size_t open) {
+  if (!e->group) return open;
+  for (size_t g = 0; g < e->ngroups; g++) e->gopen[g] = false;
+  size_t n = 0;
+  for (size_t i = 0; i < e->n; i++)
+    if (e->open[i] && !e->gopen[e->group[i]]) e->gopen[e->group[i]] = true, n++;
+  return n;
+}
+
 void cs__eta_job_done(cs__eta *e, size_t ji) {
   if (ji < e->n) e->open[ji] = false;
 }
@@ -67,7 +90,8 @@ void cs__eta_fill(const cs__eta *e, cs__progress *prog, bool stopping) {
   }
   prog->probes_left = left;
   prog->probes_timed = e->timed;
-  prog->parallel = (int)(open < (size_t)e->threads ? open : (size_t)e->threads);
+  size_t busy = open_groups(e, open);
+  prog->parallel = (int)(busy < (size_t)e->threads ? busy : (size_t)e->threads);
   prog->stopping = stopping;
   prog->eta_s = -1;
   if (stopping) return;
@@ -81,4 +105,6 @@ void cs__eta_free(cs__eta *e) {
   free(e->max_probes);
   free(e->done);
   free(e->open);
+  free(e->group);
+  free(e->gopen);
 }

@@ -112,33 +112,74 @@ int cs__probe_config(const cs__plan *plan, const cs__runner_opts *o, const cs_sw
   return sim_config(plan, o, j, pr, c, err);
 }
 
-/* Simulates one probe (or takes its speculative result from sj) and commits it. */
+/* Whether the memo's result m of this probe may be written as this job's own: when its verdict
+ * under this job's SLO holds, this job's simulation could not have stopped early (an early stop
+ * is a certain fail of that SLO), so it would have been this same full run; and a full run
+ * (--full-probes, or a stopped probe rerun to the end) is that run by definition. */
+static bool memo_serves(const cs__plan *plan, const cs__runner_opts *o, const cs_sweep_job *j,
+                        const cs_sim_result *m) {
+  if (o->full_probes) return true;
+  size_t n = 0;
+  const cs_request_record *recs = cs_sim_result_records(m, &n);
+  cs__probe_record v = {0};
+  cs__probe_verdict(plan->sweep, j, recs, n, cs_sim_result_stats(m)->num_arrived, &v);
+  return v.slo_pass;
+}
+
+/* The probe's simulation result: a sibling's from the memo (*from set to that job's hash, *owned
+ * NULL: the memo keeps it), the speculative one from sj, or simulated now (*owned = *res). */
+static int probe_result(const cs__plan *plan, const cs__runner_opts *o, const cs_sweep_job *j, const cs__probe *pr,
+                        const cs_sim_config *cfg, const char *pdir, cs__spec_job *sj, cs__memo *memo,
+                        const cs_sim_result **res, cs_sim_result **owned, double *wall, const char **from,
+                        cs_err *err) {
+  *owned = NULL;
+  *from = NULL;
+  const cs_sim_result *m = cs__memo_find(memo, pr, wall, from);
+  if (m && memo_serves(plan, o, j, m)) {
+    *res = m;
+    return 0;
+  }
+  *from = NULL;
+  int rc = 0;
+  bool ahead = sj && cs__spec_take(sj, pr, owned, wall, &rc, err);
+  if (ahead) cs__store_log(pdir, "capsearch: simulated ahead on a thread the last jobs left idle", NULL);
+  if (!ahead) {
+    double t0 = cs__wall_now();
+    rc = cs__probe_simulate(plan, j, cfg, owned, err);
+    *wall = cs__wall_now() - t0;
+  }
+  *res = *owned;
+  return rc;
+}
+
+/* Simulates one probe (or takes its result from the memo or sj) and commits it; a full result
+ * it simulated goes to the memo. */
 static int run_probe(const cs__plan *plan, const cs__runner_opts *o, const cs_sweep_job *j, const cs__probe *pr,
                      int probe_no, const char *pdir, const char *job_json, const char *key, cs__spec_job *sj,
-                     cs__probe_record *rec, cs_err *err) {
+                     cs__memo *memo, cs__probe_record *rec, bool *shared, cs_err *err) {
   int rc = cs__store_clean_probe(pdir, err);
   if (rc || (rc = cs__mkdir_p(pdir, err))) return rc;
-  char qbuf[32], line[1600];
+  char qbuf[32], line[1600], how[96];
   cs__fmt_pyfloat(pr->qps, qbuf);
   snprintf(line, sizeof line, "capsearch: job %s probe %d: simulating %d replicas at qps %s", j->hash, probe_no,
            pr->replicas, qbuf);
   cs__store_log(pdir, line, NULL);
   cs_sim_config cfg;
   if ((rc = sim_config(plan, o, j, pr, &cfg, err))) return rc;
-  cs_sim_result *res = NULL;
+  const cs_sim_result *res = NULL;
+  cs_sim_result *owned = NULL;
   double wall = 0;
-  bool ahead = sj && cs__spec_take(sj, pr, &res, &wall, &rc, err);
-  if (ahead) cs__store_log(pdir, "capsearch: simulated ahead on a thread the last jobs left idle", NULL);
-  if (!ahead) {
-    double t0 = cs__wall_now();
-    rc = cs__probe_simulate(plan, j, &cfg, &res, err);
-    wall = cs__wall_now() - t0;
-  }
+  const char *from = NULL;
+  rc = probe_result(plan, o, j, pr, &cfg, pdir, sj, memo, &res, &owned, &wall, &from, err);
+  *shared = from != NULL;
   if (rc) {
+    cs_sim_result_free(owned);
     snprintf(line, sizeof line, "capsearch: simulation failed: %s", err ? err->msg : "");
     cs__store_log(pdir, line, NULL);
     return rc;
   }
+  if (from) snprintf(how, sizeof how, "taken from sibling job %s's simulation (%.3f s wall there)", from, wall);
+  else snprintf(how, sizeof how, "simulated in %.3f s wall", wall);
   const cs_sim_stats *st = cs_sim_result_stats(res);
   size_t n = 0;
   const cs_request_record *recs = cs_sim_result_records(res, &n);
@@ -152,7 +193,7 @@ static int run_probe(const cs__plan *plan, const cs__runner_opts *o, const cs_sw
                             .stopped_early = st->stopped_early};
   cs__probe_verdict(plan->sweep, j, recs, n, st->num_arrived, rec);
   if (st->stopped_early && rec->slo_pass) { /* cannot happen (cs_slo_deciding_violations) */
-    cs_sim_result_free(res);
+    cs_sim_result_free(owned);
     return cs_err_set(err, CS_ESIM, "probe stopped early but its partial verdict passes; rerun with --full-probes");
   }
   cs__store_timestamp_name(probe_no, rec->timestamp_dir);
@@ -174,9 +215,9 @@ static int run_probe(const cs__plan *plan, const cs__runner_opts *o, const cs_sw
       (rc = cs__rename_dir(tmp, fin, err)))
     goto out;
   snprintf(line, sizeof line,
-           "capsearch: simulated in %.3f s wall: %lld events, %lld/%lld requests completed, end time %.3f s%s; "
+           "capsearch: %s: %lld events, %lld/%lld requests completed, end time %.3f s%s; "
            "SLO value %.6g (%s); arrivals over %.6g s, keep-up ratio %.4g (%s) -> %s",
-           wall, (long long)st->num_events, (long long)st->num_completed, (long long)st->num_arrived, st->end_time,
+           how, (long long)st->num_events, (long long)st->num_completed, (long long)st->num_arrived, st->end_time,
            st->hit_time_limit ? " (hit the time limit)"
            : st->stopped_early ? " (stopped early: enough requests violate the SLO that the full run fails)"
                                : "",
@@ -190,7 +231,8 @@ out:
   free(tmp);
   free(fin);
   cs__digests_release(&dig);
-  cs_sim_result_free(res);
+  if (owned && !rc && !st->stopped_early && !j->disagg) cs__memo_put(memo, pr, owned, wall, j->hash);
+  else cs_sim_result_free(owned);
   return rc;
 }
 
@@ -224,7 +266,8 @@ static bool read_by_conclusion(const cs_sweep_search *sc, const cs__job_result *
  * probes lie beyond the answer, and each run to the end costs about a passing probe). */
 static int complete_stopped(const cs__plan *plan, const cs__runner_opts *o, const cs_sweep_job *j,
                             const char *job_json, const char *key, const cs__job_result *res,
-                            cs__probe_record *v, size_t n, double t0, int64_t *probes_run, cs_err *err) {
+                            cs__probe_record *v, size_t n, double t0, cs__memo *memo, int64_t *probes_run,
+                            int *probes_shared, cs_err *err) {
   const cs_sweep_search *sc = &plan->sweep->searches[j->search];
   bool by_rep = sc->search_for == CS_SEARCH_NUM_REPLICAS;
   cs__runner_opts full = *o;
@@ -243,10 +286,12 @@ static int complete_stopped(const cs__plan *plan, const cs__runner_opts *o, cons
     cs__probe pr = {.qps = v[k].qps, .replicas = v[k].replicas};
     char *pdir = cs__store_probe_dir(o->out_dir, j->hash, pr.replicas, pr.qps);
     cs__store_log(pdir, "capsearch: simulating to the end: the job's conclusion quotes this probe", NULL);
-    int rc = run_probe(plan, &full, j, &pr, probe_no, pdir, job_json, key, NULL, &v[k], err);
+    bool shared = false;
+    int rc = run_probe(plan, &full, j, &pr, probe_no, pdir, job_json, key, NULL, memo, &v[k], &shared, err);
     free(pdir);
     if (rc) return rc;
-    (*probes_run)++;
+    if (shared) (*probes_shared)++;
+    else (*probes_run)++;
   }
 }
 
@@ -323,8 +368,21 @@ static int write_job_files(const cs__runner_opts *o, const char *jdir, const cha
   return rc;
 }
 
+/* A probe simulated (or written from a sibling's simulation) counted and reported. */
+static void count_probe(const cs__runner_opts *o, size_t ji, bool shared, double wall_s, cs__job_result *res,
+                        int64_t *probes_run) {
+  if (shared) res->probes_shared++;
+  else (*probes_run)++;
+  if (o->probe_done) o->probe_done(o->probe_ctx, ji, shared ? CS__PROBE_SHARED : CS__PROBE_SIMULATED, wall_s);
+}
+
 void cs__run_job(const cs__plan *plan, const cs__runner_opts *o, size_t ji, double t0, cs__job_result *res,
                  int64_t *probes_run, int64_t *probes_reused) {
+  cs__run_job_memo(plan, o, ji, t0, NULL, res, probes_run, probes_reused);
+}
+
+void cs__run_job_memo(const cs__plan *plan, const cs__runner_opts *o, size_t ji, double t0, cs__memo *memo,
+                      cs__job_result *res, int64_t *probes_run, int64_t *probes_reused) {
   const cs_sweep_job *j = &plan->jobs.v[ji];
   const cs_sweep *s = plan->sweep;
   const cs_sweep_search *sc = &s->searches[j->search];
@@ -352,7 +410,7 @@ void cs__run_job(const cs__plan *plan, const cs__runner_opts *o, size_t ji, doub
   search_params_of(o, sc, j, &sp);
   cs__search search;
   cs__search_init(&search, &sp);
-  if (o->spec) sj = cs__spec_begin(o->spec, plan, o, j);
+  if (o->spec) sj = cs__spec_begin(o->spec, plan, o, j, memo);
   cs__probe pr;
   int probe_no = 0;
   bool stopped = false;
@@ -377,11 +435,11 @@ void cs__run_job(const cs__plan *plan, const cs__runner_opts *o, size_t ji, doub
           break;
         }
         if (err.code == CS_EIO) res->probes_redone++; /* reuse_probe said why in output.log */
-        if (sj) cs__spec_ahead(sj, &search, seen.v, seen.n);
+        if (sj && !cs__memo_find(memo, &pr, NULL, NULL)) cs__spec_ahead(sj, &search, seen.v, seen.n);
         double started = cs__wall_now();
-        rc = run_probe(plan, o, j, &pr, probe_no, pdir, job_json, key, sj, &rec, &err);
-        if (rc == 0) (*probes_run)++;
-        if (rc == 0 && o->probe_done) o->probe_done(o->probe_ctx, ji, CS__PROBE_SIMULATED, cs__wall_now() - started);
+        bool shared = false;
+        rc = run_probe(plan, o, j, &pr, probe_no, pdir, job_json, key, sj, memo, &rec, &shared, &err);
+        if (rc == 0) count_probe(o, ji, shared, cs__wall_now() - started, res, probes_run);
       }
       free(pdir);
       if (rc) {
@@ -397,7 +455,6 @@ void cs__run_job(const cs__plan *plan, const cs__runner_opts *o, size_t ji, doub
     cs__search_report(&search, pass);
   }
   if (sj) res->probes_wasted = cs__spec_end(sj);
-  sj = NULL;
   res->probes = search.nprobes;
   res->probes_run = (int)*probes_run;
   res->probes_reused = (int)*probes_reused;
@@ -406,7 +463,8 @@ void cs__run_job(const cs__plan *plan, const cs__runner_opts *o, size_t ji, doub
   if (!stopped) {
     res->has_answer = cs__search_answer(&search, &res->answer_qps, &res->answer_replicas);
     res->status = res->has_answer ? CS_JOB_OK : CS_JOB_NO_PASS;
-    crc = complete_stopped(plan, o, j, job_json, key, res, records.v, records.n, t0, probes_run, &err);
+    crc = complete_stopped(plan, o, j, job_json, key, res, records.v, records.n, t0, memo, probes_run,
+                           &res->probes_shared, &err);
   }
   if (crc) { /* interrupted (the job stays pending; a rerun finishes it) or failed */
     res->status = crc == CS_EINTR ? CS_JOB_PENDING : CS_JOB_FAILED;

@@ -39,6 +39,7 @@ static void on_probe(void *ctx, size_t ji, int kind, double wall_s) {
   {
     st->prog.probes_run += kind == CS__PROBE_SIMULATED;
     st->prog.probes_reused += kind == CS__PROBE_REUSED;
+    /* a probe from a sibling's simulation (memo.c) is done but teaches nothing about speed */
     cs__eta_probe(&st->eta, ji, kind == CS__PROBE_SIMULATED, wall_s);
     report(st->o, st, st->t0, false);
   }
@@ -69,6 +70,37 @@ size_t *cs__job_order(const cs__plan *p, size_t *n) {
   return ord;
 }
 
+bool cs__jobs_siblings(const cs_sweep_job *a, const cs_sweep_job *b) {
+  return a->search == b->search && a->model == b->model && a->cluster == b->cluster && a->trace == b->trace &&
+         a->gsched == b->gsched && a->queue == b->queue && a->rsched == b->rsched && a->tp == b->tp &&
+         a->pp == b->pp && a->batch_size == b->batch_size && a->num_replicas == b->num_replicas &&
+         a->disagg == b->disagg && a->shape == b->shape && a->prefill_replicas == b->prefill_replicas &&
+         a->decode_replicas == b->decode_replicas && a->decode_tp == b->decode_tp && a->decode_pp == b->decode_pp &&
+         a->ep == b->ep;
+}
+
+/* The jobs of ord (cost order) in sibling groups (cs__jobs_siblings): each group's members
+ * consecutive in *grouped, in cost order, the groups in the order of their first member;
+ * start[g]..start[g + 1] delimit group g. Returns the group count. Quadratic in the job count,
+ * but a comparison stops at the first field that differs. */
+static size_t group_jobs(const cs__plan *p, const size_t *ord, size_t n, size_t *grouped, size_t *start) {
+  bool *taken = cs__xcalloc(n ? n : 1, sizeof *taken);
+  size_t g = 0, k = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (taken[i]) continue;
+    start[g++] = k;
+    const cs_sweep_job *a = &p->jobs.v[ord[i]];
+    for (size_t m = i; m < n; m++) {
+      if (taken[m] || (m != i && !cs__jobs_siblings(a, &p->jobs.v[ord[m]]))) continue;
+      taken[m] = true;
+      grouped[k++] = ord[m];
+    }
+  }
+  start[g] = k;
+  free(taken);
+  return g;
+}
+
 static bool is_job_of(void *ctx, const char *hash) {
   const cs__plan *p = ctx;
   for (size_t i = 0; i < p->jobs.n; i++)
@@ -78,6 +110,30 @@ static bool is_job_of(void *ctx, const char *hash) {
 
 size_t cs__plan_mark_other_jobs(const cs__plan *p, const cs__runner_opts *o) {
   return cs__store_mark_other_jobs(o->out_dir, is_job_of, (void *)p);
+}
+
+/* A job's result into the shared state (the job's thread, in the critical section). */
+static void job_finished(const cs__plan *p, const cs__runner_opts *o, shared_state *st, cs__runner_summary *sum,
+                         cs__job_result *res, size_t ji, const cs__job_result *r, double t0, bool sharded) {
+#pragma omp critical(cs_runner_shared)
+  {
+    sum->probes_wasted += r->probes_wasted;
+    sum->probes_redone += r->probes_redone;
+    sum->probes_shared += r->probes_shared;
+    res[ji] = *r;
+    st->prog.jobs_done += r->status != CS_JOB_PENDING;
+    st->prog.jobs_failed += r->status == CS_JOB_FAILED;
+    cs__eta_job_done(&st->eta, ji);
+    report(o, st, t0, false);
+    /* refresh results.csv every few seconds so a long sweep shows its answers early */
+    double now = cs__wall_now();
+    if (!sharded && now - st->last_results > 5) {
+      char *csv = cs__results_csv(p, res);
+      cs__store_write_top(o->out_dir, "results.csv", csv, NULL);
+      free(csv);
+      st->last_results = now;
+    }
+  }
 }
 
 int cs__plan_run(cs__plan *p, const cs__runner_opts *o, cs__runner_summary *sum, cs_err *err) {
@@ -116,35 +172,33 @@ int cs__plan_run(cs__plan *p, const cs__runner_opts *o, cs__runner_summary *sum,
   jo.probe_done = on_probe; /* the jobs report each probe to the estimate */
   jo.probe_ctx = &st;
 
+  /* one sibling group per iteration (memo.c): its jobs one after another on one thread, sharing
+   * the full simulations that serve them all; groups keep the longest-first order */
+  size_t *grouped = cs__xmalloc((nsel ? nsel : 1) * sizeof *grouped);
+  size_t *gstart = cs__xmalloc((nsel + 1) * sizeof *gstart);
+  size_t ngroups = group_jobs(p, ord, nsel, grouped, gstart);
+  cs__eta_groups(&st.eta, grouped, gstart, ngroups);
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
-  for (size_t k = 0; k < nsel; k++) {
-    size_t ji = ord[k];
-    cs__job_result r;
-    int64_t run = 0, reused = 0;
-    atomic_fetch_add(&pool.active, 1);
-    atomic_fetch_sub(&pool.unstarted, 1);
-    cs__run_job(p, &jo, ji, t0, &r, &run, &reused);
-    atomic_fetch_sub(&pool.active, 1);
-#pragma omp critical(cs_runner_shared)
-    {
-      sum->probes_wasted += r.probes_wasted;
-      res[ji] = r;
-      st.prog.jobs_done += r.status != CS_JOB_PENDING;
-      st.prog.jobs_failed += r.status == CS_JOB_FAILED;
-      (void)run, (void)reused; /* counted probe by probe (on_probe) */
-      sum->probes_redone += r.probes_redone;
-      cs__eta_job_done(&st.eta, ji);
-      report(o, &st, t0, false);
-      /* refresh results.csv every few seconds so a long sweep shows its answers early */
-      double now = cs__wall_now();
-      if (!sharded && now - st.last_results > 5) {
-        char *csv = cs__results_csv(p, res);
-        cs__store_write_top(o->out_dir, "results.csv", csv, NULL);
-        free(csv);
-        st.last_results = now;
-      }
+  for (size_t g = 0; g < ngroups; g++) {
+    size_t first = gstart[g], end = gstart[g + 1];
+    /* the group's jobs leave the queue together: speculation waits for no job of it */
+    atomic_fetch_sub(&pool.unstarted, (long)(end - first));
+    cs__memo *memo = end - first > 1 && !p->jobs.v[grouped[first]].disagg ? cs__memo_new(CS__MEMO_BUDGET_BYTES)
+                                                                          : NULL;
+    for (size_t k = first; k < end; k++) {
+      size_t ji = grouped[k];
+      cs__job_result r;
+      int64_t run = 0, reused = 0;
+      cs__memo_storing(memo, k + 1 < end);
+      atomic_fetch_add(&pool.active, 1);
+      cs__run_job_memo(p, &jo, ji, t0, memo, &r, &run, &reused);
+      atomic_fetch_sub(&pool.active, 1);
+      job_finished(p, o, &st, sum, res, ji, &r, t0, sharded);
     }
+    cs__memo_free(memo);
   }
+  free(grouped);
+  free(gstart);
   free(ord);
   report(o, &st, t0, true);
   cs__eta_free(&st.eta);

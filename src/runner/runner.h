@@ -35,9 +35,9 @@ typedef cs_trace_view cs__trace_view;
 typedef cs_job_estimate cs__job_estimate;
 
 /* The kind cs__runner_opts.probe_done is called with after each probe of a job: simulated (with
- * its wall seconds), reused (committed on disk) or repeated (the search asked for a point it had
- * already decided). */
-enum { CS__PROBE_REPEATED, CS__PROBE_REUSED, CS__PROBE_SIMULATED };
+ * its wall seconds), reused (committed on disk), repeated (the search asked for a point it had
+ * already decided) or shared (written from a sibling job's simulation, memo.c). */
+enum { CS__PROBE_REPEATED, CS__PROBE_REUSED, CS__PROBE_SIMULATED, CS__PROBE_SHARED };
 
 /* The most probes a job's search can take, and the cost of one probe (requests x replicas x
  * pipeline stages, 0 for an infeasible job): the units the progress estimate counts in. */
@@ -59,6 +59,10 @@ typedef struct cs__eta {
   double timed_units, timed_wall;
   int64_t timed;
   int threads;
+  /* sibling groups (cs__eta_groups; NULL: each job its own): a group's jobs run one after
+   * another on one thread, so at most one thread per open group is busy */
+  size_t *group, ngroups;
+  bool *gopen; /* scratch of cs__eta_fill, ngroups entries */
 } cs__eta;
 
 typedef struct cs__pred_slot {
@@ -122,6 +126,7 @@ typedef struct cs__job_result {
   int probes_run, probes_reused;
   int probes_wasted;       /* speculative simulations the search did not use */
   int probes_redone;       /* committed probes found damaged or stale, simulated again */
+  int probes_shared;       /* written from a sibling job's simulation (memo.c), not in probes_run */
 } cs__job_result;
 
 /* Runs the selected jobs, writing the output directory; CS_EINTR when stopped early (every
@@ -156,8 +161,10 @@ typedef struct cs__spec_pool {
   _Atomic long unstarted, active, inflight; /* jobs not started, jobs running, queued/running probes */
 } cs__spec_pool;
 typedef struct cs__spec_job cs__spec_job;
+typedef struct cs__memo cs__memo;
+/* memo: the job's sibling group's (memo.c; NULL: none), whose probes are not speculated on */
 cs__spec_job *cs__spec_begin(cs__spec_pool *pool, const cs__plan *plan, const cs__runner_opts *o,
-                             const cs_sweep_job *j);
+                             const cs_sweep_job *j, const cs__memo *memo);
 /* Before the job simulates the probe `s` awaits: queue its likely successors on idle threads. */
 void cs__spec_ahead(cs__spec_job *sj, const cs__search *s, const cs__probe_seen *seen, size_t nseen);
 /* The speculative result of probe p, waiting while it runs; false when none was queued (or it
@@ -167,6 +174,35 @@ bool cs__spec_take(cs__spec_job *sj, const cs__probe *p, cs_sim_result **res, do
 int cs__spec_end(cs__spec_job *sj);
 int cs__probe_config(const cs__plan *plan, const cs__runner_opts *o, const cs_sweep_job *j, const cs__probe *pr,
                      cs_sim_config *c, cs_err *err);
+
+/* ---- the probe memo of a sibling group (memo.c) ----
+ * Jobs that differ only by their SLO ("siblings") simulate the same thing at the same
+ * (replicas, qps): the SLO enters a simulation only as its early stop. The runner hands a
+ * group's jobs to one thread, one after another, with a memo of the full results they
+ * simulated; a job writes a probe from a memo result only where its own simulation would have
+ * been that same full run (job.c, memo_serves), so no output depends on a hit. Results are
+ * owned by the memo from cs__memo_put to cs__memo_free; cs__memo_find lends them. */
+/* The most bytes of results a group's memo holds (per simulation thread). */
+#define CS__MEMO_BUDGET_BYTES ((size_t)24 << 20)
+cs__memo *cs__memo_new(size_t budget_bytes);
+void cs__memo_free(cs__memo *m);
+/* Whether cs__memo_put keeps results (off for a group's last job: nobody would read them). */
+void cs__memo_storing(cs__memo *m, bool on);
+/* The result memoized for probe pr (NULL when none), the wall seconds it took and the hash of
+ * the job that simulated it. */
+const cs_sim_result *cs__memo_find(const cs__memo *m, const cs__probe *pr, double *wall, const char **from);
+/* Takes res, a full (not stopped early, not cancelled) simulation of probe pr; over the budget
+ * the highest-QPS results are freed first. NULL m frees res. */
+void cs__memo_put(cs__memo *m, const cs__probe *pr, cs_sim_result *res, double wall, const char *from);
+size_t cs__memo_peak_bytes(const cs__memo *m);
+/* The heap bytes one result holds. */
+size_t cs__sim_result_bytes(const cs_sim_result *r);
+/* Whether two jobs differ only by their SLO (and what names them: index, key, hash). */
+bool cs__jobs_siblings(const cs_sweep_job *a, const cs_sweep_job *b);
+/* cs__run_job with its group's memo (NULL: none, as cs__run_job); res->probes_shared counts
+ * the probes written from a sibling's simulation (not in *probes_run). */
+void cs__run_job_memo(const cs__plan *plan, const cs__runner_opts *o, size_t job, double t0, cs__memo *memo,
+                      cs__job_result *res, int64_t *probes_run, int64_t *probes_reused);
 
 /* ---- internal cross-file helpers ---- */
 struct cs__probe_record;
@@ -192,6 +228,8 @@ void cs__eta_init(cs__eta *e, const cs__plan *p, const cs__runner_opts *o, const
                   int threads);
 void cs__eta_probe(cs__eta *e, size_t ji, bool simulated, double wall_s);
 void cs__eta_job_done(cs__eta *e, size_t ji);
+/* The runner's sibling groups: jobs grouped[start[g]..start[g + 1]) form group g. */
+void cs__eta_groups(cs__eta *e, const size_t *grouped, const size_t *start, size_t ngroups);
 /* eta_s, probes_left, probes_timed, parallel and stopping of prog */
 void cs__eta_fill(const cs__eta *e, cs__progress *prog, bool stopping);
 void cs__eta_free(cs__eta *e);

@@ -40,6 +40,7 @@ struct cs__spec_job {
   const cs__plan *plan;
   const cs__runner_opts *o;
   const cs_sweep_job *j;
+  const cs__memo *memo; /* the job's sibling group's: its probes need no speculation */
   spec_slot *slot[SPEC_MAX];
   bool taken[SPEC_MAX];
   int n;
@@ -67,13 +68,14 @@ static void slot_run(spec_slot *sl) {
 }
 
 cs__spec_job *cs__spec_begin(cs__spec_pool *pool, const cs__plan *plan, const cs__runner_opts *o,
-                             const cs_sweep_job *j) {
+                             const cs_sweep_job *j, const cs__memo *memo) {
   cs__spec_job *sj = cs__xcalloc(1, sizeof *sj);
-  *sj = (cs__spec_job){.pool = pool, .plan = plan, .o = o, .j = j};
+  *sj = (cs__spec_job){.pool = pool, .plan = plan, .o = o, .j = j, .memo = memo};
   return sj;
 }
 
 static bool known(const cs__spec_job *sj, const cs__probe *p) {
+  if (cs__memo_find(sj->memo, p, NULL, NULL)) return true;
   for (int i = 0; i < sj->n; i++)
     if (sj->slot[i]->pr.qps == p->qps && sj->slot[i]->pr.replicas == p->replicas) return true;
   return false;

@@ -38,7 +38,8 @@ void cs__kv_init(cs__kv *kv, cs__sim *sim, int64_t num_blocks, int32_t block_siz
     uint64_t cap = 16;
     while (cap < 2 * (uint64_t)num_blocks / CS__KV_LANES) cap *= 2;
     kv->map = cs__sim_alloc(sim, sizeof *kv->map * cap);
-    kv->heads = cs__sim_alloc(sim, sizeof *kv->heads * cap);
+    kv->heads = cs__sim_alloc(sim, sizeof *kv->heads * (cap / 2 + 1));
+    kv->heads_free = -1;
     kv->map_mask = cap - 1;
   }
 }
@@ -104,11 +105,13 @@ static uint64_t map_home(const cs__kv *kv, uint64_t g) {
   return ((mix(g / KV_NEAR) * KV_NEAR) | (g % KV_NEAR)) & kv->map_mask;
 }
 
-static uint64_t map_find(const cs__kv *kv, uint64_t g) {
-  uint64_t i = map_home(kv, g);
+/* The slot of group g, or the empty slot where it would go, probing from slot i (g's home). */
+static uint64_t map_probe(const cs__kv *kv, uint64_t g, uint64_t i) {
   while (kv->map[i].used && kv->map[i].group != g) i = (i + 1) & kv->map_mask;
   return i;
 }
+
+static uint64_t map_find(const cs__kv *kv, uint64_t g) { return map_probe(kv, g, map_home(kv, g)); }
 
 /* map_find through the memo; an empty slot found for an insertion is remembered too, as the
  * insertion fills it at once and insertions move no other entry. */
@@ -126,15 +129,20 @@ static void map_grow(cs__kv *kv) {
   cs__kv_heads *old_heads = kv->heads;
   uint64_t n = kv->map_mask + 1;
   kv->map = cs__sim_alloc(kv->sim, sizeof *kv->map * n * 2);
-  kv->heads = cs__sim_alloc(kv->sim, sizeof *kv->heads * n * 2);
+  kv->heads = cs__sim_alloc(kv->sim, sizeof *kv->heads * (n + 1));
+  memcpy(kv->heads, old_heads, sizeof *kv->heads * (size_t)kv->heads_top); /* slots keep their index */
   kv->map_mask = n * 2 - 1;
   kv->memo_ok = false;
   for (uint64_t i = 0; i < n; i++)
-    if (old[i].used) {
-      uint64_t j = map_find(kv, old[i].group);
-      kv->map[j] = old[i];
-      kv->heads[j] = old_heads[i];
-    }
+    if (old[i].used) kv->map[map_find(kv, old[i].group)] = old[i];
+}
+
+/* A pool slot for a new entry's lane heads (the pool holds one per entry in use). */
+static int32_t heads_take(cs__kv *kv) {
+  int32_t x = kv->heads_free;
+  if (x < 0) return kv->heads_top++;
+  kv->heads_free = kv->heads[x].head[0];
+  return x;
 }
 
 /* blk joins the end of the list of the blocks holding lane `lane` of entry e. */
@@ -160,9 +168,9 @@ static void lane_insert(cs__kv *kv, uint64_t i, unsigned lane, int32_t blk, uint
   b->hash = h;
   if (!((e->used >> lane) & 1)) {
     e->used |= 1u << lane;
-    kv->heads[i].head[lane] = blk;
+    kv->heads[e->heads].head[lane] = blk;
   } else {
-    list_append(kv, &kv->heads[i], lane, blk);
+    list_append(kv, &kv->heads[e->heads], lane, blk);
   }
 }
 
@@ -179,6 +187,7 @@ static void cache_insert_run(cs__kv *kv, const int32_t *blocks, uint64_t h, uint
     uint64_t i = map_find_memo(kv, h / CS__KV_LANES);
     if (!kv->map[i].used) {
       kv->map[i].group = h / CS__KV_LANES;
+      kv->map[i].heads = heads_take(kv);
       kv->map_used++;
     }
     lane_insert(kv, i, lane, blocks[0], h);
@@ -197,6 +206,8 @@ static void map_delete_slot(cs__kv *kv, uint64_t i) { /* backward-shift deletion
   uint64_t j = i;
   kv->map_used--;
   kv->memo_ok = false;
+  kv->heads[kv->map[i].heads].head[0] = kv->heads_free; /* its heads slot back to the pool */
+  kv->heads_free = kv->map[i].heads;
   for (;;) {
     j = (j + 1) & kv->map_mask;
     if (!kv->map[j].used) break;
@@ -205,7 +216,6 @@ static void map_delete_slot(cs__kv *kv, uint64_t i) { /* backward-shift deletion
     bool stays = (i <= j) ? (i < home && home <= j) : (i < home || home <= j);
     if (stays) continue;
     kv->map[i] = kv->map[j];
-    kv->heads[i] = kv->heads[j];
     i = j;
   }
   kv->map[i].used = 0;
@@ -225,7 +235,8 @@ static void cache_evict(cs__kv *kv, int32_t blk) {
     int32_t prev = kv->link[blk][0], next = kv->link[blk][1];
     kv->link[prev][1] = next;
     kv->link[next][0] = prev;
-    if (kv->heads[i].head[lane] == blk) kv->heads[i].head[lane] = next;
+    int32_t *hd = &kv->heads[e->heads].head[lane];
+    if (*hd == blk) *hd = next;
     if (prev == next) kv->b[next].rf &= ~CS__KV_MULTI; /* one block left: alone again */
   }
   b->rf &= ~(CS__KV_HASHED | CS__KV_MULTI);
@@ -264,7 +275,7 @@ int32_t cs__kv_computed_blocks(const cs__kv *kv, const cs__request *r, int32_t *
   uint32_t lim = (uint32_t)(r->num_prefill / kv->block_size);
   if (lim > hs->n) lim = hs->n;
   uint32_t i = 0;
-  uint64_t last_group = 0, slot = 0;
+  uint64_t last_group = 0, slot = 0, quad = 0;
   bool have = false;
   while (i < lim) {
     uint64_t h = cs_block_hash(hs, i);
@@ -278,15 +289,17 @@ int32_t cs__kv_computed_blocks(const cs__kv *kv, const cs__request *r, int32_t *
       unsigned lane = (unsigned)(h % CS__KV_LANES);
       uint32_t m = CS__KV_LANES - lane;
       if (m > end - i) m = end - i;
-      if (!have || last_group != h / CS__KV_LANES) {
-        last_group = h / CS__KV_LANES;
-        slot = map_find(kv, last_group);
+      uint64_t g = h / CS__KV_LANES;
+      if (!have || last_group != g) { /* consecutive groups share their homes' mix (map_home) */
+        if (!have || last_group / KV_NEAR != g / KV_NEAR) quad = mix(g / KV_NEAR) * KV_NEAR;
+        last_group = g;
+        slot = map_probe(kv, g, (quad | (g % KV_NEAR)) & kv->map_mask);
         have = true;
       }
       /* lanes lane, lane + 1, ... present: the trailing ones of used >> lane (< 2^16) */
       uint32_t k = (uint32_t)kv_ctz32(~(kv->map[slot].used >> lane));
       if (k > m) k = m;
-      if (out) memcpy(out + i, &kv->heads[slot].head[lane], sizeof(int32_t) * k);
+      if (out && k) memcpy(out + i, &kv->heads[kv->map[slot].heads].head[lane], sizeof(int32_t) * k);
       i += k;
       if (k < m) return (int32_t)i;
       h += k;

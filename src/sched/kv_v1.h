@@ -37,13 +37,14 @@ typedef struct cs__kv_block {
 
 /* One entry of the prefix-cache map: the 16 hashes group*16 .. group*16+15, each with the
  * first-inserted block holding it (its circular list gives the others). The key and the lanes
- * in use (16 bytes, four entries a cache line) are what probing and prefix counting read; the
- * lanes' first blocks sit apart in cs__kv.heads, at the same index, read only for block ids. */
+ * in use (16 bytes, four entries a cache line) are what probing and prefix counting read and
+ * what deletion shifts; the lanes' first blocks sit apart in a pool that never moves
+ * (cs__kv.heads[key.heads]), read only for block ids. */
 #define CS__KV_LANES 16
 typedef struct cs__kv_key {
   uint64_t group;
   uint32_t used;         /* bit k: lane k holds blocks; 0 = empty entry */
-  uint32_t pad;
+  int32_t heads;         /* the entry's lane heads: cs__kv.heads[heads] */
 } cs__kv_key;
 typedef struct cs__kv_heads {
   int32_t head[CS__KV_LANES];
@@ -62,7 +63,9 @@ typedef struct cs__kv {
                             -1 where a block left from the middle */
   uint64_t ring_mask, ring_head, ring_tail;
   cs__kv_key *map;       /* open addressing, linear probing, backward-shift deletion */
-  cs__kv_heads *heads;   /* heads[i]: the first blocks of entry map[i]'s lanes */
+  cs__kv_heads *heads;   /* pool of lane heads, one per entry in use (room for map_mask / 2 + 1) */
+  int32_t heads_top, heads_free; /* pool: slots [0, heads_top) handed out once; freed ones are
+                                    listed from heads_free through head[0] (-1 ends) */
   uint64_t map_mask, map_used; /* capacity - 1, entries in use (the map doubles past half full) */
   uint64_t memo_group, memo_slot; /* the entry found last (consecutive blocks share one) */
   bool memo_ok;                   /* false after an entry moved (deletion, growth) */

@@ -149,10 +149,25 @@ static cs__batch *v1_next_batch(void *state, double now) {
   }
   if (!ns) return NULL;
   cs__batch *b = cs__batch_new(s->ctx.sim, s->ctx.replica_id, ns);
+  /* cs__batch_add's work with the token sums in registers (whole numbers: any order) */
+  int64_t prefill_tokens = 0, decode_tokens = 0;
   for (int32_t i = 0; i < ns; i++) {
-    cs__batch_add(b, s->sched_r[i], s->sched_n[i]);
-    ((v1_req *)s->sched_r[i]->sched_priv)->in_flight = true;
+    cs__request *r = s->sched_r[i];
+    int32_t n = s->sched_n[i];
+    bool pre = !r->is_prefill_complete;
+    b->requests[i] = r;
+    b->num_tokens[i] = n;
+    b->was_prefill[i] = pre;
+    if (pre)
+      prefill_tokens += n;
+    else
+      decode_tokens += n;
+    ((v1_req *)r->sched_priv)->in_flight = true;
   }
+  b->n = ns;
+  b->num_prefill_tokens = prefill_tokens;
+  b->num_decode_tokens = decode_tokens;
+  b->total_tokens = prefill_tokens + decode_tokens;
   s->running_batches++;
   return b;
 }

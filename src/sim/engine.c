@@ -18,10 +18,8 @@
 
 /* ---- event heap ---------------------------------------------------------------------- */
 
-static bool ev_less(const cs__event *a, const cs__event *b) {
-  if (a->t != b->t) return a->t < b->t;
-  if (a->kind != b->kind) return a->kind < b->kind;
-  return a->seq < b->seq;
+static inline bool ev_less(const cs__event *a, const cs__event *b) {
+  return a->t < b->t || (a->t == b->t && a->key < b->key);
 }
 
 static void heap_push(cs__sim *sim, const cs__event *ev) {
@@ -46,7 +44,8 @@ static void heap_push(cs__sim *sim, const cs__event *ev) {
  * first event of the lowest non-empty kind: the order of one heap, with O(1) for the common
  * case. */
 static inline void push(cs__sim *sim, double t, int kind, int32_t replica, int32_t stage, void *p) {
-  cs__event e = {.t = t, .seq = sim->seq++, .kind = kind, .replica = replica, .stage = stage, .p = p};
+  cs__event e = {.t = t, .key = (uint64_t)kind << CS__EV_SEQ_BITS | (uint64_t)sim->seq++, .p = p, .replica = replica,
+                 .stage = stage};
   if (t == sim->now && (!sim->nowq_mask || t == sim->nowq_t)) {
     cs__vec_push(&sim->nowq[kind], e);
     sim->nowq_mask |= 1u << kind;
@@ -269,10 +268,12 @@ static void on_replica_schedule(cs__sim *sim, int32_t k) {
     rep->running_batches++;
     rep->num_batches++;
     sim->num_batches++;
-    b->scheduled_at = sim->now;
-    for (int32_t i = 0; i < b->n; i++) {
-      cs__request *r = b->requests[i];
-      cs__req_on_batch_schedule(r, sim->now);
+    const double now = sim->now;
+    b->scheduled_at = now;
+    cs__request *const *reqs = b->requests;
+    for (int32_t i = 0, n = b->n; i < n; i++) {
+      cs__request *r = reqs[i];
+      cs__req_on_batch_schedule(r, now);
       if (!r->metric_captured) { /* V1 records P, D and the per-replica inter-arrival here */
         r->metric_captured = true;
         r->metric_num_prefill = r->num_prefill;
@@ -308,17 +309,23 @@ static void on_stage_schedule(cs__sim *sim, int32_t k, int32_t s) {
   st->head = (st->head + 1) % st->cap;
   st->n--;
   cs__vec_reserve(&sim->items, (size_t)b->n);
+  /* locals: the stores to the requests would otherwise reload the arrays for every item */
+  cs_batch_item *items = sim->items.v;
+  cs__request *const *reqs = b->requests;
+  const int32_t *ntok = b->num_tokens;
+  const bool *was_prefill = b->was_prefill;
+  const int32_t n = b->n;
+  const double now = sim->now;
   double attn_tt = 0; /* sum of t (t + processed), for the MFU */
-  for (int32_t i = 0; i < b->n; i++) {
-    cs__request *r = b->requests[i];
-    double t = b->num_tokens[i];
-    sim->items.v[i].num_tokens = b->num_tokens[i];
-    sim->items.v[i].processed = r->num_processed;
-    sim->items.v[i].is_prefill = b->was_prefill[i];
-    attn_tt += t * (t + r->num_processed);
-    cs__req_on_stage_schedule(r, sim->now);
+  for (int32_t i = 0; i < n; i++) {
+    cs__request *r = reqs[i];
+    int32_t processed = r->num_processed;
+    double t = ntok[i];
+    items[i] = (cs_batch_item){.num_tokens = ntok[i], .processed = processed, .is_prefill = was_prefill[i]};
+    attn_tt += t * (t + processed);
+    cs__req_on_stage_schedule(r, now);
   }
-  cs_batch_view view = {.n = b->n, .items = sim->items.v, .total_tokens = b->total_tokens};
+  cs_batch_view view = {.n = n, .items = items, .total_tokens = b->total_tokens};
   cs_stage_time tm = {0, 0};
   cs_predictor_stage_time(sim->cfg->predictor, &view, s, &tm);
   if (!(tm.total_s >= 0) || !isfinite(tm.total_s)) tm.total_s = 0; /* never go back in time */
@@ -337,7 +344,9 @@ static void on_stage_end(cs__sim *sim, int32_t k, int32_t s, cs__batch *b) {
   cs__stage *st = &sim->replicas[k].stages[s];
   cs__batch_x *x = (cs__batch_x *)b;
   st->busy = false;
-  for (int32_t i = 0; i < b->n; i++) cs__req_on_stage_end(b->requests[i], sim->now, x->stage_total, x->stage_model);
+  const double now = sim->now, total = x->stage_total, model = x->stage_model;
+  cs__request *const *reqs = b->requests;
+  for (int32_t i = 0, n = b->n; i < n; i++) cs__req_on_stage_end(reqs[i], now, total, model);
   meter_put(&st->busy_meter, sim->now, 0);
   meter_put(&st->mfu_meter, sim->now, 0);
   if (sim->cfg->chrome_trace) {
@@ -351,37 +360,40 @@ static void on_stage_end(cs__sim *sim, int32_t k, int32_t s, cs__batch *b) {
     push(sim, sim->now, CS__EV_BATCH_STAGE_ARRIVAL, k, s + 1, b);
 }
 
+/* One batch more with value x of the whole-number metric m (x: a count, so >= 0). */
+static inline void bm_count(cs__replica *rep, int m, size_t x) {
+  if (x >= rep->bm_counts[m].n) {
+    cs__vec_reserve(&rep->bm_counts[m], x + 1);
+    memset(rep->bm_counts[m].v + rep->bm_counts[m].n, 0, (x + 1 - rep->bm_counts[m].n) * sizeof(uint32_t));
+    rep->bm_counts[m].n = x + 1;
+  }
+  rep->bm_counts[m].v[x]++;
+}
+
 static void on_batch_end(cs__sim *sim, int32_t k, cs__batch *b) {
   cs__replica *rep = &sim->replicas[k];
   b->completed_at = sim->now;
   int32_t prefills = 0;
-  for (int32_t i = 0; i < b->n; i++) {
-    cs__req_on_batch_end(b->requests[i], sim->now, b->num_tokens[i]);
-    prefills += b->requests[i]->prefill_completed_at == b->completed_at;
+  bool any_done = false;
+  const double now = sim->now;
+  cs__request *const *reqs = b->requests;
+  const int32_t *ntok = b->num_tokens;
+  for (int32_t i = 0, n = b->n; i < n; i++) {
+    cs__request *r = reqs[i];
+    cs__req_on_batch_end(r, now, ntok[i]);
+    prefills += r->prefill_completed_at == now;
+    any_done |= r->completed;
   }
   b->num_completed_prefills = prefills;
   if (sim->router->on_batch_end) sim->router->on_batch_end(sim->router_state, b);
   rep->ops->on_batch_end(rep->state, b);
   rep->running_batches--;
-  double v[CS__BM_COUNT] = {[CS__BM_SIZE] = b->n,
-                            [CS__BM_TOKENS] = (double)b->total_tokens,
-                            [CS__BM_PREFILL] = (double)b->num_prefill_tokens,
-                            [CS__BM_DECODE] = (double)b->num_decode_tokens,
-                            [CS__BM_EXEC] = b->completed_at - b->scheduled_at,
-                            [CS__BM_PREFILLS_DONE] = prefills};
-  for (int m = 0; m < CS__BM_COUNT; m++) {
-    if (m == CS__BM_EXEC) {
-      cs__vec_push(&rep->bm_exec, v[m]);
-      continue;
-    }
-    size_t x = (size_t)v[m]; /* a count: whole and >= 0 */
-    if (x >= rep->bm_counts[m].n) {
-      cs__vec_reserve(&rep->bm_counts[m], x + 1);
-      memset(rep->bm_counts[m].v + rep->bm_counts[m].n, 0, (x + 1 - rep->bm_counts[m].n) * sizeof(uint32_t));
-      rep->bm_counts[m].n = x + 1;
-    }
-    rep->bm_counts[m].v[x]++;
-  }
+  cs__vec_push(&rep->bm_exec, b->completed_at - b->scheduled_at);
+  bm_count(rep, CS__BM_SIZE, (size_t)b->n);
+  bm_count(rep, CS__BM_TOKENS, (size_t)b->total_tokens);
+  bm_count(rep, CS__BM_PREFILL, (size_t)b->num_prefill_tokens);
+  bm_count(rep, CS__BM_DECODE, (size_t)b->num_decode_tokens);
+  bm_count(rep, CS__BM_PREFILLS_DONE, (size_t)prefills);
   if (sim->cfg->record_batches) {
     cs__batch_row row = {b->id, k, b->n, prefills, b->total_tokens, b->num_prefill_tokens, b->num_decode_tokens,
                          b->scheduled_at, b->completed_at};
@@ -390,12 +402,14 @@ static void on_batch_end(cs__sim *sim, int32_t k, cs__batch *b) {
   meter_put(&rep->mem, sim->now, cs__sim_replica_memory_percent(sim, k));
   if (sim->obs && sim->obs->on_batch_end) sim->obs->on_batch_end(sim->obs->ud, sim, b);
   push(sim, sim->now, CS__EV_REPLICA_SCHEDULE, k, -1, NULL);
-  /* PREFILL_END and REQUEST_END in batch order; the heap orders the two kinds by number */
-  for (int32_t i = 0; i < b->n; i++) {
-    cs__request *r = b->requests[i];
-    if (r->prefill_completed_at == b->completed_at) push(sim, sim->now, CS__EV_PREFILL_END, k, -1, r);
-    if (r->completed) push(sim, sim->now, CS__EV_REQUEST_END, k, -1, r);
-  }
+  /* PREFILL_END and REQUEST_END in batch order; the heap orders the two kinds by number. Most
+   * batches (decode steps) have neither. */
+  if (prefills || any_done)
+    for (int32_t i = 0; i < b->n; i++) {
+      cs__request *r = b->requests[i];
+      if (r->prefill_completed_at == b->completed_at) push(sim, sim->now, CS__EV_PREFILL_END, k, -1, r);
+      if (r->completed) push(sim, sim->now, CS__EV_REQUEST_END, k, -1, r);
+    }
   cs__batch_recycle(sim, b);
   if (sim->n_esc) cs__esc_advance(sim); /* time passed: requests in flight may now violate for certain */
 }
@@ -454,7 +468,12 @@ static cs__request *new_request(cs__sim *sim, const cs_request_spec *sp) {
 }
 
 int cs__sim_loop(cs__sim *sim, cs_err *err) {
-  const double limit = sim->cfg->time_limit_s;
+  /* the run's constants in locals: the handlers' stores through pointers would make the compiler
+   * reload them from sim and cfg for every event */
+  const double limit = sim->cfg->time_limit_s > 0 ? sim->cfg->time_limit_s : INFINITY;
+  const cs__sim_observer *obs = sim->obs;
+  const int64_t max_events = obs && obs->max_events > 0 ? obs->max_events : INT64_MAX;
+  const _Atomic int *cancel = sim->cfg->cancel;
   int rc = pull_next(sim, err);
   if (rc < 0) return rc;
   while (!sim->terminated) {
@@ -471,13 +490,12 @@ int cs__sim_loop(cs__sim *sim, cs_err *err) {
     cs__event ev;
     if (!next_event(sim, &ev)) break;
     sim->now = ev.t;
-    if (limit > 0 && ev.t > limit) sim->terminated = true; /* this event is still handled */
-    sim->num_events++;
-    if (sim->obs && sim->obs->max_events > 0 && sim->num_events >= sim->obs->max_events) sim->terminated = true;
-    if (sim->cfg->cancel && !(sim->num_events & 1023) && atomic_load_explicit(sim->cfg->cancel, memory_order_relaxed))
-      sim->terminated = true;
-    if (sim->obs && sim->obs->on_event) sim->obs->on_event(sim->obs->ud, sim, &ev);
-    switch ((cs__ev_kind)ev.kind) {
+    if (ev.t > limit) sim->terminated = true; /* this event is still handled */
+    int64_t ne = ++sim->num_events;
+    if (ne >= max_events) sim->terminated = true;
+    if (!(ne & 1023) && cancel && atomic_load_explicit(cancel, memory_order_relaxed)) sim->terminated = true;
+    if (obs && obs->on_event) obs->on_event(obs->ud, sim, &ev);
+    switch ((cs__ev_kind)cs__event_kind(&ev)) {
     case CS__EV_REQUEST_ARRIVAL: on_request_arrival(sim, ev.p); break;
     case CS__EV_GLOBAL_SCHEDULE: on_global_schedule(sim); break;
     case CS__EV_REPLICA_SCHEDULE: on_replica_schedule(sim, ev.replica); break;

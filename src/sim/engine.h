@@ -29,14 +29,21 @@ typedef enum cs__ev_kind {
 } cs__ev_kind;
 #define CS__EV_KINDS 10 /* kind numbers are below this */
 
+/* kind and seq in one key, kind in the top bits: (t, key) compares as (t, kind, seq) in one
+ * integer comparison (seq, the per-simulation creation order and Vidur's event id, stays far
+ * below 2^56). */
+#define CS__EV_SEQ_BITS 56
 typedef struct cs__event {
   double t;
-  int64_t seq;     /* per-simulation creation order (Vidur's event id) */
-  int32_t kind;
+  uint64_t key;    /* kind << CS__EV_SEQ_BITS | seq */
+  void *p;         /* cs__batch or cs__request */
   int32_t replica;
   int32_t stage;
-  void *p;         /* cs__batch or cs__request */
 } cs__event;
+static inline int32_t cs__event_kind(const cs__event *e) { return (int32_t)(e->key >> CS__EV_SEQ_BITS); }
+static inline int64_t cs__event_seq(const cs__event *e) {
+  return (int64_t)(e->key & ((UINT64_C(1) << CS__EV_SEQ_BITS) - 1));
+}
 
 /* A batch with the engine's private bookkeeping (the cs__batch is the first member). */
 typedef struct cs__batch_x {

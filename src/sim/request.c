@@ -7,10 +7,14 @@
 
 /* ---- batches: recycled through per-size-class free lists (no allocation per iteration) ---- */
 
-static int size_class(int32_t cap) {
+static int size_class(int32_t cap) { /* the least c with 2^c >= cap (cap >= 1) */
+#if defined(__GNUC__)
+  return cap <= 1 ? 0 : 32 - __builtin_clz((unsigned)(cap - 1));
+#else
   int c = 0;
   while ((1 << c) < cap) c++;
   return c;
+#endif
 }
 
 cs__batch *cs__sim_batch_new(cs__sim *sim, int32_t replica_id, int32_t capacity) {
