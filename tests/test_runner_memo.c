@@ -1,6 +1,7 @@
 /* The probe memo of a sibling group (src/runner/memo.c): it lends the result of a probe it
- * holds, keeps at most its byte budget and, over it, frees the highest-QPS results first (the
- * lowest-QPS probes are the longest simulations); a memo not storing frees what it is given.
+ * holds, keeps only the results on an unfinished sibling's replayed search path, keeps at most
+ * its byte budget and, over it, frees the highest-QPS results first (the lowest-QPS probes are
+ * the longest simulations); a memo not storing frees what it is given.
  * Leaks show under scripts/test.sh --sanitize. */
 #include <stdlib.h>
 #include <string.h>
@@ -70,7 +71,81 @@ static void test_memo_not_storing_frees_what_it_is_given(void) {
   cs__memo_free(NULL);
 }
 
+/* Readers for the pruning tests: the fake result of qps q has 10*q records, and reader r passes
+ * a probe when its qps is at most pass_up_to[r]. */
+static bool fake_verdict(void *ctx, size_t r, const cs_sim_result *res) {
+  const double *pass_up_to = ctx;
+  return (double)res->nrecords / 10 <= pass_up_to[r];
+}
+
+static bool holds(const cs__memo *m, double qps) {
+  cs__probe p = {.qps = qps, .replicas = 1};
+  return cs__memo_find(m, &p, NULL, NULL) != NULL;
+}
+
+static void put_qps(cs__memo *m, double qps) {
+  cs__probe p = {.qps = qps, .replicas = 1};
+  cs__memo_put(m, &p, fake_result((size_t)(qps * 10)), 1, "j");
+}
+
+static void qps_readers(cs__search_params *sp, size_t n) {
+  for (size_t r = 0; r < n; r++) {
+    cs__search_params_defaults(&sp[r]);
+    sp[r].kind = CS_SEARCH_QPS;
+    sp[r].qps0 = 1;
+  }
+}
+
+/* Three qps searches from qps 1 (probes 2, 4, 8, ... then bisection), run in order: reader 0
+ * passes up to 5 (2, 4 pass, 8 fails, then 6), reader 1 up to 3 (2 passes, 4 fails, then 3),
+ * reader 2 up to 1 (2 fails, then 1). A reader never reads what it simulated itself. */
+static void test_memo_keeps_only_what_an_unfinished_sibling_reads(void) {
+  cs__search_params sp[3];
+  qps_readers(sp, 3);
+  double pass_up_to[3] = {5, 3, 1};
+  cs__memo *m = cs__memo_new((size_t)1 << 30);
+  cs__memo_readers(m, sp, 3, fake_verdict, pass_up_to);
+  put_qps(m, 2); /* reader 0 simulates: 2 is on readers 1 and 2's paths, 4 on reader 1's */
+  put_qps(m, 4);
+  CS_ASSERT_TRUE(holds(m, 2) && holds(m, 4));
+  put_qps(m, 8); /* on reader 0's own path only */
+  CS_ASSERT_TRUE(!holds(m, 8));
+  put_qps(m, 16); /* on nobody's path */
+  CS_ASSERT_TRUE(!holds(m, 16));
+  cs__memo_done_before(m, 1); /* reader 1 runs: what it simulates, reader 2 does not read */
+  CS_ASSERT_TRUE(holds(m, 2) && holds(m, 4));
+  put_qps(m, 3);
+  CS_ASSERT_TRUE(!holds(m, 3));
+  cs__memo_done_before(m, 2); /* reader 2 runs: 4 was reader 1's only */
+  CS_ASSERT_TRUE(!holds(m, 4) && holds(m, 2));
+  cs__memo_done_before(m, 3); /* everyone finished */
+  CS_ASSERT_TRUE(!holds(m, 2));
+  CS_ASSERT_TRUE(cs__memo_peak_bytes(m) > 0);
+  cs__memo_free(m);
+}
+
+/* Where the memo lacks a probe the reader's verdict there is not known yet: the replay follows
+ * both, so a result beyond it is kept, but not one that only a verdict the memo already gives
+ * otherwise would lead to. */
+static void test_memo_replay_follows_both_verdicts_of_a_missing_probe(void) {
+  cs__search_params sp[2];
+  qps_readers(sp, 2);
+  double pass_up_to[2] = {100, 100};
+  cs__memo *m = cs__memo_new((size_t)1 << 30);
+  cs__memo_readers(m, sp, 2, fake_verdict, pass_up_to);
+  put_qps(m, 4); /* 2, reader 1's first probe, is missing: 4 is next if 2 passes */
+  CS_ASSERT_TRUE(holds(m, 4));
+  put_qps(m, 3); /* next only if 2 passes and 4 fails, but reader 1 passes 4 */
+  CS_ASSERT_TRUE(!holds(m, 3));
+  put_qps(m, 8);
+  CS_ASSERT_TRUE(holds(m, 8) && holds(m, 4));
+  cs__memo_free(m);
+}
+
 static const cs_test_case cases[] = {
+    {"test_memo_keeps_only_what_an_unfinished_sibling_reads", test_memo_keeps_only_what_an_unfinished_sibling_reads},
+    {"test_memo_replay_follows_both_verdicts_of_a_missing_probe",
+     test_memo_replay_follows_both_verdicts_of_a_missing_probe},
     {"test_memo_lends_what_it_holds", test_memo_lends_what_it_holds},
     {"test_memo_over_budget_drops_the_highest_qps_first", test_memo_over_budget_drops_the_highest_qps_first},
     {"test_memo_not_storing_frees_what_it_is_given", test_memo_not_storing_frees_what_it_is_given},

@@ -112,6 +112,14 @@ int cs__probe_config(const cs__plan *plan, const cs__runner_opts *o, const cs_sw
   return sim_config(plan, o, j, pr, c, err);
 }
 
+void cs__result_verdict(const cs__plan *plan, const cs_sweep_job *j, const cs_sim_result *res,
+                        cs__probe_record *v) {
+  size_t n = 0;
+  const cs_request_record *recs = cs_sim_result_records(res, &n);
+  *v = (cs__probe_record){0};
+  cs__probe_verdict(plan->sweep, j, recs, n, cs_sim_result_stats(res)->num_arrived, v);
+}
+
 /* Whether the memo's result m of this probe may be written as this job's own: when its verdict
  * under this job's SLO holds, this job's simulation could not have stopped early (an early stop
  * is a certain fail of that SLO), so it would have been this same full run; and a full run
@@ -119,10 +127,8 @@ int cs__probe_config(const cs__plan *plan, const cs__runner_opts *o, const cs_sw
 static bool memo_serves(const cs__plan *plan, const cs__runner_opts *o, const cs_sweep_job *j,
                         const cs_sim_result *m) {
   if (o->full_probes) return true;
-  size_t n = 0;
-  const cs_request_record *recs = cs_sim_result_records(m, &n);
-  cs__probe_record v = {0};
-  cs__probe_verdict(plan->sweep, j, recs, n, cs_sim_result_stats(m)->num_arrived, &v);
+  cs__probe_record v;
+  cs__result_verdict(plan, j, m, &v);
   return v.slo_pass;
 }
 
@@ -335,6 +341,11 @@ static void search_params_of(const cs__runner_opts *o, const cs_sweep_search *sc
   sp->min_qps = o->min_qps;
   sp->multipliers = sc->qps_multipliers;
   sp->nmult = sc->nmult;
+}
+
+void cs__job_search_params(const cs__plan *plan, const cs__runner_opts *o, const cs_sweep_job *j,
+                           cs__search_params *sp) {
+  search_params_of(o, &plan->sweep->searches[j->search], j, sp);
 }
 
 /* Whether the search asked for this probe before (it may, after a bound moved), and its verdict. */

@@ -5,10 +5,19 @@
  * simulation (job.c decides when). A result is owned by the memo from cs__memo_put until
  * cs__memo_free; lookups borrow it.
  *
- * Memory: one full-size result is mostly request records (~6-7 MB at 23,608 requests), so the
- * memo holds at most `budget` bytes. Over budget it drops the highest-QPS results first: the
- * lowest-QPS probes are the longest simulations (most events), hence the costliest to repeat,
- * and every sibling's search starts there. */
+ * Memory: one full-size result is mostly request records (~6-7 MB at 23,608 requests). Given
+ * the group's readers (cs__memo_readers), the memo keeps only the results a sibling that has not
+ * finished may still read: a search is deterministic given its verdicts, so each such
+ * sibling's search is replayed from its start through the memo, its own verdict on each held
+ * result choosing the next probe; at a probe the memo lacks its verdict is not known yet, and
+ * the replay follows both (a probe a sibling stopped early is often one where the next sibling's
+ * verdict agrees, and the results beyond it are then served). A sibling never reads
+ * a result it simulated itself (it answers a repeated probe from its own verdicts), so its
+ * replay passes through those without keeping them. Other results on some replay path stay (a passing one is served; a failing one may serve the rerun of that sibling's
+ * stopped probe, job.c's complete_stopped); the others are freed at once. The byte budget stays
+ * as a backstop: over it the highest-QPS results go first, since the lowest-QPS probes are the
+ * longest simulations (most events), hence the costliest to repeat, and every search starts
+ * there. */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -22,12 +31,19 @@ typedef struct memo_entry {
   size_t bytes;
   double wall;      /* seconds the simulation took */
   char from[9];     /* the hash of the job that simulated it */
+  size_t reader;    /* the reader (cs__memo_readers) that simulated it */
+  unsigned char *verdicts; /* per reader: 0 not asked yet, 1 fail, 2 pass (NULL: none asked) */
 } memo_entry;
 
 struct cs__memo {
   size_t budget, bytes, peak;
   bool storing;
   CS__VEC(memo_entry) e;
+  /* the readers (cs__memo_readers): none set -> no pruning, only the budget */
+  const cs__search_params *sp;
+  size_t nreaders, first; /* readers before `first` have finished */
+  cs__memo_verdict_fn verdict;
+  void *ctx;
 };
 
 cs__memo *cs__memo_new(size_t budget_bytes) {
@@ -39,7 +55,10 @@ cs__memo *cs__memo_new(size_t budget_bytes) {
 
 void cs__memo_free(cs__memo *m) {
   if (!m) return;
-  for (size_t i = 0; i < m->e.n; i++) cs_sim_result_free(m->e.v[i].res);
+  for (size_t i = 0; i < m->e.n; i++) {
+    cs_sim_result_free(m->e.v[i].res);
+    free(m->e.v[i].verdicts);
+  }
   free(m->e.v);
   free(m);
 }
@@ -85,20 +104,108 @@ static size_t evictee(const cs__memo *m) {
   return k;
 }
 
+void cs__memo_readers(cs__memo *m, const cs__search_params *sp, size_t n, cs__memo_verdict_fn verdict, void *ctx) {
+  if (!m) return;
+  m->sp = sp;
+  m->nreaders = n;
+  m->first = 0;
+  m->verdict = verdict;
+  m->ctx = ctx;
+}
+
+static size_t find_index(const cs__memo *m, const cs__probe *pr) {
+  for (size_t i = 0; i < m->e.n; i++)
+    if (m->e.v[i].pr.qps == pr->qps && m->e.v[i].pr.replicas == pr->replicas) return i;
+  return m->e.n;
+}
+
+/* Reader r's verdict on entry i (cached: a replay asks for it many times). */
+static bool reader_pass(cs__memo *m, size_t i, size_t r) {
+  memo_entry *x = &m->e.v[i];
+  if (!x->verdicts) x->verdicts = cs__xcalloc(m->nreaders, 1);
+  if (!x->verdicts[r]) x->verdicts[r] = m->verdict(m->ctx, r, x->res) ? 2 : 1;
+  return x->verdicts[r] == 2;
+}
+
+/* One reader's replay: its search from the start through the memo (memo.c's head comment). */
+typedef struct replay {
+  cs__memo *m;
+  size_t r;
+  bool *keep;
+  size_t want;  /* entries it could still keep: when none, the replay is over */
+  long steps;   /* search steps left; past CS__MEMO_REPLAY_STEPS everything is kept */
+} replay;
+
+#define CS__MEMO_REPLAY_STEPS 65536L
+
+/* Walks search s (not awaiting a verdict) on: a probe the memo holds is marked (unless the reader
+ * simulated it itself) and the reader's verdict on it chooses the next; where the memo lacks the
+ * probe the verdict is not known yet, so both are followed (an isoqps search's probes do not
+ * depend on verdicts: one is enough). */
+static void walk(replay *w, cs__search s) {
+  cs__probe p;
+  while (w->want && w->steps > 0 && cs__search_next(&s, &p)) {
+    w->steps--;
+    size_t i = find_index(w->m, &p);
+    if (i == w->m->e.n) {
+      if (s.p.kind != CS_SEARCH_ISOQPS) {
+        cs__search pass = s;
+        cs__search_report(&pass, true);
+        walk(w, pass);
+      }
+      cs__search_report(&s, false);
+      continue;
+    }
+    if (w->m->e.v[i].reader != w->r && !w->keep[i]) w->keep[i] = true, w->want--;
+    cs__search_report(&s, reader_pass(w->m, i, w->r));
+  }
+}
+
+/* Marks the entries reader r may read: those on some path of its replayed search. */
+static void mark_replay(cs__memo *m, size_t r, bool *keep) {
+  replay w = {.m = m, .r = r, .keep = keep, .steps = CS__MEMO_REPLAY_STEPS};
+  for (size_t i = 0; i < m->e.n; i++) w.want += !keep[i] && m->e.v[i].reader != r;
+  cs__search s;
+  cs__search_init(&s, &m->sp[r]);
+  walk(&w, s);
+  if (w.steps <= 0) /* too many paths to follow: keep what it might read (the budget still holds) */
+    for (size_t i = 0; i < m->e.n; i++) keep[i] = keep[i] || m->e.v[i].reader != r;
+}
+
+static void drop(cs__memo *m, size_t k) {
+  m->bytes -= m->e.v[k].bytes;
+  cs_sim_result_free(m->e.v[k].res);
+  free(m->e.v[k].verdicts);
+  m->e.v[k] = m->e.v[--m->e.n];
+}
+
+/* Frees every entry on no unfinished reader's replay path (no-op without readers). */
+static void prune(cs__memo *m) {
+  if (!m->verdict || !m->e.n) return;
+  bool *keep = cs__xcalloc(m->e.n, sizeof *keep);
+  for (size_t r = m->first; r < m->nreaders; r++) mark_replay(m, r, keep);
+  for (size_t i = m->e.n; i-- > 0;) /* from the end: drop moves the last entry into slot i */
+    if (!keep[i]) drop(m, i);
+  free(keep);
+}
+
+void cs__memo_done_before(cs__memo *m, size_t first) {
+  if (!m || !m->verdict) return;
+  m->first = first;
+  prune(m);
+}
+
 void cs__memo_put(cs__memo *m, const cs__probe *pr, cs_sim_result *res, double wall, const char *from) {
   if (!m || !m->storing || cs__memo_find(m, pr, NULL, NULL)) {
     cs_sim_result_free(res);
     return;
   }
-  memo_entry x = {.pr = *pr, .res = res, .bytes = cs__sim_result_bytes(res), .wall = wall};
+  /* the group's jobs run one after another: the running one is the first unfinished reader */
+  memo_entry x = {.pr = *pr, .res = res, .bytes = cs__sim_result_bytes(res), .wall = wall, .reader = m->first};
   snprintf(x.from, sizeof x.from, "%s", from ? from : "");
   cs__vec_push(&m->e, x);
   m->bytes += x.bytes;
-  while (m->bytes > m->budget && m->e.n) {
-    size_t k = evictee(m);
-    m->bytes -= m->e.v[k].bytes;
-    cs_sim_result_free(m->e.v[k].res);
-    m->e.v[k] = m->e.v[--m->e.n];
-  }
+  prune(m);
+  while (m->bytes > m->budget && m->e.n) drop(m, evictee(m));
   if (m->bytes > m->peak) m->peak = m->bytes;
 }

@@ -45,6 +45,33 @@ static void on_probe(void *ctx, size_t ji, int kind, double wall_s) {
   }
 }
 
+/* The readers of a sibling group's memo (memo.c): the group's jobs in run order. */
+typedef struct group_readers {
+  const cs__plan *p;
+  const size_t *jobs; /* the group's job indices */
+  cs__search_params *sp;
+} group_readers;
+
+/* cs__memo_verdict_fn: the group's job r's verdict, the one its search would report */
+static bool reader_verdict(void *ctx, size_t r, const cs_sim_result *res) {
+  const group_readers *g = ctx;
+  cs__probe_record v;
+  cs__result_verdict(g->p, &g->p->jobs.v[g->jobs[r]], res, &v);
+  return v.pass;
+}
+
+/* A memo for the group jobs[0..n-1] (NULL when it has nothing to share), with its readers. */
+static cs__memo *group_memo(const cs__plan *p, const cs__runner_opts *o, const size_t *jobs, size_t n,
+                            group_readers *g) {
+  *g = (group_readers){.p = p, .jobs = jobs};
+  if (n < 2 || p->jobs.v[jobs[0]].disagg) return NULL;
+  g->sp = cs__xmalloc(n * sizeof *g->sp);
+  for (size_t k = 0; k < n; k++) cs__job_search_params(p, o, &p->jobs.v[jobs[k]], &g->sp[k]);
+  cs__memo *m = cs__memo_new(CS__MEMO_BUDGET_BYTES);
+  cs__memo_readers(m, g->sp, n, reader_verdict, g);
+  return m;
+}
+
 typedef struct cost_idx {
   double cost;
   size_t idx;
@@ -183,8 +210,8 @@ int cs__plan_run(cs__plan *p, const cs__runner_opts *o, cs__runner_summary *sum,
     size_t first = gstart[g], end = gstart[g + 1];
     /* the group's jobs leave the queue together: speculation waits for no job of it */
     atomic_fetch_sub(&pool.unstarted, (long)(end - first));
-    cs__memo *memo = end - first > 1 && !p->jobs.v[grouped[first]].disagg ? cs__memo_new(CS__MEMO_BUDGET_BYTES)
-                                                                          : NULL;
+    group_readers gr;
+    cs__memo *memo = group_memo(p, &jo, grouped + first, end - first, &gr);
     for (size_t k = first; k < end; k++) {
       size_t ji = grouped[k];
       cs__job_result r;
@@ -194,8 +221,10 @@ int cs__plan_run(cs__plan *p, const cs__runner_opts *o, cs__runner_summary *sum,
       cs__run_job_memo(p, &jo, ji, t0, memo, &r, &run, &reused);
       atomic_fetch_sub(&pool.active, 1);
       job_finished(p, o, &st, sum, res, ji, &r, t0, sharded);
+      cs__memo_done_before(memo, k + 1 - first);
     }
     cs__memo_free(memo);
+    free(gr.sp);
   }
   free(grouped);
   free(gstart);

@@ -195,6 +195,22 @@ const cs_sim_result *cs__memo_find(const cs__memo *m, const cs__probe *pr, doubl
  * the highest-QPS results are freed first. NULL m frees res. */
 void cs__memo_put(cs__memo *m, const cs__probe *pr, cs_sim_result *res, double wall, const char *from);
 size_t cs__memo_peak_bytes(const cs__memo *m);
+/* A sibling's verdict (cs__probe_record.pass under its own SLO) on a memoized full result:
+ * what its search reports for that probe, whether it is served the result or simulates it. */
+typedef bool (*cs__memo_verdict_fn)(void *ctx, size_t reader, const cs_sim_result *res);
+/* The group's jobs in run order as the memo's readers: reader r's search parameters sp[r]
+ * (borrowed) and verdict(ctx, r, result). From then on the memo keeps only the results some
+ * reader not yet finished will read (memo.c), after every cs__memo_put and cs__memo_done_before;
+ * a result put is the first unfinished reader's (the one running). */
+void cs__memo_readers(cs__memo *m, const cs__search_params *sp, size_t n, cs__memo_verdict_fn verdict, void *ctx);
+/* Readers 0..first-1 have finished: frees what only they would have read. */
+void cs__memo_done_before(cs__memo *m, size_t first);
+/* Job j's verdict on a full simulation result, as its probe would record it (job.c). */
+void cs__result_verdict(const cs__plan *plan, const cs_sweep_job *j, const cs_sim_result *res,
+                        struct cs__probe_record *v);
+/* The search parameters of job j's capacity search (job.c). */
+void cs__job_search_params(const cs__plan *plan, const cs__runner_opts *o, const cs_sweep_job *j,
+                           cs__search_params *sp);
 /* The heap bytes one result holds. */
 size_t cs__sim_result_bytes(const cs_sim_result *r);
 /* Whether two jobs differ only by their SLO (and what names them: index, key, hash). */
