@@ -201,6 +201,7 @@ int cs__an_write_markdown(const cs_analysis *a, const char *dir, cs_err *err);
 /* disagg.c: analysis/disaggregation.csv and the summary's side-by-side lines (sweeps with a
  * disaggregation section only) */
 int cs__an_write_disagg(const cs_analysis *a, const char *dir, cs_err *err);
+bool cs__an_any_deployment(const cs_analysis *a); /* a job of the sweep has a deployment (disaggregation) */
 void cs__an_disagg_summary(const cs_analysis *a, size_t group, cs__sbuf *sb);
 /* deploy.c: OUT/analysis/deploy.{md,json}, and one best configuration's `vllm serve` line */
 int cs__an_write_deploy(const cs_analysis *a, const char *dir, cs_err *err);

@@ -417,6 +417,14 @@ static int write_summary(const cs_analysis *a, const char *dir, cs_err *err) {
   return rc;
 }
 
+const char *cs_analysis_file_names(const cs_analysis *a) {
+  /* in the order cs_analysis_write writes them; keep the two together */
+  return cs__an_any_deployment(a) ? "stats.csv best.csv pareto.csv sla.csv bottlenecks.csv summary.json summary.md "
+                                    "disaggregation.csv deploy.md deploy.json"
+                                  : "stats.csv best.csv pareto.csv sla.csv bottlenecks.csv summary.json summary.md "
+                                    "deploy.md deploy.json";
+}
+
 int cs_analysis_write(const cs_analysis *a, cs_err *err) {
   char *dir = cs__path_join(a->out_dir, "analysis");
   int rc = cs__mkdir_p(dir, err);
