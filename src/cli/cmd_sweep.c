@@ -148,6 +148,17 @@ static void on_progress(void *vctx, const cs_progress *p) {
   }
 }
 
+/* A wait for another process (--wait, or a job an overlapping --shard run holds), one write. */
+static void on_waiting(void *vctx, const char *what) {
+  progress_ctx *ctx = vctx;
+  char line[1300];
+  int n = snprintf(line, sizeof line, "%scapsearch: waiting: %s; Ctrl-C stops\n", ctx->tty ? "\r\033[K" : "", what);
+  if (n > 0) {
+    ssize_t w = write(STDERR_FILENO, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+    (void)w;
+  }
+}
+
 /* The sweep's notes before it runs: a V0 file's translation, each trace's warning. */
 static void print_notes(const cs_plan *plan, const cs_run_opts *o) {
   const cs_sweep *s = cs_plan_sweep(plan);
@@ -202,6 +213,7 @@ static int run_plan(cs_plan *plan, cs_run_opts *o) {
   progress_ctx pctx = {isatty(STDERR_FILENO) == 1};
   o->progress = on_progress;
   o->progress_ctx = &pctx;
+  o->waiting = on_waiting;
   o->progress_interval_s = pctx.tty ? 0.5 : 10;
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
@@ -223,7 +235,7 @@ static int run_plan(cs_plan *plan, cs_run_opts *o) {
   rc = cs_plan_run(plan, o, &sum, &err);
 #endif
   free(aj);
-  if (rc && rc != CS_EINTR) return cs__cli_fail(&err);
+  if (rc && (rc != CS_EINTR || sum.untouched)) return cs__cli_fail(&err);
   cs_run_write_record(o, CS_VERSION, &sum);
   print_summary(o, &sum);
   if (rc == CS_EINTR) return cs__cli_fail(&err);
