@@ -158,6 +158,28 @@ int cs__store_lock(const char *out, cs__store_lock_mode mode, bool wait, cs__sto
   return cs__store_lock_wait(out, mode, wait ? &forever : NULL, lk, err);
 }
 
+/* runs/<hash>/.lock, exclusive while one process runs the job (see store.h). The file stays
+ * (empty once released), so that a directory is the same whoever ran its jobs. */
+int cs__store_lock_job(const char *job_dir, const cs__store_waiter *w, cs__store_lock_t *lk, cs_err *err) {
+  lk->fd = -1;
+  int rc = cs__mkdir_p(job_dir, err);
+  if (rc || (rc = open_lock(job_dir, ".lock", &lk->fd, err))) return rc;
+  char what[CS_ERR_MSG_MAX / 2];
+  snprintf(what, sizeof what, "%s: the job is being run by another capsearch process", job_dir);
+  int r = take_waiting(lk->fd, LOCK_EX, w, what, "; its committed probes are reused once it ends");
+  if (r == 0) {
+    write_holder(lk->fd, "running this job");
+    return 0;
+  }
+  char who[300];
+  read_holder(lk->fd, who, sizeof who);
+  rc = r == 2 ? cs_err_set(err, CS_EINTR, "interrupted while waiting for %s (run by %s)", job_dir, who)
+              : cs_err_set(err, CS_EIO, "%s/.lock: cannot lock (held by %s): %s", job_dir, who, strerror(errno));
+  close(lk->fd);
+  lk->fd = -1;
+  return rc;
+}
+
 /* The last holder leaves the lock file empty, so a finished directory is the same whoever ran it. */
 void cs__store_unlock(cs__store_lock_t *lk) {
   if (!lk || lk->fd < 0) return;

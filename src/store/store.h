@@ -43,6 +43,11 @@ typedef struct cs__store_waiter {
 /* cs__store_lock waiting as w says (NULL: refused at once, CS_EUSAGE). */
 int cs__store_lock_wait(const char *out, cs__store_lock_mode mode, const cs__store_waiter *w, cs__store_lock_t *lk,
                         cs_err *err);
+/* One process at a time per job, also within a --shard or MPI group (shards overlap when one is
+ * rerun while it still runs, or with another N): an exclusive flock on runs/<hash>/.lock held
+ * while the job runs. Another process waits as w says (then replays what the holder
+ * committed); NULL: CS_EIO when held. Released with cs__store_unlock. */
+int cs__store_lock_job(const char *job_dir, const cs__store_waiter *w, cs__store_lock_t *lk, cs_err *err);
 void cs__store_unlock(cs__store_lock_t *lk);
 /* Removes "<name>.tmp-XXXXXX" leftovers of atomic writes in dir (call only while alone). */
 void cs__store_remove_tmp_files(const char *dir);
