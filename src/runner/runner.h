@@ -183,7 +183,7 @@ int cs__probe_config(const cs__plan *plan, const cs__runner_opts *o, const cs_sw
  * been that same full run (job.c, memo_serves), so no output depends on a hit. Results are
  * owned by the memo from cs__memo_put to cs__memo_free; cs__memo_find lends them. */
 /* The most bytes of results a group's memo holds (per simulation thread). */
-#define CS__MEMO_BUDGET_BYTES ((size_t)24 << 20)
+#define CS__MEMO_BUDGET_BYTES ((size_t)16 << 20)
 cs__memo *cs__memo_new(size_t budget_bytes);
 void cs__memo_free(cs__memo *m);
 /* Whether cs__memo_put keeps results (off for a group's last job: nobody would read them). */

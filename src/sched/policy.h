@@ -42,6 +42,7 @@ typedef struct cs__request {
   /* values frozen at first scheduling for the metrics (V1 records P, D, P+D then) */
   int32_t metric_num_prefill, metric_num_decode;
   bool metric_captured;
+  bool slo_counted;          /* engine: counted in flight as a certain SLO violator (here, in padding) */
   double prefill_slo_time;   /* EDF deadline offset */
   /* policy-private fields (one owner at a time: the replica scheduler that holds it) */
   int32_t sched_blocks;      /* V0 block accounting: blocks allocated to this request */
@@ -49,7 +50,6 @@ typedef struct cs__request {
   int64_t queue_seq;         /* insertion sequence for queues */
   /* engine-private (added after the policies' fields) */
   double metric_inter_arrival; /* V1: arrival gap to the previous request first scheduled on its replica */
-  bool slo_counted;            /* early stopping: already counted in flight as a certain SLO violator */
 } cs__request;
 
 /* State transitions, exactly as Vidur (the engine makes these: src/sim/request.c). */
