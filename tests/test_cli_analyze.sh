@@ -17,6 +17,12 @@ for f in stats.csv best.csv pareto.csv sla.csv bottlenecks.csv summary.json summ
 done
 check "best.csv ranks aaaa0001 first at 1 QPS per \$/h" grep -q "^Meta-Llama-3-8B,chat,ttft_p99_2s,1,aaaa0001,.*,1,0.000277" "$T/out/analysis/best.csv"
 check "no warnings on a clean directory" test ! -s "$T/stderr"
+# the "wrote" line and analyze --help name exactly the files analyze writes (deploy.md too)
+wrote=$(sed -n 's/^wrote .*\/analysis\/: //p' "$T/stdout" | tr ' ' '\n' | sort)
+check "the wrote line names every file written ($(echo $wrote))" test "$wrote" = "$(ls "$T/out/analysis" | sort)"
+missing_help=""
+for f in $(ls "$T/out/analysis"); do "$CAPSEARCH" analyze --help | grep -q "$f" || missing_help="$missing_help $f"; done
+check "analyze --help names every file written${missing_help:+ (missing:$missing_help)}" test -z "$missing_help"
 
 # the same input gives byte-identical files
 cp -r "$T/out/analysis" "$T/first"

@@ -58,4 +58,24 @@ check "missing catalog dir exits 2" test $rc -eq 2
 check "missing catalog dir is named" grep -q "nowhere: catalog directory not found" "$T/err"
 "$CAPSEARCH" list models extra more >/dev/null 2>"$T/err"; rc=$?
 check "an argument after the kind exits 2 naming it" bash -c "test $rc -eq 2 && grep -q \"unexpected argument 'extra'\" '$T/err'"
+
+# the top-level --help's `list` line and list's own messages against the dispatcher: every kind
+# --help names works, and --help names every kind list takes (the same set as its "expected one
+# of" message, made from the kinds table list dispatches on), so the help cannot drift
+"$CAPSEARCH" --help > "$T/help"
+help_kinds=$(sed -n 's/^  list  *list //p' "$T/help" | tr -d ' ' | tr '|' '\n' | sort)
+"$CAPSEARCH" list > /dev/null 2> "$T/err"
+list_kinds=$(sed -n 's/.*expected one of //p' "$T/err" | tr -d ' ' | tr ',' '\n' | sort)
+usage_kinds=$("$CAPSEARCH" list --help | sed -n 's/^usage: capsearch list \([^ ]*\) .*/\1/p' | tr '|' '\n' | sort)
+check "--help's list kinds are the dispatcher's ($(echo $list_kinds))" test -n "$help_kinds" -a "$help_kinds" = "$list_kinds"
+check "list --help's usage names the dispatcher's kinds" test "$usage_kinds" = "$list_kinds"
+for k in $help_kinds; do
+  run "$k"
+  check "list $k (named by --help) exits 0" test $rc -eq 0
+done
+# every command --help lists has a --help of its own (the dispatcher knows it)
+for c in $(sed -n '/^commands:/,/^$/s/^  \([a-z]*\) .*/\1/p' "$T/help"); do
+  "$CAPSEARCH" "$c" --help > /dev/null 2>&1
+  check "command $c (named by --help) answers --help" test $? -eq 0
+done
 exit $fail

@@ -95,6 +95,20 @@ grep -q '"time_limit": 60' "$T/sim60/config.json" && cmp -s "$T/sim60/config.jso
   && cmp -s "$T/sim60/config.json" "$T/sim60s/config.json" && ok "simulate: --time-limit 60 = 1min = 60s" \
   || fail "simulate --time-limit: $(grep time_limit "$T/sim60/config.json" "$T/sim1min/config.json")"
 
+# a --time-limit shorter than the arrivals (50 requests at 4 QPS: 12.5 s) is warned about, in
+# --dry-run and in the run, naming the flag and the span; the no_pass reason says the limit cut
+# the runs instead of blaming the SLO alone; the help says 0 means no limit
+"$BIN" --config "$T/sweep.yml" --dry-run --time-limit 5s > /dev/null 2> "$T/tlw.err"
+grep -q "warning: --time-limit (5 s simulated) is shorter than the arrivals of search_configs\[0\] .* arrive over about 12.5 s" \
+  "$T/tlw.err" && ok "--dry-run warns that --time-limit 5s cuts a 12.5 s arrival span" || fail "no dry-run warning: $(cat "$T/tlw.err")"
+"$BIN" --config "$T/sweep.yml" --dry-run --time-limit 0 > /dev/null 2> "$T/tl0.err"
+grep -q "time-limit" "$T/tl0.err" && fail "--time-limit 0 (no limit) warned: $(cat "$T/tl0.err")" || ok "--time-limit 0: no warning"
+"$BIN" --config "$T/sweep.yml" --output-dir "$T/tlcut" --time-limit 5s --max-iterations 2 -j1 2> "$T/tlcut.err"
+grep -q "warning: --time-limit (5 s simulated)" "$T/tlcut.err" && ok "the run warns too" || fail "run: no warning"
+grep -q ',no_pass,.*the run hit --time-limit (ended at [0-9.]* s simulated, [0-9]* requests arrived' "$T/tlcut/results.csv" \
+  && ok "no_pass reason says the time limit cut the run" || fail "reason: $(tail -1 "$T/tlcut/results.csv")"
+"$BIN" sweep --help | grep -q "0 = no limit" && ok "sweep --help: --time-limit 0 = no limit" || fail "--help lacks 0 = no limit"
+
 # --help lists every flag, and each one listed is accepted (the bash completion reads --help)
 for cmd in "" simulate plan recommend analyze report list "trace info" "trace convert" "trace generate" \
   "predictor check" "predictor time"; do

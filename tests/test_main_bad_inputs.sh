@@ -70,10 +70,13 @@ for f in $fields; do
     case_ "$f: $v" "s\.yml:[0-9]+(:[0-9]+)?: .*$f" --config "$T/s.yml" --output-dir "$T/o"
   done
 done
-for v in -1 18446744073709551616 .nan .inf 1.5; do
+for v in -1 18446744073709551616 .nan .inf 1.5 9007199254740993; do
   env "seed=$v" bash -c "$(declare -f sweep); sweep" > "$T/s.yml"
   case_ "seed: $v" "s\.yml:[0-9]+:[0-9]+: seed" --config "$T/s.yml" --output-dir "$T/o"
 done
+# 2^53 + 1 is refused, not read as 2^53, and the bound is printed exactly (not 9.0072e+15)
+grep -q "9007199254740993 is out of range (expected an integer from 0 to 9007199254740992)" "$T/case.err" \
+  && ok "seed: 2^53 + 1 refused with the exact bound" || fail "seed 2^53+1: $(head -c 300 "$T/case.err")"
 # the wraps the issue saw: TP 4294967297 ran as TP 1, batch 4294967424 as 128
 for pair in tp_dimensions=4294967297 batch_sizes=4294967424 batch_sizes=1099511627776 num_replicas=4294967297 \
   gpus_per_node=4294967304 qps=1e308 value=-0.5 quantile=0 chunk_size=0x10 max_seq_len=1e400; do
@@ -217,7 +220,9 @@ for v in 0 1e12 nan inf -1 2147483648; do flag_case --max-iterations "$v" "^caps
 for v in nan inf -1 1e308; do flag_case --time-limit "$v" "^capsearch: --time-limit: "; done
 for v in nan -1 inf; do flag_case --min-qps "$v" "^capsearch: --min-qps: "; done
 for v in nan 0 100 -5; do flag_case --min-search-granularity "$v" "^capsearch: --min-search-granularity: "; done
-for v in -1 18446744073709551616 nan 1.5; do flag_case --seed "$v" "^capsearch: --seed: "; done
+for v in -1 18446744073709551616 nan 1.5 9007199254740993; do flag_case --seed "$v" "^capsearch: --seed: "; done
+grep -q "^capsearch: --seed: expected an integer from 0 to 9007199254740992, got '9007199254740993'" "$T/case.err" \
+  && ok "--seed 2^53 + 1 refused with the exact bound" || fail "--seed 2^53+1: $(head -c 300 "$T/case.err")"
 for v in 0 nan -1 inf; do flag_case --wall-budget "$v" "^capsearch: --wall-budget: "; done
 for v in 1/0 2/2 -1/2 2147483648/2147483649 0/9223372036854775808 x/2 1; do flag_case --shard "$v" "^capsearch: --shard"; done
 for v in 0 nan 1e300; do flag_case --max-jobs "$v" "^capsearch: --max-jobs: "; done

@@ -64,11 +64,22 @@ grep -rq "removed the run directory" "$T/none/runs" && ok "output.log notes the 
 "$BIN" --config "$T/sweep.yml" --output-dir "$T/none" --keep-runs none $OPTS 2> "$T/re.err" || fail "rerun exit $?"
 grep -q " 0 probes simulated" "$T/re.err" && ok "rerun of none simulates nothing" || { fail "rerun simulated"; cat "$T/re.err"; }
 cmp -s "$T/all/results.csv" "$T/none/results.csv" && ok "rerun: results.csv unchanged" || fail "rerun changed results.csv"
+grep -q "removed the run files" "$T/re.err" && fail "rerun of none claims to remove files" || ok "rerun of none removes nothing"
+# a finished directory rerun with a stricter --keep-runs: what it removes is said on stderr
+cp -r "$T/all" "$T/stricter"
+nall=$(find "$T/all/runs" -type d -name '1970-*' | wc -l)
+"$BIN" --config "$T/sweep.yml" --output-dir "$T/stricter" --keep-runs none $OPTS 2> "$T/st.err" || fail "stricter exit $?"
+grep -q "^capsearch: --keep-runs none: removed the run files (<timestamp>/ directories) of $nall probes; " "$T/st.err" \
+  && ok "stricter rerun says it removed $nall run directories" || { fail "stricter rerun silent"; cat "$T/st.err"; }
 # analyze on `none`: the deleted run directories are one summary line, not a warning per probe
 "$BIN" analyze "$T/none" -q 2> "$T/an.err" || fail "analyze none exit $?"
 np=$(find "$T/none/runs" -name probe.json | wc -l)
 { [ "$(grep -c "warning" "$T/an.err")" -eq 1 ] && grep -q "warning: $np probe run(s) had their files deleted by --keep-runs" "$T/an.err"; } \
   && ok "analyze none: one summary warning for $np pruned probes" || { fail "analyze none warnings"; cat "$T/an.err"; }
+"$BIN" analyze "$T/none" > "$T/an.out" 2>&1
+{ grep -q "bottleneck: unknown (the answer's run files were not kept: --keep-runs none)" "$T/an.out" \
+  && ! grep -q "missing or damaged" "$T/an.out"; } && ok "analyze none: the answer's files were not kept, not damaged" \
+  || { fail "analyze none blames damage"; grep bottleneck "$T/an.out"; }
 "$BIN" --config "$T/sweep.yml" --dry-run $OPTS 2>&1 | grep -q "disk by --keep-runs: all .*, answers .*, none " \
   && ok "dry-run estimates each mode" || fail "dry-run estimate"
 "$BIN" --config "$T/sweep.yml" --output-dir "$T/bad" --keep-runs some $OPTS 2> "$T/bad.err"; rc=$?

@@ -39,6 +39,34 @@ static void test_number_parser_refuses_wrap_overflow_nan_inf_and_garbage(void) {
   CS_ASSERT_TRUE(!signbit(v));
 }
 
+/* An integer is the one written or refused: 2^53 + 1 does not become 2^53 (strtod's neighbour),
+ * and the bounds are printed in full, not as 9.0072e+15. */
+static void test_integers_are_exact_or_refused_with_exact_bounds(void) {
+  double v = -1;
+  char why[256];
+  const double max = 9007199254740992.0; /* 2^53, the seed's bound */
+  CS_ASSERT_INT_EQ(parse("9007199254740992", 0, max, false, true, &v, why), 0);
+  CS_ASSERT_DBL_EQ(v, max);
+  CS_ASSERT_INT_EQ(parse("9007199254740993", 0, max, false, true, &v, why), -2);
+  CS_ASSERT_STR_CONTAINS(why, "9007199254740993 is out of range (expected an integer from 0 to 9007199254740992)");
+  CS_ASSERT_INT_EQ(parse("9007199254740993", 0, 1e30, false, true, &v, why), -2);
+  CS_ASSERT_INT_EQ(parse("4503599627370496.5", 0, max, false, true, &v, why), -1); /* 2^52 + 0.5 rounds to even */
+  CS_ASSERT_INT_EQ(parse("1.00000000000000000001", 0, 10, false, true, &v, why), -1);
+  CS_ASSERT_INT_EQ(parse("9.007199254740992e15", 0, max, false, true, &v, why), 0);
+  CS_ASSERT_INT_EQ(parse("0.5e1", 0, 10, false, true, &v, why), 0);
+  CS_ASSERT_DBL_EQ(v, 5);
+  CS_ASSERT_INT_EQ(parse("50e-1", 0, 10, false, true, &v, why), 0);
+  CS_ASSERT_INT_EQ(parse("007", 0, 10, false, true, &v, why), 0);
+  CS_ASSERT_DBL_EQ(v, 7);
+  CS_ASSERT_INT_EQ(parse("0", 1, 16777216, false, true, &v, why), -2);
+  CS_ASSERT_STR_CONTAINS(why, "(expected an integer from 1 to 16777216)");
+  char t[40];
+  cs__num_text(1e6, t, sizeof t);
+  CS_ASSERT_STR_EQ(t, "1000000");
+  cs__num_text(0.25, t, sizeof t);
+  CS_ASSERT_STR_EQ(t, "0.25");
+}
+
 static void test_inputs_must_be_regular_files(void) {
   char dir[512], p[600];
   cs_test_tmpdir(dir, sizeof dir);
@@ -80,6 +108,7 @@ static void test_yaml_nesting_is_limited_and_bad_bytes_are_placed(void) {
 static const cs_test_case cases[] = {
     {"test_number_parser_refuses_wrap_overflow_nan_inf_and_garbage",
      test_number_parser_refuses_wrap_overflow_nan_inf_and_garbage},
+    {"test_integers_are_exact_or_refused_with_exact_bounds", test_integers_are_exact_or_refused_with_exact_bounds},
     {"test_inputs_must_be_regular_files", test_inputs_must_be_regular_files},
     {"test_yaml_nesting_is_limited_and_bad_bytes_are_placed", test_yaml_nesting_is_limited_and_bad_bytes_are_placed},
     {NULL, NULL}};

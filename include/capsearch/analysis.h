@@ -56,9 +56,12 @@ typedef struct cs_analysis cs_analysis;
 int cs_analysis_load(const char *out_dir, const cs_analysis_opts *opts, cs_analysis **out, cs_err *err);
 void cs_analysis_free(cs_analysis *a);
 
-/* Writes out_dir/analysis/{stats,best,pareto,sla,bottlenecks}.csv, summary.json and summary.md,
- * each file atomically. */
+/* Writes out_dir/analysis/{stats,best,pareto,sla,bottlenecks}.csv, summary.json, summary.md,
+ * disaggregation.csv (sweeps with a disaggregation section), deploy.md and deploy.json, each file
+ * atomically. */
 int cs_analysis_write(const cs_analysis *a, cs_err *err);
+/* The names of the files cs_analysis_write writes for a, space-separated (static text). */
+const char *cs_analysis_file_names(const cs_analysis *a);
 /* Writes one self-contained HTML file (inline CSS and SVG, no script, no network). */
 int cs_analysis_write_report(const cs_analysis *a, const char *html_path, cs_err *err);
 

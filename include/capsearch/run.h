@@ -102,6 +102,8 @@ typedef struct cs_run_summary {
   int64_t probes_wasted;   /* speculative simulations not used */
   int64_t probes_shared;   /* probes written from a simulation of a job that differs only by its SLO (not
                               in probes_run; docs/sweep.md "Jobs that differ only by SLO") */
+  int64_t probes_pruned;   /* run directories --keep-runs removed in this run (also of probes committed
+                              by earlier runs kept with a looser --keep-runs) */
   double wall_s;           /* wall seconds of this run */
   bool interrupted;        /* stopped by o->stop or the wall budget */
   bool untouched;          /* stopped while waiting for the output directory: nothing in it was written */

@@ -78,6 +78,8 @@ typedef struct cs__probe {
   bool pass, have_pass;
   double value;
   bool hit_time_limit;
+  bool stopped_early;   /* the simulation stopped once its SLO verdict was a certain fail: its statistics
+                           are of the partial run (stats.csv stopped_early), never full-run figures */
   double end_time;
   char *timestamp_dir;
   bool pruned;          /* --keep-runs deleted its files on purpose: the verdict stays, no statistics */
@@ -199,6 +201,7 @@ int cs__an_write_markdown(const cs_analysis *a, const char *dir, cs_err *err);
 /* disagg.c: analysis/disaggregation.csv and the summary's side-by-side lines (sweeps with a
  * disaggregation section only) */
 int cs__an_write_disagg(const cs_analysis *a, const char *dir, cs_err *err);
+bool cs__an_any_deployment(const cs_analysis *a); /* a job of the sweep has a deployment (disaggregation) */
 void cs__an_disagg_summary(const cs_analysis *a, size_t group, cs__sbuf *sb);
 /* deploy.c: OUT/analysis/deploy.{md,json}, and one best configuration's `vllm serve` line */
 int cs__an_write_deploy(const cs_analysis *a, const char *dir, cs_err *err);
@@ -225,6 +228,14 @@ bool cs__an_answer_is_bound(const cs__job *j);
 void cs__an_answer_text(const cs__job *j, char *buf, size_t size);
 /* Jobs whose work is not done (status pending, or not yet in results.csv). */
 size_t cs__an_pending_jobs(const cs_analysis *a);
+/* The job's SLO verdict at a run, judged by the SLO's type: one target, its metric at the
+ * quantile against it; several, the fraction of arrived requests meeting every (`and`) or any
+ * (`or`) target against the quantile, that fraction in *frac (NAN for one target). 1 holds,
+ * 0 fails, -1 unknown (no statistics). */
+int cs__an_slo_verdict(const cs__job *j, const cs__probe *p, double *frac);
+/* One target's line at a run: "pass" when met; when missed "FAIL" (md: "**fail**"), or for an
+ * `or` SLO, where one missed target does not fail it, a note that the line is informational. */
+const char *cs__an_target_word(const cs__job *j, double predicted, double target, bool md);
 /* Value of the SLO metric `metric` at quantile q for a run, from its stats (NAN if unknown). */
 const cs__probe *cs__an_answer_probe(const cs__job *j);
 

@@ -185,11 +185,17 @@ char *cs_analysis_summary_text(const cs_analysis *a) {
                   j->cost_for_target, j->cost_for_target * 730.0);
     const cs__probe *p = cs__an_answer_probe(j);
     if (p) {
+      double frac;
+      int v = cs__an_slo_verdict(j, p, &frac);
+      if (j->nslo > 1 && v >= 0) /* the SLO's own verdict first: the lines below are per target */
+        cs__sbuf_addf(&sb, "        SLO %s (%s): %.1f%% of requests meet %s (P%g needs %g%%): %s\n", G->slo,
+                      j->slo_or ? "or" : "and", frac * 100, j->slo_or ? "at least one target" : "every target",
+                      j->slo_quantile * 100, j->slo_quantile * 100, v ? "pass" : "FAIL");
       for (int s = 0; s < j->nslo; s++) {
         double t = j->slo[s].value, pr = p->st.slo_pred[s];
         cs__sbuf_addf(&sb, "        SLA %s P%g: target %s, predicted ", j->slo[s].metric, j->slo_quantile * 100,
                       secs(t, b1, sizeof b1));
-        cs__sbuf_addf(&sb, "%s, %s (gap %+.1f%%)\n", secs(pr, b1, sizeof b1), pr <= t ? "pass" : "FAIL",
+        cs__sbuf_addf(&sb, "%s, %s (gap %+.1f%%)\n", secs(pr, b1, sizeof b1), cs__an_target_word(j, pr, t, false),
                       (pr - t) / t * 100);
       }
     }

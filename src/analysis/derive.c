@@ -23,6 +23,24 @@ const cs__probe *cs__an_answer_probe(const cs__job *j) {
   return p->have_stats ? p : NULL;
 }
 
+int cs__an_slo_verdict(const cs__job *j, const cs__probe *p, double *frac) {
+  *frac = NAN;
+  if (!p || !p->have_stats || j->nslo <= 0) return -1;
+  if (j->nslo == 1) {
+    double pr = p->st.slo_pred[0];
+    return isnan(pr) ? -1 : pr <= j->slo[0].value;
+  }
+  *frac = p->st.good_frac;
+  return isnan(*frac) ? -1 : *frac >= j->slo_quantile;
+}
+
+const char *cs__an_target_word(const cs__job *j, double predicted, double target, bool md) {
+  if (predicted <= target) return "pass";
+  if (j->slo_or && j->nslo > 1)
+    return md ? "above target (informational: `or` SLO)" : "above target, informational: an `or` SLO";
+  return md ? "**fail**" : "FAIL";
+}
+
 const char *cs__an_answer_kind(const cs__job *j) {
   if (!j->answered) return "";
   if (j->answer_derived) return "lower_bound";
@@ -257,7 +275,10 @@ void cs__an_derive(cs_analysis *a) {
     if (G->best < 0) continue;
     cs__job *j = &a->jobs.v[G->best];
     const cs__probe *p = cs__an_answer_probe(j);
-    j->bottleneck = p ? cs__an_bottleneck(j, &p->st) : "unknown (the answer's run files are missing or damaged)";
+    const cs__probe *ap = j->answer_probe >= 0 ? &j->probes.v[j->answer_probe] : NULL;
+    j->bottleneck = p                    ? cs__an_bottleneck(j, &p->st)
+                    : ap && ap->pruned ? "unknown (the answer's run files were not kept: --keep-runs none)"
+                                       : "unknown (the answer's run files are missing or damaged)";
   }
 }
 

@@ -11,7 +11,7 @@
 #include "analysis/an_int.h"
 #include "util/fs.h"
 
-static bool any_deployment(const cs_analysis *a) {
+bool cs__an_any_deployment(const cs_analysis *a) {
   for (size_t i = 0; i < a->jobs.n; i++)
     if (a->jobs.v[i].deployment && a->jobs.v[i].deployment[0]) return true;
   return false;
@@ -45,7 +45,7 @@ static void num(cs__sbuf *sb, double v) {
 }
 
 int cs__an_write_disagg(const cs_analysis *a, const char *dir, cs_err *err) {
-  if (!any_deployment(a)) return 0;
+  if (!cs__an_any_deployment(a)) return 0;
   cs__sbuf sb;
   cs__sbuf_init(&sb);
   cs__sbuf_adds(&sb, "model,trace,slo_name,deployment,job_hash,status,num_gpus,answer_qps,requests_per_gpu_hour,"
@@ -84,7 +84,7 @@ int cs__an_write_disagg(const cs_analysis *a, const char *dir, cs_err *err) {
 }
 
 void cs__an_disagg_summary(const cs_analysis *a, size_t g, cs__sbuf *sb) {
-  if (!any_deployment(a)) return;
+  if (!cs__an_any_deployment(a)) return;
   const cs__group *G = &a->groups.v[g];
   double base = best_aggregated(a, g);
   cs__sbuf_adds(sb, "  aggregated vs disaggregated (requests per GPU-hour, per $; vs best aggregated per $):\n");

@@ -347,6 +347,7 @@ static void read_probe_json(cs_analysis *a, cs__probe *p, const char *dir, const
   if (!cs__jnum(root, "value", &p->value)) p->value = NAN;
   if (!cs__jnum(root, "end_time", &p->end_time)) p->end_time = NAN;
   cs__jbool(root, "hit_time_limit", &p->hit_time_limit);
+  cs__jbool(root, "stopped_early", &p->stopped_early);
   if (cs__jnum(root, "completed", &v)) p->st.completed = (int64_t)v;
   if (cs__jnum(root, "arrived", &v)) p->st.arrived = (int64_t)v;
   const char *ts = cs__jstr(root, "timestamp_dir");

@@ -90,6 +90,12 @@ static void group_section(cs__sbuf *o, const cs_analysis *a, const cs__group *G)
   const cs__job *j = &a->jobs.v[G->best];
   const cs__probe *p = cs__an_answer_probe(j);
   if (p && j->nslo) {
+    double frac;
+    int v = cs__an_slo_verdict(j, p, &frac);
+    if (j->nslo > 1 && v >= 0)
+      cs__sbuf_addf(o, "\nSLO `%s` (%s): %.1f%% of requests meet %s (P%g needs %g%%): %s.\n", G->slo,
+                    j->slo_or ? "or" : "and", frac * 100, j->slo_or ? "at least one target" : "every target",
+                    j->slo_quantile * 100, j->slo_quantile * 100, v ? "pass" : "**fail**");
     cs__sbuf_adds(o, "\nSLA of the best configuration:\n\n| metric | quantile | target | predicted | verdict | gap |\n"
                       "|---|---:|---:|---:|---|---:|\n");
     for (int s = 0; s < j->nslo; s++) {
@@ -99,7 +105,7 @@ static void group_section(cs__sbuf *o, const cs_analysis *a, const cs__group *G)
       ncell(o, "P%g", j->slo_quantile * 100);
       ncell(o, "%.4g s", t);
       ncell(o, "%.4g s", pr);
-      cell(o, pr <= t ? "pass" : "**fail**");
+      cell(o, cs__an_target_word(j, pr, t, true));
       ncell(o, "%+.1f%%", (pr - t) / t * 100);
       cs__sbuf_addc(o, '\n');
     }

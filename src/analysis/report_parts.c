@@ -108,7 +108,8 @@ bool cs__rp_nearest_miss(const cs_analysis *a, const cs__group *G, cs__rp_miss *
     const cs__job *j = &a->jobs.v[G->jobs.v[k]];
     for (size_t i = 0; i < j->probes.n; i++) {
       const cs__probe *p = &j->probes.v[i];
-      if (!p->complete || !p->have_stats || !j->nslo) continue;
+      /* a stopped probe's figures are of its partial run: they understate how far it misses */
+      if (!p->complete || !p->have_stats || p->stopped_early || !j->nslo) continue;
       double worst = -INFINITY;
       int ws = 0;
       for (int s = 0; s < j->nslo; s++) {

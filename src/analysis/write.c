@@ -68,7 +68,7 @@ static int write_stats(const cs_analysis *a, const char *dir, cs_err *err) {
   cs__sbuf_init(&sb);
   cs__sbuf_adds(&sb, "job_hash");
   job_header(&sb);
-  cs__sbuf_adds(&sb, ",run,qps,replicas,num_gpus,pass");
+  cs__sbuf_adds(&sb, ",run,qps,replicas,num_gpus,pass,stopped_early");
   static const char *const m[] = {"ttft", "tpot", "e2e", "sched_delay", "tbt"};
   for (int i = 0; i < 5; i++) cs__sbuf_addf(&sb, ",%s_p50,%s_p90,%s_p99", m[i], m[i], m[i]);
   cs__sbuf_adds(&sb, ",tbt_source,batch_size_p50,batch_size_p90,batch_tokens_p50,batch_tokens_p90,"
@@ -88,6 +88,7 @@ static int write_stats(const cs_analysis *a, const char *dir, cs_err *err) {
       inum(&sb, p->replicas);
       inum(&sb, (long long)p->replicas * (j->tp > 0 ? j->tp : 1) * j->pp);
       str(&sb, p->have_pass ? (p->pass ? "true" : "false") : "");
+      str(&sb, p->stopped_early ? "true" : "false"); /* figures of the partial run up to the stop */
       pcts(&sb, s->ttft);
       pcts(&sb, s->tpot);
       pcts(&sb, s->e2e);
@@ -262,7 +263,7 @@ static int write_sla_and_bottlenecks(const cs_analysis *a, const char *dir, cs_e
   cs__sbuf sla, bn;
   cs__sbuf_init(&sla);
   cs__sbuf_init(&bn);
-  cs__sbuf_adds(&sla, "model,trace,slo_name,job_hash,metric,quantile,target,predicted,pass,gap_pct\n");
+  cs__sbuf_adds(&sla, "model,trace,slo_name,job_hash,metric,quantile,target,predicted,pass,gap_pct,slo_type,slo_pass\n");
   cs__sbuf_adds(&bn, "model,trace,slo_name,job_hash,config,bottleneck,saturation\n");
   for (size_t g = 0; g < a->groups.n; g++) {
     const cs__group *G = &a->groups.v[g];
@@ -291,6 +292,10 @@ static int write_sla_and_bottlenecks(const cs_analysis *a, const char *dir, cs_e
       num(&sla, pr);
       str(&sla, isnan(pr) ? "" : pr <= t ? "pass" : "fail");
       num(&sla, isnan(pr) || t == 0 ? NAN : (pr - t) / t * 100.0);
+      double frac;
+      int v = cs__an_slo_verdict(j, p, &frac); /* `pass` is this target's; slo_pass the SLO's, by its type */
+      str(&sla, j->slo_or ? "or" : "and");
+      str(&sla, v < 0 ? "" : v ? "pass" : "fail");
       cs__sbuf_addc(&sla, '\n');
     }
   }
@@ -364,6 +369,12 @@ static int write_summary(const cs_analysis *a, const char *dir, cs_err *err) {
       cs__jw_kstr(&w, "bottleneck", j->bottleneck);
       cs__jw_kstr(&w, "saturation", j->saturation);
       const cs__probe *p = cs__an_answer_probe(j);
+      double frac;
+      int v = cs__an_slo_verdict(j, p, &frac);
+      cs__jw_kstr(&w, "slo_type", j->slo_or ? "or" : "and");
+      cs__jw_key(&w, "slo_pass"); /* the SLO's verdict by its type; each sla item's pass is its target's */
+      if (v < 0) cs__jw_null(&w);
+      else cs__jw_bool(&w, v);
       cs__jw_key(&w, "sla");
       cs__jw_arr_begin(&w);
       for (int s = 0; p && s < j->nslo; s++) {
@@ -404,6 +415,14 @@ static int write_summary(const cs_analysis *a, const char *dir, cs_err *err) {
   free(path);
   cs__sbuf_release(&sb);
   return rc;
+}
+
+const char *cs_analysis_file_names(const cs_analysis *a) {
+  /* in the order cs_analysis_write writes them; keep the two together */
+  return cs__an_any_deployment(a) ? "stats.csv best.csv pareto.csv sla.csv bottlenecks.csv summary.json summary.md "
+                                    "disaggregation.csv deploy.md deploy.json"
+                                  : "stats.csv best.csv pareto.csv sla.csv bottlenecks.csv summary.json summary.md "
+                                    "deploy.md deploy.json";
 }
 
 int cs_analysis_write(const cs_analysis *a, cs_err *err) {

@@ -33,7 +33,12 @@ static const cs_opt_cmd analyze_cmd = {
     "                   $/hour, $ per request, $ per million tokens, monthly cost and replicas\n"
     "                   for the target QPS\n"
     "  pareto.csv       Pareto fronts of QPS per dollar vs TTFT P90/P99 and TBT P99\n"
-    "  sla.csv, bottlenecks.csv, summary.json, summary.md (Markdown)",
+    "  sla.csv, bottlenecks.csv, summary.json, summary.md (Markdown)\n"
+    "  disaggregation.csv  aggregated vs disaggregated deployments (sweeps with a\n"
+    "                   disaggregation section only)\n"
+    "  deploy.md, deploy.json  per best configuration the `vllm serve` command and the\n"
+    "                   replicas for the target QPS\n"
+    "(capsearch report OUT writes OUT/analysis/report.html.)",
     analyze_opts, NULL, 0, 1};
 
 /* Parses an analyze/report command line into args: 0 with *out the output directory, or the
@@ -146,7 +151,7 @@ int cs__cmd_analyze(int argc, char **argv) {
     char *s = cs_analysis_summary_text(a);
     fputs(s, stdout);
     free(s);
-    printf("\nwrote %s/analysis/: stats.csv best.csv pareto.csv sla.csv bottlenecks.csv summary.json summary.md\n", out);
+    printf("\nwrote %s/analysis/: %s\n", out, cs_analysis_file_names(a));
   }
   cs_analysis_free(a);
   return CS_EXIT_OK;

@@ -12,9 +12,19 @@
 #include "cmd_list.h"
 #include "commands.h"
 
-static const char *const kinds[] = {"models",     "devices",  "networks", "schedulers",
-                                    "predictors", "searches", "metrics",  "trace-formats"};
-#define NKINDS (sizeof kinds / sizeof kinds[0])
+const char *const cs__list_kinds[] = {"models",     "devices",  "networks", "schedulers",
+                                      "predictors", "searches", "metrics",  "trace-formats", NULL};
+#define NKINDS (sizeof cs__list_kinds / sizeof cs__list_kinds[0] - 1)
+
+void cs__list_kinds_text(const char *sep, const char *last_sep, char *buf, size_t size) {
+  size_t used = 0;
+  buf[0] = '\0';
+  for (size_t k = 0; k < NKINDS && used < size; k++) {
+    int n = snprintf(buf + used, size - used, "%s%s", k == 0 ? "" : k + 1 == NKINDS ? last_sep : sep, cs__list_kinds[k]);
+    if (n < 0) break;
+    used += (size_t)n;
+  }
+}
 
 typedef struct list_args {
   bool json;
@@ -239,21 +249,23 @@ int cs__cmd_list(int argc, char **argv) {
   if (prc) return cs__cli_fail(&perr);
   bool json = args.json;
   const char *config_dir = args.config_dir;
+  char all[256];
   if (np != 1) {
-    fprintf(stderr, "capsearch: list: expected one of models, devices, networks, schedulers, predictors, searches, "
-                    "metrics, trace-formats\n");
+    cs__list_kinds_text(", ", ", ", all, sizeof all);
+    fprintf(stderr, "capsearch: list: expected one of %s\n", all);
     return CS_EXIT_USAGE;
   }
   const char *kind = pos[0];
   size_t k = 0;
-  while (k < NKINDS && strcmp(kind, kinds[k])) k++;
+  while (k < NKINDS && strcmp(kind, cs__list_kinds[k])) k++;
   if (k == NKINDS) {
-    const char *sug = cs_suggest(kind, kinds, NKINDS);
+    const char *sug = cs_suggest(kind, cs__list_kinds, NKINDS);
     if (sug)
       fprintf(stderr, "capsearch: list: unknown kind '%s' (did you mean '%s'?)\n", kind, sug);
-    else
-      fprintf(stderr, "capsearch: list: unknown kind '%s' (expected models, devices, networks, schedulers, "
-                      "predictors, searches, metrics or trace-formats)\n", kind);
+    else {
+      cs__list_kinds_text(", ", " or ", all, sizeof all);
+      fprintf(stderr, "capsearch: list: unknown kind '%s' (expected %s)\n", kind, all);
+    }
     return CS_EXIT_USAGE;
   }
   cs_err err = {0};

@@ -59,7 +59,7 @@ static const cs_opt sweep_opts[] = {
      .expect = "a sweep file"},
     {CS_OPT_STR, "output-dir", .arg = "DIR", .help = "where runs/, results.csv, args.json, config.json go", F(out_dir),
      .expect = "a directory path"},
-    {CS_OPT_NUM, "time-limit", .arg = "MIN", .help = "simulated time per simulation (30s, 2h: other units)",
+    {CS_OPT_NUM, "time-limit", .arg = "MIN", .help = "simulated time per simulation (30s, 2h: other units;\n0 = no limit: each simulation runs until its requests finish)",
      F(time_limit_s), .range = {0, 1e9, false, false}, .unit = &cs_opt_unit_minutes},
     {CS_OPT_STR, "cache-dir", .arg = "DIR", .help = "predictor table cache shared by all simulations", F(cache_dir)},
     {CS_OPT_INT, "num-threads", 'j', .help = "parallel jobs (default: all cores)", F(threads),
@@ -159,9 +159,28 @@ static void on_waiting(void *vctx, const char *what) {
   }
 }
 
-/* The sweep's notes before it runs: a V0 file's translation, each trace's warning. */
+/* A --time-limit shorter than a search's arrivals (num_requests / its start QPS) cuts every
+ * probe: the requests arriving after it never finish and count as violating, so the search
+ * would end blaming the SLO. One line per search config, for --dry-run and the run alike. */
+static void warn_time_limit(const cs_sweep *s, const cs_run_opts *o) {
+  if (!(o->time_limit_s > 0)) return; /* 0: no limit */
+  for (size_t i = 0; i < s->nsearches; i++) {
+    const cs_sweep_search *sc = &s->searches[i];
+    double q = sc->qps.v, n = sc->num_requests.v;
+    if (!(q > 0) || !(n > 0) || n / q <= o->time_limit_s) continue;
+    fprintf(stderr,
+            "capsearch: warning: --time-limit (%.6g s simulated) is shorter than the arrivals of search_configs[%zu] "
+            "(%s on %s): %.0f requests at its QPS %g arrive over about %.6g s, so the limit cuts each probe and its "
+            "unfinished requests count as violating the SLO; raise --time-limit (0 = no limit)\n",
+            o->time_limit_s, i, sc->model, sc->trace, n, q, n / q);
+  }
+}
+
+/* The sweep's notes before it runs: a V0 file's translation, each trace's warning, a time limit
+ * shorter than the arrivals. */
 static void print_notes(const cs_plan *plan, const cs_run_opts *o) {
   const cs_sweep *s = cs_plan_sweep(plan);
+  warn_time_limit(s, o);
   if (s->from_v0)
     fprintf(stderr,
             "capsearch: note: %s was translated from Vidur's V0 explorer schema: %zu jobs, replicas = num_gpus / "
@@ -185,6 +204,11 @@ static void print_summary(const cs_run_opts *o, const cs_run_summary *sum) {
   if (sum->probes_shared)
     fprintf(stderr, "capsearch: %lld probes taken from a sibling's simulation (same job but for the SLO)\n",
             (long long)sum->probes_shared);
+  if (sum->probes_pruned) /* a rerun with a stricter --keep-runs removes what earlier runs kept */
+    fprintf(stderr,
+            "capsearch: --keep-runs %s: removed the run files (<timestamp>/ directories) of %lld probes; their "
+            "probe.json and output.log stay, so verdicts and results.csv are unchanged\n",
+            o->keep_runs == CS_KEEP_NONE ? "none" : "answers", (long long)sum->probes_pruned);
   if (sum->jobs_other)
     fprintf(stderr,
             "capsearch: note: runs/ keeps %zu job directories of another sweep (an earlier one replaced with "

@@ -23,6 +23,8 @@ typedef struct cs__command {
   const char *name;
   cs__cmd_fn fn;
   const char *summary;
+  const char *const *subs; /* NULL-terminated words the summary ends with ("a | b"), from the command's
+                              own table (list's kinds), NULL when none */
 } cs__command;
 
 int cs__cmd_sweep(int argc, char **argv);     /* capsearch --config ... (the main job) */

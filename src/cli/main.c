@@ -7,6 +7,7 @@
 #include "capsearch/catalog.h"
 #include "capsearch/util.h"
 
+#include "cmd_list.h"
 #include "commands.h"
 
 #if __has_include("cs_build_info.h")
@@ -23,15 +24,15 @@
 #endif
 
 static const cs__command commands[] = {
-    {"simulate", cs__cmd_simulate, "run one simulation from a small YAML file or flags"},
-    {"plan", cs__cmd_plan, "memory capacity planning for a model on a device"},
-    {"recommend", cs__cmd_recommend, "fast analytic screen of devices x TP for a workload"},
-    {"analyze", cs__cmd_analyze, "offline analysis of a sweep's output directory"},
-    {"report", cs__cmd_report, "self-contained HTML report with plots of an output directory"},
-    {"list", cs__cmd_list, "list models | devices | networks | schedulers | predictors | metrics"},
-    {"trace", cs__cmd_trace, "inspect, convert and generate traces (any trace format -> Vidur CSV)"},
-    {"predictor", cs__cmd_predictor, "check execution-time predictors against profiling data"},
-    {"sweep", cs__cmd_sweep, "the capacity-search sweep (same as running with --config directly)"},
+    {"simulate", cs__cmd_simulate, "run one simulation from a small YAML file or flags", NULL},
+    {"plan", cs__cmd_plan, "memory capacity planning for a model on a device", NULL},
+    {"recommend", cs__cmd_recommend, "fast analytic screen of devices x TP for a workload", NULL},
+    {"analyze", cs__cmd_analyze, "offline analysis of a sweep's output directory", NULL},
+    {"report", cs__cmd_report, "self-contained HTML report with plots of an output directory", NULL},
+    {"list", cs__cmd_list, "list", cs__list_kinds},
+    {"trace", cs__cmd_trace, "inspect, convert and generate traces (any trace format -> Vidur CSV)", NULL},
+    {"predictor", cs__cmd_predictor, "check execution-time predictors against profiling data", NULL},
+    {"sweep", cs__cmd_sweep, "the capacity-search sweep (same as running with --config directly)", NULL},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
@@ -41,7 +42,12 @@ static void usage(FILE *f) {
           "       capsearch <command> [options]   (capsearch <command> --help for details)\n\n"
           "The first form runs the capacity-search sweep; running it again resumes.\n\n"
           "commands:\n");
-  for (size_t i = 0; i < NCOMMANDS; i++) fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+  for (size_t i = 0; i < NCOMMANDS; i++) {
+    fprintf(f, "  %-10s %s", commands[i].name, commands[i].summary);
+    for (size_t k = 0; commands[i].subs && commands[i].subs[k]; k++)
+      fprintf(f, "%s%s", k ? " | " : " ", commands[i].subs[k]);
+    fputc('\n', f);
+  }
   fprintf(f, "\n  --version  print the version, git commit and build options\n"
              "  --help     this text (capsearch help CMD prints CMD --help)\n\n"
              "exit status: 0 success; 1 a job, run or file operation failed; 2 usage, input or\n"

@@ -218,13 +218,14 @@ static int run_probe(const cs__plan *plan, const cs__runner_opts *o, const cs_sw
     goto out;
   snprintf(line, sizeof line,
            "capsearch: %s: %lld events, %lld/%lld requests completed, end time %.3f s%s; "
-           "SLO value %.6g (%s); arrivals over %.6g s, keep-up ratio %.4g (%s) -> %s",
+           "SLO value %.6g (%s); arrivals over %.6g s, keep-up ratio %.4g (%s%s) -> %s",
            how, (long long)st->num_events, (long long)st->num_completed, (long long)st->num_arrived, st->end_time,
            st->hit_time_limit ? " (hit the time limit)"
            : st->stopped_early ? " (stopped early: enough requests violate the SLO that the full run fails)"
                                : "",
            rec->value, rec->slo_pass ? "holds" : "violated", rec->window_s, rec->keepup_ratio,
-           rec->kept_up ? "kept up" : rec->too_short ? "too short to tell" : "fell behind", rec->pass ? "pass" : "fail");
+           rec->kept_up ? "kept up" : rec->too_short ? "too short to tell" : "fell behind",
+           st->stopped_early ? ", of the partial run up to the stop" : "", rec->pass ? "pass" : "fail");
   cs__store_log(pdir, line, NULL);
   if ((rc = cs__store_write_probe_digests(pdir, rec, rec->timestamp_dir, &dig, err))) goto out;
   snprintf(line, sizeof line, "capsearch: committed probe.json (%s)", rec->pass ? "pass" : "fail");
@@ -477,7 +478,7 @@ static void run_job_locked(const cs__plan *plan, const cs__runner_opts *o, size_
   }
   res->probes_run = (int)*probes_run;
   cs__job_conclude(plan, j, records.v, records.n, res);
-  if (o->keep_runs != CS_KEEP_ALL) cs__prune_runs(o, j, sc->search_for, res, seen.v, seen.n);
+  if (o->keep_runs != CS_KEEP_ALL) res->probes_pruned = cs__prune_runs(o, j, sc->search_for, res, seen.v, seen.n);
 out:
   free(seen.v);
   free(records.v);

@@ -34,9 +34,10 @@ static bool decided(cs_search_kind kind, const cs__job_result *res, const cs__pr
   return by_replicas ? v[k].replicas < res->answer_replicas : v[k].qps > res->answer_qps;
 }
 
-void cs__prune_runs(const cs__runner_opts *o, const cs_sweep_job *j, cs_search_kind kind, const cs__job_result *res,
-                    const cs__probe_seen *seen, size_t n) {
-  if (res->status != CS_JOB_OK && res->status != CS_JOB_NO_PASS) return; /* unfinished: keep all */
+int cs__prune_runs(const cs__runner_opts *o, const cs_sweep_job *j, cs_search_kind kind, const cs__job_result *res,
+                   const cs__probe_seen *seen, size_t n) {
+  if (res->status != CS_JOB_OK && res->status != CS_JOB_NO_PASS) return 0; /* unfinished: keep all */
+  int removed = 0;
   for (size_t k = 0; k < n; k++) {
     if (o->keep_runs == CS_KEEP_ANSWERS && decided(kind, res, seen, n, k)) continue;
     char *pdir = cs__store_probe_dir(o->out_dir, j->hash, seen[k].replicas, seen[k].qps);
@@ -46,11 +47,14 @@ void cs__prune_runs(const cs__runner_opts *o, const cs_sweep_job *j, cs_search_k
       char line[1700];
       if (cs__store_prune_probe(pdir, &err))
         snprintf(line, sizeof line, "capsearch: --keep-runs: could not remove the run files: %s", err.msg);
-      else
+      else {
         snprintf(line, sizeof line, "capsearch: --keep-runs %s: removed the run directory %s",
                  o->keep_runs == CS_KEEP_NONE ? "none" : "answers", rec.timestamp_dir);
+        removed++;
+      }
       cs__store_log(pdir, line, NULL);
     }
     free(pdir);
   }
+  return removed;
 }

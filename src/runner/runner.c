@@ -120,6 +120,7 @@ static void job_finished(const cs__plan *p, const cs__runner_opts *o, shared_sta
     sum->probes_wasted += r->probes_wasted;
     sum->probes_redone += r->probes_redone;
     sum->probes_shared += r->probes_shared;
+    sum->probes_pruned += r->probes_pruned;
     res[ji] = *r;
     st->prog.jobs_done += r->status != CS_JOB_PENDING;
     st->prog.jobs_failed += r->status == CS_JOB_FAILED;

@@ -127,6 +127,7 @@ typedef struct cs__job_result {
   int probes_wasted;       /* speculative simulations the search did not use */
   int probes_redone;       /* committed probes found damaged or stale, simulated again */
   int probes_shared;       /* written from a sibling job's simulation (memo.c), not in probes_run */
+  int probes_pruned;       /* run directories --keep-runs removed after the job (keep.c) */
 } cs__job_result;
 
 /* Runs the selected jobs, writing the output directory; CS_EINTR when stopped early (every
@@ -146,9 +147,10 @@ typedef struct cs__probe_seen {
   int replicas;
   bool pass;
 } cs__probe_seen;
-/* Removes the run directories --keep-runs does not keep for a finished job (keep.c). */
-void cs__prune_runs(const cs__runner_opts *o, const cs_sweep_job *j, cs_search_kind kind, const cs__job_result *res,
-                    const cs__probe_seen *seen, size_t n);
+/* Removes the run directories --keep-runs does not keep for a finished job (keep.c); returns how
+ * many it removed (those of probes pruned before are not counted again). */
+int cs__prune_runs(const cs__runner_opts *o, const cs_sweep_job *j, cs_search_kind kind, const cs__job_result *res,
+                   const cs__probe_seen *seen, size_t n);
 
 /* ---- speculative search (spec.c) ----
  * When every job has started and threads sit idle, a job's thread queues the probes its search

@@ -67,6 +67,11 @@ void cs__probe_describe_miss(const cs_sweep *s, const cs_sweep_job *j, const cs_
                   r->keepup_ratio * 100, CS_KEEPUP_MIN_RATIO * 100);
   }
   cs__sbuf_addf(sb, " at qps %s (%d replicas)", q, r->replicas);
+  if (r->hit_time_limit && !r->pass) /* the SLO did not fail on its own: the limit cut the run */
+    cs__sbuf_addf(sb,
+                  "; the run hit --time-limit (ended at %.4g s simulated, %lld requests arrived, %lld finished): "
+                  "requests it cut off count as violating; raise --time-limit (0 = no limit)",
+                  r->end_time, (long long)r->arrived, (long long)r->completed);
 }
 
 /* The failed probe nearest to passing: the lowest QPS (qps, isoqps) or the most replicas. */

@@ -3,6 +3,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "util/num.h"
 #include "util/text.h"
 
 double cs_params_get(const cs_params *p, const char *name, double def) {
@@ -41,9 +42,13 @@ int cs_params_set(cs_params *p, const cs_param_spec *specs, size_t nspecs, const
   const cs_num_range *r = &s->range;
   bool bounded = r->min != 0 || r->max != 0 || r->min_open || r->integer; /* as in opt.h: all zero = any number */
   if (bounded &&
-      (value < r->min || value > r->max || (r->min_open && value == r->min) || (s->max_open && value == r->max)))
-    return cs_err_set(err, CS_ERANGE, "%s: %s.%s = %g is out of range (expected %g..%g)", where, policy, name, value,
-                      r->min, r->max);
+      (value < r->min || value > r->max || (r->min_open && value == r->min) || (s->max_open && value == r->max))) {
+    char v[40], lo[40], hi[40];
+    cs__num_text(value, v, sizeof v);
+    cs__num_text(r->min, lo, sizeof lo);
+    cs__num_text(r->max, hi, sizeof hi);
+    return cs_err_set(err, CS_ERANGE, "%s: %s.%s = %s is out of range (expected %s..%s)", where, policy, name, v, lo, hi);
+  }
   for (int i = 0; i < p->n; i++)
     if (!strcmp(p->names[i], name)) {
       p->values[i] = value;
