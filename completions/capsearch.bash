@@ -12,7 +12,7 @@ _capsearch() {
   case $cmd in -*) cmd="" ;; esac
   case $cmd in
   help) [ "$COMP_CWORD" -eq 2 ] && COMPREPLY=($(compgen -W "$cmds" -- "$cur")); return ;;
-  list) [ "$COMP_CWORD" -eq 2 ] && COMPREPLY=($(compgen -W "models devices networks schedulers predictors metrics trace-formats" -- "$cur")) && return ;;
+  list) [ "$COMP_CWORD" -eq 2 ] && COMPREPLY=($(compgen -W "models devices networks schedulers predictors searches metrics trace-formats" -- "$cur")) && return ;;
   trace | predictor)
     local subs="info convert generate"
     [ "$cmd" = predictor ] && subs="check time"

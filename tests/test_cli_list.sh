@@ -69,6 +69,10 @@ list_kinds=$(sed -n 's/.*expected one of //p' "$T/err" | tr -d ' ' | tr ',' '\n'
 usage_kinds=$("$CAPSEARCH" list --help | sed -n 's/^usage: capsearch list \([^ ]*\) .*/\1/p' | tr '|' '\n' | sort)
 check "--help's list kinds are the dispatcher's ($(echo $list_kinds))" test -n "$help_kinds" -a "$help_kinds" = "$list_kinds"
 check "list --help's usage names the dispatcher's kinds" test "$usage_kinds" = "$list_kinds"
+for f in capsearch.bash _capsearch; do # the shell completions offer the same kinds
+  comp=$(grep -oE 'list\).*(compgen -W "|compadd )[a-z -]+' "$SRC/completions/$f" | sed -E 's/.*(compgen -W "|compadd )//' | tr ' ' '\n' | grep . | sort)
+  check "completions/$f offers the dispatcher's list kinds" test "$comp" = "$list_kinds"
+done
 for k in $help_kinds; do
   run "$k"
   check "list $k (named by --help) exits 0" test $rc -eq 0

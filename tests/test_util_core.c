@@ -229,6 +229,10 @@ static void test_suggest_finds_close_names(void) {
   CS_ASSERT_STR_EQ(cs__suggest("chunk_sise", c, 3), "chunk_size");
   CS_ASSERT_TRUE(cs__suggest("zzzzzzzz", c, 3) == NULL);
   CS_ASSERT_INT_EQ(cs__edit_distance("kitten", "sitting"), 3);
+  /* a short name sharing no character with any candidate gets no suggestion (analyze --price zz=3) */
+  const char *dev[] = {"h100", "l4", "a100"};
+  CS_ASSERT_TRUE(cs__suggest("zz", dev, 3) == NULL);
+  CS_ASSERT_STR_EQ(cs__suggest("l5", dev, 3), "l4");
 }
 
 static void test_yaml_unknown_key_names_line_col_and_suggestion(void) {

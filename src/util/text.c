@@ -46,7 +46,8 @@ const char *cs__suggest(const char *name, const char *const *candidates, size_t 
       best = candidates[i];
     }
   }
-  if (best && bestd <= limit) return best;
+  /* a candidate that keeps none of the name's characters is no suggestion ("zz" -> "l4") */
+  if (best && bestd <= limit && bestd < len) return best;
   /* a candidate that contains the name (or vice versa), e.g. "llama-3-70b" in "meta-llama/Meta-Llama-3-70B" */
   for (size_t i = 0; i < n; i++) {
     const char *c = candidates[i];
