@@ -72,6 +72,11 @@ static cs__memo *group_memo(const cs__plan *p, const cs__runner_opts *o, const s
   return m;
 }
 
+static void group_memo_free(cs__memo *m, group_readers *g) {
+  cs__memo_free(m);
+  free(g->sp);
+}
+
 typedef struct cost_idx {
   double cost;
   size_t idx;
@@ -225,8 +230,7 @@ int cs__plan_run(cs__plan *p, const cs__runner_opts *o, cs__runner_summary *sum,
       job_finished(p, o, &st, sum, res, ji, &r, t0, sharded);
       cs__memo_done_before(memo, k + 1 - first);
     }
-    cs__memo_free(memo);
-    free(gr.sp);
+    group_memo_free(memo, &gr);
   }
   free(grouped);
   free(gstart);
