@@ -175,7 +175,44 @@ static void test_entries_differing_in_other_parameters_get_distinct_jobs(void) {
   cs_sweep_free(s);
 }
 
+/* Vidur's search key has no num_replicas for a qps search and no qps for a num_replicas one:
+ * searches differing only there got one key and the sweep was refused as a duplicate. */
+static void test_searches_differing_only_outside_vidurs_key_get_distinct_jobs(void) {
+  cs_sweep *s = load_text(
+      "clusters: [{device: h100, network_device: h100_dgx, gpus_per_node: 4}]\n"
+      "global_schedulers: [{scheduler: round_robin}]\n"
+      "request_queues: [{name: fcfs, provider: fcfs}]\n"
+      "replica_schedulers: [{scheduler: vllm_v1, chunk_size: 512}]\n"
+      "slo_configs: [{name: s, type: and, quantile: 0.99, slos: [{metric: prefill_e2e_time, value: 10}]}]\n"
+      "traces: [{name: t, trace_file: t.csv, max_seq_len: 4096, enable_prefix_caching: false}]\n"
+      "batch_sizes: [64]\ntp_dimensions: [1]\npp_dimensions: [1]\n"
+      "models: [{name: m, identifier: x}]\n"
+      "search_configs:\n"
+      "  - {trace: t, model: m, search_for: qps, num_replicas: 2, qps: 1, num_requests: 10}\n"
+      "  - {trace: t, model: m, search_for: qps, num_replicas: 4, qps: 1, num_requests: 10}\n"
+      "  - {trace: t, model: m, search_for: qps, num_replicas: 4, qps: 2, num_requests: 10}\n"
+      "  - {trace: t, model: m, search_for: num_replicas, num_replicas: 2, qps: 1, num_requests: 10}\n"
+      "  - {trace: t, model: m, search_for: num_replicas, num_replicas: 2, qps: 3.5, num_requests: 10}\n");
+  CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+  cs_sweep_jobs jobs = {0};
+  cs_err err = {0};
+  CS_ASSERT_OK(cs_sweep_expand(s, &jobs, &err), &err);
+  CS_ASSERT_INT_EQ(jobs.n, 5);
+  const char *head = "m_t_tk4096_h100_dgx_round_robin_fcfs_vllm_v1_cs512_tp1_pp1_bsz64_slos_search";
+  const char *want[] = {"qps_q1_reqs10_r2", "qps_q1_reqs10_r4", "qps_q2_reqs10", "num_replicas_r2_reqs10_q1",
+                        "num_replicas_r2_reqs10_q3.5"};
+  for (int i = 0; i < 5; i++) {
+    char key[256];
+    snprintf(key, sizeof key, "%s%s", head, want[i]);
+    CU_ASSERT_PTR_NOT_NULL(by_key(&jobs, key));
+  }
+  cs_sweep_jobs_release(&jobs);
+  cs_sweep_free(s);
+}
+
 static const cs_test_case cases[] = {
+    {"test_searches_differing_only_outside_vidurs_key_get_distinct_jobs",
+     test_searches_differing_only_outside_vidurs_key_get_distinct_jobs},
     {"test_entries_differing_in_other_parameters_get_distinct_jobs",
      test_entries_differing_in_other_parameters_get_distinct_jobs},
     {"test_seed_sweep_expands_to_336_jobs_with_vidur_hashes", test_seed_sweep_expands_to_336_jobs_with_vidur_hashes},

@@ -76,6 +76,10 @@ typedef struct cs_run_opts {
   const volatile sig_atomic_t *stop; /* set (by a signal handler) to start no new probes; NULL = none */
   void (*progress)(void *ctx, const cs_progress *p); /* NULL = no progress reports */
   void *progress_ctx;
+  /* told (with progress_ctx, from any thread) when the run waits for another process: for the
+   * output directory (wait) or for a job that process runs (overlapping --shard runs); what says
+   * what is held and by whom. NULL = not told. o->stop ends such a wait at once. */
+  void (*waiting)(void *ctx, const char *what);
   double progress_interval_s; /* minimum wall seconds between progress calls (final always); 1 */
   /* runner-internal, left NULL by callers: the speculation pool (set by the thread runner) and
    * the per-probe hook (kind: simulated with its wall seconds, reused from disk, or repeated) */
@@ -102,6 +106,7 @@ typedef struct cs_run_summary {
                               by earlier runs kept with a looser --keep-runs) */
   double wall_s;           /* wall seconds of this run */
   bool interrupted;        /* stopped by o->stop or the wall budget */
+  bool untouched;          /* stopped while waiting for the output directory: nothing in it was written */
 } cs_run_summary;
 
 typedef struct cs_plan cs_plan;

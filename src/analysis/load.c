@@ -369,7 +369,8 @@ static int probe_cmp(const void *x, const void *y) {
 static bool known_job_file(const char *name) {
   size_t n = strlen(name);
   return !strcmp(name, "job.json") || (n > 4 && !strcmp(name + n - 4, ".log")) || !strncmp(name, ".tmp", 4) ||
-         strstr(name, ".tmp-") != NULL || !strcmp(name, "search.json") || !strcmp(name, CS_STORE_KEY_FILE);
+         strstr(name, ".tmp-") != NULL || !strcmp(name, "search.json") || !strcmp(name, CS_STORE_KEY_FILE) ||
+         !strcmp(name, ".lock"); /* the job's lock (store.h cs__store_lock_job) */
 }
 
 static int name_cmp(const void *x, const void *y) { return strcmp(*(char *const *)x, *(char *const *)y); }

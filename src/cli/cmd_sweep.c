@@ -148,6 +148,17 @@ static void on_progress(void *vctx, const cs_progress *p) {
   }
 }
 
+/* A wait for another process (--wait, or a job an overlapping --shard run holds), one write. */
+static void on_waiting(void *vctx, const char *what) {
+  progress_ctx *ctx = vctx;
+  char line[1300];
+  int n = snprintf(line, sizeof line, "%scapsearch: waiting: %s; Ctrl-C stops\n", ctx->tty ? "\r\033[K" : "", what);
+  if (n > 0) {
+    ssize_t w = write(STDERR_FILENO, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+    (void)w;
+  }
+}
+
 /* A --time-limit shorter than a search's arrivals (num_requests / its start QPS) cuts every
  * probe: the requests arriving after it never finish and count as violating, so the search
  * would end blaming the SLO. One line per search config, for --dry-run and the run alike. */
@@ -226,6 +237,7 @@ static int run_plan(cs_plan *plan, cs_run_opts *o) {
   progress_ctx pctx = {isatty(STDERR_FILENO) == 1};
   o->progress = on_progress;
   o->progress_ctx = &pctx;
+  o->waiting = on_waiting;
   o->progress_interval_s = pctx.tty ? 0.5 : 10;
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
@@ -247,7 +259,7 @@ static int run_plan(cs_plan *plan, cs_run_opts *o) {
   rc = cs_plan_run(plan, o, &sum, &err);
 #endif
   free(aj);
-  if (rc && rc != CS_EINTR) return cs__cli_fail(&err);
+  if (rc && (rc != CS_EINTR || sum.untouched)) return cs__cli_fail(&err);
   cs_run_write_record(o, CS_VERSION, &sum);
   print_summary(o, &sum);
   if (rc == CS_EINTR) return cs__cli_fail(&err);

@@ -330,7 +330,9 @@ int cs__plan_prepare(cs__plan *p, const cs__runner_opts *o, cs_err *err) {
 }
 
 int cs__plan_open_store(cs__plan *p, const cs__runner_opts *o, bool shared, cs_err *err) {
-  int rc = cs__store_lock(o->out_dir, shared ? CS_STORE_LOCK_SHARED : CS_STORE_LOCK_EXCLUSIVE, o->wait, &p->lock, err);
+  cs__store_waiter w = {o->stop, o->waiting, o->progress_ctx};
+  int rc = cs__store_lock_wait(o->out_dir, shared ? CS_STORE_LOCK_SHARED : CS_STORE_LOCK_EXCLUSIVE,
+                               o->wait ? &w : NULL, &p->lock, err);
   if (!rc) rc = cs__store_open(o->out_dir, p->config_json, o->force, err);
   return rc;
 }

@@ -3,10 +3,12 @@
  * simulated (cs_sim_run), judged (cs_slo_evaluate: unfinished requests count as violating,
  * SPEC §4), written into a temporary directory that is renamed into place, and committed by
  * writing probe.json last. Everything here is per-job state; the plan is read-only. */
+#include <dirent.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "capsearch/sim.h"
@@ -382,8 +384,9 @@ void cs__run_job(const cs__plan *plan, const cs__runner_opts *o, size_t ji, doub
   cs__run_job_memo(plan, o, ji, t0, NULL, res, probes_run, probes_reused);
 }
 
-void cs__run_job_memo(const cs__plan *plan, const cs__runner_opts *o, size_t ji, double t0, cs__memo *memo,
-                      cs__job_result *res, int64_t *probes_run, int64_t *probes_reused) {
+/* The job's search with its lock held (cs__run_job_memo). */
+static void run_job_locked(const cs__plan *plan, const cs__runner_opts *o, size_t ji, double t0, cs__memo *memo,
+                           cs__job_result *res, int64_t *probes_run, int64_t *probes_reused) {
   const cs_sweep_job *j = &plan->jobs.v[ji];
   const cs_sweep *s = plan->sweep;
   const cs_sweep_search *sc = &s->searches[j->search];
@@ -480,5 +483,46 @@ out:
   free(seen.v);
   free(records.v);
   free(job_json);
+  free(jdir);
+}
+
+/* Removes what interrupted or overlapping writers left inside the job's probe directories
+ * (".tmp-<timestamp>" run directories beside a committed probe; the job's lock is held). */
+static void remove_probe_leftovers(const char *jdir) {
+  DIR *d = opendir(jdir);
+  if (!d) return;
+  CS__VEC(char *) probes = {0};
+  struct dirent *e;
+  while ((e = readdir(d)) != NULL)
+    if (e->d_name[0] == 'r' && strstr(e->d_name, "_q")) cs__vec_push(&probes, cs__path_join(jdir, e->d_name));
+  closedir(d);
+  for (size_t i = 0; i < probes.n; i++) {
+    struct stat st;
+    if (lstat(probes.v[i], &st) == 0 && S_ISDIR(st.st_mode)) cs__store_remove_tmp_files(probes.v[i]);
+    free(probes.v[i]);
+  }
+  free(probes.v);
+}
+
+/* Two processes may reach one job (an overlapping or rerun --shard): the job's lock makes the
+ * second wait for the first, then replay the probes it committed, instead of both writing the
+ * same probe directories. */
+void cs__run_job_memo(const cs__plan *plan, const cs__runner_opts *o, size_t ji, double t0, cs__memo *memo,
+                      cs__job_result *res, int64_t *probes_run, int64_t *probes_reused) {
+  char *jdir = cs__store_job_dir(o->out_dir, plan->jobs.v[ji].hash);
+  cs__store_waiter w = {o->stop, o->waiting, o->progress_ctx};
+  cs__store_lock_t lk;
+  cs_err err = {0};
+  int rc = cs__path_guard(o->out_dir, jdir, &err);
+  if (!rc) rc = cs__store_lock_job(jdir, &w, &lk, &err);
+  if (rc) {
+    *probes_run = *probes_reused = 0;
+    *res = (cs__job_result){.status = rc == CS_EINTR ? CS_JOB_PENDING : CS_JOB_FAILED,
+                            .reason = cs__xstrdup(err.msg)};
+  } else {
+    remove_probe_leftovers(jdir);
+    run_job_locked(plan, o, ji, t0, memo, res, probes_run, probes_reused);
+    cs__store_unlock(&lk);
+  }
   free(jdir);
 }

@@ -141,6 +141,7 @@ int cs__plan_run(cs__plan *p, const cs__runner_opts *o, cs__runner_summary *sum,
   memset(sum, 0, sizeof *sum);
   double t0 = cs__wall_now();
   int rc = cs__plan_open_store(p, o, o->shard_n > 1, err);
+  sum->untouched = rc == CS_EINTR; /* stopped while waiting for the directory (--wait) */
   if (rc) return rc;
   if (o->args_json && (rc = cs__store_write_top(o->out_dir, "args.json", o->args_json, err))) return rc;
   if ((rc = cs__plan_prepare(p, o, err))) return rc;

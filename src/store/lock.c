@@ -69,12 +69,34 @@ static int open_lock(const char *out, const char *name, int *fd, cs_err *err) {
   return 0;
 }
 
-/* flock, retried on EINTR; blocking only when asked. */
-static int take(int fd, int op, bool wait) {
+/* flock without blocking: 0 when taken, 1 when another holds it, -1 on another error. */
+static int try_take(int fd, int op) {
   int r;
-  do r = flock(fd, op | (wait ? 0 : LOCK_NB));
+  do r = flock(fd, op | LOCK_NB);
   while (r != 0 && errno == EINTR);
-  return r;
+  return r == 0 ? 0 : errno == EWOULDBLOCK ? 1 : -1;
+}
+
+/* flock, waiting only when w is given: 0 when taken, 1 when busy (another holds it and w is
+ * NULL, or flock failed), 2 when w->stop was set while waiting. The wait polls rather than
+ * blocks in flock, so that a signal (whose handler only sets the flag) ends it at once; w->told
+ * hears once, before the first wait, who holds the lock: "<what> (<holder line>)<then>". */
+static int take_waiting(int fd, int op, const cs__store_waiter *w, const char *what, const char *then) {
+  for (bool told = false;;) {
+    int r = try_take(fd, op);
+    if (r <= 0) return r == 0 ? 0 : 1;
+    if (!w) return 1;
+    if (w->stop && *w->stop) return 2;
+    if (!told && w->told) {
+      char who[300], line[CS_ERR_MSG_MAX];
+      read_holder(fd, who, sizeof who);
+      snprintf(line, sizeof line, "%s (%s)%s", what, who, then);
+      w->told(w->ctx, line);
+    }
+    told = true;
+    struct timespec ts = {0, 100 * 1000 * 1000};
+    nanosleep(&ts, NULL);
+  }
 }
 
 /* A member of a shard/MPI group that starts while another member briefly holds the lock
@@ -87,18 +109,28 @@ static int take_shared_after_sweeper(int fd) {
     if (strstr(who, "writing alone")) return -1;
     struct timespec ts = {0, 50 * 1000 * 1000};
     nanosleep(&ts, NULL);
-    if (take(fd, LOCK_SH, false) == 0) return 0;
+    if (try_take(fd, LOCK_SH) == 0) return 0;
   }
   return -1;
 }
 
-int cs__store_lock(const char *out, cs__store_lock_mode mode, bool wait, cs__store_lock_t *lk, cs_err *err) {
+static int stopped(const char *out, int fd, cs_err *err) {
+  char who[300];
+  read_holder(fd, who, sizeof who);
+  return cs_err_set(err, CS_EINTR, "interrupted while waiting for %s (in use by another capsearch run: %s); "
+                                   "nothing was written", out, who);
+}
+
+int cs__store_lock_wait(const char *out, cs__store_lock_mode mode, const cs__store_waiter *w, cs__store_lock_t *lk,
+                        cs_err *err) {
   lk->fd = -1;
-  int rc = cs__mkdir_p(out, err);
+  int rc = cs__mkdir_p(out, err), r;
   if (rc || (rc = open_lock(out, ".lock", &lk->fd, err))) return rc;
+  char what[CS_ERR_MSG_MAX / 2];
+  snprintf(what, sizeof what, "%s is in use by another capsearch run", out);
   if (mode == CS_STORE_LOCK_EXCLUSIVE) {
-    if (take(lk->fd, LOCK_EX, wait) != 0) {
-      rc = busy(out, lk->fd, false, err);
+    if ((r = take_waiting(lk->fd, LOCK_EX, w, what, "")) != 0) {
+      rc = r == 2 ? stopped(out, lk->fd, err) : busy(out, lk->fd, false, err);
       goto fail;
     }
     cs__store_remove_tmp_files(out);
@@ -106,16 +138,43 @@ int cs__store_lock(const char *out, cs__store_lock_mode mode, bool wait, cs__sto
     return 0;
   }
   /* shared: the first of the group sweeps up leftovers of killed writers, while it is alone */
-  if (take(lk->fd, LOCK_EX, false) == 0) {
+  if (try_take(lk->fd, LOCK_EX) == 0) {
     write_holder(lk->fd, "sharing it with --shard or MPI ranks");
     cs__store_remove_tmp_files(out);
   }
-  if (take(lk->fd, LOCK_SH, wait) != 0 && take_shared_after_sweeper(lk->fd) != 0) {
-    rc = busy(out, lk->fd, true, err);
+  if ((r = take_waiting(lk->fd, LOCK_SH, w, what, "")) != 0 && (r == 2 || take_shared_after_sweeper(lk->fd) != 0)) {
+    rc = r == 2 ? stopped(out, lk->fd, err) : busy(out, lk->fd, true, err);
     goto fail;
   }
   return 0;
 fail:
+  close(lk->fd);
+  lk->fd = -1;
+  return rc;
+}
+
+int cs__store_lock(const char *out, cs__store_lock_mode mode, bool wait, cs__store_lock_t *lk, cs_err *err) {
+  static const cs__store_waiter forever = {NULL, NULL, NULL};
+  return cs__store_lock_wait(out, mode, wait ? &forever : NULL, lk, err);
+}
+
+/* runs/<hash>/.lock, exclusive while one process runs the job (see store.h). The file stays
+ * (empty once released), so that a directory is the same whoever ran its jobs. */
+int cs__store_lock_job(const char *job_dir, const cs__store_waiter *w, cs__store_lock_t *lk, cs_err *err) {
+  lk->fd = -1;
+  int rc = cs__mkdir_p(job_dir, err);
+  if (rc || (rc = open_lock(job_dir, ".lock", &lk->fd, err))) return rc;
+  char what[CS_ERR_MSG_MAX / 2];
+  snprintf(what, sizeof what, "%s: the job is being run by another capsearch process", job_dir);
+  int r = take_waiting(lk->fd, LOCK_EX, w, what, "; its committed probes are reused once it ends");
+  if (r == 0) {
+    write_holder(lk->fd, "running this job");
+    return 0;
+  }
+  char who[300];
+  read_holder(lk->fd, who, sizeof who);
+  rc = r == 2 ? cs_err_set(err, CS_EINTR, "interrupted while waiting for %s (run by %s)", job_dir, who)
+              : cs_err_set(err, CS_EIO, "%s/.lock: cannot lock (held by %s): %s", job_dir, who, strerror(errno));
   close(lk->fd);
   lk->fd = -1;
   return rc;

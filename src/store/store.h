@@ -12,6 +12,7 @@
 #ifndef CS_STORE_STORE_H
 #define CS_STORE_STORE_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -31,6 +32,22 @@ typedef struct cs__store_lock_t {
   int fd; /* -1 when not held */
 } cs__store_lock_t;
 int cs__store_lock(const char *out, cs__store_lock_mode mode, bool wait, cs__store_lock_t *lk, cs_err *err);
+/* How a lock is waited for: until it is free, or until *stop (set by a signal handler; NULL =
+ * never) is set, which ends the wait at once with CS_EINTR (nothing written). told (NULL = none)
+ * hears once, before waiting, what is held and by whom (the holder's pid, host, start time). */
+typedef struct cs__store_waiter {
+  const volatile sig_atomic_t *stop;
+  void (*told)(void *ctx, const char *what);
+  void *ctx;
+} cs__store_waiter;
+/* cs__store_lock waiting as w says (NULL: refused at once, CS_EUSAGE). */
+int cs__store_lock_wait(const char *out, cs__store_lock_mode mode, const cs__store_waiter *w, cs__store_lock_t *lk,
+                        cs_err *err);
+/* One process at a time per job, also within a --shard or MPI group (shards overlap when one is
+ * rerun while it still runs, or with another N): an exclusive flock on runs/<hash>/.lock held
+ * while the job runs. Another process waits as w says (then replays what the holder
+ * committed); NULL: CS_EIO when held. Released with cs__store_unlock. */
+int cs__store_lock_job(const char *job_dir, const cs__store_waiter *w, cs__store_lock_t *lk, cs_err *err);
 void cs__store_unlock(cs__store_lock_t *lk);
 /* Removes "<name>.tmp-XXXXXX" leftovers of atomic writes in dir (call only while alone). */
 void cs__store_remove_tmp_files(const char *dir);

@@ -49,6 +49,39 @@ static void extra_params(cs__sbuf *sb, const cs_registry_entry *policy, int n, c
   }
 }
 
+static bool same_mults(const cs_sweep_search *a, const cs_sweep_search *b) {
+  if (a->nmult != b->nmult) return false;
+  for (int i = 0; i < a->nmult; i++)
+    if (a->qps_multipliers[i] != b->qps_multipliers[i]) return false;
+  return true;
+}
+
+/* Vidur's search key leaves out fields that still change a job: num_replicas of a qps or isoqps
+ * search, qps of a num_replicas search, the multipliers of an isoqps search. Where two searches
+ * of the sweep would give one key and differ only in such fields, the key names them
+ * ("_r<replicas>", "_q<qps>", "_m<m1>,<m2>..."), so that each job gets its own run directory;
+ * every other search keeps Vidur's key (and existing output directories their hashes). */
+static void search_twins(cs__sbuf *sb, const cs_sweep *s, const cs_sweep_search *sc) {
+  bool by_rep = sc->search_for == CS_SEARCH_NUM_REPLICAS, reps = false, qps = false, mults = false;
+  for (size_t i = 0; i < s->nsearches; i++) {
+    const cs_sweep_search *o = &s->searches[i];
+    if (o == sc || o->search_for != sc->search_for || strcmp(o->model, sc->model) || strcmp(o->trace, sc->trace) ||
+        strcmp(o->num_requests.text, sc->num_requests.text) ||
+        strcmp(by_rep ? o->num_replicas.text : o->qps.text, by_rep ? sc->num_replicas.text : sc->qps.text))
+      continue;
+    if (by_rep) qps |= strcmp(o->qps.text, sc->qps.text) != 0;
+    else reps |= strcmp(o->num_replicas.text, sc->num_replicas.text) != 0;
+    mults |= sc->search_for == CS_SEARCH_ISOQPS && !same_mults(o, sc);
+  }
+  if (reps) cs__sbuf_addf(sb, "_r%s", sc->num_replicas.text);
+  if (qps) cs__sbuf_addf(sb, "_q%s", sc->qps.text);
+  for (int i = 0; mults && i < sc->nmult; i++) {
+    char b[40];
+    cs__fmt_pyfloat(sc->qps_multipliers[i], b);
+    cs__sbuf_addf(sb, "%s%s", i ? "," : "_m", b);
+  }
+}
+
 char *cs_sweep_job_key(const cs_sweep *s, const cs_sweep_job *j) {
   const cs_sweep_model *m = &s->models[j->model];
   const cs_sweep_trace *t = &s->traces[j->trace];
@@ -72,6 +105,7 @@ char *cs_sweep_job_key(const cs_sweep *s, const cs_sweep_job *j) {
     cs__sbuf_addf(&sb, "num_replicas_r%s_reqs%s", sc->num_replicas.text, sc->num_requests.text);
   else
     cs__sbuf_addf(&sb, "%s_q%s_reqs%s", cs_search_kind_name(sc->search_for), sc->qps.text, sc->num_requests.text);
+  search_twins(&sb, s, sc);
   if (j->ep > 1) cs__sbuf_addf(&sb, "_ep%d", j->ep); /* capsearch extension (docs/disaggregation.md) */
   if (j->disagg) /* capsearch extension: the pools (docs/disaggregation.md) */
     cs__sbuf_addf(&sb, "_disagg%dp_tp%d_pp%d_%dd_tp%d_pp%d", j->prefill_replicas, j->tp, j->pp, j->decode_replicas,

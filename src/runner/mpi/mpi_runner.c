@@ -272,6 +272,7 @@ static int run_ranks(cs__mpi_ctx *c, cs__runner_summary *sum, cs_err *err) {
    * interrupted writes) before any rank writes into it */
   if (c->rank == 0) {
     rc = cs__plan_open_store(p, o, true, err);
+    sum->untouched = rc == CS_EINTR; /* stopped while waiting for the directory (--wait) */
     if (!rc && o->args_json) rc = cs__store_write_top(o->out_dir, "args.json", o->args_json, err);
     if (!rc) sum->jobs_other = cs__plan_mark_other_jobs(p, o);
   }
