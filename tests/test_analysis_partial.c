@@ -38,6 +38,15 @@ static bool edit(const char *dir, const char *rel, const char *from, const char 
   return rc == 0;
 }
 
+/* A quantile table of prefill_e2e_time with n empty values (cdf 0, 0.01, ...), malloc'd. */
+static char *empty_qtab(int n) {
+  size_t cap = 64 + (size_t)n * 16, used = 0;
+  char *b = malloc(cap);
+  used += (size_t)snprintf(b, cap, "cdf,prefill_e2e_time\n");
+  for (int i = 0; i < n; i++) used += (size_t)snprintf(b + used, cap - used, "%g,\n", i / 100.0);
+  return b;
+}
+
 static cs_analysis *load_and_write(const char *dir) {
   cs_analysis *a = NULL;
   cs_err err = {0};
@@ -121,6 +130,29 @@ static void test_and_slo_keeps_its_fail_line(void) {
   cs_analysis_free(a);
 }
 
+/* A run in which no request completed (a probe stopped early) writes its quantile tables with
+ * 101 empty values: that is no damage, so no warning. A table with some values missing is. */
+static void test_empty_quantile_table_of_a_run_without_samples_is_no_warning(void) {
+  char dir[1100], path[1400];
+  if (!fixture_copy(dir, sizeof dir)) return;
+  char *text = empty_qtab(101);
+  snprintf(path, sizeof path, "%s/runs/aaaa0001/r1_q6.0/2026-01-01_00-00-03-000000/plots/prefill_e2e_time.csv", dir);
+  CS_ASSERT_INT_EQ(cs_test_write(path, text), 0);
+  free(text);
+  cs_analysis *a = load_and_write(dir);
+  for (size_t i = 0; i < cs_analysis_num_warnings(a); i++)
+    CS_ASSERT_TRUE(strstr(cs_analysis_warning(a, i), "quantile rows") == NULL);
+  cs_analysis_free(a);
+  CS_ASSERT_TRUE(edit(dir, "runs/aaaa0001/r1_q6.0/2026-01-01_00-00-03-000000/plots/prefill_e2e_time.csv", "0.5,\n",
+                      "0.5,7\n"));
+  a = load_and_write(dir);
+  bool warned = false;
+  for (size_t i = 0; i < cs_analysis_num_warnings(a); i++)
+    warned = warned || strstr(cs_analysis_warning(a, i), "prefill_e2e_time.csv: expected 101 quantile rows");
+  CS_ASSERT_TRUE(warned);
+  cs_analysis_free(a);
+}
+
 static void test_pruned_answer_says_not_kept(void) {
   char dir[1100], cmd[1300];
   if (!fixture_copy(dir, sizeof dir)) return;
@@ -140,6 +172,8 @@ static const cs_test_case cases[] = {
     {"test_stopped_probe_is_marked_in_stats_csv", test_stopped_probe_is_marked_in_stats_csv},
     {"test_or_slo_is_judged_as_or", test_or_slo_is_judged_as_or},
     {"test_and_slo_keeps_its_fail_line", test_and_slo_keeps_its_fail_line},
+    {"test_empty_quantile_table_of_a_run_without_samples_is_no_warning",
+     test_empty_quantile_table_of_a_run_without_samples_is_no_warning},
     {"test_pruned_answer_says_not_kept", test_pruned_answer_says_not_kept},
     {NULL, NULL}};
 

@@ -82,8 +82,10 @@ static bool read_qtab(cs_analysis *a, const char *plots, const char *metric, cs_
   if (cc < 0 || vc < 0) {
     cs__an_warn(a, "%s: expected columns 'cdf' and '%s'; ignored", path, metric);
   } else {
+    size_t samples = 0; /* rows with a value: none in the table of a run nothing completed in */
     for (size_t r = 0; r < csv.nrows; r++) {
       double c = cs__csv_num(&csv, r, cc), v = cs__csv_num(&csv, r, vc);
+      samples += cs__csv_str(&csv, r, vc)[0] != '\0';
       if (isnan(c) || isnan(v) || c < 0 || c > 1) continue;
       int idx = (int)lround(c * 100);
       if (isnan(t->v[idx]) || v > t->v[idx]) t->v[idx] = v;
@@ -91,7 +93,7 @@ static bool read_qtab(cs_analysis *a, const char *plots, const char *metric, cs_
     t->have = true;
     for (int i = 0; i < 101; i++)
       if (isnan(t->v[i])) t->have = false;
-    if (!t->have) cs__an_warn(a, "%s: expected 101 quantile rows (cdf 0, 0.01, ..., 1); ignored", path);
+    if (!t->have && samples) cs__an_warn(a, "%s: expected 101 quantile rows (cdf 0, 0.01, ..., 1); ignored", path);
   }
   cs__csv_release(&csv);
   free(path);
