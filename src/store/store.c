@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -387,6 +388,12 @@ int cs__store_read_probe(const char *probe_dir, cs__probe_record *rec, cs_err *e
       (rc = cs__y_bool(&d, cs__ymap_get(d.root, "hit_time_limit"), "hit_time_limit", &hit, err)) ||
       (rc = cs__y_str(&d, cs__ymap_get(d.root, "timestamp_dir"), "timestamp_dir", &ts, err))) {
     rc = CS_EPARSE;
+    goto out;
+  }
+  /* counts as the writer writes them; a damaged file must not overflow the casts below */
+  if (!(replicas >= 1 && replicas <= INT32_MAX) || !(completed >= 0 && completed <= 0x1p53) ||
+      !(arrived >= 0 && arrived <= 0x1p53) || !(events >= 0 && events <= 0x1p53)) {
+    rc = cs_err_set(err, CS_EPARSE, "%s: replicas, completed, arrived or events out of range (edited or damaged)", p);
     goto out;
   }
   rec->replicas = (int)replicas;
