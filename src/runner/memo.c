@@ -82,16 +82,20 @@ size_t cs__sim_result_bytes(const cs_sim_result *r) {
   return b;
 }
 
+/* The entry of probe pr, or m->e.n when there is none. */
+static size_t find_index(const cs__memo *m, const cs__probe *pr) {
+  for (size_t i = 0; i < m->e.n; i++)
+    if (m->e.v[i].pr.qps == pr->qps && m->e.v[i].pr.replicas == pr->replicas) return i;
+  return m->e.n;
+}
+
 const cs_sim_result *cs__memo_find(const cs__memo *m, const cs__probe *pr, double *wall, const char **from) {
   if (!m) return NULL;
-  for (size_t i = 0; i < m->e.n; i++) {
-    const memo_entry *x = &m->e.v[i];
-    if (x->pr.qps != pr->qps || x->pr.replicas != pr->replicas) continue;
-    if (wall) *wall = x->wall;
-    if (from) *from = x->from;
-    return x->res;
-  }
-  return NULL;
+  size_t i = find_index(m, pr);
+  if (i == m->e.n) return NULL;
+  if (wall) *wall = m->e.v[i].wall;
+  if (from) *from = m->e.v[i].from;
+  return m->e.v[i].res;
 }
 
 /* The entry to drop first: the highest QPS, then the most replicas. */
@@ -111,12 +115,6 @@ void cs__memo_readers(cs__memo *m, const cs__search_params *sp, size_t n, cs__me
   m->first = 0;
   m->verdict = verdict;
   m->ctx = ctx;
-}
-
-static size_t find_index(const cs__memo *m, const cs__probe *pr) {
-  for (size_t i = 0; i < m->e.n; i++)
-    if (m->e.v[i].pr.qps == pr->qps && m->e.v[i].pr.replicas == pr->replicas) return i;
-  return m->e.n;
 }
 
 /* Reader r's verdict on entry i (cached: a replay asks for it many times). */
