@@ -78,7 +78,7 @@ static void test_the_accessors_describe_jobs_views_and_estimates(void) {
     /* 10 requests on the job's 2 replicas, one stage; no sibling (one SLO), early stopping */
     CS_ASSERT_INT_EQ(e.siblings, 1);
     CS_ASSERT_DBL_NEAR(e.cpu_s,
-                       e.max_probes * (CS_EST_CPU_S_PER_PROBE +
+                       e.max_probes * (CS_EST_CPU_S_PER_PROBE + 2 * CS_EST_CPU_S_PER_REPLICA +
                                        CS_EST_SIMULATED_SHARE * 10.0 * 2 * CS_EST_CPU_S_PER_REQUEST_REPLICA),
                        1e-12);
   }

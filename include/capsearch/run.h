@@ -80,6 +80,10 @@ typedef struct cs_run_opts {
    * output directory (wait) or for a job that process runs (overlapping --shard runs); what says
    * what is held and by whom. NULL = not told. o->stop ends such a wait at once. */
   void (*waiting)(void *ctx, const char *what);
+  /* told (with progress_ctx, one call at a time) of each failed job this process (or, under MPI,
+   * rank 0 for every rank) ran, in job order once the run ends, with the reason results.csv
+   * carries: shard runs write no results.csv, so this is where their failures show. NULL = not told. */
+  void (*job_failed)(void *ctx, const cs_sweep_job *job, const char *reason);
   double progress_interval_s; /* minimum wall seconds between progress calls (final always); 1 */
   /* runner-internal, left NULL by callers: the speculation pool (set by the thread runner) and
    * the per-probe hook (kind: simulated with its wall seconds, reused from disk, or repeated) */
@@ -185,7 +189,8 @@ int cs_plan_job_gpus(const cs_plan *plan, const cs_sweep_job *j, int replicas);
  * probes, from constants fitted on the full seed sweep (docs/sweep.md "Estimates"): a probe
  * run to the end costs in proportion to requests x replicas x pipeline stages, every probe
  * taken adds its run files; early stopping and a sibling's memo (jobs that differ only by their
- * SLO share full simulations) cut what is simulated. Disk: the bytes of the files each probe
+ * SLO share full simulations) cut what is simulated; each replica adds its own state and files
+ * to every probe. Disk: the bytes of the files each probe
  * run to the end writes (the constants below), for each --keep-runs mode; a probe stopped
  * early writes less, so `all` is an upper estimate. */
 typedef struct cs_job_estimate {
@@ -204,9 +209,12 @@ typedef struct cs_job_estimate {
 /* CPU constants fitted on the seed sweep measured on the 2-core dev machine at a5cb9bb (336
  * jobs, 3,084 probes, 1,810 CPU-s; e393167, this fit's base, simulates the same way) and checked
  * on the quickstart (docs/sweep.md "Estimates": the seed's total within 1 %, the quickstart's
- * at the low end of its measured 10-22 CPU-s; 80 % of the seed's jobs within -36 %..+60 %). A faster simulator makes them high: refit them. */
-#define CS_EST_CPU_S_PER_REQUEST_REPLICA 4.1e-6 /* a probe run to the end: x requests x replicas x pp */
+ * 12.4 s within its measured 10-22 CPU-s; 80 % of the seed's jobs within -35 %..+62 %). A faster simulator makes them high: refit them. */
+#define CS_EST_CPU_S_PER_REQUEST_REPLICA 3.8e-6 /* a probe run to the end: x requests x replicas x pp */
 #define CS_EST_CPU_S_PER_PROBE 0.025  /* each probe taken: run files, tables, probe.json, sync */
+/* each probe taken, per replica x pp: its KV block table and per-replica output files (simulate
+ * --replicas 200 with 50 requests: 0.70 CPU-s against 0.04 s for one replica) */
+#define CS_EST_CPU_S_PER_REPLICA 0.0033
 /* Probes run to the end that a search simulates, per probe it may take (max probes): with early
  * stopping about half are failing probes stopped at ~35 % of a full run, and some stopped
  * probes are rerun to the end; with --full-probes every probe taken runs to the end. */

@@ -35,5 +35,5 @@ void cs__job_cpu_estimate(cs__job_estimate *e, int stages, bool full_probes) {
   int k = e->siblings > 1 ? e->siblings : 1;
   share *= 1.0 - CS_EST_MEMO_SAVING * (double)(k - 1) / (double)k;
   double full_run = (double)e->requests * stages * CS_EST_CPU_S_PER_REQUEST_REPLICA;
-  e->cpu_s = e->max_probes * (CS_EST_CPU_S_PER_PROBE + share * full_run);
+  e->cpu_s = e->max_probes * (CS_EST_CPU_S_PER_PROBE + stages * CS_EST_CPU_S_PER_REPLICA + share * full_run);
 }

@@ -246,6 +246,7 @@ int cs__plan_run(cs__plan *p, const cs__runner_opts *o, cs__runner_summary *sum,
   sum->jobs = nsel;
   for (size_t i = 0; i < n; i++) {
     if (!p->selected[i]) continue;
+    if (res[i].status == CS_JOB_FAILED && o->job_failed) o->job_failed(o->progress_ctx, &p->jobs.v[i], res[i].reason);
     switch (res[i].status) {
     case CS_JOB_OK:
       sum->ok++;
