@@ -403,12 +403,15 @@ void cs__run_job(const cs__plan *plan, const cs__runner_opts *o, size_t ji, doub
   cs__run_job_memo(plan, o, ji, t0, NULL, res, probes_run, probes_reused);
 }
 
-/* --keep-runs answers|none: what the job leaves is made durable now; a damaged file fails the
- * job (a rerun simulates that probe again) */
-static void settle(const cs__runner_opts *o, const cs_sweep_job *j, const cs__probe_seen *seen, size_t n,
-                   cs__job_result *res) {
+/* --keep-runs answers|none, once the job's search is over: a finished job's probes that are
+ * not kept are pruned, and what the job leaves is made durable; a damaged file fails the job (a
+ * rerun simulates that probe again) */
+static void keep_runs(const cs__runner_opts *o, const cs_sweep_job *j, cs_search_kind kind, const cs__probe_seen *seen,
+                      size_t n, cs__job_result *res) {
   cs_err err = {0};
-  if (o->keep_runs == CS_KEEP_ALL || n == 0 || cs__settle_runs(o, j, seen, n, &err) == 0) return;
+  if (o->keep_runs == CS_KEEP_ALL || n == 0) return;
+  res->probes_pruned = cs__prune_runs(o, j, kind, res, seen, n); /* finished jobs only */
+  if (cs__settle_runs(o, j, seen, n, &err) == 0) return;
   if (res->status != CS_JOB_OK && res->status != CS_JOB_NO_PASS) return; /* its own reason stays */
   cs__sbuf sb;
   cs__sbuf_init(&sb);
@@ -514,9 +517,8 @@ static void run_job_locked(const cs__plan *plan, const cs__runner_opts *o, size_
   }
   res->probes_run = (int)*probes_run;
   cs__job_conclude(plan, j, records.v, records.n, res);
-  if (o->keep_runs != CS_KEEP_ALL) res->probes_pruned = cs__prune_runs(o, j, sc->search_for, res, seen.v, seen.n);
 out:
-  settle(o, j, seen.v, seen.n, res);
+  keep_runs(o, j, sc->search_for, seen.v, seen.n, res);
   free(seen.v);
   free(records.v);
   free(job_json);
