@@ -47,6 +47,8 @@ double cs__job_probe_cost(const cs_sweep *s, const cs_sweep_job *j);
 /* Fills e's disk fields (estimate.c) from e->requests and e->max_probes, for probes of
  * `replicas` replicas, request_metrics.csv gzipped or not (--compress). */
 void cs__job_disk_estimate(cs__job_estimate *e, int replicas, bool gzip);
+/* e->cpu_s from e->requests, max_probes and siblings (estimate.c). */
+void cs__job_cpu_estimate(cs__job_estimate *e, int stages, bool full_probes);
 
 /* The remaining-work estimate of the progress line (eta.c): per job its probe cost and how
  * many probes it ran, and the seconds per unit learned from simulated probes. Not thread-safe:

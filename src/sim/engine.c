@@ -516,6 +516,7 @@ int cs__sim_loop(cs__sim *sim, cs_err *err) {
     case CS__EV_BATCH_END: on_batch_end(sim, ev.replica, ev.p); break;
     case CS__EV_PREFILL_END:
       if (sim->router->on_prefill_end) sim->router->on_prefill_end(sim->router_state, ev.p);
+      if (sim->n_esc) cs__esc_prefill_end(sim, ev.p);
       break;
     case CS__EV_REQUEST_END: on_request_end(sim, ev.p); break;
     }
