@@ -122,5 +122,20 @@ for cmd in "" simulate plan recommend analyze report list "trace info" "trace co
   done
   [ -z "$unknown" ] && ok "${cmd:-sweep}: every flag of --help is accepted" || fail "${cmd:-sweep}: unknown:$unknown"
 done
+# a value-taking flag never swallows the next option: "--output-dir --dry-run" once ran the
+# whole sweep into ./--dry-run (exit 0); a repeated single-valued flag once silently took the last
+(cd "$T" && "$BIN" --config "$T/sweep.yml" --output-dir --dry-run > "$T/sw.out" 2> "$T/sw.err"); rc=$?
+[ $rc -eq 2 ] && [ ! -e "$T/--dry-run" ] && grep -q "^capsearch: --output-dir expects .*, got the option '--dry-run'" "$T/sw.err" \
+  && ok "--output-dir --dry-run refused: $(cat "$T/sw.err")" || fail "--output-dir --dry-run: rc=$rc $(head -c 300 "$T/sw.err")"
+"$BIN" --config --dry-run --output-dir "$T/x" > /dev/null 2> "$T/sw.err"; rc=$?
+[ $rc -eq 2 ] && grep -q "^capsearch: --config expects .*, got the option '--dry-run'" "$T/sw.err" \
+  && ok "--config --dry-run refused" || fail "--config --dry-run: rc=$rc $(cat "$T/sw.err")"
+"$BIN" --config "$T/sweep.yml" --output-dir "$T/a" --output-dir "$T/b" --dry-run > /dev/null 2> "$T/sw.err"; rc=$?
+[ $rc -eq 2 ] && grep -q "^capsearch: option '--output-dir' given more than once" "$T/sw.err" \
+  && ok "repeated --output-dir refused" || fail "repeated --output-dir: rc=$rc $(cat "$T/sw.err")"
+"$BIN" trace generate -o --seed 3 > /dev/null 2> "$T/sw.err"; rc=$?
+[ $rc -eq 2 ] && grep -q "^capsearch: -o expects .*, got the option '--seed'" "$T/sw.err" \
+  && ok "trace generate -o --seed refused" || fail "trace generate -o --seed: rc=$rc $(cat "$T/sw.err")"
+
 echo "$fails failure(s)"
 [ $fails -eq 0 ]

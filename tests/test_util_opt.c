@@ -119,6 +119,32 @@ static void test_opt_every_bad_value_names_the_flag_and_what_was_expected(void) 
   CS_ASSERT_STR_EQ(err.msg, "--check: expected ok, got 'no'");
 }
 
+/* "--output-dir --dry-run" once ran a whole sweep into ./--dry-run; "-o a -o b" silently took b. */
+static void test_opt_a_value_that_is_an_option_or_a_repeated_flag_is_refused(void) {
+  demo d;
+  cs_err err;
+  CS_ASSERT_INT_EQ(run(&d, &err, NULL, NULL, 3, "--output-dir", "--dry-run"), CS_EUSAGE);
+  CS_ASSERT_STR_EQ(err.msg, "--output-dir expects a directory path, got the option '--dry-run' "
+                            "(write --output-dir=--dry-run if that is the value)");
+  CS_ASSERT_TRUE(!d.dry);
+  CS_ASSERT_INT_EQ(run(&d, &err, NULL, NULL, 3, "-o", "--dry"), CS_EUSAGE); /* a unique prefix names it too */
+  CS_ASSERT_STR_CONTAINS(err.msg, "-o expects a directory path, got the option '--dry'");
+  CS_ASSERT_INT_EQ(run(&d, &err, NULL, NULL, 3, "--seed", "--qps=3"), CS_EUSAGE);
+  CS_ASSERT_STR_CONTAINS(err.msg, "--seed expects an integer from 0 to ");
+  CS_ASSERT_INT_EQ(run(&d, &err, NULL, NULL, 3, "--check", "--output-dir"), CS_EUSAGE);
+  CS_ASSERT_STR_CONTAINS(err.msg, "--check expects a value (VALUE), got the option '--output-dir'");
+  CS_ASSERT_INT_EQ(run(&d, &err, NULL, NULL, 2, "--output-dir=--dry-run"), 0); /* attached: taken as written */
+  CS_ASSERT_STR_EQ(d.dir, "--dry-run");
+  CS_ASSERT_INT_EQ(run(&d, &err, NULL, NULL, 3, "-o", "--zz"), 0); /* not an option of the command */
+  CS_ASSERT_STR_EQ(d.dir, "--zz");
+  CS_ASSERT_INT_EQ(run(&d, &err, NULL, NULL, 5, "--output-dir", "a", "-o", "b"), CS_EUSAGE);
+  CS_ASSERT_STR_EQ(err.msg, "option '--output-dir' given more than once (it takes one value)");
+  CS_ASSERT_INT_EQ(run(&d, &err, NULL, NULL, 3, "-j2", "--num-threads=4"), CS_EUSAGE);
+  CS_ASSERT_STR_EQ(err.msg, "option '--num-threads' given more than once (it takes one value)");
+  CS_ASSERT_INT_EQ(run(&d, &err, NULL, NULL, 3, "--dry-run", "--dry-run"), 0); /* a flag says the same twice */
+  CS_ASSERT_INT_EQ(run(&d, &err, NULL, NULL, 5, "--param", "a", "--param", "b"), 0); /* documented repeatable */
+}
+
 static void test_opt_unknown_missing_and_ambiguous_options_get_one_line(void) {
   demo d;
   cs_err err;
@@ -276,6 +302,8 @@ static const cs_test_case cases[] = {
     {"test_opt_parses_long_short_attached_and_positional_forms", test_opt_parses_long_short_attached_and_positional_forms},
     {"test_opt_every_bad_value_names_the_flag_and_what_was_expected",
      test_opt_every_bad_value_names_the_flag_and_what_was_expected},
+    {"test_opt_a_value_that_is_an_option_or_a_repeated_flag_is_refused",
+     test_opt_a_value_that_is_an_option_or_a_repeated_flag_is_refused},
     {"test_opt_unknown_missing_and_ambiguous_options_get_one_line",
      test_opt_unknown_missing_and_ambiguous_options_get_one_line},
     {"test_opt_help_is_generated_from_the_table_with_its_defaults",

@@ -26,6 +26,10 @@ const cs_opt *cs_opt_find(const cs_opt *tab, const char *name) {
   return NULL;
 }
 
+/* Entries of one table whose repeats the parser tracks (tables are far smaller). */
+#define CS__OPT_MAX_SEEN 256
+
+static const char *placeholder(const cs_opt *o);
 static bool takes_value(const cs_opt *o) { return o->type != CS_OPT_FLAG && o->type != CS_OPT_HELP && o->type != CS_OPT_GROUP; }
 
 /* The bounds of a number entry: an all-zero range (integer not set) means any finite number. */
@@ -249,7 +253,41 @@ static int ambiguous(const cs_opt_cmd *cmd, const char *name, size_t len, cs_err
   return cs_err_set(err, CS_EUSAGE, "option '--%.*s' is ambiguous (%s)", (int)len, name, list);
 }
 
-static int parse_long(const cs_opt_cmd *cmd, int argc, char **argv, int *i, void *obj, cs_err *err) {
+/* What a value-taking entry expects, for the message about a swallowed option: the entry's
+ * own words, else its placeholder read as a noun ("DIR": a directory). */
+static void value_kind(const cs_opt *o, char *buf, size_t size) {
+  const char *a = o->arg ? o->arg : "";
+  if (o->expect || o->type == CS_OPT_INT || o->type == CS_OPT_NUM || o->type == CS_OPT_ENUM)
+    cs_opt_expect_text(o, buf, size);
+  else if (!strcmp(a, "DIR")) snprintf(buf, size, "a directory");
+  else if (!strcmp(a, "FILE") || !strcmp(a, "F")) snprintf(buf, size, "a file");
+  else if (!strcmp(a, "PATH") || !strcmp(a, "OUT")) snprintf(buf, size, "a path");
+  else snprintf(buf, size, "a value (%s)", placeholder(o));
+}
+
+/* Sets entry o from a value given as the next argument (or attached) after checking the two
+ * slips a table alone cannot catch: the value is one of the command's own options ("--output-dir
+ * --dry-run" would run the sweep into ./--dry-run), and a single-valued entry given again
+ * (silently last-wins). seen[] counts the entries given so far in this parse. A value attached
+ * with '=' ("--output-dir=--x") is taken as written. */
+static int take_value(const cs_opt_cmd *cmd, const cs_opt *o, void *obj, const char *val, bool separate,
+                      const char *flag, unsigned char *seen, cs_err *err) {
+  size_t k = (size_t)(o - cmd->opts), nmatch = 0;
+  if (separate && val && val[0] == '-' && val[1] == '-' && val[2] &&
+      find_long(cmd->opts, val + 2, strcspn(val + 2, "="), &nmatch) && nmatch == 1) {
+    char kind[512];
+    value_kind(o, kind, sizeof kind);
+    return cs_err_set(err, CS_EUSAGE, "%s expects %s, got the option '%.200s' (write --%s=%.200s if that is the value)",
+                      flag, kind, val, o->name, val);
+  }
+  bool single = o->type != CS_OPT_LIST && o->type != CS_OPT_HELP && o->type != CS_OPT_FLAG;
+  if (single && k < CS__OPT_MAX_SEEN && seen[k]++)
+    return cs_err_set(err, CS_EUSAGE, "option '--%s' given more than once (it takes one value)", o->name);
+  return cs_opt_set(o, obj, val, flag, err);
+}
+
+static int parse_long(const cs_opt_cmd *cmd, int argc, char **argv, int *i, void *obj, unsigned char *seen,
+                      cs_err *err) {
   const char *arg = argv[*i], *name = arg + 2;
   size_t len = strcspn(name, "="), nmatch;
   const cs_opt *o = find_long(cmd->opts, name, len, &nmatch);
@@ -258,19 +296,22 @@ static int parse_long(const cs_opt_cmd *cmd, int argc, char **argv, int *i, void
   char flag[128];
   snprintf(flag, sizeof flag, "--%s", o->name);
   const char *val = NULL;
+  bool separate = false;
   if (!takes_value(o)) {
     if (name[len] == '=') return cs_err_set(err, CS_EUSAGE, "option '%s' takes no value", flag);
   } else if (name[len] == '=') {
     val = name + len + 1;
   } else if (*i + 1 < argc) {
     val = argv[++*i];
+    separate = true;
   } else {
     return cs_err_set(err, CS_EUSAGE, "option '%s' needs a value", flag);
   }
-  return cs_opt_set(o, obj, val, flag, err);
+  return take_value(cmd, o, obj, val, separate, flag, seen, err);
 }
 
-static int parse_short(const cs_opt_cmd *cmd, int argc, char **argv, int *i, void *obj, cs_err *err) {
+static int parse_short(const cs_opt_cmd *cmd, int argc, char **argv, int *i, void *obj, unsigned char *seen,
+                       cs_err *err) {
   const char *arg = argv[*i];
   for (const char *p = arg + 1; *p; p++) {
     const cs_opt *o = find_short(cmd->opts, *p);
@@ -283,9 +324,10 @@ static int parse_short(const cs_opt_cmd *cmd, int argc, char **argv, int *i, voi
       if (rc) return rc;
       continue;
     }
+    bool separate = !p[1];
     const char *val = p[1] ? p + 1 : *i + 1 < argc ? argv[++*i] : NULL;
     if (!val) return cs_err_set(err, CS_EUSAGE, "option '%s' needs a value", flag);
-    return cs_opt_set(o, obj, val, flag, err);
+    return take_value(cmd, o, obj, val, separate, flag, seen, err);
   }
   return 0;
 }
@@ -309,6 +351,7 @@ int cs_opt_parse(const cs_opt_cmd *cmd, int argc, char **argv, void *obj, const 
                   cs_err *err) {
   int np = 0, rc = check_table(cmd, err);
   bool only_pos = false;
+  unsigned char seen[CS__OPT_MAX_SEEN] = {0};
   if (npos) *npos = 0;
   if (rc) return rc;
   for (int i = 1; i < argc; i++) {
@@ -324,7 +367,8 @@ int cs_opt_parse(const cs_opt_cmd *cmd, int argc, char **argv, void *obj, const 
       only_pos = true;
       continue;
     }
-    rc = a[1] == '-' ? parse_long(cmd, argc, argv, &i, obj, err) : parse_short(cmd, argc, argv, &i, obj, err);
+    rc = a[1] == '-' ? parse_long(cmd, argc, argv, &i, obj, seen, err)
+                     : parse_short(cmd, argc, argv, &i, obj, seen, err);
     if (rc) return rc;
   }
   if (npos) *npos = np;
