@@ -166,4 +166,14 @@ printf 'model: Llama-2-7b-hf\ndevice: a100\nworkload: {lengths: uniform, max_tok
 expect_err "workload.max_tokens 8192 exceeds the model's context of 4096 tokens" --config "$T/uni.yml" \
   --predictor constant --output-dir "$T/l6"
 
+# out of memory is a clean exit 1 with one line naming the request, not SIGABRT (a 5000-replica
+# typo under a memory limit once died with "out of memory allocating 262176 bytes" and signal 6).
+# A sanitizer build needs far more address space than ulimit -v allows: skipped there.
+if ! "$BIN" --version 2> /dev/null | grep -q Sanitizer; then
+  (ulimit -v 600000; exec "$BIN" simulate --model Llama-2-7b-hf --device a100 --predictor constant --replicas 4000 \
+    --num-blocks 30000 --num-requests 10 --output-dir "$T/oom") > /dev/null 2> "$T/oom.err"; rc=$?
+  [ $rc -eq 1 ] && grep -q "^capsearch: out of memory allocating [0-9]* bytes (" "$T/oom.err" \
+    && ok "out of memory: exit 1 with a message" || bad "out of memory: exit $rc: $(head -c 300 "$T/oom.err")"
+fi
+
 exit $fail

@@ -4,9 +4,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Out of memory is not recoverable where these helpers are called (no caller checks), but it is
+ * not a crash either: one line naming the request and its usual cause, then exit status 1 at
+ * once. _Exit, not exit: other threads are still running, so no atexit handler or stdio flush
+ * may touch shared state; what a sweep committed is on disk already (commits survive a kill). */
 static void oom(size_t n) {
-  fprintf(stderr, "capsearch: out of memory allocating %zu bytes\n", n);
-  abort();
+  fprintf(stderr,
+          "capsearch: out of memory allocating %zu bytes (the memory limit of the process or the machine is "
+          "reached; a simulation's memory grows with replicas x KV blocks and with requests, times -j)\n",
+          n);
+  _Exit(1);
 }
 
 void *cs__xmalloc(size_t n) {

@@ -1,7 +1,8 @@
 /* Growable string buffer (git's strbuf idea), allocation helpers, growable arrays.
  * Ownership: a cs__sbuf is caller-owned; _init gives an empty buffer, _release frees its memory.
- * buf is always NUL-terminated. Allocation failure aborts via cs__xmalloc (out-of-memory is not
- * a bad-input condition and cannot be recovered from meaningfully here).
+ * buf is always NUL-terminated. Allocation failure ends the process via cs__xmalloc: a message
+ * and exit status 1 (out-of-memory is not a bad-input condition and cannot be recovered from
+ * meaningfully here).
  * The buffer is public (capsearch/util.h, cs_sbuf); the library's code keeps the internal
  * spellings below, mapped onto the public names, so both name the same functions. */
 #ifndef CS_UTIL_SBUF_H
