@@ -15,6 +15,7 @@ awk 'BEGIN { print "arrived_at,num_prefill_tokens,num_decode_tokens";
   for (i = 0; i < 60; i++) printf "%g,%d,%d\n", i * 0.25, 100 + (i * 37) % 900, 5 + (i * 13) % 80 }' > "$T/trace.csv"
 
 common=(--model Llama-2-7b-hf --device a100 --trace "$T/trace.csv" --predictor constant --num-blocks 2000)
+nb_base=("${common[@]:0:${#common[@]}-2}") # the same without --num-blocks, for tests that set their own
 
 # 1. a run with flags only: summary on stdout, a timestamped run directory
 out=$("$BIN" simulate "${common[@]}" --arrival trace --output-dir "$T/runs" 2>"$T/err")
@@ -106,20 +107,20 @@ awk -v a="$t5" -v b="$t50" 'BEGIN { exit !(a > 0.004 && a <= 0.005 && b / a > 9.
 # A KV cache small for the workload is said, with its capacity and what to change; a roomy one is not
 echo "$out" | grep -q "^warning: KV cache" && bad "KV warning on a roomy cache: $out" || ok "no KV warning with room"
 # (a cache below the model's 4,096-token context needs a lower --max-seq-len, as vLLM's max_model_len)
-out=$("$BIN" simulate "${common[@]}" --num-blocks 200 --max-seq-len 2048 --qps 8 --no-timestamp --output-dir "$T/kv" 2>&1)
+out=$("$BIN" simulate "${nb_base[@]}" --num-blocks 200 --max-seq-len 2048 --qps 8 --no-timestamp --output-dir "$T/kv" 2>&1)
 echo "$out" | grep -q "^warning: KV cache holds 3200 tokens/replica (200 blocks of 16), fewer than 4 of the longest" \
   && ok "KV warning: capacity below a few longest requests" || bad "KV warning: $out"
 echo "$out" | grep -q -- "more tensor parallelism (--tp)" && ok "KV warning says what to change" || bad "KV levers: $out"
-out=$("$BIN" simulate "${common[@]}" --num-blocks 80 --max-seq-len 1200 --qps 20 --no-timestamp --output-dir "$T/kv2" 2>&1)
+out=$("$BIN" simulate "${nb_base[@]}" --num-blocks 80 --max-seq-len 1200 --qps 20 --no-timestamp --output-dir "$T/kv2" 2>&1)
 p=$(echo "$out" | sed -n 's/^preemptions: \([0-9]*\);.*/\1/p')
 [ "${p:-0}" -gt 0 ] && echo "$out" | grep -q "; $p preemptions: " && ok "KV warning counts $p preemptions" \
   || bad "KV warning preemptions: $out"
 
 # A KV cache that cannot hold one request of the length limit is refused before the run, as
 # vLLM refuses to start (no request would ever be admitted: all-NaN latencies otherwise)
-expect_err "--num-blocks 10: a KV cache of 160 tokens" "${common[@]}" --num-blocks 10 --output-dir "$T/nb"
-expect_err "cannot hold one request of 4096 tokens (the model's context)" "${common[@]}" --num-blocks 1 --output-dir "$T/nb"
-expect_err "cannot hold one request of 1200 tokens (--max-seq-len)" "${common[@]}" --num-blocks 70 --max-seq-len 1200 --output-dir "$T/nb"
+expect_err "--num-blocks 10: a KV cache of 160 tokens" "${nb_base[@]}" --num-blocks 10 --output-dir "$T/nb"
+expect_err "cannot hold one request of 4096 tokens (the model's context)" "${nb_base[@]}" --num-blocks 1 --output-dir "$T/nb"
+expect_err "cannot hold one request of 1200 tokens (--max-seq-len)" "${nb_base[@]}" --num-blocks 70 --max-seq-len 1200 --output-dir "$T/nb"
 
 # Replicas: each allocates its KV block table at start; the whole simulation holds at most 2^28
 # blocks (about 8 GiB), refused before anything is allocated (was 0.75 MB a replica, unbounded)
