@@ -30,6 +30,33 @@ check "interrupted: exit 130" test $rc -eq 130
 check "counts jobs and probes" grep -qE "jobs [0-9]+/8, probes [0-9]+ run \+ [0-9]+ reused" "$T/err"
 check "the estimate says its basis" grep -qE "ETA [0-9hms]+ \(<= [0-9]+ probes left, cost learned from [0-9]+ probes?, [12] threads?\)" "$T/err"
 last=$(grep "elapsed" "$T/err" | tail -1)
-check "after Ctrl-C: stopping, no ETA" grep -q "stopping: running probes finish, no new ones (no ETA)" <<< "$last"
+check "after Ctrl-C: stopping, no ETA" grep -q "stopping: running probes abandoned, no new ones (no ETA)" <<< "$last"
 check "after Ctrl-C: no ETA figure" bash -c "! sed -n '/stopping/,\$p' '$T/err' | grep -qE 'ETA [0-9]'"
+
+# Ctrl-C during a long probe (200 replicas, 400,000 requests: minutes of CPU) abandons it: the
+# simulation notices the stop within 1024 events, nothing of it is committed, the job stays
+# pending and the process exits promptly, saying so (it once finished the probe first, silently)
+sed -e 's/tp_dimensions: \[1, 2\]/tp_dimensions: [1]/' -e 's/, {device: a100[^]]*}\]/]/' \
+  -e 's/replica_schedulers: .*/replica_schedulers: [{scheduler: vllm_v1, chunk_size: 512}]/' \
+  -e 's/num_replicas: 1, qps: 2, num_requests: 600/num_replicas: 200, qps: 400, num_requests: 400000/' \
+  "$T/sweep.yml" > "$T/long.yml"
+"$CAPSEARCH" --config "$T/long.yml" --output-dir "$T/long" --time-limit 0 -j 1 > /dev/null 2> "$T/long.err" &
+pid=$!
+for _ in $(seq 1 300); do grep -qs "simulating" "$T"/long/runs/*/*/output.log && break; sleep 0.1; done
+sleep 1
+kill -INT $pid
+for _ in $(seq 1 300); do kill -0 $pid 2> /dev/null || break; sleep 0.1; done
+if kill -0 $pid 2> /dev/null; then
+  check "Ctrl-C abandons the running probe (still running 30 s later)" false
+  kill -KILL $pid
+fi
+wait $pid
+rc=$?
+check "long probe interrupted: exit 130" test $rc -eq 130
+check "long probe: stderr says the running simulations are abandoned" \
+  grep -q "^capsearch: stopping: the running simulations are abandoned (not committed)" "$T/long.err"
+check "long probe: nothing committed" test -z "$(find "$T/long" -name probe.json)"
+check "long probe: its log says it was abandoned" grep -qs "interrupted: the running simulation was abandoned" \
+  "$T"/long/runs/*/*/output.log
+check "long probe: the job stays pending" grep -q ",pending,interrupted" "$T/long/results.csv"
 exit $fail

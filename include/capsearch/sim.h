@@ -9,6 +9,7 @@
 #ifndef CAPSEARCH_SIM_H
 #define CAPSEARCH_SIM_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -104,6 +105,9 @@ typedef struct cs_sim_config {
   /* Set by another thread to abandon the run (its result is then partial and meant to be
    * discarded): checked every 1024 events. NULL = never. */
   const _Atomic int *cancel;
+  /* Set by a signal handler (the sweep's Ctrl-C): the run ends within 1024 events like a cancel;
+   * its result is partial and must not be committed. NULL = never. */
+  const volatile sig_atomic_t *stop;
 } cs_sim_config;
 
 void cs_sim_config_defaults(cs_sim_config *c);

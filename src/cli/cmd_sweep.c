@@ -23,6 +23,10 @@
 static volatile sig_atomic_t stop_flag;
 
 static void on_signal(int sig) {
+  static const char note[] = "\ncapsearch: stopping: the running simulations are abandoned (not committed), no new "
+                             "ones start; committed probes are kept: run the same command again to continue\n";
+  if (!stop_flag && write(STDERR_FILENO, note, sizeof note - 1) < 0) { /* async-signal-safe; nothing to do */
+  }
   stop_flag = 1;
   signal(sig, SIG_DFL); /* a second Ctrl-C ends the process at once (committed work survives) */
 }
@@ -124,7 +128,7 @@ static void on_progress(void *vctx, const cs_progress *p) {
   char el[32], eta[128], line[400];
   fmt_dur(p->elapsed_s, el, sizeof el);
   if (p->stopping) {
-    snprintf(eta, sizeof eta, "stopping: running probes finish, no new ones (no ETA)");
+    snprintf(eta, sizeof eta, "stopping: running probes abandoned, no new ones (no ETA)");
   } else if (p->final) {
     snprintf(eta, sizeof eta, "done");
   } else if (p->eta_s >= 0 && p->probes_timed <= 0) {

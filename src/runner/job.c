@@ -71,6 +71,7 @@ static int sim_config(const cs__plan *plan, const cs__runner_opts *o, const cs_s
   c->pp = j->pp;
   if (j->ep > 1) c->ep = j->ep, c->dp = cs__job_attention_dp(j);
   c->num_replicas = pr->replicas;
+  c->stop = o->stop; /* Ctrl-C abandons the running simulation (probe_result) */
   int rc;
   if (!r->policy || !g->policy || !q->policy)
     return cs_err_set(err, CS_EINVAL, "the sweep's policies were not resolved (cs_sweep_resolve_policies)");
@@ -156,6 +157,11 @@ static int probe_result(const cs__plan *plan, const cs__runner_opts *o, const cs
     rc = cs__probe_simulate(plan, j, cfg, owned, err);
     *wall = cs__wall_now() - t0;
   }
+  if (!rc && o->stop && *o->stop) { /* the run may have ended at the stop request: partial, never committed */
+    cs_sim_result_free(*owned);
+    *owned = NULL;
+    return cs_err_set(err, CS_EINTR, "interrupted: the running simulation was abandoned, not committed");
+  }
   *res = *owned;
   return rc;
 }
@@ -182,7 +188,7 @@ static int run_probe(const cs__plan *plan, const cs__runner_opts *o, const cs_sw
   *shared = from != NULL;
   if (rc) {
     cs_sim_result_free(owned);
-    snprintf(line, sizeof line, "capsearch: simulation failed: %s", err ? err->msg : "");
+    snprintf(line, sizeof line, "capsearch: %s%s", rc == CS_EINTR ? "" : "simulation failed: ", err ? err->msg : "");
     cs__store_log(pdir, line, NULL);
     return rc;
   }
@@ -485,6 +491,10 @@ static void run_job_locked(const cs__plan *plan, const cs__runner_opts *o, size_
         if (rc == 0) count_probe(o, ji, shared, cs__wall_now() - started, res, probes_run);
       }
       free(pdir);
+      if (rc == CS_EINTR) { /* Ctrl-C abandoned the running probe: the job stays pending */
+        stopped = true;
+        break;
+      }
       if (rc) {
         res->status = CS_JOB_FAILED;
         res->reason = probe_failure(&pr, err.msg);

@@ -485,6 +485,7 @@ int cs__sim_loop(cs__sim *sim, cs_err *err) {
   const cs__sim_observer *obs = sim->obs;
   const int64_t max_events = obs && obs->max_events > 0 ? obs->max_events : INT64_MAX;
   const _Atomic int *cancel = sim->cfg->cancel;
+  const volatile sig_atomic_t *stop = sim->cfg->stop;
   int rc = pull_next(sim, err);
   if (rc < 0) return rc;
   while (!sim->terminated) {
@@ -504,7 +505,8 @@ int cs__sim_loop(cs__sim *sim, cs_err *err) {
     if (ev.t > limit) sim->terminated = true; /* this event is still handled */
     int64_t ne = ++sim->num_events;
     if (ne >= max_events) sim->terminated = true;
-    if (!(ne & 1023) && cancel && atomic_load_explicit(cancel, memory_order_relaxed)) sim->terminated = true;
+    if (!(ne & 1023) && ((cancel && atomic_load_explicit(cancel, memory_order_relaxed)) || (stop && *stop)))
+      sim->terminated = true;
     if (obs && obs->on_event) obs->on_event(obs->ud, sim, &ev);
     switch ((cs__ev_kind)cs__event_kind(&ev)) {
     case CS__EV_REQUEST_ARRIVAL: on_request_arrival(sim, ev.p); break;
