@@ -48,6 +48,14 @@ check "emitted sweep has the schema's sections" bash -c "for k in clusters globa
 "$CAPSEARCH" --config "$T/sweep.yml" --output-dir "$T/sweep_out" --dry-run >"$T/dry" 2>&1; rc=$?
 check "emitted sweep expands (--dry-run)" test $rc -eq 0
 check "expansion has runnable jobs" grep -q "runnable" "$T/dry"
+# a sweep is a cartesian product: the note says how many jobs --top N became, and that count is
+# what the sweep expands to
+njobs=$(sed -n 's/.* = \([0-9]*\) job(s).*/\1/p' "$T/err")
+check "--emit-sweep says how many jobs it wrote" test -n "$njobs"
+check "... as many as the sweep expands to" grep -qE "(^| )$njobs jobs?\b" "$T/dry"
+"$CAPSEARCH" recommend --model meta-llama/Meta-Llama-3-70B --workload chat --qps 20 --top 2 \
+  --emit-sweep "$T/sweep.yml" --trace "$SRC/traces/chat_small.csv" >/dev/null 2>"$T/err2"
+check "--emit-sweep over an existing file says so" grep -q "replacing the existing file" "$T/err2"
 # and it runs: the screen hands over to the simulation, whose output analyze reads
 sed 's/num_requests: [0-9]*/num_requests: 40/' "$T/sweep.yml" >"$T/small.yml"
 "$CAPSEARCH" --config "$T/small.yml" --output-dir "$T/run" --max-iterations 2 --time-limit 5 -j 2 >/dev/null 2>"$T/err"; rc=$?

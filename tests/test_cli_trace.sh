@@ -183,5 +183,13 @@ printf 'arrived_at,num_prefill_tokens,num_decode_tokens\n0.5,100,10\n' > "$TMP/w
 expect 0 "the same CSV with its line break" "$CS" trace info "$TMP/whole.csv"
 if grep -q "warning" "$TMP/err"; then bad "... warns although the file ends in a line break"; else ok "... without a warning"; fi
 
+# an existing output is replaced (atomically) but never silently: stderr says so
+expect 0 "generate into a new file" "$CS" trace generate --requests 5 --seed 1 -o "$TMP/rep.csv"
+if grep -q "replaced" "$TMP/err"; then bad "a new file is reported as replaced"; else ok "a new file: no 'replaced'"; fi
+expect 0 "generate over it" "$CS" trace generate --requests 5 --seed 1 -o "$TMP/rep.csv"
+contains "$TMP/err" "to $TMP/rep.csv (replaced the existing file)" "generate says it replaced the existing file"
+expect 0 "convert over it" "$CS" trace convert "$SRC/traces/chat_small.csv" -o "$TMP/rep.csv"
+contains "$TMP/err" "to $TMP/rep.csv (replaced the existing file)" "convert says it replaced the existing file"
+
 echo "$fails failure(s)"
 [ "$fails" -eq 0 ]

@@ -219,6 +219,31 @@ static int apply_workload(rec_args *r, cs_err *err) {
   return 0;
 }
 
+/* What --emit-sweep wrote: the sweep is a cartesian product of its clusters and TP sizes (the
+ * schema cannot list device/TP pairs), so it may run more jobs than the top candidates; say how
+ * many. The picks follow cs_recommend_emit_sweep: ranked, with a network entry, the first top. */
+static void emit_note(const cs_recommend_result *r, int top, const char *emit, bool existed) {
+  const char *devs[64];
+  int tps[64], ndev = 0, ntp = 0, n = 0;
+  for (size_t i = 0; i < r->n && n < top && n < 64; i++) {
+    const cs_recommend_row *w = &r->rows[i];
+    if (w->rank <= 0 || !w->network) continue;
+    n++;
+    bool seen = false;
+    for (int k = 0; k < ndev; k++) seen = seen || !strcmp(devs[k], w->device);
+    if (!seen) devs[ndev++] = w->device;
+    seen = false;
+    for (int k = 0; k < ntp; k++) seen = seen || tps[k] == w->tp;
+    if (!seen) tps[ntp++] = w->tp;
+  }
+  int jobs = ndev * ntp;
+  fprintf(stderr, "capsearch: wrote %s%s (top %d candidate(s): %d cluster(s) x %d TP size(s) = %d job(s)", emit,
+          existed ? ", replacing the existing file," : "", n, ndev, ntp, jobs);
+  if (jobs > n)
+    fprintf(stderr, "; a sweep runs every combination, so %d of them are not among the top %d", jobs - n, n);
+  fprintf(stderr, "; run: capsearch --config %s --output-dir DIR)\n", emit);
+}
+
 int cs__cmd_recommend(int argc, char **argv) {
   rec_args ra;
   rec_args_init(&ra);
@@ -250,9 +275,9 @@ int cs__cmd_recommend(int argc, char **argv) {
     trace = shipped;
   }
   if (emit && code == CS_EXIT_OK) {
+    bool existed = cs_path_exists(emit);
     if (cs_recommend_emit_sweep(&r, &in, trace, top, emit, &err)) code = cs__cli_fail(&err);
-    else fprintf(stderr, "capsearch: wrote %s (top %d candidate(s); run: capsearch --config %s --output-dir DIR)\n", emit,
-                 top, emit);
+    else emit_note(&r, top, emit, existed);
     for (size_t i = 0, picked = 0; code == CS_EXIT_OK && i < r.n && picked < (size_t)top; i++) {
       if (r.rows[i].rank <= 0) continue;
       if (r.rows[i].network) picked++;

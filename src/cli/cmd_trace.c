@@ -242,8 +242,11 @@ static int cmd_convert(int argc, char **argv) {
   if (cs_trace_load(pos[0], &a.o, &t, &err)) return cs__cli_fail(&err);
   char warn[1200];
   if (cs_trace_warning(t, warn, sizeof warn)) fprintf(stderr, "capsearch: warning: %s\n", warn);
+  bool existed = cs_path_exists(outp); /* replaced atomically, but never silently */
   rc = cs_trace_write_vidur_csv(t, outp, cs__trace_ends_with(outp, ".gz"), &err);
-  if (!rc) fprintf(stderr, "capsearch: wrote %zu requests (%s -> vidur) to %s\n", t->n, cs_trace_format_name(t->format), outp);
+  if (!rc)
+    fprintf(stderr, "capsearch: wrote %zu requests (%s -> vidur) to %s%s\n", t->n, cs_trace_format_name(t->format), outp,
+            existed ? " (replaced the existing file)" : "");
   cs_trace_free(t);
   return rc ? cs__cli_fail(&err) : CS_EXIT_OK;
 }

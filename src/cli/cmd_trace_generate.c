@@ -160,8 +160,9 @@ int cs__trace_cmd_generate(int argc, char **argv) {
   cs_err err = {0};
   cs_trace *t = NULL;
   rc = sessions ? cs_trace_synth(&a.sy, &t, &err) : cs_trace_from_workload(&a.sy.arrivals, &t, &err);
+  bool existed = cs_path_exists(a.out); /* replaced atomically, but never silently */
   if (!rc) rc = cs_trace_write_vidur_csv(t, a.out, cs__trace_ends_with(a.out, ".gz"), &err);
-  if (!rc) fprintf(stderr, "capsearch: wrote %zu requests to %s\n", t->n, a.out);
+  if (!rc) fprintf(stderr, "capsearch: wrote %zu requests to %s%s\n", t->n, a.out, existed ? " (replaced the existing file)" : "");
   cs_trace_free(t);
   return rc ? cs__cli_fail(&err) : CS_EXIT_OK;
 }
