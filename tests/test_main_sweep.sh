@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The main job end to end: capsearch --config sweep.yml --output-dir out.
 #  - runs a small sweep to completion; results.csv rows, statuses, run-directory layout
+#  - a failed job is named on stderr with its reason, also by a --shard run
 #  - -j1 and -j2 give byte-identical results.csv and run files (output.log and args.json hold
 #    wall times and thread counts and are excluded)
 #  - a rerun simulates nothing and leaves results.csv unchanged
@@ -11,32 +12,7 @@
 #  - a reduced seed sweep on the Mooncake traces in ../shared/data runs to completion
 set -u
 . "$(dirname "$0")/sweep_test_lib.sh" "$@"
-cat > "$T/sweep.yml" <<'YML'
-clusters:
-  - {device: h100, network_device: h100_dgx, gpus_per_node: 8}
-global_schedulers:
-  - scheduler: round_robin
-  - scheduler: ranked_sticky_lop_uncached
-    top_k: 2
-request_queues: [{name: fcfs, provider: fcfs}]
-replica_schedulers:
-  - {scheduler: vllm_v1, chunk_size: 512}
-  - {scheduler: sarathi, chunk_size: 256}
-slo_configs:
-  - name: ttft_p99_1s
-    type: and
-    quantile: 0.99
-    slos: [{metric: prefill_e2e_time, value: 1}]
-traces:
-  - {name: chat, trace_file: chat.csv, max_seq_len: 8192, enable_prefix_caching: true}
-batch_sizes: [64]
-tp_dimensions: [1, 3]
-pp_dimensions: [1]
-models:
-  - {name: Meta-Llama-3-8B, identifier: meta-llama/Meta-Llama-3-8B}
-search_configs:
-  - {trace: chat, model: Meta-Llama-3-8B, search_for: qps, num_replicas: 2, qps: 2, num_requests: 120}
-YML
+cs_sweep -g round_robin -g "ranked_sticky_lop_uncached, top_k: 2" -r vllm_v1:512 -r sarathi:256 -s "$(cs_slo ttft_p99_1s prefill_e2e_time 1)" -t "1, 3" -q "2 2 120" > "$T/sweep.yml"
 OPTS="--max-iterations 4 --time-limit 30"
 
 # dry run: the job table
@@ -48,10 +24,10 @@ grep -q "tp 3 does not divide the 32 attention heads" "$T/dry.txt" && ok "dry-ru
 sed 's/num_replicas: 2,/num_replicas: 2000,/' "$T/sweep.yml" > "$T/r2k.yml"
 "$BIN" --config "$T/r2k.yml" --dry-run > "$T/r2k.txt" 2>&1 || fail "dry-run 2000 replicas exit $?"
 cpu_of() { sed -n 's/.*requests: about \([0-9.]*\)\([a-z]*\) CPU.*/\1 \2/p' "$1" |
-  awk '{ m = $2 == "min" ? 60 : $2 == "h" ? 3600 : $2 == "d" ? 86400 : 1; print $1 * m }'; }
-awk -v a="$(cpu_of "$T/dry.txt")" -v b="$(cpu_of "$T/r2k.txt")" 'BEGIN { exit !(b > 100 * a && b > 3600) }' \
+  awk '{ m = $2 == "m" || $2 == "min" ? 60 : $2 == "h" ? 3600 : $2 == "d" ? 86400 : 1; print $1 * m }'; }
+awk -v a="$(cpu_of "$T/dry.txt")" -v b="$(cpu_of "$T/r2k.txt")" 'BEGIN { exit !(b > 100 * a) }' \
   && ok "dry-run CPU counts replicas ($(cpu_of "$T/dry.txt") s at 2, $(cpu_of "$T/r2k.txt") s at 2000)" \
-  || { fail "dry-run CPU ignores replicas"; tail -3 "$T/dry.txt" "$T/r2k.txt"; }
+  || { fail "dry-run CPU ignores replicas"; tail -n 3 "$T/dry.txt" "$T/r2k.txt"; }
 sed 's/num_replicas: 2,/num_replicas: 500000,/' "$T/sweep.yml" > "$T/r500k.yml"
 "$BIN" --config "$T/r500k.yml" --dry-run > "$T/r500k.txt" 2>&1 || fail "dry-run 500000 replicas exit $?"
 grep -q "8 jobs (0 runnable, 8 infeasible)" "$T/r500k.txt" \
@@ -99,6 +75,17 @@ wait $p0; rc0=$?
 "$BIN" --config "$T/sweep.yml" --output-dir "$T/sh" $OPTS 2> "$T/sh.err" || fail "shard assembly exit $?"
 grep -q " 0 probes simulated" "$T/sh.err" && ok "assembly simulates nothing" || { fail "assembly simulated"; cat "$T/sh.err"; }
 if diff -r -x output.log -x args.json "$T/o2" "$T/sh" > /dev/null; then ok "sharded run byte-identical to one process"; else fail "sharded run differs"; fi
+# a failed job is named with its reason on stderr, in a shard run (which writes no results.csv
+# to read it from) as in the assembling run: here runs/<hash> is a file, so the job cannot start
+bad=$(grep -m1 ',ok,' "$T/o1/results.csv" | cut -d, -f1)
+mkdir -p "$T/shf/runs" && echo "not a directory" > "$T/shf/runs/$bad"
+for s in 0/2 1/2; do "$BIN" --config "$T/sweep.yml" --output-dir "$T/shf" --shard $s $OPTS 2>> "$T/shf.err"; echo "rc $?" >> "$T/shf.err"; done
+grep -q "^capsearch: job [0-9]* ($bad) failed: .*runs/$bad: exists and is not a directory$" "$T/shf.err" \
+  && [ "$(grep -c '^rc 1$' "$T/shf.err")" -eq 1 ] && ok "a shard names its failed job and why, exit 1" \
+  || { fail "shard failure unexplained"; cat "$T/shf.err"; }
+"$BIN" --config "$T/sweep.yml" --output-dir "$T/shf" $OPTS 2> "$T/shf2.err"; rc=$?
+[ $rc -eq 1 ] && grep -q "^capsearch: job [0-9]* ($bad) failed: .*runs/$bad: exists and is not a directory$" "$T/shf2.err" \
+  && ok "the assembling run names it too" || { fail "assembly: rc $rc"; cat "$T/shf2.err"; }
 
 # another sweep in the same output dir
 sed 's/value: 1}/value: 2}/' "$T/sweep.yml" > "$T/other.yml"
@@ -110,7 +97,8 @@ sed 's/value: 1}/value: 2}/' "$T/sweep.yml" > "$T/other.yml"
 # bad sweeps
 sed 's/scheduler: sarathi/scheduler: sarati/' "$T/sweep.yml" > "$T/bad1.yml"
 "$BIN" --config "$T/bad1.yml" --dry-run > /dev/null 2> "$T/bad1.err"; rc=$?
-[ $rc -eq 2 ] && grep -q "did you mean 'sarathi'" "$T/bad1.err" && grep -q "bad1.yml:10:" "$T/bad1.err" \
+line=$(grep -n 'scheduler: sarathi' "$T/sweep.yml" | cut -d: -f1)
+[ $rc -eq 2 ] && grep -q "did you mean 'sarathi'" "$T/bad1.err" && grep -q "bad1.yml:$line:" "$T/bad1.err" \
   && ok "unknown scheduler: $(cat "$T/bad1.err")" || { fail "unknown scheduler rc=$rc"; cat "$T/bad1.err"; }
 sed 's/top_k: 2/top_kk: 2/' "$T/sweep.yml" > "$T/bad2.yml"
 "$BIN" --config "$T/bad2.yml" --dry-run > /dev/null 2> "$T/bad2.err"; rc=$?

@@ -137,6 +137,14 @@ typedef struct cs__esc_watch {
   size_t next;
 } cs__esc_watch;
 
+/* A request whose per-token metric (TPOT from its prefill end, normalised E2E from its arrival)
+ * may become certain at `due` (early_stop.c): a min-heap entry. */
+typedef struct cs__esc_due {
+  double due;
+  cs__request *r;
+  int kind; /* CS__ESC_DUE_* */
+} cs__esc_due;
+
 struct cs__sim {
   const cs__sim_services *svc; /* first member: how the policies reach the engine (sched/policy.h) */
   const cs_sim_config *cfg;
@@ -149,7 +157,11 @@ struct cs__sim {
   bool stopped_early;  /* terminated by early_stop_slo */
   int64_t violations, deciding_violations; /* early stopping: counted, and enough to stop */
   cs__esc_watch esc[8]; /* early stopping on certain violators still in flight (early_stop.c) */
-  int n_esc;
+  int n_esc;            /* watches in all: the arrival-order walks of esc[] and the per-token ones */
+  int n_walk;           /* of them in esc[] */
+  double esc_tpot, esc_e2e_norm; /* per-token limits watched in flight (NAN: not watched) */
+  size_t esc_due_next;           /* arrivals put in esc_due so far (normalised E2E) */
+  CS__VEC(cs__esc_due) esc_due;  /* per-token watches by due time */
   int64_t num_events;
   int fail_code;   /* a policy broke a contract: the run stops and returns this error */
   cs_err fail;
@@ -210,6 +222,8 @@ int cs__sim_loop(cs__sim *sim, cs_err *err);
  * metric of it can only grow while a request waits), and their walk at the current time. */
 void cs__esc_setup(cs__sim *sim);
 void cs__esc_advance(cs__sim *sim);
+/* Request r just finished its first prefill: its TPOT may become certain from now on. */
+void cs__esc_prefill_end(cs__sim *sim, cs__request *r);
 /* Copies a policy's user parameters (unknown names are errors with a suggestion) and fills defaults. */
 /* The configuration's three policies: its resolved pointers, else looked up by name. */
 int cs__sim_resolve(const cs_sim_config *cfg, const cs_policy_info **r, const cs_policy_info **g,

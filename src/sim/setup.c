@@ -256,6 +256,7 @@ static void sim_release(cs__sim *sim) {
   free(sim->completion_times.v);
   free(sim->chrome.v);
   free(sim->batch_rows.v);
+  free(sim->esc_due.v);
   for (int32_t k = 0; sim->replicas && k < sim->num_replicas; k++)
     for (int m = 0; m < CS__BM_COUNT; m++) free(sim->replicas[k].bm_counts[m].v);
   for (int32_t k = 0; sim->replicas && k < sim->num_replicas; k++) free(sim->replicas[k].bm_exec.v);
