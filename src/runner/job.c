@@ -149,7 +149,7 @@ static int probe_result(const cs__plan *plan, const cs__runner_opts *o, const cs
   }
   *from = NULL;
   int rc = 0;
-  bool ahead = sj && cs__spec_take(sj, pr, owned, wall, &rc, err);
+  bool ahead = sj && cs__spec_take(sj, pr, o->full_probes, owned, wall, &rc, err);
   if (ahead) cs__store_log(pdir, "capsearch: simulated ahead on a thread the last jobs left idle", NULL);
   if (!ahead) {
     double t0 = cs__wall_now();
@@ -453,7 +453,11 @@ static void run_job_locked(const cs__plan *plan, const cs__runner_opts *o, size_
         if (sj && !cs__memo_find(memo, &pr, NULL, NULL)) cs__spec_ahead(sj, &search, seen.v, seen.n);
         double started = cs__wall_now();
         bool shared = false;
-        rc = run_probe(plan, o, j, &pr, probe_no, pdir, job_json, key, sj, memo, &rec, &shared, &err);
+        /* the search's last probe is not stopped early: failing, it is the nearest failing probe,
+         * which the conclusion quotes, so complete_stopped would simulate it again to the end */
+        cs__runner_opts last = *o;
+        last.full_probes = o->full_probes || cs__search_is_last(&search);
+        rc = run_probe(plan, &last, j, &pr, probe_no, pdir, job_json, key, sj, memo, &rec, &shared, &err);
         if (rc == 0) count_probe(o, ji, shared, cs__wall_now() - started, res, probes_run);
       }
       free(pdir);

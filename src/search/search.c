@@ -138,6 +138,17 @@ bool cs__search_answer(const cs__search *s, double *qps, int *replicas) {
   return s->any_pass;
 }
 
+bool cs__search_is_last(const cs__search *s) {
+  if (!s->awaiting) return false;
+  for (int v = 0; v < 2; v++) {
+    cs__search t = *s;
+    cs__probe p;
+    cs__search_report(&t, v == 1);
+    if (cs__search_next(&t, &p)) return false;
+  }
+  return true;
+}
+
 int cs__search_max_probes(const cs__search_params *p) {
   return p->kind == CS_SEARCH_ISOQPS ? p->nmult : p->max_iterations;
 }
