@@ -170,10 +170,8 @@ cs__spec_job *cs__spec_begin(cs__spec_pool *pool, const cs__plan *plan, const cs
 /* Before the job simulates the probe `s` awaits: queue its likely successors on idle threads. */
 void cs__spec_ahead(cs__spec_job *sj, const cs__search *s, const cs__probe_seen *seen, size_t nseen);
 /* The speculative result of probe p, waiting while it runs; false when none was queued (or it
- * was claimed back unstarted: the caller simulates it). full: the job simulates p to the end (no
- * early stop); a result simulated the other way is not taken. */
-bool cs__spec_take(cs__spec_job *sj, const cs__probe *p, bool full, cs_sim_result **res, double *wall, int *rc,
-                   cs_err *err);
+ * was claimed back unstarted: the caller simulates it). */
+bool cs__spec_take(cs__spec_job *sj, const cs__probe *p, cs_sim_result **res, double *wall, int *rc, cs_err *err);
 /* Cancels what was not taken; returns the number of speculative simulations wasted. */
 int cs__spec_end(cs__spec_job *sj);
 int cs__probe_config(const cs__plan *plan, const cs__runner_opts *o, const cs_sweep_job *j, const cs__probe *pr,

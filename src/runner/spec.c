@@ -25,7 +25,6 @@ enum { SPEC_MAX = 16, SPEC_DEPTH = 3 };
 typedef struct spec_slot {
   _Atomic int state, refs, cancel;
   cs__probe pr;
-  bool full; /* simulated to the end: the search's last probe (job.c) or --full-probes */
   const cs__plan *plan;
   const cs__runner_opts *o;
   const cs_sweep_job *j;
@@ -58,9 +57,7 @@ static void slot_run(spec_slot *sl) {
   if (!atomic_load(&sl->cancel) && atomic_compare_exchange_strong(&sl->state, &expect, SPEC_RUNNING)) {
     cs_sim_config cfg;
     double t0 = cs__wall_now();
-    cs__runner_opts o = *sl->o;
-    o.full_probes = sl->full;
-    sl->rc = cs__probe_config(sl->plan, &o, sl->j, &sl->pr, &cfg, &sl->err);
+    sl->rc = cs__probe_config(sl->plan, sl->o, sl->j, &sl->pr, &cfg, &sl->err);
     cfg.cancel = &sl->cancel;
     if (!sl->rc) sl->rc = cs__probe_simulate(sl->plan, sl->j, &cfg, &sl->res, &sl->err);
     sl->wall = cs__wall_now() - t0;
@@ -117,10 +114,9 @@ static bool committed(const cs__spec_job *sj, const cs__probe *p) {
   return yes;
 }
 
-static void queue(cs__spec_job *sj, const cs__probe *p, bool full) {
+static void queue(cs__spec_job *sj, const cs__probe *p) {
   spec_slot *sl = cs__xcalloc(1, sizeof *sl);
   sl->pr = *p;
-  sl->full = full;
   sl->plan = sj->plan;
   sl->o = sj->o;
   sl->j = sj->j;
@@ -164,7 +160,7 @@ void cs__spec_ahead(cs__spec_job *sj, const cs__search *s, const cs__probe_seen 
       if (!next_unknown(&ch.s, pass, seen, nseen, &ch.pa, &ch.at)) continue;
       bool is_cur = ch.at.qps == cur.qps && ch.at.replicas == cur.replicas;
       if (!is_cur && !known(sj, &ch.at) && !committed(sj, &ch.at)) {
-        queue(sj, &ch.at, sj->o->full_probes || cs__search_is_last(&ch.s)); /* as the job will ask */
+        queue(sj, &ch.at);
         idle--;
       }
       if (ch.pa.n < SPEC_DEPTH) q[tail++] = ch;
@@ -173,11 +169,11 @@ void cs__spec_ahead(cs__spec_job *sj, const cs__search *s, const cs__probe_seen 
   free(q);
 }
 
-bool cs__spec_take(cs__spec_job *sj, const cs__probe *p, bool full, cs_sim_result **res, double *wall, int *rc,
-                   cs_err *err) {
+bool cs__spec_take(cs__spec_job *sj, const cs__probe *p, cs_sim_result **res, double *wall, int *rc, cs_err *err) {
   for (int i = 0; i < sj->n; i++) {
     spec_slot *sl = sj->slot[i];
-    if (sj->taken[i] || sl->pr.qps != p->qps || sl->pr.replicas != p->replicas || sl->full != full) continue;
+    if (sj->taken[i] || sl->pr.qps != p->qps || sl->pr.replicas != p->replicas || sl->pr.last != p->last)
+      continue; /* a last probe runs to the end (job.c): a result of the other kind is not the same run */
     sj->taken[i] = true;
     int expect = SPEC_QUEUED;
     if (atomic_compare_exchange_strong(&sl->state, &expect, SPEC_RUNNING)) return false; /* nobody took it */

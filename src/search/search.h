@@ -31,6 +31,7 @@ void cs__search_params_defaults(cs__search_params *p);
 typedef struct cs__probe {
   double qps;
   int replicas;
+  bool last; /* cs__search_next: under either verdict the search asks for no probe after this one */
 } cs__probe;
 
 typedef struct cs__search {
@@ -58,9 +59,6 @@ void cs__search_report(cs__search *s, bool pass);
 /* The answer: qps search -> (highest passing qps, replicas0); num_replicas -> (qps0, fewest
  * passing replicas); isoqps -> (highest passing qps, replicas0). False when nothing passed. */
 bool cs__search_answer(const cs__search *s, double *qps, int *replicas);
-/* Whether the probe s awaits is its last: under either verdict the search asks for no probe after
- * it. A pure function of the search's state. */
-bool cs__search_is_last(const cs__search *s);
 /* Probes a search may use at most (for cost estimates). */
 int cs__search_max_probes(const cs__search_params *p);
 
