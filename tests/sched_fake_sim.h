@@ -25,6 +25,7 @@ struct cs__sim {
   int64_t next_batch_id;
   /* cached_prefill_length(req, replica) for routers; NULL = 0 */
   int32_t (*cached)(const cs__request *r, int32_t replica);
+  int32_t num_replicas; /* how many replicas cached_prefill_lengths answers for (the router's) */
   const cs__rqueue_ops *queue_ops;
   cs_params queue_params;
   int64_t preemptions;
@@ -39,8 +40,11 @@ static void *fake_alloc(cs__sim *sim, size_t n) {
   return p;
 }
 static const cs__replica_ctx *fake_replica_ctx(cs__sim *sim, int32_t replica) { return &sim->ctx[replica]; }
-static int32_t fake_cached_prefill_length(cs__sim *sim, int32_t replica, const cs__request *r) {
-  return sim->cached ? sim->cached(r, replica) : 0;
+static int32_t fake_cached_prefill_length(cs__sim *sim, int32_t replica, const cs__prefix_query *q) {
+  return sim->cached ? sim->cached(q->r, replica) : 0;
+}
+static void fake_cached_prefill_lengths(cs__sim *sim, const cs__prefix_query *q, int32_t *out) {
+  for (int32_t x = 0; x < sim->num_replicas; x++) out[x] = fake_cached_prefill_length(sim, x, q);
 }
 static int64_t fake_num_waiting(cs__sim *sim, int32_t replica) {
   (void)sim;
@@ -71,6 +75,7 @@ static const cs__sim_services fake_services = {
     .batch_new = fake_batch_new,
     .replica_ctx = fake_replica_ctx,
     .cached_prefill_length = fake_cached_prefill_length,
+    .cached_prefill_lengths = fake_cached_prefill_lengths,
     .num_waiting = fake_num_waiting,
     .note_preemption = fake_note_preemption,
     .queue_ops = fake_queue_ops,

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # capsearch analyze on the hand-made output directory tests/data/analysis/sweep: the summary,
-# the files it writes, a partial directory, garbage files (warnings, not crashes), usage errors.
+# the files it writes, a partial directory, garbage files (warnings, not crashes), an output
+# directory it cannot write (exit 1, -o DIR writes elsewhere), usage errors.
 set -u
 CAPSEARCH=${1:?usage: test_cli_analyze.sh CAPSEARCH}
 SRC=${CS_SOURCE_DIR:-$(cd "$(dirname "$0")/.." && pwd)}
@@ -49,6 +50,41 @@ check "garbage: names the binary plot" grep -q "plots/prefill_e2e_time.csv" "$T/
 check "garbage: names the foreign directory" grep -q "runs/zzzz-not-a-job" "$T/stderr"
 check "garbage: names the short results rows" grep -q "results.csv: 2 row(s) do not have the header" "$T/stderr"
 check "garbage: still prints a best configuration" grep -q "best:" "$T/stdout"
+
+# an output directory that cannot be written (archived, read-only): analyze says where it cannot
+# write and how to write elsewhere (exit 1: a failed write, not bad input); -o DIR writes there
+# and leaves the directory as it was. Read-only: chmod for a user, chattr +i for root (whom
+# permissions do not stop), skipped where neither holds.
+cp -r "$SRC/tests/data/analysis/sweep" "$T/ro"
+trap 'chattr -i "$T/ro" 2> /dev/null; chmod -R u+w "$T" 2> /dev/null; rm -rf "$T"' EXIT
+if [ "$(id -u)" -ne 0 ]; then chmod a-w "$T/ro"; else chattr +i "$T/ro" 2> /dev/null; fi
+if ! mkdir "$T/ro/probe" 2> /dev/null; then
+  (cd "$T/ro" && find . -type f | sort | xargs md5sum) > "$T/ro.sums"
+  "$CAPSEARCH" analyze "$T/ro" -q >/dev/null 2>"$T/stderr"; rc=$?
+  check "read-only directory: exit 1" test $rc -eq 1
+  check "read-only directory: names it and -o" \
+    grep -q "^capsearch: analyze: cannot write into $T/ro/analysis: .*; -o DIR writes elsewhere" "$T/stderr"
+  "$CAPSEARCH" analyze "$T/ro" -o "$T/ro-analysis" --target-qps 20 >"$T/stdout" 2>"$T/stderr"; rc=$?
+  check "read-only directory, -o DIR: exit 0" test $rc -eq 0
+  check "-o DIR: the same files as OUT/analysis/" diff -r "$T/first" "$T/ro-analysis"
+  wrote=$(sed -n "s|^wrote $T/ro-analysis: ||p" "$T/stdout" | tr ' ' '\n' | sort)
+  check "-o DIR: the wrote line names DIR and its files" test "$wrote" = "$(ls "$T/ro-analysis" | sort)"
+  check "-o DIR: the sweep's directory unchanged" \
+    bash -c "cd '$T/ro' && find . -type f | sort | xargs md5sum | cmp -s - '$T/ro.sums'"
+  "$CAPSEARCH" report "$T/ro" 2>"$T/stderr"; rc=$?
+  check "report, read-only directory: exit 1 naming it and -o" \
+    bash -c "test $rc -eq 1 && grep -q 'report: cannot write into $T/ro/analysis: .*; -o FILE writes elsewhere' '$T/stderr'"
+else
+  rmdir "$T/ro/probe"
+  echo "skip: cannot make a read-only directory here (root without chattr)"
+fi
+cp -r "$SRC/tests/data/analysis/sweep" "$T/blocked" && echo "not a directory" > "$T/blocked/analysis"
+"$CAPSEARCH" analyze "$T/blocked" -q >/dev/null 2>"$T/stderr"; rc=$?
+check "a file in analysis/'s place: exit 1 naming it" \
+  bash -c "test $rc -eq 1 && grep -q 'cannot write into $T/blocked/analysis: .*exists and is not a directory; -o DIR' '$T/stderr'"
+"$CAPSEARCH" analyze "$T/out" -o "$T/blocked/analysis" -q >/dev/null 2>"$T/stderr"; rc=$?
+check "-o naming a file: exit 2 (bad argument)" \
+  bash -c "test $rc -eq 2 && grep -q '^capsearch: analyze -o: $T/blocked/analysis: exists and is not a directory' '$T/stderr'"
 
 # usage errors exit 2 with a message
 "$CAPSEARCH" analyze >/dev/null 2>"$T/stderr"; check "no directory: exit 2" test $? -eq 2

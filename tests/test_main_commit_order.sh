@@ -10,6 +10,10 @@
 #    probe.json) leaves a probe that the resume simulates again, not one it trusts; a kill in the
 #    middle of the sync pass leaves a private directory the resume removes; both end byte-identical
 #    to an uninterrupted run
+#  - under --keep-runs answers nothing is synced while a job runs, the files it prunes are never
+#    synced, and everything it keeps is synced (files, then directories) before results.csv;
+#    a kill leaves committed probes the resume reuses, and files a crash truncated or lost are
+#    noticed and simulated again; each ends byte-identical to an uninterrupted run
 # Skipped where strace is missing or may not trace (no ptrace in the container).
 set -u
 . "$(dirname "$0")/sweep_test_lib.sh" "$@"
@@ -146,6 +150,95 @@ left=$(find "$T/kill2/runs" -name '.tmp-*' | wc -l)
 run "$T/kill2" 2> "$T/kill2.err" || { fail "resume after the second kill"; cat "$T/kill2.err"; }
 same_dirs "$T/ref" "$T/kill2" && [ -z "$(find "$T/kill2" -name '*.tmp-*')" ] \
   && ok "resume removed the private directory, identical to the reference" || { fail "second resume differs"; head "$T/diff.txt"; }
+
+# --- --keep-runs answers: nothing is synced while the job runs; what stays, at its end ----------
+# A probe's files and probe.json are written without syncs; the files of the probes the job
+# does not keep are removed unsynced (a sync there is the cost this mode avoids); when the job
+# ends, every file that stays is synced, then its directories, before results.csv lists the job.
+A="--keep-runs answers"
+run "$T/aref" $A 2> "$T/aref.err" || { fail "answers reference run"; cat "$T/aref.err"; }
+ASAN_OPTIONS=$TRACED_ASAN strace -f -qq -y -o "$T/atrace.txt" -e trace=openat,open,creat,fdatasync,fsync,$RENAMES \
+  "$BIN" --config "$T/sweep.yml" --output-dir "$T/atraced" $OPTS $A 2> "$T/atraced.err" \
+  || { fail "traced answers run"; cat "$T/atraced.err"; }
+same_dirs "$T/aref" "$T/atraced" && ok "traced answers run identical to its reference" || { fail "traced answers run differs"; head "$T/diff.txt"; }
+python3 - "$T/atrace.txt" "$T/atraced" > "$T/aorder.txt" <<'PY'
+import os, re, sys
+lines, out = open(sys.argv[1]).read().splitlines(), sys.argv[2]
+calls, pend = [], {}
+for ln in lines:
+    pid, rest = ln.split(None, 1)
+    if rest.endswith("<unfinished ...>"):
+        pend[pid] = rest[: -len("<unfinished ...>")]
+        continue
+    m = re.match(r"<\.\.\. \w+ resumed>(.*)", rest)
+    if m:
+        rest = pend.pop(pid, "") + m.group(1)
+    calls.append(rest)
+synced, born, bad, csv, moved = {}, {}, [], -1, set()  # path -> index of its last sync / creation or rename
+for i, c in enumerate(calls):
+    m = re.match(r"(fsync|fdatasync)\(\d+<(.*)>\) = 0", c)
+    if m:
+        synced[m.group(2)] = i
+        continue
+    m = re.match(r"open(?:at)?\(.*?\"(.*?)\", [^)]*O_CREAT[^)]*\) = \d+", c)
+    if m:
+        born[m.group(1)] = i
+        continue
+    m = re.match(r"rename(?:at2?)?\((?:\w+<[^>]*>, )?\"(.*?)\", (?:\w+<[^>]*>, )?\"(.*?)\"", c)
+    if m:
+        src, dst = m.group(1), m.group(2)
+        moved.add(src)
+        born[dst] = i
+        for p in [p for p in born if p.startswith(src + "/")]:
+            born[dst + p[len(src):]] = born[p]
+        if dst.endswith("/results.csv"):
+            csv = i
+for p in synced:
+    if "/runs/" in p and p not in moved and not os.path.exists(p):
+        bad.append("synced, then removed (files answers does not keep are never synced): " + p)
+kept = dirs = 0
+for root, ds, fs in os.walk(os.path.join(out, "runs")):
+    for f in fs:
+        p = os.path.join(root, f)
+        if f in ("output.log", "job.json", "key.json", ".lock"):
+            continue
+        kept += 1
+        if not born.get(p, 1 << 60) < synced.get(p, -1) < csv:
+            bad.append("kept but not synced after it was written, before results.csv: " + p)
+    for d in ds:
+        p = os.path.join(root, d)
+        if re.search(r"/r\d+_q[^/]*(/|$)", p):
+            dirs += 1
+            last = max([synced.get(os.path.join(r, f), -1) for r, _, fl in os.walk(p) for f in fl] + [-1])
+            if not last < synced.get(p, -1) < csv:
+                bad.append("directory not synced after its files, before results.csv: " + p)
+print("%d kept files, %d directories checked" % (kept, dirs))
+for b in bad[:10]:
+    print("BAD", b)
+sys.exit(1 if bad or kept < 40 else 0)
+PY
+if [ $? -eq 0 ]; then ok "answers: $(head -1 "$T/aorder.txt")"; else fail "answers: sync order"; cat "$T/aorder.txt"; fi
+
+# a kill at the second probe.json commit (the first probe's files written, not synced)
+n=$(grep -E "^[0-9]+ +($(echo $RENAMES | tr , '|'))\(" "$T/atrace.txt" | grep -n 'probe\.json"' | sed -n 2p | cut -d: -f1)
+(ASAN_OPTIONS=$TRACED_ASAN strace -f -qq -o /dev/null -e trace=$RENAMES -e inject=$RENAMES:error=EIO:signal=SIGKILL:when=$n \
+  "$BIN" --config "$T/sweep.yml" --output-dir "$T/akill" $OPTS $A; :) > /dev/null 2>&1
+[ -n "$n" ] && [ "$(find "$T/akill/runs" -name probe.json | wc -l)" -eq 1 ] && ok "answers: killed at the second commit" \
+  || fail "answers: the kill at rename '$n' left $(find "$T/akill/runs" -name probe.json | wc -l) probes"
+cp -r "$T/akill" "$T/acrash"
+run "$T/akill" $A 2> "$T/akill.err" || { fail "answers: resume after the kill"; cat "$T/akill.err"; }
+same_dirs "$T/aref" "$T/akill" && grep -q ", 1 reused" "$T/akill.err" \
+  && ok "answers: resume after the kill reuses the committed probe, identical to the reference" \
+  || { fail "answers: resume after the kill differs"; head "$T/diff.txt"; cat "$T/akill.err"; }
+# what a crash (not a kill) could leave of that probe's unsynced files: one truncated, one gone
+pj=$(find "$T/acrash/runs" -name probe.json)
+pd=$(dirname "$pj")
+: > "$(find "$pd" -name request_metrics.csv)"
+rm -f "$(find "$pd" -path '*/plots/*' -name '*.csv' | head -1)"
+run "$T/acrash" $A 2> "$T/acrash.err" || { fail "answers: resume after the crash"; cat "$T/acrash.err"; }
+same_dirs "$T/aref" "$T/acrash" && grep -q "committed probe is damaged" "$pd/output.log" && grep -q ", 0 reused" "$T/acrash.err" \
+  && ok "answers: a probe whose unsynced files a crash damaged is simulated again, identical to the reference" \
+  || { fail "answers: damaged probe after a crash"; head "$T/diff.txt"; cat "$T/acrash.err"; }
 
 echo "$fails failure(s)"
 [ $fails -eq 0 ]

@@ -6,6 +6,8 @@
 #    second waits for the job's lock, then replays what the first committed; together they end
 #    ok and give the files of one run, with no temporary directory left behind
 #  - a .tmp-<timestamp> run directory left inside a committed probe directory is removed
+#  - a holder line whose process has ended (kill -9, a shard member that ended first) is called
+#    stale by --wait, a job wait and a refusal; a joining shard member replaces it
 # The lock holders here are the test shell itself (flock(1) on fd 9), so the waits are certain.
 set -u
 . "$(dirname "$0")/sweep_test_lib.sh" "$@"
@@ -87,6 +89,45 @@ cp -r "$(find "$probe" -mindepth 1 -maxdepth 1 -type d -name '1970-*' | head -n 
 run "$T/o" 2> "$T/o2.err" || fail "rerun exit $?"
 [ ! -e "$probe/.tmp-1970-01-01_00-00-00-000001" ] && ok "leftover .tmp- run directory removed" || fail "leftover stays"
 same_dirs "$T/ref" "$T/o" && ok "identical after the cleanup" || { fail "differ after cleanup"; head "$T/diff.txt"; }
+
+# --- holder lines whose process has ended (a kill -9 leaves its line in .lock) --------------
+# The lock is held (by this shell) but the line names a process that is gone: a message that
+# quotes the line says it is stale rather than naming a dead pid as the holder.
+dead=$(sh -c 'echo $$') # a process that has ended
+line="pid $dead on host $(hostname), started 2026-01-01T00:00:00Z"
+stale="pid $dead on host $(hostname), started 2026-01-01T00:00:00Z, [a-z ]*; stale: that process has ended"
+mkdir -p "$T/k"
+exec 9> "$T/k/.lock"
+flock -x 9
+echo "$line, writing alone" >&9
+start "$T/k" --wait 9>&- 2> "$T/k.err"
+pid=$!
+until_grep "$T/k.err" "waiting: .*in use by another capsearch run ($stale" \
+  && ok "--wait calls a dead holder's line stale" || { fail "--wait names a dead holder"; cat "$T/k.err"; }
+kill -TERM $pid; wait $pid
+exec 9>&-
+mkdir -p "$T/kj/runs/$hash"
+exec 9> "$T/kj/runs/$hash/.lock"
+flock -x 9
+echo "$line, running this job" >&9
+start "$T/kj" --shard 0/2 9>&- 2> "$T/kj.err"
+pid=$!
+until_grep "$T/kj.err" "waiting: .*$hash: the job is being run by another capsearch process ($stale" \
+  && ok "a shard calls a killed job holder's line stale" || { fail "job wait names a dead holder"; cat "$T/kj.err"; }
+exec 9>&-
+wait $pid && ok "and runs the job once the lock is free" || fail "job after stale holder: exit $?"
+# a --shard member joining a group whose recorded member has ended records itself; once it
+# ends too (the group still holds the lock here), a lone run's refusal calls that line stale
+mkdir -p "$T/ks"
+exec 9> "$T/ks/.lock"
+flock -s 9
+echo "$line, sharing it with --shard or MPI ranks" >&9
+run "$T/ks" --shard 1/2 9>&- 2> "$T/ks.err" || { fail "shard in a group exit $?"; cat "$T/ks.err"; }
+grep -q "^pid $dead " "$T/ks/.lock" && fail "the dead member's line stays" || ok "a joining member replaces a dead member's line"
+run "$T/ks" 9>&- 2> "$T/ks2.err"; rc=$?
+[ $rc -eq 2 ] && grep -q "in use by another capsearch run (pid [0-9]* on host .*; stale: that process has ended" "$T/ks2.err" \
+  && ok "a lone run's refusal calls an ended member's line stale" || { fail "refusal rc $rc"; cat "$T/ks2.err"; }
+exec 9>&-
 
 echo "$fails failure(s)"
 [ $fails -eq 0 ]

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The main job end to end: capsearch --config sweep.yml --output-dir out.
 #  - runs a small sweep to completion; results.csv rows, statuses, run-directory layout
+#  - a failed job is named on stderr with its reason, also by a --shard run
 #  - -j1 and -j2 give byte-identical results.csv and run files (output.log and args.json hold
 #    wall times and thread counts and are excluded)
 #  - a rerun simulates nothing and leaves results.csv unchanged
@@ -48,10 +49,10 @@ grep -q "tp 3 does not divide the 32 attention heads" "$T/dry.txt" && ok "dry-ru
 sed 's/num_replicas: 2,/num_replicas: 2000,/' "$T/sweep.yml" > "$T/r2k.yml"
 "$BIN" --config "$T/r2k.yml" --dry-run > "$T/r2k.txt" 2>&1 || fail "dry-run 2000 replicas exit $?"
 cpu_of() { sed -n 's/.*requests: about \([0-9.]*\)\([a-z]*\) CPU.*/\1 \2/p' "$1" |
-  awk '{ m = $2 == "min" ? 60 : $2 == "h" ? 3600 : $2 == "d" ? 86400 : 1; print $1 * m }'; }
-awk -v a="$(cpu_of "$T/dry.txt")" -v b="$(cpu_of "$T/r2k.txt")" 'BEGIN { exit !(b > 100 * a && b > 3600) }' \
+  awk '{ m = $2 == "m" || $2 == "min" ? 60 : $2 == "h" ? 3600 : $2 == "d" ? 86400 : 1; print $1 * m }'; }
+awk -v a="$(cpu_of "$T/dry.txt")" -v b="$(cpu_of "$T/r2k.txt")" 'BEGIN { exit !(b > 100 * a) }' \
   && ok "dry-run CPU counts replicas ($(cpu_of "$T/dry.txt") s at 2, $(cpu_of "$T/r2k.txt") s at 2000)" \
-  || { fail "dry-run CPU ignores replicas"; tail -3 "$T/dry.txt" "$T/r2k.txt"; }
+  || { fail "dry-run CPU ignores replicas"; tail -n 3 "$T/dry.txt" "$T/r2k.txt"; }
 sed 's/num_replicas: 2,/num_replicas: 500000,/' "$T/sweep.yml" > "$T/r500k.yml"
 "$BIN" --config "$T/r500k.yml" --dry-run > "$T/r500k.txt" 2>&1 || fail "dry-run 500000 replicas exit $?"
 grep -q "8 jobs (0 runnable, 8 infeasible)" "$T/r500k.txt" \
@@ -99,6 +100,17 @@ wait $p0; rc0=$?
 "$BIN" --config "$T/sweep.yml" --output-dir "$T/sh" $OPTS 2> "$T/sh.err" || fail "shard assembly exit $?"
 grep -q " 0 probes simulated" "$T/sh.err" && ok "assembly simulates nothing" || { fail "assembly simulated"; cat "$T/sh.err"; }
 if diff -r -x output.log -x args.json "$T/o2" "$T/sh" > /dev/null; then ok "sharded run byte-identical to one process"; else fail "sharded run differs"; fi
+# a failed job is named with its reason on stderr, in a shard run (which writes no results.csv
+# to read it from) as in the assembling run: here runs/<hash> is a file, so the job cannot start
+bad=$(grep -m1 ',ok,' "$T/o1/results.csv" | cut -d, -f1)
+mkdir -p "$T/shf/runs" && echo "not a directory" > "$T/shf/runs/$bad"
+for s in 0/2 1/2; do "$BIN" --config "$T/sweep.yml" --output-dir "$T/shf" --shard $s $OPTS 2>> "$T/shf.err"; echo "rc $?" >> "$T/shf.err"; done
+grep -q "^capsearch: job [0-9]* ($bad) failed: .*runs/$bad: exists and is not a directory$" "$T/shf.err" \
+  && [ "$(grep -c '^rc 1$' "$T/shf.err")" -eq 1 ] && ok "a shard names its failed job and why, exit 1" \
+  || { fail "shard failure unexplained"; cat "$T/shf.err"; }
+"$BIN" --config "$T/sweep.yml" --output-dir "$T/shf" $OPTS 2> "$T/shf2.err"; rc=$?
+[ $rc -eq 1 ] && grep -q "^capsearch: job [0-9]* ($bad) failed: .*runs/$bad: exists and is not a directory$" "$T/shf2.err" \
+  && ok "the assembling run names it too" || { fail "assembly: rc $rc"; cat "$T/shf2.err"; }
 
 # another sweep in the same output dir
 sed 's/value: 1}/value: 2}/' "$T/sweep.yml" > "$T/other.yml"

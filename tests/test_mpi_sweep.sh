@@ -8,6 +8,7 @@
 #  - a rerun under mpirun simulates nothing and leaves results.csv unchanged
 #  - an --shard half run under mpirun, the other half by a plain process, and an assembling
 #    mpirun run equal the one-process run
+#  - a failed job is named with its reason once, by rank 0, in a shard run too
 #  - an output directory holding another sweep is refused with exit 2, reported once
 #  - an output directory rank 0 cannot see is an error naming the rank and the job
 #  - ranks started with different search options are refused before any work
@@ -91,6 +92,14 @@ run_mpi 2 "$T/sh" "$T/sh0.err" -j1 --shard 0/2; rc0=$?
 run_mpi 2 "$T/sh" "$T/sha.err" -j1; rc=$?
 [ $rc -eq 0 ] && grep -q " 0 probes simulated" "$T/sha.err" && ok "mpirun assembly simulates nothing" || { fail "assembly rc=$rc"; cat "$T/sha.err"; }
 if same "$T/one" "$T/sh"; then ok "shards + MPI assembly byte-identical to one process"; else fail "sharded differs"; head "$T/diff.txt"; fi
+
+# a failed job (runs/<hash> is a file) is named with its reason by rank 0, once, also in a shard
+bad=$(grep -m1 ',ok,' "$T/one/results.csv" | cut -d, -f1)
+mkdir -p "$T/shf/runs" && echo "not a directory" > "$T/shf/runs/$bad"
+run_mpi 2 "$T/shf" "$T/shf0.err" -j1 --shard 0/2
+run_mpi 2 "$T/shf" "$T/shf1.err" -j1 --shard 1/2
+[ "$(cat "$T/shf0.err" "$T/shf1.err" | grep -c "^capsearch: job [0-9]* ($bad) failed: .*runs/$bad: exists and is not a directory$")" -eq 1 ] \
+  && ok "rank 0 names the failed job and why, once" || { fail "MPI shard failure unexplained"; cat "$T/shf0.err" "$T/shf1.err"; }
 
 # another sweep in the same output directory: refused once, by rank 0
 sed 's/value: 1}/value: 2}/' "$T/sweep.yml" > "$T/other.yml"

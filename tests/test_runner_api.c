@@ -75,8 +75,11 @@ static void test_the_accessors_describe_jobs_views_and_estimates(void) {
     CS_ASSERT_INT_EQ(e.requests, 10);
     CS_ASSERT_TRUE(e.max_probes > 0 && e.max_probes <= o.max_iterations + 2);
     CS_ASSERT_DBL_NEAR(e.window_s, 10.0 / e.first_qps, 1e-12);
-    /* one row of 10 output tokens, all probes, one stage; and the job's 2 replicas */
-    CS_ASSERT_DBL_NEAR(e.cpu_s, e.max_probes * (10.0 * 10.0 * CS_EST_CPU_S_PER_TOKEN + 2 * CS_EST_CPU_S_PER_REPLICA),
+    /* 10 requests on the job's 2 replicas, one stage; no sibling (one SLO), early stopping */
+    CS_ASSERT_INT_EQ(e.siblings, 1);
+    CS_ASSERT_DBL_NEAR(e.cpu_s,
+                       e.max_probes * (CS_EST_CPU_S_PER_PROBE + 2 * CS_EST_CPU_S_PER_REPLICA +
+                                       CS_EST_SIMULATED_SHARE * 10.0 * 2 * CS_EST_CPU_S_PER_REQUEST_REPLICA),
                        1e-12);
   }
   cs_plan_free(p);

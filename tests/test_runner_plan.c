@@ -265,6 +265,77 @@ static void test_disk_estimate_matches_the_seed_sweeps_probes(void) {
   }
 }
 
+/* --dry-run's CPU estimate against the full seed sweep measured on the 2-core dev machine
+ * (a5cb9bb, which simulates as e393167 does; 1,810 CPU-s in all): each job's simulation wall
+ * plus 25 ms per probe taken, averaged over the 84 jobs of each size (2 models, 2 clusters, 7
+ * routers, 2 chunk sizes, 3 SLOs that share simulations through the sibling memo). The traces
+ * here have the seed's mean output lengths after clipping (257 / 123 tokens), so the old
+ * estimate (1.2 us per output token: about 42 s a job, 4.0 h in all) is evaluated as on the seed. */
+static void test_cpu_estimate_matches_the_seed_sweep(void) {
+  static const struct {
+    int64_t requests;
+    int replicas;
+    double cpu_s;
+  } seen[] = {{12301, 8, 3.10}, {12301, 16, 5.13}, {23608, 8, 4.18}, {23608, 16, 9.27}};
+  char path[700];
+  snprintf(path, sizeof path, "%s/conv.csv", dir);
+  cs_test_write(path, "num_prefill_tokens,num_decode_tokens\n3000,257\n");
+  snprintf(path, sizeof path, "%s/tool.csv", dir);
+  cs_test_write(path, "num_prefill_tokens,num_decode_tokens\n3000,123\n");
+  const char *sweep =
+      "clusters: [{device: h100, network_device: h100_dgx, gpus_per_node: 8}]\n"
+      "global_schedulers: [{scheduler: round_robin}]\n"
+      "request_queues: [{name: fcfs, provider: fcfs}]\n"
+      "replica_schedulers: [{scheduler: vllm_v1, chunk_size: 512}]\n"
+      "slo_configs: [{name: a, type: and, quantile: 0.99, slos: [{metric: prefill_e2e_time, value: 10}]},\n"
+      "  {name: b, type: and, quantile: 0.99, slos: [{metric: request_e2e_time, value: 60}]},\n"
+      "  {name: c, type: and, quantile: 0.99, slos: [{metric: prefill_e2e_time, value: 15}]}]\n"
+      "traces: [{name: conv, trace_file: conv.csv, max_seq_len: 8192, enable_prefix_caching: true},\n"
+      "  {name: tool, trace_file: tool.csv, max_seq_len: 8192, enable_prefix_caching: true}]\n"
+      "batch_sizes: [512]\ntp_dimensions: [1]\npp_dimensions: [1]\n"
+      "models: [{name: m, identifier: meta-llama/Meta-Llama-3-8B}]\n"
+      "search_configs: [{trace: conv, model: m, search_for: qps, num_replicas: 8, qps: 4, num_requests: 12301},\n"
+      "  {trace: conv, model: m, search_for: qps, num_replicas: 16, qps: 4, num_requests: 12301},\n"
+      "  {trace: tool, model: m, search_for: qps, num_replicas: 8, qps: 4, num_requests: 23608},\n"
+      "  {trace: tool, model: m, search_for: qps, num_replicas: 16, qps: 4, num_requests: 23608}]\n";
+  snprintf(path, sizeof path, "%s/seed.yml", dir);
+  cs_test_write(path, sweep);
+  cs__runner_opts o;
+  cs_run_opts_defaults(&o);
+  static char cat[700];
+  o.config_path = path;
+  o.catalog_dir = cs_test_source("configs", cat, sizeof cat);
+  cs__plan p;
+  cs_err err = {0};
+  CS_ASSERT_OK(cs__plan_load(&o, &p, &err), &err);
+  CS_ASSERT_INT_EQ(p.jobs.n, 12);
+  double est = 0, measured = 0;
+  for (size_t i = 0; i < p.jobs.n; i++) {
+    const cs_sweep_job *j = &p.jobs.v[i];
+    cs__job_estimate e;
+    cs_plan_job_estimate(&p, &o, j, &e);
+    CS_ASSERT_INT_EQ(e.max_probes, 10);
+    CS_ASSERT_INT_EQ(e.siblings, 3);
+    for (size_t k = 0; k < sizeof seen / sizeof *seen; k++)
+      if (seen[k].requests == e.requests && seen[k].replicas == j->num_replicas) {
+        CS_ASSERT_TRUE(fabs(e.cpu_s / seen[k].cpu_s - 1) < 0.25);
+        measured += 84 * seen[k].cpu_s / 3;
+      }
+    est += 84 * e.cpu_s / 3;
+    /* the memo's saving and early stopping are counted: alone, or with --full-probes, costs more */
+    cs__job_estimate alone = e;
+    alone.siblings = 1;
+    cs__job_cpu_estimate(&alone, j->num_replicas, false);
+    CS_ASSERT_TRUE(alone.cpu_s > e.cpu_s);
+    cs__job_estimate full = e;
+    cs__job_cpu_estimate(&full, j->num_replicas, true);
+    CS_ASSERT_TRUE(full.cpu_s > e.cpu_s);
+  }
+  CS_ASSERT_DBL_NEAR(measured, 1810, 20); /* the table is the sweep's */
+  CS_ASSERT_TRUE(fabs(est / measured - 1) < 0.05);
+  cs__plan_release(&p);
+}
+
 static const cs_test_case cases[] = {
     {"test_jobs_share_one_parsed_trace", test_jobs_share_one_parsed_trace},
     {"test_infeasible_jobs_are_kept_with_their_reason", test_infeasible_jobs_are_kept_with_their_reason},
@@ -274,6 +345,7 @@ static const cs_test_case cases[] = {
     {"test_results_csv_keeps_line_breaks_inside_quotes", test_results_csv_keeps_line_breaks_inside_quotes},
     {"test_probe_key_text_is_job_json_without_steering", test_probe_key_text_is_job_json_without_steering},
     {"test_disk_estimate_matches_the_seed_sweeps_probes", test_disk_estimate_matches_the_seed_sweeps_probes},
+    {"test_cpu_estimate_matches_the_seed_sweep", test_cpu_estimate_matches_the_seed_sweep},
     {NULL, NULL}};
 
 int main(void) {

@@ -21,6 +21,7 @@ typedef struct router {
 static router *router_new(const cs__global_sched_ops *ops, int32_t R, const char *pname, double pval) {
   router *rt = calloc(1, sizeof *rt);
   fake_sim_init(&rt->sim);
+  rt->sim.num_replicas = R;
   rt->ops = ops;
   if (pname) {
     rt->params.n = 1;

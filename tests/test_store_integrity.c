@@ -156,6 +156,42 @@ static void test_pruned_probe_keeps_its_verdict_without_files(void) {
   CS_ASSERT_STR_EQ(back.key, r.key);
 }
 
+/* --keep-runs answers|none: a lazily committed probe is checked when its job ends; a damaged
+ * file is reported (not made durable as if it were good), an intact probe settles, and a lazy
+ * prune gives the same probe.json as the durable one */
+static void test_settle_checks_lazily_written_probes(void) {
+  char a[512], b[512], p[700];
+  cs__probe_record r;
+  cs_err err = {0};
+  cs_test_tmpdir(a, sizeof a);
+  cs_test_tmpdir(b, sizeof b);
+  commit_probe(a, &r);
+  commit_probe(b, &r);
+  CS_ASSERT_OK(cs__store_write_probe_lazy(b, &r, NULL, NULL, &err), &err);
+  char *dirs[2] = {a, b};
+  CS_ASSERT_OK(cs__store_settle_probes(dirs, 2, &err), &err);
+  snprintf(p, sizeof p, "%s/%s/plots/x.csv", b, r.timestamp_dir);
+  cs_test_write(p, "cdf,x\n0.5,2\n");
+  CS_ASSERT_INT_EQ(cs__store_settle_probes(dirs, 2, &err), CS_EIO);
+  CS_ASSERT_STR_CONTAINS(err.msg, "plots/x.csv");
+  /* the lazy prune writes the durable prune's bytes, and only once */
+  cs__probe_record back;
+  bool before = true;
+  CS_ASSERT_OK(cs__store_prune_probe_lazy(b, &back, &before, &err), &err);
+  CS_ASSERT_TRUE(!before);
+  CS_ASSERT_OK(cs__store_prune_probe(a, &err), &err);
+  snprintf(p, sizeof p, "%s/probe.json", a);
+  char *want = cs_test_read(p, NULL);
+  snprintf(p, sizeof p, "%s/probe.json", b);
+  char *got = cs_test_read(p, NULL);
+  CS_ASSERT_STR_EQ(got, want);
+  free(got);
+  free(want);
+  CS_ASSERT_OK(cs__store_prune_probe_lazy(b, &back, &before, &err), &err);
+  CS_ASSERT_TRUE(before);
+  CS_ASSERT_OK(cs__store_settle_probes(dirs, 2, &err), &err);
+}
+
 static void test_links_inside_the_output_directory_are_never_followed(void) {
   char out[512], victim[512], p[700], q[700];
   cs_test_tmpdir(out, sizeof out);
@@ -199,6 +235,7 @@ static const cs_test_case cases[] = {
     {"test_probe_json_lists_every_file_with_size_and_sha1", test_probe_json_lists_every_file_with_size_and_sha1},
     {"test_damaged_or_missing_files_are_reported", test_damaged_or_missing_files_are_reported},
     {"test_pruned_probe_keeps_its_verdict_without_files", test_pruned_probe_keeps_its_verdict_without_files},
+    {"test_settle_checks_lazily_written_probes", test_settle_checks_lazily_written_probes},
     {"test_links_inside_the_output_directory_are_never_followed",
      test_links_inside_the_output_directory_are_never_followed},
     {NULL, NULL}};

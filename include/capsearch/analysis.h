@@ -60,6 +60,9 @@ void cs_analysis_free(cs_analysis *a);
  * disaggregation.csv (sweeps with a disaggregation section), deploy.md and deploy.json, each file
  * atomically. */
 int cs_analysis_write(const cs_analysis *a, cs_err *err);
+/* The same files into dir (created with its parents when missing) instead: for an output
+ * directory that cannot be written (archived, read-only). */
+int cs_analysis_write_to(const cs_analysis *a, const char *dir, cs_err *err);
 /* The names of the files cs_analysis_write writes for a, space-separated (static text). */
 const char *cs_analysis_file_names(const cs_analysis *a);
 /* Writes one self-contained HTML file (inline CSS and SVG, no script, no network). */

@@ -80,6 +80,10 @@ typedef struct cs_run_opts {
    * output directory (wait) or for a job that process runs (overlapping --shard runs); what says
    * what is held and by whom. NULL = not told. o->stop ends such a wait at once. */
   void (*waiting)(void *ctx, const char *what);
+  /* told (with progress_ctx, one call at a time) of each failed job this process (or, under MPI,
+   * rank 0 for every rank) ran, in job order once the run ends, with the reason results.csv
+   * carries: shard runs write no results.csv, so this is where their failures show. NULL = not told. */
+  void (*job_failed)(void *ctx, const cs_sweep_job *job, const char *reason);
   double progress_interval_s; /* minimum wall seconds between progress calls (final always); 1 */
   /* runner-internal, left NULL by callers: the speculation pool (set by the thread runner) and
    * the per-probe hook (kind: simulated with its wall seconds, reused from disk, or repeated) */
@@ -181,25 +185,44 @@ size_t cs_plan_job_view(const cs_plan *plan, size_t job);
  * ranks (ep / tp with expert parallelism), or both pools of a disaggregated job. */
 int cs_plan_job_gpus(const cs_plan *plan, const cs_sweep_job *j, int replicas);
 
-/* What a job will cost before it runs (--dry-run). CPU from constants measured on the 2-core
- * dev machine (docs/sweep.md "Estimates"): simulated output tokens dominate the event count,
- * replicas add their own cost whatever the load. Disk: the bytes of the files each probe run
- * to the end writes (the constants below), for each --keep-runs mode; a probe stopped early
- * writes less, so `all` is an upper estimate. */
+/* What a job will cost before it runs (--dry-run). CPU: the expected CPU seconds of the job's
+ * probes, from constants fitted on the full seed sweep (docs/sweep.md "Estimates"): a probe
+ * run to the end costs in proportion to requests x replicas x pipeline stages, every probe
+ * taken adds its run files; early stopping and a sibling's memo (jobs that differ only by their
+ * SLO share full simulations) cut what is simulated; each replica adds its own state and files
+ * to every probe. Disk: the bytes of the files each probe
+ * run to the end writes (the constants below), for each --keep-runs mode; a probe stopped
+ * early writes less, so `all` is an upper estimate. */
 typedef struct cs_job_estimate {
   int64_t requests;        /* per probe */
   int max_probes;          /* the most probes the job's search can take */
   double first_qps;        /* the search's first probe, requests/s */
   int first_replicas;
   double window_s;         /* arrival window of the first probe: requests / first_qps, seconds */
-  double cpu_s;            /* all probes, upper estimate, CPU seconds */
+  int siblings;            /* jobs this process runs that differ from it only by the SLO, itself included */
+  double cpu_s;            /* expected CPU seconds of all its probes (not an upper bound) */
   double probe_bytes;      /* one full-length probe's run directory and its files' list in probe.json */
   double disk_bytes;       /* --keep-runs all: every probe's run directory, records and job.json */
   double disk_answers_bytes; /* --keep-runs answers: the two deciding probes' run directories */
   double disk_none_bytes;  /* --keep-runs none: probe.json + output.log of each probe, job.json */
 } cs_job_estimate;
-#define CS_EST_CPU_S_PER_TOKEN 1.2e-6
-#define CS_EST_CPU_S_PER_REPLICA 0.05 /* per probe: each replica's state, events and output tables */
+/* CPU constants fitted on the seed sweep measured on the 2-core dev machine at a5cb9bb (336
+ * jobs, 3,084 probes, 1,810 CPU-s; e393167, this fit's base, simulates the same way) and checked
+ * on the quickstart (docs/sweep.md "Estimates": the seed's total within 1 %, the quickstart's
+ * 12.4 s within its measured 10-22 CPU-s; 80 % of the seed's jobs within -35 %..+62 %). A faster simulator makes them high: refit them. */
+#define CS_EST_CPU_S_PER_REQUEST_REPLICA 3.8e-6 /* a probe run to the end: x requests x replicas x pp */
+#define CS_EST_CPU_S_PER_PROBE 0.025  /* each probe taken: run files, tables, probe.json, sync */
+/* each probe taken, per replica x pp: its KV block table and per-replica output files (simulate
+ * --replicas 200 with 50 requests: 0.70 CPU-s against 0.04 s for one replica) */
+#define CS_EST_CPU_S_PER_REPLICA 0.0033
+/* Probes run to the end that a search simulates, per probe it may take (max probes): with early
+ * stopping about half are failing probes stopped at ~35 % of a full run, and some stopped
+ * probes are rerun to the end; with --full-probes every probe taken runs to the end. */
+#define CS_EST_SIMULATED_SHARE 0.75
+#define CS_EST_SIMULATED_SHARE_FULL 0.95
+/* In a group of k siblings, the share of a later sibling's simulations served by the memo:
+ * each job's simulated work is x (1 - CS_EST_MEMO_SAVING x (k - 1) / k). */
+#define CS_EST_MEMO_SAVING 0.35
 /* File sizes of a probe's run directory (src/sim/output.c's layout), fitted on the 672 run
  * directories the full seed sweep kept (12,301 and 23,608 Mooncake requests, 8 and 16
  * replicas: each group within 1 %) and on traces/chat_small.csv (200 requests, 1 and 4

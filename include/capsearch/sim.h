@@ -152,6 +152,9 @@ typedef struct cs_sim_write_opts {
   bool private_dir;              /* `dir` is private and will be published by one rename: write
                                     files in place, make them durable together, then sync the
                                     directories; no per-file temporary names (the probe commit) */
+  bool no_sync;                  /* with private_dir: neither sync the files and directories nor
+                                    start their writeback; the caller makes them durable later
+                                    or removes them (--keep-runs answers|none) */
 } cs_sim_write_opts;
 
 /* Writes a Vidur-compatible result directory into `dir` (which must exist): config.json,

@@ -427,6 +427,12 @@ const char *cs_analysis_file_names(const cs_analysis *a) {
 
 int cs_analysis_write(const cs_analysis *a, cs_err *err) {
   char *dir = cs__path_join(a->out_dir, "analysis");
+  int rc = cs_analysis_write_to(a, dir, err);
+  free(dir);
+  return rc;
+}
+
+int cs_analysis_write_to(const cs_analysis *a, const char *dir, cs_err *err) {
   int rc = cs__mkdir_p(dir, err);
   if (!rc) rc = write_stats(a, dir, err);
   if (!rc) rc = write_best(a, dir, err);
@@ -436,6 +442,5 @@ int cs_analysis_write(const cs_analysis *a, cs_err *err) {
   if (!rc) rc = cs__an_write_markdown(a, dir, err);
   if (!rc) rc = cs__an_write_disagg(a, dir, err);
   if (!rc) rc = cs__an_write_deploy(a, dir, err);
-  free(dir);
   return rc;
 }

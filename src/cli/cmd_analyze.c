@@ -19,14 +19,18 @@ int cs__an_price_arg(void *args, const cs_opt *opt, const char *text, cs_err *er
 }
 
 static const cs_opt analyze_opts[] = {
+    {CS_OPT_STR, "output", 'o', .arg = "DIR",
+     .help = "write the files into DIR instead of OUT/analysis/ (an output directory that\n"
+             "cannot be written: archived, read-only); OUT is only read",
+     CS_OPT_FIELD(cs__an_args, output)},
     CS__AN_COMMON_OPTS,
     {CS_OPT_FLAG, "quiet", 'q', .help = "no summary on stdout", CS_OPT_FIELD(cs__an_args, quiet)},
     {CS_OPT_HELP, "help", 'h', .help = "this text"},
     {CS_OPT_END}};
 
 static const cs_opt_cmd analyze_cmd = {
-    "analyze", "capsearch analyze OUT [options]",
-    "Reads a sweep's output directory (finished or interrupted) and writes OUT/analysis/:\n"
+    "analyze", "capsearch analyze OUT [-o DIR] [options]",
+    "Reads a sweep's output directory (finished or interrupted) and writes OUT/analysis/ (or -o DIR):\n"
     "  stats.csv        one row per completed probe run (latency percentiles, batches, memory,\n"
     "                   busy time, preemptions, runtime, goodput)\n"
     "  best.csv         per (model, trace, SLO) every job's answer, ranked by QPS per dollar, with\n"
@@ -38,7 +42,9 @@ static const cs_opt_cmd analyze_cmd = {
     "                   disaggregation section only)\n"
     "  deploy.md, deploy.json  per best configuration the `vllm serve` command and the\n"
     "                   replicas for the target QPS\n"
-    "(capsearch report OUT writes OUT/analysis/report.html.)",
+    "(capsearch report OUT writes OUT/analysis/report.html.)\n"
+    "Exit codes: 0 written, 2 bad arguments or an OUT that is not a sweep's directory (also a -o\n"
+    "DIR that is a file), 1 the files could not be written (docs/analysis.md \"Exit codes\").",
     analyze_opts, NULL, 0, 1};
 
 /* Parses an analyze/report command line into args: 0 with *out the output directory, or the
@@ -132,6 +138,26 @@ int cs__an_cli_load(const char *out_dir, cs_analysis_opts *o, const char *config
   return 0;
 }
 
+int cs__an_write_failed(const cs_err *err, const char *cmd, const char *dir, const char *flag) {
+  fprintf(stderr, "capsearch: %s: cannot write into %s: %s; %s writes elsewhere, reading the sweep's directory only\n",
+          cmd, dir, err->msg[0] ? err->msg : "write failed", flag);
+  return CS_EXIT_FAIL;
+}
+
+/* Writes the analysis into `named` (-o: a name that cannot be a directory is a usage error) or
+ * OUT/analysis/; a failed write is exit 1 and says how to write elsewhere. */
+static int write_analysis(const cs_analysis *a, const char *out, const char *named, cs_err *err) {
+  if (named && cs_mkdir_p(named, err)) {
+    cs_err_prefix(err, "analyze -o");
+    return cs__cli_fail(err);
+  }
+  char *dir = named ? NULL : cs_path_join(out, "analysis");
+  const char *to = named ? named : dir;
+  int rc = cs_analysis_write_to(a, to, err) ? cs__an_write_failed(err, "analyze", to, "-o DIR") : 0;
+  free(dir);
+  return rc;
+}
+
 int cs__cmd_analyze(int argc, char **argv) {
   cs__an_args args;
   const char *out = NULL;
@@ -143,15 +169,17 @@ int cs__cmd_analyze(int argc, char **argv) {
   cs_err err = {0};
   cs_analysis *a;
   if (cs__an_cli_load(out, &o, config_dir, &a, &err)) return cs__cli_fail(&err);
-  if (cs_analysis_write(a, &err)) {
+  int wrc = write_analysis(a, out, args.output, &err);
+  if (wrc) {
     cs_analysis_free(a);
-    return cs__cli_fail(&err);
+    return wrc;
   }
   if (!quiet) {
     char *s = cs_analysis_summary_text(a);
     fputs(s, stdout);
     free(s);
-    printf("\nwrote %s/analysis/: %s\n", out, cs_analysis_file_names(a));
+    if (args.output) printf("\nwrote %s: %s\n", args.output, cs_analysis_file_names(a));
+    else printf("\nwrote %s/analysis/: %s\n", out, cs_analysis_file_names(a));
   }
   cs_analysis_free(a);
   return CS_EXIT_OK;

@@ -13,7 +13,7 @@
 typedef struct cs__an_args {
   cs_analysis_opts o;
   const char *config_dir;
-  const char *output; /* report -o */
+  const char *output; /* report -o FILE, analyze -o DIR */
   bool quiet;         /* analyze -q */
 } cs__an_args;
 
@@ -47,5 +47,8 @@ int cs__an_cli_parse(const cs_opt_cmd *cmd, int argc, char **argv, cs__an_args *
 cs_price_entry *cs__an_cli_prices(const char *config_dir, size_t *n, cs_catalog **cat_out);
 /* Loads the analysis with catalog prices and prints its warnings to stderr. */
 int cs__an_cli_load(const char *out_dir, cs_analysis_opts *o, const char *config_dir, cs_analysis **a, cs_err *err);
+/* A failed write into dir (not a path the user named: exit 1, not a usage error): one line
+ * naming dir and the reason, and the flag that writes elsewhere. Returns CS_EXIT_FAIL. */
+int cs__an_write_failed(const cs_err *err, const char *cmd, const char *dir, const char *flag);
 
 #endif

@@ -36,22 +36,16 @@ int cs__cmd_report(int argc, char **argv) {
   cs_analysis *a;
   if (cs__an_cli_load(out, &o, config_dir, &a, &err)) return cs__cli_fail(&err);
   char *def = NULL;
-  if (!output) {
-    char *dir = cs_path_join(out, "analysis");
-    int rc = cs_mkdir_p(dir, &err);
-    def = cs_path_join(dir, "report.html");
-    free(dir);
-    if (rc) {
-      free(def);
-      cs_analysis_free(a);
-      return cs__cli_fail(&err);
-    }
-    output = def;
-  }
-  int rc = cs_analysis_write_report(a, output, &err);
+  /* the default place is not a name the user gave: failing to write there is exit 1 */
+  char *dir = output ? NULL : cs_path_join(out, "analysis");
+  int rc = dir ? cs_mkdir_p(dir, &err) : 0;
+  if (dir) output = def = cs_path_join(dir, "report.html");
+  if (!rc) rc = cs_analysis_write_report(a, output, &err);
   if (!rc) fprintf(stderr, "capsearch: wrote %s (%zu jobs, %zu runs%s)\n", output, cs_analysis_num_jobs(a),
                    cs_analysis_num_runs(a), cs_analysis_num_missing(a) ? ", partial directory" : "");
+  int exitc = !rc ? CS_EXIT_OK : dir ? cs__an_write_failed(&err, "report", dir, "-o FILE") : cs__cli_fail(&err);
+  free(dir);
   free(def);
   cs_analysis_free(a);
-  return rc ? cs__cli_fail(&err) : CS_EXIT_OK;
+  return exitc;
 }

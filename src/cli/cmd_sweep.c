@@ -159,6 +159,20 @@ static void on_waiting(void *vctx, const char *what) {
   }
 }
 
+/* A failed job and why, on every kind of run (a --shard run writes no results.csv to read it
+ * from): one write, after the progress line. */
+static void on_job_failed(void *vctx, const cs_sweep_job *j, const char *reason) {
+  progress_ctx *ctx = vctx;
+  char line[1400];
+  int n = snprintf(line, sizeof line, "%scapsearch: job %zu (%s) failed: %s\n", ctx->tty ? "\r\033[K" : "", j->index,
+                   j->hash, reason && *reason ? reason : "no reason recorded");
+  if (n <= 0) return;
+  size_t len = (size_t)n < sizeof line ? (size_t)n : sizeof line - 1;
+  line[len - 1] = '\n'; /* a reason cut short still ends its line */
+  ssize_t w = write(STDERR_FILENO, line, len);
+  (void)w;
+}
+
 /* A --time-limit shorter than a search's arrivals (num_requests / its start QPS) cuts every
  * probe: the requests arriving after it never finish and count as violating, so the search
  * would end blaming the SLO. One line per search config, for --dry-run and the run alike. */
@@ -238,6 +252,7 @@ static int run_plan(cs_plan *plan, cs_run_opts *o) {
   o->progress = on_progress;
   o->progress_ctx = &pctx;
   o->waiting = on_waiting;
+  o->job_failed = on_job_failed;
   o->progress_interval_s = pctx.tty ? 0.5 : 10;
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);

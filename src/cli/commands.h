@@ -1,7 +1,9 @@
 /* Command table of the capsearch executable (git.c / ninja.cc shape): each command lives in its
  * own file, declares its options in an option table (util/opt.h) from which its --help is made,
- * and is the only code that prints to stdout or exits. Exit codes: 0 ok, 1 some job failed, 2 usage or config
- * error, 130 interrupted. */
+ * and is the only code that prints to stdout or exits. Exit codes (docs/analysis.md "Exit codes"):
+ * 0 ok; 2 a bad command line or input, found before anything is written (also an output path the
+ * user named that cannot be one); 1 the work failed: a sweep job, or a write for any other reason
+ * (permission, full disk, something in the way of a file capsearch names itself); 130 interrupted. */
 #ifndef CS_CLI_COMMANDS_H
 #define CS_CLI_COMMANDS_H
 
@@ -42,7 +44,8 @@ int cs__cmd_trace(int argc, char **argv);
 int cs__cmd_predictor(int argc, char **argv);
 
 /* Prints "capsearch: <msg>" to stderr as one write and returns the exit code for err->code
- * (CS_EUSAGE/ECONFIG/EUNKNOWN/EPARSE/ERANGE/EINFEASIBLE/ENOENT -> 2, EINTR -> 130, else 1). */
+ * (CS_EUSAGE/ECONFIG/EUNKNOWN/EPARSE/ERANGE/EINFEASIBLE/ENOENT/EEXIST/EFORMAT/EINVAL -> 2, EINTR -> 130,
+ * else 1): for errors about what the user named; a write into a place capsearch chose fails with 1. */
 int cs__cli_fail(const cs_err *err);
 /* Parses a command's flags with its option table (util/opt.h): -1 to go on, or the exit code
  * when done: --help printed on stdout from the table (defaults: the struct its defaults are read

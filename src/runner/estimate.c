@@ -1,4 +1,4 @@
-/* --dry-run's disk estimate of a job (capsearch/run.h, docs/sweep.md "Estimates"): the bytes of
+/* --dry-run's CPU and disk estimates of a job (capsearch/run.h, docs/sweep.md "Estimates"): the bytes of
  * the files its probes write, by --keep-runs mode. A probe run to the end writes one row per
  * request in request_metrics.csv and in each time series, quantile tables per replica and per
  * probe (src/sim/output.c); probe.json lists every run file with its size and sha1, and it and
@@ -24,4 +24,16 @@ void cs__job_disk_estimate(cs__job_estimate *e, int replicas, bool gzip) {
   e->disk_bytes = e->max_probes * e->probe_bytes + records;
   e->disk_answers_bytes = kept * e->probe_bytes + records;
   e->disk_none_bytes = records;
+}
+
+/* Expected CPU seconds (capsearch/run.h's constants, docs/sweep.md "Estimates"): the probes the
+ * search may take, each writing its files; the share of them simulated to the end (early
+ * stopping cuts failing probes short), less what siblings' memo serves. `stages` is replicas x
+ * pipeline stages of one probe. */
+void cs__job_cpu_estimate(cs__job_estimate *e, int stages, bool full_probes) {
+  double share = full_probes ? CS_EST_SIMULATED_SHARE_FULL : CS_EST_SIMULATED_SHARE;
+  int k = e->siblings > 1 ? e->siblings : 1;
+  share *= 1.0 - CS_EST_MEMO_SAVING * (double)(k - 1) / (double)k;
+  double full_run = (double)e->requests * stages * CS_EST_CPU_S_PER_REQUEST_REPLICA;
+  e->cpu_s = e->max_probes * (CS_EST_CPU_S_PER_PROBE + stages * CS_EST_CPU_S_PER_REPLICA + share * full_run);
 }

@@ -217,13 +217,19 @@ static int run_probe(const cs__plan *plan, const cs__runner_opts *o, const cs_sw
   tmp = cs__sbuf_detach(&sb);
   cs__sbuf_release(&sb);
   fin = cs__path_join(pdir, rec->timestamp_dir);
-  cs_sim_write_opts wo = {
-      .gzip_request_metrics = o->compress, .write_plots = true, .config_json = job_json, .private_dir = true};
+  /* --keep-runs answers|none: nothing synced now; the job's end prunes most of these files before
+   * their writeback and makes the rest durable (keep.c) */
+  bool lazy = o->keep_runs != CS_KEEP_ALL;
+  cs_sim_write_opts wo = {.gzip_request_metrics = o->compress,
+                          .write_plots = true,
+                          .config_json = job_json,
+                          .private_dir = true,
+                          .no_sync = lazy};
   /* aggregated probes hash their files as they write them, so probe.json need not read them back */
   if ((rc = cs__mkdir_p(tmp, err)) ||
       (rc = j->disagg ? cs__probe_write(plan, j, res, &cfg, tmp, &wo, err)
                       : cs__sim_write_outputs_digests(res, &cfg, tmp, &wo, &dig, err)) ||
-      (rc = cs__rename_dir(tmp, fin, err)))
+      (rc = cs__rename_dir_sync(tmp, fin, !lazy, err)))
     goto out;
   snprintf(line, sizeof line,
            "capsearch: %s: %lld events, %lld/%lld requests completed, end time %.3f s%s; "
@@ -236,7 +242,9 @@ static int run_probe(const cs__plan *plan, const cs__runner_opts *o, const cs_sw
            rec->kept_up ? "kept up" : rec->too_short ? "too short to tell" : "fell behind",
            st->stopped_early ? ", of the partial run up to the stop" : "", rec->pass ? "pass" : "fail");
   cs__store_log(pdir, line, NULL);
-  if ((rc = cs__store_write_probe_digests(pdir, rec, rec->timestamp_dir, &dig, err))) goto out;
+  rc = lazy ? cs__store_write_probe_lazy(pdir, rec, rec->timestamp_dir, &dig, err)
+            : cs__store_write_probe_digests(pdir, rec, rec->timestamp_dir, &dig, err);
+  if (rc) goto out;
   snprintf(line, sizeof line, "capsearch: committed probe.json (%s)", rec->pass ? "pass" : "fail");
   cs__store_log(pdir, line, NULL);
 out:
@@ -398,6 +406,26 @@ void cs__run_job(const cs__plan *plan, const cs__runner_opts *o, size_t ji, doub
   cs__run_job_memo(plan, o, ji, t0, NULL, res, probes_run, probes_reused);
 }
 
+/* --keep-runs answers|none, once the job's search is over: a finished job's probes that are
+ * not kept are pruned, and what the job leaves is made durable; a damaged file fails the job (a
+ * rerun simulates that probe again) */
+static void keep_runs(const cs__runner_opts *o, const cs_sweep_job *j, cs_search_kind kind, const cs__probe_seen *seen,
+                      size_t n, cs__job_result *res) {
+  cs_err err = {0};
+  if (o->keep_runs == CS_KEEP_ALL || n == 0) return;
+  res->probes_pruned = cs__prune_runs(o, j, kind, res, seen, n); /* finished jobs only */
+  if (cs__settle_runs(o, j, seen, n, &err) == 0) return;
+  if (res->status != CS_JOB_OK && res->status != CS_JOB_NO_PASS) return; /* its own reason stays */
+  cs__sbuf sb;
+  cs__sbuf_init(&sb);
+  cs__sbuf_addf(&sb, "%s; run the same command again to simulate that probe again", err.msg);
+  free(res->reason);
+  res->status = CS_JOB_FAILED;
+  res->has_answer = false;
+  res->reason = cs__sbuf_detach(&sb);
+  cs__sbuf_release(&sb);
+}
+
 /* The job's search with its lock held (cs__run_job_memo). */
 static void run_job_locked(const cs__plan *plan, const cs__runner_opts *o, size_t ji, double t0, cs__memo *memo,
                            cs__job_result *res, int64_t *probes_run, int64_t *probes_reused) {
@@ -492,8 +520,8 @@ static void run_job_locked(const cs__plan *plan, const cs__runner_opts *o, size_
   }
   res->probes_run = (int)*probes_run;
   cs__job_conclude(plan, j, records.v, records.n, res);
-  if (o->keep_runs != CS_KEEP_ALL) res->probes_pruned = cs__prune_runs(o, j, sc->search_for, res, seen.v, seen.n);
 out:
+  keep_runs(o, j, sc->search_for, seen.v, seen.n, res);
   free(seen.v);
   free(records.v);
   free(job_json);

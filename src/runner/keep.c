@@ -1,15 +1,19 @@
 /* --keep-runs answers|none (runner.h): after a job finishes, remove the simulator outputs
  * (the probe's <timestamp>/ directory) of the probes the user does not keep, through
- * cs__store_prune_probe (probe.json is rewritten as pruned first). probe.json and output.log
- * stay in every probe directory, so a rerun replays the search from them and simulates
- * nothing; results.csv does not change. A full-size sweep writes megabytes per probe
+ * cs__store_prune_probe_lazy (probe.json is rewritten as pruned first). probe.json and
+ * output.log stay in every probe directory, so a rerun replays the search from them and
+ * simulates nothing; results.csv does not change. A full-size sweep writes megabytes per probe
  * (request_metrics.csv and the time series hold one row per request), which is what this
- * bounds. */
+ * bounds.
+ * Under these modes a probe's files and probe.json are written without any sync (job.c); when
+ * the job ends, the pruned probes' files go before the kernel has written them back (nearly no
+ * disk I/O), and what stays is checked and made durable (cs__settle_runs). */
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "runner/runner.h"
 #include "store/store.h"
+#include "util/sbuf.h"
 
 /* Whether probe k decided the job's answer: the answer's own probe and the failing probe on
  * the other side of it (qps and isoqps: the lowest failing qps above the answer; num_replicas:
@@ -41,11 +45,13 @@ int cs__prune_runs(const cs__runner_opts *o, const cs_sweep_job *j, cs_search_ki
   for (size_t k = 0; k < n; k++) {
     if (o->keep_runs == CS_KEEP_ANSWERS && decided(kind, res, seen, n, k)) continue;
     char *pdir = cs__store_probe_dir(o->out_dir, j->hash, seen[k].replicas, seen[k].qps);
-    cs__probe_record rec;
-    if (cs__store_read_probe(pdir, &rec, NULL) == 0 && !rec.pruned) {
-      cs_err err = {0};
+    cs__probe_record rec = {0};
+    cs_err err = {0};
+    bool before = false;
+    int rc = cs__store_prune_probe_lazy(pdir, &rec, &before, &err);
+    if (!before && (rc == 0 || rec.timestamp_dir[0])) { /* read, not pruned before */
       char line[1700];
-      if (cs__store_prune_probe(pdir, &err))
+      if (rc)
         snprintf(line, sizeof line, "capsearch: --keep-runs: could not remove the run files: %s", err.msg);
       else {
         snprintf(line, sizeof line, "capsearch: --keep-runs %s: removed the run directory %s",
@@ -57,4 +63,14 @@ int cs__prune_runs(const cs__runner_opts *o, const cs_sweep_job *j, cs_search_ki
     free(pdir);
   }
   return removed;
+}
+
+int cs__settle_runs(const cs__runner_opts *o, const cs_sweep_job *j, const cs__probe_seen *seen, size_t n,
+                    cs_err *err) {
+  char **dirs = cs__xmalloc((n ? n : 1) * sizeof *dirs);
+  for (size_t k = 0; k < n; k++) dirs[k] = cs__store_probe_dir(o->out_dir, j->hash, seen[k].replicas, seen[k].qps);
+  int rc = cs__store_settle_probes(dirs, n, err);
+  for (size_t k = 0; k < n; k++) free(dirs[k]);
+  free(dirs);
+  return rc;
 }

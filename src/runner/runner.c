@@ -169,6 +169,27 @@ static void job_finished(const cs__plan *p, const cs__runner_opts *o, shared_sta
   }
 }
 
+/* The selected jobs' statuses into sum; each failed job and its reason to o->job_failed. */
+static void count_results(const cs__plan *p, const cs__runner_opts *o, const cs__job_result *res,
+                          cs__runner_summary *sum) {
+  for (size_t i = 0; i < p->jobs.n; i++) {
+    if (!p->selected[i]) continue;
+    switch (res[i].status) {
+    case CS_JOB_OK:
+      sum->ok++;
+      sum->bounds += cs__answer_is_bound(&res[i]);
+      break;
+    case CS_JOB_NO_PASS: sum->no_pass++; break;
+    case CS_JOB_INFEASIBLE: sum->infeasible++; break;
+    case CS_JOB_FAILED:
+      sum->failed++;
+      if (o->job_failed) o->job_failed(o->progress_ctx, &p->jobs.v[i], res[i].reason);
+      break;
+    case CS_JOB_PENDING: sum->pending++; break;
+    }
+  }
+}
+
 int cs__plan_run(cs__plan *p, const cs__runner_opts *o, cs__runner_summary *sum, cs_err *err) {
   memset(sum, 0, sizeof *sum);
   double t0 = cs__wall_now();
@@ -244,19 +265,7 @@ int cs__plan_run(cs__plan *p, const cs__runner_opts *o, cs__runner_summary *sum,
     free(csv);
   }
   sum->jobs = nsel;
-  for (size_t i = 0; i < n; i++) {
-    if (!p->selected[i]) continue;
-    switch (res[i].status) {
-    case CS_JOB_OK:
-      sum->ok++;
-      sum->bounds += cs__answer_is_bound(&res[i]);
-      break;
-    case CS_JOB_NO_PASS: sum->no_pass++; break;
-    case CS_JOB_INFEASIBLE: sum->infeasible++; break;
-    case CS_JOB_FAILED: sum->failed++; break;
-    case CS_JOB_PENDING: sum->pending++; break;
-    }
-  }
+  count_results(p, o, res, sum);
   sum->probes_run = st.prog.probes_run;
   sum->probes_reused = st.prog.probes_reused;
   sum->wall_s = cs__wall_now() - t0;

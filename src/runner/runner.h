@@ -47,6 +47,8 @@ double cs__job_probe_cost(const cs_sweep *s, const cs_sweep_job *j);
 /* Fills e's disk fields (estimate.c) from e->requests and e->max_probes, for probes of
  * `replicas` replicas, request_metrics.csv gzipped or not (--compress). */
 void cs__job_disk_estimate(cs__job_estimate *e, int replicas, bool gzip);
+/* e->cpu_s from e->requests, max_probes and siblings (estimate.c). */
+void cs__job_cpu_estimate(cs__job_estimate *e, int stages, bool full_probes);
 
 /* The remaining-work estimate of the progress line (eta.c): per job its probe cost and how
  * many probes it ran, and the seconds per unit learned from simulated probes. Not thread-safe:
@@ -151,6 +153,12 @@ typedef struct cs__probe_seen {
  * many it removed (those of probes pruned before are not counted again). */
 int cs__prune_runs(const cs__runner_opts *o, const cs_sweep_job *j, cs_search_kind kind, const cs__job_result *res,
                    const cs__probe_seen *seen, size_t n);
+/* --keep-runs answers|none, when the job's search is over (finished, failed or interrupted) and
+ * cs__prune_runs has run: checks the files of every committed probe the job has left and makes
+ * them durable (cs__store_settle_probes; they were written without syncs). CS_EIO naming a
+ * damaged file: a rerun simulates that probe again. */
+int cs__settle_runs(const cs__runner_opts *o, const cs_sweep_job *j, const cs__probe_seen *seen, size_t n,
+                    cs_err *err);
 
 /* ---- speculative search (spec.c) ----
  * When every job has started and threads sit idle, a job's thread queues the probes its search

@@ -144,9 +144,10 @@ void cs_plan_job_estimate(const cs__plan *p, const cs__runner_opts *o, const cs_
     e->first_replicas = first.replicas;
     e->window_s = first.qps > 0 ? (double)e->requests / first.qps : 0;
   }
-  const cs__trace_view *v = cs__plan_job_view(p, j);
-  double tokens = (double)e->requests * (v ? v->mean_decode : 0) * j->pp;
   int replicas = sc->search_for == CS_SEARCH_NUM_REPLICAS ? 2 * j->num_replicas : j->num_replicas;
-  e->cpu_s = e->max_probes * (tokens * CS_EST_CPU_S_PER_TOKEN + replicas * CS_EST_CPU_S_PER_REPLICA);
+  for (size_t i = 0; i < p->jobs.n; i++) /* the memo's group (runner.c): the siblings this process runs */
+    e->siblings += p->jobs.v[i].status != CS_JOB_INFEASIBLE && cs_plan_job_selected(p, i) &&
+                   cs__jobs_siblings(j, &p->jobs.v[i]);
+  cs__job_cpu_estimate(e, replicas * j->pp, o->full_probes);
   cs__job_disk_estimate(e, replicas, o->compress);
 }

@@ -308,6 +308,64 @@ int32_t cs__kv_computed_blocks(const cs__kv *kv, const cs__request *r, int32_t *
   return (int32_t)i;
 }
 
+/* Asks for the lines of the map entries of the next KV_QUERY_AHEAD groups of distinct homes
+ * after the one of hash h (run j, `left` blocks of it from h on): a walk that found its first
+ * entry usually goes on through many, and their lines, scattered, would otherwise come one
+ * after another. A hint only. */
+enum { KV_QUERY_AHEAD = 8 };
+static void query_ahead(const cs__kv *kv, const cs__prefix_query *q, int32_t j, uint64_t h, uint32_t left) {
+  uint64_t last = h / CS__KV_LANES / KV_NEAR;
+  int n = 0;
+  for (;;) {
+    while (left) {
+      uint32_t m = CS__KV_LANES - (unsigned)(h % CS__KV_LANES);
+      if (m > left) m = left;
+      uint64_t g = h / CS__KV_LANES;
+      if (g / KV_NEAR != last) { /* a new line of keys (map_home: KV_NEAR groups share one) */
+        last = g / KV_NEAR;
+        KV_PREFETCH(&kv->map[map_home(kv, g)]);
+        if (++n == KV_QUERY_AHEAD) return;
+      }
+      h += m;
+      left -= m;
+    }
+    if (++j >= q->nruns) return;
+    h = q->runs[j].hash;
+    left = q->runs[j].count;
+  }
+}
+
+/* The routers' question (sched/policy.h): the runs are already split, so each map entry costs
+ * one probe and a lane-mask count, and the walk stops at the first missing block. */
+int32_t cs__kv_query_blocks(const cs__kv *kv, const cs__prefix_query *q) {
+  if (!kv->caching) return 0;
+  if (q->block_size != kv->block_size) return cs__kv_computed_blocks(kv, q->r, NULL);
+  uint32_t done = 0;
+  for (int32_t j = 0; j < q->nruns; j++) {
+    uint64_t h = q->runs[j].hash;
+    uint32_t left = q->runs[j].count;
+    while (left) {
+      unsigned lane = (unsigned)(h % CS__KV_LANES);
+      uint32_t m = CS__KV_LANES - lane;
+      if (m > left) m = left;
+      const cs__kv_key *e = &kv->map[map_find(kv, h / CS__KV_LANES)];
+      uint32_t k = (uint32_t)kv_ctz32(~(e->used >> lane)); /* lanes present from `lane` on */
+      if (k < m) return (int32_t)(done + k);
+      if (done == 0) query_ahead(kv, q, j, h + m, left - m); /* the first entry matched in full */
+      done += m;
+      h += m;
+      left -= m;
+    }
+  }
+  return (int32_t)done;
+}
+
+/* Asks for the line of the query's first map entry (a hint; changes nothing). */
+void cs__kv_query_prefetch(const cs__kv *kv, const cs__prefix_query *q) {
+  if (!kv->caching || q->nblocks == 0 || q->block_size != kv->block_size) return;
+  KV_PREFETCH(&kv->map[map_home(kv, q->runs[0].hash / CS__KV_LANES)]);
+}
+
 /* Moves `take` blocks from the front of the free queue to the end of q's list, evicting their
  * hashes from the prefix cache, in queue order (one pass, the ring's cursor kept local). */
 static void take_front(cs__kv *kv, cs__kv_req *q, int64_t take) {

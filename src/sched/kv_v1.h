@@ -78,6 +78,11 @@ void cs__kv_init(cs__kv *kv, cs__sim *sim, int64_t num_blocks, int32_t block_siz
 /* Leading cached full blocks of r's prompt (at most floor(P / block_size)), written into
  * `out` (room for P / block_size + 1 ids) when non-NULL; returns the count. */
 int32_t cs__kv_computed_blocks(const cs__kv *kv, const cs__request *r, int32_t *out);
+/* The routers' prefix-cache question (sched/policy.h, cs__prefix_query): the same count as
+ * cs__kv_computed_blocks(kv, q->r, NULL), from q's runs (prepared once for all replicas). */
+int32_t cs__kv_query_blocks(const cs__kv *kv, const cs__prefix_query *q);
+/* A hint before cs__kv_query_blocks: fetches the line of q's first lookup. */
+void cs__kv_query_prefetch(const cs__kv *kv, const cs__prefix_query *q);
 /* Allocates room for n more tokens of r after `ncomp` newly computed (cached) blocks; false
  * (and nothing changed) when the free blocks do not suffice. */
 bool cs__kv_allocate(cs__kv *kv, cs__request *r, int32_t n, const int32_t *comp, int32_t ncomp);

@@ -113,6 +113,37 @@ static inline void cs__batch_add(cs__batch *b, cs__request *r, int32_t num_token
     b->num_decode_tokens += num_tokens;
 }
 
+/* ---- Prefix-cache queries (what the cached-prefix-aware routers ask every replica) ---------
+ * "How many leading blocks of r's prompt does this replica's prefix cache hold?" is asked of
+ * every replica at each routing decision. The answer differs by replica, but the question does
+ * not: which blocks count (floor(P / block_size), at most the request's hashes) and their hash
+ * ids belong to the request. So a router prepares the question once per request
+ * (cs__prefix_query_prepare, sched/router_util.h) and every replica walks the same runs.
+ *
+ * Shape: the blocks [0, nblocks) of r's prompt in order, as runs of consecutive hash ids: run j
+ * covers the next runs[j].count blocks, whose hashes are runs[j].hash, +1, +2, ... (a Mooncake
+ * 512-token id names 32 consecutive 16-token blocks; consecutive ids and the fresh ids merge
+ * into one run). The counts add up to nblocks; every count is >= 1.
+ * Units: nblocks and counts in blocks of `block_size` tokens; the answers in tokens.
+ * Ownership: the query borrows r (and through it the trace's hash ids): it is valid while r is
+ * unchanged (num_prefill, hashes); the runs live in the preparer's arena memory.
+ * A replica whose block size differs from block_size answers from r itself (the same answer, by
+ * its own walk). */
+typedef struct cs__prefix_run {
+  uint64_t hash;             /* the run's first block's hash id */
+  uint32_t count;            /* blocks in the run (>= 1) */
+} cs__prefix_run;
+
+typedef struct cs__prefix_query {
+  const cs__request *r;      /* the request asked about (borrowed) */
+  int32_t block_size;        /* tokens per block the runs were split for */
+  int32_t nblocks;           /* blocks that may match: min(floor(P / block_size), hashes.n) */
+  int32_t nruns;
+  cs__prefix_run *runs;      /* [nruns], in prompt order (arena; room for `cap`) */
+  int32_t cap;
+  cs__sim *sim;              /* whose arena the runs grow into */
+} cs__prefix_query;
+
 /* ---- Replica schedulers ----------------------------------------------------------------- */
 typedef struct cs__replica_ctx {
   cs__sim *sim;
@@ -139,8 +170,12 @@ typedef struct cs__replica_sched_ops {
   void (*on_batch_end)(void *state, cs__batch *b);
   bool (*is_empty)(const void *state);
   double (*memory_usage_percent)(const void *state);
-  /* Tokens of r's prompt already in this replica's prefix cache (routers); NULL = 0. */
-  int32_t (*cached_prefill_length)(void *state, const cs__request *r);
+  /* Tokens of q's request's prompt already in this replica's prefix cache (routers): the
+   * leading cached full blocks x block_size; NULL = 0. Reads only: answers never change state. */
+  int32_t (*cached_prefill_length)(void *state, const cs__prefix_query *q);
+  /* A hint before cached_prefill_length(q), so that the replicas' first lookups overlap in
+   * memory instead of waiting one after another; changes nothing observable. May be NULL. */
+  void (*prefetch_prefix)(const void *state, const cs__prefix_query *q);
   int64_t (*num_waiting)(const void *state);
   int64_t (*num_running_batches)(const void *state);
 } cs__replica_sched_ops;
@@ -202,8 +237,13 @@ typedef struct cs__sim_services {
   void *(*alloc)(cs__sim *sim, size_t n);                                    /* arena memory, zeroed */
   cs__batch *(*batch_new)(cs__sim *sim, int32_t replica_id, int32_t capacity); /* capacity >= 1 */
   const cs__replica_ctx *(*replica_ctx)(cs__sim *sim, int32_t replica);
-  /* Replica-scheduler hooks the routers may query (cached prefix length, waiting count). */
-  int32_t (*cached_prefill_length)(cs__sim *sim, int32_t replica, const cs__request *r);
+  /* Replica-scheduler hooks the routers may query (cached prefix length, waiting count).
+   * cached_prefill_length: one replica's answer to q (tokens, >= 0, <= q->r->num_prefill).
+   * cached_prefill_lengths: every replica's, out[x] for x in [0, num_replicas) (the router's
+   * num_replicas; `out` is the caller's), exactly what num_replicas calls of the former give,
+   * with the replicas' lookups overlapped. */
+  int32_t (*cached_prefill_length)(cs__sim *sim, int32_t replica, const cs__prefix_query *q);
+  void (*cached_prefill_lengths)(cs__sim *sim, const cs__prefix_query *q, int32_t *out);
   int64_t (*num_waiting)(cs__sim *sim, int32_t replica);
   /* Statistics hook for schedulers. */
   void (*note_preemption)(cs__sim *sim, int32_t replica, cs__request *victim);
@@ -222,8 +262,11 @@ static inline cs__batch *cs__batch_new(cs__sim *sim, int32_t replica_id, int32_t
 static inline const cs__replica_ctx *cs__sim_replica_ctx(cs__sim *sim, int32_t replica) {
   return cs__sim_svc(sim)->replica_ctx(sim, replica);
 }
-static inline int32_t cs__sim_cached_prefill_length(cs__sim *sim, int32_t replica, const cs__request *r) {
-  return cs__sim_svc(sim)->cached_prefill_length(sim, replica, r);
+static inline int32_t cs__sim_cached_prefill_length(cs__sim *sim, int32_t replica, const cs__prefix_query *q) {
+  return cs__sim_svc(sim)->cached_prefill_length(sim, replica, q);
+}
+static inline void cs__sim_cached_prefill_lengths(cs__sim *sim, const cs__prefix_query *q, int32_t *out) {
+  cs__sim_svc(sim)->cached_prefill_lengths(sim, q, out);
 }
 static inline int64_t cs__sim_num_waiting(cs__sim *sim, int32_t replica) {
   return cs__sim_svc(sim)->num_waiting(sim, replica);

@@ -29,6 +29,8 @@ typedef struct lu_state {
   int64_t *pending; /* uncached prefill tokens routed but not yet prefilled, per replica */
   int64_t *uncached;/* uncached(req, x) of the request being routed */
   int32_t *cached;  /* cached_prefill_length(req on x) of the request being routed */
+  cs__prefix_query query; /* the request being routed, as the replicas' prefix caches are asked */
+  int32_t block_size;     /* the replicas' block size (replica 0's; another answers from r) */
   int64_t *imb;
   double *rnd;
   int32_t *scratch;
@@ -70,6 +72,8 @@ static int lu_init_kind(lu_state *s, const cs__router_ctx *ctx, int kind, const 
   cs__mt_seed(&s->rng, ctx->seed);
   cs__rt_smap_init(&s->sessions, ctx->sim);
   cs__rt_itab_init(&s->memo, ctx->sim, INT32_MIN);
+  cs__prefix_query_init(&s->query, ctx->sim);
+  s->block_size = cs__sim_replica_ctx(ctx->sim, 0)->block_size;
   lu_params p = {0};
   int rc = 0;
   if (kind == LU_TOLERANT)
@@ -91,12 +95,12 @@ static int ranked_init(void *state, const cs__router_ctx *ctx, cs_err *err) {
   return lu_init_kind(state, ctx, LU_RANKED, "ranked_sticky_lop_uncached", err);
 }
 
-/* Queries every replica's cached prefix for r and fills uncached[] and the imbalance map. */
+/* Queries every replica's cached prefix for r (its hash runs split once for all of them) and
+ * fills uncached[] and the imbalance map. */
 static void lu_imbalance_map(lu_state *s, const cs__request *r) {
-  for (int32_t x = 0; x < s->num_replicas; x++) {
-    s->cached[x] = cs__sim_cached_prefill_length(s->sim, x, r);
-    s->uncached[x] = (int64_t)r->num_prefill - s->cached[x];
-  }
+  cs__prefix_query_prepare(&s->query, r, s->block_size);
+  cs__sim_cached_prefill_lengths(s->sim, &s->query, s->cached);
+  for (int32_t x = 0; x < s->num_replicas; x++) s->uncached[x] = (int64_t)r->num_prefill - s->cached[x];
   cs__rt_imbalance(s->pending, s->uncached, s->num_replicas, s->imb);
 }
 
@@ -144,7 +148,10 @@ static void lu_on_prefill_end(void *state, cs__request *r) {
   int32_t x = r->replica_id;
   if (x < 0 || x >= s->num_replicas) return;
   int32_t cached = cs__rt_itab_get(&s->memo, r->id);
-  if (cached == INT32_MIN) cached = cs__sim_cached_prefill_length(s->sim, x, r); /* never routed here */
+  if (cached == INT32_MIN) { /* never routed here */
+    cs__prefix_query_prepare(&s->query, r, s->block_size);
+    cached = cs__sim_cached_prefill_length(s->sim, x, &s->query);
+  }
   s->pending[x] -= (int64_t)r->num_prefill - cached;
 }
 

@@ -98,6 +98,51 @@ void cs__rt_itab_set(cs__rt_itab *t, int64_t id, int32_t value) {
   t->v[id] = value;
 }
 
+/* ---- prefix-cache question ------------------------------------------------------------------ */
+void cs__prefix_query_init(cs__prefix_query *q, cs__sim *sim) {
+  memset(q, 0, sizeof *q);
+  q->sim = sim;
+}
+
+/* Appends blocks hash, hash + 1, ... (count of them) to q's runs, extending the last run when
+ * they continue it. */
+static void query_push(cs__prefix_query *q, uint64_t hash, uint32_t count) {
+  if (q->nruns) {
+    cs__prefix_run *last = &q->runs[q->nruns - 1];
+    if (last->hash + last->count == hash) {
+      last->count += count;
+      return;
+    }
+  }
+  if (q->nruns == q->cap) { /* grow by doubling into fresh arena memory */
+    int32_t cap = q->cap ? q->cap * 2 : 64;
+    cs__prefix_run *nr = cs__sim_alloc(q->sim, (size_t)cap * sizeof *nr);
+    if (q->nruns) memcpy(nr, q->runs, (size_t)q->nruns * sizeof *nr);
+    q->runs = nr;
+    q->cap = cap;
+  }
+  q->runs[q->nruns++] = (cs__prefix_run){.hash = hash, .count = count};
+}
+
+void cs__prefix_query_prepare(cs__prefix_query *q, const cs__request *r, int32_t block_size) {
+  const cs_block_hashes *hs = &r->hashes;
+  uint32_t lim = r->num_prefill > 0 && block_size > 0 ? (uint32_t)(r->num_prefill / block_size) : 0;
+  if (lim > hs->n) lim = hs->n;
+  q->r = r;
+  q->block_size = block_size;
+  q->nblocks = (int32_t)lim;
+  q->nruns = 0;
+  uint32_t i = 0, low = (1u << hs->shift) - 1u;
+  while (i < lim && i < hs->nid) { /* one trace id's blocks at a time (cs_block_hash) */
+    uint32_t end = (i | low) + 1u;
+    if (end > lim) end = lim;
+    if (end > hs->nid) end = hs->nid;
+    query_push(q, (hs->ids[i >> hs->shift] << hs->shift) + (i & low), end - i);
+    i = end;
+  }
+  if (i < lim) query_push(q, hs->fresh + (i - hs->nid), lim - i); /* fresh ids: one run */
+}
+
 /* ---- imbalance (§3.5) ---------------------------------------------------------------------- */
 void cs__rt_imbalance(const int64_t *pending, const int64_t *add, int32_t n, int64_t *imb) {
   if (n == 1) { /* a single replica: max - min of one value */

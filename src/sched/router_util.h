@@ -3,6 +3,7 @@
  *    broken by `rng.choice(list of tied ids in ascending order)` = seq[_randbelow(len(seq))]);
  *  - a session -> replica map (open addressing, int64 keys) for the sticky routers;
  *  - a per-request int32 table indexed by request id (memoised cached-prefix lengths);
+ *  - the prefix-cache question about a request, split into hash runs once for all replicas;
  *  - the lop_uncached load-imbalance map of §3.5 in O(R) instead of Vidur's O(R^2).
  * Ownership: everything lives in the simulation's arena (cs__sim_alloc); tables grow by doubling
  * into fresh arena memory (the old block is simply abandoned; total waste <= the final size).
@@ -48,6 +49,14 @@ typedef struct cs__rt_itab {
 void cs__rt_itab_init(cs__rt_itab *t, cs__sim *sim, int32_t def);
 int32_t cs__rt_itab_get(const cs__rt_itab *t, int64_t id);
 void cs__rt_itab_set(cs__rt_itab *t, int64_t id, int32_t value);
+
+/* The prefix-cache question about a request (sched/policy.h, cs__prefix_query), prepared once
+ * per routing decision and put to every replica. init: empty, runs grown in sim's arena. */
+void cs__prefix_query_init(cs__prefix_query *q, cs__sim *sim);
+/* Splits r's first min(floor(P / block_size), hashes.n) block hashes into runs of consecutive
+ * ids. q borrows r until the next prepare. block_size < 1 prepares no runs and a block size no
+ * replica has, so that every replica answers from r by its own walk. */
+void cs__prefix_query_prepare(cs__prefix_query *q, const cs__request *r, int32_t block_size);
 
 /* §3.5 imbalance map: for each candidate c, imb[c] = max - min over x of
  * pending[x] + (x == c ? add[c] : 0). Exactly Vidur's O(R^2) definition, computed in O(R) from

@@ -200,9 +200,12 @@ static bool v1_is_empty(const void *state) {
 
 static double v1_memory(const void *state) { return cs__kv_usage_percent(&((const v1_state *)state)->kv); }
 
-static int32_t v1_cached_prefill_length(void *state, const cs__request *r) {
+static int32_t v1_cached_prefill_length(void *state, const cs__prefix_query *q) {
   v1_state *s = state;
-  return cs__kv_computed_blocks(&s->kv, r, NULL) * s->ctx.block_size;
+  return cs__kv_query_blocks(&s->kv, q) * s->ctx.block_size;
+}
+static void v1_prefetch_prefix(const void *state, const cs__prefix_query *q) {
+  cs__kv_query_prefetch(&((const v1_state *)state)->kv, q);
 }
 
 static int64_t v1_num_waiting(const void *state) { return (int64_t)cs__rqueue_size(((const v1_state *)state)->waiting); }
@@ -223,6 +226,7 @@ const cs__replica_sched_ops cs__rsched_vllm_v1 = {
     .is_empty = v1_is_empty,
     .memory_usage_percent = v1_memory,
     .cached_prefill_length = v1_cached_prefill_length,
+    .prefetch_prefix = v1_prefetch_prefix,
     .num_waiting = v1_num_waiting,
     .num_running_batches = v1_num_running_batches,
 };

@@ -180,9 +180,19 @@ double cs__meter_mean(const cs__meter *m) {
 static void *svc_alloc(cs__sim *sim, size_t n) { return cs__arena_alloc(&sim->arena, n); }
 static const cs__replica_ctx *svc_replica_ctx(cs__sim *sim, int32_t replica) { return &sim->replicas[replica].ctx; }
 
-static int32_t svc_cached_prefill_length(cs__sim *sim, int32_t replica, const cs__request *r) {
+static int32_t svc_cached_prefill_length(cs__sim *sim, int32_t replica, const cs__prefix_query *q) {
   cs__replica *rep = &sim->replicas[replica];
-  return rep->ops->cached_prefill_length ? rep->ops->cached_prefill_length(rep->state, r) : 0;
+  return rep->ops->cached_prefill_length ? rep->ops->cached_prefill_length(rep->state, q) : 0;
+}
+
+/* Every replica's answer: the hints first, so that the replicas' first lookups (one cache
+ * miss each, in maps of their own) overlap instead of queueing. */
+static void svc_cached_prefill_lengths(cs__sim *sim, const cs__prefix_query *q, int32_t *out) {
+  for (int32_t x = 0; x < sim->num_replicas; x++) {
+    const cs__replica *rep = &sim->replicas[x];
+    if (rep->ops->prefetch_prefix) rep->ops->prefetch_prefix(rep->state, q);
+  }
+  for (int32_t x = 0; x < sim->num_replicas; x++) out[x] = svc_cached_prefill_length(sim, x, q);
 }
 
 static int64_t svc_num_waiting(cs__sim *sim, int32_t replica) {
@@ -204,6 +214,7 @@ const cs__sim_services cs__sim_engine_services = {
     .batch_new = cs__sim_batch_new,
     .replica_ctx = svc_replica_ctx,
     .cached_prefill_length = svc_cached_prefill_length,
+    .cached_prefill_lengths = svc_cached_prefill_lengths,
     .num_waiting = svc_num_waiting,
     .note_preemption = svc_note_preemption,
     .queue_ops = svc_queue_ops,

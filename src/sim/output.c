@@ -29,8 +29,9 @@
  * by one (tmp + fsync + rename), or, inside a private directory the caller publishes with one
  * rename (opts->private_dir), written in place with their writeback started, then made durable
  * together at the end (one fdatasync pass, cs__syncset) before the directories are synced: one
- * journal commit per probe instead of one per file. `sb` is the first member, so writers keep
- * taking a cs__sbuf *. */
+ * journal commit per probe instead of one per file; with opts->no_sync, written in place and
+ * left to the caller (cs__syncset lazy). `sb` is the first member, so writers keep taking a
+ * cs__sbuf *. */
 typedef struct outbuf {
   cs__sbuf sb;
   bool in_place;
@@ -526,6 +527,7 @@ int cs__sim_write_outputs_digests(const cs_sim_result *r, const cs_sim_config *c
   cs__sbuf *sb = &ob.sb;
   cs__sbuf_init(sb);
   cs__syncset_init(&ob.sync);
+  ob.sync.lazy = opts->private_dir && opts->no_sync;
   char *plots = cs__path_join(dir, "plots");
   int rc;
   if ((rc = write_config(r, cfg, opts->config_json, sb, err))) goto out;
@@ -540,7 +542,7 @@ int cs__sim_write_outputs_digests(const cs_sim_result *r, const cs_sim_config *c
   }
   if (cfg->chrome_trace && (rc = write_chrome(r, dir, sb, err))) goto out;
   if (cfg->record_batches && (rc = write_batches(r, dir, sb, err))) goto out;
-  if (ob.in_place) {
+  if (ob.in_place && !ob.sync.lazy) {
     /* the files' data first, then the entries naming them: the caller's rename publishes both */
     if ((rc = cs__syncset_sync(&ob.sync, err))) goto out;
     if (opts->write_plots && (rc = cs__fsync_path(plots, err))) goto out;

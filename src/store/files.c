@@ -141,3 +141,67 @@ int cs__store_files_verify(const cs__ydoc *d, const char *probe_dir, cs_err *err
   }
   return 0;
 }
+
+static int cmp_len_desc(const void *a, const void *b) {
+  size_t x = strlen(*(char *const *)a), y = strlen(*(char *const *)b);
+  return x < y ? 1 : x > y ? -1 : strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Adds probe_dir's probe.json and every file under it to s, and the directories holding them
+ * (relative to probe_dir, "" for itself) to dirs, once each. */
+static int settle_add(const char *probe_dir, cs__syncset *s, name_vec *dirs, cs_err *err) {
+  name_vec files = {0};
+  int rc = walk(probe_dir, "", &files, err);
+  char *marker = cs__path_join(probe_dir, "probe.json");
+  if (rc == 0) rc = cs__syncset_add(s, marker, err);
+  free(marker);
+  size_t first = dirs->n;
+  for (size_t i = 0; i < files.n; i++) {
+    char *full = cs__path_join(probe_dir, files.v[i]);
+    if (rc == 0) rc = cs__syncset_add(s, full, err);
+    free(full);
+    /* every directory between the file and probe_dir */
+    for (char *slash = strrchr(files.v[i], '/'); slash; slash = strrchr(files.v[i], '/')) {
+      *slash = '\0';
+      bool known = false;
+      for (size_t k = first; k < dirs->n && !known; k++) known = !strcmp(dirs->v[k], files.v[i]);
+      if (!known) cs__vec_push(dirs, cs__xstrdup(files.v[i]));
+    }
+    free(files.v[i]);
+  }
+  free(files.v);
+  if (dirs->n > first) qsort(dirs->v + first, dirs->n - first, sizeof *dirs->v, cmp_len_desc);
+  cs__vec_push(dirs, cs__xstrdup(""));
+  return rc;
+}
+
+int cs__store_settle_probes(char *const *probe_dirs, size_t n, cs_err *err) {
+  cs__syncset s;
+  cs__syncset_init(&s);
+  CS__VEC(name_vec) dirs = {0}; /* per probe: its directories, deepest first, itself last */
+  int rc = 0;
+  for (size_t i = 0; i < n; i++) {
+    cs__probe_record rec;
+    cs_err e = {0};
+    name_vec d = {0};
+    /* a probe that fails its check is left as it is (a rerun simulates it again); the others
+     * are made durable all the same */
+    int prc = cs__store_read_probe(probe_dirs[i], &rec, &e);
+    if (prc == 0) prc = settle_add(probe_dirs[i], &s, &d, &e);
+    if (prc && rc == 0) rc = cs_err_set(err, CS_EIO, "%s", e.msg);
+    cs__vec_push(&dirs, d);
+  }
+  int src = cs__syncset_sync(&s, rc ? NULL : err);
+  if (rc == 0) rc = src;
+  for (size_t i = 0; i < dirs.n; i++) {
+    for (size_t k = 0; k < dirs.v[i].n; k++) {
+      char *full = dirs.v[i].v[k][0] ? cs__path_join(probe_dirs[i], dirs.v[i].v[k]) : cs__xstrdup(probe_dirs[i]);
+      if (src == 0 && cs__fsync_path(full, rc ? NULL : err) && rc == 0) rc = CS_EIO;
+      free(full);
+      free(dirs.v[i].v[k]);
+    }
+    free(dirs.v[i].v);
+  }
+  free(dirs.v);
+  return rc;
+}

@@ -2,9 +2,11 @@
  * that split the jobs between them (--shard, MPI ranks). An flock on out/.lock held for the
  * life of the process says which: exclusive for a lone run, shared for the group. The kernel
  * drops the lock when the process dies, so a killed run never blocks the next one. The lock
- * file's text names the last holder (pid, host, start time) for the message of a refused run. */
+ * file's text names the last holder (pid, host, start time) for the message of a refused run;
+ * a line whose process has ended (a kill -9, a shard member that ended first) is called stale. */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,7 +34,19 @@ static void write_holder(int fd, const char *mode) {
   (void)w;
 }
 
-/* The holder line of the lock file, without its newline ("unknown" when empty). */
+/* Whether the holder line names a process that has ended: its host is this one and no process
+ * has its pid (a kill -9 leaves its line behind; a --shard member that ends while others still
+ * share the lock cannot clear it). Another host's process cannot be checked from here. */
+static bool holder_ended(const char *line) {
+  long pid = 0;
+  char host[256] = "", mine[256] = "";
+  if (sscanf(line, "pid %ld on host %255[^,],", &pid, host) != 2 || pid <= 0) return false;
+  if (gethostname(mine, sizeof mine - 1) != 0 || strcmp(host, mine)) return false;
+  return kill((pid_t)pid, 0) != 0 && errno == ESRCH;
+}
+
+/* The holder line of the lock file, without its newline ("holder unknown" when empty), saying
+ * so when the process it names has ended: whoever holds the lock now did not record itself. */
 static void read_holder(int fd, char *buf, size_t size) {
   ssize_t n = pread(fd, buf, size - 1, 0);
   if (n <= 0) n = 0;
@@ -40,6 +54,10 @@ static void read_holder(int fd, char *buf, size_t size) {
   char *nl = strchr(buf, '\n');
   if (nl) *nl = '\0';
   if (!buf[0]) snprintf(buf, size, "holder unknown");
+  else if (holder_ended(buf)) {
+    size_t k = strlen(buf);
+    snprintf(buf + k, size - k, "; stale: that process has ended, the holder now is one that did not record itself");
+  }
 }
 
 static int busy(const char *out, int fd, bool shared, cs_err *err) {
@@ -106,7 +124,7 @@ static int take_shared_after_sweeper(int fd) {
   for (int tries = 0; tries < 600; tries++) {
     char who[300];
     read_holder(fd, who, sizeof who);
-    if (strstr(who, "writing alone")) return -1;
+    if (strstr(who, "writing alone") && !strstr(who, "; stale:")) return -1;
     struct timespec ts = {0, 50 * 1000 * 1000};
     nanosleep(&ts, NULL);
     if (try_take(fd, LOCK_SH) == 0) return 0;
@@ -146,6 +164,9 @@ int cs__store_lock_wait(const char *out, cs__store_lock_mode mode, const cs__sto
     rc = r == 2 ? stopped(out, lk->fd, err) : busy(out, lk->fd, true, err);
     goto fail;
   }
+  char who[300]; /* a member that ended (or was killed) left its line: the group is named by a live one */
+  read_holder(lk->fd, who, sizeof who);
+  if (strstr(who, "; stale:")) write_holder(lk->fd, "sharing it with --shard or MPI ranks");
   return 0;
 fail:
   close(lk->fd);

@@ -280,12 +280,25 @@ size_t cs__store_mark_other_jobs(const char *out, bool (*ours)(void *ctx, const 
   return marked;
 }
 
+static int write_probe(const char *probe_dir, const cs__probe_record *r, const char *sub, const cs__digests *dig,
+                       bool durable, cs_err *err);
+
 int cs__store_write_probe(const char *probe_dir, const cs__probe_record *r, cs_err *err) {
-  return cs__store_write_probe_digests(probe_dir, r, NULL, NULL, err);
+  return write_probe(probe_dir, r, NULL, NULL, true, err);
 }
 
 int cs__store_write_probe_digests(const char *probe_dir, const cs__probe_record *r, const char *sub,
                                   const struct cs__digests *dig, cs_err *err) {
+  return write_probe(probe_dir, r, sub, dig, true, err);
+}
+
+int cs__store_write_probe_lazy(const char *probe_dir, const cs__probe_record *r, const char *sub,
+                               const struct cs__digests *dig, cs_err *err) {
+  return write_probe(probe_dir, r, sub, dig, false, err);
+}
+
+static int write_probe(const char *probe_dir, const cs__probe_record *r, const char *sub, const cs__digests *dig,
+                       bool durable, cs_err *err) {
   cs__sbuf sb;
   cs__sbuf_init(&sb);
   cs__jw w;
@@ -326,7 +339,8 @@ int cs__store_write_probe_digests(const char *probe_dir, const cs__probe_record 
   char *p = cs__path_join(probe_dir, "probe.json");
   if (rc == 0) rc = cs__jw_finish(&w, p, err);
   if (rc == 0) add_digest(&sb);
-  if (rc == 0) rc = cs__write_file_atomic(p, sb.buf, sb.len, false, err);
+  if (rc == 0)
+    rc = durable ? cs__write_file_atomic(p, sb.buf, sb.len, false, err) : cs__write_file_replace(p, sb.buf, sb.len, err);
   free(p);
   cs__sbuf_release(&sb);
   return rc;
@@ -341,7 +355,14 @@ static int get_num(const cs__ydoc *d, const char *key, double *out, cs_err *err)
   return cs__y_double(d, n ? n : d->root, key, out, err);
 }
 
+static int read_probe(const char *probe_dir, cs__probe_record *rec, bool verify, cs_err *err);
+
 int cs__store_read_probe(const char *probe_dir, cs__probe_record *rec, cs_err *err) {
+  return read_probe(probe_dir, rec, true, err);
+}
+
+/* probe.json alone (its digest checked), its files not read: for a probe about to be pruned */
+static int read_probe(const char *probe_dir, cs__probe_record *rec, bool verify, cs_err *err) {
   char *p = cs__path_join(probe_dir, "probe.json");
   struct stat st;
   if (lstat(p, &st) != 0) {
@@ -423,7 +444,7 @@ int cs__store_read_probe(const char *probe_dir, cs__probe_record *rec, cs_err *e
   if (key && key->kind == CS_Y_SCALAR) snprintf(rec->key, sizeof rec->key, "%s", key->str);
   const cs__ynode *pruned = cs__ymap_get(d.root, "pruned");
   if (pruned && cs__y_bool(&d, pruned, "pruned", &rec->pruned, NULL)) rec->pruned = false;
-  rc = cs__store_files_verify(&d, probe_dir, err);
+  if (verify) rc = cs__store_files_verify(&d, probe_dir, err);
 out:
   cs__ydoc_free(&d);
   free(text);
@@ -468,6 +489,15 @@ int cs__store_prune_probe(const char *probe_dir, cs_err *err) {
   if (rc) return rc;
   r.pruned = true;
   if ((rc = cs__store_write_probe(probe_dir, &r, err))) return rc;
+  return clean_dir(probe_dir, true, err);
+}
+
+int cs__store_prune_probe_lazy(const char *probe_dir, cs__probe_record *r, bool *was_pruned, cs_err *err) {
+  int rc = read_probe(probe_dir, r, false, err);
+  *was_pruned = rc == 0 && r->pruned;
+  if (rc || r->pruned) return rc;
+  r->pruned = true;
+  if ((rc = write_probe(probe_dir, r, NULL, NULL, false, err))) return rc;
   return clean_dir(probe_dir, true, err);
 }
 

@@ -163,10 +163,27 @@ int cs__store_write_probe(const char *probe_dir, const cs__probe_record *rec, cs
 struct cs__digests;
 int cs__store_write_probe_digests(const char *probe_dir, const cs__probe_record *rec, const char *sub,
                                   const struct cs__digests *dig, cs_err *err);
+/* --keep-runs answers|none: the same probe.json written and renamed into place without any sync
+ * (its run files were written with cs_sim_write_opts.no_sync). Not durable: a crash may lose or
+ * damage it or its files, which the next read of the probe detects (digest, sizes, sha1s) and
+ * the probe is simulated again. cs__store_settle_probes makes what is kept durable. */
+int cs__store_write_probe_lazy(const char *probe_dir, const cs__probe_record *rec, const char *sub,
+                               const struct cs__digests *dig, cs_err *err);
+/* Makes committed probes durable once their job has finished: each probe.json is read and every
+ * file it lists checked (size and sha1: the pages are still cached) as cs__store_read_probe
+ * does, then probe.json and the files are synced in one pass (writeback started for all, then
+ * fdatasync), then their directories, deepest first, and each probe directory. The first probe
+ * that fails the check is CS_EIO naming the file (nothing of it is synced; a rerun simulates it
+ * again). */
+int cs__store_settle_probes(char *const *probe_dirs, size_t n, cs_err *err);
 /* Deletes a committed probe's result files on purpose (a keep-only-answers policy) so that a
  * resume still reuses its verdict: probe.json is first rewritten with pruned = true and an
  * empty file list, then everything but probe.json and output.log is removed. */
 int cs__store_prune_probe(const char *probe_dir, cs_err *err);
+/* cs__store_prune_probe without reading back the files about to go (probe.json's digest is
+ * checked) and without syncing the pruned probe.json (cs__store_settle_probes does after); a
+ * probe pruned before is left as it is, *was_pruned set. */
+int cs__store_prune_probe_lazy(const char *probe_dir, cs__probe_record *rec, bool *was_pruned, cs_err *err);
 /* Removes everything in an uncommitted probe directory except output.log. */
 int cs__store_clean_probe(const char *probe_dir, cs_err *err);
 /* Appends one line to <probe_dir>/output.log with a single write (O_APPEND). */

@@ -196,7 +196,18 @@ static int write_fd(int fd, const char *path, const void *data, size_t len, bool
   return rc;
 }
 
+/* tmp + write (+ fsync when durable) + rename (+ fsync of the directory when durable) */
+static int write_atomic(const char *path, const void *data, size_t len, bool gzip, bool durable, cs_err *err);
+
 int cs__write_file_atomic(const char *path, const void *data, size_t len, bool gzip, cs_err *err) {
+  return write_atomic(path, data, len, gzip, true, err);
+}
+
+int cs__write_file_replace(const char *path, const void *data, size_t len, cs_err *err) {
+  return write_atomic(path, data, len, false, false, err);
+}
+
+static int write_atomic(const char *path, const void *data, size_t len, bool gzip, bool durable, cs_err *err) {
   struct stat pst;
   if (stat(path, &pst) == 0 && S_ISDIR(pst.st_mode))
     return cs_err_set(err, CS_EINVAL, "%s is a directory; expected a file path", path);
@@ -217,11 +228,11 @@ int cs__write_file_atomic(const char *path, const void *data, size_t len, bool g
     return cs_err_set(err, CS_EIO, "%s: cannot create temporary file: %s", path, strerror(e));
   }
   fchmod(fd, 0644);
-  int rc = write_fd(fd, path, data, len, gzip, err);
+  int rc = durable ? write_fd(fd, path, data, len, gzip, err) : write_data(fd, path, data, len, gzip, err);
   close(fd);
   if (rc == 0 && rename(tmp, path) != 0) rc = cs_err_set(err, CS_EIO, "%s: rename failed: %s", path, strerror(errno));
   if (rc != 0) unlink(tmp);
-  else fsync_dir_of(path);
+  else if (durable) fsync_dir_of(path);
   free(tmp);
   return rc;
 }
@@ -280,8 +291,27 @@ int cs__write_file_deferred(const char *path, const void *data, size_t len, bool
     close(fd);
     return rc;
   }
+  if (s->lazy) /* not held: removed, or synced later by path (cs__syncset_add) */
+    return close(fd) == 0 ? 0 : cs_err_set(err, CS_EIO, "%s: close failed: %s", path, strerror(errno));
 #ifdef __linux__
   /* start writeback now (delayed allocation happens here), so one journal commit covers the set */
+  (void)sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+#endif
+  s->fds[s->n] = fd;
+  s->paths[s->n++] = cs__xstrdup(path);
+  return 0;
+}
+
+int cs__syncset_add(cs__syncset *s, const char *path, cs_err *err) {
+  int rc = s->n == CS_SYNCSET_MAX ? cs__syncset_sync(s, err) : 0;
+  if (rc) return rc;
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0 && (errno == EMFILE || errno == ENFILE) && s->n > 0) {
+    if ((rc = cs__syncset_sync(s, err))) return rc;
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  }
+  if (fd < 0) return cs_err_set(err, CS_EIO, "%s: cannot open: %s", path, strerror(errno));
+#ifdef __linux__
   (void)sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
 #endif
   s->fds[s->n] = fd;
@@ -386,9 +416,11 @@ int cs__rm_rf(const char *path, cs_err *err) {
   return 0;
 }
 
-int cs__rename_dir(const char *tmp, const char *final, cs_err *err) {
+int cs__rename_dir(const char *tmp, const char *final, cs_err *err) { return cs__rename_dir_sync(tmp, final, true, err); }
+
+int cs__rename_dir_sync(const char *tmp, const char *final, bool sync, cs_err *err) {
   if (rename(tmp, final) != 0) return cs_err_set(err, CS_EIO, "%s: cannot rename to %s: %s", tmp, final, strerror(errno));
-  fsync_dir_of(final);
+  if (sync) fsync_dir_of(final);
   return 0;
 }
 

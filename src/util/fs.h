@@ -38,6 +38,10 @@ typedef struct cs__syncset {
   int fds[CS_SYNCSET_MAX];
   char *paths[CS_SYNCSET_MAX]; /* for error messages */
   size_t n;
+  /* lazy: cs__write_file_deferred writes and closes each file at once, neither starting its
+   * writeback nor holding it (files that will be removed, or made durable later by path with
+   * cs__syncset_add: --keep-runs answers|none) */
+  bool lazy;
 } cs__syncset;
 void cs__syncset_init(cs__syncset *s);
 /* Raises the soft limit on open files to `want` (at most the hard limit) when it is lower: a
@@ -46,10 +50,16 @@ void cs__fd_limit_at_least(uint64_t want);
 /* Creates/truncates path, writes data (gzip-compressed when `gzip`), starts writeback, and holds
  * the file in s. Not durable until cs__syncset_sync returns 0. */
 int cs__write_file_deferred(const char *path, const void *data, size_t len, bool gzip, cs__syncset *s, cs_err *err);
+/* Opens an existing regular file read-only (never through a link), starts its writeback and
+ * holds it in s, for a later cs__syncset_sync (files written lazily, made durable afterwards). */
+int cs__syncset_add(cs__syncset *s, const char *path, cs_err *err);
 /* fdatasync and close every held file; the first failure names its file. s is empty after. */
 int cs__syncset_sync(cs__syncset *s, cs_err *err);
 /* Closes the held files without syncing them (an error path: they will not be committed). */
 void cs__syncset_release(cs__syncset *s);
+/* cs__write_file_atomic without any sync: "<path>.tmp-XXXXXX" written and renamed over path, so
+ * path is always whole (after a kill) but not durable; a crash may lose or truncate it. */
+int cs__write_file_replace(const char *path, const void *data, size_t len, cs_err *err);
 /* fsync of a file or directory by path. */
 int cs__fsync_path(const char *path, cs_err *err);
 
@@ -61,8 +71,10 @@ int cs__file_sha1(const char *path, char hex[41], uint64_t *size, cs_err *err);
 #define cs__mkdir_p cs_mkdir_p /* public */
 /* Recursively removes a directory tree (used for scratch directories only). */
 int cs__rm_rf(const char *path, cs_err *err);
-/* Atomically publishes a finished directory: rename(tmp, final) + fsync of the parent. */
+/* Atomically publishes a finished directory: rename(tmp, final) + fsync of the parent (only
+ * the rename when !sync). */
 int cs__rename_dir(const char *tmp, const char *final, cs_err *err);
+int cs__rename_dir_sync(const char *tmp, const char *final, bool sync, cs_err *err);
 
 /* Inside a directory capsearch owns (the output directory) nothing is followed: every existing
  * component of `path` below `base` (path must start with base) must be a real directory or

@@ -210,6 +210,9 @@ static void log_jobs(const cs__mpi_ctx *c) {
 
 static void summarize(const cs__mpi_ctx *c, cs__runner_summary *sum) {
   sum->jobs = c->nsel;
+  for (size_t i = 0; i < c->plan->jobs.n; i++) /* in job order, like the one-process runner */
+    if (c->plan->selected[i] && c->res[i].status == CS_JOB_FAILED && c->o->job_failed)
+      c->o->job_failed(c->o->progress_ctx, &c->plan->jobs.v[i], c->res[i].reason);
   for (size_t k = 0; k < c->nsel; k++) {
     switch (c->res[c->order[k]].status) {
     case CS_JOB_OK:
