@@ -25,32 +25,8 @@ if ! command -v python3 > /dev/null; then
   echo "SKIP: python3 not found"
   exit 77
 fi
-cat > "$T/sweep.yml" <<'YML'
-clusters:
-  - {device: h100, network_device: h100_dgx, gpus_per_node: 8}
-global_schedulers:
-  - scheduler: round_robin
-request_queues: [{name: fcfs, provider: fcfs}]
-replica_schedulers:
-  - {scheduler: vllm_v1, chunk_size: 512}
-slo_configs:
-  - name: ttft_p99
-    type: and
-    quantile: 0.99
-    slos: [{metric: prefill_e2e_time, value: 1}]
-traces:
-  - {name: chat, trace_file: chat.csv, max_seq_len: 8192, enable_prefix_caching: true}
-batch_sizes: [64]
-tp_dimensions: [1]
-pp_dimensions: [1]
-models:
-  - {name: Meta-Llama-3-8B, identifier: meta-llama/Meta-Llama-3-8B}
-search_configs:
-  - {trace: chat, model: Meta-Llama-3-8B, search_for: qps, num_replicas: 2, qps: 2, num_requests: 120}
-YML
+cs_sweep -s "$(cs_slo ttft_p99 prefill_e2e_time 1)" -q "2 2 120" > "$T/sweep.yml"
 OPTS="--max-iterations 3 --time-limit 30 -j1"
-run() { "$BIN" --config "$T/sweep.yml" --output-dir "$@" $OPTS; }
-same_dirs() { diff -r -x output.log -x args.json "$1" "$2" > "$T/diff.txt"; }
 RENAMES=rename,renameat,renameat2
 # LeakSanitizer cannot run under ptrace: in a sanitizer build the traced runs skip the leak check
 # (ASan and UBSan stay on; every untraced run keeps it)

@@ -13,46 +13,11 @@
 #    probe beyond the answer, farthest first)
 set -u
 . "$(dirname "$0")/sweep_test_lib.sh" "$@"
-cat > "$T/sweep.yml" <<'YML'
-clusters:
-  - {device: h100, network_device: h100_dgx, gpus_per_node: 8}
-global_schedulers:
-  - scheduler: round_robin
-request_queues: [{name: fcfs, provider: fcfs}]
-replica_schedulers:
-  - {scheduler: vllm_v1, chunk_size: 512}
-  - {scheduler: sarathi, chunk_size: 256}
-slo_configs:
-  - name: ttft_p99_1s
-    type: and
-    quantile: 0.99
-    slos: [{metric: prefill_e2e_time, value: 1}]
-  - name: e2e_p50_8s
-    type: and
-    quantile: 0.5
-    slos: [{metric: request_e2e_time, value: 8}]
-  - name: ttft_and_tpot_p90
-    type: and
-    quantile: 0.9
-    slos: [{metric: prefill_e2e_time, value: 2}, {metric: decode_time_execution_plus_preemption_normalized, value: 0.03}]
-  - name: ttft_p99_1ms_never
-    type: and
-    quantile: 0.99
-    slos: [{metric: prefill_e2e_time, value: 0.001}]
-  - name: ttft_or_tpot_p95
-    type: or
-    quantile: 0.95
-    slos: [{metric: prefill_e2e_time, value: 0.5}, {metric: decode_time_execution_plus_preemption_normalized, value: 0.02}]
-traces:
-  - {name: chat, trace_file: chat.csv, max_seq_len: 8192, enable_prefix_caching: true}
-batch_sizes: [64]
-tp_dimensions: [1]
-pp_dimensions: [1]
-models:
-  - {name: Meta-Llama-3-8B, identifier: meta-llama/Meta-Llama-3-8B}
-search_configs:
-  - {trace: chat, model: Meta-Llama-3-8B, search_for: qps, num_replicas: 1, qps: 4, num_requests: 400}
-YML
+cs_sweep -r vllm_v1:512 -r sarathi:256 -s "$(cs_slo ttft_p99_1s prefill_e2e_time 1)" -s "$(cs_slo e2e_p50_8s request_e2e_time 8 0.5)" \
+  -s "{name: ttft_and_tpot_p90, type: and, quantile: 0.9, slos: [{metric: prefill_e2e_time, value: 2}, {metric: decode_time_execution_plus_preemption_normalized, value: 0.03}]}" \
+  -s "$(cs_slo ttft_p99_1ms_never prefill_e2e_time 0.001)" \
+  -s "{name: ttft_or_tpot_p95, type: or, quantile: 0.95, slos: [{metric: prefill_e2e_time, value: 0.5}, {metric: decode_time_execution_plus_preemption_normalized, value: 0.02}]}" \
+  -q "1 4 400" > "$T/sweep.yml"
 OPTS="--max-iterations 5 --time-limit 30 -j2"
 "$BIN" --config "$T/sweep.yml" --output-dir "$T/early" $OPTS 2> "$T/early.err" || { fail "early run exit $?"; cat "$T/early.err"; }
 "$BIN" --config "$T/sweep.yml" --output-dir "$T/full" --full-probes $OPTS 2> "$T/full.err" || { fail "full run exit $?"; cat "$T/full.err"; }

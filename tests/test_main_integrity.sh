@@ -11,7 +11,6 @@ set -u
 . "$(dirname "$0")/sweep_test_lib.sh" "$@"
 sweep() { cs_chat_sweep "$1" 64 lor; } # $1 = SLO value; two routers
 sweep 1 > "$T/sweep.yml"
-same_dirs() { diff -r -x output.log -x args.json "$1" "$2" > "$T/diff.txt"; }
 
 run "$T/ref" 2> "$T/ref.err" || { fail "reference run"; cat "$T/ref.err"; }
 nref=$(find "$T/ref/runs" -name probe.json | wc -l)

@@ -11,33 +11,7 @@
 #    run to the end)
 set -u
 . "$(dirname "$0")/sweep_test_lib.sh" "$@"
-cat > "$T/sweep.yml" <<'YML'
-clusters:
-  - {device: h100, network_device: h100_dgx, gpus_per_node: 8}
-global_schedulers:
-  - scheduler: round_robin
-request_queues: [{name: fcfs, provider: fcfs}]
-replica_schedulers:
-  - {scheduler: vllm_v1, chunk_size: 512}
-slo_configs:
-  - name: ttft_p99_1s
-    type: and
-    quantile: 0.99
-    slos: [{metric: prefill_e2e_time, value: 1}]
-  - name: ttft_p99_1ms
-    type: and
-    quantile: 0.99
-    slos: [{metric: prefill_e2e_time, value: 0.001}]
-traces:
-  - {name: chat, trace_file: chat.csv, max_seq_len: 8192, enable_prefix_caching: true}
-batch_sizes: [64]
-tp_dimensions: [1]
-pp_dimensions: [1]
-models:
-  - {name: Meta-Llama-3-8B, identifier: meta-llama/Meta-Llama-3-8B}
-search_configs:
-  - {trace: chat, model: Meta-Llama-3-8B, search_for: qps, num_replicas: 1, qps: 4, num_requests: 200}
-YML
+cs_sweep -s "$(cs_slo ttft_p99_1s prefill_e2e_time 1)" -s "$(cs_slo ttft_p99_1ms prefill_e2e_time 0.001)" -q "1 4 200" > "$T/sweep.yml"
 OPTS="--max-iterations 5 --time-limit 30 -j2"
 for m in all answers none; do
   "$BIN" --config "$T/sweep.yml" --output-dir "$T/$m" --keep-runs $m $OPTS 2> "$T/$m.err" || { fail "$m exit $?"; cat "$T/$m.err"; }

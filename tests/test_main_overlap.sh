@@ -13,22 +13,21 @@ set -u
 . "$(dirname "$0")/sweep_test_lib.sh" "$@"
 command -v flock > /dev/null || { echo "SKIP: flock(1) not found (util-linux)"; exit 77; }
 cs_chat_sweep 1 64 > "$T/sweep.yml"
-same_dirs() { diff -r -x output.log -x args.json "$1" "$2" > "$T/diff.txt"; }
 # until_grep FILE PATTERN: waits (10 s at most) for PATTERN in FILE
 until_grep() { for _ in $(seq 200); do grep -q "$2" "$1" 2> /dev/null && return 0; sleep 0.05; done; return 1; }
 # gone PID: waits (3 s at most) for PID to end
 # start DIR [ARGS]: run in the background as this shell's child ($! is capsearch itself)
 start() { "$BIN" --config "$T/sweep.yml" --output-dir "$@" $OPTS & }
 gone() { for _ in $(seq 60); do kill -0 "$1" 2> /dev/null || return 0; sleep 0.05; done; return 1; }
+# hold FILE -x|-s LINE: this shell holds FILE's flock on fd 9 (until `exec 9>&-`), its holder line LINE
+hold() { exec 9> "$1"; flock "$2" 9; echo "$3" >&9; }
 
 run "$T/ref" 2> "$T/ref.err" || { fail "reference run"; cat "$T/ref.err"; }
 hash=$(ls "$T/ref/runs")
 
 # --- --wait, interrupted --------------------------------------------------------------------
 mkdir -p "$T/w"
-exec 9> "$T/w/.lock"
-flock -x 9
-echo "pid 4242 on host testhost, started 2026-01-01T00:00:00Z, writing alone" >&9
+hold "$T/w/.lock" -x "pid 4242 on host testhost, started 2026-01-01T00:00:00Z, writing alone"
 for sig in TERM INT; do
   start "$T/w" --wait 9>&- 2> "$T/w.err"
   pid=$!
@@ -48,9 +47,7 @@ exec 9>&-
 
 # --- a job another process runs: wait for it, then replay -----------------------------------
 mkdir -p "$T/j/runs/$hash"
-exec 9> "$T/j/runs/$hash/.lock"
-flock -x 9
-echo "pid 4343 on host testhost, started 2026-01-01T00:00:00Z, running this job" >&9
+hold "$T/j/runs/$hash/.lock" -x "pid 4343 on host testhost, started 2026-01-01T00:00:00Z, running this job"
 start "$T/j" --shard 0/2 9>&- 2> "$T/j.err"
 pid=$!
 until_grep "$T/j.err" "waiting: .*$hash: the job is being run by another capsearch process (pid 4343" \
@@ -97,9 +94,7 @@ dead=$(sh -c 'echo $$') # a process that has ended
 line="pid $dead on host $(hostname), started 2026-01-01T00:00:00Z"
 stale="pid $dead on host $(hostname), started 2026-01-01T00:00:00Z, [a-z ]*; stale: that process has ended"
 mkdir -p "$T/k"
-exec 9> "$T/k/.lock"
-flock -x 9
-echo "$line, writing alone" >&9
+hold "$T/k/.lock" -x "$line, writing alone"
 start "$T/k" --wait 9>&- 2> "$T/k.err"
 pid=$!
 until_grep "$T/k.err" "waiting: .*in use by another capsearch run ($stale" \
@@ -107,9 +102,7 @@ until_grep "$T/k.err" "waiting: .*in use by another capsearch run ($stale" \
 kill -TERM $pid; wait $pid
 exec 9>&-
 mkdir -p "$T/kj/runs/$hash"
-exec 9> "$T/kj/runs/$hash/.lock"
-flock -x 9
-echo "$line, running this job" >&9
+hold "$T/kj/runs/$hash/.lock" -x "$line, running this job"
 start "$T/kj" --shard 0/2 9>&- 2> "$T/kj.err"
 pid=$!
 until_grep "$T/kj.err" "waiting: .*$hash: the job is being run by another capsearch process ($stale" \
@@ -119,9 +112,7 @@ wait $pid && ok "and runs the job once the lock is free" || fail "job after stal
 # a --shard member joining a group whose recorded member has ended records itself; once it
 # ends too (the group still holds the lock here), a lone run's refusal calls that line stale
 mkdir -p "$T/ks"
-exec 9> "$T/ks/.lock"
-flock -s 9
-echo "$line, sharing it with --shard or MPI ranks" >&9
+hold "$T/ks/.lock" -s "$line, sharing it with --shard or MPI ranks"
 run "$T/ks" --shard 1/2 9>&- 2> "$T/ks.err" || { fail "shard in a group exit $?"; cat "$T/ks.err"; }
 grep -q "^pid $dead " "$T/ks/.lock" && fail "the dead member's line stays" || ok "a joining member replaces a dead member's line"
 run "$T/ks" 9>&- 2> "$T/ks2.err"; rc=$?

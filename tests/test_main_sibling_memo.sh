@@ -11,36 +11,14 @@
 #  - with --full-probes too (every probe a full run: any memo result serves)
 set -u
 . "$(dirname "$0")/sweep_test_lib.sh" "$@"
-sweep() { # sweep.yml with the SLO entries given (YAML list items)
-  cat <<YML
-clusters:
-  - {device: h100, network_device: h100_dgx, gpus_per_node: 8}
-global_schedulers:
-  - scheduler: round_robin
-request_queues: [{name: fcfs, provider: fcfs}]
-replica_schedulers:
-  - {scheduler: vllm_v1, chunk_size: 512}
-slo_configs:
-$*
-traces:
-  - {name: chat, trace_file: chat.csv, max_seq_len: 8192, enable_prefix_caching: true}
-batch_sizes: [64]
-tp_dimensions: [1]
-pp_dimensions: [1]
-models:
-  - {name: Meta-Llama-3-8B, identifier: meta-llama/Meta-Llama-3-8B}
-search_configs:
-  - {trace: chat, model: Meta-Llama-3-8B, search_for: qps, num_replicas: 1, qps: 4, num_requests: 300}
-YML
-}
-E2E='  - {name: e2e_p90_20s, type: and, quantile: 0.9, slos: [{metric: request_e2e_time, value: 20}]}'
-TTFT='  - {name: ttft_p99_40ms, type: and, quantile: 0.99, slos: [{metric: prefill_e2e_time, value: 0.04}]}'
-BOTH='  - {name: ttft_tpot_p99, type: and, quantile: 0.99, slos: [{metric: prefill_e2e_time, value: 0.04}, {metric: decode_time_execution_plus_preemption_normalized, value: 0.1}]}'
-sweep "$E2E" > "$T/e2e.yml"
-sweep "$TTFT" > "$T/ttft.yml"
-sweep "$BOTH" > "$T/both.yml"
-printf '%s\n%s\n%s\n' "$E2E" "$TTFT" "$BOTH" > "$T/slos"
-sweep "$(cat "$T/slos")" > "$T/three.yml"
+sweep() { cs_sweep "$@" -q "1 4 300"; } # sweep.yml with the SLOs given (-s ENTRY...)
+E2E=$(cs_slo e2e_p90_20s request_e2e_time 20 0.9)
+TTFT=$(cs_slo ttft_p99_40ms prefill_e2e_time 0.04)
+BOTH='{name: ttft_tpot_p99, type: and, quantile: 0.99, slos: [{metric: prefill_e2e_time, value: 0.04}, {metric: decode_time_execution_plus_preemption_normalized, value: 0.1}]}'
+sweep -s "$E2E" > "$T/e2e.yml"
+sweep -s "$TTFT" > "$T/ttft.yml"
+sweep -s "$BOTH" > "$T/both.yml"
+sweep -s "$E2E" -s "$TTFT" -s "$BOTH" > "$T/three.yml"
 OPTS="--max-iterations 6 --time-limit 60"
 
 same_as_separate() { # $1 label, $2 the three-SLO output dir, $3.. the one-SLO output dirs

@@ -12,32 +12,7 @@
 #  - a reduced seed sweep on the Mooncake traces in ../shared/data runs to completion
 set -u
 . "$(dirname "$0")/sweep_test_lib.sh" "$@"
-cat > "$T/sweep.yml" <<'YML'
-clusters:
-  - {device: h100, network_device: h100_dgx, gpus_per_node: 8}
-global_schedulers:
-  - scheduler: round_robin
-  - scheduler: ranked_sticky_lop_uncached
-    top_k: 2
-request_queues: [{name: fcfs, provider: fcfs}]
-replica_schedulers:
-  - {scheduler: vllm_v1, chunk_size: 512}
-  - {scheduler: sarathi, chunk_size: 256}
-slo_configs:
-  - name: ttft_p99_1s
-    type: and
-    quantile: 0.99
-    slos: [{metric: prefill_e2e_time, value: 1}]
-traces:
-  - {name: chat, trace_file: chat.csv, max_seq_len: 8192, enable_prefix_caching: true}
-batch_sizes: [64]
-tp_dimensions: [1, 3]
-pp_dimensions: [1]
-models:
-  - {name: Meta-Llama-3-8B, identifier: meta-llama/Meta-Llama-3-8B}
-search_configs:
-  - {trace: chat, model: Meta-Llama-3-8B, search_for: qps, num_replicas: 2, qps: 2, num_requests: 120}
-YML
+cs_sweep -g round_robin -g "ranked_sticky_lop_uncached, top_k: 2" -r vllm_v1:512 -r sarathi:256 -s "$(cs_slo ttft_p99_1s prefill_e2e_time 1)" -t "1, 3" -q "2 2 120" > "$T/sweep.yml"
 OPTS="--max-iterations 4 --time-limit 30"
 
 # dry run: the job table
@@ -122,7 +97,8 @@ sed 's/value: 1}/value: 2}/' "$T/sweep.yml" > "$T/other.yml"
 # bad sweeps
 sed 's/scheduler: sarathi/scheduler: sarati/' "$T/sweep.yml" > "$T/bad1.yml"
 "$BIN" --config "$T/bad1.yml" --dry-run > /dev/null 2> "$T/bad1.err"; rc=$?
-[ $rc -eq 2 ] && grep -q "did you mean 'sarathi'" "$T/bad1.err" && grep -q "bad1.yml:10:" "$T/bad1.err" \
+line=$(grep -n 'scheduler: sarathi' "$T/sweep.yml" | cut -d: -f1)
+[ $rc -eq 2 ] && grep -q "did you mean 'sarathi'" "$T/bad1.err" && grep -q "bad1.yml:$line:" "$T/bad1.err" \
   && ok "unknown scheduler: $(cat "$T/bad1.err")" || { fail "unknown scheduler rc=$rc"; cat "$T/bad1.err"; }
 sed 's/top_k: 2/top_kk: 2/' "$T/sweep.yml" > "$T/bad2.yml"
 "$BIN" --config "$T/bad2.yml" --dry-run > /dev/null 2> "$T/bad2.err"; rc=$?

@@ -10,23 +10,7 @@
 #    ends with 0 failed jobs (skipped, exit 77, without the shared data)
 set -u
 . "$(dirname "$0")/sweep_test_lib.sh" "$@"
-cat > "$T/sweep.yml" <<'YML'
-clusters: [{device: h100, network_device: h100_dgx, gpus_per_node: 8}]
-global_schedulers: [{scheduler: round_robin}]
-request_queues: [{name: fcfs, provider: fcfs}]
-replica_schedulers: [{scheduler: vllm_v1, chunk_size: 512}]
-slo_configs:
-  - {name: e2e, type: and, quantile: 0.99, slos: [{metric: request_e2e_time, value: 60}]}
-traces:
-  - {name: chat, trace_file: chat.csv, max_seq_len: 8192, enable_prefix_caching: true}
-batch_sizes: [64]
-tp_dimensions: [1]
-pp_dimensions: [1]
-models:
-  - {name: Meta-Llama-3-8B, identifier: meta-llama/Meta-Llama-3-8B}
-search_configs:
-  - {trace: chat, model: Meta-Llama-3-8B, search_for: qps, num_replicas: 1, qps: 1, num_requests: 50}
-YML
+cs_sweep -s "$(cs_slo e2e request_e2e_time 60)" -q "1 1 50" > "$T/sweep.yml"
 
 for v in nan inf 1e999 -inf; do
   "$BIN" --config "$T/sweep.yml" --output-dir "$T/tl" --time-limit "$v" > /dev/null 2> "$T/tl.err"; rc=$?

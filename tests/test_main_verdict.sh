@@ -9,23 +9,7 @@
 #    summary and the report (skipped, exit 77, without ../shared/data)
 set -u
 . "$(dirname "$0")/sweep_test_lib.sh" "$@"
-cat > "$T/miss.yml" <<'YML'
-clusters: [{device: h100, network_device: h100_dgx, gpus_per_node: 8}]
-global_schedulers: [{scheduler: round_robin}]
-request_queues: [{name: fcfs, provider: fcfs}]
-replica_schedulers: [{scheduler: vllm_v1, chunk_size: 512}]
-slo_configs:
-  - {name: e2e_10ms, type: and, quantile: 0.99, slos: [{metric: request_e2e_time, value: 0.01}]}
-traces:
-  - {name: chat, trace_file: chat.csv, max_seq_len: 8192, enable_prefix_caching: true}
-batch_sizes: [64]
-tp_dimensions: [1]
-pp_dimensions: [1]
-models:
-  - {name: Meta-Llama-3-8B, identifier: meta-llama/Meta-Llama-3-8B}
-search_configs:
-  - {trace: chat, model: Meta-Llama-3-8B, search_for: qps, num_replicas: 1, qps: 1, num_requests: 60}
-YML
+cs_sweep -s "$(cs_slo e2e_10ms request_e2e_time 0.01)" -q "1 1 60" > "$T/miss.yml"
 "$BIN" --config "$T/miss.yml" --output-dir "$T/miss" --max-iterations 3 2> "$T/miss.err"; rc=$?
 [ $rc -eq 0 ] && grep -q ',no_pass,"*no probe met SLO e2e_10ms and kept up; nearest miss: P99 request_e2e_time [0-9.]* s > 10 ms at qps 0.5 (1 replicas)' "$T/miss/results.csv" \
   && ok "no-pass job names its nearest miss: $(cut -d, -f29- "$T/miss/results.csv" | tail -1)" || { fail "nearest miss rc=$rc"; cat "$T/miss.err" "$T/miss/results.csv"; }

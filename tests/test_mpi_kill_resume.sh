@@ -14,33 +14,7 @@ cs_require_mpi
 export CS_MPI_TEST_TAG="capsearch-test-$$-$RANDOM"
 mp=
 trap '[ -n "$mp" ] && kill -9 $mp 2> /dev/null; rm -rf "$T"' EXIT
-cat > "$T/sweep.yml" <<'YML'
-clusters:
-  - {device: h100, network_device: h100_dgx, gpus_per_node: 8}
-  - {device: a100, network_device: a100_dgx, gpus_per_node: 8}
-global_schedulers:
-  - scheduler: round_robin
-  - scheduler: lor
-request_queues: [{name: fcfs, provider: fcfs}]
-replica_schedulers:
-  - {scheduler: vllm_v1, chunk_size: 512}
-  - {scheduler: sarathi, chunk_size: 512}
-slo_configs:
-  - name: ttft_p99_1s
-    type: and
-    quantile: 0.99
-    slos: [{metric: prefill_e2e_time, value: 1}]
-traces:
-  - {name: chat, trace_file: chat.csv, max_seq_len: 8192, enable_prefix_caching: true}
-batch_sizes: [64]
-tp_dimensions: [1]
-pp_dimensions: [1]
-models:
-  - {name: Meta-Llama-3-8B, identifier: meta-llama/Meta-Llama-3-8B}
-search_configs:
-  - {trace: chat, model: Meta-Llama-3-8B, search_for: qps, num_replicas: 2, qps: 2, num_requests: 120}
-  - {trace: chat, model: Meta-Llama-3-8B, search_for: num_replicas, num_replicas: 2, qps: 6, num_requests: 100}
-YML
+cs_sweep -c h100 -c a100 -g round_robin -g lor -r vllm_v1:512 -r sarathi:512 -s "$(cs_slo ttft_p99_1s prefill_e2e_time 1)" -q "2 2 120" -q "2 6 100 num_replicas" > "$T/sweep.yml"
 OPTS="--max-iterations 4 --time-limit 30"
 OUT=$T/out
 

@@ -16,32 +16,7 @@
 set -u
 . "$(dirname "$0")/sweep_test_lib.sh" "$@"
 cs_require_mpi
-cat > "$T/sweep.yml" <<'YML'
-clusters:
-  - {device: h100, network_device: h100_dgx, gpus_per_node: 8}
-global_schedulers:
-  - scheduler: round_robin
-  - scheduler: lor
-request_queues: [{name: fcfs, provider: fcfs}]
-replica_schedulers:
-  - {scheduler: vllm_v1, chunk_size: 512}
-  - {scheduler: sarathi, chunk_size: 512}
-slo_configs:
-  - name: ttft_p99_1s
-    type: and
-    quantile: 0.99
-    slos: [{metric: prefill_e2e_time, value: 1}]
-traces:
-  - {name: chat, trace_file: chat.csv, max_seq_len: 8192, enable_prefix_caching: true}
-batch_sizes: [64]
-tp_dimensions: [1, 3]
-pp_dimensions: [1]
-models:
-  - {name: Meta-Llama-3-8B, identifier: meta-llama/Meta-Llama-3-8B}
-search_configs:
-  - {trace: chat, model: Meta-Llama-3-8B, search_for: qps, num_replicas: 2, qps: 2, num_requests: 80}
-  - {trace: chat, model: Meta-Llama-3-8B, search_for: num_replicas, num_replicas: 2, qps: 6, num_requests: 60}
-YML
+cs_sweep -g round_robin -g lor -r vllm_v1:512 -r sarathi:512 -s "$(cs_slo ttft_p99_1s prefill_e2e_time 1)" -t "1, 3" -q "2 2 80" -q "2 6 60 num_replicas" > "$T/sweep.yml"
 OPTS="--max-iterations 3 --time-limit 30"
 run_mpi() { # NP OUTDIR ERRFILE ARGS...
   local np=$1 out=$2 errf=$3
