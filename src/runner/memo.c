@@ -13,11 +13,15 @@
  * the replay follows both (a probe a sibling stopped early is often one where the next sibling's
  * verdict agrees, and the results beyond it are then served). A sibling never reads
  * a result it simulated itself (it answers a repeated probe from its own verdicts), so its
- * replay passes through those without keeping them. Other results on some replay path stay (a passing one is served; a failing one may serve the rerun of that sibling's
- * stopped probe, job.c's complete_stopped); the others are freed at once. The byte budget stays
- * as a backstop: over it the highest-QPS results go first, since the lowest-QPS probes are the
- * longest simulations (most events), hence the costliest to repeat, and every search starts
- * there. */
+ * replay passes through those without keeping them. Of the other results on some replay path,
+ * one where the sibling's SLO holds is served and stays; a failing one is read only if the
+ * sibling's conclusion reruns its stopped probe there to the end (job.c, complete_stopped),
+ * which it does nearest first and only until a full, not too short failure settles it: so a
+ * failing result stays only on a path where no nearer held failure settles it (with
+ * --full-probes every result reached is served and stays). The others are freed at once.
+ * The byte budget stays as a backstop: over it the highest-QPS results go first, since the
+ * lowest-QPS probes are the longest simulations (most events), hence the costliest to repeat,
+ * and every search starts there. */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -32,7 +36,7 @@ typedef struct memo_entry {
   double wall;      /* seconds the simulation took */
   char from[9];     /* the hash of the job that simulated it */
   size_t reader;    /* the reader (cs__memo_readers) that simulated it */
-  unsigned char *verdicts; /* per reader: 0 not asked yet, 1 fail, 2 pass (NULL: none asked) */
+  unsigned char *verdicts; /* per reader: 0 not asked yet, else 0x80 | CS__MEMO_* bits (NULL: none asked) */
 } memo_entry;
 
 struct cs__memo {
@@ -44,6 +48,7 @@ struct cs__memo {
   size_t nreaders, first; /* readers before `first` have finished */
   cs__memo_verdict_fn verdict;
   void *ctx;
+  bool serves_all; /* --full-probes (cs__memo_serves_all) */
 };
 
 cs__memo *cs__memo_new(size_t budget_bytes) {
@@ -117,13 +122,21 @@ void cs__memo_readers(cs__memo *m, const cs__search_params *sp, size_t n, cs__me
   m->ctx = ctx;
 }
 
-/* Reader r's verdict on entry i (cached: a replay asks for it many times). */
-static bool reader_pass(cs__memo *m, size_t i, size_t r) {
+/* Reader r's verdict bits (CS__MEMO_*) on entry i (cached: a replay asks for them many times). */
+static unsigned reader_bits(cs__memo *m, size_t i, size_t r) {
   memo_entry *x = &m->e.v[i];
   if (!x->verdicts) x->verdicts = cs__xcalloc(m->nreaders, 1);
-  if (!x->verdicts[r]) x->verdicts[r] = m->verdict(m->ctx, r, x->res) ? 2 : 1;
-  return x->verdicts[r] == 2;
+  if (!x->verdicts[r]) x->verdicts[r] = (unsigned char)(0x80u | (m->verdict(m->ctx, r, x->res) & 0x7fu));
+  return x->verdicts[r] & 0x7fu;
 }
+
+/* One probe of a replayed path: the entry holding it (m->e.n: none) and the reader's verdict
+ * bits there (where the memo lacks it, the verdict the path assumes). */
+typedef struct step {
+  cs__probe p;
+  size_t entry;
+  unsigned bits;
+} step;
 
 /* One reader's replay: its search from the start through the memo (memo.c's head comment). */
 typedef struct replay {
@@ -132,40 +145,83 @@ typedef struct replay {
   bool *keep;
   size_t want;  /* entries it could still keep: when none, the replay is over */
   long steps;   /* search steps left; past CS__MEMO_REPLAY_STEPS everything is kept */
+  CS__VEC(step) path;
 } replay;
 
 #define CS__MEMO_REPLAY_STEPS 65536L
 
-/* Walks search s (not awaiting a verdict) on: a probe the memo holds is marked (unless the reader
- * simulated it itself) and the reader's verdict on it chooses the next; where the memo lacks the
- * probe the verdict is not known yet, so both are followed (an isoqps search's probes do not
- * depend on verdicts: one is enough). */
-static void walk(replay *w, cs__search s) {
-  cs__probe p;
-  while (w->want && w->steps > 0 && cs__search_next(&s, &p)) {
-    w->steps--;
-    size_t i = find_index(w->m, &p);
-    if (i == w->m->e.n) {
-      if (s.p.kind != CS_SEARCH_ISOQPS) {
-        cs__search pass = s;
-        cs__search_report(&pass, true);
-        walk(w, pass);
-      }
-      cs__search_report(&s, false);
-      continue;
-    }
-    if (w->m->e.v[i].reader != w->r && !w->keep[i]) w->keep[i] = true, w->want--;
-    cs__search_report(&s, reader_pass(w->m, i, w->r));
+/* Whether the failing probe x of a finished path may be read by the reader's conclusion
+ * (job.c read_by_conclusion, complete_stopped): beyond the answer (or nothing passed), and no
+ * nearer failing probe settles it first: with no answer any nearer miss; otherwise a nearer one
+ * beyond the answer that is a full, not too short run. A held result is such a run: the reader
+ * is served it, or simulates the same run, or reruns its stopped probe there to the end
+ * (nearest first) before x. A probe the memo lacks may stop early: it settles nothing. */
+static bool conclusion_reads(const replay *w, const step *x, bool has, double aq, int ar, bool by_rep) {
+  if (has && !(by_rep ? x->p.replicas < ar : x->p.qps > aq)) return false;
+  for (size_t j = 0; j < w->path.n; j++) {
+    const step *y = &w->path.v[j];
+    if ((y->bits & CS__MEMO_PASS) || (y->p.qps == x->p.qps && y->p.replicas == x->p.replicas)) continue;
+    if (has && !(by_rep ? y->p.replicas < ar : y->p.qps > aq)) continue;
+    bool nearer = by_rep ? y->p.replicas > x->p.replicas : y->p.qps < x->p.qps;
+    bool settles = y->entry < w->m->e.n && !(y->bits & CS__MEMO_TOO_SHORT);
+    if (nearer && (!has || settles)) return false;
+  }
+  return true;
+}
+
+/* Marks the held results a finished path reads: those served to the reader (its SLO holds
+ * there, or --full-probes) and the failing ones its conclusion may rerun. Not its own. */
+static void mark_path(replay *w, const cs__search *s) {
+  double aq = 0;
+  int ar = 0;
+  bool has = cs__search_answer(s, &aq, &ar);
+  bool by_rep = s->p.kind == CS_SEARCH_NUM_REPLICAS;
+  for (size_t k = 0; k < w->path.n && w->want; k++) {
+    const step *x = &w->path.v[k];
+    size_t i = x->entry;
+    if (i == w->m->e.n || w->keep[i] || w->m->e.v[i].reader == w->r) continue;
+    if (w->m->serves_all || (x->bits & CS__MEMO_SLO_PASS) || conclusion_reads(w, x, has, aq, ar, by_rep))
+      w->keep[i] = true, w->want--;
   }
 }
 
-/* Marks the entries reader r may read: those on some path of its replayed search. */
+/* Walks search s (not awaiting a verdict) to its end: a probe the memo holds takes the reader's
+ * verdict on it; where the memo lacks the probe the verdict is not known yet, so both are
+ * followed (an isoqps search asks for the same probes either way, but its answer differs). */
+static void walk(replay *w, cs__search s) {
+  size_t depth = w->path.n;
+  cs__probe p;
+  bool more = true;
+  while (w->want && w->steps > 0 && (more = cs__search_next(&s, &p))) {
+    w->steps--;
+    step st = {.p = p, .entry = find_index(w->m, &p)};
+    if (st.entry == w->m->e.n) {
+      cs__search pass = s;
+      cs__search_report(&pass, true);
+      size_t here = w->path.n;
+      st.bits = CS__MEMO_PASS | CS__MEMO_SLO_PASS;
+      cs__vec_push(&w->path, st);
+      walk(w, pass);
+      w->path.n = here;
+      st.bits = 0;
+    } else {
+      st.bits = reader_bits(w->m, st.entry, w->r);
+    }
+    cs__vec_push(&w->path, st);
+    cs__search_report(&s, st.bits & CS__MEMO_PASS);
+  }
+  if (w->want && w->steps > 0 && !more) mark_path(w, &s);
+  w->path.n = depth;
+}
+
+/* Marks the entries reader r may read: those some path of its replayed search reads. */
 static void mark_replay(cs__memo *m, size_t r, bool *keep) {
   replay w = {.m = m, .r = r, .keep = keep, .steps = CS__MEMO_REPLAY_STEPS};
   for (size_t i = 0; i < m->e.n; i++) w.want += !keep[i] && m->e.v[i].reader != r;
   cs__search s;
   cs__search_init(&s, &m->sp[r]);
   walk(&w, s);
+  free(w.path.v);
   if (w.steps <= 0) /* too many paths to follow: keep what it might read (the budget still holds) */
     for (size_t i = 0; i < m->e.n; i++) keep[i] = keep[i] || m->e.v[i].reader != r;
 }
@@ -185,6 +241,10 @@ static void prune(cs__memo *m) {
   for (size_t i = m->e.n; i-- > 0;) /* from the end: drop moves the last entry into slot i */
     if (!keep[i]) drop(m, i);
   free(keep);
+}
+
+void cs__memo_serves_all(cs__memo *m, bool on) {
+  if (m) m->serves_all = on;
 }
 
 void cs__memo_done_before(cs__memo *m, size_t first) {

@@ -53,11 +53,11 @@ typedef struct group_readers {
 } group_readers;
 
 /* cs__memo_verdict_fn: the group's job r's verdict, the one its search would report */
-static bool reader_verdict(void *ctx, size_t r, const cs_sim_result *res) {
+static unsigned reader_verdict(void *ctx, size_t r, const cs_sim_result *res) {
   const group_readers *g = ctx;
   cs__probe_record v;
   cs__result_verdict(g->p, &g->p->jobs.v[g->jobs[r]], res, &v);
-  return v.pass;
+  return (v.pass ? CS__MEMO_PASS : 0u) | (v.slo_pass ? CS__MEMO_SLO_PASS : 0u) | (v.too_short ? CS__MEMO_TOO_SHORT : 0u);
 }
 
 /* A memo for the group jobs[0..n-1] (NULL when it has nothing to share), with its readers. */
@@ -69,6 +69,7 @@ static cs__memo *group_memo(const cs__plan *p, const cs__runner_opts *o, const s
   for (size_t k = 0; k < n; k++) cs__job_search_params(p, o, &p->jobs.v[jobs[k]], &g->sp[k]);
   cs__memo *m = cs__memo_new(CS__MEMO_BUDGET_BYTES);
   cs__memo_readers(m, g->sp, n, reader_verdict, g);
+  cs__memo_serves_all(m, o->full_probes);
   return m;
 }
 

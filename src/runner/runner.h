@@ -205,14 +205,20 @@ const cs_sim_result *cs__memo_find(const cs__memo *m, const cs__probe *pr, doubl
  * the highest-QPS results are freed first. NULL m frees res. */
 void cs__memo_put(cs__memo *m, const cs__probe *pr, cs_sim_result *res, double wall, const char *from);
 size_t cs__memo_peak_bytes(const cs__memo *m);
-/* A sibling's verdict (cs__probe_record.pass under its own SLO) on a memoized full result:
- * what its search reports for that probe, whether it is served the result or simulates it. */
-typedef bool (*cs__memo_verdict_fn)(void *ctx, size_t reader, const cs_sim_result *res);
+/* A sibling's verdict on a memoized full result, as bits: CS__MEMO_PASS (cs__probe_record.pass
+ * under its own SLO: what its search reports for that probe, whether it is served the result or
+ * simulates it), CS__MEMO_SLO_PASS (.slo_pass: job.c serves the result itself), CS__MEMO_TOO_SHORT
+ * (.too_short: a failing probe that does not settle the job's conclusion). */
+enum { CS__MEMO_PASS = 1, CS__MEMO_SLO_PASS = 2, CS__MEMO_TOO_SHORT = 4 };
+typedef unsigned (*cs__memo_verdict_fn)(void *ctx, size_t reader, const cs_sim_result *res);
 /* The group's jobs in run order as the memo's readers: reader r's search parameters sp[r]
  * (borrowed) and verdict(ctx, r, result). From then on the memo keeps only the results some
  * reader not yet finished will read (memo.c), after every cs__memo_put and cs__memo_done_before;
  * a result put is the first unfinished reader's (the one running). */
 void cs__memo_readers(cs__memo *m, const cs__search_params *sp, size_t n, cs__memo_verdict_fn verdict, void *ctx);
+/* --full-probes: every held result a reader's search reaches is served to it, failing ones too
+ * (job.c memo_serves), so none is freed as superseded by a nearer full failure. */
+void cs__memo_serves_all(cs__memo *m, bool on);
 /* Readers 0..first-1 have finished: frees what only they would have read. */
 void cs__memo_done_before(cs__memo *m, size_t first);
 /* Job j's verdict on a full simulation result, as its probe would record it (job.c). */

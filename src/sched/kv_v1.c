@@ -25,7 +25,7 @@ void cs__kv_init(cs__kv *kv, cs__sim *sim, int64_t num_blocks, int32_t block_siz
   kv->b = cs__sim_alloc(sim, sizeof *kv->b * (size_t)(num_blocks ? num_blocks : 1));
   kv->link = caching ? cs__sim_alloc(sim, sizeof *kv->link * (size_t)(num_blocks ? num_blocks : 1)) : NULL;
   uint64_t rcap = 16;
-  while (rcap < 2 * (uint64_t)num_blocks) rcap *= 2;
+  while (rcap < (uint64_t)num_blocks + (uint64_t)num_blocks / 2) rcap *= 2;
   kv->ring = cs__sim_alloc(sim, sizeof *kv->ring * rcap);
   kv->ring_mask = rcap - 1;
   for (int64_t i = 0; i < num_blocks; i++) {

@@ -241,7 +241,21 @@ static int setup(cs__sim *sim, const cs_sim_config *cfg, cs_err *err) {
       .sim = sim, .num_replicas = sim->num_replicas, .seed = cfg->router_seed, .params = &sim->global_params};
   sim->router_state = cs__sim_alloc(sim, sim->router->state_size ? sim->router->state_size : 1);
   if ((rc = sim->router->init(sim->router_state, &sim->router_ctx, err))) return rc;
-  return sim->src ? 0 : cs_workload_new(&cfg->workload, &sim->wl, err);
+  if (sim->src) return 0;
+  /* The per-request results in one block of the final size each (a sweep's probes know it):
+   * no doubling past it, no copies while they grow. Pages are touched only as requests arrive,
+   * so a count far above what a duration or the trace lets through costs address space only;
+   * past 2^20 requests the arrays grow as usual. */
+  if (cfg->workload.num_requests > 0) {
+    size_t n = cfg->workload.num_requests < (1 << 20) ? (size_t)cfg->workload.num_requests : (size_t)1 << 20;
+    sim->records.v = cs__xmalloc(n * sizeof *sim->records.v);
+    sim->records.cap = n;
+    sim->arrived.v = cs__xmalloc(n * sizeof *sim->arrived.v);
+    sim->arrived.cap = n;
+    sim->completion_times.v = cs__xmalloc(n * sizeof *sim->completion_times.v);
+    sim->completion_times.cap = n;
+  }
+  return cs_workload_new(&cfg->workload, &sim->wl, err);
 }
 
 static void sim_release(cs__sim *sim) {
