@@ -480,12 +480,9 @@ static void run_job_locked(const cs__plan *plan, const cs__runner_opts *o, size_
       if (rc == 0) {
         (*probes_reused)++;
         if (o->probe_done) o->probe_done(o->probe_ctx, ji, CS__PROBE_REUSED, 0);
+      } else if (rc == CS_ENOENT && must_stop(o, t0)) {
+        rc = CS_EINTR; /* no new simulation starts */
       } else if (rc == CS_ENOENT) {
-        if (must_stop(o, t0)) {
-          free(pdir);
-          stopped = true;
-          break;
-        }
         if (err.code == CS_EIO) res->probes_redone++; /* reuse_probe said why in output.log */
         if (sj && !cs__memo_find(memo, &pr, NULL, NULL)) cs__spec_ahead(sj, &search, seen.v, seen.n);
         double started = cs__wall_now();
@@ -494,10 +491,7 @@ static void run_job_locked(const cs__plan *plan, const cs__runner_opts *o, size_
         if (rc == 0) count_probe(o, ji, shared, cs__wall_now() - started, res, probes_run);
       }
       free(pdir);
-      if (rc == CS_EINTR) { /* Ctrl-C abandoned the running probe: the job stays pending */
-        stopped = true;
-        break;
-      }
+      if ((stopped = rc == CS_EINTR)) break; /* stopping, or Ctrl-C abandoned the running probe: pending */
       if (rc) {
         res->status = CS_JOB_FAILED;
         res->reason = probe_failure(&pr, err.msg);
