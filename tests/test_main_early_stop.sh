@@ -11,6 +11,8 @@
 #  - a job runs to the end only the stopped probes its conclusion reads: nearest first, so each
 #    one run again before the last turned out too short to tell (it had run again every stopped
 #    probe beyond the answer, farthest first)
+#  - a search's last probe is never stopped: failing, the conclusion quotes it, so it used to be
+#    stopped and then simulated again from the start
 set -u
 . "$(dirname "$0")/sweep_test_lib.sh" "$@"
 cs_sweep -r vllm_v1:512 -r sarathi:256 -s "$(cs_slo ttft_p99_1s prefill_e2e_time 1)" -s "$(cs_slo e2e_p50_8s request_e2e_time 8 0.5)" \
@@ -53,6 +55,15 @@ for d in "$T"/early/runs/*/; do
 done
 [ $reread = 1 ] && ok "only the stopped probes the conclusion reads run again to the end" || fail "stopped probes run again that the conclusion does not read"
 grep -rq stopped_early "$T/full/runs" && fail "--full-probes stopped a probe" || ok "--full-probes runs every probe to the end"
+last_failing=0 last_ok=1
+for d in "$T"/early/runs/*/; do
+  last=$(grep -H -o 'probe [0-9]*: simulating' "$d"/r*/output.log | sed 's/:probe \([0-9]*\):.*/ \1/' | sort -k2,2n | tail -1 | cut -d' ' -f1)
+  [ -n "$last" ] || continue
+  grep -q '"pass": true' "$(dirname "$last")/probe.json" && continue
+  last_failing=$((last_failing + 1))
+  grep -q "stopped early\|simulating to the end" "$last" && { last_ok=0; echo "last probe stopped: $last"; }
+done
+[ $last_failing -gt 0 ] && [ $last_ok = 1 ] && ok "$last_failing failing last probes simulated once, to the end" || fail "a last probe was stopped early ($last_failing failing)"
 
 # `verdict: vidur` judges completed requests only, so requests still in flight (which may never
 # complete before the time limit) are never counted there; its verdicts stay the full run's too

@@ -180,6 +180,47 @@ static void test_replaying_a_prefix_of_verdicts_asks_for_the_same_next_probe(voi
   CS_ASSERT_DBL_EQ(q.qps, log.probes[5].qps);
 }
 
+/* `last` (job.c runs such a probe to the end instead of stopping it early) is set exactly when
+ * neither verdict leads to another probe, for each kind of search and threshold; the final probe
+ * of a search ended by max_iterations and isoqps's last multiplier are last. */
+static void test_a_probe_is_last_exactly_when_no_verdict_leads_on(void) {
+  const double mult[] = {0.5, 1, 2};
+  int lasts = 0, probes = 0;
+  for (int kind = 0; kind < 3; kind++)
+    for (int th = 0; th < 6; th++) {
+      cs__search_params p;
+      cs__search_params_defaults(&p);
+      p.kind = kind == 0 ? CS_SEARCH_QPS : kind == 1 ? CS_SEARCH_NUM_REPLICAS : CS_SEARCH_ISOQPS;
+      p.qps0 = 4;
+      p.replicas0 = 4;
+      p.max_iterations = 6;
+      p.multipliers = mult;
+      p.nmult = 3;
+      double qps_max = 1.5 * th;
+      int min_rep = 1 + 2 * th;
+      cs__search s;
+      cs__search_init(&s, &p);
+      cs__probe pr, again, next;
+      bool final_last = false;
+      while (cs__search_next(&s, &pr)) {
+        CS_ASSERT_TRUE(cs__search_next(&s, &again) && again.last == pr.last); /* asked again: the same */
+        bool leads = false;
+        for (int v = 0; v < 2; v++) {
+          cs__search t = s;
+          cs__search_report(&t, v == 1);
+          leads = leads || cs__search_next(&t, &next);
+        }
+        CS_ASSERT_TRUE(pr.last == !leads);
+        probes++;
+        lasts += pr.last;
+        final_last = pr.last;
+        cs__search_report(&s, pr.qps <= qps_max && pr.replicas >= min_rep);
+      }
+      if (kind == 2 || s.iter >= p.max_iterations) CS_ASSERT_TRUE(final_last);
+    }
+  CS_ASSERT_TRUE(lasts > 0 && lasts < probes);
+}
+
 static const cs_test_case cases[] = {
     {"test_qps_search_expands_then_bisects_to_granularity", test_qps_search_expands_then_bisects_to_granularity},
     {"test_qps_search_that_always_passes_doubles_until_max_iterations",
@@ -194,6 +235,7 @@ static const cs_test_case cases[] = {
     {"test_next_without_a_verdict_repeats_the_same_probe", test_next_without_a_verdict_repeats_the_same_probe},
     {"test_replaying_a_prefix_of_verdicts_asks_for_the_same_next_probe",
      test_replaying_a_prefix_of_verdicts_asks_for_the_same_next_probe},
+    {"test_a_probe_is_last_exactly_when_no_verdict_leads_on", test_a_probe_is_last_exactly_when_no_verdict_leads_on},
     {NULL, NULL}};
 
 int main(void) { return cs_test_run("search", cases); }

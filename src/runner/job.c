@@ -104,7 +104,9 @@ static int sim_config(const cs__plan *plan, const cs__runner_opts *o, const cs_s
   c->vidur_restart_quirk = s->vidur_restart_quirk;
   c->predictor = plan->preds[plan->job_pred[j->index]].pred;
   /* stop once the SLO verdict is a certain fail: the search only reads the verdict */
-  c->early_stop_slo = o->full_probes ? NULL : &s->slos[j->slo];
+  /* the search's last probe runs to the end too: failing, it is the nearest failing probe, which
+   * the conclusion quotes, so complete_stopped would simulate it again from the start */
+  c->early_stop_slo = o->full_probes || pr->last ? NULL : &s->slos[j->slo];
   c->early_stop_in_flight = !s->verdict_vidur; /* Vidur's verdict never sees unfinished requests */
   return 0;
 }
@@ -125,10 +127,11 @@ void cs__result_verdict(const cs__plan *plan, const cs_sweep_job *j, const cs_si
 /* Whether the memo's result m of this probe may be written as this job's own: when its verdict
  * under this job's SLO holds, this job's simulation could not have stopped early (an early stop
  * is a certain fail of that SLO), so it would have been this same full run; and a full run
- * (--full-probes, or a stopped probe rerun to the end) is that run by definition. */
+ * (--full-probes, the search's last probe, or a stopped probe rerun to the end) is that run by
+ * definition. */
 static bool memo_serves(const cs__plan *plan, const cs__runner_opts *o, const cs_sweep_job *j,
-                        const cs_sim_result *m) {
-  if (o->full_probes) return true;
+                        const cs__probe *pr, const cs_sim_result *m) {
+  if (o->full_probes || pr->last) return true;
   cs__probe_record v;
   cs__result_verdict(plan, j, m, &v);
   return v.slo_pass;
@@ -143,7 +146,7 @@ static int probe_result(const cs__plan *plan, const cs__runner_opts *o, const cs
   *owned = NULL;
   *from = NULL;
   const cs_sim_result *m = cs__memo_find(memo, pr, wall, from);
-  if (m && memo_serves(plan, o, j, m)) {
+  if (m && memo_serves(plan, o, j, pr, m)) {
     *res = m;
     return 0;
   }

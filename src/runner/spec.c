@@ -172,7 +172,8 @@ void cs__spec_ahead(cs__spec_job *sj, const cs__search *s, const cs__probe_seen 
 bool cs__spec_take(cs__spec_job *sj, const cs__probe *p, cs_sim_result **res, double *wall, int *rc, cs_err *err) {
   for (int i = 0; i < sj->n; i++) {
     spec_slot *sl = sj->slot[i];
-    if (sj->taken[i] || sl->pr.qps != p->qps || sl->pr.replicas != p->replicas) continue;
+    if (sj->taken[i] || sl->pr.qps != p->qps || sl->pr.replicas != p->replicas || sl->pr.last != p->last)
+      continue; /* a last probe runs to the end (job.c): a result of the other kind is not the same run */
     sj->taken[i] = true;
     int expect = SPEC_QUEUED;
     if (atomic_compare_exchange_strong(&sl->state, &expect, SPEC_RUNNING)) return false; /* nobody took it */

@@ -115,13 +115,19 @@ static uint64_t map_find(const cs__kv *kv, uint64_t g) { return map_probe(kv, g,
 
 /* map_find through the memo; an empty slot found for an insertion is remembered too, as the
  * insertion fills it at once and insertions move no other entry. */
-static uint64_t map_find_memo(cs__kv *kv, uint64_t g) {
-  if (kv->memo_ok && kv->memo_group == g) return kv->memo_slot;
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static uint64_t map_find_remember(cs__kv *kv, uint64_t g) {
   uint64_t i = map_find(kv, g);
   kv->memo_group = g;
   kv->memo_slot = i;
   kv->memo_ok = true;
   return i;
+}
+static inline uint64_t map_find_memo(cs__kv *kv, uint64_t g) {
+  if (kv->memo_ok && kv->memo_group == g) return kv->memo_slot;
+  return map_find_remember(kv, g);
 }
 
 static void map_grow(cs__kv *kv) {
@@ -174,6 +180,25 @@ static void lane_insert(cs__kv *kv, uint64_t i, unsigned lane, int32_t blk, uint
   }
 }
 
+/* Registers blocks[0, m) under hashes h .. h + m - 1, lanes lane .. lane + m - 1 of entry i
+ * (lane + m <= 16): lane_insert for each in turn. When none of those lanes holds blocks yet
+ * (a fresh prompt's blocks: nearly always), each block becomes its lane's head, set at once. */
+static void group_insert(cs__kv *kv, uint64_t i, unsigned lane, uint32_t m, const int32_t *blocks, uint64_t h) {
+  cs__kv_key *e = &kv->map[i];
+  uint32_t lanes = (uint32_t)(((1u << m) - 1u) << lane);
+  if (e->used & lanes) {
+    for (uint32_t j = 0; j < m; j++) lane_insert(kv, i, lane + j, blocks[j], h + j);
+    return;
+  }
+  e->used |= lanes;
+  memcpy(&kv->heads[e->heads].head[lane], blocks, sizeof(int32_t) * m);
+  for (uint32_t j = 0; j < m; j++) {
+    cs__kv_block *b = &kv->b[blocks[j]];
+    b->rf |= CS__KV_HASHED;
+    b->hash = h + j;
+  }
+}
+
 /* Registers blocks[0, count) under the consecutive hashes h, h + 1, ...: one map entry per
  * group of 16 hashes, found once. The map grows exactly when inserting them one by one would
  * grow it (before an insertion that would leave it over half full): only the first insertion
@@ -190,12 +215,11 @@ static void cache_insert_run(cs__kv *kv, const int32_t *blocks, uint64_t h, uint
       kv->map[i].heads = heads_take(kv);
       kv->map_used++;
     }
-    lane_insert(kv, i, lane, blocks[0], h);
-    if (m > 1 && 2 * (kv->map_used + 1) > kv->map_mask + 1) {
-      map_grow(kv);
-      i = map_find_memo(kv, h / CS__KV_LANES);
-    }
-    for (uint32_t j = 1; j < m; j++) lane_insert(kv, i, lane + j, blocks[j], h + j);
+    group_insert(kv, i, lane, m, blocks, h);
+    /* inserting one by one, the map would be checked again before the second block; lane
+     * insertions never change map_used, so the check may as well run after the last one
+     * (and the entry, in use by then, moves with the others) */
+    if (m > 1 && 2 * (kv->map_used + 1) > kv->map_mask + 1) map_grow(kv);
     blocks += m;
     h += m;
     count -= m;
@@ -411,22 +435,7 @@ static void insert_range(cs__kv *kv, const int32_t *blocks, const cs_block_hashe
   }
 }
 
-static bool allocate(cs__kv *kv, cs__request *r, int32_t n, const int32_t *comp, int32_t ncomp);
-
-bool cs__kv_allocate(cs__kv *kv, cs__request *r, int32_t n, const int32_t *comp, int32_t ncomp) {
-  if (ncomp == 0) { /* most calls (a decode step) fit in the blocks held and fill no new block */
-    const cs__kv_req *q = req_state(r);
-    int64_t bs = kv->block_size, end = (int64_t)r->num_processed + n;
-    if (end <= (int64_t)q->nblocks * bs && (!kv->caching || !r->hashes.n || end < (int64_t)(q->cached_count + 1) * bs))
-      return true;
-  }
-  return allocate(kv, r, n, comp, ncomp);
-}
-
-#if defined(__GNUC__)
-__attribute__((noinline))
-#endif
-static bool allocate(cs__kv *kv, cs__request *r, int32_t n, const int32_t *comp, int32_t ncomp) {
+bool cs__kv_allocate_blocks(cs__kv *kv, cs__request *r, int32_t n, const int32_t *comp, int32_t ncomp) {
   cs__kv_req *q = req_state(r);
   int64_t bs = kv->block_size;
   int64_t computed = (int64_t)r->num_processed + bs * ncomp;

@@ -84,8 +84,19 @@ int32_t cs__kv_query_blocks(const cs__kv *kv, const cs__prefix_query *q);
 /* A hint before cs__kv_query_blocks: fetches the line of q's first lookup. */
 void cs__kv_query_prefetch(const cs__kv *kv, const cs__prefix_query *q);
 /* Allocates room for n more tokens of r after `ncomp` newly computed (cached) blocks; false
- * (and nothing changed) when the free blocks do not suffice. */
-bool cs__kv_allocate(cs__kv *kv, cs__request *r, int32_t n, const int32_t *comp, int32_t ncomp);
+ * (and nothing changed) when the free blocks do not suffice. Most calls (a decode step) fit in
+ * the blocks held and fill no new block: that check is inline, the rest is
+ * cs__kv_allocate_blocks (which gives the same answer on the common case too). */
+bool cs__kv_allocate_blocks(cs__kv *kv, cs__request *r, int32_t n, const int32_t *comp, int32_t ncomp);
+static inline bool cs__kv_allocate(cs__kv *kv, cs__request *r, int32_t n, const int32_t *comp, int32_t ncomp) {
+  if (ncomp == 0) {
+    const cs__kv_req *q = r->sched_priv;
+    int64_t bs = kv->block_size, end = (int64_t)r->num_processed + n;
+    if (end <= (int64_t)q->nblocks * bs && (!kv->caching || !r->hashes.n || end < (int64_t)(q->cached_count + 1) * bs))
+      return true;
+  }
+  return cs__kv_allocate_blocks(kv, r, n, comp, ncomp);
+}
 /* Releases r's blocks (reverse order under prefix caching). */
 void cs__kv_free(cs__kv *kv, cs__request *r);
 double cs__kv_usage_percent(const cs__kv *kv);

@@ -13,7 +13,7 @@
 
 typedef struct v1_req {
   cs__kv_req kv; /* first member: the KV manager reads r->sched_priv as a cs__kv_req */
-  bool in_flight;
+  uint64_t flight; /* in a batch in flight iff equal to v1_state.epoch (see v1_on_batch_end) */
 } v1_req;
 
 typedef struct v1_state {
@@ -24,6 +24,7 @@ typedef struct v1_state {
   int32_t nrunning;
   int32_t chunk_size, cap;
   int64_t running_batches;
+  uint64_t epoch;        /* bumped whenever no batch is in flight any more: every mark goes stale */
   cs__request **sched_r; /* scratch of one step */
   int32_t *sched_n;
   int32_t *comp;         /* scratch: computed blocks of the head request */
@@ -42,6 +43,7 @@ static const cs_param_spec v1_specs[] = {
 static int v1_init(void *state, const cs__replica_ctx *ctx, cs_err *err) {
   v1_state *s = state;
   s->ctx = *ctx;
+  s->epoch = 1; /* a request's mark starts at 0: not in flight */
   const cs__rqueue_ops *qops = cs__sim_queue_ops(ctx->sim);
   int rc = cs__rqueue_require_arrival_order(qops, "vllm_v1", err);
   if (rc) return rc;
@@ -66,7 +68,7 @@ static void v1_add_request(void *state, cs__request *r) {
   cs__rqueue_push(s->waiting, r);
 }
 
-static bool in_flight(const cs__request *r) { return ((const v1_req *)r->sched_priv)->in_flight; }
+static bool in_flight(const v1_state *s, const cs__request *r) { return ((const v1_req *)r->sched_priv)->flight == s->epoch; }
 
 static void ensure_comp(v1_state *s, int32_t n) {
   if (n <= s->comp_cap) return;
@@ -80,7 +82,7 @@ static void ensure_comp(v1_state *s, int32_t n) {
 static cs__request *pop_victim(v1_state *s) {
   for (int32_t i = s->nrunning - 1; i >= 0; i--) {
     cs__request *v = s->running[i];
-    if (in_flight(v)) continue;
+    if (s->running_batches && in_flight(s, v)) continue;
     memmove(&s->running[i], &s->running[i + 1], sizeof *s->running * (size_t)(s->nrunning - i - 1));
     s->nrunning--;
     return v;
@@ -93,10 +95,11 @@ static cs__batch *v1_next_batch(void *state, double now) {
   v1_state *s = state;
   int32_t budget = s->chunk_size, ns = 0;
   bool preempted = false, stop = false;
+  const bool any_in_flight = s->running_batches > 0; /* none with one pipeline stage */
   /* 1. running requests, in admission order */
   for (int32_t idx = 0; idx < s->nrunning && budget > 0 && !stop; idx++) {
     cs__request *r = s->running[idx];
-    if (in_flight(r)) continue;
+    if (any_in_flight && in_flight(s, r)) continue;
     int32_t n = r->is_prefill_complete ? 1 : r->num_prefill - r->num_processed;
     if (n > budget) n = budget;
     while (!cs__kv_allocate(&s->kv, r, n, NULL, 0)) {
@@ -162,7 +165,7 @@ static cs__batch *v1_next_batch(void *state, double now) {
       prefill_tokens += n;
     else
       decode_tokens += n;
-    ((v1_req *)r->sched_priv)->in_flight = true;
+    ((v1_req *)r->sched_priv)->flight = s->epoch;
   }
   b->n = ns;
   b->num_prefill_tokens = prefill_tokens;
@@ -174,11 +177,15 @@ static cs__batch *v1_next_batch(void *state, double now) {
 
 static void v1_on_batch_end(void *state, cs__batch *b) {
   v1_state *s = state;
-  s->running_batches--;
   bool done = false;
-  for (int32_t i = 0; i < b->n; i++) {
-    ((v1_req *)b->requests[i]->sched_priv)->in_flight = false;
-    done |= b->requests[i]->completed;
+  if (--s->running_batches == 0) { /* the last batch in flight: unmark all at once */
+    s->epoch++;
+    for (int32_t i = 0; i < b->n; i++) done |= b->requests[i]->completed;
+  } else {
+    for (int32_t i = 0; i < b->n; i++) {
+      ((v1_req *)b->requests[i]->sched_priv)->flight = 0;
+      done |= b->requests[i]->completed;
+    }
   }
   if (!done) return; /* requests complete only at the end of a batch they are in */
   int32_t k = 0;

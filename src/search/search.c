@@ -40,13 +40,13 @@ static bool finish(cs__search *s, const char *why) {
   return false;
 }
 
-bool cs__search_next(cs__search *s, cs__probe *out) {
+static bool next_probe(cs__search *s, cs__probe *out) {
   if (s->done) return false;
   if (s->awaiting) {
     *out = s->pending;
     return true;
   }
-  cs__probe p = {0, s->p.replicas0};
+  cs__probe p = {.qps = 0, .replicas = s->p.replicas0};
   switch (s->p.kind) {
   case CS_SEARCH_QPS:
     if (s->iter >= s->p.max_iterations) return finish(s, "max_iterations");
@@ -76,6 +76,24 @@ bool cs__search_next(cs__search *s, cs__probe *out) {
   s->pending = p;
   s->awaiting = true;
   *out = p;
+  return true;
+}
+
+/* Whether the probe s awaits is its last: neither verdict leads to another probe. */
+static bool is_last(const cs__search *s) {
+  for (int v = 0; v < 2; v++) {
+    cs__search t = *s;
+    cs__probe p;
+    cs__search_report(&t, v == 1);
+    if (next_probe(&t, &p)) return false;
+  }
+  return true;
+}
+
+bool cs__search_next(cs__search *s, cs__probe *out) {
+  bool asked = s->awaiting;
+  if (!next_probe(s, out)) return false;
+  if (!asked) out->last = s->pending.last = is_last(s);
   return true;
 }
 

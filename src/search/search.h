@@ -31,6 +31,7 @@ void cs__search_params_defaults(cs__search_params *p);
 typedef struct cs__probe {
   double qps;
   int replicas;
+  bool last; /* cs__search_next: under either verdict the search asks for no probe after this one */
 } cs__probe;
 
 typedef struct cs__search {
