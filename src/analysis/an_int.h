@@ -137,6 +137,7 @@ typedef struct cs__job {
   /* derived */
   bool answered;             /* a passing answer exists */
   bool answer_derived;       /* answer reconstructed from probes (no final results row) */
+  bool unbacked;             /* results.csv's answer has no passing probe of the job behind it: not ranked */
   double answer_qps;         /* qps search: best passing qps; replica search: start qps */
   int answer_replicas;
   int answer_probe;          /* index into probes of the answer's run, -1 when none */
@@ -224,6 +225,8 @@ void cs__an_config_label(const cs__job *j, char *buf, size_t size);
  * (num_replicas). Bounds are marked in every output and never shown as a plain figure. */
 const char *cs__an_answer_kind(const cs__job *j);
 bool cs__an_answer_is_bound(const cs__job *j);
+/* Jobs of a group whose results.csv answer no probe backs (cs__job.unbacked). */
+size_t cs__an_group_unbacked(const cs_analysis *a, const cs__group *G);
 /* The answer's QPS as people read it: "22.25" or ">= 4096 (lower bound)". */
 void cs__an_answer_text(const cs__job *j, char *buf, size_t size);
 /* Jobs whose work is not done (status pending, or not yet in results.csv). */

@@ -142,16 +142,18 @@ static void nearest_misses(cs__sbuf *sb, const cs_analysis *a, const cs__group *
 char *cs_analysis_summary_text(const cs_analysis *a) {
   cs__sbuf sb;
   cs__sbuf_init(&sb);
-  size_t ok = 0, bounds = 0, nopass = 0, infeasible = 0, failed = 0, pending = cs__an_pending_jobs(a);
+  size_t ok = 0, bounds = 0, unbacked = 0, nopass = 0, infeasible = 0, failed = 0, pending = cs__an_pending_jobs(a);
   for (size_t i = 0; i < a->jobs.n; i++) {
     const cs__job *j = &a->jobs.v[i];
-    if (!strcmp(j->status, "ok")) ok++, bounds += cs__an_answer_is_bound(j);
+    if (j->unbacked) unbacked++;
+    else if (!strcmp(j->status, "ok")) ok++, bounds += cs__an_answer_is_bound(j);
     else if (!strcmp(j->status, "no_pass")) nopass++;
     else if (!strcmp(j->status, "infeasible")) infeasible++;
     else if (!strcmp(j->status, "failed")) failed++;
   }
   cs__sbuf_addf(&sb, "%zu jobs: %zu finished with an answer", a->jobs.n, ok);
   if (bounds) cs__sbuf_addf(&sb, " (%zu only a bound)", bounds);
+  if (unbacked) cs__sbuf_addf(&sb, ", %zu with an answer no probe backs (not ranked; see the warnings)", unbacked);
   cs__sbuf_addf(&sb, ", %zu no-pass, %zu infeasible, %zu failed, %zu pending; %zu completed runs\n", nopass, infeasible,
                 failed, pending, a->num_runs);
   for (size_t g = 0; g < a->groups.n; g++) {
@@ -159,6 +161,11 @@ char *cs_analysis_summary_text(const cs_analysis *a) {
     cs__sbuf_addf(&sb, "\n%s / %s / SLO %s:\n", G->model[0] ? G->model : "?", G->trace[0] ? G->trace : "?",
                   G->slo[0] ? G->slo : "?");
     cs__an_disagg_summary(a, g, &sb);
+    if (G->best < 0 && cs__an_group_unbacked(a, G)) {
+      cs__sbuf_addf(&sb, "  no configuration ranked: %zu of %zu job(s) have an answer no probe backs (see the warnings)\n",
+                    cs__an_group_unbacked(a, G), G->jobs.n);
+      continue;
+    }
     if (G->best < 0) {
       cs__sbuf_addf(&sb, "  no configuration met the SLO (%zu job(s))\n", G->jobs.n);
       nearest_misses(&sb, a, G);

@@ -7,6 +7,8 @@
 #include <strings.h>
 
 #include "analysis/an_int.h"
+#include "store/store.h" /* the probe directory's name */
+#include "util/fs.h"
 
 #define HOURS_PER_MONTH 730.0 /* ConfigIQ's monthly figure */
 
@@ -73,12 +75,41 @@ size_t cs__an_pending_jobs(const cs_analysis *a) {
 
 static bool same_qps(double a, double b) { return fabs(a - b) <= 1e-9 * fmax(1.0, fabs(b)); }
 
+/* A finished job's answer in results.csv that no committed probe of the job backs (a passing
+ * probe.json, intact, at exactly that QPS and replica count): results.csv edited by hand, or the
+ * probe damaged, moved or removed. The job is not ranked (its answer is not shown as one); the
+ * warning names the job, the probe file and what it holds instead. */
+static void unbacked_answer(cs_analysis *a, cs__job *j) {
+  char *dir = cs__store_probe_dir(a->out_dir, j->hash, j->answer_replicas, j->answer_qps);
+  const char *why = "does not exist";
+  for (size_t i = 0; i < j->probes.n; i++) {
+    const cs__probe *p = &j->probes.v[i];
+    if (!same_qps(p->qps, j->answer_qps) || p->replicas != j->answer_replicas) continue;
+    why = !p->complete ? "is damaged, misplaced or of other inputs (see its warning)" : "records a failing verdict";
+  }
+  if (!strcmp(why, "does not exist") && cs__path_exists(dir))
+    why = "is missing, unreadable or of other inputs";
+  cs__an_warn(a, "job %s: results.csv gives the answer %g QPS on %d replicas, but %s/probe.json %s; the job is not "
+              "ranked", j->hash, j->answer_qps, j->answer_replicas, dir, why);
+  free(dir);
+  j->answered = false;
+  j->answer_probe = -1;
+  j->unbacked = true;
+}
+
+size_t cs__an_group_unbacked(const cs_analysis *a, const cs__group *G) {
+  size_t n = 0;
+  for (size_t k = 0; k < G->jobs.n; k++) n += a->jobs.v[G->jobs.v[k]].unbacked;
+  return n;
+}
+
 /* The answer: what results.csv recorded for a finished search, else the best passing probe so
  * far (an interrupted search's lower bound, flagged as derived). */
-static void find_answer(cs__job *j) {
+static void find_answer(cs_analysis *a, cs__job *j) {
   bool by_replicas = !strcmp(j->f[CS__JF_SEARCH], "num_replicas");
   bool isoqps = !strcmp(j->f[CS__JF_SEARCH], "isoqps");
   j->answered = false;
+  j->unbacked = false;
   j->answer_probe = -1;
   if (isoqps) return; /* fixed multipliers, no verdict */
   bool finished = !strcmp(j->status, "ok");
@@ -93,6 +124,7 @@ static void find_answer(cs__job *j) {
       if (!p->complete || (p->have_pass && !p->pass)) continue;
       if (same_qps(p->qps, j->answer_qps) && p->replicas == j->answer_replicas) j->answer_probe = (int)i;
     }
+    if (j->answer_probe < 0) unbacked_answer(a, j);
     return;
   }
   if (!strcmp(j->status, "no_pass") || !strcmp(j->status, "infeasible") || !strcmp(j->status, "failed")) return;
@@ -254,7 +286,7 @@ void cs__an_derive(cs_analysis *a) {
   CS__VEC(const char *) unpriced = {0};
   for (size_t i = 0; i < a->jobs.n; i++) {
     cs__job *j = &a->jobs.v[i];
-    find_answer(j);
+    find_answer(a, j);
     find_price(a, j);
     if (isnan(j->price)) {
       bool seen = false;

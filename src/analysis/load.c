@@ -330,6 +330,15 @@ static void read_probe_json(cs_analysis *a, cs__probe *p, const char *dir, const
     cs__ydoc_free(&doc);
     return;
   }
+  /* the probe's own record is the truth, not its directory's name: a directory moved or renamed
+   * (two probes swapped) would put one probe's verdict and statistics under another's QPS */
+  double rep = p->replicas;
+  if (v != p->qps || (cs__jnum(root, "replicas", &rep) && rep != p->replicas)) {
+    cs__an_warn(a, "%s: holds qps %g with %g replicas, but its directory says qps %g with %d (moved or renamed?); "
+                "probe run not used (a sweep resume fails the job on it)", path, v, rep, p->qps, p->replicas);
+    cs__ydoc_free(&doc);
+    return;
+  }
   const char *key = cs__jstr(root, "key");
   if (jkey[0] && (!key || strcmp(key, jkey))) {
     *stale = true;

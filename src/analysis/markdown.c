@@ -36,8 +36,9 @@ static void best_row(cs__sbuf *o, const cs_analysis *a, const cs__group *G) {
   if (G->best < 0) {
     const char *nm = NULL;
     for (size_t k = 0; k < G->jobs.n && !nm; k++) nm = strstr(a->jobs.v[G->jobs.v[k]].reason, "nearest miss: ");
-    cs__sbuf_adds(o, " no configuration met the SLO");
-    if (nm) cs__sbuf_addf(o, "; %s", nm);
+    if (cs__an_group_unbacked(a, G)) cs__sbuf_adds(o, " no configuration ranked: an answer no probe backs (see the warnings)");
+    else cs__sbuf_adds(o, " no configuration met the SLO");
+    if (nm && !cs__an_group_unbacked(a, G)) cs__sbuf_addf(o, "; %s", nm);
     cs__sbuf_adds(o, " | | | | | | | | | |\n");
     return;
   }

@@ -12,6 +12,10 @@ static void esc(cs__sbuf *o, const char *s) { cs__svg_escape(o, s ? s : ""); }
 
 static void miss_text(cs__sbuf *o, const cs_analysis *a, const cs__group *G) {
   cs__rp_miss m;
+  if (cs__an_group_unbacked(a, G)) {
+    cs__sbuf_adds(o, "no configuration ranked: results.csv gives an answer no probe of the job backs (see the warnings)");
+    return;
+  }
   if (!cs__rp_nearest_miss(a, G, &m)) {
     /* no probe missed its SLO: the sweep's own nearest miss (e.g. the SLO held but the
      * replicas did not keep up), from results.csv */
