@@ -283,6 +283,16 @@ static int open_deferred(const char *path, cs__syncset *s, int *fd, cs_err *err)
   return 0;
 }
 
+/* Starts fd's writeback now (delayed allocation happens here, so one journal commit covers the
+ * set) and keeps fd in s until cs__syncset_sync waits for it; s takes fd and a copy of path. */
+static void hold(cs__syncset *s, int fd, const char *path) {
+#ifdef __linux__
+  (void)sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+#endif
+  s->fds[s->n] = fd;
+  s->paths[s->n++] = cs__xstrdup(path);
+}
+
 int cs__write_file_deferred(const char *path, const void *data, size_t len, bool gzip, cs__syncset *s, cs_err *err) {
   int rc = s->n == CS_SYNCSET_MAX ? cs__syncset_sync(s, err) : 0;
   int fd = -1;
@@ -293,12 +303,7 @@ int cs__write_file_deferred(const char *path, const void *data, size_t len, bool
   }
   if (s->lazy) /* not held: removed, or synced later by path (cs__syncset_add) */
     return close(fd) == 0 ? 0 : cs_err_set(err, CS_EIO, "%s: close failed: %s", path, strerror(errno));
-#ifdef __linux__
-  /* start writeback now (delayed allocation happens here), so one journal commit covers the set */
-  (void)sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
-#endif
-  s->fds[s->n] = fd;
-  s->paths[s->n++] = cs__xstrdup(path);
+  hold(s, fd, path);
   return 0;
 }
 
@@ -311,11 +316,7 @@ int cs__syncset_add(cs__syncset *s, const char *path, cs_err *err) {
     fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
   }
   if (fd < 0) return cs_err_set(err, CS_EIO, "%s: cannot open: %s", path, strerror(errno));
-#ifdef __linux__
-  (void)sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
-#endif
-  s->fds[s->n] = fd;
-  s->paths[s->n++] = cs__xstrdup(path);
+  hold(s, fd, path);
   return 0;
 }
 
