@@ -483,22 +483,25 @@ static int clean_dir(const char *probe_dir, bool keep_marker, cs_err *err) {
 
 int cs__store_clean_probe(const char *probe_dir, cs_err *err) { return clean_dir(probe_dir, false, err); }
 
-int cs__store_prune_probe(const char *probe_dir, cs_err *err) {
-  cs__probe_record r;
-  int rc = cs__store_read_probe(probe_dir, &r, err);
-  if (rc) return rc;
-  r.pruned = true;
-  if ((rc = cs__store_write_probe(probe_dir, &r, err))) return rc;
+/* Both prunes: durable reads the probe's files and syncs the rewritten probe.json; lazy does
+ * neither and leaves a probe pruned before as it is. */
+static int prune(const char *probe_dir, cs__probe_record *r, bool durable, bool *was_pruned, cs_err *err) {
+  int rc = read_probe(probe_dir, r, durable, err);
+  *was_pruned = rc == 0 && r->pruned;
+  if (rc || (!durable && r->pruned)) return rc;
+  r->pruned = true;
+  if ((rc = write_probe(probe_dir, r, NULL, NULL, durable, err))) return rc;
   return clean_dir(probe_dir, true, err);
 }
 
+int cs__store_prune_probe(const char *probe_dir, cs_err *err) {
+  cs__probe_record r;
+  bool was_pruned;
+  return prune(probe_dir, &r, true, &was_pruned, err);
+}
+
 int cs__store_prune_probe_lazy(const char *probe_dir, cs__probe_record *r, bool *was_pruned, cs_err *err) {
-  int rc = read_probe(probe_dir, r, false, err);
-  *was_pruned = rc == 0 && r->pruned;
-  if (rc || r->pruned) return rc;
-  r->pruned = true;
-  if ((rc = write_probe(probe_dir, r, NULL, NULL, false, err))) return rc;
-  return clean_dir(probe_dir, true, err);
+  return prune(probe_dir, r, false, was_pruned, err);
 }
 
 int cs__store_log(const char *probe_dir, const char *line, cs_err *err) {
